@@ -1,0 +1,1 @@
+"""govhall.kit: the platform plumbing every service imports once (see ../shared/DESIGN.md)."""

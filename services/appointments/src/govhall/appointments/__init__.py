@@ -1,0 +1,1 @@
+"""govhall.appointments: Appointments (预约): halls, windows, slots, bookings."""

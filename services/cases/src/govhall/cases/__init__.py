@@ -1,0 +1,1 @@
+"""govhall.cases: Cases (办件): applications, handling state machine, working-day clock."""

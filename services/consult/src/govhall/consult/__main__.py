@@ -1,0 +1,12 @@
+"""Entry point placeholder: the consult service is not built yet."""
+
+import sys
+
+
+def main() -> int:
+    print("govhall.consult: not built yet", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""govhall.licences: Electronic licences (电子证照) and the cloud drive."""

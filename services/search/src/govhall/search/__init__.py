@@ -1,0 +1,1 @@
+"""govhall.search: Cross-region search over matters (Elasticsearch, or SQLite FTS5 embedded)."""
