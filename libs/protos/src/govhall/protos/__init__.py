@@ -1,0 +1,1 @@
+"""Generated from protos/govhall by `make protos`; do not edit."""
