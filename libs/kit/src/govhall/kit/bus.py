@@ -1,0 +1,266 @@
+"""The event bus: NATS JetStream in the cluster, an in-process bus in all-in-one mode.
+
+Both give the same guarantees the services rely on: a publish returns only once the bus holds
+the message; each durable consumer gets every message at least once, in order of arrival, and
+gets it again if its handler fails; a second publish with the same event id is dropped.
+Consumers stay idempotent with the inbox (see `idempotent`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+import sqlalchemy as sa
+from govhall.kit.events import Delivery, Event
+from govhall.kit.outbox import INBOX
+from prometheus_client import Counter
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"])
+
+# Subjects are <stem>.<...>; one JetStream stream per stem.
+STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
+
+
+class EventBus(Protocol):
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def publish(self, event: Event) -> None: ...
+    async def subscribe(self, durable: str, subject: str, handler: Handler) -> None: ...
+    def healthy(self) -> bool: ...
+
+
+def _matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: `*` is one token, `>` the rest."""
+    p, s = pattern.split("."), subject.split(".")
+    for i, tok in enumerate(p):
+        if tok == ">":
+            return len(s) > i
+        if i >= len(s) or (tok != "*" and tok != s[i]):
+            return False
+    return len(p) == len(s)
+
+
+class InProcessBus:
+    """A bus inside one process, for all-in-one mode and unit tests.
+
+    A publish hands the message to every matching consumer and returns once each has applied
+    it; if one fails, the publish fails and the relay keeps the outbox row for another try
+    (consumers that had succeeded see it again and skip it by their inbox). So the outbox is
+    the durable copy, and nothing is lost when the process dies.
+    """
+
+    def __init__(self) -> None:
+        self._subs: dict[str, tuple[str, Handler]] = {}
+        self._attempts: dict[tuple[str, str], int] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._subs.clear()
+
+    def healthy(self) -> bool:
+        return True
+
+    async def publish(self, event: Event) -> None:
+        failures: list[BaseException] = []
+        for durable, (pattern, handler) in list(self._subs.items()):
+            if not _matches(pattern, event.subject):
+                continue
+            key = (durable, event.event_id)
+            attempt = self._attempts.get(key, 0) + 1
+            try:
+                await handler(Delivery(event.subject, event.payload, event.event_id, attempt))
+            except Exception as exc:
+                self._attempts[key] = attempt
+                CONSUMED.labels(durable, "retry").inc()
+                log.warning(
+                    "consumer %s failed on %s (attempt %d)", durable, event.event_id, attempt, exc_info=True
+                )
+                failures.append(exc)
+                continue
+            self._attempts.pop(key, None)
+            CONSUMED.labels(durable, "ok").inc()
+        if failures:
+            raise failures[0]
+
+    async def subscribe(self, durable: str, subject: str, handler: Handler) -> None:
+        if durable in self._subs:
+            raise ValueError(f"durable consumer {durable} already subscribed")
+        self._subs[durable] = (subject, handler)
+
+
+class JetStreamBus:
+    """NATS JetStream: a file-backed stream per subject stem, durable pull consumers."""
+
+    def __init__(self, url: str, *, stream_prefix: str = "GOVHALL", ack_wait: float = 30.0) -> None:
+        self._url = url
+        self._prefix = stream_prefix
+        self._ack_wait = ack_wait
+        self._nc: object | None = None
+        self._js: object | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ready_streams: set[str] = set()
+        self._stopping = False
+
+    def stream_name(self, stem: str) -> str:
+        return f"{self._prefix}_{stem.upper()}"
+
+    async def start(self) -> None:
+        import nats
+
+        self._nc = await nats.connect(
+            self._url,
+            name="govhall",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            allow_reconnect=True,
+            connect_timeout=5,
+        )
+        self._js = self._nc.jetstream(timeout=10)  # type: ignore[attr-defined]
+
+    def healthy(self) -> bool:
+        return bool(self._nc is not None and self._nc.is_connected)  # type: ignore[attr-defined]
+
+    async def close(self) -> None:
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.drain()  # type: ignore[attr-defined]
+
+    async def _ensure_stream(self, stem: str) -> str:
+        from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+
+        name = self.stream_name(stem)
+        if name in self._ready_streams:
+            return name
+        config = StreamConfig(
+            name=name,
+            subjects=[f"{stem}.>"],
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.LIMITS,
+            discard=DiscardPolicy.OLD,
+            max_age=14 * 24 * 3600,
+            duplicate_window=600,  # seconds: a republish from the outbox within this is dropped
+        )
+        js = self._js
+        try:
+            await js.stream_info(name)  # type: ignore[attr-defined]
+        except Exception:
+            with contextlib.suppress(Exception):  # another process may have created it just now
+                await js.add_stream(config)  # type: ignore[attr-defined]
+            await js.stream_info(name)  # type: ignore[attr-defined]
+        self._ready_streams.add(name)
+        return name
+
+    async def publish(self, event: Event) -> None:
+        await self._ensure_stream(event.stream_stem)
+        await self._js.publish(  # type: ignore[attr-defined]
+            event.subject,
+            event.payload,
+            headers={"Nats-Msg-Id": event.event_id},
+        )
+
+    async def subscribe(self, durable: str, subject: str, handler: Handler) -> None:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        stream = await self._ensure_stream(subject.split(".", 1)[0])
+        config = ConsumerConfig(
+            durable_name=durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._ack_wait,
+            max_deliver=-1,
+            filter_subject=subject,
+            max_ack_pending=1000,
+        )
+        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)  # type: ignore[attr-defined]
+        self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
+
+    async def _consume(self, durable: str, sub: object, handler: Handler) -> None:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        while not self._stopping:
+            try:
+                msgs = await sub.fetch(batch=64, timeout=1.0)  # type: ignore[attr-defined]
+            except (NatsTimeout, TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("fetch for %s failed; retrying", durable, exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            for msg in msgs:
+                event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
+                attempt = msg.metadata.num_delivered if msg.metadata else 1
+                try:
+                    await handler(Delivery(msg.subject, msg.data, event_id, attempt))
+                except Exception:
+                    CONSUMED.labels(durable, "retry").inc()
+                    log.warning(
+                        "consumer %s failed on %s (attempt %d); will be redelivered",
+                        durable,
+                        event_id,
+                        attempt,
+                        exc_info=True,
+                    )
+                    with contextlib.suppress(Exception):
+                        await msg.nak(delay=min(0.2 * attempt, 5.0))
+                    continue
+                CONSUMED.labels(durable, "ok").inc()
+                try:
+                    await msg.ack()
+                except Exception:
+                    # The handler ran; a redelivery will find the event in the inbox.
+                    log.warning("ack for %s failed", event_id, exc_info=True)
+
+
+def create_bus(nats_url: str | None, *, stream_prefix: str = "GOVHALL") -> EventBus:
+    if nats_url:
+        return JetStreamBus(nats_url, stream_prefix=stream_prefix)
+    return InProcessBus()
+
+
+def idempotent(
+    db_uow: Callable[[], object], consumer: str, apply: Callable[[object, Delivery], Awaitable[None]]
+) -> Handler:
+    """Wrap a handler so each event id is applied once per consumer.
+
+    The handler's database work and the inbox row commit in one transaction; if the handler
+    also writes outside the database (an index), that write must itself be idempotent.
+    """
+
+    async def handle(delivery: Delivery) -> None:
+        async with db_uow() as uow:  # type: ignore[attr-defined]
+            seen = await uow.conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(INBOX)
+                .where(INBOX.c.consumer == consumer, INBOX.c.event_id == delivery.event_id)
+            )
+            if seen:
+                CONSUMED.labels(consumer, "duplicate").inc()
+                return
+            await apply(uow, delivery)
+            await uow.conn.execute(
+                sa.insert(INBOX).values(
+                    consumer=consumer, event_id=delivery.event_id, applied_at=datetime.now(UTC)
+                )
+            )
+            await uow.commit()
+
+    return handle

@@ -1,0 +1,151 @@
+"""Async SQLAlchemy engines and the unit of work.
+
+One engine per service. PostgreSQL in the cluster, SQLite (WAL) in all-in-one mode; the same
+code runs on both. A unit of work is one transaction: the domain change and the outbox rows
+for the events it raises commit together, or not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from govhall.kit.events import Event
+from govhall.kit.outbox import OUTBOX, outbox_row
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @sa_event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets the relay read while a request writes; foreign keys are off by default.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @sa_event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Take the write lock at BEGIN so two writers queue instead of failing mid-transaction.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        # pysqlite's own transaction handling must be off for the BEGIN above to be ours.
+        @sa_event.listens_for(engine.sync_engine, "connect", insert=True)
+        def _sqlite_autocommit(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+async def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in url if it is missing (SQLite creates itself)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return
+    admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            )
+            if not exists:
+                await conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        await admin.dispose()
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        return True
+    except Exception:  # readiness reports it; the cause is in the driver's own log line
+        log.warning("database ping failed", exc_info=True)
+        return False
+
+
+class UnitOfWork:
+    """One transaction. Use as `async with uow_factory() as uow:`; call `await uow.commit()`.
+
+    Leaving the block without commit rolls back. Events emitted with `emit` are written to the
+    outbox in the same transaction; after a successful commit `on_commit` wakes the relay.
+    """
+
+    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._on_commit = on_commit
+        self._conn: AsyncConnection | None = None
+        self._events: list[Event] = []
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its `async with` block")
+        return self._conn
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await asyncio.shield(conn.close())
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    async def commit(self) -> None:
+        if self._events:
+            await self.conn.execute(sa.insert(OUTBOX), [outbox_row(e) for e in self._events])
+        await self.conn.commit()
+        had_events, self._events = bool(self._events), []
+        if had_events and self._on_commit:
+            self._on_commit()
+
+
+class Database:
+    """A service's engine and the factory for its units of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self._commit_listeners: list[Callable[[], None]] = []
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        self._commit_listeners.append(listener)
+
+    def _committed(self) -> None:
+        for listener in self._commit_listeners:
+            listener()
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self._committed)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,142 @@
+"""The error model: domain errors carry a stable code and English and Chinese messages.
+
+A service raises DomainError (or a subclass) from its domain; the gRPC layer turns it into a
+status code with the code and messages in trailing metadata; the gateway turns that into an
+HTTP problem+json body. Nothing else crosses the boundary: an unexpected exception becomes
+INTERNAL with a generic message, and its stack trace stays in the service's log.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field
+
+import grpc
+
+
+class ErrorKind(enum.Enum):
+    """What sort of failure this is; decides the gRPC status and the HTTP status."""
+
+    INVALID = (grpc.StatusCode.INVALID_ARGUMENT, 400)
+    UNAUTHENTICATED = (grpc.StatusCode.UNAUTHENTICATED, 401)
+    FORBIDDEN = (grpc.StatusCode.PERMISSION_DENIED, 403)
+    NOT_FOUND = (grpc.StatusCode.NOT_FOUND, 404)
+    CONFLICT = (grpc.StatusCode.ALREADY_EXISTS, 409)
+    WRONG_STATE = (grpc.StatusCode.FAILED_PRECONDITION, 409)
+    TOO_MANY = (grpc.StatusCode.RESOURCE_EXHAUSTED, 429)
+    UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, 503)
+    TIMEOUT = (grpc.StatusCode.DEADLINE_EXCEEDED, 504)
+    INTERNAL = (grpc.StatusCode.INTERNAL, 500)
+
+    @property
+    def grpc_status(self) -> grpc.StatusCode:
+        return self.value[0]
+
+    @property
+    def http_status(self) -> int:
+        return self.value[1]
+
+    @classmethod
+    def from_grpc(cls, status: grpc.StatusCode) -> ErrorKind:
+        for kind in cls:
+            if kind.grpc_status == status:
+                return kind
+        return cls.INTERNAL
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+    message_zh: str
+
+
+@dataclass
+class DomainError(Exception):
+    code: str
+    message: str
+    message_zh: str
+    kind: ErrorKind = ErrorKind.INVALID
+    fields: list[FieldError] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{self.code}: {self.message}")
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    # The trailing metadata that carries the error over gRPC. Keys ending in -bin may hold
+    # any bytes, so the Chinese text and the field list travel as UTF-8 JSON.
+    def to_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
+        body = {
+            "code": self.code,
+            "message": self.message,
+            "message_zh": self.message_zh,
+            "fields": [f.__dict__ for f in self.fields],
+        }
+        return (("x-govhall-error-bin", json.dumps(body, ensure_ascii=False).encode()),)
+
+    @classmethod
+    def from_metadata(cls, status: grpc.StatusCode, metadata: object, details: str | None) -> DomainError:
+        for key, value in _pairs(metadata):
+            if key == "x-govhall-error-bin":
+                body = json.loads(value if isinstance(value, bytes | str) else b"{}")
+                return cls(
+                    code=body["code"],
+                    message=body["message"],
+                    message_zh=body["message_zh"],
+                    kind=ErrorKind.from_grpc(status),
+                    fields=[FieldError(**f) for f in body.get("fields", [])],
+                )
+        kind = ErrorKind.from_grpc(status)
+        return cls(
+            code=f"UPSTREAM_{status.name}",
+            message=details or status.name.lower().replace("_", " "),
+            message_zh=_ZH_BY_KIND.get(kind, "服务暂时不可用，请稍后再试"),
+            kind=kind,
+        )
+
+
+def _pairs(metadata: object) -> list[tuple[str, str | bytes]]:
+    if metadata is None:
+        return []
+    return [(getattr(m, "key", None) or m[0], getattr(m, "value", None) or m[1]) for m in metadata]  # type: ignore[attr-defined,index]
+
+
+_ZH_BY_KIND = {
+    ErrorKind.NOT_FOUND: "未找到",
+    ErrorKind.UNAUTHENTICATED: "请先登录",
+    ErrorKind.FORBIDDEN: "无权进行此操作",
+    ErrorKind.TIMEOUT: "服务响应超时，请稍后再试",
+    ErrorKind.UNAVAILABLE: "服务暂时不可用，请稍后再试",
+    ErrorKind.INTERNAL: "系统内部错误，请稍后再试",
+}
+
+
+def not_found(what: str, what_zh: str, key: str) -> DomainError:
+    return DomainError(
+        code=f"{what.upper().replace(' ', '_')}_NOT_FOUND",
+        message=f"{what} {key} not found",
+        message_zh=f"{what_zh}“{key}”不存在",
+        kind=ErrorKind.NOT_FOUND,
+    )
+
+
+def invalid(code: str, message: str, message_zh: str, field_name: str | None = None) -> DomainError:
+    fields = [FieldError(field_name, message, message_zh)] if field_name else []
+    return DomainError(
+        code=code, message=message, message_zh=message_zh, kind=ErrorKind.INVALID, fields=fields
+    )
+
+
+def forbidden(message: str = "not allowed", message_zh: str = "无权进行此操作") -> DomainError:
+    return DomainError(code="FORBIDDEN", message=message, message_zh=message_zh, kind=ErrorKind.FORBIDDEN)
+
+
+INTERNAL_ERROR = DomainError(
+    code="INTERNAL",
+    message="internal error; it has been logged",
+    message_zh="系统内部错误，已记录，请稍后再试",
+    kind=ErrorKind.INTERNAL,
+)

@@ -1,0 +1,206 @@
+"""gRPC server bootstrap: health, reflection, and one interceptor for the cross-cutting parts.
+
+Every RPC goes through `_Middleware`: caller identity from metadata, a deadline when the
+caller set none, a tracing span, Prometheus metrics, a log line, and the error mapping
+(DomainError -> status with its code and messages in trailing metadata; anything else ->
+INTERNAL with a generic message, the stack trace logged here and never sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+from govhall.kit.caller import caller_from_metadata, reset_caller, set_caller
+from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from opentelemetry import trace
+from prometheus_client import Counter, Histogram
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("govhall.kit.grpc")
+
+RPC_SECONDS = Histogram(
+    "govhall_grpc_server_handling_seconds",
+    "RPC handling time",
+    ["service", "method", "code"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+RPC_TOTAL = Counter("govhall_grpc_server_handled_total", "RPCs handled", ["service", "method", "code"])
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+class _Middleware(grpc.aio.ServerInterceptor):
+    def __init__(self, default_deadline: float) -> None:
+        self._deadline = default_deadline
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or not details.method.startswith("/govhall."):
+            return handler  # health, reflection: as they are
+        service, _, method = details.method.lstrip("/").rpartition("/")
+        if handler.unary_unary:
+            inner = handler.unary_unary
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(service, method, inner),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            stream_inner = handler.unary_stream
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(service, method, stream_inner),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _budget(self, context: grpc.aio.ServicerContext) -> float:
+        remaining = context.time_remaining()
+        return self._deadline if remaining is None else min(remaining, self._deadline)
+
+    def _wrap(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            token = set_caller(caller_from_metadata(context.invocation_metadata()))
+            start = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                with tracer.start_as_current_span(f"{service}/{method}"):
+                    return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
+            except DomainError as err:
+                code = err.kind.grpc_status
+                await _abort(context, err)
+            except TimeoutError:
+                code = grpc.StatusCode.DEADLINE_EXCEEDED
+                await _abort(
+                    context,
+                    DomainError(
+                        "DEADLINE_EXCEEDED",
+                        "the request took too long",
+                        "请求处理超时，请稍后再试",
+                        ErrorKind.TIMEOUT,
+                    ),
+                )
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except Exception as exc:
+                if isinstance(exc, grpc.aio.AbortError):
+                    code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+                    raise
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s/%s", service, method)
+                await _abort(context, INTERNAL_ERROR)
+            finally:
+                reset_caller(token)
+                elapsed = time.perf_counter() - start
+                RPC_SECONDS.labels(service, method, code.name).observe(elapsed)
+                RPC_TOTAL.labels(service, method, code.name).inc()
+                log.debug("%s/%s %s %.1fms", service, method, code.name, elapsed * 1000)
+
+        return call
+
+    def _wrap_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            token = set_caller(caller_from_metadata(context.invocation_metadata()))
+            code = grpc.StatusCode.OK
+            try:
+                async for item in inner(request, context):
+                    yield item
+            except DomainError as err:
+                code = err.kind.grpc_status
+                await _abort(context, err)
+            except Exception as exc:
+                if isinstance(exc, grpc.aio.AbortError | asyncio.CancelledError):
+                    raise
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s/%s", service, method)
+                await _abort(context, INTERNAL_ERROR)
+            finally:
+                reset_caller(token)
+                RPC_TOTAL.labels(service, method, code.name).inc()
+
+        return call
+
+
+async def _abort(context: grpc.aio.ServicerContext, err: DomainError) -> None:
+    context.set_trailing_metadata(err.to_metadata())
+    await context.abort(err.kind.grpc_status, err.message)
+
+
+class GrpcServer:
+    """A started gRPC server with health (checked against the service's own dependencies)."""
+
+    def __init__(
+        self,
+        address: str,
+        registrations: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
+        readiness: Sequence[ReadinessCheck] = (),
+        *,
+        default_deadline: float = 10.0,
+        health_interval: float = 2.0,
+    ) -> None:
+        self._server = grpc.aio.server(
+            interceptors=[_Middleware(default_deadline)],
+            options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
+        )
+        self._health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        names = [reflection.SERVICE_NAME, health.SERVICE_NAME]
+        for add, servicer, full_name in registrations:
+            add(servicer, self._server)
+            names.append(full_name)
+        self._service_names = [n for n in names if n.startswith("govhall.")]
+        reflection.enable_server_reflection(names, self._server)
+        self.port = self._server.add_insecure_port(address)
+        if self.port == 0:
+            raise RuntimeError(f"could not bind gRPC to {address}")
+        self.address = f"{address.rsplit(':', 1)[0]}:{self.port}"
+        self._readiness = list(readiness)
+        self._interval = health_interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._server.start()
+        await self._check_health()
+        self._task = asyncio.create_task(self._health_loop(), name="grpc-health")
+
+    async def _check_health(self) -> None:
+        ok = True
+        for check in self._readiness:
+            try:
+                ok = ok and await check()
+            except Exception:
+                log.warning("readiness check failed", exc_info=True)
+                ok = False
+        status = health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ["", *self._service_names]:
+            await _maybe_await(self._health.set(name, status))
+
+    async def _health_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self._check_health()
+
+    async def stop(self, grace: float = 2.0) -> None:
+        if self._task:
+            self._task.cancel()
+        await self._server.stop(grace)
+
+    async def wait(self) -> None:
+        await self._server.wait_for_termination()
+
+
+async def _maybe_await(value: Any) -> None:
+    if asyncio.iscoroutine(value):
+        await value

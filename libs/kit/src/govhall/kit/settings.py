@@ -1,0 +1,54 @@
+"""Settings: pydantic-settings read from GOVHALL_* environment variables.
+
+PlatformSettings holds what every process shares (the bus, the caches, where var/ is);
+each service subclasses ServiceSettings with its own prefix, GOVHALL_<SERVICE>_.
+An unset URL means the embedded back end (all-in-one mode).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_var_dir() -> Path:
+    return Path.cwd() / "var"
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVHALL_", extra="ignore")
+
+    var_dir: Path = Field(default_factory=_default_var_dir, description="where embedded back ends keep files")
+    nats_url: str | None = Field(default=None, description="NATS JetStream; unset means the in-process bus")
+    redis_url: str | None = Field(default=None, description="Redis for the gateway; unset means in-memory")
+    elasticsearch_url: str | None = Field(default=None, description="unset means the embedded index")
+    log_level: str = "INFO"
+    # A deployment of several sites shares one NATS; the stream names carry this prefix.
+    stream_prefix: str = "GOVHALL"
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's settings; subclasses set env_prefix to GOVHALL_<SERVICE>_."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = Field(default=None, description="unset means SQLite under var/")
+    grpc_address: str = "127.0.0.1:0"
+    metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
+    # Upper bound on any one RPC when the caller set no deadline of its own.
+    default_deadline_seconds: float = 10.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        if value and value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        return value
+
+    def resolved_database_url(self, platform: PlatformSettings, name: str) -> str:
+        if self.database_url:
+            return self.database_url
+        platform.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{platform.var_dir / (name + '.db')}"
