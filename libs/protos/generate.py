@@ -66,7 +66,9 @@ def generate(out: Path) -> list[Path]:
             while package != out:
                 (package / "__init__.py").touch()
                 package = package.parent
-        (out / "__init__.py").write_text('"""Generated from protos/govhall by `make protos`; do not edit."""\n')
+        (out / "__init__.py").write_text(
+            '"""Generated from protos/govhall by `make protos`; do not edit."""\n'
+        )
         (out / "py.typed").touch()
         return written
 

@@ -19,7 +19,9 @@ def _load_generator():
 
 
 def _tree(base: Path) -> dict[str, Path]:
-    return {str(p.relative_to(base)): p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(base)): p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def test_generated_stubs_are_current(tmp_path: Path) -> None:

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import sqlalchemy as sa
+from prometheus_client import Counter
+
 from govhall.kit.events import Delivery, Event
 from govhall.kit.outbox import INBOX
-from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
 

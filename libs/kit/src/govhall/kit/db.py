@@ -14,11 +14,12 @@ from types import TracebackType
 from typing import Any
 
 import sqlalchemy as sa
-from govhall.kit.events import Event
-from govhall.kit.outbox import OUTBOX, outbox_row
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from govhall.kit.events import Event
+from govhall.kit.outbox import OUTBOX, outbox_row
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from govhall.kit.ids import new_id
 from govhall.protos.common.v1 import common_pb2
 

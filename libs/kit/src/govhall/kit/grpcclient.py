@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
 from govhall.protos.common.v1 import common_pb2

@@ -15,12 +15,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
-from govhall.kit.caller import caller_from_metadata, reset_caller, set_caller
-from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
+
+from govhall.kit.caller import caller_from_metadata, reset_caller, set_caller
+from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("govhall.kit.grpc")

@@ -57,3 +57,22 @@ def run_env(metadata: sa.MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(_main())
+
+
+def create_kit_tables() -> None:
+    """For a service's first migration: the outbox and inbox tables, as the kit defines them."""
+    from alembic import op
+
+    from govhall.kit.outbox import INBOX, OUTBOX
+
+    for table in (OUTBOX, INBOX):
+        table.create(op.get_bind())
+
+
+def drop_kit_tables() -> None:
+    from alembic import op
+
+    from govhall.kit.outbox import INBOX, OUTBOX
+
+    for table in (INBOX, OUTBOX):
+        table.drop(op.get_bind())

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from govhall.kit.events import Event
 from prometheus_client import Counter, Gauge
+
+from govhall.kit.events import Event
 
 if TYPE_CHECKING:
     from govhall.kit.bus import EventBus

@@ -1,0 +1,126 @@
+"""Running a service: the same start-up for its own process and for all-in-one mode.
+
+A service describes itself with a ServiceSpec (its name, migrations, gRPC servicers and event
+consumers); `ServiceHost` migrates its database, starts the outbox relay, its consumers and its
+gRPC server with health reporting the database and the bus; `run_forever` is what a
+service's `__main__` calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from govhall.kit import migrations, observability
+from govhall.kit.bus import EventBus, create_bus
+from govhall.kit.db import Database, ensure_database, ping
+from govhall.kit.grpcserver import GrpcServer, ReadinessCheck
+from govhall.kit.outbox import OutboxRelay
+from govhall.kit.settings import PlatformSettings, ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
+
+
+@dataclass
+class ServiceContext:
+    """What a service's wiring receives: its database, the bus and its settings."""
+
+    name: str
+    db: Database
+    bus: EventBus
+    settings: ServiceSettings
+    platform: PlatformSettings
+    # Extra readiness checks (an index, a cache) and clean-ups the service adds while wiring.
+    readiness: list[ReadinessCheck] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    migrations: Path
+    # Build the servicers and subscribe the consumers (after migrations, before the server
+    # starts); returns (add_to_server, servicer, full service name) triples.
+    wire: Callable[[ServiceContext], Awaitable[Sequence[Registration]]]
+    publishes_events: bool = True
+
+
+class ServiceHost:
+    def __init__(
+        self, spec: ServiceSpec, settings: ServiceSettings, platform: PlatformSettings, bus: EventBus
+    ) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.platform = platform
+        self.bus = bus
+        self.db = Database(settings.resolved_database_url(platform, spec.name))
+        self.relay = OutboxRelay(self.db, bus, spec.name) if spec.publishes_events else None
+        self.server: GrpcServer | None = None
+        self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform)
+
+    @property
+    def address(self) -> str:
+        assert self.server is not None, "service not started"
+        return self.server.address
+
+    async def start(self) -> str:
+        await ensure_database(self.db.url)
+        await migrations.upgrade(self.db.url, self.spec.migrations)
+        registrations = await self.spec.wire(self.ctx)
+        if self.relay:
+            self.relay.start()
+
+        async def db_ready() -> bool:
+            return await ping(self.db.engine)
+
+        async def bus_ready() -> bool:
+            return self.bus.healthy()
+
+        self.server = GrpcServer(
+            self.settings.grpc_address,
+            registrations,
+            readiness=[db_ready, bus_ready, *self.ctx.readiness],
+            default_deadline=self.settings.default_deadline_seconds,
+        )
+        await self.server.start()
+        log.info("%s serving gRPC on %s", self.spec.name, self.server.address)
+        return self.server.address
+
+    async def stop(self) -> None:
+        if self.server:
+            await self.server.stop()
+        if self.relay:
+            await self.relay.stop()
+        for close in reversed(self.ctx.closers):
+            await close()
+        await self.db.close()
+
+
+async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    platform = PlatformSettings()
+    observability.setup(spec.name, platform.log_level, settings.metrics_port)
+    bus = create_bus(platform.nats_url, stream_prefix=platform.stream_prefix)
+    await bus.start()
+    host = ServiceHost(spec, settings, platform, bus)
+    await host.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("%s stopping", spec.name)
+    await host.stop()
+    await bus.close()
+
+
+def run_forever(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    asyncio.run(_serve(spec, settings))

@@ -1,0 +1,4 @@
+from govhall.catalogue.store import metadata
+from govhall.kit.migrations import run_env
+
+run_env(metadata)
