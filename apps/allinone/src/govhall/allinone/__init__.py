@@ -1,0 +1,1 @@
+"""govhall.allinone: the whole platform in one process (make run)."""

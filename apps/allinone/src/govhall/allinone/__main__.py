@@ -1,0 +1,87 @@
+"""python -m govhall.allinone: every built service in one process, on embedded back ends.
+
+The same code paths as the cluster: each service runs its own gRPC server (on a loopback
+port), the gateway calls them over gRPC, events go through each service's outbox and relay;
+only the back ends differ: SQLite files under var/, the in-process bus, the SQLite FTS5 index
+and in-memory rate limits. A demo province is loaded through the catalogue's own API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+import uvicorn
+
+from govhall.catalogue import app as catalogue_app
+from govhall.catalogue.demo import load_demo
+from govhall.catalogue.settings import CatalogueSettings
+from govhall.gateway.api import ADMIN, create_app
+from govhall.gateway.settings import GatewaySettings
+from govhall.kit import observability
+from govhall.kit.bus import InProcessBus
+from govhall.kit.caller import caller_metadata
+from govhall.kit.grpcclient import channel
+from govhall.kit.service import ServiceHost
+from govhall.kit.settings import PlatformSettings
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.search import app as search_app
+from govhall.search.settings import SearchSettings
+
+log = logging.getLogger("govhall.allinone")
+
+DEV_ADMIN_TOKEN = "govhall-dev-admin"
+
+
+async def main() -> None:
+    # Embedded back ends whatever the environment says: this mode is for one machine.
+    platform = PlatformSettings(nats_url=None, redis_url=None, elasticsearch_url=None)
+    observability.setup("allinone", platform.log_level)
+    bus = InProcessBus()
+    await bus.start()
+    # Search first: the in-process bus delivers only to consumers already subscribed.
+    search = ServiceHost(search_app.SPEC, SearchSettings(database_url=None), platform, bus)
+    catalogue = ServiceHost(catalogue_app.SPEC, CatalogueSettings(database_url=None), platform, bus)
+    await search.start()
+    await catalogue.start()
+
+    demo_channel = channel(catalogue.address)
+    published = await load_demo(catalogue_pb2_grpc.CatalogueServiceStub(demo_channel), caller_metadata(ADMIN))
+    await demo_channel.close()
+    log.info("demo province loaded: %d matters published", published)
+
+    gateway_settings = GatewaySettings(
+        catalogue_address=catalogue.address,
+        search_address=search.address,
+        admin_token=os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN),  # type: ignore[arg-type]
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(gateway_settings),
+            host=gateway_settings.host,
+            port=gateway_settings.port,
+            log_level=platform.log_level.lower(),
+        )
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    log.info(
+        "govhall all-in-one on http://%s:%d (API docs at /docs; admin token: %s)",
+        gateway_settings.host,
+        gateway_settings.port,
+        "from GOVHALL_GATEWAY_ADMIN_TOKEN" if "GOVHALL_GATEWAY_ADMIN_TOKEN" in os.environ else DEV_ADMIN_TOKEN,
+    )
+    try:
+        await server.serve()
+    finally:
+        await catalogue.stop()
+        await search.stop()
+        await bus.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

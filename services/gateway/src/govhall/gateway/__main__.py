@@ -1,0 +1,19 @@
+"""python -m govhall.gateway: the REST gateway in its own process."""
+
+import uvicorn
+
+from govhall.gateway.api import create_app
+from govhall.gateway.settings import GatewaySettings
+from govhall.kit import observability
+from govhall.kit.settings import PlatformSettings
+
+if __name__ == "__main__":
+    settings, platform = GatewaySettings(), PlatformSettings()
+    observability.setup("gateway", platform.log_level)
+    uvicorn.run(
+        create_app(settings, platform.redis_url),
+        host=settings.host,
+        port=settings.port,
+        log_level=platform.log_level.lower(),
+        proxy_headers=True,
+    )

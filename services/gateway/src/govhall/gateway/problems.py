@@ -1,0 +1,106 @@
+"""HTTP problem+json (RFC 9457) for every error the gateway returns, in English and Chinese."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from govhall.kit.errors import DomainError, ErrorKind, FieldError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(err: DomainError, instance: str = "") -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:govhall:problem:{err.code.lower()}",
+        "title": err.message,
+        "status": err.kind.http_status,
+        "code": err.code,
+        "detail": err.message,
+        "detail_zh": err.message_zh,
+    }
+    if instance:
+        body["instance"] = instance
+    if err.fields:
+        body["errors"] = [
+            {"field": f.field, "message": f.message, "message_zh": f.message_zh} for f in err.fields
+        ]
+    return JSONResponse(body, status_code=err.kind.http_status, media_type=PROBLEM_JSON)
+
+
+_ZH_FOR_PYDANTIC = {
+    "missing": "此项必填",
+    "string_too_short": "内容太短",
+    "string_too_long": "内容太长",
+    "string_pattern_mismatch": "格式不正确",
+    "int_parsing": "应为整数",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "bool_parsing": "应为 true 或 false",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为列表",
+    "string_type": "应为字符串",
+    "extra_forbidden": "不允许的字段",
+}
+
+
+async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    fields = []
+    for error in exc.errors():
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body",)]
+        name = ".".join(location) or "body"
+        fields.append(
+            FieldError(
+                name,
+                str(error.get("msg", "invalid")),
+                _ZH_FOR_PYDANTIC.get(error.get("type", ""), "输入有误"),
+            )
+        )
+    err = DomainError(
+        "REQUEST_INVALID",
+        "the request has invalid fields: " + ", ".join(f.field for f in fields),
+        "请求参数有误：" + "；".join(f"{f.field}{f.message_zh}" for f in fields),
+        ErrorKind.INVALID,
+        fields,
+    )
+    return problem(err, request.url.path)
+
+
+async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    if exc.kind in (ErrorKind.INTERNAL, ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT):
+        log.warning("%s %s -> %s", request.method, request.url.path, exc.code)
+    return problem(exc, request.url.path)
+
+
+_HTTP_ZH = {404: ("NOT_FOUND", "未找到该地址"), 405: ("METHOD_NOT_ALLOWED", "不支持该请求方法")}
+
+
+async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    code, zh = _HTTP_ZH.get(exc.status_code, ("HTTP_ERROR", "请求有误"))
+    kind = next((k for k in ErrorKind if k.http_status == exc.status_code), ErrorKind.INVALID)
+    err = DomainError(code, str(exc.detail), zh, kind)
+    response = problem(err, request.url.path)
+    response.status_code = exc.status_code
+    return response
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    err = DomainError(
+        "INTERNAL",
+        "internal error; it has been logged",
+        "系统内部错误，已记录，请稍后再试",
+        ErrorKind.INTERNAL,
+    )
+    return problem(err, request.url.path)

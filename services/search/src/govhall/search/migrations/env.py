@@ -1,0 +1,4 @@
+from govhall.kit.migrations import run_env
+from govhall.search.store import metadata
+
+run_env(metadata)
