@@ -1,0 +1,108 @@
+"""Fixtures shared by every test: the real local servers, fresh databases, running services.
+
+Integration tests need PostgreSQL, NATS JetStream, Redis and Elasticsearch from deploy/local.
+The `cluster` fixture starts them (start.sh is idempotent and quick when they already run) and
+fails the test loudly if they cannot be started: a missing server is never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _cluster_env() -> dict[str, str]:
+    out = subprocess.run(
+        ["bash", "-c", "source deploy/local/env.sh >/dev/null && env -0"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    pairs = (item.split("=", 1) for item in out.split("\0") if "=" in item)
+    return {k: v for k, v in pairs if k.startswith("GOVHALL_")}
+
+
+@pytest.fixture(scope="session")
+def cluster() -> dict[str, str]:
+    """The local cluster's URLs (GOVHALL_PG_URL, GOVHALL_NATS_URL, ...), started if need be."""
+    result = subprocess.run(["bash", "deploy/local/start.sh"], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(
+            "deploy/local/start.sh could not start the local servers; run deploy/local/install.sh first.\n"
+            + result.stdout[-3000:]
+            + result.stderr[-3000:],
+            pytrace=False,
+        )
+    return _cluster_env()
+
+
+@asynccontextmanager
+async def _fresh_pg_database(cluster: dict[str, str]) -> AsyncIterator[str]:
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(f"{cluster['GOVHALL_PG_URL']}/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{cluster['GOVHALL_PG_URL']}/{name}"
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def pg_url(cluster: dict[str, str]) -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    async with _fresh_pg_database(cluster) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database on each back end the services support: SQLite (all-in-one) and PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    async with _fresh_pg_database(request.getfixturevalue("cluster")) as url:
+        yield url
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Any:
+    """Platform settings for embedded back ends under a temporary var/ (the environment is ignored)."""
+    from govhall.kit.settings import PlatformSettings
+
+    return PlatformSettings(var_dir=tmp_path / "var", nats_url=None, redis_url=None, elasticsearch_url=None)
+
+
+@pytest.fixture
+async def start_service() -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """Start service hosts (catalogue, search, ...) for one test; they are stopped afterwards."""
+    from govhall.kit.service import ServiceHost
+
+    hosts: list[ServiceHost] = []
+
+    async def start(spec: Any, settings: Any, platform: Any, bus: Any) -> ServiceHost:
+        host = ServiceHost(spec, settings, platform, bus)
+        await host.start()
+        hosts.append(host)
+        return host
+
+    yield start
+    for host in reversed(hosts):
+        await host.stop()
+
+
+os.environ.setdefault("GOVHALL_LOG_LEVEL", "WARNING")

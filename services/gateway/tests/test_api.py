@@ -1,0 +1,218 @@
+"""The gateway's REST API over real catalogue and search services (embedded back ends)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from govhall.catalogue import app as catalogue_app
+from govhall.catalogue.settings import CatalogueSettings
+from govhall.gateway.api import create_app
+from govhall.gateway.settings import GatewaySettings
+from govhall.kit.bus import InProcessBus
+from govhall.search import app as search_app
+from govhall.search.settings import SearchSettings
+
+TOKEN = "test-admin-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def open_gateway(
+    settings: GatewaySettings, redis_url: str | None = None
+) -> tuple[httpx.AsyncClient, Any]:
+    app = create_app(settings, redis_url)
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
+    return client, lifespan
+
+
+@pytest.fixture
+async def gateway(platform: Any, start_service: Any, tmp_path: Any) -> Any:
+    bus = InProcessBus()
+    search = await start_service(
+        search_app.SPEC,
+        SearchSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}"),
+        platform,
+        bus,
+    )
+    catalogue = await start_service(
+        catalogue_app.SPEC,
+        CatalogueSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"),
+        platform,
+        bus,
+    )
+    settings = GatewaySettings(
+        catalogue_address=catalogue.address,
+        search_address=search.address,
+        admin_token=TOKEN,  # type: ignore[arg-type]
+    )
+    client, lifespan = await open_gateway(settings)
+    yield client
+    await client.aclose()
+    await lifespan.__aexit__(None, None, None)
+
+
+async def seed(client: httpx.AsyncClient) -> None:
+    for code, body in [
+        ("420000", {"name": "湖北省", "level": "province"}),
+        ("420500", {"name": "宜昌市", "level": "city", "parent_code": "420000"}),
+        ("420502", {"name": "西陵区", "level": "county", "parent_code": "420500"}),
+    ]:
+        r = await client.put(f"/api/v1/admin/sites/{code}", json=body, headers=AUTH)
+        assert r.status_code == 200, r.text
+    r = await client.put(
+        "/api/v1/admin/sites/420502/departments/420502-XZSP", json={"name": "西陵区行政审批局"}, headers=AUTH
+    )
+    assert r.status_code == 200, r.text
+
+
+MATTER = {
+    "code": "420502-XZSP-0001",
+    "name": "食品经营许可",
+    "department_code": "420502-XZSP",
+    "audiences": ["legal_person", "person"],
+    "type": "licensing",
+    "promised_days": 10,
+    "legal_days": 20,
+    "online_application": True,
+    "guide": {"acceptance_conditions": "已取得营业执照", "consult_phone": "0717-6222222"},
+}
+
+
+def assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["code"] == code and body["status"] == status
+    assert body["detail_zh"] and "Traceback" not in r.text
+    return body
+
+
+async def test_admin_publishes_and_the_county_finds_it(gateway: httpx.AsyncClient) -> None:
+    await seed(gateway)
+    r = await gateway.post("/api/v1/admin/sites/420502/matters", json=MATTER, headers=AUTH)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "draft" and r.json()["type_label"] == "行政许可"
+    assert_problem(
+        await gateway.get(f"/api/v1/sites/420502/matters/{MATTER['code']}"), 404, "MATTER_NOT_FOUND"
+    )
+
+    r = await gateway.post(f"/api/v1/admin/sites/420502/matters/{MATTER['code']}/publish", headers=AUTH)
+    assert r.status_code == 200 and r.json()["status"] == "published"
+    guide = (await gateway.get(f"/api/v1/sites/420502/matters/{MATTER['code']}")).json()
+    assert guide["guide"]["acceptance_conditions"] == "已取得营业执照"
+    assert guide["audiences"] == ["person", "legal_person"] and guide["site_name"] == "西陵区"
+    listed = (await gateway.get("/api/v1/sites/420502/matters", params={"audience": "legal_person"})).json()
+    assert [m["code"] for m in listed["items"]] == [MATTER["code"]] and listed["page"]["total"] == 1
+
+    for _ in range(100):
+        found = (await gateway.get("/api/v1/sites/420502/search", params={"q": "食品经营"})).json()
+        if found["items"]:
+            break
+        await asyncio.sleep(0.05)
+    assert [h["code"] for h in found["items"]] == [MATTER["code"]]
+    # The province does not see a county's matter.
+    province = (await gateway.get("/api/v1/sites/420000/search", params={"q": "食品经营"})).json()
+    assert province["items"] == []
+
+
+async def test_bad_input_is_a_problem_in_two_languages(gateway: httpx.AsyncClient) -> None:
+    await seed(gateway)
+    body = assert_problem(await gateway.get("/api/v1/sites/42050x/matters"), 400, "REQUEST_INVALID")
+    assert body["errors"][0]["field"] == "path.site"
+    body = assert_problem(await gateway.get("/api/v1/sites/420502/search"), 400, "REQUEST_INVALID")
+    assert body["errors"][0]["message_zh"] == "此项必填"
+    assert_problem(
+        await gateway.get("/api/v1/sites/420502/search", params={"q": "x" * 101}), 400, "REQUEST_INVALID"
+    )
+    assert_problem(await gateway.get("/api/v1/sites/420502/search", params={"q": "  "}), 400, "QUERY_EMPTY")
+    assert_problem(
+        await gateway.get("/api/v1/sites/420502/matters", params={"page": 0}), 400, "REQUEST_INVALID"
+    )
+    assert_problem(await gateway.get("/api/v1/sites/999999/matters"), 404, "SITE_NOT_FOUND")
+    assert_problem(await gateway.get("/api/v1/nowhere"), 404, "NOT_FOUND")
+
+    bad = {**MATTER, "type": "unknown", "promised_days": -1}
+    body = assert_problem(
+        await gateway.post("/api/v1/admin/sites/420502/matters", json=bad, headers=AUTH),
+        400,
+        "REQUEST_INVALID",
+    )
+    assert {e["field"] for e in body["errors"]} == {"type", "promised_days"}
+    r = await gateway.post(
+        "/api/v1/admin/sites/420502/matters",
+        content=b"{not json",
+        headers={**AUTH, "content-type": "application/json"},
+    )
+    assert_problem(r, 400, "REQUEST_INVALID")
+    too_long = {**MATTER, "promised_days": 30, "legal_days": 20}
+    body = assert_problem(
+        await gateway.post("/api/v1/admin/sites/420502/matters", json=too_long, headers=AUTH),
+        400,
+        "MATTER_INVALID",
+    )
+    assert body["errors"][0]["message_zh"] == "承诺办结时限不能超过法定办结时限"
+
+
+async def test_writes_need_the_admin_token(gateway: httpx.AsyncClient) -> None:
+    await seed(gateway)
+    for headers in [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN + "x"}]:
+        r = await gateway.post("/api/v1/admin/sites/420502/matters", json=MATTER, headers=headers)
+        assert_problem(r, 401, "UNAUTHENTICATED")
+    listed = (await gateway.get("/api/v1/sites/420502/matters")).json()
+    assert listed["page"]["total"] == 0
+
+
+async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
+    assert (await gateway.get("/healthz")).json() == {"status": "ok"}
+    ready = await gateway.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {
+        "catalogue": True,
+        "search": True,
+        "rate_limiter": True,
+    }
+    await gateway.get("/api/v1/sites/420502/matters")
+    metrics = (await gateway.get("/metrics")).text
+    assert (
+        'govhall_gateway_request_seconds_count{method="GET",route="/api/v1/sites/{site}/matters"' in metrics
+    )
+    docs = (await gateway.get("/openapi.json")).json()
+    assert "/api/v1/sites/{site}/search" in docs["paths"]
+
+
+async def test_readyz_says_when_upstreams_are_down() -> None:
+    client, lifespan = await open_gateway(
+        GatewaySettings(catalogue_address="127.0.0.1:1", search_address="127.0.0.1:1")
+    )
+    r = await client.get("/readyz")
+    assert r.status_code == 503 and r.json()["checks"]["catalogue"] is False
+    assert_problem(await client.get("/api/v1/sites/420502/matters"), 503, "UPSTREAM_UNAVAILABLE")
+    await client.aclose()
+    await lifespan.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_rate_limit(store: str, request: pytest.FixtureRequest) -> None:
+    redis_url = request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"] if store == "redis" else None
+    if redis_url:
+        import redis.asyncio as redis
+
+        r = redis.from_url(redis_url)
+        await r.flushdb()
+        await r.aclose()
+    settings = GatewaySettings(
+        catalogue_address="127.0.0.1:1", search_address="127.0.0.1:1", rate_limit_per_minute=3
+    )
+    client, lifespan = await open_gateway(settings, redis_url)
+    statuses = [(await client.get("/api/v1/sites/420502/matters")).status_code for _ in range(5)]
+    assert statuses[:3] == [503, 503, 503] and statuses[3:] == [429, 429]
+    limited = await client.get("/api/v1/sites/420502/matters")
+    assert_problem(limited, 429, "RATE_LIMITED")
+    assert limited.headers["Retry-After"] == "60"
+    assert (await client.get("/healthz")).status_code == 200, "operations endpoints are not limited"
+    await client.aclose()
+    await lifespan.__aexit__(None, None, None)
