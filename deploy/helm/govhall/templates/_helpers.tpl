@@ -1,0 +1,302 @@
+{{/*
+Shared templates. A service's template file builds a context
+  (dict "root" $ "name" "<service>")
+and includes govhall.configmap, govhall.deployment, govhall.service and govhall.servicemonitor
+with it; everything about the service comes from .Values.services.<service>.
+*/}}
+
+{{- define "govhall.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "govhall.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "govhall.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* <fullname>-<service>: the name of every object of one service. */}}
+{{- define "govhall.componentName" -}}
+{{- printf "%s-%s" (include "govhall.fullname" .root) .name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* GOVHALL_<SERVICE>_: the prefix of a service's own settings. */}}
+{{- define "govhall.envPrefix" -}}
+{{- printf "GOVHALL_%s_" (.name | upper | replace "-" "_") }}
+{{- end }}
+
+{{- define "govhall.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "govhall.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end }}
+
+{{- define "govhall.labels" -}}
+helm.sh/chart: {{ include "govhall.chart" .root }}
+{{ include "govhall.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "govhall.imageTag" .root | quote }}
+app.kubernetes.io/part-of: govhall
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+govhall/site-code: {{ .root.Values.site.code | quote }}
+govhall/site-level: {{ .root.Values.site.level | quote }}
+{{- end }}
+
+{{- define "govhall.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{- define "govhall.image" -}}
+{{- printf "%s:%s" .Values.image.repository (include "govhall.imageTag" .) }}
+{{- end }}
+
+{{/* ConfigMap: the site, the shared back ends and the service's own non-secret settings. */}}
+{{- define "govhall.configmap" -}}
+{{- $root := .root }}
+{{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
+{{- $prefix := include "govhall.envPrefix" . }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "govhall.componentName" . }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "govhall.labels" . | nindent 4 }}
+data:
+  GOVHALL_SITE_CODE: {{ $root.Values.site.code | quote }}
+  GOVHALL_SITE_LEVEL: {{ $root.Values.site.level | quote }}
+  {{- with $root.Values.site.name }}
+  GOVHALL_SITE_NAME: {{ . | quote }}
+  {{- end }}
+  {{- with $root.Values.nats.url }}
+  GOVHALL_NATS_URL: {{ . | quote }}
+  {{- end }}
+  GOVHALL_STREAM_PREFIX: {{ $root.Values.nats.streamPrefix | quote }}
+  {{- with $root.Values.elasticsearch.url }}
+  GOVHALL_ELASTICSEARCH_URL: {{ . | quote }}
+  {{- end }}
+  {{- with $root.Values.redis.url }}
+  GOVHALL_REDIS_URL: {{ . | quote }}
+  {{- end }}
+  GOVHALL_LOG_LEVEL: {{ $root.Values.logLevel | quote }}
+  GOVHALL_VAR_DIR: "/tmp/govhall"
+  OTEL_SERVICE_NAME: {{ printf "govhall-%s" .name | quote }}
+  OTEL_RESOURCE_ATTRIBUTES: {{ printf "govhall.site.code=%s,govhall.site.level=%s" $root.Values.site.code $root.Values.site.level | quote }}
+  {{- with $root.Values.otel.endpoint }}
+  OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+  {{- end }}
+  {{- if eq $svc.protocol "grpc" }}
+  {{ $prefix }}GRPC_ADDRESS: {{ printf "[::]:%v" $svc.ports.grpc | quote }}
+  {{ $prefix }}METRICS_PORT: {{ $svc.ports.metrics | quote }}
+  {{- else }}
+  {{ $prefix }}HOST: "0.0.0.0"
+  {{ $prefix }}PORT: {{ $svc.ports.http | quote }}
+  {{- end }}
+  {{- range $upstream := $svc.upstreams }}
+  {{- $up := index $root.Values.services $upstream | required (printf "services.%s.upstreams: no service %q" $.name $upstream) }}
+  {{- if ne $up.protocol "grpc" }}
+  {{- fail (printf "services.%s.upstreams: %s is not a gRPC service" $.name $upstream) }}
+  {{- end }}
+  {{ $prefix }}{{ $upstream | upper | replace "-" "_" }}_ADDRESS: {{ printf "%s:%v" (include "govhall.componentName" (dict "root" $root "name" $upstream)) $up.ports.grpc | quote }}
+  {{- end }}
+  {{- range $key, $value := $svc.env }}
+  {{ $key }}: {{ $value | toString | quote }}
+  {{- end }}
+{{- end }}
+
+{{/* Probes: native gRPC health on the gRPC port, or /healthz and /readyz over HTTP. */}}
+{{- define "govhall.probe" -}}
+{{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
+{{- $timing := index .root.Values.probes .probe }}
+{{- if eq $svc.protocol "grpc" }}
+grpc:
+  port: {{ $svc.ports.grpc }}
+{{- else }}
+httpGet:
+  path: {{ ternary "/healthz" "/readyz" (eq .probe "liveness") }}
+  port: http
+{{- end }}
+{{- toYaml $timing | nindent 0 }}
+{{- end }}
+
+{{- define "govhall.deployment" -}}
+{{- $root := .root }}
+{{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
+{{- $prefix := include "govhall.envPrefix" . }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "govhall.componentName" . }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "govhall.labels" . | nindent 4 }}
+spec:
+  replicas: {{ $svc.replicas }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "govhall.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "govhall.labels" . | nindent 8 }}
+      annotations:
+        # Roll the pods when their configuration changes.
+        checksum/config: {{ include "govhall.configmap" . | sha256sum }}
+        {{- with $root.Values.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "govhall.selectorLabels" . | nindent 14 }}
+      {{- with $root.Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $root.Values.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $root.Values.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .name }}
+          image: {{ include "govhall.image" $root | quote }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          command: ["python", "-m", {{ printf "govhall.%s" .name | quote }}]
+          ports:
+            {{- range $portName, $port := $svc.ports }}
+            - name: {{ $portName }}
+              containerPort: {{ $port }}
+              protocol: TCP
+            {{- end }}
+          envFrom:
+            - configMapRef:
+                name: {{ include "govhall.componentName" . }}
+          env:
+            - name: HOME
+              value: /tmp
+            - name: PYTHONDONTWRITEBYTECODE
+              value: "1"
+            - name: PYTHONUNBUFFERED
+              value: "1"
+            {{- with $svc.database }}
+            - name: {{ $prefix }}DATABASE_URL
+              valueFrom:
+                secretKeyRef:
+                  name: {{ .existingSecret }}
+                  key: {{ .key | default "url" }}
+            {{- end }}
+            {{- range $setting, $ref := $svc.secretEnv }}
+            - name: {{ $prefix }}{{ $setting }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $ref.existingSecret }}
+                  key: {{ $ref.key }}
+                  {{- if $ref.optional }}
+                  optional: true
+                  {{- end }}
+            {{- end }}
+          livenessProbe:
+            {{- include "govhall.probe" (dict "root" $root "name" .name "probe" "liveness") | trim | nindent 12 }}
+          readinessProbe:
+            {{- include "govhall.probe" (dict "root" $root "name" .name "probe" "readiness") | trim | nindent 12 }}
+          resources:
+            {{- toYaml $svc.resources | nindent 12 }}
+          securityContext:
+            {{- toYaml $root.Values.containerSecurityContext | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: {{ $root.Values.tmpSizeLimit }}
+{{- end }}
+
+{{- define "govhall.service" -}}
+{{- $root := .root }}
+{{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "govhall.componentName" . }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "govhall.labels" . | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "govhall.selectorLabels" . | nindent 4 }}
+  ports:
+    {{- range $portName, $port := $svc.ports }}
+    - name: {{ $portName }}
+      port: {{ $port }}
+      targetPort: {{ $portName }}
+      protocol: TCP
+      appProtocol: {{ ternary "grpc" "http" (eq $portName "grpc") }}
+    {{- end }}
+{{- end }}
+
+{{- define "govhall.servicemonitor" -}}
+{{- $root := .root }}
+{{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
+{{- if not (hasKey $svc.ports $svc.metricsPort) }}
+{{- fail (printf "services.%s.metricsPort %q is not one of its ports" .name $svc.metricsPort) }}
+{{- end }}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "govhall.componentName" . }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "govhall.labels" . | nindent 4 }}
+    {{- with $root.Values.serviceMonitor.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  selector:
+    matchLabels:
+      {{- include "govhall.selectorLabels" . | nindent 6 }}
+  namespaceSelector:
+    matchNames:
+      - {{ $root.Release.Namespace }}
+  endpoints:
+    - port: {{ $svc.metricsPort }}
+      path: /metrics
+      interval: {{ $root.Values.serviceMonitor.interval }}
+      scrapeTimeout: {{ $root.Values.serviceMonitor.scrapeTimeout }}
+      relabelings:
+        # Every series carries its site, so one Prometheus can hold several instances.
+        - action: replace
+          targetLabel: site_code
+          replacement: {{ $root.Values.site.code | quote }}
+        - action: replace
+          targetLabel: site_level
+          replacement: {{ $root.Values.site.level | quote }}
+{{- end }}

@@ -1,0 +1,487 @@
+"""The Helm chart of a site instance, rendered for every level and checked offline.
+
+deploy/helm/install-helm.sh provides the pinned helm (built once per machine from the Go module
+proxy, minutes when cold; reused afterwards). The chart is linted and rendered for the province,
+city and county values; every core Kubernetes object is validated with kubernetes-validate in
+strict mode, ServiceMonitors against a small schema of our own, and the results are asserted on.
+No cluster and no network are needed once helm is built.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import kubernetes_validate.utils
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+HELM_DIR = REPO / "deploy" / "helm"
+CHART = HELM_DIR / "govhall"
+INSTALL_HELM = HELM_DIR / "install-helm.sh"
+
+# The Kubernetes version the chart is rendered and validated for: the newest that
+# kubernetes-validate ships schemas for (and the default of the pinned helm).
+KUBE_VERSION = "1.37.0"
+RELEASE = "govhall"
+LEVELS = ("province", "city", "county")
+SERVICES = ("catalogue", "search", "gateway")
+GRPC_SERVICES = ("catalogue", "search")
+CORE_KINDS = {"ConfigMap", "Deployment", "Service"}
+# Objects of the instance rather than of one service.
+SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes"}
+
+# A cold helm build takes minutes on two cores; it happens inside the first test's setup.
+pytestmark = pytest.mark.timeout(1800)
+
+# kubernetes-validate has no schema for this CRD: the parts the Prometheus Operator needs.
+SERVICE_MONITOR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "kind": {"const": "ServiceMonitor"},
+        "metadata": {
+            "type": "object",
+            "required": ["name", "namespace", "labels"],
+            "properties": {
+                "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"},
+                "namespace": {"type": "string", "minLength": 1},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "spec": {
+            "type": "object",
+            "required": ["selector", "endpoints"],
+            "properties": {
+                "selector": {
+                    "type": "object",
+                    "required": ["matchLabels"],
+                    "properties": {
+                        "matchLabels": {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": {"type": "string"},
+                        }
+                    },
+                },
+                "namespaceSelector": {
+                    "type": "object",
+                    "properties": {"matchNames": {"type": "array", "items": {"type": "string"}}},
+                },
+                "endpoints": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["port"],
+                        "properties": {
+                            "port": {"type": "string", "minLength": 1},
+                            "path": {"type": "string", "pattern": "^/"},
+                            "interval": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h)$"},
+                            "scrapeTimeout": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h)$"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+# --- helm ------------------------------------------------------------------------------------
+
+
+def pinned_helm_version() -> str:
+    match = re.search(r'^readonly HELM_VERSION="(v3\.[0-9]+\.[0-9]+)"$', INSTALL_HELM.read_text(), re.M)
+    assert match, "install-helm.sh must pin HELM_VERSION to an exact v3 release"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def helm_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Keep helm away from the user's own helm config, cache and plugins."""
+    home = tmp_path_factory.mktemp("helm-home")
+    env = dict(os.environ)
+    for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+        env[var] = str(home / var.lower())
+    env.pop("HELM_NAMESPACE", None)
+    env.pop("HELM_KUBECONTEXT", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    """The pinned helm; building it when needed. Never skips: no helm is a failure."""
+    proc = subprocess.run(["bash", str(INSTALL_HELM)], capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"deploy/helm/install-helm.sh could not provide helm (exit {proc.returncode}):\n"
+            f"{proc.stderr[-4000:]}",
+            pytrace=False,
+        )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"install-helm.sh printed no path; stderr:\n{proc.stderr[-2000:]}"
+    path = Path(lines[-1])
+    assert path.is_file() and os.access(path, os.X_OK), f"install-helm.sh printed {path}, not a binary"
+    assert not path.resolve().is_relative_to(REPO), "helm must live outside the repository"
+    return path
+
+
+def run_helm(helm: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(helm), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def values_file(level: str) -> Path:
+    return CHART / f"values-{level}.yaml"
+
+
+def template_args(level: str, *extra: str) -> list[str]:
+    return [
+        "template", RELEASE, str(CHART),
+        "--namespace", f"govhall-{load_values(level)['site']['code']}",
+        "--kube-version", KUBE_VERSION,
+        "--values", str(values_file(level)),
+        *extra,
+    ]  # fmt: skip
+
+
+def load_values(level: str) -> dict[str, Any]:
+    return yaml.safe_load(values_file(level).read_text(encoding="utf-8"))
+
+
+# --- the rendered instances --------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    level: str
+    values: dict[str, Any]
+    objects: list[dict[str, Any]]
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [o for o in self.objects if o["kind"] == kind]
+
+    def by_component(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The objects of one kind that belong to the services, by service name."""
+        found: dict[str, dict[str, Any]] = {}
+        for obj in self.of_kind(kind):
+            if obj["metadata"]["name"] in SHARED_OBJECTS:
+                continue
+            component = obj["metadata"]["labels"]["app.kubernetes.io/component"]
+            assert component not in found, f"two {kind}s for {component}"
+            found[component] = obj
+        return found
+
+    def named(self, kind: str, name: str) -> dict[str, Any]:
+        matches = [o for o in self.of_kind(kind) if o["metadata"]["name"] == name]
+        assert len(matches) == 1, f"{self.level}: expected one {kind}/{name}, found {len(matches)}"
+        return matches[0]
+
+    def container(self, service: str) -> dict[str, Any]:
+        pod = self.by_component("Deployment")[service]["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        return container
+
+
+@pytest.fixture(scope="session")
+def instances(helm: Path, helm_env: dict[str, str]) -> dict[str, Instance]:
+    rendered = {}
+    for level in LEVELS:
+        proc = run_helm(helm, helm_env, *template_args(level))
+        assert proc.returncode == 0, f"helm template ({level}) failed:\n{proc.stderr}"
+        objects = [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
+        assert objects, f"helm template ({level}) rendered nothing"
+        rendered[level] = Instance(level, load_values(level), objects)
+    return rendered
+
+
+@pytest.fixture(params=LEVELS)
+def instance(request: pytest.FixtureRequest, instances: dict[str, Instance]) -> Instance:
+    return instances[request.param]
+
+
+# --- quantities --------------------------------------------------------------------------------
+
+_SUFFIXES = {
+    "m": Decimal("0.001"), "": Decimal(1), "k": Decimal(10) ** 3, "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9, "T": Decimal(10) ** 12,
+    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
+}  # fmt: skip
+
+
+def quantity(value: str | int | float) -> Decimal:
+    match = re.fullmatch(r"([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?", str(value))
+    assert match, f"not a Kubernetes quantity: {value!r}"
+    return Decimal(match.group(1)) * _SUFFIXES[match.group(2) or ""]
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_install_script_is_pinned_and_idempotent(helm: Path, helm_env: dict[str, str]) -> None:
+    version = run_helm(helm, helm_env, "version", "--template", "{{.Version}}")
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == pinned_helm_version()
+
+    again = subprocess.run(["bash", str(INSTALL_HELM)], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines() == [str(helm)], "stdout must be the path and nothing else"
+    assert "building" not in again.stderr, "a second run must reuse the binary, not rebuild it"
+
+
+@pytest.mark.parametrize("level", [None, *LEVELS], ids=["defaults", *LEVELS])
+def test_helm_lint_strict(helm: Path, helm_env: dict[str, str], level: str | None) -> None:
+    args = ["lint", "--strict", "--kube-version", KUBE_VERSION, str(CHART)]
+    if level:
+        args += ["--values", str(values_file(level))]
+    proc = run_helm(helm, helm_env, *args)
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    assert "0 chart(s) failed" in proc.stdout
+
+
+def test_kubernetes_validate_knows_the_target_version() -> None:
+    versions = {kubernetes_validate.utils.major_minor(v) for v in kubernetes_validate.utils.all_versions()}
+    assert kubernetes_validate.utils.major_minor(KUBE_VERSION) in versions
+
+
+def test_core_objects_validate_strictly(instance: Instance) -> None:
+    kinds = {o["kind"] for o in instance.objects}
+    assert kinds == CORE_KINDS | {"ServiceMonitor"}, f"unexpected kinds: {kinds}"
+    errors = []
+    for obj in instance.objects:
+        if obj["kind"] == "ServiceMonitor":
+            continue
+        where = f"{obj['kind']}/{obj['metadata']['name']}"
+        try:
+            kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            errors.append(f"{where}: {'.'.join(map(str, e.path))}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError as e:
+            errors.append(f"{where}: {e.message}")
+    assert not errors, "\n".join(errors)
+
+
+def test_strict_validation_catches_a_typo(instances: dict[str, Instance]) -> None:
+    """Guards the test above: strict mode must reject a field Kubernetes does not have."""
+    deployment = copy.deepcopy(instances["county"].by_component("Deployment")["catalogue"])
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbes"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBE_VERSION, strict=True)
+
+
+def test_every_instance_runs_every_service(instance: Instance) -> None:
+    image = f"govhall:{yaml.safe_load((CHART / 'Chart.yaml').read_text())['appVersion']}"
+    for kind in ("Deployment", "Service", "ConfigMap", "ServiceMonitor"):
+        assert set(instance.by_component(kind)) == set(SERVICES), f"{instance.level}: {kind}s"
+    for service, deployment in instance.by_component("Deployment").items():
+        assert deployment["metadata"]["name"] == f"{RELEASE}-{service}"
+        assert deployment["spec"]["replicas"] == instance.values["services"][service]["replicas"]
+        container = instance.container(service)
+        assert container["image"] == image
+        assert container["command"] == ["python", "-m", f"govhall.{service}"]
+
+
+def test_services_select_their_pods(instance: Instance) -> None:
+    deployments = instance.by_component("Deployment")
+    for service, svc in instance.by_component("Service").items():
+        template = deployments[service]["spec"]["template"]
+        selector = svc["spec"]["selector"]
+        assert selector.items() <= template["metadata"]["labels"].items()
+        assert deployments[service]["spec"]["selector"]["matchLabels"] == selector
+        # No other Deployment's pods answer this Service.
+        for other, deployment in deployments.items():
+            if other != service:
+                assert not selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        container_ports = {p["name"]: p["containerPort"] for p in instance.container(service)["ports"]}
+        for port in svc["spec"]["ports"]:
+            assert container_ports[port["targetPort"]] == port["port"]
+
+
+def test_ports(instance: Instance) -> None:
+    for service in GRPC_SERVICES:
+        ports = {p["name"]: p["containerPort"] for p in instance.container(service)["ports"]}
+        assert ports == {"grpc": 50051, "metrics": 9464}
+    gateway_ports = {p["name"]: p["containerPort"] for p in instance.container("gateway")["ports"]}
+    assert gateway_ports == {"http": 8000}
+
+
+def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
+    site = instance.values["site"]
+    for service, configmap in instance.by_component("ConfigMap").items():
+        data = configmap["data"]
+        assert data["GOVHALL_SITE_CODE"] == site["code"]
+        assert data["GOVHALL_SITE_LEVEL"] == site["level"] == instance.level
+        for key in ("GOVHALL_NATS_URL", "GOVHALL_ELASTICSEARCH_URL", "GOVHALL_REDIS_URL"):
+            assert data[key], f"{instance.level}/{service}: {key} is empty"
+        assert all(isinstance(v, str) for v in data.values()), "ConfigMap values must be strings"
+        # Credentials never sit in a ConfigMap.
+        for key, value in data.items():
+            assert "DATABASE_URL" not in key, f"{service}: {key} belongs in a Secret"
+            assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"{service}: {key} carries credentials"
+        # The Deployment takes its environment from this ConfigMap.
+        env_from = instance.container(service)["envFrom"]
+        assert {"configMapRef": {"name": configmap["metadata"]["name"]}} in env_from
+    for service in GRPC_SERVICES:
+        data = instance.by_component("ConfigMap")[service]["data"]
+        prefix = f"GOVHALL_{service.upper()}_"
+        assert data[prefix + "GRPC_ADDRESS"].endswith(":50051")
+        assert data[prefix + "METRICS_PORT"] == "9464"
+    gateway = instance.by_component("ConfigMap")["gateway"]["data"]
+    assert gateway["GOVHALL_GATEWAY_HOST"] == "0.0.0.0"
+    assert gateway["GOVHALL_GATEWAY_PORT"] == "8000"
+    assert gateway["GOVHALL_GATEWAY_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    assert gateway["GOVHALL_GATEWAY_SEARCH_ADDRESS"] == f"{RELEASE}-search:50051"
+
+
+def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
+    for service in ("catalogue", "search"):
+        env = {e["name"]: e for e in instance.container(service)["env"]}
+        ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
+        assert "value" not in ref
+        assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "url"}
+    gateway = {e["name"]: e for e in instance.container("gateway")["env"]}
+    assert not any(name.endswith("DATABASE_URL") for name in gateway), "the gateway keeps nothing durable"
+    admin = gateway["GOVHALL_GATEWAY_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert admin["optional"] is True, "no admin Secret must mean no admin API, not a pod that won't start"
+    # The chart references Secrets; it never creates one.
+    assert not instance.of_kind("Secret")
+
+
+def test_probes(instance: Instance) -> None:
+    for service in GRPC_SERVICES:
+        container = instance.container(service)
+        for probe in ("livenessProbe", "readinessProbe"):
+            assert container[probe]["grpc"] == {"port": 50051}, f"{service} {probe}"
+    gateway = instance.container("gateway")
+    assert gateway["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert gateway["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    for service in SERVICES:
+        container = instance.container(service)
+        # Liveness is more patient than readiness: a dependency outage should not restart pods.
+        assert (
+            container["livenessProbe"]["failureThreshold"] > container["readinessProbe"]["failureThreshold"]
+        )
+
+
+def test_pods_are_hardened(instance: Instance) -> None:
+    for service, deployment in instance.by_component("Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
+        container = instance.container(service)
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["runAsNonRoot"] is True
+        assert security["capabilities"] == {"drop": ["ALL"]}
+        assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+        # The one writable place: /tmp, an emptyDir.
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert "emptyDir" in volumes[mounts["/tmp"]]
+        assert set(mounts) == {"/tmp"}
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+
+
+def test_service_monitors_select_their_service(instance: Instance) -> None:
+    validator = jsonschema.Draft202012Validator(SERVICE_MONITOR_SCHEMA)
+    services = instance.of_kind("Service")
+    for component, monitor in instance.by_component("ServiceMonitor").items():
+        errors = [f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(monitor)]
+        assert not errors, f"{monitor['metadata']['name']}: {errors}"
+        namespace = monitor["metadata"]["namespace"]
+        assert monitor["spec"]["namespaceSelector"]["matchNames"] == [namespace]
+        match = monitor["spec"]["selector"]["matchLabels"]
+        selected = [
+            s for s in services
+            if s["metadata"]["namespace"] == namespace and match.items() <= s["metadata"]["labels"].items()
+        ]  # fmt: skip
+        assert [s["metadata"]["name"] for s in selected] == [f"{RELEASE}-{component}"]
+        ports = {p["name"]: p["port"] for p in selected[0]["spec"]["ports"]}
+        (endpoint,) = monitor["spec"]["endpoints"]
+        assert endpoint["path"] == "/metrics"
+        assert ports[endpoint["port"]] == (8000 if component == "gateway" else 9464)
+
+
+def test_county_is_smaller_than_province(instances: dict[str, Instance]) -> None:
+    province, county = instances["province"], instances["county"]
+    for service in SERVICES:
+        small = county.container(service)["resources"]
+        large = province.container(service)["resources"]
+        for resource in ("cpu", "memory"):
+            assert quantity(small["requests"][resource]) < quantity(large["requests"][resource]), (
+                f"{service} {resource} request"
+            )
+            assert quantity(small["limits"][resource]) <= quantity(large["limits"][resource])
+        assert (
+            county.by_component("Deployment")[service]["spec"]["replicas"]
+            < province.by_component("Deployment")[service]["spec"]["replicas"]
+        )
+
+
+def test_requests_fit_within_limits(instance: Instance) -> None:
+    for service in SERVICES:
+        resources = instance.container(service)["resources"]
+        for resource in ("cpu", "memory"):
+            assert quantity(resources["requests"][resource]) <= quantity(resources["limits"][resource])
+
+
+def _leafnodes_conf(instance: Instance) -> str:
+    return instance.named("ConfigMap", f"{RELEASE}-nats-leafnodes")["data"]["leafnodes.conf"]
+
+
+def _remote_urls(conf: str) -> list[str]:
+    return re.findall(r'urls: \["([^"]+)"\]', conf)
+
+
+def test_nats_leaf_nodes_follow_the_region_tree(instances: dict[str, Instance]) -> None:
+    province = _leafnodes_conf(instances["province"])
+    assert "port: 7422" in province and not _remote_urls(province)
+
+    city = _leafnodes_conf(instances["city"])
+    assert "port: 7422" in city, "the city accepts its counties"
+    (to_province,) = _remote_urls(city)
+    assert to_province.startswith("nats-leaf://") and "govhall-420000" in to_province
+
+    county = _leafnodes_conf(instances["county"])
+    assert "port:" not in county
+    (to_city,) = _remote_urls(county)
+    assert "govhall-420500" in to_city
+
+
+def test_values_files_name_the_hubei_sites() -> None:
+    assert load_values("province")["site"] == {"code": "420000", "name": "湖北省", "level": "province"}
+    assert load_values("city")["site"] == {"code": "420500", "name": "宜昌市", "level": "city"}
+    assert load_values("county")["site"] == {"code": "420502", "name": "西陵区", "level": "county"}
+
+
+BAD_VALUES = [
+    pytest.param(["--set", "services.search.enabled=false"], "'enabled' not allowed", id="switch-off-search"),
+    pytest.param(["--set", "services.search=null"], "missing property 'search'", id="drop-search"),
+    pytest.param(["--set-string", "site.code=42050"], "/site/code", id="short-code"),
+    pytest.param(["--set-string", "site.code=420500"], "/site/code", id="code-not-a-county"),
+    pytest.param(["--set", "site.level=town"], "/site/level", id="unknown-level"),
+    pytest.param(["--set", "services.catalogue.replicas=0"], "replicas", id="no-replicas"),
+    pytest.param(["--set", "services.gateway.upstreams={identity}"], "upstreams", id="unknown-upstream"),
+]
+
+
+@pytest.mark.parametrize(("extra", "complaint"), BAD_VALUES)
+def test_values_schema_rejects(
+    helm: Path, helm_env: dict[str, str], extra: list[str], complaint: str
+) -> None:
+    proc = run_helm(helm, helm_env, *template_args("county", *extra))
+    assert proc.returncode != 0, f"helm template accepted {extra}"
+    assert complaint in proc.stderr, proc.stderr
