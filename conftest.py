@@ -106,3 +106,15 @@ async def start_service() -> AsyncIterator[Callable[..., Awaitable[Any]]]:
 
 
 os.environ.setdefault("GOVHALL_LOG_LEVEL", "WARNING")
+
+
+_NEEDS_SERVERS = {"postgres", "elasticsearch", "jetstream", "redis"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs the local servers `integration` (so `-m "not integration"` is quick)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = getattr(item, "fixturenames", ())
+        if "cluster" in fixtures or "e2e" in fixtures or _NEEDS_SERVERS & {str(v) for v in params.values()}:
+            item.add_marker(pytest.mark.integration)

@@ -9,6 +9,7 @@ and in-memory rate limits. A demo province is loaded through the catalogue's own
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -65,7 +66,8 @@ async def main() -> None:
             log_level=platform.log_level.lower(),
         )
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # Our own handlers stop the gateway and then the services, in that order.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
@@ -73,7 +75,9 @@ async def main() -> None:
         "govhall all-in-one on http://%s:%d (API docs at /docs; admin token: %s)",
         gateway_settings.host,
         gateway_settings.port,
-        "from GOVHALL_GATEWAY_ADMIN_TOKEN" if "GOVHALL_GATEWAY_ADMIN_TOKEN" in os.environ else DEV_ADMIN_TOKEN,
+        "from GOVHALL_GATEWAY_ADMIN_TOKEN"
+        if "GOVHALL_GATEWAY_ADMIN_TOKEN" in os.environ
+        else DEV_ADMIN_TOKEN,
     )
     try:
         await server.serve()

@@ -13,11 +13,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from prometheus_client import Counter
 
+from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery, Event
 from govhall.kit.outbox import INBOX
 
@@ -107,8 +108,9 @@ class JetStreamBus:
         self._url = url
         self._prefix = stream_prefix
         self._ack_wait = ack_wait
-        self._nc: object | None = None
-        self._js: object | None = None
+        # nats-py's client and JetStream context (typed loosely: nats-py ships partial hints).
+        self._nc: Any = None
+        self._js: Any = None
         self._tasks: list[asyncio.Task[None]] = []
         self._ready_streams: set[str] = set()
         self._stopping = False
@@ -127,10 +129,10 @@ class JetStreamBus:
             allow_reconnect=True,
             connect_timeout=5,
         )
-        self._js = self._nc.jetstream(timeout=10)  # type: ignore[attr-defined]
+        self._js = self._nc.jetstream(timeout=10)
 
     def healthy(self) -> bool:
-        return bool(self._nc is not None and self._nc.is_connected)  # type: ignore[attr-defined]
+        return bool(self._nc is not None and self._nc.is_connected)
 
     async def close(self) -> None:
         self._stopping = True
@@ -141,7 +143,7 @@ class JetStreamBus:
                 await task
         if self._nc is not None:
             with contextlib.suppress(Exception):
-                await self._nc.drain()  # type: ignore[attr-defined]
+                await self._nc.drain()
 
     async def _ensure_stream(self, stem: str) -> str:
         from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -160,17 +162,17 @@ class JetStreamBus:
         )
         js = self._js
         try:
-            await js.stream_info(name)  # type: ignore[attr-defined]
+            await js.stream_info(name)
         except Exception:
             with contextlib.suppress(Exception):  # another process may have created it just now
-                await js.add_stream(config)  # type: ignore[attr-defined]
-            await js.stream_info(name)  # type: ignore[attr-defined]
+                await js.add_stream(config)
+            await js.stream_info(name)
         self._ready_streams.add(name)
         return name
 
     async def publish(self, event: Event) -> None:
         await self._ensure_stream(event.stream_stem)
-        await self._js.publish(  # type: ignore[attr-defined]
+        await self._js.publish(
             event.subject,
             event.payload,
             headers={"Nats-Msg-Id": event.event_id},
@@ -189,15 +191,15 @@ class JetStreamBus:
             filter_subject=subject,
             max_ack_pending=1000,
         )
-        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)  # type: ignore[attr-defined]
+        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
         self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
 
-    async def _consume(self, durable: str, sub: object, handler: Handler) -> None:
+    async def _consume(self, durable: str, sub: Any, handler: Handler) -> None:
         from nats.errors import TimeoutError as NatsTimeout
 
         while not self._stopping:
             try:
-                msgs = await sub.fetch(batch=64, timeout=1.0)  # type: ignore[attr-defined]
+                msgs = await sub.fetch(batch=64, timeout=1.0)
             except (NatsTimeout, TimeoutError):
                 continue
             except asyncio.CancelledError:
@@ -238,7 +240,7 @@ def create_bus(nats_url: str | None, *, stream_prefix: str = "GOVHALL") -> Event
 
 
 def idempotent(
-    db_uow: Callable[[], object], consumer: str, apply: Callable[[object, Delivery], Awaitable[None]]
+    db_uow: Callable[[], UnitOfWork], consumer: str, apply: Callable[[UnitOfWork, Delivery], Awaitable[None]]
 ) -> Handler:
     """Wrap a handler so each event id is applied once per consumer.
 
@@ -247,7 +249,7 @@ def idempotent(
     """
 
     async def handle(delivery: Delivery) -> None:
-        async with db_uow() as uow:  # type: ignore[attr-defined]
+        async with db_uow() as uow:
             seen = await uow.conn.scalar(
                 sa.select(sa.func.count())
                 .select_from(INBOX)

@@ -169,13 +169,18 @@ def validate_draft(draft: pb.MatterDraft) -> pb.MatterDraft:
 
 
 # Which status changes are allowed: publish from draft or withdrawn, withdraw from published.
-_TRANSITIONS = {
+_TRANSITIONS: dict[tuple[str, int], int] = {
     ("publish", pb.MATTER_STATUS_DRAFT): pb.MATTER_STATUS_PUBLISHED,
     ("publish", pb.MATTER_STATUS_WITHDRAWN): pb.MATTER_STATUS_PUBLISHED,
     ("withdraw", pb.MATTER_STATUS_PUBLISHED): pb.MATTER_STATUS_WITHDRAWN,
 }
 
-_STATUS_ZH = {
+_STATUS_EN: dict[int, str] = {
+    pb.MATTER_STATUS_DRAFT: "a draft",
+    pb.MATTER_STATUS_PUBLISHED: "published",
+    pb.MATTER_STATUS_WITHDRAWN: "withdrawn",
+}
+_STATUS_ZH: dict[int, str] = {
     pb.MATTER_STATUS_DRAFT: "草稿",
     pb.MATTER_STATUS_PUBLISHED: "已发布",
     pb.MATTER_STATUS_WITHDRAWN: "已撤回",
@@ -188,7 +193,7 @@ def next_status(action: str, status: int) -> int:
         action_zh = "发布" if action == "publish" else "撤回"
         raise DomainError(
             "MATTER_NOT_IN_STATE",
-            f"cannot {action} a matter that is {pb.MatterStatus.Name(status).removeprefix('MATTER_STATUS_').lower()}",
+            f"cannot {action} a matter that is {_STATUS_EN.get(status, 'unknown')}",
             f"事项当前状态为“{_STATUS_ZH.get(status, '未知')}”，不能{action_zh}",
             ErrorKind.WRONG_STATE,
         )

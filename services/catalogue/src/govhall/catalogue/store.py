@@ -198,7 +198,7 @@ async def list_matters(
     page: int,
     size: int,
 ) -> tuple[list[pb.Matter], int]:
-    cond = [matters.c.site_code.in_(site_codes), matters.c.status.in_(statuses)]
+    cond: list[sa.ColumnElement[bool]] = [matters.c.site_code.in_(site_codes), matters.c.status.in_(statuses)]
     if request.audience:
         cond.append(matters.c.audiences.like(f"%{int(request.audience)}%"))
     if request.type:

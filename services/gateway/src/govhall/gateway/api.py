@@ -4,7 +4,6 @@ Public reads are anonymous. The admin write path needs the static admin token
 (Authorization: Bearer <token>) until the identity service issues real tokens.
 """
 
-
 import hmac
 import time
 from collections.abc import AsyncIterator, Awaitable

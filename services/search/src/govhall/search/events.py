@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
@@ -22,7 +23,7 @@ _MATTER_EVENTS = {
 }
 
 
-def make_handler(backend: SearchBackend):  # type: ignore[no-untyped-def]
+def make_handler(backend: SearchBackend) -> Callable[[UnitOfWork, Delivery], Awaitable[None]]:
     async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
         if delivery.subject == "catalogue.site.upserted":
             site = cat.SiteUpserted.FromString(delivery.payload).site

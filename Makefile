@@ -1,0 +1,62 @@
+# govhall: the front door. `make run` and `make test` set up a fresh machine by themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv is installed on first use (from PyPI) when the machine has none.
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: help uv sync run test test-unit test-fast infra infra-up infra-down up down status protos lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+uv: $(UV)
+
+sync: $(UV) ## install the Python workspace (locked) into .venv
+	$(UV) sync --frozen --quiet
+
+run: sync ## all-in-one: every service in one process, embedded back ends, demo province on http://127.0.0.1:8000
+	$(UV) run --frozen python -m govhall.allinone
+
+infra: ## install PostgreSQL, Redis, NATS and Elasticsearch (Debian packages, Maven Central)
+	bash deploy/local/install.sh
+
+infra-up: infra ## start the local servers on 127.0.0.1 and wait until they answer
+	bash deploy/local/start.sh
+
+infra-down: ## stop the local servers
+	bash deploy/local/stop.sh
+
+test: sync infra-up ## every test: unit, integration against the real servers, helm renders, e2e journeys
+	$(UV) run --frozen pytest
+
+test-fast: sync ## the tests that need no server (quick feedback while editing)
+	$(UV) run --frozen pytest -m "not integration" --deselect tests/e2e --deselect tests/deploy -q
+
+up: sync infra-up ## the local cluster: each service its own process against the real servers
+	bash deploy/local/services.sh up
+
+down: ## stop the services started by `make up` (the servers keep running; see infra-down)
+	bash deploy/local/services.sh down
+
+status: ## what runs
+	-bash deploy/local/status.sh
+	-bash deploy/local/services.sh status
+
+protos: sync ## regenerate libs/protos from protos/ (commit the result)
+	$(UV) run --frozen python libs/protos/generate.py
+
+lint: sync ## ruff, formatting and mypy
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy libs/kit/src services/*/src apps/*/src
+
+bench: sync infra-up ## benchmarks: each prints a ratio against a baseline measured in the same run
+	$(UV) run --frozen python bench/search_vs_bare.py
+
+clean: ## remove local state (databases, logs, indexes) under var/
+	-bash deploy/local/stop.sh
+	rm -rf var/

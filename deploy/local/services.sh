@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `make up` / `make down`: each built service as its own process against the local servers
+# (start those first: deploy/local/start.sh). Logs in var/log/<service>.log, pids in var/run.
+#   services.sh up | down | status
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=deploy/local/env.sh
+. "$here/env.sh"
+cd "$GOVHALL_ROOT"
+mkdir -p "$GOVHALL_LOG" "$GOVHALL_RUN"
+
+SERVICES=(catalogue search gateway)
+export GOVHALL_CATALOGUE_GRPC_ADDRESS="${GOVHALL_CATALOGUE_GRPC_ADDRESS:-127.0.0.1:50051}"
+export GOVHALL_SEARCH_GRPC_ADDRESS="${GOVHALL_SEARCH_GRPC_ADDRESS:-127.0.0.1:50052}"
+export GOVHALL_CATALOGUE_METRICS_PORT="${GOVHALL_CATALOGUE_METRICS_PORT:-59464}"
+export GOVHALL_SEARCH_METRICS_PORT="${GOVHALL_SEARCH_METRICS_PORT:-59465}"
+export GOVHALL_GATEWAY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
+export GOVHALL_GATEWAY_SEARCH_ADDRESS="$GOVHALL_SEARCH_GRPC_ADDRESS"
+export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"
+export GOVHALL_GATEWAY_ADMIN_TOKEN="${GOVHALL_GATEWAY_ADMIN_TOKEN:-govhall-dev-admin}"
+export GOVHALL_METRICS_LOOPBACK=1
+gateway_url="http://127.0.0.1:$GOVHALL_GATEWAY_PORT"
+
+running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
+
+up() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then echo "$s: already running"; continue; fi
+    nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &
+    echo $! >"$GOVHALL_RUN/$s.pid"
+    echo "$s: started (log $GOVHALL_LOG/$s.log)"
+  done
+  for _ in $(seq 1 120); do
+    if curl -fsS "$gateway_url/readyz" >/dev/null 2>&1; then
+      echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
+      return 0
+    fi
+    for s in "${SERVICES[@]}"; do
+      running "$s" || { echo "$s exited; last lines of its log:" >&2; tail -n 40 "$GOVHALL_LOG/$s.log" >&2; exit 1; }
+    done
+    sleep 0.5
+  done
+  echo "the gateway did not become ready; see $GOVHALL_LOG" >&2
+  curl -sS "$gateway_url/readyz" >&2 || true
+  exit 1
+}
+
+down() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then
+      pid="$(cat "$GOVHALL_RUN/$s.pid")"
+      pkill -TERM -P "$pid" 2>/dev/null || true
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      echo "$s: stopped"
+    fi
+    rm -f "$GOVHALL_RUN/$s.pid"
+  done
+}
+
+status() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then echo "$s: up (pid $(cat "$GOVHALL_RUN/$s.pid"))"; else echo "$s: down"; fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

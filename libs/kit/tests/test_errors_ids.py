@@ -1,0 +1,44 @@
+"""The error model's round trip over gRPC metadata, and the ids."""
+
+import re
+import time
+
+import grpc
+
+from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.kit.ids import new_id
+
+
+def test_domain_error_survives_the_metadata_round_trip() -> None:
+    err = DomainError(
+        "MATTER_INVALID",
+        "name is empty",
+        "事项名称不能为空",
+        ErrorKind.INVALID,
+        [FieldError("name", "empty", "不能为空")],
+    )
+    back = DomainError.from_metadata(grpc.StatusCode.INVALID_ARGUMENT, err.to_metadata(), "name is empty")
+    assert (back.code, back.message_zh, back.kind, back.fields) == (
+        err.code,
+        err.message_zh,
+        err.kind,
+        err.fields,
+    )
+    assert back.kind.http_status == 400
+
+
+def test_a_bare_status_becomes_a_generic_error_with_chinese() -> None:
+    err = DomainError.from_metadata(grpc.StatusCode.UNAVAILABLE, (), "connection refused")
+    assert err.code == "UPSTREAM_UNAVAILABLE" and err.kind.http_status == 503
+    assert err.message_zh == "服务暂时不可用，请稍后再试"
+
+
+def test_ids_are_uuid7_and_sort_by_time() -> None:
+    first = new_id()
+    time.sleep(0.002)
+    ids = [new_id() for _ in range(1000)]
+    assert all(
+        re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids
+    )
+    assert len(set(ids)) == 1000
+    assert first < min(ids)

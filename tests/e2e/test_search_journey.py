@@ -1,0 +1,99 @@
+"""Journey: an administrator publishes a matter through the gateway; a county user finds it by a
+Chinese query within 2 seconds; it is withdrawn and disappears. Separate processes, real servers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+ADMIN = {"Authorization": "Bearer e2e-admin-token"}
+SITES = [
+    ("420000", {"name": "湖北省", "level": "province"}),
+    ("420500", {"name": "宜昌市", "level": "city", "parent_code": "420000"}),
+    ("420502", {"name": "西陵区", "level": "county", "parent_code": "420500"}),
+    ("420100", {"name": "武汉市", "level": "city", "parent_code": "420000"}),
+]
+
+
+@pytest.fixture(scope="module")
+def api(e2e: Any) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=e2e.gateway_url, timeout=10) as client:
+        for code, body in SITES:
+            client.put(f"/api/v1/admin/sites/{code}", json=body, headers=ADMIN).raise_for_status()
+        client.put(
+            "/api/v1/admin/sites/420500/departments/420500-SCJG",
+            json={"name": "宜昌市市场监督管理局"},
+            headers=ADMIN,
+        ).raise_for_status()
+        yield client
+
+
+def matter(code: str, name: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "department_code": "420500-SCJG",
+        "audiences": ["legal_person"],
+        "type": "licensing",
+        "promised_days": 10,
+        "legal_days": 20,
+        "online_application": True,
+        "guide": {
+            "acceptance_conditions": "申请人已取得营业执照",
+            "materials": "食品经营许可申请书；营业执照复印件",
+        },
+    }
+
+
+def search_until(api: httpx.Client, site: str, q: str, want: Any, within: float) -> tuple[list[str], float]:
+    start = time.monotonic()
+    while True:
+        reply = api.get(f"/api/v1/sites/{site}/search", params={"q": q})
+        assert reply.status_code == 200, reply.text
+        codes = [h["code"] for h in reply.json()["items"]]
+        elapsed = time.monotonic() - start
+        if want(codes) or elapsed > within:
+            return codes, elapsed
+        time.sleep(0.05)
+
+
+def test_publish_find_from_county_withdraw(api: httpx.Client) -> None:
+    code = "420500-SCJG-E2E-0001"
+    r = api.post(
+        "/api/v1/admin/sites/420500/matters", json=matter(code, "食品经营许可（新办）"), headers=ADMIN
+    )
+    assert r.status_code == 201, r.text
+    r = api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN)
+    assert r.status_code == 200 and r.json()["status"] == "published"
+
+    codes, elapsed = search_until(api, "420502", "食品经营许可", lambda c: code in c, within=2.0)
+    assert code in codes, f"not found from the county within 2 s (waited {elapsed:.2f}s)"
+    # A sibling city does not see the city's matter.
+    other, _ = search_until(api, "420100", "食品经营许可", lambda c: False, within=0.0)
+    assert code not in other
+    guide = api.get(f"/api/v1/sites/420502/matters/{code}").json()
+    assert guide["name"] == "食品经营许可（新办）" and guide["site_name"] == "宜昌市"
+
+    r = api.post(f"/api/v1/admin/sites/420500/matters/{code}/withdraw", headers=ADMIN)
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    codes, elapsed = search_until(api, "420502", "食品经营许可", lambda c: code not in c, within=2.0)
+    assert code not in codes, f"still found {elapsed:.2f}s after withdrawal"
+    r = api.get(f"/api/v1/sites/420502/matters/{code}")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_events_published_while_search_is_down_arrive_after_it_restarts(api: httpx.Client, e2e: Any) -> None:
+    e2e.stop("search", kill=True)
+    code = "420500-SCJG-E2E-0002"
+    api.post(
+        "/api/v1/admin/sites/420500/matters", json=matter(code, "药品零售企业经营许可"), headers=ADMIN
+    ).raise_for_status()
+    api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
+    e2e.start("search")
+    e2e.wait_ready()
+    codes, elapsed = search_until(api, "420502", "药品零售", lambda c: code in c, within=10.0)
+    assert codes == [code], f"the durable consumer did not catch up within 10 s ({elapsed:.2f}s)"
