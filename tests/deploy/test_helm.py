@@ -360,8 +360,9 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
 def test_probes(instance: Instance) -> None:
     for service in GRPC_SERVICES:
         container = instance.container(service)
-        for probe in ("livenessProbe", "readinessProbe"):
-            assert container[probe]["grpc"] == {"port": 50051}, f"{service} {probe}"
+        # Liveness asks the kit's always-SERVING "liveness" entry; readiness the overall status.
+        assert container["livenessProbe"]["grpc"] == {"port": 50051, "service": "liveness"}, service
+        assert container["readinessProbe"]["grpc"] == {"port": 50051}, service
     gateway = instance.container("gateway")
     assert gateway["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert gateway["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}

@@ -121,6 +121,10 @@ data:
 {{- if eq $svc.protocol "grpc" }}
 grpc:
   port: {{ $svc.ports.grpc }}
+  {{- if eq .probe "liveness" }}
+  # The kit keeps "liveness" SERVING while the process runs; "" follows the database and bus.
+  service: liveness
+  {{- end }}
 {{- else }}
 httpGet:
   path: {{ ternary "/healthz" "/readyz" (eq .probe "liveness") }}

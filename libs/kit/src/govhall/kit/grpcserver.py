@@ -36,6 +36,8 @@ RPC_TOTAL = Counter("govhall_grpc_server_handled_total", "RPCs handled", ["servi
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
+LIVENESS = "liveness"
+
 
 class _Middleware(grpc.aio.ServerInterceptor):
     def __init__(self, default_deadline: float) -> None:
@@ -173,6 +175,8 @@ class GrpcServer:
 
     async def start(self) -> None:
         await self._server.start()
+        # Liveness: the process answers. Readiness ("" and each service name): its dependencies do.
+        await _maybe_await(self._health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING))
         await self._check_health()
         self._task = asyncio.create_task(self._health_loop(), name="grpc-health")
 

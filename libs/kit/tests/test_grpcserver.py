@@ -1,0 +1,91 @@
+"""The gRPC bootstrap: health follows the readiness checks, liveness does not; errors keep their codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from govhall.kit.caller import caller_metadata, current_caller
+from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.grpcserver import GrpcServer
+from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.common.v1 import common_pb2
+
+
+class Fake(catalogue_pb2_grpc.CatalogueServiceServicer):
+    async def GetSite(self, request: pb.GetSiteRequest, context: Any) -> pb.Site:
+        if request.code == "000000":
+            raise DomainError("SITE_NOT_FOUND", "no such site", "站点不存在", ErrorKind.NOT_FOUND)
+        if request.code == "boom":
+            raise ZeroDivisionError("a bug with a secret in it: password=hunter2")
+        return pb.Site(code=request.code, name=current_caller().name)
+
+
+@pytest.fixture
+async def server() -> Any:
+    state = {"ready": True}
+
+    async def ready() -> bool:
+        return state["ready"]
+
+    srv = GrpcServer(
+        "127.0.0.1:0",
+        [
+            (
+                catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
+                Fake(),
+                "govhall.catalogue.v1.CatalogueService",
+            )
+        ],
+        readiness=[ready],
+        health_interval=0.05,
+    )
+    await srv.start()
+    ch = channel(srv.address)
+    yield srv, ch, state
+    await ch.close()
+    await srv.stop(0)
+
+
+async def status(ch: grpc.aio.Channel, service: str) -> int:
+    reply = await health_pb2_grpc.HealthStub(ch).Check(
+        health_pb2.HealthCheckRequest(service=service), timeout=2
+    )
+    return reply.status
+
+
+async def test_health_follows_readiness_but_liveness_stays_serving(server: Any) -> None:
+    import asyncio
+
+    _, ch, state = server
+    serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+    assert await status(ch, "") == serving
+    assert await status(ch, "govhall.catalogue.v1.CatalogueService") == serving
+    state["ready"] = False
+    await asyncio.sleep(0.2)
+    assert await status(ch, "") == not_serving
+    assert await status(ch, "liveness") == serving
+
+
+async def test_caller_identity_and_error_mapping(server: Any) -> None:
+    _, ch, _ = server
+    stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
+    caller = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_STAFF, name="王科员")
+    site = await stub.GetSite(pb.GetSiteRequest(code="420502"), metadata=caller_metadata(caller), timeout=2)
+    assert site.name == "王科员"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.GetSite(pb.GetSiteRequest(code="000000"), timeout=2)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert domain_error(caught.value).message_zh == "站点不存在"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.GetSite(pb.GetSiteRequest(code="boom"), timeout=2)
+    assert caught.value.code() == grpc.StatusCode.INTERNAL
+    assert "hunter2" not in (caught.value.details() or "") and "ZeroDivision" not in (
+        caught.value.details() or ""
+    )
+    assert domain_error(caught.value).code == "INTERNAL"
