@@ -1,0 +1,172 @@
+# shellcheck shell=bash
+# Helpers shared by install.sh, start.sh, stop.sh and status.sh (not meant to be sourced by others).
+
+# shellcheck source=deploy/local/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+GOVHALL_SERVERS=(postgres redis nats elasticsearch)
+
+say() { printf '[govhall-local] %s\n' "$*" >&2; }
+die() {
+  printf '\n[govhall-local] ERROR: %s\n\n' "$*" >&2
+  exit 1
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Validate server names given on the command line; no names means all of them.
+select_servers() {
+  local s k known
+  if [ $# -eq 0 ]; then
+    printf '%s\n' "${GOVHALL_SERVERS[@]}"
+    return
+  fi
+  for s in "$@"; do
+    case "$s" in
+      pg | postgresql) s=postgres ;;
+      es) s=elasticsearch ;;
+    esac
+    known=0
+    for k in "${GOVHALL_SERVERS[@]}"; do [ "$k" = "$s" ] && known=1; done
+    [ "$known" = 1 ] || die "unknown server '$s' (known: ${GOVHALL_SERVERS[*]})"
+    printf '%s\n' "$s"
+  done
+}
+
+# The newest PostgreSQL server installed from Debian's packages, or the one an existing data dir
+# was created with.
+pg_bindir() {
+  local v
+  if [ -f "$GOVHALL_PG_DATA/PG_VERSION" ]; then
+    v="$(cat "$GOVHALL_PG_DATA/PG_VERSION")"
+    if [ -x "/usr/lib/postgresql/$v/bin/pg_ctl" ]; then
+      printf '%s\n' "/usr/lib/postgresql/$v/bin"
+      return
+    fi
+    die "$GOVHALL_PG_DATA was created by PostgreSQL $v, which is not installed (reset: stop.sh && rm -rf $GOVHALL_PG_DATA)"
+  fi
+  v="$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/pg_ctl' 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$v" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql (run deploy/local/install.sh)"
+  dirname "$v"
+}
+
+# A Java 17+ home for Elasticsearch 8 (the integ-test distribution bundles no JDK). Prefers 17,
+# then 21; Elasticsearch 8.19 is tested on those.
+es_java_home() {
+  local d
+  if [ -n "${GOVHALL_ES_JAVA_HOME:-}" ]; then
+    printf '%s\n' "$GOVHALL_ES_JAVA_HOME"
+    return
+  fi
+  for d in /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/java-21-openjdk-* /usr/lib/jvm/*17* /usr/lib/jvm/*21*; do
+    if [ -x "$d/bin/java" ] && [ ! -L "$d" ]; then
+      printf '%s\n' "$d"
+      return
+    fi
+  done
+  return 1
+}
+
+# The shim plugin (es-plugin/) that gives the integ-test distribution GET / and the CJK analysis
+# components; install.sh builds it into $GOVHALL_ES_HOME/plugins/govhall-compat, stamped with this hash.
+GOVHALL_ES_PLUGIN_SRC="$GOVHALL_ROOT/deploy/local/es-plugin"
+GOVHALL_ES_PLUGIN_DIR="$GOVHALL_ES_HOME/plugins/govhall-compat"
+es_plugin_hash() {
+  {
+    echo "$GOVHALL_ES_VERSION"
+    (cd "$GOVHALL_ES_PLUGIN_SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+  } | sha256sum | cut -d' ' -f1
+}
+es_plugin_current() {
+  [ -f "$GOVHALL_ES_PLUGIN_DIR/.source-sha256" ] \
+    && [ "$(cat "$GOVHALL_ES_PLUGIN_DIR/.source-sha256")" = "$(es_plugin_hash)" ]
+}
+
+# Elasticsearch deletes its pid file when it stops, so it lives in a directory of the ES user's own.
+# shellcheck disable=SC2034 # used by start.sh and stop.sh
+GOVHALL_ES_PIDFILE="$GOVHALL_RUN/elasticsearch/elasticsearch.pid"
+
+# The user a server runs as: a dedicated unprivileged user when we are root, else ourselves.
+pg_os_user() { if is_root; then echo "$GOVHALL_PG_OS_USER"; else id -un; fi; }
+es_os_user() { if is_root; then echo "$GOVHALL_ES_OS_USER"; else id -un; fi; }
+
+# Run a command as a user (directly when that is us).
+as_user() {
+  local user="$1"
+  shift
+  if [ "$user" = "$(id -un)" ]; then
+    "$@"
+  else
+    runuser -u "$user" -- "$@"
+  fi
+}
+
+# Make sure $user can reach $path: grant search (x) permission, through an ACL for that user only,
+# on every ancestor directory it cannot traverse (for example /root, mode 700, when the cache lives
+# in root's home).
+grant_traverse() {
+  local user="$1" path="$2" dir
+  [ "$user" = "$(id -un)" ] && return 0
+  dir="$path"
+  local dirs=()
+  while [ "$dir" != "/" ] && [ -n "$dir" ]; do
+    dirs=("$dir" "${dirs[@]}")
+    dir="$(dirname "$dir")"
+  done
+  for dir in "${dirs[@]}"; do
+    [ -d "$dir" ] || break
+    if ! runuser -u "$user" -- test -x "$dir"; then
+      command -v setfacl >/dev/null || die "$user cannot traverse $dir and setfacl is missing (run deploy/local/install.sh)"
+      say "granting $user traversal of $dir (ACL u:$user:x)"
+      setfacl -m "u:$user:x" "$dir"
+    fi
+  done
+}
+
+# Process $pid alive and its command line mentions $what?
+pid_alive() {
+  local pid="$1" what="$2"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$what"
+}
+
+read_pid() { [ -s "$1" ] && tr -dc '0-9' <"$1" || true; }
+
+# Serialise start/stop runs of this checkout (tests and `make up` may race). The lock is fd 9: every
+# daemon must be launched with 9>&- or it would hold the lock for as long as it runs.
+take_lock() {
+  mkdir -p "$GOVHALL_RUN"
+  exec 9>"$GOVHALL_RUN/.lock"
+  if ! flock -n 9; then
+    say "waiting for another deploy/local script to finish (lock $GOVHALL_RUN/.lock)"
+    flock 9
+  fi
+}
+
+# Readiness probes: quiet, status only.
+postgres_ready() {
+  local bindir
+  bindir="$(pg_bindir 2>/dev/null)" || return 1
+  "$bindir/pg_isready" -q -h "$GOVHALL_PG_HOST" -p "$GOVHALL_PG_PORT" -U "$GOVHALL_PG_USER" -d postgres -t 2
+}
+redis_ready() {
+  [ "$(redis-cli -h "$GOVHALL_REDIS_HOST" -p "$GOVHALL_REDIS_PORT" ping 2>/dev/null)" = "PONG" ]
+}
+nats_ready() {
+  # /healthz with js-enabled-only: 200 once JetStream is enabled (nats-server >= 2.9).
+  curl -fsS -m 2 -o /dev/null \
+    "http://$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT/healthz?js-enabled-only=true" 2>/dev/null
+}
+elasticsearch_ready() {
+  curl -fsS -m 5 -o /dev/null \
+    "$GOVHALL_ELASTICSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=2s" 2>/dev/null
+}
+server_ready() { "${1}_ready"; }
+
+server_url() {
+  case "$1" in
+    postgres) echo "postgresql://$GOVHALL_PG_USER@$GOVHALL_PG_HOST:$GOVHALL_PG_PORT" ;;
+    redis) echo "$GOVHALL_REDIS_URL" ;;
+    nats) echo "$GOVHALL_NATS_URL (monitoring http://$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT)" ;;
+    elasticsearch) echo "$GOVHALL_ELASTICSEARCH_URL" ;;
+  esac
+}

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# Start the local cluster on loopback and wait until it is ready:
+#
+#     deploy/local/start.sh [postgres|redis|nats|elasticsearch ...]     (no names: all four)
+#
+# A server that already answers on its port is left alone, so a second run is quick and harmless.
+# Data, logs, pid files and generated configs live under $GOVHALL_VAR (var/ in the repo).
+# Run deploy/local/install.sh first on a new machine.
+set -euo pipefail
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+: "${GOVHALL_START_TIMEOUT:=30}"     # seconds, PostgreSQL, Redis and NATS
+: "${GOVHALL_ES_START_TIMEOUT:=180}" # seconds; Elasticsearch needs ~10 s here, up to a minute on a slow 2-core box
+
+mapfile -t servers < <(select_servers "$@")
+take_lock
+mkdir -p "$GOVHALL_VAR" "$GOVHALL_LOG" "$GOVHALL_RUN" "$GOVHALL_ETC"
+chmod 755 "$GOVHALL_VAR" "$GOVHALL_LOG" "$GOVHALL_RUN" "$GOVHALL_ETC"
+
+# Wait until "<name>_ready" succeeds; on timeout (or when the process we launched dies) fail loudly
+# with the tail of the log.
+wait_ready() {
+  local name="$1" timeout="$2" launcher="$3" t0=$SECONDS
+  shift 3 # the rest: logs to show on failure
+  while ! server_ready "$name"; do
+    if [ -n "$launcher" ] && ! kill -0 "$launcher" 2>/dev/null && ! server_ready "$name"; then
+      # The launcher exited: a failure is final; a success means it detached (Elasticsearch's -d)
+      # and the server is still coming up.
+      if ! wait "$launcher" 2>/dev/null; then
+        fail_with_log "$name exited before it was ready" "$@"
+      fi
+      launcher=""
+    fi
+    if [ $((SECONDS - t0)) -ge "$timeout" ]; then
+      fail_with_log "$name not ready after ${timeout}s ($(server_url "$name"))" "$@"
+    fi
+    sleep 0.25
+  done
+  say "$name ready in $((SECONDS - t0))s: $(server_url "$name")"
+}
+
+fail_with_log() {
+  local msg="$1" log
+  shift
+  {
+    printf '\n################################################################################\n'
+    printf '[govhall-local] ERROR: %s\n' "$msg"
+    for log in "$@"; do
+      if [ -f "$log" ]; then
+        printf '%s\n' "---- last lines of $log ----"
+        tail -n 40 "$log"
+      fi
+    done
+    printf '################################################################################\n\n'
+  } >&2
+  exit 1
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+start_postgres() {
+  local bindir user log="$GOVHALL_LOG/postgres.log"
+  bindir="$(pg_bindir)"
+  user="$(pg_os_user)"
+  if postgres_ready; then
+    say "postgres already up: $(server_url postgres)"
+  elif [ -f "$GOVHALL_PG_DATA/PG_VERSION" ] \
+    && (cd / && as_user "$user" "$bindir/pg_ctl" -D "$GOVHALL_PG_DATA" status >/dev/null 2>&1); then
+    say "postgres already starting, waiting for it"
+  else
+    if [ ! -f "$GOVHALL_PG_DATA/PG_VERSION" ]; then
+      say "initialising PostgreSQL cluster in $GOVHALL_PG_DATA ($bindir)"
+      rm -rf "$GOVHALL_PG_DATA"
+      install -d -m 700 -o "$user" "$GOVHALL_PG_DATA"
+      is_root && grant_traverse "$user" "$GOVHALL_PG_DATA"
+      (cd / && as_user "$user" "$bindir/initdb" -D "$GOVHALL_PG_DATA" -U "$GOVHALL_PG_USER" \
+        --auth=trust -E UTF8 --locale=C.UTF-8 >"$GOVHALL_LOG/postgres-initdb.log" 2>&1 9>&-) \
+        || fail_with_log "initdb failed" "$GOVHALL_LOG/postgres-initdb.log"
+      printf "\ninclude_if_exists = 'govhall.conf'\n" >>"$GOVHALL_PG_DATA/postgresql.conf"
+    fi
+    is_root && grant_traverse "$user" "$GOVHALL_PG_DATA"
+    # Rewritten on every start, so changes here apply after stop.sh/start.sh.
+    cat >"$GOVHALL_PG_DATA/govhall.conf" <<EOF
+# Written by deploy/local/start.sh; edits are overwritten.
+listen_addresses = '$GOVHALL_PG_HOST'
+port = $GOVHALL_PG_PORT
+unix_socket_directories = ''   # TCP on loopback only; no dependency on /var/run/postgresql
+max_connections = 300          # seven services with pools, plus tests
+shared_buffers = 128MB
+log_timezone = 'UTC'
+timezone = 'UTC'
+EOF
+    cat >"$GOVHALL_PG_DATA/pg_hba.conf" <<EOF
+# Written by deploy/local/start.sh: a development cluster, trust on loopback only.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+host    all       all   127.0.0.1/32  trust
+EOF
+    chown "$user" "$GOVHALL_PG_DATA/govhall.conf" "$GOVHALL_PG_DATA/pg_hba.conf"
+    touch "$log"
+    chown "$user" "$log"
+    say "starting postgres on $GOVHALL_PG_HOST:$GOVHALL_PG_PORT (log $log)"
+    # pg_ctl daemonises postgres (setsid) and returns; it removes a stale postmaster.pid itself.
+    (cd / && as_user "$user" "$bindir/pg_ctl" -D "$GOVHALL_PG_DATA" -l "$log" -W start >/dev/null 9>&-) \
+      || fail_with_log "pg_ctl start failed" "$log"
+  fi
+  wait_ready postgres "$GOVHALL_START_TIMEOUT" "" "$log"
+  # pg_ctl keeps postmaster.pid in the data dir; mirror it under run/ like the others.
+  head -n 1 "$GOVHALL_PG_DATA/postmaster.pid" >"$GOVHALL_RUN/postgres.pid" 2>/dev/null || true
+  ensure_databases "$bindir"
+}
+
+ensure_databases() {
+  local bindir="$1" svc db existing
+  local psql=("$bindir/psql" -h "$GOVHALL_PG_HOST" -p "$GOVHALL_PG_PORT" -U "$GOVHALL_PG_USER" -d postgres -v ON_ERROR_STOP=1 -qAt)
+  existing="$("${psql[@]}" -c "SELECT datname FROM pg_database")"
+  for svc in $GOVHALL_DB_SERVICES; do
+    db="govhall_$svc"
+    if ! grep -qx "$db" <<<"$existing"; then
+      "${psql[@]}" -c "CREATE DATABASE \"$db\"" >/dev/null
+      say "created database $db"
+    fi
+  done
+}
+
+# --- Redis -----------------------------------------------------------------------------------------
+start_redis() {
+  local log="$GOVHALL_LOG/redis.log"
+  if redis_ready; then
+    say "redis already up: $(server_url redis)"
+    return
+  fi
+  command -v redis-server >/dev/null || die "redis-server not installed (run deploy/local/install.sh)"
+  mkdir -p "$GOVHALL_VAR/redis"
+  cat >"$GOVHALL_ETC/redis.conf" <<EOF
+# Written by deploy/local/start.sh; edits are overwritten.
+bind $GOVHALL_REDIS_HOST
+port $GOVHALL_REDIS_PORT
+protected-mode yes
+daemonize yes
+pidfile $GOVHALL_RUN/redis.pid
+logfile $log
+dir $GOVHALL_VAR/redis
+# Rate limits and caches only (see DESIGN.md): no persistence, nothing stale after a restart.
+save ""
+appendonly no
+EOF
+  say "starting redis on $GOVHALL_REDIS_HOST:$GOVHALL_REDIS_PORT (log $log)"
+  (cd / && redis-server "$GOVHALL_ETC/redis.conf" 9>&-) || fail_with_log "redis-server failed to start" "$log"
+  wait_ready redis "$GOVHALL_START_TIMEOUT" "" "$log"
+}
+
+# --- NATS ------------------------------------------------------------------------------------------
+start_nats() {
+  local log="$GOVHALL_LOG/nats.log" pid
+  if nats_ready; then
+    say "nats already up: $(server_url nats)"
+    return
+  fi
+  pid="$(read_pid "$GOVHALL_RUN/nats.pid")"
+  if pid_alive "$pid" nats-server; then
+    say "nats already starting (pid $pid), waiting for it"
+    wait_ready nats "$GOVHALL_START_TIMEOUT" "" "$log"
+    return
+  fi
+  command -v nats-server >/dev/null || die "nats-server not installed (run deploy/local/install.sh)"
+  mkdir -p "$GOVHALL_NATS_STORE"
+  cat >"$GOVHALL_ETC/nats.conf" <<EOF
+# Written by deploy/local/start.sh; edits are overwritten.
+server_name: govhall-local
+listen: "$GOVHALL_NATS_HOST:$GOVHALL_NATS_PORT"
+http: "$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT"
+pid_file: "$GOVHALL_RUN/nats.pid"
+max_payload: 8MB
+jetstream {
+  store_dir: "$GOVHALL_NATS_STORE"
+  max_memory_store: 256MB
+  max_file_store: 8GB
+}
+EOF
+  nats-server -c "$GOVHALL_ETC/nats.conf" -t >/dev/null 2>"$GOVHALL_LOG/nats-config.log" \
+    || fail_with_log "invalid $GOVHALL_ETC/nats.conf" "$GOVHALL_LOG/nats-config.log"
+  say "starting nats on $GOVHALL_NATS_HOST:$GOVHALL_NATS_PORT (JetStream in $GOVHALL_NATS_STORE, log $log)"
+  (cd / && exec setsid nats-server -c "$GOVHALL_ETC/nats.conf" >>"$log" 2>&1 </dev/null 9>&-) &
+  pid=$!
+  wait_ready nats "$GOVHALL_START_TIMEOUT" "$pid" "$log"
+}
+
+# --- Elasticsearch ---------------------------------------------------------------------------------
+# Settings of this distribution: the integ-test zip carries only the modules transport-netty4,
+# x-pack-core, x-pack-security and apm (plus the shim plugin govhall-compat that install.sh builds),
+# so only their settings may appear in elasticsearch.yml: an unknown setting stops the node.
+start_elasticsearch() {
+  local user java_home conf="$GOVHALL_ES_VAR/config" log="$GOVHALL_LOG/elasticsearch.log"
+  local pidfile="$GOVHALL_ES_PIDFILE" pid security="" as=()
+  if elasticsearch_ready; then
+    say "elasticsearch already up: $(server_url elasticsearch)"
+    return
+  fi
+  pid="$(read_pid "$pidfile")"
+  if pid_alive "$pid" org.elasticsearch; then
+    say "elasticsearch already starting (pid $pid), waiting for it"
+    wait_ready elasticsearch "$GOVHALL_ES_START_TIMEOUT" "" "$log" "$GOVHALL_LOG/elasticsearch/govhall-local.log"
+    return
+  fi
+  [ -x "$GOVHALL_ES_HOME/bin/elasticsearch" ] \
+    || die "Elasticsearch not found in $GOVHALL_ES_HOME (run deploy/local/install.sh)"
+  es_plugin_current || die "the plugin govhall-compat in $GOVHALL_ES_HOME is missing or stale (run deploy/local/install.sh)"
+  java_home="$(es_java_home)" || die "no Java 17+ under /usr/lib/jvm (set GOVHALL_ES_JAVA_HOME)"
+  user="$(es_os_user)"
+  is_root && as=(runuser -u "$user" --)
+  id -u "$user" >/dev/null 2>&1 || die "user $user missing (run deploy/local/install.sh)"
+
+  install -d -m 755 -o "$user" "$GOVHALL_ES_VAR" "$GOVHALL_ES_VAR/data" "$GOVHALL_ES_VAR/tmp" \
+    "$GOVHALL_LOG/elasticsearch" "$conf" "$conf/jvm.options.d" "$(dirname "$pidfile")"
+  if is_root; then
+    grant_traverse "$user" "$GOVHALL_ES_HOME/bin"
+    grant_traverse "$user" "$GOVHALL_ES_VAR/data"
+    grant_traverse "$user" "$GOVHALL_LOG/elasticsearch"
+  fi
+  # Our own config dir (ES_PATH_CONF) per checkout; the distribution in the cache stays read-only.
+  # Defaults are copied once; elasticsearch.yml and the heap options are ours and rewritten.
+  cp -rn "$GOVHALL_ES_HOME/config/." "$conf/"
+  if [ -d "$GOVHALL_ES_HOME/modules/x-pack-security" ]; then
+    # A development node on loopback: no users, no TLS.
+    security="xpack.security.enabled: false"
+  fi
+  cat >"$conf/elasticsearch.yml" <<EOF
+# Written by deploy/local/start.sh; edits are overwritten.
+cluster.name: govhall-local
+node.name: govhall-local-1
+path.data: $GOVHALL_ES_VAR/data
+path.logs: $GOVHALL_LOG/elasticsearch
+discovery.type: single-node
+network.host: $GOVHALL_ES_HOST
+http.port: $GOVHALL_ES_PORT
+transport.port: $GOVHALL_ES_TRANSPORT_PORT
+$security
+# A full-ish dev disk must not turn indices read-only or leave shards unassigned.
+cluster.routing.allocation.disk.threshold_enabled: false
+action.destructive_requires_name: false
+# vm.max_map_count is 65530 on this kind of box and cannot be raised inside a container. That is
+# fine: the bootstrap checks (which would demand 262144) are enforced only when the node binds a
+# non-loopback address, and a handful of small test indices stay far below the mmap limit. On a
+# box where mmap does run out, add: node.store.allow_mmap: false
+EOF
+  cat >"$conf/jvm.options.d/govhall.options" <<EOF
+-Xms$GOVHALL_ES_HEAP
+-Xmx$GOVHALL_ES_HEAP
+EOF
+  chown -R "$user" "$conf"
+  rm -f "$pidfile"
+  : >>"$log"
+
+  say "starting elasticsearch on $GOVHALL_ES_HOST:$GOVHALL_ES_PORT as $user with $java_home (log $log)"
+  # -d: the launcher starts the server JVM, waits for it to come up, detaches and exits; the server
+  # writes its pid to $pidfile. The launcher runs in the background while we poll the health API.
+  (
+    cd /
+    # Elasticsearch warns below 65535 open files; raise the limit where the machine allows it.
+    ulimit -n 65535 2>/dev/null || true
+    exec setsid env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$conf" ES_TMPDIR="$GOVHALL_ES_VAR/tmp" \
+      "${as[@]}" "$GOVHALL_ES_HOME/bin/elasticsearch" -d -p "$pidfile" >>"$log" 2>&1 </dev/null 9>&-
+  ) &
+  pid=$!
+  # The node's own log (path.logs) says more than the launcher's output: show both on failure.
+  wait_ready elasticsearch "$GOVHALL_ES_START_TIMEOUT" "$pid" "$log" "$GOVHALL_LOG/elasticsearch/govhall-local.log"
+}
+
+for s in "${servers[@]}"; do
+  "start_$s"
+done
