@@ -6,6 +6,7 @@ see each other's data, and free ports, so a developer's `make up` can keep runni
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from govhall.kit.bus import JetStreamBus
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"
@@ -113,6 +116,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         for service in list(c.procs):
             c.stop(service)
         _drop(pg, [f"e2e_{run}_catalogue", f"e2e_{run}_search"])
+        asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
         _delete_index(cluster["GOVHALL_ELASTICSEARCH_URL"], f"e2e-{run}-matters-v1")
 
 
@@ -124,6 +128,13 @@ def _drop(pg_url: str, names: list[str]) -> None:
             check=False,
             capture_output=True,
         )
+
+
+async def _delete_streams(nats_url: str, prefix: str) -> None:
+    bus = JetStreamBus(nats_url, stream_prefix=prefix)
+    await bus.start()
+    await bus.delete_streams()
+    await bus.close()
 
 
 def _delete_index(es_url: str, index: str) -> None:

@@ -40,18 +40,8 @@ async def jetstream(cluster: dict[str, str]) -> Any:
     bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
     await bus.start()
     yield bus
-    js = bus._js  # the test cleans up its own streams
+    await bus.delete_streams()
     await bus.close()
-    import nats
-
-    nc = await nats.connect(cluster["GOVHALL_NATS_URL"])
-    for stem in ("catalogue", "cases"):
-        try:
-            await nc.jetstream().delete_stream(bus.stream_name(stem))
-        except Exception:
-            pass
-    await nc.close()
-    del js
 
 
 @pytest.fixture(params=["inprocess", "jetstream"])
@@ -61,7 +51,12 @@ async def bus(request: pytest.FixtureRequest) -> Any:
         yield b
         await b.close()
     else:
-        yield request.getfixturevalue("jetstream")
+        cluster = request.getfixturevalue("cluster")
+        b = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
+        await b.start()
+        yield b
+        await b.delete_streams()
+        await b.close()
 
 
 async def test_each_durable_consumer_gets_each_event_in_order(bus: Any) -> None:
@@ -141,9 +136,40 @@ async def test_jetstream_consumer_resumes_where_it_stopped(cluster: dict[str, st
     await publisher.subscribe("resume", "catalogue.>", handle)
     await wait_for(lambda: len(got) == 2)
     assert got == ["before", "while away"]
-    js = publisher._js
-    await js.delete_stream(publisher.stream_name("catalogue"))  # type: ignore[attr-defined]
+    await publisher.delete_streams()
     await publisher.close()
+
+
+async def test_two_prefixes_share_one_server_without_seeing_each_other(cluster: dict[str, str]) -> None:
+    buses = [
+        JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
+        for _ in range(2)
+    ]
+    got: list[list[str]] = [[], []]
+    for i, bus in enumerate(buses):
+        await bus.start()
+
+        async def handle(d: Delivery, i: int = i) -> None:
+            got[i].append(f"{d.subject}:{d.payload.decode()}")
+
+        await bus.subscribe("same-durable-name", "catalogue.>", handle)
+        await bus.publish(Event(subject="catalogue.matter.published", payload=str(i).encode()))
+    await wait_for(lambda: got[0] and got[1])
+    await asyncio.sleep(0.3)
+    assert got == [["catalogue.matter.published:0"], ["catalogue.matter.published:1"]]
+    for bus in buses:
+        await bus.delete_streams()
+        await bus.close()
+
+
+async def test_close_returns_promptly_with_active_consumers(jetstream: JetStreamBus) -> None:
+    async def handle(d: Delivery) -> None:
+        return None
+
+    await jetstream.subscribe("closing", "catalogue.>", handle)
+    await asyncio.sleep(0.2)
+    async with asyncio.timeout(5):
+        await jetstream.close()
 
 
 async def test_outbox_commits_with_the_change_and_the_relay_publishes(db_url: str) -> None:

@@ -29,6 +29,7 @@ Handler = Callable[[Delivery], Awaitable[None]]
 CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"])
 
 # Subjects are <stem>.<...>; one JetStream stream per stem.
+DEFAULT_STREAM_PREFIX = "GOVHALL"
 STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
 
 
@@ -102,11 +103,21 @@ class InProcessBus:
 
 
 class JetStreamBus:
-    """NATS JetStream: a file-backed stream per subject stem, durable pull consumers."""
+    """NATS JetStream: a file-backed stream per subject stem, durable pull consumers.
 
-    def __init__(self, url: str, *, stream_prefix: str = "GOVHALL", ack_wait: float = 30.0) -> None:
+    Streams are named <prefix>_<STEM>. Two streams may not capture the same subjects, so a
+    deployment (or a test run) with a prefix other than the default also namespaces its
+    subjects on the wire: `e2eab12.catalogue.matter.published`. Handlers always see the
+    subject without the namespace.
+    """
+
+    def __init__(
+        self, url: str, *, stream_prefix: str = DEFAULT_STREAM_PREFIX, ack_wait: float = 30.0
+    ) -> None:
         self._url = url
         self._prefix = stream_prefix
+        self._ns = "" if stream_prefix == DEFAULT_STREAM_PREFIX else f"{stream_prefix.lower()}."
+        self._subs: list[Any] = []
         self._ack_wait = ack_wait
         # nats-py's client and JetStream context (typed loosely: nats-py ships partial hints).
         self._nc: Any = None
@@ -141,9 +152,21 @@ class JetStreamBus:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Unsubscribe, then close: drain() would wait on the pull subscriptions' pending
+        # fetches after their tasks are gone, and hang. Unacked messages are redelivered.
+        for sub in self._subs:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sub.unsubscribe(), 2)
         if self._nc is not None:
             with contextlib.suppress(Exception):
-                await self._nc.drain()
+                await asyncio.wait_for(self._nc.close(), 5)
+
+    async def delete_streams(self) -> None:
+        """Remove this prefix's streams (tests and benchmarks clean up after themselves)."""
+        for stem in STREAM_STEMS:
+            with contextlib.suppress(Exception):
+                await self._js.delete_stream(self.stream_name(stem))
+        self._ready_streams.clear()
 
     async def _ensure_stream(self, stem: str) -> str:
         from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -153,7 +176,7 @@ class JetStreamBus:
             return name
         config = StreamConfig(
             name=name,
-            subjects=[f"{stem}.>"],
+            subjects=[f"{self._ns}{stem}.>"],
             storage=StorageType.FILE,
             retention=RetentionPolicy.LIMITS,
             discard=DiscardPolicy.OLD,
@@ -173,7 +196,7 @@ class JetStreamBus:
     async def publish(self, event: Event) -> None:
         await self._ensure_stream(event.stream_stem)
         await self._js.publish(
-            event.subject,
+            self._ns + event.subject,
             event.payload,
             headers={"Nats-Msg-Id": event.event_id},
         )
@@ -188,10 +211,11 @@ class JetStreamBus:
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self._ack_wait,
             max_deliver=-1,
-            filter_subject=subject,
+            filter_subject=self._ns + subject,
             max_ack_pending=1000,
         )
-        sub = await self._js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+        sub = await self._js.pull_subscribe(self._ns + subject, durable=durable, stream=stream, config=config)
+        self._subs.append(sub)
         self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
 
     async def _consume(self, durable: str, sub: Any, handler: Handler) -> None:
@@ -212,7 +236,7 @@ class JetStreamBus:
                 event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
                 attempt = msg.metadata.num_delivered if msg.metadata else 1
                 try:
-                    await handler(Delivery(msg.subject, msg.data, event_id, attempt))
+                    await handler(Delivery(msg.subject.removeprefix(self._ns), msg.data, event_id, attempt))
                 except Exception:
                     CONSUMED.labels(durable, "retry").inc()
                     log.warning(
@@ -233,7 +257,7 @@ class JetStreamBus:
                     log.warning("ack for %s failed", event_id, exc_info=True)
 
 
-def create_bus(nats_url: str | None, *, stream_prefix: str = "GOVHALL") -> EventBus:
+def create_bus(nats_url: str | None, *, stream_prefix: str = DEFAULT_STREAM_PREFIX) -> EventBus:
     if nats_url:
         return JetStreamBus(nats_url, stream_prefix=stream_prefix)
     return InProcessBus()

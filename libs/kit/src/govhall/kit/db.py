@@ -24,6 +24,10 @@ from govhall.kit.outbox import OUTBOX, outbox_row
 log = logging.getLogger(__name__)
 
 
+# Execution option marking a connection that only reads (SQLite then begins without the write lock).
+READ_ONLY = "govhall_read_only"
+
+
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -43,8 +47,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         @sa_event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock at BEGIN so two writers queue instead of failing mid-transaction.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writer takes the write lock at BEGIN, so two writers queue instead of one failing
+            # mid-transaction. A reader begins deferred: under WAL it never waits for a writer.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         # pysqlite's own transaction handling must be off for the BEGIN above to be ours.
         @sa_event.listens_for(engine.sync_engine, "connect", insert=True)
@@ -89,9 +97,12 @@ class UnitOfWork:
     outbox in the same transaction; after a successful commit `on_commit` wakes the relay.
     """
 
-    def __init__(self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None, *, read_only: bool = False
+    ) -> None:
         self._engine = engine
         self._on_commit = on_commit
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._events: list[Event] = []
 
@@ -103,6 +114,8 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._conn = await self._engine.connect()
+        if self._read_only:
+            await self._conn.execution_options(**{READ_ONLY: True})
         await self._conn.begin()
         return self
 
@@ -119,6 +132,8 @@ class UnitOfWork:
             await asyncio.shield(conn.close())
 
     def emit(self, event: Event) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot emit events")
         self._events.append(event)
 
     async def commit(self) -> None:
@@ -147,6 +162,10 @@ class Database:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self._committed)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads (on SQLite it takes no write lock)."""
+        return UnitOfWork(self.engine, read_only=True)
 
     async def close(self) -> None:
         await self.engine.dispose()

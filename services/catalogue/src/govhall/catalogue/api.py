@@ -81,11 +81,11 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
         return events.site_message(site)
 
     async def GetSite(self, request: pb.GetSiteRequest, context: Any) -> pb.Site:
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             return events.site_message(await _site_or_404(uow, request.code))
 
     async def ListSites(self, request: pb.ListSitesRequest, context: Any) -> pb.ListSitesResponse:
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             found = await store.list_sites(uow, request.parent_code)
         return pb.ListSitesResponse(sites=[events.site_message(s) for s in found])
 
@@ -111,7 +111,7 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
     async def ListDepartments(
         self, request: pb.ListDepartmentsRequest, context: Any
     ) -> pb.ListDepartmentsResponse:
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             site = await _site_or_404(uow, request.site_code)
             return pb.ListDepartmentsResponse(departments=await store.list_departments(uow, site.code))
 
@@ -209,11 +209,11 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
         return matter
 
     async def _reload(self, code: str) -> pb.Matter:
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             return await self._view(uow, code)
 
     async def GetMatter(self, request: pb.GetMatterRequest, context: Any) -> pb.Matter:
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             site = await _site_or_404(uow, request.site_code)
             matter = await _visible_matter(uow, site, request.code)
         if matter.status != pb.MATTER_STATUS_PUBLISHED:
@@ -225,7 +225,7 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
 
     async def ListMatters(self, request: pb.ListMattersRequest, context: Any) -> pb.ListMattersResponse:
         page, size = paging(request.page)
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             site = await _site_or_404(uow, request.site_code)
             statuses = [pb.MATTER_STATUS_PUBLISHED]
             if request.status and request.status != pb.MATTER_STATUS_PUBLISHED:

@@ -88,7 +88,7 @@ class Upstreams:
 
 def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastAPI:
     limiter = (
-        RedisLimiter(redis_url, settings.rate_limit_per_minute)
+        RedisLimiter(redis_url, settings.rate_limit_per_minute, settings.rate_limit_namespace)
         if redis_url
         else MemoryLimiter(settings.rate_limit_per_minute)
     )

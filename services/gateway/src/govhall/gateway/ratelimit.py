@@ -37,14 +37,16 @@ class MemoryLimiter:
 
 
 class RedisLimiter:
-    def __init__(self, url: str, per_minute: int) -> None:
+    def __init__(self, url: str, per_minute: int, namespace: str = "govhall") -> None:
         import redis.asyncio as redis
 
         self._redis = redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._limit = per_minute
+        # Deployments sharing one Redis count separately.
+        self._namespace = namespace
 
     async def allow(self, client: str) -> bool:
-        key = f"govhall:rl:{client}:{int(time.time() // 60)}"
+        key = f"{self._namespace}:rl:{client}:{int(time.time() // 60)}"
         try:
             pipe = self._redis.pipeline(transaction=False)
             pipe.incr(key)

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.kit.db import create_engine
+from govhall.kit.db import READ_ONLY, create_engine
 from govhall.search.model import Hit, MatterDoc
 
 _SCHEMA = [
@@ -122,6 +122,7 @@ class EmbeddedBackend:
         rank = f"(instr(d.name, :q) > 0) * 100.0 + {score}"
         sql_where = " AND ".join(where)
         async with self._engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
             total = await conn.scalar(sa.text(f"SELECT count(*) FROM {source} WHERE {sql_where}"), params)
             rows = (
                 await conn.execute(
