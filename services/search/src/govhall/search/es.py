@@ -87,7 +87,8 @@ class ElasticsearchBackend:
                             "query": query,
                             "fields": ["name^4", "department_name^1.5", "body"],
                             "type": "best_fields",
-                            "minimum_should_match": "75%",
+                            # Up to four bigrams all must match; longer queries may miss one in five.
+                            "minimum_should_match": "4<80%",
                         }
                     }
                 ],
