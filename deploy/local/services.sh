@@ -32,6 +32,8 @@ up() {
   done
   for _ in $(seq 1 120); do
     if curl -fsS "$gateway_url/readyz" >/dev/null 2>&1; then
+      # The demo province, as in all-in-one mode (idempotent: an edited matter is left alone).
+      uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       return 0
     fi

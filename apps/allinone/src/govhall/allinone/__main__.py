@@ -17,17 +17,14 @@ import signal
 import uvicorn
 
 from govhall.catalogue import app as catalogue_app
-from govhall.catalogue.demo import load_demo
+from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
-from govhall.gateway.api import ADMIN, create_app
+from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit import observability
 from govhall.kit.bus import InProcessBus
-from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
-from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
@@ -48,9 +45,7 @@ async def main() -> None:
     await search.start()
     await catalogue.start()
 
-    demo_channel = channel(catalogue.address)
-    published = await load_demo(catalogue_pb2_grpc.CatalogueServiceStub(demo_channel), caller_metadata(ADMIN))
-    await demo_channel.close()
+    published = await load_demo_into(catalogue.address)
     log.info("demo province loaded: %d matters published", published)
 
     gateway_settings = GatewaySettings(

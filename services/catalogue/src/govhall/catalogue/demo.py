@@ -1357,3 +1357,33 @@ async def load_demo(
                 raise
         published += 1
     return published
+
+
+async def load_demo_into(address: str) -> int:
+    """Load the demo province into the catalogue at address, as a platform administrator."""
+    from govhall.kit.caller import caller_metadata
+    from govhall.kit.grpcclient import channel
+
+    admin = common_pb2.CallerIdentity(
+        kind=common_pb2.CALLER_KIND_ADMIN, subject="demo-loader", name="demo loader"
+    )
+    ch = channel(address)
+    try:
+        return await load_demo(catalogue_pb2_grpc.CatalogueServiceStub(ch), caller_metadata(admin))
+    finally:
+        await ch.close()
+
+
+if __name__ == "__main__":
+    # python -m govhall.catalogue.demo [ADDRESS]: load the demo province into a running catalogue
+    # (make up does this); the default address is GOVHALL_CATALOGUE_GRPC_ADDRESS.
+    import asyncio
+    import os
+    import sys
+
+    target = (
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else os.environ.get("GOVHALL_CATALOGUE_GRPC_ADDRESS", "127.0.0.1:50051")
+    )
+    print(f"demo province: {asyncio.run(load_demo_into(target))} matters published at {target}")
