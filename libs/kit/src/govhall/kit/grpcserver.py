@@ -9,9 +9,10 @@ INTERNAL with a generic message, the stack trace logged here and never sent).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
@@ -72,68 +73,57 @@ class _Middleware(grpc.aio.ServerInterceptor):
         remaining = context.time_remaining()
         return self._deadline if remaining is None else min(remaining, self._deadline)
 
+    @contextlib.asynccontextmanager
+    async def _rpc(self, service: str, method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        """One RPC's cross-cutting parts, the same for unary and streaming methods."""
+        token = set_caller(caller_from_metadata(context.invocation_metadata()))
+        start = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            with tracer.start_as_current_span(f"{service}/{method}"):
+                yield
+        except DomainError as err:
+            code = err.kind.grpc_status
+            await _abort(context, err)
+        except TimeoutError:
+            code = grpc.StatusCode.DEADLINE_EXCEEDED
+            await _abort(context, _DEADLINE_ERROR)
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except grpc.aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+            raise
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            log.exception("unhandled error in %s/%s", service, method)
+            await _abort(context, INTERNAL_ERROR)
+        finally:
+            reset_caller(token)
+            elapsed = time.perf_counter() - start
+            RPC_SECONDS.labels(service, method, code.name).observe(elapsed)
+            RPC_TOTAL.labels(service, method, code.name).inc()
+            log.debug("%s/%s %s %.1fms", service, method, code.name, elapsed * 1000)
+
     def _wrap(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            token = set_caller(caller_from_metadata(context.invocation_metadata()))
-            start = time.perf_counter()
-            code = grpc.StatusCode.OK
-            try:
-                with tracer.start_as_current_span(f"{service}/{method}"):
-                    return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
-            except DomainError as err:
-                code = err.kind.grpc_status
-                await _abort(context, err)
-            except TimeoutError:
-                code = grpc.StatusCode.DEADLINE_EXCEEDED
-                await _abort(
-                    context,
-                    DomainError(
-                        "DEADLINE_EXCEEDED",
-                        "the request took too long",
-                        "请求处理超时，请稍后再试",
-                        ErrorKind.TIMEOUT,
-                    ),
-                )
-            except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except Exception as exc:
-                if isinstance(exc, grpc.aio.AbortError):
-                    code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
-                    raise
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error in %s/%s", service, method)
-                await _abort(context, INTERNAL_ERROR)
-            finally:
-                reset_caller(token)
-                elapsed = time.perf_counter() - start
-                RPC_SECONDS.labels(service, method, code.name).observe(elapsed)
-                RPC_TOTAL.labels(service, method, code.name).inc()
-                log.debug("%s/%s %s %.1fms", service, method, code.name, elapsed * 1000)
+            async with self._rpc(service, method, context):
+                return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
 
         return call
 
     def _wrap_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
-        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            token = set_caller(caller_from_metadata(context.invocation_metadata()))
-            code = grpc.StatusCode.OK
-            try:
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with self._rpc(service, method, context):
                 async for item in inner(request, context):
                     yield item
-            except DomainError as err:
-                code = err.kind.grpc_status
-                await _abort(context, err)
-            except Exception as exc:
-                if isinstance(exc, grpc.aio.AbortError | asyncio.CancelledError):
-                    raise
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error in %s/%s", service, method)
-                await _abort(context, INTERNAL_ERROR)
-            finally:
-                reset_caller(token)
-                RPC_TOTAL.labels(service, method, code.name).inc()
 
         return call
+
+
+_DEADLINE_ERROR = DomainError(
+    "DEADLINE_EXCEEDED", "the request took too long", "请求处理超时，请稍后再试", ErrorKind.TIMEOUT
+)
 
 
 async def _abort(context: grpc.aio.ServicerContext, err: DomainError) -> None:
