@@ -79,7 +79,8 @@ class DomainError(Exception):
 
     @classmethod
     def from_metadata(cls, status: grpc.StatusCode, metadata: object, details: str | None) -> DomainError:
-        for key, value in _pairs(metadata):
+        # Trailing metadata iterates as (key, value) pairs (grpc.aio.Metadata or a tuple of tuples).
+        for key, value in metadata or ():  # type: ignore[attr-defined]
             if key == "x-govhall-error-bin":
                 body = json.loads(value if isinstance(value, bytes | str) else b"{}")
                 return cls(
@@ -96,12 +97,6 @@ class DomainError(Exception):
             message_zh=_ZH_BY_KIND.get(kind, "服务暂时不可用，请稍后再试"),
             kind=kind,
         )
-
-
-def _pairs(metadata: object) -> list[tuple[str, str | bytes]]:
-    if metadata is None:
-        return []
-    return [(getattr(m, "key", None) or m[0], getattr(m, "value", None) or m[1]) for m in metadata]  # type: ignore[attr-defined,index]
 
 
 _ZH_BY_KIND = {

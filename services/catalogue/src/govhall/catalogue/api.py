@@ -145,8 +145,9 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
                     f"事项编码“{request.code}”已存在",
                     ErrorKind.CONFLICT,
                 )
+            view = await self._view(uow, request.code)
             await uow.commit()
-            return await self._reload(request.code)
+        return view
 
     async def UpdateMatter(self, request: pb.UpdateMatterRequest, context: Any) -> pb.Matter:
         draft = model.validate_draft(request.draft)
@@ -163,10 +164,11 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
             matter.updated_at.CopyFrom(store.now_ts())
             if not await store.update_matter(uow, matter, previous):
                 raise _revision_conflict(matter)
+            view = await self._view(uow, matter.code)
             if matter.status == pb.MATTER_STATUS_PUBLISHED:
-                uow.emit(events.matter_updated(await self._view(uow, matter.code)))
+                uow.emit(events.matter_updated(view))
             await uow.commit()
-        return await self._reload(request.code)
+        return view
 
     async def PublishMatter(self, request: pb.ChangeMatterStatusRequest, context: Any) -> pb.Matter:
         return await self._change_status(request, "publish")
@@ -207,10 +209,6 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
         matter = await store.get_matter(uow, code)
         assert matter is not None  # written in this same transaction
         return matter
-
-    async def _reload(self, code: str) -> pb.Matter:
-        async with self._db.reader() as uow:
-            return await self._view(uow, code)
 
     async def GetMatter(self, request: pb.GetMatterRequest, context: Any) -> pb.Matter:
         async with self._db.reader() as uow:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from govhall.catalogue.model import SiteRecord
 from govhall.kit.db import UnitOfWork
@@ -222,9 +223,7 @@ async def list_matters(
     return [_matter(r) for r in rows], int(total or 0)
 
 
-def now_ts() -> Any:
-    from google.protobuf.timestamp_pb2 import Timestamp
-
+def now_ts() -> Timestamp:
     ts = Timestamp()
     ts.GetCurrentTime()
     return ts
