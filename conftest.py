@@ -50,23 +50,17 @@ async def _fresh_pg_database(cluster: dict[str, str]) -> AsyncIterator[str]:
     import sqlalchemy as sa
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    name = f"test_{uuid.uuid4().hex[:12]}"
+    from govhall.kit.db import ensure_database
+
+    url = f"{cluster['GOVHALL_PG_URL']}/test_{uuid.uuid4().hex[:12]}"
+    await ensure_database(url)
     admin = create_async_engine(f"{cluster['GOVHALL_PG_URL']}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{cluster['GOVHALL_PG_URL']}/{name}"
+        yield url
     finally:
         async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
         await admin.dispose()
-
-
-@pytest.fixture
-async def pg_url(cluster: dict[str, str]) -> AsyncIterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    async with _fresh_pg_database(cluster) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

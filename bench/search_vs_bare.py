@@ -646,18 +646,16 @@ async def _cleanup_servers(run: Run) -> None:
         log(f"could not drop the databases {run.databases}: {err!r}")
 
     try:
-        import nats
-
         if not run.stream_prefix:
             raise LookupError("no stream prefix: nothing to delete")
-        nc = await nats.connect(run.infra["GOVHALL_NATS_URL"], connect_timeout=5, max_reconnect_attempts=0)
+        from govhall.kit.bus import JetStreamBus
+
+        bus = JetStreamBus(run.infra["GOVHALL_NATS_URL"], stream_prefix=run.stream_prefix)
+        await bus.start()
         try:
-            js = nc.jetstream(timeout=10)
-            for info in await js.streams_info():
-                if info.config.name and info.config.name.startswith(run.stream_prefix + "_"):
-                    await js.delete_stream(info.config.name)
+            await bus.delete_streams()
         finally:
-            await nc.close()
+            await bus.close()
     except Exception as err:
         log(f"could not delete the streams {run.stream_prefix}_*: {err!r}")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +37,22 @@ async def wait_for(predicate: Any, timeout_s: float = 10.0) -> None:
             await asyncio.sleep(0.02)
 
 
-@pytest.fixture
-async def jetstream(cluster: dict[str, str]) -> Any:
+@asynccontextmanager
+async def fresh_jetstream(cluster: dict[str, str]) -> AsyncIterator[JetStreamBus]:
+    """A JetStream bus with a prefix of its own; its streams are deleted afterwards."""
     bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
     await bus.start()
-    yield bus
-    await bus.delete_streams()
-    await bus.close()
+    try:
+        yield bus
+    finally:
+        await bus.delete_streams()
+        await bus.close()
+
+
+@pytest.fixture
+async def jetstream(cluster: dict[str, str]) -> AsyncIterator[JetStreamBus]:
+    async with fresh_jetstream(cluster) as bus:
+        yield bus
 
 
 @pytest.fixture(params=["inprocess", "jetstream"])
@@ -51,12 +62,8 @@ async def bus(request: pytest.FixtureRequest) -> Any:
         yield b
         await b.close()
     else:
-        cluster = request.getfixturevalue("cluster")
-        b = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
-        await b.start()
-        yield b
-        await b.delete_streams()
-        await b.close()
+        async with fresh_jetstream(request.getfixturevalue("cluster")) as b:
+            yield b
 
 
 async def test_each_durable_consumer_gets_each_event_in_order(bus: Any) -> None:
@@ -141,25 +148,18 @@ async def test_jetstream_consumer_resumes_where_it_stopped(cluster: dict[str, st
 
 
 async def test_two_prefixes_share_one_server_without_seeing_each_other(cluster: dict[str, str]) -> None:
-    buses = [
-        JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
-        for _ in range(2)
-    ]
     got: list[list[str]] = [[], []]
-    for i, bus in enumerate(buses):
-        await bus.start()
+    async with fresh_jetstream(cluster) as first, fresh_jetstream(cluster) as second:
+        for i, bus in enumerate((first, second)):
 
-        async def handle(d: Delivery, i: int = i) -> None:
-            got[i].append(f"{d.subject}:{d.payload.decode()}")
+            async def handle(d: Delivery, i: int = i) -> None:
+                got[i].append(f"{d.subject}:{d.payload.decode()}")
 
-        await bus.subscribe("same-durable-name", "catalogue.>", handle)
-        await bus.publish(Event(subject="catalogue.matter.published", payload=str(i).encode()))
-    await wait_for(lambda: got[0] and got[1])
-    await asyncio.sleep(0.3)
+            await bus.subscribe("same-durable-name", "catalogue.>", handle)
+            await bus.publish(Event(subject="catalogue.matter.published", payload=str(i).encode()))
+        await wait_for(lambda: got[0] and got[1])
+        await asyncio.sleep(0.3)
     assert got == [["catalogue.matter.published:0"], ["catalogue.matter.published:1"]]
-    for bus in buses:
-        await bus.delete_streams()
-        await bus.close()
 
 
 async def test_close_returns_promptly_with_active_consumers(jetstream: JetStreamBus) -> None:
