@@ -208,6 +208,11 @@ class CallerIdentity(_message.Message):
     SITE_CODE_FIELD_NUMBER: _builtins.int
     DEPARTMENT_CODE_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
+    ACTOR_SUBJECT_FIELD_NUMBER: _builtins.int
+    AUTHORISATION_ID_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    REAL_NAME_LEVEL_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
     subject: _builtins.str
     kind: Global___CallerKind.ValueType
     site_code: _builtins.str
@@ -215,8 +220,20 @@ class CallerIdentity(_message.Message):
     department_code: _builtins.str
     name: _builtins.str
     """Display name, never an ID number."""
+    actor_subject: _builtins.str
+    """When an agent (经办人) acts for a legal person: the agent's own subject, the
+    authorisation that lets them, and what it allows. Services that act on it re-check
+    the authorisation with identity: a revoked one must stop working at once.
+    """
+    authorisation_id: _builtins.str
+    real_name_level: _builtins.int
+    """Real-name level of a natural person (see identity.v1.RealNameLevel)."""
+    session_id: _builtins.str
+    """The login session the access token belongs to."""
     @_builtins.property
     def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -226,10 +243,15 @@ class CallerIdentity(_message.Message):
         site_code: _builtins.str = ...,
         department_code: _builtins.str = ...,
         name: _builtins.str = ...,
+        actor_subject: _builtins.str = ...,
+        authorisation_id: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        real_name_level: _builtins.int = ...,
+        session_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["department_code", b"department_code", "kind", b"kind", "name", b"name", "roles", b"roles", "site_code", b"site_code", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_subject", b"actor_subject", "authorisation_id", b"authorisation_id", "department_code", b"department_code", "kind", b"kind", "name", b"name", "real_name_level", b"real_name_level", "roles", b"roles", "scopes", b"scopes", "session_id", b"session_id", "site_code", b"site_code", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
