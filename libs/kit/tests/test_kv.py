@@ -1,0 +1,176 @@
+"""The key-value store, in memory and on the real Redis: counters, expiry, set-if-absent."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from govhall.kit.errors import ErrorKind
+from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_kv
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KeyValueStore]:
+    """A store with a namespace of its own, so runs and tests never see each other's keys."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    store: KeyValueStore
+    if request.param == "memory":
+        store = MemoryStore(namespace)
+    else:
+        store = RedisStore(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], namespace)
+    yield store
+    await store.close()
+
+
+async def test_incr_counts_and_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:
+    assert await kv.ttl("counter") == -2
+    assert await kv.incr("counter", 60) == 1
+    first = await kv.ttl("counter")
+    assert 0 < first <= 60
+    assert await kv.incr("counter", 3600) == 2
+    assert await kv.incr("counter", 3600) == 3
+    # Later increments do not push the expiry back (nor forward).
+    assert 0 < await kv.ttl("counter") <= first
+    assert await kv.get("counter") == "3"
+
+
+async def test_set_only_if_absent(kv: KeyValueStore) -> None:
+    assert await kv.set("code", "111111", 60, only_if_absent=True) is True
+    assert await kv.set("code", "222222", 60, only_if_absent=True) is False
+    assert await kv.get("code") == "111111"
+    assert await kv.set("code", "333333", 60) is True
+    assert await kv.get("code") == "333333"
+    assert 0 < await kv.ttl("code") <= 60
+
+
+async def test_get_many_and_delete(kv: KeyValueStore) -> None:
+    await kv.set("a", "1", 60)
+    await kv.set("c", "3", 60)
+    assert await kv.get_many(["a", "b", "c"]) == ["1", None, "3"]
+    assert await kv.get_many([]) == []
+    await kv.delete("a")
+    await kv.delete("never-there")
+    assert await kv.get("a") is None
+    assert await kv.ttl("a") == -2
+    assert await kv.get_many(["a", "c"]) == [None, "3"]
+
+
+async def test_keys_expire(kv: KeyValueStore) -> None:
+    await kv.set("short", "x", 1)
+    assert await kv.incr("tick", 1) == 1
+    await asyncio.sleep(1.1)
+    assert await kv.get("short") is None
+    assert await kv.ttl("short") == -2
+    assert await kv.set("short", "y", 60, only_if_absent=True) is True
+    # An expired counter starts again, with a fresh expiry.
+    assert await kv.incr("tick", 60) == 1
+    assert 1 < await kv.ttl("tick") <= 60
+
+
+async def test_namespaces_keep_apart(kv: KeyValueStore, request: pytest.FixtureRequest) -> None:
+    other: KeyValueStore
+    if isinstance(kv, RedisStore):
+        other = RedisStore(
+            request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], f"other-{uuid.uuid4().hex}"
+        )
+    else:
+        other = MemoryStore(f"other-{uuid.uuid4().hex}")
+    try:
+        await kv.set("k", "mine", 60)
+        assert await other.get("k") is None
+    finally:
+        await other.close()
+
+
+async def test_ready(kv: KeyValueStore) -> None:
+    assert await kv.ready() is True
+
+
+def test_create_kv_without_url_shares_one_store_per_namespace() -> None:
+    namespace = f"shared-{uuid.uuid4().hex[:8]}"
+    first, second = create_kv(None, namespace), create_kv(None, namespace)
+    assert first is second
+    assert isinstance(first, MemoryStore)
+    assert create_kv(None, f"{namespace}-other") is not first
+
+
+async def test_shared_store_is_seen_by_every_user() -> None:
+    namespace = f"shared-{uuid.uuid4().hex[:8]}"
+    identity, gateway = create_kv(None, namespace), create_kv(None, namespace)
+    await identity.set("rv:s:abc", "1", 60)
+    await identity.close()  # closing the shared store keeps its keys for the other users
+    assert await gateway.get("rv:s:abc") == "1"
+
+
+async def test_create_kv_with_url_is_redis() -> None:
+    store = create_kv("redis://127.0.0.1:1/0", "x")
+    assert isinstance(store, RedisStore)
+    await store.close()
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_redis_down_raises_store_unavailable() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{_dead_port()}/0", "down")
+    try:
+        assert await store.ready() is False
+        for op in (
+            store.incr("k", 60),
+            store.get("k"),
+            store.get_many(["k", "l"]),
+            store.set("k", "v", 60),
+            store.ttl("k"),
+            store.delete("k"),
+        ):
+            with pytest.raises(StoreUnavailable) as raised:
+                await op
+            assert raised.value.code == "KV_UNAVAILABLE"
+            assert raised.value.kind is ErrorKind.UNAVAILABLE
+            assert raised.value.message_zh
+            assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    finally:
+        await store.close()
+
+
+async def test_redis_that_does_not_answer_times_out_quickly() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) and never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        store = RedisStore(f"redis://127.0.0.1:{silent.getsockname()[1]}/0", "silent")
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                await store.incr("k", 60)
+            assert time.monotonic() - started < 2.0
+        finally:
+            await store.close()
+
+
+async def test_memory_store_drops_the_oldest_keys_beyond_its_bound() -> None:
+    store = MemoryStore("bounded", max_keys=3)
+    for key in "abcd":
+        await store.set(key, key, 60)
+    assert len(store) == 3
+    assert await store.get_many(["a", "b", "c", "d"]) == [None, "b", "c", "d"]
+    # A write makes a key the newest again.
+    await store.incr("n", 60)
+    await store.set("b", "B", 60)
+    await store.set("e", "e", 60)
+    assert await store.get_many(["b", "c", "d", "n", "e"]) == ["B", None, None, "1", "e"]
+
+
+async def test_ttl_must_be_positive() -> None:
+    store = MemoryStore("ttl")
+    with pytest.raises(ValueError):
+        await store.set("k", "v", 0)
+    with pytest.raises(ValueError):
+        await store.incr("k", -1)
