@@ -1,12 +1,8 @@
-"""Entry point placeholder: the identity service is not built yet."""
+"""python -m govhall.identity: the identity service in its own process."""
 
-import sys
-
-
-def main() -> int:
-    print("govhall.identity: not built yet", file=sys.stderr)
-    return 2
-
+from govhall.identity.app import SPEC
+from govhall.identity.settings import IdentitySettings
+from govhall.kit.service import run_forever
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_forever(SPEC, IdentitySettings())

@@ -1,0 +1,54 @@
+"""How the identity service is put together (used by __main__, the CLI and all-in-one mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from govhall.identity import events
+from govhall.identity.adapters import Adapters, development_adapters
+from govhall.identity.api import IdentityService
+from govhall.identity.crypto import FieldCipher, Passwords, load_data_key
+from govhall.identity.settings import IdentitySettings
+from govhall.identity.signing import Signer
+from govhall.kit.kv import create_kv
+from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+
+
+def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityService:
+    settings = ctx.settings
+    assert isinstance(settings, IdentitySettings)
+    cipher = FieldCipher(load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir))
+    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace)
+    ctx.closers.append(kv.close)
+    signer = Signer(
+        ctx.db,
+        cipher,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        access_seconds=settings.access_token_seconds,
+        activation_seconds=settings.signing_key_activation_seconds,
+    )
+    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    # Only development adapters exist so far; a deployment plugs in the province's here.
+    sms_file = settings.dev_sms_file or ctx.platform.var_dir / "dev-sms.jsonl"
+    return IdentityService(
+        ctx.db, settings, cipher, passwords, signer, kv, adapters or development_adapters(sms_file)
+    )
+
+
+async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+    service = build(ctx)
+    await service.GetJwks(identity_pb2.GetJwksRequest(), None)  # creates the first signing key
+    await events.subscribe(ctx)
+    return [
+        (
+            identity_pb2_grpc.add_IdentityServiceServicer_to_server,
+            service,
+            identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name,
+        )
+    ]
+
+
+SPEC = ServiceSpec(name="identity", migrations=Path(__file__).parent / "migrations", wire=wire)

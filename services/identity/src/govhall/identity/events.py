@@ -1,0 +1,49 @@
+"""What identity publishes and consumes.
+
+Publishes identity.user.registered, identity.user.verified, identity.agent.authorised and
+identity.agent.revoked: ids, names and levels only, never an ID number or a mobile number.
+Consumes catalogue.site.upserted into its copy of the site tree (addresses, staff scopes).
+"""
+
+from __future__ import annotations
+
+from govhall.identity import store
+from govhall.kit.bus import idempotent
+from govhall.kit.db import UnitOfWork
+from govhall.kit.events import Delivery, Event, make_event
+from govhall.kit.service import ServiceContext
+from govhall.kit.sitecopy import SITE_UPSERTED
+from govhall.protos.identity.v1 import identity_pb2 as pb
+
+USER_REGISTERED = "identity.user.registered"
+USER_VERIFIED = "identity.user.verified"
+AGENT_AUTHORISED = "identity.agent.authorised"
+AGENT_REVOKED = "identity.agent.revoked"
+
+SITES_CONSUMER = "identity-sites"
+
+
+def user_registered(user_id: str, kind: int, name: str, site_code: str = "") -> Event:
+    return make_event(USER_REGISTERED, pb.UserRegistered(user_id=user_id, kind=kind, name=name), site_code)  # type: ignore[arg-type]
+
+
+def user_verified(user_id: str, level: int, name: str) -> Event:
+    return make_event(USER_VERIFIED, pb.UserVerified(user_id=user_id, level=level, name=name))  # type: ignore[arg-type]
+
+
+def agent_authorised(authorisation: pb.AgentAuthorisation) -> Event:
+    return make_event(AGENT_AUTHORISED, pb.AgentAuthorised(authorisation=authorisation))
+
+
+def agent_revoked(authorisation: pb.AgentAuthorisation) -> Event:
+    return make_event(AGENT_REVOKED, pb.AgentRevoked(authorisation=authorisation))
+
+
+async def _apply_site(uow: UnitOfWork, delivery: Delivery) -> None:
+    await store.sites.apply_event(uow, delivery.payload)
+
+
+async def subscribe(ctx: ServiceContext) -> None:
+    await ctx.bus.subscribe(
+        SITES_CONSUMER, SITE_UPSERTED, idempotent(ctx.db.uow, SITES_CONSUMER, _apply_site)
+    )

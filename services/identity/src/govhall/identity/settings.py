@@ -1,0 +1,40 @@
+"""Identity settings: GOVHALL_IDENTITY_* variables."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from govhall.kit.settings import ServiceSettings
+
+
+class IdentitySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVHALL_IDENTITY_", extra="ignore")
+
+    # 32 bytes, base64: encrypts ID numbers, mobiles and signing keys at rest (AES-GCM) and keys
+    # the blind indexes that find them. Unset: a key generated once into var/identity-data.key
+    # (all-in-one mode only; a deployment sets it from a secret).
+    data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    issuer: str = "govhall-identity"
+    audience: str = "govhall"
+    access_token_seconds: int = 900
+    # A new signing key signs only after this long in the JWKS: longer than the gateway waits
+    # between JWKS fetches (10 s), so no gateway meets a token signed by a key it cannot know.
+    signing_key_activation_seconds: float = 15.0
+    refresh_token_seconds: int = 14 * 24 * 3600
+    # argon2id cost (RFC 9106's second recommended option: 64 MiB, 3 passes).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 1
+    sms_code_seconds: int = 300
+    sms_resend_seconds: int = 60
+    sms_per_mobile_per_day: int = 10
+    sms_per_client_per_hour: int = 30
+    # Wrong guesses one SMS code survives before it is void.
+    sms_code_attempts: int = 5
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 900
+    # Where the development SMS gateway "delivers" messages (JSON lines); unset: var/dev-sms.jsonl.
+    dev_sms_file: Path | None = None
+    # Prefix of the Redis keys (login failures, SMS limits, revoked sessions): must match the gateway's.
+    kv_namespace: str = "govhall"

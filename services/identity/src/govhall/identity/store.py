@@ -1,0 +1,491 @@
+"""Identity's tables and queries (SQLAlchemy Core), run inside a kit UnitOfWork.
+
+Mobile and ID numbers are stored only encrypted (`*_enc`) with a blind index (`*_idx`) for
+lookups; see crypto.py. Uniqueness is per account kind: an official may also be a citizen.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from govhall.identity.model import AccountRow, AuthorisationRow
+from govhall.kit.db import UnitOfWork
+from govhall.kit.outbox import add_kit_tables
+from govhall.kit.sitecopy import SiteTable, add_site_table
+
+metadata = sa.MetaData()
+TS = sa.DateTime(timezone=True)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.SmallInteger(), nullable=False),
+    sa.Column("username", sa.String(32), nullable=True, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("mobile_enc", sa.String(200), nullable=True),
+    sa.Column("mobile_idx", sa.String(64), nullable=True),
+    sa.Column("id_number_enc", sa.String(200), nullable=True),
+    sa.Column("id_number_idx", sa.String(64), nullable=True),
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("level", sa.SmallInteger(), nullable=False),
+    sa.Column("credit_code", sa.String(18), nullable=True, unique=True),
+    sa.Column("legal_person_type", sa.SmallInteger(), nullable=False, server_default="0"),
+    sa.Column("representative_id", sa.String(36), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    sa.Column("site_code", sa.String(6), nullable=True),
+    sa.Column("department_code", sa.String(40), nullable=True),
+    sa.Column("roles", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("kind", "mobile_idx", name="uq_accounts_kind_mobile"),
+    sa.UniqueConstraint("kind", "id_number_idx", name="uq_accounts_kind_id_number"),
+    sa.Index("ix_accounts_site", "site_code"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+    sa.Column("revoked_reason", sa.String(40), nullable=True),
+    sa.Column("user_agent", sa.String(200), nullable=True),
+    sa.Index("ix_sessions_account", "account_id"),
+)
+
+# Refresh tokens rotate: each use marks the row used and adds its successor. A used token
+# presented again means it was copied, so the whole session is revoked.
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.String(36), sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS, nullable=True),
+)
+
+sms_codes = sa.Table(
+    "sms_codes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("mobile_idx", sa.String(64), nullable=False),
+    sa.Column("purpose", sa.SmallInteger(), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS, nullable=True),
+    sa.Index("ix_sms_codes_lookup", "mobile_idx", "purpose", "created_at"),
+)
+
+addresses = sa.Table(
+    "addresses",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("owner_id", sa.String(36), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("recipient", sa.String(60), nullable=False),
+    sa.Column("mobile_enc", sa.String(200), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("detail", sa.String(200), nullable=False),
+    sa.Column("postal_code", sa.String(6), nullable=False, server_default=""),
+    sa.Column("is_default", sa.Boolean(), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+agent_authorisations = sa.Table(
+    "agent_authorisations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("legal_person_id", sa.String(36), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("agent_id", sa.String(36), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("scopes", sa.String(400), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+)
+
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", sa.String(40), primary_key=True),
+    sa.Column("private_enc", sa.String(400), nullable=False),
+    sa.Column("public_x", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+site_table = add_site_table(metadata)
+sites = SiteTable(site_table)
+
+add_kit_tables(metadata)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+# Accounts -----------------------------------------------------------------------------------
+
+
+def _account(row: Any) -> AccountRow:
+    return AccountRow(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        created_at=as_utc(row.created_at),
+        username=row.username,
+        mobile_enc=row.mobile_enc,
+        id_number_enc=row.id_number_enc,
+        password_hash=row.password_hash,
+        level=row.level,
+        credit_code=row.credit_code,
+        legal_person_type=row.legal_person_type,
+        representative_id=row.representative_id,
+        site_code=row.site_code,
+        department_code=row.department_code,
+        roles=[r for r in row.roles.split(",") if r],
+    )
+
+
+async def _one_account(uow: UnitOfWork, *where: Any, for_update: bool = False) -> AccountRow | None:
+    query = sa.select(accounts).where(*where)
+    if for_update:
+        query = query.with_for_update()
+    row = (await uow.conn.execute(query)).first()
+    return _account(row) if row else None
+
+
+async def get_account(uow: UnitOfWork, account_id: str, *, for_update: bool = False) -> AccountRow | None:
+    return await _one_account(uow, accounts.c.id == account_id, for_update=for_update)
+
+
+async def find_account(uow: UnitOfWork, kind: int, **match: str) -> AccountRow | None:
+    """By exactly one of username, mobile_idx, id_number_idx or credit_code, within a kind."""
+    ((column, value),) = match.items()
+    return await _one_account(uow, accounts.c.kind == kind, accounts.c[column] == value)
+
+
+async def insert_account(
+    uow: UnitOfWork, row: AccountRow, *, mobile_idx: str | None, id_number_idx: str | None
+) -> bool:
+    """False when the username, mobile, ID number or credit code is already taken."""
+    values = {
+        "id": row.id,
+        "kind": row.kind,
+        "username": row.username,
+        "name": row.name,
+        "mobile_enc": row.mobile_enc,
+        "mobile_idx": mobile_idx,
+        "id_number_enc": row.id_number_enc,
+        "id_number_idx": id_number_idx,
+        "password_hash": row.password_hash,
+        "level": row.level,
+        "credit_code": row.credit_code,
+        "legal_person_type": row.legal_person_type,
+        "representative_id": row.representative_id,
+        "site_code": row.site_code,
+        "department_code": row.department_code,
+        "roles": ",".join(row.roles),
+        "created_at": row.created_at,
+        "updated_at": row.created_at,
+    }
+    return await _insert_unique(uow, accounts, values)
+
+
+async def _insert_unique(uow: UnitOfWork, table: sa.Table, values: dict[str, Any]) -> bool:
+    # A savepoint keeps the surrounding transaction usable after a unique violation.
+    try:
+        async with uow.conn.begin_nested():
+            await uow.conn.execute(sa.insert(table).values(**values))
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+async def update_account(uow: UnitOfWork, account_id: str, **values: Any) -> bool:
+    """False when a unique column (mobile, ID number) would collide with another account."""
+    try:
+        async with uow.conn.begin_nested():
+            await uow.conn.execute(
+                sa.update(accounts).where(accounts.c.id == account_id).values(updated_at=now(), **values)
+            )
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+async def legal_persons_represented(uow: UnitOfWork, person_id: str) -> list[AccountRow]:
+    rows = await uow.conn.execute(
+        sa.select(accounts).where(accounts.c.representative_id == person_id).order_by(accounts.c.created_at)
+    )
+    return [_account(r) for r in rows]
+
+
+async def list_staff(uow: UnitOfWork, site_code: str) -> list[AccountRow]:
+    rows = await uow.conn.execute(
+        sa.select(accounts)
+        .where(accounts.c.kind == 3, accounts.c.site_code == site_code)
+        .order_by(accounts.c.username)
+    )
+    return [_account(r) for r in rows]
+
+
+# Sessions and refresh tokens ----------------------------------------------------------------
+
+
+async def insert_session(
+    uow: UnitOfWork, session_id: str, account_id: str, expires_at: datetime, user_agent: str
+) -> None:
+    await uow.conn.execute(
+        sa.insert(sessions).values(
+            id=session_id,
+            account_id=account_id,
+            created_at=now(),
+            expires_at=expires_at,
+            user_agent=user_agent[:200] or None,
+        )
+    )
+
+
+async def get_session(uow: UnitOfWork, session_id: str) -> Any:
+    row = (await uow.conn.execute(sa.select(sessions).where(sessions.c.id == session_id))).first()
+    return row
+
+
+def session_live(row: Any, at: datetime) -> bool:
+    return row is not None and row.revoked_at is None and as_utc(row.expires_at) > at
+
+
+async def revoke_session(uow: UnitOfWork, session_id: str, reason: str) -> None:
+    await uow.conn.execute(
+        sa.update(sessions)
+        .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_reason=reason)
+    )
+
+
+async def revoke_all_sessions(uow: UnitOfWork, account_id: str, reason: str) -> list[str]:
+    at = now()
+    live = await uow.conn.scalars(
+        sa.select(sessions.c.id).where(
+            sessions.c.account_id == account_id, sessions.c.revoked_at.is_(None), sessions.c.expires_at > at
+        )
+    )
+    ids = list(live)
+    if ids:
+        await uow.conn.execute(
+            sa.update(sessions).where(sessions.c.id.in_(ids)).values(revoked_at=at, revoked_reason=reason)
+        )
+    return ids
+
+
+async def insert_refresh_token(
+    uow: UnitOfWork, token_hash: str, session_id: str, expires_at: datetime
+) -> None:
+    await uow.conn.execute(
+        sa.insert(refresh_tokens).values(
+            token_hash=token_hash, session_id=session_id, created_at=now(), expires_at=expires_at
+        )
+    )
+
+
+async def get_refresh_token(uow: UnitOfWork, token_hash: str) -> Any:
+    return (
+        await uow.conn.execute(sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash))
+    ).first()
+
+
+async def use_refresh_token(uow: UnitOfWork, token_hash: str) -> bool:
+    """Mark used; False if someone else used it first (a concurrent refresh with a copied token)."""
+    result = await uow.conn.execute(
+        sa.update(refresh_tokens)
+        .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used_at.is_(None))
+        .values(used_at=now())
+    )
+    return result.rowcount == 1
+
+
+# SMS codes ----------------------------------------------------------------------------------
+
+
+async def insert_sms_code(
+    uow: UnitOfWork, code_id: str, mobile_idx: str, purpose: int, code_hash: str, expires_at: datetime
+) -> None:
+    await uow.conn.execute(
+        sa.insert(sms_codes).values(
+            id=code_id,
+            mobile_idx=mobile_idx,
+            purpose=purpose,
+            code_hash=code_hash,
+            created_at=now(),
+            expires_at=expires_at,
+        )
+    )
+
+
+async def latest_sms_code(uow: UnitOfWork, mobile_idx: str, purpose: int) -> Any:
+    """The newest code sent for this number and purpose: sending a new one voids the older."""
+    return (
+        await uow.conn.execute(
+            sa.select(sms_codes)
+            .where(sms_codes.c.mobile_idx == mobile_idx, sms_codes.c.purpose == purpose)
+            .order_by(sms_codes.c.created_at.desc(), sms_codes.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def use_sms_code(uow: UnitOfWork, code_id: str) -> bool:
+    result = await uow.conn.execute(
+        sa.update(sms_codes)
+        .where(sms_codes.c.id == code_id, sms_codes.c.used_at.is_(None))
+        .values(used_at=now())
+    )
+    return result.rowcount == 1
+
+
+def code_expired(row: Any, at: datetime) -> bool:
+    return as_utc(row.expires_at) <= at
+
+
+# Addresses ----------------------------------------------------------------------------------
+
+
+async def list_addresses(uow: UnitOfWork, owner_id: str) -> list[Any]:
+    rows = await uow.conn.execute(
+        sa.select(addresses)
+        .where(addresses.c.owner_id == owner_id)
+        .order_by(addresses.c.is_default.desc(), addresses.c.created_at)
+    )
+    return list(rows)
+
+
+async def get_address(uow: UnitOfWork, address_id: str) -> Any:
+    return (await uow.conn.execute(sa.select(addresses).where(addresses.c.id == address_id))).first()
+
+
+async def save_address(uow: UnitOfWork, values: dict[str, Any], *, new: bool) -> None:
+    if values["is_default"]:
+        await uow.conn.execute(
+            sa.update(addresses).where(addresses.c.owner_id == values["owner_id"]).values(is_default=False)
+        )
+    if new:
+        await uow.conn.execute(sa.insert(addresses).values(created_at=now(), **values))
+    else:
+        await uow.conn.execute(sa.update(addresses).where(addresses.c.id == values["id"]).values(**values))
+
+
+async def delete_address(uow: UnitOfWork, address_id: str) -> None:
+    await uow.conn.execute(sa.delete(addresses).where(addresses.c.id == address_id))
+
+
+async def count_addresses(uow: UnitOfWork, owner_id: str) -> int:
+    return int(
+        await uow.conn.scalar(
+            sa.select(sa.func.count()).select_from(addresses).where(addresses.c.owner_id == owner_id)
+        )
+        or 0
+    )
+
+
+# Agent authorisations ----------------------------------------------------------------------
+
+
+def _authorisation(row: Any) -> AuthorisationRow:
+    return AuthorisationRow(
+        id=row.id,
+        legal_person_id=row.legal_person_id,
+        agent_id=row.agent_id,
+        scopes=[s for s in row.scopes.split(",") if s],
+        expires_at=as_utc(row.expires_at),
+        created_at=as_utc(row.created_at),
+        revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+    )
+
+
+async def insert_authorisation(uow: UnitOfWork, row: AuthorisationRow) -> None:
+    await uow.conn.execute(
+        sa.insert(agent_authorisations).values(
+            id=row.id,
+            legal_person_id=row.legal_person_id,
+            agent_id=row.agent_id,
+            scopes=",".join(row.scopes),
+            expires_at=row.expires_at,
+            created_at=row.created_at,
+        )
+    )
+
+
+async def get_authorisation(
+    uow: UnitOfWork, authorisation_id: str, *, for_update: bool = False
+) -> AuthorisationRow | None:
+    query = sa.select(agent_authorisations).where(agent_authorisations.c.id == authorisation_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await uow.conn.execute(query)).first()
+    return _authorisation(row) if row else None
+
+
+async def revoke_authorisation(uow: UnitOfWork, authorisation_id: str, at: datetime) -> None:
+    await uow.conn.execute(
+        sa.update(agent_authorisations)
+        .where(agent_authorisations.c.id == authorisation_id, agent_authorisations.c.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+async def authorisations(
+    uow: UnitOfWork,
+    *,
+    legal_person_id: str | None = None,
+    agent_id: str | None = None,
+    live_at: datetime | None = None,
+) -> list[AuthorisationRow]:
+    t = agent_authorisations
+    query = sa.select(t).order_by(t.c.created_at.desc())
+    if legal_person_id:
+        query = query.where(t.c.legal_person_id == legal_person_id)
+    if agent_id:
+        query = query.where(t.c.agent_id == agent_id)
+    if live_at is not None:
+        query = query.where(t.c.revoked_at.is_(None), t.c.expires_at > live_at)
+    return [_authorisation(r) for r in await uow.conn.execute(query)]
+
+
+async def accounts_by_id(uow: UnitOfWork, ids: list[str]) -> dict[str, AccountRow]:
+    if not ids:
+        return {}
+    rows = await uow.conn.execute(sa.select(accounts).where(accounts.c.id.in_(set(ids))))
+    return {r.id: _account(r) for r in rows}
+
+
+# Signing keys -------------------------------------------------------------------------------
+
+
+async def insert_signing_key(
+    uow: UnitOfWork, kid: str, private_enc: str, public_x: str, created_at: datetime
+) -> None:
+    await uow.conn.execute(
+        sa.insert(signing_keys).values(
+            kid=kid, private_enc=private_enc, public_x=public_x, created_at=created_at
+        )
+    )
+
+
+async def verifying_keys(uow: UnitOfWork, since: datetime) -> list[Any]:
+    """Keys newest first. The newest signs; an older one still verifies while a token it
+    signed can be alive, i.e. until `since` (now minus the token lifetime) passes the moment
+    its successor took over."""
+    rows = list(await uow.conn.execute(sa.select(signing_keys).order_by(signing_keys.c.created_at.desc())))
+    return [row for i, row in enumerate(rows) if i == 0 or as_utc(rows[i - 1].created_at) >= since]
