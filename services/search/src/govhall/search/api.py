@@ -32,7 +32,8 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         page = max(request.page.page, 1)
         size = min(request.page.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         async with self._db.reader() as uow:
-            path = await store.site_path(uow, request.site_code)
+            site = await store.sites.get(uow, request.site_code)
+            path = site.path if site else None
         if path is None:
             raise not_found("site", "站点", request.site_code)
         hits, total = await self._backend.search(path, query, (page - 1) * size, size)

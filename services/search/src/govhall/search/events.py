@@ -9,6 +9,7 @@ from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery
 from govhall.kit.service import ServiceContext
+from govhall.kit.sitecopy import SITE_UPSERTED
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search import store
 from govhall.search.backend import SearchBackend
@@ -25,9 +26,8 @@ _MATTER_EVENTS = {
 
 def make_handler(backend: SearchBackend) -> Callable[[UnitOfWork, Delivery], Awaitable[None]]:
     async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
-        if delivery.subject == "catalogue.site.upserted":
-            site = cat.SiteUpserted.FromString(delivery.payload).site
-            await store.save_site(uow, site.code, site.name, list(site.path))
+        if delivery.subject == SITE_UPSERTED:
+            await store.sites.apply_event(uow, delivery.payload)
             return
         message_type = _MATTER_EVENTS.get(delivery.subject)
         if message_type is None:
