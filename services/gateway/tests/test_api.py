@@ -1,59 +1,17 @@
-"""The gateway's REST API over real catalogue and search services (embedded back ends)."""
+"""The gateway's REST API for the catalogue and search, over real services (embedded back ends)."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
-from govhall.catalogue import app as catalogue_app
-from govhall.catalogue.settings import CatalogueSettings
-from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
-from govhall.kit.bus import InProcessBus
-from govhall.search import app as search_app
-from govhall.search.settings import SearchSettings
 
-TOKEN = "test-admin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-async def open_gateway(
-    settings: GatewaySettings, redis_url: str | None = None
-) -> tuple[httpx.AsyncClient, Any]:
-    app = create_app(settings, redis_url)
-    lifespan = app.router.lifespan_context(app)
-    await lifespan.__aenter__()
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
-    return client, lifespan
-
-
-@pytest.fixture
-async def gateway(platform: Any, start_service: Any, tmp_path: Any) -> Any:
-    bus = InProcessBus()
-    search = await start_service(
-        search_app.SPEC,
-        SearchSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}"),
-        platform,
-        bus,
-    )
-    catalogue = await start_service(
-        catalogue_app.SPEC,
-        CatalogueSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"),
-        platform,
-        bus,
-    )
-    settings = GatewaySettings(
-        catalogue_address=catalogue.address,
-        search_address=search.address,
-        admin_token=TOKEN,  # type: ignore[arg-type]
-    )
-    client, lifespan = await open_gateway(settings)
-    yield client
-    await client.aclose()
-    await lifespan.__aexit__(None, None, None)
+from .conftest import AUTH, TOKEN, open_gateway
 
 
 async def seed(client: httpx.AsyncClient) -> None:
@@ -160,9 +118,14 @@ async def test_bad_input_is_a_problem_in_two_languages(gateway: httpx.AsyncClien
 
 async def test_writes_need_the_admin_token(gateway: httpx.AsyncClient) -> None:
     await seed(gateway)
-    for headers in [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN + "x"}]:
+    for headers, code in [
+        ({}, "UNAUTHENTICATED"),
+        ({"Authorization": "Bearer wrong"}, "TOKEN_INVALID"),
+        ({"Authorization": TOKEN + "x"}, "TOKEN_INVALID"),
+    ]:
         r = await gateway.post("/api/v1/admin/sites/420502/matters", json=MATTER, headers=headers)
-        assert_problem(r, 401, "UNAUTHENTICATED")
+        assert_problem(r, 401, code)
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
     listed = (await gateway.get("/api/v1/sites/420502/matters")).json()
     assert listed["page"]["total"] == 0
 
@@ -173,6 +136,7 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
     assert ready.status_code == 200 and ready.json()["checks"] == {
         "catalogue": True,
         "search": True,
+        "identity": True,
         "rate_limiter": True,
     }
     await gateway.get("/api/v1/sites/420502/matters")
@@ -205,7 +169,10 @@ async def test_rate_limit(store: str, request: pytest.FixtureRequest) -> None:
         await r.flushdb()
         await r.aclose()
     settings = GatewaySettings(
-        catalogue_address="127.0.0.1:1", search_address="127.0.0.1:1", rate_limit_per_minute=3
+        catalogue_address="127.0.0.1:1",
+        search_address="127.0.0.1:1",
+        rate_limit_per_minute=3,
+        kv_namespace=f"t{uuid.uuid4().hex[:8]}",  # the in-memory store is shared by the process
     )
     client, lifespan = await open_gateway(settings, redis_url)
     statuses = [(await client.get("/api/v1/sites/420502/matters")).status_code for _ in range(5)]

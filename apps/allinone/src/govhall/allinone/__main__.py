@@ -3,7 +3,9 @@
 The same code paths as the cluster: each service runs its own gRPC server (on a loopback
 port), the gateway calls them over gRPC, events go through each service's outbox and relay;
 only the back ends differ: SQLite files under var/, the in-process bus, the SQLite FTS5 index
-and in-memory rate limits. A demo province is loaded through the catalogue's own API.
+and one in-memory store for rate limits, login lock-outs and revoked sessions (shared by
+identity and the gateway as Redis would be). A demo province and demo staff accounts are loaded
+through the services' own APIs; SMS codes are "sent" to var/dev-sms.jsonl.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
+from govhall.identity import app as identity_app
+from govhall.identity.demo import DEMO_PASSWORD, load_demo_staff
+from govhall.identity.settings import IdentitySettings
 from govhall.kit import observability
 from govhall.kit.bus import InProcessBus
 from govhall.kit.service import ServiceHost
@@ -39,18 +44,24 @@ async def main() -> None:
     observability.setup("allinone", platform.log_level)
     bus = InProcessBus()
     await bus.start()
-    # Search first: the in-process bus delivers only to consumers already subscribed.
+    # Consumers first: the in-process bus delivers only to consumers already subscribed.
     search = ServiceHost(search_app.SPEC, SearchSettings(database_url=None), platform, bus)
+    identity = ServiceHost(identity_app.SPEC, IdentitySettings(database_url=None), platform, bus)
     catalogue = ServiceHost(catalogue_app.SPEC, CatalogueSettings(database_url=None), platform, bus)
-    await search.start()
-    await catalogue.start()
+    for host in (search, identity, catalogue):
+        await host.start()
 
     published = await load_demo_into(catalogue.address)
     log.info("demo province loaded: %d matters published", published)
+    await load_demo_staff(identity.address)
+    log.info(
+        "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver (password %s)", DEMO_PASSWORD
+    )
 
     gateway_settings = GatewaySettings(
         catalogue_address=catalogue.address,
         search_address=search.address,
+        identity_address=identity.address,
         admin_token=os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN),  # type: ignore[arg-type]
     )
     server = uvicorn.Server(
@@ -59,6 +70,7 @@ async def main() -> None:
             host=gateway_settings.host,
             port=gateway_settings.port,
             log_level=platform.log_level.lower(),
+            log_config=None,  # our handler, which redacts ID and mobile numbers
         )
     )
     # Our own handlers stop the gateway and then the services, in that order.
@@ -77,8 +89,8 @@ async def main() -> None:
     try:
         await server.serve()
     finally:
-        await catalogue.stop()
-        await search.stop()
+        for host in (catalogue, identity, search):
+            await host.stop()
         await bus.close()
 
 

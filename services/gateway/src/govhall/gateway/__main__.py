@@ -15,5 +15,8 @@ if __name__ == "__main__":
         host=settings.host,
         port=settings.port,
         log_level=platform.log_level.lower(),
+        # Leave logging to ours: uvicorn's own handlers would bypass the redaction of ID and
+        # mobile numbers (an access-log line carries the query string).
+        log_config=None,
         proxy_headers=True,
     )

@@ -1,32 +1,36 @@
 """The gateway's REST API: portals call this; it maps each route onto a gRPC call.
 
-Public reads are anonymous. The admin write path needs the static admin token
-(Authorization: Bearer <token>) until the identity service issues real tokens.
+Public reads are anonymous. Account routes need an access token from identity; the catalogue
+admin routes take a staff token (the catalogue checks the staff member administers the site)
+or the static platform-administrator token.
 """
 
-import hmac
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import grpc
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.exceptions import HTTPException
 
-from govhall.gateway import model, problems
-from govhall.gateway.ratelimit import MemoryLimiter, RedisLimiter
+from govhall.gateway import auth, model, problems
+from govhall.gateway.accounts import identity_routes
+from govhall.gateway.auth import Admin
+from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, channel, domain_error
+from govhall.kit.kv import create_kv
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
+from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
 
 T = TypeVar("T")
@@ -36,10 +40,6 @@ HTTP_SECONDS = Histogram(
     "Gateway request time",
     ["route", "method", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
-
-ADMIN = common_pb2.CallerIdentity(
-    kind=common_pb2.CALLER_KIND_ADMIN, subject="admin-token", name="platform admin"
 )
 
 SitePath = Annotated[
@@ -56,9 +56,11 @@ class Upstreams:
         self._channels = {
             "catalogue": channel(settings.catalogue_address),
             "search": channel(settings.search_address),
+            "identity": channel(settings.identity_address),
         }
         self.catalogue = catalogue_pb2_grpc.CatalogueServiceStub(self._channels["catalogue"])
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["search"])
+        self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
 
     async def call(self, rpc: Awaitable[T]) -> T:
         try:
@@ -87,20 +89,22 @@ class Upstreams:
 
 
 def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastAPI:
-    limiter = (
-        RedisLimiter(redis_url, settings.rate_limit_per_minute, settings.rate_limit_namespace)
-        if redis_url
-        else MemoryLimiter(settings.rate_limit_per_minute)
-    )
+    # Rate limits and the revoked sessions identity writes: Redis, or the process's own store.
+    kv = create_kv(redis_url, settings.kv_namespace)
+    limiter = RateLimiter(kv, settings.rate_limit_per_minute)
     upstreams: Upstreams | None = None
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal upstreams
         upstreams = Upstreams(settings)
+        u = upstreams
+        app.state.authenticator = auth.Authenticator(
+            settings, kv, lambda: u.call(u.identity.GetJwks(identity_pb2.GetJwksRequest(), **u.opts()))
+        )
         yield
         await upstreams.close()
-        await limiter.close()
+        await kv.close()
 
     app = FastAPI(
         title="govhall gateway",
@@ -141,19 +145,23 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
         ).observe(time.perf_counter() - start)
         return response
 
-    def admin_caller(authorization: Annotated[str | None, Header()] = None) -> common_pb2.CallerIdentity:
-        expected = settings.admin_token.get_secret_value()
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
-            raise DomainError(
-                "UNAUTHENTICATED",
-                "a valid admin token is required",
-                "需要有效的管理员令牌",
-                ErrorKind.UNAUTHENTICATED,
-            )
-        return ADMIN
+    async def call_identity(rpc: str, request: Any, caller: common_pb2.CallerIdentity | None) -> Any:
+        u = up()
+        return await u.call(getattr(u.identity, rpc)(request, **u.opts(caller or ANONYMOUS)))
 
-    Admin = Annotated[common_pb2.CallerIdentity, Depends(admin_caller)]
+    app.include_router(identity_routes(call_identity))
+
+    @app.get(
+        "/.well-known/jwks.json",
+        tags=["auth"],
+        summary="The public keys that verify access tokens (RFC 7517)",
+        operation_id="getJwks",
+    )
+    async def jwks() -> JSONResponse:
+        u = up()
+        reply = await u.call(u.identity.GetJwks(identity_pb2.GetJwksRequest(), **u.opts()))
+        keys = [{f.name: v for f, v in key.ListFields()} for key in reply.keys]
+        return JSONResponse({"keys": keys}, headers={"Cache-Control": "public, max-age=300"})
 
     # Operations ---------------------------------------------------------------------------
 

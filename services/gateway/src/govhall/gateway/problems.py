@@ -80,7 +80,10 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
 async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
     if exc.kind in (ErrorKind.INTERNAL, ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT):
         log.warning("%s %s -> %s", request.method, request.url.path, exc.code)
-    return problem(exc, request.url.path)
+    response = problem(exc, request.url.path)
+    if exc.kind == ErrorKind.UNAUTHENTICATED:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="govhall"'
+    return response
 
 
 _HTTP_ZH = {404: ("NOT_FOUND", "未找到该地址"), 405: ("METHOD_NOT_ALLOWED", "不支持该请求方法")}

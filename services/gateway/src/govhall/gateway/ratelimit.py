@@ -1,67 +1,40 @@
-"""Per-client request limits: a fixed one-minute window, in Redis when there is one.
+"""Per-client request limits: a fixed one-minute window, counted in the shared key-value store.
 
-Redis makes the limit hold across gateway replicas; the in-memory counter is for all-in-one
-mode. If Redis is down the gateway serves anyway (fail open) and says so in its log and in
-/readyz: refusing every citizen because a counter is unreachable would be worse.
+With Redis behind the store the limit holds across gateway replicas; the in-memory store is for
+all-in-one mode. If the store is down the gateway serves anyway (fail open) and says so in its
+log and in /readyz: refusing every citizen because a counter is unreachable would be worse.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
+
+from govhall.kit.kv import KeyValueStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+# A window's counter outlives the window a little, so clock skew between replicas never
+# restarts a count early.
+WINDOW_TTL_SECONDS = 120
 
-class MemoryLimiter:
-    def __init__(self, per_minute: int, max_clients: int = 100_000) -> None:
+
+class RateLimiter:
+    def __init__(self, kv: KeyValueStore, per_minute: int) -> None:
+        self._kv = kv
         self._limit = per_minute
-        self._counts: OrderedDict[tuple[str, int], int] = OrderedDict()
-        self._max = max_clients
 
     async def allow(self, client: str) -> bool:
-        key = (client, int(time.time() // 60))
-        count = self._counts.get(key, 0) + 1
-        self._counts[key] = count
-        self._counts.move_to_end(key)
-        while len(self._counts) > self._max:
-            self._counts.popitem(last=False)
+        key = f"rl:{client}:{int(time.time() // 60)}"
+        try:
+            count = await self._kv.incr(key, WINDOW_TTL_SECONDS)
+        except StoreUnavailable as exc:
+            log.warning("rate limiter: %s; letting the request through", exc)
+            return True
         return count <= self._limit
 
     async def ready(self) -> bool:
-        return True
+        return await self._kv.ready()
 
     async def close(self) -> None:
-        return None
-
-
-class RedisLimiter:
-    def __init__(self, url: str, per_minute: int, namespace: str = "govhall") -> None:
-        import redis.asyncio as redis
-
-        self._redis = redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._limit = per_minute
-        # Deployments sharing one Redis count separately.
-        self._namespace = namespace
-
-    async def allow(self, client: str) -> bool:
-        key = f"{self._namespace}:rl:{client}:{int(time.time() // 60)}"
-        try:
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = await pipe.execute()
-        except Exception:
-            log.warning("rate limiter: redis unavailable, letting the request through", exc_info=True)
-            return True
-        return int(count) <= self._limit
-
-    async def ready(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except Exception:
-            return False
-
-    async def close(self) -> None:
-        await self._redis.aclose()
+        await self._kv.close()

@@ -11,12 +11,17 @@ class GatewaySettings(BaseSettings):
     port: int = 8000
     catalogue_address: str = "127.0.0.1:50051"
     search_address: str = "127.0.0.1:50052"
-    # The static admin token guarding the write paths until identity issues real tokens.
-    admin_token: SecretStr = Field(default=SecretStr(""), description="empty disables the admin API")
+    identity_address: str = "127.0.0.1:50053"
+    # A static platform-administrator token for operators and scripts; staff use their own
+    # tokens from identity (a site admin edits their site's catalogue).
+    admin_token: SecretStr = Field(default=SecretStr(""), description="empty disables the static admin token")
     # Requests per client address per minute on /api (Redis when GOVHALL_REDIS_URL is set).
     rate_limit_per_minute: int = 1200
-    # Prefix of the limiter's Redis keys, so deployments sharing one Redis count separately.
-    rate_limit_namespace: str = "govhall"
+    # Prefix of the gateway's Redis keys (rate limits, and the revoked sessions identity writes:
+    # it must equal GOVHALL_IDENTITY_KV_NAMESPACE), so deployments sharing one Redis stay apart.
+    kv_namespace: str = "govhall"
+    # How long the identity service's public keys are cached before they are fetched again.
+    jwks_cache_seconds: float = 300.0
     rpc_timeout_seconds: float = 5.0
     # Seconds a site lookup is cached (sites change rarely; a new site shows up after this).
     site_cache_seconds: float = 60.0

@@ -1,0 +1,92 @@
+"""`make run` is a real mode: start all-in-one as a newcomer would and use it through the gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from govhall.identity.demo import DEMO_PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def allinone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    var = tmp_path_factory.mktemp("allinone") / "var"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
+    env.update(GOVHALL_VAR_DIR=str(var), GOVHALL_GATEWAY_PORT=str(port), GOVHALL_LOG_LEVEL="WARNING")
+    log = var.parent / "allinone.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "govhall.allinone"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"all-in-one exited with {proc.returncode}:\n{log.read_text()[-3000:]}", pytrace=False
+                )
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"all-in-one not ready in 90 s:\n{log.read_text()[-3000:]}", pytrace=False)
+            time.sleep(0.3)
+        yield url, var
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_demo_province_is_searchable(allinone: tuple[str, Path]) -> None:
+    url, _ = allinone
+    reply = httpx.get(f"{url}/api/v1/sites/420502/search", params={"q": "营业执照"}, timeout=10)
+    assert reply.status_code == 200 and reply.json()["items"], reply.text
+
+
+def test_a_newcomer_registers_with_the_dev_sms_file_and_staff_log_in(allinone: tuple[str, Path]) -> None:
+    url, var = allinone
+    mobile = "13712345678"
+    sent = httpx.post(
+        f"{url}/api/v1/auth/sms-codes", json={"mobile": mobile, "purpose": "register"}, timeout=10
+    )
+    assert sent.status_code == 200, sent.text
+    lines = [json.loads(line) for line in (var / "dev-sms.jsonl").read_text(encoding="utf-8").splitlines()]
+    code = [m["code"] for m in lines if m["mobile"] == mobile][-1]
+    body = {"mobile": mobile, "sms_code": code, "password": "Newcomer-2026"}
+    assert httpx.post(f"{url}/api/v1/auth/register", json=body, timeout=10).status_code == 201
+    login = {"method": "password", "login_name": mobile, "password": "Newcomer-2026"}
+    token = httpx.post(f"{url}/api/v1/auth/login", json=login, timeout=10).json()["access_token"]
+    me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert me.status_code == 200 and me.json()["mobile_masked"] == "137****5678"
+
+    staff = {"method": "staff", "username": "hb_admin", "password": DEMO_PASSWORD}
+    reply = httpx.post(f"{url}/api/v1/auth/login", json=staff, timeout=10)
+    assert reply.status_code == 200, reply.text
+    # The province's administrator may edit the catalogue with a real token.
+    headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+    dept = httpx.put(
+        f"{url}/api/v1/admin/sites/420000/departments/420000-DEMO",
+        json={"name": "演示部门"},
+        headers=headers,
+        timeout=10,
+    )
+    assert dept.status_code == 200, dept.text

@@ -1,0 +1,704 @@
+"""REST routes for unified identity (统一身份认证): sign-up, login, the account, enterprises
+and their agents, staff. Each maps onto one identity RPC; identity decides who may do what."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Request, Response
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BaseModel, ConfigDict, Field
+
+from govhall.gateway.auth import Admin, Caller, SignedIn
+from govhall.gateway.model import SHANGHAI, SiteCode
+from govhall.kit.errors import invalid
+from govhall.protos.common.v1 import common_pb2
+from govhall.protos.identity.v1 import identity_pb2 as pb
+
+SMS_PURPOSES = {
+    "register": pb.SMS_PURPOSE_REGISTER,
+    "login": pb.SMS_PURPOSE_LOGIN,
+    "reset_password": pb.SMS_PURPOSE_RESET_PASSWORD,
+    "change_password": pb.SMS_PURPOSE_CHANGE_PASSWORD,
+    "change_mobile": pb.SMS_PURPOSE_CHANGE_MOBILE,
+    "bind_mobile": pb.SMS_PURPOSE_BIND_MOBILE,
+}
+LEGAL_PERSON_TYPES = {
+    "enterprise": (pb.LEGAL_PERSON_TYPE_ENTERPRISE, "企业"),
+    "individual_business": (pb.LEGAL_PERSON_TYPE_INDIVIDUAL_BUSINESS, "个体工商户"),
+    "public_institution": (pb.LEGAL_PERSON_TYPE_PUBLIC_INSTITUTION, "事业单位"),
+    "social_organisation": (pb.LEGAL_PERSON_TYPE_SOCIAL_ORGANISATION, "社会团体"),
+    "private_non_enterprise": (pb.LEGAL_PERSON_TYPE_PRIVATE_NON_ENTERPRISE, "民办非企业单位"),
+    "government_agency": (pb.LEGAL_PERSON_TYPE_GOVERNMENT_AGENCY, "政府机关"),
+    "other": (pb.LEGAL_PERSON_TYPE_OTHER, "其他组织"),
+}
+LEGAL_PERSON_TYPE_BY_NUMBER = {number: name for name, (number, _) in LEGAL_PERSON_TYPES.items()}
+KINDS = {
+    pb.ACCOUNT_KIND_PERSON: "person",
+    pb.ACCOUNT_KIND_LEGAL_PERSON: "legal_person",
+    pb.ACCOUNT_KIND_STAFF: "staff",
+}
+LEVELS = {
+    pb.REAL_NAME_LEVEL_UNVERIFIED: "unverified",
+    pb.REAL_NAME_LEVEL_REAL_NAME: "real_name",
+    pb.REAL_NAME_LEVEL_HIGH: "high",
+}
+AUTHORISATION_STATUSES = {
+    pb.AUTHORISATION_STATUS_ACTIVE: "active",
+    pb.AUTHORISATION_STATUS_REVOKED: "revoked",
+    pb.AUTHORISATION_STATUS_EXPIRED: "expired",
+}
+
+Mobile = Annotated[str, Field(max_length=20, examples=["13800138000"], description="手机号")]
+SmsCode = Annotated[str, Field(max_length=10, examples=["123456"], description="短信验证码")]
+Password = Annotated[str, Field(max_length=128, description="密码：至少8位，含字母、数字、符号中的两种")]
+IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="id")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Requests --------------------------------------------------------------------------------
+
+
+class SmsCodeIn(Strict):
+    mobile: Mobile = ""
+    purpose: Literal["register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"]
+
+
+class RegisterIn(Strict):
+    mobile: Mobile
+    sms_code: SmsCode
+    password: Password
+    username: str = Field("", max_length=32, description="可选用户名：字母开头，4–32位字母、数字或下划线")
+
+
+class PasswordLoginIn(Strict):
+    method: Literal["password"]
+    login_name: str = Field(max_length=64, description="用户名、身份证号或手机号")
+    password: Password
+
+
+class SmsLoginIn(Strict):
+    method: Literal["sms"]
+    mobile: Mobile
+    sms_code: SmsCode
+
+
+class LegalPersonLoginIn(Strict):
+    method: Literal["legal_person"]
+    credit_code: str = Field(max_length=18, description="统一社会信用代码")
+    password: Password
+
+
+class StaffLoginIn(Strict):
+    method: Literal["staff"]
+    username: str = Field(max_length=32)
+    password: Password
+
+
+class CertificateLoginIn(Strict):
+    method: Literal["certificate"]
+    credit_code: str = Field(max_length=18)
+    certificate_b64: str = Field(max_length=16384, description="证书 (base64)")
+    challenge_b64: str = Field(max_length=1024, description="挑战值 (base64)")
+    signature_b64: str = Field(max_length=4096, description="签名 (base64)")
+
+
+LoginIn = Annotated[
+    PasswordLoginIn | SmsLoginIn | LegalPersonLoginIn | StaffLoginIn | CertificateLoginIn,
+    Field(discriminator="method"),
+]
+
+
+class RefreshIn(Strict):
+    refresh_token: str = Field(max_length=200)
+
+
+class LogoutIn(Strict):
+    refresh_token: str = Field("", max_length=200)
+
+
+class PasswordResetIn(Strict):
+    mobile: Mobile
+    sms_code: SmsCode
+    new_password: Password
+
+
+class RealNameIn(Strict):
+    name: str = Field(max_length=30, description="姓名")
+    id_number: str = Field(max_length=20, description="居民身份证号码")
+
+
+class LevelIn(Strict):
+    method: Literal["face", "ca"]
+    evidence_b64: str = Field(max_length=1_000_000, description="人脸核验凭据或CA签名 (base64)")
+
+
+class PasswordChangeIn(Strict):
+    old_password: Password
+    new_password: Password
+    sms_code: SmsCode
+
+
+class MobileChangeIn(Strict):
+    password: Password
+    old_mobile_code: SmsCode
+    new_mobile: Mobile
+    new_mobile_code: SmsCode
+
+
+class AddressIn(Strict):
+    recipient: str = Field(max_length=60, description="收件人")
+    mobile: Mobile
+    county_code: SiteCode
+    detail: str = Field(max_length=200, description="详细地址")
+    postal_code: str = Field("", max_length=6)
+    is_default: bool = False
+
+
+class EnterpriseIn(Strict):
+    credit_code: str = Field(max_length=18, description="统一社会信用代码")
+    name: str = Field(max_length=200, description="单位名称")
+    type: Literal[
+        "enterprise",
+        "individual_business",
+        "public_institution",
+        "social_organisation",
+        "private_non_enterprise",
+        "government_agency",
+        "other",
+    ]
+    password: Password
+
+
+class AgentIn(Strict):
+    agent_name: str = Field(max_length=30, description="经办人姓名")
+    agent_id_number: str = Field(max_length=20, description="经办人身份证号")
+    scopes: list[
+        Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
+    ] = Field(min_length=1, max_length=10)
+    expires_at: datetime = Field(description="授权截止时间 (ISO 8601, with offset)")
+
+
+class StaffIn(Strict):
+    username: str = Field(max_length=32)
+    name: str = Field(max_length=30)
+    mobile: Mobile
+    password: Password
+    site_code: SiteCode
+    department_code: str = Field(max_length=40)
+    roles: list[Literal["window_clerk", "reviewer", "approver", "supervisor", "site_admin"]] = Field(
+        min_length=1, max_length=5
+    )
+
+
+# Responses --------------------------------------------------------------------------------
+
+
+class SmsCodeOut(BaseModel):
+    expires_in_seconds: int
+    resend_after_seconds: int
+    mobile_masked: str
+
+
+class AccountOut(BaseModel):
+    id: str
+    kind: str
+    username: str
+    name: str
+    id_number_masked: str
+    mobile_masked: str
+    real_name_level: str
+    created_at: datetime | None
+    site_code: str = ""
+    department_code: str = ""
+    roles: list[str] = []
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in_seconds: int
+    refresh_token: str
+    refresh_expires_in_seconds: int
+    account: AccountOut
+
+
+class AddressOut(BaseModel):
+    id: str
+    recipient: str
+    mobile: str
+    county_code: str
+    province_name: str
+    city_name: str
+    county_name: str
+    detail: str
+    postal_code: str
+    is_default: bool
+
+
+class EnterpriseOut(BaseModel):
+    id: str
+    credit_code: str
+    name: str
+    type: str
+    representative_id: str
+    representative_name: str
+    created_at: datetime | None
+    relation: str = Field(description="representative, agent, self or admin")
+    scopes: list[str]
+    authorised_until: datetime | None
+
+
+class AuthorisationOut(BaseModel):
+    id: str
+    enterprise_id: str
+    enterprise_name: str
+    agent_id: str
+    agent_name: str
+    agent_mobile_masked: str
+    scopes: list[str]
+    expires_at: datetime | None
+    status: str
+    created_at: datetime | None
+    revoked_at: datetime | None
+
+
+class StaffOut(BaseModel):
+    id: str
+    username: str
+    name: str
+    mobile_masked: str
+    site_code: str
+    department_code: str
+    roles: list[str]
+    created_at: datetime | None
+
+
+def _time(message: Any, name: str) -> datetime | None:
+    return getattr(message, name).ToDatetime(SHANGHAI) if message.HasField(name) else None
+
+
+def account_out(a: pb.Account) -> AccountOut:
+    return AccountOut(
+        id=a.id,
+        kind=KINDS.get(a.kind, "unknown"),
+        username=a.username,
+        name=a.name,
+        id_number_masked=a.id_number_masked,
+        mobile_masked=a.mobile_masked,
+        real_name_level=LEVELS.get(a.real_name_level, "unverified"),
+        created_at=_time(a, "created_at"),
+        site_code=a.site_code,
+        department_code=a.department_code,
+        roles=list(a.roles),
+    )
+
+
+def tokens_out(t: pb.TokenPair) -> TokensOut:
+    return TokensOut(
+        access_token=t.access_token,
+        token_type=t.token_type,
+        expires_in_seconds=t.expires_in_seconds,
+        refresh_token=t.refresh_token,
+        refresh_expires_in_seconds=t.refresh_expires_in_seconds,
+        account=account_out(t.account),
+    )
+
+
+def address_out(a: pb.Address) -> AddressOut:
+    return AddressOut(**{f: getattr(a, f) for f in AddressOut.model_fields})
+
+
+def enterprise_out(e: pb.LegalPerson) -> EnterpriseOut:
+    return EnterpriseOut(
+        id=e.id,
+        credit_code=e.credit_code,
+        name=e.name,
+        type=LEGAL_PERSON_TYPE_BY_NUMBER.get(e.type, "other"),
+        representative_id=e.representative_id,
+        representative_name=e.representative_name,
+        created_at=_time(e, "created_at"),
+        relation=e.relation,
+        scopes=list(e.scopes),
+        authorised_until=_time(e, "authorised_until"),
+    )
+
+
+def authorisation_out(a: pb.AgentAuthorisation) -> AuthorisationOut:
+    return AuthorisationOut(
+        id=a.id,
+        enterprise_id=a.legal_person_id,
+        enterprise_name=a.legal_person_name,
+        agent_id=a.agent_id,
+        agent_name=a.agent_name,
+        agent_mobile_masked=a.agent_mobile_masked,
+        scopes=list(a.scopes),
+        expires_at=_time(a, "expires_at"),
+        status=AUTHORISATION_STATUSES.get(a.status, "unknown"),
+        created_at=_time(a, "created_at"),
+        revoked_at=_time(a, "revoked_at"),
+    )
+
+
+def staff_out(s: pb.Staff) -> StaffOut:
+    return StaffOut(
+        id=s.id,
+        username=s.username,
+        name=s.name,
+        mobile_masked=s.mobile_masked,
+        site_code=s.site_code,
+        department_code=s.department_code,
+        roles=list(s.roles),
+        created_at=_time(s, "created_at"),
+    )
+
+
+def _b64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid("BASE64_INVALID", f"{field} must be base64", "内容应为 base64 编码", field) from None
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+Call = Callable[[str, Any, common_pb2.CallerIdentity | None], Awaitable[Any]]
+
+
+def identity_routes(call: Call) -> APIRouter:
+    """The identity routes; `call(rpc name, request, caller)` calls identity with the gateway's deadline."""
+    router = APIRouter()
+
+    # Sign-up and login -------------------------------------------------------------------
+
+    @router.post(
+        "/api/v1/auth/sms-codes",
+        tags=["auth"],
+        summary="Send an SMS code (短信验证码)",
+        operation_id="sendSmsCode",
+    )
+    async def send_sms_code(body: SmsCodeIn, request: Request, caller: Caller) -> SmsCodeOut:
+        reply = await call(
+            "SendSmsCode",
+            pb.SendSmsCodeRequest(
+                mobile=body.mobile, purpose=SMS_PURPOSES[body.purpose], client_ip=_client(request)
+            ),  # type: ignore[arg-type]
+            caller,
+        )
+        return SmsCodeOut(
+            expires_in_seconds=reply.expires_in_seconds,
+            resend_after_seconds=reply.resend_after_seconds,
+            mobile_masked=reply.mobile_masked,
+        )
+
+    @router.post(
+        "/api/v1/auth/register",
+        tags=["auth"],
+        status_code=201,
+        summary="Register a natural person (个人注册)",
+        operation_id="register",
+    )
+    async def register(body: RegisterIn, request: Request) -> AccountOut:
+        return account_out(
+            await call(
+                "RegisterPerson",
+                pb.RegisterPersonRequest(
+                    mobile=body.mobile,
+                    sms_code=body.sms_code,
+                    password=body.password,
+                    username=body.username,
+                    client_ip=_client(request),
+                ),
+                None,
+            )
+        )
+
+    @router.post("/api/v1/auth/login", tags=["auth"], summary="Log in (登录)", operation_id="login")
+    async def login(body: LoginIn, request: Request, user_agent: Annotated[str, Header()] = "") -> TokensOut:
+        message = pb.LoginRequest(client_ip=_client(request), user_agent=user_agent[:200])
+        if isinstance(body, PasswordLoginIn):
+            message.password.CopyFrom(pb.PasswordLogin(login_name=body.login_name, password=body.password))
+        elif isinstance(body, SmsLoginIn):
+            message.sms.CopyFrom(pb.SmsLogin(mobile=body.mobile, sms_code=body.sms_code))
+        elif isinstance(body, LegalPersonLoginIn):
+            message.legal_person.CopyFrom(
+                pb.LegalPersonLogin(credit_code=body.credit_code, password=body.password)
+            )
+        elif isinstance(body, StaffLoginIn):
+            message.staff.CopyFrom(pb.StaffLogin(username=body.username, password=body.password))
+        else:
+            message.certificate.CopyFrom(
+                pb.CertificateLogin(
+                    credit_code=body.credit_code,
+                    certificate=_b64(body.certificate_b64, "certificate_b64"),
+                    challenge=_b64(body.challenge_b64, "challenge_b64"),
+                    signature=_b64(body.signature_b64, "signature_b64"),
+                )
+            )
+        return tokens_out(await call("Login", message, None))
+
+    @router.post(
+        "/api/v1/auth/refresh",
+        tags=["auth"],
+        summary="Swap a refresh token for new tokens",
+        operation_id="refresh",
+    )
+    async def refresh(body: RefreshIn) -> TokensOut:
+        return tokens_out(await call("Refresh", pb.RefreshRequest(refresh_token=body.refresh_token), None))
+
+    @router.post(
+        "/api/v1/auth/logout",
+        tags=["auth"],
+        status_code=204,
+        summary="Log out (退出登录)",
+        operation_id="logout",
+    )
+    async def logout(caller: SignedIn, body: LogoutIn | None = None) -> Response:
+        await call("Logout", pb.LogoutRequest(refresh_token=body.refresh_token if body else ""), caller)
+        return Response(status_code=204)
+
+    @router.post(
+        "/api/v1/auth/password-reset",
+        tags=["auth"],
+        status_code=204,
+        summary="Forgot password: reset by SMS",
+        operation_id="resetPassword",
+    )
+    async def reset_password(body: PasswordResetIn, request: Request) -> Response:
+        await call(
+            "ResetPassword",
+            pb.ResetPasswordRequest(
+                mobile=body.mobile,
+                sms_code=body.sms_code,
+                new_password=body.new_password,
+                client_ip=_client(request),
+            ),
+            None,
+        )
+        return Response(status_code=204)
+
+    # The account -------------------------------------------------------------------------
+
+    @router.get("/api/v1/me", tags=["me"], summary="My account (numbers masked)", operation_id="getMe")
+    async def me(caller: SignedIn) -> AccountOut:
+        return account_out(await call("GetMe", pb.GetMeRequest(), caller))
+
+    @router.post(
+        "/api/v1/me/real-name",
+        tags=["me"],
+        summary="Real-name verification (实名认证)",
+        operation_id="verifyRealName",
+    )
+    async def real_name(body: RealNameIn, caller: SignedIn) -> AccountOut:
+        request = pb.VerifyRealNameRequest(name=body.name, id_number=body.id_number)
+        return account_out(await call("VerifyRealName", request, caller))
+
+    @router.post(
+        "/api/v1/me/level",
+        tags=["me"],
+        summary="Raise to the high level by face or CA",
+        operation_id="raiseLevel",
+    )
+    async def raise_level(body: LevelIn, caller: SignedIn) -> AccountOut:
+        method = pb.STRONG_METHOD_FACE if body.method == "face" else pb.STRONG_METHOD_CA
+        request = pb.RaiseLevelRequest(method=method, evidence=_b64(body.evidence_b64, "evidence_b64"))
+        return account_out(await call("RaiseLevel", request, caller))
+
+    @router.post(
+        "/api/v1/me/password",
+        tags=["me"],
+        status_code=204,
+        summary="Change password (every session ends)",
+        operation_id="changePassword",
+    )
+    async def change_password(body: PasswordChangeIn, caller: SignedIn) -> Response:
+        request = pb.ChangePasswordRequest(
+            old_password=body.old_password, new_password=body.new_password, sms_code=body.sms_code
+        )
+        await call("ChangePassword", request, caller)
+        return Response(status_code=204)
+
+    @router.post(
+        "/api/v1/me/mobile",
+        tags=["me"],
+        summary="Change the bound mobile number",
+        operation_id="changeMobile",
+    )
+    async def change_mobile(body: MobileChangeIn, caller: SignedIn) -> AccountOut:
+        request = pb.ChangeMobileRequest(
+            password=body.password,
+            old_mobile_code=body.old_mobile_code,
+            new_mobile=body.new_mobile,
+            new_mobile_code=body.new_mobile_code,
+        )
+        return account_out(await call("ChangeMobile", request, caller))
+
+    @router.get(
+        "/api/v1/me/addresses",
+        tags=["me"],
+        summary="My delivery addresses (快递地址)",
+        operation_id="listAddresses",
+    )
+    async def list_addresses(caller: SignedIn) -> list[AddressOut]:
+        reply = await call("ListAddresses", pb.ListAddressesRequest(), caller)
+        return [address_out(a) for a in reply.addresses]
+
+    def _address(body: AddressIn, address_id: str = "") -> pb.SaveAddressRequest:
+        return pb.SaveAddressRequest(id=address_id, **body.model_dump())
+
+    @router.post(
+        "/api/v1/me/addresses",
+        tags=["me"],
+        status_code=201,
+        summary="Add an address",
+        operation_id="addAddress",
+    )
+    async def add_address(body: AddressIn, caller: SignedIn) -> AddressOut:
+        return address_out(await call("SaveAddress", _address(body), caller))
+
+    @router.put(
+        "/api/v1/me/addresses/{address_id}",
+        tags=["me"],
+        summary="Edit an address",
+        operation_id="editAddress",
+    )
+    async def edit_address(address_id: IdPath, body: AddressIn, caller: SignedIn) -> AddressOut:
+        return address_out(await call("SaveAddress", _address(body, address_id), caller))
+
+    @router.delete(
+        "/api/v1/me/addresses/{address_id}",
+        tags=["me"],
+        status_code=204,
+        summary="Delete an address",
+        operation_id="deleteAddress",
+    )
+    async def delete_address(address_id: IdPath, caller: SignedIn) -> Response:
+        await call("DeleteAddress", pb.DeleteAddressRequest(id=address_id), caller)
+        return Response(status_code=204)
+
+    # Enterprises and agents ------------------------------------------------------------
+
+    @router.post(
+        "/api/v1/enterprises",
+        tags=["enterprises"],
+        status_code=201,
+        summary="Register a legal person (法人注册) as its representative",
+        operation_id="registerEnterprise",
+    )
+    async def register_enterprise(body: EnterpriseIn, caller: SignedIn) -> EnterpriseOut:
+        request = pb.RegisterLegalPersonRequest(
+            credit_code=body.credit_code,
+            name=body.name,
+            type=LEGAL_PERSON_TYPES[body.type][0],
+            password=body.password,  # type: ignore[arg-type]
+        )
+        return enterprise_out(await call("RegisterLegalPerson", request, caller))
+
+    @router.get(
+        "/api/v1/me/enterprises",
+        tags=["enterprises"],
+        summary="Enterprises I represent or act for",
+        operation_id="myEnterprises",
+    )
+    async def my_enterprises(caller: SignedIn) -> list[EnterpriseOut]:
+        reply = await call("ListMyLegalPersons", pb.ListMyLegalPersonsRequest(), caller)
+        return [enterprise_out(e) for e in reply.legal_persons]
+
+    @router.get(
+        "/api/v1/enterprises/{enterprise_id}",
+        tags=["enterprises"],
+        summary="An enterprise",
+        operation_id="getEnterprise",
+    )
+    async def get_enterprise(enterprise_id: IdPath, caller: SignedIn) -> EnterpriseOut:
+        return enterprise_out(
+            await call("GetLegalPerson", pb.GetLegalPersonRequest(id=enterprise_id), caller)
+        )
+
+    @router.get(
+        "/api/v1/enterprises/{enterprise_id}/agents",
+        tags=["enterprises"],
+        summary="Agent authorisations (经办人授权)",
+        operation_id="listAgents",
+    )
+    async def list_agents(enterprise_id: IdPath, caller: SignedIn) -> list[AuthorisationOut]:
+        reply = await call("ListAgents", pb.ListAgentsRequest(legal_person_id=enterprise_id), caller)
+        return [authorisation_out(a) for a in reply.authorisations]
+
+    @router.post(
+        "/api/v1/enterprises/{enterprise_id}/agents",
+        tags=["enterprises"],
+        status_code=201,
+        summary="Authorise an agent",
+        operation_id="authoriseAgent",
+    )
+    async def authorise_agent(enterprise_id: IdPath, body: AgentIn, caller: SignedIn) -> AuthorisationOut:
+        if body.expires_at.tzinfo is None:
+            raise invalid(
+                "EXPIRES_AT_NO_OFFSET",
+                "give expires_at with a UTC offset",
+                "授权截止时间须包含时区",
+                "expires_at",
+            )
+        expires = Timestamp()
+        expires.FromDatetime(body.expires_at)
+        request = pb.AuthoriseAgentRequest(
+            legal_person_id=enterprise_id,
+            agent_name=body.agent_name,
+            agent_id_number=body.agent_id_number,
+            scopes=list(body.scopes),
+            expires_at=expires,
+        )
+        return authorisation_out(await call("AuthoriseAgent", request, caller))
+
+    @router.delete(
+        "/api/v1/enterprises/{enterprise_id}/agents/{authorisation_id}",
+        tags=["enterprises"],
+        summary="Revoke an agent's authorisation",
+        operation_id="revokeAgent",
+    )
+    async def revoke_agent(
+        enterprise_id: IdPath, authorisation_id: IdPath, caller: SignedIn
+    ) -> AuthorisationOut:
+        request = pb.RevokeAgentRequest(legal_person_id=enterprise_id, authorisation_id=authorisation_id)
+        return authorisation_out(await call("RevokeAgent", request, caller))
+
+    @router.post(
+        "/api/v1/enterprises/{enterprise_id}/act",
+        tags=["enterprises"],
+        summary="Act for the enterprise: a token for it",
+        operation_id="actAs",
+    )
+    async def act_as(enterprise_id: IdPath, caller: SignedIn) -> TokensOut:
+        return tokens_out(await call("ActAs", pb.ActAsRequest(legal_person_id=enterprise_id), caller))
+
+    # Staff --------------------------------------------------------------------------------
+
+    @router.post(
+        "/api/v1/admin/staff",
+        tags=["staff"],
+        status_code=201,
+        summary="Create a staff account",
+        operation_id="createStaff",
+    )
+    async def create_staff(body: StaffIn, caller: Admin) -> StaffOut:
+        request = pb.CreateStaffRequest(**body.model_dump())
+        return staff_out(await call("CreateStaff", request, caller))
+
+    @router.get(
+        "/api/v1/admin/sites/{site}/staff", tags=["staff"], summary="A site's staff", operation_id="listStaff"
+    )
+    async def list_staff(site: Annotated[str, Path(pattern=r"^\d{6}$")], caller: Admin) -> list[StaffOut]:
+        reply = await call("ListStaff", pb.ListStaffRequest(site_code=site), caller)
+        return [staff_out(s) for s in reply.staff]
+
+    return router

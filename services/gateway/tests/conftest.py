@@ -1,0 +1,100 @@
+"""The gateway over real catalogue, search and identity services (embedded back ends, gRPC)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from govhall.catalogue import app as catalogue_app
+from govhall.catalogue.settings import CatalogueSettings
+from govhall.gateway.api import create_app
+from govhall.gateway.settings import GatewaySettings
+from govhall.identity import app as identity_app
+from govhall.identity.adapters import latest_dev_code
+from govhall.identity.settings import IdentitySettings
+from govhall.kit.bus import InProcessBus
+from govhall.search import app as search_app
+from govhall.search.settings import SearchSettings
+
+TOKEN = "test-admin-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def open_gateway(
+    settings: GatewaySettings, redis_url: str | None = None
+) -> tuple[httpx.AsyncClient, Any]:
+    app = create_app(settings, redis_url)
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
+    return client, lifespan
+
+
+@dataclass
+class Stack:
+    client: httpx.AsyncClient
+    sms_file: Path
+
+    def sms(self, mobile: str) -> str:
+        code = latest_dev_code(self.sms_file, mobile)
+        assert code is not None, f"no SMS code sent to {mobile}"
+        return code
+
+
+async def start_stack(
+    platform: Any, start_service: Any, tmp_path: Path, redis_url: str | None = None
+) -> tuple[Stack, Any]:
+    namespace = f"t{uuid.uuid4().hex[:10]}"  # the in-memory store is shared by the process
+    platform = platform.model_copy(update={"redis_url": redis_url})
+    bus = InProcessBus()
+    search = await start_service(
+        search_app.SPEC,
+        SearchSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}"),
+        platform,
+        bus,
+    )
+    identity = await start_service(
+        identity_app.SPEC,
+        IdentitySettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'i.db'}",
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+            dev_sms_file=tmp_path / "sms.jsonl",
+            kv_namespace=namespace,
+        ),
+        platform,
+        bus,
+    )
+    catalogue = await start_service(
+        catalogue_app.SPEC,
+        CatalogueSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"),
+        platform,
+        bus,
+    )
+    settings = GatewaySettings(
+        catalogue_address=catalogue.address,
+        search_address=search.address,
+        identity_address=identity.address,
+        admin_token=TOKEN,  # type: ignore[arg-type]
+        kv_namespace=namespace,
+    )
+    client, lifespan = await open_gateway(settings, redis_url)
+    return Stack(client, tmp_path / "sms.jsonl"), lifespan
+
+
+@pytest.fixture
+async def stack(platform: Any, start_service: Any, tmp_path: Path) -> Any:
+    stack, lifespan = await start_stack(platform, start_service, tmp_path)
+    yield stack
+    await stack.client.aclose()
+    await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def gateway(stack: Stack) -> httpx.AsyncClient:
+    return stack.client

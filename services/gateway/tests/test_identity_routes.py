@@ -1,0 +1,281 @@
+"""Identity through the gateway: tokens verified at the door, revocation, enterprises and agents, staff."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govhall.kit.validators import credit_code_check_char, id_number_check_char
+
+from .conftest import AUTH, Stack, start_stack
+from .test_api import assert_problem, seed
+
+PASSWORD = "Hubei-2026!"
+_n = iter(range(10_000))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def an_id_number() -> str:
+    body = f"42050219850612{next(_n):03d}"
+    return body + id_number_check_char(body)
+
+
+async def person(stack: Stack, mobile: str, name: str | None = None) -> dict[str, Any]:
+    """Register (and real-name verify, if named) a person; returns the login reply plus id_number."""
+    c = stack.client
+    assert (
+        await c.post("/api/v1/auth/sms-codes", json={"mobile": mobile, "purpose": "register"})
+    ).status_code == 200
+    reply = await c.post(
+        "/api/v1/auth/register", json={"mobile": mobile, "sms_code": stack.sms(mobile), "password": PASSWORD}
+    )
+    assert reply.status_code == 201, reply.text
+    tokens = (
+        await c.post(
+            "/api/v1/auth/login", json={"method": "password", "login_name": mobile, "password": PASSWORD}
+        )
+    ).json()
+    id_number = ""
+    if name:
+        id_number = an_id_number()
+        verified = await c.post(
+            "/api/v1/me/real-name",
+            json={"name": name, "id_number": id_number},
+            headers=bearer(tokens["access_token"]),
+        )
+        assert verified.status_code == 200 and verified.json()["real_name_level"] == "real_name", (
+            verified.text
+        )
+    return {**tokens, "id_number": id_number}
+
+
+async def test_register_login_me_masked(stack: Stack) -> None:
+    tokens = await person(stack, "13812345678", "张三")
+    me = await stack.client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 200
+    body = me.json()
+    assert body["mobile_masked"] == "138****5678" and body["name"] == "张三"
+    assert body["id_number_masked"] == tokens["id_number"][:4] + "*" * 10 + tokens["id_number"][-4:]
+    assert tokens["id_number"] not in me.text
+    assert_problem(await stack.client.get("/api/v1/me"), 401, "UNAUTHENTICATED")
+
+
+async def test_identity_errors_arrive_as_problems_in_chinese(stack: Stack) -> None:
+    c = stack.client
+    r = await c.post("/api/v1/auth/sms-codes", json={"mobile": "12345", "purpose": "register"})
+    assert assert_problem(r, 400, "MOBILE_BAD_FORMAT")["detail_zh"]
+    await c.post("/api/v1/auth/sms-codes", json={"mobile": "13900001111", "purpose": "register"})
+    r = await c.post(
+        "/api/v1/auth/register",
+        json={"mobile": "13900001111", "sms_code": stack.sms("13900001111"), "password": "weakpass"},
+    )
+    body = assert_problem(r, 400, "PASSWORD_WEAK")
+    assert "两种" in body["detail_zh"] and body["errors"][0]["field"] == "password"
+    r = await c.post(
+        "/api/v1/auth/login", json={"method": "password", "login_name": "nobody", "password": PASSWORD}
+    )
+    assert_problem(r, 401, "LOGIN_FAILED")
+    assert_problem(await c.post("/api/v1/auth/login", json={"method": "magic"}), 400, "REQUEST_INVALID")
+
+
+async def test_refresh_rotation_and_logout_are_enforced_at_the_gateway(stack: Stack) -> None:
+    c = stack.client
+    first = await person(stack, "13812340001")
+    second = (await c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    # Logging out kills the access token at the gateway at once, and the refresh token.
+    r = await c.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": second["refresh_token"]},
+        headers=bearer(second["access_token"]),
+    )
+    assert r.status_code == 204
+    assert_problem(await c.get("/api/v1/me", headers=bearer(second["access_token"])), 401, "TOKEN_REVOKED")
+    assert_problem(
+        await c.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}),
+        401,
+        "SESSION_ENDED",
+    )
+
+
+async def test_tampered_and_foreign_tokens_are_refused(stack: Stack) -> None:
+    c = stack.client
+    tokens = await person(stack, "13812340002")
+    header, payload, signature = tokens["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["knd"] = "staff"
+    claims["roles"] = ["site_admin"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    for token in (f"{header}.{forged}.{signature}", f"{header}.{payload}.{signature[:-4]}AAAA", "not.a.jwt"):
+        assert_problem(await c.get("/api/v1/me", headers=bearer(token)), 401, "TOKEN_INVALID")
+    none_alg = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    assert_problem(await c.get("/api/v1/me", headers=bearer(f"{none_alg}.{payload}.")), 401, "TOKEN_INVALID")
+    assert_problem(await c.get("/api/v1/me", headers={"Authorization": "Basic abc"}), 401, "TOKEN_INVALID")
+
+
+async def test_jwks_endpoint(stack: Stack) -> None:
+    r = await stack.client.get("/.well-known/jwks.json")
+    assert r.status_code == 200 and "max-age" in r.headers["cache-control"]
+    (key,) = r.json()["keys"]
+    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["alg"] == "EdDSA" and key["kid"]
+    assert "d" not in key  # never the private half
+
+
+async def test_staff_tokens_administer_only_their_sites(stack: Stack) -> None:
+    c = stack.client
+    await seed(c)
+    staff = [("yc_admin", "420500", ["site_admin"]), ("xl_clerk", "420502", ["window_clerk"])]
+    for i, (username, site, roles) in enumerate(staff):
+        body = {
+            "username": username,
+            "name": "刘管理",
+            "mobile": f"1390000{i:04d}",
+            "password": PASSWORD,
+            "site_code": site,
+            "department_code": f"{site}-XZSP",
+            "roles": roles,
+        }
+        r = await c.post("/api/v1/admin/staff", json=body, headers=AUTH)
+        assert r.status_code == 201, r.text
+
+    async def staff_token(username: str) -> str:
+        r = await c.post(
+            "/api/v1/auth/login", json={"method": "staff", "username": username, "password": PASSWORD}
+        )
+        return str(r.json()["access_token"])
+
+    admin, clerk = await staff_token("yc_admin"), await staff_token("xl_clerk")
+    dept = {"name": "西陵区市场监督管理局"}
+    r = await c.put("/api/v1/admin/sites/420502/departments/420502-SJJ", json=dept, headers=bearer(admin))
+    assert r.status_code == 200, r.text
+    assert_problem(
+        await c.put("/api/v1/admin/sites/420502/departments/420502-SJ2", json=dept, headers=bearer(clerk)),
+        403,
+        "FORBIDDEN",
+    )
+    assert_problem(
+        await c.put("/api/v1/admin/sites/420000/departments/420000-X", json=dept, headers=bearer(admin)),
+        403,
+        "FORBIDDEN",
+    )
+    citizen = await person(stack, "13812340003")
+    assert_problem(
+        await c.put(
+            "/api/v1/admin/sites/420502/departments/420502-SJ3",
+            json=dept,
+            headers=bearer(citizen["access_token"]),
+        ),
+        403,
+        "FORBIDDEN",
+    )
+    listed = await c.get("/api/v1/admin/sites/420502/staff", headers=bearer(admin))
+    assert [s["username"] for s in listed.json()] == ["xl_clerk"]
+
+
+async def test_addresses_through_the_gateway(stack: Stack) -> None:
+    c = stack.client
+    await seed(c)
+    tokens = await person(stack, "13812340004")
+    h = bearer(tokens["access_token"])
+    body = {"recipient": "王五", "mobile": "13700001234", "county_code": "420502", "detail": "夷陵大道52号"}
+    added = await c.post("/api/v1/me/addresses", json=body, headers=h)
+    assert added.status_code == 201, added.text
+    assert (
+        added.json()["county_name"] == "西陵区"
+        and added.json()["mobile"] == "137****1234"
+        and added.json()["is_default"]
+    )
+    address_id = added.json()["id"]
+    edited = await c.put(
+        f"/api/v1/me/addresses/{address_id}", json={**body, "detail": "东山大道1号"}, headers=h
+    )
+    assert edited.json()["detail"] == "东山大道1号"
+    assert (await c.delete(f"/api/v1/me/addresses/{address_id}", headers=h)).status_code == 204
+    assert (await c.get("/api/v1/me/addresses", headers=h)).json() == []
+
+
+async def agent_journey(stack: Stack) -> None:
+    c = stack.client
+    rep = await person(stack, "13812340005", "吴代表")
+    agent = await person(stack, "13812340006", "郑经办")
+    body = f"91420500MA4K{next(_n):05d}"
+    credit_code = body + credit_code_check_char(body)
+    created = await c.post(
+        "/api/v1/enterprises",
+        json={
+            "credit_code": credit_code,
+            "name": "宜昌三峡食品有限公司",
+            "type": "enterprise",
+            "password": PASSWORD,
+        },
+        headers=bearer(rep["access_token"]),
+    )
+    assert created.status_code == 201, created.text
+    enterprise = created.json()["id"]
+    grant = await c.post(
+        f"/api/v1/enterprises/{enterprise}/agents",
+        json={
+            "agent_name": "郑经办",
+            "agent_id_number": agent["id_number"],
+            "scopes": ["cases.apply", "cases.view"],
+            "expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+        },
+        headers=bearer(rep["access_token"]),
+    )
+    assert grant.status_code == 201, grant.text
+    assert grant.json()["status"] == "active" and grant.json()["agent_mobile_masked"] == "138****0006"
+
+    mine = (await c.get("/api/v1/me/enterprises", headers=bearer(agent["access_token"]))).json()
+    assert [(e["id"], e["relation"]) for e in mine] == [(enterprise, "agent")]
+    acting = (
+        await c.post(f"/api/v1/enterprises/{enterprise}/act", headers=bearer(agent["access_token"]))
+    ).json()
+    seen = await c.get(f"/api/v1/enterprises/{enterprise}", headers=bearer(acting["access_token"]))
+    assert seen.status_code == 200 and seen.json()["relation"] == "agent"
+
+    revoked = await c.delete(
+        f"/api/v1/enterprises/{enterprise}/agents/{grant.json()['id']}", headers=bearer(rep["access_token"])
+    )
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert_problem(
+        await c.get(f"/api/v1/enterprises/{enterprise}", headers=bearer(acting["access_token"])),
+        401,
+        "TOKEN_REVOKED",
+    )
+    assert (await c.get("/api/v1/me/enterprises", headers=bearer(agent["access_token"]))).json() == []
+    assert_problem(
+        await c.get(f"/api/v1/enterprises/{enterprise}", headers=bearer(agent["access_token"])),
+        404,
+        "LEGAL_PERSON_NOT_FOUND",
+    )
+
+
+async def test_an_agent_acts_until_revoked(stack: Stack) -> None:
+    await agent_journey(stack)
+
+
+async def test_revocation_through_redis(
+    platform: Any, start_service: Any, tmp_path: Path, cluster: dict[str, str]
+) -> None:
+    """With Redis, identity and the gateway share the revocation list across processes."""
+    stack, lifespan = await start_stack(platform, start_service, tmp_path, cluster["GOVHALL_REDIS_URL"])
+    try:
+        await agent_journey(stack)
+    finally:
+        await stack.client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/enterprises/not-an-id", "/api/v1/me/addresses/x"])
+async def test_bad_ids_are_400_or_404_not_500(stack: Stack, path: str) -> None:
+    tokens = await person(stack, "13812340007")
+    r = await stack.client.get(path, headers=bearer(tokens["access_token"]))
+    assert r.status_code in (400, 404, 405) and r.headers["content-type"] == "application/problem+json"
