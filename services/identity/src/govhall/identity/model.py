@@ -116,28 +116,26 @@ def login_name_kind(login_name: str) -> str:
     return "username"
 
 
-def check_roles(roles: list[str]) -> list[str]:
-    unknown = [r for r in roles if r not in ROLES]
-    if not roles or unknown:
+def _check_choice(
+    values: list[str], allowed: dict[str, str], code: str, field_name: str, label_zh: str
+) -> list[str]:
+    unknown = [v for v in values if v not in allowed]
+    if not values or unknown:
         raise _invalid(
-            "ROLE_INVALID",
-            f"roles must be some of {sorted(ROLES)}" + (f"; unknown: {unknown}" if unknown else ""),
-            "角色须为：" + "、".join(ROLES.values()),
-            "roles",
+            code,
+            f"{field_name} must be some of {sorted(allowed)}" + (f"; unknown: {unknown}" if unknown else ""),
+            f"{label_zh}须为：" + "、".join(allowed.values()),
+            field_name,
         )
-    return sorted(set(roles))
+    return sorted(set(values))
+
+
+def check_roles(roles: list[str]) -> list[str]:
+    return _check_choice(roles, ROLES, "ROLE_INVALID", "roles", "角色")
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
-    unknown = [s for s in scopes if s not in SCOPES]
-    if not scopes or unknown:
-        raise _invalid(
-            "SCOPE_INVALID",
-            f"scopes must be some of {sorted(SCOPES)}" + (f"; unknown: {unknown}" if unknown else ""),
-            "授权范围须为：" + "、".join(SCOPES.values()),
-            "scopes",
-        )
-    return sorted(set(scopes))
+    return _check_choice(scopes, SCOPES, "SCOPE_INVALID", "scopes", "授权范围")
 
 
 def check_authorisation_expiry(expires_at: datetime, now: datetime) -> datetime:
