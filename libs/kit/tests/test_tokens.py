@@ -323,6 +323,21 @@ async def test_one_fetch_in_flight_at_a_time(identity: Identity) -> None:
     assert all(key is keys[0] for key in keys)
 
 
+async def test_a_cold_cache_serves_every_caller_waiting_on_the_first_fetch(identity: Identity) -> None:
+    """With the usual refetch bound, requests arriving during the first fetch wait for it
+    instead of being refused (a gateway just started, or just after a key rotation)."""
+
+    async def slow_jwks() -> Mapping[str, Any]:
+        await asyncio.sleep(0.05)
+        return await identity.jwks()
+
+    verifier = TokenVerifier(JwksCache(slow_jwks, min_refresh_seconds=10.0))
+    token = identity.sign(PERSON)
+    callers = await asyncio.gather(*(verifier.verify(token) for _ in range(8)))
+    assert [c.subject for c in callers] == [PERSON.subject] * 8
+    assert identity.fetches == 1
+
+
 async def test_identity_down(identity: Identity) -> None:
     cache = JwksCache(identity.jwks, ttl_seconds=0.0, min_refresh_seconds=0.0)
     identity.down = True

@@ -250,7 +250,9 @@ class JwksCache:
         found = self._keys.get(kid)
         if found is not None and not self._stale(now):
             return found
-        if self._may_fetch(now):
+        # A fetch in flight is always waited for (a cold cache must not refuse the requests
+        # that arrive while the first fetch runs); a new one starts only if allowed.
+        if self._may_fetch(now) or self._lock.locked():
             completed = self._completed
             async with self._lock:
                 # Callers that waited for a fetch in flight use its result rather than fetch again.
