@@ -1,13 +1,21 @@
-"""The baseline of bench/search_vs_bare.py: a bare FastAPI JSON endpoint, no I/O.
+"""The baseline of the benchmarks: bare FastAPI JSON endpoints, no I/O.
 
-One GET route shaped like the gateway's search (`/api/v1/sites/{site}/search?q=...`) that returns
-a body shaped and sized like a gateway search result: 10 hits of Chinese text, about 4 KB of JSON.
-The body is built once at start-up; each request only validates the parameters, copies the
-query into the reply and serialises it, the way an ordinary FastAPI handler returning a dict does.
+For bench/search_vs_bare.py, one GET route shaped like the gateway's search
+(`/api/v1/sites/{site}/search?q=...`) that returns a body shaped and sized like a gateway search
+result: 10 hits of Chinese text, about 3 KB of JSON. The body is built once at start-up; each
+request only validates the parameters, copies the query into the reply and serialises it, the
+way an ordinary FastAPI handler returning a dict does.
 
-Served by uvicorn exactly as the gateway is (same loop and HTTP implementation, same log level,
-proxy headers on), so the difference the benchmark measures is the gateway's own work:
-its middleware and rate limiter, the gRPC call to search, Elasticsearch, and the response model.
+For bench/identity_vs_bare.py, `POST /api/v1/auth/login` validates a password-login body like
+the gateway's and returns a reply shaped like its token pair (an access token of a real one's
+length, a refresh token, the account), and `GET /api/v1/me` requires a bearer header and returns
+an account-shaped reply: no hashing, no token checks, no I/O. They are declared after the search
+route, so a search request matches first, as before they existed.
+
+Served by uvicorn exactly as the gateway is (same loop and HTTP implementation, same logging set-up
+and log level, proxy headers on), so the difference a benchmark measures is the gateway's own
+work: its middleware and rate limiter, the gRPC calls, the services and their back ends, and the
+response models.
 
     python bench/bare_app.py --port 8765 [--log-level info]
 """
@@ -15,10 +23,14 @@ its middleware and rate limiter, the gRPC call to search, Elasticsearch, and the
 from __future__ import annotations
 
 import argparse
-from typing import Annotated, Any
+import secrets
+from typing import Annotated, Any, Literal
 
 import uvicorn
-from fastapi import FastAPI, Path, Query
+from fastapi import FastAPI, Header, HTTPException, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from govhall.kit import observability
 
 TYPE_LABELS = {
     "licensing": "行政许可",
@@ -111,11 +123,66 @@ async def search(
     }
 
 
+# Identity ------------------------------------------------------------------------------------
+
+ACCOUNT: dict[str, Any] = {
+    "id": "01968a3e-5b7c-7d2e-9f10-2a3b4c5d6e7f",
+    "kind": "person",
+    "username": "",
+    "name": "张伟",
+    "id_number_masked": "4205**********0016",
+    "mobile_masked": "137****2321",
+    "real_name_level": "real_name",
+    "created_at": "2026-05-01T09:30:00+08:00",
+    "site_code": "",
+    "department_code": "",
+    "roles": [],
+}
+# As long as an access token of a verified person (EdDSA JWT, about 560 characters).
+ACCESS_TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6IjAxOTY4YTNl" + "x" * 480 + "." + "s" * 86
+
+
+class PasswordLoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["password"]
+    login_name: str = Field(max_length=64)
+    password: str = Field(max_length=128)
+
+
+@app.post("/api/v1/auth/login")
+async def login(body: PasswordLoginIn) -> dict[str, Any]:
+    return {
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "expires_in_seconds": 900,
+        "refresh_token": secrets.token_urlsafe(32),
+        "refresh_expires_in_seconds": 14 * 24 * 3600,
+        "account": ACCOUNT,
+    }
+
+
+@app.get("/api/v1/me")
+async def me(authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(status_code=401, detail="sign in first")
+    return ACCOUNT
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args()
-    # The gateway's own uvicorn.run call (govhall.gateway.__main__), minus the settings objects.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(), proxy_headers=True)
+    # The gateway's own set-up (govhall.gateway.__main__), minus the settings objects: our
+    # logging (uvicorn's access lines through the redacting formatter), then uvicorn.
+    observability.setup("bare", args.log_level)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        log_config=None,
+        proxy_headers=True,
+    )

@@ -9,21 +9,44 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$GOVHALL_ROOT"
 mkdir -p "$GOVHALL_LOG" "$GOVHALL_RUN"
 
-SERVICES=(catalogue search gateway)
+# Started in this order: the gateway last, once the services it calls are on their way.
+SERVICES=(identity catalogue search gateway)
 export GOVHALL_CATALOGUE_GRPC_ADDRESS="${GOVHALL_CATALOGUE_GRPC_ADDRESS:-127.0.0.1:50051}"
 export GOVHALL_SEARCH_GRPC_ADDRESS="${GOVHALL_SEARCH_GRPC_ADDRESS:-127.0.0.1:50052}"
+export GOVHALL_IDENTITY_GRPC_ADDRESS="${GOVHALL_IDENTITY_GRPC_ADDRESS:-127.0.0.1:50053}"
 export GOVHALL_CATALOGUE_METRICS_PORT="${GOVHALL_CATALOGUE_METRICS_PORT:-59464}"
 export GOVHALL_SEARCH_METRICS_PORT="${GOVHALL_SEARCH_METRICS_PORT:-59465}"
+export GOVHALL_IDENTITY_METRICS_PORT="${GOVHALL_IDENTITY_METRICS_PORT:-59466}"
 export GOVHALL_GATEWAY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_SEARCH_ADDRESS="$GOVHALL_SEARCH_GRPC_ADDRESS"
+export GOVHALL_GATEWAY_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
+# The prefix of the gateway's Redis keys; identity writes revoked sessions under the same one.
+export GOVHALL_GATEWAY_KV_NAMESPACE="${GOVHALL_GATEWAY_KV_NAMESPACE:-govhall}"
+export GOVHALL_IDENTITY_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+# Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
+export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"
 export GOVHALL_GATEWAY_ADMIN_TOKEN="${GOVHALL_GATEWAY_ADMIN_TOKEN:-govhall-dev-admin}"
 export GOVHALL_METRICS_LOOPBACK=1
 gateway_url="http://127.0.0.1:$GOVHALL_GATEWAY_PORT"
 
+# Identity's data key (base64 of 32 random bytes: encrypts ID and mobile numbers and the signing
+# keys at rest), generated once into var/ and kept: a new key makes the stored data unreadable.
+# It is the file all-in-one mode generates for itself, so both modes read the same data.
+data_key() {
+  local file="$GOVHALL_VAR/identity-data.key"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && head -c32 /dev/urandom | base64 >"$file.tmp" && mv "$file.tmp" "$file")
+    echo "identity: generated a development data key in $file"
+  fi
+  GOVHALL_IDENTITY_DATA_KEY="$(tr -d '[:space:]' <"$file")"
+  export GOVHALL_IDENTITY_DATA_KEY
+}
+
 running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
 
 up() {
+  [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi
     nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &
@@ -34,7 +57,10 @@ up() {
     if curl -fsS "$gateway_url/readyz" >/dev/null 2>&1; then
       # The demo province, as in all-in-one mode (idempotent: an edited matter is left alone).
       uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
+      # Demo staff (identity learns the demo sites from the catalogue's events first).
+      uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
+      echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0
     fi
     for s in "${SERVICES[@]}"; do

@@ -34,8 +34,8 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("catalogue", "search", "gateway")
-GRPC_SERVICES = ("catalogue", "search")
+SERVICES = ("identity", "catalogue", "search", "gateway")
+GRPC_SERVICES = ("identity", "catalogue", "search")
 CORE_KINDS = {"ConfigMap", "Deployment", "Service"}
 # Objects of the instance rather than of one service.
 SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes"}
@@ -341,14 +341,27 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert gateway["GOVHALL_GATEWAY_PORT"] == "8000"
     assert gateway["GOVHALL_GATEWAY_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert gateway["GOVHALL_GATEWAY_SEARCH_ADDRESS"] == f"{RELEASE}-search:50051"
+    assert gateway["GOVHALL_GATEWAY_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    # Identity writes revoked sessions under the prefix the gateway reads them from.
+    identity = instance.by_component("ConfigMap")["identity"]["data"]
+    assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
+    assert identity["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
+    for service in ("catalogue", "search"):
+        data = instance.by_component("ConfigMap")[service]["data"]
+        assert not any(key.endswith("_KV_NAMESPACE") for key in data), service
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
-    for service in ("catalogue", "search"):
+    for service in ("identity", "catalogue", "search"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "url"}
+    identity = {e["name"]: e for e in instance.container("identity")["env"]}
+    data_key = identity["GOVHALL_IDENTITY_DATA_KEY"]
+    assert "value" not in data_key
+    # Not optional: without the Secret the pod must not start (identity would make up a key).
+    assert data_key["valueFrom"]["secretKeyRef"] == {"name": "govhall-identity-data-key", "key": "key"}
     gateway = {e["name"]: e for e in instance.container("gateway")["env"]}
     assert not any(name.endswith("DATABASE_URL") for name in gateway), "the gateway keeps nothing durable"
     admin = gateway["GOVHALL_GATEWAY_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]
@@ -475,7 +488,18 @@ BAD_VALUES = [
     pytest.param(["--set-string", "site.code=420500"], "/site/code", id="code-not-a-county"),
     pytest.param(["--set", "site.level=town"], "/site/level", id="unknown-level"),
     pytest.param(["--set", "services.catalogue.replicas=0"], "replicas", id="no-replicas"),
-    pytest.param(["--set", "services.gateway.upstreams={identity}"], "upstreams", id="unknown-upstream"),
+    pytest.param(["--set", "services.gateway.upstreams={cases}"], "upstreams", id="unknown-upstream"),
+    pytest.param(["--set", "services.identity=null"], "missing property 'identity'", id="drop-identity"),
+    pytest.param(
+        ["--set", "services.identity.secretEnv.DATA_KEY.optional=true"],
+        "/services/identity/secretEnv/DATA_KEY/optional",
+        id="optional-data-key",
+    ),
+    pytest.param(
+        ["--set", "services.identity.secretEnv=null"], "missing property 'secretEnv'", id="no-data-key"
+    ),
+    pytest.param(["--set-string", "redis.url="], "/redis/url", id="no-redis"),
+    pytest.param(["--set", "redis.kvNamespace=a:b"], "/redis/kvNamespace", id="bad-kv-namespace"),
 ]
 
 

@@ -1,13 +1,18 @@
-"""The e2e cluster: catalogue, search and gateway as separate processes on the real servers.
+"""The e2e cluster: identity, catalogue, search and gateway as separate processes on the real servers.
 
-Each run gets its own databases, JetStream stream prefix and Elasticsearch alias, so runs do not
-see each other's data, and free ports, so a developer's `make up` can keep running beside it.
+Each run gets its own databases, JetStream stream prefix, Elasticsearch alias and key-value
+namespace (the gateway's Redis keys, shared with identity, which writes revoked sessions there),
+so runs do not see each other's data, and free ports, so a developer's `make up` can keep
+running beside it. Identity's development SMS sender writes to a file under the run's var/
+(`Cluster.sms_file`), where the journeys read their verification codes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -37,6 +42,8 @@ class Cluster:
     env: dict[str, str]
     log_dir: Path
     gateway_url: str = ""
+    # Where identity's development SMS sender "delivers" codes (JSON lines).
+    sms_file: Path = Path()
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self, service: str) -> None:
@@ -83,7 +90,12 @@ class Cluster:
 def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     run = uuid.uuid4().hex[:8]
     pg = cluster["GOVHALL_PG_URL"]
-    catalogue_port, search_port, gateway_port = free_port(), free_port(), free_port()
+    identity_port, catalogue_port, search_port = free_port(), free_port(), free_port()
+    gateway_port = free_port()
+    var_dir = tmp_path_factory.mktemp("var")
+    sms_file = var_dir / "dev-sms.jsonl"
+    # The gateway's Redis keys (rate limits, revoked sessions): identity must write the same ones.
+    kv_namespace = f"e2e-{run}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
     env.update(
         {
@@ -92,7 +104,12 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_ELASTICSEARCH_URL": cluster["GOVHALL_ELASTICSEARCH_URL"],
             "GOVHALL_STREAM_PREFIX": f"E2E{run.upper()}",
             "GOVHALL_LOG_LEVEL": "INFO",
-            "GOVHALL_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+            "GOVHALL_VAR_DIR": str(var_dir),
+            "GOVHALL_IDENTITY_DATABASE_URL": f"{pg}/e2e_{run}_identity",
+            "GOVHALL_IDENTITY_GRPC_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_IDENTITY_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "GOVHALL_IDENTITY_KV_NAMESPACE": kv_namespace,
+            "GOVHALL_IDENTITY_DEV_SMS_FILE": str(sms_file),
             "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/e2e_{run}_catalogue",
             "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/e2e_{run}_search",
@@ -101,13 +118,20 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
+            "GOVHALL_GATEWAY_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The journeys poll; the limiter itself is tested in the gateway tests.
             "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
         }
     )
-    c = Cluster(env, tmp_path_factory.mktemp("logs"), gateway_url=f"http://127.0.0.1:{gateway_port}")
-    for service in ("catalogue", "search", "gateway"):
+    c = Cluster(
+        env,
+        tmp_path_factory.mktemp("logs"),
+        gateway_url=f"http://127.0.0.1:{gateway_port}",
+        sms_file=sms_file,
+    )
+    for service in ("identity", "catalogue", "search", "gateway"):
         c.start(service)
     try:
         c.wait_ready()
@@ -115,7 +139,8 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         for service in list(c.procs):
             c.stop(service)
-        _drop(pg, [f"e2e_{run}_catalogue", f"e2e_{run}_search"])
+        _drop(pg, [f"e2e_{run}_identity", f"e2e_{run}_catalogue", f"e2e_{run}_search"])
+        _delete_keys(cluster["GOVHALL_REDIS_URL"], kv_namespace)
         asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
         _delete_index(cluster["GOVHALL_ELASTICSEARCH_URL"], f"e2e-{run}-matters-v1")
 
@@ -141,4 +166,20 @@ def _delete_index(es_url: str, index: str) -> None:
     try:
         urllib.request.urlopen(urllib.request.Request(f"{es_url}/{index}", method="DELETE"), timeout=10)
     except OSError:
+        pass
+
+
+def _delete_keys(redis_url: str, namespace: str) -> None:
+    """The run's keys in Redis (they expire anyway; this keeps a developer's Redis tidy)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_timeout=5)
+        try:
+            keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+    except redis.RedisError:
         pass

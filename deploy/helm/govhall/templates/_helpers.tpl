@@ -2,7 +2,9 @@
 Shared templates. A service's template file builds a context
   (dict "root" $ "name" "<service>")
 and includes govhall.configmap, govhall.deployment, govhall.service and govhall.servicemonitor
-with it; everything about the service comes from .Values.services.<service>.
+with it; everything about the service comes from .Values.services.<service>. A service that
+keeps keys in the shared Redis adds "kvNamespace" true to the context and gets
+GOVHALL_<SERVICE>_KV_NAMESPACE from redis.kvNamespace (identity and the gateway must agree).
 */}}
 
 {{- define "govhall.name" -}}
@@ -87,6 +89,9 @@ data:
   {{- end }}
   {{- with $root.Values.redis.url }}
   GOVHALL_REDIS_URL: {{ . | quote }}
+  {{- end }}
+  {{- if .kvNamespace }}
+  {{ $prefix }}KV_NAMESPACE: {{ $root.Values.redis.kvNamespace | required "redis.kvNamespace is required" | quote }}
   {{- end }}
   GOVHALL_LOG_LEVEL: {{ $root.Values.logLevel | quote }}
   GOVHALL_VAR_DIR: "/tmp/govhall"

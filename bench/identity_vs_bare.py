@@ -1,0 +1,522 @@
+"""Identity through the gateway against bare FastAPI endpoints, measured in the same run.
+
+    uv run python bench/identity_vs_bare.py [--users N] [--seconds S] [--rounds R] [--concurrency C]
+                                            [--verify-seconds V] [--client raw|httpx] [--no-start]
+
+Subjects, on the gateway, with identity, catalogue and gateway as separate processes against the
+local servers (PostgreSQL, NATS, Redis; started by deploy/local/start.sh), identity with its
+production password hashing (argon2id, the settings' defaults: 64 MiB, 3 passes):
+
+- login: POST /api/v1/auth/login {"method": "password", ...}, cycling through N registered,
+  real-name verified users: the gateway, a gRPC call, identity's lock-out check in Redis, the
+  account lookup, one argon2id verification, a new session and refresh token in PostgreSQL and
+  a signed access token.
+- me: GET /api/v1/me with those users' access tokens: the gateway verifies the token (EdDSA,
+  cached JWKS, the revocation list in Redis) and calls identity's GetMe (session and account
+  from PostgreSQL, the ID and mobile numbers decrypted and masked). The gateway has no
+  verification-only route, so this is verification plus one gRPC call.
+
+Baselines: bench/bare_app.py (its own process, uvicorn as the gateway runs) with routes of the
+same shape: POST /api/v1/auth/login validates the same JSON body and returns a token-pair-shaped
+reply, GET /api/v1/me requires a bearer header and returns an account-shaped reply; no I/O, no
+hashing, no crypto. Baseline and subject alternate in rounds (bare, gateway, gateway, bare, ...).
+
+And in this process, with the servers idle: TokenVerifier.verify (govhall.kit.tokens, as the
+gateway uses it) on the same access tokens, without and with the Redis revocation list, against
+jwt.decode(..., options={"verify_signature": False}) of the same tokens, in alternating rounds.
+
+Every loop is bounded in time and count, traffic goes only to 127.0.0.1, and all processes,
+databases, streams and Redis keys of the run are removed on the way out, also on error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common import (
+    RESULTS_DIR,
+    START_TIMEOUT,
+    Call,
+    Processes,
+    Target,
+    client_address,
+    connector,
+    delete_redis_keys,
+    delete_streams,
+    drop_databases,
+    free_port,
+    get_json,
+    identity_env,
+    infra_env,
+    log,
+    percentile,
+    print_cpu,
+    print_rows,
+    ratio_line,
+    ratios,
+    request_json,
+    run_rounds,
+    runner,
+    server_pids,
+    start_bare,
+    summarise,
+    wait_until,
+    write_result,
+)
+
+RESULTS = RESULTS_DIR / "identity_vs_bare.json"
+PASSWORD = "Hubei-bench-2026"
+NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴霞", "徐斌", "孙丽")
+MAX_USERS = 200
+# Bound on one in-process verification phase, whatever --verify-seconds says.
+MAX_OPS_PER_PHASE = 2_000_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-up and clean-up
+
+
+@dataclass
+class Run:
+    work_dir: Path
+    processes: Processes
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    infra: dict[str, str] = field(default_factory=dict)
+    databases: list[str] = field(default_factory=list)
+    stream_prefix: str = ""
+    kv_namespace: str = ""
+    identity_address: str = ""
+    gateway_port: int = 0
+    bare_port: int = 0
+
+    @property
+    def sms_file(self) -> Path:
+        return self.work_dir / "var" / "dev-sms.jsonl"
+
+
+def start_services(run: Run, log_level: str) -> dict[str, str]:
+    pg = run.infra["GOVHALL_PG_URL"]
+    identity_port, catalogue_port, unused_port = free_port(), free_port(), free_port()
+    run.identity_address = f"127.0.0.1:{identity_port}"
+    run.databases = [f"bench_{run.run_id}_identity", f"bench_{run.run_id}_catalogue"]
+    run.stream_prefix = f"BENCH{run.run_id.upper()}"
+    run.kv_namespace = f"bench-{run.run_id}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
+    env.update({k: v for k, v in run.infra.items() if k != "GOVHALL_RUN"})
+    env.update(
+        {
+            "GOVHALL_LOG_LEVEL": log_level.upper(),
+            "GOVHALL_VAR_DIR": str(run.work_dir / "var"),
+            "GOVHALL_STREAM_PREFIX": run.stream_prefix,
+            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/{run.databases[1]}",
+            "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_GATEWAY_PORT": str(run.gateway_port),
+            "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            # Search is not started: nothing here calls it (the gateway's /readyz says not ready).
+            "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{unused_port}",
+            # The benchmark is one client hammering; the limiter's work is still measured.
+            "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
+        }
+    )
+    # Identity with the production argon2 settings (the defaults: none set here).
+    env.update(identity_env(f"{pg}/{run.databases[0]}", run.identity_address, run.kv_namespace, run.sms_file))
+    py = sys.executable
+    for service in ("identity", "catalogue", "gateway"):
+        run.processes.start(service, [py, "-m", f"govhall.{service}"], env)
+    return env
+
+
+def cleanup(run: Run) -> None:
+    run.processes.stop_all()
+    if not run.infra or not run.databases:
+        return  # nothing of ours on the servers yet
+    try:
+        asyncio.run(asyncio.wait_for(_cleanup_servers(run), 60))
+    except Exception as err:
+        log(f"clean-up incomplete: {err!r}")
+
+
+async def _cleanup_servers(run: Run) -> None:
+    await drop_databases(run.infra["GOVHALL_PG_URL"], run.databases)
+    await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
+    await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+
+
+@dataclass
+class User:
+    mobile: str
+    name: str
+    id_number: str
+    access_token: str = ""
+
+
+def new_user(n: int) -> User:
+    from govhall.kit.validators import id_number_check_char
+
+    r = uuid.uuid4().int
+    body = f"420502{1960 + r % 40}{r // 40 % 12 + 1:02d}{r // 480 % 28 + 1:02d}{n % 1000:03d}"
+    return User(f"137{r // 13440 % 10**8:08d}", NAMES[n % len(NAMES)], body + id_number_check_char(body))
+
+
+async def create_users(run: Run, count: int, parallel: int = 2) -> tuple[list[User], float]:
+    """Register and real-name verify ``count`` persons through identity's gRPC API (the SMS
+    code read off the development SMS file). Returns them and the mean seconds per user."""
+    # Imported here: grpc starts threads, and the processes must all be started before that.
+    import grpc
+    import jwt
+
+    from govhall.identity.adapters import latest_dev_code
+    from govhall.kit.caller import caller_metadata
+    from govhall.kit.grpcclient import channel
+    from govhall.kit.tokens import caller_from_claims
+    from govhall.protos.identity.v1 import identity_pb2 as pb
+    from govhall.protos.identity.v1 import identity_pb2_grpc
+
+    ch = channel(run.identity_address)
+    stub = identity_pb2_grpc.IdentityServiceStub(ch)
+    users = [new_user(n) for n in range(count)]
+    gate = asyncio.Semaphore(parallel)
+
+    async def create(user: User) -> None:
+        async with gate:
+            await stub.SendSmsCode(
+                pb.SendSmsCodeRequest(mobile=user.mobile, purpose=pb.SMS_PURPOSE_REGISTER), timeout=30
+            )
+            code = latest_dev_code(run.sms_file, user.mobile, "register")
+            assert code, f"no code for {user.mobile}"
+            await stub.RegisterPerson(
+                pb.RegisterPersonRequest(mobile=user.mobile, sms_code=code, password=PASSWORD), timeout=30
+            )
+            tokens = await stub.Login(
+                pb.LoginRequest(password=pb.PasswordLogin(login_name=user.mobile, password=PASSWORD)),
+                timeout=30,
+            )
+            # Identity signed it a moment ago: its claims are the caller, as the gateway would pass on.
+            caller = caller_from_claims(jwt.decode(tokens.access_token, options={"verify_signature": False}))
+            await stub.VerifyRealName(
+                pb.VerifyRealNameRequest(name=user.name, id_number=user.id_number),
+                metadata=caller_metadata(caller),
+                timeout=30,
+            )
+
+    t0 = time.perf_counter()
+    try:
+        await asyncio.gather(*(create(u) for u in users))
+    except grpc.aio.AioRpcError as err:
+        raise RuntimeError(f"creating users failed: {err.code()} {err.details()}") from None
+    finally:
+        await ch.close()
+    return users, (time.perf_counter() - t0) / max(count, 1)
+
+
+def login_body(user: User) -> dict[str, str]:
+    return {"method": "password", "login_name": user.mobile, "password": PASSWORD}
+
+
+async def sign_in(run: Run, users: list[User]) -> None:
+    """One access token per user, through the gateway."""
+    for user in users:
+        status, body = await request_json(
+            run.gateway_port, Call.post_json("/api/v1/auth/login", login_body(user))
+        )
+        if status != 200 or not body:
+            raise RuntimeError(f"login through the gateway: HTTP {status} {body}")
+        user.access_token = body["access_token"]
+
+
+# ---------------------------------------------------------------------------------------------
+# In-process token verification
+
+
+@dataclass
+class OpsPhase:
+    name: str
+    round: int
+    seconds: float = 0.0
+    ok: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def ops(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+async def ops_phase(
+    name: str, round_no: int, op: Callable[[str], Awaitable[Any]], tokens: list[str], seconds: float
+) -> OpsPhase:
+    phase = OpsPhase(name, round_no)
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+    at = 0
+    while phase.ok + phase.errors < MAX_OPS_PER_PHASE:
+        start = time.perf_counter()
+        if start >= deadline:
+            break
+        try:
+            await op(tokens[at % len(tokens)])
+        except Exception:
+            phase.errors += 1
+        else:
+            phase.ok += 1
+            phase.latencies.append(time.perf_counter() - start)
+        at += 1
+    phase.seconds = time.perf_counter() - t0
+    return phase
+
+
+def ops_summary(phases: list[OpsPhase]) -> dict[str, Any]:
+    latencies = sorted(x for p in phases for x in p.latencies)
+    seconds = sum(p.seconds for p in phases)
+    ok = sum(p.ok for p in phases)
+    return {
+        "ops": ok,
+        "errors": sum(p.errors for p in phases),
+        "seconds": round(seconds, 3),
+        "ops_per_second": ok / seconds if seconds else 0.0,
+        "p50_us": percentile(latencies, 0.50) * 1e6,
+        "p99_us": percentile(latencies, 0.99) * 1e6,
+        "rounds_ops_per_second": [round(p.ops, 1) for p in phases],
+    }
+
+
+async def measure_verification(run: Run, tokens: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    import jwt
+
+    from govhall.kit.kv import create_kv
+    from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
+
+    async def fetch() -> dict[str, Any]:
+        status, body = await get_json(run.gateway_port, "/.well-known/jwks.json")
+        if status != 200 or not isinstance(body, dict):
+            raise RuntimeError(f"JWKS: HTTP {status}")
+        return body
+
+    kv = create_kv(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
+    keys = JwksCache(fetch)
+    plain = TokenVerifier(keys)
+    revocations = TokenVerifier(keys, RevocationList(kv, 960))
+
+    async def decode(token: str) -> Any:
+        return jwt.decode(token, options={"verify_signature": False})
+
+    ops: dict[str, Callable[[str], Awaitable[Any]]] = {
+        "decode": decode,
+        "verify": plain.verify,
+        "verify+redis": revocations.verify,
+    }
+    try:
+        for name, op in ops.items():  # warm-up; also fetches the JWKS
+            warm = await ops_phase(name, 0, op, tokens, min(args.warmup, 1.0))
+            if warm.errors:
+                raise RuntimeError(f"{name}: {warm.errors} of {warm.ok + warm.errors} failed in the warm-up")
+        phases: dict[str, list[OpsPhase]] = {name: [] for name in ops}
+        order = list(ops)
+        for r in range(1, args.rounds + 1):
+            for name in order if r % 2 else order[::-1]:
+                phase = await ops_phase(name, r, ops[name], tokens, args.verify_seconds)
+                phases[name].append(phase)
+                log(f"round {r} {name:<12} {phase.ops:10.0f} ops/s")
+    finally:
+        await kv.close()
+    out: dict[str, Any] = {name: ops_summary(p) for name, p in phases.items()}
+    base = out["decode"]["ops_per_second"]
+    out["ratios"] = {
+        name: out[name]["ops_per_second"] / base if base else math.nan for name in ("verify", "verify+redis")
+    }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark
+
+
+async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
+    t_start = time.monotonic()
+    run.gateway_port, run.bare_port = free_port(), free_port()
+    run.infra = infra_env(not args.no_start)
+    env = start_services(run, args.log_level)
+    start_bare(run.processes, run.bare_port, args.log_level, env)
+
+    async def keys_published() -> bool:
+        status, body = await get_json(run.gateway_port, "/.well-known/jwks.json")
+        return status == 200 and bool(body and body.get("keys"))
+
+    async def bare_ready() -> bool:
+        return (await get_json(run.bare_port, "/healthz"))[0] == 200
+
+    await wait_until(run.processes, "identity's keys through the gateway", keys_published, START_TIMEOUT)
+    await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
+    users, per_user = await create_users(run, args.users)
+    log(f"{len(users)} users registered and verified, {per_user * 1000:.0f} ms each")
+    await sign_in(run, users)
+    log(f"ready after {time.monotonic() - t_start:.1f} s")
+
+    cpu_roots = {name: proc.pid for name, proc in run.processes.procs.items()}
+    cpu_roots.update(server_pids(run.infra["GOVHALL_RUN"]))
+    bare, gateway = connector(args.client, run.bare_port), connector(args.client, run.gateway_port)
+    logins = [Call.post_json("/api/v1/auth/login", login_body(u)) for u in users]
+    mes = [Call.get("/api/v1/me", bearer=u.access_token) for u in users]
+    sections = {"login": logins, "me": mes}
+    results: dict[str, Any] = {}
+    for section, calls in sections.items():
+        log(f"{section}: {calls[0].method.decode()} {calls[0].target.decode()}")
+        phases = await run_rounds(
+            run.processes,
+            ("bare", "gateway"),
+            {"bare": Target(bare, calls), "gateway": Target(gateway, calls)},
+            rounds=args.rounds,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            concurrency=args.concurrency,
+            cpu_roots=cpu_roots,
+        )
+        results[section] = {
+            "bare": summarise(phases["bare"]),
+            "gateway": summarise(phases["gateway"]),
+            "ratios": ratios(phases["bare"], phases["gateway"]),
+        }
+
+    log("token verification in this process")
+    verification = await measure_verification(run, [u.access_token for u in users], args)
+    return {
+        "benchmark": "identity_vs_bare",
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "client": args.client,
+        "client_address": client_address() or "default",
+        "concurrency": args.concurrency,
+        "rounds": args.rounds,
+        "seconds_per_round": args.seconds,
+        "verify_seconds_per_round": args.verify_seconds,
+        "log_level": args.log_level,
+        "users": len(users),
+        "register_and_verify_ms_per_user": round(per_user * 1000, 1),
+        "argon2": _argon2_settings(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        **results,
+        "verification": verification,
+    }
+
+
+def _argon2_settings() -> dict[str, int]:
+    from govhall.identity.settings import IdentitySettings
+
+    fields = IdentitySettings.model_fields
+    return {
+        "time_cost": fields["argon2_time_cost"].default,
+        "memory_kib": fields["argon2_memory_kib"].default,
+        "parallelism": fields["argon2_parallelism"].default,
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    a = result["argon2"]
+    print()
+    print(
+        f"identity vs bare: {result['rounds']} rounds x {result['seconds_per_round']:g} s each,"
+        f" concurrency {result['concurrency']}, {result['client']} client, {result['machine']['cpus']} CPUs,"
+        f" {result['users']} users, argon2id t={a['time_cost']} m={a['memory_kib']} KiB p={a['parallelism']}"
+    )
+    for section, title in (
+        ("login", "POST /api/v1/auth/login (password)"),
+        ("me", "GET /api/v1/me (token verification + GetMe)"),
+    ):
+        s = result[section]
+        summaries = {"bare": s["bare"], "gateway": s["gateway"]}
+        print()
+        print(title)
+        print_rows(summaries)
+        print(ratio_line("gateway / bare", s["ratios"]))
+        print_cpu(summaries, result["machine"]["cpus"])
+    v = result["verification"]
+    print()
+    print(
+        f"access-token verification in-process, one task, {result['rounds']} rounds x"
+        f" {result['verify_seconds_per_round']:g} s"
+    )
+    header = f"{'':<14}{'ops':>10}{'errors':>8}{'ops/s':>11}{'p50 us':>9}{'p99 us':>9}{'/ decode':>10}"
+    print(header)
+    print("-" * len(header))
+    for name in ("decode", "verify", "verify+redis"):
+        s = v[name]
+        ratio = f"{v['ratios'][name]:.3f}x" if name in v["ratios"] else ""
+        print(
+            f"{name:<14}{s['ops']:>10}{s['errors']:>8}{s['ops_per_second']:>11.0f}{s['p50_us']:>9.1f}"
+            f"{s['p99_us']:>9.1f}{ratio:>10}"
+        )
+    print("  decode: jwt.decode without verifying the signature; verify: TokenVerifier.verify")
+    print("  (EdDSA signature, claims); verify+redis: with the revocation list in Redis, as the gateway")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--users", type=int, default=24, help="registered users the logins cycle through")
+    p.add_argument("--seconds", type=float, default=6.0, help="measured seconds per target per round")
+    p.add_argument("--rounds", type=int, default=4, help="rounds of bare + gateway (order alternates)")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per target")
+    p.add_argument("--concurrency", type=int, default=8, help="concurrent connections")
+    p.add_argument(
+        "--verify-seconds", type=float, default=2.0, help="seconds per in-process verification phase"
+    )
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    p.add_argument("--log-level", default="info", help="of the servers (all use the same)")
+    p.add_argument("--no-start", action="store_true", help="do not run deploy/local/start.sh first")
+    p.add_argument("--output", type=Path, default=RESULTS)
+    args = p.parse_args(argv)
+    # Bounds, whatever was asked: this runs on small shared machines.
+    if not (0 < args.seconds <= 120 and 1 <= args.rounds <= 20 and 0 <= args.warmup <= 30):
+        p.error("--seconds must be in (0, 120], --rounds in [1, 20], --warmup in [0, 30]")
+    if not (0 < args.verify_seconds <= 60):
+        p.error("--verify-seconds must be in (0, 60]")
+    if not 1 <= args.concurrency <= 256:
+        p.error("--concurrency must be in [1, 256]")
+    if not 1 <= args.users <= MAX_USERS:
+        p.error(f"--users must be in [1, {MAX_USERS}]")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    run_loop = runner()
+    with tempfile.TemporaryDirectory(prefix="govhall-bench-") as tmp:
+        work = Path(tmp)
+        (work / "logs").mkdir()
+        run = Run(work, Processes(work / "logs"))
+        try:
+            result = run_loop(bench(run, args))
+        except RuntimeError as err:
+            log(f"failed: {err}")
+            return 1
+        except KeyboardInterrupt as err:
+            log(f"interrupted ({err or 'Ctrl-C'}); cleaning up")
+            return 130
+        finally:
+            cleanup(run)
+    print_table(result)
+    write_result(args.output, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
