@@ -162,12 +162,6 @@ async def test_readyz_says_when_upstreams_are_down() -> None:
 @pytest.mark.parametrize("store", ["memory", "redis"])
 async def test_rate_limit(store: str, request: pytest.FixtureRequest) -> None:
     redis_url = request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"] if store == "redis" else None
-    if redis_url:
-        import redis.asyncio as redis
-
-        r = redis.from_url(redis_url)
-        await r.flushdb()
-        await r.aclose()
     settings = GatewaySettings(
         catalogue_address="127.0.0.1:1",
         search_address="127.0.0.1:1",

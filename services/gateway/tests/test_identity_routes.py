@@ -59,10 +59,14 @@ async def person(stack: Stack, mobile: str, name: str | None = None) -> dict[str
 
 async def test_register_login_me_masked(stack: Stack) -> None:
     tokens = await person(stack, "13812345678", "张三")
+    assert tokens["token_type"] == "Bearer" and tokens["expires_in_seconds"] == 900
+    assert tokens["refresh_token"] and tokens["refresh_expires_in_seconds"] > 0
+    assert tokens["account"]["kind"] == "person" and tokens["account"]["mobile_masked"] == "138****5678"
     me = await stack.client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
     assert me.status_code == 200
     body = me.json()
     assert body["mobile_masked"] == "138****5678" and body["name"] == "张三"
+    assert body["real_name_level"] == "real_name" and body["created_at"].endswith("+08:00")
     assert body["id_number_masked"] == tokens["id_number"][:4] + "*" * 10 + tokens["id_number"][-4:]
     assert tokens["id_number"] not in me.text
     assert_problem(await stack.client.get("/api/v1/me"), 401, "UNAUTHENTICATED")
@@ -84,9 +88,45 @@ async def test_identity_errors_arrive_as_problems_in_chinese(stack: Stack) -> No
     )
     assert_problem(r, 401, "LOGIN_FAILED")
     assert_problem(await c.post("/api/v1/auth/login", json={"method": "magic"}), 400, "REQUEST_INVALID")
+    # A code for changing the password goes to the caller's own mobile: sign in first.
+    r = await c.post("/api/v1/auth/sms-codes", json={"purpose": "change_password"})
+    assert assert_problem(r, 401, "UNAUTHENTICATED")["detail_zh"] == "请先登录"
 
 
-async def test_refresh_rotation_and_logout_are_enforced_at_the_gateway(stack: Stack) -> None:
+async def reuse_journey(stack: Stack) -> None:
+    """A refresh token used twice was copied: identity ends the whole session, and the gateway
+    refuses the session's access tokens at once."""
+    c = stack.client
+    first = await person(stack, "13812340011")
+    r = await c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert r.status_code == 200, r.text
+    second = r.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    assert (await c.get("/api/v1/me", headers=bearer(second["access_token"]))).status_code == 200
+    reused = await c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert_problem(reused, 401, "REFRESH_TOKEN_REUSED")
+    assert reused.headers["WWW-Authenticate"].startswith("Bearer")
+    for token in (first["access_token"], second["access_token"]):
+        assert_problem(await c.get("/api/v1/me", headers=bearer(token)), 401, "TOKEN_REVOKED")
+    assert_problem(
+        await c.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}),
+        401,
+        "SESSION_ENDED",
+    )
+    # Another login is a new session, untouched.
+    fresh = await c.post(
+        "/api/v1/auth/login",
+        json={"method": "password", "login_name": "13812340011", "password": PASSWORD},
+    )
+    assert (await c.get("/api/v1/me", headers=bearer(fresh.json()["access_token"]))).status_code == 200
+
+
+async def test_a_reused_refresh_token_ends_the_session(stack: Stack) -> None:
+    await reuse_journey(stack)
+
+
+async def logout_journey(stack: Stack) -> None:
     c = stack.client
     first = await person(stack, "13812340001")
     second = (await c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
@@ -104,6 +144,13 @@ async def test_refresh_rotation_and_logout_are_enforced_at_the_gateway(stack: St
         401,
         "SESSION_ENDED",
     )
+    assert_problem(
+        await c.post("/api/v1/auth/logout", headers=bearer(second["access_token"])), 401, "TOKEN_REVOKED"
+    )
+
+
+async def test_logout_is_enforced_at_the_gateway(stack: Stack) -> None:
+    await logout_journey(stack)
 
 
 async def test_tampered_and_foreign_tokens_are_refused(stack: Stack) -> None:
@@ -127,6 +174,11 @@ async def test_jwks_endpoint(stack: Stack) -> None:
     (key,) = r.json()["keys"]
     assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["alg"] == "EdDSA" and key["kid"]
     assert "d" not in key  # never the private half
+    assert (await stack.client.get("/.well-known/jwks.json")).json() == r.json()
+    # The key that signs access tokens is the one published.
+    tokens = await person(stack, "13812340008")
+    header = json.loads(base64.urlsafe_b64decode(tokens["access_token"].split(".")[0] + "=="))
+    assert header == {"alg": "EdDSA", "kid": key["kid"], "typ": "JWT"}
 
 
 async def test_staff_tokens_administer_only_their_sites(stack: Stack) -> None:
@@ -152,6 +204,12 @@ async def test_staff_tokens_administer_only_their_sites(stack: Stack) -> None:
         )
         return str(r.json()["access_token"])
 
+    r = await c.put(
+        "/api/v1/admin/sites/420600",
+        json={"name": "襄阳市", "level": "city", "parent_code": "420000"},
+        headers=AUTH,
+    )
+    assert r.status_code == 200, r.text
     admin, clerk = await staff_token("yc_admin"), await staff_token("xl_clerk")
     dept = {"name": "西陵区市场监督管理局"}
     r = await c.put("/api/v1/admin/sites/420502/departments/420502-SJJ", json=dept, headers=bearer(admin))
@@ -161,11 +219,15 @@ async def test_staff_tokens_administer_only_their_sites(stack: Stack) -> None:
         403,
         "FORBIDDEN",
     )
-    assert_problem(
-        await c.put("/api/v1/admin/sites/420000/departments/420000-X", json=dept, headers=bearer(admin)),
-        403,
-        "FORBIDDEN",
-    )
+    # A site admin of 宜昌市 administers neither the province above it nor 襄阳市 beside it.
+    for other in ("420000", "420600"):
+        assert_problem(
+            await c.put(
+                f"/api/v1/admin/sites/{other}/departments/{other}-X", json=dept, headers=bearer(admin)
+            ),
+            403,
+            "FORBIDDEN",
+        )
     citizen = await person(stack, "13812340003")
     assert_problem(
         await c.put(
@@ -219,6 +281,7 @@ async def agent_journey(stack: Stack) -> None:
         headers=bearer(rep["access_token"]),
     )
     assert created.status_code == 201, created.text
+    assert created.json()["type_label"] == "企业" and created.json()["relation"] == "representative"
     enterprise = created.json()["id"]
     grant = await c.post(
         f"/api/v1/enterprises/{enterprise}/agents",
@@ -234,10 +297,14 @@ async def agent_journey(stack: Stack) -> None:
     assert grant.json()["status"] == "active" and grant.json()["agent_mobile_masked"] == "138****0006"
 
     mine = (await c.get("/api/v1/me/enterprises", headers=bearer(agent["access_token"]))).json()
-    assert [(e["id"], e["relation"]) for e in mine] == [(enterprise, "agent")]
+    assert [(e["id"], e["relation"], e["scopes"]) for e in mine] == [
+        (enterprise, "agent", ["cases.apply", "cases.view"])
+    ]
+    assert mine[0]["authorised_until"].endswith("+08:00")
     acting = (
         await c.post(f"/api/v1/enterprises/{enterprise}/act", headers=bearer(agent["access_token"]))
     ).json()
+    assert acting["refresh_token"] == "" and acting["account"]["kind"] == "legal_person"
     seen = await c.get(f"/api/v1/enterprises/{enterprise}", headers=bearer(acting["access_token"]))
     assert seen.status_code == 200 and seen.json()["relation"] == "agent"
 
@@ -262,13 +329,14 @@ async def test_an_agent_acts_until_revoked(stack: Stack) -> None:
     await agent_journey(stack)
 
 
+@pytest.mark.parametrize("journey", [logout_journey, reuse_journey, agent_journey])
 async def test_revocation_through_redis(
-    platform: Any, start_service: Any, tmp_path: Path, cluster: dict[str, str]
+    platform: Any, start_service: Any, tmp_path: Path, cluster: dict[str, str], journey: Any
 ) -> None:
-    """With Redis, identity and the gateway share the revocation list across processes."""
+    """With Redis, identity and the gateway share the revocation list (as in a cluster)."""
     stack, lifespan = await start_stack(platform, start_service, tmp_path, cluster["GOVHALL_REDIS_URL"])
     try:
-        await agent_journey(stack)
+        await journey(stack)
     finally:
         await stack.client.aclose()
         await lifespan.__aexit__(None, None, None)

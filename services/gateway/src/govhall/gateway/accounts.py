@@ -47,6 +47,7 @@ LEVELS = {
     pb.REAL_NAME_LEVEL_REAL_NAME: "real_name",
     pb.REAL_NAME_LEVEL_HIGH: "high",
 }
+STRONG_METHODS = {"face": pb.STRONG_METHOD_FACE, "ca": pb.STRONG_METHOD_CA}
 AUTHORISATION_STATUSES = {
     pb.AUTHORISATION_STATUS_ACTIVE: "active",
     pb.AUTHORISATION_STATUS_REVOKED: "revoked",
@@ -67,8 +68,12 @@ class Strict(BaseModel):
 
 
 class SmsCodeIn(Strict):
-    mobile: Mobile = ""
-    purpose: Literal["register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"]
+    mobile: Annotated[
+        str, Field(max_length=20, description="手机号；修改密码、更换手机号时发往已绑定的手机号，可不填")
+    ] = ""
+    purpose: Literal[
+        "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"
+    ] = Field(description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号")
 
 
 class RegisterIn(Strict):
@@ -98,13 +103,13 @@ class LegalPersonLoginIn(Strict):
 
 class StaffLoginIn(Strict):
     method: Literal["staff"]
-    username: str = Field(max_length=32)
+    username: str = Field(max_length=32, description="工作人员用户名")
     password: Password
 
 
 class CertificateLoginIn(Strict):
     method: Literal["certificate"]
-    credit_code: str = Field(max_length=18)
+    credit_code: str = Field(max_length=18, description="统一社会信用代码")
     certificate_b64: str = Field(max_length=16384, description="证书 (base64)")
     challenge_b64: str = Field(max_length=1024, description="挑战值 (base64)")
     signature_b64: str = Field(max_length=4096, description="签名 (base64)")
@@ -117,11 +122,11 @@ LoginIn = Annotated[
 
 
 class RefreshIn(Strict):
-    refresh_token: str = Field(max_length=200)
+    refresh_token: str = Field(max_length=200, description="刷新令牌（每个只能用一次）")
 
 
 class LogoutIn(Strict):
-    refresh_token: str = Field("", max_length=200)
+    refresh_token: str = Field("", max_length=200, description="本次登录的刷新令牌")
 
 
 class PasswordResetIn(Strict):
@@ -158,8 +163,8 @@ class AddressIn(Strict):
     mobile: Mobile
     county_code: SiteCode
     detail: str = Field(max_length=200, description="详细地址")
-    postal_code: str = Field("", max_length=6)
-    is_default: bool = False
+    postal_code: str = Field("", max_length=6, description="邮政编码")
+    is_default: bool = Field(False, description="设为默认地址")
 
 
 class EnterpriseIn(Strict):
@@ -182,103 +187,107 @@ class AgentIn(Strict):
     agent_id_number: str = Field(max_length=20, description="经办人身份证号")
     scopes: list[
         Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
-    ] = Field(min_length=1, max_length=10)
+    ] = Field(min_length=1, max_length=10, description="授权范围")
     expires_at: datetime = Field(description="授权截止时间 (ISO 8601, with offset)")
 
 
 class StaffIn(Strict):
-    username: str = Field(max_length=32)
-    name: str = Field(max_length=30)
+    username: str = Field(max_length=32, description="用户名")
+    name: str = Field(max_length=30, description="姓名")
     mobile: Mobile
     password: Password
     site_code: SiteCode
-    department_code: str = Field(max_length=40)
+    department_code: str = Field(max_length=40, description="所属部门代码")
     roles: list[Literal["window_clerk", "reviewer", "approver", "supervisor", "site_admin"]] = Field(
-        min_length=1, max_length=5
+        min_length=1,
+        max_length=5,
+        description="角色：window_clerk 窗口受理，reviewer 审核，approver 决定，supervisor 监察，site_admin 站点管理员",
     )
 
 
 # Responses --------------------------------------------------------------------------------
+# Times are ISO 8601 in Beijing time (+08:00), as everywhere in the gateway.
 
 
 class SmsCodeOut(BaseModel):
-    expires_in_seconds: int
-    resend_after_seconds: int
-    mobile_masked: str
+    expires_in_seconds: int = Field(description="验证码有效期（秒）")
+    resend_after_seconds: int = Field(description="多少秒后可重新发送")
+    mobile_masked: str = Field(description="接收验证码的手机号（已脱敏）", examples=["138****5678"])
 
 
 class AccountOut(BaseModel):
     id: str
-    kind: str
-    username: str
-    name: str
-    id_number_masked: str
-    mobile_masked: str
-    real_name_level: str
-    created_at: datetime | None
-    site_code: str = ""
-    department_code: str = ""
-    roles: list[str] = []
+    kind: str = Field(description="账号类型：person 自然人，legal_person 法人，staff 工作人员")
+    username: str = Field(description="用户名")
+    name: str = Field(description="姓名或单位名称")
+    id_number_masked: str = Field(description="身份证号（已脱敏）")
+    mobile_masked: str = Field(description="手机号（已脱敏）")
+    real_name_level: str = Field(description="实名等级：unverified 未实名，real_name 实名，high 高级实名")
+    created_at: datetime | None = Field(description="注册时间")
+    site_code: str = Field("", description="工作人员所属站点")
+    department_code: str = Field("", description="工作人员所属部门")
+    roles: list[str] = Field([], description="工作人员角色")
 
 
 class TokensOut(BaseModel):
-    access_token: str
-    token_type: str
-    expires_in_seconds: int
-    refresh_token: str
-    refresh_expires_in_seconds: int
+    access_token: str = Field(description="访问令牌 (JWT)，放在 Authorization: Bearer 中")
+    token_type: str = Field(description="Bearer")
+    expires_in_seconds: int = Field(description="访问令牌有效期（秒）")
+    refresh_token: str = Field(description="刷新令牌，只能使用一次；代办理令牌没有")
+    refresh_expires_in_seconds: int = Field(description="刷新令牌有效期（秒）")
     account: AccountOut
 
 
 class AddressOut(BaseModel):
     id: str
-    recipient: str
-    mobile: str
-    county_code: str
-    province_name: str
-    city_name: str
-    county_name: str
-    detail: str
-    postal_code: str
-    is_default: bool
+    recipient: str = Field(description="收件人")
+    mobile: str = Field(description="收件人手机号（已脱敏）")
+    county_code: str = Field(description="区县代码")
+    province_name: str = Field(description="省")
+    city_name: str = Field(description="市")
+    county_name: str = Field(description="区县")
+    detail: str = Field(description="详细地址")
+    postal_code: str = Field(description="邮政编码")
+    is_default: bool = Field(description="默认地址")
 
 
 class EnterpriseOut(BaseModel):
     id: str
-    credit_code: str
-    name: str
-    type: str
+    credit_code: str = Field(description="统一社会信用代码")
+    name: str = Field(description="单位名称")
+    type: str = Field(description="单位类型")
+    type_label: str = Field(description="单位类型（中文）", examples=["企业"])
     representative_id: str
-    representative_name: str
-    created_at: datetime | None
-    relation: str = Field(description="representative, agent, self or admin")
-    scopes: list[str]
-    authorised_until: datetime | None
+    representative_name: str = Field(description="法定代表人")
+    created_at: datetime | None = Field(description="注册时间")
+    relation: str = Field(description="与我的关系：representative 法定代表人，agent 经办人，self 法人本身")
+    scopes: list[str] = Field(description="经办人的授权范围")
+    authorised_until: datetime | None = Field(description="经办人授权截止时间")
 
 
 class AuthorisationOut(BaseModel):
     id: str
     enterprise_id: str
-    enterprise_name: str
+    enterprise_name: str = Field(description="单位名称")
     agent_id: str
-    agent_name: str
-    agent_mobile_masked: str
-    scopes: list[str]
-    expires_at: datetime | None
-    status: str
-    created_at: datetime | None
-    revoked_at: datetime | None
+    agent_name: str = Field(description="经办人姓名")
+    agent_mobile_masked: str = Field(description="经办人手机号（已脱敏）")
+    scopes: list[str] = Field(description="授权范围")
+    expires_at: datetime | None = Field(description="授权截止时间")
+    status: str = Field(description="active 有效，revoked 已撤销，expired 已过期")
+    created_at: datetime | None = Field(description="授权时间")
+    revoked_at: datetime | None = Field(description="撤销时间")
 
 
 class StaffOut(BaseModel):
     id: str
-    username: str
-    name: str
-    mobile_masked: str
-    site_code: str
-    department_code: str
-    roles: list[str]
-    created_at: datetime | None
+    username: str = Field(description="用户名")
+    name: str = Field(description="姓名")
+    mobile_masked: str = Field(description="手机号（已脱敏）")
+    site_code: str = Field(description="所属站点")
+    department_code: str = Field(description="所属部门")
+    roles: list[str] = Field(description="角色")
+    created_at: datetime | None = Field(description="创建时间")
 
 
 def _time(message: Any, name: str) -> datetime | None:
@@ -317,11 +326,13 @@ def address_out(a: pb.Address) -> AddressOut:
 
 
 def enterprise_out(e: pb.LegalPerson) -> EnterpriseOut:
+    type_name = LEGAL_PERSON_TYPE_BY_NUMBER.get(e.type, "other")
     return EnterpriseOut(
         id=e.id,
         credit_code=e.credit_code,
         name=e.name,
-        type=LEGAL_PERSON_TYPE_BY_NUMBER.get(e.type, "other"),
+        type=type_name,
+        type_label=LEGAL_PERSON_TYPES[type_name][1],
         representative_id=e.representative_id,
         representative_name=e.representative_name,
         created_at=_time(e, "created_at"),
@@ -509,8 +520,10 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="raiseLevel",
     )
     async def raise_level(body: LevelIn, caller: SignedIn) -> AccountOut:
-        method = pb.STRONG_METHOD_FACE if body.method == "face" else pb.STRONG_METHOD_CA
-        request = pb.RaiseLevelRequest(method=method, evidence=_b64(body.evidence_b64, "evidence_b64"))
+        request = pb.RaiseLevelRequest(
+            method=STRONG_METHODS[body.method],  # type: ignore[arg-type]
+            evidence=_b64(body.evidence_b64, "evidence_b64"),
+        )
         return account_out(await call("RaiseLevel", request, caller))
 
     @router.post(

@@ -42,6 +42,9 @@ HTTP_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
+# How long GET /.well-known/jwks.json reuses identity's answer.
+JWKS_REUSE_SECONDS = 10.0
+
 SitePath = Annotated[
     str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
 ]
@@ -151,6 +154,8 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
 
     app.include_router(identity_routes(call_identity))
 
+    published_jwks: list[Any] = []  # [monotonic time fetched, keys]
+
     @app.get(
         "/.well-known/jwks.json",
         tags=["auth"],
@@ -158,10 +163,15 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
         operation_id="getJwks",
     )
     async def jwks() -> JSONResponse:
-        u = up()
-        reply = await u.call(u.identity.GetJwks(identity_pb2.GetJwksRequest(), **u.opts()))
-        keys = [{f.name: v for f, v in key.ListFields()} for key in reply.keys]
-        return JSONResponse({"keys": keys}, headers={"Cache-Control": "public, max-age=300"})
+        # Public and outside the /api rate limit: answer from a short cache, so a flood of
+        # requests costs identity one call per JWKS_REUSE_SECONDS (less than identity waits
+        # before a new key signs, so a rotation still shows in time).
+        now = time.monotonic()
+        if not published_jwks or now - published_jwks[0] >= JWKS_REUSE_SECONDS:
+            u = up()
+            reply = await u.call(u.identity.GetJwks(identity_pb2.GetJwksRequest(), **u.opts()))
+            published_jwks[:] = [now, [{f.name: v for f, v in key.ListFields()} for key in reply.keys]]
+        return JSONResponse({"keys": published_jwks[1]}, headers={"Cache-Control": "public, max-age=300"})
 
     # Operations ---------------------------------------------------------------------------
 

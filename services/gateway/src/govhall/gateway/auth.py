@@ -28,8 +28,9 @@ ADMIN = common_pb2.CallerIdentity(
     kind=common_pb2.CALLER_KIND_ADMIN, subject="admin-token", name="platform admin"
 )
 
-# Long enough for any access token to have expired (identity's 15 minutes plus leeway).
-_REVOCATION_HOLD_SECONDS = 3600
+# The gateway only reads the revocation list (identity writes it and decides how long entries
+# are held), so this bound is never used to write.
+_UNUSED_HOLD_SECONDS = 3600
 
 SIGN_IN_FIRST = DomainError("UNAUTHENTICATED", "sign in first", "请先登录", ErrorKind.UNAUTHENTICATED)
 
@@ -46,7 +47,9 @@ class Authenticator:
 
         self.verifier = TokenVerifier(
             JwksCache(jwks, ttl_seconds=settings.jwks_cache_seconds),
-            RevocationList(kv, _REVOCATION_HOLD_SECONDS),
+            RevocationList(kv, _UNUSED_HOLD_SECONDS),
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
         )
 
     async def caller(self, authorization: str | None) -> common_pb2.CallerIdentity:

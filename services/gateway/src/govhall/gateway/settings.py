@@ -20,6 +20,9 @@ class GatewaySettings(BaseSettings):
     # Prefix of the gateway's Redis keys (rate limits, and the revoked sessions identity writes:
     # it must equal GOVHALL_IDENTITY_KV_NAMESPACE), so deployments sharing one Redis stay apart.
     kv_namespace: str = "govhall"
+    # What identity writes into its tokens (GOVHALL_IDENTITY_ISSUER / _AUDIENCE): must match.
+    token_issuer: str = "govhall-identity"
+    token_audience: str = "govhall"
     # How long the identity service's public keys are cached before they are fetched again.
     jwks_cache_seconds: float = 300.0
     rpc_timeout_seconds: float = 5.0
