@@ -3,7 +3,9 @@ PostgreSQL with Redis: the two ways it is deployed."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
@@ -48,6 +50,14 @@ SITES = [
 ]
 
 _serial = itertools.count(1)
+
+
+async def inside_one_window(window_seconds: int, needed_seconds: float = 10.0) -> None:
+    """Limits count in fixed windows (a minute, an hour): a test that fills one must not straddle
+    the boundary, so wait for the next window if this one is about to end."""
+    left = window_seconds - time.time() % window_seconds
+    if left < needed_seconds:
+        await asyncio.sleep(left + 0.05)
 
 
 def new_mobile() -> str:

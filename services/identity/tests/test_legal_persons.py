@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -299,3 +301,21 @@ async def test_a_person_cannot_be_agent_by_an_unverified_account(identity: Ident
         expires_at=in_days(5),
     )
     await identity.fails("AGENT_NOT_FOUND", identity.call("AuthoriseAgent", request, rep.access_token))
+
+
+async def test_an_agent_token_ends_with_its_authorisation(identity: Identity) -> None:
+    _, _, rep = await identity.verified_person("秦代表")
+    _, lp = await enterprise(identity, rep.access_token)
+    _, agent_id_number, agent = await identity.verified_person("尤经办")
+    request = pb.AuthoriseAgentRequest(
+        legal_person_id=lp.id,
+        agent_name="尤经办",
+        agent_id_number=agent_id_number,
+        scopes=["cases.view"],
+        expires_at=in_days(2 / 1440),  # two minutes
+    )
+    await identity.call("AuthoriseAgent", request, rep.access_token)
+    acting = await identity.call("ActAs", pb.ActAsRequest(legal_person_id=lp.id), agent.access_token)
+    claims = json.loads(base64.urlsafe_b64decode(acting.access_token.split(".")[1] + "=="))
+    assert claims["exp"] - claims["iat"] <= 120 and acting.expires_in_seconds <= 120
+    assert not acting.refresh_token

@@ -12,7 +12,7 @@ from govhall.identity.store import accounts
 from govhall.kit.validators import id_number_check_char
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
-from .conftest import PASSWORD, Identity, new_id_number, new_mobile
+from .conftest import PASSWORD, Identity, inside_one_window, new_id_number, new_mobile
 
 
 async def test_register_then_log_in_by_username_mobile_and_id_number(identity: Identity) -> None:
@@ -212,6 +212,7 @@ async def test_sms_rate_limits_per_number_and_per_client(identity: Identity) -> 
     await identity.fails("SMS_DAILY_LIMIT", identity.call("SendSmsCode", request))
 
     ip = "10.9.9.9"
+    await inside_one_window(3600)
     for _ in range(identity.settings.sms_per_client_per_hour):
         await identity.send_code(new_mobile(), pb.SMS_PURPOSE_REGISTER, client_ip=ip)
     await identity.fails(
@@ -349,3 +350,29 @@ async def test_identity_events_carry_no_numbers(identity: Identity) -> None:
     for event in identity.events:
         assert mobile.encode() not in event.payload and id_number.encode() not in event.payload
     await asyncio.sleep(0)
+
+
+async def test_one_client_gets_a_fair_share_of_logins(identity: Identity) -> None:
+    ip = "10.20.30.40"
+    limit = identity.settings.logins_per_client_per_minute
+    await inside_one_window(60)
+    for i in range(limit):
+        request = pb.LoginRequest(
+            password=pb.PasswordLogin(login_name=f"guess_{i}", password=PASSWORD), client_ip=ip
+        )
+        await identity.fails("LOGIN_FAILED", identity.call("Login", request))
+    mobile, _ = await identity.register()
+    request = pb.LoginRequest(password=pb.PasswordLogin(login_name=mobile, password=PASSWORD), client_ip=ip)
+    await identity.fails("LOGIN_CLIENT_LIMIT", identity.call("Login", request))
+    request.client_ip = "10.20.30.41"
+    await identity.call("Login", request)
+
+
+async def test_probing_which_numbers_are_registered_counts_against_the_client(identity: Identity) -> None:
+    ip = "10.50.60.70"
+    await inside_one_window(3600)
+    for _ in range(identity.settings.sms_per_client_per_hour):
+        probe = pb.SendSmsCodeRequest(mobile=new_mobile(), purpose=pb.SMS_PURPOSE_LOGIN, client_ip=ip)
+        await identity.fails("MOBILE_NOT_FOUND", identity.call("SendSmsCode", probe))
+    probe = pb.SendSmsCodeRequest(mobile=new_mobile(), purpose=pb.SMS_PURPOSE_LOGIN, client_ip=ip)
+    await identity.fails("SMS_CLIENT_LIMIT", identity.call("SendSmsCode", probe))

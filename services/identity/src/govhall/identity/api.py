@@ -328,6 +328,9 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     async def SendSmsCode(self, request: pb.SendSmsCodeRequest, context: Any) -> pb.SendSmsCodeResponse:
         if request.purpose not in model.SMS_PURPOSES:
             raise invalid("SMS_PURPOSE_INVALID", "unknown purpose", "验证码用途无效", "purpose")
+        # The per-client limit counts every request, before anything is looked up, so probing
+        # which numbers are registered costs the same as asking for codes.
+        await self._limit_sms_client(request.client_ip)
         async with self._db.reader() as uow:
             if request.purpose in model.OWN_MOBILE_PURPOSES:
                 _, account = await self._signed_in(uow, PERSON, STAFF)
@@ -335,7 +338,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             else:
                 mobile = parse_mobile(request.mobile, field="mobile")
                 await self._check_mobile_for(uow, mobile, request.purpose)
-        await self._limit_sms(mobile, request.client_ip)
+        await self._limit_sms_mobile(mobile)
         code = f"{secrets.randbelow(1_000_000):06d}"
         expires = store.now() + timedelta(seconds=self._s.sms_code_seconds)
         async with self._db.uow() as uow:
@@ -363,6 +366,8 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         )
 
     async def _check_mobile_for(self, uow: UnitOfWork, mobile: str, purpose: int) -> None:
+        if purpose == pb.SMS_PURPOSE_BIND_MOBILE:
+            await self._signed_in(uow, PERSON, STAFF)
         existing = await store.find_account(uow, PERSON, mobile_idx=self._idx(mobile, _MOBILE))
         if purpose in (pb.SMS_PURPOSE_REGISTER, pb.SMS_PURPOSE_BIND_MOBILE) and existing:
             raise DomainError(
@@ -373,10 +378,8 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             )
         if purpose in (pb.SMS_PURPOSE_LOGIN, pb.SMS_PURPOSE_RESET_PASSWORD) and not existing:
             raise not_found("mobile", "手机号", mask_mobile(mobile))
-        if purpose == pb.SMS_PURPOSE_BIND_MOBILE:
-            await self._signed_in(uow, PERSON, STAFF)
 
-    async def _limit_sms(self, mobile: str, client_ip: str) -> None:
+    async def _limit_sms_client(self, client_ip: str) -> None:
         hour = int(store.now().timestamp() // 3600)
         if (
             client_ip
@@ -388,6 +391,8 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                 "当前网络请求验证码过于频繁，请稍后再试",
                 ErrorKind.TOO_MANY,
             )
+
+    async def _limit_sms_mobile(self, mobile: str) -> None:
         idx = self._idx(mobile, _MOBILE)
         if not await self._kv.set(f"sms:gap:{idx}", "1", self._s.sms_resend_seconds, only_if_absent=True):
             wait = max(await self._kv.ttl(f"sms:gap:{idx}"), 1)
@@ -586,6 +591,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     # Sessions -------------------------------------------------------------------------
 
     async def Login(self, request: pb.LoginRequest, context: Any) -> pb.TokenPair:
+        await self._limit_logins(request.client_ip)
         method = request.WhichOneof("method")
         if method == "password":
             account = await self._login_person(request.password)
@@ -613,6 +619,24 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         else:
             raise invalid("LOGIN_METHOD_MISSING", "choose a login method", "请选择登录方式", "method")
         return await self._open_session(account, request.user_agent)
+
+    async def _limit_logins(self, client_ip: str) -> None:
+        """Each password check costs tens of milliseconds of CPU: one client gets a fair share."""
+        if not client_ip:
+            return
+        minute = int(store.now().timestamp() // 60)
+        try:
+            count = await self._kv.incr(f"login:ip:{client_ip}:{minute}", 120)
+        except StoreUnavailable:
+            log.warning("login rate store unavailable; not limiting logins per client")
+            return
+        if count > self._s.logins_per_client_per_minute:
+            raise DomainError(
+                "LOGIN_CLIENT_LIMIT",
+                "too many logins from this address; wait a minute",
+                "当前网络登录请求过于频繁，请一分钟后再试",
+                ErrorKind.TOO_MANY,
+            )
 
     async def _login_person(self, login: pb.PasswordLogin) -> AccountRow:
         name = login.login_name.strip()
@@ -1044,11 +1068,12 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             # The agent's own session: logging out ends the acting token too.
             session_id=caller.session_id,
         )
+        # An agent's token ends with the authorisation, not only when it is revoked.
         expires_in = self._s.access_token_seconds
         if grant:
-            expires_in = min(expires_in, int((grant.expires_at - store.now()).total_seconds()))
+            expires_in = max(1, min(expires_in, int((grant.expires_at - store.now()).total_seconds())))
         return pb.TokenPair(
-            access_token=await self._signer.sign(acting),
+            access_token=await self._signer.sign(acting, expires_in),
             token_type="Bearer",
             expires_in_seconds=expires_in,
             account=self._account_view(legal_person),

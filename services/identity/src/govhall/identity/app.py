@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from govhall.identity.signing import Signer
 from govhall.kit.kv import create_kv
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+
+log = logging.getLogger(__name__)
 
 
 def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityService:
@@ -30,9 +33,20 @@ def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityServ
         access_seconds=settings.access_token_seconds,
         activation_seconds=settings.signing_key_activation_seconds,
     )
-    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    passwords = Passwords(
+        settings.argon2_time_cost,
+        settings.argon2_memory_kib,
+        settings.argon2_parallelism,
+        settings.argon2_max_concurrent,
+    )
     # Only development adapters exist so far; a deployment plugs in the province's here.
     sms_file = settings.dev_sms_file or ctx.platform.var_dir / "dev-sms.jsonl"
+    if adapters is None:
+        log.warning(
+            "identity uses its DEVELOPMENT adapters: SMS codes are written to %s, any ID number with a "
+            "valid check digit passes real-name checks, and face/CA checks accept b'dev-pass'",
+            sms_file,
+        )
     return IdentityService(
         ctx.db, settings, cipher, passwords, signer, kv, adapters or development_adapters(sms_file)
     )

@@ -82,13 +82,16 @@ def load_data_key(configured: str, var_dir: Path) -> bytes:
 class Passwords:
     """argon2id in a worker thread: a hash takes tens of milliseconds and must not stall the loop."""
 
-    def __init__(self, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    def __init__(self, time_cost: int, memory_kib: int, parallelism: int, max_concurrent: int = 4) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        # Each hash holds memory_kib: bound how many run at once, whatever the thread pool's size.
+        self._slots = asyncio.Semaphore(max_concurrent)
         # Checked against when the account does not exist, so both paths take as long.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored: str | None, password: str) -> bool:
         def check() -> bool:
@@ -97,4 +100,5 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)

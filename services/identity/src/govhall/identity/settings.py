@@ -26,6 +26,12 @@ class IdentitySettings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 1
+    # Hashes computed at once: each takes argon2_memory_kib, so this bounds the memory a login
+    # burst can take (4 x 64 MiB by default); the rest queue.
+    argon2_max_concurrent: int = 4
+    # Password logins one client address may attempt per minute (offices share addresses behind
+    # NAT, so generous; it stops one client from taking all the hashing CPU).
+    logins_per_client_per_minute: int = 60
     sms_code_seconds: int = 300
     sms_resend_seconds: int = 60
     sms_per_mobile_per_day: int = 10

@@ -107,11 +107,11 @@ class Signer:
         await self._fresh()
         return self._jwks
 
-    async def sign(self, caller: common_pb2.CallerIdentity) -> str:
+    async def sign(self, caller: common_pb2.CallerIdentity, ttl_seconds: int | None = None) -> str:
+        """An access token for caller, valid access_seconds or, if shorter, ttl_seconds."""
         await self._fresh()
         assert self._current is not None
         kid, key = self._current
-        claims = claims_for(
-            caller, issuer=self.issuer, audience=self.audience, ttl_seconds=self.access_seconds
-        )
+        ttl = self.access_seconds if ttl_seconds is None else max(1, min(ttl_seconds, self.access_seconds))
+        claims = claims_for(caller, issuer=self.issuer, audience=self.audience, ttl_seconds=ttl)
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
