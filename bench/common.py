@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -725,3 +726,32 @@ def write_result(path: Path, result: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     log(f"written {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def run_main(
+    make_run: Callable[[Path, Processes], Any],
+    bench: Callable[[Any], Awaitable[dict[str, Any]]],
+    cleanup: Callable[[Any], None],
+    print_table: Callable[[dict[str, Any]], None],
+    output: Path,
+) -> int:
+    """A benchmark's main: a scratch directory for logs, the run, clean-up whatever happens,
+    then the table and the result file. Returns the process exit code."""
+    run_loop = runner()
+    with tempfile.TemporaryDirectory(prefix="govhall-bench-") as tmp:
+        work = Path(tmp)
+        (work / "logs").mkdir()
+        run = make_run(work, Processes(work / "logs"))
+        try:
+            result = run_loop(bench(run))
+        except RuntimeError as err:
+            log(f"failed: {err}")
+            return 1
+        except KeyboardInterrupt as err:
+            log(f"interrupted ({err or 'Ctrl-C'}); cleaning up")
+            return 130
+        finally:
+            cleanup(run)
+    print_table(result)
+    write_result(output, result)
+    return 0

@@ -37,7 +37,6 @@ import math
 import os
 import platform
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -68,13 +67,12 @@ from common import (
     ratio_line,
     ratios,
     request_json,
+    run_main,
     run_rounds,
-    runner,
     server_pids,
     start_bare,
     summarise,
     wait_until,
-    write_result,
 )
 
 RESULTS = RESULTS_DIR / "identity_vs_bare.json"
@@ -498,24 +496,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    run_loop = runner()
-    with tempfile.TemporaryDirectory(prefix="govhall-bench-") as tmp:
-        work = Path(tmp)
-        (work / "logs").mkdir()
-        run = Run(work, Processes(work / "logs"))
-        try:
-            result = run_loop(bench(run, args))
-        except RuntimeError as err:
-            log(f"failed: {err}")
-            return 1
-        except KeyboardInterrupt as err:
-            log(f"interrupted ({err or 'Ctrl-C'}); cleaning up")
-            return 130
-        finally:
-            cleanup(run)
-    print_table(result)
-    write_result(args.output, result)
-    return 0
+    return run_main(
+        lambda work, processes: Run(work, processes),
+        lambda run: bench(run, args),
+        cleanup,
+        print_table,
+        args.output,
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -64,13 +63,12 @@ from common import (
     print_rows,
     ratio_line,
     ratios,
+    run_main,
     run_rounds,
-    runner,
     server_pids,
     start_bare,
     summarise,
     wait_until,
-    write_result,
 )
 
 RESULTS = RESULTS_DIR / "search_vs_bare.json"
@@ -360,24 +358,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    run_loop = runner()
-    with tempfile.TemporaryDirectory(prefix="govhall-bench-") as tmp:
-        work = Path(tmp)
-        (work / "logs").mkdir()
-        run = Run(args.mode, work, Processes(work / "logs"))
-        try:
-            result = run_loop(bench(run, args))
-        except RuntimeError as err:
-            log(f"failed: {err}")
-            return 1
-        except KeyboardInterrupt as err:
-            log(f"interrupted ({err or 'Ctrl-C'}); cleaning up")
-            return 130
-        finally:
-            cleanup(run)
-    print_table(result)
-    write_result(args.output, result)
-    return 0
+    return run_main(
+        lambda work, processes: Run(args.mode, work, processes),
+        lambda run: bench(run, args),
+        cleanup,
+        print_table,
+        args.output,
+    )
 
 
 if __name__ == "__main__":
