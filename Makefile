@@ -56,6 +56,7 @@ lint: sync ## ruff, formatting and mypy
 
 bench: sync infra-up ## benchmarks: each prints a ratio against a baseline measured in the same run
 	$(UV) run --frozen python bench/search_vs_bare.py
+	$(UV) run --frozen python bench/identity_vs_bare.py
 
 clean: ## remove local state (databases, logs, indexes) under var/
 	-bash deploy/local/stop.sh
