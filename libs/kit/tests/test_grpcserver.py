@@ -89,3 +89,26 @@ async def test_caller_identity_and_error_mapping(server: Any) -> None:
         caught.value.details() or ""
     )
     assert domain_error(caught.value).code == "INTERNAL"
+
+
+async def test_text_with_nul_characters_is_refused_at_the_door(server: Any) -> None:
+    """PostgreSQL cannot store NUL: every service refuses it as bad input, not as a crash."""
+    _, ch, _ = server
+    stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.GetSite(pb.GetSiteRequest(code="42\x000502"), timeout=2)
+    err = domain_error(caught.value)
+    assert err.code == "TEXT_INVALID" and err.kind == ErrorKind.INVALID and err.fields[0].field == "code"
+
+
+def test_nul_is_found_in_nested_and_repeated_fields() -> None:
+    from govhall.kit.grpcserver import reject_nul_text
+
+    nested = pb.CreateMatterRequest(code="A-1", draft=pb.MatterDraft(name="食品\x00经营"))
+    with pytest.raises(DomainError) as caught:
+        reject_nul_text(nested)
+    assert caught.value.fields[0].field == "draft.name"
+    repeated = pb.Site(code="420000", path=["420000", "42\x00"])
+    with pytest.raises(DomainError):
+        reject_nul_text(repeated)
+    reject_nul_text(pb.CreateMatterRequest(code="A-1", draft=pb.MatterDraft(name="食品经营许可")))

@@ -347,3 +347,8 @@ async def test_bad_ids_are_400_or_404_not_500(stack: Stack, path: str) -> None:
     tokens = await person(stack, "13812340007")
     r = await stack.client.get(path, headers=bearer(tokens["access_token"]))
     assert r.status_code in (400, 404, 405) and r.headers["content-type"] == "application/problem+json"
+
+
+async def test_nul_characters_are_bad_input_not_a_crash(stack: Stack) -> None:
+    body = {"method": "password", "login_name": "zhang\u0000san", "password": PASSWORD}
+    assert_problem(await stack.client.post("/api/v1/auth/login", json=body), 400, "TEXT_INVALID")

@@ -16,13 +16,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
 from govhall.kit.caller import caller_from_metadata, reset_caller, set_caller
-from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind
+from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("govhall.kit.grpc")
@@ -108,6 +110,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
     def _wrap(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._rpc(service, method, context):
+                reject_nul_text(request)
                 return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
 
         return call
@@ -115,10 +118,50 @@ class _Middleware(grpc.aio.ServerInterceptor):
     def _wrap_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with self._rpc(service, method, context):
+                reject_nul_text(request)
                 async for item in inner(request, context):
                     yield item
 
         return call
+
+
+def _nul_field(message: Message, prefix: str = "") -> str | None:
+    """The path of the first string field holding a NUL character, if any."""
+    for descriptor, value in message.ListFields():
+        name = prefix + descriptor.name
+        if descriptor.type == FieldDescriptor.TYPE_STRING:
+            values = value if descriptor.is_repeated else [value]
+            if any("\x00" in v for v in values):
+                return name
+        elif descriptor.type == FieldDescriptor.TYPE_MESSAGE:
+            if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+                items = [v for pair in value.items() for v in pair if isinstance(v, str)]
+                if any("\x00" in v for v in items):
+                    return name
+                children = [v for v in value.values() if isinstance(v, Message)]
+            else:
+                children = list(value) if descriptor.is_repeated else [value]
+            for child in children:
+                found = _nul_field(child, f"{name}.")
+                if found:
+                    return found
+    return None
+
+
+def reject_nul_text(request: Any) -> None:
+    """Refuse text with NUL characters at the door of every service: PostgreSQL cannot store them,
+    so they would otherwise surface as an internal error deep inside a transaction."""
+    if not isinstance(request, Message):
+        return
+    field = _nul_field(request)
+    if field:
+        raise DomainError(
+            "TEXT_INVALID",
+            f"{field} contains a NUL character",
+            "输入内容含有非法字符",
+            ErrorKind.INVALID,
+            [FieldError(field, "contains a NUL character", "含有非法字符")],
+        )
 
 
 _DEADLINE_ERROR = DomainError(
