@@ -60,6 +60,18 @@ def _unauthenticated(code: str, message: str, message_zh: str) -> DomainError:
     return DomainError(code, message, message_zh, ErrorKind.UNAUTHENTICATED)
 
 
+def _mobile_taken() -> DomainError:
+    return DomainError(
+        "MOBILE_TAKEN", "this mobile number is already registered", "该手机号已注册", ErrorKind.CONFLICT
+    )
+
+
+def _code_used() -> DomainError:
+    return invalid(
+        "SMS_CODE_USED", "this code has been used; request a new one", "验证码已使用，请重新获取", "sms_code"
+    )
+
+
 LOGIN_FAILED = _unauthenticated("LOGIN_FAILED", "wrong account or password", "账号或密码错误")
 SESSION_ENDED = _unauthenticated(
     "SESSION_ENDED", "this login has ended; sign in again", "登录已失效，请重新登录"
@@ -119,14 +131,18 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         """The caller's own account, if their session is still live and their kind allowed."""
         caller = current_caller()
         model.require_kind(caller, *(model.caller_kind(k) for k in kinds))
-        if caller.session_id:
-            session = await store.get_session(uow, caller.session_id)
-            if not store.session_live(session, store.now()):
-                raise SESSION_ENDED
+        await self._live_session(uow, caller)
         account = await store.get_account(uow, caller.subject)
         if account is None:
             raise SESSION_ENDED
         return caller, account
+
+    async def _live_session(self, uow: UnitOfWork, caller: common_pb2.CallerIdentity) -> None:
+        """A token names its session: refuse it once the session has ended (logout, new password)."""
+        if caller.session_id:
+            session = await store.get_session(uow, caller.session_id)
+            if not store.session_live(session, store.now()):
+                raise SESSION_ENDED
 
     async def _person(self, uow: UnitOfWork) -> AccountRow:
         """A natural person acting for themselves (not an agent acting for a legal person)."""
@@ -134,19 +150,19 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         return account
 
     async def _relation(self, uow: UnitOfWork, legal_person: AccountRow) -> str:
-        """How the caller may reach a legal person: representative, self, agent or admin."""
+        """How the caller may reach a legal person: representative, self, agent or admin.
+
+        The caller's session must already have been checked (`_signed_in`, `_live_session`)."""
         caller = current_caller()
         now = store.now()
         if caller.kind in (common_pb2.CALLER_KIND_ADMIN, common_pb2.CALLER_KIND_SERVICE):
             return "admin"
         if caller.kind == common_pb2.CALLER_KIND_PERSON:
-            await self._signed_in(uow, PERSON)
             if legal_person.representative_id == caller.subject:
                 return "representative"
             if await self._live_authorisation(uow, legal_person.id, caller.subject, now):
                 return "agent"
         elif caller.kind == common_pb2.CALLER_KIND_LEGAL_PERSON and caller.subject == legal_person.id:
-            await self._signed_in(uow, LEGAL_PERSON)
             if not caller.actor_subject:
                 return "self"
             if caller.actor_subject == legal_person.representative_id:
@@ -195,12 +211,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                 "SMS_CODE_MISSING", "request a verification code first", "请先获取短信验证码", "sms_code"
             )
         if row.used_at is not None:
-            raise invalid(
-                "SMS_CODE_USED",
-                "this code has been used; request a new one",
-                "验证码已使用，请重新获取",
-                "sms_code",
-            )
+            raise _code_used()
         if store.code_expired(row, store.now()):
             raise invalid(
                 "SMS_CODE_EXPIRED",
@@ -220,12 +231,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             await self._kv.incr(failures_key, self._s.sms_code_seconds)
             raise invalid("SMS_CODE_WRONG", "the verification code is wrong", "验证码错误", "sms_code")
         if not await store.use_sms_code(uow, row.id):
-            raise invalid(
-                "SMS_CODE_USED",
-                "this code has been used; request a new one",
-                "验证码已使用，请重新获取",
-                "sms_code",
-            )
+            raise _code_used()
 
     async def _check_not_locked(self, key: str) -> None:
         try:
@@ -370,12 +376,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             await self._signed_in(uow, PERSON, STAFF)
         existing = await store.find_account(uow, PERSON, mobile_idx=self._idx(mobile, _MOBILE))
         if purpose in (pb.SMS_PURPOSE_REGISTER, pb.SMS_PURPOSE_BIND_MOBILE) and existing:
-            raise DomainError(
-                "MOBILE_TAKEN",
-                "this mobile number is already registered",
-                "该手机号已注册",
-                ErrorKind.CONFLICT,
-            )
+            raise _mobile_taken()
         if purpose in (pb.SMS_PURPOSE_LOGIN, pb.SMS_PURPOSE_RESET_PASSWORD) and not existing:
             raise not_found("mobile", "手机号", mask_mobile(mobile))
 
@@ -433,15 +434,11 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             if not await store.insert_account(
                 uow, account, mobile_idx=self._idx(mobile, _MOBILE), id_number_idx=None
             ):
-                taken_username = username and await store.find_account(uow, PERSON, username=username)
-                raise DomainError(
-                    "USERNAME_TAKEN" if taken_username else "MOBILE_TAKEN",
-                    "this username is taken"
-                    if taken_username
-                    else "this mobile number is already registered",
-                    "该用户名已被使用" if taken_username else "该手机号已注册",
-                    ErrorKind.CONFLICT,
-                )
+                if username and await store.find_account(uow, PERSON, username=username):
+                    raise DomainError(
+                        "USERNAME_TAKEN", "this username is taken", "该用户名已被使用", ErrorKind.CONFLICT
+                    )
+                raise _mobile_taken()
             uow.emit(events.user_registered(account.id, PERSON, ""))
             await uow.commit()
         return self._account_view(account)
@@ -577,12 +574,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                 mobile_idx=self._idx(new_mobile, _MOBILE),
             )
             if not changed:
-                raise DomainError(
-                    "MOBILE_TAKEN",
-                    "this mobile number is already registered",
-                    "该手机号已注册",
-                    ErrorKind.CONFLICT,
-                )
+                raise _mobile_taken()
             updated = await store.get_account(uow, account.id)
             await uow.commit()
         assert updated is not None
@@ -698,8 +690,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                 "this refresh token was already used; the session has been ended for safety",
                 "登录凭证已被使用，为保障安全已退出登录，请重新登录",
             )
-        expires = session.expires_at if session.expires_at.tzinfo else session.expires_at.replace(tzinfo=UTC)
-        return await self._token_pair(account, row.session_id, successor, expires)
+        return await self._token_pair(account, row.session_id, successor, store.as_utc(session.expires_at))
 
     async def Logout(self, request: pb.LogoutRequest, context: Any) -> pb.LogoutResponse:
         caller = current_caller()
@@ -903,6 +894,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     async def GetLegalPerson(self, request: pb.GetLegalPersonRequest, context: Any) -> pb.LegalPerson:
         async with self._db.reader() as uow:
+            await self._live_session(uow, current_caller())
             legal_person = await self._legal_person(uow, request.id)
             relation = await self._relation(uow, legal_person)
             caller = current_caller()
@@ -940,6 +932,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         return pb.ListMyLegalPersonsResponse(legal_persons=out)
 
     async def _manageable(self, uow: UnitOfWork, legal_person_id: str) -> AccountRow:
+        await self._live_session(uow, current_caller())
         legal_person = await self._legal_person(uow, legal_person_id)
         if await self._relation(uow, legal_person) not in ("representative", "self"):
             raise forbidden(
@@ -1113,8 +1106,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         if site is None:
             raise not_found("site", "站点", site_code)
         caller = current_caller()
-        if caller.kind == common_pb2.CALLER_KIND_STAFF:
-            await self._signed_in(uow, STAFF)
+        await self._live_session(uow, caller)
         if not model.may_manage_staff(caller, site.path):
             raise forbidden(
                 f"only an administrator of site {site.code} or above manages its staff",

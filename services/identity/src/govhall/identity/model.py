@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from govhall.kit.errors import DomainError, ErrorKind, FieldError, forbidden
+from govhall.kit.errors import DomainError, ErrorKind, forbidden, invalid
 from govhall.kit.validators import is_valid_id_number, is_valid_mobile
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
@@ -50,12 +50,6 @@ _PERSON_NAME = re.compile(
 )
 
 
-def _invalid(code: str, message: str, message_zh: str, field_name: str) -> DomainError:
-    return DomainError(
-        code, message, message_zh, ErrorKind.INVALID, [FieldError(field_name, message, message_zh)]
-    )
-
-
 def check_password(password: str, field_name: str = "password") -> str:
     """At least 8 characters and at least two of: letters, digits, symbols."""
     classes = sum(
@@ -66,7 +60,7 @@ def check_password(password: str, field_name: str = "password") -> str:
         )
     )
     if len(password) < 8 or len(password) > 64 or classes < 2:
-        raise _invalid(
+        raise invalid(
             "PASSWORD_WEAK",
             "the password must be 8 to 64 characters and mix at least two of letters, digits and symbols",
             "密码须为8至64位，且至少包含字母、数字、符号中的两种",
@@ -77,7 +71,7 @@ def check_password(password: str, field_name: str = "password") -> str:
 
 def check_username(username: str) -> str:
     if not _USERNAME.fullmatch(username):
-        raise _invalid(
+        raise invalid(
             "USERNAME_INVALID",
             "the username must be 4 to 32 letters, digits or underscores and start with a letter",
             "用户名须为4至32位字母、数字或下划线，并以字母开头",
@@ -89,7 +83,7 @@ def check_username(username: str) -> str:
 def check_person_name(name: str, field_name: str = "name") -> str:
     name = name.strip()
     if not _PERSON_NAME.fullmatch(name):
-        raise _invalid(
+        raise invalid(
             "NAME_INVALID", "enter the name as on the ID card", "请填写与身份证一致的姓名", field_name
         )
     return name
@@ -98,7 +92,7 @@ def check_person_name(name: str, field_name: str = "name") -> str:
 def check_text(value: str, field_name: str, label_zh: str, max_length: int = 200) -> str:
     value = value.strip()
     if not value or len(value) > max_length:
-        raise _invalid(
+        raise invalid(
             "FIELD_INVALID",
             f"{field_name} is required and at most {max_length} characters",
             f"{label_zh}不能为空且不超过{max_length}个字",
@@ -121,7 +115,7 @@ def _check_choice(
 ) -> list[str]:
     unknown = [v for v in values if v not in allowed]
     if not values or unknown:
-        raise _invalid(
+        raise invalid(
             code,
             f"{field_name} must be some of {sorted(allowed)}" + (f"; unknown: {unknown}" if unknown else ""),
             f"{label_zh}须为：" + "、".join(allowed.values()),
@@ -141,7 +135,7 @@ def check_scopes(scopes: list[str]) -> list[str]:
 def check_authorisation_expiry(expires_at: datetime, now: datetime) -> datetime:
     days = (expires_at - now).total_seconds() / 86400
     if days <= 0 or days > MAX_AUTHORISATION_DAYS:
-        raise _invalid(
+        raise invalid(
             "AUTHORISATION_EXPIRY_INVALID",
             f"an authorisation must end in the future and within {MAX_AUTHORISATION_DAYS} days",
             "授权截止时间须晚于当前时间，且不超过三年",
