@@ -310,7 +310,7 @@ async def measure_verification(run: Run, tokens: list[str], args: argparse.Names
     kv = create_kv(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
     keys = JwksCache(fetch)
     plain = TokenVerifier(keys)
-    revocations = TokenVerifier(keys, RevocationList(kv, 960))
+    revocations = TokenVerifier(keys, RevocationList(kv))
 
     async def decode(token: str) -> Any:
         return jwt.decode(token, options={"verify_signature": False})

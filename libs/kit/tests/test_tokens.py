@@ -409,3 +409,16 @@ async def test_revocation_check_fails_open(identity: Identity) -> None:
     finally:
         await store.close()
     assert REGISTRY.get_sample_value("govhall_token_revocation_check_failures_total") == before + 1
+
+
+async def test_a_reading_list_sees_what_the_writer_revoked_and_cannot_revoke(
+    revocations: RevocationList,
+) -> None:
+    reader = RevocationList(revocations._kv)  # the gateway's view of identity's list
+    await revocations.revoke_sessions(["s-9"])
+    caller = common_pb2.CallerIdentity(subject="p", kind=common_pb2.CALLER_KIND_PERSON, session_id="s-9")
+    assert await reader.is_revoked(caller)
+    with pytest.raises(RuntimeError):
+        await reader.revoke_sessions(["s-10"])
+    with pytest.raises(RuntimeError):
+        await reader.revoke_authorisation("a-1")

@@ -213,9 +213,7 @@ async def identity(
     kv = create_kv(platform.redis_url, namespace)
 
     keys = JwksCache(jwks, min_refresh_seconds=0.5)
-    verifier = TokenVerifier(
-        keys, RevocationList(kv, 1000), issuer=settings.issuer, audience=settings.audience
-    )
+    verifier = TokenVerifier(keys, RevocationList(kv), issuer=settings.issuer, audience=settings.audience)
     plain = TokenVerifier(keys, None, issuer=settings.issuer, audience=settings.audience)
     cipher = FieldCipher(load_data_key("", platform.var_dir))
     yield Identity(

@@ -296,14 +296,20 @@ class RevocationList:
 
     An entry is kept ``hold_seconds``, as long as an access token issued before the revocation
     can still be accepted (its lifetime plus the verifier's leeway); after that the token has
-    expired anyway. The identity service writes, the gateway reads.
+    expired anyway. The identity service writes (and so sets the hold); the gateway only reads,
+    and makes its list without one.
     """
 
-    def __init__(self, kv: KeyValueStore, hold_seconds: int) -> None:
-        if hold_seconds < 1:
+    def __init__(self, kv: KeyValueStore, hold_seconds: int | None = None) -> None:
+        if hold_seconds is not None and hold_seconds < 1:
             raise ValueError(f"hold_seconds must be positive, got {hold_seconds}")
         self._kv = kv
         self._hold = hold_seconds
+
+    def _writable_hold(self) -> int:
+        if self._hold is None:
+            raise RuntimeError("this revocation list reads only: give hold_seconds to revoke")
+        return self._hold
 
     @staticmethod
     def _session_key(session_id: str) -> str:
@@ -316,15 +322,16 @@ class RevocationList:
     async def revoke_sessions(self, session_ids: Iterable[str]) -> None:
         """Refuse every access token of these sessions from now on. Raises StoreUnavailable if
         the store is down (the caller must not report the sessions as ended)."""
+        hold = self._writable_hold()
         for session_id in session_ids:
             if session_id:
-                await self._kv.set(self._session_key(session_id), "1", self._hold)
+                await self._kv.set(self._session_key(session_id), "1", hold)
 
     async def revoke_authorisation(self, authorisation_id: str) -> None:
         """Refuse every access token acting under this agent authorisation from now on."""
         if not authorisation_id:
             raise ValueError("authorisation_id is empty")
-        await self._kv.set(self._authorisation_key(authorisation_id), "1", self._hold)
+        await self._kv.set(self._authorisation_key(authorisation_id), "1", self._writable_hold())
 
     async def is_revoked(self, caller: common_pb2.CallerIdentity) -> bool:
         keys = []

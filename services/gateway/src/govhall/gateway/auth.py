@@ -28,10 +28,6 @@ ADMIN = common_pb2.CallerIdentity(
     kind=common_pb2.CALLER_KIND_ADMIN, subject="admin-token", name="platform admin"
 )
 
-# The gateway only reads the revocation list (identity writes it and decides how long entries
-# are held), so this bound is never used to write.
-_UNUSED_HOLD_SECONDS = 3600
-
 SIGN_IN_FIRST = DomainError("UNAUTHENTICATED", "sign in first", "请先登录", ErrorKind.UNAUTHENTICATED)
 
 
@@ -47,7 +43,7 @@ class Authenticator:
 
         self.verifier = TokenVerifier(
             JwksCache(jwks, ttl_seconds=settings.jwks_cache_seconds),
-            RevocationList(kv, _UNUSED_HOLD_SECONDS),
+            RevocationList(kv),  # read only: identity writes it and sets the hold
             issuer=settings.token_issuer,
             audience=settings.token_audience,
         )
