@@ -14,6 +14,7 @@ import grpc
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.exceptions import HTTPException
@@ -74,6 +75,11 @@ class Upstreams:
     def opts(self, caller: common_pb2.CallerIdentity = ANONYMOUS) -> dict[str, Any]:
         return call_options(caller, self.timeout)
 
+    async def jwks(self) -> dict[str, Any]:
+        """Identity's public keys as a JWKS document (RFC 7517)."""
+        reply = await self.call(self.identity.GetJwks(identity_pb2.GetJwksRequest(), **self.opts()))
+        return MessageToDict(reply, preserving_proto_field_name=True)
+
     async def ready(self) -> dict[str, bool]:
         out = {}
         for name, ch in self._channels.items():
@@ -101,10 +107,7 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal upstreams
         upstreams = Upstreams(settings)
-        u = upstreams
-        app.state.authenticator = auth.Authenticator(
-            settings, kv, lambda: u.call(u.identity.GetJwks(identity_pb2.GetJwksRequest(), **u.opts()))
-        )
+        app.state.authenticator = auth.Authenticator(settings, kv, upstreams.jwks)
         yield
         await upstreams.close()
         await kv.close()
@@ -154,7 +157,7 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
 
     app.include_router(identity_routes(call_identity))
 
-    published_jwks: list[Any] = []  # [monotonic time fetched, keys]
+    published_jwks: tuple[float, dict[str, Any]] | None = None  # (monotonic time fetched, document)
 
     @app.get(
         "/.well-known/jwks.json",
@@ -166,12 +169,11 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
         # Public and outside the /api rate limit: answer from a short cache, so a flood of
         # requests costs identity one call per JWKS_REUSE_SECONDS (less than identity waits
         # before a new key signs, so a rotation still shows in time).
+        nonlocal published_jwks
         now = time.monotonic()
-        if not published_jwks or now - published_jwks[0] >= JWKS_REUSE_SECONDS:
-            u = up()
-            reply = await u.call(u.identity.GetJwks(identity_pb2.GetJwksRequest(), **u.opts()))
-            published_jwks[:] = [now, [{f.name: v for f, v in key.ListFields()} for key in reply.keys]]
-        return JSONResponse({"keys": published_jwks[1]}, headers={"Cache-Control": "public, max-age=300"})
+        if published_jwks is None or now - published_jwks[0] >= JWKS_REUSE_SECONDS:
+            published_jwks = (now, await up().jwks())
+        return JSONResponse(published_jwks[1], headers={"Cache-Control": "public, max-age=300"})
 
     # Operations ---------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from google.protobuf.json_format import MessageToDict
 
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit.caller import ANONYMOUS
@@ -22,7 +21,6 @@ from govhall.kit.errors import DomainError, ErrorKind, forbidden
 from govhall.kit.kv import KeyValueStore
 from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
 from govhall.protos.common.v1 import common_pb2
-from govhall.protos.identity.v1 import identity_pb2
 
 ADMIN = common_pb2.CallerIdentity(
     kind=common_pb2.CALLER_KIND_ADMIN, subject="admin-token", name="platform admin"
@@ -33,16 +31,14 @@ SIGN_IN_FIRST = DomainError("UNAUTHENTICATED", "sign in first", "请先登录", 
 
 class Authenticator:
     def __init__(
-        self, settings: GatewaySettings, kv: KeyValueStore, fetch_jwks: Callable[[], Awaitable[Any]]
+        self,
+        settings: GatewaySettings,
+        kv: KeyValueStore,
+        fetch_jwks: Callable[[], Awaitable[dict[str, Any]]],
     ) -> None:
         self._admin_token = settings.admin_token.get_secret_value().encode()
-
-        async def jwks() -> dict[str, Any]:
-            reply: identity_pb2.Jwks = await fetch_jwks()
-            return MessageToDict(reply, preserving_proto_field_name=True)
-
         self.verifier = TokenVerifier(
-            JwksCache(jwks, ttl_seconds=settings.jwks_cache_seconds),
+            JwksCache(fetch_jwks, ttl_seconds=settings.jwks_cache_seconds),
             RevocationList(kv),  # read only: identity writes it and sets the hold
             issuer=settings.token_issuer,
             audience=settings.token_audience,
