@@ -54,6 +54,12 @@ class ServiceSpec:
     publishes_events: bool = True
 
 
+async def migrate(db: Database, spec: ServiceSpec) -> None:
+    """Create the service's database if need be and bring its tables up to date."""
+    await ensure_database(db.url)
+    await migrations.upgrade(db.url, spec.migrations)
+
+
 class ServiceHost:
     def __init__(
         self, spec: ServiceSpec, settings: ServiceSettings, platform: PlatformSettings, bus: EventBus
@@ -73,8 +79,7 @@ class ServiceHost:
         return self.server.address
 
     async def start(self) -> str:
-        await ensure_database(self.db.url)
-        await migrations.upgrade(self.db.url, self.spec.migrations)
+        await migrate(self.db, self.spec)
         registrations = await self.spec.wire(self.ctx)
         if self.relay:
             self.relay.start()

@@ -18,12 +18,11 @@ import sys
 
 from govhall.identity.app import build
 from govhall.identity.settings import IdentitySettings
-from govhall.kit import migrations
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import set_caller
-from govhall.kit.db import Database, ensure_database
+from govhall.kit.db import Database
 from govhall.kit.errors import DomainError
-from govhall.kit.service import ServiceContext
+from govhall.kit.service import ServiceContext, migrate
 from govhall.kit.settings import PlatformSettings
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
@@ -53,8 +52,7 @@ async def run(args: argparse.Namespace, settings: IdentitySettings, platform: Pl
     from govhall.identity.app import SPEC
 
     db = Database(settings.resolved_database_url(platform, SPEC.name))
-    await ensure_database(db.url)
-    await migrations.upgrade(db.url, SPEC.migrations)
+    await migrate(db, SPEC)
     ctx = ServiceContext(SPEC.name, db, InProcessBus(), settings, platform)
     service = build(ctx)
     set_caller(CLI_ADMIN)
