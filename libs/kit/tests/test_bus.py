@@ -168,8 +168,10 @@ async def test_close_returns_promptly_with_active_consumers(jetstream: JetStream
 
     await jetstream.subscribe("closing", "catalogue.>", handle)
     await asyncio.sleep(0.2)
+    assert jetstream.healthy()
     async with asyncio.timeout(5):
         await jetstream.close()
+    assert not jetstream.healthy()
 
 
 async def test_outbox_commits_with_the_change_and_the_relay_publishes(db_url: str) -> None:
