@@ -116,14 +116,183 @@ class _MatterStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MatterSt
     MATTER_STATUS_DRAFT: _MatterStatus.ValueType  # 1
     MATTER_STATUS_PUBLISHED: _MatterStatus.ValueType  # 2
     MATTER_STATUS_WITHDRAWN: _MatterStatus.ValueType  # 3
+    MATTER_STATUS_SUPERSEDED: _MatterStatus.ValueType  # 4
+    """A version replaced by a newer published one."""
 
-class MatterStatus(_MatterStatus, metaclass=_MatterStatusEnumTypeWrapper): ...
+class MatterStatus(_MatterStatus, metaclass=_MatterStatusEnumTypeWrapper):
+    """The status of a matter version (and, for Matter.status, of the version shown)."""
 
 MATTER_STATUS_UNSPECIFIED: MatterStatus.ValueType  # 0
 MATTER_STATUS_DRAFT: MatterStatus.ValueType  # 1
 MATTER_STATUS_PUBLISHED: MatterStatus.ValueType  # 2
 MATTER_STATUS_WITHDRAWN: MatterStatus.ValueType  # 3
+MATTER_STATUS_SUPERSEDED: MatterStatus.ValueType  # 4
+"""A version replaced by a newer published one."""
 Global___MatterStatus: _TypeAlias = MatterStatus  # noqa: Y015
+
+class _HandlingType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _HandlingTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_HandlingType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    HANDLING_TYPE_UNSPECIFIED: _HandlingType.ValueType  # 0
+    HANDLING_TYPE_INSTANT: _HandlingType.ValueType  # 1
+    """即办件: decided on the spot"""
+    HANDLING_TYPE_PROMISED: _HandlingType.ValueType  # 2
+    """承诺件: decided within the promised time limit"""
+
+class HandlingType(_HandlingType, metaclass=_HandlingTypeEnumTypeWrapper):
+    """办件类型"""
+
+HANDLING_TYPE_UNSPECIFIED: HandlingType.ValueType  # 0
+HANDLING_TYPE_INSTANT: HandlingType.ValueType  # 1
+"""即办件: decided on the spot"""
+HANDLING_TYPE_PROMISED: HandlingType.ValueType  # 2
+"""承诺件: decided within the promised time limit"""
+Global___HandlingType: _TypeAlias = HandlingType  # noqa: Y015
+
+class _MaterialForm:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MaterialFormEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MaterialForm.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MATERIAL_FORM_UNSPECIFIED: _MaterialForm.ValueType  # 0
+    MATERIAL_FORM_ORIGINAL: _MaterialForm.ValueType  # 1
+    """原件"""
+    MATERIAL_FORM_COPY: _MaterialForm.ValueType  # 2
+    """复印件"""
+    MATERIAL_FORM_ORIGINAL_AND_COPY: _MaterialForm.ValueType  # 3
+    """原件和复印件"""
+    MATERIAL_FORM_ELECTRONIC: _MaterialForm.ValueType  # 4
+    """电子材料"""
+
+class MaterialForm(_MaterialForm, metaclass=_MaterialFormEnumTypeWrapper):
+    """材料形式"""
+
+MATERIAL_FORM_UNSPECIFIED: MaterialForm.ValueType  # 0
+MATERIAL_FORM_ORIGINAL: MaterialForm.ValueType  # 1
+"""原件"""
+MATERIAL_FORM_COPY: MaterialForm.ValueType  # 2
+"""复印件"""
+MATERIAL_FORM_ORIGINAL_AND_COPY: MaterialForm.ValueType  # 3
+"""原件和复印件"""
+MATERIAL_FORM_ELECTRONIC: MaterialForm.ValueType  # 4
+"""电子材料"""
+Global___MaterialForm: _TypeAlias = MaterialForm  # noqa: Y015
+
+class _MaterialNecessity:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MaterialNecessityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MaterialNecessity.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MATERIAL_NECESSITY_UNSPECIFIED: _MaterialNecessity.ValueType  # 0
+    MATERIAL_NECESSITY_REQUIRED: _MaterialNecessity.ValueType  # 1
+    """必要"""
+    MATERIAL_NECESSITY_CONDITIONAL: _MaterialNecessity.ValueType  # 2
+    """情形必要: required only for the situation answers that select it (or as `condition` says)."""
+    MATERIAL_NECESSITY_OPTIONAL: _MaterialNecessity.ValueType  # 3
+    """非必要"""
+
+class MaterialNecessity(_MaterialNecessity, metaclass=_MaterialNecessityEnumTypeWrapper):
+    """必要性"""
+
+MATERIAL_NECESSITY_UNSPECIFIED: MaterialNecessity.ValueType  # 0
+MATERIAL_NECESSITY_REQUIRED: MaterialNecessity.ValueType  # 1
+"""必要"""
+MATERIAL_NECESSITY_CONDITIONAL: MaterialNecessity.ValueType  # 2
+"""情形必要: required only for the situation answers that select it (or as `condition` says)."""
+MATERIAL_NECESSITY_OPTIONAL: MaterialNecessity.ValueType  # 3
+"""非必要"""
+Global___MaterialNecessity: _TypeAlias = MaterialNecessity  # noqa: Y015
+
+class _MaterialSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MaterialSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MaterialSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MATERIAL_SOURCE_UNSPECIFIED: _MaterialSource.ValueType  # 0
+    MATERIAL_SOURCE_APPLICANT: _MaterialSource.ValueType  # 1
+    """申请人自备"""
+    MATERIAL_SOURCE_LICENCE: _MaterialSource.ValueType  # 2
+    """电子证照复用: taken from the applicant's electronic licence of licence_type_code."""
+    MATERIAL_SOURCE_GOVERNMENT: _MaterialSource.ValueType  # 3
+    """政府部门核发 (shared between departments)"""
+
+class MaterialSource(_MaterialSource, metaclass=_MaterialSourceEnumTypeWrapper):
+    """来源渠道"""
+
+MATERIAL_SOURCE_UNSPECIFIED: MaterialSource.ValueType  # 0
+MATERIAL_SOURCE_APPLICANT: MaterialSource.ValueType  # 1
+"""申请人自备"""
+MATERIAL_SOURCE_LICENCE: MaterialSource.ValueType  # 2
+"""电子证照复用: taken from the applicant's electronic licence of licence_type_code."""
+MATERIAL_SOURCE_GOVERNMENT: MaterialSource.ValueType  # 3
+"""政府部门核发 (shared between departments)"""
+Global___MaterialSource: _TypeAlias = MaterialSource  # noqa: Y015
+
+class _QrFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _QrFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_QrFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    QR_FORMAT_UNSPECIFIED: _QrFormat.ValueType  # 0
+    """PNG"""
+    QR_FORMAT_PNG: _QrFormat.ValueType  # 1
+    QR_FORMAT_SVG: _QrFormat.ValueType  # 2
+
+class QrFormat(_QrFormat, metaclass=_QrFormatEnumTypeWrapper): ...
+
+QR_FORMAT_UNSPECIFIED: QrFormat.ValueType  # 0
+"""PNG"""
+QR_FORMAT_PNG: QrFormat.ValueType  # 1
+QR_FORMAT_SVG: QrFormat.ValueType  # 2
+Global___QrFormat: _TypeAlias = QrFormat  # noqa: Y015
+
+class _ArticleKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ArticleKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ArticleKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ARTICLE_KIND_UNSPECIFIED: _ArticleKind.ValueType  # 0
+    ARTICLE_KIND_ANNOUNCEMENT: _ArticleKind.ValueType  # 1
+    """政策公告"""
+    ARTICLE_KIND_FAQ: _ArticleKind.ValueType  # 2
+    """常见问题: title is the question, body the answer"""
+
+class ArticleKind(_ArticleKind, metaclass=_ArticleKindEnumTypeWrapper):
+    """Announcements and FAQs share one shape."""
+
+ARTICLE_KIND_UNSPECIFIED: ArticleKind.ValueType  # 0
+ARTICLE_KIND_ANNOUNCEMENT: ArticleKind.ValueType  # 1
+"""政策公告"""
+ARTICLE_KIND_FAQ: ArticleKind.ValueType  # 2
+"""常见问题: title is the question, body the answer"""
+Global___ArticleKind: _TypeAlias = ArticleKind  # noqa: Y015
+
+class _ArticleStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ArticleStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ArticleStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ARTICLE_STATUS_UNSPECIFIED: _ArticleStatus.ValueType  # 0
+    ARTICLE_STATUS_DRAFT: _ArticleStatus.ValueType  # 1
+    ARTICLE_STATUS_PUBLISHED: _ArticleStatus.ValueType  # 2
+    ARTICLE_STATUS_WITHDRAWN: _ArticleStatus.ValueType  # 3
+
+class ArticleStatus(_ArticleStatus, metaclass=_ArticleStatusEnumTypeWrapper): ...
+
+ARTICLE_STATUS_UNSPECIFIED: ArticleStatus.ValueType  # 0
+ARTICLE_STATUS_DRAFT: ArticleStatus.ValueType  # 1
+ARTICLE_STATUS_PUBLISHED: ArticleStatus.ValueType  # 2
+ARTICLE_STATUS_WITHDRAWN: ArticleStatus.ValueType  # 3
+Global___ArticleStatus: _TypeAlias = ArticleStatus  # noqa: Y015
 
 @_typing.final
 class Site(_message.Message):
@@ -186,53 +355,315 @@ Global___Department: _TypeAlias = Department  # noqa: Y015
 
 @_typing.final
 class Guide(_message.Message):
-    """The text of a service guide (办事指南)."""
+    """The texts of a service guide (办事指南)."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCEPTANCE_CONDITIONS_FIELD_NUMBER: _builtins.int
-    MATERIALS_FIELD_NUMBER: _builtins.int
     PROCESS_FIELD_NUMBER: _builtins.int
     LEGAL_BASIS_FIELD_NUMBER: _builtins.int
-    FEES_FIELD_NUMBER: _builtins.int
-    PLACE_AND_HOURS_FIELD_NUMBER: _builtins.int
     CONSULT_PHONE_FIELD_NUMBER: _builtins.int
+    COMPLAINT_PHONE_FIELD_NUMBER: _builtins.int
+    NOTICE_FIELD_NUMBER: _builtins.int
+    SPECIAL_PROCEDURE_FIELD_NUMBER: _builtins.int
     acceptance_conditions: _builtins.str
     """受理条件"""
-    materials: _builtins.str
-    """申请材料"""
     process: _builtins.str
-    """办理流程"""
+    """办理流程 (narrative; the steps are in MatterDraft.steps)"""
     legal_basis: _builtins.str
     """设定依据"""
-    fees: _builtins.str
-    """收费标准"""
-    place_and_hours: _builtins.str
-    """办理地点和时间"""
     consult_phone: _builtins.str
     """咨询电话"""
+    complaint_phone: _builtins.str
+    """监督投诉电话"""
+    notice: _builtins.str
+    """申报须知: what an applicant reads before submitting"""
+    special_procedure: _builtins.str
+    """特别程序 (hearing, inspection, expert review…)"""
     def __init__(
         self,
         *,
         acceptance_conditions: _builtins.str = ...,
-        materials: _builtins.str = ...,
         process: _builtins.str = ...,
         legal_basis: _builtins.str = ...,
-        fees: _builtins.str = ...,
-        place_and_hours: _builtins.str = ...,
         consult_phone: _builtins.str = ...,
+        complaint_phone: _builtins.str = ...,
+        notice: _builtins.str = ...,
+        special_procedure: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acceptance_conditions", b"acceptance_conditions", "consult_phone", b"consult_phone", "fees", b"fees", "legal_basis", b"legal_basis", "materials", b"materials", "place_and_hours", b"place_and_hours", "process", b"process"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acceptance_conditions", b"acceptance_conditions", "complaint_phone", b"complaint_phone", "consult_phone", b"consult_phone", "legal_basis", b"legal_basis", "notice", b"notice", "process", b"process", "special_procedure", b"special_procedure"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Guide: _TypeAlias = Guide  # noqa: Y015
 
 @_typing.final
+class Material(_message.Message):
+    """申请材料"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    FORM_FIELD_NUMBER: _builtins.int
+    COPIES_FIELD_NUMBER: _builtins.int
+    NECESSITY_FIELD_NUMBER: _builtins.int
+    CONDITION_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FILE_FIELD_NUMBER: _builtins.int
+    SAMPLE_FILE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    LICENCE_TYPE_CODE_FIELD_NUMBER: _builtins.int
+    ACCEPTANCE_STANDARD_FIELD_NUMBER: _builtins.int
+    ACCEPTED_TYPES_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Unique within the matter (e.g. "M01"); situations and cases refer to it."""
+    name: _builtins.str
+    form: Global___MaterialForm.ValueType
+    copies: _builtins.int
+    """Paper copies (份数); 0 for electronic-only."""
+    necessity: Global___MaterialNecessity.ValueType
+    condition: _builtins.str
+    """When conditional: in words, when it is needed."""
+    template_file: _builtins.str
+    """References to stored files: the blank form (空白表格) and a filled-in sample (示例样表)."""
+    sample_file: _builtins.str
+    source: Global___MaterialSource.ValueType
+    licence_type_code: _builtins.str
+    """The licence type (证照目录 code) when source is LICENCE."""
+    acceptance_standard: _builtins.str
+    """受理标准"""
+    @_builtins.property
+    def accepted_types(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Accepted upload types by extension family: "pdf", "jpg", "png", "ofd"; empty means pdf/jpg/png."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        form: Global___MaterialForm.ValueType = ...,
+        copies: _builtins.int = ...,
+        necessity: Global___MaterialNecessity.ValueType = ...,
+        condition: _builtins.str = ...,
+        template_file: _builtins.str = ...,
+        sample_file: _builtins.str = ...,
+        source: Global___MaterialSource.ValueType = ...,
+        licence_type_code: _builtins.str = ...,
+        acceptance_standard: _builtins.str = ...,
+        accepted_types: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acceptance_standard", b"acceptance_standard", "accepted_types", b"accepted_types", "code", b"code", "condition", b"condition", "copies", b"copies", "form", b"form", "licence_type_code", b"licence_type_code", "name", b"name", "necessity", b"necessity", "sample_file", b"sample_file", "source", b"source", "template_file", b"template_file"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Material: _TypeAlias = Material  # noqa: Y015
+
+@_typing.final
+class Situation(_message.Message):
+    """情形: a question whose answers select materials and form sections."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    QUESTION_FIELD_NUMBER: _builtins.int
+    MULTIPLE_FIELD_NUMBER: _builtins.int
+    OPTIONS_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """unique within the matter, e.g. "S1" """
+    question: _builtins.str
+    """是否委托他人代办？"""
+    multiple: _builtins.bool
+    """more than one option may be chosen"""
+    @_builtins.property
+    def options(self) -> _containers.RepeatedCompositeFieldContainer[Global___SituationOption]: ...
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        question: _builtins.str = ...,
+        multiple: _builtins.bool = ...,
+        options: _abc.Iterable[Global___SituationOption] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "multiple", b"multiple", "options", b"options", "question", b"question"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Situation: _TypeAlias = Situation  # noqa: Y015
+
+@_typing.final
+class SituationOption(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    MATERIAL_CODES_FIELD_NUMBER: _builtins.int
+    FORM_SECTIONS_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """unique within the matter, e.g. "S1A" """
+    label: _builtins.str
+    """是"""
+    @_builtins.property
+    def material_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Conditional materials this answer requires (Material.code)."""
+
+    @_builtins.property
+    def form_sections(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Top-level properties of form_schema this answer shows."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        label: _builtins.str = ...,
+        material_codes: _abc.Iterable[_builtins.str] | None = ...,
+        form_sections: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "form_sections", b"form_sections", "label", b"label", "material_codes", b"material_codes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SituationOption: _TypeAlias = SituationOption  # noqa: Y015
+
+@_typing.final
+class ProcessStep(_message.Message):
+    """A step of the review the cases service follows (受理 → 初审 → 复审 → 决定)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    TIME_LIMIT_DAYS_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """unique within the matter, e.g. "accept" """
+    name: _builtins.str
+    """受理"""
+    role: _builtins.str
+    """The staff role that performs it: window_clerk, reviewer or approver."""
+    time_limit_days: _builtins.int
+    """This step's share of the promised limit, in working days (0: not set)."""
+    description: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        role: _builtins.str = ...,
+        time_limit_days: _builtins.int = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "description", b"description", "name", b"name", "role", b"role", "time_limit_days", b"time_limit_days"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProcessStep: _TypeAlias = ProcessStep  # noqa: Y015
+
+@_typing.final
+class FeeSchedule(_message.Message):
+    """收费: not charged, or the items charged with their amounts and basis."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHARGED_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    charged: _builtins.bool
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___FeeItem]: ...
+    def __init__(
+        self,
+        *,
+        charged: _builtins.bool = ...,
+        items: _abc.Iterable[Global___FeeItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["charged", b"charged", "items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FeeSchedule: _TypeAlias = FeeSchedule  # noqa: Y015
+
+@_typing.final
+class FeeItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    BASIS_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    basis: _builtins.str
+    """收费依据"""
+    note: _builtins.str
+    """e.g. 按件收取"""
+    @_builtins.property
+    def amount(self) -> _common_pb2.Money: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        amount: _common_pb2.Money | None = ...,
+        basis: _builtins.str = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "basis", b"basis", "name", b"name", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FeeItem: _TypeAlias = FeeItem  # noqa: Y015
+
+@_typing.final
+class ServicePlace(_message.Message):
+    """Where and when (办理地点和时间)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    HOURS_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """宜昌市政务服务中心"""
+    address: _builtins.str
+    window: _builtins.str
+    """二楼 市场监管窗口"""
+    hours: _builtins.str
+    """工作日 9:00-12:00，13:30-17:00"""
+    phone: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        address: _builtins.str = ...,
+        window: _builtins.str = ...,
+        hours: _builtins.str = ...,
+        phone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "hours", b"hours", "name", b"name", "phone", b"phone", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServicePlace: _TypeAlias = ServicePlace  # noqa: Y015
+
+@_typing.final
 class MatterDraft(_message.Message):
-    """The fields an administrator writes; the server owns status, revision and times."""
+    """The fields an administrator writes; the server owns status, versions, revision and times."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -244,10 +675,44 @@ class MatterDraft(_message.Message):
     LEGAL_LIMIT_FIELD_NUMBER: _builtins.int
     ONLINE_APPLICATION_FIELD_NUMBER: _builtins.int
     GUIDE_FIELD_NUMBER: _builtins.int
+    BASE_CODE_FIELD_NUMBER: _builtins.int
+    SUB_AUDIENCES_FIELD_NUMBER: _builtins.int
+    THEMES_FIELD_NUMBER: _builtins.int
+    LIFE_EVENTS_FIELD_NUMBER: _builtins.int
+    HANDLING_TYPE_FIELD_NUMBER: _builtins.int
+    FEES_FIELD_NUMBER: _builtins.int
+    STEPS_FIELD_NUMBER: _builtins.int
+    MATERIALS_FIELD_NUMBER: _builtins.int
+    SITUATIONS_FIELD_NUMBER: _builtins.int
+    FORM_SCHEMA_FIELD_NUMBER: _builtins.int
+    PLACES_FIELD_NUMBER: _builtins.int
+    ONLINE_DEPTH_FIELD_NUMBER: _builtins.int
+    VISITS_FIELD_NUMBER: _builtins.int
+    APPOINTMENT_FIELD_NUMBER: _builtins.int
+    EXPRESS_DELIVERY_FIELD_NUMBER: _builtins.int
+    RESULT_NAME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     department_code: _builtins.str
     type: Global___MatterType.ValueType
     online_application: _builtins.bool
+    """可网上申报: the cases service accepts online applications for it."""
+    base_code: _builtins.str
+    """基本编码: the directory code (12 characters) the implementation derives from."""
+    handling_type: Global___HandlingType.ValueType
+    form_schema: _builtins.str
+    """The application form as JSON Schema (draft 2020-12): an object whose properties carry
+    Chinese titles. Empty: no form beyond the applicant's identity.
+    """
+    online_depth: _builtins.int
+    """网上办理深度: 1 公开, 2 在线预审, 3 在线申办, 4 全程网办."""
+    visits: _builtins.int
+    """到办事现场次数: 0, 1 or 2."""
+    appointment: _builtins.bool
+    """可预约"""
+    express_delivery: _builtins.bool
+    """可快递送达"""
+    result_name: _builtins.str
+    """审批结果名称, e.g. 营业执照"""
     @_builtins.property
     def audiences(self) -> _containers.RepeatedScalarFieldContainer[Global___Audience.ValueType]: ...
     @_builtins.property
@@ -256,6 +721,30 @@ class MatterDraft(_message.Message):
     def legal_limit(self) -> _common_pb2.TimeLimit: ...
     @_builtins.property
     def guide(self) -> Global___Guide: ...
+    @_builtins.property
+    def sub_audiences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Finer audiences from the taxonomy (个体工商户, 企业法人, 老年人…)."""
+
+    @_builtins.property
+    def themes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """主题分类, from the taxonomy of its audiences"""
+
+    @_builtins.property
+    def life_events(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """生命周期, from the taxonomy of its audiences"""
+
+    @_builtins.property
+    def fees(self) -> Global___FeeSchedule: ...
+    @_builtins.property
+    def steps(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProcessStep]:
+        """Empty: the default chain for the handling type (即办件: 受理并决定; 承诺件: 受理 → 审核 → 决定)."""
+
+    @_builtins.property
+    def materials(self) -> _containers.RepeatedCompositeFieldContainer[Global___Material]: ...
+    @_builtins.property
+    def situations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Situation]: ...
+    @_builtins.property
+    def places(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServicePlace]: ...
     def __init__(
         self,
         *,
@@ -267,10 +756,26 @@ class MatterDraft(_message.Message):
         legal_limit: _common_pb2.TimeLimit | None = ...,
         online_application: _builtins.bool = ...,
         guide: Global___Guide | None = ...,
+        base_code: _builtins.str = ...,
+        sub_audiences: _abc.Iterable[_builtins.str] | None = ...,
+        themes: _abc.Iterable[_builtins.str] | None = ...,
+        life_events: _abc.Iterable[_builtins.str] | None = ...,
+        handling_type: Global___HandlingType.ValueType = ...,
+        fees: Global___FeeSchedule | None = ...,
+        steps: _abc.Iterable[Global___ProcessStep] | None = ...,
+        materials: _abc.Iterable[Global___Material] | None = ...,
+        situations: _abc.Iterable[Global___Situation] | None = ...,
+        form_schema: _builtins.str = ...,
+        places: _abc.Iterable[Global___ServicePlace] | None = ...,
+        online_depth: _builtins.int = ...,
+        visits: _builtins.int = ...,
+        appointment: _builtins.bool = ...,
+        express_delivery: _builtins.bool = ...,
+        result_name: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["guide", b"guide", "legal_limit", b"legal_limit", "promised_limit", b"promised_limit"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["fees", b"fees", "guide", b"guide", "legal_limit", b"legal_limit", "promised_limit", b"promised_limit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audiences", b"audiences", "department_code", b"department_code", "guide", b"guide", "legal_limit", b"legal_limit", "name", b"name", "online_application", b"online_application", "promised_limit", b"promised_limit", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["appointment", b"appointment", "audiences", b"audiences", "base_code", b"base_code", "department_code", b"department_code", "express_delivery", b"express_delivery", "fees", b"fees", "form_schema", b"form_schema", "guide", b"guide", "handling_type", b"handling_type", "legal_limit", b"legal_limit", "life_events", b"life_events", "materials", b"materials", "name", b"name", "online_application", b"online_application", "online_depth", b"online_depth", "places", b"places", "promised_limit", b"promised_limit", "result_name", b"result_name", "situations", b"situations", "steps", b"steps", "sub_audiences", b"sub_audiences", "themes", b"themes", "type", b"type", "visits", b"visits"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -290,21 +795,44 @@ class Matter(_message.Message):
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
     PUBLISHED_AT_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    PUBLISHED_VERSION_FIELD_NUMBER: _builtins.int
+    LATEST_VERSION_FIELD_NUMBER: _builtins.int
+    SITE_LEVEL_FIELD_NUMBER: _builtins.int
+    SITE_PATH_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     site_code: _builtins.str
     status: Global___MatterStatus.ValueType
+    """The status of that version."""
     revision: _builtins.int
-    """Grows by one with every change; events carry it so consumers can ignore stale ones."""
+    """Grows by one with every change to the matter (any version); events carry it so
+    consumers can ignore stale ones.
+    """
     department_name: _builtins.str
     site_name: _builtins.str
+    version: _builtins.int
+    published_version: _builtins.int
+    """The version the public sees now (0: none), and the newest version (a draft when it is
+    newer than the published one).
+    """
+    latest_version: _builtins.int
+    site_level: Global___SiteLevel.ValueType
     @_builtins.property
-    def draft(self) -> Global___MatterDraft: ...
+    def draft(self) -> Global___MatterDraft:
+        """The content of the version this message shows."""
+
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
-    def published_at(self) -> _timestamp_pb2.Timestamp: ...
+    def published_at(self) -> _timestamp_pb2.Timestamp:
+        """When this version was published (unset for a draft)."""
+
+    @_builtins.property
+    def site_path(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The site's ancestors from the root down, ending with site_code."""
+
     def __init__(
         self,
         *,
@@ -318,10 +846,15 @@ class Matter(_message.Message):
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
         published_at: _timestamp_pb2.Timestamp | None = ...,
+        version: _builtins.int = ...,
+        published_version: _builtins.int = ...,
+        latest_version: _builtins.int = ...,
+        site_level: Global___SiteLevel.ValueType = ...,
+        site_path: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "draft", b"draft", "published_at", b"published_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "created_at", b"created_at", "department_name", b"department_name", "draft", b"draft", "published_at", b"published_at", "revision", b"revision", "site_code", b"site_code", "site_name", b"site_name", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "created_at", b"created_at", "department_name", b"department_name", "draft", b"draft", "latest_version", b"latest_version", "published_at", b"published_at", "published_version", b"published_version", "revision", b"revision", "site_code", b"site_code", "site_level", b"site_level", "site_name", b"site_name", "site_path", b"site_path", "status", b"status", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -563,25 +1096,114 @@ class GetMatterRequest(_message.Message):
     SITE_CODE_FIELD_NUMBER: _builtins.int
     CODE_FIELD_NUMBER: _builtins.int
     INCLUDE_UNPUBLISHED_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     site_code: _builtins.str
     """The site the matter is looked at from."""
     code: _builtins.str
     include_unpublished: _builtins.bool
-    """Staff and administrators may see drafts and withdrawn matters of their own site."""
+    """Administrators of the matter's site may ask for the newest version, draft included."""
+    version: _builtins.int
+    """A specific version (0: the published one, or with include_unpublished the newest).
+    Any version that was ever published can be read by anyone; drafts only by administrators.
+    """
     def __init__(
         self,
         *,
         site_code: _builtins.str = ...,
         code: _builtins.str = ...,
         include_unpublished: _builtins.bool = ...,
+        version: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "include_unpublished", b"include_unpublished", "site_code", b"site_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "include_unpublished", b"include_unpublished", "site_code", b"site_code", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetMatterRequest: _TypeAlias = GetMatterRequest  # noqa: Y015
+
+@_typing.final
+class ListMatterVersionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    code: _builtins.str
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMatterVersionsRequest: _TypeAlias = ListMatterVersionsRequest  # noqa: Y015
+
+@_typing.final
+class MatterVersionSummary(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    PUBLISHED_AT_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    version: _builtins.int
+    status: Global___MatterStatus.ValueType
+    name: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def published_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp:
+        """superseded or withdrawn at"""
+
+    def __init__(
+        self,
+        *,
+        version: _builtins.int = ...,
+        status: Global___MatterStatus.ValueType = ...,
+        name: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        published_at: _timestamp_pb2.Timestamp | None = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "published_at", b"published_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "name", b"name", "published_at", b"published_at", "status", b"status", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MatterVersionSummary: _TypeAlias = MatterVersionSummary  # noqa: Y015
+
+@_typing.final
+class ListMatterVersionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def versions(self) -> _containers.RepeatedCompositeFieldContainer[Global___MatterVersionSummary]:
+        """Newest first. Drafts are listed only for administrators of the matter's site."""
+
+    def __init__(
+        self,
+        *,
+        versions: _abc.Iterable[Global___MatterVersionSummary] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["versions", b"versions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMatterVersionsResponse: _TypeAlias = ListMatterVersionsResponse  # noqa: Y015
 
 @_typing.final
 class ListMattersRequest(_message.Message):
@@ -596,18 +1218,30 @@ class ListMattersRequest(_message.Message):
     OWN_SITE_ONLY_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
     NAME_CONTAINS_FIELD_NUMBER: _builtins.int
+    THEME_FIELD_NUMBER: _builtins.int
+    LIFE_EVENT_FIELD_NUMBER: _builtins.int
+    SUB_AUDIENCE_FIELD_NUMBER: _builtins.int
+    HANDLING_TYPE_FIELD_NUMBER: _builtins.int
+    MIN_ONLINE_DEPTH_FIELD_NUMBER: _builtins.int
     site_code: _builtins.str
     audience: Global___Audience.ValueType
     """Filters; empty / unspecified means any."""
     type: Global___MatterType.ValueType
     department_code: _builtins.str
     online_only: _builtins.bool
+    """Only matters that can be applied for online."""
     own_site_only: _builtins.bool
     """Only the site's own matters, not its ancestors'."""
     status: Global___MatterStatus.ValueType
     """Published only unless the caller may see more and asks for this status."""
     name_contains: _builtins.str
     """A substring of the name (a plain filter; full-text search is the search service's)."""
+    theme: _builtins.str
+    life_event: _builtins.str
+    sub_audience: _builtins.str
+    handling_type: Global___HandlingType.ValueType
+    min_online_depth: _builtins.int
+    """At least this online depth (1-4)."""
     @_builtins.property
     def page(self) -> _common_pb2.PageRequest: ...
     def __init__(
@@ -622,10 +1256,15 @@ class ListMattersRequest(_message.Message):
         own_site_only: _builtins.bool = ...,
         status: Global___MatterStatus.ValueType = ...,
         name_contains: _builtins.str = ...,
+        theme: _builtins.str = ...,
+        life_event: _builtins.str = ...,
+        sub_audience: _builtins.str = ...,
+        handling_type: Global___HandlingType.ValueType = ...,
+        min_online_depth: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audience", b"audience", "department_code", b"department_code", "name_contains", b"name_contains", "online_only", b"online_only", "own_site_only", b"own_site_only", "page", b"page", "site_code", b"site_code", "status", b"status", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audience", b"audience", "department_code", b"department_code", "handling_type", b"handling_type", "life_event", b"life_event", "min_online_depth", b"min_online_depth", "name_contains", b"name_contains", "online_only", b"online_only", "own_site_only", b"own_site_only", "page", b"page", "site_code", b"site_code", "status", b"status", "sub_audience", b"sub_audience", "theme", b"theme", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -656,6 +1295,579 @@ class ListMattersResponse(_message.Message):
 Global___ListMattersResponse: _TypeAlias = ListMattersResponse  # noqa: Y015
 
 @_typing.final
+class ListHotMattersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    limit: _builtins.int
+    """How many (default 10, at most 50)."""
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListHotMattersRequest: _TypeAlias = ListHotMattersRequest  # noqa: Y015
+
+@_typing.final
+class HotMatter(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MATTER_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_FIELD_NUMBER: _builtins.int
+    applications: _builtins.int
+    @_builtins.property
+    def matter(self) -> Global___Matter: ...
+    def __init__(
+        self,
+        *,
+        matter: Global___Matter | None = ...,
+        applications: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["matter", b"matter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applications", b"applications", "matter", b"matter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HotMatter: _TypeAlias = HotMatter  # noqa: Y015
+
+@_typing.final
+class ListHotMattersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MATTERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def matters(self) -> _containers.RepeatedCompositeFieldContainer[Global___HotMatter]: ...
+    def __init__(
+        self,
+        *,
+        matters: _abc.Iterable[Global___HotMatter] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["matters", b"matters"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListHotMattersResponse: _TypeAlias = ListHotMattersResponse  # noqa: Y015
+
+@_typing.final
+class GetGuideQrCodeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    code: _builtins.str
+    format: Global___QrFormat.ValueType
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        code: _builtins.str = ...,
+        format: Global___QrFormat.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "format", b"format", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetGuideQrCodeRequest: _TypeAlias = GetGuideQrCodeRequest  # noqa: Y015
+
+@_typing.final
+class GuideQrCode(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    URL_FIELD_NUMBER: _builtins.int
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    url: _builtins.str
+    """The guide page the code opens."""
+    media_type: _builtins.str
+    """image/png or image/svg+xml"""
+    data: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        url: _builtins.str = ...,
+        media_type: _builtins.str = ...,
+        data: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "media_type", b"media_type", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GuideQrCode: _TypeAlias = GuideQrCode  # noqa: Y015
+
+@_typing.final
+class GetTaxonomyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTaxonomyRequest: _TypeAlias = GetTaxonomyRequest  # noqa: Y015
+
+@_typing.final
+class Taxonomy(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERSON_THEMES_FIELD_NUMBER: _builtins.int
+    LEGAL_PERSON_THEMES_FIELD_NUMBER: _builtins.int
+    PERSON_LIFE_EVENTS_FIELD_NUMBER: _builtins.int
+    LEGAL_PERSON_LIFE_EVENTS_FIELD_NUMBER: _builtins.int
+    PERSON_SUB_AUDIENCES_FIELD_NUMBER: _builtins.int
+    LEGAL_PERSON_SUB_AUDIENCES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def person_themes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def legal_person_themes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def person_life_events(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def legal_person_life_events(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def person_sub_audiences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def legal_person_sub_audiences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        person_themes: _abc.Iterable[_builtins.str] | None = ...,
+        legal_person_themes: _abc.Iterable[_builtins.str] | None = ...,
+        person_life_events: _abc.Iterable[_builtins.str] | None = ...,
+        legal_person_life_events: _abc.Iterable[_builtins.str] | None = ...,
+        person_sub_audiences: _abc.Iterable[_builtins.str] | None = ...,
+        legal_person_sub_audiences: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["legal_person_life_events", b"legal_person_life_events", "legal_person_sub_audiences", b"legal_person_sub_audiences", "legal_person_themes", b"legal_person_themes", "person_life_events", b"person_life_events", "person_sub_audiences", b"person_sub_audiences", "person_themes", b"person_themes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Taxonomy: _TypeAlias = Taxonomy  # noqa: Y015
+
+@_typing.final
+class ImportMattersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    PUBLISH_FIELD_NUMBER: _builtins.int
+    UPDATE_EXISTING_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    publish: _builtins.bool
+    """Publish every imported matter (otherwise they stay drafts)."""
+    update_existing: _builtins.bool
+    """Replace the content of matters that exist already (a new version); otherwise an
+    existing code is an error.
+    """
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateMatterRequest]: ...
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        items: _abc.Iterable[Global___CreateMatterRequest] | None = ...,
+        publish: _builtins.bool = ...,
+        update_existing: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items", "publish", b"publish", "site_code", b"site_code", "update_existing", b"update_existing"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportMattersRequest: _TypeAlias = ImportMattersRequest  # noqa: Y015
+
+@_typing.final
+class ImportProblem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEM_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    MESSAGE_ZH_FIELD_NUMBER: _builtins.int
+    item: _builtins.int
+    """Index into ImportMattersRequest.items."""
+    field: _builtins.str
+    """The field, as in MatterDraft (e.g. "draft.materials[2].name"), or "code"."""
+    message: _builtins.str
+    message_zh: _builtins.str
+    def __init__(
+        self,
+        *,
+        item: _builtins.int = ...,
+        field: _builtins.str = ...,
+        message: _builtins.str = ...,
+        message_zh: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "item", b"item", "message", b"message", "message_zh", b"message_zh"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportProblem: _TypeAlias = ImportProblem  # noqa: Y015
+
+@_typing.final
+class ImportMattersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CREATED_FIELD_NUMBER: _builtins.int
+    UPDATED_FIELD_NUMBER: _builtins.int
+    PUBLISHED_FIELD_NUMBER: _builtins.int
+    PROBLEMS_FIELD_NUMBER: _builtins.int
+    created: _builtins.int
+    updated: _builtins.int
+    published: _builtins.int
+    @_builtins.property
+    def problems(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportProblem]:
+        """Non-empty means nothing was written."""
+
+    def __init__(
+        self,
+        *,
+        created: _builtins.int = ...,
+        updated: _builtins.int = ...,
+        published: _builtins.int = ...,
+        problems: _abc.Iterable[Global___ImportProblem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "problems", b"problems", "published", b"published", "updated", b"updated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportMattersResponse: _TypeAlias = ImportMattersResponse  # noqa: Y015
+
+@_typing.final
+class Article(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    SITE_NAME_FIELD_NUMBER: _builtins.int
+    SITE_PATH_FIELD_NUMBER: _builtins.int
+    SITE_LEVEL_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_CODE_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_NAME_FIELD_NUMBER: _builtins.int
+    MATTER_CODE_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    PUBLISH_AT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    kind: Global___ArticleKind.ValueType
+    site_code: _builtins.str
+    site_name: _builtins.str
+    site_level: Global___SiteLevel.ValueType
+    department_code: _builtins.str
+    """optional"""
+    department_name: _builtins.str
+    matter_code: _builtins.str
+    """optional: the matter an FAQ or announcement is about"""
+    title: _builtins.str
+    body: _builtins.str
+    """plain text"""
+    status: Global___ArticleStatus.ValueType
+    revision: _builtins.int
+    @_builtins.property
+    def site_path(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def publish_at(self) -> _timestamp_pb2.Timestamp:
+        """The publish date shown (发布日期). The public sees a published article only from then on."""
+
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: Global___ArticleKind.ValueType = ...,
+        site_code: _builtins.str = ...,
+        site_name: _builtins.str = ...,
+        site_path: _abc.Iterable[_builtins.str] | None = ...,
+        site_level: Global___SiteLevel.ValueType = ...,
+        department_code: _builtins.str = ...,
+        department_name: _builtins.str = ...,
+        matter_code: _builtins.str = ...,
+        title: _builtins.str = ...,
+        body: _builtins.str = ...,
+        status: Global___ArticleStatus.ValueType = ...,
+        revision: _builtins.int = ...,
+        publish_at: _timestamp_pb2.Timestamp | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "publish_at", b"publish_at", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "created_at", b"created_at", "department_code", b"department_code", "department_name", b"department_name", "id", b"id", "kind", b"kind", "matter_code", b"matter_code", "publish_at", b"publish_at", "revision", b"revision", "site_code", b"site_code", "site_level", b"site_level", "site_name", b"site_name", "site_path", b"site_path", "status", b"status", "title", b"title", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Article: _TypeAlias = Article  # noqa: Y015
+
+@_typing.final
+class SaveArticleRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_CODE_FIELD_NUMBER: _builtins.int
+    MATTER_CODE_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    PUBLISH_AT_FIELD_NUMBER: _builtins.int
+    EXPECTED_REVISION_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Empty: create a new draft. Otherwise edit this article (a published one stays published
+    and is re-indexed).
+    """
+    kind: Global___ArticleKind.ValueType
+    site_code: _builtins.str
+    department_code: _builtins.str
+    matter_code: _builtins.str
+    title: _builtins.str
+    body: _builtins.str
+    expected_revision: _builtins.int
+    @_builtins.property
+    def publish_at(self) -> _timestamp_pb2.Timestamp:
+        """Unset: the moment it is published."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: Global___ArticleKind.ValueType = ...,
+        site_code: _builtins.str = ...,
+        department_code: _builtins.str = ...,
+        matter_code: _builtins.str = ...,
+        title: _builtins.str = ...,
+        body: _builtins.str = ...,
+        publish_at: _timestamp_pb2.Timestamp | None = ...,
+        expected_revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["publish_at", b"publish_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "department_code", b"department_code", "expected_revision", b"expected_revision", "id", b"id", "kind", b"kind", "matter_code", b"matter_code", "publish_at", b"publish_at", "site_code", b"site_code", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SaveArticleRequest: _TypeAlias = SaveArticleRequest  # noqa: Y015
+
+@_typing.final
+class ChangeArticleStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeArticleStatusRequest: _TypeAlias = ChangeArticleStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetArticleRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    INCLUDE_UNPUBLISHED_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    id: _builtins.str
+    include_unpublished: _builtins.bool
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        id: _builtins.str = ...,
+        include_unpublished: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "include_unpublished", b"include_unpublished", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetArticleRequest: _TypeAlias = GetArticleRequest  # noqa: Y015
+
+@_typing.final
+class ListArticlesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    MATTER_CODE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    OWN_SITE_ONLY_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    kind: Global___ArticleKind.ValueType
+    matter_code: _builtins.str
+    """FAQs about one matter."""
+    status: Global___ArticleStatus.ValueType
+    """Published and due only, unless the caller administers the site and asks for this status."""
+    own_site_only: _builtins.bool
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        kind: Global___ArticleKind.ValueType = ...,
+        page: _common_pb2.PageRequest | None = ...,
+        matter_code: _builtins.str = ...,
+        status: Global___ArticleStatus.ValueType = ...,
+        own_site_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "matter_code", b"matter_code", "own_site_only", b"own_site_only", "page", b"page", "site_code", b"site_code", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListArticlesRequest: _TypeAlias = ListArticlesRequest  # noqa: Y015
+
+@_typing.final
+class ListArticlesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ARTICLES_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def articles(self) -> _containers.RepeatedCompositeFieldContainer[Global___Article]:
+        """Newest publish date first."""
+
+    @_builtins.property
+    def page(self) -> _common_pb2.PageInfo: ...
+    def __init__(
+        self,
+        *,
+        articles: _abc.Iterable[Global___Article] | None = ...,
+        page: _common_pb2.PageInfo | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["articles", b"articles", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListArticlesResponse: _TypeAlias = ListArticlesResponse  # noqa: Y015
+
+@_typing.final
+class ExportCatalogueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportCatalogueRequest: _TypeAlias = ExportCatalogueRequest  # noqa: Y015
+
+@_typing.final
+class ExportHeader(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITES_FIELD_NUMBER: _builtins.int
+    MATTERS_FIELD_NUMBER: _builtins.int
+    ARTICLES_FIELD_NUMBER: _builtins.int
+    sites: _builtins.int
+    matters: _builtins.int
+    articles: _builtins.int
+    def __init__(
+        self,
+        *,
+        sites: _builtins.int = ...,
+        matters: _builtins.int = ...,
+        articles: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["articles", b"articles", "matters", b"matters", "sites", b"sites"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportHeader: _TypeAlias = ExportHeader  # noqa: Y015
+
+@_typing.final
+class ExportItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HEADER_FIELD_NUMBER: _builtins.int
+    SITE_FIELD_NUMBER: _builtins.int
+    MATTER_FIELD_NUMBER: _builtins.int
+    ARTICLE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def header(self) -> Global___ExportHeader: ...
+    @_builtins.property
+    def site(self) -> Global___Site: ...
+    @_builtins.property
+    def matter(self) -> Global___Matter: ...
+    @_builtins.property
+    def article(self) -> Global___Article: ...
+    def __init__(
+        self,
+        *,
+        header: Global___ExportHeader | None = ...,
+        site: Global___Site | None = ...,
+        matter: Global___Matter | None = ...,
+        article: Global___Article | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "header", b"header", "item", b"item", "matter", b"matter", "site", b"site"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "header", b"header", "item", b"item", "matter", b"matter", "site", b"site"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_item: _TypeAlias = _typing.Literal["header", "site", "matter", "article"]  # noqa: Y015
+    _WhichOneofArgType_item: _TypeAlias = _typing.Literal["item", b"item"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_item) -> _WhichOneofReturnType_item | None: ...
+
+Global___ExportItem: _TypeAlias = ExportItem  # noqa: Y015
+
+@_typing.final
 class SiteUpserted(_message.Message):
     """Events, published on NATS subjects catalogue.<entity>.<what>."""
 
@@ -682,7 +1894,35 @@ class SiteUpserted(_message.Message):
 Global___SiteUpserted: _TypeAlias = SiteUpserted  # noqa: Y015
 
 @_typing.final
+class DepartmentUpserted(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    DEPARTMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    @_builtins.property
+    def department(self) -> Global___Department: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        department: Global___Department | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["department", b"department", "meta", b"meta"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["department", b"department", "meta", b"meta"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DepartmentUpserted: _TypeAlias = DepartmentUpserted  # noqa: Y015
+
+@_typing.final
 class MatterPublished(_message.Message):
+    """A version of a matter was published (the first, a newer one, or one withdrawn earlier).
+    Consumers replace their copy; the revision orders them.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     META_FIELD_NUMBER: _builtins.int
@@ -706,33 +1946,9 @@ class MatterPublished(_message.Message):
 Global___MatterPublished: _TypeAlias = MatterPublished  # noqa: Y015
 
 @_typing.final
-class MatterUpdated(_message.Message):
-    """A published matter was edited; consumers replace their copy."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    META_FIELD_NUMBER: _builtins.int
-    MATTER_FIELD_NUMBER: _builtins.int
-    @_builtins.property
-    def meta(self) -> _common_pb2.EventMeta: ...
-    @_builtins.property
-    def matter(self) -> Global___Matter: ...
-    def __init__(
-        self,
-        *,
-        meta: _common_pb2.EventMeta | None = ...,
-        matter: Global___Matter | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["matter", b"matter", "meta", b"meta"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["matter", b"matter", "meta", b"meta"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___MatterUpdated: _TypeAlias = MatterUpdated  # noqa: Y015
-
-@_typing.final
 class MatterWithdrawn(_message.Message):
+    """(There is no MatterUpdated: a published guide is immutable; a new version is published instead.)"""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     META_FIELD_NUMBER: _builtins.int
@@ -754,3 +1970,31 @@ class MatterWithdrawn(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MatterWithdrawn: _TypeAlias = MatterWithdrawn  # noqa: Y015
+
+@_typing.final
+class ArticleChanged(_message.Message):
+    """An article was published or edited while published (catalogue.article.published), or
+    withdrawn (catalogue.article.withdrawn): consumers replace their copy by revision.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    ARTICLE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    @_builtins.property
+    def article(self) -> Global___Article: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        article: Global___Article | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "meta", b"meta"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["article", b"article", "meta", b"meta"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ArticleChanged: _TypeAlias = ArticleChanged  # noqa: Y015

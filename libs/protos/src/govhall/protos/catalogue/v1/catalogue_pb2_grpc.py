@@ -59,6 +59,11 @@ class CatalogueServiceStub:
                 request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDepartmentsRequest.SerializeToString,
                 response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDepartmentsResponse.FromString,
                 _registered_method=True)
+        self.GetTaxonomy = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/GetTaxonomy',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetTaxonomyRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Taxonomy.FromString,
+                _registered_method=True)
         self.CreateMatter = channel.unary_unary(
                 '/govhall.catalogue.v1.CatalogueService/CreateMatter',
                 request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.CreateMatterRequest.SerializeToString,
@@ -84,10 +89,60 @@ class CatalogueServiceStub:
                 request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetMatterRequest.SerializeToString,
                 response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Matter.FromString,
                 _registered_method=True)
+        self.ListMatterVersions = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/ListMatterVersions',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMatterVersionsRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMatterVersionsResponse.FromString,
+                _registered_method=True)
         self.ListMatters = channel.unary_unary(
                 '/govhall.catalogue.v1.CatalogueService/ListMatters',
                 request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMattersRequest.SerializeToString,
                 response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMattersResponse.FromString,
+                _registered_method=True)
+        self.ListHotMatters = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/ListHotMatters',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListHotMattersRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListHotMattersResponse.FromString,
+                _registered_method=True)
+        self.GetGuideQrCode = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/GetGuideQrCode',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetGuideQrCodeRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GuideQrCode.FromString,
+                _registered_method=True)
+        self.ImportMatters = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/ImportMatters',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportMattersRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportMattersResponse.FromString,
+                _registered_method=True)
+        self.SaveArticle = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/SaveArticle',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.SaveArticleRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+                _registered_method=True)
+        self.PublishArticle = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/PublishArticle',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ChangeArticleStatusRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+                _registered_method=True)
+        self.WithdrawArticle = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/WithdrawArticle',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ChangeArticleStatusRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+                _registered_method=True)
+        self.GetArticle = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/GetArticle',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetArticleRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+                _registered_method=True)
+        self.ListArticles = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/ListArticles',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesResponse.FromString,
+                _registered_method=True)
+        self.ExportCatalogue = channel.unary_stream(
+                '/govhall.catalogue.v1.CatalogueService/ExportCatalogue',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportCatalogueRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItem.FromString,
                 _registered_method=True)
 
 
@@ -124,8 +179,20 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTaxonomy(self, request, context):
+        """Controlled vocabularies a guide draws on: themes (主题), life events (生命周期) and
+        sub-audiences, per audience.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateMatter(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Matters are versioned. CreateMatter opens version 1 as a draft. A published version is
+        immutable: UpdateMatter edits the open draft version, or opens version N+1 as a draft
+        copied from the latest one. PublishMatter publishes the draft version (the one it replaces
+        becomes superseded) or publishes a withdrawn matter's latest version again.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -149,14 +216,87 @@ class CatalogueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetMatter(self, request, context):
-        """A matter as seen from a site: the site's own matters and its ancestors'.
+        """A matter as seen from a site: the site's own matters and its ancestors'. Without a
+        version, the published one; with one, that version (cases read the version they were
+        filed under, even when it has been superseded or withdrawn since).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListMatters(self, request, context):
+    def ListMatterVersions(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMatters(self, request, context):
+        """Browse: filters by audience, type, theme, life event, department, online depth.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHotMatters(self, request, context):
+        """The most applied-for published matters a site offers (counted from cases events).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGuideQrCode(self, request, context):
+        """A QR code (PNG or SVG) that opens the guide page on the portal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportMatters(self, request, context):
+        """Creates (or, with update_existing, replaces) many matters of one site in one transaction:
+        either every item is valid and all are written, or nothing is written and every problem
+        is reported by item index and field.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveArticle(self, request, context):
+        """Announcements (政策公告) and frequently asked questions (常见问题).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishArticle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawArticle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetArticle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListArticles(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCatalogue(self, request, context):
+        """Everything search indexes, for a full reindex: a header with counts, then every site,
+        every matter that has ever been published (its published version, or its withdrawn
+        one as a tombstone) and every article that has ever been published. Callers: services
+        and platform administrators.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -189,6 +329,11 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDepartmentsRequest.FromString,
                     response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDepartmentsResponse.SerializeToString,
             ),
+            'GetTaxonomy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTaxonomy,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetTaxonomyRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Taxonomy.SerializeToString,
+            ),
             'CreateMatter': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateMatter,
                     request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.CreateMatterRequest.FromString,
@@ -214,10 +359,60 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetMatterRequest.FromString,
                     response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Matter.SerializeToString,
             ),
+            'ListMatterVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMatterVersions,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMatterVersionsRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMatterVersionsResponse.SerializeToString,
+            ),
             'ListMatters': grpc.unary_unary_rpc_method_handler(
                     servicer.ListMatters,
                     request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMattersRequest.FromString,
                     response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMattersResponse.SerializeToString,
+            ),
+            'ListHotMatters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHotMatters,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListHotMattersRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListHotMattersResponse.SerializeToString,
+            ),
+            'GetGuideQrCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGuideQrCode,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetGuideQrCodeRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GuideQrCode.SerializeToString,
+            ),
+            'ImportMatters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportMatters,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportMattersRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportMattersResponse.SerializeToString,
+            ),
+            'SaveArticle': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveArticle,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.SaveArticleRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.SerializeToString,
+            ),
+            'PublishArticle': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishArticle,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ChangeArticleStatusRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.SerializeToString,
+            ),
+            'WithdrawArticle': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawArticle,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ChangeArticleStatusRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.SerializeToString,
+            ),
+            'GetArticle': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetArticle,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetArticleRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.SerializeToString,
+            ),
+            'ListArticles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListArticles,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesResponse.SerializeToString,
+            ),
+            'ExportCatalogue': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportCatalogue,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportCatalogueRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItem.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -366,6 +561,33 @@ class CatalogueService:
             _registered_method=True)
 
     @staticmethod
+    def GetTaxonomy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/GetTaxonomy',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetTaxonomyRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Taxonomy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CreateMatter(request,
             target,
             options=(),
@@ -501,6 +723,33 @@ class CatalogueService:
             _registered_method=True)
 
     @staticmethod
+    def ListMatterVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/ListMatterVersions',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMatterVersionsRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMatterVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListMatters(request,
             target,
             options=(),
@@ -517,6 +766,249 @@ class CatalogueService:
             '/govhall.catalogue.v1.CatalogueService/ListMatters',
             govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMattersRequest.SerializeToString,
             govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListMattersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHotMatters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/ListHotMatters',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListHotMattersRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListHotMattersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGuideQrCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/GetGuideQrCode',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetGuideQrCodeRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GuideQrCode.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportMatters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/ImportMatters',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportMattersRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportMattersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveArticle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/SaveArticle',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.SaveArticleRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishArticle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/PublishArticle',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ChangeArticleStatusRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawArticle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/WithdrawArticle',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ChangeArticleStatusRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetArticle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/GetArticle',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetArticleRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.Article.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListArticles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/ListArticles',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCatalogue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/ExportCatalogue',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportCatalogueRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItem.FromString,
             options,
             channel_credentials,
             insecure,

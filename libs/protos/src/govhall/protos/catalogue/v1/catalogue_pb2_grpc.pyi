@@ -38,13 +38,48 @@ class CatalogueServiceStub:
     ListSites: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListSitesRequest, _catalogue_pb2.ListSitesResponse]
     UpsertDepartment: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.UpsertDepartmentRequest, _catalogue_pb2.Department]
     ListDepartments: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListDepartmentsRequest, _catalogue_pb2.ListDepartmentsResponse]
+    GetTaxonomy: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.GetTaxonomyRequest, _catalogue_pb2.Taxonomy]
+    """Controlled vocabularies a guide draws on: themes (主题), life events (生命周期) and
+    sub-audiences, per audience.
+    """
     CreateMatter: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.CreateMatterRequest, _catalogue_pb2.Matter]
+    """Matters are versioned. CreateMatter opens version 1 as a draft. A published version is
+    immutable: UpdateMatter edits the open draft version, or opens version N+1 as a draft
+    copied from the latest one. PublishMatter publishes the draft version (the one it replaces
+    becomes superseded) or publishes a withdrawn matter's latest version again.
+    """
     UpdateMatter: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.UpdateMatterRequest, _catalogue_pb2.Matter]
     PublishMatter: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeMatterStatusRequest, _catalogue_pb2.Matter]
     WithdrawMatter: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeMatterStatusRequest, _catalogue_pb2.Matter]
     GetMatter: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.GetMatterRequest, _catalogue_pb2.Matter]
-    """A matter as seen from a site: the site's own matters and its ancestors'."""
+    """A matter as seen from a site: the site's own matters and its ancestors'. Without a
+    version, the published one; with one, that version (cases read the version they were
+    filed under, even when it has been superseded or withdrawn since).
+    """
+    ListMatterVersions: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListMatterVersionsRequest, _catalogue_pb2.ListMatterVersionsResponse]
     ListMatters: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListMattersRequest, _catalogue_pb2.ListMattersResponse]
+    """Browse: filters by audience, type, theme, life event, department, online depth."""
+    ListHotMatters: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListHotMattersRequest, _catalogue_pb2.ListHotMattersResponse]
+    """The most applied-for published matters a site offers (counted from cases events)."""
+    GetGuideQrCode: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.GetGuideQrCodeRequest, _catalogue_pb2.GuideQrCode]
+    """A QR code (PNG or SVG) that opens the guide page on the portal."""
+    ImportMatters: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ImportMattersRequest, _catalogue_pb2.ImportMattersResponse]
+    """Creates (or, with update_existing, replaces) many matters of one site in one transaction:
+    either every item is valid and all are written, or nothing is written and every problem
+    is reported by item index and field.
+    """
+    SaveArticle: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.SaveArticleRequest, _catalogue_pb2.Article]
+    """Announcements (政策公告) and frequently asked questions (常见问题)."""
+    PublishArticle: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeArticleStatusRequest, _catalogue_pb2.Article]
+    WithdrawArticle: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeArticleStatusRequest, _catalogue_pb2.Article]
+    GetArticle: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.GetArticleRequest, _catalogue_pb2.Article]
+    ListArticles: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListArticlesRequest, _catalogue_pb2.ListArticlesResponse]
+    ExportCatalogue: _grpc.UnaryStreamMultiCallable[_catalogue_pb2.ExportCatalogueRequest, _catalogue_pb2.ExportItem]
+    """Everything search indexes, for a full reindex: a header with counts, then every site,
+    every matter that has ever been published (its published version, or its withdrawn
+    one as a tombstone) and every article that has ever been published. Callers: services
+    and platform administrators.
+    """
 
 @_typing.type_check_only
 class CatalogueServiceAsyncStub(CatalogueServiceStub):
@@ -54,13 +89,48 @@ class CatalogueServiceAsyncStub(CatalogueServiceStub):
     ListSites: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListSitesRequest, _catalogue_pb2.ListSitesResponse]  # type: ignore[assignment]
     UpsertDepartment: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.UpsertDepartmentRequest, _catalogue_pb2.Department]  # type: ignore[assignment]
     ListDepartments: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListDepartmentsRequest, _catalogue_pb2.ListDepartmentsResponse]  # type: ignore[assignment]
+    GetTaxonomy: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.GetTaxonomyRequest, _catalogue_pb2.Taxonomy]  # type: ignore[assignment]
+    """Controlled vocabularies a guide draws on: themes (主题), life events (生命周期) and
+    sub-audiences, per audience.
+    """
     CreateMatter: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.CreateMatterRequest, _catalogue_pb2.Matter]  # type: ignore[assignment]
+    """Matters are versioned. CreateMatter opens version 1 as a draft. A published version is
+    immutable: UpdateMatter edits the open draft version, or opens version N+1 as a draft
+    copied from the latest one. PublishMatter publishes the draft version (the one it replaces
+    becomes superseded) or publishes a withdrawn matter's latest version again.
+    """
     UpdateMatter: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.UpdateMatterRequest, _catalogue_pb2.Matter]  # type: ignore[assignment]
     PublishMatter: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeMatterStatusRequest, _catalogue_pb2.Matter]  # type: ignore[assignment]
     WithdrawMatter: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeMatterStatusRequest, _catalogue_pb2.Matter]  # type: ignore[assignment]
     GetMatter: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.GetMatterRequest, _catalogue_pb2.Matter]  # type: ignore[assignment]
-    """A matter as seen from a site: the site's own matters and its ancestors'."""
+    """A matter as seen from a site: the site's own matters and its ancestors'. Without a
+    version, the published one; with one, that version (cases read the version they were
+    filed under, even when it has been superseded or withdrawn since).
+    """
+    ListMatterVersions: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListMatterVersionsRequest, _catalogue_pb2.ListMatterVersionsResponse]  # type: ignore[assignment]
     ListMatters: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListMattersRequest, _catalogue_pb2.ListMattersResponse]  # type: ignore[assignment]
+    """Browse: filters by audience, type, theme, life event, department, online depth."""
+    ListHotMatters: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListHotMattersRequest, _catalogue_pb2.ListHotMattersResponse]  # type: ignore[assignment]
+    """The most applied-for published matters a site offers (counted from cases events)."""
+    GetGuideQrCode: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.GetGuideQrCodeRequest, _catalogue_pb2.GuideQrCode]  # type: ignore[assignment]
+    """A QR code (PNG or SVG) that opens the guide page on the portal."""
+    ImportMatters: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ImportMattersRequest, _catalogue_pb2.ImportMattersResponse]  # type: ignore[assignment]
+    """Creates (or, with update_existing, replaces) many matters of one site in one transaction:
+    either every item is valid and all are written, or nothing is written and every problem
+    is reported by item index and field.
+    """
+    SaveArticle: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.SaveArticleRequest, _catalogue_pb2.Article]  # type: ignore[assignment]
+    """Announcements (政策公告) and frequently asked questions (常见问题)."""
+    PublishArticle: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeArticleStatusRequest, _catalogue_pb2.Article]  # type: ignore[assignment]
+    WithdrawArticle: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeArticleStatusRequest, _catalogue_pb2.Article]  # type: ignore[assignment]
+    GetArticle: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.GetArticleRequest, _catalogue_pb2.Article]  # type: ignore[assignment]
+    ListArticles: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListArticlesRequest, _catalogue_pb2.ListArticlesResponse]  # type: ignore[assignment]
+    ExportCatalogue: _aio.UnaryStreamMultiCallable[_catalogue_pb2.ExportCatalogueRequest, _catalogue_pb2.ExportItem]  # type: ignore[assignment]
+    """Everything search indexes, for a full reindex: a header with counts, then every site,
+    every matter that has ever been published (its published version, or its withdrawn
+    one as a tombstone) and every article that has ever been published. Callers: services
+    and platform administrators.
+    """
 
 class CatalogueServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -99,11 +169,26 @@ class CatalogueServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_catalogue_pb2.ListDepartmentsResponse, _abc.Awaitable[_catalogue_pb2.ListDepartmentsResponse]]: ...
 
     @_abc_1.abstractmethod
+    def GetTaxonomy(
+        self,
+        request: _catalogue_pb2.GetTaxonomyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.Taxonomy, _abc.Awaitable[_catalogue_pb2.Taxonomy]]:
+        """Controlled vocabularies a guide draws on: themes (主题), life events (生命周期) and
+        sub-audiences, per audience.
+        """
+
+    @_abc_1.abstractmethod
     def CreateMatter(
         self,
         request: _catalogue_pb2.CreateMatterRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_catalogue_pb2.Matter, _abc.Awaitable[_catalogue_pb2.Matter]]: ...
+    ) -> _typing.Union[_catalogue_pb2.Matter, _abc.Awaitable[_catalogue_pb2.Matter]]:
+        """Matters are versioned. CreateMatter opens version 1 as a draft. A published version is
+        immutable: UpdateMatter edits the open draft version, or opens version N+1 as a draft
+        copied from the latest one. PublishMatter publishes the draft version (the one it replaces
+        becomes superseded) or publishes a withdrawn matter's latest version again.
+        """
 
     @_abc_1.abstractmethod
     def UpdateMatter(
@@ -132,13 +217,99 @@ class CatalogueServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _catalogue_pb2.GetMatterRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_catalogue_pb2.Matter, _abc.Awaitable[_catalogue_pb2.Matter]]:
-        """A matter as seen from a site: the site's own matters and its ancestors'."""
+        """A matter as seen from a site: the site's own matters and its ancestors'. Without a
+        version, the published one; with one, that version (cases read the version they were
+        filed under, even when it has been superseded or withdrawn since).
+        """
+
+    @_abc_1.abstractmethod
+    def ListMatterVersions(
+        self,
+        request: _catalogue_pb2.ListMatterVersionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.ListMatterVersionsResponse, _abc.Awaitable[_catalogue_pb2.ListMatterVersionsResponse]]: ...
 
     @_abc_1.abstractmethod
     def ListMatters(
         self,
         request: _catalogue_pb2.ListMattersRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_catalogue_pb2.ListMattersResponse, _abc.Awaitable[_catalogue_pb2.ListMattersResponse]]: ...
+    ) -> _typing.Union[_catalogue_pb2.ListMattersResponse, _abc.Awaitable[_catalogue_pb2.ListMattersResponse]]:
+        """Browse: filters by audience, type, theme, life event, department, online depth."""
+
+    @_abc_1.abstractmethod
+    def ListHotMatters(
+        self,
+        request: _catalogue_pb2.ListHotMattersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.ListHotMattersResponse, _abc.Awaitable[_catalogue_pb2.ListHotMattersResponse]]:
+        """The most applied-for published matters a site offers (counted from cases events)."""
+
+    @_abc_1.abstractmethod
+    def GetGuideQrCode(
+        self,
+        request: _catalogue_pb2.GetGuideQrCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.GuideQrCode, _abc.Awaitable[_catalogue_pb2.GuideQrCode]]:
+        """A QR code (PNG or SVG) that opens the guide page on the portal."""
+
+    @_abc_1.abstractmethod
+    def ImportMatters(
+        self,
+        request: _catalogue_pb2.ImportMattersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.ImportMattersResponse, _abc.Awaitable[_catalogue_pb2.ImportMattersResponse]]:
+        """Creates (or, with update_existing, replaces) many matters of one site in one transaction:
+        either every item is valid and all are written, or nothing is written and every problem
+        is reported by item index and field.
+        """
+
+    @_abc_1.abstractmethod
+    def SaveArticle(
+        self,
+        request: _catalogue_pb2.SaveArticleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.Article, _abc.Awaitable[_catalogue_pb2.Article]]:
+        """Announcements (政策公告) and frequently asked questions (常见问题)."""
+
+    @_abc_1.abstractmethod
+    def PublishArticle(
+        self,
+        request: _catalogue_pb2.ChangeArticleStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.Article, _abc.Awaitable[_catalogue_pb2.Article]]: ...
+
+    @_abc_1.abstractmethod
+    def WithdrawArticle(
+        self,
+        request: _catalogue_pb2.ChangeArticleStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.Article, _abc.Awaitable[_catalogue_pb2.Article]]: ...
+
+    @_abc_1.abstractmethod
+    def GetArticle(
+        self,
+        request: _catalogue_pb2.GetArticleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.Article, _abc.Awaitable[_catalogue_pb2.Article]]: ...
+
+    @_abc_1.abstractmethod
+    def ListArticles(
+        self,
+        request: _catalogue_pb2.ListArticlesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.ListArticlesResponse, _abc.Awaitable[_catalogue_pb2.ListArticlesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ExportCatalogue(
+        self,
+        request: _catalogue_pb2.ExportCatalogueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_catalogue_pb2.ExportItem], _abc.AsyncIterator[_catalogue_pb2.ExportItem]]:
+        """Everything search indexes, for a full reindex: a header with counts, then every site,
+        every matter that has ever been published (its published version, or its withdrawn
+        one as a tombstone) and every article that has ever been published. Callers: services
+        and platform administrators.
+        """
 
 def add_CatalogueServiceServicer_to_server(servicer: CatalogueServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -34,18 +34,55 @@ class SearchServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.SearchMatters = channel.unary_unary(
-                '/govhall.search.v1.SearchService/SearchMatters',
-                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchMattersRequest.SerializeToString,
-                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchMattersResponse.FromString,
+        self.Search = channel.unary_unary(
+                '/govhall.search.v1.SearchService/Search',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchResponse.FromString,
+                _registered_method=True)
+        self.Suggest = channel.unary_unary(
+                '/govhall.search.v1.SearchService/Suggest',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.SuggestRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.SuggestResponse.FromString,
+                _registered_method=True)
+        self.HotWords = channel.unary_unary(
+                '/govhall.search.v1.SearchService/HotWords',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.HotWordsRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.HotWordsResponse.FromString,
+                _registered_method=True)
+        self.Reindex = channel.unary_stream(
+                '/govhall.search.v1.SearchService/Reindex',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexProgress.FromString,
                 _registered_method=True)
 
 
 class SearchServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
-    def SearchMatters(self, request, context):
+    def Search(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Suggest(self, request, context):
+        """Completions as the user types: names of published matters the site offers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HotWords(self, request, context):
+        """What people have searched for most at a site lately (only queries that found something).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reindex(self, request, context):
+        """Build a new index from the catalogue's export, then swap the alias to it. Queries and
+        live events keep working throughout. Platform administrators and services only.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -53,10 +90,25 @@ class SearchServiceServicer:
 
 def add_SearchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'SearchMatters': grpc.unary_unary_rpc_method_handler(
-                    servicer.SearchMatters,
-                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchMattersRequest.FromString,
-                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchMattersResponse.SerializeToString,
+            'Search': grpc.unary_unary_rpc_method_handler(
+                    servicer.Search,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.SearchResponse.SerializeToString,
+            ),
+            'Suggest': grpc.unary_unary_rpc_method_handler(
+                    servicer.Suggest,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.SuggestRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.SuggestResponse.SerializeToString,
+            ),
+            'HotWords': grpc.unary_unary_rpc_method_handler(
+                    servicer.HotWords,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.HotWordsRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.HotWordsResponse.SerializeToString,
+            ),
+            'Reindex': grpc.unary_stream_rpc_method_handler(
+                    servicer.Reindex,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexProgress.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -70,7 +122,7 @@ class SearchService:
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
-    def SearchMatters(request,
+    def Search(request,
             target,
             options=(),
             channel_credentials=None,
@@ -83,9 +135,90 @@ class SearchService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/govhall.search.v1.SearchService/SearchMatters',
-            govhall_dot_search_dot_v1_dot_search__pb2.SearchMattersRequest.SerializeToString,
-            govhall_dot_search_dot_v1_dot_search__pb2.SearchMattersResponse.FromString,
+            '/govhall.search.v1.SearchService/Search',
+            govhall_dot_search_dot_v1_dot_search__pb2.SearchRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Suggest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/Suggest',
+            govhall_dot_search_dot_v1_dot_search__pb2.SuggestRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.SuggestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HotWords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/HotWords',
+            govhall_dot_search_dot_v1_dot_search__pb2.HotWordsRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.HotWordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reindex(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/Reindex',
+            govhall_dot_search_dot_v1_dot_search__pb2.ReindexRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.ReindexProgress.FromString,
             options,
             channel_credentials,
             insecure,
