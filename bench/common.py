@@ -684,6 +684,23 @@ async def delete_redis_keys(redis_url: str, namespace: str) -> None:
         log(f"could not delete the Redis keys {namespace}:*: {err!r}")
 
 
+def delete_indices(es_url: str, pattern: str) -> None:
+    """Delete this run's Elasticsearch indices (a name or a wildcard pattern that names only them)."""
+    import urllib.error
+    import urllib.request
+
+    if not pattern.strip("*-"):
+        log("no index pattern: nothing to delete")
+        return
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"{es_url}/{pattern}", method="DELETE"), timeout=30)
+    except urllib.error.HTTPError as err:
+        if err.code != 404:
+            log(f"could not delete the indices {pattern}: {err}")
+    except OSError as err:
+        log(f"could not delete the indices {pattern}: {err}")
+
+
 def identity_env(database_url: str, address: str, kv_namespace: str, sms_file: Path) -> dict[str, str]:
     """The settings that run identity beside a gateway: its database and address, a random data
     key, the Redis key namespace it shares with the gateway (which reads the sessions identity

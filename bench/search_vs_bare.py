@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import os
 import platform
 import sys
@@ -51,6 +49,7 @@ from common import (
     Target,
     client_address,
     connector,
+    delete_indices,
     delete_redis_keys,
     delete_streams,
     drop_databases,
@@ -148,7 +147,7 @@ def start_subject(run: Run, log_level: str) -> None:
         f"bench_{run.run_id}_search",
         f"bench_{run.run_id}_identity",
     ]
-    run.index_alias = f"bench-{run.run_id}-matters"
+    run.index_alias = f"bench-{run.run_id}-search"
     run.stream_prefix = f"BENCH{run.run_id.upper()}"
     run.kv_namespace = f"bench-{run.run_id}"
     env = base_env(run, log_level)
@@ -161,6 +160,8 @@ def start_subject(run: Run, log_level: str) -> None:
             "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/{run.databases[1]}",
             "GOVHALL_SEARCH_GRPC_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_SEARCH_INDEX_ALIAS": run.index_alias,
+            "GOVHALL_SEARCH_CATALOGUE_ADDRESS": run.catalogue_address,
+            "GOVHALL_SEARCH_KV_NAMESPACE": f"bench-{run.run_id}",
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": run.catalogue_address,
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
         }
@@ -234,22 +235,10 @@ async def _cleanup_servers(run: Run) -> None:
     await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
     await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
     if run.index_alias:
-        await asyncio.to_thread(_delete_indices, run.infra["GOVHALL_ELASTICSEARCH_URL"], run.index_alias)
-
-
-def _delete_indices(es: str, alias: str) -> None:
-    indices = {f"{alias}-v1"}
-    with contextlib.suppress(OSError, ValueError):
-        with urllib.request.urlopen(f"{es}/_alias/{alias}", timeout=10) as reply:
-            indices.update(json.load(reply))
-    for index in sorted(indices):
-        try:
-            urllib.request.urlopen(urllib.request.Request(f"{es}/{index}", method="DELETE"), timeout=10)
-        except urllib.error.HTTPError as err:
-            if err.code != 404:
-                log(f"could not delete the index {index}: {err}")
-        except OSError as err:
-            log(f"could not delete the index {index}: {err}")
+        # Every generation of this run's index (the pattern names only ours), whatever the alias holds.
+        await asyncio.to_thread(
+            delete_indices, run.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.index_alias}-*"
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,9 @@ export GOVHALL_GATEWAY_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 # The prefix of the gateway's Redis keys; identity writes revoked sessions under the same one.
 export GOVHALL_GATEWAY_KV_NAMESPACE="${GOVHALL_GATEWAY_KV_NAMESPACE:-govhall}"
 export GOVHALL_IDENTITY_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+# Search counts hot words under the same prefix, and reads the catalogue's export to reindex.
+export GOVHALL_SEARCH_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
 export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"

@@ -114,7 +114,9 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/e2e_{run}_search",
             "GOVHALL_SEARCH_GRPC_ADDRESS": f"127.0.0.1:{search_port}",
-            "GOVHALL_SEARCH_INDEX_ALIAS": f"e2e-{run}-matters",
+            "GOVHALL_SEARCH_INDEX_ALIAS": f"e2e-{run}-search",
+            "GOVHALL_SEARCH_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_SEARCH_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
@@ -142,7 +144,8 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         _drop(pg, [f"e2e_{run}_identity", f"e2e_{run}_catalogue", f"e2e_{run}_search"])
         _delete_keys(cluster["GOVHALL_REDIS_URL"], kv_namespace)
         asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
-        _delete_index(cluster["GOVHALL_ELASTICSEARCH_URL"], f"e2e-{run}-matters-v1")
+        # Every generation a reindex made, whatever the alias points at now.
+        _delete_index(cluster["GOVHALL_ELASTICSEARCH_URL"], f"e2e-{run}-search-*")
 
 
 def _drop(pg_url: str, names: list[str]) -> None:
