@@ -1,4 +1,4 @@
-"""The key-value store, in memory and on the real Redis: counters, expiry, set-if-absent."""
+"""The key-value store, in memory and on the real Redis: counters, expiry, set-if-absent, sorted sets."""
 
 from __future__ import annotations
 
@@ -87,6 +87,64 @@ async def test_namespaces_keep_apart(kv: KeyValueStore, request: pytest.FixtureR
         await other.close()
 
 
+async def test_zincr_adds_to_a_member_and_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:
+    assert await kv.zincr("words", "社保", 1, 60) == 1.0
+    first = await kv.ttl("words")
+    assert 0 < first <= 60
+    assert await kv.zincr("words", "社保", 2.5, 3600) == 3.5
+    assert await kv.zincr("words", "护照", 1, 3600) == 1.0
+    # Later increments do not move the expiry.
+    assert 0 < await kv.ttl("words") <= first
+    assert await kv.ztop(["words"], 10) == [("社保", 3.5), ("护照", 1.0)]
+
+
+async def test_ztop_sums_across_keys_highest_first(kv: KeyValueStore) -> None:
+    await kv.zincr("day1", "身份证", 3, 60)
+    await kv.zincr("day1", "护照", 1, 60)
+    await kv.zincr("day2", "护照", 4, 60)
+    await kv.zincr("day2", "社保", 2, 60)
+    await kv.zincr("day3", "驾照", 2, 60)
+    assert await kv.ztop(["day1", "day2", "day3", "missing"], 10) == [
+        ("护照", 5.0),
+        ("身份证", 3.0),
+        # Equal scores: the member that sorts last comes first, on both stores.
+        ("驾照", 2.0),
+        ("社保", 2.0),
+    ]
+    assert await kv.ztop(["day1", "day2"], 2) == [("护照", 5.0), ("身份证", 3.0)]
+    assert await kv.ztop(["missing"], 5) == []
+    assert await kv.ztop([], 5) == []
+    assert await kv.ztop(["day1"], 0) == []
+
+
+async def test_sorted_sets_expire(kv: KeyValueStore) -> None:
+    await kv.zincr("brief", "a", 1, 1)
+    await kv.zincr("lasting", "a", 1, 60)
+    await asyncio.sleep(1.1)
+    assert await kv.ttl("brief") == -2
+    assert await kv.ztop(["brief", "lasting"], 5) == [("a", 1.0)]
+    # An expired set starts again, with a fresh expiry.
+    assert await kv.zincr("brief", "b", 1, 60) == 1.0
+    assert 1 < await kv.ttl("brief") <= 60
+
+
+async def test_ztop_leaves_no_scratch_keys(kv: KeyValueStore, request: pytest.FixtureRequest) -> None:
+    await kv.zincr("s1", "x", 1, 60)
+    await kv.zincr("s2", "x", 1, 60)
+    assert await kv.ztop(["s1", "s2"], 3) == [("x", 2.0)]
+    if isinstance(kv, RedisStore):
+        import redis.asyncio as redis
+
+        raw = redis.from_url(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], decode_responses=True)
+        try:
+            keys = sorted([key async for key in raw.scan_iter(match=f"{kv.namespace}:*")])
+        finally:
+            await raw.aclose()
+        assert keys == [f"{kv.namespace}:s1", f"{kv.namespace}:s2"]
+    else:
+        assert isinstance(kv, MemoryStore) and len(kv) == 2
+
+
 async def test_ready(kv: KeyValueStore) -> None:
     assert await kv.ready() is True
 
@@ -130,6 +188,8 @@ async def test_redis_down_raises_store_unavailable() -> None:
             store.set("k", "v", 60),
             store.ttl("k"),
             store.delete("k"),
+            store.zincr("z", "m", 1, 60),
+            store.ztop(["z", "y"], 5),
         ):
             with pytest.raises(StoreUnavailable) as raised:
                 await op
@@ -174,3 +234,21 @@ async def test_ttl_must_be_positive() -> None:
         await store.set("k", "v", 0)
     with pytest.raises(ValueError):
         await store.incr("k", -1)
+    with pytest.raises(ValueError):
+        await store.zincr("k", "m", 1, 0)
+
+
+async def test_memory_store_keeps_strings_and_sorted_sets_apart() -> None:
+    store = MemoryStore(f"types-{uuid.uuid4().hex[:8]}")
+    await store.zincr("z", "m", 1, 60)
+    await store.set("s", "1", 60)
+    with pytest.raises(ValueError):
+        await store.get("z")
+    with pytest.raises(ValueError):
+        await store.incr("z", 60)
+    with pytest.raises(ValueError):
+        await store.zincr("s", "m", 1, 60)
+    with pytest.raises(ValueError):
+        await store.ztop(["s"], 5)
+    # Like Redis's MGET, a key of another type reads as missing.
+    assert await store.get_many(["z", "s"]) == [None, "1"]

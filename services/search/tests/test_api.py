@@ -1,29 +1,55 @@
-"""Search end to end inside one process: catalogue events flow through the bus into the index."""
+"""Search through gRPC, in one process with the catalogue: catalogue events flow through the bus
+into the index, and a reindex rebuilds it from the catalogue's export stream.
+
+Each test runs twice: on the embedded back ends (SQLite, the embedded index, in-memory hot
+words) and on the cluster's (PostgreSQL, Elasticsearch, Redis), each with names of its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.service import ServiceHost
+from govhall.kit.settings import PlatformSettings
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
-from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
+from govhall.protos.search.v1 import search_pb2 as pb
+from govhall.protos.search.v1 import search_pb2_grpc
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
-ADMIN = caller_metadata(common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN))
+ADMIN = caller_metadata(common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN, subject="admin"))
+PERSON = caller_metadata(common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_PERSON, subject="p1"))
+PROVINCE, CITY, COUNTY, OTHER_CITY = "420000", "420500", "420502", "420100"
+Phase = pb.ReindexProgress.Phase
 
 
-async def eventually(check: Any, timeout: float = 5.0) -> Any:
+@dataclass
+class Stack:
+    catalogue: catalogue_pb2_grpc.CatalogueServiceStub
+    search: search_pb2_grpc.SearchServiceStub
+    mode: str
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
+    """Poll check until it returns something truthy (events and index refreshes are asynchronous)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = await check()
@@ -33,83 +59,492 @@ async def eventually(check: Any, timeout: float = 5.0) -> Any:
 
 
 @pytest.fixture
-async def stack(db_url: str, platform: Any, start_service: Any, tmp_path: Any) -> Any:
-    bus = InProcessBus()
-    search = await start_service(search_app.SPEC, SearchSettings(database_url=db_url), platform, bus)
-    catalogue = await start_service(
-        catalogue_app.SPEC,
-        CatalogueSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'cat.db'}"),
-        platform,
-        bus,
-    )
-    cch, sch = channel(catalogue.address), channel(search.address)
-    yield catalogue_pb2_grpc.CatalogueServiceStub(cch), search_pb2_grpc.SearchServiceStub(sch)
-    await cch.close()
-    await sch.close()
+async def make_stack(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[Stack]]]:
+    """Start the catalogue and search in this process on one in-process bus."""
+    hosts: list[ServiceHost] = []
+    channels: list[grpc.aio.Channel] = []
+    cleanups: list[Callable[[], Awaitable[None]]] = []
+
+    async def start(mode: str, *, redis_url: str | None = None) -> Stack:
+        bus = InProcessBus()
+        run = uuid.uuid4().hex[:10]
+        embedded = PlatformSettings(
+            var_dir=tmp_path / "var", nats_url=None, redis_url=None, elasticsearch_url=None
+        )
+        catalogue = ServiceHost(
+            catalogue_app.SPEC,
+            CatalogueSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / f'cat-{run}.db'}"),
+            embedded,
+            bus,
+        )
+        await catalogue.start()
+        hosts.append(catalogue)
+        alias = f"test-{run}-search"
+        namespace = f"test-{run}"
+        if mode == "embedded":
+            platform = PlatformSettings(
+                var_dir=tmp_path / f"var-{run}", nats_url=None, redis_url=redis_url, elasticsearch_url=None
+            )
+            database_url = f"sqlite+aiosqlite:///{tmp_path / f'search-{run}.db'}"
+        else:
+            cluster = request.getfixturevalue("cluster")
+            platform = PlatformSettings(
+                var_dir=tmp_path / f"var-{run}",
+                nats_url=None,
+                redis_url=redis_url or cluster["GOVHALL_REDIS_URL"],
+                elasticsearch_url=cluster["GOVHALL_ELASTICSEARCH_URL"],
+            )
+            database_url = f"{cluster['GOVHALL_PG_URL']}/test_{run}"
+            cleanups.append(lambda: _drop_pg(cluster["GOVHALL_PG_URL"], f"test_{run}"))
+            cleanups.append(lambda: _delete_indices(cluster["GOVHALL_ELASTICSEARCH_URL"], alias))
+            cleanups.append(lambda: _delete_keys(cluster["GOVHALL_REDIS_URL"], namespace))
+        search = ServiceHost(
+            search_app.SPEC,
+            SearchSettings(
+                database_url=database_url,
+                index_alias=alias,
+                kv_namespace=namespace,
+                catalogue_address=catalogue.address,
+            ),
+            platform,
+            bus,
+        )
+        await search.start()
+        hosts.append(search)
+        cch, sch = channel(catalogue.address), channel(search.address)
+        channels.extend([cch, sch])
+        return Stack(
+            catalogue_pb2_grpc.CatalogueServiceStub(cch), search_pb2_grpc.SearchServiceStub(sch), mode
+        )
+
+    yield start
+    for ch in channels:
+        await ch.close()
+    for host in reversed(hosts):
+        await host.stop()
+    for cleanup in cleanups:
+        await cleanup()
 
 
-async def test_published_matters_become_searchable_and_withdrawn_ones_vanish(stack: Any) -> None:
-    catalogue, search = stack
+async def _drop_pg(pg_url: str, name: str) -> None:
+    admin = create_async_engine(f"{pg_url}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def _delete_indices(es_url: str, alias: str) -> None:
+    from elasticsearch import AsyncElasticsearch
+
+    async with AsyncElasticsearch(es_url) as es:
+        await es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+
+
+async def _delete_keys(redis_url: str, namespace: str) -> None:
+    import redis.asyncio as redis
+
+    client = redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+async def stack(request: pytest.FixtureRequest, make_stack: Callable[..., Awaitable[Stack]]) -> Stack:
+    return await make_stack(request.param)
+
+
+# -- catalogue helpers ----------------------------------------------------------------------
+
+
+async def seed_sites(catalogue: catalogue_pb2_grpc.CatalogueServiceStub) -> None:
     for code, name, level, parent in [
-        ("420000", "湖北省", cat.SITE_LEVEL_PROVINCE, ""),
-        ("420500", "宜昌市", cat.SITE_LEVEL_CITY, "420000"),
-        ("420502", "西陵区", cat.SITE_LEVEL_COUNTY, "420500"),
+        (PROVINCE, "湖北省", cat.SITE_LEVEL_PROVINCE, ""),
+        (CITY, "宜昌市", cat.SITE_LEVEL_CITY, PROVINCE),
+        (COUNTY, "西陵区", cat.SITE_LEVEL_COUNTY, CITY),
+        (OTHER_CITY, "武汉市", cat.SITE_LEVEL_CITY, PROVINCE),
     ]:
         await catalogue.UpsertSite(
             cat.UpsertSiteRequest(code=code, name=name, level=level, parent_code=parent), metadata=ADMIN
         )
-    await catalogue.UpsertDepartment(
-        cat.UpsertDepartmentRequest(code="D1", site_code="420000", name="湖北省市场监督管理局"),
-        metadata=ADMIN,
-    )
+    for code, site, name in [
+        ("D1", PROVINCE, "湖北省市场监督管理局"),
+        ("D2", COUNTY, "西陵区行政审批局"),
+        ("D3", OTHER_CITY, "武汉市市场监督管理局"),
+    ]:
+        await catalogue.UpsertDepartment(
+            cat.UpsertDepartmentRequest(code=code, site_code=site, name=name), metadata=ADMIN
+        )
+
+
+async def publish_matter(
+    catalogue: catalogue_pb2_grpc.CatalogueServiceStub,
+    code: str,
+    site: str,
+    name: str,
+    department: str,
+    *,
+    type: int = cat.MATTER_TYPE_LICENSING,
+    audiences: tuple[int, ...] = (cat.AUDIENCE_LEGAL_PERSON,),
+    online: bool = False,
+) -> None:
     draft = cat.MatterDraft(
-        name="食品经营许可",
-        department_code="D1",
-        audiences=[cat.AUDIENCE_LEGAL_PERSON],
-        type=cat.MATTER_TYPE_LICENSING,
+        name=name,
+        department_code=department,
+        audiences=list(audiences),  # type: ignore[arg-type]
+        type=type,  # type: ignore[arg-type]
+        online_application=online,
+        handling_type=cat.HANDLING_TYPE_INSTANT,
+        online_depth=3 if online else 1,
     )
     await catalogue.CreateMatter(
-        cat.CreateMatterRequest(code="F1", site_code="420000", draft=draft), metadata=ADMIN
+        cat.CreateMatterRequest(code=code, site_code=site, draft=draft), metadata=ADMIN
     )
-    await catalogue.PublishMatter(
-        cat.ChangeMatterStatusRequest(code="F1", site_code="420000"), metadata=ADMIN
+    await catalogue.PublishMatter(cat.ChangeMatterStatusRequest(code=code, site_code=site), metadata=ADMIN)
+
+
+async def search_ids(search: search_pb2_grpc.SearchServiceStub, request: pb.SearchRequest) -> list[str]:
+    try:
+        reply = await search.Search(request)
+    except grpc.aio.AioRpcError:
+        return []  # the site copy may not have arrived yet
+    return sorted(h.id for h in reply.hits)
+
+
+def facet(reply: pb.SearchResponse, name: str) -> dict[str, tuple[str, int]]:
+    (found,) = [f for f in reply.facets if f.field == name]
+    return {v.value: (v.label, v.count) for v in found.values}
+
+
+async def error_code(call: Awaitable[Any]) -> tuple[grpc.StatusCode, str]:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    return caught.value.code(), domain_error(caught.value).code
+
+
+# -- tests ----------------------------------------------------------------------------------
+
+
+async def test_published_matters_are_searchable_with_facets_and_withdrawn_ones_vanish(stack: Stack) -> None:
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "F1", PROVINCE, "食品经营许可", "D1", online=True)
+    await publish_matter(catalogue, "F2", COUNTY, "食品生产许可", "D2")
+    await publish_matter(catalogue, "F3", OTHER_CITY, "食品小作坊登记", "D3")
+    await publish_matter(
+        catalogue,
+        "F4",
+        COUNTY,
+        "食品安全投诉举报",
+        "D2",
+        type=cat.MATTER_TYPE_PUBLIC_SERVICE,
+        audiences=(cat.AUDIENCE_PERSON,),
     )
+    from_county = pb.SearchRequest(site_code=COUNTY, query="食品")
 
-    async def found() -> list[str]:
-        try:
-            reply = await search.SearchMatters(
-                search_pb2.SearchMattersRequest(site_code="420502", query="食品经营")
-            )
-        except grpc.aio.AioRpcError:
-            return []
-        return [h.code for h in reply.hits]
+    async def county_sees_all() -> bool:
+        return await search_ids(search, from_county) == ["F1", "F2", "F4"]
 
-    assert await eventually(found) == ["F1"]
-    reply = await search.SearchMatters(search_pb2.SearchMattersRequest(site_code="420502", query="食品经营"))
-    hit = reply.hits[0]
-    assert (hit.name, hit.site_name, hit.department_name) == (
+    assert await eventually(county_sees_all)
+    reply = await search.Search(from_county)
+    assert reply.page == common_pb2.PageInfo(page=1, page_size=10, total=3)
+    hit = next(h for h in reply.hits if h.id == "F1")
+    assert (hit.kind, hit.title, hit.site_code, hit.site_name, hit.department_name) == (
+        pb.DOCUMENT_KIND_MATTER,
         "食品经营许可",
+        PROVINCE,
         "湖北省",
         "湖北省市场监督管理局",
     )
+    assert (hit.type, list(hit.audiences), hit.online_application) == (
+        cat.MATTER_TYPE_LICENSING,
+        [cat.AUDIENCE_LEGAL_PERSON],
+        True,
+    )
+    assert hit.title_highlighted == "<em>食品</em>经营许可" and hit.score > 0
+    assert facet(reply, "type") == {
+        str(cat.MATTER_TYPE_LICENSING): ("行政许可", 2),
+        str(cat.MATTER_TYPE_PUBLIC_SERVICE): ("公共服务", 1),
+    }
+    assert facet(reply, "audience") == {
+        str(cat.AUDIENCE_LEGAL_PERSON): ("法人", 2),
+        str(cat.AUDIENCE_PERSON): ("自然人", 1),
+    }
+    assert facet(reply, "department") == {"D1": ("湖北省市场监督管理局", 1), "D2": ("西陵区行政审批局", 2)}
+    assert [f.field for f in reply.facets] == ["type", "audience", "department", "site_level"]
+
+    # Filters are any-of; each facet keeps counting its own field without its own filter.
+    licensing = await search.Search(
+        pb.SearchRequest(site_code=COUNTY, query="食品", types=[cat.MATTER_TYPE_LICENSING])
+    )
+    assert sorted(h.id for h in licensing.hits) == ["F1", "F2"]
+    assert facet(licensing, "type")[str(cat.MATTER_TYPE_PUBLIC_SERVICE)] == ("公共服务", 1)
+    assert facet(licensing, "audience") == {str(cat.AUDIENCE_LEGAL_PERSON): ("法人", 2)}
+    online = await search.Search(pb.SearchRequest(site_code=COUNTY, query="食品", online_only=True))
+    assert [h.id for h in online.hits] == ["F1"]
+    levels = await search.Search(
+        pb.SearchRequest(site_code=COUNTY, query="食品", site_levels=[cat.SITE_LEVEL_COUNTY])
+    )
+    assert sorted(h.id for h in levels.hits) == ["F2", "F4"]
+    assert facet(levels, "site_level") == {"1": ("省级", 1), "3": ("县级", 2)}
+
+    # The province's portal looking into another city.
+    region = await search.Search(pb.SearchRequest(site_code=PROVINCE, query="食品", region_code=OTHER_CITY))
+    assert [h.id for h in region.hits] == ["F3"]
+    assert await search_ids(search, pb.SearchRequest(site_code=PROVINCE, query="食品")) == ["F1"]
 
     await catalogue.WithdrawMatter(
-        cat.ChangeMatterStatusRequest(code="F1", site_code="420000"), metadata=ADMIN
+        cat.ChangeMatterStatusRequest(code="F1", site_code=PROVINCE), metadata=ADMIN
     )
 
-    async def gone() -> bool:
-        return await found() == []
+    async def withdrawn() -> bool:
+        return await search_ids(search, from_county) == ["F2", "F4"]
 
-    assert await eventually(gone)
+    assert await eventually(withdrawn)
 
 
-async def test_bad_queries_and_unknown_sites(stack: Any) -> None:
-    _, search = stack
-    for request, code in [
-        (search_pb2.SearchMattersRequest(site_code="420502", query="   "), "QUERY_EMPTY"),
-        (search_pb2.SearchMattersRequest(site_code="420502", query="长" * 101), "QUERY_TOO_LONG"),
-        (search_pb2.SearchMattersRequest(site_code="999999", query="护照"), "SITE_NOT_FOUND"),
+async def test_announcements_and_faqs(stack: Stack) -> None:
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "M1", COUNTY, "社保缴费基数申报", "D2")
+    due, later = datetime.now(UTC) - timedelta(days=1), datetime.now(UTC) + timedelta(days=30)
+    articles = {}
+    for key, kind, title, publish_at in [
+        ("due", cat.ARTICLE_KIND_ANNOUNCEMENT, "关于调整社保缴费基数的公告", due),
+        ("later", cat.ARTICLE_KIND_ANNOUNCEMENT, "关于社保缴费时间调整的公告", later),
+        ("faq", cat.ARTICLE_KIND_FAQ, "社保缴费基数如何查询？", None),
     ]:
+        save = cat.SaveArticleRequest(
+            kind=kind,
+            site_code=COUNTY,
+            title=title,
+            body="详见正文。",
+            matter_code="M1" if key == "faq" else "",
+        )
+        if publish_at:
+            save.publish_at.FromDatetime(publish_at)
+        saved = await catalogue.SaveArticle(save, metadata=ADMIN)
+        await catalogue.PublishArticle(
+            cat.ChangeArticleStatusRequest(site_code=COUNTY, id=saved.id), metadata=ADMIN
+        )
+        articles[key] = saved.id
+
+    async def found(kind: int) -> list[str]:
+        return await search_ids(search, pb.SearchRequest(site_code=COUNTY, query="社保缴费", kind=kind))  # type: ignore[arg-type]
+
+    async def faq_indexed() -> bool:
+        return await found(pb.DOCUMENT_KIND_FAQ) == [articles["faq"]]
+
+    assert await eventually(faq_indexed)
+    # The announcement due later is indexed but not shown before its date.
+    assert await found(pb.DOCUMENT_KIND_ANNOUNCEMENT) == [articles["due"]]
+    assert await found(pb.DOCUMENT_KIND_MATTER) == ["M1"]
+    assert await found(pb.DOCUMENT_KIND_UNSPECIFIED) == ["M1"]
+    reply = await search.Search(
+        pb.SearchRequest(site_code=COUNTY, query="社保缴费", kind=pb.DOCUMENT_KIND_FAQ)
+    )
+    (faq,) = reply.hits
+    assert (faq.kind, faq.matter_code, faq.title) == (pb.DOCUMENT_KIND_FAQ, "M1", "社保缴费基数如何查询？")
+    announcement = (
+        await search.Search(
+            pb.SearchRequest(site_code=COUNTY, query="社保缴费", kind=pb.DOCUMENT_KIND_ANNOUNCEMENT)
+        )
+    ).hits[0]
+    assert abs(announcement.publish_at.ToDatetime(tzinfo=UTC) - due) < timedelta(seconds=1)
+
+    await catalogue.WithdrawArticle(
+        cat.ChangeArticleStatusRequest(site_code=COUNTY, id=articles["due"]), metadata=ADMIN
+    )
+
+    async def announcement_gone() -> bool:
+        return await found(pb.DOCUMENT_KIND_ANNOUNCEMENT) == []
+
+    assert await eventually(announcement_gone)
+
+
+async def test_synonyms_widen_the_query_and_are_reported(stack: Stack) -> None:
+    from govhall.search import synonyms
+
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "ID1", PROVINCE, "居民身份证换领", "D1", audiences=(cat.AUDIENCE_PERSON,))
+    variants, used = synonyms.expand("身份证")
+    assert variants[0] == "身份证" and "居民身份证" in variants and used
+    request = pb.SearchRequest(site_code=COUNTY, query="身份证")
+
+    async def found() -> bool:
+        return await search_ids(search, request) == ["ID1"]
+
+    assert await eventually(found)
+    reply = await search.Search(request)
+    assert list(reply.synonyms_used) == list(used)
+    plain = await search.Search(pb.SearchRequest(site_code=COUNTY, query="换领"))
+    assert list(plain.synonyms_used) == []
+
+
+async def test_suggestions_and_hot_words(stack: Stack) -> None:
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "Y1", PROVINCE, "营业执照设立登记", "D1")
+    await publish_matter(catalogue, "Y2", COUNTY, "营业执照变更登记", "D2")
+    await publish_matter(catalogue, "Y3", OTHER_CITY, "营业执照注销登记", "D3")
+    await publish_matter(catalogue, "Y4", COUNTY, "普通护照签发", "D2")
+
+    async def suggested(prefix: str) -> list[str]:
+        try:
+            reply = await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix=prefix))
+        except grpc.aio.AioRpcError:
+            return []
+        return sorted(s.text for s in reply.suggestions)
+
+    # (Suggestions, unlike searches, are no hot words: waiting with them counts nothing.)
+    assert await eventually(lambda: suggested("营业执照")) == ["营业执照变更登记", "营业执照设立登记"]
+    # The prefix is cleaned like a query.
+    assert await eventually(lambda: suggested(" 普通 ")) == ["普通护照签发"]
+    reply = await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="营业执照变", size=5))
+    assert [(s.text, s.matter_code, s.site_code) for s in reply.suggestions] == [
+        ("营业执照变更登记", "Y2", COUNTY)
+    ]
+    one = await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="营业", size=1))
+    assert len(one.suggestions) == 1
+
+    async def searched(query: str, client: str) -> int:
+        reply = await search.Search(pb.SearchRequest(site_code=COUNTY, query=query, client_key=client))
+        return int(reply.page.total)
+
+    assert await searched("营业执照", "client-a") == 2
+    assert await searched("营业执照", "client-a") == 2  # the same client again: counted once today
+    assert await searched("营业执照", "client-b") == 2
+    assert await searched("普通护照", "client-a") == 1
+    assert await searched("不存在的事项名称", "client-a") == 0  # nothing found: not a hot word
+    hot = await search.HotWords(pb.HotWordsRequest(site_code=COUNTY))
+    assert [(w.word, w.count) for w in hot.words] == [("营业执照", 2), ("普通护照", 1)]
+    top = await search.HotWords(pb.HotWordsRequest(site_code=COUNTY, size=1))
+    assert [(w.word, w.count) for w in top.words] == [("营业执照", 2)]
+    # Each site has its own.
+    assert list((await search.HotWords(pb.HotWordsRequest(site_code=OTHER_CITY))).words) == []
+
+
+async def test_bad_requests_are_refused_with_codes(stack: Stack) -> None:
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+
+    async def site_known() -> bool:
+        try:
+            await search.Search(pb.SearchRequest(site_code=COUNTY, query="护照"))
+        except grpc.aio.AioRpcError:
+            return False
+        return True
+
+    assert await eventually(site_known)
+    invalid, not_found = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND
+    cases: list[tuple[Awaitable[Any], tuple[grpc.StatusCode, str]]] = [
+        (search.Search(pb.SearchRequest(site_code=COUNTY, query="   ")), (invalid, "QUERY_EMPTY")),
+        (search.Search(pb.SearchRequest(site_code=COUNTY, query="长" * 101)), (invalid, "QUERY_TOO_LONG")),
+        (search.Search(pb.SearchRequest(site_code="999999", query="护照")), (not_found, "SITE_NOT_FOUND")),
+        (
+            search.Search(pb.SearchRequest(site_code=COUNTY, query="护照", region_code="999999")),
+            (not_found, "REGION_NOT_FOUND"),
+        ),
+        (
+            search.Search(
+                pb.SearchRequest(site_code=COUNTY, query="护照", page=common_pb2.PageRequest(page=101))
+            ),
+            (invalid, "PAGE_INVALID"),
+        ),
+        (
+            search.Search(pb.SearchRequest(site_code=COUNTY, query="护照", types=[99])),
+            (invalid, "FILTER_INVALID"),
+        ),  # type: ignore[list-item]
+        (search.Search(pb.SearchRequest(site_code=COUNTY, query="护照", kind=9)), (invalid, "KIND_INVALID")),  # type: ignore[arg-type]
+        (search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix=" ")), (invalid, "QUERY_EMPTY")),
+        (search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="长" * 31)), (invalid, "QUERY_TOO_LONG")),
+        (search.Suggest(pb.SuggestRequest(site_code="999999", prefix="护照")), (not_found, "SITE_NOT_FOUND")),
+        (
+            search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="护照", size=-1)),
+            (invalid, "SIZE_INVALID"),
+        ),
+        (search.HotWords(pb.HotWordsRequest(site_code="999999")), (not_found, "SITE_NOT_FOUND")),
+    ]
+    for call, expected in cases:
+        assert await error_code(call) == expected
+    # Oversized pages are clamped, not refused.
+    reply = await search.Search(
+        pb.SearchRequest(site_code=COUNTY, query="护照", page=common_pb2.PageRequest(page=2, page_size=500))
+    )
+    assert (reply.page.page, reply.page.page_size, reply.page.total) == (2, 50, 0)
+
+
+async def test_reindex_rebuilds_from_the_catalogue_and_only_for_administrators(stack: Stack) -> None:
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "R1", PROVINCE, "公共场所卫生许可", "D1")
+    await publish_matter(catalogue, "R2", COUNTY, "公共场所卫生许可变更", "D2")
+    faq = await catalogue.SaveArticle(
+        cat.SaveArticleRequest(
+            kind=cat.ARTICLE_KIND_FAQ, site_code=COUNTY, title="公共场所卫生许可要多久？", body="十个工作日。"
+        ),
+        metadata=ADMIN,
+    )
+    await catalogue.PublishArticle(
+        cat.ChangeArticleStatusRequest(site_code=COUNTY, id=faq.id), metadata=ADMIN
+    )
+    request = pb.SearchRequest(site_code=COUNTY, query="公共场所卫生")
+
+    async def indexed() -> bool:
+        return await search_ids(search, request) == ["R1", "R2"]
+
+    assert await eventually(indexed)
+
+    for caller in [(), PERSON]:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await search.SearchMatters(request)
-        assert domain_error(caught.value).code == code
+            async for _ in search.Reindex(pb.ReindexRequest(), metadata=caller):
+                pass
+        assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert domain_error(caught.value).code == "FORBIDDEN"
+
+    progress = [p async for p in search.Reindex(pb.ReindexRequest(batch_size=1), metadata=ADMIN)]
+    phases = [p.phase for p in progress]
+    assert phases[0] == Phase.PHASE_STARTED and phases[-2:] == [Phase.PHASE_SWAPPED, Phase.PHASE_DONE]
+    assert Phase.PHASE_INDEXING in phases
+    last = progress[-1]
+    assert (last.done, last.total) == (3, 3)
+    assert last.new_index and last.new_index != last.old_index
+    # Queries keep their answers after the swap.
+    assert await eventually(indexed)
+    faqs = await search.Search(
+        pb.SearchRequest(site_code=COUNTY, query="公共场所卫生", kind=pb.DOCUMENT_KIND_FAQ)
+    )
+    assert [h.id for h in faqs.hits] == [faq.id]
+    # Live events after the swap reach the new index.
+    await publish_matter(catalogue, "R3", COUNTY, "公共场所卫生许可延续", "D2")
+
+    async def live() -> bool:
+        return await search_ids(search, request) == ["R1", "R2", "R3"]
+
+    assert await eventually(live)
+
+
+async def test_search_works_while_the_hot_word_store_is_down(
+    make_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    # Nothing listens on port 9 of the loopback: every Redis call fails at once.
+    stack = await make_stack("elasticsearch", redis_url="redis://127.0.0.1:9/0")
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "K1", PROVINCE, "道路运输经营许可", "D1")
+    request = pb.SearchRequest(site_code=COUNTY, query="道路运输", client_key="c1")
+
+    async def found() -> bool:
+        return await search_ids(search, request) == ["K1"]
+
+    assert await eventually(found)
+    assert (await search.Search(request)).page.total == 1
+    assert list((await search.HotWords(pb.HotWordsRequest(site_code=COUNTY))).words) == []

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 
 import uvicorn
 
@@ -38,16 +39,27 @@ log = logging.getLogger("govhall.allinone")
 DEV_ADMIN_TOKEN = "govhall-dev-admin"
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 async def main() -> None:
     # Embedded back ends whatever the environment says: this mode is for one machine.
     platform = PlatformSettings(nats_url=None, redis_url=None, elasticsearch_url=None)
     observability.setup("allinone", platform.log_level)
     bus = InProcessBus()
     await bus.start()
-    # Consumers first: the in-process bus delivers only to consumers already subscribed.
-    search = ServiceHost(search_app.SPEC, SearchSettings(database_url=None), platform, bus)
+    # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
+    # starts before the catalogue, yet a reindex reads the catalogue's export: so the catalogue's
+    # loopback port is chosen now.
+    catalogue_address = f"127.0.0.1:{_free_port()}"
+    search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
+    search = ServiceHost(search_app.SPEC, search_settings, platform, bus)
     identity = ServiceHost(identity_app.SPEC, IdentitySettings(database_url=None), platform, bus)
-    catalogue = ServiceHost(catalogue_app.SPEC, CatalogueSettings(database_url=None), platform, bus)
+    catalogue_settings = CatalogueSettings(database_url=None, grpc_address=catalogue_address)
+    catalogue = ServiceHost(catalogue_app.SPEC, catalogue_settings, platform, bus)
     for host in (search, identity, catalogue):
         await host.start()
 

@@ -1,7 +1,7 @@
 """A small key-value store with expiry: Redis in the cluster, in memory in all-in-one mode.
 
-Rate-limit counters, revoked sessions and one-time codes need a little shared, expiring state
-that every replica sees. Redis gives that across processes; the in-memory store gives the same
+Rate-limit counters, revoked sessions, one-time codes and the scores of search's hot words need
+a little shared, expiring state that every replica sees. Redis gives that across processes; the in-memory store gives the same
 semantics inside one process, where in all-in-one mode the identity service and the gateway
 run side by side and must see the same keys (a session revoked by one is refused by the other),
 so `create_kv(None, namespace)` hands out one shared store per namespace.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -35,6 +36,26 @@ if count == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
 return count
+"""
+
+# ZINCRBY, and EXPIRE only when ZINCRBY created the key (the same rule as INCR above).
+_ZINCR_WITH_EXPIRY = """
+local existed = redis.call('EXISTS', KEYS[1])
+local score = redis.call('ZINCRBY', KEYS[1], ARGV[2], ARGV[1])
+if existed == 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return score
+"""
+
+# The top ARGV[1] members of the union of KEYS[2..] (scores summed), through a scratch key KEYS[1]
+# that the script deletes before it returns: one round trip, and only `size` members cross the
+# wire however large the sets are. Missing keys count as empty sets.
+_ZTOP = """
+redis.call('ZUNIONSTORE', KEYS[1], #KEYS - 1, unpack(KEYS, 2))
+local top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+redis.call('DEL', KEYS[1])
+return top
 """
 
 
@@ -78,11 +99,28 @@ class KeyValueStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def zincr(self, key: str, member: str, amount: float, ttl_seconds: int) -> float:
+        """Add ``amount`` to ``member``'s score in the sorted set ``key`` (a missing member or key
+        counts from 0); the expiry is set only when the key is new. Returns the new score."""
+        ...
+
+    async def ztop(self, keys: Sequence[str], size: int) -> list[tuple[str, float]]:
+        """The ``size`` members with the highest scores summed over the sorted sets ``keys``
+        (missing keys count as empty), highest first; equal scores: the member that sorts last
+        first (Redis's ZREVRANGE order). One round trip."""
+        ...
+
     async def ready(self) -> bool:
         """True if the store answers now (for /readyz); never raises."""
         ...
 
     async def close(self) -> None: ...
+
+
+def _string(key: str, value: str | dict[str, float]) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} holds a sorted set, not a string")
+    return value
 
 
 def _check_ttl(ttl_seconds: int) -> int:
@@ -92,7 +130,8 @@ def _check_ttl(ttl_seconds: int) -> int:
 
 
 class MemoryStore:
-    """The store inside one process: expiry by `time.monotonic()`, at most ``max_keys`` keys.
+    """The store inside one process: expiry by `time.monotonic()`, at most ``max_keys`` keys
+    (a sorted set counts as one).
 
     Beyond ``max_keys`` the least recently written keys are dropped (for rate-limit counters
     that errs towards letting a request through). Expired keys are dropped when read, and all
@@ -111,15 +150,16 @@ class MemoryStore:
         self._prefix = f"{namespace}:"
         self._max = max_keys
         self._sweep_every = sweep_seconds
-        # key -> (value, monotonic expiry); ordered by last write.
-        self._data: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        # key -> (value, monotonic expiry); ordered by last write. A value is a string, or a sorted
+        # set as member -> score.
+        self._data: OrderedDict[str, tuple[str | dict[str, float], float]] = OrderedDict()
         self._lock = threading.Lock()
         self._last_sweep = time.monotonic()
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def _live(self, key: str, now: float) -> tuple[str, float] | None:
+    def _live(self, key: str, now: float) -> tuple[str | dict[str, float], float] | None:
         item = self._data.get(key)
         if item is None:
             return None
@@ -128,7 +168,7 @@ class MemoryStore:
             return None
         return item
 
-    def _write(self, key: str, value: str, expires: float, now: float) -> None:
+    def _write(self, key: str, value: str | dict[str, float], expires: float, now: float) -> None:
         self._data[key] = (value, expires)
         self._data.move_to_end(key)
         if now - self._last_sweep >= self._sweep_every:
@@ -148,7 +188,7 @@ class MemoryStore:
                 count, expires = 1, now + ttl_seconds
             else:
                 try:
-                    count = int(item[0]) + 1
+                    count = int(_string(key, item[0])) + 1
                 except ValueError:
                     raise ValueError(f"value of {key!r} is not an integer") from None
                 expires = item[1]
@@ -164,13 +204,14 @@ class MemoryStore:
     async def get(self, key: str) -> str | None:
         with self._lock:
             item = self._live(self._prefix + key, time.monotonic())
-            return None if item is None else item[0]
+            return None if item is None else _string(key, item[0])
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
         with self._lock:
             now = time.monotonic()
             items = [self._live(self._prefix + key, now) for key in keys]
-            return [None if item is None else item[0] for item in items]
+            # MGET answers nil for a key of another type rather than failing.
+            return [item[0] if item is not None and isinstance(item[0], str) else None for item in items]
 
     async def set(self, key: str, value: str, ttl_seconds: int, *, only_if_absent: bool = False) -> bool:
         _check_ttl(ttl_seconds)
@@ -185,6 +226,40 @@ class MemoryStore:
     async def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(self._prefix + key, None)
+
+    async def zincr(self, key: str, member: str, amount: float, ttl_seconds: int) -> float:
+        _check_ttl(ttl_seconds)
+        full = self._prefix + key
+        with self._lock:
+            now = time.monotonic()
+            item = self._live(full, now)
+            if item is None:
+                scores: dict[str, float] = {}
+                expires = now + ttl_seconds
+            elif isinstance(item[0], dict):
+                scores, expires = item[0], item[1]
+            else:
+                raise ValueError(f"{key!r} does not hold a sorted set")
+            score = scores[member] = scores.get(member, 0.0) + float(amount)
+            self._write(full, scores, expires, now)
+            return score
+
+    async def ztop(self, keys: Sequence[str], size: int) -> list[tuple[str, float]]:
+        if size < 1:
+            return []
+        totals: dict[str, float] = {}
+        with self._lock:
+            now = time.monotonic()
+            for key in keys:
+                item = self._live(self._prefix + key, now)
+                if item is None:
+                    continue
+                if not isinstance(item[0], dict):
+                    raise ValueError(f"{key!r} does not hold a sorted set")
+                for member, score in item[0].items():
+                    totals[member] = totals.get(member, 0.0) + score
+        ranked = sorted(totals.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)
+        return ranked[:size]
 
     async def ready(self) -> bool:
         return True
@@ -210,6 +285,8 @@ class RedisStore:
             decode_responses=True,
         )
         self._incr = self._redis.register_script(_INCR_WITH_EXPIRY)
+        self._zincr = self._redis.register_script(_ZINCR_WITH_EXPIRY)
+        self._ztop = self._redis.register_script(_ZTOP)
 
     async def _call(self, op: Any) -> Any:
         from redis.exceptions import ConnectionError as RedisConnectionError
@@ -246,6 +323,20 @@ class RedisStore:
 
     async def delete(self, key: str) -> None:
         await self._call(self._redis.delete(self._prefix + key))
+
+    async def zincr(self, key: str, member: str, amount: float, ttl_seconds: int) -> float:
+        _check_ttl(ttl_seconds)
+        score = await self._call(self._zincr(keys=[self._prefix + key], args=[member, amount, ttl_seconds]))
+        return float(score)
+
+    async def ztop(self, keys: Sequence[str], size: int) -> list[tuple[str, float]]:
+        if size < 1 or not keys:
+            return []
+        scratch = f"{self._prefix}ztop:{uuid.uuid4().hex}"
+        flat = await self._call(
+            self._ztop(keys=[scratch, *(self._prefix + key for key in keys)], args=[size])
+        )
+        return [(str(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     async def ready(self) -> bool:
         try:

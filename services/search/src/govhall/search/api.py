@@ -1,56 +1,263 @@
-"""The search gRPC servicer."""
+"""The search gRPC servicer: check and clean requests, ask the back end, shape the answer."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
+from govhall.kit.caller import current_caller
 from govhall.kit.db import Database
-from govhall.kit.errors import invalid, not_found
+from govhall.kit.errors import DomainError, ErrorKind, forbidden, invalid, not_found
+from govhall.kit.kv import StoreUnavailable
+from govhall.kit.sitecopy import SiteCopy
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import store
+from govhall.search import reindex, store, synonyms
 from govhall.search.backend import SearchBackend
-from govhall.search.model import clean_query
+from govhall.search.hotwords import HotWords
+from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 100  # deep paging helps nobody and costs the index; ask a narrower question
+DEFAULT_SUGGESTIONS = 8
+MAX_SUGGESTIONS = 20
+DEFAULT_HOT_WORDS = 10
+MAX_HOT_WORDS = 50
+MAX_DEPARTMENT_FILTERS = 50
+MAX_TAG_LENGTH = 50
+
+TYPE_LABELS: dict[int, str] = {
+    cat.MATTER_TYPE_LICENSING: "行政许可",
+    cat.MATTER_TYPE_BENEFIT: "行政给付",
+    cat.MATTER_TYPE_CONFIRMATION: "行政确认",
+    cat.MATTER_TYPE_ADJUDICATION: "行政裁决",
+    cat.MATTER_TYPE_REWARD: "行政奖励",
+    cat.MATTER_TYPE_OTHER_POWER: "其他行政权力",
+    cat.MATTER_TYPE_PUBLIC_SERVICE: "公共服务",
+}
+AUDIENCE_LABELS: dict[int, str] = {cat.AUDIENCE_PERSON: "自然人", cat.AUDIENCE_LEGAL_PERSON: "法人"}
+SITE_LEVEL_LABELS: dict[int, str] = {
+    cat.SITE_LEVEL_PROVINCE: "省级",
+    cat.SITE_LEVEL_CITY: "市级",
+    cat.SITE_LEVEL_COUNTY: "县级",
+}
+_KINDS = {pb.DOCUMENT_KIND_MATTER, pb.DOCUMENT_KIND_ANNOUNCEMENT, pb.DOCUMENT_KIND_FAQ}
+_REINDEXERS = {common_pb2.CALLER_KIND_ADMIN, common_pb2.CALLER_KIND_SERVICE}
+
+
+def _enum_filter(values: Any, labels: dict[int, str], field_name: str, what_zh: str) -> tuple[int, ...]:
+    chosen = tuple(sorted(set(values)))
+    unknown = [v for v in chosen if v not in labels]
+    if unknown:
+        raise invalid(
+            "FILTER_INVALID",
+            f"{field_name} has unknown values {unknown}",
+            f"{what_zh}筛选条件无效",
+            field_name,
+        )
+    return chosen
+
+
+def _tag(value: str, field_name: str, what_zh: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_TAG_LENGTH:
+        raise invalid(
+            "FILTER_INVALID",
+            f"{field_name} is longer than {MAX_TAG_LENGTH} characters",
+            f"{what_zh}不能超过{MAX_TAG_LENGTH}个字",
+            field_name,
+        )
+    return value
+
+
+def _size(requested: int, default: int, maximum: int, field_name: str) -> int:
+    if requested < 0:
+        raise invalid("SIZE_INVALID", f"{field_name} must not be negative", "返回数量不能为负数", field_name)
+    return min(requested or default, maximum)
+
+
+def _facet_label(field_name: str, value: str, result: Result, hits: list[Hit]) -> str:
+    if field_name == "department":
+        if value in result.department_names:
+            return result.department_names[value]
+        return next((h.doc.department_name for h in hits if h.doc.department_code == value), value)
+    labels = {"type": TYPE_LABELS, "audience": AUDIENCE_LABELS, "site_level": SITE_LEVEL_LABELS}[field_name]
+    try:
+        return labels.get(int(value), value)
+    except ValueError:
+        return value
+
+
+def _hit_message(hit: Hit) -> pb.SearchHit:
+    doc = hit.doc
+    message = pb.SearchHit(
+        kind=doc.kind,  # type: ignore[arg-type]
+        id=doc.id,
+        title=doc.title,
+        title_highlighted=hit.title_highlighted,
+        snippet=hit.snippet,
+        site_code=doc.site_code,
+        site_name=doc.site_name,
+        site_level=doc.site_level,  # type: ignore[arg-type]
+        department_code=doc.department_code,
+        department_name=doc.department_name,
+        type=doc.type,  # type: ignore[arg-type]
+        audiences=list(doc.audiences),  # type: ignore[arg-type]
+        online_application=doc.online_application,
+        version=doc.version,
+        matter_code=doc.matter_code,
+        score=hit.score,
+    )
+    if doc.publish_at is not None:
+        message.publish_at.FromDatetime(doc.publish_at)
+    return message
 
 
 class SearchService(search_pb2_grpc.SearchServiceServicer):
-    def __init__(self, db: Database, backend: SearchBackend) -> None:
+    def __init__(
+        self,
+        db: Database,
+        backend: SearchBackend,
+        hot_words: HotWords,
+        catalogue: catalogue_pb2_grpc.CatalogueServiceStub,
+    ) -> None:
         self._db = db
         self._backend = backend
+        self._hot_words = hot_words
+        self._catalogue = catalogue
+        # One reindex at a time per replica (the back end refuses a second one across replicas).
+        self._reindexing = asyncio.Lock()
 
-    async def SearchMatters(self, request: pb.SearchMattersRequest, context: Any) -> pb.SearchMattersResponse:
-        query = clean_query(request.query)
+    async def _site(self, code: str, what: str = "site", what_zh: str = "站点") -> SiteCopy:
+        async with self._db.reader() as uow:
+            site = await store.sites.get(uow, code) if code else None
+        if site is None:
+            raise not_found(what, what_zh, code)
+        return site
+
+    async def Search(self, request: pb.SearchRequest, context: Any) -> pb.SearchResponse:
+        text = clean_query(request.query)
         if request.page.page < 0 or request.page.page_size < 0 or request.page.page > MAX_PAGE:
             raise invalid(
                 "PAGE_INVALID", f"page must be between 1 and {MAX_PAGE}", f"页码应在1至{MAX_PAGE}之间", "page"
             )
         page = max(request.page.page, 1)
         size = min(request.page.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        async with self._db.reader() as uow:
-            site = await store.sites.get(uow, request.site_code)
-            path = site.path if site else None
-        if path is None:
-            raise not_found("site", "站点", request.site_code)
-        hits, total = await self._backend.search(path, query, (page - 1) * size, size)
-        return pb.SearchMattersResponse(
-            hits=[
-                pb.MatterHit(
-                    code=h.doc.code,
-                    name=h.doc.name,
-                    site_code=h.doc.site_code,
-                    site_name=h.doc.site_name,
-                    department_name=h.doc.department_name,
-                    type=h.doc.type,  # type: ignore[arg-type]
-                    audiences=list(h.doc.audiences),  # type: ignore[arg-type]
-                    online_application=h.doc.online_application,
-                    score=h.score,
-                )
-                for h in hits
-            ],
-            page=common_pb2.PageInfo(page=page, page_size=size, total=total),
+        kind = request.kind or MATTER
+        if kind not in _KINDS:
+            raise invalid("KIND_INVALID", f"unknown document kind {kind}", "搜索类别无效", "kind")
+        types = _enum_filter(request.types, TYPE_LABELS, "types", "事项类型")
+        audiences = _enum_filter(request.audiences, AUDIENCE_LABELS, "audiences", "服务对象")
+        site_levels = _enum_filter(request.site_levels, SITE_LEVEL_LABELS, "site_levels", "层级")
+        departments = tuple(sorted({d.strip() for d in request.department_codes if d.strip()}))
+        if len(departments) > MAX_DEPARTMENT_FILTERS:
+            raise invalid(
+                "FILTER_INVALID",
+                f"at most {MAX_DEPARTMENT_FILTERS} departments",
+                f"部门筛选条件不能超过{MAX_DEPARTMENT_FILTERS}个",
+                "department_codes",
+            )
+        theme = _tag(request.theme, "theme", "主题")
+        life_event = _tag(request.life_event, "life_event", "生命周期")
+        site = await self._site(request.site_code)
+        # A region replaces the site's own scope: any region may be searched (everything indexed
+        # is public), the province's portal looking into one city being the usual case.
+        region = await self._site(request.region_code, "region", "地区") if request.region_code else None
+        variants, synonyms_used = synonyms.expand(text)
+        query = Query(
+            text=text,
+            variants=variants,
+            kind=kind,
+            site_codes=() if region else tuple(site.path),
+            region_code=region.code if region else "",
+            types=types,
+            audiences=audiences,
+            department_codes=departments,
+            site_levels=site_levels,
+            theme=theme,
+            life_event=life_event,
+            online_only=request.online_only,
+            offset=(page - 1) * size,
+            size=size,
         )
+        result = await self._backend.search(query)
+        if result.total > 0:
+            await self._record_hot_word(site.code, text, request.client_key)
+        return pb.SearchResponse(
+            hits=[_hit_message(h) for h in result.hits],
+            page=common_pb2.PageInfo(page=page, page_size=size, total=result.total),
+            facets=[
+                pb.Facet(
+                    field=name,
+                    values=[
+                        pb.FacetValue(
+                            value=value, label=_facet_label(name, value, result, result.hits), count=count
+                        )
+                        for value, count in result.facets.get(name, [])
+                    ],
+                )
+                for name in FACET_FIELDS
+            ],
+            synonyms_used=list(synonyms_used),
+        )
+
+    async def _record_hot_word(self, site_code: str, word: str, client_key: str) -> None:
+        # Hot words are a nicety: whatever goes wrong with them, the search itself has succeeded.
+        client = client_key or current_caller().subject or "anonymous"
+        try:
+            await self._hot_words.record(site_code, word, client)
+        except Exception:
+            log.warning("could not record the hot word %r for %s", word, site_code, exc_info=True)
+
+    async def Suggest(self, request: pb.SuggestRequest, context: Any) -> pb.SuggestResponse:
+        prefix = clean_query(request.prefix, "prefix", MAX_PREFIX)
+        size = _size(request.size, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, "size")
+        site = await self._site(request.site_code)
+        suggestions = await self._backend.suggest(tuple(site.path), prefix, size)
+        return pb.SuggestResponse(
+            suggestions=[
+                pb.Suggestion(text=s.text, matter_code=s.matter_code, site_code=s.site_code)
+                for s in suggestions
+            ]
+        )
+
+    async def HotWords(self, request: pb.HotWordsRequest, context: Any) -> pb.HotWordsResponse:
+        size = _size(request.size, DEFAULT_HOT_WORDS, MAX_HOT_WORDS, "size")
+        site = await self._site(request.site_code)
+        try:
+            words = await self._hot_words.top(site.code, size)
+        except StoreUnavailable:
+            # The portal's hot-word strip stays empty rather than breaking the page.
+            log.warning("hot words of %s unavailable: the key-value store is down", site.code)
+            words = []
+        return pb.HotWordsResponse(words=[pb.HotWord(word=w, count=c) for w, c in words])
+
+    async def Reindex(self, request: pb.ReindexRequest, context: Any) -> AsyncIterator[pb.ReindexProgress]:
+        if current_caller().kind not in _REINDEXERS:
+            raise forbidden(
+                "only platform administrators and services may reindex", "仅平台管理员可以重建索引"
+            )
+        if request.batch_size < 0:
+            raise invalid(
+                "BATCH_SIZE_INVALID", "batch_size must not be negative", "批量大小不能为负数", "batch_size"
+            )
+        if self._reindexing.locked():
+            raise DomainError(
+                code="REINDEX_RUNNING",
+                message="a reindex is already running",
+                message_zh="已有重建索引任务在进行，请稍后再试",
+                kind=ErrorKind.WRONG_STATE,
+            )
+        async with self._reindexing:
+            async for progress in reindex.run(
+                self._backend, self._db, self._catalogue, batch_size=request.batch_size
+            ):
+                yield progress

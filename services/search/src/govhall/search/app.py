@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from govhall.kit.grpcclient import channel
+from govhall.kit.kv import create_kv
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
 from govhall.search import events
 from govhall.search.api import SearchService
 from govhall.search.backend import SearchBackend
+from govhall.search.hotwords import HotWords
 from govhall.search.settings import SearchSettings
 
 
@@ -19,7 +23,9 @@ def make_backend(ctx: ServiceContext) -> SearchBackend:
     if ctx.platform.elasticsearch_url:
         from govhall.search.es import ElasticsearchBackend
 
-        return ElasticsearchBackend(ctx.platform.elasticsearch_url, settings.index_alias)
+        return ElasticsearchBackend(
+            ctx.platform.elasticsearch_url, settings.index_alias, replicas=settings.index_replicas
+        )
     from govhall.search.fts import EmbeddedBackend
 
     return EmbeddedBackend(ctx.platform.var_dir / "search-index.db")
@@ -32,11 +38,23 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ctx.readiness.append(backend.ready)
     ctx.closers.append(backend.close)
     await backend.ensure()
+    # Hot words live in Redis (in memory without one); they never decide readiness.
+    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace)
+    ctx.closers.append(kv.close)
+    # The catalogue is needed only by a reindex; the channel connects when first used.
+    catalogue_channel = channel(settings.catalogue_address)
+    ctx.closers.append(catalogue_channel.close)
     await events.subscribe(ctx, backend, settings.consumer_name)
+    servicer = SearchService(
+        ctx.db,
+        backend,
+        HotWords(kv, days=settings.hot_words_days),
+        catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
+    )
     return [
         (
             search_pb2_grpc.add_SearchServiceServicer_to_server,
-            SearchService(ctx.db, backend),
+            servicer,
             search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name,
         )
     ]

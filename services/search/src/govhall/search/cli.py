@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import Never
 
 import grpc
 from tqdm import tqdm
@@ -45,7 +46,7 @@ async def reindex(address: str, batch_size: int, *, show_progress: bool = True) 
     """Run a reindex through the search service at address; the last progress message."""
     ch = channel(address)
     last = pb.ReindexProgress()
-    bar: tqdm[None] | None = None
+    bar: tqdm[Never] | None = None  # a bar over no iterable: its item type is Never
     try:
         stub = search_pb2_grpc.SearchServiceStub(ch)
         stream = stub.Reindex(
@@ -61,7 +62,7 @@ async def reindex(address: str, batch_size: int, *, show_progress: bool = True) 
             if progress.phase == Phase.PHASE_INDEXING and show_progress:
                 if bar is None:
                     bar = tqdm(total=progress.total, unit="doc", desc="indexing", file=sys.stderr)
-                bar.update(progress.done - bar.n)
+                bar.update(progress.done - int(bar.n))
         if bar is not None:
             bar.update(last.done - bar.n)
     except grpc.aio.AioRpcError as err:

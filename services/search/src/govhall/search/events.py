@@ -1,4 +1,5 @@
-"""What search consumes: catalogue.> — the site tree and published matters."""
+"""What search consumes from catalogue.>: the site tree, published and withdrawn matters and
+articles. Everything else (departments: their names travel inside the documents) is ignored."""
 
 from __future__ import annotations
 
@@ -13,15 +14,25 @@ from govhall.kit.sitecopy import SITE_UPSERTED
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search import store
 from govhall.search.backend import SearchBackend
-from govhall.search.model import MatterDoc
+from govhall.search.model import SearchDoc
 
 log = logging.getLogger(__name__)
 
-_MATTER_EVENTS = {
-    "catalogue.matter.published": cat.MatterPublished,
-    "catalogue.matter.updated": cat.MatterUpdated,
-    "catalogue.matter.withdrawn": cat.MatterWithdrawn,
-}
+MATTER_PUBLISHED = "catalogue.matter.published"
+MATTER_WITHDRAWN = "catalogue.matter.withdrawn"
+ARTICLE_PUBLISHED = "catalogue.article.published"
+ARTICLE_WITHDRAWN = "catalogue.article.withdrawn"
+
+
+def document_of(subject: str, payload: bytes) -> SearchDoc | None:
+    """The search document an event carries, or None for an event search has no use for."""
+    if subject == MATTER_PUBLISHED:
+        return SearchDoc.from_matter(cat.MatterPublished.FromString(payload).matter)
+    if subject == MATTER_WITHDRAWN:
+        return SearchDoc.from_matter(cat.MatterWithdrawn.FromString(payload).matter)
+    if subject in (ARTICLE_PUBLISHED, ARTICLE_WITHDRAWN):
+        return SearchDoc.from_article(cat.ArticleChanged.FromString(payload).article)
+    return None
 
 
 def make_handler(backend: SearchBackend) -> Callable[[UnitOfWork, Delivery], Awaitable[None]]:
@@ -29,14 +40,13 @@ def make_handler(backend: SearchBackend) -> Callable[[UnitOfWork, Delivery], Awa
         if delivery.subject == SITE_UPSERTED:
             await store.sites.apply_event(uow, delivery.payload)
             return
-        message_type = _MATTER_EVENTS.get(delivery.subject)
-        if message_type is None:
-            return  # a catalogue event search has no use for
-        matter = message_type.FromString(delivery.payload).matter  # type: ignore[attr-defined]
+        doc = document_of(delivery.subject, delivery.payload)
+        if doc is None:
+            return
         # The index write is outside this transaction; it is idempotent by revision, so a
         # redelivery after a crash between the two writes does no harm.
-        stored = await backend.put(MatterDoc.from_matter(matter))
-        log.debug("matter %s revision %d %s", matter.code, matter.revision, "indexed" if stored else "stale")
+        stored = await backend.put(doc)
+        log.debug("%s revision %d %s", doc.key, doc.revision, "indexed" if stored else "stale")
 
     return apply
 

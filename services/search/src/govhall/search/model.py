@@ -159,6 +159,9 @@ class Result:
     # text for type, audience and site_level, the department code for department. Each field is
     # counted with every filter applied except its own.
     facets: dict[str, list[tuple[str, int]]]
+    # The names of the departments in the department facet (code -> name, from the documents), so
+    # the portal can label them; search keeps no department table of its own.
+    department_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,23 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from govhall.kit.kv import DEFAULT_NAMESPACE
 from govhall.kit.settings import ServiceSettings
 
 
 class SearchSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GOVHALL_SEARCH_", extra="ignore")
 
-    # The alias queries go through; the concrete index behind it is <alias>-v<n>.
-    index_alias: str = "govhall-matters"
+    # The alias queries go through; the concrete indices behind it are <alias>-000001, -000002, …
+    # (one per full reindex), and <alias>-next names the one a reindex is building.
+    index_alias: str = "govhall-search"
+    # Replicas of each index once it serves queries (a single-node cluster wants 0).
+    index_replicas: int = 0
     # Consumer name on the bus; two search deployments sharing a NATS need different ones.
-    consumer_name: str = "search-matters"
+    consumer_name: str = "search-index"
+    # The catalogue, whose export stream a full reindex reads.
+    catalogue_address: str = "127.0.0.1:50051"
+    # The prefix of search's keys (hot words) in the key-value store, shared with the gateway's.
+    kv_namespace: str = DEFAULT_NAMESPACE
+    # Hot words count the searches of this many recent days.
+    hot_words_days: int = 7
