@@ -1,0 +1,124 @@
+"""Hot services: applications counted from cases.case.submitted, once per event, shown per site."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from govhall.catalogue import app
+from govhall.catalogue.settings import CatalogueSettings
+from govhall.kit.bus import JetStreamBus
+from govhall.kit.events import Event, make_event
+from govhall.kit.grpcclient import channel
+from govhall.protos.cases.v1 import cases_pb2
+from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+
+from .conftest import ANONYMOUS, SITES, Catalogue, draft
+
+
+def submitted(matter_code: str, matter_site: str = "420502", version: int = 1) -> Event:
+    case = cases_pb2.CaseSubmitted(
+        case_id=str(uuid.uuid4()),
+        matter_code=matter_code,
+        matter_version=version,
+        matter_site_code=matter_site,
+        site_code="420502",
+    )
+    return make_event("cases.case.submitted", case, "420502")
+
+
+async def hot(catalogue: Catalogue, site: str = "420502", limit: int = 0) -> list[tuple[str, int]]:
+    reply = await catalogue.call(
+        "ListHotMatters", pb.ListHotMattersRequest(site_code=site, limit=limit), ANONYMOUS
+    )
+    return [(h.matter.code, h.applications) for h in reply.matters]
+
+
+async def test_most_applied_published_matters_visible_from_the_site(catalogue: Catalogue) -> None:
+    await catalogue.create("A", d=draft("个人事项"), publish=True)
+    await catalogue.create("P", "420000", draft("省级事项", "420000-GAT"), publish=True)
+    await catalogue.create("W", "420100", draft("武汉事项", "420100-SCJG"), publish=True)
+    await catalogue.create("D", d=draft("草稿事项"))
+    await catalogue.create("X", d=draft("撤回事项"), publish=True)
+    await catalogue.withdraw("X")
+    for code, site, times in [
+        ("A", "420502", 3),
+        ("P", "420000", 5),
+        ("W", "420100", 7),
+        ("D", "420502", 2),
+        ("X", "420502", 9),
+    ]:
+        for _ in range(times):
+            await catalogue.bus.publish(submitted(code, site))
+
+    assert await hot(catalogue) == [("P", 5), ("A", 3)], (
+        "drafts, withdrawn and other cities' matters left out"
+    )
+    assert await hot(catalogue, limit=1) == [("P", 5)]
+    assert await hot(catalogue, "420100") == [("W", 7), ("P", 5)]
+    assert await hot(catalogue, "420000") == [("P", 5)]
+    reply = await catalogue.call("ListHotMatters", pb.ListHotMattersRequest(site_code="420502"))
+    assert (
+        reply.matters[0].matter.draft.name == "省级事项"
+        and reply.matters[0].matter.status == pb.MATTER_STATUS_PUBLISHED
+    )
+
+    # Published again, X counts with everything it had.
+    await catalogue.publish("X")
+    assert await hot(catalogue, limit=2) == [("X", 9), ("P", 5)]
+
+
+async def test_a_redelivered_event_is_counted_once(catalogue: Catalogue) -> None:
+    await catalogue.create("A", publish=True)
+    event = submitted("A")
+    for _ in range(3):
+        await catalogue.bus.publish(event)  # the same event id each time
+    await catalogue.bus.publish(submitted("A"))
+    assert await hot(catalogue) == [("A", 2)]
+
+
+async def test_an_unknown_matter_is_counted_but_never_shown(catalogue: Catalogue) -> None:
+    await catalogue.bus.publish(submitted("GONE"))
+    await catalogue.bus.publish(submitted(""))  # nothing to count
+    assert await hot(catalogue) == []
+
+
+@pytest.fixture
+async def jetstream(cluster: dict[str, str]) -> AsyncIterator[JetStreamBus]:
+    """A bus with a stream prefix of its own (set up before, so torn down after, the service)."""
+    bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
+    await bus.start()
+    yield bus
+    await bus.delete_streams()
+    await bus.close()
+
+
+async def test_counted_from_jetstream(
+    jetstream: JetStreamBus, db_url: str, platform: Any, start_service: Any
+) -> None:
+    host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, jetstream)
+    ch = channel(host.address)
+    c = Catalogue(catalogue_pb2_grpc.CatalogueServiceStub(ch), jetstream, host)  # type: ignore[arg-type]
+    for code, name, level, parent in SITES[:3]:
+        await c.call(
+            "UpsertSite", pb.UpsertSiteRequest(code=code, name=name, level=level, parent_code=parent)
+        )
+    await c.call(
+        "UpsertDepartment",
+        pb.UpsertDepartmentRequest(code="420502-XZSP", site_code="420502", name="行政审批局"),
+    )
+    await c.create("A", publish=True)
+    first = submitted("A")
+    for event in (first, submitted("A"), first):  # JetStream drops the republished id; the inbox would too
+        await jetstream.publish(event)
+    for _ in range(500):
+        if await hot(c) == [("A", 2)]:
+            break
+        await asyncio.sleep(0.02)
+    assert await hot(c) == [("A", 2)]
+    await ch.close()
