@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync run test test-unit test-fast infra infra-up infra-down up down status protos lint bench clean
+.PHONY: help uv sync run test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lint: sync ## ruff, formatting and mypy
 bench: sync infra-up ## benchmarks: each prints a ratio against a baseline measured in the same run
 	$(UV) run --frozen python bench/search_vs_bare.py
 	$(UV) run --frozen python bench/identity_vs_bare.py
+
+bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)
+	$(UV) run --frozen python bench/province_scale.py
 
 clean: ## remove local state (databases, logs, indexes) under var/
 	-bash deploy/local/stop.sh

@@ -1,0 +1,466 @@
+"""A whole province at scale: generate it, index it with a full reindex, search it through the gateway.
+
+    uv run python bench/province_scale.py [--matters-per-site 2000] [--seconds 6] [--rounds 4]
+                                          [--concurrency 8] [--batch-size 500] [--no-start]
+
+1. **Generate** (set-up, reported but not compared): `python -m govhall.catalogue.cli
+   generate-province --publish` writes 湖北省 (151 sites: the province, 16 cities, 134 counties)
+   with about 2,000 matters each, 300,000 in all, into a fresh catalogue database through the
+   catalogue's own import path (validation, versions, one transaction per site).
+   The outbox rows of that load are then discarded: this run's search service starts empty and
+   indexes the province with a full reindex, the way a new search deployment starts, rather than
+   from 300,000 single events.
+
+2. **Index**: subject `govhall.search.cli reindex` against the running search service: the
+   catalogue's export stream → search documents → bulk writes into a new generation → alias
+   swap. Baseline: the same documents, already built in memory (from the same export, untimed),
+   bulk-loaded straight into a fresh Elasticsearch index with the same mapping, the same index
+   settings while building and the same bulk size, then refreshed: what Elasticsearch itself
+   needs to ingest them. Ratio: seconds of the subject / seconds of the baseline (lower is
+   better). One round each (a round takes minutes), baseline first.
+
+3. **Search**: subject `GET /api/v1/sites/{site}/search?q=…` on the gateway over the whole
+   province (county sites seeing their ancestors, the province searching one city's region,
+   filters), against bench/bare_app.py, the bare FastAPI endpoint of the same shape that does
+   no I/O; alternating rounds as in search_vs_bare.py, ratio of req/s, p50 and p99.
+
+Every process, database, stream, key and index of the run is removed afterwards, also on error
+or Ctrl-C. Needs a few GB of disk for Elasticsearch and about 3 GB of memory in this process
+while the baseline documents are held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common import (
+    RESULTS_DIR,
+    START_TIMEOUT,
+    Call,
+    Processes,
+    Target,
+    client_address,
+    connector,
+    delete_indices,
+    delete_redis_keys,
+    delete_streams,
+    drop_databases,
+    free_port,
+    get_json,
+    identity_env,
+    infra_env,
+    log,
+    print_cpu,
+    print_rows,
+    ratio_line,
+    ratios,
+    run_main,
+    run_rounds,
+    server_pids,
+    start_bare,
+    summarise,
+    wait_until,
+)
+
+RESULTS = RESULTS_DIR / "province_scale.json"
+ADMIN_TOKEN = "bench-admin-token"
+GENERATE_TIMEOUT = 3 * 3600.0
+
+# (site searched from, query, extra parameters): realistic portal searches over the province.
+SEARCHES: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("420502", "营业执照", {}),  # 西陵区 sees itself, 宜昌市 and 湖北省
+    ("420502", "居民身份证换领", {}),
+    ("420502", "食品经营许可", {}),
+    ("420502", "身份证", {}),  # widened by synonyms to 居民身份证
+    ("420106", "落户", {}),  # 武昌区
+    ("420106", "公积金提取", {}),
+    ("420106", "结婚登记", {"audience": "person"}),
+    ("420602", "机动车驾驶证", {}),  # 襄城区
+    ("420602", "社保", {}),
+    ("420602", "建设工程规划许可", {"type": "licensing"}),
+    ("420000", "食品经营许可", {"region": "420500"}),  # the province searching 宜昌市's region
+    ("420000", "排污许可", {"region": "420100"}),
+    ("420000", "营业执照", {"level": "county"}),
+    ("420000", "医师执业注册", {}),
+    ("420500", "出生医学证明", {}),
+    ("420500", "护照", {}),
+)
+
+
+def search_target(site: str, query: str, params: dict[str, str]) -> str:
+    return f"/api/v1/sites/{site}/search?" + urllib.parse.urlencode({"q": query, **params})
+
+
+@dataclass
+class Run:
+    work_dir: Path
+    processes: Processes
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    infra: dict[str, str] = field(default_factory=dict)
+    databases: list[str] = field(default_factory=list)
+    index_alias: str = ""
+    stream_prefix: str = ""
+    kv_namespace: str = ""
+    gateway_port: int = 0
+    bare_port: int = 0
+    catalogue_address: str = ""
+    search_address: str = ""
+
+
+def base_env(run: Run, log_level: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
+    env.update({k: v for k, v in run.infra.items() if k != "GOVHALL_RUN"})
+    pg = run.infra["GOVHALL_PG_URL"]
+    env.update(
+        {
+            "GOVHALL_LOG_LEVEL": log_level.upper(),
+            "GOVHALL_VAR_DIR": str(run.work_dir / "var"),
+            "GOVHALL_STREAM_PREFIX": run.stream_prefix,
+            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/{run.databases[0]}",
+            "GOVHALL_CATALOGUE_GRPC_ADDRESS": run.catalogue_address,
+            "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/{run.databases[1]}",
+            "GOVHALL_SEARCH_GRPC_ADDRESS": run.search_address,
+            "GOVHALL_SEARCH_INDEX_ALIAS": run.index_alias,
+            "GOVHALL_SEARCH_CATALOGUE_ADDRESS": run.catalogue_address,
+            "GOVHALL_SEARCH_KV_NAMESPACE": run.kv_namespace,
+            "GOVHALL_GATEWAY_PORT": str(run.gateway_port),
+            "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
+            "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": run.catalogue_address,
+            "GOVHALL_GATEWAY_SEARCH_ADDRESS": run.search_address,
+            # The benchmark is one client hammering; the limiter's work is still measured.
+            "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
+        }
+    )
+    identity = f"127.0.0.1:{free_port()}"
+    sms_file = run.work_dir / "var" / "dev-sms.jsonl"
+    env.update(identity_env(f"{pg}/{run.databases[2]}", identity, run.kv_namespace, sms_file))
+    return env
+
+
+def generate(run: Run, env: dict[str, str], matters_per_site: int) -> float:
+    """The province into the catalogue's database; seconds taken (the CLI's own progress goes to its log)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "govhall.catalogue.cli",
+        "generate-province",
+        "--matters-per-site",
+        str(matters_per_site),
+        "--publish",
+    ]
+    log(f"generating the province: {' '.join(argv[2:])} (log: {run.work_dir / 'logs' / 'generate.log'})")
+    start = time.monotonic()
+    with open(run.work_dir / "logs" / "generate.log", "ab") as out:
+        done = subprocess.run(
+            argv,
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=out,
+            stderr=out,
+            timeout=GENERATE_TIMEOUT,
+            check=False,
+        )
+    seconds = time.monotonic() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"generate-province exited with {done.returncode}\n{run.processes.log_tail()}")
+    return seconds
+
+
+async def count_and_clear_outbox(database_url: str) -> dict[str, int]:
+    """How many sites and published matters the catalogue holds; then forget the load's events."""
+    import asyncpg
+
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        sites = await conn.fetchval("SELECT count(*) FROM sites")
+        matters = await conn.fetchval("SELECT count(*) FROM matters WHERE published_version > 0")
+        events = await conn.fetchval("SELECT count(*) FROM outbox")
+        await conn.execute("TRUNCATE outbox")
+    finally:
+        await conn.close()
+    return {"sites": int(sites), "published_matters": int(matters), "discarded_events": int(events)}
+
+
+async def export_documents(catalogue_address: str) -> list[dict[str, Any]]:
+    """Every document a reindex writes, as Elasticsearch bulk actions (read from the export, untimed)."""
+    # Imported here: grpc starts threads, and the processes must all be started before that.
+    from govhall.kit.caller import caller_metadata
+    from govhall.kit.grpcclient import channel
+    from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+    from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+    from govhall.search.es import to_source
+    from govhall.search.model import SearchDoc
+    from govhall.search.reindex import SEARCH_SERVICE
+
+    docs = []
+    ch = channel(catalogue_address)
+    try:
+        stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
+        stream = stub.ExportCatalogue(
+            cat.ExportCatalogueRequest(), metadata=caller_metadata(SEARCH_SERVICE), timeout=3600
+        )
+        async for item in stream:
+            which = item.WhichOneof("item")
+            if which in ("matter", "article"):
+                doc = (
+                    SearchDoc.from_matter(item.matter)
+                    if which == "matter"
+                    else SearchDoc.from_article(item.article)
+                )
+                docs.append(
+                    {
+                        "_op_type": "index",
+                        "_id": doc.key,
+                        "version": doc.revision,
+                        "version_type": "external",
+                        "_source": to_source(doc),
+                    }
+                )
+    finally:
+        await ch.close()
+    return docs
+
+
+async def bare_bulk(es_url: str, index: str, actions: list[dict[str, Any]], batch_size: int) -> float:
+    """The baseline: bulk the prepared documents into a fresh index with search's mapping; seconds."""
+    from elasticsearch import AsyncElasticsearch
+    from elasticsearch.helpers import async_bulk
+
+    from govhall.search.es import MAPPINGS, REFRESH_INTERVAL
+
+    es = AsyncElasticsearch(es_url, request_timeout=120)
+    try:
+        await es.indices.create(
+            index=index,
+            settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"},
+            mappings=MAPPINGS,
+        )
+        start = time.monotonic()
+        stored, _errors = await async_bulk(
+            es, ({**a, "_index": index} for a in actions), chunk_size=batch_size, raise_on_error=True
+        )
+        await es.indices.put_settings(index=index, settings={"index": {"refresh_interval": REFRESH_INTERVAL}})
+        await es.indices.refresh(index=index)
+        seconds = time.monotonic() - start
+        if stored != len(actions):
+            raise RuntimeError(f"the baseline stored {stored} of {len(actions)} documents")
+        return seconds
+    finally:
+        await es.options(ignore_status=404).indices.delete(index=index)
+        await es.close()
+
+
+async def reindex_through_search(search_address: str, batch_size: int) -> tuple[float, int]:
+    """The subject: a full reindex by the running search service; (seconds, documents)."""
+    from govhall.search.cli import reindex
+
+    start = time.monotonic()
+    last = await reindex(search_address, batch_size)
+    seconds = time.monotonic() - start
+    return seconds, int(last.done)
+
+
+def cleanup(run: Run) -> None:
+    run.processes.stop_all()
+    if not run.infra or not run.databases:
+        return  # nothing of ours on the servers yet
+    try:
+        asyncio.run(asyncio.wait_for(_cleanup_servers(run), 120))
+    except Exception as err:
+        log(f"clean-up incomplete: {err!r}")
+
+
+async def _cleanup_servers(run: Run) -> None:
+    await drop_databases(run.infra["GOVHALL_PG_URL"], run.databases)
+    await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
+    await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
+    if run.index_alias:
+        # Every generation and the baseline's index: the pattern names only this run's.
+        await asyncio.to_thread(
+            delete_indices, run.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.index_alias}-*"
+        )
+
+
+async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
+    run.infra = infra_env(not args.no_start)
+    run.databases = [
+        f"bench_{run.run_id}_catalogue",
+        f"bench_{run.run_id}_search",
+        f"bench_{run.run_id}_identity",
+    ]
+    run.index_alias = f"bench-{run.run_id}-search"
+    run.stream_prefix = f"BENCH{run.run_id.upper()}"
+    run.kv_namespace = f"bench-{run.run_id}"
+    run.catalogue_address = f"127.0.0.1:{free_port()}"
+    run.search_address = f"127.0.0.1:{free_port()}"
+    run.gateway_port, run.bare_port = free_port(), free_port()
+    env = base_env(run, args.log_level)
+
+    generate_seconds = generate(run, env, args.matters_per_site)
+    loaded = await count_and_clear_outbox(env["GOVHALL_CATALOGUE_DATABASE_URL"])
+    log(
+        f"generated {loaded['published_matters']} published matters at {loaded['sites']} sites in "
+        f"{generate_seconds:.0f} s ({loaded['published_matters'] / generate_seconds:.0f} matters/s)"
+    )
+
+    for service in ("identity", "catalogue", "search", "gateway"):
+        run.processes.start(service, [sys.executable, "-m", f"govhall.{service}"], env)
+    start_bare(run.processes, run.bare_port, args.log_level, env)
+
+    async def gateway_ready() -> bool:
+        return (await get_json(run.gateway_port, "/readyz"))[0] == 200
+
+    async def bare_ready() -> bool:
+        return (await get_json(run.bare_port, "/healthz"))[0] == 200
+
+    await wait_until(run.processes, "the gateway ready (/readyz)", gateway_ready, START_TIMEOUT)
+    await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
+
+    # Index: the baseline first, then the subject.
+    actions = await export_documents(run.catalogue_address)
+    log(f"baseline: bulk-loading {len(actions)} documents straight into Elasticsearch")
+    bare_seconds = await bare_bulk(
+        run.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.index_alias}-bare", actions, args.batch_size
+    )
+    documents = len(actions)
+    del actions
+    log(f"baseline: {bare_seconds:.1f} s ({documents / bare_seconds:.0f} docs/s)")
+    log("subject: full reindex through the search service")
+    reindex_seconds, reindexed = await reindex_through_search(run.search_address, args.batch_size)
+    log(f"subject: {reindex_seconds:.1f} s ({reindexed / reindex_seconds:.0f} docs/s)")
+    if reindexed != documents:
+        raise RuntimeError(f"the reindex wrote {reindexed} documents, the export holds {documents}")
+
+    hits = {}
+    for site, query, params in SEARCHES:
+        status, body = await get_json(run.gateway_port, search_target(site, query, params))
+        if status != 200:
+            raise RuntimeError(f"search {site} {query} {params}: HTTP {status} {body}")
+        hits[f"{site} {query} {params or ''}".strip()] = int(body["page"]["total"])
+    log("search hits: " + "; ".join(f"{k}: {v}" for k, v in hits.items()))
+
+    calls = [Call(b"GET", search_target(site, q, p).encode()) for site, q, p in SEARCHES]
+    targets = {
+        "bare": Target(connector(args.client, run.bare_port), calls),
+        "gateway": Target(connector(args.client, run.gateway_port), calls),
+    }
+    cpu_roots = {name: proc.pid for name, proc in run.processes.procs.items()}
+    cpu_roots.update(server_pids(run.infra["GOVHALL_RUN"]))
+    phases = await run_rounds(
+        run.processes,
+        ("bare", "gateway"),
+        targets,
+        rounds=args.rounds,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        concurrency=args.concurrency,
+        cpu_roots=cpu_roots,
+    )
+    return {
+        "benchmark": "province_scale",
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "matters_per_site": args.matters_per_site,
+        "loaded": loaded,
+        "generate_seconds": round(generate_seconds, 1),
+        "index": {
+            "documents": documents,
+            "batch_size": args.batch_size,
+            "bare_seconds": round(bare_seconds, 1),
+            "reindex_seconds": round(reindex_seconds, 1),
+            "bare_docs_per_second": round(documents / bare_seconds),
+            "reindex_docs_per_second": round(reindexed / reindex_seconds),
+            "ratio": round(reindex_seconds / bare_seconds, 3),
+        },
+        "search": {
+            "client": args.client,
+            "client_address": client_address() or "default",
+            "concurrency": args.concurrency,
+            "rounds": args.rounds,
+            "seconds_per_round": args.seconds,
+            "searches": [{"site": s, "q": q, **p} for s, q, p in SEARCHES],
+            "hits": hits,
+            "bare": summarise(phases["bare"]),
+            "gateway": summarise(phases["gateway"]),
+            "ratios": ratios(phases["bare"], phases["gateway"]),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    loaded, index, search = result["loaded"], result["index"], result["search"]
+    print()
+    print(
+        f"province at scale: {loaded['published_matters']} matters at {loaded['sites']} sites, generated in "
+        f"{result['generate_seconds']:.0f} s; {result['machine']['cpus']} CPUs"
+    )
+    print(
+        f"index {index['documents']} documents: reindex {index['reindex_seconds']:.1f} s "
+        f"({index['reindex_docs_per_second']} docs/s), bare bulk {index['bare_seconds']:.1f} s "
+        f"({index['bare_docs_per_second']} docs/s); reindex / bare {index['ratio']:.2f}x"
+    )
+    print()
+    print(
+        f"search: {search['rounds']} rounds x {search['seconds_per_round']:g} s, concurrency {search['concurrency']}"
+    )
+    summaries = {name: search[name] for name in ("bare", "gateway")}
+    print_rows(summaries)
+    print()
+    print(ratio_line("gateway / bare", search["ratios"]))
+    print_cpu(summaries, result["machine"]["cpus"])
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--matters-per-site", type=int, default=2000, help="about 2,000 makes 300,000 in all")
+    p.add_argument("--batch-size", type=int, default=500, help="documents per bulk request, both sides")
+    p.add_argument("--seconds", type=float, default=6.0, help="measured seconds per target per search round")
+    p.add_argument("--rounds", type=int, default=4, help="search rounds of bare + gateway (order alternates)")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per target")
+    p.add_argument("--concurrency", type=int, default=8, help="concurrent connections")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    p.add_argument("--log-level", default="info", help="of the servers")
+    p.add_argument("--no-start", action="store_true", help="do not run deploy/local/start.sh first")
+    p.add_argument("--output", type=Path, default=RESULTS)
+    args = p.parse_args(argv)
+    if not 1 <= args.matters_per_site <= 5000:
+        p.error("--matters-per-site must be in [1, 5000]")
+    if not 1 <= args.batch_size <= 5000:
+        p.error("--batch-size must be in [1, 5000]")
+    if not (0 < args.seconds <= 120 and 1 <= args.rounds <= 20 and 0 <= args.warmup <= 30):
+        p.error("--seconds must be in (0, 120], --rounds in [1, 20], --warmup in [0, 30]")
+    if not 1 <= args.concurrency <= 256:
+        p.error("--concurrency must be in [1, 256]")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run_main(
+        lambda work, processes: Run(work, processes),
+        lambda run: bench(run, args),
+        cleanup,
+        print_table,
+        args.output,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
