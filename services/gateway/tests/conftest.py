@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,15 +47,28 @@ class Stack:
         return code
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 async def start_stack(
     platform: Any, start_service: Any, tmp_path: Path, redis_url: str | None = None
 ) -> tuple[Stack, Any]:
     namespace = f"t{uuid.uuid4().hex[:10]}"  # the in-memory store is shared by the process
     platform = platform.model_copy(update={"redis_url": redis_url})
     bus = InProcessBus()
+    # Search starts before the catalogue (the in-process bus delivers only to consumers already
+    # subscribed), yet reindexes from it: the catalogue's port is chosen first.
+    catalogue_address = f"127.0.0.1:{free_port()}"
     search = await start_service(
         search_app.SPEC,
-        SearchSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}"),
+        SearchSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}",
+            catalogue_address=catalogue_address,
+            kv_namespace=namespace,
+        ),
         platform,
         bus,
     )
@@ -72,7 +86,9 @@ async def start_stack(
     )
     catalogue = await start_service(
         catalogue_app.SPEC,
-        CatalogueSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"),
+        CatalogueSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", grpc_address=catalogue_address
+        ),
         platform,
         bus,
     )

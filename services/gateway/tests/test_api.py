@@ -28,17 +28,41 @@ async def seed(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200, r.text
 
 
-MATTER = {
+MATTER: dict[str, Any] = {
     "code": "420502-XZSP-0001",
     "name": "食品经营许可",
     "department_code": "420502-XZSP",
     "audiences": ["legal_person", "person"],
     "type": "licensing",
-    "promised_days": 10,
-    "legal_days": 20,
+    "handling_type": "promised",
+    "promised_limit": {"value": 10},
+    "legal_limit": {"value": 20},
     "online_application": True,
+    "online_depth": 4,
+    "visits": 0,
+    "themes": ["准营准办"],
     "guide": {"acceptance_conditions": "已取得营业执照", "consult_phone": "0717-6222222"},
+    "materials": [
+        {"code": "M01", "name": "食品经营许可申请书", "form": "electronic", "necessity": "required"},
+        {"code": "M02", "name": "营业执照", "form": "copy", "copies": 1, "necessity": "required"},
+    ],
+    "places": [{"name": "西陵区政务服务中心", "window": "二楼 综合受理窗口", "hours": "工作日 9:00-17:00"}],
+    "form_schema": {
+        "type": "object",
+        "properties": {"shop_name": {"type": "string", "title": "店铺名称"}},
+        "required": ["shop_name"],
+    },
 }
+
+
+async def until(check: Any, timeout: float = 5.0) -> Any:
+    """Poll check() until it returns something truthy (events reach search asynchronously)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.05)
 
 
 def assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -64,6 +88,11 @@ async def test_admin_publishes_and_the_county_finds_it(gateway: httpx.AsyncClien
     guide = (await gateway.get(f"/api/v1/sites/420502/matters/{MATTER['code']}")).json()
     assert guide["guide"]["acceptance_conditions"] == "已取得营业执照"
     assert guide["audiences"] == ["person", "legal_person"] and guide["site_name"] == "西陵区"
+    assert [m["form"] for m in guide["materials"]] == ["electronic", "copy"]
+    assert guide["form_schema"]["properties"]["shop_name"]["title"] == "店铺名称"
+    assert guide["version"] == 1 and guide["published_at"].endswith("+08:00")
+    # No steps given: the default chain for a 承诺件, with a role for each.
+    assert [s["role"] for s in guide["steps"]] == ["window_clerk", "reviewer", "approver"]
     listed = (await gateway.get("/api/v1/sites/420502/matters", params={"audience": "legal_person"})).json()
     assert [m["code"] for m in listed["items"]] == [MATTER["code"]] and listed["page"]["total"] == 1
 
@@ -72,7 +101,8 @@ async def test_admin_publishes_and_the_county_finds_it(gateway: httpx.AsyncClien
         if found["items"]:
             break
         await asyncio.sleep(0.05)
-    assert [h["code"] for h in found["items"]] == [MATTER["code"]]
+    assert [h["id"] for h in found["items"]] == [MATTER["code"]]
+    assert found["items"][0]["title_highlighted"] == "<em>食品经营</em>许可"
     # The province does not see a county's matter.
     province = (await gateway.get("/api/v1/sites/420000/search", params={"q": "食品经营"})).json()
     assert province["items"] == []
@@ -94,26 +124,33 @@ async def test_bad_input_is_a_problem_in_two_languages(gateway: httpx.AsyncClien
     assert_problem(await gateway.get("/api/v1/sites/999999/matters"), 404, "SITE_NOT_FOUND")
     assert_problem(await gateway.get("/api/v1/nowhere"), 404, "NOT_FOUND")
 
-    bad = {**MATTER, "type": "unknown", "promised_days": -1}
+    bad = {**MATTER, "type": "unknown", "promised_limit": {"value": -1}}
     body = assert_problem(
         await gateway.post("/api/v1/admin/sites/420502/matters", json=bad, headers=AUTH),
         400,
         "REQUEST_INVALID",
     )
-    assert {e["field"] for e in body["errors"]} == {"type", "promised_days"}
+    assert {e["field"] for e in body["errors"]} == {"type", "promised_limit.value"}
     r = await gateway.post(
         "/api/v1/admin/sites/420502/matters",
         content=b"{not json",
         headers={**AUTH, "content-type": "application/json"},
     )
     assert_problem(r, 400, "REQUEST_INVALID")
-    too_long = {**MATTER, "promised_days": 30, "legal_days": 20}
+    too_long = {**MATTER, "promised_limit": {"value": 30}}
     body = assert_problem(
         await gateway.post("/api/v1/admin/sites/420502/matters", json=too_long, headers=AUTH),
         400,
         "MATTER_INVALID",
     )
-    assert body["errors"][0]["message_zh"] == "承诺办结时限不能超过法定办结时限"
+    assert "承诺办结时限不能超过法定办结时限" in [e["message_zh"] for e in body["errors"]]
+    bad_material = {**MATTER, "materials": [{**MATTER["materials"][0], "form": "paper"}]}
+    body = assert_problem(
+        await gateway.post("/api/v1/admin/sites/420502/matters", json=bad_material, headers=AUTH),
+        400,
+        "VALUE_INVALID",
+    )
+    assert body["errors"][0]["field"] == "materials[0].form"
 
 
 async def test_writes_need_the_admin_token(gateway: httpx.AsyncClient) -> None:

@@ -95,8 +95,17 @@ async def _admin(
     return caller
 
 
+async def _platform_admin(
+    caller: Annotated[common_pb2.CallerIdentity, Depends(_admin)],
+) -> common_pb2.CallerIdentity:
+    if caller.kind != common_pb2.CALLER_KIND_ADMIN:
+        raise forbidden("only platform administrators may do this", "仅平台管理员可进行此操作")
+    return caller
+
+
 # Route parameter types: `caller: SignedIn` and so on. The app keeps its Authenticator in
 # app.state.authenticator.
 Caller = Annotated[common_pb2.CallerIdentity, Depends(_any_caller)]
 SignedIn = Annotated[common_pb2.CallerIdentity, Depends(_signed_in)]
 Admin = Annotated[common_pb2.CallerIdentity, Depends(_admin)]
+PlatformAdmin = Annotated[common_pb2.CallerIdentity, Depends(_platform_admin)]

@@ -1,79 +1,178 @@
-"""The REST shapes portals see, and their mapping to and from the gRPC messages."""
+"""The REST shapes portals send, and the mapping of what services answer.
+
+Requests are pydantic models (they refuse unknown fields and give the OpenAPI document its
+shapes); they mirror the protos field by field, and `protojson` turns them into messages and
+messages back into JSON, so a new guide field needs a line here and nothing else.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govhall.gateway.protojson import SHANGHAI, enum_names, enum_prefix, from_dict, to_dict
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+__all__ = ["SHANGHAI"]
 
 SiteCode = Annotated[str, Field(pattern=r"^\d{6}$", examples=["420502"], description="6-digit division code")]
 
+TYPE_LABELS = {
+    cat.MATTER_TYPE_LICENSING: "行政许可",
+    cat.MATTER_TYPE_BENEFIT: "行政给付",
+    cat.MATTER_TYPE_CONFIRMATION: "行政确认",
+    cat.MATTER_TYPE_ADJUDICATION: "行政裁决",
+    cat.MATTER_TYPE_REWARD: "行政奖励",
+    cat.MATTER_TYPE_OTHER_POWER: "其他行政权力",
+    cat.MATTER_TYPE_PUBLIC_SERVICE: "公共服务",
+}
+
+
+def choice(enum: Any, description: str, default: str | None = None) -> Any:
+    """A string field whose values are an enum's short names (checked again when converted)."""
+    names = enum_names(enum.DESCRIPTOR)
+    return Field(
+        default, description=f"{description}: {' | '.join(names)}", json_schema_extra={"enum": names}
+    )
+
+
+def enum_number(enum: Any, name: str | None) -> int:
+    """A short name from a query parameter (already checked against the enum) as its number."""
+    return int(enum.Value(f"{enum_prefix(enum.DESCRIPTOR)}{name.upper()}")) if name else 0
+
+
+AudienceName = Literal["person", "legal_person"]
 MatterTypeName = Literal[
     "licensing", "benefit", "confirmation", "adjudication", "reward", "other_power", "public_service"
 ]
-AudienceName = Literal["person", "legal_person"]
-
-TYPES: dict[str, tuple[int, str]] = {
-    "licensing": (cat.MATTER_TYPE_LICENSING, "行政许可"),
-    "benefit": (cat.MATTER_TYPE_BENEFIT, "行政给付"),
-    "confirmation": (cat.MATTER_TYPE_CONFIRMATION, "行政确认"),
-    "adjudication": (cat.MATTER_TYPE_ADJUDICATION, "行政裁决"),
-    "reward": (cat.MATTER_TYPE_REWARD, "行政奖励"),
-    "other_power": (cat.MATTER_TYPE_OTHER_POWER, "其他行政权力"),
-    "public_service": (cat.MATTER_TYPE_PUBLIC_SERVICE, "公共服务"),
-}
-TYPE_BY_NUMBER = {number: (name, label) for name, (number, label) in TYPES.items()}
-AUDIENCES: dict[str, tuple[int, str]] = {
-    "person": (cat.AUDIENCE_PERSON, "自然人"),
-    "legal_person": (cat.AUDIENCE_LEGAL_PERSON, "法人"),
-}
-AUDIENCE_BY_NUMBER = {number: name for name, (number, _) in AUDIENCES.items()}
-STATUS_BY_NUMBER = {
-    cat.MATTER_STATUS_DRAFT: "draft",
-    cat.MATTER_STATUS_PUBLISHED: "published",
-    cat.MATTER_STATUS_WITHDRAWN: "withdrawn",
-}
-LEVELS: dict[str, int] = {
-    "province": cat.SITE_LEVEL_PROVINCE,
-    "city": cat.SITE_LEVEL_CITY,
-    "county": cat.SITE_LEVEL_COUNTY,
-}
-LEVEL_BY_NUMBER = {number: name for name, number in LEVELS.items()}
+LevelName = Literal["province", "city", "county"]
+KindName = Literal["matter", "announcement", "faq"]
+HandlingName = Literal["instant", "promised"]
+Text = Annotated[str, Field(max_length=20_000)]
+Short = Annotated[str, Field(max_length=200)]
 
 
-class Guide(BaseModel):
+class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    acceptance_conditions: str = Field("", max_length=20000, description="受理条件")
-    materials: str = Field("", max_length=20000, description="申请材料")
-    process: str = Field("", max_length=20000, description="办理流程")
-    legal_basis: str = Field("", max_length=20000, description="设定依据")
-    fees: str = Field("", max_length=20000, description="收费标准")
-    place_and_hours: str = Field("", max_length=20000, description="办理地点和时间")
-    consult_phone: str = Field("", max_length=200, description="咨询电话")
+
+class TimeLimitIn(In):
+    value: int = Field(0, ge=0, le=365)
+    unit: str = choice(common_pb2.TimeLimitUnit, "工作日或自然日", "working_day")
 
 
-class MatterIn(BaseModel):
-    """What an administrator writes for a matter."""
+class GuideTextsIn(In):
+    acceptance_conditions: Text = Field("", description="受理条件")
+    process: Text = Field("", description="办理流程")
+    legal_basis: Text = Field("", description="设定依据")
+    consult_phone: Short = Field("", description="咨询电话")
+    complaint_phone: Short = Field("", description="监督投诉电话")
+    notice: Text = Field("", description="申报须知")
+    special_procedure: Text = Field("", description="特别程序")
 
-    model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["营业执照设立登记"])
+class MaterialIn(In):
+    code: Short
+    name: Short
+    form: str = choice(cat.MaterialForm, "材料形式")
+    copies: int = Field(0, ge=0, le=100)
+    necessity: str = choice(cat.MaterialNecessity, "必要性")
+    condition: Text = ""
+    template_file: Short = ""
+    sample_file: Short = ""
+    source: str = choice(cat.MaterialSource, "来源渠道", "applicant")
+    licence_type_code: Short = ""
+    acceptance_standard: Text = ""
+    accepted_types: list[Short] = Field(default_factory=list, max_length=10)
+
+
+class SituationOptionIn(In):
+    code: Short
+    label: Short
+    material_codes: list[Short] = Field(default_factory=list, max_length=200)
+    form_sections: list[Short] = Field(default_factory=list, max_length=200)
+
+
+class SituationIn(In):
+    code: Short
+    question: Short
+    multiple: bool = False
+    options: list[SituationOptionIn] = Field(default_factory=list, max_length=50)
+
+
+class ProcessStepIn(In):
+    code: Short
+    name: Short
+    role: Short
+    time_limit_days: int = Field(0, ge=0, le=365)
+    description: Text = ""
+
+
+class MoneyIn(In):
+    currency: Literal["CNY"] = "CNY"
+    amount_fen: int = Field(ge=0, le=10**12)
+
+
+class FeeItemIn(In):
+    name: Short
+    amount: MoneyIn
+    basis: Text = ""
+    note: Short = ""
+
+
+class FeesIn(In):
+    charged: bool = False
+    items: list[FeeItemIn] = Field(default_factory=list, max_length=50)
+
+
+class ServicePlaceIn(In):
+    name: Short
+    address: Short = ""
+    window: Short = ""
+    hours: Short = ""
+    phone: Short = ""
+
+
+class MatterIn(In):
+    """What an administrator writes for a matter: the service guide (办事指南)."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["食品经营许可"])
     department_code: str = Field(min_length=1, max_length=40)
     audiences: list[AudienceName] = Field(min_length=1)
     type: MatterTypeName
-    promised_days: int = Field(ge=0, le=365, description="承诺办结时限（工作日）")
-    legal_days: int = Field(ge=0, le=365, description="法定办结时限（工作日）")
-    online_application: bool = False
-    guide: Guide = Field(default_factory=Guide)  # type: ignore[arg-type]
+    promised_limit: TimeLimitIn = Field(
+        default_factory=lambda: TimeLimitIn.model_validate({}), description="承诺办结时限"
+    )
+    legal_limit: TimeLimitIn = Field(
+        default_factory=lambda: TimeLimitIn.model_validate({}), description="法定办结时限"
+    )
+    online_application: bool = Field(False, description="可网上申报")
+    guide: GuideTextsIn = Field(default_factory=lambda: GuideTextsIn.model_validate({}))
+    base_code: str = Field("", max_length=12, description="基本编码")
+    sub_audiences: list[Short] = Field(default_factory=list, max_length=20)
+    themes: list[Short] = Field(default_factory=list, max_length=20, description="主题分类")
+    life_events: list[Short] = Field(default_factory=list, max_length=20, description="生命周期")
+    handling_type: HandlingName | None = Field(None, description="办件类型: instant 即办件 | promised 承诺件")
+    fees: FeesIn = Field(default_factory=FeesIn)
+    steps: list[ProcessStepIn] = Field(
+        default_factory=list, max_length=20, description="empty: the default chain"
+    )
+    materials: list[MaterialIn] = Field(default_factory=list, max_length=200)
+    situations: list[SituationIn] = Field(default_factory=list, max_length=50)
+    form_schema: dict[str, Any] | str = Field(
+        "", description="申请表单: JSON Schema (an object with Chinese titles)"
+    )
+    places: list[ServicePlaceIn] = Field(default_factory=list, max_length=50)
+    online_depth: int = Field(0, ge=0, le=4, description="网上办理深度 1-4")
+    visits: int = Field(0, ge=0, le=2, description="到办事现场次数")
+    appointment: bool = False
+    express_delivery: bool = False
+    result_name: Short = ""
 
 
 class NewMatter(MatterIn):
@@ -84,153 +183,64 @@ class MatterUpdate(MatterIn):
     expected_revision: int = Field(0, ge=0, description="non-zero: update only if still at this revision")
 
 
-class MatterOut(BaseModel):
-    code: str
-    name: str
-    site_code: str
-    site_name: str
-    department_code: str
-    department_name: str
-    audiences: list[AudienceName]
-    type: MatterTypeName
-    type_label: str
-    promised_days: int
-    legal_days: int
-    online_application: bool
-    status: Literal["draft", "published", "withdrawn"]
-    revision: int
-    guide: Guide
-    updated_at: datetime | None
-    published_at: datetime | None
+class ArticleIn(In):
+    kind: Literal["announcement", "faq"]
+    title: str = Field(min_length=1, max_length=200, description="标题（常见问题：问题）")
+    body: str = Field(max_length=50_000, description="正文（常见问题：解答）")
+    department_code: str = Field("", max_length=40)
+    matter_code: str = Field("", max_length=36)
+    publish_at: datetime | None = Field(None, description="发布日期; unset: when published")
+    expected_revision: int = Field(0, ge=0)
 
 
-class Page(BaseModel):
-    page: int
-    page_size: int
-    total: int
-
-
-class MatterList(BaseModel):
-    items: list[MatterOut]
-    page: Page
-
-
-class SearchHit(BaseModel):
-    code: str
-    name: str
-    site_code: str
-    site_name: str
-    department_name: str
-    type: MatterTypeName
-    type_label: str
-    audiences: list[AudienceName]
-    online_application: bool
-    score: float
-
-
-class SearchResult(BaseModel):
-    query: str
-    items: list[SearchHit]
-    page: Page
-
-
-class SiteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SiteIn(In):
     name: str = Field(min_length=1, max_length=200)
-    level: Literal["province", "city", "county"]
+    level: LevelName
     parent_code: str = Field("", pattern=r"^(\d{6})?$")
 
 
-class SiteOut(BaseModel):
-    code: str
-    name: str
-    level: Literal["province", "city", "county"]
-    parent_code: str
-    path: list[str]
-
-
-class DepartmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DepartmentIn(In):
     name: str = Field(min_length=1, max_length=200)
 
 
-class DepartmentOut(BaseModel):
-    code: str
-    site_code: str
-    name: str
-
-
 def draft_message(body: MatterIn) -> cat.MatterDraft:
-    g = body.guide
-    return cat.MatterDraft(
-        name=body.name,
-        department_code=body.department_code,
-        audiences=[AUDIENCES[a][0] for a in body.audiences],  # type: ignore[misc]
-        type=TYPES[body.type][0],  # type: ignore[arg-type]
-        promised_limit=common_pb2.TimeLimit(
-            value=body.promised_days, unit=common_pb2.TIME_LIMIT_UNIT_WORKING_DAY
-        ),
-        legal_limit=common_pb2.TimeLimit(value=body.legal_days, unit=common_pb2.TIME_LIMIT_UNIT_WORKING_DAY),
-        online_application=body.online_application,
-        guide=cat.Guide(**g.model_dump()),
-    )
+    data = body.model_dump(exclude={"code", "expected_revision"})
+    if isinstance(data["form_schema"], dict):
+        data["form_schema"] = json.dumps(data["form_schema"], ensure_ascii=False)
+    return from_dict(data, cat.MatterDraft, prefix="")
 
 
-def _time(ts: object, present: bool) -> datetime | None:
-    return ts.ToDatetime(SHANGHAI) if present else None  # type: ignore[attr-defined]
+def article_request(site: str, article_id: str, body: ArticleIn) -> cat.SaveArticleRequest:
+    request = from_dict(body.model_dump(exclude={"publish_at"}), cat.SaveArticleRequest)
+    request.id, request.site_code = article_id, site
+    if body.publish_at is not None:
+        at = body.publish_at if body.publish_at.tzinfo else body.publish_at.replace(tzinfo=SHANGHAI)
+        request.publish_at.FromDatetime(at)
+    return request
 
 
-def matter_out(m: cat.Matter) -> MatterOut:
-    d = m.draft
-    type_name, type_label = TYPE_BY_NUMBER.get(d.type, ("other_power", "其他行政权力"))
-    return MatterOut(
-        code=m.code,
-        name=d.name,
-        site_code=m.site_code,
-        site_name=m.site_name,
-        department_code=d.department_code,
-        department_name=m.department_name,
-        audiences=[AUDIENCE_BY_NUMBER[a] for a in d.audiences if a in AUDIENCE_BY_NUMBER],  # type: ignore[misc]
-        type=type_name,  # type: ignore[arg-type]
-        type_label=type_label,
-        promised_days=d.promised_limit.value,
-        legal_days=d.legal_limit.value,
-        online_application=d.online_application,
-        status=STATUS_BY_NUMBER.get(m.status, "draft"),  # type: ignore[arg-type]
-        revision=m.revision,
-        guide=Guide(**{f.name: getattr(d.guide, f.name) for f in cat.Guide.DESCRIPTOR.fields}),
-        updated_at=_time(m.updated_at, m.HasField("updated_at")),
-        published_at=_time(m.published_at, m.HasField("published_at")),
-    )
+# Responses -------------------------------------------------------------------------------------
 
 
-def hit_out(h: search_pb2.MatterHit) -> SearchHit:
-    type_name, type_label = TYPE_BY_NUMBER.get(h.type, ("other_power", "其他行政权力"))
-    return SearchHit(
-        code=h.code,
-        name=h.name,
-        site_code=h.site_code,
-        site_name=h.site_name,
-        department_name=h.department_name,
-        type=type_name,  # type: ignore[arg-type]
-        type_label=type_label,
-        audiences=[AUDIENCE_BY_NUMBER[a] for a in h.audiences if a in AUDIENCE_BY_NUMBER],  # type: ignore[misc]
-        online_application=h.online_application,
-        score=round(h.score, 4),
-    )
+def matter_out(m: cat.Matter) -> dict[str, Any]:
+    """A matter: the version's metadata and its guide fields side by side (as MatterIn writes them)."""
+    out = to_dict(m)
+    draft = out.pop("draft")
+    schema = draft.get("form_schema")
+    if schema:
+        try:
+            draft["form_schema"] = json.loads(schema)
+        except ValueError:
+            pass  # stored by an older version as text: leave it as text
+    return {**out, **draft, "type_label": TYPE_LABELS.get(m.draft.type, "")}
 
 
-def site_out(s: cat.Site) -> SiteOut:
-    return SiteOut(
-        code=s.code,
-        name=s.name,
-        level=LEVEL_BY_NUMBER.get(s.level, "county"),  # type: ignore[arg-type]
-        parent_code=s.parent_code,
-        path=list(s.path),
-    )
+def page_out(p: common_pb2.PageInfo) -> dict[str, int]:
+    return {"page": p.page, "page_size": p.page_size, "total": p.total}
 
 
-def page_out(p: common_pb2.PageInfo) -> Page:
-    return Page(page=p.page, page_size=p.page_size, total=p.total)
+def hit_out(h: search_pb2.SearchHit) -> dict[str, Any]:
+    out = to_dict(h)
+    out["score"] = round(h.score, 4)
+    out["type_label"] = TYPE_LABELS.get(h.type, "")
+    return out

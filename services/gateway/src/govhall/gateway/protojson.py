@@ -1,0 +1,123 @@
+"""One mapping between gRPC messages and the REST JSON portals see, for every message.
+
+The REST shapes follow the protos field by field (snake_case names), with three edge rules, so
+no route maps a guide's fifty-odd fields by hand:
+- enums are short lowercase names: `MATERIAL_FORM_ORIGINAL` of `MaterialForm` is "original"
+  (the enum's own prefix dropped); the zero value (unspecified) is null;
+- timestamps are ISO 8601 in Beijing time (Asia/Shanghai) and null when unset;
+- everything else as it is (money in fen, lists as arrays, nested messages as objects).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from govhall.kit.errors import invalid
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TIMESTAMP = Timestamp.DESCRIPTOR.full_name
+M = TypeVar("M", bound=Message)
+
+
+@cache
+def enum_prefix(enum: EnumDescriptor) -> str:
+    """MaterialForm -> "MATERIAL_FORM_"; a nested Phase of ReindexProgress -> "PHASE_"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
+
+
+def enum_name(enum: EnumDescriptor, number: int) -> str | None:
+    if number == 0 or number not in enum.values_by_number:
+        return None
+    return enum.values_by_number[number].name.removeprefix(enum_prefix(enum)).lower()
+
+
+def enum_number(enum: EnumDescriptor, name: str | None, field: str) -> int:
+    if name is None or name == "":
+        return 0
+    value = enum.values_by_name.get(enum_prefix(enum) + str(name).upper())
+    if value is None or value.number == 0:
+        raise invalid(
+            "VALUE_INVALID",
+            f"{field}: {name!r} is not one of {', '.join(enum_names(enum))}",
+            f"{field}的取值“{name}”无效",
+            field,
+        )
+    return int(value.number)
+
+
+def enum_names(enum: EnumDescriptor) -> list[str]:
+    return [n for v in enum.values if (n := enum_name(enum, v.number))]
+
+
+def _time(ts: Timestamp) -> str:
+    return ts.ToDatetime(tzinfo=SHANGHAI).isoformat()
+
+
+def _value_out(field: Any, value: Any) -> Any:
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        if field.message_type.full_name == TIMESTAMP:
+            return _time(value)
+        return to_dict(value)
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        return enum_name(field.enum_type, value)
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return None  # binary payloads travel as their own responses, never inside JSON
+    return value
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    """Every field of the message (defaults included, so the shape never varies)."""
+    out: dict[str, Any] = {}
+    fields: Any = message.DESCRIPTOR.fields
+    for field in fields:
+        value = getattr(message, field.name)
+        if field.is_repeated:
+            out[field.name] = [_value_out(field, v) for v in value]
+        elif field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.full_name == TIMESTAMP:
+            out[field.name] = _time(value) if message.HasField(field.name) else None
+        else:
+            out[field.name] = _value_out(field, value)
+    return out
+
+
+def _value_in(field: Any, value: Any, path: str) -> Any:
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        return enum_number(field.enum_type, value, path)
+    return value
+
+
+def _fill(message: Message, data: dict[str, Any], prefix: str) -> None:
+    descriptor: Any = message.DESCRIPTOR
+    for key, value in data.items():
+        field = descriptor.fields_by_name.get(key)
+        path = f"{prefix}{key}"
+        if field is None or value is None:
+            continue  # the pydantic models refuse unknown fields; None means "not given"
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            if field.message_type.full_name == TIMESTAMP:
+                ts = getattr(message, key)
+                ts.FromDatetime(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+            elif field.is_repeated:
+                for i, item in enumerate(value):
+                    _fill(getattr(message, key).add(), item, f"{path}[{i}].")
+            else:
+                _fill(getattr(message, key), value, f"{path}.")
+        elif field.is_repeated:
+            getattr(message, key).extend(_value_in(field, v, path) for v in value)
+        else:
+            setattr(message, key, _value_in(field, value, path))
+
+
+def from_dict(data: dict[str, Any], message_type: type[M], *, prefix: str = "") -> M:
+    """A message from REST JSON (already shape-checked by a pydantic model)."""
+    message = message_type()
+    _fill(message, data, prefix)
+    return message

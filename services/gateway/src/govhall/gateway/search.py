@@ -1,0 +1,157 @@
+"""The search routes: cross-region search with facets and highlighting, suggestions as the user
+types, hot words; and the full reindex for platform administrators."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+import grpc
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
+
+from govhall.gateway import model
+from govhall.gateway.auth import PlatformAdmin
+from govhall.gateway.protojson import to_dict
+from govhall.gateway.upstreams import Upstreams
+from govhall.kit.errors import DomainError
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.common.v1 import common_pb2
+from govhall.protos.search.v1 import search_pb2
+
+SitePath = Annotated[
+    str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
+]
+# A whole-province reindex streams for minutes.
+REINDEX_TIMEOUT_SECONDS = 7_200.0
+
+
+def client_key(request: Request) -> str:
+    """Who is searching, as hot words need to know (a client counts once a day), without the address."""
+    address = request.client.host if request.client else "unknown"
+    return hashlib.sha256(address.encode()).hexdigest()[:16]
+
+
+def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
+    router = APIRouter()
+
+    @router.get(
+        "/api/v1/sites/{site}/search",
+        tags=["search"],
+        summary="Search matters, announcements or FAQs: the site's and its ancestors', or one region's",
+        operation_id="search",
+    )
+    async def search(
+        request: Request,
+        site: SitePath,
+        q: Annotated[str, Query(min_length=1, max_length=100, description="关键词, e.g. 营业执照")],
+        kind: model.KindName = "matter",
+        region: Annotated[
+            str | None, Query(pattern=r"^\d{6}$", description="search this region's whole subtree instead")
+        ] = None,
+        type: Annotated[list[model.MatterTypeName] | None, Query()] = None,
+        audience: Annotated[list[model.AudienceName] | None, Query()] = None,
+        department: Annotated[list[str] | None, Query(max_length=20)] = None,
+        level: Annotated[list[model.LevelName] | None, Query()] = None,
+        theme: Annotated[str | None, Query(max_length=40)] = None,
+        life_event: Annotated[str | None, Query(max_length=40)] = None,
+        online_only: bool = False,
+        page: Annotated[int, Query(ge=1, le=100)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> dict[str, Any]:
+        u = up()
+        call = search_pb2.SearchRequest(
+            site_code=site,
+            query=q,
+            page=common_pb2.PageRequest(page=page, page_size=page_size),
+            kind=model.enum_number(search_pb2.DocumentKind, kind),  # type: ignore[arg-type]
+            region_code=region or "",
+            types=[model.enum_number(cat.MatterType, t) for t in type or ()],  # type: ignore[misc]
+            audiences=[model.enum_number(cat.Audience, a) for a in audience or ()],  # type: ignore[misc]
+            department_codes=[d[:40] for d in department or ()],
+            site_levels=[model.enum_number(cat.SiteLevel, x) for x in level or ()],  # type: ignore[misc]
+            theme=theme or "",
+            life_event=life_event or "",
+            online_only=online_only,
+            client_key=client_key(request),
+        )
+        reply = await u.call(u.search.Search(call, **u.opts()))
+        return {
+            "query": q,
+            "items": [model.hit_out(h) for h in reply.hits],
+            "page": model.page_out(reply.page),
+            "facets": [to_dict(f) for f in reply.facets],
+            "synonyms_used": list(reply.synonyms_used),
+        }
+
+    @router.get(
+        "/api/v1/sites/{site}/search/suggest",
+        tags=["search"],
+        summary="Matter names starting with what the user has typed",
+        operation_id="suggest",
+    )
+    async def suggest(
+        site: SitePath,
+        q: Annotated[str, Query(min_length=1, max_length=30)],
+        size: Annotated[int, Query(ge=1, le=20)] = 8,
+    ) -> dict[str, Any]:
+        u = up()
+        reply = await u.call(
+            u.search.Suggest(search_pb2.SuggestRequest(site_code=site, prefix=q, size=size), **u.opts())
+        )
+        return {"items": [to_dict(s) for s in reply.suggestions]}
+
+    @router.get(
+        "/api/v1/sites/{site}/search/hot-words",
+        tags=["search"],
+        summary="What people searched for most at this site lately (热搜词)",
+        operation_id="hotWords",
+    )
+    async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+        u = up()
+        reply = await u.call(
+            u.search.HotWords(search_pb2.HotWordsRequest(site_code=site, size=size), **u.opts())
+        )
+        return {"items": [to_dict(w) for w in reply.words]}
+
+    @router.post(
+        "/api/v1/admin/search/reindex",
+        tags=["admin"],
+        summary="Rebuild the search index from the catalogue and swap it in (platform administrators)",
+        description="Streams the progress as NDJSON, one object per line; the last has phase `done`.",
+        operation_id="reindex",
+        response_class=StreamingResponse,
+    )
+    async def reindex(
+        caller: PlatformAdmin, batch_size: Annotated[int, Query(ge=1, le=5000)] = 500
+    ) -> StreamingResponse:
+        u = up()
+        stream = u.search.Reindex(
+            search_pb2.ReindexRequest(batch_size=batch_size),
+            **{**u.opts(caller), "timeout": REINDEX_TIMEOUT_SECONDS},
+        )
+        # The first message (or the refusal) arrives before the response starts, so a refusal is
+        # an ordinary problem response rather than a broken stream.
+        first = await u.call(stream.read())
+
+        async def lines() -> AsyncIterator[bytes]:
+            progress = first
+            try:
+                while progress is not grpc.aio.EOF:
+                    yield json.dumps(to_dict(progress), ensure_ascii=False).encode() + b"\n"
+                    progress = await u.call(stream.read())
+            except DomainError as err:
+                # The response has started: the failure becomes the last line (the old index stays).
+                failed = {
+                    "phase": "failed",
+                    "code": err.code,
+                    "detail": err.message,
+                    "detail_zh": err.message_zh,
+                }
+                yield json.dumps(failed, ensure_ascii=False).encode() + b"\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    return router
