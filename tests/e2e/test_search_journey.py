@@ -3,6 +3,9 @@ Chinese query within 2 seconds; it is withdrawn and disappears. Separate process
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -39,13 +42,23 @@ def matter(code: str, name: str) -> dict[str, Any]:
         "department_code": "420500-SCJG",
         "audiences": ["legal_person"],
         "type": "licensing",
-        "promised_days": 10,
-        "legal_days": 20,
+        "handling_type": "promised",
+        "promised_limit": {"value": 10},
+        "legal_limit": {"value": 20},
         "online_application": True,
-        "guide": {
-            "acceptance_conditions": "申请人已取得营业执照",
-            "materials": "食品经营许可申请书；营业执照复印件",
-        },
+        "online_depth": 3,
+        "visits": 1,
+        "guide": {"acceptance_conditions": "申请人已取得营业执照"},
+        "materials": [
+            {
+                "code": "M01",
+                "name": "食品经营许可申请书",
+                "form": "original",
+                "copies": 1,
+                "necessity": "required",
+            },
+            {"code": "M02", "name": "营业执照", "form": "copy", "copies": 1, "necessity": "required"},
+        ],
     }
 
 
@@ -54,7 +67,7 @@ def search_until(api: httpx.Client, site: str, q: str, want: Any, within: float)
     while True:
         reply = api.get(f"/api/v1/sites/{site}/search", params={"q": q})
         assert reply.status_code == 200, reply.text
-        codes = [h["code"] for h in reply.json()["items"]]
+        codes = [h["id"] for h in reply.json()["items"]]
         elapsed = time.monotonic() - start
         if want(codes) or elapsed > within:
             return codes, elapsed
@@ -97,3 +110,71 @@ def test_events_published_while_search_is_down_arrive_after_it_restarts(api: htt
     e2e.wait_ready()
     codes, elapsed = search_until(api, "420502", "药品零售", lambda c: code in c, within=10.0)
     assert codes == [code], f"the durable consumer did not catch up within 10 s ({elapsed:.2f}s)"
+
+
+def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
+    api: httpx.Client, e2e: Any
+) -> None:
+    code = "420500-SCJG-E2E-0003"
+    api.post(
+        "/api/v1/admin/sites/420500/matters", json=matter(code, "食品小作坊登记"), headers=ADMIN
+    ).raise_for_status()
+    api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
+    codes, _ = search_until(api, "420502", "食品小作坊", lambda c: code in c, within=5.0)
+    assert code in codes
+    # Editing the published guide opens version 2 as a draft: the public still finds version 1.
+    edited = {k: v for k, v in matter(code, "食品小作坊登记证核发").items() if k != "code"}
+    r = api.put(f"/api/v1/admin/sites/420500/matters/{code}", json=edited, headers=ADMIN)
+    assert r.status_code == 200 and r.json()["version"] == 2, r.text
+    assert api.get(f"/api/v1/sites/420502/matters/{code}").json()["name"] == "食品小作坊登记"
+    api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
+
+    def titles() -> list[str]:
+        reply = api.get("/api/v1/sites/420502/search", params={"q": "食品小作坊"})
+        assert reply.status_code == 200, reply.text
+        return [h["title"] for h in reply.json()["items"]]
+
+    deadline = time.monotonic() + 5
+    while titles() != ["食品小作坊登记证核发"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert titles() == ["食品小作坊登记证核发"]
+
+    # A full reindex through the CLI while a client keeps searching: every answer finds the matter.
+    answers: list[list[str]] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        with httpx.Client(base_url=e2e.gateway_url, timeout=10) as client:
+            while not stop.is_set():
+                reply = client.get("/api/v1/sites/420502/search", params={"q": "食品小作坊"})
+                answers.append(
+                    [h["title"] for h in reply.json()["items"]] if reply.status_code == 200 else []
+                )
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "govhall.search.cli",
+                "reindex",
+                "--address",
+                e2e.env["GOVHALL_SEARCH_GRPC_ADDRESS"],
+            ],
+            env=e2e.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        time.sleep(0.3)  # a few answers from the new generation
+    finally:
+        stop.set()
+        searcher.join(timeout=15)
+    assert done.returncode == 0, done.stderr
+    assert "reindexed" in done.stdout and "indexing" in done.stderr  # the progress bar
+    assert len(answers) > 3
+    assert all(a == ["食品小作坊登记证核发"] for a in answers), [
+        a for a in answers if a != ["食品小作坊登记证核发"]
+    ][:3]
