@@ -346,9 +346,12 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
     assert identity["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
-    for service in ("catalogue", "search"):
-        data = instance.by_component("ConfigMap")[service]["data"]
-        assert not any(key.endswith("_KV_NAMESPACE") for key in data), service
+    # Search counts hot words in the same Redis, and reads the catalogue's export to reindex.
+    search = instance.by_component("ConfigMap")["search"]["data"]
+    assert search["GOVHALL_SEARCH_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    assert search["GOVHALL_SEARCH_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    catalogue = instance.by_component("ConfigMap")["catalogue"]["data"]
+    assert not any(key.endswith("_KV_NAMESPACE") for key in catalogue)
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:

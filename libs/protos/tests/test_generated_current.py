@@ -41,5 +41,5 @@ def test_stubs_import_under_govhall_protos() -> None:
     again = catalogue_pb2.Matter.FromString(matter.SerializeToString())
     assert again.draft.name == "营业执照设立登记"
     assert hasattr(catalogue_pb2_grpc, "CatalogueServiceStub")
-    hit = search_pb2.MatterHit(type=catalogue_pb2.MATTER_TYPE_LICENSING)
+    hit = search_pb2.SearchHit(type=catalogue_pb2.MATTER_TYPE_LICENSING)
     assert hit.type == catalogue_pb2.MATTER_TYPE_LICENSING
