@@ -99,6 +99,22 @@ async def start_service() -> AsyncIterator[Callable[..., Awaitable[Any]]]:
         await host.stop()
 
 
+@pytest.fixture(params=["memory", "redis"])
+async def kv(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """A key-value store on each back end (in memory; real Redis), with a namespace of its own so
+    runs and tests never see each other's keys."""
+    from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore
+
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    store: KeyValueStore
+    if request.param == "memory":
+        store = MemoryStore(namespace)
+    else:
+        store = RedisStore(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], namespace)
+    yield store
+    await store.close()
+
+
 os.environ.setdefault("GOVHALL_LOG_LEVEL", "WARNING")
 
 

@@ -6,25 +6,11 @@ import asyncio
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
 from govhall.kit.errors import ErrorKind
 from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_kv
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KeyValueStore]:
-    """A store with a namespace of its own, so runs and tests never see each other's keys."""
-    namespace = f"test-{uuid.uuid4().hex[:12]}"
-    store: KeyValueStore
-    if request.param == "memory":
-        store = MemoryStore(namespace)
-    else:
-        store = RedisStore(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], namespace)
-    yield store
-    await store.close()
 
 
 async def test_incr_counts_and_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:

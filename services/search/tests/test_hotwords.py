@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,18 +21,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KeyValueStore]:
-    namespace = f"test-hw-{uuid.uuid4().hex[:12]}"
-    store: KeyValueStore
-    if request.param == "memory":
-        store = MemoryStore(namespace)
-    else:
-        store = RedisStore(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], namespace)
-    yield store
-    await store.close()
 
 
 async def test_a_client_counts_once_a_day_per_word_and_site(kv: KeyValueStore) -> None:

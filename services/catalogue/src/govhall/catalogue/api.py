@@ -97,10 +97,10 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
         return await matters.update(self._db, request)
 
     async def PublishMatter(self, request: pb.ChangeMatterStatusRequest, context: Any) -> pb.Matter:
-        return await matters.publish(self._db, request)
+        return await matters.change_status(self._db, request, "publish")
 
     async def WithdrawMatter(self, request: pb.ChangeMatterStatusRequest, context: Any) -> pb.Matter:
-        return await matters.withdraw(self._db, request)
+        return await matters.change_status(self._db, request, "withdraw")
 
     async def GetMatter(self, request: pb.GetMatterRequest, context: Any) -> pb.Matter:
         return await matters.get(self._db, request)

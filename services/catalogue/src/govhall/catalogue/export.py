@@ -10,15 +10,17 @@ items carry tells search which copy is newer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from govhall.catalogue import events, model, store
 from govhall.kit.caller import current_caller
-from govhall.kit.db import Database
+from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import forbidden
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 
 PAGE = 1_000
+T = TypeVar("T")
 
 
 async def export(db: Database) -> AsyncIterator[pb.ExportItem]:
@@ -38,22 +40,22 @@ async def export(db: Database) -> AsyncIterator[pb.ExportItem]:
     for site in sites:
         yield pb.ExportItem(site=events.site_message(site))
 
-    after = ""
-    while True:
-        async with db.reader() as uow:
-            page = await store.exported_matters(uow, after, PAGE)
-        for matter in page:
-            yield pb.ExportItem(matter=matter)
-        if len(page) < PAGE:
-            break
-        after = page[-1].code
+    async for matter in _pages(db, store.exported_matters, lambda m: m.code):
+        yield pb.ExportItem(matter=matter)
+    async for article in _pages(db, store.exported_articles, lambda a: a.id):
+        yield pb.ExportItem(article=article)
 
+
+async def _pages(
+    db: Database, fetch: Callable[[UnitOfWork, str, int], Awaitable[Sequence[T]]], key: Callable[[T], str]
+) -> AsyncIterator[T]:
+    """Every row fetch returns, a page at a time in key order, each page in its own short read."""
     after = ""
     while True:
         async with db.reader() as uow:
-            found = await store.exported_articles(uow, after, PAGE)
-        for article in found:
-            yield pb.ExportItem(article=article)
-        if len(found) < PAGE:
-            break
-        after = found[-1].id
+            page = await fetch(uow, after, PAGE)
+        for row in page:
+            yield row
+        if len(page) < PAGE:
+            return
+        after = key(page[-1])

@@ -112,28 +112,21 @@ async def update(db: Database, request: pb.UpdateMatterRequest) -> pb.Matter:
     return view
 
 
-async def publish(db: Database, request: pb.ChangeMatterStatusRequest) -> pb.Matter:
+async def change_status(db: Database, request: pb.ChangeMatterStatusRequest, action: str) -> pb.Matter:
+    """Publish the draft version (or a withdrawn matter again), or withdraw the published one."""
+    transition, event = (
+        (model.publish_matter, events.matter_published)
+        if action == "publish"
+        else (model.withdraw_matter, events.matter_withdrawn)
+    )
     async with db.uow() as uow:
         site = await access.site_or_404(uow, request.site_code)
         loaded = await _own(uow, site, request.code)
-        version = model.publish_matter(loaded.state, store.now())
+        version = transition(loaded.state, store.now())
         dept = await department_name(uow, site, version.draft.department_code)
         await _save(uow, loaded)
         view = store.matter_message(loaded.state, version, site, dept)
-        uow.emit(events.matter_published(view))
-        await uow.commit()
-    return view
-
-
-async def withdraw(db: Database, request: pb.ChangeMatterStatusRequest) -> pb.Matter:
-    async with db.uow() as uow:
-        site = await access.site_or_404(uow, request.site_code)
-        loaded = await _own(uow, site, request.code)
-        version = model.withdraw_matter(loaded.state, store.now())
-        dept = await department_name(uow, site, version.draft.department_code)
-        await _save(uow, loaded)
-        view = store.matter_message(loaded.state, version, site, dept)
-        uow.emit(events.matter_withdrawn(view))
+        uow.emit(event(view))
         await uow.commit()
     return view
 
