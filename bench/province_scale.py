@@ -92,7 +92,7 @@ SEARCHES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("420602", "建设工程规划许可", {"type": "licensing"}),
     ("420000", "食品经营许可", {"region": "420500"}),  # the province searching 宜昌市's region
     ("420000", "排污许可", {"region": "420100"}),
-    ("420000", "营业执照", {"level": "county"}),
+    ("420000", "营业执照", {"region": "420000", "level": "county"}),  # every county of the province
     ("420000", "医师执业注册", {}),
     ("420500", "出生医学证明", {}),
     ("420500", "护照", {}),
