@@ -119,6 +119,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govhall.kit.labels import AUDIENCE_LABELS, MATTER_TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
@@ -257,21 +258,10 @@ def canonical_header(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Vocabularies
 
-MATTER_TYPES: dict[str, pb.MatterType.ValueType] = {
-    "行政许可": pb.MATTER_TYPE_LICENSING,
-    "行政给付": pb.MATTER_TYPE_BENEFIT,
-    "行政确认": pb.MATTER_TYPE_CONFIRMATION,
-    "行政裁决": pb.MATTER_TYPE_ADJUDICATION,
-    "行政奖励": pb.MATTER_TYPE_REWARD,
-    "其他行政权力": pb.MATTER_TYPE_OTHER_POWER,
-    "公共服务": pb.MATTER_TYPE_PUBLIC_SERVICE,
-}
+MATTER_TYPES: dict[str, pb.MatterType.ValueType] = {label: number for number, label in MATTER_TYPE_LABELS.items()}  # type: ignore[misc]
 _MATTER_TYPE_ALIASES = {"其他权力": pb.MATTER_TYPE_OTHER_POWER}
 
-AUDIENCE_NAMES: dict[pb.Audience.ValueType, str] = {
-    pb.AUDIENCE_PERSON: "自然人",
-    pb.AUDIENCE_LEGAL_PERSON: "法人",
-}
+AUDIENCE_NAMES: dict[pb.Audience.ValueType, str] = AUDIENCE_LABELS  # type: ignore[assignment]
 _AUDIENCES = {
     "自然人": pb.AUDIENCE_PERSON,
     "个人": pb.AUDIENCE_PERSON,

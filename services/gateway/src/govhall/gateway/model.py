@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from govhall.gateway.protojson import SHANGHAI, enum_names, enum_prefix, from_dict, to_dict
+from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2
@@ -21,16 +22,6 @@ from govhall.protos.search.v1 import search_pb2
 __all__ = ["SHANGHAI"]
 
 SiteCode = Annotated[str, Field(pattern=r"^\d{6}$", examples=["420502"], description="6-digit division code")]
-
-TYPE_LABELS = {
-    cat.MATTER_TYPE_LICENSING: "行政许可",
-    cat.MATTER_TYPE_BENEFIT: "行政给付",
-    cat.MATTER_TYPE_CONFIRMATION: "行政确认",
-    cat.MATTER_TYPE_ADJUDICATION: "行政裁决",
-    cat.MATTER_TYPE_REWARD: "行政奖励",
-    cat.MATTER_TYPE_OTHER_POWER: "其他行政权力",
-    cat.MATTER_TYPE_PUBLIC_SERVICE: "公共服务",
-}
 
 
 def choice(enum: Any, description: str, default: str | None = None) -> Any:

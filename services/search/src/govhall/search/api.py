@@ -11,8 +11,9 @@ from govhall.kit.caller import current_caller
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError, ErrorKind, forbidden, invalid, not_found
 from govhall.kit.kv import StoreUnavailable
+from govhall.kit.labels import AUDIENCE_LABELS, SITE_LEVEL_LABELS
+from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.kit.sitecopy import SiteCopy
-from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
@@ -34,21 +35,6 @@ MAX_HOT_WORDS = 50
 MAX_DEPARTMENT_FILTERS = 50
 MAX_TAG_LENGTH = 50
 
-TYPE_LABELS: dict[int, str] = {
-    cat.MATTER_TYPE_LICENSING: "行政许可",
-    cat.MATTER_TYPE_BENEFIT: "行政给付",
-    cat.MATTER_TYPE_CONFIRMATION: "行政确认",
-    cat.MATTER_TYPE_ADJUDICATION: "行政裁决",
-    cat.MATTER_TYPE_REWARD: "行政奖励",
-    cat.MATTER_TYPE_OTHER_POWER: "其他行政权力",
-    cat.MATTER_TYPE_PUBLIC_SERVICE: "公共服务",
-}
-AUDIENCE_LABELS: dict[int, str] = {cat.AUDIENCE_PERSON: "自然人", cat.AUDIENCE_LEGAL_PERSON: "法人"}
-SITE_LEVEL_LABELS: dict[int, str] = {
-    cat.SITE_LEVEL_PROVINCE: "省级",
-    cat.SITE_LEVEL_CITY: "市级",
-    cat.SITE_LEVEL_COUNTY: "县级",
-}
 _KINDS = {pb.DOCUMENT_KIND_MATTER, pb.DOCUMENT_KIND_ANNOUNCEMENT, pb.DOCUMENT_KIND_FAQ}
 _REINDEXERS = {common_pb2.CALLER_KIND_ADMIN, common_pb2.CALLER_KIND_SERVICE}
 
