@@ -215,6 +215,19 @@ async def test_the_name_outranks_the_guide_text(backend: SearchBackend) -> None:
     assert await ids(backend, query("居民身份证")) == ["N1", "G1"]
 
 
+async def test_a_longer_query_is_not_matched_by_a_common_part_of_it(backend: SearchBackend) -> None:
+    # Nearly every guide lists 居民身份证 among its materials; asking for 居民身份证换领 must not
+    # return them all (4 of its 6 bigrams), only what is about the renewal.
+    await put_all(
+        backend,
+        matter("Z1", "居民身份证换领", COUNTY),
+        matter("F1", "食品经营许可", COUNTY, body="申请材料：居民身份证、营业执照"),
+        matter("H1", "结婚登记", COUNTY, body="双方的居民身份证和户口簿"),
+    )
+    assert await ids(backend, query("居民身份证换领")) == ["Z1"]
+    assert sorted(await ids(backend, query("居民身份证"))) == ["F1", "H1", "Z1"]
+
+
 async def test_two_character_queries_work(backend: SearchBackend) -> None:
     await put_all(backend, matter("H1", "普通护照签发"), matter("H2", "结婚登记"))
     assert await ids(backend, query("护照")) == ["H1"]
