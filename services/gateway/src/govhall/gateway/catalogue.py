@@ -18,6 +18,7 @@ from govhall.gateway.auth import Admin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.caller import ANONYMOUS
+from govhall.kit.errors import DomainError, FieldError
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 
@@ -39,6 +40,17 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     async def call(rpc: str, request: Any, caller: common_pb2.CallerIdentity | None = None) -> Any:
         u = up()
         return await u.call(getattr(u.catalogue, rpc)(request, **u.opts(caller or ANONYMOUS)))
+
+    async def write_matter(rpc: str, request: Any, caller: common_pb2.CallerIdentity) -> dict[str, Any]:
+        try:
+            return model.matter_out(await call(rpc, request, caller))
+        except DomainError as err:
+            # The catalogue names guide fields inside the request's `draft`; the REST body has
+            # them at the top level, so the problem names them as the portal sent them.
+            err.fields = [
+                FieldError(f.field.removeprefix("draft."), f.message, f.message_zh) for f in err.fields
+            ]
+            raise
 
     # Sites and the taxonomy -----------------------------------------------------------------
 
@@ -259,7 +271,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     )
     async def create_matter(site: SitePath, body: model.NewMatter, caller: Admin) -> dict[str, Any]:
         request = cat.CreateMatterRequest(code=body.code, site_code=site, draft=model.draft_message(body))
-        return model.matter_out(await call("CreateMatter", request, caller))
+        return await write_matter("CreateMatter", request, caller)
 
     @router.get(
         "/api/v1/admin/sites/{site}/matters/{code}",
@@ -303,7 +315,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
             draft=model.draft_message(body),
             expected_revision=body.expected_revision,
         )
-        return model.matter_out(await call("UpdateMatter", request, caller))
+        return await write_matter("UpdateMatter", request, caller)
 
     @router.post(
         "/api/v1/admin/sites/{site}/matters/{code}/{action}",

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from govhall.gateway.protojson import SHANGHAI, enum_names, enum_prefix, from_dict, to_dict
 from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
@@ -46,6 +46,23 @@ KindName = Literal["matter", "announcement", "faq"]
 HandlingName = Literal["instant", "promised"]
 Text = Annotated[str, Field(max_length=20_000)]
 Short = Annotated[str, Field(max_length=200)]
+
+
+def _schema_from_text(value: Any) -> Any:
+    """A form schema may also come as JSON text (as the catalogue stores it); "" is no form."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return {}
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise ValueError("form_schema is not valid JSON") from None
+
+
+# One type rather than `dict | str`, so a wrong value is reported as `form_schema` itself, not
+# once per member of the union.
+FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text)]
 
 
 class In(BaseModel):
@@ -155,8 +172,8 @@ class MatterIn(In):
     )
     materials: list[MaterialIn] = Field(default_factory=list, max_length=200)
     situations: list[SituationIn] = Field(default_factory=list, max_length=50)
-    form_schema: dict[str, Any] | str = Field(
-        "", description="申请表单: JSON Schema (an object with Chinese titles)"
+    form_schema: FormSchema = Field(
+        default_factory=dict, description="申请表单: JSON Schema (an object with Chinese titles); {}: no form"
     )
     places: list[ServicePlaceIn] = Field(default_factory=list, max_length=50)
     online_depth: int = Field(0, ge=0, le=4, description="网上办理深度 1-4")
@@ -196,8 +213,7 @@ class DepartmentIn(In):
 
 def draft_message(body: MatterIn) -> cat.MatterDraft:
     data = body.model_dump(exclude={"code", "expected_revision"})
-    if isinstance(data["form_schema"], dict):
-        data["form_schema"] = json.dumps(data["form_schema"], ensure_ascii=False)
+    data["form_schema"] = json.dumps(data["form_schema"], ensure_ascii=False) if data["form_schema"] else ""
     return from_dict(data, cat.MatterDraft, prefix="")
 
 
@@ -218,11 +234,10 @@ def matter_out(m: cat.Matter) -> dict[str, Any]:
     out = to_dict(m)
     draft = out.pop("draft")
     schema = draft.get("form_schema")
-    if schema:
-        try:
-            draft["form_schema"] = json.loads(schema)
-        except ValueError:
-            pass  # stored by an older version as text: leave it as text
+    try:
+        draft["form_schema"] = json.loads(schema) if schema else {}
+    except ValueError:
+        pass  # stored by an older version as text: leave it as text
     return {**out, **draft, "type_label": TYPE_LABELS.get(m.draft.type, "")}
 
 

@@ -55,11 +55,23 @@ _ZH_FOR_PYDANTIC = {
 }
 
 
+def field_name(location: Any) -> str:
+    """("body", "materials", 0, "code") -> "materials[0].code", as services name fields too."""
+    parts: list[str] = []
+    for part in location:
+        if part == "body" and not parts:
+            continue
+        if isinstance(part, int) and parts:
+            parts[-1] += f"[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "body"
+
+
 async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     fields = []
     for error in exc.errors():
-        location = [str(p) for p in error.get("loc", ()) if p not in ("body",)]
-        name = ".".join(location) or "body"
+        name = field_name(error.get("loc", ()))
         fields.append(
             FieldError(
                 name,
