@@ -258,10 +258,14 @@ def canonical_header(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Vocabularies
 
-MATTER_TYPES: dict[str, pb.MatterType.ValueType] = {label: number for number, label in MATTER_TYPE_LABELS.items()}  # type: ignore[misc]
+MATTER_TYPES: dict[str, pb.MatterType.ValueType] = {
+    label: pb.MatterType.ValueType(number) for number, label in MATTER_TYPE_LABELS.items()
+}
 _MATTER_TYPE_ALIASES = {"其他权力": pb.MATTER_TYPE_OTHER_POWER}
 
-AUDIENCE_NAMES: dict[pb.Audience.ValueType, str] = AUDIENCE_LABELS  # type: ignore[assignment]
+AUDIENCE_NAMES: dict[pb.Audience.ValueType, str] = {
+    pb.Audience.ValueType(number): label for number, label in AUDIENCE_LABELS.items()
+}
 _AUDIENCES = {
     "自然人": pb.AUDIENCE_PERSON,
     "个人": pb.AUDIENCE_PERSON,
