@@ -125,6 +125,17 @@ def invalid(code: str, message: str, message_zh: str, field_name: str | None = N
     )
 
 
+def invalid_fields(code: str, problems: list[FieldError]) -> DomainError:
+    """One INVALID error naming every bad field, so a form shows all its problems at once."""
+    return DomainError(
+        code=code,
+        message="; ".join(f"{p.field}: {p.message}" for p in problems),
+        message_zh="；".join(p.message_zh for p in problems),
+        kind=ErrorKind.INVALID,
+        fields=problems,
+    )
+
+
 def forbidden(message: str = "not allowed", message_zh: str = "无权进行此操作") -> DomainError:
     return DomainError(code="FORBIDDEN", message=message, message_zh=message_zh, kind=ErrorKind.FORBIDDEN)
 

@@ -77,7 +77,7 @@ from enum import IntEnum, StrEnum
 from typing import ClassVar, Final
 from zoneinfo import ZoneInfo
 
-from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid_fields
 from govhall.protos.common.v1 import common_pb2
 
 CHINA: Final = ZoneInfo("Asia/Shanghai")
@@ -589,13 +589,7 @@ def new_case(
         if limit is not None and limit.value < 1:
             problems.append(FieldError(name, "a time limit must be at least one day", "办结时限至少为1天"))
     if problems:
-        raise DomainError(
-            "CASE_PROCESS_INVALID",
-            "; ".join(f"{p.field}: {p.message}" for p in problems),
-            "；".join(p.message_zh for p in problems),
-            ErrorKind.INVALID,
-            problems,
-        )
+        raise invalid_fields("CASE_PROCESS_INVALID", problems)
     return Case(
         case_id,
         site_code,

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from govhall.catalogue import taxonomy
-from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.kit.errors import DomainError, FieldError, invalid_fields
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
@@ -165,13 +165,7 @@ def validate_draft(draft: pb.MatterDraft) -> pb.MatterDraft:
 
 
 def invalid_draft(problems: list[FieldError]) -> DomainError:
-    return DomainError(
-        "MATTER_INVALID",
-        "; ".join(f"{p.field}: {p.message}" for p in problems),
-        "；".join(p.message_zh for p in problems),
-        ErrorKind.INVALID,
-        problems,
-    )
+    return invalid_fields("MATTER_INVALID", problems)
 
 
 def _vocabulary(

@@ -19,7 +19,7 @@ from govhall.catalogue.guide import (
     invalid_draft,
     validate_draft,
 )
-from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
@@ -319,13 +319,7 @@ def check_article(request: pb.SaveArticleRequest) -> tuple[str, str]:
             )
         )
     if problems:
-        raise DomainError(
-            "ARTICLE_INVALID",
-            "; ".join(f"{p.field}: {p.message}" for p in problems),
-            "；".join(p.message_zh for p in problems),
-            ErrorKind.INVALID,
-            problems,
-        )
+        raise invalid_fields("ARTICLE_INVALID", problems)
     return title, body
 
 
