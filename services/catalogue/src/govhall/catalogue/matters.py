@@ -58,6 +58,16 @@ def _visible(site: SiteRecord, matter_site_code: str | None, code: str) -> None:
         raise not_found("matter", "事项", code)
 
 
+async def _readable(uow: UnitOfWork, site_code: str, code: str) -> tuple[store.MatterHead, bool]:
+    """A matter seen from a site (its own or an ancestor's), and whether the caller administers it."""
+    site = await access.site_or_404(uow, site_code)
+    model.check_matter_code(code)
+    head = await store.get_head(uow, code)
+    _visible(site, head.site_code if head else None, code)
+    assert head is not None
+    return head, access.administers_site_of(site, head.site_code)
+
+
 async def _own(uow: UnitOfWork, site: SiteRecord, code: str) -> LoadedMatter:
     """A matter the caller may change: it belongs to this very site and the caller administers it."""
     access.require_admin(site)
@@ -135,12 +145,7 @@ async def get(db: Database, request: pb.GetMatterRequest) -> pb.Matter:
     if request.version < 0:
         raise invalid("MATTER_VERSION_INVALID", "version cannot be negative", "版本号不能为负数", "version")
     async with db.reader() as uow:
-        site = await access.site_or_404(uow, request.site_code)
-        model.check_matter_code(request.code)
-        head = await store.get_head(uow, request.code)
-        _visible(site, head.site_code if head else None, request.code)
-        assert head is not None
-        administers = access.administers_site_of(site, head.site_code)
+        head, administers = await _readable(uow, request.site_code, request.code)
         number = request.version
         if not number:
             # Unpublished content exists only for those who administer it.
@@ -158,12 +163,7 @@ async def get(db: Database, request: pb.GetMatterRequest) -> pb.Matter:
 
 async def versions(db: Database, request: pb.ListMatterVersionsRequest) -> pb.ListMatterVersionsResponse:
     async with db.reader() as uow:
-        site = await access.site_or_404(uow, request.site_code)
-        model.check_matter_code(request.code)
-        head = await store.get_head(uow, request.code)
-        _visible(site, head.site_code if head else None, request.code)
-        assert head is not None
-        administers = access.administers_site_of(site, head.site_code)
+        _head, administers = await _readable(uow, request.site_code, request.code)
         found = [
             v
             for v in await store.list_versions(uow, request.code)
