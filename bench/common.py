@@ -10,6 +10,7 @@ Every loop is bounded in time and count and traffic goes only to loopback addres
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import contextlib
@@ -737,6 +738,28 @@ def runner() -> Callable[[Any], Any]:
         return uvloop.run  # type: ignore[no-any-return]
     except ImportError:
         return asyncio.run
+
+
+def load_parser(description: str, output: Path) -> argparse.ArgumentParser:
+    """The options every benchmark's load phases share; a benchmark adds its own."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--seconds", type=float, default=6.0, help="measured seconds per target per round")
+    p.add_argument("--rounds", type=int, default=4, help="rounds of bare + gateway (order alternates)")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per target")
+    p.add_argument("--concurrency", type=int, default=8, help="concurrent connections")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    p.add_argument("--log-level", default="info", help="of the servers (all use the same)")
+    p.add_argument("--no-start", action="store_true", help="do not run deploy/local/start.sh first")
+    p.add_argument("--output", type=Path, default=output)
+    return p
+
+
+def check_load_bounds(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Bounds on the shared options, whatever was asked: this runs on small shared machines."""
+    if not (0 < args.seconds <= 120 and 1 <= args.rounds <= 20 and 0 <= args.warmup <= 30):
+        p.error("--seconds must be in (0, 120], --rounds in [1, 20], --warmup in [0, 30]")
+    if not 1 <= args.concurrency <= 256:
+        p.error("--concurrency must be in [1, 256]")
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:

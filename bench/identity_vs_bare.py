@@ -51,6 +51,7 @@ from common import (
     Call,
     Processes,
     Target,
+    check_load_bounds,
     client_address,
     connector,
     delete_redis_keys,
@@ -60,6 +61,7 @@ from common import (
     get_json,
     identity_env,
     infra_env,
+    load_parser,
     log,
     percentile,
     print_cpu,
@@ -468,27 +470,15 @@ def print_table(result: dict[str, Any]) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = load_parser(__doc__.split("\n\n")[0], RESULTS)
     p.add_argument("--users", type=int, default=24, help="registered users the logins cycle through")
-    p.add_argument("--seconds", type=float, default=6.0, help="measured seconds per target per round")
-    p.add_argument("--rounds", type=int, default=4, help="rounds of bare + gateway (order alternates)")
-    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per target")
-    p.add_argument("--concurrency", type=int, default=8, help="concurrent connections")
     p.add_argument(
         "--verify-seconds", type=float, default=2.0, help="seconds per in-process verification phase"
     )
-    p.add_argument("--client", choices=("raw", "httpx"), default="raw")
-    p.add_argument("--log-level", default="info", help="of the servers (all use the same)")
-    p.add_argument("--no-start", action="store_true", help="do not run deploy/local/start.sh first")
-    p.add_argument("--output", type=Path, default=RESULTS)
     args = p.parse_args(argv)
-    # Bounds, whatever was asked: this runs on small shared machines.
-    if not (0 < args.seconds <= 120 and 1 <= args.rounds <= 20 and 0 <= args.warmup <= 30):
-        p.error("--seconds must be in (0, 120], --rounds in [1, 20], --warmup in [0, 30]")
+    check_load_bounds(p, args)
     if not (0 < args.verify_seconds <= 60):
         p.error("--verify-seconds must be in (0, 60]")
-    if not 1 <= args.concurrency <= 256:
-        p.error("--concurrency must be in [1, 256]")
     if not 1 <= args.users <= MAX_USERS:
         p.error(f"--users must be in [1, {MAX_USERS}]")
     return args

@@ -51,6 +51,7 @@ from common import (
     Call,
     Processes,
     Target,
+    check_load_bounds,
     client_address,
     connector,
     delete_indices,
@@ -61,6 +62,7 @@ from common import (
     get_json,
     identity_env,
     infra_env,
+    load_parser,
     log,
     print_cpu,
     print_rows,
@@ -428,26 +430,15 @@ def print_table(result: dict[str, Any]) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = load_parser(__doc__.split("\n\n")[0], RESULTS)
     p.add_argument("--matters-per-site", type=int, default=2000, help="about 2,000 makes 300,000 in all")
     p.add_argument("--batch-size", type=int, default=500, help="documents per bulk request, both sides")
-    p.add_argument("--seconds", type=float, default=6.0, help="measured seconds per target per search round")
-    p.add_argument("--rounds", type=int, default=4, help="search rounds of bare + gateway (order alternates)")
-    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per target")
-    p.add_argument("--concurrency", type=int, default=8, help="concurrent connections")
-    p.add_argument("--client", choices=("raw", "httpx"), default="raw")
-    p.add_argument("--log-level", default="info", help="of the servers")
-    p.add_argument("--no-start", action="store_true", help="do not run deploy/local/start.sh first")
-    p.add_argument("--output", type=Path, default=RESULTS)
     args = p.parse_args(argv)
+    check_load_bounds(p, args)
     if not 1 <= args.matters_per_site <= 5000:
         p.error("--matters-per-site must be in [1, 5000]")
     if not 1 <= args.batch_size <= 5000:
         p.error("--batch-size must be in [1, 5000]")
-    if not (0 < args.seconds <= 120 and 1 <= args.rounds <= 20 and 0 <= args.warmup <= 30):
-        p.error("--seconds must be in (0, 120], --rounds in [1, 20], --warmup in [0, 30]")
-    if not 1 <= args.concurrency <= 256:
-        p.error("--concurrency must be in [1, 256]")
     return args
 
 
