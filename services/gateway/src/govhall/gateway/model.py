@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from govhall.gateway.protojson import SHANGHAI, enum_names, enum_prefix, from_dict, to_dict
+from govhall.gateway import protojson
+from govhall.gateway.protojson import SHANGHAI, enum_names, from_dict, to_dict
 from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
@@ -34,7 +35,7 @@ def choice(enum: Any, description: str, default: str | None = None) -> Any:
 
 def enum_number(enum: Any, name: str | None) -> int:
     """A short name from a query parameter (already checked against the enum) as its number."""
-    return int(enum.Value(f"{enum_prefix(enum.DESCRIPTOR)}{name.upper()}")) if name else 0
+    return protojson.enum_number(enum.DESCRIPTOR, name, "query")
 
 
 AudienceName = Literal["person", "legal_person"]
