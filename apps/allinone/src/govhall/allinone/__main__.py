@@ -19,6 +19,8 @@ import socket
 
 import uvicorn
 
+from govhall.cases import app as cases_app
+from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
@@ -52,15 +54,21 @@ async def main() -> None:
     bus = InProcessBus()
     await bus.start()
     # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
-    # starts before the catalogue, yet a reindex reads the catalogue's export: so the catalogue's
-    # loopback port is chosen now.
+    # and cases start before the catalogue, yet call it (a reindex reads its export, an
+    # application reads the matter): so the catalogue's and identity's loopback ports are chosen now.
     catalogue_address = f"127.0.0.1:{_free_port()}"
+    identity_address = f"127.0.0.1:{_free_port()}"
     search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
     search = ServiceHost(search_app.SPEC, search_settings, platform, bus)
-    identity = ServiceHost(identity_app.SPEC, IdentitySettings(database_url=None), platform, bus)
+    cases_settings = CasesSettings(
+        database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
+    )
+    cases = ServiceHost(cases_app.SPEC, cases_settings, platform, bus)
+    identity_settings = IdentitySettings(database_url=None, grpc_address=identity_address)
+    identity = ServiceHost(identity_app.SPEC, identity_settings, platform, bus)
     catalogue_settings = CatalogueSettings(database_url=None, grpc_address=catalogue_address)
     catalogue = ServiceHost(catalogue_app.SPEC, catalogue_settings, platform, bus)
-    for host in (search, identity, catalogue):
+    for host in (search, cases, identity, catalogue):
         await host.start()
 
     published = await load_demo_into(catalogue.address)
@@ -74,6 +82,7 @@ async def main() -> None:
         catalogue_address=catalogue.address,
         search_address=search.address,
         identity_address=identity.address,
+        cases_address=cases.address,
         admin_token=os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN),  # type: ignore[arg-type]
     )
     server = uvicorn.Server(
@@ -101,7 +110,7 @@ async def main() -> None:
     try:
         await server.serve()
     finally:
-        for host in (catalogue, identity, search):
+        for host in (catalogue, identity, cases, search):
             await host.stop()
         await bus.close()
 

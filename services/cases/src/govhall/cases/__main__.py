@@ -1,12 +1,8 @@
-"""Entry point placeholder: the cases service is not built yet."""
+"""python -m govhall.cases: the cases service in its own process."""
 
-import sys
-
-
-def main() -> int:
-    print("govhall.cases: not built yet", file=sys.stderr)
-    return 2
-
+from govhall.cases.app import SPEC
+from govhall.cases.settings import CasesSettings
+from govhall.kit.service import run_forever
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_forever(SPEC, CasesSettings())

@@ -12,6 +12,7 @@ class GatewaySettings(BaseSettings):
     catalogue_address: str = "127.0.0.1:50051"
     search_address: str = "127.0.0.1:50052"
     identity_address: str = "127.0.0.1:50053"
+    cases_address: str = "127.0.0.1:50054"
     # A static platform-administrator token for operators and scripts; staff use their own
     # tokens from identity (a site admin edits their site's catalogue).
     admin_token: SecretStr = Field(default=SecretStr(""), description="empty disables the static admin token")

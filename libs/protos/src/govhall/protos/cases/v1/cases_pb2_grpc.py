@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from govhall.protos.cases.v1 import cases_pb2 as govhall_dot_cases_dot_v1_dot_cases__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -22,3 +23,906 @@ if _version_not_supported:
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
+
+
+class CasesServiceStub:
+    """Missing associated documentation comment in .proto file."""
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateDraft = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/CreateDraft',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.CreateDraftRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.UpdateDraft = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/UpdateDraft',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.UpdateDraftRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.UploadMaterial = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/UploadMaterial',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.UploadMaterialRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.RemoveMaterial = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/RemoveMaterial',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.RemoveMaterialRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.SubmitCase = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/SubmitCase',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SubmitCaseRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.ResubmitCase = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/ResubmitCase',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ResubmitCaseRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.WithdrawCase = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/WithdrawCase',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.WithdrawCaseRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.DeleteDraft = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/DeleteDraft',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DeleteDraftRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DeleteDraftResponse.FromString,
+                _registered_method=True)
+        self.ListMyCases = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/ListMyCases',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesResponse.FromString,
+                _registered_method=True)
+        self.GetCase = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/GetCase',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.GetMaterialFile = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/GetMaterialFile',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetMaterialFileRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.StoredFile.FromString,
+                _registered_method=True)
+        self.GetDocument = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/GetDocument',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetDocumentRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.StoredFile.FromString,
+                _registered_method=True)
+        self.QueryStatus = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/QueryStatus',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.QueryStatusRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.PublicStatus.FromString,
+                _registered_method=True)
+        self.VerifyDocument = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/VerifyDocument',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DocumentVerification.FromString,
+                _registered_method=True)
+        self.ListQueue = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/ListQueue',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
+                _registered_method=True)
+        self.HandleCase = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/HandleCase',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.HandleCaseRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
+        self.ListWarnings = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/ListWarnings',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListWarningsRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListWarningsResponse.FromString,
+                _registered_method=True)
+        self.GetPerformance = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/GetPerformance',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetPerformanceRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Performance.FromString,
+                _registered_method=True)
+        self.GetStatistics = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/GetStatistics',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetStatisticsRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Statistics.FromString,
+                _registered_method=True)
+        self.SweepClock = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/SweepClock',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SweepClockRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SweepClockResponse.FromString,
+                _registered_method=True)
+
+
+class CasesServiceServicer:
+    """Missing associated documentation comment in .proto file."""
+
+    def CreateDraft(self, request, context):
+        """The applicant (a person, or an agent acting for a legal person; identity re-checks the
+        agent's authorisation on every call).
+        待提交
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDraft(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadMaterial(self, request, context):
+        """checked by content, stored by hash
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveMaterial(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitCase(self, request, context):
+        """提交; idempotent by key
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResubmitCase(self, request, context):
+        """补正提交
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawCase(self, request, context):
+        """撤回, before acceptance
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDraft(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyCases(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCase(self, request, context):
+        """The applicant or staff of the case's site.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMaterialFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDocument(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryStatus(self, request, context):
+        """Anyone: 办件查询 by case number and query password; 文书核验 from a notice's QR code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyDocument(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQueue(self, request, context):
+        """Staff of the case's site.
+        待办列表
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandleCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWarnings(self, request, context):
+        """Supervisors (电子监察) and charts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPerformance(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatistics(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SweepClock(self, request, context):
+        """The timer job: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
+        Service callers only; every cases process also runs it on a timer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CasesServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDraft,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.CreateDraftRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'UpdateDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDraft,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.UpdateDraftRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'UploadMaterial': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadMaterial,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.UploadMaterialRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'RemoveMaterial': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveMaterial,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.RemoveMaterialRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'SubmitCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitCase,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SubmitCaseRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'ResubmitCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResubmitCase,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ResubmitCaseRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'WithdrawCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawCase,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.WithdrawCaseRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'DeleteDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDraft,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DeleteDraftRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DeleteDraftResponse.SerializeToString,
+            ),
+            'ListMyCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyCases,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesResponse.SerializeToString,
+            ),
+            'GetCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCase,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'GetMaterialFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMaterialFile,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetMaterialFileRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.StoredFile.SerializeToString,
+            ),
+            'GetDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDocument,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetDocumentRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.StoredFile.SerializeToString,
+            ),
+            'QueryStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryStatus,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.QueryStatusRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.PublicStatus.SerializeToString,
+            ),
+            'VerifyDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyDocument,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DocumentVerification.SerializeToString,
+            ),
+            'ListQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQueue,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.SerializeToString,
+            ),
+            'HandleCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandleCase,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.HandleCaseRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'ListWarnings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWarnings,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListWarningsRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListWarningsResponse.SerializeToString,
+            ),
+            'GetPerformance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPerformance,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetPerformanceRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Performance.SerializeToString,
+            ),
+            'GetStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatistics,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.GetStatisticsRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Statistics.SerializeToString,
+            ),
+            'SweepClock': grpc.unary_unary_rpc_method_handler(
+                    servicer.SweepClock,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SweepClockRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SweepClockResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'govhall.cases.v1.CasesService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('govhall.cases.v1.CasesService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class CasesService:
+    """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CreateDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/CreateDraft',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.CreateDraftRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/UpdateDraft',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.UpdateDraftRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadMaterial(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/UploadMaterial',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.UploadMaterialRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveMaterial(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/RemoveMaterial',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.RemoveMaterialRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/SubmitCase',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.SubmitCaseRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResubmitCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/ResubmitCase',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ResubmitCaseRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/WithdrawCase',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.WithdrawCaseRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/DeleteDraft',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.DeleteDraftRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.DeleteDraftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/ListMyCases',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/GetCase',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMaterialFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/GetMaterialFile',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.GetMaterialFileRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.StoredFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/GetDocument',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.GetDocumentRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.StoredFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/QueryStatus',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.QueryStatusRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.PublicStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/VerifyDocument',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.DocumentVerification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/ListQueue',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandleCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/HandleCase',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.HandleCaseRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWarnings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/ListWarnings',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ListWarningsRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ListWarningsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPerformance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/GetPerformance',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.GetPerformanceRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Performance.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/GetStatistics',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.GetStatisticsRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Statistics.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SweepClock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/SweepClock',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.SweepClockRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.SweepClockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

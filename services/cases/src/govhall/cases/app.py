@@ -1,0 +1,56 @@
+"""How the cases service is put together (used by __main__ and by all-in-one mode)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from govhall.cases import events, supervision
+from govhall.cases.api import CasesService
+from govhall.cases.files import FileStore
+from govhall.cases.settings import CasesSettings
+from govhall.cases.workflow import Deps
+from govhall.kit.grpcclient import channel
+from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.workdays import default_calendar
+from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.identity.v1 import identity_pb2_grpc
+
+
+async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+    settings = ctx.settings
+    assert isinstance(settings, CasesSettings)
+    calendar = default_calendar()
+    if settings.holiday_tables_dir:
+        calendar.load_directory(settings.holiday_tables_dir)
+    catalogue = channel(settings.catalogue_address)
+    identity = channel(settings.identity_address)
+    ctx.closers.extend([catalogue.close, identity.close])
+    deps = Deps(
+        db=ctx.db,
+        settings=settings,
+        files=FileStore(settings.resolved_files_dir(ctx.platform.var_dir)),
+        catalogue=catalogue_pb2_grpc.CatalogueServiceStub(catalogue),
+        identity=identity_pb2_grpc.IdentityServiceStub(identity),
+        calendar=calendar,
+    )
+    await events.subscribe(ctx, settings.consumer_name)
+    if settings.sweep_interval_seconds:
+        timer = asyncio.create_task(supervision.run_sweeps(deps, settings.sweep_interval_seconds))
+
+        async def stop_timer() -> None:
+            timer.cancel()
+
+        ctx.closers.append(stop_timer)
+    return [
+        (
+            cases_pb2_grpc.add_CasesServiceServicer_to_server,
+            CasesService(deps),
+            cases_pb2.DESCRIPTOR.services_by_name["CasesService"].full_name,
+        )
+    ]
+
+
+SPEC = ServiceSpec(name="cases", migrations=Path(__file__).parent / "migrations", wire=wire)

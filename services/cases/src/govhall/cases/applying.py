@@ -1,0 +1,402 @@
+"""The applicant's side: drafts (待提交), materials, submission, supplements, withdrawal, my cases.
+
+A draft copies the matter's published version onto itself when it is created, so the form,
+materials and process the applicant sees are the ones the case is handled by, whatever the
+catalogue publishes later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from govhall.cases import forms, model, store, views
+from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
+from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
+from govhall.cases.store import Application, CaseRecord
+from govhall.cases.workflow import (
+    Deps,
+    _upstream,
+    actor_for,
+    check_revision,
+    full_view,
+    new_query_password,
+    perform,
+    published_matter,
+    query_hash,
+    readable,
+    record,
+)
+from govhall.kit.db import UnitOfWork
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
+from govhall.kit.ids import new_id
+from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.common.v1 import common_pb2
+from govhall.protos.identity.v1 import identity_pb2
+
+MAX_KEY = 64
+PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+
+
+def _applicant(actor: Actor) -> Actor:
+    if actor.kind is not ActorKind.APPLICANT:
+        raise DomainError(
+            "CASE_WRONG_ACTOR",
+            "only applicants file applications",
+            "仅申请人可以申报办件",
+            ErrorKind.FORBIDDEN,
+        )
+    return actor
+
+
+def _key(value: str, field: str) -> str | None:
+    value = value.strip()
+    if len(value) > MAX_KEY:
+        raise invalid(
+            "IDEMPOTENCY_KEY_INVALID", f"{field} has at most {MAX_KEY} characters", "幂等键过长", field
+        )
+    return value or None
+
+
+def _answers(req_answers: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((a.situation_code, tuple(a.option_codes)) for a in req_answers)
+
+
+def _not_draft(case_id: str) -> DomainError:
+    return DomainError(
+        "CASE_NOT_IN_STATE",
+        "only a draft can be changed this way",
+        "只有待提交的办件可以修改",
+        ErrorKind.WRONG_STATE,
+    )
+
+
+async def _delivery(deps: Deps, actor: Actor, d: pb.Delivery) -> dict[str, str] | None:
+    """The delivery choice, with a copy of a mailing address taken from identity now (an address
+    edited later does not change where this case's result goes)."""
+    if d.method == pb.DELIVERY_METHOD_UNSPECIFIED:
+        return None
+    if d.method == pb.DELIVERY_METHOD_PICK_UP:
+        return {"method": "DELIVERY_METHOD_PICK_UP"}
+    owner = actor.agent_subject or actor.subject
+    found: identity_pb2.ListAddressesResponse = await _upstream(
+        deps.identity.ListAddresses, identity_pb2.ListAddressesRequest(owner_id=owner)
+    )
+    address = next((a for a in found.addresses if a.id == d.address_id), None)
+    if address is None:
+        raise invalid(
+            "DELIVERY_ADDRESS_NOT_FOUND",
+            "mail delivery needs one of your saved addresses",
+            "请选择一个已保存的收件地址",
+            "delivery.address_id",
+        )
+    mobile = address.mobile
+    return {
+        "method": "DELIVERY_METHOD_MAIL",
+        "address_id": address.id,
+        "recipient": address.recipient,
+        "mobile": mobile,
+        "mobile_masked": f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) >= 7 else mobile,
+        "address_text": f"{address.province_name}{address.city_name}{address.county_name}{address.detail}",
+    }
+
+
+def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
+    draft = matter.draft
+    hidden = forms.hidden_sections(draft.form_schema, draft.situations, answers)
+    cleaned = forms.validate_form(draft.form_schema, form_json or "{}", hidden=hidden, complete=complete)
+    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+
+
+async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
+    actor = _applicant(await actor_for(deps))
+    key = _key(req.idempotency_key, "idempotency_key")
+    if key:
+        async with deps.db.reader() as uow:
+            existing = await store.find_by_create_key(uow, actor.subject, key)
+            if existing is not None:
+                return await full_view(deps, uow, existing)
+    matter = await published_matter(deps, req.site_code, req.matter_code)
+    draft = matter.draft
+    answers = _answers(req.situation_answers)
+    forms.check_answers(draft.situations, answers)
+    form_json = _form(matter, req.form_json, answers, complete=False)
+    delivery = await _delivery(deps, actor, req.delivery)
+    now = deps.now()
+    case = model.new_case(
+        case_id=new_id(),
+        site_code=req.site_code,
+        department_code=draft.department_code,
+        matter_code=matter.code,
+        matter_name=draft.name,
+        applicant=Applicant(actor.applicant_kind or model.ApplicantKind.PERSON, actor.subject, actor.name),
+        steps=[Step.from_proto(s) for s in draft.steps],
+        promised_limit=TimeLimit.from_proto(draft.promised_limit),
+        legal_limit=TimeLimit.from_proto(draft.legal_limit),
+        now=now,
+    )
+    rec = CaseRecord(
+        case=case,
+        site_code=req.site_code,
+        matter_site_code=matter.site_code,
+        matter_version=matter.version,
+        matter_type=int(draft.type),
+        department_name=matter.department_name,
+        agent_subject=actor.agent_subject,
+        application=Application(form_json, answers, delivery),
+        matter=matter.SerializeToString(),
+        warning_level="none",
+        due_date=None,
+        on_time=None,
+        working_days_used=None,
+        create_key=key,
+        submit_key=None,
+        query_hash="",
+        query_failures=0,
+        query_locked_until=None,
+        loaded_revision=0,
+    )
+    try:
+        async with deps.db.uow() as uow:
+            await store.insert_case(uow, rec)
+            await uow.commit()
+    except sa.exc.IntegrityError:
+        # The same key raced us: the other request's draft is the one.
+        if key is None:
+            raise
+        async with deps.db.reader() as uow:
+            existing = await store.find_by_create_key(uow, actor.subject, key)
+            if existing is None:
+                raise
+            return await full_view(deps, uow, existing)
+    async with deps.db.reader() as uow:
+        return await full_view(deps, uow, rec, now)
+
+
+async def _own_draft(
+    uow: UnitOfWork, case_id: str, actor: Actor, *, states: frozenset[CaseState]
+) -> CaseRecord:
+    rec = await readable(uow, case_id, actor, for_update=True)
+    if actor.kind is not ActorKind.APPLICANT:
+        raise DomainError(
+            "CASE_WRONG_ACTOR", "only the applicant may do this", "仅申请人可以操作", ErrorKind.FORBIDDEN
+        )
+    if rec.case.state not in states:
+        raise _not_draft(case_id)
+    return rec
+
+
+def _touched(rec: CaseRecord, now: dt.datetime, **changes: Any) -> CaseRecord:
+    case = replace(rec.case, revision=rec.case.revision + 1, updated_at=now)
+    return replace(rec, case=case, **changes)
+
+
+async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
+    actor = _applicant(await actor_for(deps))
+    now = deps.now()
+    delivery = await _delivery(deps, actor, req.delivery) if req.set_delivery else None
+    async with deps.db.uow() as uow:
+        rec = await _own_draft(uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
+        check_revision(rec, req.expected_revision)
+        matter = views.matter_of(rec)
+        app = rec.application
+        if req.set_situation_answers:
+            answers = _answers(req.situation_answers)
+            forms.check_answers(matter.draft.situations, answers)
+            app = replace(app, answers=answers)
+        if req.set_form or req.set_situation_answers:
+            form_json = req.form_json if req.set_form else app.form_json
+            app = replace(app, form_json=_form(matter, form_json, app.answers, complete=False))
+        if req.set_delivery:
+            app = replace(app, delivery=delivery)
+        rec = _touched(rec, now, application=app)
+        await store.update_case(uow, rec)
+        await uow.commit()
+        return await full_view(deps, uow, rec, now)
+
+
+UPLOAD_STATES = frozenset({CaseState.DRAFT, CaseState.SUPPLEMENT_REQUESTED})
+
+
+async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
+    actor = _applicant(await actor_for(deps))
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec = await _own_draft(uow, req.case_id, actor, states=UPLOAD_STATES)
+        matter = views.matter_of(rec)
+        needs = {
+            n.code: n
+            for n in forms.material_needs(
+                matter.draft.materials, matter.draft.situations, rec.application.answers
+            )
+        }
+        need = needs.get(req.material_code)
+        if need is None or not need.uploaded_by_applicant:
+            raise invalid(
+                "MATERIAL_UNKNOWN",
+                f"the matter has no material {req.material_code} the applicant uploads",
+                f"该事项没有需要上传的材料“{req.material_code}”",
+                "material_code",
+            )
+        attached = [f for f in await store.files(uow, rec.case.id) if f.material_code == req.material_code]
+        if len(attached) >= deps.settings.max_files_per_material:
+            raise invalid(
+                "MATERIAL_TOO_MANY_FILES",
+                f"at most {deps.settings.max_files_per_material} files per material",
+                f"每项材料最多上传{deps.settings.max_files_per_material}个文件",
+                "content",
+            )
+        upload = check_upload(
+            req.file_name,
+            req.content,
+            need.accepted_types or DEFAULT_ACCEPTED,
+            deps.settings.max_upload_bytes,
+        )
+        digest = await deps.files.aput(req.content)
+        await store.add_file(
+            uow,
+            {
+                "id": new_id(),
+                "case_id": rec.case.id,
+                "material_code": req.material_code,
+                "sha256": digest,
+                "file_name": upload.file_name,
+                "media_type": upload.media_type,
+                "size": upload.size,
+                "uploaded_at": now,
+            },
+        )
+        rec = _touched(rec, now)
+        await store.update_case(uow, rec)
+        await uow.commit()
+        return await full_view(deps, uow, rec, now)
+
+
+async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
+    actor = _applicant(await actor_for(deps))
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec = await _own_draft(uow, req.case_id, actor, states=UPLOAD_STATES)
+        if not await store.remove_file(uow, rec.case.id, req.material_code, req.file_id):
+            raise DomainError(
+                "FILE_NOT_FOUND", "no such file on this material", "该材料下没有这个文件", ErrorKind.NOT_FOUND
+            )
+        rec = _touched(rec, now)
+        await store.update_case(uow, rec)
+        await uow.commit()
+        return await full_view(deps, uow, rec, now)
+
+
+async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
+    """Everything a submission needs, every problem at once: answers, the whole form, and a file
+    for each needed material. Returns the cleaned form."""
+    matter = views.matter_of(rec)
+    draft = matter.draft
+    app = rec.application
+    problems: list[FieldError] = list(forms.missing_answers(draft.situations, app.answers))
+    form_json = app.form_json
+    try:
+        form_json = _form(matter, app.form_json, app.answers, complete=True)
+    except DomainError as err:
+        problems.extend(err.fields)
+    needs = forms.material_needs(draft.materials, draft.situations, app.answers)
+    attached = {f.material_code for f in await store.files(uow, rec.case.id)}
+    problems.extend(forms.missing_materials(needs, attached))
+    if problems:
+        raise invalid_fields("CASE_INCOMPLETE", problems)
+    return form_json
+
+
+async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
+    actor = _applicant(await actor_for(deps))
+    key = _key(req.idempotency_key, "idempotency_key")
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec = await readable(uow, req.case_id, actor, for_update=True)
+        if key and rec.submit_key == key:
+            # A retry of a submit that went through: the same case, no second submission.
+            return await full_view(deps, uow, rec, now)
+        if rec.case.state is CaseState.DRAFT:
+            if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
+                raise invalid(
+                    "NOTICE_NOT_READ",
+                    "confirm that you have read the application notice",
+                    "请阅读并确认申报须知",
+                    "notice_read",
+                )
+            form_json = await _completeness(uow, rec)
+            rec = replace(rec, application=replace(rec.application, form_json=form_json))
+        transition = perform(rec, model.Submit(), actor, now)
+        password = new_query_password()
+        rec = await record(
+            deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
+        )
+        await uow.commit()
+        view = await full_view(deps, uow, rec, now)
+    view.query_password = password
+    return view
+
+
+async def _applicant_transition(deps: Deps, case_id: str, command: model.Command) -> pb.Case:
+    actor = _applicant(await actor_for(deps))
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec = await readable(uow, case_id, actor, for_update=True)
+        transition = perform(rec, command, actor, now)
+        rec = await record(deps, uow, rec, transition, now=now)
+        await uow.commit()
+        return await full_view(deps, uow, rec, now)
+
+
+async def resubmit(deps: Deps, req: pb.ResubmitCaseRequest) -> pb.Case:
+    return await _applicant_transition(deps, req.case_id, model.Resubmit(req.note))
+
+
+async def withdraw(deps: Deps, req: pb.WithdrawCaseRequest) -> pb.Case:
+    return await _applicant_transition(deps, req.case_id, model.Withdraw(req.reason))
+
+
+async def delete_draft(deps: Deps, req: pb.DeleteDraftRequest) -> pb.DeleteDraftResponse:
+    actor = _applicant(await actor_for(deps))
+    async with deps.db.uow() as uow:
+        rec = await _own_draft(uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
+        await store.delete_case(uow, rec.case.id)
+        await uow.commit()
+    return pb.DeleteDraftResponse()
+
+
+def paging(page: Any) -> tuple[int, int]:
+    number = max(1, page.page or 1)
+    size = min(MAX_PAGE_SIZE, max(1, page.page_size or PAGE_SIZE))
+    if number > 10_000:
+        raise invalid("PAGE_INVALID", "page is too large", "页码过大", "page")
+    return number, size
+
+
+async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
+    actor = _applicant(await actor_for(deps))
+    number, size = paging(req.page)
+    c = store.cases.c
+    mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]
+    where = list(mine)
+    if req.tab != pb.APPLICANT_TAB_UNSPECIFIED:
+        if req.tab not in views.TAB_STATES:
+            raise invalid("TAB_INVALID", "unknown tab", "未知的分类", "tab")
+        where.append(c.state.in_(views.TAB_STATES[req.tab]))
+    now = deps.now()
+    async with deps.db.reader() as uow:
+        rows, total = await store.page_of(uow, where, [c.updated_at.desc(), c.id], number, size)
+        by_state = await store.count_by(uow, c.state, mine)
+    counts: dict[pb.ApplicantTab.ValueType, int] = dict.fromkeys(views.TAB_STATES, 0)
+    for state, n in by_state.items():
+        counts[views.TAB_PB[model.APPLICANT_TAB[CaseState(state)]]] += n
+    return pb.ListMyCasesResponse(
+        cases=[views.summary_message(r, now=now, calendar=deps.calendar) for r in rows],
+        page=common_pb2.PageInfo(page=number, page_size=size, total=total),
+        tabs=[pb.TabCount(tab=t, label=views.PB_TAB_LABEL[t], count=n) for t, n in counts.items()],
+    )

@@ -1,0 +1,90 @@
+"""What the cases service publishes, and what it consumes.
+
+Publishes (through the outbox, in the transaction that made the change):
+- ``cases.case.submitted`` (CaseSubmitted; the catalogue counts hot services from it);
+- every other transition as CaseChanged on ``cases.case.<action>``: accepted, not_accepted,
+  supplement_requested, resubmitted, step_completed, step_returned, special_procedure_started,
+  special_procedure_ended, concluded, terminated, withdrawn, evaluated;
+- the clock's ``cases.case.overdue_warning`` (entering 黄牌 or 红牌) and ``cases.case.overdue``
+  (entering 红牌), from the sweep.
+
+Consumes ``catalogue.site.upserted`` into its copy of the site tree (statistics over a region).
+"""
+
+from __future__ import annotations
+
+from govhall.cases import model
+from govhall.cases.store import CaseRecord, sites
+from govhall.kit.bus import idempotent
+from govhall.kit.db import UnitOfWork
+from govhall.kit.events import Delivery, Event, make_event
+from govhall.kit.service import ServiceContext
+from govhall.kit.sitecopy import SITE_UPSERTED
+from govhall.protos.cases.v1 import cases_pb2 as pb
+
+
+def _state(state: model.CaseState) -> pb.CaseState.ValueType:
+    return pb.CaseState.Value(f"CASE_STATE_{state.name}")
+
+
+def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
+    case = rec.case
+    return pb.CaseChanged(
+        case_id=case.id,
+        case_number=case.case_number,
+        matter_code=case.matter_code,
+        matter_name=case.matter_name,
+        site_code=rec.site_code,
+        department_code=case.department_code,
+        state=_state(case.state),
+        from_state=_state(case.state),
+        action=action,
+        result_code=-1 if case.result_code is None else int(case.result_code),
+        applicant=pb.Applicant(
+            kind=case.applicant.kind.value,
+            subject=case.applicant.subject,
+            name=case.applicant.name,
+            agent_subject=rec.agent_subject,
+        ),
+        revision=case.revision,
+    )
+
+
+def case_event(subject: str, rec: CaseRecord, entry: model.HistoryEntry) -> Event:
+    case = rec.case
+    if subject == model.SUBMITTED:
+        return make_event(
+            subject,
+            pb.CaseSubmitted(
+                case_id=case.id,
+                matter_code=case.matter_code,
+                matter_version=rec.matter_version,
+                matter_site_code=rec.matter_site_code,
+                site_code=rec.site_code,
+            ),
+            rec.site_code,
+        )
+    message = changed_message(rec, entry.action.value)
+    message.from_state = _state(entry.from_state)
+    message.step_code = entry.step_code
+    message.step_name = entry.step_name
+    message.opinion = entry.opinion
+    if case.state is model.CaseState.CONCLUDED_APPROVED:
+        from govhall.cases.views import matter_of  # views imports store; keep this module light
+
+        message.result_name = matter_of(rec).draft.result_name
+    return make_event(subject, message, rec.site_code)
+
+
+def clock_event(subject: str, rec: CaseRecord, level: pb.WarningLevel.ValueType, due: str) -> Event:
+    message = changed_message(rec, "clock")
+    message.level = level
+    message.due = due
+    return make_event(subject, message, rec.site_code)
+
+
+async def subscribe(ctx: ServiceContext, consumer: str) -> None:
+    async def apply_site(uow: UnitOfWork, delivery: Delivery) -> None:
+        await sites.apply_event(uow, delivery.payload)
+
+    await ctx.bus.subscribe(consumer, SITE_UPSERTED, idempotent(ctx.db.uow, consumer, apply_site))

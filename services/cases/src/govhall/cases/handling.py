@@ -1,0 +1,188 @@
+"""The staff side: work queues (待办列表) and the handling commands (受理, 补正, 审核, 决定 …).
+
+Who may do what is the state machine's business (model.perform); this module builds the
+command from the request, issues the case number on acceptance, and records the transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from govhall.cases import model, store, views
+from govhall.cases.applying import paging
+from govhall.cases.model import Actor, ActorKind, CaseState, TimeLimit
+from govhall.cases.workflow import Deps, actor_for, check_revision, full_view, not_found, perform, record
+from govhall.kit.errors import DomainError, ErrorKind, invalid
+from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.common.v1 import common_pb2
+
+#: Without a deadline in the request, a supplement notice gives the applicant this many working days.
+DEFAULT_SUPPLEMENT_DAYS = 5
+
+
+def _staff(actor: Actor) -> Actor:
+    if actor.kind is not ActorKind.STAFF:
+        raise DomainError(
+            "CASE_WRONG_ACTOR", "only staff handle cases", "仅工作人员可以办理", ErrorKind.FORBIDDEN
+        )
+    return actor
+
+
+def _date(value: str, field: str, label_zh: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise invalid(
+            "DATE_INVALID", f"{field} must be YYYY-MM-DD", f"{label_zh}格式应为YYYY-MM-DD", field
+        ) from None
+
+
+def _role_for(case: model.Case, action: model.Action) -> str:
+    """The role the staff member acts in, for the flow."""
+    if action is model.Action.TERMINATE:
+        return model.SUPERVISOR
+    if case.state is CaseState.SUBMITTED:
+        return model.WINDOW_CLERK
+    if case.state in (*model.IN_REVIEW, CaseState.SPECIAL_PROCEDURE):
+        return case.current_step.role
+    return ""
+
+
+async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
+    actor = await actor_for(deps)
+    now = deps.now()
+    today = views.today_in_china(now)
+    which = req.WhichOneof("command")
+    if which is None:
+        raise invalid("COMMAND_REQUIRED", "say what to do", "请选择办理操作", "command")
+    async with deps.db.uow() as uow:
+        rec = await store.load(uow, req.case_id, for_update=True) if req.case_id else None
+        # Applicants learn nothing about cases that are not theirs; staff of another site are
+        # refused by the state machine (CASE_WRONG_SITE) like any other wrong actor.
+        if (
+            rec is None
+            or rec.case.state is CaseState.DRAFT
+            or (actor.kind is ActorKind.APPLICANT and rec.case.applicant.subject != actor.subject)
+        ):
+            raise not_found(req.case_id)
+        check_revision(rec, req.expected_revision)
+        command: model.Command
+        match which:
+            case "accept":
+                # Authorise before spending a number (the number's counter row is locked until commit).
+                model.perform(rec.case, model.Accept("-", req.accept.opinion), actor, now)
+                number = await store.next_case_number(uow, rec.site_code, today)
+                command = model.Accept(number, req.accept.opinion)
+            case "not_accept":
+                command = model.NotAccept(req.not_accept.reason)
+            case "request_supplement":
+                r = req.request_supplement
+                deadline = (
+                    _date(r.deadline, "request_supplement.deadline", "补正期限")
+                    if r.deadline.strip()
+                    else deps.calendar.add_working_days(today, DEFAULT_SUPPLEMENT_DAYS).date
+                )
+                command = model.RequestSupplement(
+                    tuple(model.SupplementItem(i.material, i.problem) for i in r.items), deadline, r.opinion
+                )
+            case "complete_step":
+                outcome = req.complete_step.outcome.strip().lower()
+                if outcome not in {o.value for o in model.StepOutcome}:
+                    raise invalid(
+                        "OUTCOME_INVALID",
+                        "outcome is pass or return",
+                        "办理结果应为通过或退回",
+                        "complete_step.outcome",
+                    )
+                command = model.CompleteStep(model.StepOutcome(outcome), req.complete_step.opinion)
+            case "start_special_procedure":
+                r2 = req.start_special_procedure
+                planned = TimeLimit.from_proto(r2.planned)
+                if planned is None:
+                    raise invalid(
+                        "PLANNED_REQUIRED",
+                        "a special procedure needs its planned length",
+                        "请填写特别程序的时限",
+                        "start_special_procedure.planned",
+                    )
+                command = model.StartSpecialProcedure(r2.procedure, r2.reason, planned)
+            case "end_special_procedure":
+                command = model.EndSpecialProcedure(req.end_special_procedure.result)
+            case "conclude":
+                decision = req.conclude.decision.strip().lower()
+                if decision not in {d.value for d in model.Decision}:
+                    raise invalid(
+                        "DECISION_INVALID",
+                        "decision is approved or denied",
+                        "办结结论应为准予或不予",
+                        "conclude.decision",
+                    )
+                command = model.Conclude(model.Decision(decision), req.conclude.opinion)
+            case "terminate":
+                command = model.Terminate(req.terminate.result_code, req.terminate.reason)
+            case _:  # pragma: no cover - the oneof has no other members
+                raise invalid("COMMAND_REQUIRED", "say what to do", "请选择办理操作", "command")
+        role = _role_for(rec.case, command.action)
+        transition = perform(rec, command, actor, now)
+        rec = await record(deps, uow, rec, transition, now=now, step_role=role)
+        await uow.commit()
+        return await full_view(deps, uow, rec, now)
+
+
+def _queue_roles(actor: Actor, wanted: str) -> list[str]:
+    roles = [r for r in model.STEP_ROLES if r in actor.roles]
+    if wanted:
+        if wanted not in roles:
+            raise invalid("ROLE_INVALID", f"you do not have the role {wanted}", "您没有该岗位角色", "role")
+        roles = [wanted]
+    return roles
+
+
+def queue_filter(actor: Actor, roles: list[str]) -> list[Any]:
+    """The cases the actor's roles can act on now: the window's for the whole site; review steps
+    inside the actor's department."""
+    c = store.cases.c
+    window = [c.current_role == model.WINDOW_CLERK] if model.WINDOW_CLERK in roles else []
+    bound = [r for r in roles if r in model.DEPARTMENT_BOUND_ROLES]
+    review = [sa.and_(c.current_role.in_(bound), c.department_code == actor.department_code)] if bound else []
+    return [c.site_code == actor.site_code, sa.or_(*window, *review) if window or review else sa.false()]
+
+
+async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
+    actor = _staff(await actor_for(deps))
+    roles = _queue_roles(actor, req.role.strip())
+    number, size = paging(req.page)
+    c = store.cases.c
+    base = queue_filter(actor, roles)
+    where = list(base)
+    if req.department_code:
+        where.append(c.department_code == req.department_code)
+    if req.matter_code:
+        where.append(c.matter_code == req.matter_code)
+    if req.state:
+        where.append(c.state == views.PB_STATE[req.state].value)
+    if req.level:
+        where.append(c.warning_level == views.PB_LEVEL[req.level].value)
+    if req.query.strip():
+        q = req.query.strip()
+        where.append(sa.or_(c.case_number == q, c.applicant_name == q))
+    now = deps.now()
+    async with deps.db.reader() as uow:
+        rows, total = await store.page_of(
+            uow, where, [c.due_date.is_(None), c.due_date, c.submitted_at, c.id], number, size
+        )
+        by_state = await store.count_by(uow, c.state, base)
+        by_level = await store.count_by(uow, c.warning_level, base)
+    counts = [pb.QueueCount(key=s, label=CaseState(s).zh, count=n) for s, n in sorted(by_state.items())]
+    counts += [
+        pb.QueueCount(key=level, label=views.WarningLevel(level).zh, count=by_level.get(level, 0))
+        for level in ("yellow", "red")
+    ]
+    return pb.ListQueueResponse(
+        cases=[views.summary_message(r, now=now, calendar=deps.calendar) for r in rows],
+        page=common_pb2.PageInfo(page=number, page_size=size, total=total),
+        counts=counts,
+    )

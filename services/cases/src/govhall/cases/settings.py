@@ -1,0 +1,37 @@
+"""Cases settings: GOVHALL_CASES_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from govhall.kit.settings import ServiceSettings
+
+
+class CasesSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVHALL_CASES_", extra="ignore")
+
+    catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
+    identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
+    files_dir: Path | None = Field(
+        default=None,
+        description="the volume uploaded materials and notices are stored on; unset: var/cases-files",
+    )
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="largest single upload")
+    max_files_per_material: int = Field(default=10, ge=1)
+    # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
+    sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
+    # What a notice's QR code opens: the portal's verification page.
+    verify_url_template: str = Field(
+        default="http://127.0.0.1:8000/api/v1/cases/documents/{document_id}/verify?code={code}",
+        description="with {document_id} and {code}",
+    )
+    # Consumer name on the bus (site tree copy).
+    consumer_name: str = "cases-sites"
+    # The directory of site-maintained holiday tables (YYYY.json), loaded into the calendar.
+    holiday_tables_dir: Path | None = None
+
+    def resolved_files_dir(self, var_dir: Path) -> Path:
+        return self.files_dir or var_dir / "cases-files"

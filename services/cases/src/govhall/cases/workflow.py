@@ -1,0 +1,296 @@
+"""What every case operation shares: who is calling, loading a case they may see, and recording a
+transition (the row, the flow, the clock columns, the events and the notice it issues) in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import grpc
+
+from govhall.cases import documents, events, model, store, views
+from govhall.cases.clock import read_clock
+from govhall.cases.files import FileStore
+from govhall.cases.model import Actor, ActorKind, ApplicantKind, Case, Transition
+from govhall.cases.settings import CasesSettings
+from govhall.cases.store import CaseRecord
+from govhall.kit.caller import current_caller
+from govhall.kit.db import Database, UnitOfWork
+from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.grpcclient import call_options, domain_error
+from govhall.kit.ids import new_id
+from govhall.kit.workdays import WorkingCalendar
+from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.common.v1 import common_pb2
+from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+
+SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases")
+#: Notices are rendered off the event loop, a few at a time (each takes a CPU for ~0.1–0.3 s).
+_RENDER_SLOTS = asyncio.Semaphore(2)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Deps:
+    db: Database
+    settings: CasesSettings
+    files: FileStore
+    catalogue: catalogue_pb2_grpc.CatalogueServiceStub
+    identity: identity_pb2_grpc.IdentityServiceStub
+    calendar: WorkingCalendar
+    now: Callable[[], dt.datetime] = field(default=utcnow)
+
+
+def not_found(case_id: str) -> DomainError:
+    return DomainError(
+        "CASE_NOT_FOUND", f"case {case_id} not found", f"办件“{case_id}”不存在", ErrorKind.NOT_FOUND
+    )
+
+
+# Upstreams ------------------------------------------------------------------------------------
+
+
+async def _upstream(call: Any, request: Any) -> Any:
+    try:
+        return await call(request, **call_options(SERVICE_CALLER))
+    except grpc.aio.AioRpcError as err:
+        raise domain_error(err) from None
+
+
+async def published_matter(deps: Deps, site_code: str, matter_code: str) -> cat.Matter:
+    """The matter's published version as seen from the applicant's site (its own or an ancestor's)."""
+    matter: cat.Matter = await _upstream(
+        deps.catalogue.GetMatter, cat.GetMatterRequest(site_code=site_code, code=matter_code)
+    )
+    if matter.status != cat.MATTER_STATUS_PUBLISHED:
+        raise DomainError(
+            "MATTER_NOT_PUBLISHED",
+            "the matter is not published",
+            "该事项未发布，暂不能申报",
+            ErrorKind.WRONG_STATE,
+        )
+    if not matter.draft.online_application:
+        raise DomainError(
+            "MATTER_NOT_ONLINE",
+            "the matter does not take online applications",
+            "该事项不支持网上申报，请到窗口办理",
+            ErrorKind.WRONG_STATE,
+        )
+    return matter
+
+
+async def actor_for(deps: Deps) -> Actor:
+    """The caller as a case actor. An agent's authorisation is re-read from identity on every call:
+    a revoked one stops working at once, whatever the token says."""
+    caller = current_caller()
+    actor = Actor.from_caller(caller)
+    if actor.kind is ActorKind.APPLICANT and actor.applicant_kind is ApplicantKind.LEGAL_PERSON:
+        if not caller.actor_subject:
+            raise DomainError(
+                "AGENT_REQUIRED",
+                "a legal person acts through a person",
+                "请由经办人登录办理",
+                ErrorKind.FORBIDDEN,
+            )
+        answer: identity_pb2.CheckAgentResponse = await _upstream(
+            deps.identity.CheckAgent,
+            identity_pb2.CheckAgentRequest(
+                legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=model.APPLY_SCOPE
+            ),
+        )
+        if not answer.allowed:
+            raise DomainError(
+                "AGENT_NOT_AUTHORISED",
+                "the agent's authorisation for this legal person has ended or does not cover cases",
+                "您对该单位的办事授权已失效或不包含办件申报",
+                ErrorKind.FORBIDDEN,
+            )
+        actor = replace(actor, scopes=frozenset({model.APPLY_SCOPE}))
+    return actor
+
+
+# Access ---------------------------------------------------------------------------------------
+
+
+def may_read(rec: CaseRecord, actor: Actor) -> bool:
+    case = rec.case
+    if actor.kind is ActorKind.SYSTEM:
+        return True
+    if actor.kind is ActorKind.APPLICANT:
+        return case.applicant.kind is actor.applicant_kind and case.applicant.subject == actor.subject
+    return actor.site_code == case.site_code and case.state is not model.CaseState.DRAFT
+
+
+async def readable(uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False) -> CaseRecord:
+    """The case, if the actor may see it; otherwise CASE_NOT_FOUND, so that an outsider cannot
+    tell someone else's case from a missing one."""
+    rec = await store.load(uow, case_id, for_update=for_update) if case_id else None
+    if rec is None or not may_read(rec, actor):
+        raise not_found(case_id)
+    return rec
+
+
+def perform(rec: CaseRecord, command: model.Command, actor: Actor, now: dt.datetime) -> Transition:
+    try:
+        return model.perform(rec.case, command, actor, now)
+    except DomainError as err:
+        if err.code == "CASE_NOT_YOURS":
+            raise not_found(rec.case.id) from None
+        raise
+
+
+# Recording a transition ----------------------------------------------------------------------
+
+
+def clock_columns(case: Case, now: dt.datetime, calendar: WorkingCalendar, level: str) -> dict[str, Any]:
+    reading = read_clock(case, views.today_in_china(now), calendar=calendar)
+    if reading is None:
+        return {"due_date": None, "on_time": None, "working_days_used": None, "warning_level": level}
+    deciding = reading.promised or reading.legal
+    return {
+        "due_date": deciding.due if deciding else None,
+        "on_time": reading.on_time,
+        "working_days_used": deciding.used if deciding else None,
+        # Kept as last raised; a sweep raises the events for a rise.
+        "warning_level": "none" if reading.stopped else level,
+    }
+
+
+def check_revision(rec: CaseRecord, expected: int) -> None:
+    if expected and expected != rec.case.revision:
+        raise store.changed_error()
+
+
+async def record(
+    deps: Deps,
+    uow: UnitOfWork,
+    rec: CaseRecord,
+    transition: Transition,
+    *,
+    now: dt.datetime,
+    step_role: str = "",
+    **changes: Any,
+) -> CaseRecord:
+    """Write the transition: the row (revision checked), one flow row, its events, and the notice
+    the action issues."""
+    case = transition.case
+    updated = store.with_case(rec, case, **changes)
+    updated = replace(updated, **clock_columns(case, now, deps.calendar, updated.warning_level))
+    await store.update_case(uow, updated)
+    await store.append_flow(uow, case.id, transition.entry, step_role)
+    for subject in transition.events:
+        uow.emit(events.case_event(subject, updated, transition.entry))
+    kind = notice_kind(transition.entry)
+    if kind is not None:
+        await issue_document(deps, uow, updated, kind, transition.entry, now)
+    return replace(updated, loaded_revision=case.revision)
+
+
+def notice_kind(entry: model.HistoryEntry) -> documents.DocumentKind | None:
+    """The notice an action issues (受理/不予受理/补正告知/准予或不予许可决定), if any."""
+    if entry.action is model.Action.ACCEPT:
+        return documents.DocumentKind.ACCEPTANCE
+    if entry.action is model.Action.NOT_ACCEPT:
+        return documents.DocumentKind.NOT_ACCEPTED
+    if entry.action is model.Action.REQUEST_SUPPLEMENT:
+        return documents.DocumentKind.SUPPLEMENT
+    if entry.action is model.Action.CONCLUDE:
+        if entry.to_state is model.CaseState.CONCLUDED_APPROVED:
+            return documents.DocumentKind.APPROVAL
+        return documents.DocumentKind.DENIAL
+    return None
+
+
+def verification_code() -> str:
+    return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+
+
+async def issue_document(
+    deps: Deps,
+    uow: UnitOfWork,
+    rec: CaseRecord,
+    kind: documents.DocumentKind,
+    entry: model.HistoryEntry,
+    now: dt.datetime,
+) -> None:
+    case = rec.case
+    matter = views.matter_of(rec)
+    document_id = new_id()
+    code = verification_code()
+    reading = read_clock(case, views.today_in_china(now), calendar=deps.calendar)
+    deciding = reading and (reading.promised or reading.legal)
+    data = documents.NoticeData(
+        kind=kind,
+        document_id=document_id,
+        verification_code=code,
+        verify_url=deps.settings.verify_url_template.format(document_id=document_id, code=code),
+        case_number=case.case_number,
+        case_id=case.id,
+        matter_name=case.matter_name,
+        department_name=rec.department_name,
+        site_name=matter.site_name,
+        applicant_name=case.applicant.name,
+        issued_at=now,
+        submitted_at=case.submitted_at,
+        accepted_at=case.accepted_at,
+        promised_due=deciding.due.isoformat() if deciding else "",
+        opinion=entry.opinion,
+        supplement_items=tuple((i.material, i.problem) for i in case.supplement.items)
+        if case.supplement
+        else (),
+        supplement_deadline=case.supplement.deadline.isoformat() if case.supplement else "",
+        result_name=matter.draft.result_name,
+        legal_basis=matter.draft.guide.legal_basis,
+    )
+    async with _RENDER_SLOTS:
+        pdf = await asyncio.to_thread(documents.render_pdf, data)
+    digest = await deps.files.aput(pdf)
+    await store.add_document(
+        uow,
+        {
+            "id": document_id,
+            "case_id": case.id,
+            "kind": kind.value,
+            "title": kind.title_zh,
+            "sha256": digest,
+            "size": len(pdf),
+            "issued_at": now,
+            "verification_code": code,
+        },
+    )
+
+
+# Query passwords -----------------------------------------------------------------------------
+
+
+def new_query_password() -> str:
+    return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+
+
+def query_hash(case_id: str, password: str) -> str:
+    return hmac.new(case_id.encode(), password.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+async def full_view(deps: Deps, uow: UnitOfWork, rec: CaseRecord, now: dt.datetime | None = None) -> pb.Case:
+    case_id = rec.case.id
+    return views.case_message(
+        rec,
+        now=now or deps.now(),
+        calendar=deps.calendar,
+        flow_rows=await store.flow(uow, case_id),
+        file_rows=await store.files(uow, case_id),
+        document_rows=await store.documents(uow, case_id),
+    )
