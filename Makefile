@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync run test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province clean
+.PHONY: help uv sync pdf-libs run test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,8 +18,11 @@ uv: $(UV)
 sync: $(UV) ## install the Python workspace (locked) into .venv
 	$(UV) sync --frozen --quiet
 
-run: sync ## all-in-one: every service in one process, embedded back ends, demo province on http://127.0.0.1:8000
+run: sync pdf-libs ## all-in-one: every service in one process, embedded back ends, demo province on http://127.0.0.1:8000
 	$(UV) run --frozen python -m govhall.allinone
+
+pdf-libs: ## the Debian packages PDF notices need (Pango, Noto CJK fonts, HarfBuzz subsetting)
+	bash deploy/local/install-pdf.sh
 
 infra: ## install PostgreSQL, Redis, NATS and Elasticsearch (Debian packages, Maven Central)
 	bash deploy/local/install.sh

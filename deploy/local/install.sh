@@ -15,6 +15,8 @@ deb_installed() {
 }
 
 wanted=(postgresql redis-server nats-server curl unzip)
+# The cases service renders notices as PDF: the same packages install-pdf.sh installs for `make run`.
+wanted+=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 # Only root switches users (runuser, from util-linux) and grants traversal with ACLs.
 is_root && wanted+=(acl)
 # Elasticsearch needs a Java 17+ (and javac, to build the shim plugin below); the download uses

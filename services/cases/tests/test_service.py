@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from prometheus_client import REGISTRY
 from pypdf import PdfReader
+
+from govhall.kit.errors import DomainError
 
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
@@ -356,3 +360,42 @@ async def test_overdue_supplement_becomes_returned(world: World) -> None:
     after = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), person())
     assert after.state == pb.CASE_STATE_TERMINATED and after.result_code == 5 and after.result_zh == "退件"
     assert MATTER == after.matter_code
+
+
+async def test_two_clerks_accepting_at_once_make_one_acceptance(world: World) -> None:
+    case = await world.submitted()
+    other_clerk = staff(["window_clerk"], n=2)
+    results = await asyncio.gather(
+        world.call("HandleCase", pb.HandleCaseRequest(case_id=case.id, accept=pb.AcceptCommand()), CLERK),
+        world.call("HandleCase", pb.HandleCaseRequest(case_id=case.id, accept=pb.AcceptCommand()), other_clerk),
+        return_exceptions=True,
+    )
+    accepted = [r for r in results if isinstance(r, pb.Case)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(accepted) == 1 and [e.code for e in refused] in (["CASE_NOT_IN_STATE"], ["CASE_CHANGED"])
+    after = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), person())
+    assert [f.action for f in after.flow].count("accept") == 1
+    assert [d.kind for d in after.documents] == [pb.DOCUMENT_KIND_ACCEPTANCE]
+
+
+async def test_mail_delivery_needs_a_saved_address(world: World) -> None:
+    err = await world.fails(
+        "CreateDraft",
+        pb.CreateDraftRequest(
+            site_code="420502",
+            matter_code=MATTER,
+            delivery=pb.Delivery(method=pb.DELIVERY_METHOD_MAIL, address_id="not-mine"),
+        ),
+        person(),
+    )
+    assert err.code == "DELIVERY_ADDRESS_NOT_FOUND" and err.fields[0].field == "delivery.address_id"
+
+
+async def test_gauges_follow_the_sweep(world: World) -> None:
+    case = await world.submitted()
+    await world.handle(case.id, CLERK, accept=pb.AcceptCommand())
+    await world.call("SweepClock", pb.SweepClockRequest(today="2099-01-05"), SERVICE)
+    assert REGISTRY.get_sample_value("govhall_cases", {"state": "accepted"}) == 1
+    assert REGISTRY.get_sample_value("govhall_cases_warnings", {"level": "red"}) == 1
+    err = await world.fails("SweepClock", pb.SweepClockRequest(), CLERK)
+    assert err.code == "SERVICE_ONLY"

@@ -687,9 +687,12 @@ async def set_query_counter(
     )
 
 
-async def set_clock(uow: UnitOfWork, case_id: str, revision: int, values: dict[str, Any]) -> bool:
-    """The sweep's clock columns (level raised, due date), if the case did not change meanwhile."""
+async def set_clock(uow: UnitOfWork, case_id: str, revision: int, level: str, values: dict[str, Any]) -> bool:
+    """The sweep's clock columns (level raised, due date), if neither the case nor its level
+    changed meanwhile: of two replicas sweeping at once, one raises the level's events."""
     result = await uow.conn.execute(
-        sa.update(cases).where(cases.c.id == case_id, cases.c.revision == revision).values(**values)
+        sa.update(cases)
+        .where(cases.c.id == case_id, cases.c.revision == revision, cases.c.warning_level == level)
+        .values(**values)
     )
     return bool(result.rowcount)

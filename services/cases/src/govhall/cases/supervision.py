@@ -124,7 +124,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                     "due_date": deciding.due if deciding else None,
                     "working_days_used": deciding.used if deciding else None,
                 }
-                if not await store.set_clock(uow, case_id, rec.case.revision, values):
+                if not await store.set_clock(uow, case_id, rec.case.revision, before.value, values):
                     continue
                 for subject in raised:
                     uow.emit(
