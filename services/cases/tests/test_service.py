@@ -12,7 +12,6 @@ from prometheus_client import REGISTRY
 from pypdf import PdfReader
 
 from govhall.kit.errors import DomainError
-
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
@@ -367,7 +366,9 @@ async def test_two_clerks_accepting_at_once_make_one_acceptance(world: World) ->
     other_clerk = staff(["window_clerk"], n=2)
     results = await asyncio.gather(
         world.call("HandleCase", pb.HandleCaseRequest(case_id=case.id, accept=pb.AcceptCommand()), CLERK),
-        world.call("HandleCase", pb.HandleCaseRequest(case_id=case.id, accept=pb.AcceptCommand()), other_clerk),
+        world.call(
+            "HandleCase", pb.HandleCaseRequest(case_id=case.id, accept=pb.AcceptCommand()), other_clerk
+        ),
         return_exceptions=True,
     )
     accepted = [r for r in results if isinstance(r, pb.Case)]
