@@ -10,22 +10,31 @@ cd "$GOVHALL_ROOT"
 mkdir -p "$GOVHALL_LOG" "$GOVHALL_RUN"
 
 # Started in this order: the gateway last, once the services it calls are on their way.
-SERVICES=(identity catalogue search gateway)
+SERVICES=(identity catalogue search cases gateway)
 export GOVHALL_CATALOGUE_GRPC_ADDRESS="${GOVHALL_CATALOGUE_GRPC_ADDRESS:-127.0.0.1:50051}"
 export GOVHALL_SEARCH_GRPC_ADDRESS="${GOVHALL_SEARCH_GRPC_ADDRESS:-127.0.0.1:50052}"
 export GOVHALL_IDENTITY_GRPC_ADDRESS="${GOVHALL_IDENTITY_GRPC_ADDRESS:-127.0.0.1:50053}"
+export GOVHALL_CASES_GRPC_ADDRESS="${GOVHALL_CASES_GRPC_ADDRESS:-127.0.0.1:50054}"
 export GOVHALL_CATALOGUE_METRICS_PORT="${GOVHALL_CATALOGUE_METRICS_PORT:-59464}"
 export GOVHALL_SEARCH_METRICS_PORT="${GOVHALL_SEARCH_METRICS_PORT:-59465}"
 export GOVHALL_IDENTITY_METRICS_PORT="${GOVHALL_IDENTITY_METRICS_PORT:-59466}"
+export GOVHALL_CASES_METRICS_PORT="${GOVHALL_CASES_METRICS_PORT:-59467}"
 export GOVHALL_GATEWAY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_SEARCH_ADDRESS="$GOVHALL_SEARCH_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
+export GOVHALL_GATEWAY_CASES_ADDRESS="$GOVHALL_CASES_GRPC_ADDRESS"
 # The prefix of the gateway's Redis keys; identity writes revoked sessions under the same one.
 export GOVHALL_GATEWAY_KV_NAMESPACE="${GOVHALL_GATEWAY_KV_NAMESPACE:-govhall}"
 export GOVHALL_IDENTITY_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 # Search counts hot words under the same prefix, and reads the catalogue's export to reindex.
 export GOVHALL_SEARCH_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
+# Cases reads matters from the catalogue and agents and mailing addresses from identity; its
+# uploaded materials and PDF notices are kept by content hash under var/ (in var/cases-files,
+# as in all-in-one mode: files named by their hash can be shared).
+export GOVHALL_CASES_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
+export GOVHALL_CASES_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
+export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
 # Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
 export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"

@@ -34,9 +34,11 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("identity", "catalogue", "search", "gateway")
-GRPC_SERVICES = ("identity", "catalogue", "search")
-CORE_KINDS = {"ConfigMap", "Deployment", "Service"}
+SERVICES = ("identity", "catalogue", "search", "cases", "gateway")
+GRPC_SERVICES = ("identity", "catalogue", "search", "cases")
+CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim"}
+# Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
+CASES_FILES = "/var/lib/govhall/cases-files"
 # Objects of the instance rather than of one service.
 SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes"}
 
@@ -159,6 +161,10 @@ def load_values(level: str) -> dict[str, Any]:
     return yaml.safe_load(values_file(level).read_text(encoding="utf-8"))
 
 
+def load_values_defaults() -> dict[str, Any]:
+    return yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+
+
 # --- the rendered instances --------------------------------------------------------------------
 
 
@@ -187,22 +193,48 @@ class Instance:
         assert len(matches) == 1, f"{self.level}: expected one {kind}/{name}, found {len(matches)}"
         return matches[0]
 
+    def pod(self, service: str) -> dict[str, Any]:
+        pod: dict[str, Any] = self.by_component("Deployment")[service]["spec"]["template"]["spec"]
+        return pod
+
     def container(self, service: str) -> dict[str, Any]:
-        pod = self.by_component("Deployment")[service]["spec"]["template"]["spec"]
-        (container,) = pod["containers"]
+        (container,) = self.pod(service)["containers"]
         return container
+
+    def volume_at(self, service: str, mount_path: str) -> dict[str, Any]:
+        """The pod volume mounted at mount_path in the service's container."""
+        mounts = {m["mountPath"]: m["name"] for m in self.container(service)["volumeMounts"]}
+        volumes = {v["name"]: v for v in self.pod(service)["volumes"]}
+        return volumes[mounts[mount_path]]
+
+
+def render(helm: Path, helm_env: dict[str, str], level: str, *extra: str) -> Instance:
+    proc = run_helm(helm, helm_env, *template_args(level, *extra))
+    assert proc.returncode == 0, f"helm template ({level} {' '.join(extra)}) failed:\n{proc.stderr}"
+    objects = [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
+    assert objects, f"helm template ({level}) rendered nothing"
+    return Instance(level, load_values(level), objects)
+
+
+def validation_errors(objects: list[dict[str, Any]]) -> list[str]:
+    """kubernetes-validate, strict, on every core object (ServiceMonitors have no schema there)."""
+    errors = []
+    for obj in objects:
+        if obj["kind"] == "ServiceMonitor":
+            continue
+        where = f"{obj['kind']}/{obj['metadata']['name']}"
+        try:
+            kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            errors.append(f"{where}: {'.'.join(map(str, e.path))}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError as e:
+            errors.append(f"{where}: {e.message}")
+    return errors
 
 
 @pytest.fixture(scope="session")
 def instances(helm: Path, helm_env: dict[str, str]) -> dict[str, Instance]:
-    rendered = {}
-    for level in LEVELS:
-        proc = run_helm(helm, helm_env, *template_args(level))
-        assert proc.returncode == 0, f"helm template ({level}) failed:\n{proc.stderr}"
-        objects = [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
-        assert objects, f"helm template ({level}) rendered nothing"
-        rendered[level] = Instance(level, load_values(level), objects)
-    return rendered
+    return {level: render(helm, helm_env, level) for level in LEVELS}
 
 
 @pytest.fixture(params=LEVELS)
@@ -257,17 +289,7 @@ def test_kubernetes_validate_knows_the_target_version() -> None:
 def test_core_objects_validate_strictly(instance: Instance) -> None:
     kinds = {o["kind"] for o in instance.objects}
     assert kinds == CORE_KINDS | {"ServiceMonitor"}, f"unexpected kinds: {kinds}"
-    errors = []
-    for obj in instance.objects:
-        if obj["kind"] == "ServiceMonitor":
-            continue
-        where = f"{obj['kind']}/{obj['metadata']['name']}"
-        try:
-            kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as e:
-            errors.append(f"{where}: {'.'.join(map(str, e.path))}: {e.message}")
-        except kubernetes_validate.SchemaNotFoundError as e:
-            errors.append(f"{where}: {e.message}")
+    errors = validation_errors(instance.objects)
     assert not errors, "\n".join(errors)
 
 
@@ -342,6 +364,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert gateway["GOVHALL_GATEWAY_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert gateway["GOVHALL_GATEWAY_SEARCH_ADDRESS"] == f"{RELEASE}-search:50051"
     assert gateway["GOVHALL_GATEWAY_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    assert gateway["GOVHALL_GATEWAY_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
     # Identity writes revoked sessions under the prefix the gateway reads them from.
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
@@ -352,10 +375,21 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert search["GOVHALL_SEARCH_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     catalogue = instance.by_component("ConfigMap")["catalogue"]["data"]
     assert not any(key.endswith("_KV_NAMESPACE") for key in catalogue)
+    # Cases reads matters from the catalogue and agents from identity, and keeps its files on the
+    # volume mounted at FILES_DIR (not under GOVHALL_VAR_DIR, the emptyDir).
+    cases = instance.by_component("ConfigMap")["cases"]["data"]
+    assert cases["GOVHALL_CASES_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    assert cases["GOVHALL_CASES_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    assert cases["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
+    assert not any(key.endswith("_KV_NAMESPACE") for key in cases)
+    # Only cases has a files volume.
+    for service, configmap in instance.by_component("ConfigMap").items():
+        if service != "cases":
+            assert not any(key.endswith("_FILES_DIR") for key in configmap["data"]), service
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
-    for service in ("identity", "catalogue", "search"):
+    for service in ("identity", "catalogue", "search", "cases"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
         assert "value" not in ref
@@ -404,11 +438,12 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["runAsNonRoot"] is True
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-        # The one writable place: /tmp, an emptyDir.
+        # The one writable place: /tmp, an emptyDir; and cases' files volume.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
-        assert set(mounts) == {"/tmp"}
+        assert set(mounts) == ({"/tmp", CASES_FILES} if service == "cases" else {"/tmp"}), service
+        assert len(volumes) == len(mounts), f"{service}: a volume nothing mounts"
         assert container["resources"]["requests"] and container["resources"]["limits"]
 
 
@@ -455,6 +490,82 @@ def test_requests_fit_within_limits(instance: Instance) -> None:
             assert quantity(resources["requests"][resource]) <= quantity(resources["limits"][resource])
 
 
+# --- cases' files volume ------------------------------------------------------------------------
+
+
+def test_cases_files_claim(instance: Instance) -> None:
+    files = {
+        **load_values_defaults()["services"]["cases"]["files"],
+        **instance.values["services"]["cases"].get("files", {}),
+    }
+    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == f"{RELEASE}-cases-files"
+    assert claim["metadata"]["labels"]["app.kubernetes.io/component"] == "cases"
+    # Citizens' materials and the notices sent to them outlive the release.
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    # Every replica reads and writes the same files.
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == files["size"]
+    assert "storageClassName" not in claim["spec"], "empty storageClass: the cluster's default"
+    # The pods mount it where FILES_DIR points, and roll as usual (the volume is shared).
+    volume = instance.volume_at("cases", CASES_FILES)
+    assert volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+    assert "strategy" not in instance.by_component("Deployment")["cases"]["spec"]
+    assert instance.by_component("ConfigMap")["cases"]["data"]["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
+
+
+def test_cases_files_claim_sizes_follow_the_level(instances: dict[str, Instance]) -> None:
+    sizes = {
+        level: quantity(
+            instances[level].of_kind("PersistentVolumeClaim")[0]["spec"]["resources"]["requests"]["storage"]
+        )
+        for level in LEVELS
+    }
+    assert sizes["county"] <= sizes["city"] <= sizes["province"]
+
+
+def test_cases_files_on_an_existing_claim(helm: Path, helm_env: dict[str, str]) -> None:
+    instance = render(helm, helm_env, "city", "--set", "services.cases.files.existingClaim=govhall-cases-nfs")
+    assert not instance.of_kind("PersistentVolumeClaim"), "an existing claim: the chart makes none"
+    volume = instance.volume_at("cases", CASES_FILES)
+    assert volume["persistentVolumeClaim"] == {"claimName": "govhall-cases-nfs"}
+    assert instance.by_component("ConfigMap")["cases"]["data"]["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
+    errors = validation_errors(instance.objects)
+    assert not errors, "\n".join(errors)
+
+
+def test_cases_files_storage_class_and_mount_path(helm: Path, helm_env: dict[str, str]) -> None:
+    instance = render(
+        helm, helm_env, "county",
+        "--set", "services.cases.files.storageClass=nfs-client",
+        "--set", "services.cases.files.mountPath=/srv/cases",
+    )  # fmt: skip
+    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    assert claim["spec"]["storageClassName"] == "nfs-client"
+    assert (
+        instance.volume_at("cases", "/srv/cases")["persistentVolumeClaim"]["claimName"]
+        == claim["metadata"]["name"]
+    )
+    assert instance.by_component("ConfigMap")["cases"]["data"]["GOVHALL_CASES_FILES_DIR"] == "/srv/cases"
+    errors = validation_errors(instance.objects)
+    assert not errors, "\n".join(errors)
+
+    # "-": no class at all, for a pre-provisioned volume.
+    instance = render(helm, helm_env, "county", "--set", "services.cases.files.storageClass=-")
+    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    assert claim["spec"]["storageClassName"] == ""
+
+
+def test_cases_files_on_a_single_node_volume(helm: Path, helm_env: dict[str, str]) -> None:
+    """A ReadWriteOnce volume attaches to one node: one replica, replaced rather than rolled."""
+    instance = render(helm, helm_env, "county", "--set", "services.cases.files.accessMode=ReadWriteOnce")
+    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert instance.by_component("Deployment")["cases"]["spec"]["strategy"] == {"type": "Recreate"}
+    errors = validation_errors(instance.objects)
+    assert not errors, "\n".join(errors)
+
+
 def _leafnodes_conf(instance: Instance) -> str:
     return instance.named("ConfigMap", f"{RELEASE}-nats-leafnodes")["data"]["leafnodes.conf"]
 
@@ -491,7 +602,29 @@ BAD_VALUES = [
     pytest.param(["--set-string", "site.code=420500"], "/site/code", id="code-not-a-county"),
     pytest.param(["--set", "site.level=town"], "/site/level", id="unknown-level"),
     pytest.param(["--set", "services.catalogue.replicas=0"], "replicas", id="no-replicas"),
-    pytest.param(["--set", "services.gateway.upstreams={cases}"], "upstreams", id="unknown-upstream"),
+    pytest.param(["--set", "services.gateway.upstreams={nosuch}"], "upstreams", id="unknown-upstream"),
+    pytest.param(["--set", "services.cases=null"], "missing property 'cases'", id="drop-cases"),
+    pytest.param(
+        ["--set", "services.cases.files=null"], "missing property 'files'", id="cases-without-files"
+    ),
+    pytest.param(
+        ["--set", "services.cases.files.mountPath=/tmp/files"],
+        "/services/cases/files/mountPath",
+        id="files-in-the-emptydir",
+    ),
+    pytest.param(
+        ["--set", "services.cases.files.size=null"], "missing property 'size'", id="claim-without-size"
+    ),
+    pytest.param(
+        ["--set", "services.cases.files.accessMode=ReadWriteOnce", "--set", "services.cases.replicas=2"],
+        "needs accessMode ReadWriteMany",
+        id="single-node-volume-for-two-replicas",
+    ),
+    pytest.param(
+        ["--set", "services.catalogue.files.mountPath=/srv/files"],
+        "/services/catalogue/files",
+        id="files-on-catalogue",
+    ),
     pytest.param(["--set", "services.identity=null"], "missing property 'identity'", id="drop-identity"),
     pytest.param(
         ["--set", "services.identity.secretEnv.DATA_KEY.optional=true"],

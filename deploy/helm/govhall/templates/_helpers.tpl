@@ -5,6 +5,9 @@ and includes govhall.configmap, govhall.deployment, govhall.service and govhall.
 with it; everything about the service comes from .Values.services.<service>. A service that
 keeps keys in the shared Redis adds "kvNamespace" true to the context and gets
 GOVHALL_<SERVICE>_KV_NAMESPACE from redis.kvNamespace (identity and the gateway must agree).
+A service with a `files` section (cases: uploaded materials and generated notices) also includes
+govhall.filesclaim: a PersistentVolumeClaim unless files.existingClaim names one, mounted into
+every pod at files.mountPath, which becomes GOVHALL_<SERVICE>_FILES_DIR.
 */}}
 
 {{- define "govhall.name" -}}
@@ -114,6 +117,9 @@ data:
   {{- end }}
   {{ $prefix }}{{ $upstream | upper | replace "-" "_" }}_ADDRESS: {{ printf "%s:%v" (include "govhall.componentName" (dict "root" $root "name" $upstream)) $up.ports.grpc | quote }}
   {{- end }}
+  {{- with $svc.files }}
+  {{ $prefix }}FILES_DIR: {{ .mountPath | quote }}
+  {{- end }}
   {{- range $key, $value := $svc.env }}
   {{ $key }}: {{ $value | toString | quote }}
   {{- end }}
@@ -152,6 +158,16 @@ metadata:
 spec:
   replicas: {{ $svc.replicas }}
   revisionHistoryLimit: 5
+  {{- with $svc.files }}
+  {{- if ne .accessMode "ReadWriteMany" }}
+  {{- if gt (int $svc.replicas) 1 }}
+  {{- fail (printf "services.%s: %d replicas share one files volume, which needs accessMode ReadWriteMany (not %s)" $.name (int $svc.replicas) .accessMode) }}
+  {{- end }}
+  # The files volume attaches to one node at a time: the old pod lets go before the new one starts.
+  strategy:
+    type: Recreate
+  {{- end }}
+  {{- end }}
   selector:
     matchLabels:
       {{- include "govhall.selectorLabels" . | nindent 6 }}
@@ -242,10 +258,57 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- with $svc.files }}
+            - name: files
+              mountPath: {{ .mountPath }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
+        {{- with $svc.files }}
+        - name: files
+          persistentVolumeClaim:
+            claimName: {{ include "govhall.filesClaimName" $ }}
+        {{- end }}
+{{- end }}
+
+{{/* The claim a service's files live on: files.existingClaim, or the one the chart makes. */}}
+{{- define "govhall.filesClaimName" -}}
+{{- $svc := index .root.Values.services .name }}
+{{- $svc.files.existingClaim | default (printf "%s-files" (include "govhall.componentName" .) | trunc 63 | trimSuffix "-") }}
+{{- end }}
+
+{{/* PersistentVolumeClaim for services.<service>.files, unless it names an existing claim (then
+nothing). Kept on `helm uninstall`: it holds citizens' materials and the notices sent to them. An
+empty storageClass means the cluster's default class; "-" means none (a pre-provisioned volume). */}}
+{{- define "govhall.filesclaim" -}}
+{{- $root := .root }}
+{{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
+{{- with $svc.files }}
+{{- if not .existingClaim }}
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {{ include "govhall.filesClaimName" $ }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "govhall.labels" $ | nindent 4 }}
+  annotations:
+    helm.sh/resource-policy: keep
+spec:
+  accessModes:
+    - {{ .accessMode }}
+  {{- if eq .storageClass "-" }}
+  storageClassName: ""
+  {{- else if .storageClass }}
+  storageClassName: {{ .storageClass | quote }}
+  {{- end }}
+  resources:
+    requests:
+      storage: {{ .size | required (printf "services.%s.files.size is required without an existingClaim" $.name) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "govhall.service" -}}
