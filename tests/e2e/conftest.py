@@ -1,4 +1,4 @@
-"""The e2e cluster: identity, catalogue, search and gateway as separate processes on the real servers.
+"""The e2e cluster: identity, catalogue, search, cases and gateway as separate processes on the real servers.
 
 Each run gets its own databases, JetStream stream prefix, Elasticsearch alias and key-value
 namespace (the gateway's Redis keys, shared with identity, which writes revoked sessions there),
@@ -90,7 +90,12 @@ class Cluster:
 def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     run = uuid.uuid4().hex[:8]
     pg = cluster["GOVHALL_PG_URL"]
-    identity_port, catalogue_port, search_port = free_port(), free_port(), free_port()
+    identity_port, catalogue_port, search_port, cases_port = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    )
     gateway_port = free_port()
     var_dir = tmp_path_factory.mktemp("var")
     sms_file = var_dir / "dev-sms.jsonl"
@@ -117,10 +122,18 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_SEARCH_INDEX_ALIAS": f"e2e-{run}-search",
             "GOVHALL_SEARCH_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_SEARCH_KV_NAMESPACE": kv_namespace,
+            "GOVHALL_CASES_DATABASE_URL": f"{pg}/e2e_{run}_cases",
+            "GOVHALL_CASES_GRPC_ADDRESS": f"127.0.0.1:{cases_port}",
+            "GOVHALL_CASES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_CASES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_CASES_VERIFY_URL_TEMPLATE": (
+                f"http://127.0.0.1:{gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"
+            ),
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_GATEWAY_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_GATEWAY_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The journeys poll; the limiter itself is tested in the gateway tests.
@@ -133,7 +146,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         sms_file=sms_file,
     )
-    for service in ("identity", "catalogue", "search", "gateway"):
+    for service in ("identity", "catalogue", "search", "cases", "gateway"):
         c.start(service)
     try:
         c.wait_ready()
@@ -141,7 +154,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         for service in list(c.procs):
             c.stop(service)
-        _drop(pg, [f"e2e_{run}_identity", f"e2e_{run}_catalogue", f"e2e_{run}_search"])
+        _drop(pg, [f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases")])
         _delete_keys(cluster["GOVHALL_REDIS_URL"], kv_namespace)
         asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
         # Every generation a reindex made, whatever the alias points at now.
