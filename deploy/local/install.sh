@@ -10,13 +10,9 @@ ES_MAVEN_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$GOVHALL_ES_VERSION:zip"
 
 # --- Debian packages -------------------------------------------------------------------------------
-deb_installed() {
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
-}
-
 wanted=(postgresql redis-server nats-server curl unzip)
 # The cases service renders notices as PDF: the same packages install-pdf.sh installs for `make run`.
-wanted+=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+wanted+=("${PDF_PACKAGES[@]}")
 # Only root switches users (runuser, from util-linux) and grants traversal with ACLs.
 is_root && wanted+=(acl)
 # Elasticsearch needs a Java 17+ (and javac, to build the shim plugin below); the download uses
@@ -26,20 +22,7 @@ if ! jh="$(es_java_home)" || [ ! -x "$jh/bin/javac" ]; then
 fi
 command -v mvn >/dev/null || wanted+=(maven)
 
-missing=()
-for p in "${wanted[@]}"; do deb_installed "$p" || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  SUDO=()
-  if ! is_root; then
-    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
-    SUDO=(sudo)
-  fi
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  say "Debian packages present: ${wanted[*]}"
-fi
+install_debs "${wanted[@]}"
 
 # --- Users -----------------------------------------------------------------------------------------
 if is_root; then

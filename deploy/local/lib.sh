@@ -14,6 +14,37 @@ die() {
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# The Debian packages PDF rendering needs (cases' notices); install.sh and install-pdf.sh.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+PDF_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+
+deb_installed() {
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
+}
+
+# Install those of the named packages that are missing (with sudo when not root); returns at once
+# when all are present. A failed apt-get ends the calling script (set -e).
+install_debs() {
+  local p missing=()
+  for p in "$@"; do deb_installed "$p" || missing+=("$p"); done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages present: $*"
+    return 0
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if ! is_root; then
+    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # A new font is found by fontconfig once its cache knows it (the package's trigger usually does).
+  if [[ " ${missing[*]} " == *" fonts-noto-cjk "* ]] && command -v fc-cache >/dev/null; then
+    "${sudo[@]}" fc-cache -s >/dev/null 2>&1 || true
+  fi
+}
+
 # Validate server names given on the command line; no names means all of them.
 select_servers() {
   local s k known

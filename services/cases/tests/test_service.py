@@ -400,3 +400,23 @@ async def test_gauges_follow_the_sweep(world: World) -> None:
     assert REGISTRY.get_sample_value("govhall_cases_warnings", {"level": "red"}) == 1
     err = await world.fails("SweepClock", pb.SweepClockRequest(), CLERK)
     assert err.code == "SERVICE_ONLY"
+
+
+async def test_named_options_are_checked(world: World) -> None:
+    case = await world.submitted()
+    case = await world.handle(case.id, CLERK, accept=pb.AcceptCommand())
+    err = await world.fails(
+        "HandleCase",
+        pb.HandleCaseRequest(case_id=case.id, complete_step=pb.CompleteStepCommand(outcome="maybe")),
+        REVIEWER,
+    )
+    assert err.code == "OUTCOME_INVALID" and err.fields[0].field == "complete_step.outcome"
+    err = await world.fails(
+        "HandleCase",
+        pb.HandleCaseRequest(case_id=case.id, conclude=pb.ConcludeCommand(decision="perhaps")),
+        APPROVER,
+    )
+    assert err.code == "DECISION_INVALID"
+    assert (
+        await world.fails("HandleCase", pb.HandleCaseRequest(case_id=case.id), CLERK)
+    ).code == "COMMAND_REQUIRED"

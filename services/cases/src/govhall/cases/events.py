@@ -13,7 +13,7 @@ Consumes ``catalogue.site.upserted`` into its copy of the site tree (statistics 
 
 from __future__ import annotations
 
-from govhall.cases import model
+from govhall.cases import model, views
 from govhall.cases.store import CaseRecord, sites
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
@@ -40,12 +40,7 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
         from_state=_state(case.state),
         action=action,
         result_code=-1 if case.result_code is None else int(case.result_code),
-        applicant=pb.Applicant(
-            kind=case.applicant.kind.value,
-            subject=case.applicant.subject,
-            name=case.applicant.name,
-            agent_subject=rec.agent_subject,
-        ),
+        applicant=views.applicant_message(rec),
         revision=case.revision,
     )
 
@@ -70,9 +65,7 @@ def case_event(subject: str, rec: CaseRecord, entry: model.HistoryEntry) -> Even
     message.step_name = entry.step_name
     message.opinion = entry.opinion
     if case.state is model.CaseState.CONCLUDED_APPROVED:
-        from govhall.cases.views import matter_of  # views imports store; keep this module light
-
-        message.result_name = matter_of(rec).draft.result_name
+        message.result_name = views.matter_of(rec).draft.result_name
     return make_event(subject, message, rec.site_code)
 
 

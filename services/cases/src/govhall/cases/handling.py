@@ -7,7 +7,8 @@ command from the request, issues the case number on acceptance, and records the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -37,6 +38,20 @@ def _date(value: str, field: str, label_zh: str) -> dt.date:
     except ValueError:
         raise invalid(
             "DATE_INVALID", f"{field} must be YYYY-MM-DD", f"{label_zh}格式应为YYYY-MM-DD", field
+        ) from None
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(kind: type[E], value: str, field: str, message_zh: str) -> E:
+    """One of a command's named options (pass/return, approved/denied)."""
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        names = " or ".join(k.value for k in kind)
+        raise invalid(
+            f"{field.split('.')[-1].upper()}_INVALID", f"{field} is {names}", message_zh, field
         ) from None
 
 
@@ -89,15 +104,13 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
                     tuple(model.SupplementItem(i.material, i.problem) for i in r.items), deadline, r.opinion
                 )
             case "complete_step":
-                outcome = req.complete_step.outcome.strip().lower()
-                if outcome not in {o.value for o in model.StepOutcome}:
-                    raise invalid(
-                        "OUTCOME_INVALID",
-                        "outcome is pass or return",
-                        "办理结果应为通过或退回",
-                        "complete_step.outcome",
-                    )
-                command = model.CompleteStep(model.StepOutcome(outcome), req.complete_step.opinion)
+                outcome = _choice(
+                    model.StepOutcome,
+                    req.complete_step.outcome,
+                    "complete_step.outcome",
+                    "办理结果应为通过或退回",
+                )
+                command = model.CompleteStep(outcome, req.complete_step.opinion)
             case "start_special_procedure":
                 r2 = req.start_special_procedure
                 planned = TimeLimit.from_proto(r2.planned)
@@ -112,15 +125,10 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
             case "end_special_procedure":
                 command = model.EndSpecialProcedure(req.end_special_procedure.result)
             case "conclude":
-                decision = req.conclude.decision.strip().lower()
-                if decision not in {d.value for d in model.Decision}:
-                    raise invalid(
-                        "DECISION_INVALID",
-                        "decision is approved or denied",
-                        "办结结论应为准予或不予",
-                        "conclude.decision",
-                    )
-                command = model.Conclude(model.Decision(decision), req.conclude.opinion)
+                decision = _choice(
+                    model.Decision, req.conclude.decision, "conclude.decision", "办结结论应为准予或不予"
+                )
+                command = model.Conclude(decision, req.conclude.opinion)
             case "terminate":
                 command = model.Terminate(req.terminate.result_code, req.terminate.reason)
             case _:  # pragma: no cover - the oneof has no other members

@@ -121,12 +121,7 @@ def case_message(
         matter_name=case.matter_name,
         department_code=case.department_code,
         department_name=rec.department_name,
-        applicant=pb.Applicant(
-            kind=case.applicant.kind.value,
-            subject=case.applicant.subject,
-            name=case.applicant.name,
-            agent_subject=rec.agent_subject,
-        ),
+        applicant=applicant_message(rec),
         form_json=app.form_json,
         situation_answers=[
             pb.SituationAnswer(situation_code=s, option_codes=list(o)) for s, o in app.answers
@@ -182,6 +177,16 @@ def case_message(
     if clock is not None:
         out.clock.CopyFrom(clock)
     return out
+
+
+def applicant_message(rec: CaseRecord) -> pb.Applicant:
+    applicant = rec.case.applicant
+    return pb.Applicant(
+        kind=applicant.kind.value,
+        subject=applicant.subject,
+        name=applicant.name,
+        agent_subject=rec.agent_subject,
+    )
 
 
 def delivery_message(d: dict[str, str]) -> pb.Delivery:
