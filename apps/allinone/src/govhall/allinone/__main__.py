@@ -75,7 +75,8 @@ async def main() -> None:
     log.info("demo province loaded: %d matters published", published)
     await load_demo_staff(identity.address)
     log.info(
-        "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver (password %s)", DEMO_PASSWORD
+        "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
+        DEMO_PASSWORD,
     )
 
     gateway_settings = GatewaySettings(

@@ -25,9 +25,12 @@ DEMO_PASSWORD = "Govhall-demo-2026"
 DEMO_STAFF = [
     ("hb_admin", "湖北管理员", "13900000001", "420000", "420000-ZWFW", ["site_admin"]),
     ("yc_admin", "宜昌管理员", "13900000002", "420500", "420500-ZWFW", ["site_admin", "supervisor"]),
-    ("xl_clerk", "西陵受理员", "13900000003", "420502", "420502-XZSP", ["window_clerk"]),
-    ("xl_reviewer", "西陵审核员", "13900000004", "420502", "420502-XZSP", ["reviewer"]),
-    ("xl_approver", "西陵审批员", "13900000005", "420502", "420502-XZSP", ["approver"]),
+    # The window accepts for the whole site (无差别综合受理); review and decision are done in the
+    # implementing department, here 西陵区市场监督管理局, whose demo matters take online applications.
+    ("xl_clerk", "西陵受理员", "13900000003", "420502", "420502-ZWFW", ["window_clerk"]),
+    ("xl_reviewer", "西陵审核员", "13900000004", "420502", "420502-SCJGJ", ["reviewer"]),
+    ("xl_approver", "西陵审批员", "13900000005", "420502", "420502-SCJGJ", ["approver"]),
+    ("xl_supervisor", "西陵监察员", "13900000006", "420502", "420502-ZWFW", ["supervisor"]),
 ]
 
 
