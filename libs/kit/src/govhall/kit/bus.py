@@ -132,6 +132,24 @@ class JetStreamBus:
     async def start(self) -> None:
         import nats
 
+        # Without callbacks the client logs an ERROR with a traceback on every reconnect attempt
+        # (twice a second per connection) while NATS is away: one line per disconnect, per
+        # reconnect, and per distinct error instead.
+        last_error: list[str] = [""]
+
+        async def on_error(exc: Exception) -> None:
+            text = f"{type(exc).__name__}: {exc}"
+            if text != last_error[0]:
+                last_error[0] = text
+                log.warning("NATS %s: %s", self._url, text)
+
+        async def on_disconnected() -> None:
+            log.warning("NATS %s: disconnected; reconnecting (the outbox keeps events meanwhile)", self._url)
+
+        async def on_reconnected() -> None:
+            last_error[0] = ""
+            log.warning("NATS %s: reconnected", self._url)
+
         self._nc = await nats.connect(
             self._url,
             name="govhall",
@@ -139,6 +157,9 @@ class JetStreamBus:
             reconnect_time_wait=0.5,
             allow_reconnect=True,
             connect_timeout=5,
+            error_cb=on_error,
+            disconnected_cb=on_disconnected,
+            reconnected_cb=on_reconnected,
         )
         self._js = self._nc.jetstream(timeout=10)
 
