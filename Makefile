@@ -60,6 +60,7 @@ lint: sync ## ruff, formatting and mypy
 bench: sync infra-up ## benchmarks: each prints a ratio against a baseline measured in the same run
 	$(UV) run --frozen python bench/search_vs_bare.py
 	$(UV) run --frozen python bench/identity_vs_bare.py
+	$(UV) run --frozen python bench/cases_submissions.py
 
 bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)
 	$(UV) run --frozen python bench/province_scale.py
