@@ -19,7 +19,10 @@ class CasesSettings(ServiceSettings):
         default=None,
         description="the volume uploaded materials and notices are stored on; unset: var/cases-files",
     )
-    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="largest single upload")
+    # An upload travels in one gRPC message, and the kit's servers and channels take at most 16 MiB.
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024, description="largest single upload"
+    )
     max_files_per_material: int = Field(default=10, ge=1)
     # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from govhall.gateway import auth, problems
 from govhall.gateway.accounts import identity_routes
+from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
 from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.search import search_routes
@@ -139,5 +140,6 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
 
     app.include_router(catalogue_routes(up))
     app.include_router(search_routes(up))
+    app.include_router(cases_routes(up, settings.case_upload_max_bytes))
 
     return app

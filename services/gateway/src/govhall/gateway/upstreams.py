@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit.caller import ANONYMOUS
 from govhall.kit.grpcclient import call_options, channel, domain_error
+from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -27,10 +28,12 @@ class Upstreams:
             "catalogue": channel(settings.catalogue_address),
             "search": channel(settings.search_address),
             "identity": channel(settings.identity_address),
+            "cases": channel(settings.cases_address),
         }
         self.catalogue = catalogue_pb2_grpc.CatalogueServiceStub(self._channels["catalogue"])
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["search"])
         self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
+        self.cases = cases_pb2_grpc.CasesServiceStub(self._channels["cases"])
 
     async def call(self, rpc: Awaitable[T]) -> T:
         try:

@@ -1,0 +1,498 @@
+"""The cases routes (办件): applicants apply and follow their cases, staff work their queues,
+supervisors watch the clock, anyone follows a case by its number and password or verifies a
+notice's QR code. Every route is one call to the cases service, which checks who may do what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Header, Path, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import Field
+
+from govhall.gateway import model
+from govhall.gateway.auth import SignedIn
+from govhall.gateway.protojson import from_dict, to_dict
+from govhall.gateway.upstreams import Upstreams
+from govhall.kit.caller import ANONYMOUS
+from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.common.v1 import common_pb2
+
+IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,64}$")]
+CodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+PageNo = Annotated[int, Query(ge=1, le=10_000)]
+PageSize = Annotated[int, Query(ge=1, le=100)]
+Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")]
+FromDay = Annotated[
+    str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")
+]
+IdempotencyKey = Annotated[
+    str | None, Header(max_length=64, description="a retry with the same key does it once")
+]
+Text = Annotated[str, Field(max_length=2_000)]
+
+TabName = Literal["draft", "supplement", "in_progress", "to_evaluate", "done", "other"]
+ActionName = Literal[
+    "accept",
+    "not_accept",
+    "request_supplement",
+    "complete_step",
+    "start_special_procedure",
+    "end_special_procedure",
+    "conclude",
+    "terminate",
+]
+
+
+# Requests ------------------------------------------------------------------------------------
+
+
+class AnswerIn(model.In):
+    situation_code: str = Field(max_length=40)
+    option_codes: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
+
+
+class DeliveryIn(model.In):
+    method: Literal["pick_up", "mail"]
+    address_id: str = Field("", max_length=64, description="for mail: one of my saved addresses")
+
+
+class DraftIn(model.In):
+    site_code: model.SiteCode
+    matter_code: str = Field(max_length=36)
+    situation_answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
+    form: dict[str, Any] = Field(
+        default_factory=dict, description="the application form (the matter's schema)"
+    )
+    delivery: DeliveryIn | None = None
+    idempotency_key: str = Field("", max_length=64)
+
+
+class DraftUpdate(model.In):
+    """Only the parts present are replaced."""
+
+    situation_answers: list[AnswerIn] | None = Field(None, max_length=50)
+    form: dict[str, Any] | None = None
+    delivery: DeliveryIn | None = None
+    expected_revision: int = Field(0, ge=0)
+
+
+class SubmitIn(model.In):
+    notice_read: bool = Field(False, description="I have read the 申报须知")
+    idempotency_key: str = Field("", max_length=64)
+
+
+class NoteIn(model.In):
+    note: Text = ""
+
+
+class ReasonIn(model.In):
+    reason: Text = ""
+
+
+class StatusQueryIn(model.In):
+    case_number: str = Field(max_length=64)
+    query_password: str = Field(max_length=32)
+
+
+class SupplementItemIn(model.In):
+    material: str = Field(max_length=200)
+    problem: Text
+
+
+class ActionIn(model.In):
+    """The fields of one staff action; which apply depends on the action."""
+
+    expected_revision: int = Field(0, ge=0)
+    opinion: Text = ""
+    reason: Text = ""
+    items: list[SupplementItemIn] = Field(default_factory=list, max_length=100)
+    deadline: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2})?$")
+    outcome: Literal["", "pass", "return"] = ""
+    procedure: str = Field("", max_length=40)
+    planned: model.TimeLimitIn | None = None
+    result: Text = ""
+    decision: Literal["", "approved", "denied"] = ""
+    result_code: int = Field(0, ge=0, le=9)
+
+
+def _delivery(d: DeliveryIn | None) -> pb.Delivery | None:
+    if d is None:
+        return None
+    method = pb.DELIVERY_METHOD_MAIL if d.method == "mail" else pb.DELIVERY_METHOD_PICK_UP
+    return pb.Delivery(method=method, address_id=d.address_id)
+
+
+def _answers(items: list[AnswerIn]) -> list[pb.SituationAnswer]:
+    return [pb.SituationAnswer(situation_code=a.situation_code, option_codes=a.option_codes) for a in items]
+
+
+def _form_json(form: dict[str, Any]) -> str:
+    return json.dumps(form, ensure_ascii=False)
+
+
+def _command(action: ActionName, body: ActionIn) -> dict[str, Any]:
+    """The HandleCaseRequest oneof member for an action."""
+    match action:
+        case "accept":
+            return {"accept": pb.AcceptCommand(opinion=body.opinion)}
+        case "not_accept":
+            return {"not_accept": pb.NotAcceptCommand(reason=body.reason)}
+        case "request_supplement":
+            items = [pb.SupplementItem(material=i.material, problem=i.problem) for i in body.items]
+            return {
+                "request_supplement": pb.RequestSupplementCommand(
+                    items=items, deadline=body.deadline, opinion=body.opinion
+                )
+            }
+        case "complete_step":
+            return {"complete_step": pb.CompleteStepCommand(outcome=body.outcome, opinion=body.opinion)}
+        case "start_special_procedure":
+            planned = from_dict(body.planned.model_dump(), common_pb2.TimeLimit) if body.planned else None
+            return {
+                "start_special_procedure": pb.StartSpecialProcedureCommand(
+                    procedure=body.procedure, reason=body.reason, planned=planned
+                )
+            }
+        case "end_special_procedure":
+            return {"end_special_procedure": pb.EndSpecialProcedureCommand(result=body.result)}
+        case "conclude":
+            return {"conclude": pb.ConcludeCommand(decision=body.decision, opinion=body.opinion)}
+        case "terminate":
+            return {"terminate": pb.TerminateCommand(result_code=body.result_code, reason=body.reason)}
+
+
+# Responses -----------------------------------------------------------------------------------
+
+
+def case_out(c: pb.Case) -> dict[str, Any]:
+    """A case, its form as a JSON object and its schema too (the portal renders both)."""
+    out = to_dict(c)
+    for key, text in (("form", c.form_json), ("form_schema", c.form_schema)):
+        try:
+            out[key] = json.loads(text) if text else {}
+        except ValueError:
+            out[key] = {}
+    out.pop("form_json", None)
+    if not c.query_password:
+        out.pop("query_password", None)
+    return out
+
+
+def _file_response(f: pb.StoredFile) -> Response:
+    # RFC 6266/5987: an ASCII fallback and the real (Chinese) name.
+    disposition = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(f.file_name)}"
+    return Response(
+        f.content,
+        media_type=f.media_type or "application/octet-stream",
+        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+    )
+
+
+def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRouter:
+    router = APIRouter()
+
+    async def call(rpc: str, request: Any, caller: common_pb2.CallerIdentity) -> Any:
+        u = up()
+        return await u.call(getattr(u.cases, rpc)(request, **u.opts(caller)))
+
+    # The applicant ------------------------------------------------------------------------
+
+    @router.post(
+        "/api/v1/cases",
+        status_code=201,
+        tags=["cases"],
+        summary="Start an application (待提交): a draft of a published matter",
+        operation_id="createDraft",
+    )
+    async def create_draft(
+        body: DraftIn, caller: SignedIn, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
+        request = pb.CreateDraftRequest(
+            site_code=body.site_code,
+            matter_code=body.matter_code,
+            situation_answers=_answers(body.situation_answers),
+            form_json=_form_json(body.form),
+            delivery=_delivery(body.delivery),
+            idempotency_key=idempotency_key or body.idempotency_key,
+        )
+        return case_out(await call("CreateDraft", request, caller))
+
+    @router.patch(
+        "/api/v1/cases/{case_id}", tags=["cases"], summary="Change a draft", operation_id="updateDraft"
+    )
+    async def update_draft(case_id: IdPath, body: DraftUpdate, caller: SignedIn) -> dict[str, Any]:
+        request = pb.UpdateDraftRequest(case_id=case_id, expected_revision=body.expected_revision)
+        if body.situation_answers is not None:
+            request.set_situation_answers = True
+            request.situation_answers.extend(_answers(body.situation_answers))
+        if body.form is not None:
+            request.set_form, request.form_json = True, _form_json(body.form)
+        delivery = _delivery(body.delivery)
+        if delivery is not None:
+            request.set_delivery = True
+            request.delivery.CopyFrom(delivery)
+        return case_out(await call("UpdateDraft", request, caller))
+
+    @router.delete(
+        "/api/v1/cases/{case_id}",
+        status_code=204,
+        tags=["cases"],
+        summary="Delete a draft",
+        operation_id="deleteDraft",
+    )
+    async def delete_draft(case_id: IdPath, caller: SignedIn) -> Response:
+        await call("DeleteDraft", pb.DeleteDraftRequest(case_id=case_id), caller)
+        return Response(status_code=204)
+
+    @router.post(
+        "/api/v1/cases/{case_id}/materials/{code}",
+        tags=["cases"],
+        summary="Attach a file to a material (checked by content: PDF, JPG, PNG or OFD as the matter allows)",
+        operation_id="uploadMaterial",
+    )
+    async def upload(
+        case_id: IdPath, code: CodePath, caller: SignedIn, file: Annotated[UploadFile, File()]
+    ) -> dict[str, Any]:
+        content = await file.read(max_upload_bytes + 1)
+        if len(content) > max_upload_bytes:
+            mb = max_upload_bytes / (1024 * 1024)
+            raise DomainError(
+                "FILE_TOO_LARGE",
+                f"a file may have at most {mb:g} MB",
+                f"文件过大：单个文件不能超过 {mb:g} MB",
+                ErrorKind.INVALID,
+                [FieldError("file", f"at most {mb:g} MB", f"单个文件不能超过 {mb:g} MB")],
+            )
+        request = pb.UploadMaterialRequest(
+            case_id=case_id, material_code=code, file_name=(file.filename or "")[:255], content=content
+        )
+        return case_out(await call("UploadMaterial", request, caller))
+
+    @router.delete(
+        "/api/v1/cases/{case_id}/materials/{code}/files/{file_id}",
+        tags=["cases"],
+        summary="Remove a file from a material",
+        operation_id="removeMaterialFile",
+    )
+    async def remove_file(
+        case_id: IdPath, code: CodePath, file_id: IdPath, caller: SignedIn
+    ) -> dict[str, Any]:
+        request = pb.RemoveMaterialRequest(case_id=case_id, material_code=code, file_id=file_id)
+        return case_out(await call("RemoveMaterial", request, caller))
+
+    @router.post(
+        "/api/v1/cases/{case_id}/submit",
+        tags=["cases"],
+        summary="Submit (提交); the answer carries the query password once",
+        operation_id="submitCase",
+    )
+    async def submit(
+        case_id: IdPath, body: SubmitIn, caller: SignedIn, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
+        request = pb.SubmitCaseRequest(
+            case_id=case_id,
+            notice_read=body.notice_read,
+            idempotency_key=idempotency_key or body.idempotency_key,
+        )
+        return case_out(await call("SubmitCase", request, caller))
+
+    @router.post(
+        "/api/v1/cases/{case_id}/resubmit",
+        tags=["cases"],
+        summary="Resubmit after a supplement notice (补正提交)",
+        operation_id="resubmitCase",
+    )
+    async def resubmit(case_id: IdPath, body: NoteIn, caller: SignedIn) -> dict[str, Any]:
+        return case_out(
+            await call("ResubmitCase", pb.ResubmitCaseRequest(case_id=case_id, note=body.note), caller)
+        )
+
+    @router.post(
+        "/api/v1/cases/{case_id}/withdraw",
+        tags=["cases"],
+        summary="Withdraw before acceptance (撤回)",
+        operation_id="withdrawCase",
+    )
+    async def withdraw(case_id: IdPath, body: ReasonIn, caller: SignedIn) -> dict[str, Any]:
+        request = pb.WithdrawCaseRequest(case_id=case_id, reason=body.reason)
+        return case_out(await call("WithdrawCase", request, caller))
+
+    @router.get(
+        "/api/v1/me/cases",
+        tags=["cases"],
+        summary="My cases by tab: 待提交, 待补正, 审批中, 待评价, 已办结, 其他",
+        operation_id="listMyCases",
+    )
+    async def my_cases(
+        caller: SignedIn, tab: TabName | None = None, page: PageNo = 1, page_size: PageSize = 20
+    ) -> dict[str, Any]:
+        request = pb.ListMyCasesRequest(
+            tab=model.enum_number(pb.ApplicantTab, tab),  # type: ignore[arg-type]
+            page=common_pb2.PageRequest(page=page, page_size=page_size),
+        )
+        reply = await call("ListMyCases", request, caller)
+        return {
+            "cases": [to_dict(c) for c in reply.cases],
+            "page": model.page_out(reply.page),
+            "tabs": [to_dict(t) for t in reply.tabs],
+        }
+
+    # Reading ------------------------------------------------------------------------------
+
+    @router.get(
+        "/api/v1/cases/{case_id}",
+        tags=["cases"],
+        summary="A case: basic information, materials, the flow, the notices",
+        operation_id="getCase",
+    )
+    async def get_case(case_id: IdPath, caller: SignedIn) -> dict[str, Any]:
+        return case_out(await call("GetCase", pb.GetCaseRequest(case_id=case_id), caller))
+
+    @router.get(
+        "/api/v1/cases/{case_id}/files/{file_id}",
+        tags=["cases"],
+        summary="Download an attached file",
+        operation_id="getCaseFile",
+    )
+    async def get_file(case_id: IdPath, file_id: IdPath, caller: SignedIn) -> Response:
+        return _file_response(
+            await call("GetMaterialFile", pb.GetMaterialFileRequest(case_id=case_id, file_id=file_id), caller)
+        )
+
+    @router.get(
+        "/api/v1/cases/{case_id}/documents/{document_id}",
+        tags=["cases"],
+        summary="Download a notice (PDF)",
+        operation_id="getCaseDocument",
+    )
+    async def get_document(case_id: IdPath, document_id: IdPath, caller: SignedIn) -> Response:
+        request = pb.GetDocumentRequest(case_id=case_id, document_id=document_id)
+        return _file_response(await call("GetDocument", request, caller))
+
+    @router.post(
+        "/api/v1/cases/status-query",
+        tags=["cases"],
+        summary="Follow a case by its number and query password (办件查询), without signing in",
+        operation_id="queryCaseStatus",
+    )
+    async def status_query(body: StatusQueryIn) -> dict[str, Any]:
+        request = pb.QueryStatusRequest(case_number=body.case_number, query_password=body.query_password)
+        return to_dict(await call("QueryStatus", request, ANONYMOUS))
+
+    @router.get(
+        "/api/v1/cases/documents/{document_id}/verify",
+        tags=["cases"],
+        summary="Verify a notice from its QR code (文书核验)",
+        operation_id="verifyCaseDocument",
+    )
+    async def verify(document_id: IdPath, code: Annotated[str, Query(max_length=16)]) -> dict[str, Any]:
+        request = pb.VerifyDocumentRequest(document_id=document_id, verification_code=code)
+        return to_dict(await call("VerifyDocument", request, ANONYMOUS))
+
+    # Staff --------------------------------------------------------------------------------
+
+    @router.get(
+        "/api/v1/staff/queue",
+        tags=["handling"],
+        summary="My work queue (待办列表), with counts by state and card",
+        operation_id="listQueue",
+    )
+    async def queue(
+        caller: SignedIn,
+        role: Literal["window_clerk", "reviewer", "approver"] | None = None,
+        department_code: Annotated[str | None, Query(max_length=40)] = None,
+        matter_code: Annotated[str | None, Query(max_length=36)] = None,
+        state: Annotated[str | None, Query(max_length=32)] = None,
+        level: Literal["none", "yellow", "red"] | None = None,
+        q: Annotated[str | None, Query(max_length=64, description="case number or applicant name")] = None,
+        page: PageNo = 1,
+        page_size: PageSize = 20,
+    ) -> dict[str, Any]:
+        request = pb.ListQueueRequest(
+            role=role or "",
+            department_code=department_code or "",
+            matter_code=matter_code or "",
+            state=model.enum_number(pb.CaseState, state),  # type: ignore[arg-type]
+            level=model.enum_number(pb.WarningLevel, level),  # type: ignore[arg-type]
+            query=q or "",
+            page=common_pb2.PageRequest(page=page, page_size=page_size),
+        )
+        reply = await call("ListQueue", request, caller)
+        return {
+            "cases": [to_dict(c) for c in reply.cases],
+            "page": model.page_out(reply.page),
+            "counts": [to_dict(c) for c in reply.counts],
+        }
+
+    @router.post(
+        "/api/v1/staff/cases/{case_id}/actions/{action}",
+        tags=["handling"],
+        summary="Handle a case: accept, not_accept, request_supplement, complete_step, "
+        "start/end_special_procedure, conclude, terminate",
+        operation_id="handleCase",
+    )
+    async def handle(case_id: IdPath, action: ActionName, body: ActionIn, caller: SignedIn) -> dict[str, Any]:
+        request = pb.HandleCaseRequest(
+            case_id=case_id, expected_revision=body.expected_revision, **_command(action, body)
+        )
+        return case_out(await call("HandleCase", request, caller))
+
+    # Supervision and statistics -----------------------------------------------------------
+
+    @router.get(
+        "/api/v1/supervision/warnings",
+        tags=["supervision"],
+        summary="Cases with a yellow (黄牌) or red (红牌) card at my site",
+        operation_id="listWarnings",
+    )
+    async def warnings(
+        caller: SignedIn,
+        level: Literal["yellow", "red"] | None = None,
+        department_code: Annotated[str | None, Query(max_length=40)] = None,
+        page: PageNo = 1,
+        page_size: PageSize = 20,
+    ) -> dict[str, Any]:
+        request = pb.ListWarningsRequest(
+            level=model.enum_number(pb.WarningLevel, level),  # type: ignore[arg-type]
+            department_code=department_code or "",
+            page=common_pb2.PageRequest(page=page, page_size=page_size),
+        )
+        reply = await call("ListWarnings", request, caller)
+        return {"warnings": [to_dict(w) for w in reply.warnings], "page": model.page_out(reply.page)}
+
+    @router.get(
+        "/api/v1/supervision/performance",
+        tags=["supervision"],
+        summary="Per-department performance: on-time rate, average working days, open cards",
+        operation_id="getPerformance",
+    )
+    async def performance(caller: SignedIn, from_: FromDay = None, to: Day = None) -> dict[str, Any]:
+        request = pb.GetPerformanceRequest(to=to or "")
+        setattr(request, "from", from_ or "")
+        return to_dict(await call("GetPerformance", request, caller))
+
+    @router.get(
+        "/api/v1/statistics/cases",
+        tags=["supervision"],
+        summary="Counts by state, matter type and month, and the on-time rate (for charts)",
+        operation_id="getCaseStatistics",
+    )
+    async def statistics(
+        caller: SignedIn,
+        site_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+        from_: FromDay = None,
+        to: Day = None,
+    ) -> dict[str, Any]:
+        request = pb.GetStatisticsRequest(site_code=site_code or "", to=to or "")
+        setattr(request, "from", from_ or "")
+        return to_dict(await call("GetStatistics", request, caller))
+
+    return router
+
+
+__all__ = ["case_out", "cases_routes"]
