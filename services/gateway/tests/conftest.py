@@ -1,4 +1,4 @@
-"""The gateway over real catalogue, search and identity services (embedded back ends, gRPC)."""
+"""The gateway over real catalogue, search, identity and cases services (embedded back ends, gRPC)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from govhall.cases import app as cases_app
+from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.gateway.api import create_app
@@ -59,9 +61,10 @@ async def start_stack(
     namespace = f"t{uuid.uuid4().hex[:10]}"  # the in-memory store is shared by the process
     platform = platform.model_copy(update={"redis_url": redis_url})
     bus = InProcessBus()
-    # Search starts before the catalogue (the in-process bus delivers only to consumers already
-    # subscribed), yet reindexes from it: the catalogue's port is chosen first.
+    # Search and cases start before the catalogue (the in-process bus delivers only to consumers
+    # already subscribed), yet call it and identity: their ports are chosen first.
     catalogue_address = f"127.0.0.1:{free_port()}"
+    identity_address = f"127.0.0.1:{free_port()}"
     search = await start_service(
         search_app.SPEC,
         SearchSettings(
@@ -72,10 +75,23 @@ async def start_stack(
         platform,
         bus,
     )
+    cases = await start_service(
+        cases_app.SPEC,
+        CasesSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'k.db'}",
+            catalogue_address=catalogue_address,
+            identity_address=identity_address,
+            files_dir=tmp_path / "files",
+            sweep_interval_seconds=0,
+        ),
+        platform,
+        bus,
+    )
     identity = await start_service(
         identity_app.SPEC,
         IdentitySettings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'i.db'}",
+            grpc_address=identity_address,
             argon2_time_cost=1,
             argon2_memory_kib=1024,
             dev_sms_file=tmp_path / "sms.jsonl",
@@ -96,6 +112,7 @@ async def start_stack(
         catalogue_address=catalogue.address,
         search_address=search.address,
         identity_address=identity.address,
+        cases_address=cases.address,
         admin_token=TOKEN,  # type: ignore[arg-type]
         kv_namespace=namespace,
     )

@@ -174,6 +174,7 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
         "catalogue": True,
         "search": True,
         "identity": True,
+        "cases": True,
         "rate_limiter": True,
     }
     await gateway.get("/api/v1/sites/420502/matters")
