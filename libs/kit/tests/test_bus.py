@@ -162,16 +162,25 @@ async def test_two_prefixes_share_one_server_without_seeing_each_other(cluster: 
     assert got == [["catalogue.matter.published:0"], ["catalogue.matter.published:1"]]
 
 
-async def test_close_returns_promptly_with_active_consumers(jetstream: JetStreamBus) -> None:
+async def test_close_returns_promptly_with_active_consumers(cluster: dict[str, str]) -> None:
+    prefix = f"T{uuid.uuid4().hex[:8].upper()}"
+    bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
+    await bus.start()
+
     async def handle(d: Delivery) -> None:
         return None
 
-    await jetstream.subscribe("closing", "catalogue.>", handle)
+    await bus.subscribe("closing", "catalogue.>", handle)
     await asyncio.sleep(0.2)
-    assert jetstream.healthy()
+    assert bus.healthy()
     async with asyncio.timeout(5):
-        await jetstream.close()
-    assert not jetstream.healthy()
+        await bus.close()
+    assert not bus.healthy()
+    # A closed bus cannot delete its streams: a second one with the same prefix does.
+    cleaner = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
+    await cleaner.start()
+    await cleaner.delete_streams()
+    await cleaner.close()
 
 
 async def test_outbox_commits_with_the_change_and_the_relay_publishes(db_url: str) -> None:

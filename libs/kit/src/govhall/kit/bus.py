@@ -144,6 +144,8 @@ class JetStreamBus:
                 log.warning("NATS %s: %s", self._url, text)
 
         async def on_disconnected() -> None:
+            if self._stopping:
+                return  # our own close
             log.warning("NATS %s: disconnected; reconnecting (the outbox keeps events meanwhile)", self._url)
 
         async def on_reconnected() -> None:
