@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import uuid
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ async def open_gateway(
 class Stack:
     client: httpx.AsyncClient
     sms_file: Path
+    # What the gateway was started with (the upstream addresses), to open a second gateway.
+    settings: GatewaySettings | None = None
 
     def sms(self, mobile: str) -> str:
         code = latest_dev_code(self.sms_file, mobile)
@@ -117,7 +120,7 @@ async def start_stack(
         kv_namespace=namespace,
     )
     client, lifespan = await open_gateway(settings, redis_url)
-    return Stack(client, tmp_path / "sms.jsonl"), lifespan
+    return Stack(client, tmp_path / "sms.jsonl", settings), lifespan
 
 
 @pytest.fixture
@@ -131,3 +134,14 @@ async def stack(platform: Any, start_service: Any, tmp_path: Path) -> Any:
 @pytest.fixture
 async def gateway(stack: Stack) -> httpx.AsyncClient:
     return stack.client
+
+
+async def create_staff(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    """POST /api/v1/admin/staff, waiting for identity to learn a site the test just created (it
+    copies the site tree from the catalogue's events, which arrive a moment after the write)."""
+    for _ in range(50):
+        r = await client.post("/api/v1/admin/staff", json=body, headers=AUTH)
+        if r.status_code != 404 or r.json().get("code") != "SITE_NOT_FOUND":
+            return r
+        await asyncio.sleep(0.1)
+    return r

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import AUTH, Stack
+from .conftest import AUTH, Stack, create_staff
 from .test_api import MATTER, assert_problem, seed, until
 from .test_identity_routes import PASSWORD, bearer, person
 
@@ -25,7 +25,7 @@ async def staff_token(c: httpx.AsyncClient, username: str, site: str, mobile: st
         "department_code": f"{site}-XZSP",
         "roles": ["site_admin"],
     }
-    r = await c.post("/api/v1/admin/staff", json=body, headers=AUTH)
+    r = await create_staff(c, body)
     assert r.status_code == 201, r.text
     r = await c.post(
         "/api/v1/auth/login", json={"method": "staff", "username": username, "password": PASSWORD}

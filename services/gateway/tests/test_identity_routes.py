@@ -12,7 +12,7 @@ import pytest
 
 from govhall.kit.validators import credit_code_check_char, id_number_check_char
 
-from .conftest import AUTH, Stack, start_stack
+from .conftest import AUTH, Stack, create_staff, start_stack
 from .test_api import assert_problem, seed
 
 PASSWORD = "Hubei-2026!"
@@ -195,7 +195,7 @@ async def test_staff_tokens_administer_only_their_sites(stack: Stack) -> None:
             "department_code": f"{site}-XZSP",
             "roles": roles,
         }
-        r = await c.post("/api/v1/admin/staff", json=body, headers=AUTH)
+        r = await create_staff(c, body)
         assert r.status_code == 201, r.text
 
     async def staff_token(username: str) -> str:

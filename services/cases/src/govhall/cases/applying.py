@@ -140,6 +140,8 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         legal_limit=TimeLimit.from_proto(draft.legal_limit),
         now=now,
     )
+    # Revisions start at 1, so that "0" can mean "don't check" (expected_revision, If-Match).
+    case = replace(case, revision=1)
     rec = CaseRecord(
         case=case,
         site_code=req.site_code,

@@ -5,25 +5,28 @@ notice's QR code. Every route is one call to the cases service, which checks who
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Header, Path, Query, UploadFile
+from fastapi import APIRouter, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import Field
+from starlette.types import Message
 
-from govhall.gateway import model
-from govhall.gateway.auth import SignedIn
+from govhall.gateway import model, problems
+from govhall.gateway.auth import Caller, SignedIn
 from govhall.gateway.protojson import from_dict, to_dict
 from govhall.gateway.upstreams import Upstreams
-from govhall.kit.caller import ANONYMOUS
-from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
 IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,64}$")]
-CodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+# A material's code as the matter's guide names it (the catalogue does not restrict its spelling).
+CodePath = Annotated[str, Path(min_length=1, max_length=200)]
 PageNo = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")]
@@ -33,6 +36,12 @@ FromDay = Annotated[
 IdempotencyKey = Annotated[
     str | None, Header(max_length=64, description="a retry with the same key does it once")
 ]
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=40, description='the revision the client saw, as the ETag of GET /cases/{id}: "3"'),
+]
+# What a multipart body may carry beyond the file itself (boundaries, part headers, the name).
+MULTIPART_ALLOWANCE = 64 * 1024
 Text = Annotated[str, Field(max_length=2_000)]
 
 TabName = Literal["draft", "supplement", "in_progress", "to_evaluate", "done", "other"]
@@ -120,6 +129,93 @@ class ActionIn(model.In):
     result_code: int = Field(0, ge=0, le=9)
 
 
+#: The body fields each action reads (besides expected_revision); others are refused, not ignored.
+ACTION_FIELDS: dict[str, frozenset[str]] = {
+    "accept": frozenset({"opinion"}),
+    "not_accept": frozenset({"reason"}),
+    "request_supplement": frozenset({"items", "deadline", "opinion"}),
+    "complete_step": frozenset({"outcome", "opinion"}),
+    "start_special_procedure": frozenset({"procedure", "reason", "planned"}),
+    "end_special_procedure": frozenset({"result"}),
+    "conclude": frozenset({"decision", "opinion"}),
+    "terminate": frozenset({"result_code", "reason"}),
+}
+
+
+def _check_action_fields(action: ActionName, body: ActionIn) -> None:
+    extra = sorted(body.model_fields_set - ACTION_FIELDS[action] - {"expected_revision"})
+    if extra:
+        raise invalid_fields(
+            "REQUEST_INVALID",
+            [FieldError(name, f"not a field of {action}", f"{name}：该操作不使用此字段") for name in extra],
+        )
+
+
+def expected_revision(if_match: str | None, in_body: int = 0) -> int:
+    """The revision the client saw: the If-Match header ("3", W/"3" or 3) or the body's field."""
+    if if_match is None or not if_match.strip():
+        return in_body
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or (in_body and int(text) != in_body):
+        raise invalid(
+            "IF_MATCH_INVALID",
+            'If-Match is the case\'s revision, e.g. "3" (and agrees with expected_revision)',
+            "If-Match 应为办件的版本号，且与 expected_revision 一致",
+            "If-Match",
+        )
+    return int(text)
+
+
+def file_too_large(max_bytes: int) -> DomainError:
+    mb = max_bytes / (1024 * 1024)
+    return DomainError(
+        "FILE_TOO_LARGE",
+        f"a file may have at most {mb:g} MB",
+        f"文件过大：单个文件不能超过 {mb:g} MB",
+        ErrorKind.INVALID,
+        [FieldError("file", f"at most {mb:g} MB", f"单个文件不能超过 {mb:g} MB")],
+    )
+
+
+def capped_body_route(max_file_bytes: int) -> type[APIRoute]:
+    """A route class that refuses a body bigger than a file of max_file_bytes in a multipart
+    envelope (413 FILE_TOO_LARGE) before FastAPI parses and spools it: at once when its
+    Content-Length says so, or as a body without one streams in past the limit."""
+    limit = max_file_bytes + MULTIPART_ALLOWANCE
+
+    class CappedBody(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def capped(request: Request) -> Response:
+                def refuse() -> Response:
+                    return problems.problem(file_too_large(max_file_bytes), request.url.path, 413)
+
+                declared = request.headers.get("content-length", "")
+                if declared.isdigit():
+                    # The server delivers no more than Content-Length says.
+                    return refuse() if int(declared) > limit else await handler(request)
+                body = bytearray()
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > limit:
+                        return refuse()
+                replayed = False
+
+                async def replay() -> Message:
+                    nonlocal replayed
+                    if replayed:
+                        return await request.receive()
+                    replayed = True
+                    return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+                return await handler(Request(request.scope, replay))
+
+            return capped
+
+    return CappedBody
+
+
 def _delivery(d: DeliveryIn | None) -> pb.Delivery | None:
     if d is None:
         return None
@@ -183,13 +279,28 @@ def case_out(c: pb.Case) -> dict[str, Any]:
     return out
 
 
+def content_disposition(file_name: str) -> str:
+    """RFC 6266: an ASCII fallback for old clients and the real (Chinese) name as RFC 5987
+    filename*, e.g. 准予许可决定书.pdf -> filename="download.pdf"; filename*=UTF-8''%E5%87%86..."""
+    stem, dot, ext = file_name.rpartition(".")
+    if not dot:
+        stem, ext = file_name, ""
+    ascii_ext = ext if ext.isascii() and ext.isalnum() else ""
+    ascii_stem = re.sub(r"[^0-9A-Za-z._-]+", "", stem).strip("._-") or "download"
+    fallback = ascii_stem + (f".{ascii_ext}" if ascii_ext else "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
 def _file_response(f: pb.StoredFile) -> Response:
-    # RFC 6266/5987: an ASCII fallback and the real (Chinese) name.
-    disposition = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(f.file_name)}"
     return Response(
         f.content,
         media_type=f.media_type or "application/octet-stream",
-        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": content_disposition(f.file_name or "download"),
+            "Cache-Control": "private, no-store",
+            # What an applicant uploaded is served as the type its content was checked to be.
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -225,8 +336,12 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     @router.patch(
         "/api/v1/cases/{case_id}", tags=["cases"], summary="Change a draft", operation_id="updateDraft"
     )
-    async def update_draft(case_id: IdPath, body: DraftUpdate, caller: SignedIn) -> dict[str, Any]:
-        request = pb.UpdateDraftRequest(case_id=case_id, expected_revision=body.expected_revision)
+    async def update_draft(
+        case_id: IdPath, body: DraftUpdate, caller: SignedIn, if_match: IfMatch = None
+    ) -> dict[str, Any]:
+        request = pb.UpdateDraftRequest(
+            case_id=case_id, expected_revision=expected_revision(if_match, body.expected_revision)
+        )
         if body.situation_answers is not None:
             request.set_situation_answers = True
             request.situation_answers.extend(_answers(body.situation_answers))
@@ -249,29 +364,27 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         await call("DeleteDraft", pb.DeleteDraftRequest(case_id=case_id), caller)
         return Response(status_code=204)
 
-    @router.post(
+    uploads = APIRouter(route_class=capped_body_route(max_upload_bytes))
+
+    @uploads.post(
         "/api/v1/cases/{case_id}/materials/{code}",
         tags=["cases"],
         summary="Attach a file to a material (checked by content: PDF, JPG, PNG or OFD as the matter allows)",
         operation_id="uploadMaterial",
+        responses={413: {"description": "the body is larger than the upload limit (FILE_TOO_LARGE)"}},
     )
     async def upload(
         case_id: IdPath, code: CodePath, caller: SignedIn, file: Annotated[UploadFile, File()]
     ) -> dict[str, Any]:
         content = await file.read(max_upload_bytes + 1)
         if len(content) > max_upload_bytes:
-            mb = max_upload_bytes / (1024 * 1024)
-            raise DomainError(
-                "FILE_TOO_LARGE",
-                f"a file may have at most {mb:g} MB",
-                f"文件过大：单个文件不能超过 {mb:g} MB",
-                ErrorKind.INVALID,
-                [FieldError("file", f"at most {mb:g} MB", f"单个文件不能超过 {mb:g} MB")],
-            )
+            raise file_too_large(max_upload_bytes)
         request = pb.UploadMaterialRequest(
             case_id=case_id, material_code=code, file_name=(file.filename or "")[:255], content=content
         )
         return case_out(await call("UploadMaterial", request, caller))
+
+    router.include_router(uploads)
 
     @router.delete(
         "/api/v1/cases/{case_id}/materials/{code}/files/{file_id}",
@@ -350,8 +463,11 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         summary="A case: basic information, materials, the flow, the notices",
         operation_id="getCase",
     )
-    async def get_case(case_id: IdPath, caller: SignedIn) -> dict[str, Any]:
-        return case_out(await call("GetCase", pb.GetCaseRequest(case_id=case_id), caller))
+    async def get_case(case_id: IdPath, caller: SignedIn, response: Response) -> dict[str, Any]:
+        case = await call("GetCase", pb.GetCaseRequest(case_id=case_id), caller)
+        response.headers["ETag"] = f'"{case.revision}"'  # for If-Match on the next change
+        response.headers["Cache-Control"] = "private, no-store"
+        return case_out(case)
 
     @router.get(
         "/api/v1/cases/{case_id}/files/{file_id}",
@@ -380,9 +496,9 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         summary="Follow a case by its number and query password (办件查询), without signing in",
         operation_id="queryCaseStatus",
     )
-    async def status_query(body: StatusQueryIn) -> dict[str, Any]:
+    async def status_query(body: StatusQueryIn, caller: Caller) -> dict[str, Any]:
         request = pb.QueryStatusRequest(case_number=body.case_number, query_password=body.query_password)
-        return to_dict(await call("QueryStatus", request, ANONYMOUS))
+        return to_dict(await call("QueryStatus", request, caller))
 
     @router.get(
         "/api/v1/cases/documents/{document_id}/verify",
@@ -390,9 +506,11 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         summary="Verify a notice from its QR code (文书核验)",
         operation_id="verifyCaseDocument",
     )
-    async def verify(document_id: IdPath, code: Annotated[str, Query(max_length=16)]) -> dict[str, Any]:
+    async def verify(
+        document_id: IdPath, caller: Caller, code: Annotated[str, Query(max_length=16)]
+    ) -> dict[str, Any]:
         request = pb.VerifyDocumentRequest(document_id=document_id, verification_code=code)
-        return to_dict(await call("VerifyDocument", request, ANONYMOUS))
+        return to_dict(await call("VerifyDocument", request, caller))
 
     # Staff --------------------------------------------------------------------------------
 
@@ -436,9 +554,14 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         "start/end_special_procedure, conclude, terminate",
         operation_id="handleCase",
     )
-    async def handle(case_id: IdPath, action: ActionName, body: ActionIn, caller: SignedIn) -> dict[str, Any]:
+    async def handle(
+        case_id: IdPath, action: ActionName, body: ActionIn, caller: SignedIn, if_match: IfMatch = None
+    ) -> dict[str, Any]:
+        _check_action_fields(action, body)
         request = pb.HandleCaseRequest(
-            case_id=case_id, expected_revision=body.expected_revision, **_command(action, body)
+            case_id=case_id,
+            expected_revision=expected_revision(if_match, body.expected_revision),
+            **_command(action, body),
         )
         return case_out(await call("HandleCase", request, caller))
 
@@ -471,8 +594,13 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         summary="Per-department performance: on-time rate, average working days, open cards",
         operation_id="getPerformance",
     )
-    async def performance(caller: SignedIn, from_: FromDay = None, to: Day = None) -> dict[str, Any]:
-        request = pb.GetPerformanceRequest(to=to or "")
+    async def performance(
+        caller: SignedIn,
+        site_code: Annotated[str | None, Query(pattern=r"^\d{6}$", description="empty: mine")] = None,
+        from_: FromDay = None,
+        to: Day = None,
+    ) -> dict[str, Any]:
+        request = pb.GetPerformanceRequest(site_code=site_code or "", to=to or "")
         setattr(request, "from", from_ or "")
         return to_dict(await call("GetPerformance", request, caller))
 

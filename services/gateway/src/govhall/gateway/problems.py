@@ -17,11 +17,12 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(err: DomainError, instance: str = "") -> JSONResponse:
+def problem(err: DomainError, instance: str = "", status: int | None = None) -> JSONResponse:
+    status = status or err.kind.http_status
     body: dict[str, Any] = {
         "type": f"urn:govhall:problem:{err.code.lower()}",
         "title": err.message,
-        "status": err.kind.http_status,
+        "status": status,
         "code": err.code,
         "detail": err.message,
         "detail_zh": err.message_zh,
@@ -32,7 +33,7 @@ def problem(err: DomainError, instance: str = "") -> JSONResponse:
         body["errors"] = [
             {"field": f.field, "message": f.message, "message_zh": f.message_zh} for f in err.fields
         ]
-    return JSONResponse(body, status_code=err.kind.http_status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 _ZH_FOR_PYDANTIC = {
@@ -105,9 +106,7 @@ async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
     code, zh = _HTTP_ZH.get(exc.status_code, ("HTTP_ERROR", "请求有误"))
     kind = next((k for k in ErrorKind if k.http_status == exc.status_code), ErrorKind.INVALID)
     err = DomainError(code, str(exc.detail), zh, kind)
-    response = problem(err, request.url.path)
-    response.status_code = exc.status_code
-    return response
+    return problem(err, request.url.path, exc.status_code)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
