@@ -15,13 +15,14 @@ import io
 import os
 import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.errors import DomainError, ErrorKind, invalid
 
 MEDIA_TYPES: Final = {
     "pdf": "application/pdf",
@@ -31,8 +32,10 @@ MEDIA_TYPES: Final = {
 }
 DEFAULT_ACCEPTED: Final = ("pdf", "jpg", "png")
 MAX_NAME: Final = 120
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: no trailing newline slips through
+# Dropped from names: control characters, format characters (bidi overrides that make
+# "申请书\u202efdp.exe" display as "申请书exe.pdf", zero-width characters) and line separators.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def sniff(content: bytes) -> str | None:
@@ -45,11 +48,14 @@ def sniff(content: bytes) -> str | None:
         return "png"
     if content.startswith(b"PK\x03\x04"):
         # OFD (GB/T 33190) is a ZIP package with OFD.xml at its root; other ZIPs are not accepted.
+        # Only the central directory is read; nothing is decompressed or extracted.
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as package:
                 if "OFD.xml" in package.namelist():
                     return "ofd"
-        except (zipfile.BadZipFile, ValueError, OSError):
+        except Exception:
+            # A damaged or hostile ZIP fails in ways zipfile does not all document (BadZipFile,
+            # NotImplementedError for an unknown version, EOFError, ValueError...): not an OFD.
             return None
     return None
 
@@ -63,41 +69,51 @@ class Upload:
     file_name: str
 
 
-def _invalid(code: str, message: str, message_zh: str, field: str = "content") -> DomainError:
-    from govhall.kit.errors import FieldError
+def _not_found() -> DomainError:
+    return DomainError("FILE_NOT_FOUND", "no such file", "文件不存在", ErrorKind.NOT_FOUND)
 
-    return DomainError(code, message, message_zh, ErrorKind.INVALID, [FieldError(field, message, message_zh)])
+
+def _size_text(n: int) -> str:
+    """A byte count as people read it: "20 MB", "1.5 MB", "512 KB"."""
+    if n >= 1024 * 1024:
+        return f"{round(n / (1024 * 1024), 1):g} MB"
+    return f"{max(1, round(n / 1024))} KB"
 
 
 def clean_name(file_name: str, family: str) -> str:
-    """The last path component, without control characters, at most MAX_NAME characters, with the
-    extension of what the content really is."""
-    base = re.split(r"[/\\]", file_name)[-1]
-    base = _CONTROL.sub("", base).strip().strip(".")
+    """The last path component, without control or invisible formatting characters, at most
+    MAX_NAME characters, with the extension of what the content really is."""
+    name = unicodedata.normalize("NFC", file_name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    base = re.split(r"[/\\]", name)[-1].strip()
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = stem.strip() or "材料"
     ext = "." + family
-    return stem[: MAX_NAME - len(ext)] + ext
+    stem = stem.strip(" .")[: MAX_NAME - len(ext)].rstrip(" .")
+    return (stem or "材料") + ext
 
 
 def check_upload(file_name: str, content: bytes, accepted_types: Sequence[str], max_bytes: int) -> Upload:
+    """Judge an upload by its content: not empty, at most ``max_bytes``, of a type the material
+    accepts (``accepted_types`` empty means DEFAULT_ACCEPTED). Raises DomainError (INVALID, field
+    "content") with FILE_EMPTY, FILE_TOO_LARGE or FILE_TYPE_NOT_ACCEPTED."""
     if not content:
-        raise _invalid("FILE_EMPTY", "the file is empty", "文件为空，请重新选择")
+        raise invalid("FILE_EMPTY", "the file is empty", "文件为空，请重新选择", "content")
     if len(content) > max_bytes:
-        mb = max_bytes / (1024 * 1024)
-        raise _invalid(
+        limit = _size_text(max_bytes)
+        raise invalid(
             "FILE_TOO_LARGE",
-            f"a file may have at most {mb:g} MB",
-            f"文件过大：单个文件不能超过 {mb:g} MB",
+            f"the file is too large: a single file may be at most {limit}",
+            f"文件过大：单个文件不能超过 {limit}",
+            "content",
         )
-    accepted = [t.lower() for t in accepted_types] or list(DEFAULT_ACCEPTED)
+    accepted = [t.strip().lower() for t in accepted_types if t.strip()] or list(DEFAULT_ACCEPTED)
     family = sniff(content)
     if family is None or family not in accepted:
-        names = "、".join(t.upper() for t in accepted)
-        raise _invalid(
+        raise invalid(
             "FILE_TYPE_NOT_ACCEPTED",
             f"this material accepts only {', '.join(t.upper() for t in accepted)} files (checked by content)",
-            f"文件类型不符：本材料只接受 {names} 格式",
+            f"文件类型不符：本材料只接受 {'、'.join(t.upper() for t in accepted)} 格式",
+            "content",
         )
     return Upload(
         family=family,
@@ -115,19 +131,24 @@ class FileStore:
         self.root = Path(root)
 
     def path(self, sha256: str) -> Path:
-        if not _HEX64.match(sha256):
-            raise DomainError("FILE_NOT_FOUND", "no such file", "文件不存在", ErrorKind.NOT_FOUND)
+        """Where ``sha256`` lives; anything but 64 lowercase hex digits is FILE_NOT_FOUND, so no
+        caller-supplied string ever becomes a path outside the store."""
+        if not _HEX64.fullmatch(sha256):
+            raise _not_found()
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def exists(self, sha256: str) -> bool:
+        if not _HEX64.fullmatch(sha256):
+            return False
         return self.path(sha256).is_file()
 
     def put(self, content: bytes) -> str:
+        """Store ``content`` (once: the same content again is a no-op) and return its SHA-256."""
         digest = hashlib.sha256(content).hexdigest()
         target = self.path(digest)
         if target.is_file():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_dirs(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -138,19 +159,29 @@ class FileStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _fsync_dir(target.parent)
         return digest
 
+    def _make_dirs(self, directory: Path) -> None:
+        # A directory created here is made durable in its parent too, or a crash could lose
+        # ab/cd/ along with a file already reported as stored.
+        missing: list[Path] = []
+        d = directory
+        while not d.is_dir() and d != d.parent:
+            missing.append(d)
+            d = d.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        for created in reversed(missing):
+            _fsync_dir(created.parent)
+
     def get(self, sha256: str) -> bytes:
+        """The content stored under ``sha256``: FILE_NOT_FOUND (NOT_FOUND) if there is none,
+        FILE_CORRUPT (INTERNAL) if what is on the volume no longer hashes to it."""
         target = self.path(sha256)
         try:
             content = target.read_bytes()
         except FileNotFoundError:
-            raise DomainError("FILE_NOT_FOUND", "no such file", "文件不存在", ErrorKind.NOT_FOUND) from None
+            raise _not_found() from None
         if hashlib.sha256(content).hexdigest() != sha256:
             raise DomainError(
                 "FILE_CORRUPT",
@@ -165,3 +196,11 @@ class FileStore:
 
     async def aget(self, sha256: str) -> bytes:
         return await asyncio.to_thread(self.get, sha256)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
