@@ -369,6 +369,8 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
     assert identity["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
+    # Identity asks the catalogue for a site its copy of the site tree has not heard of yet.
+    assert identity["GOVHALL_IDENTITY_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     # Search counts hot words in the same Redis, and reads the catalogue's export to reindex.
     search = instance.by_component("ConfigMap")["search"]["data"]
     assert search["GOVHALL_SEARCH_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]

@@ -115,6 +115,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_IDENTITY_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "GOVHALL_IDENTITY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_IDENTITY_DEV_SMS_FILE": str(sms_file),
+            "GOVHALL_IDENTITY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/e2e_{run}_catalogue",
             "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/e2e_{run}_search",

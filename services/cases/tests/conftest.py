@@ -260,6 +260,7 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         IdentitySettings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'i.db'}",
             grpc_address=identity_address,
+            catalogue_address=catalogue_address,
             argon2_time_cost=1,
             argon2_memory_kib=1024,
             dev_sms_file=tmp_path / "sms.jsonl",

@@ -293,6 +293,7 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
                 IdentitySettings(
                     database_url=f"sqlite+aiosqlite:///{tmp_path / 'i.db'}",
                     grpc_address=identity_address,
+                    catalogue_address=catalogue_address,
                     argon2_time_cost=1,
                     argon2_memory_kib=1024,
                     dev_sms_file=tmp_path / "sms.jsonl",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import uuid
 from dataclasses import dataclass
@@ -95,6 +94,7 @@ async def start_stack(
         IdentitySettings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'i.db'}",
             grpc_address=identity_address,
+            catalogue_address=catalogue_address,
             argon2_time_cost=1,
             argon2_memory_kib=1024,
             dev_sms_file=tmp_path / "sms.jsonl",
@@ -137,11 +137,6 @@ async def gateway(stack: Stack) -> httpx.AsyncClient:
 
 
 async def create_staff(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
-    """POST /api/v1/admin/staff, waiting for identity to learn a site the test just created (it
-    copies the site tree from the catalogue's events, which arrive a moment after the write)."""
-    for _ in range(50):
-        r = await client.post("/api/v1/admin/staff", json=body, headers=AUTH)
-        if r.status_code != 404 or r.json().get("code") != "SITE_NOT_FOUND":
-            return r
-        await asyncio.sleep(0.1)
-    return r
+    """POST /api/v1/admin/staff, as the platform administrator. At once after the test created
+    the site: identity asks the catalogue for a site whose event has not reached it yet."""
+    return await client.post("/api/v1/admin/staff", json=body, headers=AUTH)

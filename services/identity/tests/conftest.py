@@ -24,13 +24,16 @@ from govhall.identity.crypto import FieldCipher, load_data_key
 from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
-from govhall.kit.errors import DomainError
+from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.events import Delivery, make_event
 from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.grpcserver import GrpcServer
 from govhall.kit.kv import KeyValueStore, create_kv
+from govhall.kit.testing import wait_until
 from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
 from govhall.kit.validators import credit_code_check_char, id_number_check_char
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 from govhall.protos.identity.v1 import identity_pb2_grpc
@@ -75,6 +78,27 @@ def new_credit_code() -> str:
     return body + credit_code_check_char(body)
 
 
+class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
+    """The catalogue as identity asks it for a site its copy lacks: the sites it knows, and who asked."""
+
+    def __init__(self) -> None:
+        self.sites: dict[str, cat.Site] = {}
+        self.asked: list[str] = []
+        self.unavailable = False
+
+    async def GetSite(self, request: cat.GetSiteRequest, context: Any) -> cat.Site:
+        self.asked.append(request.code)
+        if self.unavailable:
+            raise DomainError("DATABASE_DOWN", "database down", "数据库不可用", ErrorKind.UNAVAILABLE)
+        if request.code not in self.sites:
+            raise DomainError("SITE_NOT_FOUND", "no such site", "站点不存在", ErrorKind.NOT_FOUND)
+        return self.sites[request.code]
+
+
+def site_message(code: str, name: str, level: int, path: list[str]) -> cat.Site:
+    return cat.Site(code=code, name=name, level=level, path=path, parent_code=path[-2] if len(path) > 1 else "")  # type: ignore[arg-type]
+
+
 @dataclass
 class Identity:
     stub: identity_pb2_grpc.IdentityServiceStub
@@ -86,7 +110,18 @@ class Identity:
     bus: InProcessBus
     host: Any
     cipher: FieldCipher
+    catalogue: FakeCatalogue
     events: list[Delivery] = field(default_factory=list)
+
+    async def published(self, subject: str, count: int = 1) -> list[Delivery]:
+        """The events of subject published so far, once there are count (the relay publishes
+        after the commit, so an event may not be out yet when the RPC has answered)."""
+
+        def enough() -> list[Delivery]:
+            found = [e for e in self.events if e.subject == subject]
+            return found if len(found) >= count else []
+
+        return await wait_until(enough, what=f"{count} event(s) {subject}")
 
     async def call(
         self, method: str, request: Any, caller: common_pb2.CallerIdentity | str | None = None
@@ -180,8 +215,22 @@ async def identity(
     if db_url.startswith("postgresql"):
         cluster = request.getfixturevalue("cluster")
         platform = platform.model_copy(update={"redis_url": cluster["GOVHALL_REDIS_URL"]})
+    # The catalogue identity asks for a site its copy lacks: it knows what the events told identity.
+    catalogue = FakeCatalogue()
+    catalogue_server = GrpcServer(
+        "127.0.0.1:0",
+        [
+            (
+                catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
+                catalogue,
+                cat.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
+            )
+        ],
+    )
+    await catalogue_server.start()
     settings = IdentitySettings(
         database_url=db_url,
+        catalogue_address=catalogue_server.address,
         # Cheap hashing keeps the suite quick; the benchmark uses the production cost.
         argon2_time_cost=1,
         argon2_memory_kib=1024,
@@ -198,10 +247,16 @@ async def identity(
     await bus.subscribe("test-identity-events", "identity.>", record)
     host = await start_service(identity_app.SPEC, settings, platform, bus)
     for code, name, level, path in SITES:
-        site = cat.Site(
-            code=code, name=name, level=level, path=path, parent_code=path[-2] if len(path) > 1 else ""
-        )  # type: ignore[arg-type]
+        site = site_message(code, name, level, path)
+        catalogue.sites[code] = site
         await bus.publish(make_event("catalogue.site.upserted", cat.SiteUpserted(site=site), code))
+
+    async def copied() -> bool:
+        async with host.db.reader() as uow:
+            return await uow.conn.scalar(sa.select(sa.func.count()).select_from(store.sites.t)) == len(SITES)
+
+    # The tests start once identity has the sites from the events, not by asking the catalogue.
+    await wait_until(copied, what="identity's copy of the sites")
     ch = channel(host.address)
 
     async def jwks() -> dict[str, Any]:
@@ -217,8 +272,9 @@ async def identity(
     plain = TokenVerifier(keys, None, issuer=settings.issuer, audience=settings.audience)
     cipher = FieldCipher(load_data_key("", platform.var_dir))
     yield Identity(
-        identity_pb2_grpc.IdentityServiceStub(ch), settings, kv, verifier, plain, bus, host, cipher, seen
+        identity_pb2_grpc.IdentityServiceStub(ch), settings, kv, verifier, plain, bus, host, cipher, catalogue, seen
     )
     await ch.close()
+    await catalogue_server.stop(0)
     if platform.redis_url:
         await kv.close()

@@ -69,10 +69,10 @@ async def test_only_a_real_name_person_registers_a_legal_person(identity: Identi
             rep.access_token,
         ),
     )
+    # Three registrations: two persons and the enterprise (each published after its commit).
     registered = [
         pb.UserRegistered.FromString(e.payload)
-        for e in identity.events
-        if e.subject == "identity.user.registered"
+        for e in await identity.published("identity.user.registered", 3)
     ]
     assert any(
         r.kind == pb.ACCOUNT_KIND_LEGAL_PERSON and r.name == "宜昌三峡食品有限公司" for r in registered
@@ -238,6 +238,7 @@ async def test_agent_acts_only_while_authorised(identity: Identity) -> None:
         await identity.call("ListAgents", pb.ListAgentsRequest(legal_person_id=lp.id), rep.access_token)
     ).authorisations
     assert [a.status for a in listed] == [pb.AUTHORISATION_STATUS_REVOKED]
+    await identity.published("identity.agent.revoked")
     subjects = [e.subject for e in identity.events]
     assert subjects.count("identity.agent.authorised") == 1 and subjects.count("identity.agent.revoked") == 1
     assert agent_id_number.encode() not in b"".join(e.payload for e in identity.events)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
-from .conftest import ADMIN, SERVICE, Identity, new_mobile
+from .conftest import ADMIN, SERVICE, Identity, new_mobile, site_message
 
 STAFF_PASSWORD = "Staff-pass-2026"
 
@@ -197,3 +198,42 @@ async def test_demo_staff_load_once_and_log_in(identity: Identity) -> None:
     )
     caller = await identity.verifier.verify(pair.access_token)
     assert caller.site_code == "420502" and list(caller.roles) == ["window_clerk"]
+
+
+async def test_a_site_the_copy_missed_is_asked_of_the_catalogue(identity: Identity) -> None:
+    """Staff are often created right after their site: identity's copy of the site tree may not
+    have the site from the catalogue's event yet (or may have missed it), so it asks the catalogue."""
+    identity.catalogue.sites["420503"] = site_message(
+        "420503", "伍家岗区", cat.SITE_LEVEL_COUNTY, ["420000", "420500", "420503"]
+    )
+    staff = await identity.call("CreateStaff", staff_request("wjg_clerk", "420503", ["window_clerk"]), ADMIN)
+    assert staff.site_code == "420503" and identity.catalogue.asked == ["420503"]
+    # The answer is kept: the next use of the site does not ask again.
+    await identity.call("CreateStaff", staff_request("wjg_two", "420503", ["reviewer"]), ADMIN)
+    mobile, _ = await identity.register()
+    token = (await identity.login(mobile)).access_token
+    saved = await identity.call("SaveAddress", address("420503"), token)
+    assert (saved.province_name, saved.city_name, saved.county_name) == ("湖北省", "宜昌市", "伍家岗区")
+    assert identity.catalogue.asked == ["420503"]
+    # A site the catalogue does not know either is still not found (and never kept).
+    for _ in range(2):
+        await identity.fails(
+            "SITE_NOT_FOUND",
+            identity.call("CreateStaff", staff_request("nowhere", "420599", ["window_clerk"]), ADMIN),
+        )
+    await identity.fails("COUNTY_INVALID", identity.call("SaveAddress", address("420599"), token))
+    assert identity.catalogue.asked == ["420503", "420599", "420599", "420599"]
+
+
+async def test_a_catalogue_out_of_reach_is_no_not_found(identity: Identity) -> None:
+    """Unknown and unreachable are different answers: the caller may try again later."""
+    identity.catalogue.sites["420506"] = site_message(
+        "420506", "夷陵区", cat.SITE_LEVEL_COUNTY, ["420000", "420500", "420506"]
+    )
+    identity.catalogue.unavailable = True
+    await identity.fails(
+        "UPSTREAM_UNAVAILABLE",
+        identity.call("CreateStaff", staff_request("yl_clerk", "420506", ["window_clerk"]), ADMIN),
+    )
+    # Sites the copy has need no catalogue.
+    await identity.call("CreateStaff", staff_request("xl_clerk2", "420502", ["window_clerk"]), ADMIN)

@@ -55,7 +55,7 @@ async def main() -> None:
     await bus.start()
     # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
     # and cases start before the catalogue, yet call it (a reindex reads its export, an
-    # application reads the matter): so the catalogue's and identity's loopback ports are chosen now.
+    # application reads the matter, a site not yet in a copy of the site tree is asked for): so the catalogue's and identity's loopback ports are chosen now.
     catalogue_address = f"127.0.0.1:{_free_port()}"
     identity_address = f"127.0.0.1:{_free_port()}"
     search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
@@ -64,7 +64,9 @@ async def main() -> None:
         database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
     )
     cases = ServiceHost(cases_app.SPEC, cases_settings, platform, bus)
-    identity_settings = IdentitySettings(database_url=None, grpc_address=identity_address)
+    identity_settings = IdentitySettings(
+        database_url=None, grpc_address=identity_address, catalogue_address=catalogue_address
+    )
     identity = ServiceHost(identity_app.SPEC, identity_settings, platform, bus)
     catalogue_settings = CatalogueSettings(database_url=None, grpc_address=catalogue_address)
     catalogue = ServiceHost(catalogue_app.SPEC, catalogue_settings, platform, bus)

@@ -107,6 +107,14 @@ class UnitOfWork:
         self._events: list[Event] = []
 
     @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
     def conn(self) -> AsyncConnection:
         if self._conn is None:
             raise RuntimeError("unit of work used outside its `async with` block")

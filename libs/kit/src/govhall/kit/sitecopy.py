@@ -3,19 +3,37 @@
 Services may not read the catalogue's database, yet many need the region tree (search scopes
 queries by ancestry, identity names the province/city/county of an address and scopes staff).
 Each keeps this small table in its own database, filled by its consumer of `catalogue.>`.
+
+Events arrive a moment after the catalogue's write (and a copy started late, or restored from
+a backup, may have missed some): so a site the copy lacks is asked of the catalogue before it is
+called unknown, and the answer is kept. A service turns this on with `SiteTable.ask_when_missing`.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import grpc
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhall.kit.db import UnitOfWork
+from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.grpcclient import call_options
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.common.v1 import common_pb2
+
+log = logging.getLogger(__name__)
 
 SITE_UPSERTED = "catalogue.site.upserted"
 PROVINCE, CITY, COUNTY = cat.SITE_LEVEL_PROVINCE, cat.SITE_LEVEL_CITY, cat.SITE_LEVEL_COUNTY
+SITE_CODE = re.compile(r"^\d{6}$")
 
 
 @dataclass(frozen=True)
@@ -38,23 +56,87 @@ def add_site_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
+# Where a copy asks for a site it lacks: CatalogueSites, or a fake in tests.
+SiteSource = Callable[[str], Awaitable["SiteCopy | None"]]
+
+
+class CatalogueSites:
+    """Asks the catalogue (gRPC GetSite) for one site: None when it has no such site."""
+
+    def __init__(
+        self, stub: catalogue_pb2_grpc.CatalogueServiceStub, service: str, timeout: float = 5.0
+    ) -> None:
+        self._stub = stub
+        self._caller = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject=service)
+        self._timeout = timeout
+
+    async def __call__(self, code: str) -> SiteCopy | None:
+        try:
+            site = await self._stub.GetSite(
+                cat.GetSiteRequest(code=code), **call_options(self._caller, self._timeout)
+            )
+        except grpc.aio.AioRpcError as err:
+            if err.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+                return None
+            # Unknown is not the same as unreachable: the caller gets "try again", never "not
+            # found", and never the catalogue's own message.
+            log.warning("the catalogue could not be asked for site %s: %s", code, err.code().name)
+            raise DomainError(
+                "UPSTREAM_UNAVAILABLE",
+                "the site directory cannot be reached; try again later",
+                "站点目录暂时无法访问，请稍后再试",
+                ErrorKind.UNAVAILABLE,
+            ) from None
+        return SiteCopy(site.code, site.name, site.level, list(site.path))
+
+
 class SiteTable:
     def __init__(self, table: sa.Table) -> None:
         self.t = table
+        # Per database engine, not per process: in all-in-one mode and in tests several hosts
+        # of one service share this module-level table object, each with its own catalogue.
+        self._sources: weakref.WeakKeyDictionary[AsyncEngine, SiteSource] = weakref.WeakKeyDictionary()
+
+    def ask_when_missing(self, engine: AsyncEngine, source: SiteSource) -> None:
+        """Sites missing from the copy in this database are asked of source and kept."""
+        self._sources[engine] = source
 
     async def save(self, uow: UnitOfWork, site: SiteCopy) -> None:
+        # An upsert: the event consumer and a request that asked the catalogue may save the
+        # same site at once, and neither may fail on the other's row.
         values = {"name": site.name, "level": site.level, "path": ",".join(site.path)}
-        updated = await uow.conn.execute(sa.update(self.t).where(self.t.c.code == site.code).values(**values))
-        if updated.rowcount == 0:
-            await uow.conn.execute(sa.insert(self.t).values(code=site.code, **values))
+        dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(self.t).values(code=site.code, **values)
+        await uow.conn.execute(insert.on_conflict_do_update(index_elements=[self.t.c.code], set_=values))
 
     async def get(self, uow: UnitOfWork, code: str) -> SiteCopy | None:
-        row = (await uow.conn.execute(sa.select(self.t).where(self.t.c.code == code))).first()
-        return SiteCopy(row.code, row.name, row.level, row.path.split(",")) if row else None
+        return (await self.get_many(uow, [code])).get(code)
 
     async def get_many(self, uow: UnitOfWork, codes: list[str]) -> dict[str, SiteCopy]:
         rows = await uow.conn.execute(sa.select(self.t).where(self.t.c.code.in_(codes)))
-        return {r.code: SiteCopy(r.code, r.name, r.level, r.path.split(",")) for r in rows}
+        found = {r.code: SiteCopy(r.code, r.name, r.level, r.path.split(",")) for r in rows}
+        source = self._sources.get(uow.engine)
+        missing = sorted({c for c in codes if c not in found and SITE_CODE.match(c)})
+        if source is None or not missing:
+            return found
+        asked = {code: site for code in missing if (site := await source(code)) is not None}
+        if asked:
+            await self._keep(uow, list(asked.values()))
+            found.update(asked)
+        return found
+
+    async def _keep(self, uow: UnitOfWork, sites: list[SiteCopy]) -> None:
+        log.info("site copy lacked %s: asked the catalogue", ", ".join(s.code for s in sites))
+        if not uow.read_only:
+            # Inside the caller's transaction: on SQLite it holds the only write lock.
+            for site in sites:
+                await self.save(uow, site)
+            return
+        # A reader cannot write; a writer of its own does (under WAL a reader holds no lock).
+        async with UnitOfWork(uow.engine) as writer:
+            for site in sites:
+                await self.save(writer, site)
+            await writer.commit()
 
     async def apply_event(self, uow: UnitOfWork, payload: bytes) -> None:
         site = cat.SiteUpserted.FromString(payload).site

@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.cases import events, supervision
+from govhall.cases import events, store, supervision
 from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
 from govhall.kit.grpcclient import channel
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.sitecopy import CatalogueSites
 from govhall.kit.workdays import default_calendar
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -28,6 +29,10 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     catalogue = channel(settings.catalogue_address)
     identity = channel(settings.identity_address)
     ctx.closers.extend([catalogue.close, identity.close])
+    # Statistics scope by the site tree; a site whose event has not arrived is asked for.
+    store.sites.ask_when_missing(
+        ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue), "cases")
+    )
     deps = Deps(
         db=ctx.db,
         settings=settings,

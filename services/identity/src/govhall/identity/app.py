@@ -6,14 +6,17 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.identity import events
+from govhall.identity import events, store
 from govhall.identity.adapters import Adapters, development_adapters
 from govhall.identity.api import IdentityService
 from govhall.identity.crypto import FieldCipher, Passwords, load_data_key
 from govhall.identity.settings import IdentitySettings
 from govhall.identity.signing import Signer
+from govhall.kit.grpcclient import channel
 from govhall.kit.kv import create_kv
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.sitecopy import CatalogueSites
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,16 @@ def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityServ
 
 
 async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+    settings = ctx.settings
+    assert isinstance(settings, IdentitySettings)
     service = build(ctx)
+    # A site created a moment ago may not have reached identity's copy yet (staff are often
+    # created right after their site): the copy asks the catalogue before saying "no such site".
+    catalogue = channel(settings.catalogue_address)
+    ctx.closers.append(catalogue.close)
+    store.sites.ask_when_missing(
+        ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue), "identity")
+    )
     await service.GetJwks(identity_pb2.GetJwksRequest(), None)  # creates the first signing key
     await events.subscribe(ctx)
     return [

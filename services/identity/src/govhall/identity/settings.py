@@ -15,6 +15,8 @@ class IdentitySettings(ServiceSettings):
     # the blind indexes that find them. Unset: a key generated once into var/identity-data.key
     # (all-in-one mode only; a deployment sets it from a secret).
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    # Asked for a site identity's copy of the site tree lacks (its events not arrived yet).
+    catalogue_address: str = "127.0.0.1:50051"
     issuer: str = "govhall-identity"
     audience: str = "govhall"
     access_token_seconds: int = 900

@@ -8,9 +8,10 @@ from pathlib import Path
 from govhall.kit.grpcclient import channel
 from govhall.kit.kv import create_kv
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.sitecopy import CatalogueSites
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
-from govhall.search import events
+from govhall.search import events, store
 from govhall.search.api import SearchService
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
@@ -41,9 +42,13 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     # Hot words live in Redis (in memory without one); they never decide readiness.
     kv = create_kv(ctx.platform.redis_url, settings.kv_namespace)
     ctx.closers.append(kv.close)
-    # The catalogue is needed only by a reindex; the channel connects when first used.
+    # The catalogue is read by a reindex, and asked for a site the copy of the site tree lacks
+    # (its event not arrived yet); the channel connects when first used.
     catalogue_channel = channel(settings.catalogue_address)
     ctx.closers.append(catalogue_channel.close)
+    store.sites.ask_when_missing(
+        ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel), "search")
+    )
     await events.subscribe(ctx, backend, settings.consumer_name)
     servicer = SearchService(
         ctx.db,

@@ -1,0 +1,56 @@
+"""Test support shared by every test suite: wait for a condition, with a bound.
+
+Events reach consumers after the writer's commit, processes take a while to start, clocks move
+on: a test waits for the thing it needs rather than sleeping for a guessed time, which is too
+short on a loaded machine and too long everywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _failure(what: str, timeout: float, last: Any) -> AssertionError:
+    return AssertionError(f"not within {timeout:g} s: {what} (last seen: {last!r})")
+
+
+async def wait_until(
+    check: Callable[[], T | Awaitable[T]],
+    timeout: float = 15.0,  # noqa: ASYNC109 - the bound is the point: a failure says what never came
+    *,
+    interval: float = 0.02,
+    what: str = "",
+) -> T:
+    """Call check (plain or async) until it returns something truthy, and return that; fail with
+    what (and the last value seen) if it has not within timeout seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result  # type: ignore[return-value]
+        if loop.time() > deadline:
+            raise _failure(what or getattr(check, "__name__", "condition"), timeout, result)
+        await asyncio.sleep(interval)
+
+
+def wait_until_sync(
+    check: Callable[[], T], timeout: float = 15.0, *, interval: float = 0.05, what: str = ""
+) -> T:
+    """wait_until for tests without an event loop (processes, HTTP clients)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise _failure(what or getattr(check, "__name__", "condition"), timeout, result)
+        time.sleep(interval)
