@@ -96,7 +96,9 @@ class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
 
 
 def site_message(code: str, name: str, level: int, path: list[str]) -> cat.Site:
-    return cat.Site(code=code, name=name, level=level, path=path, parent_code=path[-2] if len(path) > 1 else "")  # type: ignore[arg-type]
+    return cat.Site(
+        code=code, name=name, level=level, path=path, parent_code=path[-2] if len(path) > 1 else ""
+    )  # type: ignore[arg-type]
 
 
 @dataclass
@@ -272,7 +274,16 @@ async def identity(
     plain = TokenVerifier(keys, None, issuer=settings.issuer, audience=settings.audience)
     cipher = FieldCipher(load_data_key("", platform.var_dir))
     yield Identity(
-        identity_pb2_grpc.IdentityServiceStub(ch), settings, kv, verifier, plain, bus, host, cipher, catalogue, seen
+        identity_pb2_grpc.IdentityServiceStub(ch),
+        settings,
+        kv,
+        verifier,
+        plain,
+        bus,
+        host,
+        cipher,
+        catalogue,
+        seen,
     )
     await ch.close()
     await catalogue_server.stop(0)
