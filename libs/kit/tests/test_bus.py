@@ -16,6 +16,7 @@ from govhall.kit.bus import InProcessBus, JetStreamBus, idempotent
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
 from govhall.kit.outbox import INBOX, OUTBOX, OutboxRelay
+from govhall.kit.testing import wait_until
 
 _meta = sa.MetaData()
 NOTES = sa.Table(
@@ -29,12 +30,6 @@ async def make_db(url: str) -> Database:
         for table in (OUTBOX, INBOX, NOTES):
             await conn.run_sync(table.create, checkfirst=True)
     return db
-
-
-async def wait_for(predicate: Any, timeout_s: float = 10.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not predicate():
-            await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
@@ -81,7 +76,7 @@ async def test_each_durable_consumer_gets_each_event_in_order(bus: Any) -> None:
         await bus.publish(Event(subject="catalogue.matter.published", payload=f"m{i}".encode()))
     await bus.publish(Event(subject="catalogue.site.upserted", payload=b"site"))
     await bus.publish(Event(subject="cases.case.submitted", payload=b"other stream"))
-    await wait_for(lambda: len(got["a"]) == 21 and len(got["b"]) == 20)
+    await wait_until(lambda: len(got["a"]) == 21 and len(got["b"]) == 20)
     assert got["a"] == [f"m{i}" for i in range(20)] + ["site"]
     assert got["b"] == [f"m{i}" for i in range(20)]
 
@@ -103,7 +98,7 @@ async def test_a_failing_handler_gets_the_event_again(bus: Any) -> None:
             continue
         if isinstance(bus, InProcessBus):
             break
-    await wait_for(lambda: len(attempts) >= 3)
+    await wait_until(lambda: len(attempts) >= 3)
     assert attempts[:3] == [1, 2, 3]
 
 
@@ -117,10 +112,11 @@ async def test_jetstream_drops_a_republished_event_id(jetstream: JetStreamBus) -
     event = Event(subject="catalogue.matter.published", payload=b"once")
     await jetstream.publish(event)
     await jetstream.publish(event)  # the relay crashed after publishing, before marking the row
-    await jetstream.publish(Event(subject="catalogue.matter.published", payload=b"another"))
-    await wait_for(lambda: len(got) == 2)
-    await asyncio.sleep(0.3)
-    assert got[0] == event.event_id and len(got) == 2
+    another = Event(subject="catalogue.matter.published", payload=b"another")
+    await jetstream.publish(another)
+    # One consumer gets a stream in order: a stored duplicate would come before "another".
+    await wait_until(lambda: another.event_id in got)
+    assert got == [event.event_id, another.event_id]
 
 
 async def test_jetstream_consumer_resumes_where_it_stopped(cluster: dict[str, str]) -> None:
@@ -134,14 +130,14 @@ async def test_jetstream_consumer_resumes_where_it_stopped(cluster: dict[str, st
 
     await first.subscribe("resume", "catalogue.>", handle)
     await first.publish(Event(subject="catalogue.matter.published", payload=b"before"))
-    await wait_for(lambda: got == ["before"])
+    await wait_until(lambda: got == ["before"])
     await first.close()
     # While the consumer is away, events keep coming; a new process picks up from there.
     publisher = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
     await publisher.start()
     await publisher.publish(Event(subject="catalogue.matter.published", payload=b"while away"))
     await publisher.subscribe("resume", "catalogue.>", handle)
-    await wait_for(lambda: len(got) == 2)
+    await wait_until(lambda: len(got) == 2)
     assert got == ["before", "while away"]
     await publisher.delete_streams()
     await publisher.close()
@@ -157,9 +153,15 @@ async def test_two_prefixes_share_one_server_without_seeing_each_other(cluster: 
 
             await bus.subscribe("same-durable-name", "catalogue.>", handle)
             await bus.publish(Event(subject="catalogue.matter.published", payload=str(i).encode()))
-        await wait_for(lambda: got[0] and got[1])
-        await asyncio.sleep(0.3)
-    assert got == [["catalogue.matter.published:0"], ["catalogue.matter.published:1"]]
+        # Each then publishes an end mark: had they shared a stream, each consumer would meet
+        # the other's event before its own mark.
+        for bus in (first, second):
+            await bus.publish(Event(subject="catalogue.matter.published", payload=b"end"))
+        await wait_until(lambda: all(g and g[-1].endswith(":end") for g in got))
+    assert got == [
+        ["catalogue.matter.published:0", "catalogue.matter.published:end"],
+        ["catalogue.matter.published:1", "catalogue.matter.published:end"],
+    ]
 
 
 async def test_close_returns_promptly_with_active_consumers(cluster: dict[str, str]) -> None:
@@ -167,11 +169,15 @@ async def test_close_returns_promptly_with_active_consumers(cluster: dict[str, s
     bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
     await bus.start()
 
+    got: list[str] = []
+
     async def handle(d: Delivery) -> None:
-        return None
+        got.append(d.event_id)
 
     await bus.subscribe("closing", "catalogue.>", handle)
-    await asyncio.sleep(0.2)
+    # A consumer that has handled an event is back in its pull loop, waiting on the server.
+    await bus.publish(Event(subject="catalogue.matter.published", payload=b"x"))
+    await wait_until(lambda: got, what="the consumer active")
     assert bus.healthy()
     async with asyncio.timeout(5):
         await bus.close()
@@ -205,7 +211,7 @@ async def test_outbox_commits_with_the_change_and_the_relay_publishes(db_url: st
         assert await uow.conn.scalar(sa.select(sa.func.count()).select_from(OUTBOX)) == 1
         assert await uow.conn.scalar(sa.select(NOTES.c.text)) == "kept"
     relay.start()
-    await wait_for(lambda: got == [b"kept"])
+    await wait_until(lambda: got == [b"kept"])
     await relay.stop()
     async with db.uow() as uow:
         unpublished = await uow.conn.scalar(

@@ -12,6 +12,7 @@ from govhall.kit.caller import caller_metadata, current_caller
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import channel, domain_error
 from govhall.kit.grpcserver import GrpcServer
+from govhall.kit.testing import wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -60,15 +61,16 @@ async def status(ch: grpc.aio.Channel, service: str) -> int:
 
 
 async def test_health_follows_readiness_but_liveness_stays_serving(server: Any) -> None:
-    import asyncio
-
     _, ch, state = server
     serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
     assert await status(ch, "") == serving
     assert await status(ch, "govhall.catalogue.v1.CatalogueService") == serving
     state["ready"] = False
-    await asyncio.sleep(0.2)
-    assert await status(ch, "") == not_serving
+
+    async def unready() -> bool:
+        return await status(ch, "") == not_serving
+
+    await wait_until(unready, what="health NOT_SERVING after the next readiness check")
     assert await status(ch, "liveness") == serving
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 import uuid
@@ -11,6 +10,7 @@ import pytest
 
 from govhall.kit.errors import ErrorKind
 from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_kv
+from govhall.kit.testing import wait_until
 
 
 async def test_incr_counts_and_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:
@@ -49,8 +49,11 @@ async def test_get_many_and_delete(kv: KeyValueStore) -> None:
 async def test_keys_expire(kv: KeyValueStore) -> None:
     await kv.set("short", "x", 1)
     assert await kv.incr("tick", 1) == 1
-    await asyncio.sleep(1.1)
-    assert await kv.get("short") is None
+
+    async def expired() -> bool:
+        return await kv.get("short") is None and await kv.get("tick") is None
+
+    await wait_until(expired, timeout=5, what="both keys expired after 1 s")
     assert await kv.ttl("short") == -2
     assert await kv.set("short", "y", 60, only_if_absent=True) is True
     # An expired counter starts again, with a fresh expiry.
@@ -106,8 +109,11 @@ async def test_ztop_sums_across_keys_highest_first(kv: KeyValueStore) -> None:
 async def test_sorted_sets_expire(kv: KeyValueStore) -> None:
     await kv.zincr("brief", "a", 1, 1)
     await kv.zincr("lasting", "a", 1, 60)
-    await asyncio.sleep(1.1)
-    assert await kv.ttl("brief") == -2
+
+    async def expired() -> bool:
+        return await kv.ttl("brief") == -2
+
+    await wait_until(expired, timeout=5, what="the set expired after 1 s")
     assert await kv.ztop(["brief", "lasting"], 5) == [("a", 1.0)]
     # An expired set starts again, with a fresh expiry.
     assert await kv.zincr("brief", "b", 1, 60) == 1.0

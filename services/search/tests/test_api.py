@@ -7,7 +7,6 @@ words) and on the cluster's (PostgreSQL, Elasticsearch, Redis), each with names 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,12 +26,14 @@ from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import channel, domain_error
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
+from govhall.kit.testing import wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
 from govhall.search import app as search_app
+from govhall.search import store as search_store
 from govhall.search.settings import SearchSettings
 
 ADMIN = caller_metadata(common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN, subject="admin"))
@@ -46,16 +47,7 @@ class Stack:
     catalogue: catalogue_pb2_grpc.CatalogueServiceStub
     search: search_pb2_grpc.SearchServiceStub
     mode: str
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
-    """Poll check until it returns something truthy (events and index refreshes are asynchronous)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(0.05)
+    search_host: ServiceHost | None = None
 
 
 @pytest.fixture
@@ -116,7 +108,7 @@ async def make_stack(
         cch, sch = channel(catalogue.address), channel(search.address)
         channels.extend([cch, sch])
         return Stack(
-            catalogue_pb2_grpc.CatalogueServiceStub(cch), search_pb2_grpc.SearchServiceStub(sch), mode
+            catalogue_pb2_grpc.CatalogueServiceStub(cch), search_pb2_grpc.SearchServiceStub(sch), mode, search
         )
 
     yield start
@@ -252,7 +244,7 @@ async def test_published_matters_are_searchable_with_facets_and_withdrawn_ones_v
     async def county_sees_all() -> bool:
         return await search_ids(search, from_county) == ["F1", "F2", "F4"]
 
-    assert await eventually(county_sees_all)
+    await wait_until(county_sees_all)
     reply = await search.Search(from_county)
     assert reply.page == common_pb2.PageInfo(page=1, page_size=10, total=3)
     hit = next(h for h in reply.hits if h.id == "F1")
@@ -307,7 +299,7 @@ async def test_published_matters_are_searchable_with_facets_and_withdrawn_ones_v
     async def withdrawn() -> bool:
         return await search_ids(search, from_county) == ["F2", "F4"]
 
-    assert await eventually(withdrawn)
+    await wait_until(withdrawn)
 
 
 async def test_announcements_and_faqs(stack: Stack) -> None:
@@ -342,7 +334,7 @@ async def test_announcements_and_faqs(stack: Stack) -> None:
     async def faq_indexed() -> bool:
         return await found(pb.DOCUMENT_KIND_FAQ) == [articles["faq"]]
 
-    assert await eventually(faq_indexed)
+    await wait_until(faq_indexed)
     # The announcement due later is indexed but not shown before its date.
     assert await found(pb.DOCUMENT_KIND_ANNOUNCEMENT) == [articles["due"]]
     assert await found(pb.DOCUMENT_KIND_MATTER) == ["M1"]
@@ -366,7 +358,7 @@ async def test_announcements_and_faqs(stack: Stack) -> None:
     async def announcement_gone() -> bool:
         return await found(pb.DOCUMENT_KIND_ANNOUNCEMENT) == []
 
-    assert await eventually(announcement_gone)
+    await wait_until(announcement_gone)
 
 
 async def test_synonyms_widen_the_query_and_are_reported(stack: Stack) -> None:
@@ -382,7 +374,7 @@ async def test_synonyms_widen_the_query_and_are_reported(stack: Stack) -> None:
     async def found() -> bool:
         return await search_ids(search, request) == ["ID1"]
 
-    assert await eventually(found)
+    await wait_until(found)
     reply = await search.Search(request)
     assert list(reply.synonyms_used) == list(used)
     plain = await search.Search(pb.SearchRequest(site_code=COUNTY, query="换领"))
@@ -404,10 +396,14 @@ async def test_suggestions_and_hot_words(stack: Stack) -> None:
             return []
         return sorted(s.text for s in reply.suggestions)
 
-    # (Suggestions, unlike searches, are no hot words: waiting with them counts nothing.)
-    assert await eventually(lambda: suggested("营业执照")) == ["营业执照变更登记", "营业执照设立登记"]
+    async def suggests(prefix: str, wanted: list[str]) -> bool:
+        return await suggested(prefix) == wanted
+
+    # (Suggestions, unlike searches, are no hot words: waiting with them counts nothing.) Both
+    # matters, not the first one indexed: the events arrive one after the other.
+    await wait_until(lambda: suggests("营业执照", ["营业执照变更登记", "营业执照设立登记"]))
     # The prefix is cleaned like a query.
-    assert await eventually(lambda: suggested(" 普通 ")) == ["普通护照签发"]
+    await wait_until(lambda: suggests(" 普通 ", ["普通护照签发"]))
     reply = await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="营业执照变", size=5))
     assert [(s.text, s.matter_code, s.site_code) for s in reply.suggestions] == [
         ("营业执照变更登记", "Y2", COUNTY)
@@ -443,7 +439,7 @@ async def test_bad_requests_are_refused_with_codes(stack: Stack) -> None:
             return False
         return True
 
-    assert await eventually(site_known)
+    await wait_until(site_known)
     invalid, not_found = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND
     cases: list[tuple[Awaitable[Any], tuple[grpc.StatusCode, str]]] = [
         (search.Search(pb.SearchRequest(site_code=COUNTY, query="   ")), (invalid, "QUERY_EMPTY")),
@@ -501,7 +497,7 @@ async def test_reindex_rebuilds_from_the_catalogue_and_only_for_administrators(s
     async def indexed() -> bool:
         return await search_ids(search, request) == ["R1", "R2"]
 
-    assert await eventually(indexed)
+    await wait_until(indexed)
 
     for caller in [(), PERSON]:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -518,7 +514,7 @@ async def test_reindex_rebuilds_from_the_catalogue_and_only_for_administrators(s
     assert (last.done, last.total) == (3, 3)
     assert last.new_index and last.new_index != last.old_index
     # Queries keep their answers after the swap.
-    assert await eventually(indexed)
+    await wait_until(indexed)
     faqs = await search.Search(
         pb.SearchRequest(site_code=COUNTY, query="公共场所卫生", kind=pb.DOCUMENT_KIND_FAQ)
     )
@@ -529,7 +525,7 @@ async def test_reindex_rebuilds_from_the_catalogue_and_only_for_administrators(s
     async def live() -> bool:
         return await search_ids(search, request) == ["R1", "R2", "R3"]
 
-    assert await eventually(live)
+    await wait_until(live)
 
 
 async def test_search_works_while_the_hot_word_store_is_down(
@@ -545,6 +541,35 @@ async def test_search_works_while_the_hot_word_store_is_down(
     async def found() -> bool:
         return await search_ids(search, request) == ["K1"]
 
-    assert await eventually(found)
+    await wait_until(found)
     assert (await search.Search(request)).page.total == 1
     assert list((await search.HotWords(pb.HotWordsRequest(site_code=COUNTY))).words) == []
+
+
+async def test_a_site_the_copy_lacks_is_asked_of_the_catalogue(stack: Stack) -> None:
+    """Search's copy of the site tree lost a site (an event missed, a restore from backup):
+    searching from it asks the catalogue and keeps the answer; an unknown site is still unknown."""
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    assert stack.search_host is not None
+    db = stack.search_host.db
+
+    async def copied() -> bool:
+        async with db.reader() as uow:
+            return await uow.conn.scalar(sa.select(sa.func.count()).select_from(search_store.sites.t)) == 4
+
+    await wait_until(copied, what="the site events copied")
+    async with db.uow() as uow:
+        await uow.conn.execute(sa.delete(search_store.sites.t).where(search_store.sites.t.c.code == COUNTY))
+        await uow.commit()
+    reply = await search.Search(pb.SearchRequest(site_code=COUNTY, query="护照"))
+    assert reply.page.total == 0
+    async with db.reader() as uow:
+        kept = await uow.conn.scalar(
+            sa.select(search_store.sites.t.c.path).where(search_store.sites.t.c.code == COUNTY)
+        )
+    assert kept == f"{PROVINCE},{CITY},{COUNTY}"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await search.Search(pb.SearchRequest(site_code="420599", query="护照"))
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert domain_error(caught.value).code == "SITE_NOT_FOUND"
