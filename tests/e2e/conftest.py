@@ -16,7 +16,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from govhall.kit.bus import JetStreamBus
+from govhall.kit.testing import wait_until_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"
@@ -70,20 +70,21 @@ class Cluster:
             for p in sorted(self.log_dir.glob("*.log"))
         )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        def ready() -> bool:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     pytest.fail(f"{name} exited with {proc.returncode}\n{self.log_tail()}", pytrace=False)
             try:
                 with urllib.request.urlopen(f"{self.gateway_url}/readyz", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
+                    return bool(reply.status == 200)
             except OSError:
-                pass
-            time.sleep(0.3)
-        pytest.fail(f"the e2e cluster was not ready within {timeout}s\n{self.log_tail()}", pytrace=False)
+                return False
+
+        try:
+            wait_until_sync(ready, timeout, interval=0.3, what="the e2e cluster ready")
+        except AssertionError as err:
+            pytest.fail(f"{err}\n{self.log_tail()}", pytrace=False)
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+
+from govhall.kit.testing import wait_until_sync
 
 ADMIN = {"Authorization": "Bearer e2e-admin-token"}
 SITES = [
@@ -62,16 +63,21 @@ def matter(code: str, name: str) -> dict[str, Any]:
     }
 
 
-def search_until(api: httpx.Client, site: str, q: str, want: Any, within: float) -> tuple[list[str], float]:
-    start = time.monotonic()
-    while True:
-        reply = api.get(f"/api/v1/sites/{site}/search", params={"q": q})
-        assert reply.status_code == 200, reply.text
-        codes = [h["id"] for h in reply.json()["items"]]
-        elapsed = time.monotonic() - start
-        if want(codes) or elapsed > within:
-            return codes, elapsed
-        time.sleep(0.05)
+def search_codes(api: httpx.Client, site: str, q: str) -> list[str]:
+    reply = api.get(f"/api/v1/sites/{site}/search", params={"q": q})
+    assert reply.status_code == 200, reply.text
+    return [h["id"] for h in reply.json()["items"]]
+
+
+def search_until(api: httpx.Client, site: str, q: str, want: Any, what: str) -> list[str]:
+    """What the search finds once want(codes) holds (events reach search a moment after the
+    write; how soon is the benchmarks' business, not a test's on a loaded machine)."""
+
+    def check() -> tuple[list[str]] | None:
+        codes = search_codes(api, site, q)
+        return (codes,) if want(codes) else None
+
+    return wait_until_sync(check, 30, what=what)[0]
 
 
 def test_publish_find_from_county_withdraw(api: httpx.Client) -> None:
@@ -83,18 +89,15 @@ def test_publish_find_from_county_withdraw(api: httpx.Client) -> None:
     r = api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN)
     assert r.status_code == 200 and r.json()["status"] == "published"
 
-    codes, elapsed = search_until(api, "420502", "食品经营许可", lambda c: code in c, within=2.0)
-    assert code in codes, f"not found from the county within 2 s (waited {elapsed:.2f}s)"
+    search_until(api, "420502", "食品经营许可", lambda c: code in c, "found from the county")
     # A sibling city does not see the city's matter.
-    other, _ = search_until(api, "420100", "食品经营许可", lambda c: False, within=0.0)
-    assert code not in other
+    assert code not in search_codes(api, "420100", "食品经营许可")
     guide = api.get(f"/api/v1/sites/420502/matters/{code}").json()
     assert guide["name"] == "食品经营许可（新办）" and guide["site_name"] == "宜昌市"
 
     r = api.post(f"/api/v1/admin/sites/420500/matters/{code}/withdraw", headers=ADMIN)
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
-    codes, elapsed = search_until(api, "420502", "食品经营许可", lambda c: code not in c, within=2.0)
-    assert code not in codes, f"still found {elapsed:.2f}s after withdrawal"
+    search_until(api, "420502", "食品经营许可", lambda c: code not in c, "gone after the withdrawal")
     r = api.get(f"/api/v1/sites/420502/matters/{code}")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
 
@@ -108,8 +111,8 @@ def test_events_published_while_search_is_down_arrive_after_it_restarts(api: htt
     api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
     e2e.start("search")
     e2e.wait_ready()
-    codes, elapsed = search_until(api, "420502", "药品零售", lambda c: code in c, within=10.0)
-    assert codes == [code], f"the durable consumer did not catch up within 10 s ({elapsed:.2f}s)"
+    codes = search_until(api, "420502", "药品零售", lambda c: code in c, "the durable consumer caught up")
+    assert codes == [code]
 
 
 def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
@@ -120,8 +123,7 @@ def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
         "/api/v1/admin/sites/420500/matters", json=matter(code, "食品小作坊登记"), headers=ADMIN
     ).raise_for_status()
     api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
-    codes, _ = search_until(api, "420502", "食品小作坊", lambda c: code in c, within=5.0)
-    assert code in codes
+    search_until(api, "420502", "食品小作坊", lambda c: code in c, "version 1 found")
     # Editing the published guide opens version 2 as a draft: the public still finds version 1.
     edited = {k: v for k, v in matter(code, "食品小作坊登记证核发").items() if k != "code"}
     r = api.put(f"/api/v1/admin/sites/420500/matters/{code}", json=edited, headers=ADMIN)
@@ -134,10 +136,7 @@ def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
         assert reply.status_code == 200, reply.text
         return [h["title"] for h in reply.json()["items"]]
 
-    deadline = time.monotonic() + 5
-    while titles() != ["食品小作坊登记证核发"] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert titles() == ["食品小作坊登记证核发"]
+    wait_until_sync(lambda: titles() == ["食品小作坊登记证核发"], 30, what="version 2 found")
 
     # A full reindex through the CLI while a client keeps searching: every answer finds the matter.
     answers: list[list[str]] = []
@@ -168,7 +167,9 @@ def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
             text=True,
             timeout=120,
         )
-        time.sleep(0.3)  # a few answers from the new generation
+        # A few answers from the new generation.
+        answered = len(answers)
+        wait_until_sync(lambda: len(answers) >= answered + 3, 30, what="answers after the reindex")
     finally:
         stop.set()
         searcher.join(timeout=15)

@@ -16,8 +16,10 @@ from typing import Any
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from govhall.cases import app as cases_app
+from govhall.cases import store
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
@@ -27,6 +29,7 @@ from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
 from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.testing import wait_until
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -229,6 +232,17 @@ async def _catalogue_world(stub: catalogue_pb2_grpc.CatalogueServiceStub) -> Non
     await stub.PublishMatter(cat.ChangeMatterStatusRequest(code=MATTER, site_code=COUNTY), metadata=md)
 
 
+async def sites_copied(db: Any) -> None:
+    """Wait until cases' copy of the site tree has the world's three sites: the catalogue's events
+    reach it after the catalogue's commits, and statistics read the subtree from the copy."""
+
+    async def copied() -> bool:
+        async with db.reader() as uow:
+            return await uow.conn.scalar(sa.select(sa.func.count()).select_from(store.sites.t)) == 3
+
+    await wait_until(copied, what="cases' copy of the sites")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -279,4 +293,5 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
     )
     catalogue_stub = catalogue_pb2_grpc.CatalogueServiceStub(channel(catalogue.address))
     await _catalogue_world(catalogue_stub)
+    await sites_copied(cases.db)
     yield World(cases_pb2_grpc.CasesServiceStub(channel(cases.address)), catalogue_stub)

@@ -57,6 +57,7 @@ from govhall.kit.grpcclient import channel
 from govhall.kit.outbox import INBOX, OUTBOX
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
+from govhall.kit.testing import wait_until
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -139,8 +140,9 @@ class PrivateNats:
     async def _wait_jetstream(self, deadline: float) -> None:
         import nats
 
-        last: BaseException | None = None
-        while time.monotonic() < deadline:
+        last: list[BaseException] = []
+
+        async def up() -> bool:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 raise AssertionError(f"nats-server exited with {self.proc.returncode}:\n{self.tail()}")
@@ -148,13 +150,17 @@ class PrivateNats:
                 nc = await nats.connect(self.url, connect_timeout=1, allow_reconnect=False)
                 try:
                     await nc.jetstream(timeout=2).account_info()
-                    return
+                    return True
                 finally:
                     await nc.close()
             except Exception as err:
-                last = err
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"JetStream not up on {self.url}: {last!r}\n{self.tail()}")
+                last[:] = [err]
+                return False
+
+        try:
+            await wait_until(up, deadline - time.monotonic(), interval=0.1, what=f"JetStream on {self.url}")
+        except AssertionError as err:
+            raise AssertionError(f"{err}: {last!r}\n{self.tail()}") from None
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush of anything the server kept in memory."""
@@ -215,21 +221,11 @@ async def _readiness(address: str) -> str:
     return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
 
-async def _readiness_becomes(address: str, wanted: str, timeout: float = 6.0) -> str:
-    deadline = time.monotonic() + timeout
-    status = await _readiness(address)
-    while status != wanted and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-        status = await _readiness(address)
-    return status
+async def _readiness_becomes(address: str, wanted: str, timeout: float = 15.0) -> str:
+    async def reached() -> str:
+        return status if (status := await _readiness(address)) == wanted else ""
 
-
-async def _until(predicate: Any, timeout: float, what: str, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        await asyncio.sleep(interval)
+    return await wait_until(reached, timeout, interval=0.2, what=f"readiness {wanted}")
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
@@ -342,16 +338,19 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
                     )
                 return False
 
-            await _until(lambda: stalled() or len(progress.submitted) >= KILL_AT, 600, "kill point")
+            await wait_until(
+                lambda: stalled() or len(progress.submitted) >= KILL_AT, 600, interval=0.05, what="kill point"
+            )
             nats_server.kill()
             progress.nats_down = True
             down_at = report["killed_at"] = time.monotonic()
             report["killed_after_submitted"] = len(progress.submitted)
-            # Still ready: the outbox holds the events, so a probe must not take cases out of rotation.
-            await asyncio.sleep(1.0)
+            # Still ready once cases has noticed: the outbox holds the events, so a probe must not
+            # take cases out of rotation.
+            await wait_until(lambda: not buses["cases"].healthy(), 30, what="cases noticing NATS down")
             report["cases_readiness_while_nats_down"] = await _readiness(cases_host.address)
             assert report["cases_readiness_while_nats_down"] == "SERVING"
-            await _until(
+            await wait_until(
                 lambda: (
                     stalled()
                     or (
@@ -360,7 +359,8 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
                     )
                 ),
                 600,
-                "restart point",
+                interval=0.05,
+                what="restart point",
             )
             report["restarted_after_submitted"] = len(progress.submitted)
             report["nats_restart_seconds"] = round(await nats_server.start(), 2)
@@ -397,14 +397,15 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
             )
             return next((h.applications for h in reply.matters if h.matter.code == MATTER), 0)
 
-        drain_deadline = time.monotonic() + DRAIN_TIMEOUT
         applied = hot = 0
         last_submit = t0 + submit_seconds
         report["at_last_submit"] = {
             "test_consumer_applied": await applied_cases(),
             "catalogue_counted": await hot_count(),
         }
-        while time.monotonic() < drain_deadline:
+
+        async def drained() -> bool:
+            nonlocal applied, hot
             applied, hot = await applied_cases(), await hot_count()
             for name, count in (("test_consumer", applied), ("catalogue", hot)):
                 if count >= SUBMISSIONS and f"{name}_complete_after_last_submit_s" not in report:
@@ -412,9 +413,11 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
                     report[f"{name}_complete_after_restart_s"] = round(
                         time.monotonic() - report["restarted_at"], 1
                     )
-            if applied >= SUBMISSIONS and hot >= SUBMISSIONS:
-                break
-            await asyncio.sleep(0.1)
+            return applied >= SUBMISSIONS and hot >= SUBMISSIONS
+
+        # A timeout is reported below with what was and was not delivered.
+        with contextlib.suppress(AssertionError):
+            await wait_until(drained, DRAIN_TIMEOUT, interval=0.1, what="every event applied")
         async with cases_host.db.reader() as uow:
             unpublished = int(
                 await uow.conn.scalar(
@@ -449,13 +452,9 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
                 info = await js.consumer_info(stream, CONSUMER)
                 return info if not info.num_pending and not info.num_ack_pending else None
 
-            info = None
-            for _ in range(200):
-                info = await settled()
-                if info is not None:
-                    break
-                await asyncio.sleep(0.1)
-            assert info is not None, "the test consumer still has unacknowledged or pending messages"
+            info = await wait_until(
+                settled, 20, interval=0.1, what="the test consumer with nothing unacknowledged or pending"
+            )
             stream_info = await js.stream_info(stream, subjects_filter=SUBJECT)
             in_stream = (stream_info.state.subjects or {}).get(SUBJECT, stream_info.state.messages)
             report["jetstream_messages_on_subject"] = in_stream

@@ -3,7 +3,6 @@ with a small province: 湖北省 → 宜昌市 → 西陵区, and 武汉市 besi
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +17,7 @@ from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
 from govhall.kit.events import Delivery
 from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.testing import wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -163,11 +163,17 @@ class Catalogue:
 
     async def wait_events(self, count: int) -> list[str]:
         """The subjects published so far, once at least count have been (the relay runs after commit)."""
-        for _ in range(500):
-            if len(self.events) >= count:
-                break
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: len(self.events) >= count, what=f"{count} events")
         return [e.subject for e in self.events]
+
+    async def wait_subjects(self, prefix: str, count: int) -> list[Delivery]:
+        """The events whose subject starts with prefix, once at least count have been published."""
+
+        def enough() -> list[Delivery]:
+            found = [e for e in self.events if e.subject.startswith(prefix)]
+            return found if len(found) >= count else []
+
+        return await wait_until(enough, what=f"{count} events {prefix}")
 
     async def create(
         self, code: str, site: str = "420502", d: pb.MatterDraft | None = None, *, publish: bool = False

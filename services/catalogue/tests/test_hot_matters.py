@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +13,7 @@ from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import Event, make_event
 from govhall.kit.grpcclient import channel
+from govhall.kit.testing import wait_until
 from govhall.protos.cases.v1 import cases_pb2
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -116,9 +116,9 @@ async def test_counted_from_jetstream(
     first = submitted("A")
     for event in (first, submitted("A"), first):  # JetStream drops the republished id; the inbox would too
         await jetstream.publish(event)
-    for _ in range(500):
-        if await hot(c) == [("A", 2)]:
-            break
-        await asyncio.sleep(0.02)
-    assert await hot(c) == [("A", 2)]
+
+    async def counted() -> bool:
+        return await hot(c) == [("A", 2)]
+
+    await wait_until(counted, what="two applications counted")
     await ch.close()

@@ -66,8 +66,7 @@ async def test_versions_from_draft_to_superseded(catalogue: Catalogue) -> None:
 
     published_events = [
         pb.MatterPublished.FromString(e.payload).matter
-        for e in catalogue.events
-        if e.subject == "catalogue.matter.published"
+        for e in await catalogue.wait_subjects("catalogue.matter.published", 2)
     ]
     assert [(m.version, m.revision, m.draft.name) for m in published_events] == [
         (1, 3, "一版（修订）"),
@@ -103,7 +102,7 @@ async def test_withdraw_keeps_versions_readable_and_publish_brings_it_back(catal
     republished = await catalogue.publish("W-1")
     assert republished.version == 2 and republished.draft.name == "撤回后新版"
     assert await _versions(catalogue, "W-1") == [(2, PUBLISHED), (1, WITHDRAWN)]
-    subjects = [e.subject for e in catalogue.events if e.subject.startswith("catalogue.matter.")]
+    subjects = [e.subject for e in await catalogue.wait_subjects("catalogue.matter.", 5)]
     assert subjects == [
         "catalogue.matter.published",
         "catalogue.matter.withdrawn",

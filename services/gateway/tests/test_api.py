@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -10,6 +9,7 @@ import httpx
 import pytest
 
 from govhall.gateway.settings import GatewaySettings
+from govhall.kit.testing import wait_until
 
 from .conftest import AUTH, TOKEN, open_gateway
 
@@ -55,16 +55,6 @@ MATTER: dict[str, Any] = {
 }
 
 
-async def until(check: Any, timeout: float = 5.0) -> Any:
-    """Poll check() until it returns something truthy (events reach search asynchronously)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(0.05)
-
-
 def assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
@@ -96,11 +86,12 @@ async def test_admin_publishes_and_the_county_finds_it(gateway: httpx.AsyncClien
     listed = (await gateway.get("/api/v1/sites/420502/matters", params={"audience": "legal_person"})).json()
     assert [m["code"] for m in listed["items"]] == [MATTER["code"]] and listed["page"]["total"] == 1
 
-    for _ in range(100):
+    async def searched() -> Any:
         found = (await gateway.get("/api/v1/sites/420502/search", params={"q": "食品经营"})).json()
-        if found["items"]:
-            break
-        await asyncio.sleep(0.05)
+        return found if found["items"] else None
+
+    # The matter reaches search by the catalogue's event, a moment after the publish.
+    found = await wait_until(searched)
     assert [h["id"] for h in found["items"]] == [MATTER["code"]]
     assert found["items"][0]["title_highlighted"] == "<em>食品经营</em>许可"
     # The province does not see a county's matter.

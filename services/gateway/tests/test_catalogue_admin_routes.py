@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 
+from govhall.kit.testing import wait_until
+
 from .conftest import AUTH, Stack, create_staff
-from .test_api import MATTER, assert_problem, seed, until
+from .test_api import MATTER, assert_problem, seed
 from .test_identity_routes import PASSWORD, bearer, person
 
 CODE = MATTER["code"]
@@ -108,7 +110,7 @@ async def test_withdrawal_hides_the_guide_but_its_version_stays_readable(gateway
     await seed(gateway)
     assert (await gateway.post(MATTERS, json=MATTER, headers=AUTH)).status_code == 201
     assert (await gateway.post(f"{MATTERS}/{CODE}/publish", headers=AUTH)).status_code == 200
-    assert await until(lambda: _hits(gateway, "食品经营")) == [CODE]
+    assert await wait_until(lambda: _hits(gateway, "食品经营")) == [CODE]
 
     r = await gateway.post(f"{MATTERS}/{CODE}/withdraw", headers=AUTH)
     assert r.status_code == 200 and r.json()["status"] == "withdrawn", r.text
@@ -122,12 +124,12 @@ async def test_withdrawal_hides_the_guide_but_its_version_stays_readable(gateway
     async def gone() -> bool:
         return await _hits(gateway, "食品经营") == []
 
-    assert await until(gone)
+    assert await wait_until(gone)
     assert_problem(await gateway.post(f"{MATTERS}/{CODE}/withdraw", headers=AUTH), 409, "MATTER_NOT_IN_STATE")
     # Published again: back for everyone.
     assert (await gateway.post(f"{MATTERS}/{CODE}/publish", headers=AUTH)).json()["status"] == "published"
     assert (await gateway.get(public)).json()["version"] == 1
-    assert await until(lambda: _hits(gateway, "食品经营")) == [CODE]
+    assert await wait_until(lambda: _hits(gateway, "食品经营")) == [CODE]
 
 
 async def test_article_times_are_beijing_time_at_the_edge(gateway: httpx.AsyncClient) -> None:

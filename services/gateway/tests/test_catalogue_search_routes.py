@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 
+from govhall.kit.testing import wait_until
+
 from .conftest import AUTH
-from .test_api import MATTER, assert_problem, seed, until
+from .test_api import MATTER, assert_problem, seed
 
 CODE = MATTER["code"]
 
@@ -57,7 +59,7 @@ async def test_an_edit_makes_a_new_version_and_the_public_keeps_the_old_until_pu
     ] == "食品经营许可（新办）"
     old = (await gateway.get(f"/api/v1/sites/420502/matters/{CODE}", params={"version": 1})).json()
     assert (old["name"], old["status"]) == ("食品经营许可", "superseded")
-    found = await until(lambda: _titles(gateway, "420502", "食品经营许可"), timeout=5)
+    found = await wait_until(lambda: _titles(gateway, "420502", "食品经营许可"))
     assert found == ["食品经营许可（新办）"]
 
 
@@ -131,7 +133,7 @@ async def test_articles_publish_and_list(gateway: httpx.AsyncClient) -> None:
     assert (await gateway.get(f"/api/v1/sites/420502/articles/{announcement}")).json()[
         "site_name"
     ] == "宜昌市"
-    found = await until(lambda: _kind_hits(gateway, "延时服务", "announcement"))
+    found = await wait_until(lambda: _kind_hits(gateway, "延时服务", "announcement"))
     assert found == [announcement]
     assert_problem(
         await gateway.post("/api/v1/admin/sites/420502/articles", json={**faq, "kind": "news"}, headers=AUTH),
@@ -147,7 +149,7 @@ async def _kind_hits(gateway: httpx.AsyncClient, q: str, kind: str) -> list[str]
 async def test_search_facets_region_suggestions_and_hot_words(gateway: httpx.AsyncClient) -> None:
     await seed(gateway)
     await publish(gateway)
-    found = await until(lambda: _kind_hits(gateway, "食品经营", "matter"))
+    found = await wait_until(lambda: _kind_hits(gateway, "食品经营", "matter"))
     assert found == [CODE]
     result = await search(gateway, "420502", q="食品经营")
     facets = {f["field"]: f["values"] for f in result["facets"]}

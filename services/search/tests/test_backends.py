@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from govhall.kit.testing import wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search.backend import SearchBackend
 from govhall.search.model import ANNOUNCEMENT, FAQ, MATTER, Query, Result, SearchDoc
@@ -515,6 +516,7 @@ async def test_a_rebuild_swaps_in_a_new_generation_while_queries_continue(backen
             await asyncio.sleep(0)
 
     searcher = asyncio.create_task(keep_searching())
+    await wait_until(lambda: seen, what="a search before the swap")
     assert await rebuild.commit() == rebuild.name
     swapped.set()
     await searcher
