@@ -143,6 +143,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             # A staff action renders a PDF notice: on a CI machine whose cores are busy with other
             # work it can outlast the production deadline (5 s), which is no fault of the journey.
             "GOVHALL_GATEWAY_RPC_TIMEOUT_SECONDS": "30",
+            "GOVHALL_CASES_DEFAULT_DEADLINE_SECONDS": "30",
         }
     )
     c = Cluster(

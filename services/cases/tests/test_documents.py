@@ -13,6 +13,9 @@ from pypdf import PdfReader
 
 from govhall.cases import documents
 from govhall.cases.documents import DocumentKind, NoticeData
+from govhall.kit.testing import wait_until
+
+from .conftest import World
 
 UTC = dt.UTC
 # 2026-11-22 17:30 UTC is 2026-11-23 01:30 in China: the printed date must be the 23rd.
@@ -262,3 +265,15 @@ def test_text_lines_are_plain_text() -> None:
 def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         notice(DocumentKind.SUPPLEMENT, **changes)
+
+
+@pytest.fixture
+def cold_renderer() -> None:
+    documents._stylesheet.cache_clear()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_the_renderer_is_made_ready_when_the_service_starts(cold_renderer: None, world: World) -> None:
+    """Not by the first notice's request: preparing WeasyPrint takes seconds on a busy machine and
+    ran a staff action into its deadline."""
+    await wait_until(lambda: documents._stylesheet.cache_info().currsize == 1, what="the stylesheet parsed")

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.cases import events, store, supervision
+from govhall.cases import documents, events, store, supervision
 from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
@@ -42,6 +42,13 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
         calendar=calendar,
     )
     await events.subscribe(ctx, settings.consumer_name)
+    # The PDF renderer is made ready in the background, not by the first notice's request.
+    warming = asyncio.create_task(asyncio.to_thread(documents.warm_up), name="cases-pdf-warm-up")
+
+    async def stop_warming() -> None:
+        warming.cancel()
+
+    ctx.closers.append(stop_warming)
     if settings.sweep_interval_seconds:
         timer = asyncio.create_task(supervision.run_sweeps(deps, settings.sweep_interval_seconds))
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +33,8 @@ from typing import Any, Final
 import segno
 
 from govhall.cases.model import CHINA
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DocumentKind",
@@ -354,6 +357,16 @@ def _stylesheet() -> Any:
     from weasyprint import CSS
 
     return CSS(string=_STYLE, url_fetcher=_data_only)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and parse the stylesheet now, not in the first notice's request (that
+    costs some 1.5 s, many times that on a busy machine, and ran into the RPC's deadline). A
+    machine without the PDF libraries still serves everything but notices: the failure is logged."""
+    try:
+        _stylesheet()
+    except Exception:
+        log.warning("the PDF renderer could not be prepared; notices will fail", exc_info=True)
 
 
 def render_pdf(data: NoticeData) -> bytes:
