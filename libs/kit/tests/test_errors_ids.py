@@ -27,6 +27,16 @@ def test_domain_error_survives_the_metadata_round_trip() -> None:
     assert back.kind.http_status == 400
 
 
+def test_when_to_try_again_survives_the_round_trip() -> None:
+    err = DomainError("LOGIN_TOO_SOON", "wait", "请稍后", ErrorKind.TOO_MANY, retry_after_seconds=8)
+    back = DomainError.from_metadata(grpc.StatusCode.RESOURCE_EXHAUSTED, err.to_metadata(), "wait")
+    assert (back.code, back.kind.http_status, back.retry_after_seconds) == ("LOGIN_TOO_SOON", 429, 8)
+    plain = DomainError.from_metadata(
+        grpc.StatusCode.INVALID_ARGUMENT, DomainError("X", "x", "x").to_metadata(), ""
+    )
+    assert plain.retry_after_seconds == 0
+
+
 def test_a_bare_status_becomes_a_generic_error_with_chinese() -> None:
     err = DomainError.from_metadata(grpc.StatusCode.UNAVAILABLE, (), "connection refused")
     assert err.code == "UPSTREAM_UNAVAILABLE" and err.kind.http_status == 503

@@ -59,6 +59,8 @@ class DomainError(Exception):
     message_zh: str
     kind: ErrorKind = ErrorKind.INVALID
     fields: list[FieldError] = field(default_factory=list)
+    # For TOO_MANY: when trying again can succeed (the gateway sends it as Retry-After).
+    retry_after_seconds: int = 0
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.message}")
@@ -69,12 +71,14 @@ class DomainError(Exception):
     # The trailing metadata that carries the error over gRPC. Keys ending in -bin may hold
     # any bytes, so the Chinese text and the field list travel as UTF-8 JSON.
     def to_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
-        body = {
+        body: dict[str, object] = {
             "code": self.code,
             "message": self.message,
             "message_zh": self.message_zh,
             "fields": [f.__dict__ for f in self.fields],
         }
+        if self.retry_after_seconds:
+            body["retry_after_seconds"] = self.retry_after_seconds
         return (("x-govhall-error-bin", json.dumps(body, ensure_ascii=False).encode()),)
 
     @classmethod
@@ -89,6 +93,7 @@ class DomainError(Exception):
                     message_zh=body["message_zh"],
                     kind=ErrorKind.from_grpc(status),
                     fields=[FieldError(**f) for f in body.get("fields", [])],
+                    retry_after_seconds=int(body.get("retry_after_seconds", 0)),
                 )
         kind = ErrorKind.from_grpc(status)
         return cls(

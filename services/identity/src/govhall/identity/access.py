@@ -71,14 +71,36 @@ async def relation(uow: UnitOfWork, legal_person: AccountRow) -> str:
             and grant.status(now) == pb.AUTHORISATION_STATUS_ACTIVE
         ):
             return "agent"
-        raise DomainError(
-            "AUTHORISATION_ENDED",
-            "your authorisation to act for this legal person has ended",
-            "您对该单位的经办授权已失效",
-            ErrorKind.FORBIDDEN,
-        )
+        raise authorisation_ended()
     # Someone else's legal person: as if it did not exist.
     raise not_found("legal person", "法人", legal_person.id)
+
+
+def authorisation_ended() -> DomainError:
+    return DomainError(
+        "AGENT_AUTHORISATION_ENDED",
+        "your authorisation to act for this legal person has ended (revoked or expired)",
+        "您对该单位的经办授权已失效（已撤销或已过期），如需继续办理请联系法定代表人重新授权",
+        ErrorKind.FORBIDDEN,
+    )
+
+
+async def agent_may(uow: UnitOfWork, scope: str) -> None:
+    """An agent acting for a legal person may do what their authorisation's scopes say, and no
+    more; the representative and the legal person's own login may do everything."""
+    caller = current_caller()
+    if not caller.actor_subject:
+        return
+    grant = await store.get_authorisation(uow, caller.authorisation_id) if caller.authorisation_id else None
+    if grant is None:  # the representative acting: no authorisation needed
+        return
+    if not model.grants(grant.scopes, scope):
+        raise DomainError(
+            "AGENT_SCOPE_MISSING",
+            f"your authorisation for this legal person does not include {scope}",
+            f"您的经办授权不包含“{model.SCOPES[scope]}”，请联系法定代表人授权",
+            ErrorKind.FORBIDDEN,
+        )
 
 
 async def live_authorisation(

@@ -19,10 +19,16 @@ from govhall.protos.identity.v1 import identity_pb2 as pb
 MAX_ADDRESSES = 20
 
 
-async def _owner(uow: UnitOfWork) -> str:
+#: The address book serves applications (where results are mailed): an agent reads it with
+#: cases.view and changes it only with cases.apply.
+READ_SCOPE, WRITE_SCOPE = "cases.view", "cases.apply"
+
+
+async def _owner(uow: UnitOfWork, scope: str) -> str:
     caller, account = await access.signed_in(uow, PERSON, LEGAL_PERSON)
     if caller.actor_subject:
         await access.relation(uow, account)
+        await access.agent_may(uow, scope)
     return account.id
 
 
@@ -56,7 +62,7 @@ async def list_addresses(deps: Deps, request: pb.ListAddressesRequest) -> pb.Lis
         if current_caller().kind == common_pb2.CALLER_KIND_SERVICE:
             owner, full = request.owner_id, True
         else:
-            owner, full = await _owner(uow), False
+            owner, full = await _owner(uow, READ_SCOPE), False
         rows = await store.list_addresses(uow, owner)
         return pb.ListAddressesResponse(addresses=await _views(deps, uow, rows, full_mobile=full))
 
@@ -74,7 +80,7 @@ async def save(deps: Deps, request: pb.SaveAddressRequest) -> pb.Address:
             "POSTAL_CODE_INVALID", "a postal code is 6 digits", "邮政编码应为6位数字", "postal_code"
         )
     async with deps.db.uow() as uow:
-        owner = await _owner(uow)
+        owner = await _owner(uow, WRITE_SCOPE)
         county = await store.sites.get(uow, request.county_code) if request.county_code else None
         if county is None or county.level != COUNTY:
             raise invalid(
@@ -107,7 +113,7 @@ async def save(deps: Deps, request: pb.SaveAddressRequest) -> pb.Address:
 
 async def delete(deps: Deps, request: pb.DeleteAddressRequest) -> pb.DeleteAddressResponse:
     async with deps.db.uow() as uow:
-        owner = await _owner(uow)
+        owner = await _owner(uow, WRITE_SCOPE)
         existing = await store.get_address(uow, request.id) if request.id else None
         if existing is None or existing.owner_id != owner:
             raise not_found("address", "地址", request.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from govhall.identity import access, events, model, store
 from govhall.identity.deps import ID_NUMBER, Deps, ts
@@ -132,18 +132,44 @@ async def list_agents(deps: Deps, request: pb.ListAgentsRequest) -> pb.ListAgent
 
 
 async def act_as(deps: Deps, request: pb.ActAsRequest) -> pb.TokenPair:
+    """A token for acting as the legal person, in a session of its own under the agent's:
+    logging it out leaves the agent signed in, logging the agent out ends it too."""
+    now = store.now()
     async with deps.db.reader() as uow:
         caller = current_caller()
         person = await access.person(uow)
         legal_person = await access.legal_person(uow, request.legal_person_id)
-        relation = await access.relation(uow, legal_person)
+        try:
+            relation = await access.relation(uow, legal_person)
+        except DomainError as err:
+            # A former agent knows the legal person: tell them their authorisation ended.
+            if err.kind is ErrorKind.NOT_FOUND and await store.authorisations(
+                uow, legal_person_id=legal_person.id, agent_id=person.id
+            ):
+                raise access.authorisation_ended() from None
+            raise
         grant = (
-            await access.live_authorisation(uow, legal_person.id, person.id, store.now())
+            await access.live_authorisation(uow, legal_person.id, person.id, now)
             if relation == "agent"
             else None
         )
     if relation not in ("representative", "agent"):
         raise not_found("legal person", "法人", request.legal_person_id)
+    # An agent's token ends with the authorisation, not only when it is revoked.
+    expires_in = deps.settings.access_token_seconds
+    if grant:
+        expires_in = max(1, min(expires_in, int((grant.expires_at - now).total_seconds())))
+    session_id = new_id()
+    async with deps.db.uow() as uow:
+        await store.insert_session(
+            uow,
+            session_id,
+            person.id,
+            now + timedelta(seconds=expires_in),
+            "",
+            parent_id=caller.session_id or None,
+        )
+        await uow.commit()
     acting = common_pb2.CallerIdentity(
         subject=legal_person.id,
         kind=common_pb2.CALLER_KIND_LEGAL_PERSON,
@@ -152,13 +178,8 @@ async def act_as(deps: Deps, request: pb.ActAsRequest) -> pb.TokenPair:
         authorisation_id=grant.id if grant else "",
         scopes=grant.scopes if grant else sorted(model.SCOPES),
         real_name_level=person.level,
-        # The agent's own session: logging out ends the acting token too.
-        session_id=caller.session_id,
+        session_id=session_id,
     )
-    # An agent's token ends with the authorisation, not only when it is revoked.
-    expires_in = deps.settings.access_token_seconds
-    if grant:
-        expires_in = max(1, min(expires_in, int((grant.expires_at - store.now()).total_seconds())))
     return pb.TokenPair(
         access_token=await deps.signer.sign(acting, expires_in),
         token_type="Bearer",
@@ -176,6 +197,6 @@ async def check(deps: Deps, request: pb.CheckAgentRequest) -> pb.CheckAgentRespo
         if legal_person.representative_id == request.agent_id:
             return pb.CheckAgentResponse(allowed=True)
         grant = await access.live_authorisation(uow, legal_person.id, request.agent_id, store.now())
-    if grant is None or (request.scope and request.scope not in grant.scopes):
+    if grant is None or (request.scope and not model.grants(grant.scopes, request.scope)):
         return pb.CheckAgentResponse(allowed=False)
     return pb.CheckAgentResponse(allowed=True, authorisation_id=grant.id, expires_at=ts(grant.expires_at))

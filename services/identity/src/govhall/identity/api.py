@@ -63,6 +63,9 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     async def ChangeMobile(self, request: pb.ChangeMobileRequest, context: Any) -> pb.Account:
         return await persons.change_mobile(self._deps, request)
 
+    async def SetUsername(self, request: pb.SetUsernameRequest, context: Any) -> pb.Account:
+        return await persons.set_username(self._deps, request)
+
     # Sessions -----------------------------------------------------------------------------
 
     async def Login(self, request: pb.LoginRequest, context: Any) -> pb.TokenPair:
@@ -128,3 +131,6 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     async def ListStaff(self, request: pb.ListStaffRequest, context: Any) -> pb.ListStaffResponse:
         return await staff.list_staff(self._deps, request)
+
+    async def UnlockStaff(self, request: pb.UnlockStaffRequest, context: Any) -> pb.Staff:
+        return await staff.unlock(self._deps, request)

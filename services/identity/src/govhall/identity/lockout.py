@@ -1,8 +1,28 @@
-"""Password checks that count failures and lock an account out after too many."""
+"""Password checks that slow guessing down and lock it out, without locking the rightful user out.
+
+Failures are counted per account *and client address* (the gateway passes the address):
+
+- after `login_free_failures` from one client, each further try from that client must wait,
+  twice as long each time (429 LOGIN_TOO_SOON with Retry-After), before any hashing is done;
+- after `login_max_failures` that client is locked out of that account for the window; every
+  other client still signs in, so a stranger cannot lock anyone out from their own address;
+- after `login_account_max_failures` from all clients together (a guessing attack spread over
+  many addresses) the account is locked for everyone, until the window passes or the rightful
+  user proves themselves another way: an SMS login or password reset (citizens), or a site
+  administrator's unlock (staff);
+- after `login_client_max_failures` from one client over all accounts (trying one password on
+  many accounts) that client's password logins stop for the window.
+
+Unknown login names are counted exactly like real ones, under a key that does not reveal the
+name, so the answers never tell which names exist. Counters live in the shared key-value store;
+"clearing" an account starts a new generation of its keys, which ends every client's count at
+once without listing them.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from govhall.identity import store
@@ -13,58 +33,148 @@ from govhall.kit.kv import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+#: How a locked-out user gets back in, by login method.
+CITIZEN_WAY_IN = "，或使用短信验证码登录、找回密码"
+STAFF_WAY_IN = "，或请本站点管理员解锁"
+LEGAL_WAY_IN = "，或由法定代表人登录个人账号后以单位身份办理"
+NO_CLIENT = "-"
 
-async def check_not_locked(deps: Deps, key: str) -> None:
-    try:
-        failures = int(await deps.kv.get(key) or 0)
-        if failures < deps.settings.login_max_failures:
-            return
-        seconds = max(await deps.kv.ttl(key), 1)
-    except StoreUnavailable:
-        # Fail open: argon2 keeps guessing slow, and refusing every login is worse.
-        log.warning("login lock-out store unavailable; not enforcing lock-out")
-        return
-    unlock = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(SHANGHAI)
-    raise DomainError(
+
+def _until(seconds: int) -> str:
+    return f"{(datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+
+def _locked(seconds: int, way_in: str) -> DomainError:
+    return DomainError(
         "ACCOUNT_LOCKED",
-        f"too many failed logins; try again after {unlock:%Y-%m-%d %H:%M} (UTC+8)",
-        f"登录失败次数过多，账号已锁定，请于{unlock:%Y-%m-%d %H:%M}后再试，或通过短信验证码找回密码",
+        f"too many failed logins; try again after {_until(seconds)} (UTC+8)",
+        f"登录失败次数过多，账号已锁定，请于{_until(seconds)}后再试{way_in}",
         ErrorKind.TOO_MANY,
+        retry_after_seconds=seconds,
     )
 
 
-async def _failed(deps: Deps, key: str) -> DomainError:
-    try:
-        failures = await deps.kv.incr(key, deps.settings.login_failure_window_seconds)
-    except StoreUnavailable:
-        return LOGIN_FAILED
-    if failures >= deps.settings.login_max_failures:
-        await check_not_locked(deps, key)  # raises ACCOUNT_LOCKED with the unlock time
-    left = deps.settings.login_max_failures - failures
+class _Keys:
+    """The store keys of one (account, client) pair in the account's current generation."""
+
+    def __init__(self, account_key: str, generation: str, client: str) -> None:
+        self.generation_key, self.generation = f"lg:{account_key}", generation
+        self.account = f"lf:{account_key}:{generation}"
+        self.pair = f"{self.account}:{client}"
+        self.wait = f"lw:{account_key}:{generation}:{client}"
+        self.client = f"lfc:{client}"
+
+
+async def _keys(deps: Deps, account_key: str, client_ip: str) -> _Keys:
+    generation = await deps.kv.get(f"lg:{account_key}") or "0"
+    return _Keys(account_key, generation, client_ip or NO_CLIENT)
+
+
+async def _count(deps: Deps, key: str) -> tuple[int, int]:
+    """(failures, seconds until they are forgotten)."""
+    failures = int(await deps.kv.get(key) or 0)
+    return failures, (max(await deps.kv.ttl(key), 1) if failures else 0)
+
+
+async def _check(deps: Deps, keys: _Keys, way_in: str) -> None:
+    s = deps.settings
+    failures, ttl = await _count(deps, keys.client)
+    if failures >= s.login_client_max_failures:
+        raise DomainError(
+            "LOGIN_CLIENT_LOCKED",
+            f"too many failed logins from this address; try again after {_until(ttl)} (UTC+8)",
+            f"当前网络登录失败次数过多，请于{_until(ttl)}后再试",
+            ErrorKind.TOO_MANY,
+            retry_after_seconds=ttl,
+        )
+    failures, ttl = await _count(deps, keys.account)
+    if failures >= s.login_account_max_failures:
+        raise _locked(ttl, way_in)
+    failures, ttl = await _count(deps, keys.pair)
+    if failures >= s.login_max_failures:
+        raise _locked(ttl, way_in)
+    wait = await deps.kv.ttl(keys.wait)  # negative when there is nothing to wait for
+    if wait > 0:
+        raise DomainError(
+            "LOGIN_TOO_SOON",
+            f"wrong password several times; wait {wait} s before the next try",
+            f"密码多次错误，请{wait}秒后再试",
+            ErrorKind.TOO_MANY,
+            retry_after_seconds=wait,
+        )
+
+
+async def _failed(deps: Deps, keys: _Keys, way_in: str) -> DomainError:
+    s = deps.settings
+    window = s.login_failure_window_seconds
+    if keys.generation != "0":
+        # The generation must outlive every counter kept under it.
+        await deps.kv.set(keys.generation_key, keys.generation, 2 * window)
+    await deps.kv.incr(keys.client, window)
+    await deps.kv.incr(keys.account, window)
+    failures = await deps.kv.incr(keys.pair, window)
+    if failures >= s.login_max_failures:
+        return _locked(max(await deps.kv.ttl(keys.pair), 1), way_in)
+    left = s.login_max_failures - failures
+    wait = 0
+    if failures >= s.login_free_failures and s.login_delay_seconds > 0:
+        wait = min(s.login_delay_seconds * 2 ** (failures - s.login_free_failures), window)
+        await deps.kv.set(keys.wait, "1", wait)
+    then_en = f"; wait {wait} s before the next try" if wait else ""
+    then_zh = f"，请{wait}秒后再试" if wait else ""
     return unauthenticated(
         "LOGIN_FAILED",
-        f"wrong account or password; {left} tries left before the account is locked",
-        f"账号或密码错误，还可尝试{left}次",
+        f"wrong account or password; {left} tries left before the account is locked{then_en}",
+        f"账号或密码错误，还可尝试{left}次{then_zh}",
     )
 
 
 async def password_login(
-    deps: Deps, account: AccountRow | None, failure_key: str, password: str
+    deps: Deps,
+    account: AccountRow | None,
+    unknown_key: str,
+    password: str,
+    client_ip: str = "",
+    way_in: str = CITIZEN_WAY_IN,
 ) -> AccountRow:
-    key = f"lf:{account.id}" if account else failure_key
-    await check_not_locked(deps, key)
+    """The account if the password is right; counts and refuses as the module says.
+
+    `unknown_key` names the counters when no account has the login name typed."""
+    account_key = account.id if account else unknown_key
+    try:
+        keys = await _keys(deps, account_key, client_ip)
+        await _check(deps, keys, way_in)
+    except StoreUnavailable:
+        # Fail open: argon2 keeps guessing slow, and refusing every login is worse.
+        log.warning("login lock-out store unavailable; not enforcing lock-out")
+        keys = None
     if (
         not await deps.passwords.verify(account.password_hash if account else None, password)
         or account is None
     ):
-        raise await _failed(deps, key)
-    await clear_failures(deps, account.id)
+        if keys is None:
+            raise LOGIN_FAILED
+        try:
+            raise await _failed(deps, keys, way_in)
+        except StoreUnavailable:
+            raise LOGIN_FAILED from None
+    if keys is not None:
+        # The rightful user on this client: their own typos are forgiven; other clients' are not.
+        try:
+            await deps.kv.delete(keys.pair)
+            await deps.kv.delete(keys.wait)
+        except StoreUnavailable:
+            log.warning("could not clear the login failure count")
     return account
 
 
 async def clear_failures(deps: Deps, account_id: str) -> None:
+    """The rightful user proved themselves another way (SMS, an administrator): forget every
+    failure counted against the account, from every client."""
     try:
-        await deps.kv.delete(f"lf:{account_id}")
+        await deps.kv.set(
+            f"lg:{account_id}", secrets.token_hex(8), 2 * deps.settings.login_failure_window_seconds
+        )
     except StoreUnavailable:
         log.warning("could not clear the login failure count")
 
@@ -85,4 +195,5 @@ async def limit_logins(deps: Deps, client_ip: str) -> None:
             "too many logins from this address; wait a minute",
             "当前网络登录请求过于频繁，请一分钟后再试",
             ErrorKind.TOO_MANY,
+            retry_after_seconds=60 - int(store.now().timestamp()) % 60,
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from govhall.identity import access, events, lockout, model, sessions, smscodes, store
 from govhall.identity.deps import ID_NUMBER, MOBILE, Deps, mobile_taken
 from govhall.identity.model import LEGAL_PERSON, PERSON, STAFF, AccountRow
-from govhall.kit.errors import DomainError, ErrorKind, invalid, not_found
+from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.ids import new_id
-from govhall.kit.validators import mask_mobile, parse_id_number, parse_mobile
+from govhall.kit.validators import parse_id_number, parse_mobile
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 
@@ -31,14 +31,37 @@ async def register(deps: Deps, request: pb.RegisterPersonRequest) -> pb.Account:
         if not await store.insert_account(
             uow, account, mobile_idx=deps.idx(mobile, MOBILE), id_number_idx=None
         ):
-            if username and await store.find_account(uow, PERSON, username=username):
-                raise DomainError(
-                    "USERNAME_TAKEN", "this username is taken", "该用户名已被使用", ErrorKind.CONFLICT
-                )
+            if username and await store.username_taken(uow, username):
+                raise _username_taken()
             raise mobile_taken()
         uow.emit(events.user_registered(account.id, PERSON, ""))
         await uow.commit()
     return deps.account_view(account)
+
+
+def _username_taken() -> DomainError:
+    return DomainError(
+        "USERNAME_TAKEN",
+        "this username is taken (names differ by more than upper and lower case)",
+        "该用户名已被使用（不区分大小写）",
+        ErrorKind.CONFLICT,
+    )
+
+
+async def set_username(deps: Deps, request: pb.SetUsernameRequest) -> pb.Account:
+    """A person names (or renames) their login after registering; the old name stops working."""
+    username = model.check_username(request.username.strip())
+    async with deps.db.uow() as uow:
+        account = await access.person(uow)
+        changed = await store.update_account(
+            uow, account.id, username=username, username_norm=model.normalise_username(username)
+        )
+        if not changed:
+            raise _username_taken()
+        updated = await store.get_account(uow, account.id)
+        await uow.commit()
+    assert updated is not None
+    return deps.account_view(updated)
 
 
 async def verify_real_name(deps: Deps, request: pb.VerifyRealNameRequest) -> pb.Account:
@@ -144,9 +167,10 @@ async def reset_password(deps: Deps, request: pb.ResetPasswordRequest) -> pb.Acc
     new_hash = await deps.passwords.hash(request.new_password)
     async with deps.db.uow() as uow:
         account = await store.find_account(uow, PERSON, mobile_idx=deps.idx(mobile, MOBILE))
-        if account is None:
-            raise not_found("mobile", "手机号", mask_mobile(mobile))
+        # An unknown number fails like a wrong code: no code for it was ever sent.
         await smscodes.check(deps, uow, mobile, pb.SMS_PURPOSE_RESET_PASSWORD, request.sms_code)
+        if account is None:
+            raise smscodes.wrong_code()
         await store.update_account(uow, account.id, password_hash=new_hash)
         ended = await store.revoke_all_sessions(uow, account.id, "password_reset")
         await uow.commit()

@@ -10,10 +10,10 @@ from govhall.identity import lockout, model, smscodes, store
 from govhall.identity.deps import ID_NUMBER, MOBILE, SESSION_ENDED, Deps, unauthenticated
 from govhall.identity.model import LEGAL_PERSON, PERSON, STAFF, AccountRow
 from govhall.kit.caller import current_caller
-from govhall.kit.errors import forbidden, invalid, not_found
+from govhall.kit.errors import forbidden, invalid
 from govhall.kit.ids import new_id
 from govhall.kit.kv import StoreUnavailable
-from govhall.kit.validators import mask_mobile, parse_credit_code, parse_mobile
+from govhall.kit.validators import parse_credit_code, parse_mobile
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
@@ -23,29 +23,26 @@ log = logging.getLogger(__name__)
 async def login(deps: Deps, request: pb.LoginRequest) -> pb.TokenPair:
     await lockout.limit_logins(deps, request.client_ip)
     method = request.WhichOneof("method")
+    client = request.client_ip
     if method == "password":
-        account = await _login_person(deps, request.password)
+        account = await _login_person(deps, request.password, client)
     elif method == "sms":
-        mobile = parse_mobile(request.sms.mobile, field="mobile")
-        async with deps.db.uow() as uow:
-            found = await store.find_account(uow, PERSON, mobile_idx=deps.idx(mobile, MOBILE))
-            if found is None:
-                raise not_found("mobile", "手机号", mask_mobile(mobile))
-            await smscodes.check(deps, uow, mobile, pb.SMS_PURPOSE_LOGIN, request.sms.sms_code)
-            await uow.commit()
-        account = found
+        account = await _login_sms(deps, request.sms)
     elif method == "legal_person":
         credit_code = parse_credit_code(request.legal_person.credit_code, field="credit_code")
         async with deps.db.reader() as uow:
             found = await store.find_account(uow, LEGAL_PERSON, credit_code=credit_code)
         account = await lockout.password_login(
-            deps, found, f"lf:x:{credit_code}", request.legal_person.password
+            deps, found, f"x:{credit_code}", request.legal_person.password, client, lockout.LEGAL_WAY_IN
         )
     elif method == "staff":
+        username = request.staff.username.strip()
         async with deps.db.reader() as uow:
-            found = await store.find_account(uow, STAFF, username=request.staff.username.strip())
-        key = f"lf:x:{deps.idx(request.staff.username.strip().lower(), 'login')}"
-        account = await lockout.password_login(deps, found, key, request.staff.password)
+            found = await store.find_by_username(uow, STAFF, username)
+        key = f"x:{deps.idx(model.normalise_username(username), 'login')}"
+        account = await lockout.password_login(
+            deps, found, key, request.staff.password, client, lockout.STAFF_WAY_IN
+        )
     elif method == "certificate":
         account = await _login_certificate(deps, request.certificate)
     else:
@@ -53,7 +50,7 @@ async def login(deps: Deps, request: pb.LoginRequest) -> pb.TokenPair:
     return await _open_session(deps, account, request.user_agent)
 
 
-async def _login_person(deps: Deps, login: pb.PasswordLogin) -> AccountRow:
+async def _login_person(deps: Deps, login: pb.PasswordLogin, client_ip: str) -> AccountRow:
     name = login.login_name.strip()
     kind = model.login_name_kind(name)
     async with deps.db.reader() as uow:
@@ -62,11 +59,25 @@ async def _login_person(deps: Deps, login: pb.PasswordLogin) -> AccountRow:
         elif kind == "mobile":
             found = await store.find_account(uow, PERSON, mobile_idx=deps.idx(name, MOBILE))
         else:
-            found = await store.find_account(uow, PERSON, username=name)
+            found = await store.find_by_username(uow, PERSON, name)
     # Unknown names are counted too, under a key that does not reveal the name.
-    return await lockout.password_login(
-        deps, found, f"lf:x:{deps.idx(name.lower(), 'login')}", login.password
-    )
+    key = f"x:{deps.idx(model.normalise_username(name), 'login')}"
+    return await lockout.password_login(deps, found, key, login.password, client_ip)
+
+
+async def _login_sms(deps: Deps, login: pb.SmsLogin) -> AccountRow:
+    """The code proves the phone; it also lifts a lock-out, as the rightful user's way back in.
+
+    An unknown number fails like a wrong code: no code for it was ever sent (smscodes.send)."""
+    mobile = parse_mobile(login.mobile, field="mobile")
+    async with deps.db.uow() as uow:
+        found = await store.find_account(uow, PERSON, mobile_idx=deps.idx(mobile, MOBILE))
+        await smscodes.check(deps, uow, mobile, pb.SMS_PURPOSE_LOGIN, login.sms_code)
+        if found is None:
+            raise smscodes.wrong_code()
+        await uow.commit()
+    await lockout.clear_failures(deps, found.id)
+    return found
 
 
 async def _login_certificate(deps: Deps, login: pb.CertificateLogin) -> AccountRow:
@@ -137,7 +148,7 @@ async def end_sessions(deps: Deps, session_ids: list[str]) -> None:
 async def refresh(deps: Deps, request: pb.RefreshRequest) -> pb.TokenPair:
     token_hash = deps.cipher.hash_secret(request.refresh_token)
     successor = secrets.token_urlsafe(32)
-    reused_session: str | None = None
+    reused: list[str] = []
     async with deps.db.uow() as uow:
         row = await store.get_refresh_token(uow, token_hash) if request.refresh_token else None
         if row is None:
@@ -147,8 +158,7 @@ async def refresh(deps: Deps, request: pb.RefreshRequest) -> pb.TokenPair:
             raise SESSION_ENDED
         if row.used_at is not None or not await store.use_refresh_token(uow, token_hash):
             # A used refresh token again: it was copied. End the whole session.
-            await store.revoke_session(uow, row.session_id, "refresh_token_reused")
-            reused_session = row.session_id
+            reused = await store.revoke_session(uow, row.session_id, "refresh_token_reused")
             await uow.commit()
         else:
             account = await store.get_account(uow, session.account_id)
@@ -157,8 +167,8 @@ async def refresh(deps: Deps, request: pb.RefreshRequest) -> pb.TokenPair:
                 uow, deps.cipher.hash_secret(successor), row.session_id, session.expires_at
             )
             await uow.commit()
-    if reused_session:
-        await end_sessions(deps, [reused_session])
+    if reused:
+        await end_sessions(deps, reused)
         raise unauthenticated(
             "REFRESH_TOKEN_REUSED",
             "this refresh token was already used; the session has been ended for safety",
@@ -175,14 +185,15 @@ async def logout(deps: Deps, request: pb.LogoutRequest) -> pb.LogoutResponse:
         common_pb2.CALLER_KIND_LEGAL_PERSON,
         common_pb2.CALLER_KIND_STAFF,
     )
-    ended = [caller.session_id] if caller.session_id else []
+    ended: list[str] = []
     async with deps.db.uow() as uow:
         if request.refresh_token:
             row = await store.get_refresh_token(uow, deps.cipher.hash_secret(request.refresh_token))
             if row is not None and row.session_id != caller.session_id:
                 raise forbidden("that refresh token belongs to another session", "该凭证不属于当前登录")
-        for session_id in ended:
-            await store.revoke_session(uow, session_id, "logout")
+        if caller.session_id:
+            # An acting token's session is its own: the agent's session (its parent) goes on.
+            ended = await store.revoke_session(uow, caller.session_id, "logout")
         await uow.commit()
     await end_sessions(deps, ended)
     return pb.LogoutResponse()

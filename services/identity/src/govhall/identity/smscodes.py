@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
 from govhall.identity import access, model, store
-from govhall.identity.deps import MOBILE, SHANGHAI, Deps, code_used, mobile_taken
+from govhall.identity.deps import MOBILE, SHANGHAI, Deps, code_used
 from govhall.identity.model import PERSON, STAFF
 from govhall.kit.db import UnitOfWork
-from govhall.kit.errors import DomainError, ErrorKind, invalid, not_found
+from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.ids import new_id
 from govhall.kit.validators import mask_mobile, parse_mobile
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
+log = logging.getLogger(__name__)
+
 
 async def send(deps: Deps, request: pb.SendSmsCodeRequest) -> pb.SendSmsCodeResponse:
+    """Send a code, or seem to: whether a number is registered is never told apart.
+
+    A code that makes no sense (registering a registered number, logging in or resetting with
+    an unknown one, binding a number already bound) is stored like any other but never sent,
+    so the answer, the limits and every later check read the same either way."""
     if request.purpose not in model.SMS_PURPOSES:
         raise invalid("SMS_PURPOSE_INVALID", "unknown purpose", "验证码用途无效", "purpose")
     # The per-client limit counts every request, before anything is looked up, so probing
@@ -24,10 +32,10 @@ async def send(deps: Deps, request: pb.SendSmsCodeRequest) -> pb.SendSmsCodeResp
     async with deps.db.reader() as uow:
         if request.purpose in model.OWN_MOBILE_PURPOSES:
             _, account = await access.signed_in(uow, PERSON, STAFF)
-            mobile = deps.mobile_of(account)
+            mobile, deliver = deps.mobile_of(account), True
         else:
             mobile = parse_mobile(request.mobile, field="mobile")
-            await _check_mobile_for(deps, uow, mobile, request.purpose)
+            deliver = await _makes_sense(deps, uow, mobile, request.purpose)
     await _limit_mobile(deps, mobile)
     s = deps.settings
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -38,13 +46,16 @@ async def send(deps: Deps, request: pb.SendSmsCodeRequest) -> pb.SendSmsCodeResp
         )
         await uow.commit()
     purpose, purpose_zh = model.SMS_PURPOSES[request.purpose]
-    minutes = s.sms_code_seconds // 60
-    await deps.adapters.sms.send(
-        mobile,
-        purpose,
-        code,
-        f"【政务服务网】您正在{purpose_zh}，验证码{code}，{minutes}分钟内有效。请勿告知他人。",
-    )
+    if deliver:
+        minutes = s.sms_code_seconds // 60
+        await deps.adapters.sms.send(
+            mobile,
+            purpose,
+            code,
+            f"【政务服务网】您正在{purpose_zh}，验证码{code}，{minutes}分钟内有效。请勿告知他人。",
+        )
+    else:
+        log.info("a %s code for a number it makes no sense for was stored but not sent", purpose)
     return pb.SendSmsCodeResponse(
         expires_in_seconds=s.sms_code_seconds,
         resend_after_seconds=s.sms_resend_seconds,
@@ -78,19 +89,22 @@ async def check(deps: Deps, uow: UnitOfWork, mobile: str, purpose: int, code: st
         )
     if not secrets.compare_digest(row.code_hash, deps.cipher.hash_secret(code.strip())):
         await deps.kv.incr(failures_key, deps.settings.sms_code_seconds)
-        raise invalid("SMS_CODE_WRONG", "the verification code is wrong", "验证码错误", "sms_code")
+        raise wrong_code()
     if not await store.use_sms_code(uow, row.id):
         raise code_used()
 
 
-async def _check_mobile_for(deps: Deps, uow: UnitOfWork, mobile: str, purpose: int) -> None:
+def wrong_code() -> DomainError:
+    return invalid("SMS_CODE_WRONG", "the verification code is wrong", "验证码错误", "sms_code")
+
+
+async def _makes_sense(deps: Deps, uow: UnitOfWork, mobile: str, purpose: int) -> bool:
     if purpose == pb.SMS_PURPOSE_BIND_MOBILE:
         await access.signed_in(uow, PERSON, STAFF)
     existing = await store.find_account(uow, PERSON, mobile_idx=deps.idx(mobile, MOBILE))
-    if purpose in (pb.SMS_PURPOSE_REGISTER, pb.SMS_PURPOSE_BIND_MOBILE) and existing:
-        raise mobile_taken()
-    if purpose in (pb.SMS_PURPOSE_LOGIN, pb.SMS_PURPOSE_RESET_PASSWORD) and not existing:
-        raise not_found("mobile", "手机号", mask_mobile(mobile))
+    if purpose in (pb.SMS_PURPOSE_REGISTER, pb.SMS_PURPOSE_BIND_MOBILE):
+        return existing is None
+    return existing is not None
 
 
 async def _limit_client(deps: Deps, client_ip: str) -> None:
@@ -104,6 +118,7 @@ async def _limit_client(deps: Deps, client_ip: str) -> None:
             "too many codes requested from this address; try again later",
             "当前网络请求验证码过于频繁，请稍后再试",
             ErrorKind.TOO_MANY,
+            retry_after_seconds=3600 - int(store.now().timestamp()) % 3600,
         )
 
 
@@ -116,6 +131,7 @@ async def _limit_mobile(deps: Deps, mobile: str) -> None:
             f"a code was just sent; request another in {wait} s",
             f"验证码已发送，请{wait}秒后再试",
             ErrorKind.TOO_MANY,
+            retry_after_seconds=wait,
         )
     day = store.now().astimezone(SHANGHAI).date().isoformat()
     if await deps.kv.incr(f"sms:day:{idx}:{day}", 86400) > deps.settings.sms_per_mobile_per_day:

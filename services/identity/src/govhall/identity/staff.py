@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govhall.identity import access, events, model, store
+from govhall.identity import access, events, lockout, model, store
 from govhall.identity.deps import MOBILE, Deps, ts
 from govhall.identity.model import STAFF, AccountRow
 from govhall.kit.caller import current_caller
@@ -10,6 +10,7 @@ from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind, forbidden, not_found
 from govhall.kit.ids import new_id
 from govhall.kit.validators import mask_mobile, parse_mobile
+from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 
@@ -27,6 +28,7 @@ def _view(deps: Deps, account: AccountRow) -> pb.Staff:
 
 
 async def _managed_site(uow: UnitOfWork, site_code: str) -> None:
+    """The caller administers the site (or an ancestor of it); anyone else is refused."""
     site = await store.sites.get(uow, site_code) if site_code else None
     if site is None:
         raise not_found("site", "站点", site_code)
@@ -81,3 +83,18 @@ async def list_staff(deps: Deps, request: pb.ListStaffRequest) -> pb.ListStaffRe
         await _managed_site(uow, request.site_code)
         found = await store.list_staff(uow, request.site_code)
     return pb.ListStaffResponse(staff=[_view(deps, a) for a in found])
+
+
+async def unlock(deps: Deps, request: pb.UnlockStaffRequest) -> pb.Staff:
+    """Staff have no SMS way back in: their site's administrator lifts a lock-out, from every
+    client at once (lockout.clear_failures)."""
+    caller = current_caller()
+    if not (caller.kind == common_pb2.CALLER_KIND_ADMIN or "site_admin" in caller.roles):
+        raise forbidden("only site administrators unlock staff", "仅站点管理员可解锁工作人员账号")
+    async with deps.db.reader() as uow:
+        account = await store.get_account(uow, request.staff_id) if request.staff_id else None
+        if account is None or account.kind != STAFF:
+            raise not_found("staff", "工作人员", request.staff_id)
+        await _managed_site(uow, account.site_code or "")
+    await lockout.clear_failures(deps, account.id)
+    return _view(deps, account)

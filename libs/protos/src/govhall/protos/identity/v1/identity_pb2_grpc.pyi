@@ -47,6 +47,8 @@ class IdentityServiceStub:
     ChangePassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.Account]
     ResetPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.Account]
     ChangeMobile: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangeMobileRequest, _identity_pb2.Account]
+    SetUsername: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SetUsernameRequest, _identity_pb2.Account]
+    """Set or change the login name after registering: unique whatever the case, which logins ignore."""
     Login: _grpc.UnaryUnaryMultiCallable[_identity_pb2.LoginRequest, _identity_pb2.TokenPair]
     """Sessions and tokens."""
     Refresh: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RefreshRequest, _identity_pb2.TokenPair]
@@ -78,6 +80,8 @@ class IdentityServiceStub:
     CreateStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CreateStaffRequest, _identity_pb2.Staff]
     """Staff (工作人员), created by a site administrator or the CLI."""
     ListStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]
+    UnlockStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UnlockStaffRequest, _identity_pb2.Staff]
+    """A site administrator of the staff member's site (or above) lifts a login lock-out."""
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -92,6 +96,8 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     ChangePassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.Account]  # type: ignore[assignment]
     ResetPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.Account]  # type: ignore[assignment]
     ChangeMobile: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangeMobileRequest, _identity_pb2.Account]  # type: ignore[assignment]
+    SetUsername: _aio.UnaryUnaryMultiCallable[_identity_pb2.SetUsernameRequest, _identity_pb2.Account]  # type: ignore[assignment]
+    """Set or change the login name after registering: unique whatever the case, which logins ignore."""
     Login: _aio.UnaryUnaryMultiCallable[_identity_pb2.LoginRequest, _identity_pb2.TokenPair]  # type: ignore[assignment]
     """Sessions and tokens."""
     Refresh: _aio.UnaryUnaryMultiCallable[_identity_pb2.RefreshRequest, _identity_pb2.TokenPair]  # type: ignore[assignment]
@@ -123,6 +129,8 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     CreateStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.CreateStaffRequest, _identity_pb2.Staff]  # type: ignore[assignment]
     """Staff (工作人员), created by a site administrator or the CLI."""
     ListStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]  # type: ignore[assignment]
+    UnlockStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.UnlockStaffRequest, _identity_pb2.Staff]  # type: ignore[assignment]
+    """A site administrator of the staff member's site (or above) lifts a login lock-out."""
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -182,6 +190,14 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.ChangeMobileRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.Account, _abc.Awaitable[_identity_pb2.Account]]: ...
+
+    @_abc_1.abstractmethod
+    def SetUsername(
+        self,
+        request: _identity_pb2.SetUsernameRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.Account, _abc.Awaitable[_identity_pb2.Account]]:
+        """Set or change the login name after registering: unique whatever the case, which logins ignore."""
 
     @_abc_1.abstractmethod
     def Login(
@@ -321,5 +337,13 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.ListStaffRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.ListStaffResponse, _abc.Awaitable[_identity_pb2.ListStaffResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UnlockStaff(
+        self,
+        request: _identity_pb2.UnlockStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.Staff, _abc.Awaitable[_identity_pb2.Staff]]:
+        """A site administrator of the staff member's site (or above) lifts a login lock-out."""
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
