@@ -158,6 +158,12 @@ class MobileChangeIn(Strict):
     new_mobile_code: SmsCode
 
 
+class UsernameIn(Strict):
+    username: str = Field(
+        max_length=32, description="用户名：字母开头，4–32位字母、数字或下划线；登录时不区分大小写"
+    )
+
+
 class AddressIn(Strict):
     recipient: str = Field(max_length=60, description="收件人")
     mobile: Mobile
@@ -555,6 +561,15 @@ def identity_routes(call: Call) -> APIRouter:
         )
         return account_out(await call("ChangeMobile", request, caller))
 
+    @router.put(
+        "/api/v1/me/username",
+        tags=["me"],
+        summary="Set or change my login name (不区分大小写)",
+        operation_id="setUsername",
+    )
+    async def set_username(body: UsernameIn, caller: SignedIn) -> AccountOut:
+        return account_out(await call("SetUsername", pb.SetUsernameRequest(username=body.username), caller))
+
     @router.get(
         "/api/v1/me/addresses",
         tags=["me"],
@@ -713,5 +728,14 @@ def identity_routes(call: Call) -> APIRouter:
     async def list_staff(site: Annotated[str, Path(pattern=r"^\d{6}$")], caller: Admin) -> list[StaffOut]:
         reply = await call("ListStaff", pb.ListStaffRequest(site_code=site), caller)
         return [staff_out(s) for s in reply.staff]
+
+    @router.post(
+        "/api/v1/admin/staff/{staff_id}/unlock",
+        tags=["staff"],
+        summary="Lift a staff member's login lock-out (site administrators of their site or above)",
+        operation_id="unlockStaff",
+    )
+    async def unlock_staff(staff_id: IdPath, caller: Admin) -> StaffOut:
+        return staff_out(await call("UnlockStaff", pb.UnlockStaffRequest(staff_id=staff_id), caller))
 
     return router
