@@ -62,7 +62,9 @@ class _Keys:
         self.account = f"lf:{account_key}:{generation}"
         self.pair = f"{self.account}:{client}"
         self.wait = f"lw:{account_key}:{generation}:{client}"
-        self.client = f"lfc:{client}"
+        # No address (a re-check of the password by a signed-in user): nothing to count per client,
+        # lest every such caller share one count and one lock.
+        self.client = f"lfc:{client}" if client != NO_CLIENT else ""
 
 
 async def _keys(deps: Deps, account_key: str, client_ip: str) -> _Keys:
@@ -70,16 +72,14 @@ async def _keys(deps: Deps, account_key: str, client_ip: str) -> _Keys:
     return _Keys(account_key, generation, client_ip or NO_CLIENT)
 
 
-async def _count(deps: Deps, key: str) -> tuple[int, int]:
-    """(failures, seconds until they are forgotten)."""
-    failures = int(await deps.kv.get(key) or 0)
-    return failures, (max(await deps.kv.ttl(key), 1) if failures else 0)
-
-
-async def _check(deps: Deps, keys: _Keys, way_in: str) -> None:
+async def _check(deps: Deps, keys: _Keys, way_in: str) -> int:
+    """Refuse if this client must wait or is locked out; else this pair's failures so far."""
     s = deps.settings
-    failures, ttl = await _count(deps, keys.client)
-    if failures >= s.login_client_max_failures:
+    # One round trip for the three counts; expiry times are read only to refuse.
+    counts = await deps.kv.get_many([keys.account, keys.pair, *([keys.client] if keys.client else [])])
+    account, pair, client = (int(v or 0) for v in [*counts, 0][:3])
+    if client >= s.login_client_max_failures:
+        ttl = max(await deps.kv.ttl(keys.client), 1)
         raise DomainError(
             "LOGIN_CLIENT_LOCKED",
             f"too many failed logins from this address; try again after {_until(ttl)} (UTC+8)",
@@ -87,14 +87,12 @@ async def _check(deps: Deps, keys: _Keys, way_in: str) -> None:
             ErrorKind.TOO_MANY,
             retry_after_seconds=ttl,
         )
-    failures, ttl = await _count(deps, keys.account)
-    if failures >= s.login_account_max_failures:
-        raise _locked(ttl, way_in)
-    failures, ttl = await _count(deps, keys.pair)
-    if failures >= s.login_max_failures:
-        raise _locked(ttl, way_in)
-    wait = await deps.kv.ttl(keys.wait)  # negative when there is nothing to wait for
-    if wait > 0:
+    if account >= s.login_account_max_failures:
+        raise _locked(max(await deps.kv.ttl(keys.account), 1), way_in)
+    if pair >= s.login_max_failures:
+        raise _locked(max(await deps.kv.ttl(keys.pair), 1), way_in)
+    wait = await deps.kv.ttl(keys.wait) if pair >= s.login_free_failures else 0
+    if wait > 0:  # negative when there is nothing to wait for
         raise DomainError(
             "LOGIN_TOO_SOON",
             f"wrong password several times; wait {wait} s before the next try",
@@ -102,6 +100,7 @@ async def _check(deps: Deps, keys: _Keys, way_in: str) -> None:
             ErrorKind.TOO_MANY,
             retry_after_seconds=wait,
         )
+    return pair
 
 
 async def _failed(deps: Deps, keys: _Keys, way_in: str) -> DomainError:
@@ -110,7 +109,8 @@ async def _failed(deps: Deps, keys: _Keys, way_in: str) -> DomainError:
     if keys.generation != "0":
         # The generation must outlive every counter kept under it.
         await deps.kv.set(keys.generation_key, keys.generation, 2 * window)
-    await deps.kv.incr(keys.client, window)
+    if keys.client:
+        await deps.kv.incr(keys.client, window)
     await deps.kv.incr(keys.account, window)
     failures = await deps.kv.incr(keys.pair, window)
     if failures >= s.login_max_failures:
@@ -141,9 +141,10 @@ async def password_login(
 
     `unknown_key` names the counters when no account has the login name typed."""
     account_key = account.id if account else unknown_key
+    pair_failures = 0
     try:
         keys = await _keys(deps, account_key, client_ip)
-        await _check(deps, keys, way_in)
+        pair_failures = await _check(deps, keys, way_in)
     except StoreUnavailable:
         # Fail open: argon2 keeps guessing slow, and refusing every login is worse.
         log.warning("login lock-out store unavailable; not enforcing lock-out")
@@ -158,7 +159,7 @@ async def password_login(
             raise await _failed(deps, keys, way_in)
         except StoreUnavailable:
             raise LOGIN_FAILED from None
-    if keys is not None:
+    if keys is not None and pair_failures:
         # The rightful user on this client: their own typos are forgiven; other clients' are not.
         try:
             await deps.kv.delete(keys.pair)
