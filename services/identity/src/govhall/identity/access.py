@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from govhall.identity import model, store
+from govhall.identity import model, sessionstore, store
 from govhall.identity.deps import SESSION_ENDED
 from govhall.identity.model import LEGAL_PERSON, PERSON, AccountRow, AuthorisationRow
 from govhall.kit.caller import current_caller
@@ -33,8 +33,8 @@ async def signed_in(uow: UnitOfWork, *kinds: int) -> tuple[common_pb2.CallerIden
 async def live_session(uow: UnitOfWork, caller: common_pb2.CallerIdentity) -> None:
     """A token names its session: refuse it once the session has ended (logout, new password)."""
     if caller.session_id:
-        session = await store.get_session(uow, caller.session_id)
-        if not store.session_live(session, store.now()):
+        session = await sessionstore.get_session(uow, caller.session_id)
+        if not sessionstore.session_live(session, store.now()):
             raise SESSION_ENDED
 
 

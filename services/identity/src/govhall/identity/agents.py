@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, timedelta
 
-from govhall.identity import access, events, model, store
+from govhall.identity import access, events, model, sessionstore, store
 from govhall.identity.deps import ID_NUMBER, Deps, ts
 from govhall.identity.model import PERSON, AccountRow, AuthorisationRow
 from govhall.kit.caller import current_caller
@@ -161,7 +161,7 @@ async def act_as(deps: Deps, request: pb.ActAsRequest) -> pb.TokenPair:
         expires_in = max(1, min(expires_in, int((grant.expires_at - now).total_seconds())))
     session_id = new_id()
     async with deps.db.uow() as uow:
-        await store.insert_session(
+        await sessionstore.insert_session(
             uow,
             session_id,
             person.id,

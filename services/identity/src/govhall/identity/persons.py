@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govhall.identity import access, events, lockout, model, sessions, smscodes, store
+from govhall.identity import access, events, lockout, model, sessions, sessionstore, smscodes, store
 from govhall.identity.deps import ID_NUMBER, MOBILE, Deps, mobile_taken
 from govhall.identity.model import LEGAL_PERSON, PERSON, STAFF, AccountRow
 from govhall.kit.errors import DomainError, ErrorKind, invalid
@@ -155,7 +155,7 @@ async def change_password(deps: Deps, request: pb.ChangePasswordRequest) -> pb.A
             deps, uow, deps.mobile_of(account), pb.SMS_PURPOSE_CHANGE_PASSWORD, request.sms_code
         )
         await store.update_account(uow, account.id, password_hash=new_hash)
-        ended = await store.revoke_all_sessions(uow, account.id, "password_changed")
+        ended = await sessionstore.revoke_all_sessions(uow, account.id, "password_changed")
         await uow.commit()
     await sessions.end_sessions(deps, ended)
     return deps.account_view(account)
@@ -172,7 +172,7 @@ async def reset_password(deps: Deps, request: pb.ResetPasswordRequest) -> pb.Acc
         if account is None:
             raise smscodes.wrong_code()
         await store.update_account(uow, account.id, password_hash=new_hash)
-        ended = await store.revoke_all_sessions(uow, account.id, "password_reset")
+        ended = await sessionstore.revoke_all_sessions(uow, account.id, "password_reset")
         await uow.commit()
     await sessions.end_sessions(deps, ended)
     await lockout.clear_failures(deps, account.id)

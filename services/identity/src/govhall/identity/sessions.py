@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from govhall.identity import lockout, model, smscodes, store
+from govhall.identity import lockout, model, sessionstore, smscodes, store
 from govhall.identity.deps import ID_NUMBER, MOBILE, SESSION_ENDED, Deps, unauthenticated
 from govhall.identity.model import LEGAL_PERSON, PERSON, STAFF, AccountRow
 from govhall.kit.caller import current_caller
@@ -114,8 +114,8 @@ async def _open_session(deps: Deps, account: AccountRow, user_agent: str) -> pb.
     refresh = secrets.token_urlsafe(32)
     expires = store.now() + timedelta(seconds=deps.settings.refresh_token_seconds)
     async with deps.db.uow() as uow:
-        await store.insert_session(uow, session_id, account.id, expires, user_agent)
-        await store.insert_refresh_token(uow, deps.cipher.hash_secret(refresh), session_id, expires)
+        await sessionstore.insert_session(uow, session_id, account.id, expires, user_agent)
+        await sessionstore.insert_refresh_token(uow, deps.cipher.hash_secret(refresh), session_id, expires)
         await uow.commit()
     return await _token_pair(deps, account, session_id, refresh, expires)
 
@@ -150,20 +150,20 @@ async def refresh(deps: Deps, request: pb.RefreshRequest) -> pb.TokenPair:
     successor = secrets.token_urlsafe(32)
     reused: list[str] = []
     async with deps.db.uow() as uow:
-        row = await store.get_refresh_token(uow, token_hash) if request.refresh_token else None
+        row = await sessionstore.get_refresh_token(uow, token_hash) if request.refresh_token else None
         if row is None:
             raise SESSION_ENDED
-        session = await store.get_session(uow, row.session_id)
-        if not store.session_live(session, store.now()):
+        session = await sessionstore.get_session(uow, row.session_id)
+        if not sessionstore.session_live(session, store.now()):
             raise SESSION_ENDED
-        if row.used_at is not None or not await store.use_refresh_token(uow, token_hash):
+        if row.used_at is not None or not await sessionstore.use_refresh_token(uow, token_hash):
             # A used refresh token again: it was copied. End the whole session.
-            reused = await store.revoke_session(uow, row.session_id, "refresh_token_reused")
+            reused = await sessionstore.revoke_session(uow, row.session_id, "refresh_token_reused")
             await uow.commit()
         else:
             account = await store.get_account(uow, session.account_id)
             assert account is not None
-            await store.insert_refresh_token(
+            await sessionstore.insert_refresh_token(
                 uow, deps.cipher.hash_secret(successor), row.session_id, session.expires_at
             )
             await uow.commit()
@@ -188,12 +188,12 @@ async def logout(deps: Deps, request: pb.LogoutRequest) -> pb.LogoutResponse:
     ended: list[str] = []
     async with deps.db.uow() as uow:
         if request.refresh_token:
-            row = await store.get_refresh_token(uow, deps.cipher.hash_secret(request.refresh_token))
+            row = await sessionstore.get_refresh_token(uow, deps.cipher.hash_secret(request.refresh_token))
             if row is not None and row.session_id != caller.session_id:
                 raise forbidden("that refresh token belongs to another session", "该凭证不属于当前登录")
         if caller.session_id:
             # An acting token's session is its own: the agent's session (its parent) goes on.
-            ended = await store.revoke_session(uow, caller.session_id, "logout")
+            ended = await sessionstore.revoke_session(uow, caller.session_id, "logout")
         await uow.commit()
     await end_sessions(deps, ended)
     return pb.LogoutResponse()

@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from govhall.identity import access, model, store
+from govhall.identity import access, model, sessionstore, store
 from govhall.identity.deps import MOBILE, SHANGHAI, Deps, code_used
 from govhall.identity.model import PERSON, STAFF
 from govhall.kit.db import UnitOfWork
@@ -41,7 +41,7 @@ async def send(deps: Deps, request: pb.SendSmsCodeRequest) -> pb.SendSmsCodeResp
     code = f"{secrets.randbelow(1_000_000):06d}"
     expires = store.now() + timedelta(seconds=s.sms_code_seconds)
     async with deps.db.uow() as uow:
-        await store.insert_sms_code(
+        await sessionstore.insert_sms_code(
             uow, new_id(), deps.idx(mobile, MOBILE), request.purpose, deps.cipher.hash_secret(code), expires
         )
         await uow.commit()
@@ -65,14 +65,14 @@ async def send(deps: Deps, request: pb.SendSmsCodeRequest) -> pb.SendSmsCodeResp
 
 async def check(deps: Deps, uow: UnitOfWork, mobile: str, purpose: int, code: str) -> None:
     """Consume a code in the caller's transaction; wrong guesses are counted outside it."""
-    row = await store.latest_sms_code(uow, deps.idx(mobile, MOBILE), purpose)
+    row = await sessionstore.latest_sms_code(uow, deps.idx(mobile, MOBILE), purpose)
     if row is None:
         raise invalid(
             "SMS_CODE_MISSING", "request a verification code first", "请先获取短信验证码", "sms_code"
         )
     if row.used_at is not None:
         raise code_used()
-    if store.code_expired(row, store.now()):
+    if sessionstore.code_expired(row, store.now()):
         raise invalid(
             "SMS_CODE_EXPIRED",
             "this code has expired; request a new one",
@@ -90,7 +90,7 @@ async def check(deps: Deps, uow: UnitOfWork, mobile: str, purpose: int, code: st
     if not secrets.compare_digest(row.code_hash, deps.cipher.hash_secret(code.strip())):
         await deps.kv.incr(failures_key, deps.settings.sms_code_seconds)
         raise wrong_code()
-    if not await store.use_sms_code(uow, row.id):
+    if not await sessionstore.use_sms_code(uow, row.id):
         raise code_used()
 
 
