@@ -40,6 +40,9 @@ class CasesService(cases_pb2_grpc.CasesServiceServicer):
     async def DeleteDraft(self, request: pb.DeleteDraftRequest, context: Any) -> pb.DeleteDraftResponse:
         return await applying.delete_draft(self._deps, request)
 
+    async def ResetQueryPassword(self, request: pb.ResetQueryPasswordRequest, context: Any) -> pb.Case:
+        return await applying.reset_query_password(self._deps, request)
+
     async def ListMyCases(self, request: pb.ListMyCasesRequest, context: Any) -> pb.ListMyCasesResponse:
         return await applying.list_mine(self._deps, request)
 

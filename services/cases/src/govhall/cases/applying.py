@@ -8,13 +8,14 @@ catalogue publishes later.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, model, store, views
+from govhall.cases import forms, model, store, supplements, views
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
 from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
 from govhall.cases.store import Application, CaseRecord
@@ -30,6 +31,7 @@ from govhall.cases.workflow import (
     query_hash,
     readable,
     record,
+    require_real_name,
 )
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
@@ -61,6 +63,24 @@ def _key(value: str, field: str) -> str | None:
             "IDEMPOTENCY_KEY_INVALID", f"{field} has at most {MAX_KEY} characters", "幂等键过长", field
         )
     return value or None
+
+
+def key_reused(field: str) -> DomainError:
+    return DomainError(
+        "IDEMPOTENCY_KEY_REUSED",
+        "this idempotency key was already used for another request; use a new key for a new request",
+        "该幂等键已用于另一请求，新的请求请使用新的幂等键",
+        ErrorKind.UNPROCESSABLE,
+        [FieldError(field, "already used for another request", "已用于另一请求")],
+    )
+
+
+def _fingerprint(req: pb.CreateDraftRequest) -> str:
+    """What a retry must repeat: the request without its key."""
+    body = pb.CreateDraftRequest()
+    body.CopyFrom(req)
+    body.idempotency_key = ""
+    return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()
 
 
 def _answers(req_answers: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -116,11 +136,21 @@ def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -
 async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
     actor = _applicant(await actor_for(deps))
     key = _key(req.idempotency_key, "idempotency_key")
-    if key:
-        async with deps.db.reader() as uow:
-            existing = await store.find_by_create_key(uow, actor.subject, key)
-            if existing is not None:
-                return await full_view(deps, uow, existing)
+    fingerprint = _fingerprint(req)
+
+    async def retried(uow: UnitOfWork) -> pb.Case | None:
+        existing = await store.find_by_create_key(uow, actor.subject, key) if key else None
+        if existing is None:
+            return None
+        if existing.create_fingerprint not in (None, fingerprint):
+            raise key_reused("idempotency_key")
+        return await full_view(deps, uow, existing)
+
+    async with deps.db.reader() as uow:
+        if (view := await retried(uow)) is not None:
+            return view
+    # Refused before the applicant fills in a form; submit checks again.
+    await require_real_name(deps, req.matter_code)
     matter = await published_matter(deps, req.site_code, req.matter_code)
     draft = matter.draft
     answers = _answers(req.situation_answers)
@@ -158,6 +188,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         working_days_used=None,
         create_key=key,
         submit_key=None,
+        create_fingerprint=fingerprint if key else None,
         query_hash="",
         query_failures=0,
         query_locked_until=None,
@@ -172,18 +203,17 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         if key is None:
             raise
         async with deps.db.reader() as uow:
-            existing = await store.find_by_create_key(uow, actor.subject, key)
-            if existing is None:
+            if (view := await retried(uow)) is None:
                 raise
-            return await full_view(deps, uow, existing)
+            return view
     async with deps.db.reader() as uow:
         return await full_view(deps, uow, rec, now)
 
 
 async def _own_draft(
-    uow: UnitOfWork, case_id: str, actor: Actor, *, states: frozenset[CaseState]
+    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, states: frozenset[CaseState]
 ) -> CaseRecord:
-    rec = await readable(uow, case_id, actor, for_update=True)
+    rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR", "only the applicant may do this", "仅申请人可以操作", ErrorKind.FORBIDDEN
@@ -203,17 +233,28 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
     now = deps.now()
     delivery = await _delivery(deps, actor, req.delivery) if req.set_delivery else None
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=EDIT_STATES)
         check_revision(rec, req.expected_revision)
         matter = views.matter_of(rec)
         app = rec.application
+        notice = rec.case.supplement
+        if notice is not None and (req.set_situation_answers or req.set_delivery):
+            raise DomainError(
+                "CASE_FIELD_NOT_IN_SUPPLEMENT",
+                "while a supplement is open only the form fields its notice names can be changed",
+                "补正期间只能修改补正告知书列明的表单字段",
+                ErrorKind.WRONG_STATE,
+            )
         if req.set_situation_answers:
             answers = _answers(req.situation_answers)
             forms.check_answers(matter.draft.situations, answers)
             app = replace(app, answers=answers)
         if req.set_form or req.set_situation_answers:
             form_json = req.form_json if req.set_form else app.form_json
-            app = replace(app, form_json=_form(matter, form_json, app.answers, complete=False))
+            form_json = _form(matter, form_json, app.answers, complete=False)
+            if notice is not None:
+                supplements.check_form_edit(notice, app.form_json, form_json)
+            app = replace(app, form_json=form_json)
         if req.set_delivery:
             app = replace(app, delivery=delivery)
         rec = _touched(rec, now, application=app)
@@ -223,13 +264,17 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
 
 
 UPLOAD_STATES = frozenset({CaseState.DRAFT, CaseState.SUPPLEMENT_REQUESTED})
+#: A draft, and during 补正 the fields the notice names.
+EDIT_STATES = UPLOAD_STATES
 
 
 async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
     actor = _applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=UPLOAD_STATES)
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
+        if rec.case.supplement is not None:
+            supplements.check_material_named(rec.case.supplement, req.material_code)
         matter = views.matter_of(rec)
         needs = {
             n.code: n
@@ -283,7 +328,9 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
     actor = _applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=UPLOAD_STATES)
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
+        if rec.case.supplement is not None:
+            supplements.check_material_named(rec.case.supplement, req.material_code)
         if not await store.remove_file(uow, rec.case.id, req.material_code, req.file_id):
             raise DomainError(
                 "FILE_NOT_FOUND", "no such file on this material", "该材料下没有这个文件", ErrorKind.NOT_FOUND
@@ -319,11 +366,23 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
     key = _key(req.idempotency_key, "idempotency_key")
     now = deps.now()
     async with deps.db.uow() as uow:
-        rec = await readable(uow, req.case_id, actor, for_update=True)
+        rec, actor = await readable(deps, uow, req.case_id, actor, for_update=True)
+        if key and await store.find_by_submit_key(uow, rec.case.applicant.subject, key) not in (
+            None,
+            rec.case.id,
+        ):
+            raise key_reused("idempotency_key")
         if key and rec.submit_key == key:
-            # A retry of a submit that went through: the same case, no second submission.
-            return await full_view(deps, uow, rec, now)
+            # A retry of a submit that went through: the same case, no second submission. The
+            # reply that carried the query password may be what was lost, and a retry is the one
+            # moment the client knows it: a fresh password replaces the old one (whose only copy
+            # was in that reply), so the applicant always ends up holding a working one. Only the
+            # applicant, with the key only their client had, can ask; ResetQueryPassword serves
+            # an applicant whose client gave up instead of retrying.
+            return await _new_password(deps, uow, rec, now)
+        perform(rec, model.Submit(), actor, now)  # refused before a number is spent
         if rec.case.state is CaseState.DRAFT:
+            await require_real_name(deps, rec.case.matter_code)
             if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
                 raise invalid(
                     "NOTICE_NOT_READ",
@@ -333,7 +392,8 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
                 )
             form_json = await _completeness(uow, rec)
             rec = replace(rec, application=replace(rec.application, form_json=form_json))
-        transition = perform(rec, model.Submit(), actor, now)
+        number = await store.next_application_number(uow, rec.site_code, views.today_in_china(now))
+        transition = perform(rec, model.Submit(number), actor, now)
         password = new_query_password()
         rec = await record(
             deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
@@ -344,12 +404,44 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
     return view
 
 
+async def _new_password(deps: Deps, uow: UnitOfWork, rec: CaseRecord, now: dt.datetime) -> pb.Case:
+    password = new_query_password()
+    await store.set_query_hash(uow, rec.case.id, query_hash(rec.case.id, password))
+    await uow.commit()
+    view = await full_view(deps, uow, rec, now)
+    view.query_password = password
+    return view
+
+
+async def reset_query_password(deps: Deps, req: pb.ResetQueryPasswordRequest) -> pb.Case:
+    """A new query password for a submitted case, shown once; the old one stops working."""
+    actor = _applicant(await actor_for(deps))
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec, actor = await readable(deps, uow, req.case_id, actor, for_update=True)
+        if rec.case.state is CaseState.DRAFT:
+            raise DomainError(
+                "CASE_NOT_IN_STATE",
+                "a draft has no query password yet: submit it first",
+                "办件尚未提交，提交后才有查询密码",
+                ErrorKind.WRONG_STATE,
+            )
+        return await _new_password(deps, uow, rec, now)
+
+
 async def _applicant_transition(deps: Deps, case_id: str, command: model.Command) -> pb.Case:
     actor = _applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
-        rec = await readable(uow, case_id, actor, for_update=True)
+        rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
         transition = perform(rec, command, actor, now)
+        if isinstance(command, model.Resubmit) and rec.case.supplement is not None:
+            supplements.check_done(
+                rec.case.supplement, rec.application.form_json, await store.files(uow, rec.case.id)
+            )
+            # The application as a whole must still be complete after the changes.
+            form_json = await _completeness(uow, rec)
+            rec = replace(rec, application=replace(rec.application, form_json=form_json))
         rec = await record(deps, uow, rec, transition, now=now)
         await uow.commit()
         return await full_view(deps, uow, rec, now)
@@ -366,7 +458,7 @@ async def withdraw(deps: Deps, req: pb.WithdrawCaseRequest) -> pb.Case:
 async def delete_draft(deps: Deps, req: pb.DeleteDraftRequest) -> pb.DeleteDraftResponse:
     actor = _applicant(await actor_for(deps))
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
         await store.delete_case(uow, rec.case.id)
         await uow.commit()
     return pb.DeleteDraftResponse()
