@@ -194,9 +194,12 @@ async def require_real_name(deps: Deps, matter_code: str) -> None:
             account: identity_pb2.Account = await deps.identity.GetMe(
                 identity_pb2.GetMeRequest(), **call_options(caller)
             )
+            level = max(level, account.real_name_level)
         except grpc.aio.AioRpcError as err:
-            raise domain_error(err) from None
-        level = account.real_name_level
+            refused = domain_error(err)
+            # No account or session behind the token: the token's level is all there is.
+            if refused.kind not in (ErrorKind.UNAUTHENTICATED, ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
+                raise refused from None
     if level < needed:
         high = needed >= identity_pb2.REAL_NAME_LEVEL_HIGH
         raise DomainError(
