@@ -121,6 +121,8 @@ def check_form_edit(notice: SupplementNotice, old_json: str, new_json: str) -> N
 
 
 def check_material_named(notice: SupplementNotice, code: str) -> None:
+    if any(not i.name for i in notice.items):
+        return  # a notice from before items were checked may name materials by free text
     if code not in {i.material for i in notice.items if i.material}:
         raise DomainError(
             "CASE_MATERIAL_NOT_IN_SUPPLEMENT",

@@ -306,13 +306,18 @@ def supplement_changes(
     notice: model.SupplementNotice, form_json: str, file_rows: Sequence[Any]
 ) -> dict[str, bool]:
     """Per item (by material code or field path): has the applicant changed it since the notice?
-    A material has a file uploaded after the notice; a field has a value other than it had."""
+    A material has a file uploaded after the notice; a field has a value other than it had.
+
+    An item from before items were checked (no name: its material may be free text) counts as
+    changed once any file came after the notice."""
     requested = notice.requested_at
     fresh = {f.material_code for f in file_rows if (aware(f.uploaded_at) or requested) > requested}
     form = json.loads(form_json or "{}")
     baseline = dict(notice.baseline)
     return {
-        i.target: (i.material in fresh)
+        i.target: bool(fresh)
+        if not i.name
+        else (i.material in fresh)
         if i.material
         else field_value(form, i.field) != baseline.get(i.field, "null")
         for i in notice.items
