@@ -1,4 +1,5 @@
-"""The applicant's side: drafts (待提交), materials, submission, supplements, withdrawal, my cases.
+"""The applicant's side: drafts (待提交) and their changes (during 补正 too), materials, my cases.
+Submitting, resubmitting and withdrawing are in submitting.py.
 
 A draft copies the matter's published version onto itself when it is created, so the form,
 materials and process the applicant sees are the ones the case is handled by, whatever the
@@ -25,16 +26,12 @@ from govhall.cases.workflow import (
     actor_for,
     check_revision,
     full_view,
-    new_query_password,
-    perform,
     published_matter,
-    query_hash,
     readable,
-    record,
     require_real_name,
 )
 from govhall.kit.db import UnitOfWork
-from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid
 from govhall.kit.ids import new_id
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -45,7 +42,7 @@ MAX_KEY = 64
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
 
-def _applicant(actor: Actor) -> Actor:
+def applicant(actor: Actor) -> Actor:
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR",
@@ -56,7 +53,7 @@ def _applicant(actor: Actor) -> Actor:
     return actor
 
 
-def _key(value: str, field: str) -> str | None:
+def idempotency_key(value: str, field: str) -> str | None:
     value = value.strip()
     if len(value) > MAX_KEY:
         raise invalid(
@@ -126,7 +123,7 @@ async def _delivery(deps: Deps, actor: Actor, d: pb.Delivery) -> dict[str, str] 
     }
 
 
-def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
+def form_text(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
     draft = matter.draft
     hidden = forms.hidden_sections(draft.form_schema, draft.situations, answers)
     cleaned = forms.validate_form(draft.form_schema, form_json or "{}", hidden=hidden, complete=complete)
@@ -134,8 +131,8 @@ def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -
 
 
 async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
-    key = _key(req.idempotency_key, "idempotency_key")
+    actor = applicant(await actor_for(deps))
+    key = idempotency_key(req.idempotency_key, "idempotency_key")
     fingerprint = _fingerprint(req)
 
     async def retried(uow: UnitOfWork) -> pb.Case | None:
@@ -155,7 +152,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
     draft = matter.draft
     answers = _answers(req.situation_answers)
     forms.check_answers(draft.situations, answers)
-    form_json = _form(matter, req.form_json, answers, complete=False)
+    form_json = form_text(matter, req.form_json, answers, complete=False)
     delivery = await _delivery(deps, actor, req.delivery)
     now = deps.now()
     case = model.new_case(
@@ -229,7 +226,7 @@ def _touched(rec: CaseRecord, now: dt.datetime, **changes: Any) -> CaseRecord:
 
 
 async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     now = deps.now()
     delivery = await _delivery(deps, actor, req.delivery) if req.set_delivery else None
     async with deps.db.uow() as uow:
@@ -251,7 +248,7 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
             app = replace(app, answers=answers)
         if req.set_form or req.set_situation_answers:
             form_json = req.form_json if req.set_form else app.form_json
-            form_json = _form(matter, form_json, app.answers, complete=False)
+            form_json = form_text(matter, form_json, app.answers, complete=False)
             if notice is not None:
                 supplements.check_form_edit(notice, app.form_json, form_json)
             app = replace(app, form_json=form_json)
@@ -269,7 +266,7 @@ EDIT_STATES = UPLOAD_STATES
 
 
 async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
@@ -325,7 +322,7 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
 
 
 async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
@@ -341,122 +338,8 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
         return await full_view(deps, uow, rec, now)
 
 
-async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
-    """Everything a submission needs, every problem at once: answers, the whole form, and a file
-    for each needed material. Returns the cleaned form."""
-    matter = views.matter_of(rec)
-    draft = matter.draft
-    app = rec.application
-    problems: list[FieldError] = list(forms.missing_answers(draft.situations, app.answers))
-    form_json = app.form_json
-    try:
-        form_json = _form(matter, app.form_json, app.answers, complete=True)
-    except DomainError as err:
-        problems.extend(err.fields)
-    needs = forms.material_needs(draft.materials, draft.situations, app.answers)
-    attached = {f.material_code for f in await store.files(uow, rec.case.id)}
-    problems.extend(forms.missing_materials(needs, attached))
-    if problems:
-        raise invalid_fields("CASE_INCOMPLETE", problems)
-    return form_json
-
-
-async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
-    key = _key(req.idempotency_key, "idempotency_key")
-    now = deps.now()
-    async with deps.db.uow() as uow:
-        rec, actor = await readable(deps, uow, req.case_id, actor, for_update=True)
-        if key and await store.find_by_submit_key(uow, rec.case.applicant.subject, key) not in (
-            None,
-            rec.case.id,
-        ):
-            raise key_reused("idempotency_key")
-        if key and rec.submit_key == key:
-            # A retry of a submit that went through: the same case, no second submission. The
-            # reply that carried the query password may be what was lost, and a retry is the one
-            # moment the client knows it: a fresh password replaces the old one (whose only copy
-            # was in that reply), so the applicant always ends up holding a working one. Only the
-            # applicant, with the key only their client had, can ask; ResetQueryPassword serves
-            # an applicant whose client gave up instead of retrying.
-            return await _new_password(deps, uow, rec, now)
-        perform(rec, model.Submit(), actor, now)  # refused before a number is spent
-        if rec.case.state is CaseState.DRAFT:
-            await require_real_name(deps, rec.case.matter_code)
-            if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
-                raise invalid(
-                    "NOTICE_NOT_READ",
-                    "confirm that you have read the application notice",
-                    "请阅读并确认申报须知",
-                    "notice_read",
-                )
-            form_json = await _completeness(uow, rec)
-            rec = replace(rec, application=replace(rec.application, form_json=form_json))
-        number = await store.next_application_number(uow, rec.site_code, views.today_in_china(now))
-        transition = perform(rec, model.Submit(number), actor, now)
-        password = new_query_password()
-        rec = await record(
-            deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
-        )
-        await uow.commit()
-        view = await full_view(deps, uow, rec, now)
-    view.query_password = password
-    return view
-
-
-async def _new_password(deps: Deps, uow: UnitOfWork, rec: CaseRecord, now: dt.datetime) -> pb.Case:
-    password = new_query_password()
-    await store.set_query_hash(uow, rec.case.id, query_hash(rec.case.id, password))
-    await uow.commit()
-    view = await full_view(deps, uow, rec, now)
-    view.query_password = password
-    return view
-
-
-async def reset_query_password(deps: Deps, req: pb.ResetQueryPasswordRequest) -> pb.Case:
-    """A new query password for a submitted case, shown once; the old one stops working."""
-    actor = _applicant(await actor_for(deps))
-    now = deps.now()
-    async with deps.db.uow() as uow:
-        rec, actor = await readable(deps, uow, req.case_id, actor, for_update=True)
-        if rec.case.state is CaseState.DRAFT:
-            raise DomainError(
-                "CASE_NOT_IN_STATE",
-                "a draft has no query password yet: submit it first",
-                "办件尚未提交，提交后才有查询密码",
-                ErrorKind.WRONG_STATE,
-            )
-        return await _new_password(deps, uow, rec, now)
-
-
-async def _applicant_transition(deps: Deps, case_id: str, command: model.Command) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
-    now = deps.now()
-    async with deps.db.uow() as uow:
-        rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
-        transition = perform(rec, command, actor, now)
-        if isinstance(command, model.Resubmit) and rec.case.supplement is not None:
-            supplements.check_done(
-                rec.case.supplement, rec.application.form_json, await store.files(uow, rec.case.id)
-            )
-            # The application as a whole must still be complete after the changes.
-            form_json = await _completeness(uow, rec)
-            rec = replace(rec, application=replace(rec.application, form_json=form_json))
-        rec = await record(deps, uow, rec, transition, now=now)
-        await uow.commit()
-        return await full_view(deps, uow, rec, now)
-
-
-async def resubmit(deps: Deps, req: pb.ResubmitCaseRequest) -> pb.Case:
-    return await _applicant_transition(deps, req.case_id, model.Resubmit(req.note))
-
-
-async def withdraw(deps: Deps, req: pb.WithdrawCaseRequest) -> pb.Case:
-    return await _applicant_transition(deps, req.case_id, model.Withdraw(req.reason))
-
-
 async def delete_draft(deps: Deps, req: pb.DeleteDraftRequest) -> pb.DeleteDraftResponse:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     async with deps.db.uow() as uow:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
         await store.delete_case(uow, rec.case.id)
@@ -473,7 +356,7 @@ def paging(page: Any) -> tuple[int, int]:
 
 
 async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     number, size = paging(req.page)
     c = store.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]
