@@ -37,6 +37,15 @@ def test_when_to_try_again_survives_the_round_trip() -> None:
     assert plain.retry_after_seconds == 0
 
 
+def test_a_kind_without_a_grpc_status_of_its_own_survives_by_name() -> None:
+    err = DomainError("IDEMPOTENCY_KEY_REUSED", "reused", "幂等键已用于其他请求", ErrorKind.UNPROCESSABLE)
+    back = DomainError.from_metadata(err.kind.grpc_status, err.to_metadata(), "reused")
+    assert back.kind is ErrorKind.UNPROCESSABLE and back.kind.http_status == 422
+    # A name that disagrees with the status is not believed.
+    forged = DomainError.from_metadata(grpc.StatusCode.NOT_FOUND, err.to_metadata(), "reused")
+    assert forged.kind is ErrorKind.NOT_FOUND
+
+
 def test_a_bare_status_becomes_a_generic_error_with_chinese() -> None:
     err = DomainError.from_metadata(grpc.StatusCode.UNAVAILABLE, (), "connection refused")
     assert err.code == "UPSTREAM_UNAVAILABLE" and err.kind.http_status == 503
