@@ -146,3 +146,17 @@ async def test_login_names_are_case_insensitive_and_wrong_case_is_no_failure(ide
     # Signing in with any case never counted as a failure.
     assert (await identity.login("qianJIU", client_ip="198.51.100.3")).account.username == "QianJiu"
     await identity.fails("LOGIN_FAILED", identity.login("qianjiu", PASSWORD + "x"))
+
+
+@pytest.mark.parametrize("identity_overrides", [{**NO_WAITING, "login_client_max_failures": 3}])
+async def test_password_rechecks_without_an_address_do_not_share_one_count(identity: Identity) -> None:
+    """Changing a password re-checks the old one with no client address: one user's mistakes
+    there must not lock everybody else out as if they were one client."""
+    tokens = []
+    for _ in range(2):
+        mobile, _ = await identity.register()
+        tokens.append((await identity.login(mobile)).access_token)
+    change = pb.ChangePasswordRequest(old_password=WRONG, new_password="Newer-pass-1", sms_code="000000")
+    for _ in range(3):
+        await identity.fails("LOGIN_FAILED", identity.call("ChangePassword", change, tokens[0]))
+    await identity.fails("LOGIN_FAILED", identity.call("ChangePassword", change, tokens[1]))

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from govhall.identity import store
 from govhall.identity.deps import LOGIN_FAILED, SHANGHAI, Deps, unauthenticated
-from govhall.identity.model import AccountRow
+from govhall.identity.model import LEGAL_PERSON, PERSON, STAFF, AccountRow
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.kv import StoreUnavailable
 
@@ -135,11 +135,15 @@ async def password_login(
     unknown_key: str,
     password: str,
     client_ip: str = "",
-    way_in: str = CITIZEN_WAY_IN,
+    way_in: str | None = None,
 ) -> AccountRow:
     """The account if the password is right; counts and refuses as the module says.
 
-    `unknown_key` names the counters when no account has the login name typed."""
+    `unknown_key` names the counters when no account has the login name typed; `way_in` is how
+    a locked-out user gets back in, by the login method (by the account's kind if not given)."""
+    if way_in is None:
+        kind = account.kind if account else PERSON
+        way_in = {STAFF: STAFF_WAY_IN, LEGAL_PERSON: LEGAL_WAY_IN}.get(kind, CITIZEN_WAY_IN)
     account_key = account.id if account else unknown_key
     pair_failures = 0
     try:
