@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from alembic import command
 
 from govhall.identity import app as identity_app
+from govhall.identity import store
 from govhall.identity.store import accounts
 from govhall.kit import migrations
-from govhall.kit.db import create_engine
+from govhall.kit.db import Database, create_engine
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 from .conftest import PASSWORD, Identity, new_mobile
@@ -90,6 +91,22 @@ async def test_migration_0002_backfills_and_keeps_colliding_names_working(
     finally:
         await engine.dispose()
     assert norms == {"a-old": "wangwu", "a-young": None, "a-other": "zhao_liu", "a-none": None}
+    # The older account answers to its name in any case; the younger still to its exact name.
+    db = Database(db_url)
+    try:
+        async with db.reader() as uow:
+            found = {
+                typed: await store.find_by_username(uow, 1, typed)
+                for typed in ("WANGWU", "WangWu", "wangwu", "Zhao_Liu")
+            }
+    finally:
+        await db.close()
+    assert {typed: a.id if a else None for typed, a in found.items()} == {
+        "WANGWU": "a-old",
+        "WangWu": "a-old",
+        "wangwu": "a-young",
+        "Zhao_Liu": "a-other",
+    }
 
 
 def _messages_to(identity: Identity, mobile: str) -> int:
