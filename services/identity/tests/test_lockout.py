@@ -160,3 +160,19 @@ async def test_password_rechecks_without_an_address_do_not_share_one_count(ident
     for _ in range(3):
         await identity.fails("LOGIN_FAILED", identity.call("ChangePassword", change, tokens[0]))
     await identity.fails("LOGIN_FAILED", identity.call("ChangePassword", change, tokens[1]))
+
+
+@pytest.mark.parametrize("identity_overrides", [NO_WAITING])
+async def test_guesses_sent_in_parallel_are_counted_like_any_others(identity: Identity) -> None:
+    await identity.register(username="wu_shiyi")
+
+    async def guess() -> str:
+        try:
+            await identity.login("wu_shiyi", WRONG, client_ip="203.0.113.77")
+        except DomainError as err:
+            return err.code
+        return "ACCEPTED"
+
+    codes = await asyncio.gather(*(guess() for _ in range(12)))
+    # Four wrong answers, then locked: no burst gets more passwords checked than one at a time.
+    assert sorted(codes) == ["ACCOUNT_LOCKED"] * 8 + ["LOGIN_FAILED"] * 4

@@ -72,10 +72,21 @@ async def _keys(deps: Deps, account_key: str, client_ip: str) -> _Keys:
     return _Keys(account_key, generation, client_ip or NO_CLIENT)
 
 
-async def _check(deps: Deps, keys: _Keys, way_in: str) -> int:
-    """Refuse if this client must wait or is locked out; else this pair's failures so far."""
+def _wait_after(deps: Deps, failures: int) -> int:
+    """Seconds a client waits after this many failures on one account (0: it need not)."""
     s = deps.settings
-    # One round trip for the three counts; expiry times are read only to refuse.
+    if failures < s.login_free_failures or s.login_delay_seconds <= 0:
+        return 0
+    return int(
+        min(s.login_delay_seconds * 2 ** (failures - s.login_free_failures), s.login_failure_window_seconds)
+    )
+
+
+async def _admit(deps: Deps, keys: _Keys, way_in: str) -> int:
+    """Refuse if this client must wait or is locked out; else count the attempt up front and
+    return its number, so guesses sent in parallel are counted (and locked out) like others."""
+    s = deps.settings
+    # One round trip for the counts; expiry times are read only to refuse.
     counts = await deps.kv.get_many([keys.account, keys.pair, *([keys.client] if keys.client else [])])
     account, pair, client = (int(v or 0) for v in [*counts, 0][:3])
     if client >= s.login_client_max_failures:
@@ -91,8 +102,10 @@ async def _check(deps: Deps, keys: _Keys, way_in: str) -> int:
         raise _locked(max(await deps.kv.ttl(keys.account), 1), way_in)
     if pair >= s.login_max_failures:
         raise _locked(max(await deps.kv.ttl(keys.pair), 1), way_in)
-    wait = await deps.kv.ttl(keys.wait) if pair >= s.login_free_failures else 0
-    if wait > 0:  # negative when there is nothing to wait for
+    hold = _wait_after(deps, pair)
+    # Only one try passes the gate per wait: set-if-absent is atomic.
+    if hold and not await deps.kv.set(keys.wait, "1", hold, only_if_absent=True):
+        wait = max(await deps.kv.ttl(keys.wait), 1)
         raise DomainError(
             "LOGIN_TOO_SOON",
             f"wrong password several times; wait {wait} s before the next try",
@@ -100,10 +113,14 @@ async def _check(deps: Deps, keys: _Keys, way_in: str) -> int:
             ErrorKind.TOO_MANY,
             retry_after_seconds=wait,
         )
-    return pair
+    attempt = await deps.kv.incr(keys.pair, s.login_failure_window_seconds)
+    if attempt > s.login_max_failures:  # lost a race with parallel tries
+        raise _locked(max(await deps.kv.ttl(keys.pair), 1), way_in)
+    return attempt
 
 
-async def _failed(deps: Deps, keys: _Keys, way_in: str) -> DomainError:
+async def _failed(deps: Deps, keys: _Keys, attempt: int, way_in: str) -> DomainError:
+    """Count a wrong password (the pair already counted it on admission)."""
     s = deps.settings
     window = s.login_failure_window_seconds
     if keys.generation != "0":
@@ -112,20 +129,17 @@ async def _failed(deps: Deps, keys: _Keys, way_in: str) -> DomainError:
     if keys.client:
         await deps.kv.incr(keys.client, window)
     await deps.kv.incr(keys.account, window)
-    failures = await deps.kv.incr(keys.pair, window)
-    if failures >= s.login_max_failures:
+    if attempt >= s.login_max_failures:
         return _locked(max(await deps.kv.ttl(keys.pair), 1), way_in)
-    left = s.login_max_failures - failures
-    wait = 0
-    if failures >= s.login_free_failures and s.login_delay_seconds > 0:
-        wait = min(s.login_delay_seconds * 2 ** (failures - s.login_free_failures), window)
+    wait = _wait_after(deps, attempt)
+    if wait:
         await deps.kv.set(keys.wait, "1", wait)
     then_en = f"; wait {wait} s before the next try" if wait else ""
     then_zh = f"，请{wait}秒后再试" if wait else ""
     return unauthenticated(
         "LOGIN_FAILED",
-        f"wrong account or password; {left} tries left before the account is locked{then_en}",
-        f"账号或密码错误，还可尝试{left}次{then_zh}",
+        f"wrong account or password; {s.login_max_failures - attempt} tries left before the account is locked{then_en}",
+        f"账号或密码错误，还可尝试{s.login_max_failures - attempt}次{then_zh}",
     )
 
 
@@ -145,10 +159,10 @@ async def password_login(
         kind = account.kind if account else PERSON
         way_in = {STAFF: STAFF_WAY_IN, LEGAL_PERSON: LEGAL_WAY_IN}.get(kind, CITIZEN_WAY_IN)
     account_key = account.id if account else unknown_key
-    pair_failures = 0
+    attempt = 0
     try:
         keys = await _keys(deps, account_key, client_ip)
-        pair_failures = await _check(deps, keys, way_in)
+        attempt = await _admit(deps, keys, way_in)
     except StoreUnavailable:
         # Fail open: argon2 keeps guessing slow, and refusing every login is worse.
         log.warning("login lock-out store unavailable; not enforcing lock-out")
@@ -160,14 +174,15 @@ async def password_login(
         if keys is None:
             raise LOGIN_FAILED
         try:
-            raise await _failed(deps, keys, way_in)
+            raise await _failed(deps, keys, attempt, way_in)
         except StoreUnavailable:
             raise LOGIN_FAILED from None
-    if keys is not None and pair_failures:
+    if keys is not None:
         # The rightful user on this client: their own typos are forgiven; other clients' are not.
         try:
             await deps.kv.delete(keys.pair)
-            await deps.kv.delete(keys.wait)
+            if attempt > deps.settings.login_free_failures:
+                await deps.kv.delete(keys.wait)
         except StoreUnavailable:
             log.warning("could not clear the login failure count")
     return account
