@@ -73,7 +73,10 @@ class SmsCodeIn(Strict):
     ] = ""
     purpose: Literal[
         "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"
-    ] = Field(description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号")
+    ] = Field(
+        description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号。"
+        "无论手机号是否已注册，应答都相同；不适用的验证码（如为已注册号码申请注册）不会发送"
+    )
 
 
 class RegisterIn(Strict):

@@ -181,13 +181,17 @@ class IdentityServiceServicer:
 
     def SendSmsCode(self, request, context):
         """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+        The answer is the same whether or not the number is registered: a code that makes no sense
+        (registering a registered number, logging in with an unknown one) is simply not sent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RegisterPerson(self, request, context):
-        """Natural persons.
+        """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+        and the others carry it): a client waits longer after each, then is locked out of that
+        account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

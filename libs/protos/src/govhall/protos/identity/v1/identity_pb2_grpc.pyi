@@ -38,9 +38,15 @@ class IdentityServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
     SendSmsCode: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SendSmsCodeRequest, _identity_pb2.SendSmsCodeResponse]
-    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client."""
+    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+    The answer is the same whether or not the number is registered: a code that makes no sense
+    (registering a registered number, logging in with an unknown one) is simply not sent.
+    """
     RegisterPerson: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RegisterPersonRequest, _identity_pb2.Account]
-    """Natural persons."""
+    """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+    and the others carry it): a client waits longer after each, then is locked out of that
+    account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
+    """
     VerifyRealName: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyRealNameRequest, _identity_pb2.Account]
     RaiseLevel: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RaiseLevelRequest, _identity_pb2.Account]
     GetMe: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetMeRequest, _identity_pb2.Account]
@@ -87,9 +93,15 @@ class IdentityServiceStub:
 class IdentityServiceAsyncStub(IdentityServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     SendSmsCode: _aio.UnaryUnaryMultiCallable[_identity_pb2.SendSmsCodeRequest, _identity_pb2.SendSmsCodeResponse]  # type: ignore[assignment]
-    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client."""
+    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+    The answer is the same whether or not the number is registered: a code that makes no sense
+    (registering a registered number, logging in with an unknown one) is simply not sent.
+    """
     RegisterPerson: _aio.UnaryUnaryMultiCallable[_identity_pb2.RegisterPersonRequest, _identity_pb2.Account]  # type: ignore[assignment]
-    """Natural persons."""
+    """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+    and the others carry it): a client waits longer after each, then is locked out of that
+    account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
+    """
     VerifyRealName: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyRealNameRequest, _identity_pb2.Account]  # type: ignore[assignment]
     RaiseLevel: _aio.UnaryUnaryMultiCallable[_identity_pb2.RaiseLevelRequest, _identity_pb2.Account]  # type: ignore[assignment]
     GetMe: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetMeRequest, _identity_pb2.Account]  # type: ignore[assignment]
@@ -139,7 +151,10 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.SendSmsCodeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.SendSmsCodeResponse, _abc.Awaitable[_identity_pb2.SendSmsCodeResponse]]:
-        """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client."""
+        """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+        The answer is the same whether or not the number is registered: a code that makes no sense
+        (registering a registered number, logging in with an unknown one) is simply not sent.
+        """
 
     @_abc_1.abstractmethod
     def RegisterPerson(
@@ -147,7 +162,10 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.RegisterPersonRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.Account, _abc.Awaitable[_identity_pb2.Account]]:
-        """Natural persons."""
+        """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+        and the others carry it): a client waits longer after each, then is locked out of that
+        account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
+        """
 
     @_abc_1.abstractmethod
     def VerifyRealName(
