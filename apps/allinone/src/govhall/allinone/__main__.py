@@ -24,7 +24,7 @@ from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
-from govhall.gateway.api import create_app
+from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
 from govhall.identity.demo import DEMO_PASSWORD, load_demo_staff
@@ -86,15 +86,10 @@ async def main() -> None:
         cases_address=cases.address,
         admin_token=os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN),  # type: ignore[arg-type]
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(gateway_settings),
-            host=gateway_settings.host,
-            port=gateway_settings.port,
-            log_level=platform.log_level.lower(),
-            log_config=None,  # our handler, which redacts ID and mobile numbers
-        )
-    )
+    server = uvicorn.Server(server_config(create_app(gateway_settings), gateway_settings, platform.log_level))
+    if gateway_settings.metrics_port is not None:
+        # Every service's metrics (one process, one registry), apart from the API, on its host.
+        observability.serve_metrics(gateway_settings.metrics_port, gateway_settings.host)
     # Our own handlers stop the gateway and then the services, in that order.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     loop = asyncio.get_running_loop()

@@ -165,6 +165,12 @@ def setup(service: str, level: str = "INFO", metrics_port: int | None = None) ->
             trace.set_tracer_provider(TracerProvider(resource=Resource.create({"service.name": service})))
         _configured = True
     if metrics_port is not None:
-        start_http_server(
-            metrics_port, addr="127.0.0.1" if os.environ.get("GOVHALL_METRICS_LOOPBACK") else "0.0.0.0"
-        )
+        serve_metrics(metrics_port)
+
+
+def serve_metrics(port: int, host: str | None = None) -> None:
+    """Prometheus /metrics of this process on its own port (never on a public API's): on host, or
+    on every address unless GOVHALL_METRICS_LOOPBACK asks for loopback only."""
+    if host is None:
+        host = "127.0.0.1" if os.environ.get("GOVHALL_METRICS_LOOPBACK") else "0.0.0.0"
+    start_http_server(port, addr=host)
