@@ -7,7 +7,7 @@ or the static platform-administrator token. The routes live with their upstream:
 """
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -150,12 +150,20 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
     app.include_router(catalogue_routes(up))
     app.include_router(search_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
-    own_limit_routes.extend(
-        r for r in app.routes if isinstance(r, APIRoute) and getattr(r, "own_body_limit", False)
-    )
+    own_limit_routes.extend(r for r in _api_routes(app.routes) if getattr(r, "own_body_limit", False))
     # Prometheus scrapes metrics_port (observability.setup), not the API: /metrics is not public.
     app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]
     return app
+
+
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, inside included routers too (FastAPI keeps an included router whole)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None) or getattr(route, "router", None)
+        if inner is not None and inner is not route:
+            yield from _api_routes(getattr(inner, "routes", ()))
 
 
 def server_config(app: FastAPI, settings: GatewaySettings, log_level: str) -> uvicorn.Config:

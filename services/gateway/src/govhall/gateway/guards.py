@@ -4,20 +4,23 @@
   none), so rate limits, logins, SMS and hot words see the real client;
 - the body's size: a body other than an upload is refused with 413 once it is bigger than
   max_body_bytes, by its Content-Length before a byte is read, or as a body without one streams
-  in (uploads have their own route-level limit, at the size of a file);
+  in (uploads have their own route-level limit, at the size of a file); a JSON body that is not
+  UTF-8 is a 400 naming the field it spoils (the JSON parser could only say "error parsing");
 - the bounds of free-form JSON for this app (bounds.json_limits).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from govhall.gateway import bounds, problems
 from govhall.gateway.settings import GatewaySettings
-from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid_fields
 
 
 def body_too_large(max_bytes: int) -> DomainError:
@@ -51,25 +54,26 @@ class RequestLimits:
                 await self.app(scope, receive, send)
                 return
             declared = _content_length(scope)
-            if declared is not None:
-                # The server delivers no more than Content-Length says, and no less.
-                if declared > self.max_bytes:
-                    await self._refuse(scope, receive, send)
-                else:
-                    await self.app(scope, receive, send)
+            if declared is not None and declared > self.max_bytes:
+                await self._refuse(scope, receive, send)
                 return
-            # No Content-Length (chunked): count as it streams, and hand on what was read.
+            # Read it here, bounded (a body without Content-Length is counted as it streams),
+            # and hand on what was read: the routes parse at most max_bytes.
             body = bytearray()
             while True:
                 message = await receive()
                 if message["type"] != "http.request":
-                    break  # the client went away
+                    return  # the client went away
                 body += message.get("body", b"")
                 if len(body) > self.max_bytes:
                     await self._refuse(scope, receive, send)
                     return
                 if not message.get("more_body", False):
                     break
+            bad = _not_utf8(scope, bytes(body))
+            if bad is not None:
+                await problems.problem(bad, scope.get("path", ""))(scope, receive, send)
+                return
             await self.app(scope, _replay(bytes(body), receive), send)
         finally:
             bounds.json_limits.reset(token)
@@ -79,6 +83,46 @@ class RequestLimits:
         # The rest of the body is not read: the connection closes after the answer.
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
+
+
+def _not_utf8(scope: Scope, body: bytes) -> DomainError | None:
+    """The problem with a JSON body that is not UTF-8 (raw surrogates, stray bytes), naming the
+    first field whose text it spoils; None for a good body or one that is not JSON."""
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"").lower()
+    if b"json" not in content_type:
+        return None
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        field = _first_bad_text(json.loads(body.decode("utf-8", errors="surrogateescape")))
+    except ValueError:
+        field = "body"  # not JSON either: it cannot be pointed into
+    return invalid_fields(
+        "REQUEST_INVALID",
+        [FieldError(field, "not UTF-8 text", "不是有效的 UTF-8 文本")],
+    )
+
+
+def _first_bad_text(value: Any, path: str = "") -> str:
+    """Where in parsed JSON the first string (or key) holds what UTF-8 cannot encode, as
+    problems.field_name spells fields ("form.business_scope", "items[0].problem")."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, at = stack.pop(0)
+        if isinstance(item, str) and bounds.unencodable(item):
+            return at or "body"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                name = key if problems.FIELD_PART.fullmatch(key) else problems.UNNAMED
+                if bounds.unencodable(key):
+                    return f"{at}.{problems.UNNAMED}".lstrip(".")
+                stack.append((child, f"{at}.{name}".lstrip(".")))
+        elif isinstance(item, list):
+            stack.extend((child, f"{at}[{i}]") for i, child in enumerate(item))
+    return path or "body"
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -60,7 +60,7 @@ _ZH_FOR_PYDANTIC = {
 
 # A field name as the gateway's models spell them; anything else in a location came from the
 # caller (an unknown field's name, a key) and is not repeated back.
-_FIELD_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+FIELD_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 UNNAMED = "(unknown)"
 
 
@@ -72,7 +72,7 @@ def field_name(location: Any) -> str:
             continue
         if isinstance(part, int) and parts:
             parts[-1] += f"[{part}]"
-        elif isinstance(part, str) and _FIELD_PART.fullmatch(part):
+        elif isinstance(part, str) and FIELD_PART.fullmatch(part):
             parts.append(part)
         else:
             parts.append(UNNAMED)

@@ -1,0 +1,356 @@
+"""What the gateway refuses before a service sees it: the five inputs that were a 500 (a lone
+surrogate in a form, a form 900 levels deep, a revision above 2^63-1, a day after 9999-12-31,
+an authorisation expiring in year 1), every integer and day the API takes at and past its
+bounds, and no problem that repeats what the caller sent."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from govhall.gateway import bounds
+from govhall.gateway.api import create_app
+from govhall.gateway.settings import GatewaySettings
+
+from .conftest import AUTH, TOKEN, Stack, create_staff, open_gateway
+from .test_cases_routes import MATTER, SITE, seed, staff
+from .test_identity_routes import PASSWORD, assert_problem, bearer, person
+
+TOO_BIG = 2**63  # one more than a protobuf int64 holds
+
+
+def fields(r: httpx.Response) -> list[str]:
+    return [e["field"] for e in r.json().get("errors", [])]
+
+
+def refused(r: httpx.Response, field: str, code: str = "REQUEST_INVALID") -> dict[str, Any]:
+    """A 400 problem naming `field` (in English and Chinese), never a 500."""
+    body = assert_problem(r, 400, code)
+    assert any(f == field or f.endswith(f".{field}") for f in fields(r)), (field, r.text)
+    assert all(e["message_zh"] for e in body["errors"])
+    return body
+
+
+async def test_the_five_inputs_that_were_a_500_are_400_naming_the_field(stack: Stack) -> None:
+    c = stack.client
+    await seed(c)
+    me = bearer((await person(stack, "13812360001", "陈申请"))["access_token"])
+    start = {"site_code": SITE, "matter_code": MATTER}
+    draft = await c.post("/api/v1/cases", json=start, headers=me)
+    assert draft.status_code == 201, draft.text
+    case = draft.json()["id"]
+    as_json = {**me, "content-type": "application/json"}
+
+    # 1. A lone surrogate in a form value: escaped in the JSON, or as raw (not UTF-8) bytes.
+    escaped = (
+        b'{"site_code":"420502","matter_code":"%s","form":{"business_scope":"\\ud800"}}' % MATTER.encode()
+    )
+    refused(await c.post("/api/v1/cases", content=escaped, headers=as_json), "form")
+    raw = escaped.replace(b"\\ud800", b"\xed\xa0\x80")
+    refused(await c.post("/api/v1/cases", content=raw, headers=as_json), "form.business_scope")
+    patch = b'{"form":{"business_scope":"ok","\\udfff":1}}'
+    refused(await c.patch(f"/api/v1/cases/{case}", content=patch, headers=as_json), "form")
+    # ... and anywhere else text is taken.
+    refused(
+        await c.post(f"/api/v1/cases/{case}/withdraw", content=b'{"reason":"\\ud800"}', headers=as_json),
+        "reason",
+    )
+
+    # 2. A form nested ~900 levels deep (and a matter's form schema likewise).
+    deep = b'{"form":{"x":' + b"[" * 900 + b"]" * 900 + b"}}"
+    body = refused(await c.patch(f"/api/v1/cases/{case}", content=deep, headers=as_json), "form")
+    assert body["errors"][0]["message_zh"] == "嵌套层级过深"
+    deeper = b'{"form":' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"}"
+    r = await c.patch(f"/api/v1/cases/{case}", content=deeper, headers=as_json)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json", r.text
+    schema = {"type": "object", "properties": {"x": {"type": "array", "items": {}}}}
+    node = schema["properties"]["x"]["items"]
+    for _ in range(60):
+        node["items"] = {"type": "array"}
+        node = node["items"]
+    matter = {"code": "420502-SCJGJ-0900", "name": "深", "department_code": "420502-SCJGJ"}
+    matter |= {"audiences": ["person"], "type": "licensing", "form_schema": schema}
+    refused(await c.post(f"/api/v1/admin/sites/{SITE}/matters", json=matter, headers=AUTH), "form_schema")
+
+    # 3. A revision above 2^63-1: If-Match, expected_revision on PATCH and on a staff action.
+    r = await c.patch(f"/api/v1/cases/{case}", json={}, headers={**me, "If-Match": f'"{TOO_BIG}"'})
+    refused(r, "If-Match", "IF_MATCH_INVALID")
+    # "²" is a digit to str.isdigit, not to int().
+    r = await c.patch(f"/api/v1/cases/{case}", json={}, headers={**me, "If-Match": '"²"'.encode("latin-1")})
+    refused(r, "If-Match", "IF_MATCH_INVALID")
+    refused(
+        await c.patch(f"/api/v1/cases/{case}", json={"expected_revision": TOO_BIG}, headers=me),
+        "expected_revision",
+    )
+    clerk = await staff(c, "xl_clerk_bounds", "window_clerk")
+    action = f"/api/v1/staff/cases/{case}/actions/accept"
+    refused(await c.post(action, json={"expected_revision": TOO_BIG}, headers=clerk), "expected_revision")
+    refused(
+        await c.post(action, json={}, headers={**clerk, "If-Match": str(TOO_BIG)}),
+        "If-Match",
+        "IF_MATCH_INVALID",
+    )
+    deadline = {"items": [{"material": "M01", "problem": "模糊"}], "deadline": "9999-12-31"}
+    refused(
+        await c.post(f"/api/v1/staff/cases/{case}/actions/request_supplement", json=deadline, headers=clerk),
+        "deadline",
+    )
+    # The largest revision an int64 holds is an ordinary stale revision.
+    r = await c.patch(f"/api/v1/cases/{case}", json={"expected_revision": bounds.MAX_INT64}, headers=me)
+    assert r.status_code == 409, r.text
+
+    # 4. Statistics and performance up to 9999-12-31, or on a day that does not exist.
+    supervisor = await staff(c, "xl_sup_bounds", "supervisor")
+    for path in ("/api/v1/statistics/cases", "/api/v1/supervision/performance"):
+        refused(await c.get(path, params={"to": "9999-12-31"}, headers=supervisor), "to")
+        refused(await c.get(path, params={"from": "2026-02-30"}, headers=supervisor), "from")
+        assert (
+            await c.get(path, params={"from": "2026-01-01", "to": "2026-12-31"}, headers=supervisor)
+        ).status_code == 200
+
+    # 5. An agent authorisation expiring in year 1 (or 9999, the last instant a Timestamp holds).
+    grant = {"agent_name": "郑经办", "agent_id_number": "420502198506120019", "scopes": ["cases.apply"]}
+    for when in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"):
+        r = await c.post(
+            f"/api/v1/enterprises/{uuid.uuid4()}/agents", json={**grant, "expires_at": when}, headers=me
+        )
+        body = refused(r, "expires_at")
+        assert "1900-01-01" in body["errors"][0]["message_zh"]
+
+
+# The sweep: every integer and day the API takes ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict[str, Any]:
+    return create_app(GatewaySettings(admin_token=TOKEN)).openapi()  # type: ignore[arg-type]
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def members(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [m for m in schema.get("anyOf", [schema]) if m.get("type") != "null"]
+
+
+def input_schemas(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, schema) for every parameter and every property of every request body, nested."""
+    seen: set[str] = set()
+
+    def walk(where: str, schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        ref = schema.get("$ref")
+        if ref:
+            if ref in seen:
+                return
+            seen.add(ref)
+        schema = resolve(doc, schema)
+        yield where, schema
+        for key in ("anyOf", "oneOf", "allOf"):
+            for member in schema.get(key, []):
+                yield from walk(where, member)
+        if "items" in schema:
+            yield from walk(f"{where}[]", schema["items"])
+        for name, prop in schema.get("properties", {}).items():
+            yield from walk(f"{where}.{name}", prop)
+
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            for param in op.get("parameters", []):
+                yield from walk(f"{method} {path} {param['in']}.{param['name']}", param["schema"])
+            content = op.get("requestBody", {}).get("content", {})
+            for media in content.values():
+                yield from walk(f"{method} {path} body", media["schema"])
+
+
+def test_every_integer_and_day_the_api_takes_is_bounded(openapi: dict[str, Any]) -> None:
+    integers = days = 0
+    for where, schema in input_schemas(openapi):
+        for member in members(schema):
+            if member.get("type") == "integer":
+                integers += 1
+                assert "minimum" in member or "exclusiveMinimum" in member, where
+                # (OpenAPI writes 2^63-1 as a float: 9.223372036854776e18)
+                assert float(member.get("maximum", "inf")) <= float(bounds.MAX_INT64), where
+            if member.get("format") in ("date", "date-time") or "\\d{4}-\\d{2}-\\d{2}" in member.get(
+                "pattern", ""
+            ):
+                days += 1
+    assert integers >= 20 and days >= 4
+
+
+def sample_path(path: str) -> str:
+    values = {"site": SITE, "action": "accept" if "/staff/" in path else "publish"}
+    out = path
+    for name in [p.split("}")[0] for p in path.split("{")[1:]]:
+        out = out.replace(f"{{{name}}}", values.get(name, str(uuid.uuid4())))
+    return out
+
+
+def sweep_cases(doc: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any], Any]]:
+    """(method, path, field, request kwargs) for every integer and day at and past its bound."""
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            url = sample_path(path)
+            for param in op.get("parameters", []):
+                if param["in"] != "query":
+                    continue
+                for member in members(param["schema"]):
+                    name = param["name"]
+                    if member.get("type") == "integer":
+                        for value in (
+                            member["maximum"] + 1,
+                            TOO_BIG,
+                            member.get("minimum", 0) - 1,
+                            -TOO_BIG - 1,
+                        ):
+                            yield method, url, name, {"params": {name: str(value)}}
+                    if "\\d{4}" in member.get("pattern", ""):
+                        for value in ("9999-12-31", "0001-01-01", "2026-02-30"):
+                            yield method, url, name, {"params": {name: value}}
+            content = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if not content:
+                continue
+            body = resolve(doc, content["schema"])
+            for name, prop in body.get("properties", {}).items():
+                for member in members(resolve(doc, prop)):
+                    if member.get("type") == "integer":
+                        for value in (int(member["maximum"]) + 1, TOO_BIG, -TOO_BIG - 1):
+                            yield method, url, name, {"json": {name: value}}
+                    if member.get("format") == "date-time":
+                        for value in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"):
+                            yield method, url, name, {"json": {name: value}}
+                    if "\\d{4}" in member.get("pattern", ""):
+                        yield method, url, name, {"json": {name: "9999-12-31"}}
+
+
+async def test_sweep_past_every_bound_is_a_400_naming_the_parameter(openapi: dict[str, Any]) -> None:
+    """Without any service running: the gateway refuses these itself, before calling one."""
+    client, lifespan = await open_gateway(GatewaySettings(admin_token=TOKEN, rate_limit_per_minute=100_000))  # type: ignore[arg-type]
+    try:
+        cases = list(sweep_cases(openapi))
+        assert len(cases) >= 60
+        for method, url, name, kwargs in cases:
+            r = await client.request(method.upper(), url, headers=AUTH, **kwargs)
+            assert r.status_code == 400, (method, url, name, kwargs, r.text)
+            assert any(f.endswith(name) for f in fields(r)), (method, url, name, r.text)
+    finally:
+        await client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+# Nothing the caller sent comes back -------------------------------------------------------------
+
+
+async def test_problems_do_not_repeat_what_the_caller_sent(stack: Stack) -> None:
+    c = stack.client
+    await seed(c)
+    marker = "EVIL<script>名字"
+    # A staff member who does not administer the site tries to create one named by the caller.
+    body = {"username": "xl_clerk_echo", "name": "刘办理", "mobile": "13700009991", "password": PASSWORD}
+    body |= {"site_code": SITE, "department_code": "420502-SCJGJ", "roles": ["window_clerk"]}
+    assert (await create_staff(c, body)).status_code == 201
+    login = {"method": "staff", "username": "xl_clerk_echo", "password": PASSWORD}
+    clerk = bearer((await c.post("/api/v1/auth/login", json=login)).json()["access_token"])
+    site = {"name": marker, "level": "county", "parent_code": "420500"}
+    r = await c.put("/api/v1/admin/sites/420506", json=site, headers=clerk)
+    assert_problem(r, 403, "FORBIDDEN")
+    assert "EVIL" not in r.text and "script" not in r.text
+    # An unknown field's name and an unknown login method are not repeated either.
+    r = await c.post(
+        "/api/v1/auth/login", json={"method": "password", "login_name": "x", "password": "y", marker: 1}
+    )
+    assert_problem(r, 400, "REQUEST_INVALID")
+    assert "EVIL" not in r.text and "script" not in r.text
+    r = await c.post("/api/v1/auth/login", json={"method": marker})
+    assert_problem(r, 400, "REQUEST_INVALID")
+    assert "EVIL" not in r.text and "script" not in r.text
+
+
+# Bodies -----------------------------------------------------------------------------------------
+
+
+async def test_bodies_other_than_uploads_are_capped_before_they_are_read(stack: Stack) -> None:
+    c = stack.client
+    await seed(c)
+    me = bearer((await person(stack, "13812360002", "陈申请"))["access_token"])
+    json_type = {"content-type": "application/json"}
+    # 100 MB to the login, 20 MB to cases: a 413 by Content-Length, nothing parsed.
+    for url, size in (("/api/v1/auth/login", 100 << 20), ("/api/v1/cases", 20 << 20)):
+        r = await c.post(url, content=b"[" + b"0," * (size // 2) + b"0]", headers={**me, **json_type})
+        body = assert_problem(r, 413, "BODY_TOO_LARGE")
+        assert body["errors"][0]["field"] == "body" and "1 MB" in body["detail_zh"]
+
+    # Without a Content-Length (chunked): counted as it streams.
+    async def chunks() -> Any:
+        yield b'{"method":"password","login_name":"'
+        for _ in range(3):
+            yield b"x" * (512 << 10)
+
+    assert_problem(
+        await c.post("/api/v1/auth/login", content=chunks(), headers=json_type), 413, "BODY_TOO_LARGE"
+    )
+
+    async def small() -> Any:
+        yield b'{"method":"password",'
+        yield b'"login_name":"13812360002","password":"' + PASSWORD.encode() + b'"}'
+
+    assert (await c.post("/api/v1/auth/login", content=small(), headers=json_type)).status_code == 200
+    # An upload keeps its own, larger limit (a 2 MB file is not a body too large).
+    case = (await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=me)).json()
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n" + b"%" * (2 << 20) + b"\ntrailer<<>>\n%%EOF\n"
+    r = await c.post(f"/api/v1/cases/{case['id']}/materials/M01", files={"file": ("a.pdf", pdf)}, headers=me)
+    assert r.status_code != 413 and "BODY_TOO_LARGE" not in r.text, r.text
+
+
+async def test_the_limits_are_settings_and_a_transport_error_is_not_passed_on(stack: Stack) -> None:
+    assert stack.settings is not None
+    me = bearer((await person(stack, "13812360003", "陈申请"))["access_token"])
+    small, lifespan = await open_gateway(
+        stack.settings.model_copy(update={"max_body_bytes": 4096, "json_max_depth": 3})
+    )
+    try:
+        login = {"method": "password", "login_name": "13812360003", "password": PASSWORD}
+        assert_problem(
+            await small.post("/api/v1/auth/login", json={**login, "x": "y" * 5000}), 413, "BODY_TOO_LARGE"
+        )
+        assert (
+            "4 KB"
+            in (await small.post("/api/v1/auth/login", json={**login, "x": "y" * 5000})).json()["detail"]
+        )
+        draft = {"site_code": SITE, "matter_code": MATTER, "form": {"a": {"b": {"c": {}}}}}
+        refused(await small.post("/api/v1/cases", json=draft, headers=me), "form")
+    finally:
+        await small.aclose()
+        await lifespan.__aexit__(None, None, None)
+    # Limits raised past what gRPC carries: the service never sees the message, and the caller
+    # gets a generic problem, not RESOURCE_EXHAUSTED's 429 and its text.
+    big, lifespan = await open_gateway(
+        stack.settings.model_copy(update={"max_body_bytes": 64 << 20, "json_max_bytes": 64 << 20})
+    )
+    try:
+        form = {"business_scope": "x" * (20 << 20)}
+        r = await big.post(
+            "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER, "form": form}, headers=me
+        )
+        assert_problem(r, 500, "INTERNAL")
+        assert "larger than max" not in r.text and "Received" not in r.text
+    finally:
+        await big.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+def test_json_depth_is_counted_without_recursion() -> None:
+    value: Any = 1
+    for _ in range(50_000):
+        value = [value]
+    assert bounds.depth(value) == 50_000
+    assert bounds.depth({"a": [1, {"b": []}]}) == 4 and bounds.depth("text") == 0
+    assert json.dumps(bounds.JsonLimits().max_depth) == "32"
