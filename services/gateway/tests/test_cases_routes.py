@@ -551,11 +551,13 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
         400,
         "REQUEST_INVALID",
     )
-    assert_problem(
+    # Not a day of the calendar: the gateway refuses it, naming the parameter.
+    bad_day = assert_problem(
         await c.get("/api/v1/supervision/performance", params={"from": "2026-13-01"}, headers=supervisor),
         400,
-        "DATE_INVALID",
+        "REQUEST_INVALID",
     )
+    assert [e["field"] for e in bad_day["errors"]] == ["query.from"]
 
 
 async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None:
