@@ -5,16 +5,19 @@ bounds, and no problem that repeats what the caller sent."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from govhall.gateway import bounds
-from govhall.gateway.api import create_app
+from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
 
 from .conftest import AUTH, TOKEN, Stack, create_staff, open_gateway
@@ -354,3 +357,68 @@ def test_json_depth_is_counted_without_recursion() -> None:
     assert bounds.depth(value) == 50_000
     assert bounds.depth({"a": [1, {"b": []}]}) == 4 and bounds.depth("text") == 0
     assert json.dumps(bounds.JsonLimits().max_depth) == "32"
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """One HTTP/1.1 request and its response on an open connection."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    return status, head + await reader.readexactly(length)
+
+
+def http_request(method: str, target: str, body: bytes = b"", **headers: str) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", "Host: gateway", f"Authorization: Bearer {TOKEN}"]
+    lines += [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()]
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def test_refusals_keep_the_connection_alive() -> None:
+    """The five inputs on one keep-alive connection to a real server: each a 400, none drops it
+    (a 500 did). No service is needed: the gateway refuses them itself."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = GatewaySettings(admin_token=TOKEN, port=port)  # type: ignore[arg-type]
+    server = uvicorn.Server(server_config(create_app(settings), settings, "warning"))
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                await asyncio.sleep(0.01)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            draft = b'{"site_code":"420502","matter_code":"M","form":{"business_scope":"\\ud800"}}'
+            agent = b'{"agent_name":"a","agent_id_number":"1","scopes":["cases.apply"],"expires_at":"0001-01-01T00:00:00+08:00"}'
+            requests = [
+                http_request("POST", "/api/v1/cases", draft),
+                http_request("POST", "/api/v1/cases", draft.replace(b"\\ud800", b"\xed\xa0\x80")),
+                http_request("PATCH", "/api/v1/cases/c1", b'{"form":' + b"[" * 900 + b"]" * 900 + b"}"),
+                http_request("PATCH", "/api/v1/cases/c1", b"{}", If_Match=f'"{TOO_BIG}"'),
+                http_request("PATCH", "/api/v1/cases/c1", b'{"expected_revision":%d}' % TOO_BIG),
+                http_request(
+                    "POST", "/api/v1/staff/cases/c1/actions/accept", b'{"expected_revision":%d}' % TOO_BIG
+                ),
+                http_request("GET", "/api/v1/statistics/cases?to=9999-12-31"),
+                http_request("GET", "/api/v1/supervision/performance?to=9999-12-31"),
+                http_request("POST", f"/api/v1/enterprises/{uuid.uuid4()}/agents", agent),
+            ]
+            for raw in requests:
+                status, response = await exchange(reader, writer, raw)
+                assert status == 400 and b"application/problem+json" in response, response
+                assert b"connection: close" not in response.lower()
+            status, _ = await exchange(reader, writer, http_request("GET", "/healthz"))
+            assert status == 200
+            writer.close()
+    finally:
+        server.should_exit = True
+        await task
