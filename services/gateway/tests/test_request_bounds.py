@@ -1,26 +1,24 @@
 """What the gateway refuses before a service sees it: the five inputs that were a 500 (a lone
 surrogate in a form, a form 900 levels deep, a revision above 2^63-1, a day after 9999-12-31,
-an authorisation expiring in year 1), every integer and day the API takes at and past its
-bounds, and no problem that repeats what the caller sent."""
+an authorisation expiring in year 1), each a 400 naming the field that keeps the connection
+alive, and no problem that repeats what the caller sent. (The sweep over every bound is in
+test_request_sweep.py, bodies in test_body_limits.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 import uvicorn
 
 from govhall.gateway import bounds
 from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
 
-from .conftest import AUTH, TOKEN, Stack, create_staff, open_gateway
+from .conftest import AUTH, TOKEN, Stack, create_staff
 from .test_cases_routes import MATTER, SITE, seed, staff
 from .test_identity_routes import PASSWORD, assert_problem, bearer, person
 
@@ -126,129 +124,6 @@ async def test_the_five_inputs_that_were_a_500_are_400_naming_the_field(stack: S
         assert "1900-01-01" in body["errors"][0]["message_zh"]
 
 
-# The sweep: every integer and day the API takes ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def openapi() -> dict[str, Any]:
-    return create_app(GatewaySettings(admin_token=TOKEN)).openapi()  # type: ignore[arg-type]
-
-
-def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
-def members(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m for m in schema.get("anyOf", [schema]) if m.get("type") != "null"]
-
-
-def input_schemas(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, schema) for every parameter and every property of every request body, nested."""
-    seen: set[str] = set()
-
-    def walk(where: str, schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-        ref = schema.get("$ref")
-        if ref:
-            if ref in seen:
-                return
-            seen.add(ref)
-        schema = resolve(doc, schema)
-        yield where, schema
-        for key in ("anyOf", "oneOf", "allOf"):
-            for member in schema.get(key, []):
-                yield from walk(where, member)
-        if "items" in schema:
-            yield from walk(f"{where}[]", schema["items"])
-        for name, prop in schema.get("properties", {}).items():
-            yield from walk(f"{where}.{name}", prop)
-
-    for path, operations in doc["paths"].items():
-        for method, op in operations.items():
-            for param in op.get("parameters", []):
-                yield from walk(f"{method} {path} {param['in']}.{param['name']}", param["schema"])
-            content = op.get("requestBody", {}).get("content", {})
-            for media in content.values():
-                yield from walk(f"{method} {path} body", media["schema"])
-
-
-def test_every_integer_and_day_the_api_takes_is_bounded(openapi: dict[str, Any]) -> None:
-    integers = days = 0
-    for where, schema in input_schemas(openapi):
-        for member in members(schema):
-            if member.get("type") == "integer":
-                integers += 1
-                assert "minimum" in member or "exclusiveMinimum" in member, where
-                # (OpenAPI writes 2^63-1 as a float: 9.223372036854776e18)
-                assert float(member.get("maximum", "inf")) <= float(bounds.MAX_INT64), where
-            if member.get("format") in ("date", "date-time") or "\\d{4}-\\d{2}-\\d{2}" in member.get(
-                "pattern", ""
-            ):
-                days += 1
-    assert integers >= 20 and days >= 4
-
-
-def sample_path(path: str) -> str:
-    values = {"site": SITE, "action": "accept" if "/staff/" in path else "publish"}
-    out = path
-    for name in [p.split("}")[0] for p in path.split("{")[1:]]:
-        out = out.replace(f"{{{name}}}", values.get(name, str(uuid.uuid4())))
-    return out
-
-
-def sweep_cases(doc: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any], Any]]:
-    """(method, path, field, request kwargs) for every integer and day at and past its bound."""
-    for path, operations in doc["paths"].items():
-        for method, op in operations.items():
-            url = sample_path(path)
-            for param in op.get("parameters", []):
-                if param["in"] != "query":
-                    continue
-                for member in members(param["schema"]):
-                    name = param["name"]
-                    if member.get("type") == "integer":
-                        for value in (
-                            member["maximum"] + 1,
-                            TOO_BIG,
-                            member.get("minimum", 0) - 1,
-                            -TOO_BIG - 1,
-                        ):
-                            yield method, url, name, {"params": {name: str(value)}}
-                    if "\\d{4}" in member.get("pattern", ""):
-                        for value in ("9999-12-31", "0001-01-01", "2026-02-30"):
-                            yield method, url, name, {"params": {name: value}}
-            content = op.get("requestBody", {}).get("content", {}).get("application/json")
-            if not content:
-                continue
-            body = resolve(doc, content["schema"])
-            for name, prop in body.get("properties", {}).items():
-                for member in members(resolve(doc, prop)):
-                    if member.get("type") == "integer":
-                        for value in (int(member["maximum"]) + 1, TOO_BIG, -TOO_BIG - 1):
-                            yield method, url, name, {"json": {name: value}}
-                    if member.get("format") == "date-time":
-                        for value in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"):
-                            yield method, url, name, {"json": {name: value}}
-                    if "\\d{4}" in member.get("pattern", ""):
-                        yield method, url, name, {"json": {name: "9999-12-31"}}
-
-
-async def test_sweep_past_every_bound_is_a_400_naming_the_parameter(openapi: dict[str, Any]) -> None:
-    """Without any service running: the gateway refuses these itself, before calling one."""
-    client, lifespan = await open_gateway(GatewaySettings(admin_token=TOKEN, rate_limit_per_minute=100_000))  # type: ignore[arg-type]
-    try:
-        cases = list(sweep_cases(openapi))
-        assert len(cases) >= 60
-        for method, url, name, kwargs in cases:
-            r = await client.request(method.upper(), url, headers=AUTH, **kwargs)
-            assert r.status_code == 400, (method, url, name, kwargs, r.text)
-            assert any(f.endswith(name) for f in fields(r)), (method, url, name, r.text)
-    finally:
-        await client.aclose()
-        await lifespan.__aexit__(None, None, None)
-
-
 # Nothing the caller sent comes back -------------------------------------------------------------
 
 
@@ -275,88 +150,6 @@ async def test_problems_do_not_repeat_what_the_caller_sent(stack: Stack) -> None
     r = await c.post("/api/v1/auth/login", json={"method": marker})
     assert_problem(r, 400, "REQUEST_INVALID")
     assert "EVIL" not in r.text and "script" not in r.text
-
-
-# Bodies -----------------------------------------------------------------------------------------
-
-
-async def test_bodies_other_than_uploads_are_capped_before_they_are_read(stack: Stack) -> None:
-    c = stack.client
-    await seed(c)
-    me = bearer((await person(stack, "13812360002", "陈申请"))["access_token"])
-    json_type = {"content-type": "application/json"}
-    # 100 MB to the login, 20 MB to cases: a 413 by Content-Length, nothing parsed.
-    for url, size in (("/api/v1/auth/login", 100 << 20), ("/api/v1/cases", 20 << 20)):
-        r = await c.post(url, content=b"[" + b"0," * (size // 2) + b"0]", headers={**me, **json_type})
-        body = assert_problem(r, 413, "BODY_TOO_LARGE")
-        assert body["errors"][0]["field"] == "body" and "1 MB" in body["detail_zh"]
-
-    # Without a Content-Length (chunked): counted as it streams.
-    async def chunks() -> Any:
-        yield b'{"method":"password","login_name":"'
-        for _ in range(3):
-            yield b"x" * (512 << 10)
-
-    assert_problem(
-        await c.post("/api/v1/auth/login", content=chunks(), headers=json_type), 413, "BODY_TOO_LARGE"
-    )
-
-    async def small() -> Any:
-        yield b'{"method":"password",'
-        yield b'"login_name":"13812360002","password":"' + PASSWORD.encode() + b'"}'
-
-    assert (await c.post("/api/v1/auth/login", content=small(), headers=json_type)).status_code == 200
-    # An upload keeps its own, larger limit (a 2 MB file is not a body too large).
-    case = (await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=me)).json()
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n" + b"%" * (2 << 20) + b"\ntrailer<<>>\n%%EOF\n"
-    r = await c.post(f"/api/v1/cases/{case['id']}/materials/M01", files={"file": ("a.pdf", pdf)}, headers=me)
-    assert r.status_code != 413 and "BODY_TOO_LARGE" not in r.text, r.text
-
-
-async def test_the_limits_are_settings_and_a_transport_error_is_not_passed_on(stack: Stack) -> None:
-    assert stack.settings is not None
-    me = bearer((await person(stack, "13812360003", "陈申请"))["access_token"])
-    small, lifespan = await open_gateway(
-        stack.settings.model_copy(update={"max_body_bytes": 4096, "json_max_depth": 3})
-    )
-    try:
-        login = {"method": "password", "login_name": "13812360003", "password": PASSWORD}
-        assert_problem(
-            await small.post("/api/v1/auth/login", json={**login, "x": "y" * 5000}), 413, "BODY_TOO_LARGE"
-        )
-        assert (
-            "4 KB"
-            in (await small.post("/api/v1/auth/login", json={**login, "x": "y" * 5000})).json()["detail"]
-        )
-        draft = {"site_code": SITE, "matter_code": MATTER, "form": {"a": {"b": {"c": {}}}}}
-        refused(await small.post("/api/v1/cases", json=draft, headers=me), "form")
-    finally:
-        await small.aclose()
-        await lifespan.__aexit__(None, None, None)
-    # Limits raised past what gRPC carries: the service never sees the message, and the caller
-    # gets a generic problem, not RESOURCE_EXHAUSTED's 429 and its text.
-    big, lifespan = await open_gateway(
-        stack.settings.model_copy(update={"max_body_bytes": 64 << 20, "json_max_bytes": 64 << 20})
-    )
-    try:
-        form = {"business_scope": "x" * (20 << 20)}
-        r = await big.post(
-            "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER, "form": form}, headers=me
-        )
-        assert_problem(r, 500, "INTERNAL")
-        assert "larger than max" not in r.text and "Received" not in r.text
-    finally:
-        await big.aclose()
-        await lifespan.__aexit__(None, None, None)
-
-
-def test_json_depth_is_counted_without_recursion() -> None:
-    value: Any = 1
-    for _ in range(50_000):
-        value = [value]
-    assert bounds.depth(value) == 50_000
-    assert bounds.depth({"a": [1, {"b": []}]}) == 4 and bounds.depth("text") == 0
-    assert json.dumps(bounds.JsonLimits().max_depth) == "32"
 
 
 async def exchange(
