@@ -58,6 +58,12 @@ _STRING, _SORTED_SET = "s", "z"
 _CHUNK = 500
 
 
+def wall_clock() -> float:
+    """The stores' clock, seconds since the epoch (looked up on every operation, so a test can move
+    it past a deadline for every store in the process)."""
+    return time.time()
+
+
 def _live(conn: sqlite3.Connection, key: str, now: float) -> tuple[str, str | None, float] | None:
     row = conn.execute(
         "SELECT kind, value, expires_at FROM kv_entries WHERE key = ? AND expires_at > ?", (key, now)
@@ -87,7 +93,7 @@ class SqliteStore:
         max_keys: int = 1_000_000,
         sweep_seconds: float = 60.0,
         busy_timeout_seconds: float = 5.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.path = Path(path)
         self.namespace = namespace
@@ -120,7 +126,7 @@ class SqliteStore:
 
     def _in_thread(self, op: Callable[[sqlite3.Connection, float], T], write: bool) -> T:
         conn = self._connection()
-        now = self._clock()
+        now = (self._clock or wall_clock)()
         if not write:
             return op(conn, now)
         conn.execute("BEGIN IMMEDIATE")
