@@ -1,4 +1,4 @@
-"""The key-value store, in memory and on the real Redis: counters, expiry, set-if-absent, sorted sets."""
+"""The key-value store in memory, in a SQLite file and on the real Redis: counters, expiry, set-if-absent, sorted sets."""
 
 from __future__ import annotations
 

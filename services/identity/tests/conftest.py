@@ -1,5 +1,5 @@
-"""The identity service running for real (gRPC), on SQLite with the in-memory store and on
-PostgreSQL with Redis: the two ways it is deployed."""
+"""The identity service running for real (gRPC), on SQLite with the key-value file under var/ and
+on PostgreSQL with Redis: the two ways it is deployed."""
 
 from __future__ import annotations
 
