@@ -20,7 +20,7 @@ async def _logout(stack: Stack, who: dict[str, str]) -> None:
 async def test_services_refuse_an_ended_session_the_gateway_did_not_check(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    owner = bearer((await person(stack, "13812360001"))["access_token"])
+    owner = bearer((await person(stack, "13812360001", "周申请"))["access_token"])
     other = bearer((await person(stack, "13812360002"))["access_token"])
     case = await submitted(c, owner)
     clerk = await staff(c, "xl_clerk_s", "window_clerk")
