@@ -481,7 +481,9 @@ async def run_submissions(
 
     async def applicant(index: int) -> None:
         nonlocal issued
-        who = c.CallerIdentity(kind=c.CALLER_KIND_PERSON, subject=f"bench-{run.c.run_id}-{index}", name="张三")
+        who = c.CallerIdentity(
+            kind=c.CALLER_KIND_PERSON, subject=f"bench-{run.c.run_id}-{index}", name="张三"
+        )
         md = caller_metadata(who)
         while issued < MAX_SUBMISSIONS_PER_PHASE and time.perf_counter() < deadline:
             issued += 1
