@@ -19,7 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Start-up of five services, the demo data and the index dominate; the load itself is a second.
 TIMEOUT = 240
-TINY = ["--seconds", "0.5", "--rounds", "1", "--warmup", "0", "--concurrency", "2"]
+# One connection: on a loaded machine a queue of argon2 logins could outlast the gateway's deadline
+# (a 504, which counts as a failed request); the table is the same with one.
+TINY = ["--seconds", "0.5", "--rounds", "1", "--warmup", "0", "--concurrency", "1"]
 # A row of the load table: name, requests, errors, req/s, p50 ms, p99 ms, body bytes.
 ROW = re.compile(r"^(\w+) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ +\d+$", re.M)
 HEADER = re.compile(r"^ +requests +errors +req/s +p50 ms +p99 ms +body B$", re.M)
@@ -44,7 +46,7 @@ def load_rows(stdout: str) -> list[dict[str, int | str]]:
 def test_search_vs_bare(cluster: dict[str, str], tmp_path: Path) -> None:
     out = run_bench("search_vs_bare.py", TINY, tmp_path / "result.json")
 
-    assert "search vs bare: cluster mode, 1 rounds x 0.5 s each, concurrency 2" in out
+    assert "search vs bare: cluster mode, 1 rounds x 0.5 s each, concurrency 1" in out
     assert len(HEADER.findall(out)) == 1
     rows = load_rows(out)
     assert [r["name"] for r in rows] == ["bare", "gateway"]
@@ -57,7 +59,7 @@ def test_identity_vs_bare(cluster: dict[str, str], tmp_path: Path) -> None:
     args = [*TINY, "--users", "2", "--verify-seconds", "0.2"]
     out = run_bench("identity_vs_bare.py", args, tmp_path / "result.json")
 
-    assert "identity vs bare: 1 rounds x 0.5 s each, concurrency 2" in out
+    assert "identity vs bare: 1 rounds x 0.5 s each, concurrency 1" in out
     assert "POST /api/v1/auth/login (password)" in out
     assert "GET /api/v1/me (token verification + GetMe)" in out
     assert len(HEADER.findall(out)) == 2
@@ -70,10 +72,10 @@ def test_identity_vs_bare(cluster: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_cases_submissions(cluster: dict[str, str], tmp_path: Path) -> None:
-    args = ["--seconds", "1", "--rounds", "1", "--warmup", "0", "--concurrency", "2"]
+    args = ["--seconds", "1", "--rounds", "1", "--warmup", "0", "--concurrency", "1"]
     out = run_bench("cases_submissions.py", args, tmp_path / "result.json")
 
-    assert "cases submissions end to end vs pgbench: 1 rounds x 1 s, concurrency 2" in out
+    assert "cases submissions end to end vs pgbench: 1 rounds x 1 s, concurrency 1" in out
     rows = re.findall(r"^(pgbench|submissions) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ ", out, re.M)
     assert [r[0] for r in rows] == ["pgbench", "submissions"]
     assert all(int(done) > 0 and errors == "0" for _name, done, errors in rows), rows
