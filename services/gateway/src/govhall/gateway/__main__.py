@@ -11,6 +11,5 @@ if __name__ == "__main__":
     settings, platform = GatewaySettings(), PlatformSettings()
     # Metrics on their own port (GOVHALL_GATEWAY_METRICS_PORT), not on the API's.
     observability.setup("gateway", platform.log_level, settings.metrics_port)
-    uvicorn.Server(
-        server_config(create_app(settings, platform.redis_url), settings, platform.log_level)
-    ).run()
+    app = create_app(settings, platform.redis_url, platform.var_dir)
+    uvicorn.Server(server_config(app, settings, platform.log_level)).run()
