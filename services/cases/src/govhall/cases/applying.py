@@ -109,7 +109,10 @@ async def _delivery(deps: Deps, actor: Actor, d: pb.Delivery) -> dict[str, str] 
 def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
     draft = matter.draft
     hidden = forms.hidden_sections(draft.form_schema, draft.situations, answers)
-    cleaned = forms.validate_form(draft.form_schema, form_json or "{}", hidden=hidden, complete=complete)
+    shown = forms.shown_sections(draft.situations, answers)
+    cleaned = forms.validate_form(
+        draft.form_schema, form_json or "{}", hidden=hidden, shown=shown, complete=complete
+    )
     return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
 
 
