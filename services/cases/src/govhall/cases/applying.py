@@ -7,6 +7,7 @@ catalogue publishes later.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from dataclasses import replace
@@ -256,11 +257,14 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
                 f"每项材料最多上传{deps.settings.max_files_per_material}个文件",
                 "content",
             )
-        upload = check_upload(
+        # Off the event loop: parsing a PDF or a large OFD package takes a while.
+        upload = await asyncio.to_thread(
+            check_upload,
             req.file_name,
             req.content,
             need.accepted_types or DEFAULT_ACCEPTED,
             deps.settings.max_upload_bytes,
+            deps.settings.content_limits(),
         )
         digest = await deps.files.aput(req.content)
         await store.add_file(

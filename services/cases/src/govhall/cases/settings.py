@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from govhall.cases.contents import ContentLimits
 from govhall.kit.settings import ServiceSettings
 
 
@@ -24,6 +25,17 @@ class CasesSettings(ServiceSettings):
         default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024, description="largest single upload"
     )
     max_files_per_material: int = Field(default=10, ge=1)
+    # What an upload may unpack to: an OFD is a ZIP package, read from its central directory.
+    upload_max_archive_entries: int = Field(default=10_000, ge=1, description="entries in an OFD package")
+    upload_max_unpacked_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1024, description="total unpacked size of an OFD package"
+    )
+    upload_max_unpacked_ratio: int = Field(
+        default=100, ge=1, description="unpacked size of an OFD package over its file size"
+    )
+    upload_max_pdf_objects: int = Field(
+        default=500_000, ge=100, description="PDF dictionaries and arrays looked through for active content"
+    )
     # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
     # What a notice's QR code opens: the portal's verification page.
@@ -35,6 +47,14 @@ class CasesSettings(ServiceSettings):
     consumer_name: str = "cases-sites"
     # The directory of site-maintained holiday tables (YYYY.json), loaded into the calendar.
     holiday_tables_dir: Path | None = None
+
+    def content_limits(self) -> ContentLimits:
+        return ContentLimits(
+            archive_entries=self.upload_max_archive_entries,
+            unpacked_bytes=self.upload_max_unpacked_bytes,
+            unpacked_ratio=self.upload_max_unpacked_ratio,
+            pdf_objects=self.upload_max_pdf_objects,
+        )
 
     def resolved_files_dir(self, var_dir: Path) -> Path:
         return self.files_dir or var_dir / "cases-files"

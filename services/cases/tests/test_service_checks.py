@@ -1,0 +1,135 @@
+"""What the cases service refuses on its own, whatever the gateway let through: hostile uploads
+(checked off the event loop), unsafe form values, a form without the sections its answers show.
+On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from govhall.cases import applying
+from govhall.protos.cases.v1 import cases_pb2 as pb
+
+from .conftest import GOOD_FORM, World, pdf_bytes, person, png_bytes
+
+pytestmark = pytest.mark.asyncio
+
+
+async def upload(world: World, case_id: str, code: str, content: bytes, who: Any) -> pb.Case:
+    return await world.call(
+        "UploadMaterial",
+        pb.UploadMaterialRequest(case_id=case_id, material_code=code, file_name="材料", content=content),
+        who,
+    )
+
+
+async def test_hostile_uploads_are_refused_off_the_event_loop(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+    check = applying.check_upload
+
+    def recording(*args: Any) -> Any:
+        threads.append(threading.get_ident())
+        return check(*args)
+
+    monkeypatch.setattr(applying, "check_upload", recording)
+    citizen = person()
+    case = await world.draft(citizen)
+    for content, code in (
+        (
+            pdf_bytes(catalog=b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>"),
+            "FILE_ACTIVE_CONTENT",
+        ),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 8, "FILE_UNREADABLE"),
+    ):
+        err = await world.fails(
+            "UploadMaterial",
+            pb.UploadMaterialRequest(
+                case_id=case.id, material_code="M01", file_name="申请书.pdf", content=content
+            ),
+            citizen,
+        )
+        assert err.code == code and [f.field for f in err.fields] == ["content"]
+    case = await upload(world, case.id, "M01", pdf_bytes(), citizen)
+    assert [m.code for m in case.materials if m.files] == ["M01"]
+    assert len(threads) == 3 and threading.get_ident() not in threads
+
+
+async def test_a_section_the_answers_show_is_required_at_submission(world: World) -> None:
+    citizen = person()
+    case = await world.call(
+        "CreateDraft",
+        pb.CreateDraftRequest(
+            site_code="420502",
+            matter_code="420502-SCJG-0001",
+            situation_answers=[pb.SituationAnswer(situation_code="S1", option_codes=["S1B"])],  # 委托代办
+            form_json=json.dumps(GOOD_FORM, ensure_ascii=False),
+            delivery=pb.Delivery(method=pb.DELIVERY_METHOD_PICK_UP),
+        ),
+        citizen,
+    )  # a draft may lack the section
+    for code, content in (("M01", pdf_bytes()), ("M02", png_bytes()), ("M03", pdf_bytes("委托书"))):
+        await upload(world, case.id, code, content, citizen)
+    err = await world.fails("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
+    assert err.code == "CASE_INCOMPLETE"
+    assert [(f.field, f.message_zh) for f in err.fields] == [("form.agent", "“代办人信息”为必填项")]
+    form = {**GOOD_FORM, "agent": {}}
+    await world.call(
+        "UpdateDraft",
+        pb.UpdateDraftRequest(case_id=case.id, set_form=True, form_json=json.dumps(form, ensure_ascii=False)),
+        citizen,
+    )
+    err = await world.fails("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
+    assert [(f.field, f.message_zh) for f in err.fields] == [
+        ("form.agent.name", "“代办人信息 › 代办人姓名”为必填项")
+    ]
+    form["agent"] = {"name": "李四"}
+    await world.call(
+        "UpdateDraft",
+        pb.UpdateDraftRequest(case_id=case.id, set_form=True, form_json=json.dumps(form, ensure_ascii=False)),
+        citizen,
+    )
+    case = await world.call("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
+    assert case.state == pb.CASE_STATE_SUBMITTED and json.loads(case.form_json)["agent"] == {"name": "李四"}
+
+
+async def test_each_missing_field_is_reported_once(world: World) -> None:
+    citizen = person()
+    case = await world.draft(citizen, form_json="{}")
+    err = await world.fails("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
+    fields = [f.field for f in err.fields]
+    assert sorted(fields) == ["form.address", "form.mobile", "form.shop_name", "materials.M01", "materials.M02"]
+    assert err.message_zh.count("经营场所”为必填项") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"shop_name": "老张面馆", "capital": NaN}', "form.capital"),
+        ('{"shop_name": "老张面馆", "capital": Infinity}', "form.capital"),
+        ('{"shop_name": "老张面馆", "capital": 1e400}', "form.capital"),
+        ('{"shop_name": "老张\\u0000面馆"}', "form.shop_name"),
+        ('{"shop_name": "\\ud800"}', "form.shop_name"),
+        ('{"shop_name": "老张面馆", "extra": ' + "[" * 900 + "]" * 900 + "}", "form.extra"),
+    ],
+)
+async def test_unsafe_form_values_are_refused_by_field(world: World, text: str, field: str) -> None:
+    citizen = person()
+    err = await world.fails(
+        "CreateDraft",
+        pb.CreateDraftRequest(site_code="420502", matter_code="420502-SCJG-0001", form_json=text),
+        citizen,
+    )
+    assert err.code == "CASE_FORM_INVALID"
+    assert len(err.fields) == 1 and err.fields[0].field.startswith(field)
+    case = await world.draft(citizen)
+    err = await world.fails(
+        "UpdateDraft", pb.UpdateDraftRequest(case_id=case.id, set_form=True, form_json=text), citizen
+    )
+    assert err.code == "CASE_FORM_INVALID" and err.fields[0].field.startswith(field)
+    stored = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), citizen)
+    assert json.loads(stored.form_json) == GOOD_FORM  # nothing of it was kept
