@@ -9,11 +9,15 @@ import threading
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.cases import applying
+from govhall.kit.caller import caller_metadata
 from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 
-from .conftest import GOOD_FORM, World, pdf_bytes, person, png_bytes
+from .conftest import ADMIN, CLERK, GOOD_FORM, World, matter_draft, pdf_bytes, person, png_bytes
 
 pytestmark = pytest.mark.asyncio
 
@@ -102,7 +106,13 @@ async def test_each_missing_field_is_reported_once(world: World) -> None:
     case = await world.draft(citizen, form_json="{}")
     err = await world.fails("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
     fields = [f.field for f in err.fields]
-    assert sorted(fields) == ["form.address", "form.mobile", "form.shop_name", "materials.M01", "materials.M02"]
+    assert sorted(fields) == [
+        "form.address",
+        "form.mobile",
+        "form.shop_name",
+        "materials.M01",
+        "materials.M02",
+    ]
     assert err.message_zh.count("经营场所”为必填项") == 1
 
 
@@ -133,3 +143,78 @@ async def test_unsafe_form_values_are_refused_by_field(world: World, text: str, 
     assert err.code == "CASE_FORM_INVALID" and err.fields[0].field.startswith(field)
     stored = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), citizen)
     assert json.loads(stored.form_json) == GOOD_FORM  # nothing of it was kept
+
+
+PERSONAL_MATTER = "420502-SCJG-0002"
+PERSONAL_SCHEMA = {
+    "type": "object",
+    "title": "个体工商户登记申请表",
+    "properties": {
+        "operator": {"type": "string", "title": "经营者姓名"},
+        "id_number": {
+            "type": "string",
+            "title": "公民身份号码",
+            "pattern": "^\\d{17}[\\dX]$",
+            "x-govhall-kind": "id_number",
+        },
+        "mobile": {"type": "string", "title": "联系电话", "x-govhall-kind": "mobile"},
+        "agent": {"type": "object", "title": "代办人信息"},
+    },
+    "required": ["operator", "id_number", "mobile"],
+}
+ID = "420502199003070127"
+
+
+async def personal_matter(world: World) -> None:
+    draft = matter_draft()
+    draft.form_schema = json.dumps(PERSONAL_SCHEMA, ensure_ascii=False)
+    md = caller_metadata(ADMIN)
+    await world.catalogue.CreateMatter(
+        cat.CreateMatterRequest(code=PERSONAL_MATTER, site_code="420502", draft=draft), metadata=md
+    )
+    await world.catalogue.PublishMatter(
+        cat.ChangeMatterStatusRequest(code=PERSONAL_MATTER, site_code="420502"), metadata=md
+    )
+
+
+async def test_personal_numbers_are_checked_encrypted_and_masked(world: World, db_url: str) -> None:
+    await personal_matter(world)
+    citizen = person()
+
+    def create(form: dict[str, str]) -> pb.CreateDraftRequest:
+        return pb.CreateDraftRequest(
+            site_code="420502",
+            matter_code=PERSONAL_MATTER,
+            situation_answers=[pb.SituationAnswer(situation_code="S1", option_codes=["S1A"])],
+            form_json=json.dumps(form, ensure_ascii=False),
+            delivery=pb.Delivery(method=pb.DELIVERY_METHOD_PICK_UP),
+        )
+
+    err = await world.fails("CreateDraft", create({"operator": "张三", "id_number": ID[:-1] + "8"}), citizen)
+    assert err.code == "CASE_FORM_INVALID" and [f.field for f in err.fields] == ["form.id_number"]
+    assert err.fields[0].message_zh.startswith("公民身份号码：") and "校验" in err.fields[0].message_zh
+    case = await world.call(
+        "CreateDraft", create({"operator": "张三", "id_number": ID, "mobile": "13812340012"}), citizen
+    )
+    shown = {"operator": "张三", "id_number": "4205**********0127", "mobile": "138****0012"}
+    assert json.loads(case.form_json) == shown
+    # The database holds neither number in the clear.
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            stored = (await conn.execute(sa.text("SELECT application FROM cases"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert ID not in stored and "13812340012" not in stored and "0127" in stored
+    # The form saved back as shown keeps the numbers; it submits, and staff see it masked too.
+    await world.call(
+        "UpdateDraft",
+        pb.UpdateDraftRequest(case_id=case.id, set_form=True, form_json=case.form_json),
+        citizen,
+    )
+    for code, content in (("M01", pdf_bytes()), ("M02", png_bytes())):
+        await upload(world, case.id, code, content, citizen)
+    case = await world.call("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
+    assert case.state == pb.CASE_STATE_SUBMITTED and json.loads(case.form_json) == shown
+    seen = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), CLERK)
+    assert json.loads(seen.form_json) == shown

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, model, store, views
+from govhall.cases import forms, model, personal, store, views
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
 from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
 from govhall.cases.store import Application, CaseRecord
@@ -107,14 +107,26 @@ async def _delivery(deps: Deps, actor: Actor, d: pb.Delivery) -> dict[str, str] 
     }
 
 
-def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
+def _form(
+    deps: Deps,
+    matter: cat.Matter,
+    form_json: str,
+    answers: Any,
+    *,
+    complete: bool,
+    before: Application | None = None,
+) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The checked form to store, its personal numbers masked, and those numbers encrypted.
+    ``before``: the application as stored, whose numbers stand where the client sends their masks."""
     draft = matter.draft
     hidden = forms.hidden_sections(draft.form_schema, draft.situations, answers)
     shown = forms.shown_sections(draft.situations, answers)
+    known = personal.unseal(before.sealed, deps.cipher) if before else {}
     cleaned = forms.validate_form(
-        draft.form_schema, form_json or "{}", hidden=hidden, shown=shown, complete=complete
+        draft.form_schema, form_json or "{}", hidden=hidden, shown=shown, complete=complete, known=known
     )
-    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+    masked, sealed = personal.seal(forms.schema_of(draft.form_schema), cleaned, deps.cipher)
+    return json.dumps(masked, ensure_ascii=False, separators=(",", ":")), sealed
 
 
 async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
@@ -129,7 +141,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
     draft = matter.draft
     answers = _answers(req.situation_answers)
     forms.check_answers(draft.situations, answers)
-    form_json = _form(matter, req.form_json, answers, complete=False)
+    form_json, sealed = _form(deps, matter, req.form_json, answers, complete=False)
     delivery = await _delivery(deps, actor, req.delivery)
     now = deps.now()
     case = model.new_case(
@@ -154,7 +166,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         matter_type=int(draft.type),
         department_name=matter.department_name,
         agent_subject=actor.agent_subject,
-        application=Application(form_json, answers, delivery),
+        application=Application(form_json, answers, delivery, sealed),
         matter=matter.SerializeToString(),
         warning_level="none",
         due_date=None,
@@ -217,7 +229,8 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
             app = replace(app, answers=answers)
         if req.set_form or req.set_situation_answers:
             form_json = req.form_json if req.set_form else app.form_json
-            app = replace(app, form_json=_form(matter, form_json, app.answers, complete=False))
+            form_json, sealed = _form(deps, matter, form_json, app.answers, complete=False, before=app)
+            app = replace(app, form_json=form_json, sealed=sealed)
         if req.set_delivery:
             app = replace(app, delivery=delivery)
         rec = _touched(rec, now, application=app)
@@ -301,16 +314,16 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
         return await full_view(deps, uow, rec, now)
 
 
-async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
+async def _completeness(deps: Deps, uow: UnitOfWork, rec: CaseRecord) -> Application:
     """Everything a submission needs, every problem at once: answers, the whole form, and a file
-    for each needed material. Returns the cleaned form."""
+    for each needed material. Returns the application with the cleaned form."""
     matter = views.matter_of(rec)
     draft = matter.draft
     app = rec.application
     problems: list[FieldError] = list(forms.missing_answers(draft.situations, app.answers))
-    form_json = app.form_json
     try:
-        form_json = _form(matter, app.form_json, app.answers, complete=True)
+        form_json, sealed = _form(deps, matter, app.form_json, app.answers, complete=True, before=app)
+        app = replace(app, form_json=form_json, sealed=sealed)
     except DomainError as err:
         problems.extend(err.fields)
     needs = forms.material_needs(draft.materials, draft.situations, app.answers)
@@ -318,7 +331,7 @@ async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
     problems.extend(forms.missing_materials(needs, attached))
     if problems:
         raise invalid_fields("CASE_INCOMPLETE", problems)
-    return form_json
+    return app
 
 
 async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
@@ -338,8 +351,7 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
                     "请阅读并确认申报须知",
                     "notice_read",
                 )
-            form_json = await _completeness(uow, rec)
-            rec = replace(rec, application=replace(rec.application, form_json=form_json))
+            rec = replace(rec, application=await _completeness(deps, uow, rec))
         transition = perform(rec, model.Submit(), actor, now)
         password = new_query_password()
         rec = await record(

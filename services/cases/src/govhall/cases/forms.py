@@ -11,13 +11,14 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from govhall.cases import personal
 from govhall.kit.errors import DomainError, FieldError, invalid_fields
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 
@@ -117,6 +118,11 @@ def shown_sections(situations: Sequence[cat.Situation], answers: Answers) -> fro
 def _validator(schema_text: str) -> tuple[Draft202012Validator, dict[str, Any]]:
     schema = json.loads(schema_text)
     return Draft202012Validator(schema), schema
+
+
+def schema_of(schema_text: str) -> dict[str, Any]:
+    """The form schema as a dict (parsed once per schema); {} for a matter without a form."""
+    return _validator(schema_text)[1] if schema_text.strip() else {}
 
 
 def _titles(schema: dict[str, Any], path: Sequence[Any]) -> list[str]:
@@ -270,18 +276,20 @@ def validate_form(
     hidden: frozenset[str] = frozenset(),
     shown: frozenset[str] = frozenset(),
     complete: bool,
+    known: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The form as a dict, with hidden sections dropped; raises CASE_FORM_INVALID naming every bad
-    field, each once. A draft (complete=False) may leave required fields and the sections its
-    answers show (``shown``) empty; a submission may not."""
+    """The form as a dict, with hidden sections dropped and personal numbers normalised (in clear:
+    personal.seal masks them for storage); raises CASE_FORM_INVALID naming every bad field, each
+    once. A draft (complete=False) may leave required fields and the sections its answers show
+    (``shown``) empty; a submission may not. ``known``: the numbers stored before, by place, for
+    the masked values a client sends back."""
     form = _parse(form_json.strip() or "{}")
     if not isinstance(form, dict):
         raise invalid_fields(
             "CASE_FORM_INVALID", [FieldError("form", "the form must be an object", "表单内容格式不正确")]
         )
     form = {k: v for k, v in form.items() if k not in hidden}
-    schema_for_titles = _validator(schema_text)[1] if schema_text.strip() else {}
-    if unsafe := _unsafe_values(schema_for_titles, form):
+    if unsafe := _unsafe_values(schema_of(schema_text), form):
         # Before the schema: its validator recurses and compares, and none of these can be stored.
         raise invalid_fields("CASE_FORM_INVALID", unsafe)
     if not schema_text.strip():
@@ -291,7 +299,8 @@ def validate_form(
             )
         return form
     validator, schema = _validator(schema_text)
-    problems: list[FieldError] = []
+    problems = personal.normalise(schema, form, known or {}, lambda path: " › ".join(_titles(schema, path)))
+    checked = {p.field for p in problems}  # not also "格式不正确" from the same field's pattern
     if complete:
         sections = schema.get("properties", {})
         problems.extend(
@@ -308,11 +317,12 @@ def validate_form(
             missing = [m for m in error.validator_value if m not in present]  # type: ignore[union-attr]
             problems.extend(_required(schema, path, name) for name in missing if path or name not in hidden)
             continue
+        field = ".".join(["form", *[str(p) for p in path]])
+        if field in checked:
+            continue
         en, zh = _message(error)
         titles = _titles(schema, path) or ["申请表"]
-        problems.append(
-            FieldError(".".join(["form", *[str(p) for p in path]]), en, f"{' › '.join(titles)}：{zh}")
-        )
+        problems.append(FieldError(field, en, f"{' › '.join(titles)}：{zh}"))
     if problems:
         raise invalid_fields("CASE_FORM_INVALID", list(dict.fromkeys(problems)))
     return form
@@ -369,6 +379,7 @@ __all__ = [
     "material_needs",
     "missing_answers",
     "missing_materials",
+    "schema_of",
     "shown_sections",
     "validate_form",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from govhall.cases.contents import ContentLimits
@@ -16,6 +16,10 @@ class CasesSettings(ServiceSettings):
 
     catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
     identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
+    # 32 bytes, base64: encrypts the ID and mobile numbers inside application forms at rest
+    # (AES-GCM). Unset: a key generated once into var/cases-data.key (all-in-one mode only; a
+    # deployment sets it from a secret, and keeps it: numbers stored under a lost key are lost).
+    data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
     files_dir: Path | None = Field(
         default=None,
         description="the volume uploaded materials and notices are stored on; unset: var/cases-files",

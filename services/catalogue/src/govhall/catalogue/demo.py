@@ -402,8 +402,16 @@ ID_NUMBER = r"^\d{17}[\dX]$"
 MOBILE = r"^1\d{10}$"
 
 
+# A field with one of these patterns holds a personal number: marked so that cases checks it
+# fully (check digit, birth date), keeps it encrypted and shows it masked (see IMPORT.md).
+PERSONAL_KINDS = {ID_NUMBER: "id_number", MOBILE: "mobile"}
+
+
 def _s(title: str, max_length: int = 100, **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "title": title, "maxLength": max_length, **extra}
+    schema = {"type": "string", "title": title, "maxLength": max_length, **extra}
+    if kind := PERSONAL_KINDS.get(extra.get("pattern", "")):
+        schema["x-govhall-kind"] = kind
+    return schema
 
 
 def _choice(title: str, *values: str) -> dict[str, Any]:
