@@ -255,3 +255,43 @@ def test_deep_nesting_is_refused(depth: int) -> None:
     for _ in range(forms.MAX_FORM_DEPTH - 1):
         nested = [nested]
     assert forms.validate_form(SCHEMA, json.dumps({"extra": nested}), complete=False)["extra"] == nested
+
+
+def _demo_problems(kind: str, answers: list[tuple[str, tuple[str, ...]]], form: dict[str, Any]) -> set[str]:
+    from govhall.catalogue import demo
+
+    matter = demo.KINDS[kind]
+    situations = [cat.Situation.FromString(s.SerializeToString()) for s in matter.situations]
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(
+            matter.form,
+            json.dumps(form, ensure_ascii=False),
+            hidden=forms.hidden_sections(matter.form, situations, answers),
+            shown=forms.shown_sections(situations, answers),
+            complete=True,
+        )
+    return {f.field for f in err.value.fields}
+
+
+def test_the_demo_matters_require_what_their_answers_show() -> None:
+    # 420502-SCJGJ-0001 (食品经营许可): 餐饮服务 and 单位食堂, through an agent, with the base fields only.
+    base = {
+        "operator_name": "西陵区老张面馆",
+        "premises": "宜昌市西陵区夷陵大道1号",
+        "main_business": "餐饮服务经营者",
+        "items": ["热食类食品制售"],
+        "safety_manager": {"name": "张三", "mobile": "13812340012"},
+    }
+    answers = [("S1", ("S1B", "S1C")), ("S2", ("S2B",))]
+    assert _demo_problems("food_licence", answers, base) == {"form.catering", "form.canteen", "form.agent"}
+    # 420502-SCJGJ-0002 (个体工商户): 家庭经营 without the family members.
+    base = {"business_scope": "餐饮服务", "premises": "宜昌市西陵区夷陵大道1号", "capital": 5}
+    assert _demo_problems("biz_individual", [("S1", ("S1B",))], base) == {"form.family_members"}
+    members = {
+        **base,
+        "family_members": [{"name": "李四", "relationship": "配偶", "id_number": "420502199003070128"}],
+    }
+    # ... and a family member's ID number is checked to its check digit.
+    assert _demo_problems("biz_individual", [("S1", ("S1B",))], members) == {
+        "form.family_members.0.id_number"
+    }

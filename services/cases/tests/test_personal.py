@@ -107,3 +107,15 @@ def test_sealed_masked_and_restored() -> None:
 def test_a_number_sealed_under_another_key_is_asked_for_again() -> None:
     _, sealed = personal.seal(SCHEMA, {"operator": {"id_number": ID}}, FieldCipher(bytes(range(32)), "cases"))
     assert personal.unseal(sealed, CIPHER) == {}
+
+
+def test_a_form_stored_before_numbers_were_sealed_is_shown_masked() -> None:
+    old = json.dumps({"operator": {"name": "张三", "id_number": ID, "mobile": "13812340012"}, "note": ID})
+    shown = json.loads(personal.masked_json(SCHEMA, old))
+    assert shown == {
+        "operator": {"name": "张三", "id_number": "4205**********0127", "mobile": "138****0012"},
+        "note": ID,
+    }
+    masked = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    assert personal.masked_json(SCHEMA, masked) == masked  # already masked: unchanged
+    assert personal.masked_json({}, old) == old

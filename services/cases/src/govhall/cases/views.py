@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from govhall.cases import forms, model
+from govhall.cases import forms, model, personal
 from govhall.cases.clock import ClockReading, WarningLevel, read_clock
 from govhall.cases.model import Case, CaseState
 from govhall.cases.store import CaseRecord, aware
@@ -122,7 +122,7 @@ def case_message(
         department_code=case.department_code,
         department_name=rec.department_name,
         applicant=applicant_message(rec),
-        form_json=app.form_json,
+        form_json=personal.masked_json(forms.schema_of(draft.form_schema), app.form_json),
         situation_answers=[
             pb.SituationAnswer(situation_code=s, option_codes=list(o)) for s, o in app.answers
         ],
