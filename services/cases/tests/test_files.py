@@ -172,6 +172,7 @@ def test_ofd_when_the_material_takes_it() -> None:
         ("bad\x00name\n.png", "png", "badname.png"),
         ("申请书\u202efdp.exe", "png", "申请书fdp.png"),  # a right-to-left override is dropped
         ("零\u200b宽.pdf", "pdf", "零宽.pdf"),
+        ("半\ud800个.pdf", "pdf", "半个.pdf"),  # a lone surrogate
         ("Cafe\u0301.pdf", "pdf", "Caf\u00e9.pdf"),  # decomposed (as macOS sends it) is composed
         ("说明.tar.gz", "pdf", "说明.tar.pdf"),
         ("无扩展名", "jpg", "无扩展名.jpg"),

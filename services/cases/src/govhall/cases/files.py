@@ -33,8 +33,9 @@ DEFAULT_ACCEPTED: Final = ("pdf", "jpg", "png")
 MAX_NAME: Final = 120
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: no trailing newline slips through
 # Dropped from names: control characters, format characters (bidi overrides that make
-# "申请书\u202efdp.exe" display as "申请书exe.pdf", zero-width characters) and line separators.
-_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# "申请书\u202efdp.exe" display as "申请书exe.pdf", zero-width characters), line separators and
+# lone surrogates (which cannot be encoded as UTF-8 again).
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def _magic(content: bytes) -> str | None:
