@@ -533,7 +533,12 @@ async def run_submissions(
 
     async def applicant(index: int) -> None:
         nonlocal issued
-        who = c.CallerIdentity(kind=c.CALLER_KIND_PERSON, subject=f"bench-{run.run_id}-{index}", name="张三")
+        who = c.CallerIdentity(
+            kind=c.CALLER_KIND_PERSON,
+            subject=f"bench-{run.run_id}-{index}",
+            name="张三",
+            real_name_level=2,  # cases refuses applicants without real-name verification
+        )
         md = caller_metadata(who)
         while issued < MAX_SUBMISSIONS_PER_PHASE and time.perf_counter() < deadline:
             issued += 1

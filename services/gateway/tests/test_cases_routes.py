@@ -111,8 +111,8 @@ async def submitted(c: httpx.AsyncClient, who: dict[str, str], **extra: Any) -> 
 async def test_others_see_nothing_and_the_wrong_department_changes_nothing(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    owner = bearer((await person(stack, "13812350001"))["access_token"])
-    stranger = bearer((await person(stack, "13812350002"))["access_token"])
+    owner = bearer((await person(stack, "13812350001", "周业主"))["access_token"])
+    stranger = bearer((await person(stack, "13812350002", "冯路人"))["access_token"])
     case = await submitted(c, owner)
     assert len(case["query_password"]) == 8
     assert_problem(await c.get(f"/api/v1/cases/{case['id']}", headers=stranger), 404, "CASE_NOT_FOUND")
@@ -218,7 +218,7 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
 async def test_mail_delivery_copies_the_saved_address(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    who = bearer((await person(stack, "13812350006"))["access_token"])
+    who = bearer((await person(stack, "13812350006", "陈收件"))["access_token"])
     address = {"recipient": "王五", "mobile": "13700001234", "county_code": SITE, "detail": "夷陵大道52号"}
     saved = (await c.post("/api/v1/me/addresses", json=address, headers=who)).json()
     r = await c.post(
@@ -242,7 +242,7 @@ async def test_mail_delivery_copies_the_saved_address(stack: Stack) -> None:
 async def test_bad_input_is_a_problem_not_a_crash(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    who = bearer((await person(stack, "13812350007"))["access_token"])
+    who = bearer((await person(stack, "13812350007", "褚输入"))["access_token"])
     draft = (
         await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=who)
     ).json()
@@ -417,7 +417,27 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
             f"/api/v1/cases/{case_id}/submit", json={"notice_read": True}, headers={**me, **submit_key}
         )
     )
-    assert retried["state"] == "submitted" and "query_password" not in retried  # shown once
+    # The retry may be because the first reply, and its password, were lost: it carries a new
+    # one, and the lost one stops working.
+    assert retried["state"] == "submitted" and retried["query_password"] not in ("", password)
+    old_password, password = password, retried["query_password"]
+    application_number = submitted["application_number"]
+    assert application_number.startswith(f"SB{SITE}") and submitted["case_number"] == ""
+    before = ok(
+        await c.post(
+            "/api/v1/cases/status-query",
+            json={"case_number": application_number, "query_password": password},
+        )
+    )
+    assert before["state_zh"] == "待预审" and before["application_number"] == application_number
+    assert_problem(
+        await c.post(
+            "/api/v1/cases/status-query",
+            json={"case_number": application_number, "query_password": old_password},
+        ),
+        404,
+        "CASE_QUERY_FAILED",
+    )
 
     # The window clerk sees it and asks for a supplement (一次性告知).
     queue = ok(await c.get("/api/v1/staff/queue", params={"role": "window_clerk"}, headers=clerk))
@@ -434,7 +454,15 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
         )
     )
     assert noticed["state"] == "supplement_requested"
-    assert noticed["supplement"]["items"] == [{"material": "M01", "problem": "申请书缺少经营者签字"}]
+    assert noticed["supplement"]["items"] == [
+        {
+            "material": "M01",
+            "problem": "申请书缺少经营者签字",
+            "field": "",
+            "name": "食品经营许可申请书",
+            "changed": False,
+        }
+    ]
     mine = ok(await c.get("/api/v1/me/cases", params={"tab": "supplement"}, headers=me))
     assert [x["id"] for x in mine["cases"]] == [case_id]
     ok(
@@ -569,7 +597,7 @@ async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None
     c = stack.client
     await seed(c)
     await publish_journey_matter(c)
-    me = bearer((await person(stack, "13812350102"))["access_token"])
+    me = bearer((await person(stack, "13812350102", "卫草稿"))["access_token"])
     body = {"site_code": SITE, "matter_code": JOURNEY_MATTER, "form": {"shop_name": "李记"}}
     draft = ok(await c.post("/api/v1/cases", json=body, headers=me), 201)
     case_id = draft["id"]
@@ -609,7 +637,7 @@ async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None
 async def test_withdrawal_before_acceptance(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    me = bearer((await person(stack, "13812350103"))["access_token"])
+    me = bearer((await person(stack, "13812350103", "蒋撤回"))["access_token"])
     case = await submitted(c, me)
     withdrawn = ok(
         await c.post(f"/api/v1/cases/{case['id']}/withdraw", json={"reason": "材料有误"}, headers=me)
@@ -625,7 +653,7 @@ async def test_withdrawal_before_acceptance(stack: Stack) -> None:
 async def test_oversized_bodies_are_refused_before_they_are_read(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    me = bearer((await person(stack, "13812350104"))["access_token"])
+    me = bearer((await person(stack, "13812350104", "沈大件"))["access_token"])
     draft = ok(
         await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=me), 201
     )
