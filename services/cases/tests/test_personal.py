@@ -119,3 +119,20 @@ def test_a_form_stored_before_numbers_were_sealed_is_shown_masked() -> None:
     masked = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
     assert personal.masked_json(SCHEMA, masked) == masked  # already masked: unchanged
     assert personal.masked_json({}, old) == old
+
+
+def test_a_change_the_mask_hides_is_still_a_change() -> None:
+    def stored(number: str) -> tuple[str, personal.Sealed]:
+        masked, sealed = personal.seal(
+            SCHEMA, check({"operator": {"name": "张三", "id_number": number}}), CIPHER
+        )
+        return json.dumps(masked, ensure_ascii=False), sealed
+
+    before = personal.comparable(*stored(ID))
+    assert personal.comparable(*stored(ID)) == before  # sealed again (a fresh nonce): the same
+    corrected = "420502199003150127"  # the birth date corrected: the same first and last four
+    text, sealed = stored(corrected)
+    assert json.loads(text) == json.loads(stored(ID)[0])  # masks alike
+    assert personal.comparable(text, sealed) != before  # fingerprints not
+    assert ID not in before and "#" in json.loads(before)["operator"]["id_number"]
+    assert personal.comparable('{"a":1}', {}) == '{"a":1}'

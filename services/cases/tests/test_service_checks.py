@@ -218,3 +218,52 @@ async def test_personal_numbers_are_checked_encrypted_and_masked(world: World, d
     assert case.state == pb.CASE_STATE_SUBMITTED and json.loads(case.form_json) == shown
     seen = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), CLERK)
     assert json.loads(seen.form_json) == shown
+
+
+async def test_a_number_corrected_where_the_mask_hides_it_counts_as_corrected(world: World) -> None:
+    await personal_matter(world)
+    citizen = person()
+    form = {"operator": "张三", "id_number": ID, "mobile": "13812340012"}
+    case = await world.call(
+        "CreateDraft",
+        pb.CreateDraftRequest(
+            site_code="420502",
+            matter_code=PERSONAL_MATTER,
+            situation_answers=[pb.SituationAnswer(situation_code="S1", option_codes=["S1A"])],
+            form_json=json.dumps(form, ensure_ascii=False),
+            delivery=pb.Delivery(method=pb.DELIVERY_METHOD_PICK_UP),
+        ),
+        citizen,
+    )
+    for code, content in (("M01", pdf_bytes()), ("M02", png_bytes())):
+        await upload(world, case.id, code, content, citizen)
+    case = await world.call("SubmitCase", pb.SubmitCaseRequest(case_id=case.id, notice_read=True), citizen)
+    await world.handle(
+        case.id,
+        CLERK,
+        request_supplement=pb.RequestSupplementCommand(
+            items=[pb.SupplementItem(field="id_number", problem="出生日期有误")]
+        ),
+    )
+    # Saving back the form as shown changes nothing: not corrected yet.
+    shown = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), citizen)
+    await world.call(
+        "UpdateDraft",
+        pb.UpdateDraftRequest(case_id=case.id, set_form=True, form_json=shown.form_json),
+        citizen,
+    )
+    err = await world.fails("ResubmitCase", pb.ResubmitCaseRequest(case_id=case.id), citizen)
+    assert err.code == "CASE_SUPPLEMENT_NOT_DONE" and [f.field for f in err.fields] == ["form.id_number"]
+    # The birth date corrected: the mask (first and last four) is the same, the number is not.
+    corrected = {**json.loads(shown.form_json), "id_number": "420502199003150127"}
+    case = await world.call(
+        "UpdateDraft",
+        pb.UpdateDraftRequest(
+            case_id=case.id, set_form=True, form_json=json.dumps(corrected, ensure_ascii=False)
+        ),
+        citizen,
+    )
+    assert json.loads(case.form_json)["id_number"] == "4205**********0127"
+    assert [i.changed for i in case.supplement.items] == [True]
+    case = await world.call("ResubmitCase", pb.ResubmitCaseRequest(case_id=case.id), citizen)
+    assert case.state == pb.CASE_STATE_SUBMITTED

@@ -132,7 +132,7 @@ def form_text(
     *,
     complete: bool,
     before: Application | None = None,
-) -> tuple[str, dict[str, tuple[str, str]]]:
+) -> tuple[str, personal.Sealed]:
     """The checked form to store, its personal numbers masked, and those numbers encrypted.
     ``before``: the application as stored, whose numbers stand where the client sends their masks."""
     draft = matter.draft
@@ -265,9 +265,14 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
         if req.set_form or req.set_situation_answers:
             form_json = req.form_json if req.set_form else app.form_json
             form_json, sealed = form_text(deps, matter, form_json, app.answers, complete=False, before=app)
+            edited = replace(app, form_json=form_json, sealed=sealed)
             if notice is not None:
-                supplements.check_form_edit(notice, app.form_json, form_json)
-            app = replace(app, form_json=form_json, sealed=sealed)
+                supplements.check_form_edit(
+                    notice,
+                    personal.comparable(app.form_json, app.sealed),
+                    personal.comparable(edited.form_json, edited.sealed),
+                )
+            app = edited
         if req.set_delivery:
             app = replace(app, delivery=delivery)
         rec = _touched(rec, now, application=app)

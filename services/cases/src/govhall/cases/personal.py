@@ -39,7 +39,9 @@ KINDS: Final[dict[str, tuple[Callable[..., str], Callable[[str], str]]]] = {
     "id_number": (parse_id_number, mask_id_number),
     "mobile": (parse_mobile, mask_mobile),
 }
-Sealed = dict[str, tuple[str, str]]  # "family_members/0/id_number" -> (kind, ciphertext)
+# "family_members/0/id_number" -> (kind, ciphertext, fingerprint): the fingerprint is a blind
+# index (keyed HMAC) of the number, so that a change a mask hides can still be seen (comparable).
+Sealed = dict[str, tuple[str, ...]]
 
 
 def _marked(schema: Any, value: Any, path: list[Any]) -> Iterator[tuple[list[Any], str]]:
@@ -115,16 +117,16 @@ def seal(schema: dict[str, Any], form: dict[str, Any], cipher: FieldCipher) -> t
     sealed: Sealed = {}
     for path, kind in marked(schema, form):
         number = _get(form, path)
-        sealed[_pointer(path)] = (kind, cipher.encrypt(number, kind))
+        sealed[_pointer(path)] = (kind, cipher.encrypt(number, kind), cipher.blind_index(number, kind))
         _put(masked, path, KINDS[kind][1](number))
     return masked, sealed
 
 
-def unseal(sealed: Mapping[str, tuple[str, str]], cipher: FieldCipher) -> dict[str, tuple[str, str]]:
+def unseal(sealed: Mapping[str, tuple[str, ...]], cipher: FieldCipher) -> dict[str, tuple[str, str]]:
     """The stored numbers in clear, by place; one that no longer decrypts (the data key was
     replaced) is left out, so its masked value fails validation and is asked for again."""
     out: dict[str, tuple[str, str]] = {}
-    for place, (kind, stored) in sealed.items():
+    for place, (kind, stored, *_) in sealed.items():
         try:
             out[place] = (kind, cipher.decrypt(stored, kind))
         except Exception:
@@ -146,4 +148,23 @@ def masked_json(schema: dict[str, Any], form_json: str) -> str:
         return form_json
     for path, kind in found:
         _put(form, path, KINDS[kind][1](_get(form, path)))
+    return json.dumps(form, ensure_ascii=False, separators=(",", ":"))
+
+
+def comparable(form_json: str, sealed: Mapping[str, tuple[str, ...]]) -> str:
+    """The stored form as supplements compare it (what changed since a notice, what an edit
+    touched): each sealed number as its mask and fingerprint, so that correcting digits the mask
+    hides (a birth date) still counts as a change."""
+    if not sealed:
+        return form_json
+    form = json.loads(form_json or "{}")
+    for place, (_, _, *fingerprint) in sealed.items():
+        node, parts = form, place.split("/")
+        try:
+            for part in parts[:-1]:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            last: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
+            node[last] = f"{node[last]}#{fingerprint[0][:16]}" if fingerprint else node[last]
+        except (KeyError, IndexError, ValueError, TypeError):
+            continue  # the form no longer has that place
     return json.dumps(form, ensure_ascii=False, separators=(",", ":"))

@@ -328,7 +328,7 @@ class Application:
     form_json: str = "{}"
     answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     delivery: dict[str, str] | None = None
-    sealed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    sealed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -345,7 +345,7 @@ class Application:
     @classmethod
     def from_json(cls, text: str) -> Application:
         body = json.loads(text)
-        sealed = {place: (kind, stored) for place, (kind, stored) in body.get("sealed", {}).items()}
+        sealed = {place: tuple(entry) for place, entry in body.get("sealed", {}).items()}
         return cls(body["form"], tuple((s, tuple(o)) for s, o in body["answers"]), body["delivery"], sealed)
 
 

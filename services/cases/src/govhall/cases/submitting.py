@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from govhall.cases import forms, model, store, supplements, views
+from govhall.cases import forms, model, personal, store, supplements, views
 from govhall.cases.applying import applicant, form_text, idempotency_key, key_reused
 from govhall.cases.model import CaseState
 from govhall.cases.store import Application, CaseRecord
@@ -122,7 +122,9 @@ async def _applicant_transition(deps: Deps, case_id: str, command: model.Command
         transition = perform(rec, command, actor, now)
         if isinstance(command, model.Resubmit) and rec.case.supplement is not None:
             supplements.check_done(
-                rec.case.supplement, rec.application.form_json, await store.files(uow, rec.case.id)
+                rec.case.supplement,
+                personal.comparable(rec.application.form_json, rec.application.sealed),
+                await store.files(uow, rec.case.id),
             )
             # The application as a whole must still be complete after the changes.
             rec = replace(rec, application=await _completeness(deps, uow, rec))

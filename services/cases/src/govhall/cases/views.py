@@ -166,7 +166,9 @@ def case_message(
     if app.delivery:
         out.delivery.CopyFrom(delivery_message(app.delivery))
     if case.supplement is not None:
-        changed = supplement_changes(case.supplement, app.form_json, file_rows)
+        changed = supplement_changes(
+            case.supplement, personal.comparable(app.form_json, app.sealed), file_rows
+        )
         out.supplement.CopyFrom(
             pb.SupplementNotice(
                 items=[
