@@ -11,8 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import jwt
 from pypdf import PdfReader
 
+from govhall.kit.kv import create_kv
 from govhall.kit.validators import credit_code_check_char
 
 from .conftest import AUTH, Stack, create_staff, open_gateway
@@ -195,21 +197,29 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
     assert r.status_code == 200
     # The gateway refuses the old acting token at the door: identity listed its session as revoked.
     assert_problem(await c.get(f"/api/v1/cases/{case['id']}", headers=as_agent), 401, "TOKEN_REVOKED")
-    # Behind the door cases re-checks the authorisation on every call: a gateway that never saw the
-    # revocation (its own revocation list, as if the entry were lost) passes the token on, and
-    # cases refuses it.
-    assert stack.settings is not None
+    # Behind the door cases checks the session itself on every call: a gateway that never saw the
+    # revocation (its own revocation list) passes the token on, and cases refuses it as the gateway
+    # would have.
+    assert stack.settings is not None and stack.var_dir is not None
     blind = stack.settings.model_copy(update={"kv_namespace": stack.settings.kv_namespace + "-blind"})
     other, lifespan = await open_gateway(blind)
     try:
-        for r in (
-            await other.get(f"/api/v1/cases/{case['id']}", headers=as_agent),
-            await other.post(
-                "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_agent
-            ),
-            await other.get("/api/v1/me/cases", headers=as_agent),
-        ):
-            assert_problem(r, 403, "AGENT_NOT_AUTHORISED")
+        for status, code in ((401, "TOKEN_REVOKED"), (403, "AGENT_NOT_AUTHORISED")):
+            for r in (
+                await other.get(f"/api/v1/cases/{case['id']}", headers=as_agent),
+                await other.post(
+                    "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_agent
+                ),
+                await other.get("/api/v1/me/cases", headers=as_agent),
+            ):
+                assert_problem(r, status, code)
+            # Were the revocation entries lost everywhere, cases still re-reads the authorisation
+            # from identity and refuses.
+            claims = jwt.decode(as_agent["Authorization"].split()[1], options={"verify_signature": False})
+            kv = create_kv(None, stack.settings.kv_namespace, var_dir=stack.var_dir)
+            await kv.delete(f"rv:s:{claims['sid']}")
+            await kv.delete(f"rv:a:{claims['agt']}")
+            await kv.close()
     finally:
         await other.aclose()
         await lifespan.__aexit__(None, None, None)
