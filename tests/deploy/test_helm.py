@@ -407,11 +407,12 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "url"}
-    identity = {e["name"]: e for e in instance.container("identity")["env"]}
-    data_key = identity["GOVHALL_IDENTITY_DATA_KEY"]
-    assert "value" not in data_key
-    # Not optional: without the Secret the pod must not start (identity would make up a key).
-    assert data_key["valueFrom"]["secretKeyRef"] == {"name": "govhall-identity-data-key", "key": "key"}
+    for service in ("identity", "cases"):
+        env = {e["name"]: e for e in instance.container(service)["env"]}
+        data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
+        assert "value" not in data_key
+        # Not optional: without the Secret the pod must not start (the service would make up a key).
+        assert data_key["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-data-key", "key": "key"}
     gateway = {e["name"]: e for e in instance.container("gateway")["env"]}
     assert not any(name.endswith("DATABASE_URL") for name in gateway), "the gateway keeps nothing durable"
     admin = gateway["GOVHALL_GATEWAY_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]
@@ -646,6 +647,11 @@ BAD_VALUES = [
     ),
     pytest.param(
         ["--set", "services.identity.secretEnv=null"], "missing property 'secretEnv'", id="no-data-key"
+    ),
+    pytest.param(
+        ["--set", "services.cases.secretEnv.DATA_KEY.optional=true"],
+        "/services/cases/secretEnv/DATA_KEY/optional",
+        id="optional-cases-data-key",
     ),
     pytest.param(["--set-string", "redis.url="], "/redis/url", id="no-redis"),
     pytest.param(["--set", "redis.kvNamespace=a:b"], "/redis/kvNamespace", id="bad-kv-namespace"),
