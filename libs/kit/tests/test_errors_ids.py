@@ -1,9 +1,11 @@
 """The error model's round trip over gRPC metadata, and the ids."""
 
+import logging
 import re
 import time
 
 import grpc
+import pytest
 
 from govhall.kit.errors import DomainError, ErrorKind, FieldError
 from govhall.kit.ids import new_id
@@ -50,6 +52,30 @@ def test_a_bare_status_becomes_a_generic_error_with_chinese() -> None:
     err = DomainError.from_metadata(grpc.StatusCode.UNAVAILABLE, (), "connection refused")
     assert err.code == "UPSTREAM_UNAVAILABLE" and err.kind.http_status == 503
     assert err.message_zh == "服务暂时不可用，请稍后再试"
+    assert "connection refused" not in err.message
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.PERMISSION_DENIED,
+    ],
+)
+def test_a_bare_status_is_internal_and_its_text_only_logged(
+    status: grpc.StatusCode, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the service's error in the metadata, a status is the transport's (a 20 MB body:
+    RESOURCE_EXHAUSTED "Received message larger than max"): not the caller's fault, not for them to read."""
+    details = "Received message larger than max (20971620 vs. 4194304)"
+    with caplog.at_level(logging.WARNING, logger="govhall.kit.errors"):
+        err = DomainError.from_metadata(status, (), details)
+    assert (err.code, err.kind.http_status) == ("INTERNAL", 500)
+    assert "larger than max" not in err.message + err.message_zh
+    assert details in caplog.text
 
 
 def test_ids_are_uuid7_and_sort_by_time() -> None:

@@ -11,15 +11,24 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import jwt
 from pypdf import PdfReader
 
+from govhall.kit.kv import create_kv
 from govhall.kit.validators import credit_code_check_char
 
 from .conftest import AUTH, Stack, create_staff, open_gateway
 from .test_identity_routes import PASSWORD, assert_problem, bearer, person
 
 SITE, DEPT, OTHER_DEPT = "420502", "420502-SCJGJ", "420502-MZJ"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real one-page PDF: cases parses uploads and refuses what does not parse.
+PDF = (
+    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
+    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
+)
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
     "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
@@ -188,21 +197,29 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
     assert r.status_code == 200
     # The gateway refuses the old acting token at the door: identity listed its session as revoked.
     assert_problem(await c.get(f"/api/v1/cases/{case['id']}", headers=as_agent), 401, "TOKEN_REVOKED")
-    # Behind the door cases re-checks the authorisation on every call: a gateway that never saw the
-    # revocation (its own revocation list, as if the entry were lost) passes the token on, and
-    # cases refuses it.
-    assert stack.settings is not None
+    # Behind the door cases checks the session itself on every call: a gateway that never saw the
+    # revocation (its own revocation list) passes the token on, and cases refuses it as the gateway
+    # would have.
+    assert stack.settings is not None and stack.var_dir is not None
     blind = stack.settings.model_copy(update={"kv_namespace": stack.settings.kv_namespace + "-blind"})
     other, lifespan = await open_gateway(blind)
     try:
-        for r in (
-            await other.get(f"/api/v1/cases/{case['id']}", headers=as_agent),
-            await other.post(
-                "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_agent
-            ),
-            await other.get("/api/v1/me/cases", headers=as_agent),
-        ):
-            assert_problem(r, 403, "AGENT_NOT_AUTHORISED")
+        for status, code in ((401, "TOKEN_REVOKED"), (403, "AGENT_NOT_AUTHORISED")):
+            for r in (
+                await other.get(f"/api/v1/cases/{case['id']}", headers=as_agent),
+                await other.post(
+                    "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_agent
+                ),
+                await other.get("/api/v1/me/cases", headers=as_agent),
+            ):
+                assert_problem(r, status, code)
+            # Were the revocation entries lost everywhere, cases still re-reads the authorisation
+            # from identity and refuses.
+            claims = jwt.decode(as_agent["Authorization"].split()[1], options={"verify_signature": False})
+            kv = create_kv(None, stack.settings.kv_namespace, var_dir=stack.var_dir)
+            await kv.delete(f"rv:s:{claims['sid']}")
+            await kv.delete(f"rv:a:{claims['agt']}")
+            await kv.close()
     finally:
         await other.aclose()
         await lifespan.__aexit__(None, None, None)
@@ -579,11 +596,13 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
         400,
         "REQUEST_INVALID",
     )
-    assert_problem(
+    # Not a day of the calendar: the gateway refuses it, naming the parameter.
+    bad_day = assert_problem(
         await c.get("/api/v1/supervision/performance", params={"from": "2026-13-01"}, headers=supervisor),
         400,
-        "DATE_INVALID",
+        "REQUEST_INVALID",
     )
+    assert [e["field"] for e in bad_day["errors"]] == ["query.from"]
 
 
 async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None:

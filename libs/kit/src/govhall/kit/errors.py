@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 from dataclasses import dataclass, field
 
 import grpc
+
+log = logging.getLogger(__name__)
 
 
 class ErrorKind(enum.Enum):
@@ -102,22 +105,29 @@ class DomainError(Exception):
                     fields=[FieldError(**f) for f in body.get("fields", [])],
                     retry_after_seconds=int(body.get("retry_after_seconds", 0)),
                 )
-        kind = ErrorKind.from_grpc(status)
-        return cls(
-            code=f"UPSTREAM_{status.name}",
-            message=details or status.name.lower().replace("_", " "),
-            message_zh=_ZH_BY_KIND.get(kind, "服务暂时不可用，请稍后再试"),
-            kind=kind,
-        )
+        # A bare status is not the service's answer but the transport's or the runtime's
+        # ("Received message larger than max", "failed to connect to all addresses"): its text
+        # is for the log, never for a caller. Unavailable and late stay what they are (a caller
+        # may retry); anything else is an internal error.
+        log.warning("an RPC failed with %s and no domain error: %s", status.name, details)
+        if status in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            kind = ErrorKind.from_grpc(status)
+            return cls(
+                code=f"UPSTREAM_{status.name}",
+                message=_EN_BY_KIND[kind],
+                message_zh=_ZH_BY_KIND[kind],
+                kind=kind,
+            )
+        return cls(INTERNAL_ERROR.code, INTERNAL_ERROR.message, INTERNAL_ERROR.message_zh, ErrorKind.INTERNAL)
 
 
+_EN_BY_KIND = {
+    ErrorKind.TIMEOUT: "a service did not answer in time; try again later",
+    ErrorKind.UNAVAILABLE: "a service is unavailable; try again later",
+}
 _ZH_BY_KIND = {
-    ErrorKind.NOT_FOUND: "未找到",
-    ErrorKind.UNAUTHENTICATED: "请先登录",
-    ErrorKind.FORBIDDEN: "无权进行此操作",
     ErrorKind.TIMEOUT: "服务响应超时，请稍后再试",
     ErrorKind.UNAVAILABLE: "服务暂时不可用，请稍后再试",
-    ErrorKind.INTERNAL: "系统内部错误，请稍后再试",
 }
 
 

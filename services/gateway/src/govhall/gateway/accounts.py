@@ -11,10 +11,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from govhall.gateway.auth import Admin, Caller, SignedIn
-from govhall.gateway.model import SHANGHAI, SiteCode
+from govhall.gateway.bounds import BoundedTime
+from govhall.gateway.model import SHANGHAI, In, SiteCode
 from govhall.kit.errors import invalid
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
@@ -60,8 +61,8 @@ Password = Annotated[str, Field(max_length=128, description="密码：至少8位
 IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="id")]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(In):
+    """Unknown fields refused, text checked to be Unicode: the gateway's request base."""
 
 
 # Requests --------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ class AgentIn(Strict):
     scopes: list[
         Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
     ] = Field(min_length=1, max_length=10, description="授权范围")
-    expires_at: datetime = Field(description="授权截止时间 (ISO 8601, with offset)")
+    expires_at: Annotated[datetime, BoundedTime] = Field(description="授权截止时间 (ISO 8601, with offset)")
 
 
 class StaffIn(Strict):
