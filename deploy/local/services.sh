@@ -19,6 +19,8 @@ export GOVHALL_CATALOGUE_METRICS_PORT="${GOVHALL_CATALOGUE_METRICS_PORT:-59464}"
 export GOVHALL_SEARCH_METRICS_PORT="${GOVHALL_SEARCH_METRICS_PORT:-59465}"
 export GOVHALL_IDENTITY_METRICS_PORT="${GOVHALL_IDENTITY_METRICS_PORT:-59466}"
 export GOVHALL_CASES_METRICS_PORT="${GOVHALL_CASES_METRICS_PORT:-59467}"
+# The gateway's metrics too are apart from its API (never /metrics on the public port).
+export GOVHALL_GATEWAY_METRICS_PORT="${GOVHALL_GATEWAY_METRICS_PORT:-59468}"
 export GOVHALL_GATEWAY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_SEARCH_ADDRESS="$GOVHALL_SEARCH_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
@@ -28,6 +30,9 @@ export GOVHALL_GATEWAY_KV_NAMESPACE="${GOVHALL_GATEWAY_KV_NAMESPACE:-govhall}"
 export GOVHALL_IDENTITY_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 # Search counts hot words under the same prefix, and reads the catalogue's export to reindex.
 export GOVHALL_SEARCH_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+# Every service checks each call's session against the sessions identity revokes there.
+export GOVHALL_CASES_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+export GOVHALL_CATALOGUE_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Cases reads matters from the catalogue and agents and mailing addresses from identity; its
 # uploaded materials and PDF notices are kept by content hash under var/ (in var/cases-files,

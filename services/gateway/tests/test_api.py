@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
 
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit.testing import wait_until
@@ -169,10 +170,12 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
         "rate_limiter": True,
     }
     await gateway.get("/api/v1/sites/420502/matters")
-    metrics = (await gateway.get("/metrics")).text
+    # The metrics are kept, and served on their own port (GOVHALL_GATEWAY_METRICS_PORT), not here.
+    metrics = generate_latest().decode()
     assert (
         'govhall_gateway_request_seconds_count{method="GET",route="/api/v1/sites/{site}/matters"' in metrics
     )
+    assert_problem(await gateway.get("/metrics"), 404, "NOT_FOUND")
     docs = (await gateway.get("/openapi.json")).json()
     assert "/api/v1/sites/{site}/search" in docs["paths"]
 
@@ -195,7 +198,7 @@ async def test_rate_limit(store: str, request: pytest.FixtureRequest) -> None:
         catalogue_address="127.0.0.1:1",
         search_address="127.0.0.1:1",
         rate_limit_per_minute=3,
-        kv_namespace=f"t{uuid.uuid4().hex[:8]}",  # the in-memory store is shared by the process
+        kv_namespace=f"t{uuid.uuid4().hex[:8]}",  # apart from other runs (the shared Redis, memory)
     )
     client, lifespan = await open_gateway(settings, redis_url)
     statuses = [(await client.get("/api/v1/sites/420502/matters")).status_code for _ in range(5)]

@@ -1,5 +1,5 @@
-"""The identity service running for real (gRPC), on SQLite with the in-memory store and on
-PostgreSQL with Redis: the two ways it is deployed."""
+"""The identity service running for real (gRPC), on SQLite with the key-value file under var/ and
+on PostgreSQL with Redis: the two ways it is deployed."""
 
 from __future__ import annotations
 
@@ -195,9 +195,12 @@ class Identity:
         )
         return mobile, account
 
-    async def login(self, login_name: str, password: str = PASSWORD) -> pb.TokenPair:
+    async def login(self, login_name: str, password: str = PASSWORD, client_ip: str = "") -> pb.TokenPair:
         return await self.call(
-            "Login", pb.LoginRequest(password=pb.PasswordLogin(login_name=login_name, password=password))
+            "Login",
+            pb.LoginRequest(
+                password=pb.PasswordLogin(login_name=login_name, password=password), client_ip=client_ip
+            ),
         )
 
     async def verified_person(self, name: str = "张三") -> tuple[str, str, pb.TokenPair]:
@@ -212,12 +215,22 @@ class Identity:
 
 
 @pytest.fixture
+def identity_overrides() -> dict[str, Any]:
+    """Settings a test changes: `@pytest.mark.parametrize("identity_overrides", [{...}])`."""
+    return {}
+
+
+@pytest.fixture
 async def identity(
-    request: pytest.FixtureRequest, db_url: str, tmp_path: Path, platform: Any, start_service: Any
+    request: pytest.FixtureRequest,
+    db_url: str,
+    tmp_path: Path,
+    platform: Any,
+    start_service: Any,
+    identity_overrides: dict[str, Any],
 ) -> AsyncIterator[Identity]:
-    """On SQLite with the in-memory store, and on PostgreSQL with Redis."""
+    """On SQLite with the key-value file under var/ (as in all-in-one mode), and on PostgreSQL with Redis."""
     namespace = f"t{uuid.uuid4().hex[:10]}"
-    activation = request.node.get_closest_marker("signing_key_activation_seconds")
     if db_url.startswith("postgresql"):
         cluster = request.getfixturevalue("cluster")
         platform = platform.model_copy(update={"redis_url": cluster["GOVHALL_REDIS_URL"]})
@@ -242,7 +255,8 @@ async def identity(
         argon2_memory_kib=1024,
         dev_sms_file=tmp_path / "sms.jsonl",
         kv_namespace=namespace,
-        signing_key_activation_seconds=activation.args[0] if activation else 1.0,
+        signing_key_activation_seconds=1.0,
+        **identity_overrides,
     )
     bus = InProcessBus()
     seen: list[Delivery] = []
@@ -271,7 +285,7 @@ async def identity(
         reply = await identity_pb2_grpc.IdentityServiceStub(ch).GetJwks(pb.GetJwksRequest())
         return MessageToDict(reply, preserving_proto_field_name=True)
 
-    kv = create_kv(platform.redis_url, namespace)
+    kv = create_kv(platform.redis_url, namespace, var_dir=platform.var_dir)
 
     keys = JwksCache(jwks, min_refresh_seconds=0.5)
     verifier = TokenVerifier(keys, RevocationList(kv), issuer=settings.issuer, audience=settings.audience)
@@ -291,5 +305,4 @@ async def identity(
     )
     await ch.close()
     await catalogue_server.stop(0)
-    if platform.redis_url:
-        await kv.close()
+    await kv.close()

@@ -76,7 +76,7 @@ async def test_logout_ends_the_access_and_refresh_tokens(identity: Identity) -> 
 
 
 # Long enough that the login just after the rotation comes before it on a loaded machine too.
-@pytest.mark.signing_key_activation_seconds(5.0)
+@pytest.mark.parametrize("identity_overrides", [{"signing_key_activation_seconds": 5.0}])
 async def test_rotating_the_signing_key_keeps_old_tokens_valid(identity: Identity) -> None:
     mobile, _ = await identity.register()
     before = await identity.login(mobile)

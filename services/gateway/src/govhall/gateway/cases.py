@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import Field
 from starlette.types import Message
 
-from govhall.gateway import model, problems
+from govhall.gateway import bounds, model, problems
 from govhall.gateway.auth import Caller, SignedIn
 from govhall.gateway.protojson import from_dict, to_dict
 from govhall.gateway.upstreams import Upstreams
@@ -29,9 +29,13 @@ IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 CodePath = Annotated[str, Path(min_length=1, max_length=200)]
 PageNo = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
-Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")]
+Day = Annotated[
+    str | None, Query(pattern=bounds.DAY_PATTERN, description="YYYY-MM-DD, inclusive"), bounds.DayText
+]
 FromDay = Annotated[
-    str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")
+    str | None,
+    Query(alias="from", pattern=bounds.DAY_PATTERN, description="YYYY-MM-DD, inclusive"),
+    bounds.DayText,
 ]
 IdempotencyKey = Annotated[
     str | None, Header(max_length=64, description="a retry with the same key does it once")
@@ -74,7 +78,7 @@ class DraftIn(model.In):
     site_code: model.SiteCode
     matter_code: str = Field(max_length=36)
     situation_answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
-    form: dict[str, Any] = Field(
+    form: Annotated[dict[str, Any], bounds.FreeJson] = Field(
         default_factory=dict, description="the application form (the matter's schema)"
     )
     delivery: DeliveryIn | None = None
@@ -85,9 +89,9 @@ class DraftUpdate(model.In):
     """Only the parts present are replaced."""
 
     situation_answers: list[AnswerIn] | None = Field(None, max_length=50)
-    form: dict[str, Any] | None = None
+    form: Annotated[dict[str, Any] | None, bounds.FreeJson] = None
     delivery: DeliveryIn | None = None
-    expected_revision: int = Field(0, ge=0)
+    expected_revision: bounds.Revision = 0
 
 
 class SubmitIn(model.In):
@@ -104,23 +108,26 @@ class ReasonIn(model.In):
 
 
 class StatusQueryIn(model.In):
-    case_number: str = Field(max_length=64)
+    case_number: str = Field(max_length=64, description="办件编号，或受理前的申报号")
     query_password: str = Field(max_length=32)
 
 
 class SupplementItemIn(model.In):
-    material: str = Field(max_length=200)
+    """One material (its code or name) or one form field (its path), and what is wrong."""
+
+    material: str = Field("", max_length=200, description="a material of the matter: code or name")
+    field: str = Field("", max_length=200, description='a form field by path: "shop_name", "agent.name"')
     problem: Text
 
 
 class ActionIn(model.In):
     """The fields of one staff action; which apply depends on the action."""
 
-    expected_revision: int = Field(0, ge=0)
+    expected_revision: bounds.Revision = 0
     opinion: Text = ""
     reason: Text = ""
     items: list[SupplementItemIn] = Field(default_factory=list, max_length=100)
-    deadline: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2})?$")
+    deadline: Annotated[str, Field(pattern=r"^(\d{4}-\d{2}-\d{2})?$"), bounds.DayText] = ""
     outcome: Literal["", "pass", "return"] = ""
     procedure: str = Field("", max_length=40)
     planned: model.TimeLimitIn | None = None
@@ -156,7 +163,12 @@ def expected_revision(if_match: str | None, in_body: int = 0) -> int:
     if if_match is None or not if_match.strip():
         return in_body
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or (in_body and int(text) != in_body):
+    # ASCII digits only ("３" and "²" are digits to str.isdigit), and a revision an int64 holds.
+    if (
+        not re.fullmatch(r"[0-9]{1,19}", text)
+        or int(text) > bounds.MAX_INT64
+        or (in_body and int(text) != in_body)
+    ):
         raise invalid(
             "IF_MATCH_INVALID",
             'If-Match is the case\'s revision, e.g. "3" (and agrees with expected_revision)',
@@ -184,6 +196,9 @@ def capped_body_route(max_file_bytes: int) -> type[APIRoute]:
     limit = max_file_bytes + MULTIPART_ALLOWANCE
 
     class CappedBody(APIRoute):
+        # guards.RequestLimits leaves these bodies to this class (at the size of a file).
+        own_body_limit = True
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
@@ -239,7 +254,9 @@ def _command(action: ActionName, body: ActionIn) -> dict[str, Any]:
         case "not_accept":
             return {"not_accept": pb.NotAcceptCommand(reason=body.reason)}
         case "request_supplement":
-            items = [pb.SupplementItem(material=i.material, problem=i.problem) for i in body.items]
+            items = [
+                pb.SupplementItem(material=i.material, field=i.field, problem=i.problem) for i in body.items
+            ]
             return {
                 "request_supplement": pb.RequestSupplementCommand(
                     items=items, deadline=body.deadline, opinion=body.opinion
@@ -319,6 +336,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         tags=["cases"],
         summary="Start an application (待提交): a draft of a published matter",
         operation_id="createDraft",
+        responses={422: {"description": "the idempotency key was used for another request"}},
     )
     async def create_draft(
         body: DraftIn, caller: SignedIn, idempotency_key: IdempotencyKey = None
@@ -401,7 +419,9 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     @router.post(
         "/api/v1/cases/{case_id}/submit",
         tags=["cases"],
-        summary="Submit (提交); the answer carries the query password once",
+        summary="Submit (提交): the answer carries the application number (申报号) and the query "
+        "password; a retry with the same key answers with a new password, another case with it is 422",
+        responses={422: {"description": "the idempotency key was used for another request"}},
         operation_id="submitCase",
     )
     async def submit(
@@ -413,6 +433,16 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             idempotency_key=idempotency_key or body.idempotency_key,
         )
         return case_out(await call("SubmitCase", request, caller))
+
+    @router.post(
+        "/api/v1/cases/{case_id}/query-password",
+        tags=["cases"],
+        summary="A new query password for a submitted case (the old one stops working); shown once",
+        operation_id="resetCaseQueryPassword",
+    )
+    async def reset_query_password(case_id: IdPath, caller: SignedIn) -> dict[str, Any]:
+        request = pb.ResetQueryPasswordRequest(case_id=case_id)
+        return case_out(await call("ResetQueryPassword", request, caller))
 
     @router.post(
         "/api/v1/cases/{case_id}/resubmit",
@@ -493,11 +523,17 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     @router.post(
         "/api/v1/cases/status-query",
         tags=["cases"],
-        summary="Follow a case by its number and query password (办件查询), without signing in",
+        summary="Follow a case by its case or application number and query password (办件查询), "
+        "without signing in",
         operation_id="queryCaseStatus",
     )
-    async def status_query(body: StatusQueryIn, caller: Caller) -> dict[str, Any]:
-        request = pb.QueryStatusRequest(case_number=body.case_number, query_password=body.query_password)
+    async def status_query(body: StatusQueryIn, caller: Caller, request_: Request) -> dict[str, Any]:
+        # Wrong passwords lock the query per case and client address.
+        request = pb.QueryStatusRequest(
+            case_number=body.case_number,
+            query_password=body.query_password,
+            client_ip=request_.client.host if request_.client else "",
+        )
         return to_dict(await call("QueryStatus", request, caller))
 
     @router.get(

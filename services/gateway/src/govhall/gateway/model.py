@@ -11,9 +11,9 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from govhall.gateway import protojson
+from govhall.gateway import bounds, protojson
 from govhall.gateway.protojson import SHANGHAI, enum_names, from_dict, to_dict
 from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -63,11 +63,17 @@ def _schema_from_text(value: Any) -> Any:
 
 # One type rather than `dict | str`, so a wrong value is reported as `form_schema` itself, not
 # once per member of the union.
-FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text)]
+FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text), bounds.FreeJson]
 
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _unicode(cls, value: Any) -> Any:
+        # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 message can carry.
+        return bounds.check_text(value)
 
 
 class TimeLimitIn(In):
@@ -189,7 +195,9 @@ class NewMatter(MatterIn):
 
 
 class MatterUpdate(MatterIn):
-    expected_revision: int = Field(0, ge=0, description="non-zero: update only if still at this revision")
+    expected_revision: bounds.Revision = Field(
+        0, description="non-zero: update only if still at this revision"
+    )
 
 
 class ArticleIn(In):
@@ -198,8 +206,10 @@ class ArticleIn(In):
     body: str = Field(max_length=50_000, description="正文（常见问题：解答）")
     department_code: str = Field("", max_length=40)
     matter_code: str = Field("", max_length=36)
-    publish_at: datetime | None = Field(None, description="发布日期; unset: when published")
-    expected_revision: int = Field(0, ge=0)
+    publish_at: Annotated[datetime | None, bounds.BoundedTime] = Field(
+        None, description="发布日期; unset: when published"
+    )
+    expected_revision: bounds.Revision = 0
 
 
 class SiteIn(In):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from govhall.gateway import bounds
 from govhall.kit.errors import DomainError, ErrorKind, FieldError
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,13 @@ _ZH_FOR_PYDANTIC = {
     "list_type": "应为列表",
     "string_type": "应为字符串",
     "extra_forbidden": "不允许的字段",
+    **bounds.ZH,
 }
+
+# A field name as the gateway's models spell them; anything else in a location came from the
+# caller (an unknown field's name, a key) and is not repeated back.
+FIELD_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+UNNAMED = "(unknown)"
 
 
 def field_name(location: Any) -> str:
@@ -64,9 +72,22 @@ def field_name(location: Any) -> str:
             continue
         if isinstance(part, int) and parts:
             parts[-1] += f"[{part}]"
+        elif isinstance(part, str) and FIELD_PART.fullmatch(part):
+            parts.append(part)
         else:
-            parts.append(str(part))
+            parts.append(UNNAMED)
     return ".".join(parts) or "body"
+
+
+def _message(error: Any) -> str:
+    """pydantic's message, unless it repeats what the caller sent (an unknown union tag does)."""
+    message = str(error.get("msg", "invalid"))
+    sent = error.get("input")
+    if error.get("type") == "union_tag_invalid" or (
+        isinstance(sent, str) and len(sent) >= 4 and sent in message
+    ):
+        return "invalid value"
+    return message
 
 
 async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,7 +97,7 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
         fields.append(
             FieldError(
                 name,
-                str(error.get("msg", "invalid")),
+                _message(error),
                 _ZH_FOR_PYDANTIC.get(error.get("type", ""), "输入有误"),
             )
         )
@@ -96,6 +117,8 @@ async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
     response = problem(exc, request.url.path)
     if exc.kind == ErrorKind.UNAUTHENTICATED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="govhall"'
+    if exc.retry_after_seconds > 0:
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 
