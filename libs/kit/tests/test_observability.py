@@ -17,6 +17,7 @@ import uvicorn
 
 from govhall.kit import observability
 from govhall.kit.observability import RedactingFormatter, redact
+from govhall.kit.testing import wait_until
 
 ID_NUMBER = "420102199003071234"
 ID_NUMBER_X = "11010519491231002x"
@@ -153,14 +154,11 @@ async def test_the_uvicorn_access_log_line_is_masked(captured: tuple[logging.Log
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.01)
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-                for target in (SEARCH_ID, SEARCH_MOBILE):
-                    assert (await client.get(target)).status_code == 200
-            while out.getvalue().count("HTTP/1.1") < 2:
-                await asyncio.sleep(0.01)
+        await wait_until(lambda: server.started, what="uvicorn started")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for target in (SEARCH_ID, SEARCH_MOBILE):
+                assert (await client.get(target)).status_code == 200
+        await wait_until(lambda: out.getvalue().count("HTTP/1.1") >= 2, what="two access log lines")
     finally:
         server.should_exit = True
         await task

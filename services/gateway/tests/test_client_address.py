@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from govhall.gateway import ratelimit
 from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
+from govhall.kit.testing import wait_until
 
 from .conftest import open_gateway
 
@@ -93,9 +94,7 @@ async def test_uvicorn_itself_does_not_trust_loopback() -> None:
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.01)
+        await wait_until(lambda: server.started, 20, what="uvicorn started")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             assert await statuses(client, SPOOFS) == [404] * LIMIT + [429, 429]  # type: ignore[arg-type]
     finally:

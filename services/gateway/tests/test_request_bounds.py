@@ -17,6 +17,7 @@ import uvicorn
 from govhall.gateway import bounds
 from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
+from govhall.kit.testing import wait_until
 
 from .conftest import AUTH, TOKEN, Stack, create_staff
 from .test_cases_routes import MATTER, SITE, seed, staff
@@ -186,9 +187,8 @@ async def test_refusals_keep_the_connection_alive() -> None:
     server = uvicorn.Server(server_config(create_app(settings), settings, "warning"))
     task = asyncio.create_task(server.serve())
     try:
+        await wait_until(lambda: server.started, 30, what="uvicorn started")
         async with asyncio.timeout(30):
-            while not server.started:
-                await asyncio.sleep(0.01)
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             draft = b'{"site_code":"420502","matter_code":"M","form":{"business_scope":"\\ud800"}}'
             agent = b'{"agent_name":"a","agent_id_number":"1","scopes":["cases.apply"],"expires_at":"0001-01-01T00:00:00+08:00"}'

@@ -255,8 +255,7 @@ async def identity(
         argon2_memory_kib=1024,
         dev_sms_file=tmp_path / "sms.jsonl",
         kv_namespace=namespace,
-        signing_key_activation_seconds=1.0,
-        **identity_overrides,
+        **{"signing_key_activation_seconds": 1.0, **identity_overrides},
     )
     bus = InProcessBus()
     seen: list[Delivery] = []

@@ -4,12 +4,12 @@ and the rightful user always has a way in (SMS for citizens, a site administrato
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
 
 from govhall.kit.errors import DomainError
+from govhall.kit.testing import wait_until
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 from .conftest import ADMIN, PASSWORD, Identity
@@ -60,18 +60,17 @@ async def test_guessing_slows_down_before_the_lock(identity: Identity) -> None:
 
 async def _after_waiting(attempt: Any, identity: Identity) -> DomainError:
     """Retry a login attempt until it is no longer told to wait (bounded): its real answer."""
-    deadline = time.monotonic() + 10
-    coroutine = attempt
-    while True:
+    attempts = iter([attempt])
+
+    async def answer() -> DomainError | None:
         try:
-            await coroutine
+            # The given attempt first, then the same wrong login again.
+            await (next(attempts, None) or identity.login("sunqi_01", WRONG, client_ip="203.0.113.9"))
         except DomainError as err:
-            if err.code != "LOGIN_TOO_SOON" or time.monotonic() > deadline:
-                return err
-            await asyncio.sleep(0.2)
-            coroutine = identity.login("sunqi_01", WRONG, client_ip="203.0.113.9")
-        else:
-            raise AssertionError("a wrong password was accepted")
+            return None if err.code == "LOGIN_TOO_SOON" else err
+        raise AssertionError("a wrong password was accepted")
+
+    return await wait_until(answer, interval=0.2, what="an answer other than LOGIN_TOO_SOON")
 
 
 @pytest.mark.parametrize("identity_overrides", [{**NO_WAITING, "login_account_max_failures": 6}])
