@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from govhall.cases import app, model, store
-from govhall.cases.model import Actor, Applicant, ApplicantKind, Step, TimeLimit
+from govhall.cases import app, commands, model, store
 from govhall.cases.store import Application, CaseRecord
+from govhall.cases.values import Actor, Applicant, ApplicantKind, Step, TimeLimit, new_case
 from govhall.kit.db import create_engine
 
 T0 = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
@@ -31,7 +31,7 @@ async def _migrate(url: str, target: str, down: bool = False) -> None:
 
 
 def _record(case_id: str, submitted: bool) -> CaseRecord:
-    case = model.new_case(
+    case = new_case(
         case_id=case_id,
         site_code="420502",
         department_code="420502-SCJG",
@@ -44,7 +44,7 @@ def _record(case_id: str, submitted: bool) -> CaseRecord:
         now=T0,
     )
     if submitted:
-        case = model.perform(case, model.Submit(), Actor.person("person-1", "张三"), T0).case
+        case = model.perform(case, commands.Submit(), Actor.person("person-1", "张三"), T0).case
     return CaseRecord(
         case=case,
         site_code="420502",

@@ -17,10 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, model, personal, store, supplements, views
+from govhall.cases import forms, personal, store, supplements, values, views, vocabulary
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
-from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
 from govhall.cases.store import Application, CaseRecord
+from govhall.cases.values import Actor, ActorKind, Applicant, Step, TimeLimit
+from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import (
     Deps,
     _upstream,
@@ -171,13 +172,13 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
     form_json, sealed = form_text(deps, matter, req.form_json, answers, complete=False)
     delivery = await _delivery(deps, actor, req.delivery)
     now = deps.now()
-    case = model.new_case(
+    case = values.new_case(
         case_id=new_id(),
         site_code=req.site_code,
         department_code=draft.department_code,
         matter_code=matter.code,
         matter_name=draft.name,
-        applicant=Applicant(actor.applicant_kind or model.ApplicantKind.PERSON, actor.subject, actor.name),
+        applicant=Applicant(actor.applicant_kind or values.ApplicantKind.PERSON, actor.subject, actor.name),
         steps=[Step.from_proto(s) for s in draft.steps],
         promised_limit=TimeLimit.from_proto(draft.promised_limit),
         legal_limit=TimeLimit.from_proto(draft.legal_limit),
@@ -395,7 +396,7 @@ async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesRes
         by_state = await store.count_by(uow, c.state, mine)
     counts: dict[pb.ApplicantTab.ValueType, int] = dict.fromkeys(views.TAB_STATES, 0)
     for state, n in by_state.items():
-        counts[views.TAB_PB[model.APPLICANT_TAB[CaseState(state)]]] += n
+        counts[views.TAB_PB[vocabulary.APPLICANT_TAB[CaseState(state)]]] += n
     return pb.ListMyCasesResponse(
         cases=[views.summary_message(r, now=now, calendar=deps.calendar) for r in rows],
         page=common_pb2.PageInfo(page=number, page_size=size, total=total),

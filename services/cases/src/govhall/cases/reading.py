@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from govhall.cases import model, store, views
+from govhall.cases import store, views, vocabulary
 from govhall.cases.workflow import Deps, actor_for, full_view, query_hash, readable
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.protos.cases.v1 import cases_pb2 as pb
@@ -82,7 +82,7 @@ async def query_status(deps: Deps, req: pb.QueryStatusRequest) -> pb.PublicStatu
             raise _query_failed()
         failures, locked_until = await store.query_lock(uow, rec.case.id, client)
         if locked_until and locked_until > now:
-            local = locked_until.astimezone(model.CHINA).strftime("%H:%M")
+            local = locked_until.astimezone(vocabulary.CHINA).strftime("%H:%M")
             raise DomainError(
                 "CASE_QUERY_LOCKED",
                 "too many wrong passwords for this case from here; try again later",

@@ -22,24 +22,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import model
-from govhall.cases.model import (
+from govhall.cases import vocabulary
+from govhall.cases.values import (
     Actor,
     ActorKind,
     Applicant,
     ApplicantKind,
     Case,
-    CaseState,
     HistoryEntry,
     LimitUnit,
     Pause,
     PauseKind,
-    ResultCode,
     Step,
     SupplementItem,
     SupplementNotice,
     TimeLimit,
 )
+from govhall.cases.vocabulary import CaseState, ResultCode
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.outbox import add_kit_tables
@@ -403,8 +402,8 @@ def record_from_row(row: Any) -> CaseRecord:
 def current_role(case: Case) -> str:
     """Whose queue the case sits in now."""
     if case.state is CaseState.SUBMITTED:
-        return model.WINDOW_CLERK
-    if case.state in model.IN_REVIEW or case.state is CaseState.SPECIAL_PROCEDURE:
+        return vocabulary.WINDOW_CLERK
+    if case.state in vocabulary.IN_REVIEW or case.state is CaseState.SPECIAL_PROCEDURE:
         return case.current_step.role
     return ""
 
@@ -412,7 +411,7 @@ def current_role(case: Case) -> str:
 def current_step_name(case: Case) -> str:
     if case.state is CaseState.SUBMITTED:
         return case.steps[0].name if case.review_start == 1 else "预审"
-    if case.state in model.IN_REVIEW or case.state is CaseState.SPECIAL_PROCEDURE:
+    if case.state in vocabulary.IN_REVIEW or case.state is CaseState.SPECIAL_PROCEDURE:
         return case.current_step.name
     return ""
 
@@ -539,13 +538,13 @@ def with_case(rec: CaseRecord, case: Case, **changes: Any) -> CaseRecord:
 def _actor_role(actor: Actor, entry: HistoryEntry) -> str:
     if actor.kind is not ActorKind.STAFF:
         return ""
-    if entry.action in (model.Action.TERMINATE,):
-        return model.SUPERVISOR
-    if entry.action in (model.Action.ACCEPT, model.Action.NOT_ACCEPT) or (
+    if entry.action in (vocabulary.Action.TERMINATE,):
+        return vocabulary.SUPERVISOR
+    if entry.action in (vocabulary.Action.ACCEPT, vocabulary.Action.NOT_ACCEPT) or (
         entry.from_state is CaseState.SUBMITTED
     ):
-        return model.WINDOW_CLERK
-    for role in model.STEP_ROLES:
+        return vocabulary.WINDOW_CLERK
+    for role in vocabulary.STEP_ROLES:
         if role in actor.roles:
             return role
     return ""

@@ -16,12 +16,12 @@ from typing import Any
 
 import grpc
 
-from govhall.cases import documents, events, model, store, views
+from govhall.cases import commands, documents, events, model, store, values, views, vocabulary
 from govhall.cases.clock import read_clock
 from govhall.cases.files import FileStore
-from govhall.cases.model import Actor, ActorKind, ApplicantKind, Case, Transition
 from govhall.cases.settings import CasesSettings
 from govhall.cases.store import CaseRecord
+from govhall.cases.values import Actor, ActorKind, ApplicantKind, Case, Transition
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
@@ -107,7 +107,7 @@ async def actor_for(deps: Deps) -> Actor:
         answer: identity_pb2.CheckAgentResponse = await _upstream(
             deps.identity.CheckAgent,
             identity_pb2.CheckAgentRequest(
-                legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=model.APPLY_SCOPE
+                legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=vocabulary.APPLY_SCOPE
             ),
         )
         if not answer.allowed:
@@ -117,7 +117,7 @@ async def actor_for(deps: Deps) -> Actor:
                 "您对该单位的办事授权已失效或不包含办件申报",
                 ErrorKind.FORBIDDEN,
             )
-        actor = replace(actor, scopes=frozenset({model.APPLY_SCOPE}))
+        actor = replace(actor, scopes=frozenset({vocabulary.APPLY_SCOPE}))
     return actor
 
 
@@ -130,7 +130,7 @@ def may_read(rec: CaseRecord, actor: Actor) -> bool:
         return True
     if actor.kind is ActorKind.APPLICANT:
         return case.applicant.kind is actor.applicant_kind and case.applicant.subject == actor.subject
-    return actor.site_code == case.site_code and case.state is not model.CaseState.DRAFT
+    return actor.site_code == case.site_code and case.state is not vocabulary.CaseState.DRAFT
 
 
 async def readable(
@@ -162,7 +162,7 @@ async def _represents(deps: Deps, rec: CaseRecord, actor: Actor) -> bool:
         answer: identity_pb2.CheckAgentResponse = await _upstream(
             deps.identity.CheckAgent,
             identity_pb2.CheckAgentRequest(
-                legal_person_id=applicant.subject, agent_id=actor.subject, scope=model.APPLY_SCOPE
+                legal_person_id=applicant.subject, agent_id=actor.subject, scope=vocabulary.APPLY_SCOPE
             ),
         )
     except DomainError as err:
@@ -216,7 +216,7 @@ async def require_real_name(deps: Deps, matter_code: str) -> None:
         )
 
 
-def perform(rec: CaseRecord, command: model.Command, actor: Actor, now: dt.datetime) -> Transition:
+def perform(rec: CaseRecord, command: commands.Command, actor: Actor, now: dt.datetime) -> Transition:
     try:
         return model.perform(rec.case, command, actor, now)
     except DomainError as err:
@@ -272,16 +272,16 @@ async def record(
     return replace(updated, loaded_revision=case.revision)
 
 
-def notice_kind(entry: model.HistoryEntry) -> documents.DocumentKind | None:
+def notice_kind(entry: values.HistoryEntry) -> documents.DocumentKind | None:
     """The notice an action issues (受理/不予受理/补正告知/准予或不予许可决定), if any."""
-    if entry.action is model.Action.ACCEPT:
+    if entry.action is vocabulary.Action.ACCEPT:
         return documents.DocumentKind.ACCEPTANCE
-    if entry.action is model.Action.NOT_ACCEPT:
+    if entry.action is vocabulary.Action.NOT_ACCEPT:
         return documents.DocumentKind.NOT_ACCEPTED
-    if entry.action is model.Action.REQUEST_SUPPLEMENT:
+    if entry.action is vocabulary.Action.REQUEST_SUPPLEMENT:
         return documents.DocumentKind.SUPPLEMENT
-    if entry.action is model.Action.CONCLUDE:
-        if entry.to_state is model.CaseState.CONCLUDED_APPROVED:
+    if entry.action is vocabulary.Action.CONCLUDE:
+        if entry.to_state is vocabulary.CaseState.CONCLUDED_APPROVED:
             return documents.DocumentKind.APPROVAL
         return documents.DocumentKind.DENIAL
     return None
@@ -296,7 +296,7 @@ async def issue_document(
     uow: UnitOfWork,
     rec: CaseRecord,
     kind: documents.DocumentKind,
-    entry: model.HistoryEntry,
+    entry: values.HistoryEntry,
     now: dt.datetime,
 ) -> None:
     case = rec.case
