@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from govhall.cases import app, commands, model, store
-from govhall.cases.store import Application, CaseRecord
+from govhall.cases import app, commands, model, records, store
+from govhall.cases.records import Application, CaseRecord
+from govhall.cases.tables import case_query_locks, cases
 from govhall.cases.values import Actor, Applicant, ApplicantKind, Step, TimeLimit, new_case
 from govhall.kit.db import create_engine
 
@@ -93,16 +94,16 @@ async def test_submitted_cases_get_an_application_number_and_back(db_url: str) -
     try:
         async with engine.connect() as conn:
             loaded = {
-                r.id: store.record_from_row(r)
-                for r in await conn.execute(sa.select(store.cases).order_by(store.cases.c.id))
+                r.id: records.record_from_row(r)
+                for r in await conn.execute(sa.select(cases).order_by(cases.c.id))
             }
             found = (
                 await conn.execute(
-                    sa.select(store.cases.c.id).where(store.cases.c.application_number == "SBold-submitted")
+                    sa.select(cases.c.id).where(cases.c.application_number == "SBold-submitted")
                 )
             ).scalar_one()
             assert (
-                await conn.execute(sa.select(sa.func.count()).select_from(store.case_query_locks))
+                await conn.execute(sa.select(sa.func.count()).select_from(case_query_locks))
             ).scalar() == 0
     finally:
         await engine.dispose()

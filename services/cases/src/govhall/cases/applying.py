@@ -17,9 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, personal, store, supplements, values, views, vocabulary
+from govhall.cases import forms, personal, store, supplements, tables, values, views, vocabulary
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
-from govhall.cases.store import Application, CaseRecord
+from govhall.cases.records import Application, CaseRecord
 from govhall.cases.values import Actor, ActorKind, Applicant, Step, TimeLimit
 from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import (
@@ -383,7 +383,7 @@ def paging(page: Any) -> tuple[int, int]:
 async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
     actor = applicant(await actor_for(deps))
     number, size = paging(req.page)
-    c = store.cases.c
+    c = tables.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]
     where = list(mine)
     if req.tab != pb.APPLICANT_TAB_UNSPECIFIED:

@@ -14,7 +14,8 @@ Consumes ``catalogue.site.upserted`` into its copy of the site tree (statistics 
 from __future__ import annotations
 
 from govhall.cases import model, values, views, vocabulary
-from govhall.cases.store import CaseRecord, sites
+from govhall.cases.records import CaseRecord
+from govhall.cases.tables import sites
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery, Event, make_event

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from govhall.cases import commands, model, personal, store, supplements, values, views, vocabulary
+from govhall.cases import commands, model, personal, store, supplements, tables, values, views, vocabulary
 from govhall.cases.applying import paging
 from govhall.cases.values import Actor, ActorKind, TimeLimit
 from govhall.cases.vocabulary import CaseState
@@ -162,7 +162,7 @@ def _queue_roles(actor: Actor, wanted: str) -> list[str]:
 def queue_filter(actor: Actor, roles: list[str]) -> list[Any]:
     """The cases the actor's roles can act on now: the window's for the whole site; review steps
     inside the actor's department."""
-    c = store.cases.c
+    c = tables.cases.c
     window = [c.current_role == vocabulary.WINDOW_CLERK] if vocabulary.WINDOW_CLERK in roles else []
     bound = [r for r in roles if r in vocabulary.DEPARTMENT_BOUND_ROLES]
     review = [sa.and_(c.current_role.in_(bound), c.department_code == actor.department_code)] if bound else []
@@ -173,7 +173,7 @@ async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
     actor = _staff(await actor_for(deps))
     roles = _queue_roles(actor, req.role.strip())
     number, size = paging(req.page)
-    c = store.cases.c
+    c = tables.cases.c
     base = queue_filter(actor, roles)
     where = list(base)
     if req.department_code:

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from govhall.cases import commands, forms, personal, store, supplements, views
 from govhall.cases.applying import applicant, form_text, idempotency_key, key_reused
-from govhall.cases.store import Application, CaseRecord
+from govhall.cases.records import Application, CaseRecord
 from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import (
     Deps,

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from prometheus_client import Gauge
 
-from govhall.cases import commands, events, store, views, vocabulary
+from govhall.cases import commands, events, store, tables, views, vocabulary
 from govhall.cases.applying import paging
 from govhall.cases.clock import WarningLevel, read_clock, warning_event
 from govhall.cases.values import Actor, ActorKind
@@ -144,7 +144,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
 
 
 async def refresh_gauges(deps: Deps) -> None:
-    c = store.cases.c
+    c = tables.cases.c
     async with deps.db.reader() as uow:
         by_state = await store.count_by(uow, c.state, [])
         open_states = [s.value for s in vocabulary.OPEN_STATES]
@@ -187,7 +187,7 @@ async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
     city sees of its counties (warnings, performance, statistics alike). Staff may ask for their own
     site or one below it."""
     if actor.kind is ActorKind.STAFF and site != actor.site_code:
-        target = await store.sites.get(uow, site)
+        target = await tables.sites.get(uow, site)
         if target is None or actor.site_code not in target.path:
             raise DomainError(
                 "CASE_WRONG_SITE",
@@ -195,9 +195,9 @@ async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
                 "仅可查看本站点及下级站点的数据",
                 ErrorKind.FORBIDDEN,
             )
-    c = store.cases.c
-    subtree = sa.select(store.sites.t.c.code).where(
-        sa.or_(store.sites.t.c.path.like(f"%{site}%"), store.sites.t.c.code == site)
+    c = tables.cases.c
+    subtree = sa.select(tables.sites.t.c.code).where(
+        sa.or_(tables.sites.t.c.path.like(f"%{site}%"), tables.sites.t.c.code == site)
     )
     return sa.or_(c.site_code == site, c.site_code.in_(subtree))
 
@@ -205,7 +205,7 @@ async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
 async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsResponse:
     actor = _supervisor(await actor_for(deps))
     number, size = paging(req.page)
-    c = store.cases.c
+    c = tables.cases.c
     levels = [views.PB_LEVEL[req.level].value] if req.level else ["yellow", "red"]
     now = deps.now()
     async with deps.db.reader() as uow:
@@ -238,7 +238,7 @@ async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsRe
 async def performance(deps: Deps, req: pb.GetPerformanceRequest) -> pb.Performance:
     actor = _supervisor(await actor_for(deps))
     site = req.site_code or actor.site_code
-    c = store.cases.c
+    c = tables.cases.c
     bounds = _bounds(c.accepted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
     concluded = c.state.in_(_concluded())
     open_ = c.state.in_([s.value for s in vocabulary.OPEN_STATES])
@@ -283,7 +283,7 @@ async def statistics(deps: Deps, req: pb.GetStatisticsRequest) -> pb.Statistics:
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         raise DomainError("STAFF_REQUIRED", "staff only", "仅限工作人员", ErrorKind.FORBIDDEN)
     site = req.site_code or actor.site_code
-    c = store.cases.c
+    c = tables.cases.c
     async with deps.db.reader() as uow:
         where = [await _site_and_below(uow, actor, site), c.submitted_at.is_not(None)]
         where += _bounds(c.submitted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))

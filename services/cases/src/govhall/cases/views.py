@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from govhall.cases import forms, personal, values, vocabulary
 from govhall.cases.clock import ClockReading, WarningLevel, read_clock
-from govhall.cases.store import CaseRecord, aware
+from govhall.cases.records import CaseRecord, aware
 from govhall.cases.values import Case
 from govhall.cases.vocabulary import CaseState
 from govhall.kit.workdays import WorkingCalendar

@@ -16,11 +16,11 @@ from typing import Any
 
 import grpc
 
-from govhall.cases import commands, documents, events, model, store, values, views, vocabulary
+from govhall.cases import commands, documents, events, model, records, store, values, views, vocabulary
 from govhall.cases.clock import read_clock
 from govhall.cases.files import FileStore
+from govhall.cases.records import CaseRecord
 from govhall.cases.settings import CasesSettings
-from govhall.cases.store import CaseRecord
 from govhall.cases.values import Actor, ActorKind, ApplicantKind, Case, Transition
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
@@ -260,7 +260,7 @@ async def record(
     """Write the transition: the row (revision checked), one flow row, its events, and the notice
     the action issues."""
     case = transition.case
-    updated = store.with_case(rec, case, **changes)
+    updated = records.with_case(rec, case, **changes)
     updated = replace(updated, **clock_columns(case, now, deps.calendar, updated.warning_level))
     await store.update_case(uow, updated)
     await store.append_flow(uow, case.id, transition.entry, step_role)
