@@ -191,5 +191,6 @@ def local_date(ts: dt.datetime) -> dt.date:
 
 
 def check_time(now: dt.datetime) -> None:
+    """new_case and perform take aware times only: a naive one would give a wrong CST date."""
     if not isinstance(now, dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise TypeError("now must be a timezone-aware datetime")
