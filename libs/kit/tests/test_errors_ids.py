@@ -29,6 +29,16 @@ def test_domain_error_survives_the_metadata_round_trip() -> None:
     assert back.kind.http_status == 400
 
 
+def test_when_to_try_again_survives_the_round_trip() -> None:
+    err = DomainError("LOGIN_TOO_SOON", "wait", "请稍后", ErrorKind.TOO_MANY, retry_after_seconds=8)
+    back = DomainError.from_metadata(grpc.StatusCode.RESOURCE_EXHAUSTED, err.to_metadata(), "wait")
+    assert (back.code, back.kind.http_status, back.retry_after_seconds) == ("LOGIN_TOO_SOON", 429, 8)
+    plain = DomainError.from_metadata(
+        grpc.StatusCode.INVALID_ARGUMENT, DomainError("X", "x", "x").to_metadata(), ""
+    )
+    assert plain.retry_after_seconds == 0
+
+
 def test_a_kind_without_a_grpc_status_of_its_own_survives_by_name() -> None:
     err = DomainError("IDEMPOTENCY_KEY_REUSED", "reused", "幂等键已用于其他请求", ErrorKind.UNPROCESSABLE)
     back = DomainError.from_metadata(err.kind.grpc_status, err.to_metadata(), "reused")

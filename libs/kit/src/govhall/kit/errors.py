@@ -65,6 +65,8 @@ class DomainError(Exception):
     message_zh: str
     kind: ErrorKind = ErrorKind.INVALID
     fields: list[FieldError] = field(default_factory=list)
+    # For TOO_MANY: when trying again can succeed (the gateway sends it as Retry-After).
+    retry_after_seconds: int = 0
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.message}")
@@ -75,13 +77,15 @@ class DomainError(Exception):
     # The trailing metadata that carries the error over gRPC. Keys ending in -bin may hold
     # any bytes, so the Chinese text and the field list travel as UTF-8 JSON.
     def to_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
-        body = {
+        body: dict[str, object] = {
             "code": self.code,
             "message": self.message,
             "message_zh": self.message_zh,
             "fields": [f.__dict__ for f in self.fields],
             "kind": self.kind.name,
         }
+        if self.retry_after_seconds:
+            body["retry_after_seconds"] = self.retry_after_seconds
         return (("x-govhall-error-bin", json.dumps(body, ensure_ascii=False).encode()),)
 
     @classmethod
@@ -99,6 +103,7 @@ class DomainError(Exception):
                     message_zh=body["message_zh"],
                     kind=kind,
                     fields=[FieldError(**f) for f in body.get("fields", [])],
+                    retry_after_seconds=int(body.get("retry_after_seconds", 0)),
                 )
         # A bare status is not the service's answer but the transport's or the runtime's
         # ("Received message larger than max", "failed to connect to all addresses"): its text

@@ -74,7 +74,10 @@ class SmsCodeIn(Strict):
     ] = ""
     purpose: Literal[
         "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"
-    ] = Field(description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号")
+    ] = Field(
+        description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号。"
+        "无论手机号是否已注册，应答都相同；不适用的验证码（如为已注册号码申请注册）不会发送"
+    )
 
 
 class RegisterIn(Strict):
@@ -157,6 +160,12 @@ class MobileChangeIn(Strict):
     old_mobile_code: SmsCode
     new_mobile: Mobile
     new_mobile_code: SmsCode
+
+
+class UsernameIn(Strict):
+    username: str = Field(
+        max_length=32, description="用户名：字母开头，4–32位字母、数字或下划线；登录时不区分大小写"
+    )
 
 
 class AddressIn(Strict):
@@ -556,6 +565,15 @@ def identity_routes(call: Call) -> APIRouter:
         )
         return account_out(await call("ChangeMobile", request, caller))
 
+    @router.put(
+        "/api/v1/me/username",
+        tags=["me"],
+        summary="Set or change my login name (不区分大小写)",
+        operation_id="setUsername",
+    )
+    async def set_username(body: UsernameIn, caller: SignedIn) -> AccountOut:
+        return account_out(await call("SetUsername", pb.SetUsernameRequest(username=body.username), caller))
+
     @router.get(
         "/api/v1/me/addresses",
         tags=["me"],
@@ -714,5 +732,14 @@ def identity_routes(call: Call) -> APIRouter:
     async def list_staff(site: Annotated[str, Path(pattern=r"^\d{6}$")], caller: Admin) -> list[StaffOut]:
         reply = await call("ListStaff", pb.ListStaffRequest(site_code=site), caller)
         return [staff_out(s) for s in reply.staff]
+
+    @router.post(
+        "/api/v1/admin/staff/{staff_id}/unlock",
+        tags=["staff"],
+        summary="Lift a staff member's login lock-out (site administrators of their site or above)",
+        operation_id="unlockStaff",
+    )
+    async def unlock_staff(staff_id: IdPath, caller: Admin) -> StaffOut:
+        return staff_out(await call("UnlockStaff", pb.UnlockStaffRequest(staff_id=staff_id), caller))
 
     return router

@@ -117,6 +117,8 @@ async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
     response = problem(exc, request.url.path)
     if exc.kind == ErrorKind.UNAUTHENTICATED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="govhall"'
+    if exc.retry_after_seconds > 0:
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 
