@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from govhall.cases import forms, personal, store, supplements, tables, values, views, vocabulary
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
 from govhall.cases.records import Application, CaseRecord
+from govhall.cases.rules import check_may_apply
 from govhall.cases.values import Actor, ActorKind, Applicant, Step, TimeLimit
 from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import (
@@ -44,7 +45,9 @@ MAX_KEY = 64
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
 
-def applicant(actor: Actor) -> Actor:
+def applicant(actor: Actor, *, changes: bool = True) -> Actor:
+    """The actor, if it is an applicant; one that `changes` something needs the apply scope too
+    when it is an agent (an authorisation to follow cases only reads)."""
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR",
@@ -52,6 +55,8 @@ def applicant(actor: Actor) -> Actor:
             "仅申请人可以申报办件",
             ErrorKind.FORBIDDEN,
         )
+    if changes:
+        check_may_apply(actor)
     return actor
 
 
@@ -381,7 +386,7 @@ def paging(page: Any) -> tuple[int, int]:
 
 
 async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
-    actor = applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps), changes=False)
     number, size = paging(req.page)
     c = tables.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]

@@ -79,13 +79,7 @@ def authorise(case: Case, action: Action, actor: Actor) -> None:
     if actor.kind is ActorKind.APPLICANT:
         if actor.applicant_kind is not case.applicant.kind or actor.subject != case.applicant.subject:
             raise error("CASE_NOT_YOURS", ErrorKind.FORBIDDEN, "this is not your case", "这不是您的办件")
-        if actor.scopes is not None and APPLY_SCOPE not in actor.scopes:
-            raise error(
-                "CASE_SCOPE_MISSING",
-                ErrorKind.FORBIDDEN,
-                f"your authorisation for this legal person does not include {APPLY_SCOPE}",
-                "您的经办人授权不包含“申报办件”，请联系法定代表人授权",
-            )
+        check_may_apply(actor)
     if actor.kind is ActorKind.STAFF and actor.site_code != case.site_code:
         raise error(
             "CASE_WRONG_SITE",
@@ -120,4 +114,15 @@ def authorise(case: Case, action: Action, actor: Actor) -> None:
             ErrorKind.FORBIDDEN,
             f"the step is handled by department {case.department_code}, not by yours",
             "该环节由办件的实施部门办理，您所在部门无权办理",
+        )
+
+
+def check_may_apply(actor: Actor) -> None:
+    """An agent whose authorisation only lets them follow the legal person's cases changes nothing."""
+    if actor.scopes is not None and APPLY_SCOPE not in actor.scopes:
+        raise error(
+            "CASE_SCOPE_MISSING",
+            ErrorKind.FORBIDDEN,
+            f"your authorisation for this legal person does not include {APPLY_SCOPE}",
+            "您的经办人授权不包含“申报办件”，请联系法定代表人授权",
         )

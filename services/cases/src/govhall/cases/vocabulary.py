@@ -167,8 +167,10 @@ ROLE_ZH: Final = {
 }
 #: Steps with these roles are done inside the case's department.
 DEPARTMENT_BOUND_ROLES: Final = frozenset({REVIEWER, APPROVER})
-#: The scope an agent's authorisation needs to act on a legal person's cases (identity's SCOPES).
+#: The scopes of an agent's authorisation (identity's SCOPES): applying for and changing a legal
+#: person's cases, and following them only (cases.apply includes cases.view).
 APPLY_SCOPE: Final = "cases.apply"
+VIEW_SCOPE: Final = "cases.view"
 
 #: 《行政许可法》 art. 45 (听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审), plus on-site checks.
 SPECIAL_PROCEDURES: Final = {

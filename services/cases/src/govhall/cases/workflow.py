@@ -104,20 +104,26 @@ async def actor_for(deps: Deps) -> Actor:
             # The enterprise signed in with its own credit code and password: it applies as
             # itself, with everything an applicant may do.
             return replace(actor, scopes=None)
-        answer: identity_pb2.CheckAgentResponse = await _upstream(
-            deps.identity.CheckAgent,
-            identity_pb2.CheckAgentRequest(
-                legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=vocabulary.APPLY_SCOPE
-            ),
-        )
-        if not answer.allowed:
-            raise DomainError(
-                "AGENT_NOT_AUTHORISED",
-                "the agent's authorisation for this legal person has ended or does not cover cases",
-                "您对该单位的办事授权已失效或不包含办件申报",
-                ErrorKind.FORBIDDEN,
+        # The widest scope the authorisation grants now: applying (which includes following), or
+        # following the legal person's cases only.
+        for scope, granted in (
+            (vocabulary.APPLY_SCOPE, {vocabulary.APPLY_SCOPE, vocabulary.VIEW_SCOPE}),
+            (vocabulary.VIEW_SCOPE, {vocabulary.VIEW_SCOPE}),
+        ):
+            answer: identity_pb2.CheckAgentResponse = await _upstream(
+                deps.identity.CheckAgent,
+                identity_pb2.CheckAgentRequest(
+                    legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=scope
+                ),
             )
-        actor = replace(actor, scopes=frozenset({vocabulary.APPLY_SCOPE}))
+            if answer.allowed:
+                return replace(actor, scopes=frozenset(granted))
+        raise DomainError(
+            "AGENT_NOT_AUTHORISED",
+            "the agent's authorisation for this legal person has ended or does not cover cases",
+            "您对该单位的办事授权已失效或不包含办件申报",
+            ErrorKind.FORBIDDEN,
+        )
     return actor
 
 
