@@ -33,7 +33,7 @@ from typing import Any, Final
 
 import segno
 
-from govhall.cases.model import CHINA
+from govhall.cases.vocabulary import CHINA
 
 log = logging.getLogger(__name__)
 
