@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from govhall.cases import app as cases_app
-from govhall.cases import store
+from govhall.cases import tables
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
@@ -267,7 +267,7 @@ async def sites_copied(db: Any) -> None:
 
     async def copied() -> bool:
         async with db.reader() as uow:
-            return await uow.conn.scalar(sa.select(sa.func.count()).select_from(store.sites.t)) == 3
+            return await uow.conn.scalar(sa.select(sa.func.count()).select_from(tables.sites.t)) == 3
 
     await wait_until(copied, what="cases' copy of the sites")
 

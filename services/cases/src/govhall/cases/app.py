@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.cases import documents, events, store, supervision
+from govhall.cases import documents, events, supervision, tables
 from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
@@ -31,7 +31,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     identity = channel(settings.identity_address)
     ctx.closers.extend([catalogue.close, identity.close])
     # Statistics scope by the site tree; a site whose event has not arrived is asked for.
-    store.sites.ask_when_missing(
+    tables.sites.ask_when_missing(
         ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue), "cases")
     )
     deps = Deps(
