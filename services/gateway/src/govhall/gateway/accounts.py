@@ -433,7 +433,13 @@ def identity_routes(call: Call) -> APIRouter:
             )
         )
 
-    @router.post("/api/v1/auth/login", tags=["auth"], summary="Log in (登录)", operation_id="login")
+    @router.post(
+        "/api/v1/auth/login",
+        tags=["auth"],
+        summary="Log in (登录)",
+        operation_id="login",
+        responses={401: {"description": "Wrong account, password, SMS code or certificate (LOGIN_FAILED)"}},
+    )
     async def login(body: LoginIn, request: Request, user_agent: Annotated[str, Header()] = "") -> TokensOut:
         message = pb.LoginRequest(client_ip=_client(request), user_agent=user_agent[:200])
         if isinstance(body, PasswordLoginIn):
@@ -462,6 +468,7 @@ def identity_routes(call: Call) -> APIRouter:
         tags=["auth"],
         summary="Swap a refresh token for new tokens",
         operation_id="refresh",
+        responses={401: {"description": "The refresh token is unknown, used or ended (SESSION_ENDED)"}},
     )
     async def refresh(body: RefreshIn) -> TokensOut:
         return tokens_out(await call("Refresh", pb.RefreshRequest(refresh_token=body.refresh_token), None))

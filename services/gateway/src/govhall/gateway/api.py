@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from starlette.exceptions import HTTPException
 
-from govhall.gateway import auth, problems
+from govhall.gateway import auth, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
@@ -61,6 +61,7 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
         summary="政务服务网 API: matters, service guides and search for the provincial portal and its sub-sites",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(query.refuse_unknown_query_parameters)],
     )
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, problems.on_domain_error)  # type: ignore[arg-type]
@@ -125,7 +126,14 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Upstream services and the rate limiter answer")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Upstream services and the rate limiter answer",
+        responses={
+            503: {"description": "Not ready: the checks say which", "content": {"application/json": {}}}
+        },
+    )
     async def readyz() -> JSONResponse:
         checks = await up().ready()
         checks["rate_limiter"] = await limiter.ready()
@@ -141,5 +149,6 @@ def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastA
     app.include_router(catalogue_routes(up))
     app.include_router(search_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
+    openapi.document_errors(app)
 
     return app

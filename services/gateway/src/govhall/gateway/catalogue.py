@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from govhall.gateway import model
 from govhall.gateway.auth import Admin
@@ -30,6 +31,15 @@ ArticleIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$", 
 DepartmentCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")]
 PageNo = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
+
+
+class MatterAction(StringConvertor):
+    """Routes only a matter's actions, so POST .../{code}/versions is 405 (GET only), not an action."""
+
+    regex = "publish|withdraw"
+
+
+register_url_convertor("matter_action", MatterAction())
 # A guide's QR code changes only when the portal's address does.
 QR_CACHE = "public, max-age=86400"
 
@@ -318,7 +328,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         return await write_matter("UpdateMatter", request, caller)
 
     @router.post(
-        "/api/v1/admin/sites/{site}/matters/{code}/{action}",
+        "/api/v1/admin/sites/{site}/matters/{code}/{action:matter_action}",
         tags=["admin"],
         summary="Publish a matter's draft version (or a withdrawn matter again), or withdraw it",
         operation_id="changeMatterStatus",
