@@ -61,7 +61,8 @@ IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="id")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # As model.In: no coercion (`0` is not false), but dates from ISO 8601 text.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # Requests --------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class AgentIn(Strict):
     scopes: list[
         Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
     ] = Field(min_length=1, max_length=10, description="授权范围")
-    expires_at: datetime = Field(description="授权截止时间 (ISO 8601, with offset)")
+    expires_at: datetime = Field(strict=False, description="授权截止时间 (ISO 8601, with offset)")
 
 
 class StaffIn(Strict):

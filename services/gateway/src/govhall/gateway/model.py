@@ -67,7 +67,9 @@ FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text)]
 
 
 class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a body says what the document says, so `"is_default": 0` or `"page": "2"` is refused
+    # rather than read as false or 2 (JSON has no dates: those fields take ISO 8601 text).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class TimeLimitIn(In):
@@ -198,7 +200,7 @@ class ArticleIn(In):
     body: str = Field(max_length=50_000, description="正文（常见问题：解答）")
     department_code: str = Field("", max_length=40)
     matter_code: str = Field("", max_length=36)
-    publish_at: datetime | None = Field(None, description="发布日期; unset: when published")
+    publish_at: datetime | None = Field(None, strict=False, description="发布日期; unset: when published")
     expected_revision: int = Field(0, ge=0)
 
 
