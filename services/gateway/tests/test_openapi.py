@@ -87,6 +87,18 @@ def test_errors_follow_from_the_route(document: dict[str, Any], operation: str, 
     assert errors(operations(document)[operation]) == expected
 
 
+def test_a_declared_error_is_documented_as_a_problem() -> None:
+    app = create_app(NOWHERE)
+
+    @app.post("/api/v1/echo", responses={422: {"description": "the key was used with another body"}})
+    async def echo(body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    responses = app.openapi()["paths"]["/api/v1/echo"]["post"]["responses"]
+    assert responses["422"]["description"] == "the key was used with another body"
+    assert responses["422"]["content"] == {"application/problem+json": {"schema": PROBLEM}}
+
+
 def test_a_route_keeps_its_own_descriptions(document: dict[str, Any]) -> None:
     ops = operations(document)
     assert "LOGIN_FAILED" in ops["login"]["responses"]["401"]["description"]
