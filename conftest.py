@@ -99,16 +99,19 @@ async def start_service() -> AsyncIterator[Callable[..., Awaitable[Any]]]:
         await host.stop()
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def kv(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    """A key-value store on each back end (in memory; real Redis), with a namespace of its own so
-    runs and tests never see each other's keys."""
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def kv(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """A key-value store on each back end (in memory; a SQLite file, as in all-in-one mode; real
+    Redis), with a namespace of its own so runs and tests never see each other's keys."""
     from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore
+    from govhall.kit.kvsqlite import SqliteStore
 
     namespace = f"test-{uuid.uuid4().hex[:12]}"
     store: KeyValueStore
     if request.param == "memory":
         store = MemoryStore(namespace)
+    elif request.param == "sqlite":
+        store = SqliteStore(tmp_path / "kv.db", namespace)
     else:
         store = RedisStore(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], namespace)
     yield store

@@ -11,8 +11,8 @@ over gRPC against the cases service: CreateDraft (with an idempotency key) -> Up
 its ``cases.case.submitted`` event, written to the outbox in the submit's transaction and
 published by the service's relay to NATS JetStream, has been delivered to a durable pull
 consumer this benchmark subscribes (govhall.kit.bus.JetStreamBus, as the services consume).
-Latency is from the start of CreateDraft to that delivery. Cases, catalogue (whose matter every
-CreateDraft reads, and which also consumes the submitted events) and identity run as separate
+Latency is from the start of CreateDraft to that delivery. Cases and the services it calls
+(catalogue, whose matter every CreateDraft reads, and identity; see cluster.py) run as separate
 processes (``python -m govhall.<service>``) against the local PostgreSQL and NATS (and Redis for
 identity), with the run's own databases (``bench_<run>_*``), stream prefix (``BENCH<RUN>_*``) and
 Redis key namespace.
@@ -51,6 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cluster import Cluster
 from common import (
     RESULTS_DIR,
     START_TIMEOUT,
@@ -58,11 +59,6 @@ from common import (
     check_load_bounds,
     cpu_delta,
     cpu_snapshot,
-    delete_redis_keys,
-    delete_streams,
-    drop_databases,
-    free_port,
-    identity_env,
     infra_env,
     log,
     percentile,
@@ -126,74 +122,33 @@ PGBENCH_SCRIPT = (
 class Run:
     work_dir: Path
     processes: Processes
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    infra: dict[str, str] = field(default_factory=dict)
-    databases: list[str] = field(default_factory=list)
-    stream_prefix: str = ""
-    kv_namespace: str = ""
-    addresses: dict[str, str] = field(default_factory=dict)
+    cluster: Cluster | None = None  # the services and this run's names on the servers
+
+    @property
+    def c(self) -> Cluster:
+        assert self.cluster is not None, "the services are not planned yet"
+        return self.cluster
 
     @property
     def pgbench_db(self) -> str:
-        return f"bench_{self.run_id}_pgbench"
+        return f"bench_{self.c.run_id}_pgbench"
 
 
-def start_services(run: Run, log_level: str) -> None:
-    pg = run.infra["GOVHALL_PG_URL"]
-    run.addresses = {name: f"127.0.0.1:{free_port()}" for name in ("identity", "catalogue", "cases")}
-    run.databases = [f"bench_{run.run_id}_{name}" for name in ("identity", "catalogue", "cases")]
-    run.databases.append(run.pgbench_db)
-    run.stream_prefix = f"BENCH{run.run_id.upper()}"
-    run.kv_namespace = f"bench-{run.run_id}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-    env.update({k: v for k, v in run.infra.items() if k not in ("GOVHALL_RUN", "GOVHALL_ELASTICSEARCH_URL")})
-    env.update(
-        {
-            "GOVHALL_LOG_LEVEL": log_level.upper(),
-            "GOVHALL_VAR_DIR": str(run.work_dir / "var"),
-            "GOVHALL_STREAM_PREFIX": run.stream_prefix,
-            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/bench_{run.run_id}_catalogue",
-            "GOVHALL_CATALOGUE_GRPC_ADDRESS": run.addresses["catalogue"],
-            "GOVHALL_CASES_DATABASE_URL": f"{pg}/bench_{run.run_id}_cases",
-            "GOVHALL_CASES_GRPC_ADDRESS": run.addresses["cases"],
-            "GOVHALL_CASES_CATALOGUE_ADDRESS": run.addresses["catalogue"],
-            "GOVHALL_CASES_IDENTITY_ADDRESS": run.addresses["identity"],
-            "GOVHALL_CASES_FILES_DIR": str(run.work_dir / "cases-files"),
-            # No clock sweep during the run: it would scan the cases table at an arbitrary moment.
-            "GOVHALL_CASES_SWEEP_INTERVAL_SECONDS": "0",
-        }
-    )
-    env.update(
-        identity_env(
-            f"{pg}/bench_{run.run_id}_identity",
-            run.addresses["identity"],
-            run.kv_namespace,
-            run.work_dir / "var" / "dev-sms.jsonl",
-        )
-    )
-    py = sys.executable
-    for service in ("identity", "catalogue", "cases"):
-        run.processes.start(service, [py, "-m", f"govhall.{service}"], env)
+def start_services(run: Run, infra: dict[str, str], log_level: str) -> None:
+    # Cases and everything it calls; no gateway (the calls go to cases directly, as the gateway's would).
+    run.cluster = Cluster.plan(["cases"], infra, run.work_dir, log_level)
+    run.c.databases.append(run.pgbench_db)
+    run.c.start(run.processes, run.c.env())
 
 
 def cleanup(run: Run) -> None:
     run.processes.stop_all()
-    if not run.infra or not run.databases:
-        return  # nothing of ours on the servers yet
-    try:
-        asyncio.run(asyncio.wait_for(_cleanup_servers(run), 60))
-    except Exception as err:
-        log(f"clean-up incomplete: {err!r}")
-
-
-async def _cleanup_servers(run: Run) -> None:
-    await drop_databases(run.infra["GOVHALL_PG_URL"], run.databases)
-    await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
-    await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
+    if run.cluster is not None:
+        run.cluster.remove()
 
 
 def _pg_dsn(run: Run, database: str) -> str:
-    return f"{run.infra['GOVHALL_PG_URL'].replace('postgresql+asyncpg://', 'postgresql://')}/{database}"
+    return f"{run.c.infra['GOVHALL_PG_URL'].replace('postgresql+asyncpg://', 'postgresql://')}/{database}"
 
 
 async def create_pgbench_table(run: Run) -> str:
@@ -387,7 +342,7 @@ class PgbenchPhase:
 async def run_pgbench(
     run: Run, round_no: int, seconds: int, concurrency: int, roots: dict[str, int]
 ) -> PgbenchPhase:
-    url = run.infra["GOVHALL_PG_URL"].split("://", 1)[1]
+    url = run.c.infra["GOVHALL_PG_URL"].split("://", 1)[1]
     user, hostport = url.split("@", 1)
     host, port = hostport.rsplit(":", 1)
     script = run.work_dir / "insert_case_row.sql"
@@ -518,7 +473,7 @@ async def run_submissions(
     from govhall.protos.common.v1 import common_pb2 as c
 
     phase = SubmitPhase(round_no)
-    ch = channel(run.addresses["cases"])
+    ch = channel(run.c.addresses["cases"])
     stub = cases_pb2_grpc.CasesServiceStub(ch)
     form_json = json.dumps(FORM, ensure_ascii=False)
     issued = 0
@@ -526,7 +481,12 @@ async def run_submissions(
 
     async def applicant(index: int) -> None:
         nonlocal issued
-        who = c.CallerIdentity(kind=c.CALLER_KIND_PERSON, subject=f"bench-{run.run_id}-{index}", name="张三")
+        who = c.CallerIdentity(
+            kind=c.CALLER_KIND_PERSON,
+            subject=f"bench-{run.c.run_id}-{index}",
+            name="张三",
+            real_name_level=2,  # cases refuses applicants without real-name verification
+        )
         md = caller_metadata(who)
         while issued < MAX_SUBMISSIONS_PER_PHASE and time.perf_counter() < deadline:
             issued += 1
@@ -699,19 +659,18 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     from govhall.kit.bus import JetStreamBus
 
     t_start = time.monotonic()
-    run.infra = infra_env(not args.no_start)
-    start_services(run, args.log_level)  # before any thread (gRPC) exists in this process
+    start_services(run, infra_env(not args.no_start), args.log_level)  # before any thread (gRPC) exists
     pg_version = await create_pgbench_table(run)
-    for name, address in run.addresses.items():
+    for name, address in run.c.addresses.items():
 
         async def ready(address: str = address) -> bool:
             return await grpc_ready(address)
 
         await wait_until(run.processes, f"{name} ready (gRPC health)", ready, START_TIMEOUT)
-    await publish_matter(run.addresses["catalogue"])
+    await publish_matter(run.c.addresses["catalogue"])
 
     deliveries = Deliveries()
-    bus = JetStreamBus(run.infra["GOVHALL_NATS_URL"], stream_prefix=run.stream_prefix)
+    bus = JetStreamBus(run.c.infra["GOVHALL_NATS_URL"], stream_prefix=run.c.stream_prefix)
     await bus.start()
     try:
         await bus.subscribe("bench-submitted", "cases.case.submitted", deliveries.handle)
@@ -719,7 +678,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
 
         roots = {name: proc.pid for name, proc in run.processes.procs.items()}
         roots.update(
-            {k: v for k, v in server_pids(run.infra["GOVHALL_RUN"]).items() if k in ("postgres", "nats")}
+            {k: v for k, v in server_pids(run.c.infra["GOVHALL_RUN"]).items() if k in ("postgres", "nats")}
         )
         c, seconds = args.concurrency, args.seconds
         if args.warmup:

@@ -716,6 +716,10 @@ def identity_env(database_url: str, address: str, kv_namespace: str, sms_file: P
         "GOVHALL_IDENTITY_LOGINS_PER_CLIENT_PER_MINUTE": "100000000",
         "GOVHALL_GATEWAY_IDENTITY_ADDRESS": address,
         "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
+        # The services check each call's session against the sessions identity revokes there.
+        "GOVHALL_CATALOGUE_KV_NAMESPACE": kv_namespace,
+        "GOVHALL_CASES_KV_NAMESPACE": kv_namespace,
+        "GOVHALL_SEARCH_KV_NAMESPACE": kv_namespace,
     }
 
 

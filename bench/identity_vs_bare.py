@@ -3,8 +3,9 @@
     uv run python bench/identity_vs_bare.py [--users N] [--seconds S] [--rounds R] [--concurrency C]
                                             [--verify-seconds V] [--client raw|httpx] [--no-start]
 
-Subjects, on the gateway, with identity, catalogue and gateway as separate processes against the
-local servers (PostgreSQL, NATS, Redis; started by deploy/local/start.sh), identity with its
+Subjects, on the gateway, with the gateway and every service it calls (see cluster.py; only
+identity is busy here) as separate processes against the local servers (PostgreSQL, NATS, Redis,
+Elasticsearch; started by deploy/local/start.sh), identity with its
 production password hashing (argon2id, the settings' defaults: 64 MiB, 3 passes):
 
 - login: POST /api/v1/auth/login {"method": "password", ...}, cycling through N registered,
@@ -45,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cluster import GATEWAY, Cluster
 from common import (
     RESULTS_DIR,
     START_TIMEOUT,
@@ -54,12 +56,8 @@ from common import (
     check_load_bounds,
     client_address,
     connector,
-    delete_redis_keys,
-    delete_streams,
-    drop_databases,
     free_port,
     get_json,
-    identity_env,
     infra_env,
     load_parser,
     log,
@@ -93,66 +91,19 @@ MAX_OPS_PER_PHASE = 2_000_000
 class Run:
     work_dir: Path
     processes: Processes
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    infra: dict[str, str] = field(default_factory=dict)
-    databases: list[str] = field(default_factory=list)
-    stream_prefix: str = ""
-    kv_namespace: str = ""
-    identity_address: str = ""
-    gateway_port: int = 0
+    cluster: Cluster | None = None  # the services and this run's names on the servers
     bare_port: int = 0
 
     @property
-    def sms_file(self) -> Path:
-        return self.work_dir / "var" / "dev-sms.jsonl"
-
-
-def start_services(run: Run, log_level: str) -> dict[str, str]:
-    pg = run.infra["GOVHALL_PG_URL"]
-    identity_port, catalogue_port, unused_port = free_port(), free_port(), free_port()
-    run.identity_address = f"127.0.0.1:{identity_port}"
-    run.databases = [f"bench_{run.run_id}_identity", f"bench_{run.run_id}_catalogue"]
-    run.stream_prefix = f"BENCH{run.run_id.upper()}"
-    run.kv_namespace = f"bench-{run.run_id}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-    env.update({k: v for k, v in run.infra.items() if k != "GOVHALL_RUN"})
-    env.update(
-        {
-            "GOVHALL_LOG_LEVEL": log_level.upper(),
-            "GOVHALL_VAR_DIR": str(run.work_dir / "var"),
-            "GOVHALL_STREAM_PREFIX": run.stream_prefix,
-            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/{run.databases[1]}",
-            "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
-            "GOVHALL_GATEWAY_PORT": str(run.gateway_port),
-            "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
-            # Search is not started: nothing here calls it (the gateway's /readyz says not ready).
-            "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{unused_port}",
-            # The benchmark is one client hammering; the limiter's work is still measured.
-            "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
-        }
-    )
-    # Identity with the production argon2 settings (the defaults: none set here).
-    env.update(identity_env(f"{pg}/{run.databases[0]}", run.identity_address, run.kv_namespace, run.sms_file))
-    py = sys.executable
-    for service in ("identity", "catalogue", "gateway"):
-        run.processes.start(service, [py, "-m", f"govhall.{service}"], env)
-    return env
+    def c(self) -> Cluster:
+        assert self.cluster is not None, "the services are not planned yet"
+        return self.cluster
 
 
 def cleanup(run: Run) -> None:
     run.processes.stop_all()
-    if not run.infra or not run.databases:
-        return  # nothing of ours on the servers yet
-    try:
-        asyncio.run(asyncio.wait_for(_cleanup_servers(run), 60))
-    except Exception as err:
-        log(f"clean-up incomplete: {err!r}")
-
-
-async def _cleanup_servers(run: Run) -> None:
-    await drop_databases(run.infra["GOVHALL_PG_URL"], run.databases)
-    await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
-    await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
+    if run.cluster is not None:
+        run.cluster.remove()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +140,7 @@ async def create_users(run: Run, count: int, parallel: int = 2) -> tuple[list[Us
     from govhall.protos.identity.v1 import identity_pb2 as pb
     from govhall.protos.identity.v1 import identity_pb2_grpc
 
-    ch = channel(run.identity_address)
+    ch = channel(run.c.addresses["identity"])
     stub = identity_pb2_grpc.IdentityServiceStub(ch)
     users = [new_user(n) for n in range(count)]
     gate = asyncio.Semaphore(parallel)
@@ -199,7 +150,7 @@ async def create_users(run: Run, count: int, parallel: int = 2) -> tuple[list[Us
             await stub.SendSmsCode(
                 pb.SendSmsCodeRequest(mobile=user.mobile, purpose=pb.SMS_PURPOSE_REGISTER), timeout=30
             )
-            code = latest_dev_code(run.sms_file, user.mobile, "register")
+            code = latest_dev_code(run.c.sms_file, user.mobile, "register")
             assert code, f"no code for {user.mobile}"
             await stub.RegisterPerson(
                 pb.RegisterPersonRequest(mobile=user.mobile, sms_code=code, password=PASSWORD), timeout=30
@@ -234,7 +185,7 @@ async def sign_in(run: Run, users: list[User]) -> None:
     """One access token per user, through the gateway."""
     for user in users:
         status, body = await request_json(
-            run.gateway_port, Call.post_json("/api/v1/auth/login", login_body(user))
+            run.c.gateway_port, Call.post_json("/api/v1/auth/login", login_body(user))
         )
         if status != 200 or not body:
             raise RuntimeError(f"login through the gateway: HTTP {status} {body}")
@@ -304,12 +255,12 @@ async def measure_verification(run: Run, tokens: list[str], args: argparse.Names
     from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
 
     async def fetch() -> dict[str, Any]:
-        status, body = await get_json(run.gateway_port, "/.well-known/jwks.json")
+        status, body = await get_json(run.c.gateway_port, "/.well-known/jwks.json")
         if status != 200 or not isinstance(body, dict):
             raise RuntimeError(f"JWKS: HTTP {status}")
         return body
 
-    kv = create_kv(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
+    kv = create_kv(run.c.infra["GOVHALL_REDIS_URL"], run.c.kv_namespace)
     keys = JwksCache(fetch)
     plain = TokenVerifier(keys)
     revocations = TokenVerifier(keys, RevocationList(kv))
@@ -350,19 +301,20 @@ async def measure_verification(run: Run, tokens: list[str], args: argparse.Names
 
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     t_start = time.monotonic()
-    run.gateway_port, run.bare_port = free_port(), free_port()
-    run.infra = infra_env(not args.no_start)
-    env = start_services(run, args.log_level)
+    run.bare_port = free_port()
+    # The gateway and everything its /readyz waits for (catalogue, search and cases are idle here).
+    run.cluster = Cluster.plan([GATEWAY], infra_env(not args.no_start), run.work_dir, args.log_level)
+    env = run.cluster.env()
+    run.cluster.start(run.processes, env)
     start_bare(run.processes, run.bare_port, args.log_level, env)
 
-    async def keys_published() -> bool:
-        status, body = await get_json(run.gateway_port, "/.well-known/jwks.json")
-        return status == 200 and bool(body and body.get("keys"))
+    async def gateway_ready() -> bool:
+        return (await get_json(run.c.gateway_port, "/readyz"))[0] == 200
 
     async def bare_ready() -> bool:
         return (await get_json(run.bare_port, "/healthz"))[0] == 200
 
-    await wait_until(run.processes, "identity's keys through the gateway", keys_published, START_TIMEOUT)
+    await wait_until(run.processes, "the gateway ready (/readyz)", gateway_ready, START_TIMEOUT)
     await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
     users, per_user = await create_users(run, args.users)
     log(f"{len(users)} users registered and verified, {per_user * 1000:.0f} ms each")
@@ -370,8 +322,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     log(f"ready after {time.monotonic() - t_start:.1f} s")
 
     cpu_roots = {name: proc.pid for name, proc in run.processes.procs.items()}
-    cpu_roots.update(server_pids(run.infra["GOVHALL_RUN"]))
-    bare, gateway = connector(args.client, run.bare_port), connector(args.client, run.gateway_port)
+    cpu_roots.update(server_pids(run.c.infra["GOVHALL_RUN"]))
+    bare, gateway = connector(args.client, run.bare_port), connector(args.client, run.c.gateway_port)
     logins = [Call.post_json("/api/v1/auth/login", login_body(u)) for u in users]
     mes = [Call.get("/api/v1/me", bearer=u.access_token) for u in users]
     sections = {"login": logins, "me": mes}

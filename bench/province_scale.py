@@ -2,6 +2,7 @@
 
     uv run python bench/province_scale.py [--matters-per-site 2000] [--seconds 6] [--rounds 4]
                                           [--concurrency 8] [--batch-size 500] [--no-start]
+                                          [--cities N] [--counties-per-city M]
 
 1. **Generate** (set-up, reported but not compared): `python -m govhall.catalogue.cli
    generate-province --publish` writes 湖北省 (151 sites: the province, 16 cities, 134 counties)
@@ -32,19 +33,18 @@ while the baseline documents are held.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import platform
 import subprocess
 import sys
 import time
 import urllib.parse
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cluster import GATEWAY, Cluster
 from common import (
     RESULTS_DIR,
     START_TIMEOUT,
@@ -54,13 +54,8 @@ from common import (
     check_load_bounds,
     client_address,
     connector,
-    delete_indices,
-    delete_redis_keys,
-    delete_streams,
-    drop_databases,
     free_port,
     get_json,
-    identity_env,
     infra_env,
     load_parser,
     log,
@@ -77,7 +72,6 @@ from common import (
 )
 
 RESULTS = RESULTS_DIR / "province_scale.json"
-ADMIN_TOKEN = "bench-admin-token"
 GENERATE_TIMEOUT = 3 * 3600.0
 
 # (site searched from, query, extra parameters): realistic portal searches over the province.
@@ -109,49 +103,18 @@ def search_target(site: str, query: str, params: dict[str, str]) -> str:
 class Run:
     work_dir: Path
     processes: Processes
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    infra: dict[str, str] = field(default_factory=dict)
-    databases: list[str] = field(default_factory=list)
-    index_alias: str = ""
-    stream_prefix: str = ""
-    kv_namespace: str = ""
-    gateway_port: int = 0
+    cluster: Cluster | None = None  # the services and this run's names on the servers
     bare_port: int = 0
-    catalogue_address: str = ""
-    search_address: str = ""
+
+    @property
+    def c(self) -> Cluster:
+        assert self.cluster is not None, "the services are not planned yet"
+        return self.cluster
 
 
-def base_env(run: Run, log_level: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-    env.update({k: v for k, v in run.infra.items() if k != "GOVHALL_RUN"})
-    pg = run.infra["GOVHALL_PG_URL"]
-    env.update(
-        {
-            "GOVHALL_LOG_LEVEL": log_level.upper(),
-            "GOVHALL_VAR_DIR": str(run.work_dir / "var"),
-            "GOVHALL_STREAM_PREFIX": run.stream_prefix,
-            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/{run.databases[0]}",
-            "GOVHALL_CATALOGUE_GRPC_ADDRESS": run.catalogue_address,
-            "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/{run.databases[1]}",
-            "GOVHALL_SEARCH_GRPC_ADDRESS": run.search_address,
-            "GOVHALL_SEARCH_INDEX_ALIAS": run.index_alias,
-            "GOVHALL_SEARCH_CATALOGUE_ADDRESS": run.catalogue_address,
-            "GOVHALL_SEARCH_KV_NAMESPACE": run.kv_namespace,
-            "GOVHALL_GATEWAY_PORT": str(run.gateway_port),
-            "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
-            "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": run.catalogue_address,
-            "GOVHALL_GATEWAY_SEARCH_ADDRESS": run.search_address,
-            # The benchmark is one client hammering; the limiter's work is still measured.
-            "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
-        }
-    )
-    identity = f"127.0.0.1:{free_port()}"
-    sms_file = run.work_dir / "var" / "dev-sms.jsonl"
-    env.update(identity_env(f"{pg}/{run.databases[2]}", identity, run.kv_namespace, sms_file))
-    return env
-
-
-def generate(run: Run, env: dict[str, str], matters_per_site: int) -> float:
+def generate(
+    run: Run, env: dict[str, str], matters_per_site: int, cities: int | None, counties_per_city: int | None
+) -> float:
     """The province into the catalogue's database; seconds taken (the CLI's own progress goes to its log)."""
     argv = [
         sys.executable,
@@ -162,6 +125,10 @@ def generate(run: Run, env: dict[str, str], matters_per_site: int) -> float:
         str(matters_per_site),
         "--publish",
     ]
+    if cities:
+        argv += ["--cities", str(cities)]
+    if counties_per_city:
+        argv += ["--counties-per-city", str(counties_per_city)]
     log(f"generating the province: {' '.join(argv[2:])} (log: {run.work_dir / 'logs' / 'generate.log'})")
     start = time.monotonic()
     with open(run.work_dir / "logs" / "generate.log", "ab") as out:
@@ -277,53 +244,28 @@ async def reindex_through_search(search_address: str, batch_size: int) -> tuple[
 
 def cleanup(run: Run) -> None:
     run.processes.stop_all()
-    if not run.infra or not run.databases:
-        return  # nothing of ours on the servers yet
-    try:
-        asyncio.run(asyncio.wait_for(_cleanup_servers(run), 120))
-    except Exception as err:
-        log(f"clean-up incomplete: {err!r}")
-
-
-async def _cleanup_servers(run: Run) -> None:
-    await drop_databases(run.infra["GOVHALL_PG_URL"], run.databases)
-    await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
-    await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
-    if run.index_alias:
-        # Every generation and the baseline's index: the pattern names only this run's.
-        await asyncio.to_thread(
-            delete_indices, run.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.index_alias}-*"
-        )
+    if run.cluster is not None:
+        run.cluster.remove(timeout=120)
 
 
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
-    run.infra = infra_env(not args.no_start)
-    run.databases = [
-        f"bench_{run.run_id}_catalogue",
-        f"bench_{run.run_id}_search",
-        f"bench_{run.run_id}_identity",
-    ]
-    run.index_alias = f"bench-{run.run_id}-search"
-    run.stream_prefix = f"BENCH{run.run_id.upper()}"
-    run.kv_namespace = f"bench-{run.run_id}"
-    run.catalogue_address = f"127.0.0.1:{free_port()}"
-    run.search_address = f"127.0.0.1:{free_port()}"
-    run.gateway_port, run.bare_port = free_port(), free_port()
-    env = base_env(run, args.log_level)
+    # The gateway and everything its /readyz waits for (identity and cases are idle here).
+    run.cluster = Cluster.plan([GATEWAY], infra_env(not args.no_start), run.work_dir, args.log_level)
+    run.bare_port = free_port()
+    env = run.cluster.env()
 
-    generate_seconds = generate(run, env, args.matters_per_site)
+    generate_seconds = generate(run, env, args.matters_per_site, args.cities, args.counties_per_city)
     loaded = await count_and_clear_outbox(env["GOVHALL_CATALOGUE_DATABASE_URL"])
     log(
         f"generated {loaded['published_matters']} published matters at {loaded['sites']} sites in "
         f"{generate_seconds:.0f} s ({loaded['published_matters'] / generate_seconds:.0f} matters/s)"
     )
 
-    for service in ("identity", "catalogue", "search", "gateway"):
-        run.processes.start(service, [sys.executable, "-m", f"govhall.{service}"], env)
+    run.c.start(run.processes, env)
     start_bare(run.processes, run.bare_port, args.log_level, env)
 
     async def gateway_ready() -> bool:
-        return (await get_json(run.gateway_port, "/readyz"))[0] == 200
+        return (await get_json(run.c.gateway_port, "/readyz"))[0] == 200
 
     async def bare_ready() -> bool:
         return (await get_json(run.bare_port, "/healthz"))[0] == 200
@@ -332,23 +274,23 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
 
     # Index: the baseline first, then the subject.
-    actions = await export_documents(run.catalogue_address)
+    actions = await export_documents(run.c.addresses["catalogue"])
     log(f"baseline: bulk-loading {len(actions)} documents straight into Elasticsearch")
     bare_seconds = await bare_bulk(
-        run.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.index_alias}-bare", actions, args.batch_size
+        run.c.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.c.index_alias}-bare", actions, args.batch_size
     )
     documents = len(actions)
     del actions
     log(f"baseline: {bare_seconds:.1f} s ({documents / bare_seconds:.0f} docs/s)")
     log("subject: full reindex through the search service")
-    reindex_seconds, reindexed = await reindex_through_search(run.search_address, args.batch_size)
+    reindex_seconds, reindexed = await reindex_through_search(run.c.addresses["search"], args.batch_size)
     log(f"subject: {reindex_seconds:.1f} s ({reindexed / reindex_seconds:.0f} docs/s)")
     if reindexed != documents:
         raise RuntimeError(f"the reindex wrote {reindexed} documents, the export holds {documents}")
 
     hits = {}
     for site, query, params in SEARCHES:
-        status, body = await get_json(run.gateway_port, search_target(site, query, params))
+        status, body = await get_json(run.c.gateway_port, search_target(site, query, params))
         if status != 200:
             raise RuntimeError(f"search {site} {query} {params}: HTTP {status} {body}")
         hits[f"{site} {query} {params or ''}".strip()] = int(body["page"]["total"])
@@ -357,10 +299,10 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     calls = [Call(b"GET", search_target(site, q, p).encode()) for site, q, p in SEARCHES]
     targets = {
         "bare": Target(connector(args.client, run.bare_port), calls),
-        "gateway": Target(connector(args.client, run.gateway_port), calls),
+        "gateway": Target(connector(args.client, run.c.gateway_port), calls),
     }
     cpu_roots = {name: proc.pid for name, proc in run.processes.procs.items()}
-    cpu_roots.update(server_pids(run.infra["GOVHALL_RUN"]))
+    cpu_roots.update(server_pids(run.c.infra["GOVHALL_RUN"]))
     phases = await run_rounds(
         run.processes,
         ("bare", "gateway"),
@@ -433,12 +375,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = load_parser(__doc__.split("\n\n")[0], RESULTS)
     p.add_argument("--matters-per-site", type=int, default=2000, help="about 2,000 makes 300,000 in all")
     p.add_argument("--batch-size", type=int, default=500, help="documents per bulk request, both sides")
+    # A smaller province (the smoke test's): the first N cities, the first M counties of each.
+    p.add_argument(
+        "--cities", type=int, help="only the first N cities (default: all 16; 5 holds every searched site)"
+    )
+    p.add_argument(
+        "--counties-per-city", type=int, help="only the first N counties of each city (at least 5)"
+    )
     args = p.parse_args(argv)
     check_load_bounds(p, args)
     if not 1 <= args.matters_per_site <= 5000:
         p.error("--matters-per-site must be in [1, 5000]")
     if not 1 <= args.batch_size <= 5000:
         p.error("--batch-size must be in [1, 5000]")
+    from govhall.catalogue.generator import province_sites  # protobuf only: starts no thread
+
+    generated = {site.code for site in province_sites(args.cities, args.counties_per_city)}
+    missing = sorted({site for site, _q, _p in SEARCHES} - generated)
+    if missing:
+        p.error(f"--cities / --counties-per-city leave out sites the searches need: {', '.join(missing)}")
     return args
 
 

@@ -4,8 +4,8 @@
                                           [--mode cluster|embedded] [--client raw|httpx]
 
 Subject: GET /api/v1/sites/420502/search?q=<query> on the govhall gateway, cycling through
-realistic Chinese queries. In `cluster` mode (the default) catalogue, search and gateway (and
-identity, idle here, without which the gateway is not ready) run as separate processes against
+realistic Chinese queries. In `cluster` mode (the default) the gateway and every service it calls
+(catalogue, search; identity and cases idle here: see cluster.py) run as separate processes against
 the local servers (PostgreSQL, NATS, Redis, Elasticsearch; started by deploy/local/start.sh),
 each run with its own databases, stream prefix, Redis key namespace and index alias, all removed
 afterwards. In `embedded` mode the subject is `python -m govhall.allinone` (SQLite, the
@@ -35,12 +35,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cluster import ADMIN_TOKEN, GATEWAY, Cluster
 from common import (
     RESULTS_DIR,
     START_TIMEOUT,
@@ -50,13 +50,8 @@ from common import (
     check_load_bounds,
     client_address,
     connector,
-    delete_indices,
-    delete_redis_keys,
-    delete_streams,
-    drop_databases,
     free_port,
     get_json,
-    identity_env,
     infra_env,
     load_parser,
     log,
@@ -93,7 +88,6 @@ QUERIES = (
     "药品批发",
     "环境影响评价",
 )
-ADMIN_TOKEN = "bench-admin-token"
 INDEX_TIMEOUT = 60.0  # seconds for the demo matters to reach the search index
 
 
@@ -110,18 +104,13 @@ class Run:
     mode: str
     work_dir: Path
     processes: Processes
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    infra: dict[str, str] = field(default_factory=dict)
-    databases: list[str] = field(default_factory=list)
-    index_alias: str = ""
-    stream_prefix: str = ""
-    kv_namespace: str = ""
+    cluster: Cluster | None = None  # cluster mode: the services and this run's names on the servers
     gateway_port: int = 0
     bare_port: int = 0
-    catalogue_address: str = ""
 
 
-def base_env(run: Run, log_level: str) -> dict[str, str]:
+def bare_env(run: Run, log_level: str) -> dict[str, str]:
+    """The baseline's environment, and all-in-one's: no settings of the cluster."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
     env.update(
         {
@@ -136,44 +125,16 @@ def base_env(run: Run, log_level: str) -> dict[str, str]:
     return env
 
 
-def start_subject(run: Run, log_level: str) -> None:
-    py = sys.executable
+def start_subject(run: Run, infra: dict[str, str], log_level: str) -> None:
     if run.mode == "embedded":
-        run.processes.start("allinone", [py, "-m", "govhall.allinone"], base_env(run, log_level))
+        run.gateway_port = free_port()
+        argv = [sys.executable, "-m", "govhall.allinone"]
+        run.processes.start("allinone", argv, bare_env(run, log_level))
         return
-    pg = run.infra["GOVHALL_PG_URL"]
-    catalogue_port, search_port, identity_port = free_port(), free_port(), free_port()
-    run.catalogue_address = f"127.0.0.1:{catalogue_port}"
-    run.databases = [
-        f"bench_{run.run_id}_catalogue",
-        f"bench_{run.run_id}_search",
-        f"bench_{run.run_id}_identity",
-    ]
-    run.index_alias = f"bench-{run.run_id}-search"
-    run.stream_prefix = f"BENCH{run.run_id.upper()}"
-    run.kv_namespace = f"bench-{run.run_id}"
-    env = base_env(run, log_level)
-    env.update({k: v for k, v in run.infra.items() if k != "GOVHALL_RUN"})
-    env.update(
-        {
-            "GOVHALL_STREAM_PREFIX": run.stream_prefix,
-            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/{run.databases[0]}",
-            "GOVHALL_CATALOGUE_GRPC_ADDRESS": run.catalogue_address,
-            "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/{run.databases[1]}",
-            "GOVHALL_SEARCH_GRPC_ADDRESS": f"127.0.0.1:{search_port}",
-            "GOVHALL_SEARCH_INDEX_ALIAS": run.index_alias,
-            "GOVHALL_SEARCH_CATALOGUE_ADDRESS": run.catalogue_address,
-            "GOVHALL_SEARCH_KV_NAMESPACE": f"bench-{run.run_id}",
-            "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": run.catalogue_address,
-            "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
-        }
-    )
-    # Identity is not measured here, but the gateway is not ready without it.
-    identity = f"127.0.0.1:{identity_port}"
-    sms_file = run.work_dir / "var" / "dev-sms.jsonl"
-    env.update(identity_env(f"{pg}/{run.databases[2]}", identity, run.kv_namespace, sms_file))
-    for service in ("identity", "catalogue", "search", "gateway"):
-        run.processes.start(service, [py, "-m", f"govhall.{service}"], env)
+    # The gateway and everything its /readyz waits for (identity and cases are idle here).
+    run.cluster = Cluster.plan([GATEWAY], infra, run.work_dir, log_level)
+    run.gateway_port = run.cluster.gateway_port
+    run.cluster.start(run.processes, run.cluster.env())
 
 
 async def load_demo_cluster(run: Run) -> int:
@@ -187,7 +148,8 @@ async def load_demo_cluster(run: Run) -> int:
     admin = common_pb2.CallerIdentity(
         kind=common_pb2.CALLER_KIND_ADMIN, subject="bench", name="benchmark demo loader"
     )
-    ch = channel(run.catalogue_address)
+    assert run.cluster is not None
+    ch = channel(run.cluster.addresses["catalogue"])
     try:
         return await load_demo(catalogue_pb2_grpc.CatalogueServiceStub(ch), caller_metadata(admin))
     finally:
@@ -223,24 +185,8 @@ async def wait_for_index(run: Run) -> dict[str, int]:
 
 def cleanup(run: Run) -> None:
     run.processes.stop_all()
-    if run.mode != "cluster" or not run.infra or not run.databases:
-        return  # nothing of ours on the servers yet
-    try:
-        asyncio.run(asyncio.wait_for(_cleanup_servers(run), 60))
-    except Exception as err:
-        log(f"clean-up incomplete: {err!r}")
-
-
-async def _cleanup_servers(run: Run) -> None:
-    # Each step only for what this run named: an empty alias would match every alias in _alias/.
-    await drop_databases(run.infra["GOVHALL_PG_URL"], run.databases)
-    await delete_streams(run.infra["GOVHALL_NATS_URL"], run.stream_prefix)
-    await delete_redis_keys(run.infra["GOVHALL_REDIS_URL"], run.kv_namespace)
-    if run.index_alias:
-        # Every generation of this run's index (the pattern names only ours), whatever the alias holds.
-        await asyncio.to_thread(
-            delete_indices, run.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.index_alias}-*"
-        )
+    if run.cluster is not None:
+        run.cluster.remove()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,12 +195,11 @@ async def _cleanup_servers(run: Run) -> None:
 
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     t_start = time.monotonic()
-    run.gateway_port, run.bare_port = free_port(), free_port()
-    if run.mode == "cluster":
-        # Its own stream prefix namespaces its subjects, so a `make up` cluster can run beside it.
-        run.infra = infra_env(not args.no_start)
-    start_subject(run, args.log_level)
-    start_bare(run.processes, run.bare_port, args.log_level, base_env(run, args.log_level))
+    run.bare_port = free_port()
+    # Its own stream prefix namespaces its subjects, so a `make up` cluster can run beside it.
+    infra = infra_env(not args.no_start) if run.mode == "cluster" else {}
+    start_subject(run, infra, args.log_level)
+    start_bare(run.processes, run.bare_port, args.log_level, bare_env(run, args.log_level))
 
     async def gateway_ready() -> bool:
         return (await get_json(run.gateway_port, "/readyz"))[0] == 200
@@ -277,8 +222,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "gateway": Target(connector(args.client, run.gateway_port), calls),
     }
     cpu_roots = {name: proc.pid for name, proc in run.processes.procs.items()}
-    if run.infra:
-        cpu_roots.update(server_pids(run.infra["GOVHALL_RUN"]))
+    if infra:
+        cpu_roots.update(server_pids(infra["GOVHALL_RUN"]))
 
     phases = await run_rounds(
         run.processes,

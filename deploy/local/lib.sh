@@ -22,8 +22,64 @@ deb_installed() {
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
 }
 
-# Install those of the named packages that are missing (with sudo when not root); returns at once
-# when all are present. A failed apt-get ends the calling script (set -e).
+# Seconds to wait for another package manager (apt-get in another terminal, unattended-upgrades
+# after boot) to release the package locks before giving up.
+: "${GOVHALL_APT_LOCK_TIMEOUT:=600}"
+
+# The package managers running now, as "name (pid N)": what a lock wait is waiting for.
+apt_lock_holders() {
+  local f comm pid out=()
+  for f in /proc/[0-9]*/comm; do
+    comm="$(cat "$f" 2>/dev/null)" || continue
+    case "$comm" in
+      apt | apt-get | aptitude | dpkg | unattended-upgr | synaptic)
+        pid="${f#/proc/}"
+        out+=("$comm (pid ${pid%/comm})")
+        ;;
+    esac
+  done
+  [ ${#out[@]} -gt 0 ] && printf '%s\n' "${out[*]}"
+}
+
+# apt-get "$@" (as root, or through the sudo prefix in $sudo), waiting at most
+# GOVHALL_APT_LOCK_TIMEOUT seconds in all for the package locks another process holds: apt-get
+# waits for dpkg's lock itself (DPkg::Lock::Timeout); the package lists' lock, taken by `update`,
+# it does not wait for, so a refusal for a lock is retried here until the same deadline.
+apt_get_waiting() {
+  local deadline=$((SECONDS + GOVHALL_APT_LOCK_TIMEOUT)) err holders left next_say=0 status
+  err="$(mktemp)"
+  while :; do
+    left=$((deadline - SECONDS))
+    [ "$left" -gt 0 ] || left=1
+    holders="$(apt_lock_holders || true)"
+    if [ -n "$holders" ] && [ "$SECONDS" -ge "$next_say" ]; then
+      say "another package manager is running: $holders; waiting up to ${left} s for it to release the package lock (GOVHALL_APT_LOCK_TIMEOUT)"
+      next_say=$((SECONDS + 30))
+    fi
+    status=0
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$left" "$@" 2>"$err" || status=$?
+    if [ "$status" -eq 0 ]; then
+      rm -f "$err"
+      return 0
+    fi
+    if ! grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$err"; then
+      cat "$err" >&2
+      rm -f "$err"
+      die "apt-get $* failed (exit $status)"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      cat "$err" >&2
+      rm -f "$err"
+      die "the package lock was still held after ${GOVHALL_APT_LOCK_TIMEOUT} s${holders:+ (by $holders)}; run this again once it has finished, or wait longer with GOVHALL_APT_LOCK_TIMEOUT=<seconds>"
+    fi
+    # The lists' lock: poll until it is free or the deadline passes.
+    sleep 1
+  done
+}
+
+# Install those of the named packages that are missing: as root, or through sudo when it needs no
+# password; otherwise name them and the command that installs them, and fail. Returns at once when
+# all are present.
 install_debs() {
   local p missing=()
   for p in "$@"; do deb_installed "$p" || missing+=("$p"); done
@@ -31,14 +87,20 @@ install_debs() {
     say "Debian packages present: $*"
     return 0
   fi
-  say "installing Debian packages: ${missing[*]}"
   local sudo=()
   if ! is_root; then
-    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
-    sudo=(sudo)
+    # Never a password prompt in the middle of `make run`: the user runs the command instead.
+    if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
+      die "these Debian packages are missing: ${missing[*]}
+  Installing them needs root. Run, then try again:
+
+    sudo apt-get install -y --no-install-recommends ${missing[*]}"
+    fi
+    sudo=(sudo -n)
   fi
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  say "installing Debian packages${sudo[*]:+ (through sudo)}: ${missing[*]}"
+  apt_get_waiting update -qq
+  apt_get_waiting install -y -qq --no-install-recommends "${missing[@]}"
   # A new font is found by fontconfig once its cache knows it (the package's trigger usually does).
   if [[ " ${missing[*]} " == *" fonts-noto-cjk "* ]] && command -v fc-cache >/dev/null; then
     "${sudo[@]}" fc-cache -s >/dev/null 2>&1 || true

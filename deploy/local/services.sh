@@ -28,6 +28,9 @@ export GOVHALL_GATEWAY_KV_NAMESPACE="${GOVHALL_GATEWAY_KV_NAMESPACE:-govhall}"
 export GOVHALL_IDENTITY_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 # Search counts hot words under the same prefix, and reads the catalogue's export to reindex.
 export GOVHALL_SEARCH_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+# Every service checks each call's session against the sessions identity revokes there.
+export GOVHALL_CASES_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+export GOVHALL_CATALOGUE_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Cases reads matters from the catalogue and agents and mailing addresses from identity; its
 # uploaded materials and PDF notices are kept by content hash under var/ (in var/cases-files,

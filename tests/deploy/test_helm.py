@@ -373,15 +373,18 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     search = instance.by_component("ConfigMap")["search"]["data"]
     assert search["GOVHALL_SEARCH_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
     assert search["GOVHALL_SEARCH_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    # Catalogue and cases check every call's session against the sessions identity revokes.
     catalogue = instance.by_component("ConfigMap")["catalogue"]["data"]
-    assert not any(key.endswith("_KV_NAMESPACE") for key in catalogue)
+    assert catalogue["GOVHALL_CATALOGUE_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    assert catalogue["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
     # Cases reads matters from the catalogue and agents from identity, and keeps its files on the
     # volume mounted at FILES_DIR (not under GOVHALL_VAR_DIR, the emptyDir).
     cases = instance.by_component("ConfigMap")["cases"]["data"]
     assert cases["GOVHALL_CASES_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert cases["GOVHALL_CASES_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert cases["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
-    assert not any(key.endswith("_KV_NAMESPACE") for key in cases)
+    assert cases["GOVHALL_CASES_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    assert cases["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
     # Only cases has a files volume.
     for service, configmap in instance.by_component("ConfigMap").items():
         if service != "cases":

@@ -99,7 +99,8 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     gateway_port = free_port()
     var_dir = tmp_path_factory.mktemp("var")
     sms_file = var_dir / "dev-sms.jsonl"
-    # The gateway's Redis keys (rate limits, revoked sessions): identity must write the same ones.
+    # The gateway's Redis keys (rate limits, revoked sessions): identity must write the same ones,
+    # and the services check sessions under them too.
     kv_namespace = f"e2e-{run}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
     env.update(
@@ -117,6 +118,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_IDENTITY_DEV_SMS_FILE": str(sms_file),
             "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/e2e_{run}_catalogue",
             "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_CATALOGUE_KV_NAMESPACE": kv_namespace,
             "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/e2e_{run}_search",
             "GOVHALL_SEARCH_GRPC_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_SEARCH_INDEX_ALIAS": f"e2e-{run}-search",
@@ -126,6 +128,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_CASES_GRPC_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_CASES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CASES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_CASES_KV_NAMESPACE": kv_namespace,
             "GOVHALL_CASES_VERIFY_URL_TEMPLATE": (
                 f"http://127.0.0.1:{gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"
             ),

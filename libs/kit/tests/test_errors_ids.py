@@ -27,6 +27,15 @@ def test_domain_error_survives_the_metadata_round_trip() -> None:
     assert back.kind.http_status == 400
 
 
+def test_a_kind_without_a_grpc_status_of_its_own_survives_by_name() -> None:
+    err = DomainError("IDEMPOTENCY_KEY_REUSED", "reused", "幂等键已用于其他请求", ErrorKind.UNPROCESSABLE)
+    back = DomainError.from_metadata(err.kind.grpc_status, err.to_metadata(), "reused")
+    assert back.kind is ErrorKind.UNPROCESSABLE and back.kind.http_status == 422
+    # A name that disagrees with the status is not believed.
+    forged = DomainError.from_metadata(grpc.StatusCode.NOT_FOUND, err.to_metadata(), "reused")
+    assert forged.kind is ErrorKind.NOT_FOUND
+
+
 def test_a_bare_status_becomes_a_generic_error_with_chinese() -> None:
     err = DomainError.from_metadata(grpc.StatusCode.UNAVAILABLE, (), "connection refused")
     assert err.code == "UPSTREAM_UNAVAILABLE" and err.kind.http_status == 503

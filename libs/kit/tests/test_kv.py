@@ -1,4 +1,4 @@
-"""The key-value store, in memory and on the real Redis: counters, expiry, set-if-absent, sorted sets."""
+"""The key-value store in memory, in a SQLite file and on the real Redis: counters, expiry, set-if-absent, sorted sets."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from govhall.kit.errors import ErrorKind
 from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_kv
+from govhall.kit.kvsqlite import SqliteStore
 
 
 async def test_incr_counts_and_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:
@@ -64,6 +65,8 @@ async def test_namespaces_keep_apart(kv: KeyValueStore, request: pytest.FixtureR
         other = RedisStore(
             request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], f"other-{uuid.uuid4().hex}"
         )
+    elif isinstance(kv, SqliteStore):
+        other = SqliteStore(kv.path, f"other-{uuid.uuid4().hex}")  # the same file
     else:
         other = MemoryStore(f"other-{uuid.uuid4().hex}")
     try:
@@ -127,6 +130,8 @@ async def test_ztop_leaves_no_scratch_keys(kv: KeyValueStore, request: pytest.Fi
         finally:
             await raw.aclose()
         assert keys == [f"{kv.namespace}:s1", f"{kv.namespace}:s2"]
+    elif isinstance(kv, SqliteStore):
+        assert await kv.size() == 2
     else:
         assert isinstance(kv, MemoryStore) and len(kv) == 2
 

@@ -60,8 +60,11 @@ FORM_SCHEMA = {
 GOOD_FORM = {"shop_name": "西陵区老张面馆", "address": "宜昌市西陵区夷陵大道1号", "mobile": "13912345678"}
 
 
-def person(n: int = 1, name: str = "张三") -> C.CallerIdentity:
-    return C.CallerIdentity(kind=C.CALLER_KIND_PERSON, subject=f"person-{n}", name=name)
+def person(n: int = 1, name: str = "张三", level: int = 2) -> C.CallerIdentity:
+    """A natural person; real-name verified (level 2) unless told otherwise."""
+    return C.CallerIdentity(
+        kind=C.CALLER_KIND_PERSON, subject=f"person-{n}", name=name, real_name_level=level
+    )
 
 
 def staff(roles: list[str], site: str = COUNTY, dept: str = DEPT, n: int = 1) -> C.CallerIdentity:

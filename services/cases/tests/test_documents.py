@@ -262,3 +262,26 @@ def test_text_lines_are_plain_text() -> None:
 def test_bad_data_is_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         notice(DocumentKind.SUPPLEMENT, **changes)
+
+
+def test_each_date_under_its_own_name_and_both_numbers() -> None:
+    # 即办件: no promised limit, a legal one; the legal due date is not a promise.
+    data = notice(
+        DocumentKind.ACCEPTANCE,
+        promised_due="",
+        legal_due="2026-11-24",
+        application_number="SB42050220261118000007",
+    )
+    lines = documents.document_text_lines(data)
+    assert any("法定办结日期：2026年11月24日" in line for line in lines)
+    assert not any("承诺办结日期" in line for line in lines)
+    assert data.numbers == f"办件编号：{CASE_NUMBER}　申报号：SB42050220261118000007"
+    both = notice(DocumentKind.ACCEPTANCE, legal_due="2026-12-20")
+    text = "".join(documents.document_text_lines(both))
+    assert "承诺办结日期：2026年12月10日" in text and "法定办结日期：2026年12月20日" in text
+
+
+def test_before_acceptance_the_application_number_not_the_internal_id() -> None:
+    data = notice(DocumentKind.SUPPLEMENT, case_number="", application_number="SB42050220261118000007")
+    text = pdf_text(documents.render_pdf(data))
+    assert "申报号：SB42050220261118000007" in text and "case-5f2c9a" not in text

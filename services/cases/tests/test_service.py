@@ -87,6 +87,14 @@ async def test_the_whole_journey(world: World) -> None:
         ),
         citizen,
     )
+    # Every item the notice names is changed before resubmitting.
+    await world.call(
+        "UploadMaterial",
+        pb.UploadMaterialRequest(
+            case_id=case.id, material_code="M02", file_name="清晰版.png", content=png_bytes(7)
+        ),
+        citizen,
+    )
     case = await world.call("ResubmitCase", pb.ResubmitCaseRequest(case_id=case.id, note="已补正"), citizen)
     assert case.state == pb.CASE_STATE_SUBMITTED
 

@@ -30,9 +30,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 async def open_gateway(
-    settings: GatewaySettings, redis_url: str | None = None
+    settings: GatewaySettings, redis_url: str | None = None, var_dir: Path | None = None
 ) -> tuple[httpx.AsyncClient, Any]:
-    app = create_app(settings, redis_url)
+    app = create_app(settings, redis_url, var_dir)
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
@@ -45,6 +45,8 @@ class Stack:
     sms_file: Path
     # What the gateway was started with (the upstream addresses), to open a second gateway.
     settings: GatewaySettings | None = None
+    # Where the services keep their files (the key-value file identity revokes sessions in).
+    var_dir: Path | None = None
 
     def sms(self, mobile: str) -> str:
         code = latest_dev_code(self.sms_file, mobile)
@@ -61,7 +63,7 @@ def free_port() -> int:
 async def start_stack(
     platform: Any, start_service: Any, tmp_path: Path, redis_url: str | None = None
 ) -> tuple[Stack, Any]:
-    namespace = f"t{uuid.uuid4().hex[:10]}"  # the in-memory store is shared by the process
+    namespace = f"t{uuid.uuid4().hex[:10]}"  # apart from other runs on the shared Redis
     platform = platform.model_copy(update={"redis_url": redis_url})
     bus = InProcessBus()
     # Search and cases start before the catalogue (the in-process bus delivers only to consumers
@@ -86,6 +88,7 @@ async def start_stack(
             identity_address=identity_address,
             files_dir=tmp_path / "files",
             sweep_interval_seconds=0,
+            kv_namespace=namespace,
         ),
         platform,
         bus,
@@ -106,7 +109,9 @@ async def start_stack(
     catalogue = await start_service(
         catalogue_app.SPEC,
         CatalogueSettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", grpc_address=catalogue_address
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+            grpc_address=catalogue_address,
+            kv_namespace=namespace,
         ),
         platform,
         bus,
@@ -119,8 +124,8 @@ async def start_stack(
         admin_token=TOKEN,  # type: ignore[arg-type]
         kv_namespace=namespace,
     )
-    client, lifespan = await open_gateway(settings, redis_url)
-    return Stack(client, tmp_path / "sms.jsonl", settings), lifespan
+    client, lifespan = await open_gateway(settings, redis_url, platform.var_dir)
+    return Stack(client, tmp_path / "sms.jsonl", settings, platform.var_dir), lifespan
 
 
 @pytest.fixture

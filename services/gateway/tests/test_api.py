@@ -204,7 +204,7 @@ async def test_rate_limit(store: str, request: pytest.FixtureRequest) -> None:
         catalogue_address="127.0.0.1:1",
         search_address="127.0.0.1:1",
         rate_limit_per_minute=3,
-        kv_namespace=f"t{uuid.uuid4().hex[:8]}",  # the in-memory store is shared by the process
+        kv_namespace=f"t{uuid.uuid4().hex[:8]}",  # apart from other runs (the shared Redis, memory)
     )
     client, lifespan = await open_gateway(settings, redis_url)
     statuses = [(await client.get("/api/v1/sites/420502/matters")).status_code for _ in range(5)]

@@ -11,8 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import jwt
 from pypdf import PdfReader
 
+from govhall.kit.kv import create_kv
 from govhall.kit.validators import credit_code_check_char
 
 from .conftest import AUTH, Stack, create_staff, open_gateway
@@ -104,8 +106,8 @@ async def submitted(c: httpx.AsyncClient, who: dict[str, str], **extra: Any) -> 
 async def test_others_see_nothing_and_the_wrong_department_changes_nothing(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    owner = bearer((await person(stack, "13812350001"))["access_token"])
-    stranger = bearer((await person(stack, "13812350002"))["access_token"])
+    owner = bearer((await person(stack, "13812350001", "周业主"))["access_token"])
+    stranger = bearer((await person(stack, "13812350002", "冯路人"))["access_token"])
     case = await submitted(c, owner)
     assert len(case["query_password"]) == 8
     assert_problem(await c.get(f"/api/v1/cases/{case['id']}", headers=stranger), 404, "CASE_NOT_FOUND")
@@ -188,21 +190,29 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
     assert r.status_code == 200
     # The gateway refuses the old acting token at the door: identity listed its session as revoked.
     assert_problem(await c.get(f"/api/v1/cases/{case['id']}", headers=as_agent), 401, "TOKEN_REVOKED")
-    # Behind the door cases re-checks the authorisation on every call: a gateway that never saw the
-    # revocation (its own revocation list, as if the entry were lost) passes the token on, and
-    # cases refuses it.
-    assert stack.settings is not None
+    # Behind the door cases checks the session itself on every call: a gateway that never saw the
+    # revocation (its own revocation list) passes the token on, and cases refuses it as the gateway
+    # would have.
+    assert stack.settings is not None and stack.var_dir is not None
     blind = stack.settings.model_copy(update={"kv_namespace": stack.settings.kv_namespace + "-blind"})
     other, lifespan = await open_gateway(blind)
     try:
-        for r in (
-            await other.get(f"/api/v1/cases/{case['id']}", headers=as_agent),
-            await other.post(
-                "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_agent
-            ),
-            await other.get("/api/v1/me/cases", headers=as_agent),
-        ):
-            assert_problem(r, 403, "AGENT_NOT_AUTHORISED")
+        for status, code in ((401, "TOKEN_REVOKED"), (403, "AGENT_NOT_AUTHORISED")):
+            for r in (
+                await other.get(f"/api/v1/cases/{case['id']}", headers=as_agent),
+                await other.post(
+                    "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_agent
+                ),
+                await other.get("/api/v1/me/cases", headers=as_agent),
+            ):
+                assert_problem(r, status, code)
+            # Were the revocation entries lost everywhere, cases still re-reads the authorisation
+            # from identity and refuses.
+            claims = jwt.decode(as_agent["Authorization"].split()[1], options={"verify_signature": False})
+            kv = create_kv(None, stack.settings.kv_namespace, var_dir=stack.var_dir)
+            await kv.delete(f"rv:s:{claims['sid']}")
+            await kv.delete(f"rv:a:{claims['agt']}")
+            await kv.close()
     finally:
         await other.aclose()
         await lifespan.__aexit__(None, None, None)
@@ -211,7 +221,7 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
 async def test_mail_delivery_copies_the_saved_address(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    who = bearer((await person(stack, "13812350006"))["access_token"])
+    who = bearer((await person(stack, "13812350006", "陈收件"))["access_token"])
     address = {"recipient": "王五", "mobile": "13700001234", "county_code": SITE, "detail": "夷陵大道52号"}
     saved = (await c.post("/api/v1/me/addresses", json=address, headers=who)).json()
     r = await c.post(
@@ -235,7 +245,7 @@ async def test_mail_delivery_copies_the_saved_address(stack: Stack) -> None:
 async def test_bad_input_is_a_problem_not_a_crash(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    who = bearer((await person(stack, "13812350007"))["access_token"])
+    who = bearer((await person(stack, "13812350007", "褚输入"))["access_token"])
     draft = (
         await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=who)
     ).json()
@@ -410,7 +420,27 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
             f"/api/v1/cases/{case_id}/submit", json={"notice_read": True}, headers={**me, **submit_key}
         )
     )
-    assert retried["state"] == "submitted" and "query_password" not in retried  # shown once
+    # The retry may be because the first reply, and its password, were lost: it carries a new
+    # one, and the lost one stops working.
+    assert retried["state"] == "submitted" and retried["query_password"] not in ("", password)
+    old_password, password = password, retried["query_password"]
+    application_number = submitted["application_number"]
+    assert application_number.startswith(f"SB{SITE}") and submitted["case_number"] == ""
+    before = ok(
+        await c.post(
+            "/api/v1/cases/status-query",
+            json={"case_number": application_number, "query_password": password},
+        )
+    )
+    assert before["state_zh"] == "待预审" and before["application_number"] == application_number
+    assert_problem(
+        await c.post(
+            "/api/v1/cases/status-query",
+            json={"case_number": application_number, "query_password": old_password},
+        ),
+        404,
+        "CASE_QUERY_FAILED",
+    )
 
     # The window clerk sees it and asks for a supplement (一次性告知).
     queue = ok(await c.get("/api/v1/staff/queue", params={"role": "window_clerk"}, headers=clerk))
@@ -427,7 +457,15 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
         )
     )
     assert noticed["state"] == "supplement_requested"
-    assert noticed["supplement"]["items"] == [{"material": "M01", "problem": "申请书缺少经营者签字"}]
+    assert noticed["supplement"]["items"] == [
+        {
+            "material": "M01",
+            "problem": "申请书缺少经营者签字",
+            "field": "",
+            "name": "食品经营许可申请书",
+            "changed": False,
+        }
+    ]
     mine = ok(await c.get("/api/v1/me/cases", params={"tab": "supplement"}, headers=me))
     assert [x["id"] for x in mine["cases"]] == [case_id]
     ok(
@@ -562,7 +600,7 @@ async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None
     c = stack.client
     await seed(c)
     await publish_journey_matter(c)
-    me = bearer((await person(stack, "13812350102"))["access_token"])
+    me = bearer((await person(stack, "13812350102", "卫草稿"))["access_token"])
     body = {"site_code": SITE, "matter_code": JOURNEY_MATTER, "form": {"shop_name": "李记"}}
     draft = ok(await c.post("/api/v1/cases", json=body, headers=me), 201)
     case_id = draft["id"]
@@ -602,7 +640,7 @@ async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None
 async def test_withdrawal_before_acceptance(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    me = bearer((await person(stack, "13812350103"))["access_token"])
+    me = bearer((await person(stack, "13812350103", "蒋撤回"))["access_token"])
     case = await submitted(c, me)
     withdrawn = ok(
         await c.post(f"/api/v1/cases/{case['id']}/withdraw", json={"reason": "材料有误"}, headers=me)
@@ -618,7 +656,7 @@ async def test_withdrawal_before_acceptance(stack: Stack) -> None:
 async def test_oversized_bodies_are_refused_before_they_are_read(stack: Stack) -> None:
     c = stack.client
     await seed(c)
-    me = bearer((await person(stack, "13812350104"))["access_token"])
+    me = bearer((await person(stack, "13812350104", "沈大件"))["access_token"])
     draft = ok(
         await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=me), 201
     )

@@ -151,8 +151,19 @@ async def test_search_facets_region_suggestions_and_hot_words(gateway: httpx.Asy
     assert found == [CODE]
     result = await search(gateway, "420502", q="食品经营")
     facets = {f["field"]: f["values"] for f in result["facets"]}
-    assert {"value": str(1), "label": "行政许可", "count": 1} in facets["type"]
-    assert [v["label"] for v in facets["site_level"]] == ["县级"]
+    # Facet values are the ones the filter named in `param` accepts (not enum numbers).
+    assert {"value": "licensing", "label": "行政许可", "count": 1} in facets["type"]
+    assert [(v["value"], v["label"]) for v in facets["site_level"]] == [("county", "县级")]
+    assert {f["field"]: f["param"] for f in result["facets"]} == {
+        "type": "type",
+        "audience": "audience",
+        "department": "department",
+        "site_level": "level",
+    }
+    for facet in result["facets"]:
+        for value in facet["values"]:
+            narrowed = await search(gateway, "420502", q="食品经营", **{facet["param"]: value["value"]})
+            assert narrowed["page"]["total"] == value["count"], (facet["field"], value)
     assert (await search(gateway, "420502", q="食品经营", type="benefit"))["items"] == []
     assert (await search(gateway, "420502", q="食品经营", level=["county", "city"]))["page"]["total"] == 1
     # The province sees only its own matters, unless it searches a region.

@@ -1,5 +1,5 @@
-"""The identity service running for real (gRPC), on SQLite with the in-memory store and on
-PostgreSQL with Redis: the two ways it is deployed."""
+"""The identity service running for real (gRPC), on SQLite with the key-value file under var/ and
+on PostgreSQL with Redis: the two ways it is deployed."""
 
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ class Identity:
 async def identity(
     request: pytest.FixtureRequest, db_url: str, tmp_path: Path, platform: Any, start_service: Any
 ) -> AsyncIterator[Identity]:
-    """On SQLite with the in-memory store, and on PostgreSQL with Redis."""
+    """On SQLite with the key-value file under var/ (as in all-in-one mode), and on PostgreSQL with Redis."""
     namespace = f"t{uuid.uuid4().hex[:10]}"
     if db_url.startswith("postgresql"):
         cluster = request.getfixturevalue("cluster")
@@ -210,7 +210,7 @@ async def identity(
         reply = await identity_pb2_grpc.IdentityServiceStub(ch).GetJwks(pb.GetJwksRequest())
         return MessageToDict(reply, preserving_proto_field_name=True)
 
-    kv = create_kv(platform.redis_url, namespace)
+    kv = create_kv(platform.redis_url, namespace, var_dir=platform.var_dir)
 
     keys = JwksCache(jwks, min_refresh_seconds=0.5)
     verifier = TokenVerifier(keys, RevocationList(kv), issuer=settings.issuer, audience=settings.audience)
@@ -220,5 +220,4 @@ async def identity(
         identity_pb2_grpc.IdentityServiceStub(ch), settings, kv, verifier, plain, bus, host, cipher, seen
     )
     await ch.close()
-    if platform.redis_url:
-        await kv.close()
+    await kv.close()

@@ -1,8 +1,8 @@
 """Search through gRPC, in one process with the catalogue: catalogue events flow through the bus
 into the index, and a reindex rebuilds it from the catalogue's export stream.
 
-Each test runs twice: on the embedded back ends (SQLite, the embedded index, in-memory hot
-words) and on the cluster's (PostgreSQL, Elasticsearch, Redis), each with names of its own.
+Each test runs twice: on the embedded back ends (SQLite, the embedded index, hot words in the
+key-value file under var/) and on the cluster's (PostgreSQL, Elasticsearch, Redis), each with names of its own.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Shared templates. A service's template file builds a context
 and includes govhall.configmap, govhall.deployment, govhall.service and govhall.servicemonitor
 with it; everything about the service comes from .Values.services.<service>. A service that
 keeps keys in the shared Redis adds "kvNamespace" true to the context and gets
-GOVHALL_<SERVICE>_KV_NAMESPACE from redis.kvNamespace (identity and the gateway must agree).
+GOVHALL_<SERVICE>_KV_NAMESPACE from redis.kvNamespace (identity, the gateway and every service
+checking sessions must agree).
 A service with a `files` section (cases: uploaded materials and generated notices) also includes
 govhall.filesclaim: a PersistentVolumeClaim unless files.existingClaim names one, mounted into
 every pod at files.mountPath, which becomes GOVHALL_<SERVICE>_FILES_DIR.

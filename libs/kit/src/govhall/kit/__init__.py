@@ -1,1 +1,1 @@
-"""govhall.kit: the platform plumbing every service imports once (see ../shared/DESIGN.md)."""
+"""govhall.kit: the platform plumbing every service imports once (see docs/ARCHITECTURE.md)."""

@@ -24,6 +24,9 @@ class ErrorKind(enum.Enum):
     NOT_FOUND = (grpc.StatusCode.NOT_FOUND, 404)
     CONFLICT = (grpc.StatusCode.ALREADY_EXISTS, 409)
     WRONG_STATE = (grpc.StatusCode.FAILED_PRECONDITION, 409)
+    # Well-formed but not acceptable (an idempotency key reused for another request). gRPC has
+    # no status of its own for it: the kind travels by name in the error metadata.
+    UNPROCESSABLE = (grpc.StatusCode.INVALID_ARGUMENT, 422)
     TOO_MANY = (grpc.StatusCode.RESOURCE_EXHAUSTED, 429)
     UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, 503)
     TIMEOUT = (grpc.StatusCode.DEADLINE_EXCEEDED, 504)
@@ -74,6 +77,7 @@ class DomainError(Exception):
             "message": self.message,
             "message_zh": self.message_zh,
             "fields": [f.__dict__ for f in self.fields],
+            "kind": self.kind.name,
         }
         return (("x-govhall-error-bin", json.dumps(body, ensure_ascii=False).encode()),)
 
@@ -83,11 +87,14 @@ class DomainError(Exception):
         for key, value in metadata or ():  # type: ignore[attr-defined]
             if key == "x-govhall-error-bin":
                 body = json.loads(value if isinstance(value, bytes | str) else b"{}")
+                kind = ErrorKind.__members__.get(str(body.get("kind", "")))
+                if kind is None or kind.grpc_status != status:
+                    kind = ErrorKind.from_grpc(status)
                 return cls(
                     code=body["code"],
                     message=body["message"],
                     message_zh=body["message_zh"],
-                    kind=ErrorKind.from_grpc(status),
+                    kind=kind,
                     fields=[FieldError(**f) for f in body.get("fields", [])],
                 )
         kind = ErrorKind.from_grpc(status)

@@ -1,7 +1,8 @@
 """gRPC server bootstrap: health, reflection, and one interceptor for the cross-cutting parts.
 
-Every RPC goes through `_Middleware`: caller identity from metadata, a deadline when the
-caller set none, a tracing span, Prometheus metrics, a log line, and the error mapping
+Every RPC goes through `_Middleware`: caller identity from metadata (and the session check, when
+the service makes one: a revoked session is refused before any servicer sees it), a deadline
+when the caller set none, a tracing span, Prometheus metrics, a log line, and the error mapping
 (DomainError -> status with its code and messages in trailing metadata; anything else ->
 INTERNAL with a generic message, the stack trace logged here and never sent).
 """
@@ -23,8 +24,9 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
-from govhall.kit.caller import caller_from_metadata, reset_caller, set_caller
+from govhall.kit.caller import caller_from_metadata, current_caller, reset_caller, set_caller
 from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError
+from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("govhall.kit.grpc")
@@ -38,13 +40,22 @@ RPC_SECONDS = Histogram(
 RPC_TOTAL = Counter("govhall_grpc_server_handled_total", "RPCs handled", ["service", "method", "code"])
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+# Raises a DomainError (TOKEN_REVOKED) for a caller whose session has ended: see ServiceHost.
+SessionCheck = Callable[[common_pb2.CallerIdentity], Awaitable[None]]
 
 LIVENESS = "liveness"
 
 
 class _Middleware(grpc.aio.ServerInterceptor):
-    def __init__(self, default_deadline: float) -> None:
+    def __init__(self, default_deadline: float, session_check: SessionCheck | None = None) -> None:
         self._deadline = default_deadline
+        self._session_check = session_check
+
+    async def _admit(self, request: Any) -> None:
+        """What every RPC must pass before its servicer runs."""
+        reject_nul_text(request)
+        if self._session_check is not None:
+            await self._session_check(current_caller())
 
     async def intercept_service(
         self,
@@ -110,7 +121,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
     def _wrap(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._rpc(service, method, context):
-                reject_nul_text(request)
+                await self._admit(request)
                 return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
 
         return call
@@ -118,7 +129,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
     def _wrap_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with self._rpc(service, method, context):
-                reject_nul_text(request)
+                await self._admit(request)
                 async for item in inner(request, context):
                     yield item
 
@@ -185,9 +196,10 @@ class GrpcServer:
         *,
         default_deadline: float = 10.0,
         health_interval: float = 2.0,
+        session_check: SessionCheck | None = None,
     ) -> None:
         self._server = grpc.aio.server(
-            interceptors=[_Middleware(default_deadline)],
+            interceptors=[_Middleware(default_deadline, session_check)],
             options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
         )
         self._health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()

@@ -1,10 +1,11 @@
-"""A small key-value store with expiry: Redis in the cluster, in memory in all-in-one mode.
+"""A small key-value store with expiry: Redis in the cluster, a SQLite file in all-in-one mode.
 
-Rate-limit counters, revoked sessions, one-time codes and the scores of search's hot words need
-a little shared, expiring state that every replica sees. Redis gives that across processes; the in-memory store gives the same
-semantics inside one process, where in all-in-one mode the identity service and the gateway
-run side by side and must see the same keys (a session revoked by one is refused by the other),
-so `create_kv(None, namespace)` hands out one shared store per namespace.
+Rate-limit counters, revoked sessions, login lock-outs, one-time codes and the scores of search's
+hot words need a little shared, expiring state that every replica sees. Redis gives that across
+processes. Without Redis the store is a SQLite file under the var dir (kvsqlite.py): the
+identity service, the gateway and every service's session check see the same keys (a session
+revoked by one is refused by the others), and the keys outlive a restart as Redis's do. The
+in-memory store, one shared per namespace, is left for a process with neither (unit tests).
 
 Every key is prefixed with the namespace, so deployments (or test runs) sharing one Redis keep
 apart. Redis failures surface as `StoreUnavailable` and never as a hang (short socket timeouts):
@@ -19,6 +20,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from govhall.kit.errors import DomainError, ErrorKind
@@ -361,10 +363,16 @@ def shared_memory_store(namespace: str = DEFAULT_NAMESPACE) -> MemoryStore:
         return store
 
 
-def create_kv(url: str | None, namespace: str = DEFAULT_NAMESPACE) -> KeyValueStore:
-    """Redis at ``url``, or without one the process-wide shared in-memory store for ``namespace``:
-    in all-in-one mode the identity service and the gateway share one process and must see the
-    same keys (revoked sessions, say)."""
+def create_kv(
+    url: str | None, namespace: str = DEFAULT_NAMESPACE, *, var_dir: Path | None = None
+) -> KeyValueStore:
+    """Redis at ``url``; without one the SQLite file ``var_dir/kv.db`` (all-in-one mode: durable,
+    and seen by every store on that file, in this process or another); with neither the
+    process-wide shared in-memory store for ``namespace``."""
     if url:
         return RedisStore(url, namespace)
+    if var_dir is not None:
+        from govhall.kit.kvsqlite import FILE_NAME, SqliteStore
+
+        return SqliteStore(var_dir / FILE_NAME, namespace)
     return shared_memory_store(namespace)

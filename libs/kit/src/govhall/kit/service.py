@@ -22,8 +22,10 @@ from govhall.kit import migrations, observability
 from govhall.kit.bus import EventBus, create_bus
 from govhall.kit.db import Database, ensure_database, ping
 from govhall.kit.grpcserver import GrpcServer, ReadinessCheck
+from govhall.kit.kv import KeyValueStore, create_kv
 from govhall.kit.outbox import OutboxRelay
 from govhall.kit.settings import PlatformSettings, ServiceSettings
+from govhall.kit.tokens import RevocationList
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,11 @@ class ServiceSpec:
     # starts); returns (add_to_server, servicer, full service name) triples.
     wire: Callable[[ServiceContext], Awaitable[Sequence[Registration]]]
     publishes_events: bool = True
+    # Refuse, on every RPC, a caller whose session or agent authorisation identity has revoked
+    # (tokens.RevocationList.check, the list the gateway checks too): a service acting on a
+    # user's behalf must not rely on the gateway in front having checked. Only identity, which
+    # reads its sessions table itself, goes without.
+    checks_sessions: bool = True
 
 
 async def migrate(db: Database, spec: ServiceSpec) -> None:
@@ -72,6 +79,7 @@ class ServiceHost:
         self.relay = OutboxRelay(self.db, bus, spec.name) if spec.publishes_events else None
         self.server: GrpcServer | None = None
         self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform)
+        self.kv: KeyValueStore | None = None
 
     @property
     def address(self) -> str:
@@ -81,6 +89,13 @@ class ServiceHost:
     async def start(self) -> str:
         await migrate(self.db, self.spec)
         registrations = await self.spec.wire(self.ctx)
+        session_check = None
+        if self.spec.checks_sessions:
+            # The store identity publishes revocations in: Redis, or the file under var/.
+            self.kv = create_kv(
+                self.platform.redis_url, self.settings.kv_namespace, var_dir=self.platform.var_dir
+            )
+            session_check = RevocationList(self.kv).check
         if self.relay:
             self.relay.start()
 
@@ -96,6 +111,7 @@ class ServiceHost:
             registrations,
             readiness=[db_ready, *self.ctx.readiness],
             default_deadline=self.settings.default_deadline_seconds,
+            session_check=session_check,
         )
         await self.server.start()
         log.info("%s serving gRPC on %s", self.spec.name, self.server.address)
@@ -108,6 +124,8 @@ class ServiceHost:
             await self.relay.stop()
         for close in reversed(self.ctx.closers):
             await close()
+        if self.kv is not None:
+            await self.kv.close()
         await self.db.close()
 
 

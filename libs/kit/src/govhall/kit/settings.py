@@ -22,7 +22,11 @@ class PlatformSettings(BaseSettings):
 
     var_dir: Path = Field(default_factory=_default_var_dir, description="where embedded back ends keep files")
     nats_url: str | None = Field(default=None, description="NATS JetStream; unset means the in-process bus")
-    redis_url: str | None = Field(default=None, description="Redis for the gateway; unset means in-memory")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for revoked sessions, lock-outs, rate limits and hot words; "
+        "unset means a SQLite file under var/ (kv.db)",
+    )
     elasticsearch_url: str | None = Field(default=None, description="unset means the embedded index")
     log_level: str = "INFO"
     # A deployment of several sites shares one NATS; the stream names carry this prefix.
@@ -39,6 +43,9 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
     # Upper bound on any one RPC when the caller set no deadline of its own.
     default_deadline_seconds: float = 10.0
+    # The prefix of the shared key-value store's keys: every service reads the sessions identity
+    # revokes under it, so all of a deployment's services (and its gateway) must agree on it.
+    kv_namespace: str = "govhall"
 
     @field_validator("database_url")
     @classmethod

@@ -296,8 +296,14 @@ class RevocationList:
 
     An entry is kept ``hold_seconds``, as long as an access token issued before the revocation
     can still be accepted (its lifetime plus the verifier's leeway); after that the token has
-    expired anyway. The identity service writes (and so sets the hold); the gateway only reads,
-    and makes its list without one.
+    expired anyway. The identity service writes (and so sets the hold); the gateway and every
+    service behind it only read (`check`), and make their lists without one.
+
+    Why every service reads this list rather than ask identity: it is the one place a revocation
+    is published, so the gateway and the services cannot disagree; a lookup is one key-value read
+    (Redis, or the SQLite file in all-in-one mode), where an identity RPC per call would make
+    identity a dependency of every request and, with a cache to spare it, let a revoked token
+    through for the cache's lifetime. Identity itself needs no list: it reads its sessions table.
     """
 
     def __init__(self, kv: KeyValueStore, hold_seconds: int | None = None) -> None:
@@ -332,6 +338,12 @@ class RevocationList:
         if not authorisation_id:
             raise ValueError("authorisation_id is empty")
         await self._kv.set(self._authorisation_key(authorisation_id), "1", self._writable_hold())
+
+    async def check(self, caller: common_pb2.CallerIdentity) -> None:
+        """The session check every service makes on every call: raises TOKEN_REVOKED if the
+        caller's session or agent authorisation has been revoked (see `is_revoked`)."""
+        if await self.is_revoked(caller):
+            raise token_revoked()
 
     async def is_revoked(self, caller: common_pb2.CallerIdentity) -> bool:
         keys = []
@@ -408,6 +420,6 @@ class TokenVerifier:
             log.debug("access token refused (kid %s): %s", kid, type(exc).__name__)
             raise token_invalid() from None
         caller = caller_from_claims(claims)
-        if self._revocations is not None and await self._revocations.is_revoked(caller):
-            raise token_revoked()
+        if self._revocations is not None:
+            await self._revocations.check(caller)
         return caller

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govhall.cases import applying, handling, reading, supervision
+from govhall.cases import applying, handling, reading, submitting, supervision
 from govhall.cases.workflow import Deps
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
@@ -29,16 +29,19 @@ class CasesService(cases_pb2_grpc.CasesServiceServicer):
         return await applying.remove_material(self._deps, request)
 
     async def SubmitCase(self, request: pb.SubmitCaseRequest, context: Any) -> pb.Case:
-        return await applying.submit(self._deps, request)
+        return await submitting.submit(self._deps, request)
 
     async def ResubmitCase(self, request: pb.ResubmitCaseRequest, context: Any) -> pb.Case:
-        return await applying.resubmit(self._deps, request)
+        return await submitting.resubmit(self._deps, request)
 
     async def WithdrawCase(self, request: pb.WithdrawCaseRequest, context: Any) -> pb.Case:
-        return await applying.withdraw(self._deps, request)
+        return await submitting.withdraw(self._deps, request)
 
     async def DeleteDraft(self, request: pb.DeleteDraftRequest, context: Any) -> pb.DeleteDraftResponse:
         return await applying.delete_draft(self._deps, request)
+
+    async def ResetQueryPassword(self, request: pb.ResetQueryPasswordRequest, context: Any) -> pb.Case:
+        return await submitting.reset_query_password(self._deps, request)
 
     async def ListMyCases(self, request: pb.ListMyCasesRequest, context: Any) -> pb.ListMyCasesResponse:
         return await applying.list_mine(self._deps, request)

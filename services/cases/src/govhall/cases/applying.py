@@ -1,4 +1,5 @@
-"""The applicant's side: drafts (待提交), materials, submission, supplements, withdrawal, my cases.
+"""The applicant's side: drafts (待提交) and their changes (during 补正 too), materials, my cases.
+Submitting, resubmitting and withdrawing are in submitting.py.
 
 A draft copies the matter's published version onto itself when it is created, so the form,
 materials and process the applicant sees are the ones the case is handled by, whatever the
@@ -8,13 +9,14 @@ catalogue publishes later.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, model, store, views
+from govhall.cases import forms, model, store, supplements, views
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
 from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
 from govhall.cases.store import Application, CaseRecord
@@ -24,15 +26,12 @@ from govhall.cases.workflow import (
     actor_for,
     check_revision,
     full_view,
-    new_query_password,
-    perform,
     published_matter,
-    query_hash,
     readable,
-    record,
+    require_real_name,
 )
 from govhall.kit.db import UnitOfWork
-from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid
 from govhall.kit.ids import new_id
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -43,7 +42,7 @@ MAX_KEY = 64
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
 
-def _applicant(actor: Actor) -> Actor:
+def applicant(actor: Actor) -> Actor:
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR",
@@ -54,13 +53,31 @@ def _applicant(actor: Actor) -> Actor:
     return actor
 
 
-def _key(value: str, field: str) -> str | None:
+def idempotency_key(value: str, field: str) -> str | None:
     value = value.strip()
     if len(value) > MAX_KEY:
         raise invalid(
             "IDEMPOTENCY_KEY_INVALID", f"{field} has at most {MAX_KEY} characters", "幂等键过长", field
         )
     return value or None
+
+
+def key_reused(field: str) -> DomainError:
+    return DomainError(
+        "IDEMPOTENCY_KEY_REUSED",
+        "this idempotency key was already used for another request; use a new key for a new request",
+        "该幂等键已用于另一请求，新的请求请使用新的幂等键",
+        ErrorKind.UNPROCESSABLE,
+        [FieldError(field, "already used for another request", "已用于另一请求")],
+    )
+
+
+def _fingerprint(req: pb.CreateDraftRequest) -> str:
+    """What a retry must repeat: the request without its key."""
+    body = pb.CreateDraftRequest()
+    body.CopyFrom(req)
+    body.idempotency_key = ""
+    return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()
 
 
 def _answers(req_answers: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -106,7 +123,7 @@ async def _delivery(deps: Deps, actor: Actor, d: pb.Delivery) -> dict[str, str] 
     }
 
 
-def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
+def form_text(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
     draft = matter.draft
     hidden = forms.hidden_sections(draft.form_schema, draft.situations, answers)
     cleaned = forms.validate_form(draft.form_schema, form_json or "{}", hidden=hidden, complete=complete)
@@ -114,18 +131,28 @@ def _form(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -
 
 
 async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
-    key = _key(req.idempotency_key, "idempotency_key")
-    if key:
-        async with deps.db.reader() as uow:
-            existing = await store.find_by_create_key(uow, actor.subject, key)
-            if existing is not None:
-                return await full_view(deps, uow, existing)
+    actor = applicant(await actor_for(deps))
+    key = idempotency_key(req.idempotency_key, "idempotency_key")
+    fingerprint = _fingerprint(req)
+
+    async def retried(uow: UnitOfWork) -> pb.Case | None:
+        existing = await store.find_by_create_key(uow, actor.subject, key) if key else None
+        if existing is None:
+            return None
+        if existing.create_fingerprint not in (None, fingerprint):
+            raise key_reused("idempotency_key")
+        return await full_view(deps, uow, existing)
+
+    async with deps.db.reader() as uow:
+        if (view := await retried(uow)) is not None:
+            return view
+    # Refused before the applicant fills in a form; submit checks again.
+    await require_real_name(deps, req.matter_code)
     matter = await published_matter(deps, req.site_code, req.matter_code)
     draft = matter.draft
     answers = _answers(req.situation_answers)
     forms.check_answers(draft.situations, answers)
-    form_json = _form(matter, req.form_json, answers, complete=False)
+    form_json = form_text(matter, req.form_json, answers, complete=False)
     delivery = await _delivery(deps, actor, req.delivery)
     now = deps.now()
     case = model.new_case(
@@ -158,6 +185,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         working_days_used=None,
         create_key=key,
         submit_key=None,
+        create_fingerprint=fingerprint if key else None,
         query_hash="",
         query_failures=0,
         query_locked_until=None,
@@ -172,18 +200,17 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         if key is None:
             raise
         async with deps.db.reader() as uow:
-            existing = await store.find_by_create_key(uow, actor.subject, key)
-            if existing is None:
+            if (view := await retried(uow)) is None:
                 raise
-            return await full_view(deps, uow, existing)
+            return view
     async with deps.db.reader() as uow:
         return await full_view(deps, uow, rec, now)
 
 
 async def _own_draft(
-    uow: UnitOfWork, case_id: str, actor: Actor, *, states: frozenset[CaseState]
+    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, states: frozenset[CaseState]
 ) -> CaseRecord:
-    rec = await readable(uow, case_id, actor, for_update=True)
+    rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR", "only the applicant may do this", "仅申请人可以操作", ErrorKind.FORBIDDEN
@@ -199,21 +226,32 @@ def _touched(rec: CaseRecord, now: dt.datetime, **changes: Any) -> CaseRecord:
 
 
 async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     now = deps.now()
     delivery = await _delivery(deps, actor, req.delivery) if req.set_delivery else None
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=EDIT_STATES)
         check_revision(rec, req.expected_revision)
         matter = views.matter_of(rec)
         app = rec.application
+        notice = rec.case.supplement
+        if notice is not None and (req.set_situation_answers or req.set_delivery):
+            raise DomainError(
+                "CASE_FIELD_NOT_IN_SUPPLEMENT",
+                "while a supplement is open only the form fields its notice names can be changed",
+                "补正期间只能修改补正告知书列明的表单字段",
+                ErrorKind.WRONG_STATE,
+            )
         if req.set_situation_answers:
             answers = _answers(req.situation_answers)
             forms.check_answers(matter.draft.situations, answers)
             app = replace(app, answers=answers)
         if req.set_form or req.set_situation_answers:
             form_json = req.form_json if req.set_form else app.form_json
-            app = replace(app, form_json=_form(matter, form_json, app.answers, complete=False))
+            form_json = form_text(matter, form_json, app.answers, complete=False)
+            if notice is not None:
+                supplements.check_form_edit(notice, app.form_json, form_json)
+            app = replace(app, form_json=form_json)
         if req.set_delivery:
             app = replace(app, delivery=delivery)
         rec = _touched(rec, now, application=app)
@@ -223,13 +261,17 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
 
 
 UPLOAD_STATES = frozenset({CaseState.DRAFT, CaseState.SUPPLEMENT_REQUESTED})
+#: A draft, and during 补正 the fields the notice names.
+EDIT_STATES = UPLOAD_STATES
 
 
 async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=UPLOAD_STATES)
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
+        if rec.case.supplement is not None:
+            supplements.check_material_named(rec.case.supplement, req.material_code)
         matter = views.matter_of(rec)
         needs = {
             n.code: n
@@ -280,10 +322,12 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
 
 
 async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=UPLOAD_STATES)
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
+        if rec.case.supplement is not None:
+            supplements.check_material_named(rec.case.supplement, req.material_code)
         if not await store.remove_file(uow, rec.case.id, req.material_code, req.file_id):
             raise DomainError(
                 "FILE_NOT_FOUND", "no such file on this material", "该材料下没有这个文件", ErrorKind.NOT_FOUND
@@ -294,79 +338,10 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
         return await full_view(deps, uow, rec, now)
 
 
-async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
-    """Everything a submission needs, every problem at once: answers, the whole form, and a file
-    for each needed material. Returns the cleaned form."""
-    matter = views.matter_of(rec)
-    draft = matter.draft
-    app = rec.application
-    problems: list[FieldError] = list(forms.missing_answers(draft.situations, app.answers))
-    form_json = app.form_json
-    try:
-        form_json = _form(matter, app.form_json, app.answers, complete=True)
-    except DomainError as err:
-        problems.extend(err.fields)
-    needs = forms.material_needs(draft.materials, draft.situations, app.answers)
-    attached = {f.material_code for f in await store.files(uow, rec.case.id)}
-    problems.extend(forms.missing_materials(needs, attached))
-    if problems:
-        raise invalid_fields("CASE_INCOMPLETE", problems)
-    return form_json
-
-
-async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
-    key = _key(req.idempotency_key, "idempotency_key")
-    now = deps.now()
-    async with deps.db.uow() as uow:
-        rec = await readable(uow, req.case_id, actor, for_update=True)
-        if key and rec.submit_key == key:
-            # A retry of a submit that went through: the same case, no second submission.
-            return await full_view(deps, uow, rec, now)
-        if rec.case.state is CaseState.DRAFT:
-            if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
-                raise invalid(
-                    "NOTICE_NOT_READ",
-                    "confirm that you have read the application notice",
-                    "请阅读并确认申报须知",
-                    "notice_read",
-                )
-            form_json = await _completeness(uow, rec)
-            rec = replace(rec, application=replace(rec.application, form_json=form_json))
-        transition = perform(rec, model.Submit(), actor, now)
-        password = new_query_password()
-        rec = await record(
-            deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
-        )
-        await uow.commit()
-        view = await full_view(deps, uow, rec, now)
-    view.query_password = password
-    return view
-
-
-async def _applicant_transition(deps: Deps, case_id: str, command: model.Command) -> pb.Case:
-    actor = _applicant(await actor_for(deps))
-    now = deps.now()
-    async with deps.db.uow() as uow:
-        rec = await readable(uow, case_id, actor, for_update=True)
-        transition = perform(rec, command, actor, now)
-        rec = await record(deps, uow, rec, transition, now=now)
-        await uow.commit()
-        return await full_view(deps, uow, rec, now)
-
-
-async def resubmit(deps: Deps, req: pb.ResubmitCaseRequest) -> pb.Case:
-    return await _applicant_transition(deps, req.case_id, model.Resubmit(req.note))
-
-
-async def withdraw(deps: Deps, req: pb.WithdrawCaseRequest) -> pb.Case:
-    return await _applicant_transition(deps, req.case_id, model.Withdraw(req.reason))
-
-
 async def delete_draft(deps: Deps, req: pb.DeleteDraftRequest) -> pb.DeleteDraftResponse:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     async with deps.db.uow() as uow:
-        rec = await _own_draft(uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=frozenset({CaseState.DRAFT}))
         await store.delete_case(uow, rec.case.id)
         await uow.commit()
     return pb.DeleteDraftResponse()
@@ -381,7 +356,7 @@ def paging(page: Any) -> tuple[int, int]:
 
 
 async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
-    actor = _applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps))
     number, size = paging(req.page)
     c = store.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]

@@ -4,8 +4,9 @@ Pure functions: :func:`notice_html` builds a small HTML page from a :class:`Noti
 :func:`render_pdf` lays it out with WeasyPrint. Nothing is read or fetched: the only resource is
 the verification QR code, embedded as a ``data:`` SVG, and the URL fetcher refuses anything else.
 
-- Every notice prints the case number (办件编号) under the title, or the application id
-  (申请编号) while the case has no number yet (不予受理, 补正 at intake), the department, the
+- Every notice prints the case number (办件编号) and the application number (申报号) under
+  the title, or the application number alone while the case has no case number yet (不予受理,
+  补正 at intake) — the numbers the applicant knows, never an internal id — the department, the
   issue date in China Standard Time (2026年11月23日) and a QR code that encodes ``verify_url``
   with "扫码核验" and the short verification code beside it.
 - All caller text goes through :func:`html.escape`; :func:`document_text_lines` returns it raw.
@@ -95,8 +96,8 @@ class NoticeData:
     document_id: str
     verification_code: str  # short code printed beside the QR code
     verify_url: str  # what the QR code encodes
-    case_number: str  # "" before acceptance: the application id (申请编号) is printed instead
-    case_id: str
+    case_number: str  # "" before acceptance: the application number is printed instead
+    case_id: str  # printed only when a notice has neither number (none issued since 申报号 exist)
     matter_name: str
     department_name: str
     site_name: str  # issuing site, e.g. 宜昌市政务服务中心; may be empty
@@ -110,6 +111,8 @@ class NoticeData:
     supplement_deadline: str = ""
     result_name: str = ""  # the licence issued on approval, e.g. 营业执照
     legal_basis: str = ""  # the matter's 设定依据, printed in 不予受理 and the decisions
+    application_number: str = ""  # 申报号, issued on submission
+    legal_due: str = ""  # the legal limit's due date (法定办结日期); promised_due is the promised one
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, DocumentKind):
@@ -118,7 +121,7 @@ class NoticeData:
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"{name} must be an aware datetime")
-        for name in ("promised_due", "supplement_deadline"):
+        for name in ("promised_due", "legal_due", "supplement_deadline"):
             _parse_date(getattr(self, name), name)
         if not self.verify_url:
             raise ValueError("verify_url is required (the QR code encodes it)")
@@ -132,10 +135,20 @@ class NoticeData:
 
     @property
     def reference(self) -> tuple[str, str]:
-        """The label and value printed under the title: 办件编号, else 申请编号."""
+        """The number the text refers to: 办件编号, else 申报号 (else, for a case from before
+        application numbers, its id as 申请编号)."""
         if self.case_number:
             return "办件编号", self.case_number
+        if self.application_number:
+            return "申报号", self.application_number
         return "申请编号", self.case_id
+
+    @property
+    def numbers(self) -> str:
+        """What is printed under the title: every number the applicant has."""
+        label, ref = self.reference
+        both = self.case_number and self.application_number
+        return f"{label}：{ref}" + (f"　申报号：{self.application_number}" if both else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,13 +199,19 @@ def document_text_lines(data: NoticeData) -> list[str]:
                 f"{_application(data)}，经审查，申请材料齐全、符合法定形式，"
                 f"依据{statute}的规定，本机关决定予以受理。"
             )
-            facts = f"{label}：{ref}。"
+            facts = f"{data.numbers}。"
+            # Each date under its own name: a matter without a promised limit (即办件 with 0)
+            # has only the legal one, which is not a promise.
             if data.promised_due:
-                facts += f"承诺办结日期：{_cn_date_text(data.promised_due)}（依法不计入办理期限的时间除外）。"
+                facts += f"承诺办结日期：{_cn_date_text(data.promised_due)}。"
+            if data.legal_due:
+                facts += f"法定办结日期：{_cn_date_text(data.legal_due)}。"
+            if data.promised_due or data.legal_due:
+                facts += "依法不计入办理期限的时间除外。"
             lines.append(facts)
             if data.opinion:
                 lines.append(f"受理意见：{data.opinion}")
-            lines.append(f"你（单位）可凭{label}或扫描本通知书下方的二维码查询办理进度。")
+            lines.append(f"你（单位）可凭{label}和查询密码或扫描本通知书下方的二维码查询办理进度。")
         case DocumentKind.NOT_ACCEPTED:
             lines.append(f"{_application(data)}（{label}：{ref}），经审查，不符合受理条件。")
             if data.opinion:
@@ -289,14 +308,13 @@ def notice_html(data: NoticeData) -> str:
     """The notice as a self-contained HTML page; every piece of caller text is escaped."""
     e = html.escape
     title = data.kind.title
-    label, ref = data.reference
     salutation, *body = document_text_lines(data)
     parts = [
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{e(title)}</title></head><body>",
         f'<p class="issuer">{e(data.department_name)}</p>' if data.department_name else "",
         f"<h1>{e(title)}</h1>",
-        f'<p class="ref">{e(label)}：{e(ref)}</p>',
+        f'<p class="ref">{e(data.numbers)}</p>',
         f'<p class="to">{e(salutation)}</p>',
     ]
     if data.kind is DocumentKind.SUPPLEMENT:

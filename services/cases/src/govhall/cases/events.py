@@ -32,6 +32,7 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
     return pb.CaseChanged(
         case_id=case.id,
         case_number=case.case_number,
+        application_number=case.application_number,
         matter_code=case.matter_code,
         matter_name=case.matter_name,
         site_code=rec.site_code,
@@ -56,6 +57,7 @@ def case_event(subject: str, rec: CaseRecord, entry: model.HistoryEntry) -> Even
                 matter_version=rec.matter_version,
                 matter_site_code=rec.matter_site_code,
                 site_code=rec.site_code,
+                application_number=case.application_number,
             ),
             rec.site_code,
         )

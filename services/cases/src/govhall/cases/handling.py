@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from govhall.cases import model, store, views
+from govhall.cases import model, store, supplements, views
 from govhall.cases.applying import paging
 from govhall.cases.model import Actor, ActorKind, CaseState, TimeLimit
 from govhall.cases.workflow import Deps, actor_for, check_revision, full_view, not_found, perform, record
@@ -100,8 +100,12 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
                     if r.deadline.strip()
                     else deps.calendar.add_working_days(today, DEFAULT_SUPPLEMENT_DAYS).date
                 )
+                items = supplements.check_items(
+                    views.matter_of(rec),
+                    [model.SupplementItem(i.material, i.problem, i.field) for i in r.items],
+                )
                 command = model.RequestSupplement(
-                    tuple(model.SupplementItem(i.material, i.problem) for i in r.items), deadline, r.opinion
+                    items, deadline, r.opinion, supplements.baseline(items, rec.application.form_json)
                 )
             case "complete_step":
                 outcome = _choice(
@@ -176,7 +180,7 @@ async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
         where.append(c.warning_level == views.PB_LEVEL[req.level].value)
     if req.query.strip():
         q = req.query.strip()
-        where.append(sa.or_(c.case_number == q, c.applicant_name == q))
+        where.append(sa.or_(c.case_number == q, c.application_number == q, c.applicant_name == q))
     now = deps.now()
     async with deps.db.reader() as uow:
         rows, total = await store.page_of(

@@ -451,10 +451,18 @@ class Pause:
 
 @dataclass(frozen=True)
 class SupplementItem:
-    """One missing or wrong material: its code or name, and what is wrong."""
+    """One thing to change: a material (its code) or a form field (its path, "agent.name"),
+    exactly one of the two; what is wrong; and the name the notice prints (the material's name,
+    the field's title)."""
 
     material: str
     problem: str
+    field: str = ""
+    name: str = ""
+
+    @property
+    def target(self) -> str:
+        return self.material or self.field
 
 
 @dataclass(frozen=True)
@@ -465,6 +473,9 @@ class SupplementNotice:
     deadline: dt.date
     requested_at: dt.datetime
     phase: str  # "intake" before acceptance, else the step's code
+    # The named form fields' values when the notice was sent (JSON text by path): resubmitting
+    # needs each of them changed.
+    baseline: tuple[tuple[str, str], ...] = ()
 
 
 INTAKE: Final = "intake"
@@ -487,6 +498,7 @@ class Case:
     revision: int = 0
     step_index: int = 0
     case_number: str = ""
+    application_number: str = ""  # 申报号, from submission
     submitted_at: dt.datetime | None = None
     accepted_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
@@ -622,6 +634,7 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class Submit:
+    application_number: str = ""  # 申报号 the service issued for this submission
     action: ClassVar[Action] = Action.SUBMIT
 
 
@@ -636,6 +649,7 @@ class RequestSupplement:
     items: tuple[SupplementItem, ...]
     deadline: dt.date
     opinion: str = ""
+    baseline: tuple[tuple[str, str], ...] = ()  # see SupplementNotice.baseline
     action: ClassVar[Action] = Action.REQUEST_SUPPLEMENT
 
 
@@ -871,28 +885,36 @@ def _supplement_items(items: tuple[SupplementItem, ...]) -> tuple[SupplementItem
             "items",
         )
     clean: list[SupplementItem] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for i, item in enumerate(items):
         material = (item.material or "").strip()
+        form_field = (item.field or "").strip()
         problem = (item.problem or "").strip()
-        if not material or not problem or len(material) > 200 or len(problem) > MAX_TEXT:
+        if (
+            bool(material) == bool(form_field)
+            or not problem
+            or len(material) > 200
+            or len(form_field) > 200
+            or len(problem) > MAX_TEXT
+        ):
             raise _error(
                 "CASE_SUPPLEMENT_ITEM_INVALID",
                 ErrorKind.INVALID,
-                "each item names the material and says what is missing or wrong",
-                "每项补正内容应写明材料名称及需补正的问题",
+                "each item names one material or one form field and says what is missing or wrong",
+                "每项补正内容应写明一项材料或一个表单字段，以及需补正的问题",
                 f"items[{i}]",
             )
-        if material in seen:
+        key = ("material", material) if material else ("field", form_field)
+        if key in seen:
             raise _error(
                 "CASE_SUPPLEMENT_ITEM_INVALID",
                 ErrorKind.INVALID,
-                f"material {material!r} is listed twice: put all its problems in one item",
-                f"材料“{material}”重复列出，请合并为一项",
+                f"{key[0]} {key[1]!r} is listed twice: put all its problems in one item",
+                f"“{item.name or key[1]}”重复列出，请合并为一项",
                 f"items[{i}]",
             )
-        seen.add(material)
-        clean.append(SupplementItem(material, problem))
+        seen.add(key)
+        clean.append(SupplementItem(material, problem, form_field, (item.name or "").strip()))
     return tuple(clean)
 
 
@@ -908,8 +930,17 @@ def perform(case: Case, command: Command, actor: Actor, now: dt.datetime) -> Tra
     action = command.action
     _authorise(case, action, actor)
     match command:
-        case Submit():
-            return _move(case, actor, now, action, CaseState.SUBMITTED, (SUBMITTED,), submitted_at=now)
+        case Submit(application_number=number):
+            return _move(
+                case,
+                actor,
+                now,
+                action,
+                CaseState.SUBMITTED,
+                (SUBMITTED,),
+                submitted_at=now,
+                application_number=number or case.application_number,
+            )
         case Withdraw(reason=reason):
             return _move(
                 case,
@@ -1079,11 +1110,11 @@ def _request_supplement(case: Case, cmd: RequestSupplement, actor: Actor, now: d
             "deadline",
         )
     opinion = _text(cmd.opinion, "opinion", "补正说明", required=False)
-    notice = SupplementNotice(items, cmd.deadline, now, phase)
+    notice = SupplementNotice(items, cmd.deadline, now, phase, cmd.baseline)
     pauses = (*case.pauses, Pause(PauseKind.SUPPLEMENT, now, reason=opinion)) if accepted else case.pauses
     details = (
         ("deadline", cmd.deadline.isoformat()),
-        *((f"item:{item.material}", item.problem) for item in items),
+        *((f"item:{item.target}", item.problem) for item in items),
     )
     return _move(
         case,

@@ -11,7 +11,9 @@ from govhall.cases.workflow import Deps, actor_for, full_view, query_hash, reada
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
-#: Wrong query passwords for one case number before it is locked, and for how long.
+#: Wrong query passwords from one client for one case before that client is locked out of it, and
+#: for how long. Counted per case *and* client: case numbers are sequential, so a lock per case
+#: alone would let anyone lock any applicant out of their own query.
 QUERY_ATTEMPTS = 5
 QUERY_LOCK = dt.timedelta(minutes=15)
 
@@ -19,14 +21,14 @@ QUERY_LOCK = dt.timedelta(minutes=15)
 async def get_case(deps: Deps, req: pb.GetCaseRequest) -> pb.Case:
     actor = await actor_for(deps)
     async with deps.db.reader() as uow:
-        rec = await readable(uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor)
         return await full_view(deps, uow, rec)
 
 
 async def material_file(deps: Deps, req: pb.GetMaterialFileRequest) -> pb.StoredFile:
     actor = await actor_for(deps)
     async with deps.db.reader() as uow:
-        rec = await readable(uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor)
         row = next((f for f in await store.files(uow, rec.case.id) if f.id == req.file_id), None)
     if row is None:
         raise DomainError(
@@ -41,14 +43,14 @@ async def material_file(deps: Deps, req: pb.GetMaterialFileRequest) -> pb.Stored
 async def document(deps: Deps, req: pb.GetDocumentRequest) -> pb.StoredFile:
     actor = await actor_for(deps)
     async with deps.db.reader() as uow:
-        rec = await readable(uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor)
         row = await store.document(uow, req.document_id)
     if row is None or row.case_id != rec.case.id:
         raise DomainError(
             "DOCUMENT_NOT_FOUND", "no such notice on this case", "该办件没有这份文书", ErrorKind.NOT_FOUND
         )
     content = await deps.files.aget(row.sha256)
-    name = f"{row.title}-{rec.case.case_number or rec.case.id}.pdf"
+    name = f"{row.title}-{rec.case.case_number or rec.case.application_number or rec.case.id}.pdf"
     return pb.StoredFile(file_name=name, media_type="application/pdf", content=content, sha256=row.sha256)
 
 
@@ -57,7 +59,7 @@ def _query_failed() -> DomainError:
     return DomainError(
         "CASE_QUERY_FAILED",
         "no case with this number and password",
-        "办件编号或查询密码不正确",
+        "办件编号（申报号）或查询密码不正确",
         ErrorKind.NOT_FOUND,
     )
 
@@ -67,35 +69,40 @@ async def query_status(deps: Deps, req: pb.QueryStatusRequest) -> pb.PublicStatu
     password = req.query_password.strip()
     if not number or not password:
         raise invalid(
-            "CASE_QUERY_INVALID", "give the case number and the query password", "请输入办件编号和查询密码"
+            "CASE_QUERY_INVALID",
+            "give the case number (or application number) and the query password",
+            "请输入办件编号（或申报号）和查询密码",
         )
+    # The gateway passes the client's address; a caller without one shares the "" bucket.
+    client = req.client_ip.strip()[:64]
     now = deps.now()
     async with deps.db.uow() as uow:
         rec = await store.load_by_number(uow, number, for_update=True)
         if rec is None:
             raise _query_failed()
-        if rec.query_locked_until and rec.query_locked_until > now:
-            local = rec.query_locked_until.astimezone(model.CHINA).strftime("%H:%M")
+        failures, locked_until = await store.query_lock(uow, rec.case.id, client)
+        if locked_until and locked_until > now:
+            local = locked_until.astimezone(model.CHINA).strftime("%H:%M")
             raise DomainError(
                 "CASE_QUERY_LOCKED",
-                "too many wrong passwords for this case; try again later",
+                "too many wrong passwords for this case from here; try again later",
                 f"查询密码错误次数过多，请于{local}后再试",
                 ErrorKind.TOO_MANY,
             )
         if not rec.query_hash or not hmac.compare_digest(rec.query_hash, query_hash(rec.case.id, password)):
-            failures = rec.query_failures + 1
+            failures += 1
             locked = now + QUERY_LOCK if failures >= QUERY_ATTEMPTS else None
-            await store.set_query_counter(uow, rec.case.id, 0 if locked else failures, locked)
+            await store.set_query_lock(uow, rec.case.id, client, 0 if locked else failures, locked)
             await uow.commit()
             raise _query_failed()
-        if rec.query_failures:
-            await store.set_query_counter(uow, rec.case.id, 0, None)
+        if failures or locked_until:
+            await store.set_query_lock(uow, rec.case.id, client, 0, None)
             await uow.commit()
     case = rec.case
     reading = views.read(case, now, deps.calendar)
-    deciding = reading and (reading.promised or reading.legal)
     return pb.PublicStatus(
         case_number=case.case_number,
+        application_number=case.application_number,
         matter_name=case.matter_name,
         department_name=rec.department_name,
         state=views.STATE_PB[case.state],
@@ -103,7 +110,8 @@ async def query_status(deps: Deps, req: pb.QueryStatusRequest) -> pb.PublicStatu
         submitted_at=views.ts(case.submitted_at),
         accepted_at=views.ts(case.accepted_at),
         ended_at=views.ts(case.ended_at),
-        promised_due=deciding.due.isoformat() if deciding else "",
+        promised_due=reading.promised.due.isoformat() if reading and reading.promised else "",
+        legal_due=reading.legal.due.isoformat() if reading and reading.legal else "",
         current_step_name=store.current_step_name(case),
         result_zh=views.result_zh(case),
     )
@@ -122,6 +130,7 @@ async def verify_document(deps: Deps, req: pb.VerifyDocumentRequest) -> pb.Docum
         valid=True,
         title=row.title,
         case_number=rec.case.case_number,
+        application_number=rec.case.application_number,
         matter_name=rec.case.matter_name,
         department_name=rec.department_name,
         issued_at=views.ts(store.aware(row.issued_at)),

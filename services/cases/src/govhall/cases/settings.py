@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -35,6 +36,16 @@ class CasesSettings(ServiceSettings):
     consumer_name: str = "cases-sites"
     # The directory of site-maintained holiday tables (YYYY.json), loaded into the calendar.
     holiday_tables_dir: Path | None = None
+    # Real-name level (identity.v1.RealNameLevel: 2 real name, 3 high) an applicant needs before
+    # applying. The catalogue's matters carry no such field yet, so a matter that asks for more
+    # is named here: GOVHALL_CASES_MATTER_REAL_NAME_LEVELS='{"420502-GAJ-0001": 3}'.
+    min_real_name_level: int = Field(default=2, ge=1, le=3, description="for every matter")
+    matter_real_name_levels: dict[str, Annotated[int, Field(ge=1, le=3)]] = Field(
+        default_factory=dict, description="matter code -> the level that matter needs"
+    )
+
+    def real_name_level(self, matter_code: str) -> int:
+        return self.matter_real_name_levels.get(matter_code, self.min_real_name_level)
 
     def resolved_files_dir(self, var_dir: Path) -> Path:
         return self.files_dir or var_dir / "cases-files"

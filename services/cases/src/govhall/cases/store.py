@@ -72,6 +72,8 @@ cases = sa.Table(
     sa.Column("current_role", sa.String(20), nullable=False),
     sa.Column("current_step_name", sa.String(100), nullable=False),
     sa.Column("case_number", sa.String(64), nullable=True, unique=True),
+    # 申报号: issued on submission, so that the status query works before acceptance.
+    sa.Column("application_number", sa.String(64), nullable=True),
     sa.Column("revision", sa.BigInteger(), nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
@@ -90,7 +92,10 @@ cases = sa.Table(
     # Idempotency: the key a draft was created with, and the one it was submitted with.
     sa.Column("create_key", sa.String(64), nullable=True),
     sa.Column("submit_key", sa.String(64), nullable=True),
-    # 办件查询: a salted hash of the query password, and the failed-guess counter.
+    # A digest of the create request, to tell a retry from a key reused for another request.
+    sa.Column("create_fingerprint", sa.String(64), nullable=True),
+    # 办件查询: a salted hash of the query password. The two counter columns are no longer
+    # used (wrong guesses are counted per case and client in case_query_locks).
     sa.Column("query_hash", sa.String(64), nullable=False),
     sa.Column("query_failures", sa.SmallInteger(), nullable=False),
     sa.Column("query_locked_until", TS, nullable=True),
@@ -101,6 +106,8 @@ cases = sa.Table(
     sa.Index("ix_cases_applicant", "applicant_subject", "state"),
     sa.Index("ix_cases_site_submitted", "site_code", "submitted_at"),
     sa.Index("ix_cases_create_key", "applicant_subject", "create_key", unique=True),
+    sa.Index("ix_cases_application_number", "application_number", unique=True),
+    sa.Index("ix_cases_submit_key", "applicant_subject", "submit_key"),
 )
 
 case_flow = sa.Table(
@@ -162,6 +169,23 @@ case_numbers = sa.Table(
     sa.Column("day", sa.String(8), primary_key=True),
     sa.Column("last", sa.Integer(), nullable=False),
 )
+# Application numbers (申报号): one counter per site and submission day.
+application_numbers = sa.Table(
+    "application_numbers",
+    metadata,
+    sa.Column("site_code", sa.String(6), primary_key=True),
+    sa.Column("day", sa.String(8), primary_key=True),
+    sa.Column("last", sa.Integer(), nullable=False),
+)
+# Wrong status-query passwords per case and client: one client's guesses lock that client only.
+case_query_locks = sa.Table(
+    "case_query_locks",
+    metadata,
+    sa.Column("case_id", sa.String(36), sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.SmallInteger(), nullable=False),
+    sa.Column("locked_until", TS, nullable=True),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,10 +222,11 @@ def domain_json(case: Case) -> str:
         "supplement": None
         if notice is None
         else {
-            "items": [[i.material, i.problem] for i in notice.items],
+            "items": [[i.material, i.problem, i.field, i.name] for i in notice.items],
             "deadline": notice.deadline.isoformat(),
             "requested_at": _ts(notice.requested_at),
             "phase": notice.phase,
+            "baseline": [list(pair) for pair in notice.baseline],
         },
         "supplement_phases": list(case.supplement_phases),
         "pauses": [
@@ -243,6 +268,7 @@ def case_from_row(row: Any) -> Case:
         revision=int(row.revision),
         step_index=int(body["step_index"]),
         case_number=row.case_number or "",
+        application_number=row.application_number or "",
         submitted_at=aware(row.submitted_at),
         accepted_at=aware(row.accepted_at),
         ended_at=aware(row.ended_at),
@@ -252,10 +278,12 @@ def case_from_row(row: Any) -> Case:
         supplement=None
         if notice is None
         else SupplementNotice(
-            tuple(SupplementItem(m, p) for m, p in notice["items"]),
+            # Items written before form fields could be named are [material, problem].
+            tuple(SupplementItem(*item) for item in notice["items"]),
             dt.date.fromisoformat(notice["deadline"]),
             _dt(notice["requested_at"]) or created,
             notice["phase"],
+            tuple((f, v) for f, v in notice.get("baseline", [])),
         ),
         supplement_phases=tuple(body["supplement_phases"]),
         pauses=tuple(
@@ -336,6 +364,7 @@ class CaseRecord:
     working_days_used: int | None
     create_key: str | None
     submit_key: str | None
+    create_fingerprint: str | None
     query_hash: str
     query_failures: int
     query_locked_until: dt.datetime | None
@@ -359,6 +388,7 @@ def record_from_row(row: Any) -> CaseRecord:
         working_days_used=row.working_days_used,
         create_key=row.create_key,
         submit_key=row.submit_key,
+        create_fingerprint=row.create_fingerprint,
         query_hash=row.query_hash,
         query_failures=row.query_failures,
         query_locked_until=aware(row.query_locked_until),
@@ -402,6 +432,7 @@ def _values(rec: CaseRecord) -> dict[str, Any]:
         "current_role": current_role(case),
         "current_step_name": current_step_name(case),
         "case_number": case.case_number or None,
+        "application_number": case.application_number or None,
         "revision": case.revision,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
@@ -416,6 +447,7 @@ def _values(rec: CaseRecord) -> dict[str, Any]:
         "supplement_deadline": case.supplement.deadline if case.supplement else None,
         "create_key": rec.create_key,
         "submit_key": rec.submit_key,
+        "create_fingerprint": rec.create_fingerprint,
         "query_hash": rec.query_hash,
         "query_failures": rec.query_failures,
         "query_locked_until": rec.query_locked_until,
@@ -457,8 +489,11 @@ async def load(uow: UnitOfWork, case_id: str, *, for_update: bool = False) -> Ca
     return record_from_row(row) if row else None
 
 
-async def load_by_number(uow: UnitOfWork, case_number: str, *, for_update: bool = False) -> CaseRecord | None:
-    query = sa.select(cases).where(cases.c.case_number == case_number)
+async def load_by_number(uow: UnitOfWork, number: str, *, for_update: bool = False) -> CaseRecord | None:
+    """The case with this case number (办件编号) or application number (申报号)."""
+    query = sa.select(cases).where(
+        sa.or_(cases.c.case_number == number, cases.c.application_number == number)
+    )
     if for_update:
         query = query.with_for_update()
     row = (await uow.conn.execute(query)).first()
@@ -474,8 +509,18 @@ async def find_by_create_key(uow: UnitOfWork, subject: str, key: str) -> CaseRec
     return record_from_row(row) if row else None
 
 
+async def find_by_submit_key(uow: UnitOfWork, subject: str, key: str) -> str | None:
+    """The id of the applicant's case submitted with this key, if any."""
+    row = (
+        await uow.conn.execute(
+            sa.select(cases.c.id).where(cases.c.applicant_subject == subject, cases.c.submit_key == key)
+        )
+    ).first()
+    return row.id if row else None
+
+
 async def delete_case(uow: UnitOfWork, case_id: str) -> None:
-    for table in (case_files, case_flow, case_documents):
+    for table in (case_files, case_flow, case_documents, case_query_locks):
         await uow.conn.execute(sa.delete(table).where(table.c.case_id == case_id))
     await uow.conn.execute(sa.delete(cases).where(cases.c.id == case_id))
 
@@ -588,34 +633,44 @@ async def document(uow: UnitOfWork, document_id: str) -> Any:
 async def next_case_number(uow: UnitOfWork, site_code: str, day: dt.date) -> str:
     """<site code><yyyymmdd><6-digit sequence>: unique per site and day, gap-free per
     transaction (the counter row is locked until the accepting transaction ends)."""
+    return await _next_number(uow, case_numbers, site_code, day, "")
+
+
+async def next_application_number(uow: UnitOfWork, site_code: str, day: dt.date) -> str:
+    """SB<site code><yyyymmdd><6-digit sequence> (申报号): the prefix keeps it apart from every
+    case number, so the status query can take either."""
+    return await _next_number(uow, application_numbers, site_code, day, "SB")
+
+
+async def _next_number(uow: UnitOfWork, counters: sa.Table, site_code: str, day: dt.date, prefix: str) -> str:
     key = day.strftime("%Y%m%d")
     updated = await uow.conn.execute(
-        sa.update(case_numbers)
-        .where(case_numbers.c.site_code == site_code, case_numbers.c.day == key)
-        .values(last=case_numbers.c.last + 1)
-        .returning(case_numbers.c.last)
+        sa.update(counters)
+        .where(counters.c.site_code == site_code, counters.c.day == key)
+        .values(last=counters.c.last + 1)
+        .returning(counters.c.last)
     )
     row = updated.first()
     if row is None:
         try:
             async with uow.conn.begin_nested():
-                await uow.conn.execute(sa.insert(case_numbers).values(site_code=site_code, day=key, last=1))
+                await uow.conn.execute(sa.insert(counters).values(site_code=site_code, day=key, last=1))
             last = 1
         except sa.exc.IntegrityError:
             # Another transaction created today's counter first: take the next value from it.
             row = (
                 await uow.conn.execute(
-                    sa.update(case_numbers)
-                    .where(case_numbers.c.site_code == site_code, case_numbers.c.day == key)
-                    .values(last=case_numbers.c.last + 1)
-                    .returning(case_numbers.c.last)
+                    sa.update(counters)
+                    .where(counters.c.site_code == site_code, counters.c.day == key)
+                    .values(last=counters.c.last + 1)
+                    .returning(counters.c.last)
                 )
             ).first()
             assert row is not None
             last = int(row.last)
     else:
         last = int(row.last)
-    return f"{site_code}{key}{last:06d}"
+    return f"{prefix}{site_code}{key}{last:06d}"
 
 
 # Lists ----------------------------------------------------------------------------------------
@@ -676,15 +731,32 @@ async def overdue_supplements(uow: UnitOfWork, today: dt.date, limit: int) -> li
     return [r.id for r in rows]
 
 
-async def set_query_counter(
-    uow: UnitOfWork, case_id: str, failures: int, locked_until: dt.datetime | None
+async def set_query_hash(uow: UnitOfWork, case_id: str, digest: str) -> None:
+    """A new query password's hash; not a change of the case (no revision)."""
+    await uow.conn.execute(sa.update(cases).where(cases.c.id == case_id).values(query_hash=digest))
+
+
+async def query_lock(uow: UnitOfWork, case_id: str, client: str) -> tuple[int, dt.datetime | None]:
+    """The wrong guesses of one client at one case's status query, and its lock."""
+    t = case_query_locks
+    row = (
+        await uow.conn.execute(
+            sa.select(t.c.failures, t.c.locked_until).where(t.c.case_id == case_id, t.c.client == client)
+        )
+    ).first()
+    return (int(row.failures), aware(row.locked_until)) if row else (0, None)
+
+
+async def set_query_lock(
+    uow: UnitOfWork, case_id: str, client: str, failures: int, locked_until: dt.datetime | None
 ) -> None:
-    """The failed-guess counter of the status query; not a change of the case (no revision)."""
-    await uow.conn.execute(
-        sa.update(cases)
-        .where(cases.c.id == case_id)
-        .values(query_failures=failures, query_locked_until=locked_until)
-    )
+    """Not a change of the case (no revision). No failures and no lock: the row goes."""
+    t = case_query_locks
+    await uow.conn.execute(sa.delete(t).where(t.c.case_id == case_id, t.c.client == client))
+    if failures or locked_until:
+        await uow.conn.execute(
+            sa.insert(t).values(case_id=case_id, client=client, failures=failures, locked_until=locked_until)
+        )
 
 
 async def set_clock(uow: UnitOfWork, case_id: str, revision: int, level: str, values: dict[str, Any]) -> bool:

@@ -18,8 +18,9 @@ from govhall.cases.model import Actor, ActorKind, CaseState
 from govhall.cases.workflow import Deps, actor_for, perform, record
 from govhall.kit.db import is_sqlite
 from govhall.kit.errors import DomainError, ErrorKind, invalid
-from govhall.kit.labels import MATTER_TYPE_LABELS
+from govhall.kit.labels import MATTER_TYPE_LABELS, enum_name
 from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
@@ -180,20 +181,40 @@ async def sweep_rpc(deps: Deps, req: pb.SweepClockRequest) -> pb.SweepClockRespo
 # Lists and figures ----------------------------------------------------------------------------
 
 
+async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
+    """The cases of a site and every site below it: what a supervisor or site administrator of a
+    city sees of its counties (warnings, performance, statistics alike). Staff may ask for their own
+    site or one below it."""
+    if actor.kind is ActorKind.STAFF and site != actor.site_code:
+        target = await store.sites.get(uow, site)
+        if target is None or actor.site_code not in target.path:
+            raise DomainError(
+                "CASE_WRONG_SITE",
+                "only your site and the sites below it",
+                "仅可查看本站点及下级站点的数据",
+                ErrorKind.FORBIDDEN,
+            )
+    c = store.cases.c
+    subtree = sa.select(store.sites.t.c.code).where(
+        sa.or_(store.sites.t.c.path.like(f"%{site}%"), store.sites.t.c.code == site)
+    )
+    return sa.or_(c.site_code == site, c.site_code.in_(subtree))
+
+
 async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsResponse:
     actor = _supervisor(await actor_for(deps))
     number, size = paging(req.page)
     c = store.cases.c
     levels = [views.PB_LEVEL[req.level].value] if req.level else ["yellow", "red"]
-    where = [
-        c.site_code == actor.site_code,
-        c.state.in_([s.value for s in model.OPEN_STATES]),
-        c.warning_level.in_(levels),
-    ]
-    if req.department_code:
-        where.append(c.department_code == req.department_code)
     now = deps.now()
     async with deps.db.reader() as uow:
+        where = [
+            await _site_and_below(uow, actor, actor.site_code),
+            c.state.in_([s.value for s in model.OPEN_STATES]),
+            c.warning_level.in_(levels),
+        ]
+        if req.department_code:
+            where.append(c.department_code == req.department_code)
         rows, total = await store.page_of(
             uow, where, [c.warning_level.desc(), c.due_date, c.id], number, size
         )
@@ -216,13 +237,8 @@ async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsRe
 async def performance(deps: Deps, req: pb.GetPerformanceRequest) -> pb.Performance:
     actor = _supervisor(await actor_for(deps))
     site = req.site_code or actor.site_code
-    if actor.kind is ActorKind.STAFF and site != actor.site_code:
-        raise DomainError(
-            "CASE_WRONG_SITE", "another site's figures", "无权查看其他站点的数据", ErrorKind.FORBIDDEN
-        )
     c = store.cases.c
-    where = [c.site_code == site, c.accepted_at.is_not(None)]
-    where += _bounds(c.accepted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
+    bounds = _bounds(c.accepted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
     concluded = c.state.in_(_concluded())
     open_ = c.state.in_([s.value for s in model.OPEN_STATES])
     query = (
@@ -236,12 +252,12 @@ async def performance(deps: Deps, req: pb.GetPerformanceRequest) -> pb.Performan
             sa.func.sum(sa.case((sa.and_(open_, c.warning_level == "yellow"), 1), else_=0)),
             sa.func.sum(sa.case((sa.and_(open_, c.warning_level == "red"), 1), else_=0)),
         )
-        .where(*where)
+        .where(c.accepted_at.is_not(None), *bounds)
         .group_by(c.department_code)
         .order_by(c.department_code)
     )
     async with deps.db.reader() as uow:
-        rows = list(await uow.conn.execute(query))
+        rows = list(await uow.conn.execute(query.where(await _site_and_below(uow, actor, site))))
     return pb.Performance(
         site_code=site,
         departments=[
@@ -268,20 +284,7 @@ async def statistics(deps: Deps, req: pb.GetStatisticsRequest) -> pb.Statistics:
     site = req.site_code or actor.site_code
     c = store.cases.c
     async with deps.db.reader() as uow:
-        if actor.kind is ActorKind.STAFF:
-            target = await store.sites.get(uow, site)
-            below = target is not None and actor.site_code in target.path
-            if site != actor.site_code and not below:
-                raise DomainError(
-                    "CASE_WRONG_SITE",
-                    "only your site and the sites below it",
-                    "仅可查看本站点及下级站点的数据",
-                    ErrorKind.FORBIDDEN,
-                )
-        subtree = sa.select(store.sites.t.c.code).where(
-            sa.or_(store.sites.t.c.path.like(f"%{site}%"), store.sites.t.c.code == site)
-        )
-        where = [sa.or_(c.site_code == site, c.site_code.in_(subtree)), c.submitted_at.is_not(None)]
+        where = [await _site_and_below(uow, actor, site), c.submitted_at.is_not(None)]
         where += _bounds(c.submitted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
         by_state = await store.count_by(uow, c.state, where)
         by_type = await store.count_by(uow, c.matter_type, where)
@@ -299,7 +302,12 @@ async def statistics(deps: Deps, req: pb.GetStatisticsRequest) -> pb.Statistics:
         site_code=site,
         by_state=[pb.CountRow(key=s, label=CaseState(s).zh, count=n) for s, n in sorted(by_state.items())],
         by_matter_type=[
-            pb.CountRow(key=str(t), label=MATTER_TYPE_LABELS.get(t, "其他"), count=n)
+            # Keyed as the catalogue's filters spell a matter type ("licensing"), not by number.
+            pb.CountRow(
+                key=enum_name(cat.MatterType.DESCRIPTOR, t) or str(t),
+                label=MATTER_TYPE_LABELS.get(t, "其他"),
+                count=n,
+            )
             for t, n in sorted(by_type.items())
         ],
         by_month=[pb.CountRow(key=m, label=m, count=n) for m, n in sorted(by_month.items()) if m],

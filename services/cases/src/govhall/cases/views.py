@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -111,6 +112,7 @@ def case_message(
     out = pb.Case(
         id=case.id,
         case_number=case.case_number,
+        application_number=case.application_number,
         state=STATE_PB[case.state],
         state_zh=case.state.zh,
         tab=TAB_PB[case.applicant_tab],
@@ -164,10 +166,18 @@ def case_message(
     if app.delivery:
         out.delivery.CopyFrom(delivery_message(app.delivery))
     if case.supplement is not None:
+        changed = supplement_changes(case.supplement, app.form_json, file_rows)
         out.supplement.CopyFrom(
             pb.SupplementNotice(
                 items=[
-                    pb.SupplementItem(material=i.material, problem=i.problem) for i in case.supplement.items
+                    pb.SupplementItem(
+                        material=i.material,
+                        problem=i.problem,
+                        field=i.field,
+                        name=i.name or i.target,
+                        changed=changed[i.target],
+                    )
+                    for i in case.supplement.items
                 ],
                 deadline=case.supplement.deadline.isoformat(),
                 requested_at=ts(case.supplement.requested_at),
@@ -245,6 +255,7 @@ def summary_message(row: Any, *, now: dt.datetime, calendar: WorkingCalendar) ->
     out = pb.CaseSummary(
         id=row.id,
         case_number=row.case_number or "",
+        application_number=row.application_number or "",
         state=STATE_PB[state],
         state_zh=state.zh,
         tab=TAB_PB[model.APPLICANT_TAB[state]],
@@ -266,9 +277,12 @@ def summary_message(row: Any, *, now: dt.datetime, calendar: WorkingCalendar) ->
         due = row.due_date
         ended = state in model.FINAL_STATES
         left = 0 if ended else calendar.working_days_between(today, due)
+        # The stored due date is the deciding limit's: the promised one, else the legal one.
+        promised = json.loads(row.domain).get("promised") is not None
         out.clock.CopyFrom(
             pb.Clock(
-                promised_due=due.isoformat(),
+                promised_due=due.isoformat() if promised else "",
+                legal_due="" if promised else due.isoformat(),
                 days_left=left,
                 days_used=row.working_days_used or 0,
                 level=LEVEL_PB[WarningLevel(row.warning_level)],
@@ -278,3 +292,33 @@ def summary_message(row: Any, *, now: dt.datetime, calendar: WorkingCalendar) ->
             )
         )
     return out
+
+
+def field_value(form: Any, path: str) -> str:
+    """The value at a form path ("agent.name") as canonical JSON text; "null" when absent."""
+    value = form
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def supplement_changes(
+    notice: model.SupplementNotice, form_json: str, file_rows: Sequence[Any]
+) -> dict[str, bool]:
+    """Per item (by material code or field path): has the applicant changed it since the notice?
+    A material has a file uploaded after the notice; a field has a value other than it had.
+
+    An item from before items were checked (no name: its material may be free text) counts as
+    changed once any file came after the notice."""
+    requested = notice.requested_at
+    fresh = {f.material_code for f in file_rows if (aware(f.uploaded_at) or requested) > requested}
+    form = json.loads(form_json or "{}")
+    baseline = dict(notice.baseline)
+    return {
+        i.target: bool(fresh)
+        if not i.name
+        else (i.material in fresh)
+        if i.material
+        else field_value(form, i.field) != baseline.get(i.field, "null")
+        for i in notice.items
+    }

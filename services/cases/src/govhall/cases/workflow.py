@@ -99,12 +99,9 @@ async def actor_for(deps: Deps) -> Actor:
     actor = Actor.from_caller(caller)
     if actor.kind is ActorKind.APPLICANT and actor.applicant_kind is ApplicantKind.LEGAL_PERSON:
         if not caller.actor_subject:
-            raise DomainError(
-                "AGENT_REQUIRED",
-                "a legal person acts through a person",
-                "请由经办人登录办理",
-                ErrorKind.FORBIDDEN,
-            )
+            # The enterprise signed in with its own credit code and password: it applies as
+            # itself, with everything an applicant may do.
+            return replace(actor, scopes=None)
         answer: identity_pb2.CheckAgentResponse = await _upstream(
             deps.identity.CheckAgent,
             identity_pb2.CheckAgentRequest(
@@ -134,13 +131,87 @@ def may_read(rec: CaseRecord, actor: Actor) -> bool:
     return actor.site_code == case.site_code and case.state is not model.CaseState.DRAFT
 
 
-async def readable(uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False) -> CaseRecord:
-    """The case, if the actor may see it; otherwise CASE_NOT_FOUND, so that an outsider cannot
-    tell someone else's case from a missing one."""
+async def readable(
+    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False
+) -> tuple[CaseRecord, Actor]:
+    """The case, if the actor may see it, and the actor to act on it as; otherwise
+    CASE_NOT_FOUND, so that an outsider cannot tell someone else's case from a missing one.
+
+    A legal person's representative (法定代表人) signed in as themselves reaches the legal
+    person's cases too, acting for it. An authorised agent does not: their rights are the
+    authorisation's, and they act through a token switched to the legal person (ActAs)."""
     rec = await store.load(uow, case_id, for_update=for_update) if case_id else None
-    if rec is None or not may_read(rec, actor):
+    if rec is None:
         raise not_found(case_id)
-    return rec
+    if may_read(rec, actor):
+        return rec, actor
+    if await _represents(deps, rec, actor):
+        return rec, Actor.agent(rec.case.applicant.subject, actor.subject, None, actor.name)
+    raise not_found(case_id)
+
+
+async def _represents(deps: Deps, rec: CaseRecord, actor: Actor) -> bool:
+    applicant = rec.case.applicant
+    if actor.kind is not ActorKind.APPLICANT or actor.applicant_kind is not ApplicantKind.PERSON:
+        return False
+    if applicant.kind is not ApplicantKind.LEGAL_PERSON:
+        return False
+    try:
+        answer: identity_pb2.CheckAgentResponse = await _upstream(
+            deps.identity.CheckAgent,
+            identity_pb2.CheckAgentRequest(
+                legal_person_id=applicant.subject, agent_id=actor.subject, scope=model.APPLY_SCOPE
+            ),
+        )
+    except DomainError as err:
+        if err.kind is ErrorKind.NOT_FOUND:
+            return False
+        raise
+    # Identity answers the representative with no authorisation behind it.
+    return answer.allowed and not answer.authorisation_id
+
+
+#: What verifying takes, by the level a matter asks for (identity.v1.RealNameLevel).
+_HOW_TO_VERIFY = {
+    identity_pb2.REAL_NAME_LEVEL_REAL_NAME: "请先完成实名认证：在“我的—实名认证”中填写本人姓名和身份证号码，认证通过后即可申报",
+    identity_pb2.REAL_NAME_LEVEL_HIGH: (
+        "该事项要求高级实名认证：请先在“我的—实名认证”中完成实名认证，"
+        "再在“我的—提升认证等级”中通过人脸识别或数字证书提升为高级实名，之后即可申报"
+    ),
+}
+
+
+async def require_real_name(deps: Deps, matter_code: str) -> None:
+    """Refuse an applicant whose real-name level is below what the matter asks for.
+
+    The level is the token's; a person whose token says less is asked about at identity, as they
+    may have verified after signing in (the token keeps the level it was issued with)."""
+    caller = current_caller()
+    needed = deps.settings.real_name_level(matter_code)
+    level = caller.real_name_level
+    if level < needed and caller.kind == common_pb2.CALLER_KIND_PERSON:
+        try:
+            account: identity_pb2.Account = await deps.identity.GetMe(
+                identity_pb2.GetMeRequest(), **call_options(caller)
+            )
+            level = max(level, account.real_name_level)
+        except grpc.aio.AioRpcError as err:
+            refused = domain_error(err)
+            # No account or session behind the token: the token's level is all there is.
+            if refused.kind not in (ErrorKind.UNAUTHENTICATED, ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
+                raise refused from None
+    if level < needed:
+        high = needed >= identity_pb2.REAL_NAME_LEVEL_HIGH
+        raise DomainError(
+            "REAL_NAME_REQUIRED",
+            "this matter needs a high-level real-name account (face or CA check) before applying"
+            if high
+            else "verify your real name (name and ID number) before applying",
+            _HOW_TO_VERIFY[
+                identity_pb2.REAL_NAME_LEVEL_HIGH if high else identity_pb2.REAL_NAME_LEVEL_REAL_NAME
+            ],
+            ErrorKind.FORBIDDEN,
+        )
 
 
 def perform(rec: CaseRecord, command: model.Command, actor: Actor, now: dt.datetime) -> Transition:
@@ -231,7 +302,6 @@ async def issue_document(
     document_id = new_id()
     code = verification_code()
     reading = read_clock(case, views.today_in_china(now), calendar=deps.calendar)
-    deciding = reading and (reading.promised or reading.legal)
     data = documents.NoticeData(
         kind=kind,
         document_id=document_id,
@@ -239,6 +309,7 @@ async def issue_document(
         verify_url=deps.settings.verify_url_template.format(document_id=document_id, code=code),
         case_number=case.case_number,
         case_id=case.id,
+        application_number=case.application_number,
         matter_name=case.matter_name,
         department_name=rec.department_name,
         site_name=matter.site_name,
@@ -246,9 +317,10 @@ async def issue_document(
         issued_at=now,
         submitted_at=case.submitted_at,
         accepted_at=case.accepted_at,
-        promised_due=deciding.due.isoformat() if deciding else "",
+        promised_due=reading.promised.due.isoformat() if reading and reading.promised else "",
+        legal_due=reading.legal.due.isoformat() if reading and reading.legal else "",
         opinion=entry.opinion,
-        supplement_items=tuple((i.material, i.problem) for i in case.supplement.items)
+        supplement_items=tuple((i.name or i.target, i.problem) for i in case.supplement.items)
         if case.supplement
         else (),
         supplement_deadline=case.supplement.deadline.isoformat() if case.supplement else "",

@@ -11,7 +11,7 @@ if __name__ == "__main__":
     settings, platform = GatewaySettings(), PlatformSettings()
     observability.setup("gateway", platform.log_level)
     uvicorn.run(
-        create_app(settings, platform.redis_url),
+        create_app(settings, platform.redis_url, platform.var_dir),
         host=settings.host,
         port=settings.port,
         log_level=platform.log_level.lower(),

@@ -9,6 +9,7 @@ or the static platform-administrator token. The routes live with their upstream:
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -41,9 +42,12 @@ HTTP_SECONDS = Histogram(
 JWKS_REUSE_SECONDS = 10.0
 
 
-def create_app(settings: GatewaySettings, redis_url: str | None = None) -> FastAPI:
-    # Rate limits and the revoked sessions identity writes: Redis, or the process's own store.
-    kv = create_kv(redis_url, settings.kv_namespace)
+def create_app(
+    settings: GatewaySettings, redis_url: str | None = None, var_dir: Path | None = None
+) -> FastAPI:
+    # Rate limits and the revoked sessions identity writes: Redis, or without it the file under
+    # var_dir that identity writes (all-in-one), or the process's own memory.
+    kv = create_kv(redis_url, settings.kv_namespace, var_dir=var_dir)
     limiter = RateLimiter(kv, settings.rate_limit_per_minute)
     upstreams: Upstreams | None = None
 

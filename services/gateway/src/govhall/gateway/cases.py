@@ -104,12 +104,15 @@ class ReasonIn(model.In):
 
 
 class StatusQueryIn(model.In):
-    case_number: str = Field(max_length=64)
+    case_number: str = Field(max_length=64, description="办件编号，或受理前的申报号")
     query_password: str = Field(max_length=32)
 
 
 class SupplementItemIn(model.In):
-    material: str = Field(max_length=200)
+    """One material (its code or name) or one form field (its path), and what is wrong."""
+
+    material: str = Field("", max_length=200, description="a material of the matter: code or name")
+    field: str = Field("", max_length=200, description='a form field by path: "shop_name", "agent.name"')
     problem: Text
 
 
@@ -239,7 +242,9 @@ def _command(action: ActionName, body: ActionIn) -> dict[str, Any]:
         case "not_accept":
             return {"not_accept": pb.NotAcceptCommand(reason=body.reason)}
         case "request_supplement":
-            items = [pb.SupplementItem(material=i.material, problem=i.problem) for i in body.items]
+            items = [
+                pb.SupplementItem(material=i.material, field=i.field, problem=i.problem) for i in body.items
+            ]
             return {
                 "request_supplement": pb.RequestSupplementCommand(
                     items=items, deadline=body.deadline, opinion=body.opinion
@@ -319,6 +324,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         tags=["cases"],
         summary="Start an application (待提交): a draft of a published matter",
         operation_id="createDraft",
+        responses={422: {"description": "the idempotency key was used for another request"}},
     )
     async def create_draft(
         body: DraftIn, caller: SignedIn, idempotency_key: IdempotencyKey = None
@@ -401,7 +407,9 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     @router.post(
         "/api/v1/cases/{case_id}/submit",
         tags=["cases"],
-        summary="Submit (提交); the answer carries the query password once",
+        summary="Submit (提交): the answer carries the application number (申报号) and the query "
+        "password; a retry with the same key answers with a new password, another case with it is 422",
+        responses={422: {"description": "the idempotency key was used for another request"}},
         operation_id="submitCase",
     )
     async def submit(
@@ -413,6 +421,16 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             idempotency_key=idempotency_key or body.idempotency_key,
         )
         return case_out(await call("SubmitCase", request, caller))
+
+    @router.post(
+        "/api/v1/cases/{case_id}/query-password",
+        tags=["cases"],
+        summary="A new query password for a submitted case (the old one stops working); shown once",
+        operation_id="resetCaseQueryPassword",
+    )
+    async def reset_query_password(case_id: IdPath, caller: SignedIn) -> dict[str, Any]:
+        request = pb.ResetQueryPasswordRequest(case_id=case_id)
+        return case_out(await call("ResetQueryPassword", request, caller))
 
     @router.post(
         "/api/v1/cases/{case_id}/resubmit",
@@ -493,11 +511,17 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     @router.post(
         "/api/v1/cases/status-query",
         tags=["cases"],
-        summary="Follow a case by its number and query password (办件查询), without signing in",
+        summary="Follow a case by its case or application number and query password (办件查询), "
+        "without signing in",
         operation_id="queryCaseStatus",
     )
-    async def status_query(body: StatusQueryIn, caller: Caller) -> dict[str, Any]:
-        request = pb.QueryStatusRequest(case_number=body.case_number, query_password=body.query_password)
+    async def status_query(body: StatusQueryIn, caller: Caller, request_: Request) -> dict[str, Any]:
+        # Wrong passwords lock the query per case and client address.
+        request = pb.QueryStatusRequest(
+            case_number=body.case_number,
+            query_password=body.query_password,
+            client_ip=request_.client.host if request_.client else "",
+        )
         return to_dict(await call("QueryStatus", request, caller))
 
     @router.get(

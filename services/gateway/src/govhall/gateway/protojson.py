@@ -10,9 +10,7 @@ no route maps a guide's fifty-odd fields by hand:
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from functools import cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -21,22 +19,11 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from govhall.kit.errors import invalid
+from govhall.kit.labels import enum_name, enum_prefix
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIMESTAMP = Timestamp.DESCRIPTOR.full_name
 M = TypeVar("M", bound=Message)
-
-
-@cache
-def enum_prefix(enum: EnumDescriptor) -> str:
-    """MaterialForm -> "MATERIAL_FORM_"; a nested Phase of ReindexProgress -> "PHASE_"."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
-
-
-def enum_name(enum: EnumDescriptor, number: int) -> str | None:
-    if number == 0 or number not in enum.values_by_number:
-        return None
-    return enum.values_by_number[number].name.removeprefix(enum_prefix(enum)).lower()
 
 
 def enum_number(enum: EnumDescriptor, name: str | None, field: str) -> int:

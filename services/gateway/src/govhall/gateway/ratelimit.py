@@ -1,7 +1,7 @@
 """Per-client request limits: a fixed one-minute window, counted in the shared key-value store.
 
-With Redis behind the store the limit holds across gateway replicas; the in-memory store is for
-all-in-one mode. If the store is down the gateway serves anyway (fail open) and says so in its
+With Redis behind the store the limit holds across gateway replicas; the SQLite file under var/
+is for all-in-one mode. If the store is down the gateway serves anyway (fail open) and says so in its
 log and in /readyz: refusing every citizen because a counter is unreachable would be worse.
 """
 

@@ -17,6 +17,7 @@ from govhall.gateway.auth import PlatformAdmin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError
+from govhall.kit.labels import enum_name
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2
@@ -32,6 +33,28 @@ def client_key(request: Request) -> str:
     """Who is searching, as hot words need to know (a client counts once a day), without the address."""
     address = request.client.host if request.client else "unknown"
     return hashlib.sha256(address.encode()).hexdigest()[:16]
+
+
+# Facet -> (the query parameter that filters by its values, the enum its values number). Search
+# counts enum values by number; portals filter by short name, so a facet says it the same way.
+_FACET_FILTERS: dict[str, tuple[str, Any]] = {
+    "type": ("type", cat.MatterType),
+    "audience": ("audience", cat.Audience),
+    "site_level": ("level", cat.SiteLevel),
+    "department": ("department", None),
+}
+
+
+def facet_out(facet: search_pb2.Facet) -> dict[str, Any]:
+    """A facet whose values are the ones its filter (named in `param`) accepts."""
+    param, enum = _FACET_FILTERS.get(facet.field, (facet.field, None))
+    values = []
+    for v in facet.values:
+        value = v.value
+        if enum is not None and value.isdigit():
+            value = enum_name(enum.DESCRIPTOR, int(value)) or value
+        values.append({"value": value, "label": v.label, "count": v.count})
+    return {"field": facet.field, "param": param, "values": values}
 
 
 def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
@@ -82,7 +105,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
             "query": q,
             "items": [model.hit_out(h) for h in reply.hits],
             "page": model.page_out(reply.page),
-            "facets": [to_dict(f) for f in reply.facets],
+            "facets": [facet_out(f) for f in reply.facets],
             "synonyms_used": list(reply.synonyms_used),
         }
 

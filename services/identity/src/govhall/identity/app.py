@@ -23,7 +23,7 @@ def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityServ
     settings = ctx.settings
     assert isinstance(settings, IdentitySettings)
     cipher = FieldCipher(load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir))
-    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace)
+    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace, var_dir=ctx.platform.var_dir)
     ctx.closers.append(kv.close)
     signer = Signer(
         ctx.db,
@@ -65,4 +65,8 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(name="identity", migrations=Path(__file__).parent / "migrations", wire=wire)
+# No session check from the kit: identity reads its own sessions table (the revocation list is
+# only what it publishes for the others).
+SPEC = ServiceSpec(
+    name="identity", migrations=Path(__file__).parent / "migrations", wire=wire, checks_sessions=False
+)

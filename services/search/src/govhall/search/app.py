@@ -38,8 +38,9 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ctx.readiness.append(backend.ready)
     ctx.closers.append(backend.close)
     await backend.ensure()
-    # Hot words live in Redis (in memory without one); they never decide readiness.
-    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace)
+    # Hot words live in Redis (without one, in the key-value file under var/, which outlives a
+    # restart); they never decide readiness.
+    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace, var_dir=ctx.platform.var_dir)
     ctx.closers.append(kv.close)
     # The catalogue is needed only by a reindex; the channel connects when first used.
     catalogue_channel = channel(settings.catalogue_address)

@@ -1,8 +1,8 @@
 """Hot words: what people have searched for most at a site over the last days.
 
 Each day has a sorted set per site (word -> how many clients searched it that day), kept in the
-key-value store (Redis in the cluster, so every replica counts into the same sets; in memory in
-all-in-one mode). A day's set expires `days + 1` days after it was created, so old days vanish
+key-value store (Redis in the cluster, so every replica counts into the same sets; a SQLite file
+under var/ in all-in-one mode, so they outlive a restart). A day's set expires `days + 1` days after it was created, so old days vanish
 by themselves. One client counts once per word, site and day: a marker key set only if absent
 (the client key, site and word hashed, so no query text or client address sits in a key name),
 which stops one user's repeated searches, or a script, from making a word hot.

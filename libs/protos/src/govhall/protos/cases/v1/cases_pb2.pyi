@@ -386,22 +386,36 @@ Global___Step: _TypeAlias = Step  # noqa: Y015
 
 @_typing.final
 class SupplementItem(_message.Message):
+    """One thing a supplement notice asks to change: a material or a form field (exactly one)."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     MATERIAL_FIELD_NUMBER: _builtins.int
     PROBLEM_FIELD_NUMBER: _builtins.int
+    FIELD_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
     material: _builtins.str
-    """the material's code, or its name"""
+    """The material's code (its name is accepted in a request and stored as the code)."""
     problem: _builtins.str
+    field: _builtins.str
+    """A form field, by its path in the form ("shop_name", "agent.name")."""
+    name: _builtins.str
+    """What the notice prints: the material's name or the field's title (output only)."""
+    changed: _builtins.bool
+    """Whether the applicant has changed it since the notice (output only)."""
     def __init__(
         self,
         *,
         material: _builtins.str = ...,
         problem: _builtins.str = ...,
+        field: _builtins.str = ...,
+        name: _builtins.str = ...,
+        changed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["material", b"material", "problem", b"problem"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed", b"changed", "field", b"field", "material", b"material", "name", b"name", "problem", b"problem"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -450,8 +464,11 @@ class Clock(_message.Message):
     ENDED_FIELD_NUMBER: _builtins.int
     ON_TIME_FIELD_NUMBER: _builtins.int
     promised_due: _builtins.str
-    """YYYY-MM-DD"""
+    """The due date of the promised limit (承诺时限); empty when the matter promises none (即办件).
+    YYYY-MM-DD
+    """
     legal_due: _builtins.str
+    """The due date of the legal limit (法定时限); empty when the matter has none."""
     days_used: _builtins.int
     days_left: _builtins.int
     limit_days: _builtins.int
@@ -620,6 +637,7 @@ class Case(_message.Message):
     QUERY_PASSWORD_FIELD_NUMBER: _builtins.int
     FORM_SCHEMA_FIELD_NUMBER: _builtins.int
     HANDLING_TYPE_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     case_number: _builtins.str
     """办件编号, issued on acceptance"""
@@ -644,11 +662,16 @@ class Case(_message.Message):
     """申报须知: what the applicant must have read before submitting."""
     revision: _builtins.int
     query_password: _builtins.str
-    """Returned once, by the SubmitCase that submitted it: with the case number it lets anyone
-    follow the case (办件查询). Only its hash is stored.
+    """Returned by the SubmitCase that submitted it (a retry with the same key issues a new one)
+    and by ResetQueryPassword: with the application or case number it lets anyone follow the
+    case (办件查询). Only its hash is stored.
     """
     form_schema: _builtins.str
     handling_type: _builtins.str
+    application_number: _builtins.str
+    """申报号, issued on submission: with the query password it follows the case until it has
+    a case number (and after).
+    """
     @_builtins.property
     def applicant(self) -> Global___Applicant: ...
     @_builtins.property
@@ -715,10 +738,11 @@ class Case(_message.Message):
         query_password: _builtins.str = ...,
         form_schema: _builtins.str = ...,
         handling_type: _builtins.str = ...,
+        application_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "ended_at", b"ended_at", "submitted_at", b"submitted_at", "supplement", b"supplement", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "case_number", b"case_number", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "department_code", b"department_code", "department_name", b"department_name", "documents", b"documents", "ended_at", b"ended_at", "flow", b"flow", "form_json", b"form_json", "form_schema", b"form_schema", "handling_type", b"handling_type", "id", b"id", "materials", b"materials", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "notice", b"notice", "query_password", b"query_password", "result_code", b"result_code", "result_reason", b"result_reason", "result_zh", b"result_zh", "revision", b"revision", "site_code", b"site_code", "situation_answers", b"situation_answers", "state", b"state", "state_zh", b"state_zh", "steps", b"steps", "submitted_at", b"submitted_at", "supplement", b"supplement", "tab", b"tab", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "application_number", b"application_number", "case_number", b"case_number", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "department_code", b"department_code", "department_name", b"department_name", "documents", b"documents", "ended_at", b"ended_at", "flow", b"flow", "form_json", b"form_json", "form_schema", b"form_schema", "handling_type", b"handling_type", "id", b"id", "materials", b"materials", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "notice", b"notice", "query_password", b"query_password", "result_code", b"result_code", "result_reason", b"result_reason", "result_zh", b"result_zh", "revision", b"revision", "site_code", b"site_code", "situation_answers", b"situation_answers", "state", b"state", "state_zh", b"state_zh", "steps", b"steps", "submitted_at", b"submitted_at", "supplement", b"supplement", "tab", b"tab", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -739,7 +763,9 @@ class CreateDraftRequest(_message.Message):
     matter_code: _builtins.str
     form_json: _builtins.str
     idempotency_key: _builtins.str
-    """A retried create with the same key returns the same draft."""
+    """A retried create with the same key returns the same draft; the same key with another
+    request is IDEMPOTENCY_KEY_REUSED.
+    """
     @_builtins.property
     def situation_answers(self) -> _containers.RepeatedCompositeFieldContainer[Global___SituationAnswer]: ...
     @_builtins.property
@@ -870,7 +896,9 @@ class SubmitCaseRequest(_message.Message):
     notice_read: _builtins.bool
     """The applicant confirms having read the 申报须知."""
     idempotency_key: _builtins.str
-    """A retried submit with the same key returns the submitted case instead of an error."""
+    """A retried submit with the same key returns the submitted case (with a new query password)
+    instead of an error; the same key on another case is IDEMPOTENCY_KEY_REUSED.
+    """
     def __init__(
         self,
         *,
@@ -1010,6 +1038,7 @@ class CaseSummary(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     ACCEPTED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     case_number: _builtins.str
     state: Global___CaseState.ValueType
@@ -1023,6 +1052,8 @@ class CaseSummary(_message.Message):
     applicant_name: _builtins.str
     current_step_name: _builtins.str
     current_role: _builtins.str
+    application_number: _builtins.str
+    """申报号, issued on submission"""
     @_builtins.property
     def clock(self) -> Global___Clock: ...
     @_builtins.property
@@ -1054,10 +1085,11 @@ class CaseSummary(_message.Message):
         submitted_at: _timestamp_pb2.Timestamp | None = ...,
         accepted_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        application_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "clock", b"clock", "created_at", b"created_at", "submitted_at", b"submitted_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant_name", b"applicant_name", "case_number", b"case_number", "clock", b"clock", "created_at", b"created_at", "current_role", b"current_role", "current_step_name", b"current_step_name", "department_code", b"department_code", "department_name", b"department_name", "id", b"id", "matter_code", b"matter_code", "matter_name", b"matter_name", "site_code", b"site_code", "state", b"state", "state_zh", b"state_zh", "submitted_at", b"submitted_at", "tab", b"tab", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant_name", b"applicant_name", "application_number", b"application_number", "case_number", b"case_number", "clock", b"clock", "created_at", b"created_at", "current_role", b"current_role", "current_step_name", b"current_step_name", "department_code", b"department_code", "department_name", b"department_name", "id", b"id", "matter_code", b"matter_code", "matter_name", b"matter_name", "site_code", b"site_code", "state", b"state", "state_zh", b"state_zh", "submitted_at", b"submitted_at", "tab", b"tab", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1213,21 +1245,47 @@ class QueryStatusRequest(_message.Message):
 
     CASE_NUMBER_FIELD_NUMBER: _builtins.int
     QUERY_PASSWORD_FIELD_NUMBER: _builtins.int
+    CLIENT_IP_FIELD_NUMBER: _builtins.int
     case_number: _builtins.str
+    """The case number (办件编号) or the application number (申报号)."""
     query_password: _builtins.str
+    client_ip: _builtins.str
+    """The client's address as the gateway saw it: wrong passwords lock the query per case and
+    client, so that nobody can lock another applicant out.
+    """
     def __init__(
         self,
         *,
         case_number: _builtins.str = ...,
         query_password: _builtins.str = ...,
+        client_ip: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_number", b"case_number", "query_password", b"query_password"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_number", b"case_number", "client_ip", b"client_ip", "query_password", b"query_password"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___QueryStatusRequest: _TypeAlias = QueryStatusRequest  # noqa: Y015
+
+@_typing.final
+class ResetQueryPasswordRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResetQueryPasswordRequest: _TypeAlias = ResetQueryPasswordRequest  # noqa: Y015
 
 @_typing.final
 class PublicStatus(_message.Message):
@@ -1246,14 +1304,21 @@ class PublicStatus(_message.Message):
     PROMISED_DUE_FIELD_NUMBER: _builtins.int
     CURRENT_STEP_NAME_FIELD_NUMBER: _builtins.int
     RESULT_ZH_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    LEGAL_DUE_FIELD_NUMBER: _builtins.int
     case_number: _builtins.str
     matter_name: _builtins.str
     department_name: _builtins.str
     state: Global___CaseState.ValueType
     state_zh: _builtins.str
     promised_due: _builtins.str
+    """The promised limit's due date (承诺办结日期); empty when the matter promises none."""
     current_step_name: _builtins.str
     result_zh: _builtins.str
+    application_number: _builtins.str
+    """申报号"""
+    legal_due: _builtins.str
+    """The legal limit's due date (法定办结日期)."""
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1274,10 +1339,12 @@ class PublicStatus(_message.Message):
         promised_due: _builtins.str = ...,
         current_step_name: _builtins.str = ...,
         result_zh: _builtins.str = ...,
+        application_number: _builtins.str = ...,
+        legal_due: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "ended_at", b"ended_at", "submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "case_number", b"case_number", "current_step_name", b"current_step_name", "department_name", b"department_name", "ended_at", b"ended_at", "matter_name", b"matter_name", "promised_due", b"promised_due", "result_zh", b"result_zh", "state", b"state", "state_zh", b"state_zh", "submitted_at", b"submitted_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "application_number", b"application_number", "case_number", b"case_number", "current_step_name", b"current_step_name", "department_name", b"department_name", "ended_at", b"ended_at", "legal_due", b"legal_due", "matter_name", b"matter_name", "promised_due", b"promised_due", "result_zh", b"result_zh", "state", b"state", "state_zh", b"state_zh", "submitted_at", b"submitted_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1316,12 +1383,15 @@ class DocumentVerification(_message.Message):
     DEPARTMENT_NAME_FIELD_NUMBER: _builtins.int
     ISSUED_AT_FIELD_NUMBER: _builtins.int
     SHA256_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     valid: _builtins.bool
     title: _builtins.str
     case_number: _builtins.str
     matter_name: _builtins.str
     department_name: _builtins.str
     sha256: _builtins.str
+    application_number: _builtins.str
+    """申报号"""
     @_builtins.property
     def issued_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -1334,10 +1404,11 @@ class DocumentVerification(_message.Message):
         department_name: _builtins.str = ...,
         issued_at: _timestamp_pb2.Timestamp | None = ...,
         sha256: _builtins.str = ...,
+        application_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["issued_at", b"issued_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_number", b"case_number", "department_name", b"department_name", "issued_at", b"issued_at", "matter_name", b"matter_name", "sha256", b"sha256", "title", b"title", "valid", b"valid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_number", b"application_number", "case_number", b"case_number", "department_name", b"department_name", "issued_at", b"issued_at", "matter_name", b"matter_name", "sha256", b"sha256", "title", b"title", "valid", b"valid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2002,6 +2073,7 @@ class CaseSubmitted(_message.Message):
     MATTER_VERSION_FIELD_NUMBER: _builtins.int
     MATTER_SITE_CODE_FIELD_NUMBER: _builtins.int
     SITE_CODE_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     matter_code: _builtins.str
     matter_version: _builtins.int
@@ -2009,6 +2081,8 @@ class CaseSubmitted(_message.Message):
     matter_site_code: _builtins.str
     """The site whose matter it is, and the site the applicant applied at."""
     site_code: _builtins.str
+    application_number: _builtins.str
+    """申报号"""
     @_builtins.property
     def meta(self) -> _common_pb2.EventMeta: ...
     def __init__(
@@ -2020,10 +2094,11 @@ class CaseSubmitted(_message.Message):
         matter_version: _builtins.int = ...,
         matter_site_code: _builtins.str = ...,
         site_code: _builtins.str = ...,
+        application_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "matter_code", b"matter_code", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "site_code", b"site_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application_number", b"application_number", "case_id", b"case_id", "matter_code", b"matter_code", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "site_code", b"site_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2057,6 +2132,7 @@ class CaseChanged(_message.Message):
     LEVEL_FIELD_NUMBER: _builtins.int
     DUE_FIELD_NUMBER: _builtins.int
     RESULT_NAME_FIELD_NUMBER: _builtins.int
+    APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     matter_code: _builtins.str
@@ -2077,6 +2153,8 @@ class CaseChanged(_message.Message):
     due: _builtins.str
     result_name: _builtins.str
     """For licences: the result (结果名称) when concluded approved."""
+    application_number: _builtins.str
+    """申报号"""
     @_builtins.property
     def meta(self) -> _common_pb2.EventMeta: ...
     @_builtins.property
@@ -2103,10 +2181,11 @@ class CaseChanged(_message.Message):
         level: Global___WarningLevel.ValueType = ...,
         due: _builtins.str = ...,
         result_name: _builtins.str = ...,
+        application_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "meta", b"meta"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "meta", b"meta", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "meta", b"meta", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -104,6 +104,11 @@ class CasesServiceStub:
                 request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
                 response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DocumentVerification.FromString,
                 _registered_method=True)
+        self.ResetQueryPassword = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/ResetQueryPassword',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ResetQueryPasswordRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
         self.ListQueue = channel.unary_unary(
                 '/govhall.cases.v1.CasesService/ListQueue',
                 request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
@@ -232,6 +237,13 @@ class CasesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResetQueryPassword(self, request, context):
+        """The applicant: a new query password (the old one stops working), shown once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListQueue(self, request, context):
         """Staff of the case's site.
         待办列表
@@ -345,6 +357,11 @@ def add_CasesServiceServicer_to_server(servicer, server):
                     servicer.VerifyDocument,
                     request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.FromString,
                     response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.DocumentVerification.SerializeToString,
+            ),
+            'ResetQueryPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetQueryPassword,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.ResetQueryPasswordRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
             ),
             'ListQueue': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQueue,
@@ -755,6 +772,33 @@ class CasesService:
             '/govhall.cases.v1.CasesService/VerifyDocument',
             govhall_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
             govhall_dot_cases_dot_v1_dot_cases__pb2.DocumentVerification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetQueryPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/ResetQueryPassword',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.ResetQueryPasswordRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
             options,
             channel_credentials,
             insecure,

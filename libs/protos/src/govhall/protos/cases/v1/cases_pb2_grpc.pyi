@@ -57,6 +57,8 @@ class CasesServiceStub:
     QueryStatus: _grpc.UnaryUnaryMultiCallable[_cases_pb2.QueryStatusRequest, _cases_pb2.PublicStatus]
     """Anyone: 办件查询 by case number and query password; 文书核验 from a notice's QR code."""
     VerifyDocument: _grpc.UnaryUnaryMultiCallable[_cases_pb2.VerifyDocumentRequest, _cases_pb2.DocumentVerification]
+    ResetQueryPassword: _grpc.UnaryUnaryMultiCallable[_cases_pb2.ResetQueryPasswordRequest, _cases_pb2.Case]
+    """The applicant: a new query password (the old one stops working), shown once."""
     ListQueue: _grpc.UnaryUnaryMultiCallable[_cases_pb2.ListQueueRequest, _cases_pb2.ListQueueResponse]
     """Staff of the case's site.
     待办列表
@@ -98,6 +100,8 @@ class CasesServiceAsyncStub(CasesServiceStub):
     QueryStatus: _aio.UnaryUnaryMultiCallable[_cases_pb2.QueryStatusRequest, _cases_pb2.PublicStatus]  # type: ignore[assignment]
     """Anyone: 办件查询 by case number and query password; 文书核验 from a notice's QR code."""
     VerifyDocument: _aio.UnaryUnaryMultiCallable[_cases_pb2.VerifyDocumentRequest, _cases_pb2.DocumentVerification]  # type: ignore[assignment]
+    ResetQueryPassword: _aio.UnaryUnaryMultiCallable[_cases_pb2.ResetQueryPasswordRequest, _cases_pb2.Case]  # type: ignore[assignment]
+    """The applicant: a new query password (the old one stops working), shown once."""
     ListQueue: _aio.UnaryUnaryMultiCallable[_cases_pb2.ListQueueRequest, _cases_pb2.ListQueueResponse]  # type: ignore[assignment]
     """Staff of the case's site.
     待办列表
@@ -220,6 +224,14 @@ class CasesServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _cases_pb2.VerifyDocumentRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_cases_pb2.DocumentVerification, _abc.Awaitable[_cases_pb2.DocumentVerification]]: ...
+
+    @_abc_1.abstractmethod
+    def ResetQueryPassword(
+        self,
+        request: _cases_pb2.ResetQueryPasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_cases_pb2.Case, _abc.Awaitable[_cases_pb2.Case]]:
+        """The applicant: a new query password (the old one stops working), shown once."""
 
     @_abc_1.abstractmethod
     def ListQueue(

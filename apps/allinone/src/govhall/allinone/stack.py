@@ -1,0 +1,102 @@
+"""Every built service in one process, started and stopped as a whole (used by __main__ and by the
+tests, which restart it on the same var dir)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from govhall.cases import app as cases_app
+from govhall.cases.settings import CasesSettings
+from govhall.catalogue import app as catalogue_app
+from govhall.catalogue.demo import load_demo_into
+from govhall.catalogue.settings import CatalogueSettings
+from govhall.gateway.api import create_app
+from govhall.gateway.settings import GatewaySettings
+from govhall.identity import app as identity_app
+from govhall.identity.demo import DEMO_PASSWORD, load_demo_staff
+from govhall.identity.settings import IdentitySettings
+from govhall.kit.bus import InProcessBus
+from govhall.kit.service import ServiceHost
+from govhall.kit.settings import PlatformSettings
+from govhall.search import app as search_app
+from govhall.search.settings import SearchSettings
+
+log = logging.getLogger("govhall.allinone")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class AllInOne:
+    """The running services and the gateway's app (not yet served: the caller serves it)."""
+
+    bus: InProcessBus
+    hosts: list[ServiceHost]  # in the order they were started
+    gateway_settings: GatewaySettings
+    app: FastAPI
+
+    async def stop(self) -> None:
+        """Stop the services, the last started first (the gateway must have stopped already)."""
+        for host in reversed(self.hosts):
+            await host.stop()
+        await self.bus.close()
+
+
+async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
+    """Start every service on ``platform``'s embedded back ends (SQLite files, the in-process bus,
+    the FTS5 index and the key-value file under its var dir) and load the demo province and staff
+    (those already there are kept, so a restart on the same var dir finds its data again)."""
+    bus = InProcessBus()
+    await bus.start()
+    # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
+    # and cases start before the catalogue, yet call it (a reindex reads its export, an
+    # application reads the matter): so the catalogue's and identity's loopback ports are chosen now.
+    catalogue_address = f"127.0.0.1:{_free_port()}"
+    identity_address = f"127.0.0.1:{_free_port()}"
+    search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
+    cases_settings = CasesSettings(
+        database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
+    )
+    identity_settings = IdentitySettings(database_url=None, grpc_address=identity_address)
+    catalogue_settings = CatalogueSettings(database_url=None, grpc_address=catalogue_address)
+    hosts: list[ServiceHost] = []
+    try:
+        for spec, settings in (
+            (search_app.SPEC, search_settings),
+            (cases_app.SPEC, cases_settings),
+            (identity_app.SPEC, identity_settings),
+            (catalogue_app.SPEC, catalogue_settings),
+        ):
+            host = ServiceHost(spec, settings, platform, bus)
+            await host.start()
+            hosts.append(host)
+        search, cases, identity, catalogue = hosts
+        published = await load_demo_into(catalogue.address)
+        log.info("demo province loaded: %d matters published", published)
+        await load_demo_staff(identity.address)
+        log.info(
+            "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
+            DEMO_PASSWORD,
+        )
+    except BaseException:
+        for host in reversed(hosts):
+            await host.stop()
+        await bus.close()
+        raise
+    gateway_settings = GatewaySettings(
+        catalogue_address=catalogue.address,
+        search_address=search.address,
+        identity_address=identity.address,
+        cases_address=cases.address,
+        admin_token=admin_token,  # type: ignore[arg-type]
+    )
+    # The gateway reads the revoked sessions and lock-outs from the same file as the services.
+    return AllInOne(bus, hosts, gateway_settings, create_app(gateway_settings, None, platform.var_dir))

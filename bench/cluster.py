@@ -1,0 +1,213 @@
+"""The services a benchmark runs as separate processes, and what each needs to start and be ready.
+
+Which services a benchmark starts is derived, never listed by hand: a service needs every other
+service its settings hold an address of (``GatewaySettings.cases_address``,
+``CasesSettings.catalogue_address``, ...), the addresses it calls and whose health the gateway's
+/readyz checks. A benchmark names what it measures (``Cluster.plan(["gateway"], ...)``) and gets
+that with everything it calls, started dependencies first. A service that gains an upstream is
+then started by every benchmark without touching them (the benchmarks once stopped at the
+gateway's /readyz because none of them started cases).
+
+Each run has its own databases (``bench_<run>_<service>``), JetStream stream prefix
+(``BENCH<RUN>``), Redis key namespace (``bench-<run>``, shared by identity, search and the gateway
+as in a deployment) and index alias (``bench-<run>-search``), all removed by ``remove``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import importlib.util
+import os
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import (
+    Processes,
+    delete_indices,
+    delete_redis_keys,
+    delete_streams,
+    drop_databases,
+    free_port,
+    identity_env,
+    log,
+)
+
+ADMIN_TOKEN = "bench-admin-token"
+GATEWAY = "gateway"
+
+
+@functools.cache
+def settings_fields(service: str) -> tuple[str, ...]:
+    """The field names of a service's settings class (the one read from GOVHALL_<SERVICE>_*)."""
+    from pydantic_settings import BaseSettings
+
+    module = importlib.import_module(f"govhall.{service}.settings")
+    prefix = f"GOVHALL_{service.upper()}_"
+    for value in vars(module).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, BaseSettings)
+            and value.model_config.get("env_prefix") == prefix
+        ):
+            return tuple(value.model_fields)
+    raise LookupError(f"govhall.{service}.settings has no settings class with the prefix {prefix}")
+
+
+def is_service(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"govhall.{name}.settings") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@functools.cache
+def upstreams(service: str) -> tuple[str, ...]:
+    """The services ``service`` calls: one per ``<service>_address`` field of its settings."""
+    names = (f.removesuffix("_address") for f in settings_fields(service) if f.endswith("_address"))
+    return tuple(n for n in names if n != "grpc" and is_service(n))
+
+
+def with_upstreams(wanted: Iterable[str]) -> list[str]:
+    """``wanted`` and everything it calls, transitively, each after what it calls."""
+    order: list[str] = []
+
+    def visit(service: str, path: tuple[str, ...]) -> None:
+        if service in path:
+            raise ValueError(f"services call each other in a cycle: {' -> '.join((*path, service))}")
+        if service in order:
+            return
+        for upstream in upstreams(service):
+            visit(upstream, (*path, service))
+        order.append(service)
+
+    for service in wanted:
+        visit(service, ())
+    return order
+
+
+@dataclass
+class Cluster:
+    """The plan of one run's services: names, addresses, databases; ``env`` sets them all."""
+
+    services: list[str]
+    infra: dict[str, str]
+    work_dir: Path
+    log_level: str = "info"
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    addresses: dict[str, str] = field(default_factory=dict)  # gRPC, per service but the gateway
+    gateway_port: int = 0
+    # Databases of this run (the services' and any a benchmark adds): all dropped by remove().
+    databases: list[str] = field(default_factory=list)
+
+    @classmethod
+    def plan(cls, wanted: Iterable[str], infra: dict[str, str], work_dir: Path, log_level: str) -> Cluster:
+        c = cls(with_upstreams(wanted), infra, work_dir, log_level)
+        for service in c.services:
+            if service == GATEWAY:
+                c.gateway_port = free_port()
+            else:
+                c.addresses[service] = f"127.0.0.1:{free_port()}"
+                c.databases.append(c.database(service))
+        return c
+
+    def database(self, service: str) -> str:
+        return f"bench_{self.run_id}_{service}"
+
+    @property
+    def stream_prefix(self) -> str:
+        return f"BENCH{self.run_id.upper()}"
+
+    @property
+    def kv_namespace(self) -> str:
+        return f"bench-{self.run_id}"
+
+    @property
+    def index_alias(self) -> str:
+        return f"bench-{self.run_id}-search" if "search" in self.services else ""
+
+    @property
+    def sms_file(self) -> Path:
+        return self.work_dir / "var" / "dev-sms.jsonl"
+
+    def env(self) -> dict[str, str]:
+        """The environment every service of the run is started with (each reads its own prefix)."""
+        pg = self.infra["GOVHALL_PG_URL"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
+        env.update({k: v for k, v in self.infra.items() if k != "GOVHALL_RUN"})
+        env.update(
+            {
+                "GOVHALL_LOG_LEVEL": self.log_level.upper(),
+                "GOVHALL_VAR_DIR": str(self.work_dir / "var"),
+                "GOVHALL_STREAM_PREFIX": self.stream_prefix,
+            }
+        )
+        for service in self.services:
+            prefix = f"GOVHALL_{service.upper()}_"
+            # Whom it calls, by the same field names upstreams() read.
+            env.update({f"{prefix}{up.upper()}_ADDRESS": self.addresses[up] for up in upstreams(service)})
+            if service == GATEWAY:
+                continue
+            env[f"{prefix}DATABASE_URL"] = f"{pg}/{self.database(service)}"
+            env[f"{prefix}GRPC_ADDRESS"] = self.addresses[service]
+            if "kv_namespace" in settings_fields(service):
+                env[f"{prefix}KV_NAMESPACE"] = self.kv_namespace
+        if "identity" in self.services:
+            # Its data key, SMS file and the lifted per-client login limit (every request of a
+            # benchmark comes from one address); argon2 keeps its production defaults.
+            env.update(
+                identity_env(
+                    f"{pg}/{self.database('identity')}",
+                    self.addresses["identity"],
+                    self.kv_namespace,
+                    self.sms_file,
+                )
+            )
+        if "search" in self.services:
+            env["GOVHALL_SEARCH_INDEX_ALIAS"] = self.index_alias
+        if "cases" in self.services:
+            env["GOVHALL_CASES_FILES_DIR"] = str(self.work_dir / "cases-files")
+            # No clock sweep during the run: it would scan the cases table at an arbitrary moment.
+            env["GOVHALL_CASES_SWEEP_INTERVAL_SECONDS"] = "0"
+        if GATEWAY in self.services:
+            env.update(
+                {
+                    "GOVHALL_GATEWAY_PORT": str(self.gateway_port),
+                    "GOVHALL_GATEWAY_KV_NAMESPACE": self.kv_namespace,
+                    "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
+                    # The benchmark is one client hammering; the limiter's work is still measured.
+                    "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
+                }
+            )
+            if "cases" in self.services:
+                env["GOVHALL_CASES_VERIFY_URL_TEMPLATE"] = (
+                    f"http://127.0.0.1:{self.gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"
+                )
+        return env
+
+    def start(self, processes: Processes, env: dict[str, str]) -> None:
+        """Every service, each after those it calls. Before any thread exists in this process."""
+        for service in self.services:
+            processes.start(service, [sys.executable, "-m", f"govhall.{service}"], env)
+
+    def remove(self, timeout: float = 60.0) -> None:
+        """Drop what the run left on the servers: databases, streams, Redis keys, indices."""
+        try:
+            asyncio.run(asyncio.wait_for(self._remove(), timeout))
+        except Exception as err:
+            log(f"clean-up incomplete: {err!r}")
+
+    async def _remove(self) -> None:
+        # Each step only for what this run named: an empty alias would match every alias in _alias/.
+        await drop_databases(self.infra["GOVHALL_PG_URL"], self.databases)
+        await delete_streams(self.infra["GOVHALL_NATS_URL"], self.stream_prefix)
+        await delete_redis_keys(self.infra["GOVHALL_REDIS_URL"], self.kv_namespace)
+        if self.index_alias:
+            # Every generation of this run's index (the pattern names only ours), whatever the alias holds.
+            await asyncio.to_thread(
+                delete_indices, self.infra["GOVHALL_ELASTICSEARCH_URL"], f"{self.index_alias}-*"
+            )

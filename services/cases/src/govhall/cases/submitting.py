@@ -1,0 +1,141 @@
+"""The applicant's submissions: submitting a draft (申报, with its application number and query
+password), resubmitting after a supplement notice (补正提交), withdrawing (撤回), and a new query
+password for a submitted case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from govhall.cases import forms, model, store, supplements, views
+from govhall.cases.applying import applicant, form_text, idempotency_key, key_reused
+from govhall.cases.model import CaseState
+from govhall.cases.store import CaseRecord
+from govhall.cases.workflow import (
+    Deps,
+    actor_for,
+    full_view,
+    new_query_password,
+    perform,
+    query_hash,
+    readable,
+    record,
+    require_real_name,
+)
+from govhall.kit.db import UnitOfWork
+from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, invalid_fields
+from govhall.protos.cases.v1 import cases_pb2 as pb
+
+
+async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
+    """Everything a submission needs, every problem at once: answers, the whole form, and a file
+    for each needed material. Returns the cleaned form."""
+    matter = views.matter_of(rec)
+    draft = matter.draft
+    app = rec.application
+    problems: list[FieldError] = list(forms.missing_answers(draft.situations, app.answers))
+    form_json = app.form_json
+    try:
+        form_json = form_text(matter, app.form_json, app.answers, complete=True)
+    except DomainError as err:
+        problems.extend(err.fields)
+    needs = forms.material_needs(draft.materials, draft.situations, app.answers)
+    attached = {f.material_code for f in await store.files(uow, rec.case.id)}
+    problems.extend(forms.missing_materials(needs, attached))
+    if problems:
+        raise invalid_fields("CASE_INCOMPLETE", problems)
+    return form_json
+
+
+async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
+    actor = applicant(await actor_for(deps))
+    key = idempotency_key(req.idempotency_key, "idempotency_key")
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec, actor = await readable(deps, uow, req.case_id, actor, for_update=True)
+        if key and await store.find_by_submit_key(uow, rec.case.applicant.subject, key) not in (
+            None,
+            rec.case.id,
+        ):
+            raise key_reused("idempotency_key")
+        if key and rec.submit_key == key:
+            # A retry of a submit that went through: the same case, no second submission. The
+            # reply that carried the query password may be what was lost, and a retry is the one
+            # moment the client knows it: a fresh password replaces the old one (whose only copy
+            # was in that reply), so the applicant always ends up holding a working one. Only the
+            # applicant, with the key only their client had, can ask; ResetQueryPassword serves
+            # an applicant whose client gave up instead of retrying.
+            return await _new_password(deps, uow, rec, now)
+        perform(rec, model.Submit(), actor, now)  # refused before a number is spent
+        if rec.case.state is CaseState.DRAFT:
+            await require_real_name(deps, rec.case.matter_code)
+            if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
+                raise invalid(
+                    "NOTICE_NOT_READ",
+                    "confirm that you have read the application notice",
+                    "请阅读并确认申报须知",
+                    "notice_read",
+                )
+            form_json = await _completeness(uow, rec)
+            rec = replace(rec, application=replace(rec.application, form_json=form_json))
+        number = await store.next_application_number(uow, rec.site_code, views.today_in_china(now))
+        transition = perform(rec, model.Submit(number), actor, now)
+        password = new_query_password()
+        rec = await record(
+            deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
+        )
+        await uow.commit()
+        view = await full_view(deps, uow, rec, now)
+    view.query_password = password
+    return view
+
+
+async def _new_password(deps: Deps, uow: UnitOfWork, rec: CaseRecord, now: dt.datetime) -> pb.Case:
+    password = new_query_password()
+    await store.set_query_hash(uow, rec.case.id, query_hash(rec.case.id, password))
+    await uow.commit()
+    view = await full_view(deps, uow, rec, now)
+    view.query_password = password
+    return view
+
+
+async def reset_query_password(deps: Deps, req: pb.ResetQueryPasswordRequest) -> pb.Case:
+    """A new query password for a submitted case, shown once; the old one stops working."""
+    actor = applicant(await actor_for(deps))
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec, actor = await readable(deps, uow, req.case_id, actor, for_update=True)
+        if rec.case.state is CaseState.DRAFT:
+            raise DomainError(
+                "CASE_NOT_IN_STATE",
+                "a draft has no query password yet: submit it first",
+                "办件尚未提交，提交后才有查询密码",
+                ErrorKind.WRONG_STATE,
+            )
+        return await _new_password(deps, uow, rec, now)
+
+
+async def _applicant_transition(deps: Deps, case_id: str, command: model.Command) -> pb.Case:
+    actor = applicant(await actor_for(deps))
+    now = deps.now()
+    async with deps.db.uow() as uow:
+        rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
+        transition = perform(rec, command, actor, now)
+        if isinstance(command, model.Resubmit) and rec.case.supplement is not None:
+            supplements.check_done(
+                rec.case.supplement, rec.application.form_json, await store.files(uow, rec.case.id)
+            )
+            # The application as a whole must still be complete after the changes.
+            form_json = await _completeness(uow, rec)
+            rec = replace(rec, application=replace(rec.application, form_json=form_json))
+        rec = await record(deps, uow, rec, transition, now=now)
+        await uow.commit()
+        return await full_view(deps, uow, rec, now)
+
+
+async def resubmit(deps: Deps, req: pb.ResubmitCaseRequest) -> pb.Case:
+    return await _applicant_transition(deps, req.case_id, model.Resubmit(req.note))
+
+
+async def withdraw(deps: Deps, req: pb.WithdrawCaseRequest) -> pb.Case:
+    return await _applicant_transition(deps, req.case_id, model.Withdraw(req.reason))

@@ -1,0 +1,82 @@
+"""Which services a benchmark starts (bench/cluster.py): derived from the services' settings, so
+a new upstream of the gateway is started by every benchmark without editing them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import cluster  # noqa: E402  (bench/ is a directory of scripts, not a package)
+
+
+async def test_the_gateway_brings_everything_its_readiness_checks() -> None:
+    from govhall.gateway.settings import GatewaySettings
+    from govhall.gateway.upstreams import Upstreams
+
+    up = Upstreams(GatewaySettings())
+    try:
+        # What /readyz asks for its health: every channel the gateway holds.
+        checked = set(up._channels)
+    finally:
+        await up.close()
+
+    planned = cluster.with_upstreams([cluster.GATEWAY])
+    assert set(planned) == checked | {"gateway"}
+    assert planned[-1] == "gateway"
+    assert {"cases", "identity", "search", "catalogue"} <= checked
+
+
+def test_each_service_starts_after_those_it_calls() -> None:
+    planned = cluster.with_upstreams(["cases"])
+
+    assert set(planned) == {"catalogue", "identity", "cases"}
+    assert planned.index("cases") > max(planned.index("catalogue"), planned.index("identity"))
+    assert cluster.upstreams("search") == ("catalogue",)
+    assert cluster.upstreams("catalogue") == ()
+
+
+def test_the_environment_wires_each_service_to_the_run(tmp_path: Path) -> None:
+    infra = {
+        "GOVHALL_PG_URL": "postgresql+asyncpg://u@127.0.0.1:1",
+        "GOVHALL_NATS_URL": "nats://127.0.0.1:2",
+        "GOVHALL_REDIS_URL": "redis://127.0.0.1:3/0",
+        "GOVHALL_ELASTICSEARCH_URL": "http://127.0.0.1:4",
+        "GOVHALL_RUN": "/nowhere",
+    }
+    c = cluster.Cluster.plan([cluster.GATEWAY], infra, tmp_path, "warning")
+    env = c.env()
+
+    for service in ("catalogue", "search", "identity", "cases"):
+        assert env[f"GOVHALL_GATEWAY_{service.upper()}_ADDRESS"] == c.addresses[service]
+        assert env[f"GOVHALL_{service.upper()}_GRPC_ADDRESS"] == c.addresses[service]
+        assert (
+            env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
+            == f"{infra['GOVHALL_PG_URL']}/bench_{c.run_id}_{service}"
+        )
+    assert env["GOVHALL_CASES_CATALOGUE_ADDRESS"] == c.addresses["catalogue"]
+    assert env["GOVHALL_CASES_IDENTITY_ADDRESS"] == c.addresses["identity"]
+    assert env["GOVHALL_SEARCH_CATALOGUE_ADDRESS"] == c.addresses["catalogue"]
+    assert env["GOVHALL_GATEWAY_PORT"] == str(c.gateway_port)
+    # One key namespace, shared as in a deployment (identity writes revocations the gateway reads).
+    for service in ("gateway", "identity", "search"):
+        assert env[f"GOVHALL_{service.upper()}_KV_NAMESPACE"] == f"bench-{c.run_id}"
+    assert env["GOVHALL_STREAM_PREFIX"] == f"BENCH{c.run_id.upper()}"
+    assert env["GOVHALL_SEARCH_INDEX_ALIAS"] == f"bench-{c.run_id}-search"
+    assert "GOVHALL_RUN" not in env
+    assert len(set(c.addresses.values()) | {f"127.0.0.1:{c.gateway_port}"}) == 5
+    assert sorted(c.databases) == sorted(
+        f"bench_{c.run_id}_{s}" for s in ("catalogue", "search", "identity", "cases")
+    )
+
+
+def test_a_cycle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"a": ("b",), "b": ("a",)}
+    monkeypatch.setattr(cluster, "upstreams", lambda service: calls[service])
+
+    with pytest.raises(ValueError, match="a -> b -> a"):
+        cluster.with_upstreams(["a"])

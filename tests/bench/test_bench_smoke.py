@@ -1,0 +1,114 @@
+"""Each benchmark, run as `make bench` runs it but tiny, prints its table: they cannot rot unnoticed.
+
+A benchmark that cannot start its services (as when the gateway's /readyz began to wait for
+cases and none of them started it), whose requests fail, or whose output lost a row fails here.
+Only the shape of the output is checked, and that no request failed: never a timing, which on
+a shared machine says as much about the machine as about the code (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Start-up of five services, the demo data and the index dominate; the load itself is a second.
+TIMEOUT = 270
+# One connection: on a loaded machine a queue of argon2 logins could outlast the gateway's deadline
+# (a 504, which counts as a failed request); the table is the same with one.
+TINY = ["--seconds", "0.5", "--rounds", "1", "--warmup", "0", "--concurrency", "1"]
+# A row of the load table: name, requests, errors, req/s, p50 ms, p99 ms, body bytes.
+ROW = re.compile(r"^(\w+) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ +\d+$", re.M)
+HEADER = re.compile(r"^ +requests +errors +req/s +p50 ms +p99 ms +body B$", re.M)
+
+# Room for the run, then for its clean-up after a SIGTERM, before pytest-timeout steps in.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(TIMEOUT + 150)]
+
+
+def run_bench(script: str, args: list[str], output: Path) -> str:
+    """The benchmark's stdout (its table); its log (stderr) is shown when it fails."""
+    # --no-start: the session's `cluster` fixture started the servers.
+    argv = [sys.executable, f"bench/{script}", *args, "--no-start", "--output", str(output)]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not a kill: the benchmark then drops its databases, streams, keys and indices.
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=120)
+        pytest.fail(f"{script} did not finish within {TIMEOUT} s\n{stderr[-6000:]}", pytrace=False)
+    assert proc.returncode == 0, f"{script} exited with {proc.returncode}\n{stderr[-6000:]}"
+    assert json.loads(output.read_text(encoding="utf-8"))["benchmark"] == script.removesuffix(".py")
+    return stdout
+
+
+def load_rows(stdout: str) -> list[dict[str, int | str]]:
+    return [{"name": m[1], "requests": int(m[2]), "errors": int(m[3])} for m in ROW.finditer(stdout)]
+
+
+def test_search_vs_bare(cluster: dict[str, str], tmp_path: Path) -> None:
+    out = run_bench("search_vs_bare.py", TINY, tmp_path / "result.json")
+
+    assert "search vs bare: cluster mode, 1 rounds x 0.5 s each, concurrency 1" in out
+    assert len(HEADER.findall(out)) == 1
+    rows = load_rows(out)
+    assert [r["name"] for r in rows] == ["bare", "gateway"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in rows), rows
+    assert re.search(r"^gateway / bare +req/s [\d.]+x", out, re.M)
+    assert re.search(r"^  gateway .*search \d+.*; machine \d+$", out, re.M)
+
+
+def test_identity_vs_bare(cluster: dict[str, str], tmp_path: Path) -> None:
+    args = [*TINY, "--users", "2", "--verify-seconds", "0.2"]
+    out = run_bench("identity_vs_bare.py", args, tmp_path / "result.json")
+
+    assert "identity vs bare: 1 rounds x 0.5 s each, concurrency 1" in out
+    assert "POST /api/v1/auth/login (password)" in out
+    assert "GET /api/v1/me (token verification + GetMe)" in out
+    assert len(HEADER.findall(out)) == 2
+    rows = load_rows(out)
+    assert [r["name"] for r in rows] == ["bare", "gateway", "bare", "gateway"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in rows), rows
+    verification = re.findall(r"^(decode|verify|verify\+redis) +(\d+) +(\d+) ", out, re.M)
+    assert [v[0] for v in verification] == ["decode", "verify", "verify+redis"]
+    assert all(int(ops) > 0 and errors == "0" for _name, ops, errors in verification), verification
+
+
+def test_cases_submissions(cluster: dict[str, str], tmp_path: Path) -> None:
+    args = ["--seconds", "1", "--rounds", "1", "--warmup", "0", "--concurrency", "1"]
+    out = run_bench("cases_submissions.py", args, tmp_path / "result.json")
+
+    assert "cases submissions end to end vs pgbench: 1 rounds x 1 s, concurrency 1" in out
+    rows = re.findall(r"^(pgbench|submissions) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ ", out, re.M)
+    assert [r[0] for r in rows] == ["pgbench", "submissions"]
+    assert all(int(done) > 0 and errors == "0" for _name, done, errors in rows), rows
+    parts = re.findall(r"^  (CreateDraft|UploadMaterial|SubmitCase) +-?[\d.]+ ", out, re.M)
+    assert parts == ["CreateDraft", "UploadMaterial", "SubmitCase"]
+    assert re.search(r"^submissions / pgbench +per s [\d.]+x", out, re.M)
+
+
+def test_province_scale(cluster: dict[str, str], tmp_path: Path) -> None:
+    # The smallest province that holds every site the benchmark searches from: 31 sites, 1 matter each.
+    args = [*TINY, "--cities", "5", "--counties-per-city", "5", "--matters-per-site", "1"]
+    out = run_bench("province_scale.py", args, tmp_path / "result.json")
+
+    assert "province at scale: 31 matters at 31 sites" in out
+    assert re.search(r"^index 31 documents: reindex [\d.]+ s .*; reindex / bare [\d.]+x$", out, re.M)
+    assert len(HEADER.findall(out)) == 1
+    rows = load_rows(out)
+    assert [r["name"] for r in rows] == ["bare", "gateway"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in rows), rows
+
+
+def test_province_scale_refuses_a_province_without_the_searched_sites(tmp_path: Path) -> None:
+    argv = [sys.executable, "bench/province_scale.py", "--cities", "4", "--output", str(tmp_path / "r.json")]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 2
+    assert "leave out sites the searches need: 420602" in done.stderr
+    assert not (tmp_path / "r.json").exists()
