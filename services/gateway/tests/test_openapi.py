@@ -105,6 +105,22 @@ def test_a_declared_error_is_documented_as_a_problem() -> None:
     assert responses["422"]["content"] == {"application/problem+json": {"schema": PROBLEM}}
 
 
+@pytest.mark.parametrize(
+    ("operation", "media_types"),
+    [
+        ("getGuideQrPng", ["image/png"]),
+        ("getGuideQrSvg", ["image/svg+xml"]),
+        ("getCaseFile", ["application/pdf", "image/jpeg", "image/png", "application/ofd"]),
+        ("getCaseDocument", ["application/pdf"]),
+        ("reindex", ["application/x-ndjson"]),
+    ],
+)
+def test_files_and_streams_are_not_documented_as_json(
+    document: dict[str, Any], operation: str, media_types: list[str]
+) -> None:
+    assert list(operations(document)[operation]["responses"]["200"]["content"]) == media_types
+
+
 def test_a_route_keeps_its_own_descriptions(document: dict[str, Any]) -> None:
     ops = operations(document)
     assert "LOGIN_FAILED" in ops["login"]["responses"]["401"]["description"]

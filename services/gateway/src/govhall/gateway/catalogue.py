@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from govhall.gateway import model
+from govhall.gateway import model, openapi
 from govhall.gateway.auth import Admin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
@@ -185,6 +185,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="A QR code (PNG) that opens the guide page",
         operation_id="getGuideQrPng",
         response_class=Response,
+        responses=openapi.content("image/png", description="The QR code"),
     )
     async def qr_png(site: SitePath, code: MatterCodePath) -> Response:
         return await qr_code(site, code, cat.QR_FORMAT_PNG)
@@ -195,6 +196,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="A QR code (SVG) that opens the guide page",
         operation_id="getGuideQrSvg",
         response_class=Response,
+        responses=openapi.content("image/svg+xml", description="The QR code"),
     )
     async def qr_svg(site: SitePath, code: MatterCodePath) -> Response:
         return await qr_code(site, code, cat.QR_FORMAT_SVG)

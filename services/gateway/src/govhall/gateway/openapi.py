@@ -117,6 +117,12 @@ def problem_response(status: int, description: str | None = None) -> dict[str, A
     return response
 
 
+def content(*media_types: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route whose 200 is not JSON: a file, an image, a stream."""
+    schema = {"type": "string", "format": "binary"}
+    return {200: {"description": description, "content": {t: {"schema": schema} for t in media_types}}}
+
+
 def document_errors(app: FastAPI) -> None:
     """Make app.openapi() document each operation's real errors and drop FastAPI's 422."""
 
