@@ -184,5 +184,5 @@ if __name__ == "__main__":
         port=args.port,
         log_level=args.log_level.lower(),
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=False,  # as the gateway's server_config: no X-Forwarded-For from loopback
     )

@@ -334,7 +334,8 @@ def test_ports(instance: Instance) -> None:
         ports = {p["name"]: p["containerPort"] for p in instance.container(service)["ports"]}
         assert ports == {"grpc": 50051, "metrics": 9464}
     gateway_ports = {p["name"]: p["containerPort"] for p in instance.container("gateway")["ports"]}
-    assert gateway_ports == {"http": 8000}
+    # Metrics apart from the API the ingress exposes.
+    assert gateway_ports == {"http": 8000, "metrics": 9464}
 
 
 def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
@@ -361,6 +362,15 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     gateway = instance.by_component("ConfigMap")["gateway"]["data"]
     assert gateway["GOVHALL_GATEWAY_HOST"] == "0.0.0.0"
     assert gateway["GOVHALL_GATEWAY_PORT"] == "8000"
+    assert gateway["GOVHALL_GATEWAY_METRICS_PORT"] == "9464"
+    # X-Forwarded-For is believed from the ingress controller's networks only.
+    assert gateway["GOVHALL_GATEWAY_TRUSTED_PROXIES"] == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+    assert not any(
+        k.endswith("TRUSTED_PROXIES")
+        for c, m in instance.by_component("ConfigMap").items()
+        if c != "gateway"
+        for k in m["data"]
+    )
     assert gateway["GOVHALL_GATEWAY_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert gateway["GOVHALL_GATEWAY_SEARCH_ADDRESS"] == f"{RELEASE}-search:50051"
     assert gateway["GOVHALL_GATEWAY_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
@@ -397,11 +407,12 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "url"}
-    identity = {e["name"]: e for e in instance.container("identity")["env"]}
-    data_key = identity["GOVHALL_IDENTITY_DATA_KEY"]
-    assert "value" not in data_key
-    # Not optional: without the Secret the pod must not start (identity would make up a key).
-    assert data_key["valueFrom"]["secretKeyRef"] == {"name": "govhall-identity-data-key", "key": "key"}
+    for service in ("identity", "cases"):
+        env = {e["name"]: e for e in instance.container(service)["env"]}
+        data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
+        assert "value" not in data_key
+        # Not optional: without the Secret the pod must not start (the service would make up a key).
+        assert data_key["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-data-key", "key": "key"}
     gateway = {e["name"]: e for e in instance.container("gateway")["env"]}
     assert not any(name.endswith("DATABASE_URL") for name in gateway), "the gateway keeps nothing durable"
     admin = gateway["GOVHALL_GATEWAY_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]
@@ -467,7 +478,7 @@ def test_service_monitors_select_their_service(instance: Instance) -> None:
         ports = {p["name"]: p["port"] for p in selected[0]["spec"]["ports"]}
         (endpoint,) = monitor["spec"]["endpoints"]
         assert endpoint["path"] == "/metrics"
-        assert ports[endpoint["port"]] == (8000 if component == "gateway" else 9464)
+        assert endpoint["port"] == "metrics" and ports[endpoint["port"]] == 9464
 
 
 def test_county_is_smaller_than_province(instances: dict[str, Instance]) -> None:
@@ -637,8 +648,21 @@ BAD_VALUES = [
     pytest.param(
         ["--set", "services.identity.secretEnv=null"], "missing property 'secretEnv'", id="no-data-key"
     ),
+    pytest.param(
+        ["--set", "services.cases.secretEnv.DATA_KEY.optional=true"],
+        "/services/cases/secretEnv/DATA_KEY/optional",
+        id="optional-cases-data-key",
+    ),
     pytest.param(["--set-string", "redis.url="], "/redis/url", id="no-redis"),
     pytest.param(["--set", "redis.kvNamespace=a:b"], "/redis/kvNamespace", id="bad-kv-namespace"),
+    pytest.param(
+        ["--set", "services.gateway.metricsPort=http"], "/services/gateway", id="metrics-on-the-api"
+    ),
+    pytest.param(["--set", "services.gateway.ports.metrics=null"], "metrics", id="gateway-without-metrics"),
+    pytest.param(
+        ["--set", "ingress.trustedProxies={ingress.local}"], "/ingress/trustedProxies", id="proxy-by-name"
+    ),
+    pytest.param(["--set", "ingress=null"], "missing property 'ingress'", id="no-ingress"),
 ]
 
 

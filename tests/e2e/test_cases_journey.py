@@ -31,8 +31,19 @@ PNG = bytes.fromhex(
 )
 
 
+# A real one-page PDF (cases parses uploads and refuses what does not parse); the text, in a
+# comment after the end, makes each file's hash its own.
+BLANK_PDF = (
+    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
+    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
+)
+
+
 def pdf(text: str) -> bytes:
-    return b"%PDF-1.4\n% " + text.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return BLANK_PDF + b"% " + text.encode() + b"\n"
 
 
 def ok(reply: httpx.Response, status: int = 200) -> Any:

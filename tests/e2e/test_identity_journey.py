@@ -210,9 +210,10 @@ def test_register_verify_enterprise_agent_act_revoke(api: httpx.Client, e2e: Any
     refused(api.get(f"/api/v1/enterprises/{eid}", headers=bearer(act_token)), "TOKEN_REVOKED")
     r = api.get(f"/api/v1/enterprises/{eid}", headers=bearer(agent.access_token))
     assert r.status_code == 404, r.text
-    # ... and cannot act for it again.
+    # ... and cannot act for it again: told that the authorisation ended, not "not found".
     r = api.post(f"/api/v1/enterprises/{eid}/act", headers=bearer(agent.access_token))
-    assert r.status_code == 404, r.text
+    assert r.status_code == 403 and r.json()["code"] == "AGENT_AUTHORISATION_ENDED", r.text
+    assert "授权已失效" in r.json()["detail_zh"]
     # The representative still reaches it.
     assert api.get(f"/api/v1/enterprises/{eid}", headers=bearer(rep.access_token)).status_code == 200
 

@@ -29,6 +29,10 @@ def allinone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
     env.update(GOVHALL_VAR_DIR=str(var), GOVHALL_GATEWAY_PORT=str(port), GOVHALL_LOG_LEVEL="WARNING")
+    # Metrics on their own port (the API's /metrics is gone); its number is left in var/ for the test.
+    env.update(GOVHALL_GATEWAY_METRICS_PORT=str(_free_port()))
+    var.mkdir(parents=True, exist_ok=True)
+    (var.parent / "metrics-port").write_text(env["GOVHALL_GATEWAY_METRICS_PORT"])
     log = var.parent / "allinone.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -90,3 +94,17 @@ def test_a_newcomer_registers_with_the_dev_sms_file_and_staff_log_in(allinone: t
         timeout=10,
     )
     assert dept.status_code == 200, dept.text
+
+
+def test_metrics_are_served_apart_from_the_api(allinone: tuple[str, Path]) -> None:
+    url, var = allinone
+    assert httpx.get(f"{url}/api/v1/sites/420000/matters", timeout=10).status_code == 200
+    reply = httpx.get(f"{url}/metrics", timeout=10)
+    assert reply.status_code == 404 and reply.headers["content-type"] == "application/problem+json"
+    port = int((var.parent / "metrics-port").read_text())
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    # One process, one registry: the gateway's and the services' series side by side.
+    assert (
+        'govhall_gateway_request_seconds_count{method="GET",route="/api/v1/sites/{site}/matters"' in metrics
+    )
+    assert "govhall_grpc_server_handled_total" in metrics

@@ -77,6 +77,8 @@ def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVHALL_IDENTITY_ARGON2_TIME_COST", "1")
     monkeypatch.setenv("GOVHALL_IDENTITY_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("GOVHALL_IDENTITY_LOGIN_FAILURE_WINDOW_SECONDS", str(LOCK_SECONDS))
+    # Wrong passwords lock without the waits before the lock (identity's own tests cover those).
+    monkeypatch.setenv("GOVHALL_IDENTITY_LOGIN_DELAY_SECONDS", "0")
 
 
 async def test_revocations_lock_outs_and_hot_words_outlive_a_restart(

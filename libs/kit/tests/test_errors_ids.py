@@ -1,9 +1,11 @@
 """The error model's round trip over gRPC metadata, and the ids."""
 
+import logging
 import re
 import time
 
 import grpc
+import pytest
 
 from govhall.kit.errors import DomainError, ErrorKind, FieldError
 from govhall.kit.ids import new_id
@@ -27,6 +29,16 @@ def test_domain_error_survives_the_metadata_round_trip() -> None:
     assert back.kind.http_status == 400
 
 
+def test_when_to_try_again_survives_the_round_trip() -> None:
+    err = DomainError("LOGIN_TOO_SOON", "wait", "请稍后", ErrorKind.TOO_MANY, retry_after_seconds=8)
+    back = DomainError.from_metadata(grpc.StatusCode.RESOURCE_EXHAUSTED, err.to_metadata(), "wait")
+    assert (back.code, back.kind.http_status, back.retry_after_seconds) == ("LOGIN_TOO_SOON", 429, 8)
+    plain = DomainError.from_metadata(
+        grpc.StatusCode.INVALID_ARGUMENT, DomainError("X", "x", "x").to_metadata(), ""
+    )
+    assert plain.retry_after_seconds == 0
+
+
 def test_a_kind_without_a_grpc_status_of_its_own_survives_by_name() -> None:
     err = DomainError("IDEMPOTENCY_KEY_REUSED", "reused", "幂等键已用于其他请求", ErrorKind.UNPROCESSABLE)
     back = DomainError.from_metadata(err.kind.grpc_status, err.to_metadata(), "reused")
@@ -40,6 +52,30 @@ def test_a_bare_status_becomes_a_generic_error_with_chinese() -> None:
     err = DomainError.from_metadata(grpc.StatusCode.UNAVAILABLE, (), "connection refused")
     assert err.code == "UPSTREAM_UNAVAILABLE" and err.kind.http_status == 503
     assert err.message_zh == "服务暂时不可用，请稍后再试"
+    assert "connection refused" not in err.message
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.PERMISSION_DENIED,
+    ],
+)
+def test_a_bare_status_is_internal_and_its_text_only_logged(
+    status: grpc.StatusCode, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the service's error in the metadata, a status is the transport's (a 20 MB body:
+    RESOURCE_EXHAUSTED "Received message larger than max"): not the caller's fault, not for them to read."""
+    details = "Received message larger than max (20971620 vs. 4194304)"
+    with caplog.at_level(logging.WARNING, logger="govhall.kit.errors"):
+        err = DomainError.from_metadata(status, (), details)
+    assert (err.code, err.kind.http_status) == ("INTERNAL", 500)
+    assert "larger than max" not in err.message + err.message_zh
+    assert details in caplog.text
 
 
 def test_ids_are_uuid7_and_sort_by_time() -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import logging
+import socket
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
+import uvicorn
 
 from govhall.kit import observability
 from govhall.kit.observability import RedactingFormatter, redact
@@ -92,3 +99,73 @@ def test_setup_installs_the_redacting_formatter(monkeypatch: pytest.MonkeyPatch)
     finally:
         root.handlers = saved_handlers
         root.setLevel(saved_level)
+
+
+# What the issue found in the access log: 号 percent-encoded (%E5%8F%B7) ends in a digit.
+SEARCH_ID = "/api/v1/sites/420502/search?q=" + quote("身份证号420502199003070127")
+SEARCH_MOBILE = "/api/v1/sites/420502/search?q=" + quote("手机号13812340012")
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        (SEARCH_ID, SEARCH_ID.replace("420502199003070127", "4205**********0127")),
+        (SEARCH_MOBILE, SEARCH_MOBILE.replace("13812340012", "138****0012")),
+        # Digits percent-encoded themselves, or encoded twice.
+        ("q=" + quote("4205021990030701", safe="") + "%32%37", "q=4205**********0127"),
+        ("q=%25E5%258F%25B713812340012", "q=%25E5%258F%25B7138****0012"),
+        # `+` is a space in a query: a mobile grouped 3-4-4.
+        ("q=138+1234+0012&page=1", "q=138****0012&page=1"),
+        ("q=%2B86%20138%201234%200012", "q=%2B86 138****0012"),
+        # JSON's \uXXXX escapes (json.dumps with ensure_ascii) and a bytes repr.
+        (json.dumps({"q": "手机号13812340012"}), '{"q": "\\u624b\\u673a\\u53f7138****0012"}'),
+        (repr("号420502199003070127".encode()), "b'\\xe5\\x8f\\xb74205**********0127'"),
+        # What does not decode stays as it was, and still separates digits.
+        ("x=%FF%0A13812340012 \\ud800", "x=%FF%0A138****0012 \\ud800"),
+    ],
+)
+def test_redact_decodes_before_matching(raw: str, masked: str) -> None:
+    assert redact(raw) == masked
+
+
+def test_other_numbers_stay_when_encoded() -> None:
+    line = "GET /api/v1/cases?q=%E5%8F%B7138123456789&ref=%E5%8F%B712345678901234567890 +0800"
+    assert redact(line) == line
+
+
+async def test_the_uvicorn_access_log_line_is_masked(captured: tuple[logging.Logger, io.StringIO]) -> None:
+    """A real uvicorn server logging its access line (log_config=None, as the gateway runs it)."""
+    logger, out = captured
+    access = logging.getLogger("uvicorn.access")
+    saved = access.handlers[:], access.level, access.propagate
+    access.handlers, access.propagate = logger.handlers[:], False
+    access.setLevel(logging.INFO)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.01)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                for target in (SEARCH_ID, SEARCH_MOBILE):
+                    assert (await client.get(target)).status_code == 200
+            while out.getvalue().count("HTTP/1.1") < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        server.should_exit = True
+        await task
+        access.handlers, access.level, access.propagate = saved
+    text = out.getvalue()
+    assert "420502199003070127" not in text and "13812340012" not in text
+    assert "%E5%8F%B74205**********0127 HTTP/1.1" in text
+    assert "%E5%8F%B7138****0012 HTTP/1.1" in text

@@ -153,10 +153,36 @@ def png_bytes(seed: int = 0) -> bytes:
     )
 
 
-def pdf_bytes(text: str = "申请书") -> bytes:
-    buf = io.BytesIO()
-    buf.write(b"%PDF-1.4\n% " + text.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    return buf.getvalue()
+def pdf_bytes(text: str = "申请书", *, catalog: bytes = b"", padding: int = 0, page: bytes = b"") -> bytes:
+    """The smallest real PDF: one empty page, with a cross-reference table a parser can follow.
+    ``text`` goes into a comment (so different texts differ in hash), ``catalog`` and ``page``
+    into those dictionaries (actions, names), ``padding`` bytes into a comment line."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] " + page + b" >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n% " + text.encode() + b"\n")
+    if padding:
+        out.write(b"%" + b"0" * padding + b"\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A real PDF of exactly ``size`` bytes (padded with a comment)."""
+    padding = max(1, size - len(pdf_bytes()) - 2)
+    while len(content := pdf_bytes(padding=padding)) != size:
+        padding += size - len(content)
+    return content
 
 
 @dataclass

@@ -23,7 +23,9 @@ from govhall.cases.files import (
 )
 from govhall.kit.errors import DomainError, ErrorKind
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF\n"
+from .conftest import pdf_bytes, pdf_of_size
+
+PDF = pdf_bytes()
 JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 20
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 20
@@ -136,7 +138,7 @@ def test_the_type_refusal_names_what_the_material_takes() -> None:
 
 
 def test_the_size_limit_is_inclusive() -> None:
-    body = PDF + b"0" * (1000 - len(PDF))
+    body = pdf_of_size(1000)
     assert check_upload("a.pdf", body, DEFAULT_ACCEPTED, 1000).size == 1000
     with pytest.raises(DomainError) as info:
         check_upload("a.pdf", body + b"0", DEFAULT_ACCEPTED, 1000)
@@ -170,6 +172,7 @@ def test_ofd_when_the_material_takes_it() -> None:
         ("bad\x00name\n.png", "png", "badname.png"),
         ("申请书\u202efdp.exe", "png", "申请书fdp.png"),  # a right-to-left override is dropped
         ("零\u200b宽.pdf", "pdf", "零宽.pdf"),
+        ("半\ud800个.pdf", "pdf", "半个.pdf"),  # a lone surrogate
         ("Cafe\u0301.pdf", "pdf", "Caf\u00e9.pdf"),  # decomposed (as macOS sends it) is composed
         ("说明.tar.gz", "pdf", "说明.tar.pdf"),
         ("无扩展名", "jpg", "无扩展名.jpg"),

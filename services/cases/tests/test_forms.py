@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -171,3 +172,126 @@ def test_materials_needed_follow_the_answers(answer: str, needed: set[str]) -> N
     assert [(m.field, m.message_zh) for m in missing] == (
         [("materials.M03", "请上传：授权委托书")] if answer == "S1B" else []
     )
+
+
+def test_each_missing_field_is_named_once() -> None:
+    # jsonschema reports every missing property as an error of its own; reading the whole
+    # "required" list from each of them named each missing field n times.
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(SCHEMA, json.dumps({"operator": {}}), complete=True)
+    fields = [f.field for f in err.value.fields]
+    assert sorted(fields) == ["form.agent", "form.kind", "form.operator.mobile", "form.operator.name"]
+    assert err.value.message_zh.count("姓名") == 1
+
+
+def test_a_section_a_chosen_answer_shows_is_required_to_submit() -> None:
+    answers = [("S1", ("S1B",))]
+    schema = json.loads(SCHEMA)
+    schema["required"] = ["operator", "kind"]  # "agent" required only by the answer
+    text = json.dumps(schema, ensure_ascii=False)
+    hidden = forms.hidden_sections(text, SITUATIONS, answers)
+    shown = forms.shown_sections(SITUATIONS, answers)
+    assert shown == {"agent"} and hidden == set()
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(text, json.dumps(GOOD), hidden=hidden, shown=shown, complete=True)
+    assert problems(err) == {"form.agent": "“代办人信息”为必填项"}
+    # A draft may still leave it empty; an empty section names what it lacks.
+    assert forms.validate_form(text, json.dumps(GOOD), hidden=hidden, shown=shown, complete=False) == GOOD
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(text, json.dumps({**GOOD, "agent": {}}), shown=shown, complete=True)
+    assert problems(err) == {"form.agent.name": "“代办人信息 › 代办人姓名”为必填项"}
+    done = {**GOOD, "agent": {"name": "李四"}}
+    assert forms.validate_form(text, json.dumps(done, ensure_ascii=False), shown=shown, complete=True) == done
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1E+999"])
+def test_non_finite_numbers_are_refused_by_field(number: str) -> None:
+    text = '{"operator": {"name": "张三", "mobile": "13912345678"}, "kind": "餐饮", "capital": NUMBER}'
+    text = text.replace("NUMBER", number)
+    for complete in (False, True):
+        with pytest.raises(DomainError) as err:
+            forms.validate_form(SCHEMA, text, complete=complete)
+        assert err.value.code == "CASE_FORM_INVALID"
+        assert problems(err) == {"form.capital": "资金数额（万元）：应为有效的数字"}
+    assert forms.validate_form(SCHEMA, text.replace(number, "1e300"), complete=False)["capital"] == 1e300
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"kind": "餐\\u0000饮"}', "form.kind"),
+        ('{"operator": {"name": "张\\u001b[31m三"}}', "form.operator.name"),
+        ('{"kind": "\\u0085"}', "form.kind"),
+        ('{"kind": "\\ud800"}', "form.kind"),
+        ('{"operator": {"name": "\\udfff张"}}', "form.operator.name"),
+        ('{"kind": "\\ud83d\\ude00\\ud800"}', "form.kind"),
+        ('{"x\\u0000y": 1}', "form.x?y"),
+        ('{"kind": "\ud800"}', "form.kind"),  # a raw lone surrogate, not escaped
+    ],
+)
+def test_control_characters_and_lone_surrogates_are_refused(text: str, field: str) -> None:
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(SCHEMA, text, complete=False)
+    assert err.value.code == "CASE_FORM_INVALID"
+    assert [f.field for f in err.value.fields] == [field]
+    assert "控制字符或无效字符" in err.value.fields[0].message_zh
+
+
+def test_tab_newline_and_paired_surrogates_are_text() -> None:
+    text = '{"operator": {"name": "张三\\n\\t（店长）😀", "mobile": "13912345678"}}'
+    assert forms.validate_form(SCHEMA, text, complete=False)["operator"]["name"] == "张三\n\t（店长）😀"
+
+
+@pytest.mark.parametrize("depth", [forms.MAX_FORM_DEPTH + 1, 900, 100_000])
+def test_deep_nesting_is_refused(depth: int) -> None:
+    text = '{"extra": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(SCHEMA, text, complete=False)
+    assert err.value.code in ("CASE_FORM_INVALID", "CASE_FORM_TOO_LARGE")
+    assert len(err.value.fields) == 1 and err.value.fields[0].field.startswith("form")
+    if depth < 1000:
+        assert "嵌套层级过深" in err.value.fields[0].message_zh
+    nested: Any = []
+    for _ in range(forms.MAX_FORM_DEPTH - 1):
+        nested = [nested]
+    assert forms.validate_form(SCHEMA, json.dumps({"extra": nested}), complete=False)["extra"] == nested
+
+
+def _demo_problems(kind: str, answers: list[tuple[str, tuple[str, ...]]], form: dict[str, Any]) -> set[str]:
+    from govhall.catalogue import demo
+
+    matter = demo.KINDS[kind]
+    situations = [cat.Situation.FromString(s.SerializeToString()) for s in matter.situations]
+    with pytest.raises(DomainError) as err:
+        forms.validate_form(
+            matter.form,
+            json.dumps(form, ensure_ascii=False),
+            hidden=forms.hidden_sections(matter.form, situations, answers),
+            shown=forms.shown_sections(situations, answers),
+            complete=True,
+        )
+    return {f.field for f in err.value.fields}
+
+
+def test_the_demo_matters_require_what_their_answers_show() -> None:
+    # 420502-SCJGJ-0001 (食品经营许可): 餐饮服务 and 单位食堂, through an agent, with the base fields only.
+    base = {
+        "operator_name": "西陵区老张面馆",
+        "premises": "宜昌市西陵区夷陵大道1号",
+        "main_business": "餐饮服务经营者",
+        "items": ["热食类食品制售"],
+        "safety_manager": {"name": "张三", "mobile": "13812340012"},
+    }
+    answers = [("S1", ("S1B", "S1C")), ("S2", ("S2B",))]
+    assert _demo_problems("food_licence", answers, base) == {"form.catering", "form.canteen", "form.agent"}
+    # 420502-SCJGJ-0002 (个体工商户): 家庭经营 without the family members.
+    base = {"business_scope": "餐饮服务", "premises": "宜昌市西陵区夷陵大道1号", "capital": 5}
+    assert _demo_problems("biz_individual", [("S1", ("S1B",))], base) == {"form.family_members"}
+    members = {
+        **base,
+        "family_members": [{"name": "李四", "relationship": "配偶", "id_number": "420502199003070128"}],
+    }
+    # ... and a family member's ID number is checked to its check digit.
+    assert _demo_problems("biz_individual", [("S1", ("S1B",))], members) == {
+        "form.family_members.0.id_number"
+    }

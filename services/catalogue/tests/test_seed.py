@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from govhall.catalogue import app, demo
-from govhall.catalogue.seed import SeedError, load_seed, read_seed
+from govhall.catalogue.seed import SeedError, read_seed
+from govhall.catalogue.seedloader import load_seed
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata

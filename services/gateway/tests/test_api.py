@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
 
 from govhall.gateway.settings import GatewaySettings
 
@@ -178,10 +179,12 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
         "rate_limiter": True,
     }
     await gateway.get("/api/v1/sites/420502/matters")
-    metrics = (await gateway.get("/metrics")).text
+    # The metrics are kept, and served on their own port (GOVHALL_GATEWAY_METRICS_PORT), not here.
+    metrics = generate_latest().decode()
     assert (
         'govhall_gateway_request_seconds_count{method="GET",route="/api/v1/sites/{site}/matters"' in metrics
     )
+    assert_problem(await gateway.get("/metrics"), 404, "NOT_FOUND")
     docs = (await gateway.get("/openapi.json")).json()
     assert "/api/v1/sites/{site}/search" in docs["paths"]
 

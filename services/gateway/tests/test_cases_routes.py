@@ -21,7 +21,14 @@ from .conftest import AUTH, Stack, create_staff, open_gateway
 from .test_identity_routes import PASSWORD, assert_problem, bearer, person
 
 SITE, DEPT, OTHER_DEPT = "420502", "420502-SCJGJ", "420502-MZJ"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real one-page PDF: cases parses uploads and refuses what does not parse.
+PDF = (
+    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
+    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
+)
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
     "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
@@ -589,11 +596,13 @@ async def test_apply_supplement_accept_review_approve_through_the_gateway(stack:
         400,
         "REQUEST_INVALID",
     )
-    assert_problem(
+    # Not a day of the calendar: the gateway refuses it, naming the parameter.
+    bad_day = assert_problem(
         await c.get("/api/v1/supervision/performance", params={"from": "2026-13-01"}, headers=supervisor),
         400,
-        "DATE_INVALID",
+        "REQUEST_INVALID",
     )
+    assert [e["field"] for e in bad_day["errors"]] == ["query.from"]
 
 
 async def test_drafts_change_only_what_is_sent_and_go_away(stack: Stack) -> None:

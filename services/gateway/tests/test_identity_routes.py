@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import UTC, datetime, timedelta
@@ -352,3 +353,113 @@ async def test_bad_ids_are_400_or_404_not_500(stack: Stack, path: str) -> None:
 async def test_nul_characters_are_bad_input_not_a_crash(stack: Stack) -> None:
     body = {"method": "password", "login_name": "zhang\u0000san", "password": PASSWORD}
     assert_problem(await stack.client.post("/api/v1/auth/login", json=body), 400, "TEXT_INVALID")
+
+
+@pytest.fixture
+async def tuned_stack(
+    platform: Any, start_service: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """A stack whose identity lets a number have a new code after 1 s and does not make
+    wrong passwords wait (the waits are identity's own tests' business)."""
+    monkeypatch.setenv("GOVHALL_IDENTITY_SMS_RESEND_SECONDS", "1")
+    monkeypatch.setenv("GOVHALL_IDENTITY_LOGIN_DELAY_SECONDS", "0")
+    stack, lifespan = await start_stack(platform, start_service, tmp_path)
+    yield stack
+    await stack.client.aclose()
+    await lifespan.__aexit__(None, None, None)
+
+
+async def _ask_code(c: Any, mobile: str, purpose: str) -> Any:
+    """Ask for a code, waiting out the resend gap (bounded) as a person would."""
+    for _ in range(30):
+        r = await c.post("/api/v1/auth/sms-codes", json={"mobile": mobile, "purpose": purpose})
+        if r.status_code != 429:
+            return r
+        assert_problem(r, 429, "SMS_TOO_SOON")
+        assert 0 < int(r.headers["Retry-After"]) <= 1
+        await asyncio.sleep(0.2)
+    return r
+
+
+async def test_sms_codes_answer_alike_for_registered_and_unknown_numbers(tuned_stack: Stack) -> None:
+    c = tuned_stack.client
+    registered, unknown = "13812340021", "13812340022"
+    await person(tuned_stack, registered)
+    for purpose in ("register", "login", "reset_password"):
+        answers = [await _ask_code(c, mobile, purpose) for mobile in (registered, unknown)]
+        # Same status, same body but for the (masked) number the caller typed.
+        assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+        bodies = [{**r.json(), "mobile_masked": None} for r in answers]
+        assert bodies[0] == bodies[1]
+        assert [r.json()["mobile_masked"] for r in answers] == ["138****0021", "138****0022"]
+
+
+async def test_locked_out_logins_say_when_to_retry_and_staff_are_unlocked_by_their_admin(
+    stack: Stack,
+) -> None:
+    c = stack.client
+    await seed(c)
+    for username, roles, mobile in (
+        ("xl_boss", ["site_admin"], "13900002001"),
+        ("xl_desk", ["window_clerk"], "13900002002"),
+    ):
+        body = {
+            "username": username,
+            "name": "刘管理",
+            "mobile": mobile,
+            "password": PASSWORD,
+            "site_code": "420502",
+            "department_code": "420502-XZSP",
+            "roles": roles,
+        }
+        r = await create_staff(c, body)
+        assert r.status_code == 201, r.text
+    desk_id = r.json()["id"]
+    statuses = []
+    for _ in range(8):
+        r = await c.post(
+            "/api/v1/auth/login", json={"method": "staff", "username": "xl_desk", "password": "Wrong-2026!"}
+        )
+        statuses.append(r.status_code)
+        if r.json()["code"] == "ACCOUNT_LOCKED":
+            break
+        if r.status_code == 429:  # told to wait: the lock comes only after the waits
+            assert_problem(r, 429, "LOGIN_TOO_SOON")
+            assert 0 < int(r.headers["Retry-After"]) <= 60
+            await asyncio.sleep(int(r.headers["Retry-After"]))
+    locked = assert_problem(r, 429, "ACCOUNT_LOCKED")
+    assert "管理员解锁" in locked["detail_zh"] and int(r.headers["Retry-After"]) > 0
+    login = {"method": "staff", "username": "XL_Desk", "password": PASSWORD}
+    assert_problem(await c.post("/api/v1/auth/login", json=login), 429, "ACCOUNT_LOCKED")
+
+    boss = (
+        await c.post(
+            "/api/v1/auth/login", json={"method": "staff", "username": "xl_boss", "password": PASSWORD}
+        )
+    ).json()
+    desk_unlock = f"/api/v1/admin/staff/{desk_id}/unlock"
+    citizen = await person(stack, "13812340023")
+    assert_problem(await c.post(desk_unlock, headers=bearer(citizen["access_token"])), 403, "FORBIDDEN")
+    r = await c.post(desk_unlock, headers=bearer(boss["access_token"]))
+    assert r.status_code == 200 and r.json()["username"] == "xl_desk", r.text
+    assert (await c.post("/api/v1/auth/login", json=login)).status_code == 200
+
+
+async def test_a_person_sets_their_username_through_the_gateway(stack: Stack) -> None:
+    c = stack.client
+    tokens = await person(stack, "13812340024")
+    h = bearer(tokens["access_token"])
+    r = await c.put("/api/v1/me/username", json={"username": "Zhang_Wei"}, headers=h)
+    assert r.status_code == 200 and r.json()["username"] == "Zhang_Wei", r.text
+    r = await c.post(
+        "/api/v1/auth/login", json={"method": "password", "login_name": "zhang_wei", "password": PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    other = await person(stack, "13812340025")
+    r = await c.put(
+        "/api/v1/me/username", json={"username": "ZHANG_WEI"}, headers=bearer(other["access_token"])
+    )
+    assert_problem(r, 409, "USERNAME_TAKEN")
+    r = await c.put("/api/v1/me/username", json={"username": "1bad"}, headers=h)
+    assert assert_problem(r, 400, "USERNAME_INVALID")["errors"][0]["field"] == "username"
+    assert_problem(await c.put("/api/v1/me/username", json={"username": "nobody1"}), 401, "UNAUTHENTICATED")

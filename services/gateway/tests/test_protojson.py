@@ -24,6 +24,11 @@ def test_enums_are_short_lowercase_names_and_unspecified_is_null() -> None:
     with pytest.raises(DomainError) as raised:
         enum_number(form, "unspecified", "materials[0].form")
     assert raised.value.code == "VALUE_INVALID" and raised.value.fields[0].field == "materials[0].form"
+    # What was sent is not repeated back (the values allowed are).
+    with pytest.raises(DomainError) as raised:
+        enum_number(form, "<script>x</script>", "materials[0].form")
+    said = raised.value.message + raised.value.message_zh + raised.value.fields[0].message_zh
+    assert "script" not in said and "electronic" in raised.value.message
 
 
 def test_a_guide_round_trips_with_nested_lists_money_and_times() -> None:

@@ -155,9 +155,12 @@ class Identity:
         )
         return mobile, account
 
-    async def login(self, login_name: str, password: str = PASSWORD) -> pb.TokenPair:
+    async def login(self, login_name: str, password: str = PASSWORD, client_ip: str = "") -> pb.TokenPair:
         return await self.call(
-            "Login", pb.LoginRequest(password=pb.PasswordLogin(login_name=login_name, password=password))
+            "Login",
+            pb.LoginRequest(
+                password=pb.PasswordLogin(login_name=login_name, password=password), client_ip=client_ip
+            ),
         )
 
     async def verified_person(self, name: str = "张三") -> tuple[str, str, pb.TokenPair]:
@@ -172,8 +175,19 @@ class Identity:
 
 
 @pytest.fixture
+def identity_overrides() -> dict[str, Any]:
+    """Settings a test changes: `@pytest.mark.parametrize("identity_overrides", [{...}])`."""
+    return {}
+
+
+@pytest.fixture
 async def identity(
-    request: pytest.FixtureRequest, db_url: str, tmp_path: Path, platform: Any, start_service: Any
+    request: pytest.FixtureRequest,
+    db_url: str,
+    tmp_path: Path,
+    platform: Any,
+    start_service: Any,
+    identity_overrides: dict[str, Any],
 ) -> AsyncIterator[Identity]:
     """On SQLite with the key-value file under var/ (as in all-in-one mode), and on PostgreSQL with Redis."""
     namespace = f"t{uuid.uuid4().hex[:10]}"
@@ -188,6 +202,7 @@ async def identity(
         dev_sms_file=tmp_path / "sms.jsonl",
         kv_namespace=namespace,
         signing_key_activation_seconds=1.0,
+        **identity_overrides,
     )
     bus = InProcessBus()
     seen: list[Delivery] = []

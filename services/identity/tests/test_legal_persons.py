@@ -206,7 +206,8 @@ async def test_agent_acts_only_while_authorised(identity: Identity) -> None:
     assert revoked.status == pb.AUTHORISATION_STATUS_REVOKED and revoked.HasField("revoked_at")
     await identity.fails("TOKEN_REVOKED", identity.verifier.verify(acting.access_token))
     await identity.fails(
-        "AUTHORISATION_ENDED", identity.call("GetLegalPerson", pb.GetLegalPersonRequest(id=lp.id), as_agent)
+        "AGENT_AUTHORISATION_ENDED",
+        identity.call("GetLegalPerson", pb.GetLegalPersonRequest(id=lp.id), as_agent),
     )
     assert (
         list(
@@ -216,9 +217,16 @@ async def test_agent_acts_only_while_authorised(identity: Identity) -> None:
         )
         == []
     )
+    # The former agent is told their authorisation ended, in both languages, not "not found".
+    ended = await identity.fails(
+        "AGENT_AUTHORISATION_ENDED",
+        identity.call("ActAs", pb.ActAsRequest(legal_person_id=lp.id), agent.access_token),
+    )
+    assert ended.kind.http_status == 403 and "ended" in ended.message and "授权已失效" in ended.message_zh
+    # Someone never authorised still learns nothing about the enterprise.
     await identity.fails(
         "LEGAL_PERSON_NOT_FOUND",
-        identity.call("ActAs", pb.ActAsRequest(legal_person_id=lp.id), agent.access_token),
+        identity.call("ActAs", pb.ActAsRequest(legal_person_id=lp.id), stranger.access_token),
     )
     assert not (
         await identity.call(
@@ -263,7 +271,8 @@ async def test_an_expired_authorisation_stops_working(identity: Identity) -> Non
     await identity.age_authorisation(grant.id)
     as_agent = await identity.plain.verify(acting.access_token)
     await identity.fails(
-        "AUTHORISATION_ENDED", identity.call("GetLegalPerson", pb.GetLegalPersonRequest(id=lp.id), as_agent)
+        "AGENT_AUTHORISATION_ENDED",
+        identity.call("GetLegalPerson", pb.GetLegalPersonRequest(id=lp.id), as_agent),
     )
     listed = (
         await identity.call("ListAgents", pb.ListAgentsRequest(legal_person_id=lp.id), rep.access_token)

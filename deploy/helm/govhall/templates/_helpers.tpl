@@ -6,6 +6,7 @@ with it; everything about the service comes from .Values.services.<service>. A s
 keeps keys in the shared Redis adds "kvNamespace" true to the context and gets
 GOVHALL_<SERVICE>_KV_NAMESPACE from redis.kvNamespace (identity, the gateway and every service
 checking sessions must agree).
+"trustedProxies" (the gateway: ingress.trustedProxies) becomes GOVHALL_<SERVICE>_TRUSTED_PROXIES.
 A service with a `files` section (cases: uploaded materials and generated notices) also includes
 govhall.filesclaim: a PersistentVolumeClaim unless files.existingClaim names one, mounted into
 every pod at files.mountPath, which becomes GOVHALL_<SERVICE>_FILES_DIR.
@@ -110,6 +111,10 @@ data:
   {{- else }}
   {{ $prefix }}HOST: "0.0.0.0"
   {{ $prefix }}PORT: {{ $svc.ports.http | quote }}
+  {{ $prefix }}METRICS_PORT: {{ $svc.ports.metrics | required (printf "services.%s.ports.metrics is required" .name) | quote }}
+  {{- end }}
+  {{- with .trustedProxies }}
+  {{ $prefix }}TRUSTED_PROXIES: {{ join "," . | quote }}
   {{- end }}
   {{- range $upstream := $svc.upstreams }}
   {{- $up := index $root.Values.services $upstream | required (printf "services.%s.upstreams: no service %q" $.name $upstream) }}

@@ -20,6 +20,7 @@ import signal
 import uvicorn
 
 from govhall.allinone.stack import start
+from govhall.gateway.api import server_config
 from govhall.kit import observability
 from govhall.kit.settings import PlatformSettings
 
@@ -34,15 +35,12 @@ async def main() -> None:
     observability.setup("allinone", platform.log_level)
     stack = await start(platform, os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN))
     gateway_settings = stack.gateway_settings
-    server = uvicorn.Server(
-        uvicorn.Config(
-            stack.app,
-            host=gateway_settings.host,
-            port=gateway_settings.port,
-            log_level=platform.log_level.lower(),
-            log_config=None,  # our handler, which redacts ID and mobile numbers
-        )
-    )
+    # Served as the gateway's own process serves it: our redacting log handler, no uvicorn
+    # X-Forwarded-For trust (the gateway's trusted_proxies decide).
+    server = uvicorn.Server(server_config(stack.app, gateway_settings, platform.log_level))
+    if gateway_settings.metrics_port is not None:
+        # Every service's metrics (one process, one registry), apart from the API, on its host.
+        observability.serve_metrics(gateway_settings.metrics_port, gateway_settings.host)
     # Our own handlers stop the gateway and then the services, in that order.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     loop = asyncio.get_running_loop()

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 from dataclasses import dataclass, field
 
 import grpc
+
+log = logging.getLogger(__name__)
 
 
 class ErrorKind(enum.Enum):
@@ -62,6 +65,8 @@ class DomainError(Exception):
     message_zh: str
     kind: ErrorKind = ErrorKind.INVALID
     fields: list[FieldError] = field(default_factory=list)
+    # For TOO_MANY: when trying again can succeed (the gateway sends it as Retry-After).
+    retry_after_seconds: int = 0
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.message}")
@@ -72,13 +77,15 @@ class DomainError(Exception):
     # The trailing metadata that carries the error over gRPC. Keys ending in -bin may hold
     # any bytes, so the Chinese text and the field list travel as UTF-8 JSON.
     def to_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
-        body = {
+        body: dict[str, object] = {
             "code": self.code,
             "message": self.message,
             "message_zh": self.message_zh,
             "fields": [f.__dict__ for f in self.fields],
             "kind": self.kind.name,
         }
+        if self.retry_after_seconds:
+            body["retry_after_seconds"] = self.retry_after_seconds
         return (("x-govhall-error-bin", json.dumps(body, ensure_ascii=False).encode()),)
 
     @classmethod
@@ -96,23 +103,31 @@ class DomainError(Exception):
                     message_zh=body["message_zh"],
                     kind=kind,
                     fields=[FieldError(**f) for f in body.get("fields", [])],
+                    retry_after_seconds=int(body.get("retry_after_seconds", 0)),
                 )
-        kind = ErrorKind.from_grpc(status)
-        return cls(
-            code=f"UPSTREAM_{status.name}",
-            message=details or status.name.lower().replace("_", " "),
-            message_zh=_ZH_BY_KIND.get(kind, "服务暂时不可用，请稍后再试"),
-            kind=kind,
-        )
+        # A bare status is not the service's answer but the transport's or the runtime's
+        # ("Received message larger than max", "failed to connect to all addresses"): its text
+        # is for the log, never for a caller. Unavailable and late stay what they are (a caller
+        # may retry); anything else is an internal error.
+        log.warning("an RPC failed with %s and no domain error: %s", status.name, details)
+        if status in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            kind = ErrorKind.from_grpc(status)
+            return cls(
+                code=f"UPSTREAM_{status.name}",
+                message=_EN_BY_KIND[kind],
+                message_zh=_ZH_BY_KIND[kind],
+                kind=kind,
+            )
+        return cls(INTERNAL_ERROR.code, INTERNAL_ERROR.message, INTERNAL_ERROR.message_zh, ErrorKind.INTERNAL)
 
 
+_EN_BY_KIND = {
+    ErrorKind.TIMEOUT: "a service did not answer in time; try again later",
+    ErrorKind.UNAVAILABLE: "a service is unavailable; try again later",
+}
 _ZH_BY_KIND = {
-    ErrorKind.NOT_FOUND: "未找到",
-    ErrorKind.UNAUTHENTICATED: "请先登录",
-    ErrorKind.FORBIDDEN: "无权进行此操作",
     ErrorKind.TIMEOUT: "服务响应超时，请稍后再试",
     ErrorKind.UNAVAILABLE: "服务暂时不可用，请稍后再试",
-    ErrorKind.INTERNAL: "系统内部错误，请稍后再试",
 }
 
 

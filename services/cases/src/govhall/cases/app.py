@@ -11,6 +11,7 @@ from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
+from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.grpcclient import channel
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.workdays import default_calendar
@@ -35,6 +36,9 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
         catalogue=catalogue_pb2_grpc.CatalogueServiceStub(catalogue),
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,
+        cipher=FieldCipher(
+            load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "cases"), "cases"
+        ),
     )
     await events.subscribe(ctx, settings.consumer_name)
     if settings.sweep_interval_seconds:

@@ -8,6 +8,7 @@ catalogue publishes later.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, model, store, supplements, views
+from govhall.cases import forms, model, personal, store, supplements, views
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
 from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
 from govhall.cases.store import Application, CaseRecord
@@ -123,11 +124,26 @@ async def _delivery(deps: Deps, actor: Actor, d: pb.Delivery) -> dict[str, str] 
     }
 
 
-def form_text(matter: cat.Matter, form_json: str, answers: Any, *, complete: bool) -> str:
+def form_text(
+    deps: Deps,
+    matter: cat.Matter,
+    form_json: str,
+    answers: Any,
+    *,
+    complete: bool,
+    before: Application | None = None,
+) -> tuple[str, personal.Sealed]:
+    """The checked form to store, its personal numbers masked, and those numbers encrypted.
+    ``before``: the application as stored, whose numbers stand where the client sends their masks."""
     draft = matter.draft
     hidden = forms.hidden_sections(draft.form_schema, draft.situations, answers)
-    cleaned = forms.validate_form(draft.form_schema, form_json or "{}", hidden=hidden, complete=complete)
-    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+    shown = forms.shown_sections(draft.situations, answers)
+    known = personal.unseal(before.sealed, deps.cipher) if before else {}
+    cleaned = forms.validate_form(
+        draft.form_schema, form_json or "{}", hidden=hidden, shown=shown, complete=complete, known=known
+    )
+    masked, sealed = personal.seal(forms.schema_of(draft.form_schema), cleaned, deps.cipher)
+    return json.dumps(masked, ensure_ascii=False, separators=(",", ":")), sealed
 
 
 async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
@@ -152,7 +168,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
     draft = matter.draft
     answers = _answers(req.situation_answers)
     forms.check_answers(draft.situations, answers)
-    form_json = form_text(matter, req.form_json, answers, complete=False)
+    form_json, sealed = form_text(deps, matter, req.form_json, answers, complete=False)
     delivery = await _delivery(deps, actor, req.delivery)
     now = deps.now()
     case = model.new_case(
@@ -177,7 +193,7 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
         matter_type=int(draft.type),
         department_name=matter.department_name,
         agent_subject=actor.agent_subject,
-        application=Application(form_json, answers, delivery),
+        application=Application(form_json, answers, delivery, sealed),
         matter=matter.SerializeToString(),
         warning_level="none",
         due_date=None,
@@ -248,10 +264,15 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
             app = replace(app, answers=answers)
         if req.set_form or req.set_situation_answers:
             form_json = req.form_json if req.set_form else app.form_json
-            form_json = form_text(matter, form_json, app.answers, complete=False)
+            form_json, sealed = form_text(deps, matter, form_json, app.answers, complete=False, before=app)
+            edited = replace(app, form_json=form_json, sealed=sealed)
             if notice is not None:
-                supplements.check_form_edit(notice, app.form_json, form_json)
-            app = replace(app, form_json=form_json)
+                supplements.check_form_edit(
+                    notice,
+                    personal.comparable(app.form_json, app.sealed),
+                    personal.comparable(edited.form_json, edited.sealed),
+                )
+            app = edited
         if req.set_delivery:
             app = replace(app, delivery=delivery)
         rec = _touched(rec, now, application=app)
@@ -295,11 +316,14 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
                 f"每项材料最多上传{deps.settings.max_files_per_material}个文件",
                 "content",
             )
-        upload = check_upload(
+        # Off the event loop: parsing a PDF or a large OFD package takes a while.
+        upload = await asyncio.to_thread(
+            check_upload,
             req.file_name,
             req.content,
             need.accepted_types or DEFAULT_ACCEPTED,
             deps.settings.max_upload_bytes,
+            deps.settings.content_limits(),
         )
         digest = await deps.files.aput(req.content)
         await store.add_file(

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import os
 import re
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from govhall.cases.contents import ContentLimits, check_ofd, check_pdf
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 
 MEDIA_TYPES: Final = {
@@ -34,12 +33,13 @@ DEFAULT_ACCEPTED: Final = ("pdf", "jpg", "png")
 MAX_NAME: Final = 120
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: no trailing newline slips through
 # Dropped from names: control characters, format characters (bidi overrides that make
-# "申请书\u202efdp.exe" display as "申请书exe.pdf", zero-width characters) and line separators.
-_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# "申请书\u202efdp.exe" display as "申请书exe.pdf", zero-width characters), line separators and
+# lone surrogates (which cannot be encoded as UTF-8 again).
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
-def sniff(content: bytes) -> str | None:
-    """The type family of ``content`` by its magic bytes: pdf, jpg, png, ofd, or None."""
+def _magic(content: bytes) -> str | None:
+    """The type family ``content``'s first bytes claim: pdf, jpg, png, zip, or None."""
     if content.startswith(b"%PDF-"):
         return "pdf"
     if content.startswith(b"\xff\xd8\xff"):
@@ -47,17 +47,19 @@ def sniff(content: bytes) -> str | None:
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if content.startswith(b"PK\x03\x04"):
-        # OFD (GB/T 33190) is a ZIP package with OFD.xml at its root; other ZIPs are not accepted.
-        # Only the central directory is read; nothing is decompressed or extracted.
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as package:
-                if "OFD.xml" in package.namelist():
-                    return "ofd"
-        except Exception:
-            # A damaged or hostile ZIP fails in ways zipfile does not all document (BadZipFile,
-            # NotImplementedError for an unknown version, EOFError, ValueError...): not an OFD.
-            return None
+        return "zip"
     return None
+
+
+def sniff(content: bytes, limits: ContentLimits = ContentLimits()) -> str | None:
+    """The type family of ``content`` by its magic bytes: pdf, jpg, png, ofd, or None.
+
+    OFD (GB/T 33190) is a ZIP package with OFD.xml at its root; other ZIPs are not accepted.
+    Only the central directory is read, within ``limits`` (beyond them: FILE_ARCHIVE_*)."""
+    family = _magic(content)
+    if family == "zip":
+        return "ofd" if check_ofd(content, limits) else None
+    return family
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,18 @@ def clean_name(file_name: str, family: str) -> str:
     return (stem or "材料") + ext
 
 
-def check_upload(file_name: str, content: bytes, accepted_types: Sequence[str], max_bytes: int) -> Upload:
+def check_upload(
+    file_name: str,
+    content: bytes,
+    accepted_types: Sequence[str],
+    max_bytes: int,
+    limits: ContentLimits = ContentLimits(),
+) -> Upload:
     """Judge an upload by its content: not empty, at most ``max_bytes``, of a type the material
-    accepts (``accepted_types`` empty means DEFAULT_ACCEPTED). Raises DomainError (INVALID, field
-    "content") with FILE_EMPTY, FILE_TOO_LARGE or FILE_TYPE_NOT_ACCEPTED."""
+    accepts (``accepted_types`` empty means DEFAULT_ACCEPTED), and sound inside (an OFD within
+    ``limits``, a PDF that parses and runs nothing). Raises DomainError (INVALID, field
+    "content") with FILE_EMPTY, FILE_TOO_LARGE, FILE_TYPE_NOT_ACCEPTED, or one of contents.py's.
+    Parsing takes time on a large file: call it in a worker thread."""
     if not content:
         raise invalid("FILE_EMPTY", "the file is empty", "文件为空，请重新选择", "content")
     if len(content) > max_bytes:
@@ -107,7 +117,10 @@ def check_upload(file_name: str, content: bytes, accepted_types: Sequence[str], 
             "content",
         )
     accepted = [t.strip().lower() for t in accepted_types if t.strip()] or list(DEFAULT_ACCEPTED)
-    family = sniff(content)
+    family = _magic(content)
+    if family == "zip":
+        # A ZIP is read (within bounds) only for a material that takes OFD.
+        family = "ofd" if "ofd" in accepted and check_ofd(content, limits) else None
     if family is None or family not in accepted:
         raise invalid(
             "FILE_TYPE_NOT_ACCEPTED",
@@ -115,6 +128,8 @@ def check_upload(file_name: str, content: bytes, accepted_types: Sequence[str], 
             f"文件类型不符：本材料只接受 {'、'.join(t.upper() for t in accepted)} 格式",
             "content",
         )
+    if family == "pdf":
+        check_pdf(content, limits)
     return Upload(
         family=family,
         media_type=MEDIA_TYPES[family],

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from govhall.cases import model, store, supplements, views
+from govhall.cases import model, personal, store, supplements, views
 from govhall.cases.applying import paging
 from govhall.cases.model import Actor, ActorKind, CaseState, TimeLimit
 from govhall.cases.workflow import Deps, actor_for, check_revision, full_view, not_found, perform, record
@@ -105,7 +105,12 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
                     [model.SupplementItem(i.material, i.problem, i.field) for i in r.items],
                 )
                 command = model.RequestSupplement(
-                    items, deadline, r.opinion, supplements.baseline(items, rec.application.form_json)
+                    items,
+                    deadline,
+                    r.opinion,
+                    supplements.baseline(
+                        items, personal.comparable(rec.application.form_json, rec.application.sealed)
+                    ),
                 )
             case "complete_step":
                 outcome = _choice(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from govhall.cases.contents import ContentLimits
 from govhall.kit.settings import ServiceSettings
 
 
@@ -16,6 +17,10 @@ class CasesSettings(ServiceSettings):
 
     catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
     identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
+    # 32 bytes, base64: encrypts the ID and mobile numbers inside application forms at rest
+    # (AES-GCM). Unset: a key generated once into var/cases-data.key (all-in-one mode only; a
+    # deployment sets it from a secret, and keeps it: numbers stored under a lost key are lost).
+    data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
     files_dir: Path | None = Field(
         default=None,
         description="the volume uploaded materials and notices are stored on; unset: var/cases-files",
@@ -25,6 +30,17 @@ class CasesSettings(ServiceSettings):
         default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024, description="largest single upload"
     )
     max_files_per_material: int = Field(default=10, ge=1)
+    # What an upload may unpack to: an OFD is a ZIP package, read from its central directory.
+    upload_max_archive_entries: int = Field(default=10_000, ge=1, description="entries in an OFD package")
+    upload_max_unpacked_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1024, description="total unpacked size of an OFD package"
+    )
+    upload_max_unpacked_ratio: int = Field(
+        default=100, ge=1, description="unpacked size of an OFD package over its file size"
+    )
+    upload_max_pdf_objects: int = Field(
+        default=500_000, ge=100, description="PDF dictionaries and arrays looked through for active content"
+    )
     # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
     # What a notice's QR code opens: the portal's verification page.
@@ -46,6 +62,14 @@ class CasesSettings(ServiceSettings):
 
     def real_name_level(self, matter_code: str) -> int:
         return self.matter_real_name_levels.get(matter_code, self.min_real_name_level)
+
+    def content_limits(self) -> ContentLimits:
+        return ContentLimits(
+            archive_entries=self.upload_max_archive_entries,
+            unpacked_bytes=self.upload_max_unpacked_bytes,
+            unpacked_ratio=self.upload_max_unpacked_ratio,
+            pdf_objects=self.upload_max_pdf_objects,
+        )
 
     def resolved_files_dir(self, var_dir: Path) -> Path:
         return self.files_dir or var_dir / "cases-files"

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -322,11 +322,13 @@ def _iso(value: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class Application:
-    """What the applicant filled in: the form, the situation answers, delivery."""
+    """What the applicant filled in: the form, the situation answers, delivery. Personal numbers
+    in the form are masked there and kept encrypted in ``sealed`` (see personal.py)."""
 
     form_json: str = "{}"
     answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     delivery: dict[str, str] | None = None
+    sealed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -334,6 +336,7 @@ class Application:
                 "form": self.form_json,
                 "answers": [[s, list(o)] for s, o in self.answers],
                 "delivery": self.delivery,
+                "sealed": {place: list(value) for place, value in self.sealed.items()},
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -342,7 +345,8 @@ class Application:
     @classmethod
     def from_json(cls, text: str) -> Application:
         body = json.loads(text)
-        return cls(body["form"], tuple((s, tuple(o)) for s, o in body["answers"]), body["delivery"])
+        sealed = {place: tuple(entry) for place, entry in body.get("sealed", {}).items()}
+        return cls(body["form"], tuple((s, tuple(o)) for s, o in body["answers"]), body["delivery"], sealed)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from govhall.cases import forms, model, store, supplements, views
+from govhall.cases import forms, model, personal, store, supplements, views
 from govhall.cases.applying import applicant, form_text, idempotency_key, key_reused
 from govhall.cases.model import CaseState
-from govhall.cases.store import CaseRecord
+from govhall.cases.store import Application, CaseRecord
 from govhall.cases.workflow import (
     Deps,
     actor_for,
@@ -27,16 +27,16 @@ from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, inva
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
 
-async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
+async def _completeness(deps: Deps, uow: UnitOfWork, rec: CaseRecord) -> Application:
     """Everything a submission needs, every problem at once: answers, the whole form, and a file
-    for each needed material. Returns the cleaned form."""
+    for each needed material. Returns the application with the cleaned form."""
     matter = views.matter_of(rec)
     draft = matter.draft
     app = rec.application
     problems: list[FieldError] = list(forms.missing_answers(draft.situations, app.answers))
-    form_json = app.form_json
     try:
-        form_json = form_text(matter, app.form_json, app.answers, complete=True)
+        form_json, sealed = form_text(deps, matter, app.form_json, app.answers, complete=True, before=app)
+        app = replace(app, form_json=form_json, sealed=sealed)
     except DomainError as err:
         problems.extend(err.fields)
     needs = forms.material_needs(draft.materials, draft.situations, app.answers)
@@ -44,7 +44,7 @@ async def _completeness(uow: UnitOfWork, rec: CaseRecord) -> str:
     problems.extend(forms.missing_materials(needs, attached))
     if problems:
         raise invalid_fields("CASE_INCOMPLETE", problems)
-    return form_json
+    return app
 
 
 async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
@@ -76,8 +76,7 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
                     "请阅读并确认申报须知",
                     "notice_read",
                 )
-            form_json = await _completeness(uow, rec)
-            rec = replace(rec, application=replace(rec.application, form_json=form_json))
+            rec = replace(rec, application=await _completeness(deps, uow, rec))
         number = await store.next_application_number(uow, rec.site_code, views.today_in_china(now))
         transition = perform(rec, model.Submit(number), actor, now)
         password = new_query_password()
@@ -123,11 +122,12 @@ async def _applicant_transition(deps: Deps, case_id: str, command: model.Command
         transition = perform(rec, command, actor, now)
         if isinstance(command, model.Resubmit) and rec.case.supplement is not None:
             supplements.check_done(
-                rec.case.supplement, rec.application.form_json, await store.files(uow, rec.case.id)
+                rec.case.supplement,
+                personal.comparable(rec.application.form_json, rec.application.sealed),
+                await store.files(uow, rec.case.id),
             )
             # The application as a whole must still be complete after the changes.
-            form_json = await _completeness(uow, rec)
-            rec = replace(rec, application=replace(rec.application, form_json=form_json))
+            rec = replace(rec, application=await _completeness(deps, uow, rec))
         rec = await record(deps, uow, rec, transition, now=now)
         await uow.commit()
         return await full_view(deps, uow, rec, now)

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from govhall.cases import forms, model
+from govhall.cases import forms, model, personal
 from govhall.cases.clock import ClockReading, WarningLevel, read_clock
 from govhall.cases.model import Case, CaseState
 from govhall.cases.store import CaseRecord, aware
@@ -124,7 +124,7 @@ def case_message(
         department_code=case.department_code,
         department_name=rec.department_name,
         applicant=applicant_message(rec),
-        form_json=app.form_json,
+        form_json=personal.masked_json(forms.schema_of(draft.form_schema), app.form_json),
         situation_answers=[
             pb.SituationAnswer(situation_code=s, option_codes=list(o)) for s, o in app.answers
         ],
@@ -166,7 +166,9 @@ def case_message(
     if app.delivery:
         out.delivery.CopyFrom(delivery_message(app.delivery))
     if case.supplement is not None:
-        changed = supplement_changes(case.supplement, app.form_json, file_rows)
+        changed = supplement_changes(
+            case.supplement, personal.comparable(app.form_json, app.sealed), file_rows
+        )
         out.supplement.CopyFrom(
             pb.SupplementNotice(
                 items=[

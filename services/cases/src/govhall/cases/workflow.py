@@ -25,6 +25,7 @@ from govhall.cases.store import CaseRecord
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.fieldcipher import FieldCipher
 from govhall.kit.grpcclient import call_options, domain_error
 from govhall.kit.ids import new_id
 from govhall.kit.workdays import WorkingCalendar
@@ -51,6 +52,7 @@ class Deps:
     catalogue: catalogue_pb2_grpc.CatalogueServiceStub
     identity: identity_pb2_grpc.IdentityServiceStub
     calendar: WorkingCalendar
+    cipher: FieldCipher  # personal numbers in forms, under the cases data key
     now: Callable[[], dt.datetime] = field(default=utcnow)
 
 

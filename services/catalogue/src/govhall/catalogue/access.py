@@ -40,9 +40,11 @@ def administers(site: SiteRecord) -> bool:
 
 def require_admin(site: SiteRecord) -> None:
     if not administers(site):
+        # The site's code only: its name may be what this very caller sent (UpsertSite checks a
+        # site it has not saved yet), and a refusal never repeats unchecked input.
         raise forbidden(
             f"only an administrator of site {site.code} may change its catalogue",
-            f"仅{site.name}的管理员可以维护其事项目录",
+            f"仅站点 {site.code} 的管理员可以维护其事项目录",
         )
 
 

@@ -41,10 +41,9 @@ from govhall.catalogue.seed import (
     Kind,
     Matter,
     Site,
-    load_seed,
-    load_seed_into,
     read_seed,
 )
+from govhall.catalogue.seedloader import load_seed, load_seed_into
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2

@@ -14,28 +14,22 @@ A seed directory holds (the demo province in `seed/hubei/` is the example to cop
 - `articles.json`: `[{key, kind: announcement|faq, site_code, title, body, publish_at?,
   days_ahead?, department_code?, matter_code?}]`.
 
-`load_seed` is idempotent: it upserts sites and departments, creates the matters and articles
-that do not exist yet and publishes those that are not published yet. It never overwrites a
-matter or article an administrator has since edited (so a second load opens no new version),
-but it publishes again one that has been withdrawn.
+`govhall.catalogue.seedloader` loads a seed into a running catalogue through its API.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import grpc
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
-from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 
 BEIJING = timezone(timedelta(hours=8))
@@ -395,104 +389,3 @@ def read_seed(directory: Path) -> Seed:
         tuple(articles),
         _read(licences) if licences.exists() else {},
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading through the catalogue's API
-
-_TIMEOUT = 10
-
-
-async def load_seed(
-    seed: Seed,
-    stub: catalogue_pb2_grpc.CatalogueServiceStub,
-    metadata: Sequence[tuple[str, str | bytes]],
-    *,
-    now: datetime | None = None,
-) -> int:
-    """Load a seed through the catalogue's gRPC API; safe to run again.
-
-    `metadata` must carry a caller allowed to administer the sites (a platform admin).
-    Returns how many of the seed's matters are published afterwards (newly or already).
-    """
-    for site in sorted(seed.sites, key=lambda s: s.level):  # parents first
-        await stub.UpsertSite(
-            pb.UpsertSiteRequest(
-                code=site.code, name=site.name, level=site.level, parent_code=site.parent_code
-            ),
-            metadata=metadata,
-            timeout=_TIMEOUT,
-        )
-    for dept in seed.departments:
-        await stub.UpsertDepartment(
-            pb.UpsertDepartmentRequest(code=dept.code, site_code=dept.site_code, name=dept.name),
-            metadata=metadata,
-            timeout=_TIMEOUT,
-        )
-    requests = seed.matter_requests()
-    for request in requests:
-        try:
-            await stub.CreateMatter(request, metadata=metadata, timeout=_TIMEOUT)
-        except grpc.aio.AioRpcError as err:
-            # It exists: leave it as it is, whatever an administrator has made of it since.
-            if err.code() != grpc.StatusCode.ALREADY_EXISTS:
-                raise
-    published = 0
-    for request in requests:
-        try:
-            await stub.PublishMatter(
-                pb.ChangeMatterStatusRequest(code=request.code, site_code=request.site_code),
-                metadata=metadata,
-                timeout=_TIMEOUT,
-            )
-        except grpc.aio.AioRpcError as err:
-            # Publishing is allowed from draft or withdrawn, so this means it is published already.
-            if err.code() != grpc.StatusCode.FAILED_PRECONDITION:
-                raise
-        published += 1
-    await _load_articles(seed.articles, stub, metadata, now or datetime.now(UTC))
-    return published
-
-
-async def _load_articles(
-    articles: Sequence[Article],
-    stub: catalogue_pb2_grpc.CatalogueServiceStub,
-    metadata: Sequence[tuple[str, str | bytes]],
-    now: datetime,
-) -> None:
-    for article in articles:
-        try:
-            await stub.GetArticle(
-                pb.GetArticleRequest(site_code=article.site_code, id=article.id, include_unpublished=True),
-                metadata=metadata,
-                timeout=_TIMEOUT,
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.NOT_FOUND:
-                raise
-            # Saving with an id that does not exist yet creates the article under that id.
-            await stub.SaveArticle(article.save_request(now), metadata=metadata, timeout=_TIMEOUT)
-        try:
-            await stub.PublishArticle(
-                pb.ChangeArticleStatusRequest(site_code=article.site_code, id=article.id),
-                metadata=metadata,
-                timeout=_TIMEOUT,
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.FAILED_PRECONDITION:  # published already
-                raise
-
-
-async def load_seed_into(seed: Seed, address: str) -> int:
-    """Load a seed into the catalogue at address, as a platform administrator."""
-    from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
-
-    admin = common_pb2.CallerIdentity(
-        kind=common_pb2.CALLER_KIND_ADMIN, subject="seed-loader", name="seed loader"
-    )
-    ch = channel(address)
-    try:
-        return await load_seed(seed, catalogue_pb2_grpc.CatalogueServiceStub(ch), caller_metadata(admin))
-    finally:
-        await ch.close()

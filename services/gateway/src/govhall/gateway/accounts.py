@@ -11,10 +11,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from govhall.gateway.auth import Admin, Caller, SignedIn
-from govhall.gateway.model import SHANGHAI, SiteCode
+from govhall.gateway.bounds import BoundedTime
+from govhall.gateway.model import SHANGHAI, In, SiteCode
 from govhall.kit.errors import invalid
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
@@ -60,9 +61,9 @@ Password = Annotated[str, Field(max_length=128, description="密码：至少8位
 IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="id")]
 
 
-class Strict(BaseModel):
-    # As model.In: no coercion (`0` is not false), but dates from ISO 8601 text.
-    model_config = ConfigDict(extra="forbid", strict=True)
+class Strict(In):
+    """Unknown fields refused, text checked to be Unicode, no coercion (model.In): the gateway's
+    request base."""
 
 
 # Requests --------------------------------------------------------------------------------
@@ -74,7 +75,10 @@ class SmsCodeIn(Strict):
     ] = ""
     purpose: Literal[
         "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"
-    ] = Field(description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号")
+    ] = Field(
+        description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号。"
+        "无论手机号是否已注册，应答都相同；不适用的验证码（如为已注册号码申请注册）不会发送"
+    )
 
 
 class RegisterIn(Strict):
@@ -159,6 +163,12 @@ class MobileChangeIn(Strict):
     new_mobile_code: SmsCode
 
 
+class UsernameIn(Strict):
+    username: str = Field(
+        max_length=32, description="用户名：字母开头，4–32位字母、数字或下划线；登录时不区分大小写"
+    )
+
+
 class AddressIn(Strict):
     recipient: str = Field(max_length=60, description="收件人")
     mobile: Mobile
@@ -189,7 +199,9 @@ class AgentIn(Strict):
     scopes: list[
         Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
     ] = Field(min_length=1, max_length=10, description="授权范围")
-    expires_at: datetime = Field(strict=False, description="授权截止时间 (ISO 8601, with offset)")
+    expires_at: Annotated[datetime, BoundedTime] = Field(
+        strict=False, description="授权截止时间 (ISO 8601, with offset)"
+    )
 
 
 class StaffIn(Strict):
@@ -563,6 +575,15 @@ def identity_routes(call: Call) -> APIRouter:
         )
         return account_out(await call("ChangeMobile", request, caller))
 
+    @router.put(
+        "/api/v1/me/username",
+        tags=["me"],
+        summary="Set or change my login name (不区分大小写)",
+        operation_id="setUsername",
+    )
+    async def set_username(body: UsernameIn, caller: SignedIn) -> AccountOut:
+        return account_out(await call("SetUsername", pb.SetUsernameRequest(username=body.username), caller))
+
     @router.get(
         "/api/v1/me/addresses",
         tags=["me"],
@@ -721,5 +742,14 @@ def identity_routes(call: Call) -> APIRouter:
     async def list_staff(site: Annotated[str, Path(pattern=r"^\d{6}$")], caller: Admin) -> list[StaffOut]:
         reply = await call("ListStaff", pb.ListStaffRequest(site_code=site), caller)
         return [staff_out(s) for s in reply.staff]
+
+    @router.post(
+        "/api/v1/admin/staff/{staff_id}/unlock",
+        tags=["staff"],
+        summary="Lift a staff member's login lock-out (site administrators of their site or above)",
+        operation_id="unlockStaff",
+    )
+    async def unlock_staff(staff_id: IdPath, caller: Admin) -> StaffOut:
+        return staff_out(await call("UnlockStaff", pb.UnlockStaffRequest(staff_id=staff_id), caller))
 
     return router

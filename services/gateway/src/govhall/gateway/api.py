@@ -7,18 +7,22 @@ or the static platform-administrator token. The routes live with their upstream:
 """
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from fastapi.routing import APIRoute
+from prometheus_client import Histogram
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
-from govhall.gateway import auth, openapi, problems, query
+from govhall.gateway import auth, guards, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
@@ -75,6 +79,15 @@ def create_app(
     def up() -> Upstreams:
         assert upstreams is not None, "gateway not started"
         return upstreams
+
+    # Routes that cap their own bodies (uploads), filled once every router is included.
+    own_limit_routes: list[APIRoute] = []
+
+    def own_limit(scope: Scope) -> bool:
+        return any(route.matches(scope)[0] == Match.FULL for route in own_limit_routes)
+
+    # Innermost first: body limits, then rate limits and timing, then the client's address.
+    app.add_middleware(guards.RequestLimits, settings=settings, own_limit=own_limit)
 
     @app.middleware("http")
     async def measure_and_limit(request: Request, call_next: Any) -> Response:
@@ -146,13 +159,37 @@ def create_app(
             {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
         )
 
-    @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
     app.include_router(catalogue_routes(up))
     app.include_router(search_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
+    own_limit_routes.extend(r for r in _api_routes(app.routes) if getattr(r, "own_body_limit", False))
+    # Prometheus scrapes metrics_port (observability.setup), not the API: /metrics is not public.
+    app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]
     openapi.document_errors(app)
-
     return app
+
+
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, inside included routers too (FastAPI keeps an included router whole)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None) or getattr(route, "router", None)
+        if inner is not None and inner is not route:
+            yield from _api_routes(getattr(inner, "routes", ()))
+
+
+def server_config(app: FastAPI, settings: GatewaySettings, log_level: str) -> uvicorn.Config:
+    """How uvicorn serves the gateway, the same in its own process and in all-in-one mode."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level.lower(),
+        # Leave logging to ours: uvicorn's own handlers would bypass the redaction of ID and
+        # mobile numbers (an access-log line carries the query string).
+        log_config=None,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS): the
+        # gateway's trusted_proxies decide instead (guards.client_address).
+        proxy_headers=False,
+    )

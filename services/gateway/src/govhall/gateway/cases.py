@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import Field
 from starlette.types import Message
 
-from govhall.gateway import model, openapi, problems
+from govhall.gateway import bounds, model, openapi, problems
 from govhall.gateway.auth import Caller, SignedIn
 from govhall.gateway.protojson import from_dict, to_dict
 from govhall.gateway.upstreams import Upstreams
@@ -29,9 +29,13 @@ IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 CodePath = Annotated[str, Path(min_length=1, max_length=200)]
 PageNo = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
-Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")]
+Day = Annotated[
+    str | None, Query(pattern=bounds.DAY_PATTERN, description="YYYY-MM-DD, inclusive"), bounds.DayText
+]
 FromDay = Annotated[
-    str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, inclusive")
+    str | None,
+    Query(alias="from", pattern=bounds.DAY_PATTERN, description="YYYY-MM-DD, inclusive"),
+    bounds.DayText,
 ]
 IdempotencyKey = Annotated[
     str | None, Header(max_length=64, description="a retry with the same key does it once")
@@ -74,7 +78,7 @@ class DraftIn(model.In):
     site_code: model.SiteCode
     matter_code: str = Field(max_length=36)
     situation_answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
-    form: dict[str, Any] = Field(
+    form: Annotated[dict[str, Any], bounds.FreeJson] = Field(
         default_factory=dict, description="the application form (the matter's schema)"
     )
     delivery: DeliveryIn | None = None
@@ -85,9 +89,9 @@ class DraftUpdate(model.In):
     """Only the parts present are replaced."""
 
     situation_answers: list[AnswerIn] | None = Field(None, max_length=50)
-    form: dict[str, Any] | None = None
+    form: Annotated[dict[str, Any] | None, bounds.FreeJson] = None
     delivery: DeliveryIn | None = None
-    expected_revision: int = Field(0, ge=0)
+    expected_revision: bounds.Revision = 0
 
 
 class SubmitIn(model.In):
@@ -119,11 +123,11 @@ class SupplementItemIn(model.In):
 class ActionIn(model.In):
     """The fields of one staff action; which apply depends on the action."""
 
-    expected_revision: int = Field(0, ge=0)
+    expected_revision: bounds.Revision = 0
     opinion: Text = ""
     reason: Text = ""
     items: list[SupplementItemIn] = Field(default_factory=list, max_length=100)
-    deadline: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2})?$")
+    deadline: Annotated[str, Field(pattern=r"^(\d{4}-\d{2}-\d{2})?$"), bounds.DayText] = ""
     outcome: Literal["", "pass", "return"] = ""
     procedure: str = Field("", max_length=40)
     planned: model.TimeLimitIn | None = None
@@ -159,7 +163,12 @@ def expected_revision(if_match: str | None, in_body: int = 0) -> int:
     if if_match is None or not if_match.strip():
         return in_body
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or (in_body and int(text) != in_body):
+    # ASCII digits only ("３" and "²" are digits to str.isdigit), and a revision an int64 holds.
+    if (
+        not re.fullmatch(r"[0-9]{1,19}", text)
+        or int(text) > bounds.MAX_INT64
+        or (in_body and int(text) != in_body)
+    ):
         raise invalid(
             "IF_MATCH_INVALID",
             'If-Match is the case\'s revision, e.g. "3" (and agrees with expected_revision)',
@@ -187,6 +196,9 @@ def capped_body_route(max_file_bytes: int) -> type[APIRoute]:
     limit = max_file_bytes + MULTIPART_ALLOWANCE
 
     class CappedBody(APIRoute):
+        # guards.RequestLimits leaves these bodies to this class (at the size of a file).
+        own_body_limit = True
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 

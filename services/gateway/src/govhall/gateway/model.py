@@ -11,9 +11,9 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from govhall.gateway import protojson
+from govhall.gateway import bounds, protojson
 from govhall.gateway.protojson import SHANGHAI, enum_names, from_dict, to_dict
 from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -63,13 +63,19 @@ def _schema_from_text(value: Any) -> Any:
 
 # One type rather than `dict | str`, so a wrong value is reported as `form_schema` itself, not
 # once per member of the union.
-FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text)]
+FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text), bounds.FreeJson]
 
 
 class In(BaseModel):
     # Strict: a body says what the document says, so `"is_default": 0` or `"page": "2"` is refused
     # rather than read as false or 2 (JSON has no dates: those fields take ISO 8601 text).
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _unicode(cls, value: Any) -> Any:
+        # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 message can carry.
+        return bounds.check_text(value)
 
 
 class TimeLimitIn(In):
@@ -191,7 +197,9 @@ class NewMatter(MatterIn):
 
 
 class MatterUpdate(MatterIn):
-    expected_revision: int = Field(0, ge=0, description="non-zero: update only if still at this revision")
+    expected_revision: bounds.Revision = Field(
+        0, description="non-zero: update only if still at this revision"
+    )
 
 
 class ArticleIn(In):
@@ -200,8 +208,10 @@ class ArticleIn(In):
     body: str = Field(max_length=50_000, description="正文（常见问题：解答）")
     department_code: str = Field("", max_length=40)
     matter_code: str = Field("", max_length=36)
-    publish_at: datetime | None = Field(None, strict=False, description="发布日期; unset: when published")
-    expected_revision: int = Field(0, ge=0)
+    publish_at: Annotated[datetime | None, bounds.BoundedTime] = Field(
+        None, strict=False, description="发布日期; unset: when published"
+    )
+    expected_revision: bounds.Revision = 0
 
 
 class SiteIn(In):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import Request
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 
+from govhall.gateway import bounds
 from govhall.kit.errors import DomainError, ErrorKind, FieldError
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,13 @@ _ZH_FOR_PYDANTIC = {
     "list_type": "应为列表",
     "string_type": "应为字符串",
     "extra_forbidden": "不允许的字段",
+    **bounds.ZH,
 }
+
+# A field name as the gateway's models spell them; anything else in a location came from the
+# caller (an unknown field's name, a key) and is not repeated back.
+FIELD_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+UNNAMED = "(unknown)"
 
 
 def field_name(location: Any) -> str:
@@ -65,8 +73,10 @@ def field_name(location: Any) -> str:
             continue
         if isinstance(part, int) and parts:
             parts[-1] += f"[{part}]"
+        elif isinstance(part, str) and FIELD_PART.fullmatch(part):
+            parts.append(part)
         else:
-            parts.append(str(part))
+            parts.append(UNNAMED)
     return ".".join(parts) or "body"
 
 
@@ -104,6 +114,17 @@ def json_error(error: dict[str, Any], document: Any) -> FieldError:
     )
 
 
+def _message(error: Any) -> str:
+    """pydantic's message, unless it repeats what the caller sent (an unknown union tag does)."""
+    message = str(error.get("msg", "invalid"))
+    sent = error.get("input")
+    if error.get("type") == "union_tag_invalid" or (
+        isinstance(sent, str) and len(sent) >= 4 and sent in message
+    ):
+        return "invalid value"
+    return message
+
+
 async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     fields = []
     for error in exc.errors():
@@ -115,7 +136,7 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
         fields.append(
             FieldError(
                 name,
-                str(error.get("msg", "invalid")),
+                _message(error),
                 _ZH_FOR_PYDANTIC.get(error.get("type", ""), "输入有误"),
             )
         )
@@ -137,6 +158,8 @@ async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
     response = problem(exc, request.url.path)
     if exc.kind == ErrorKind.UNAUTHENTICATED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="govhall"'
+    if exc.retry_after_seconds > 0:
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 

@@ -31,10 +31,11 @@ def enum_number(enum: EnumDescriptor, name: str | None, field: str) -> int:
         return 0
     value = enum.values_by_name.get(enum_prefix(enum) + str(name).upper())
     if value is None or value.number == 0:
+        # The allowed values, never the one sent: a problem does not repeat unchecked input.
         raise invalid(
             "VALUE_INVALID",
-            f"{field}: {name!r} is not one of {', '.join(enum_names(enum))}",
-            f"{field}的取值“{name}”无效",
+            f"{field}: not one of {', '.join(enum_names(enum))}",
+            f"{field}的取值无效，应为：{'、'.join(enum_names(enum))}",
             field,
         )
     return int(value.number)

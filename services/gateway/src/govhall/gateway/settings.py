@@ -1,7 +1,19 @@
 """Gateway settings: GOVHALL_GATEWAY_* variables."""
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _networks(value: Any) -> Any:
+    """A JSON list or a comma-separated list of addresses and networks ("10.0.0.0/8,192.0.2.7")."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else [v for v in text.split(",") if v.strip()]
+    return [ip_network(v.strip(), strict=False) if isinstance(v, str) else v for v in value]
 
 
 class GatewaySettings(BaseSettings):
@@ -9,6 +21,22 @@ class GatewaySettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Prometheus /metrics on its own port, apart from the API (unset: none). Loopback only when
+    # GOVHALL_METRICS_LOOPBACK is set, as for every service.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The proxies (addresses or networks) whose X-Forwarded-For names the client: an ingress in
+    # front of the gateway. Empty: nobody's, and the socket's peer is the client, for rate limits,
+    # logins, SMS and hot words alike (a header anyone can set would let a client be anyone).
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode, BeforeValidator(_networks)] = Field(
+        default_factory=list
+    )
+    # The largest request body other than an upload (uploads: case_upload_max_bytes); bigger is
+    # a 413 before it is read.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Free-form JSON in a body (a case's form, a matter's form schema): objects and arrays nested
+    # at most this deep, and at most this big as compact JSON.
+    json_max_depth: int = Field(default=32, ge=2, le=200)
+    json_max_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     catalogue_address: str = "127.0.0.1:50051"
     search_address: str = "127.0.0.1:50052"
     identity_address: str = "127.0.0.1:50053"

@@ -30,6 +30,15 @@ SCOPES = {
     "licences.view": "查看证照",
 }
 
+# A scope that includes others: an applicant follows the cases they apply for.
+SCOPE_INCLUDES = {"cases.apply": {"cases.view"}}
+
+
+def grants(scopes: list[str], wanted: str) -> bool:
+    """Whether an authorisation with these scopes allows `wanted`."""
+    return any(s == wanted or wanted in SCOPE_INCLUDES.get(s, ()) for s in scopes)
+
+
 SMS_PURPOSES = {
     pb.SMS_PURPOSE_REGISTER: ("register", "注册"),
     pb.SMS_PURPOSE_LOGIN: ("login", "登录"),
@@ -78,6 +87,11 @@ def check_username(username: str) -> str:
             "username",
         )
     return username
+
+
+def normalise_username(username: str) -> str:
+    """The form login names are stored and compared in: names differ by more than case."""
+    return username.strip().lower()
 
 
 def check_person_name(name: str, field_name: str = "name") -> str:

@@ -38,8 +38,19 @@ class IdentitySettings(ServiceSettings):
     sms_per_client_per_hour: int = 30
     # Wrong guesses one SMS code survives before it is void.
     sms_code_attempts: int = 5
+    # Wrong passwords, counted per account and client address (lockout.py): this many from one
+    # client lock that client out of that account for the window; other clients still sign in.
     login_max_failures: int = 5
     login_failure_window_seconds: int = 900
+    # Before that, after this many failures each further try from that client waits
+    # login_delay_seconds, doubling each time (0: no waiting).
+    login_free_failures: int = 2
+    login_delay_seconds: int = 2
+    # Failures from all clients together that lock the account for everyone (an attack spread over
+    # many addresses); the user gets back in by SMS (citizens) or a site administrator (staff).
+    login_account_max_failures: int = 20
+    # Failures from one client over all accounts (one password tried on many accounts).
+    login_client_max_failures: int = 100
     # Where the development SMS gateway "delivers" messages (JSON lines); unset: var/dev-sms.jsonl.
     dev_sms_file: Path | None = None
     # Prefix of the Redis keys (login failures, SMS limits, revoked sessions): must match the gateway's.

@@ -18,7 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from govhall.identity import store
+from govhall.identity import sessionstore, store
 from govhall.identity.crypto import FieldCipher
 from govhall.kit.db import Database
 from govhall.kit.ids import new_id
@@ -63,7 +63,7 @@ class Signer:
         )
         public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         async with self._db.uow() as uow:
-            await store.insert_signing_key(
+            await sessionstore.insert_signing_key(
                 uow, new_id(), self._cipher.encrypt(_b64(raw), _CONTEXT), _b64(public), store.now()
             )
             await uow.commit()
@@ -72,7 +72,7 @@ class Signer:
         now = store.now()
         hold = timedelta(seconds=self.access_seconds + KEY_CACHE_SECONDS + self.activation_seconds)
         async with self._db.reader() as uow:
-            rows = await store.verifying_keys(uow, now - hold)
+            rows = await sessionstore.verifying_keys(uow, now - hold)
         if not rows:
             await self._create_key()
             return await self._load()

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.identity.model import AccountRow, AuthorisationRow
+from govhall.identity.model import AccountRow, AuthorisationRow, normalise_username
 from govhall.kit.db import UnitOfWork
 from govhall.kit.outbox import add_kit_tables
 from govhall.kit.sitecopy import SiteTable, add_site_table
@@ -25,6 +25,10 @@ accounts = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("kind", sa.SmallInteger(), nullable=False),
     sa.Column("username", sa.String(32), nullable=True, unique=True),
+    # The login name as logins compare it (model.normalise_username): "WangWu" and "wangwu" are
+    # one name. NULL only for an account whose name collided with an older one when the column
+    # was added (migration 0002); it still logs in by its exact name.
+    sa.Column("username_norm", sa.String(32), nullable=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("mobile_enc", sa.String(200), nullable=True),
     sa.Column("mobile_idx", sa.String(64), nullable=True),
@@ -43,6 +47,7 @@ accounts = sa.Table(
     sa.UniqueConstraint("kind", "mobile_idx", name="uq_accounts_kind_mobile"),
     sa.UniqueConstraint("kind", "id_number_idx", name="uq_accounts_kind_id_number"),
     sa.Index("ix_accounts_site", "site_code"),
+    sa.Index("uq_accounts_username_norm", "username_norm", unique=True),
 )
 
 sessions = sa.Table(
@@ -55,7 +60,11 @@ sessions = sa.Table(
     sa.Column("revoked_at", TS, nullable=True),
     sa.Column("revoked_reason", sa.String(40), nullable=True),
     sa.Column("user_agent", sa.String(200), nullable=True),
+    # An agent's session for acting as a legal person hangs off the agent's own session: it
+    # ends with it, but ending it leaves the agent's own session alone.
+    sa.Column("parent_id", sa.String(36), nullable=True),
     sa.Index("ix_sessions_account", "account_id"),
+    sa.Index("ix_sessions_parent", "parent_id"),
 )
 
 # Refresh tokens rotate: each use marks the row used and adds its successor. A used token
@@ -171,9 +180,29 @@ async def get_account(uow: UnitOfWork, account_id: str, *, for_update: bool = Fa
 
 
 async def find_account(uow: UnitOfWork, kind: int, **match: str) -> AccountRow | None:
-    """By exactly one of username, mobile_idx, id_number_idx or credit_code, within a kind."""
+    """By exactly one of mobile_idx, id_number_idx or credit_code, within a kind."""
     ((column, value),) = match.items()
     return await _one_account(uow, accounts.c.kind == kind, accounts.c[column] == value)
+
+
+async def find_by_username(uow: UnitOfWork, kind: int, username: str) -> AccountRow | None:
+    """By login name in any case. The few accounts whose name differed only by case from an
+    older one's when names became case-insensitive (migration 0002) keep their exact name."""
+    leftover = await _one_account(
+        uow, accounts.c.kind == kind, accounts.c.username == username, accounts.c.username_norm.is_(None)
+    )
+    if leftover is not None:
+        return leftover
+    return await _one_account(
+        uow, accounts.c.kind == kind, accounts.c.username_norm == normalise_username(username)
+    )
+
+
+async def username_taken(uow: UnitOfWork, username: str) -> bool:
+    found = await uow.conn.scalar(
+        sa.select(accounts.c.id).where(accounts.c.username_norm == normalise_username(username)).limit(1)
+    )
+    return found is not None
 
 
 async def insert_account(
@@ -184,6 +213,7 @@ async def insert_account(
         "id": row.id,
         "kind": row.kind,
         "username": row.username,
+        "username_norm": normalise_username(row.username) if row.username else None,
         "name": row.name,
         "mobile_enc": row.mobile_enc,
         "mobile_idx": mobile_idx,
@@ -239,124 +269,6 @@ async def list_staff(uow: UnitOfWork, site_code: str) -> list[AccountRow]:
         .order_by(accounts.c.username)
     )
     return [_account(r) for r in rows]
-
-
-# Sessions and refresh tokens ----------------------------------------------------------------
-
-
-async def insert_session(
-    uow: UnitOfWork, session_id: str, account_id: str, expires_at: datetime, user_agent: str
-) -> None:
-    await uow.conn.execute(
-        sa.insert(sessions).values(
-            id=session_id,
-            account_id=account_id,
-            created_at=now(),
-            expires_at=expires_at,
-            user_agent=user_agent[:200] or None,
-        )
-    )
-
-
-async def get_session(uow: UnitOfWork, session_id: str) -> Any:
-    row = (await uow.conn.execute(sa.select(sessions).where(sessions.c.id == session_id))).first()
-    return row
-
-
-def session_live(row: Any, at: datetime) -> bool:
-    return row is not None and row.revoked_at is None and as_utc(row.expires_at) > at
-
-
-async def revoke_session(uow: UnitOfWork, session_id: str, reason: str) -> None:
-    await uow.conn.execute(
-        sa.update(sessions)
-        .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
-        .values(revoked_at=now(), revoked_reason=reason)
-    )
-
-
-async def revoke_all_sessions(uow: UnitOfWork, account_id: str, reason: str) -> list[str]:
-    at = now()
-    live = await uow.conn.scalars(
-        sa.select(sessions.c.id).where(
-            sessions.c.account_id == account_id, sessions.c.revoked_at.is_(None), sessions.c.expires_at > at
-        )
-    )
-    ids = list(live)
-    if ids:
-        await uow.conn.execute(
-            sa.update(sessions).where(sessions.c.id.in_(ids)).values(revoked_at=at, revoked_reason=reason)
-        )
-    return ids
-
-
-async def insert_refresh_token(
-    uow: UnitOfWork, token_hash: str, session_id: str, expires_at: datetime
-) -> None:
-    await uow.conn.execute(
-        sa.insert(refresh_tokens).values(
-            token_hash=token_hash, session_id=session_id, created_at=now(), expires_at=expires_at
-        )
-    )
-
-
-async def get_refresh_token(uow: UnitOfWork, token_hash: str) -> Any:
-    return (
-        await uow.conn.execute(sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash))
-    ).first()
-
-
-async def use_refresh_token(uow: UnitOfWork, token_hash: str) -> bool:
-    """Mark used; False if someone else used it first (a concurrent refresh with a copied token)."""
-    result = await uow.conn.execute(
-        sa.update(refresh_tokens)
-        .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used_at.is_(None))
-        .values(used_at=now())
-    )
-    return result.rowcount == 1
-
-
-# SMS codes ----------------------------------------------------------------------------------
-
-
-async def insert_sms_code(
-    uow: UnitOfWork, code_id: str, mobile_idx: str, purpose: int, code_hash: str, expires_at: datetime
-) -> None:
-    await uow.conn.execute(
-        sa.insert(sms_codes).values(
-            id=code_id,
-            mobile_idx=mobile_idx,
-            purpose=purpose,
-            code_hash=code_hash,
-            created_at=now(),
-            expires_at=expires_at,
-        )
-    )
-
-
-async def latest_sms_code(uow: UnitOfWork, mobile_idx: str, purpose: int) -> Any:
-    """The newest code sent for this number and purpose: sending a new one voids the older."""
-    return (
-        await uow.conn.execute(
-            sa.select(sms_codes)
-            .where(sms_codes.c.mobile_idx == mobile_idx, sms_codes.c.purpose == purpose)
-            .order_by(sms_codes.c.created_at.desc(), sms_codes.c.id.desc())
-            .limit(1)
-        )
-    ).first()
-
-
-async def use_sms_code(uow: UnitOfWork, code_id: str) -> bool:
-    result = await uow.conn.execute(
-        sa.update(sms_codes)
-        .where(sms_codes.c.id == code_id, sms_codes.c.used_at.is_(None))
-        .values(used_at=now())
-    )
-    return result.rowcount == 1
-
-
-def code_expired(row: Any, at: datetime) -> bool:
-    return as_utc(row.expires_at) <= at
 
 
 # Addresses ----------------------------------------------------------------------------------
@@ -468,24 +380,3 @@ async def accounts_by_id(uow: UnitOfWork, ids: list[str]) -> dict[str, AccountRo
         return {}
     rows = await uow.conn.execute(sa.select(accounts).where(accounts.c.id.in_(set(ids))))
     return {r.id: _account(r) for r in rows}
-
-
-# Signing keys -------------------------------------------------------------------------------
-
-
-async def insert_signing_key(
-    uow: UnitOfWork, kid: str, private_enc: str, public_x: str, created_at: datetime
-) -> None:
-    await uow.conn.execute(
-        sa.insert(signing_keys).values(
-            kid=kid, private_enc=private_enc, public_x=public_x, created_at=created_at
-        )
-    )
-
-
-async def verifying_keys(uow: UnitOfWork, since: datetime) -> list[Any]:
-    """Keys newest first. The newest signs; an older one still verifies while a token it
-    signed can be alive, i.e. until `since` (now minus the token lifetime) passes the moment
-    its successor took over."""
-    rows = list(await uow.conn.execute(sa.select(signing_keys).order_by(signing_keys.c.created_at.desc())))
-    return [row for i, row in enumerate(rows) if i == 0 or as_utc(rows[i - 1].created_at) >= since]

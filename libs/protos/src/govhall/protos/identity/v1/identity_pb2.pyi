@@ -460,6 +460,26 @@ class ChangeMobileRequest(_message.Message):
 Global___ChangeMobileRequest: _TypeAlias = ChangeMobileRequest  # noqa: Y015
 
 @_typing.final
+class SetUsernameRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USERNAME_FIELD_NUMBER: _builtins.int
+    username: _builtins.str
+    """4–32 letters, digits or underscores, starting with a letter."""
+    def __init__(
+        self,
+        *,
+        username: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["username", b"username"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetUsernameRequest: _TypeAlias = SetUsernameRequest  # noqa: Y015
+
+@_typing.final
 class PasswordLogin(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1266,6 +1286,9 @@ class CheckAgentRequest(_message.Message):
     legal_person_id: _builtins.str
     agent_id: _builtins.str
     scope: _builtins.str
+    """What the caller is about to do; a scope that includes another grants it too
+    (cases.apply includes cases.view: an applicant follows their own cases).
+    """
     def __init__(
         self,
         *,
@@ -1427,6 +1450,25 @@ class ListStaffResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListStaffResponse: _TypeAlias = ListStaffResponse  # noqa: Y015
+
+@_typing.final
+class UnlockStaffRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAFF_ID_FIELD_NUMBER: _builtins.int
+    staff_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        staff_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["staff_id", b"staff_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockStaffRequest: _TypeAlias = UnlockStaffRequest  # noqa: Y015
 
 @_typing.final
 class UserRegistered(_message.Message):

@@ -74,6 +74,11 @@ class IdentityServiceStub:
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.ChangeMobileRequest.SerializeToString,
                 response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Account.FromString,
                 _registered_method=True)
+        self.SetUsername = channel.unary_unary(
+                '/govhall.identity.v1.IdentityService/SetUsername',
+                request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.SetUsernameRequest.SerializeToString,
+                response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Account.FromString,
+                _registered_method=True)
         self.Login = channel.unary_unary(
                 '/govhall.identity.v1.IdentityService/Login',
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
@@ -164,6 +169,11 @@ class IdentityServiceStub:
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.SerializeToString,
                 response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.ListStaffResponse.FromString,
                 _registered_method=True)
+        self.UnlockStaff = channel.unary_unary(
+                '/govhall.identity.v1.IdentityService/UnlockStaff',
+                request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.UnlockStaffRequest.SerializeToString,
+                response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Staff.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -171,13 +181,17 @@ class IdentityServiceServicer:
 
     def SendSmsCode(self, request, context):
         """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+        The answer is the same whether or not the number is registered: a code that makes no sense
+        (registering a registered number, logging in with an unknown one) is simply not sent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RegisterPerson(self, request, context):
-        """Natural persons.
+        """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+        and the others carry it): a client waits longer after each, then is locked out of that
+        account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -215,6 +229,13 @@ class IdentityServiceServicer:
 
     def ChangeMobile(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetUsername(self, request, context):
+        """Set or change the login name after registering: unique whatever the case, which logins ignore.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -338,6 +359,13 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UnlockStaff(self, request, context):
+        """A site administrator of the staff member's site (or above) lifts a login lock-out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -379,6 +407,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'ChangeMobile': grpc.unary_unary_rpc_method_handler(
                     servicer.ChangeMobile,
                     request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.ChangeMobileRequest.FromString,
+                    response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Account.SerializeToString,
+            ),
+            'SetUsername': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetUsername,
+                    request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.SetUsernameRequest.FromString,
                     response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Account.SerializeToString,
             ),
             'Login': grpc.unary_unary_rpc_method_handler(
@@ -470,6 +503,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ListStaff,
                     request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.FromString,
                     response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.ListStaffResponse.SerializeToString,
+            ),
+            'UnlockStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockStaff,
+                    request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.UnlockStaffRequest.FromString,
+                    response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Staff.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -687,6 +725,33 @@ class IdentityService:
             target,
             '/govhall.identity.v1.IdentityService/ChangeMobile',
             govhall_dot_identity_dot_v1_dot_identity__pb2.ChangeMobileRequest.SerializeToString,
+            govhall_dot_identity_dot_v1_dot_identity__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetUsername(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.identity.v1.IdentityService/SetUsername',
+            govhall_dot_identity_dot_v1_dot_identity__pb2.SetUsernameRequest.SerializeToString,
             govhall_dot_identity_dot_v1_dot_identity__pb2.Account.FromString,
             options,
             channel_credentials,
@@ -1174,6 +1239,33 @@ class IdentityService:
             '/govhall.identity.v1.IdentityService/ListStaff',
             govhall_dot_identity_dot_v1_dot_identity__pb2.ListStaffRequest.SerializeToString,
             govhall_dot_identity_dot_v1_dot_identity__pb2.ListStaffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlockStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.identity.v1.IdentityService/UnlockStaff',
+            govhall_dot_identity_dot_v1_dot_identity__pb2.UnlockStaffRequest.SerializeToString,
+            govhall_dot_identity_dot_v1_dot_identity__pb2.Staff.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,15 +38,23 @@ class IdentityServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
     SendSmsCode: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SendSmsCodeRequest, _identity_pb2.SendSmsCodeResponse]
-    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client."""
+    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+    The answer is the same whether or not the number is registered: a code that makes no sense
+    (registering a registered number, logging in with an unknown one) is simply not sent.
+    """
     RegisterPerson: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RegisterPersonRequest, _identity_pb2.Account]
-    """Natural persons."""
+    """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+    and the others carry it): a client waits longer after each, then is locked out of that
+    account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
+    """
     VerifyRealName: _grpc.UnaryUnaryMultiCallable[_identity_pb2.VerifyRealNameRequest, _identity_pb2.Account]
     RaiseLevel: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RaiseLevelRequest, _identity_pb2.Account]
     GetMe: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetMeRequest, _identity_pb2.Account]
     ChangePassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.Account]
     ResetPassword: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.Account]
     ChangeMobile: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ChangeMobileRequest, _identity_pb2.Account]
+    SetUsername: _grpc.UnaryUnaryMultiCallable[_identity_pb2.SetUsernameRequest, _identity_pb2.Account]
+    """Set or change the login name after registering: unique whatever the case, which logins ignore."""
     Login: _grpc.UnaryUnaryMultiCallable[_identity_pb2.LoginRequest, _identity_pb2.TokenPair]
     """Sessions and tokens."""
     Refresh: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RefreshRequest, _identity_pb2.TokenPair]
@@ -78,20 +86,30 @@ class IdentityServiceStub:
     CreateStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CreateStaffRequest, _identity_pb2.Staff]
     """Staff (工作人员), created by a site administrator or the CLI."""
     ListStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]
+    UnlockStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UnlockStaffRequest, _identity_pb2.Staff]
+    """A site administrator of the staff member's site (or above) lifts a login lock-out."""
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     SendSmsCode: _aio.UnaryUnaryMultiCallable[_identity_pb2.SendSmsCodeRequest, _identity_pb2.SendSmsCodeResponse]  # type: ignore[assignment]
-    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client."""
+    """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+    The answer is the same whether or not the number is registered: a code that makes no sense
+    (registering a registered number, logging in with an unknown one) is simply not sent.
+    """
     RegisterPerson: _aio.UnaryUnaryMultiCallable[_identity_pb2.RegisterPersonRequest, _identity_pb2.Account]  # type: ignore[assignment]
-    """Natural persons."""
+    """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+    and the others carry it): a client waits longer after each, then is locked out of that
+    account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
+    """
     VerifyRealName: _aio.UnaryUnaryMultiCallable[_identity_pb2.VerifyRealNameRequest, _identity_pb2.Account]  # type: ignore[assignment]
     RaiseLevel: _aio.UnaryUnaryMultiCallable[_identity_pb2.RaiseLevelRequest, _identity_pb2.Account]  # type: ignore[assignment]
     GetMe: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetMeRequest, _identity_pb2.Account]  # type: ignore[assignment]
     ChangePassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangePasswordRequest, _identity_pb2.Account]  # type: ignore[assignment]
     ResetPassword: _aio.UnaryUnaryMultiCallable[_identity_pb2.ResetPasswordRequest, _identity_pb2.Account]  # type: ignore[assignment]
     ChangeMobile: _aio.UnaryUnaryMultiCallable[_identity_pb2.ChangeMobileRequest, _identity_pb2.Account]  # type: ignore[assignment]
+    SetUsername: _aio.UnaryUnaryMultiCallable[_identity_pb2.SetUsernameRequest, _identity_pb2.Account]  # type: ignore[assignment]
+    """Set or change the login name after registering: unique whatever the case, which logins ignore."""
     Login: _aio.UnaryUnaryMultiCallable[_identity_pb2.LoginRequest, _identity_pb2.TokenPair]  # type: ignore[assignment]
     """Sessions and tokens."""
     Refresh: _aio.UnaryUnaryMultiCallable[_identity_pb2.RefreshRequest, _identity_pb2.TokenPair]  # type: ignore[assignment]
@@ -123,6 +141,8 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     CreateStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.CreateStaffRequest, _identity_pb2.Staff]  # type: ignore[assignment]
     """Staff (工作人员), created by a site administrator or the CLI."""
     ListStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]  # type: ignore[assignment]
+    UnlockStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.UnlockStaffRequest, _identity_pb2.Staff]  # type: ignore[assignment]
+    """A site administrator of the staff member's site (or above) lifts a login lock-out."""
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -131,7 +151,10 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.SendSmsCodeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.SendSmsCodeResponse, _abc.Awaitable[_identity_pb2.SendSmsCodeResponse]]:
-        """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client."""
+        """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
+        The answer is the same whether or not the number is registered: a code that makes no sense
+        (registering a registered number, logging in with an unknown one) is simply not sent.
+        """
 
     @_abc_1.abstractmethod
     def RegisterPerson(
@@ -139,7 +162,10 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.RegisterPersonRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.Account, _abc.Awaitable[_identity_pb2.Account]]:
-        """Natural persons."""
+        """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
+        and the others carry it): a client waits longer after each, then is locked out of that
+        account; an SMS login lifts a person's lock, UnlockStaff a staff member's.
+        """
 
     @_abc_1.abstractmethod
     def VerifyRealName(
@@ -182,6 +208,14 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.ChangeMobileRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.Account, _abc.Awaitable[_identity_pb2.Account]]: ...
+
+    @_abc_1.abstractmethod
+    def SetUsername(
+        self,
+        request: _identity_pb2.SetUsernameRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.Account, _abc.Awaitable[_identity_pb2.Account]]:
+        """Set or change the login name after registering: unique whatever the case, which logins ignore."""
 
     @_abc_1.abstractmethod
     def Login(
@@ -321,5 +355,13 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.ListStaffRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.ListStaffResponse, _abc.Awaitable[_identity_pb2.ListStaffResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UnlockStaff(
+        self,
+        request: _identity_pb2.UnlockStaffRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.Staff, _abc.Awaitable[_identity_pb2.Staff]]:
+        """A site administrator of the staff member's site (or above) lifts a login lock-out."""
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
