@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from govhall.gateway.api import create_app
 
 from .conftest import AUTH, TOKEN, open_gateway
-from .test_api import MATTER
+from .test_api import MATTER, seed
 from .test_openapi import NOWHERE
 
 
@@ -117,3 +117,13 @@ async def test_a_body_is_read_as_the_document_says_not_coerced() -> None:
     finally:
         await client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_an_error_with_hundreds_of_fields_is_a_400_not_a_500(gateway: httpx.AsyncClient) -> None:
+    await seed(gateway)
+    option = {"code": "A", "label": "甲", "form_sections": [""] * 200}
+    matter = {**MATTER, "situations": [{"code": "S1", "question": "问", "options": [option]}]}
+    r = await gateway.post("/api/v1/admin/sites/420502/matters", json=matter, headers=AUTH)
+    assert r.status_code == 400, r.text[:300]
+    body = r.json()
+    assert body["errors"] and body["detail_zh"] and len(r.content) < 16 * 1024

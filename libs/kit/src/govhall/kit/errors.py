@@ -96,7 +96,7 @@ class DomainError(Exception):
         if len(data) > MAX_ERROR_METADATA_BYTES:
             # gRPC drops trailing metadata past 8 to 16 KiB and the caller sees RESOURCE_EXHAUSTED
             # (a 500) instead: a form with hundreds of problems names the first ones.
-            message, message_zh = _clip(message, 500), _clip(message_zh, 300)
+            message, message_zh = clip(message, 500), clip(message_zh, 300)
             while len(data := encoded()) > MAX_ERROR_METADATA_BYTES and fields:
                 fields = fields[: len(fields) // 2]
         return (("x-govhall-error-bin", data),)
@@ -142,7 +142,7 @@ _EN_BY_KIND = {
 MAX_ERROR_METADATA_BYTES = 6 * 1024
 
 
-def _clip(text: str, length: int) -> str:
+def clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
