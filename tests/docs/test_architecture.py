@@ -17,9 +17,10 @@ def _published_subjects() -> set[str]:
     found: set[str] = set()
     for source in (ROOT / "services").glob("*/src/govhall/*/*.py"):
         found.update(m.group(1) for m in SUBJECT.finditer(source.read_text(encoding="utf-8")))
-    # Subjects built from a prefix constant (cases: EVENT_PREFIX + "submitted").
-    model = (ROOT / "services/cases/src/govhall/cases/model.py").read_text(encoding="utf-8")
-    found.update(f"cases.case.{m}" for m in re.findall(r'EVENT_PREFIX \+ "([a-z_]+)"', model))
+    # Subjects built from a prefix constant (cases: EVENT_PREFIX + "submitted"), wherever they live.
+    for source in (ROOT / "services/cases/src/govhall/cases").glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        found.update(f"cases.case.{m}" for m in re.findall(r'EVENT_PREFIX \+ "([a-z_]+)"', text))
     return found
 
 

@@ -13,32 +13,33 @@ import datetime as dt
 
 import pytest
 
-from govhall.cases import clock, model
+from govhall.cases import clock, commands, values
 from govhall.cases.clock import LimitReading, WarningLevel, read_clock
-from govhall.cases.model import (
-    CHINA,
+from govhall.cases.commands import (
     Accept,
-    Actor,
-    Applicant,
-    ApplicantKind,
-    Case,
-    CaseState,
     CompleteStep,
     Conclude,
     Decision,
     EndSpecialProcedure,
-    LimitUnit,
     RequestSupplement,
     Resubmit,
     StartSpecialProcedure,
-    Step,
     StepOutcome,
     Submit,
-    SupplementItem,
     Terminate,
-    TimeLimit,
-    perform,
 )
+from govhall.cases.model import perform
+from govhall.cases.values import (
+    Actor,
+    Applicant,
+    ApplicantKind,
+    Case,
+    LimitUnit,
+    Step,
+    SupplementItem,
+    TimeLimit,
+)
+from govhall.cases.vocabulary import CHINA, CaseState
 from govhall.kit.workdays import WorkingCalendar
 
 D = dt.date
@@ -72,7 +73,7 @@ def accepted_case(
     at: dt.datetime | None = None,
 ) -> Case:
     """A case submitted the day before ``on`` and accepted on ``on`` at 10:00 Beijing time."""
-    case = model.new_case(
+    case = values.new_case(
         case_id="c1",
         site_code=SITE,
         department_code=DEPT,
@@ -196,7 +197,7 @@ def test_supplement_during_review_over_spring_festival(cal: WorkingCalendar) -> 
 
 
 def test_a_pause_before_acceptance_does_not_move_the_clock(cal: WorkingCalendar) -> None:
-    case = model.new_case(
+    case = values.new_case(
         case_id="c2",
         site_code=SITE,
         department_code=DEPT,
@@ -310,7 +311,7 @@ def test_a_concluded_case_stops_its_clock(cal: WorkingCalendar) -> None:
     late = reading(concluded(D(2025, 10, 17)), D(2025, 12, 1), cal)
     assert late.on_time is False and late.promised is not None and late.promised.left == -1
     evaluated = perform(
-        concluded(D(2025, 10, 16)), model.Evaluate(), Actor.system("consult"), cst(D(2025, 11, 1))
+        concluded(D(2025, 10, 16)), commands.Evaluate(), Actor.system("consult"), cst(D(2025, 11, 1))
     )
     assert reading(evaluated.case, D(2025, 12, 1), cal).as_of == D(2025, 10, 16)
 

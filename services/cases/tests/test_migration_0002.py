@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from govhall.cases import app, model, store
-from govhall.cases.model import Actor, Applicant, ApplicantKind, Step, TimeLimit
-from govhall.cases.store import Application, CaseRecord
+from govhall.cases import app, commands, model, records, store
+from govhall.cases.records import Application, CaseRecord
+from govhall.cases.tables import case_query_locks, cases
+from govhall.cases.values import Actor, Applicant, ApplicantKind, Step, TimeLimit, new_case
 from govhall.kit.db import create_engine
 
 T0 = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
@@ -31,7 +32,7 @@ async def _migrate(url: str, target: str, down: bool = False) -> None:
 
 
 def _record(case_id: str, submitted: bool) -> CaseRecord:
-    case = model.new_case(
+    case = new_case(
         case_id=case_id,
         site_code="420502",
         department_code="420502-SCJG",
@@ -44,7 +45,7 @@ def _record(case_id: str, submitted: bool) -> CaseRecord:
         now=T0,
     )
     if submitted:
-        case = model.perform(case, model.Submit(), Actor.person("person-1", "张三"), T0).case
+        case = model.perform(case, commands.Submit(), Actor.person("person-1", "张三"), T0).case
     return CaseRecord(
         case=case,
         site_code="420502",
@@ -93,16 +94,16 @@ async def test_submitted_cases_get_an_application_number_and_back(db_url: str) -
     try:
         async with engine.connect() as conn:
             loaded = {
-                r.id: store.record_from_row(r)
-                for r in await conn.execute(sa.select(store.cases).order_by(store.cases.c.id))
+                r.id: records.record_from_row(r)
+                for r in await conn.execute(sa.select(cases).order_by(cases.c.id))
             }
             found = (
                 await conn.execute(
-                    sa.select(store.cases.c.id).where(store.cases.c.application_number == "SBold-submitted")
+                    sa.select(cases.c.id).where(cases.c.application_number == "SBold-submitted")
                 )
             ).scalar_one()
             assert (
-                await conn.execute(sa.select(sa.func.count()).select_from(store.case_query_locks))
+                await conn.execute(sa.select(sa.func.count()).select_from(case_query_locks))
             ).scalar() == 0
     finally:
         await engine.dispose()

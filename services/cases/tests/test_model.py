@@ -18,40 +18,40 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from govhall.cases import model
-from govhall.cases.model import (
+from govhall.cases import rules, values, vocabulary
+from govhall.cases.commands import (
     Accept,
-    Action,
-    Actor,
-    ActorKind,
-    Applicant,
-    ApplicantKind,
-    Case,
-    CaseState,
     Command,
     CompleteStep,
     Conclude,
     Decision,
     EndSpecialProcedure,
     Evaluate,
-    LimitUnit,
     NotAccept,
-    PauseKind,
     RequestSupplement,
     Resubmit,
-    ResultCode,
     StartSpecialProcedure,
-    Step,
     StepOutcome,
     Submit,
-    SupplementItem,
     SupplementOverdue,
     Terminate,
+    Withdraw,
+)
+from govhall.cases.model import perform
+from govhall.cases.values import (
+    Actor,
+    ActorKind,
+    Applicant,
+    ApplicantKind,
+    Case,
+    LimitUnit,
+    PauseKind,
+    Step,
+    SupplementItem,
     TimeLimit,
     Transition,
-    Withdraw,
-    perform,
 )
+from govhall.cases.vocabulary import Action, CaseState, ResultCode
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.protos.common.v1 import common_pb2
 
@@ -90,7 +90,7 @@ def new(
     promised: TimeLimit | None = TimeLimit(10),
     legal: TimeLimit | None = TimeLimit(20),
 ) -> Case:
-    return model.new_case(
+    return values.new_case(
         case_id="case-1",
         site_code=SITE,
         department_code=DEPT,
@@ -755,8 +755,8 @@ def test_naive_times_are_refused() -> None:
 
 def test_every_state_and_action_has_chinese_names_and_a_tab() -> None:
     for state in CaseState:
-        assert CJK.search(state.zh) and state in model.APPLICANT_TAB
+        assert CJK.search(state.zh) and state in vocabulary.APPLICANT_TAB
     for action in Action:
-        assert CJK.search(action.zh) and action in model.RULES
+        assert CJK.search(action.zh) and action in rules.RULES
     for code in ResultCode:
         assert CJK.search(code.zh)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from govhall.cases import supplements, views
-from govhall.cases.model import SupplementItem, SupplementNotice
+from govhall.cases.values import SupplementItem, SupplementNotice
 from govhall.kit.errors import DomainError
 
 T0 = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)

@@ -144,6 +144,7 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
     rep = await person(stack, "13812350003", "吴代表")
     agent = await person(stack, "13812350004", "郑经办")
     viewer = await person(stack, "13812350005", "钱查看")
+    follower = await person(stack, "13812350015", "孙跟进")
     body = "91420500MA4K77701"
     created = await c.post(
         "/api/v1/enterprises",
@@ -159,7 +160,11 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
     enterprise = created.json()["id"]
     expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     grants = {}
-    for who, scopes in ((agent, ["cases.apply"]), (viewer, ["licences.view"])):
+    for who, scopes, name in (
+        (agent, ["cases.apply"], "郑经办"),
+        (viewer, ["licences.view"], "钱查看"),
+        (follower, ["cases.view"], "孙跟进"),
+    ):
         g = await c.post(
             f"/api/v1/enterprises/{enterprise}/agents",
             json={
@@ -168,7 +173,7 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
                 "scopes": scopes,
                 "expires_at": expires,
             }
-            | {"agent_name": "郑经办" if who is agent else "钱查看"},
+            | {"agent_name": name},
             headers=bearer(rep["access_token"]),
         )
         assert g.status_code == 201, g.text
@@ -187,6 +192,17 @@ async def test_an_agent_files_for_the_enterprise_only_with_the_cases_scope(stack
         "/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=await act(viewer)
     )
     assert_problem(r, 403, "AGENT_NOT_AUTHORISED")
+    # cases.view follows the enterprise's cases and changes nothing.
+    as_follower = await act(follower)
+    assert [x["id"] for x in (await c.get("/api/v1/me/cases", headers=as_follower)).json()["cases"]] == [
+        case["id"]
+    ]
+    assert (await c.get(f"/api/v1/cases/{case['id']}", headers=as_follower)).json()["id"] == case["id"]
+    r = await c.post("/api/v1/cases", json={"site_code": SITE, "matter_code": MATTER}, headers=as_follower)
+    assert_problem(r, 403, "CASE_SCOPE_MISSING")
+    r = await c.post(f"/api/v1/cases/{case['id']}/withdraw", json={"reason": "不办了"}, headers=as_follower)
+    assert_problem(r, 403, "CASE_SCOPE_MISSING")
+    assert (await c.get(f"/api/v1/cases/{case['id']}", headers=as_agent)).json()["state"] == "submitted"
     # The representative, acting for the enterprise, sees the agent's case.
     mine = (await c.get("/api/v1/me/cases", headers=await act(rep))).json()
     assert [x["id"] for x in mine["cases"]] == [case["id"]]

@@ -17,10 +17,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import forms, model, personal, store, supplements, views
+from govhall.cases import forms, personal, store, supplements, tables, values, views, vocabulary
 from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
-from govhall.cases.model import Actor, ActorKind, Applicant, CaseState, Step, TimeLimit
-from govhall.cases.store import Application, CaseRecord
+from govhall.cases.records import Application, CaseRecord
+from govhall.cases.rules import check_may_apply
+from govhall.cases.values import Actor, ActorKind, Applicant, Step, TimeLimit
+from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import (
     Deps,
     _upstream,
@@ -43,7 +45,9 @@ MAX_KEY = 64
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
 
-def applicant(actor: Actor) -> Actor:
+def applicant(actor: Actor, *, changes: bool = True) -> Actor:
+    """The actor, if it is an applicant; one that `changes` something needs the apply scope too
+    when it is an agent (an authorisation to follow cases only reads)."""
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR",
@@ -51,6 +55,8 @@ def applicant(actor: Actor) -> Actor:
             "仅申请人可以申报办件",
             ErrorKind.FORBIDDEN,
         )
+    if changes:
+        check_may_apply(actor)
     return actor
 
 
@@ -171,13 +177,13 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
     form_json, sealed = form_text(deps, matter, req.form_json, answers, complete=False)
     delivery = await _delivery(deps, actor, req.delivery)
     now = deps.now()
-    case = model.new_case(
+    case = values.new_case(
         case_id=new_id(),
         site_code=req.site_code,
         department_code=draft.department_code,
         matter_code=matter.code,
         matter_name=draft.name,
-        applicant=Applicant(actor.applicant_kind or model.ApplicantKind.PERSON, actor.subject, actor.name),
+        applicant=Applicant(actor.applicant_kind or values.ApplicantKind.PERSON, actor.subject, actor.name),
         steps=[Step.from_proto(s) for s in draft.steps],
         promised_limit=TimeLimit.from_proto(draft.promised_limit),
         legal_limit=TimeLimit.from_proto(draft.legal_limit),
@@ -380,9 +386,9 @@ def paging(page: Any) -> tuple[int, int]:
 
 
 async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
-    actor = applicant(await actor_for(deps))
+    actor = applicant(await actor_for(deps), changes=False)
     number, size = paging(req.page)
-    c = store.cases.c
+    c = tables.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]
     where = list(mine)
     if req.tab != pb.APPLICANT_TAB_UNSPECIFIED:
@@ -395,7 +401,7 @@ async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesRes
         by_state = await store.count_by(uow, c.state, mine)
     counts: dict[pb.ApplicantTab.ValueType, int] = dict.fromkeys(views.TAB_STATES, 0)
     for state, n in by_state.items():
-        counts[views.TAB_PB[model.APPLICANT_TAB[CaseState(state)]]] += n
+        counts[views.TAB_PB[vocabulary.APPLICANT_TAB[CaseState(state)]]] += n
     return pb.ListMyCasesResponse(
         cases=[views.summary_message(r, now=now, calendar=deps.calendar) for r in rows],
         page=common_pb2.PageInfo(page=number, page_size=size, total=total),

@@ -31,16 +31,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from govhall.cases.model import (
-    EVENT_PREFIX,
-    FINAL_STATES,
-    Case,
-    LimitUnit,
-    Pause,
-    PauseKind,
-    TimeLimit,
-    local_date,
-)
+from govhall.cases.model import EVENT_PREFIX
+from govhall.cases.values import Case, LimitUnit, Pause, PauseKind, TimeLimit
+from govhall.cases.vocabulary import FINAL_STATES, local_date
 from govhall.kit.workdays import WorkingCalendar, default_calendar
 
 __all__ = [

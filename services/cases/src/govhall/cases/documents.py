@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import segno
 
-from govhall.cases.model import CHINA
+from govhall.cases.vocabulary import CHINA
 
 __all__ = [
     "DocumentKind",

@@ -13,8 +13,9 @@ Consumes ``catalogue.site.upserted`` into its copy of the site tree (statistics 
 
 from __future__ import annotations
 
-from govhall.cases import model, views
-from govhall.cases.store import CaseRecord, sites
+from govhall.cases import model, values, views, vocabulary
+from govhall.cases.records import CaseRecord
+from govhall.cases.tables import sites
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery, Event, make_event
@@ -23,7 +24,7 @@ from govhall.kit.sitecopy import SITE_UPSERTED
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
 
-def _state(state: model.CaseState) -> pb.CaseState.ValueType:
+def _state(state: vocabulary.CaseState) -> pb.CaseState.ValueType:
     return pb.CaseState.Value(f"CASE_STATE_{state.name}")
 
 
@@ -46,7 +47,7 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
     )
 
 
-def case_event(subject: str, rec: CaseRecord, entry: model.HistoryEntry) -> Event:
+def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry) -> Event:
     case = rec.case
     if subject == model.SUBMITTED:
         return make_event(
@@ -66,7 +67,7 @@ def case_event(subject: str, rec: CaseRecord, entry: model.HistoryEntry) -> Even
     message.step_code = entry.step_code
     message.step_name = entry.step_name
     message.opinion = entry.opinion
-    if case.state is model.CaseState.CONCLUDED_APPROVED:
+    if case.state is vocabulary.CaseState.CONCLUDED_APPROVED:
         message.result_name = views.matter_of(rec).draft.result_name
     return make_event(subject, message, rec.site_code)
 

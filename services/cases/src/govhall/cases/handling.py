@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from govhall.cases import model, personal, store, supplements, views
+from govhall.cases import commands, model, personal, store, supplements, tables, values, views, vocabulary
 from govhall.cases.applying import paging
-from govhall.cases.model import Actor, ActorKind, CaseState, TimeLimit
+from govhall.cases.values import Actor, ActorKind, TimeLimit
+from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import Deps, actor_for, check_revision, full_view, not_found, perform, record
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.protos.cases.v1 import cases_pb2 as pb
@@ -55,13 +56,13 @@ def _choice(kind: type[E], value: str, field: str, message_zh: str) -> E:
         ) from None
 
 
-def _role_for(case: model.Case, action: model.Action) -> str:
+def _role_for(case: values.Case, action: vocabulary.Action) -> str:
     """The role the staff member acts in, for the flow."""
-    if action is model.Action.TERMINATE:
-        return model.SUPERVISOR
+    if action is vocabulary.Action.TERMINATE:
+        return vocabulary.SUPERVISOR
     if case.state is CaseState.SUBMITTED:
-        return model.WINDOW_CLERK
-    if case.state in (*model.IN_REVIEW, CaseState.SPECIAL_PROCEDURE):
+        return vocabulary.WINDOW_CLERK
+    if case.state in (*vocabulary.IN_REVIEW, CaseState.SPECIAL_PROCEDURE):
         return case.current_step.role
     return ""
 
@@ -84,15 +85,15 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
         ):
             raise not_found(req.case_id)
         check_revision(rec, req.expected_revision)
-        command: model.Command
+        command: commands.Command
         match which:
             case "accept":
                 # Authorise before spending a number (the number's counter row is locked until commit).
-                model.perform(rec.case, model.Accept("-", req.accept.opinion), actor, now)
+                model.perform(rec.case, commands.Accept("-", req.accept.opinion), actor, now)
                 number = await store.next_case_number(uow, rec.site_code, today)
-                command = model.Accept(number, req.accept.opinion)
+                command = commands.Accept(number, req.accept.opinion)
             case "not_accept":
-                command = model.NotAccept(req.not_accept.reason)
+                command = commands.NotAccept(req.not_accept.reason)
             case "request_supplement":
                 r = req.request_supplement
                 deadline = (
@@ -102,9 +103,9 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
                 )
                 items = supplements.check_items(
                     views.matter_of(rec),
-                    [model.SupplementItem(i.material, i.problem, i.field) for i in r.items],
+                    [values.SupplementItem(i.material, i.problem, i.field) for i in r.items],
                 )
-                command = model.RequestSupplement(
+                command = commands.RequestSupplement(
                     items,
                     deadline,
                     r.opinion,
@@ -114,12 +115,12 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
                 )
             case "complete_step":
                 outcome = _choice(
-                    model.StepOutcome,
+                    commands.StepOutcome,
                     req.complete_step.outcome,
                     "complete_step.outcome",
                     "办理结果应为通过或退回",
                 )
-                command = model.CompleteStep(outcome, req.complete_step.opinion)
+                command = commands.CompleteStep(outcome, req.complete_step.opinion)
             case "start_special_procedure":
                 r2 = req.start_special_procedure
                 planned = TimeLimit.from_proto(r2.planned)
@@ -130,16 +131,16 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
                         "请填写特别程序的时限",
                         "start_special_procedure.planned",
                     )
-                command = model.StartSpecialProcedure(r2.procedure, r2.reason, planned)
+                command = commands.StartSpecialProcedure(r2.procedure, r2.reason, planned)
             case "end_special_procedure":
-                command = model.EndSpecialProcedure(req.end_special_procedure.result)
+                command = commands.EndSpecialProcedure(req.end_special_procedure.result)
             case "conclude":
                 decision = _choice(
-                    model.Decision, req.conclude.decision, "conclude.decision", "办结结论应为准予或不予"
+                    commands.Decision, req.conclude.decision, "conclude.decision", "办结结论应为准予或不予"
                 )
-                command = model.Conclude(decision, req.conclude.opinion)
+                command = commands.Conclude(decision, req.conclude.opinion)
             case "terminate":
-                command = model.Terminate(req.terminate.result_code, req.terminate.reason)
+                command = commands.Terminate(req.terminate.result_code, req.terminate.reason)
             case _:  # pragma: no cover - the oneof has no other members
                 raise invalid("COMMAND_REQUIRED", "say what to do", "请选择办理操作", "command")
         role = _role_for(rec.case, command.action)
@@ -150,7 +151,7 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
 
 
 def _queue_roles(actor: Actor, wanted: str) -> list[str]:
-    roles = [r for r in model.STEP_ROLES if r in actor.roles]
+    roles = [r for r in vocabulary.STEP_ROLES if r in actor.roles]
     if wanted:
         if wanted not in roles:
             raise invalid("ROLE_INVALID", f"you do not have the role {wanted}", "您没有该岗位角色", "role")
@@ -161,9 +162,9 @@ def _queue_roles(actor: Actor, wanted: str) -> list[str]:
 def queue_filter(actor: Actor, roles: list[str]) -> list[Any]:
     """The cases the actor's roles can act on now: the window's for the whole site; review steps
     inside the actor's department."""
-    c = store.cases.c
-    window = [c.current_role == model.WINDOW_CLERK] if model.WINDOW_CLERK in roles else []
-    bound = [r for r in roles if r in model.DEPARTMENT_BOUND_ROLES]
+    c = tables.cases.c
+    window = [c.current_role == vocabulary.WINDOW_CLERK] if vocabulary.WINDOW_CLERK in roles else []
+    bound = [r for r in roles if r in vocabulary.DEPARTMENT_BOUND_ROLES]
     review = [sa.and_(c.current_role.in_(bound), c.department_code == actor.department_code)] if bound else []
     return [c.site_code == actor.site_code, sa.or_(*window, *review) if window or review else sa.false()]
 
@@ -172,7 +173,7 @@ async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
     actor = _staff(await actor_for(deps))
     roles = _queue_roles(actor, req.role.strip())
     number, size = paging(req.page)
-    c = store.cases.c
+    c = tables.cases.c
     base = queue_filter(actor, roles)
     where = list(base)
     if req.department_code:

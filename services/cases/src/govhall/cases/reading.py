@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from govhall.cases import model, store, views
+from govhall.cases import records, store, views, vocabulary
 from govhall.cases.workflow import Deps, actor_for, full_view, query_hash, readable
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.protos.cases.v1 import cases_pb2 as pb
@@ -82,7 +82,7 @@ async def query_status(deps: Deps, req: pb.QueryStatusRequest) -> pb.PublicStatu
             raise _query_failed()
         failures, locked_until = await store.query_lock(uow, rec.case.id, client)
         if locked_until and locked_until > now:
-            local = locked_until.astimezone(model.CHINA).strftime("%H:%M")
+            local = locked_until.astimezone(vocabulary.CHINA).strftime("%H:%M")
             raise DomainError(
                 "CASE_QUERY_LOCKED",
                 "too many wrong passwords for this case from here; try again later",
@@ -112,7 +112,7 @@ async def query_status(deps: Deps, req: pb.QueryStatusRequest) -> pb.PublicStatu
         ended_at=views.ts(case.ended_at),
         promised_due=reading.promised.due.isoformat() if reading and reading.promised else "",
         legal_due=reading.legal.due.isoformat() if reading and reading.legal else "",
-        current_step_name=store.current_step_name(case),
+        current_step_name=records.current_step_name(case),
         result_zh=views.result_zh(case),
     )
 
@@ -133,6 +133,6 @@ async def verify_document(deps: Deps, req: pb.VerifyDocumentRequest) -> pb.Docum
         application_number=rec.case.application_number,
         matter_name=rec.case.matter_name,
         department_name=rec.department_name,
-        issued_at=views.ts(store.aware(row.issued_at)),
+        issued_at=views.ts(records.aware(row.issued_at)),
         sha256=row.sha256,
     )

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from govhall.cases import forms, model, personal, store, supplements, views
+from govhall.cases import commands, forms, personal, store, supplements, views
 from govhall.cases.applying import applicant, form_text, idempotency_key, key_reused
-from govhall.cases.model import CaseState
-from govhall.cases.store import Application, CaseRecord
+from govhall.cases.records import Application, CaseRecord
+from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import (
     Deps,
     actor_for,
@@ -66,7 +66,7 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
             # applicant, with the key only their client had, can ask; ResetQueryPassword serves
             # an applicant whose client gave up instead of retrying.
             return await _new_password(deps, uow, rec, now)
-        perform(rec, model.Submit(), actor, now)  # refused before a number is spent
+        perform(rec, commands.Submit(), actor, now)  # refused before a number is spent
         if rec.case.state is CaseState.DRAFT:
             await require_real_name(deps, rec.case.matter_code)
             if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
@@ -78,7 +78,7 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
                 )
             rec = replace(rec, application=await _completeness(deps, uow, rec))
         number = await store.next_application_number(uow, rec.site_code, views.today_in_china(now))
-        transition = perform(rec, model.Submit(number), actor, now)
+        transition = perform(rec, commands.Submit(number), actor, now)
         password = new_query_password()
         rec = await record(
             deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
@@ -114,13 +114,13 @@ async def reset_query_password(deps: Deps, req: pb.ResetQueryPasswordRequest) ->
         return await _new_password(deps, uow, rec, now)
 
 
-async def _applicant_transition(deps: Deps, case_id: str, command: model.Command) -> pb.Case:
+async def _applicant_transition(deps: Deps, case_id: str, command: commands.Command) -> pb.Case:
     actor = applicant(await actor_for(deps))
     now = deps.now()
     async with deps.db.uow() as uow:
         rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
         transition = perform(rec, command, actor, now)
-        if isinstance(command, model.Resubmit) and rec.case.supplement is not None:
+        if isinstance(command, commands.Resubmit) and rec.case.supplement is not None:
             supplements.check_done(
                 rec.case.supplement,
                 personal.comparable(rec.application.form_json, rec.application.sealed),
@@ -134,8 +134,8 @@ async def _applicant_transition(deps: Deps, case_id: str, command: model.Command
 
 
 async def resubmit(deps: Deps, req: pb.ResubmitCaseRequest) -> pb.Case:
-    return await _applicant_transition(deps, req.case_id, model.Resubmit(req.note))
+    return await _applicant_transition(deps, req.case_id, commands.Resubmit(req.note))
 
 
 async def withdraw(deps: Deps, req: pb.WithdrawCaseRequest) -> pb.Case:
-    return await _applicant_transition(deps, req.case_id, model.Withdraw(req.reason))
+    return await _applicant_transition(deps, req.case_id, commands.Withdraw(req.reason))

@@ -11,10 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from prometheus_client import Gauge
 
-from govhall.cases import events, model, store, views
+from govhall.cases import commands, events, store, tables, views, vocabulary
 from govhall.cases.applying import paging
 from govhall.cases.clock import WarningLevel, read_clock, warning_event
-from govhall.cases.model import Actor, ActorKind, CaseState
+from govhall.cases.values import Actor, ActorKind
+from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import Deps, actor_for, perform, record
 from govhall.kit.db import is_sqlite
 from govhall.kit.errors import DomainError, ErrorKind, invalid
@@ -32,7 +33,7 @@ CASES_BY_STATE = Gauge("govhall_cases", "Cases by state (all sites this instance
 CASES_WARNED = Gauge("govhall_cases_warnings", "Open cases with a yellow or red card", ["level"])
 ON_TIME_RATE = Gauge("govhall_cases_on_time_ratio", "Concluded cases concluded by their due date")
 
-SUPERVISORY_ROLES = frozenset({model.SUPERVISOR, model.SITE_ADMIN})
+SUPERVISORY_ROLES = frozenset({vocabulary.SUPERVISOR, vocabulary.SITE_ADMIN})
 
 
 def _supervisor(actor: Actor) -> Actor:
@@ -62,9 +63,9 @@ def _day(value: str, field: str) -> dt.date | None:
 def _bounds(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any]:
     out = []
     if start:
-        out.append(column >= dt.datetime.combine(start, dt.time(), model.CHINA))
+        out.append(column >= dt.datetime.combine(start, dt.time(), vocabulary.CHINA))
     if end:
-        out.append(column < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), model.CHINA))
+        out.append(column < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), vocabulary.CHINA))
     return out
 
 
@@ -79,7 +80,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
     if today is not None and today > views.today_in_china(now):
         # A sweep "as of" a later day (an operator catching up, or a test): the transitions it
         # makes are stamped on that day, so the state machine's deadline checks agree with it.
-        now = dt.datetime.combine(today, dt.time(12), model.CHINA)
+        now = dt.datetime.combine(today, dt.time(12), vocabulary.CHINA)
     today = today or views.today_in_china(now)
     returned = warned = 0
     async with deps.db.reader() as uow:
@@ -95,7 +96,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                 continue
             if rec.case.supplement.deadline >= today:
                 continue
-            transition = perform(rec, model.SupplementOverdue(), SWEEPER, now)
+            transition = perform(rec, commands.SupplementOverdue(), SWEEPER, now)
             await record(deps, uow, rec, transition, now=now)
             await uow.commit()
             returned += 1
@@ -143,10 +144,10 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
 
 
 async def refresh_gauges(deps: Deps) -> None:
-    c = store.cases.c
+    c = tables.cases.c
     async with deps.db.reader() as uow:
         by_state = await store.count_by(uow, c.state, [])
-        open_states = [s.value for s in model.OPEN_STATES]
+        open_states = [s.value for s in vocabulary.OPEN_STATES]
         by_level = await store.count_by(uow, c.warning_level, [c.state.in_(open_states)])
         on_time = await store.count_by(uow, c.on_time, [c.state.in_(_concluded())])
     for state in CaseState:
@@ -158,7 +159,7 @@ async def refresh_gauges(deps: Deps) -> None:
 
 
 def _concluded() -> list[str]:
-    return [s.value for s in (*model.CONCLUDED, CaseState.EVALUATED)]
+    return [s.value for s in (*vocabulary.CONCLUDED, CaseState.EVALUATED)]
 
 
 async def run_sweeps(deps: Deps, interval: float) -> None:
@@ -186,7 +187,7 @@ async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
     city sees of its counties (warnings, performance, statistics alike). Staff may ask for their own
     site or one below it."""
     if actor.kind is ActorKind.STAFF and site != actor.site_code:
-        target = await store.sites.get(uow, site)
+        target = await tables.sites.get(uow, site)
         if target is None or actor.site_code not in target.path:
             raise DomainError(
                 "CASE_WRONG_SITE",
@@ -194,9 +195,9 @@ async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
                 "仅可查看本站点及下级站点的数据",
                 ErrorKind.FORBIDDEN,
             )
-    c = store.cases.c
-    subtree = sa.select(store.sites.t.c.code).where(
-        sa.or_(store.sites.t.c.path.like(f"%{site}%"), store.sites.t.c.code == site)
+    c = tables.cases.c
+    subtree = sa.select(tables.sites.t.c.code).where(
+        sa.or_(tables.sites.t.c.path.like(f"%{site}%"), tables.sites.t.c.code == site)
     )
     return sa.or_(c.site_code == site, c.site_code.in_(subtree))
 
@@ -204,13 +205,13 @@ async def _site_and_below(uow: Any, actor: Actor, site: str) -> Any:
 async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsResponse:
     actor = _supervisor(await actor_for(deps))
     number, size = paging(req.page)
-    c = store.cases.c
+    c = tables.cases.c
     levels = [views.PB_LEVEL[req.level].value] if req.level else ["yellow", "red"]
     now = deps.now()
     async with deps.db.reader() as uow:
         where = [
             await _site_and_below(uow, actor, actor.site_code),
-            c.state.in_([s.value for s in model.OPEN_STATES]),
+            c.state.in_([s.value for s in vocabulary.OPEN_STATES]),
             c.warning_level.in_(levels),
         ]
         if req.department_code:
@@ -237,10 +238,10 @@ async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsRe
 async def performance(deps: Deps, req: pb.GetPerformanceRequest) -> pb.Performance:
     actor = _supervisor(await actor_for(deps))
     site = req.site_code or actor.site_code
-    c = store.cases.c
+    c = tables.cases.c
     bounds = _bounds(c.accepted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
     concluded = c.state.in_(_concluded())
-    open_ = c.state.in_([s.value for s in model.OPEN_STATES])
+    open_ = c.state.in_([s.value for s in vocabulary.OPEN_STATES])
     query = (
         sa.select(
             c.department_code,
@@ -282,7 +283,7 @@ async def statistics(deps: Deps, req: pb.GetStatisticsRequest) -> pb.Statistics:
     if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
         raise DomainError("STAFF_REQUIRED", "staff only", "仅限工作人员", ErrorKind.FORBIDDEN)
     site = req.site_code or actor.site_code
-    c = store.cases.c
+    c = tables.cases.c
     async with deps.db.reader() as uow:
         where = [await _site_and_below(uow, actor, site), c.submitted_at.is_not(None)]
         where += _bounds(c.submitted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))

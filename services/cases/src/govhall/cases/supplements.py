@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from govhall.cases import views
-from govhall.cases.model import SupplementItem, SupplementNotice
+from govhall.cases.values import SupplementItem, SupplementNotice
 from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid_fields
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 

@@ -9,10 +9,11 @@ from typing import Any, Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from govhall.cases import forms, model, personal
+from govhall.cases import forms, personal, values, vocabulary
 from govhall.cases.clock import ClockReading, WarningLevel, read_clock
-from govhall.cases.model import Case, CaseState
-from govhall.cases.store import CaseRecord, aware
+from govhall.cases.records import CaseRecord, aware
+from govhall.cases.values import Case
+from govhall.cases.vocabulary import CaseState
 from govhall.kit.workdays import WorkingCalendar
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -30,7 +31,7 @@ TAB_PB: Final = {
 PB_TAB_LABEL: Final = {v: k for k, v in TAB_PB.items()}
 #: The states behind each tab (a list filter).
 TAB_STATES: Final = {
-    tab: [s.value for s, label in model.APPLICANT_TAB.items() if TAB_PB[label] == tab]
+    tab: [s.value for s, label in vocabulary.APPLICANT_TAB.items() if TAB_PB[label] == tab]
     for tab in TAB_PB.values()
 }
 LEVEL_PB: Final = {
@@ -50,7 +51,7 @@ def ts(value: dt.datetime | None) -> Timestamp | None:
 
 
 def today_in_china(now: dt.datetime) -> dt.date:
-    return model.local_date(now)
+    return vocabulary.local_date(now)
 
 
 def clock_message(reading: ClockReading | None) -> pb.Clock | None:
@@ -144,7 +145,7 @@ def case_message(
                 name=s.name,
                 role=s.role,
                 current=i == case.step_index
-                and case.state in (*model.IN_REVIEW, CaseState.SPECIAL_PROCEDURE),
+                and case.state in (*vocabulary.IN_REVIEW, CaseState.SPECIAL_PROCEDURE),
             )
             for i, s in enumerate(case.steps)
         ],
@@ -212,7 +213,7 @@ def delivery_message(d: dict[str, str]) -> pb.Delivery:
 
 
 def flow_message(r: Any) -> pb.FlowEntry:
-    action = model.Action(r.action)
+    action = vocabulary.Action(r.action)
     return pb.FlowEntry(
         seq=r.seq,
         action=r.action,
@@ -260,7 +261,7 @@ def summary_message(row: Any, *, now: dt.datetime, calendar: WorkingCalendar) ->
         application_number=row.application_number or "",
         state=STATE_PB[state],
         state_zh=state.zh,
-        tab=TAB_PB[model.APPLICANT_TAB[state]],
+        tab=TAB_PB[vocabulary.APPLICANT_TAB[state]],
         matter_code=row.matter_code,
         matter_name=row.matter_name,
         site_code=row.site_code,
@@ -277,7 +278,7 @@ def summary_message(row: Any, *, now: dt.datetime, calendar: WorkingCalendar) ->
     if row.due_date is not None:
         today = today_in_china(now)
         due = row.due_date
-        ended = state in model.FINAL_STATES
+        ended = state in vocabulary.FINAL_STATES
         left = 0 if ended else calendar.working_days_between(today, due)
         # The stored due date is the deciding limit's: the promised one, else the legal one.
         promised = json.loads(row.domain).get("promised") is not None
@@ -305,7 +306,7 @@ def field_value(form: Any, path: str) -> str:
 
 
 def supplement_changes(
-    notice: model.SupplementNotice, form_json: str, file_rows: Sequence[Any]
+    notice: values.SupplementNotice, form_json: str, file_rows: Sequence[Any]
 ) -> dict[str, bool]:
     """Per item (by material code or field path): has the applicant changed it since the notice?
     A material has a file uploaded after the notice; a field has a value other than it had.

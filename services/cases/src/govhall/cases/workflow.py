@@ -16,12 +16,12 @@ from typing import Any
 
 import grpc
 
-from govhall.cases import documents, events, model, store, views
+from govhall.cases import commands, documents, events, model, records, store, values, views, vocabulary
 from govhall.cases.clock import read_clock
 from govhall.cases.files import FileStore
-from govhall.cases.model import Actor, ActorKind, ApplicantKind, Case, Transition
+from govhall.cases.records import CaseRecord
 from govhall.cases.settings import CasesSettings
-from govhall.cases.store import CaseRecord
+from govhall.cases.values import Actor, ActorKind, ApplicantKind, Case, Transition
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
@@ -104,20 +104,26 @@ async def actor_for(deps: Deps) -> Actor:
             # The enterprise signed in with its own credit code and password: it applies as
             # itself, with everything an applicant may do.
             return replace(actor, scopes=None)
-        answer: identity_pb2.CheckAgentResponse = await _upstream(
-            deps.identity.CheckAgent,
-            identity_pb2.CheckAgentRequest(
-                legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=model.APPLY_SCOPE
-            ),
-        )
-        if not answer.allowed:
-            raise DomainError(
-                "AGENT_NOT_AUTHORISED",
-                "the agent's authorisation for this legal person has ended or does not cover cases",
-                "您对该单位的办事授权已失效或不包含办件申报",
-                ErrorKind.FORBIDDEN,
+        # The widest scope the authorisation grants now: applying (which includes following), or
+        # following the legal person's cases only.
+        for scope, granted in (
+            (vocabulary.APPLY_SCOPE, {vocabulary.APPLY_SCOPE, vocabulary.VIEW_SCOPE}),
+            (vocabulary.VIEW_SCOPE, {vocabulary.VIEW_SCOPE}),
+        ):
+            answer: identity_pb2.CheckAgentResponse = await _upstream(
+                deps.identity.CheckAgent,
+                identity_pb2.CheckAgentRequest(
+                    legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=scope
+                ),
             )
-        actor = replace(actor, scopes=frozenset({model.APPLY_SCOPE}))
+            if answer.allowed:
+                return replace(actor, scopes=frozenset(granted))
+        raise DomainError(
+            "AGENT_NOT_AUTHORISED",
+            "the agent's authorisation for this legal person has ended or does not cover cases",
+            "您对该单位的办事授权已失效或不包含办件申报",
+            ErrorKind.FORBIDDEN,
+        )
     return actor
 
 
@@ -130,7 +136,7 @@ def may_read(rec: CaseRecord, actor: Actor) -> bool:
         return True
     if actor.kind is ActorKind.APPLICANT:
         return case.applicant.kind is actor.applicant_kind and case.applicant.subject == actor.subject
-    return actor.site_code == case.site_code and case.state is not model.CaseState.DRAFT
+    return actor.site_code == case.site_code and case.state is not vocabulary.CaseState.DRAFT
 
 
 async def readable(
@@ -162,7 +168,7 @@ async def _represents(deps: Deps, rec: CaseRecord, actor: Actor) -> bool:
         answer: identity_pb2.CheckAgentResponse = await _upstream(
             deps.identity.CheckAgent,
             identity_pb2.CheckAgentRequest(
-                legal_person_id=applicant.subject, agent_id=actor.subject, scope=model.APPLY_SCOPE
+                legal_person_id=applicant.subject, agent_id=actor.subject, scope=vocabulary.APPLY_SCOPE
             ),
         )
     except DomainError as err:
@@ -216,7 +222,7 @@ async def require_real_name(deps: Deps, matter_code: str) -> None:
         )
 
 
-def perform(rec: CaseRecord, command: model.Command, actor: Actor, now: dt.datetime) -> Transition:
+def perform(rec: CaseRecord, command: commands.Command, actor: Actor, now: dt.datetime) -> Transition:
     try:
         return model.perform(rec.case, command, actor, now)
     except DomainError as err:
@@ -260,7 +266,7 @@ async def record(
     """Write the transition: the row (revision checked), one flow row, its events, and the notice
     the action issues."""
     case = transition.case
-    updated = store.with_case(rec, case, **changes)
+    updated = records.with_case(rec, case, **changes)
     updated = replace(updated, **clock_columns(case, now, deps.calendar, updated.warning_level))
     await store.update_case(uow, updated)
     await store.append_flow(uow, case.id, transition.entry, step_role)
@@ -272,16 +278,16 @@ async def record(
     return replace(updated, loaded_revision=case.revision)
 
 
-def notice_kind(entry: model.HistoryEntry) -> documents.DocumentKind | None:
+def notice_kind(entry: values.HistoryEntry) -> documents.DocumentKind | None:
     """The notice an action issues (受理/不予受理/补正告知/准予或不予许可决定), if any."""
-    if entry.action is model.Action.ACCEPT:
+    if entry.action is vocabulary.Action.ACCEPT:
         return documents.DocumentKind.ACCEPTANCE
-    if entry.action is model.Action.NOT_ACCEPT:
+    if entry.action is vocabulary.Action.NOT_ACCEPT:
         return documents.DocumentKind.NOT_ACCEPTED
-    if entry.action is model.Action.REQUEST_SUPPLEMENT:
+    if entry.action is vocabulary.Action.REQUEST_SUPPLEMENT:
         return documents.DocumentKind.SUPPLEMENT
-    if entry.action is model.Action.CONCLUDE:
-        if entry.to_state is model.CaseState.CONCLUDED_APPROVED:
+    if entry.action is vocabulary.Action.CONCLUDE:
+        if entry.to_state is vocabulary.CaseState.CONCLUDED_APPROVED:
             return documents.DocumentKind.APPROVAL
         return documents.DocumentKind.DENIAL
     return None
@@ -296,7 +302,7 @@ async def issue_document(
     uow: UnitOfWork,
     rec: CaseRecord,
     kind: documents.DocumentKind,
-    entry: model.HistoryEntry,
+    entry: values.HistoryEntry,
     now: dt.datetime,
 ) -> None:
     case = rec.case

@@ -1,4 +1,4 @@
-from govhall.cases.store import metadata
+from govhall.cases.tables import metadata
 from govhall.kit.migrations import run_env
 
 run_env(metadata)
