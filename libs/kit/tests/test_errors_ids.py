@@ -7,7 +7,7 @@ import time
 import grpc
 import pytest
 
-from govhall.kit.errors import DomainError, ErrorKind, FieldError
+from govhall.kit.errors import MAX_ERROR_METADATA_BYTES, DomainError, ErrorKind, FieldError, invalid_fields
 from govhall.kit.ids import new_id
 from govhall.kit.testing import wait_until_sync
 
@@ -89,3 +89,25 @@ def test_ids_are_uuid7_and_sort_by_time() -> None:
     )
     assert len(set(ids)) == 1000
     assert first < min(ids)
+
+
+def test_an_error_naming_hundreds_of_fields_still_fits_in_grpc_metadata() -> None:
+    # A matter with 200 empty form sections: the whole list would exceed gRPC's limit on
+    # trailing metadata, and the caller would get RESOURCE_EXHAUSTED (a 500) instead.
+    problems = [
+        FieldError(f"situations[0].options[0].form_sections[{i}]", "must not be empty", "不能为空")
+        for i in range(200)
+    ]
+    err = invalid_fields("MATTER_INVALID", problems)
+    [(key, value)] = err.to_metadata()
+    assert key == "x-govhall-error-bin" and len(value) <= MAX_ERROR_METADATA_BYTES
+    back = DomainError.from_metadata(grpc.StatusCode.INVALID_ARGUMENT, err.to_metadata(), "")
+    assert back.code == "MATTER_INVALID" and back.kind is ErrorKind.INVALID
+    assert 10 <= len(back.fields) < 200 and back.fields == problems[: len(back.fields)]
+    assert back.message.endswith("…") and back.message_zh.startswith("不能为空")
+    # A small error is carried whole.
+    small = invalid_fields("MATTER_INVALID", problems[:3])
+    assert (
+        DomainError.from_metadata(grpc.StatusCode.INVALID_ARGUMENT, small.to_metadata(), "").fields
+        == problems[:3]
+    )

@@ -43,7 +43,7 @@ async def test_services_refuse_an_ended_session_the_gateway_did_not_check(stack:
             ),
             await gateway.post(f"/api/v1/cases/{case['id']}/withdraw", json={}, headers=owner),
             # Staff: cases refuses the queue and the actions.
-            await gateway.get("/api/v1/staff/queue", params={"site_code": SITE}, headers=clerk),
+            await gateway.get("/api/v1/staff/queue", params={"role": "window_clerk"}, headers=clerk),
             await gateway.post(f"/api/v1/staff/cases/{case['id']}/actions/accept", json={}, headers=clerk),
             # A site administrator: the catalogue refuses a change.
             await gateway.put(

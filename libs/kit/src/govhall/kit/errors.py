@@ -77,16 +77,29 @@ class DomainError(Exception):
     # The trailing metadata that carries the error over gRPC. Keys ending in -bin may hold
     # any bytes, so the Chinese text and the field list travel as UTF-8 JSON.
     def to_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
-        body: dict[str, object] = {
-            "code": self.code,
-            "message": self.message,
-            "message_zh": self.message_zh,
-            "fields": [f.__dict__ for f in self.fields],
-            "kind": self.kind.name,
-        }
-        if self.retry_after_seconds:
-            body["retry_after_seconds"] = self.retry_after_seconds
-        return (("x-govhall-error-bin", json.dumps(body, ensure_ascii=False).encode()),)
+        fields = [f.__dict__ for f in self.fields]
+        message, message_zh = self.message, self.message_zh
+
+        def encoded() -> bytes:
+            body: dict[str, object] = {
+                "code": self.code,
+                "message": message,
+                "message_zh": message_zh,
+                "fields": fields,
+                "kind": self.kind.name,
+            }
+            if self.retry_after_seconds:
+                body["retry_after_seconds"] = self.retry_after_seconds
+            return json.dumps(body, ensure_ascii=False).encode()
+
+        data = encoded()
+        if len(data) > MAX_ERROR_METADATA_BYTES:
+            # gRPC drops trailing metadata past 8 to 16 KiB and the caller sees RESOURCE_EXHAUSTED
+            # (a 500) instead: a form with hundreds of problems names the first ones.
+            message, message_zh = clip(message, 500), clip(message_zh, 300)
+            while len(data := encoded()) > MAX_ERROR_METADATA_BYTES and fields:
+                fields = fields[: len(fields) // 2]
+        return (("x-govhall-error-bin", data),)
 
     @classmethod
     def from_metadata(cls, status: grpc.StatusCode, metadata: object, details: str | None) -> DomainError:
@@ -125,6 +138,14 @@ _EN_BY_KIND = {
     ErrorKind.TIMEOUT: "a service did not answer in time; try again later",
     ErrorKind.UNAVAILABLE: "a service is unavailable; try again later",
 }
+# Below gRPC's soft limit on metadata (8 KiB), which the caller's other trailers share.
+MAX_ERROR_METADATA_BYTES = 6 * 1024
+
+
+def clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 _ZH_BY_KIND = {
     ErrorKind.TIMEOUT: "服务响应超时，请稍后再试",
     ErrorKind.UNAVAILABLE: "服务暂时不可用，请稍后再试",

@@ -25,7 +25,7 @@ from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
 from govhall.kit.caller import caller_from_metadata, current_caller, reset_caller, set_caller
-from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError
+from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError, clip
 from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,8 @@ _DEADLINE_ERROR = DomainError(
 
 async def _abort(context: grpc.aio.ServicerContext, err: DomainError) -> None:
     context.set_trailing_metadata(err.to_metadata())
-    await context.abort(err.kind.grpc_status, err.message)
+    # The status message is a trailer too (grpc-message): as bounded as the error's metadata.
+    await context.abort(err.kind.grpc_status, clip(err.message, 500))
 
 
 class GrpcServer:

@@ -62,7 +62,8 @@ IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="id")]
 
 
 class Strict(In):
-    """Unknown fields refused, text checked to be Unicode: the gateway's request base."""
+    """Unknown fields refused, text checked to be Unicode, no coercion (model.In): the gateway's
+    request base."""
 
 
 # Requests --------------------------------------------------------------------------------
@@ -198,7 +199,9 @@ class AgentIn(Strict):
     scopes: list[
         Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
     ] = Field(min_length=1, max_length=10, description="授权范围")
-    expires_at: Annotated[datetime, BoundedTime] = Field(description="授权截止时间 (ISO 8601, with offset)")
+    expires_at: Annotated[datetime, BoundedTime] = Field(
+        strict=False, description="授权截止时间 (ISO 8601, with offset)"
+    )
 
 
 class StaffIn(Strict):
@@ -443,7 +446,13 @@ def identity_routes(call: Call) -> APIRouter:
             )
         )
 
-    @router.post("/api/v1/auth/login", tags=["auth"], summary="Log in (登录)", operation_id="login")
+    @router.post(
+        "/api/v1/auth/login",
+        tags=["auth"],
+        summary="Log in (登录)",
+        operation_id="login",
+        responses={401: {"description": "Wrong account, password, SMS code or certificate (LOGIN_FAILED)"}},
+    )
     async def login(body: LoginIn, request: Request, user_agent: Annotated[str, Header()] = "") -> TokensOut:
         message = pb.LoginRequest(client_ip=_client(request), user_agent=user_agent[:200])
         if isinstance(body, PasswordLoginIn):
@@ -472,6 +481,7 @@ def identity_routes(call: Call) -> APIRouter:
         tags=["auth"],
         summary="Swap a refresh token for new tokens",
         operation_id="refresh",
+        responses={401: {"description": "The refresh token is unknown, used or ended (SESSION_ENDED)"}},
     )
     async def refresh(body: RefreshIn) -> TokensOut:
         return tokens_out(await call("Refresh", pb.RefreshRequest(refresh_token=body.refresh_token), None))

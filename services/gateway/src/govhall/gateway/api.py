@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
-from govhall.gateway import auth, guards, problems
+from govhall.gateway import auth, guards, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
@@ -69,6 +69,7 @@ def create_app(
         summary="政务服务网 API: matters, service guides and search for the provincial portal and its sub-sites",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(query.refuse_unknown_query_parameters)],
     )
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, problems.on_domain_error)  # type: ignore[arg-type]
@@ -142,7 +143,14 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Upstream services and the rate limiter answer")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Upstream services and the rate limiter answer",
+        responses={
+            503: {"description": "Not ready: the checks say which", "content": {"application/json": {}}}
+        },
+    )
     async def readyz() -> JSONResponse:
         checks = await up().ready()
         checks["rate_limiter"] = await limiter.ready()
@@ -157,6 +165,7 @@ def create_app(
     own_limit_routes.extend(r for r in _api_routes(app.routes) if getattr(r, "own_body_limit", False))
     # Prometheus scrapes metrics_port (observability.setup), not the API: /metrics is not public.
     app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]
+    openapi.document_errors(app)
     return app
 
 

@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import Field
 from starlette.types import Message
 
-from govhall.gateway import bounds, model, problems
+from govhall.gateway import bounds, model, openapi, problems
 from govhall.gateway.auth import Caller, SignedIn
 from govhall.gateway.protojson import from_dict, to_dict
 from govhall.gateway.upstreams import Upstreams
@@ -504,6 +504,14 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         tags=["cases"],
         summary="Download an attached file",
         operation_id="getCaseFile",
+        response_class=Response,
+        responses=openapi.content(
+            "application/pdf",
+            "image/jpeg",
+            "image/png",
+            "application/ofd",
+            description="The file as uploaded",
+        ),
     )
     async def get_file(case_id: IdPath, file_id: IdPath, caller: SignedIn) -> Response:
         return _file_response(
@@ -515,6 +523,8 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         tags=["cases"],
         summary="Download a notice (PDF)",
         operation_id="getCaseDocument",
+        response_class=Response,
+        responses=openapi.content("application/pdf", description="The notice"),
     )
     async def get_document(case_id: IdPath, document_id: IdPath, caller: SignedIn) -> Response:
         request = pb.GetDocumentRequest(case_id=case_id, document_id=document_id)

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
-from govhall.gateway import model
+from govhall.gateway import model, openapi
 from govhall.gateway.auth import Admin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
@@ -30,6 +31,15 @@ ArticleIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$", 
 DepartmentCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")]
 PageNo = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
+
+
+class MatterAction(StringConvertor):
+    """Routes only a matter's actions, so POST .../{code}/versions is 405 (GET only), not an action."""
+
+    regex = "publish|withdraw"
+
+
+register_url_convertor("matter_action", MatterAction())
 # A guide's QR code changes only when the portal's address does.
 QR_CACHE = "public, max-age=86400"
 
@@ -175,6 +185,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="A QR code (PNG) that opens the guide page",
         operation_id="getGuideQrPng",
         response_class=Response,
+        responses=openapi.content("image/png", description="The QR code"),
     )
     async def qr_png(site: SitePath, code: MatterCodePath) -> Response:
         return await qr_code(site, code, cat.QR_FORMAT_PNG)
@@ -185,6 +196,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="A QR code (SVG) that opens the guide page",
         operation_id="getGuideQrSvg",
         response_class=Response,
+        responses=openapi.content("image/svg+xml", description="The QR code"),
     )
     async def qr_svg(site: SitePath, code: MatterCodePath) -> Response:
         return await qr_code(site, code, cat.QR_FORMAT_SVG)
@@ -318,7 +330,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         return await write_matter("UpdateMatter", request, caller)
 
     @router.post(
-        "/api/v1/admin/sites/{site}/matters/{code}/{action}",
+        "/api/v1/admin/sites/{site}/matters/{code}/{action:matter_action}",
         tags=["admin"],
         summary="Publish a matter's draft version (or a withdrawn matter again), or withdraw it",
         operation_id="changeMatterStatus",

@@ -67,7 +67,9 @@ FormSchema = Annotated[dict[str, Any], BeforeValidator(_schema_from_text), bound
 
 
 class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a body says what the document says, so `"is_default": 0` or `"page": "2"` is refused
+    # rather than read as false or 2 (JSON has no dates: those fields take ISO 8601 text).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @field_validator("*")
     @classmethod
@@ -207,7 +209,7 @@ class ArticleIn(In):
     department_code: str = Field("", max_length=40)
     matter_code: str = Field("", max_length=36)
     publish_at: Annotated[datetime | None, bounds.BoundedTime] = Field(
-        None, description="发布日期; unset: when published"
+        None, strict=False, description="发布日期; unset: when published"
     )
     expected_revision: bounds.Revision = 0
 

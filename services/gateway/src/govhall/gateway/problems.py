@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 
 from govhall.gateway import bounds
@@ -79,6 +80,40 @@ def field_name(location: Any) -> str:
     return ".".join(parts) or "body"
 
 
+# Why the json module stopped, in Chinese (its English reasons name no input).
+_ZH_FOR_JSON = {
+    "Expecting value": "此处应为一个值",
+    "Expecting ',' delimiter": "此处缺少逗号",
+    "Expecting ':' delimiter": "此处缺少冒号",
+    "Expecting property name enclosed in double quotes": "属性名应使用双引号",
+    "Extra data": "JSON 之后还有多余内容",
+    "Unterminated string starting at": "字符串没有结束",
+    "Invalid control character at": "字符串中有未转义的控制字符",
+    "Invalid \\escape": "转义序列无效",
+    "Invalid \\uXXXX escape": "\\u 转义序列无效",
+}
+
+
+def json_error(error: dict[str, Any], document: Any) -> FieldError:
+    """Where a body stopped being JSON (line and column) and why, never what it held (FastAPI
+    names the position as if it were a field: "1")."""
+    position = error["loc"][1]
+    reason = str((error.get("ctx") or {}).get("error", "invalid JSON"))
+    text = document if isinstance(document, str) else ""
+    if isinstance(position, int) and 0 <= position <= len(text):
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        where = f" at line {line} column {column}"
+        where_zh = f"（第 {line} 行第 {column} 列）"
+    else:
+        where, where_zh = "", ""
+    return FieldError(
+        "body",
+        f"the body is not valid JSON: {reason}{where}",
+        f"请求体不是有效的 JSON{where_zh}：{_ZH_FOR_JSON.get(reason, '格式有误')}",
+    )
+
+
 def _message(error: Any) -> str:
     """pydantic's message, unless it repeats what the caller sent (an unknown union tag does)."""
     message = str(error.get("msg", "invalid"))
@@ -93,6 +128,10 @@ def _message(error: Any) -> str:
 async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     fields = []
     for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid" and len(loc) == 2 and loc[0] == "body":
+            fields.append(json_error(error, exc.body))
+            continue
         name = field_name(error.get("loc", ()))
         fields.append(
             FieldError(
@@ -104,7 +143,9 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
     err = DomainError(
         "REQUEST_INVALID",
         "the request has invalid fields: " + ", ".join(f.field for f in fields),
-        "请求参数有误：" + "；".join(f"{f.field}{f.message_zh}" for f in fields),
+        # A body's own message says it is the body.
+        "请求参数有误："
+        + "；".join(f.message_zh if f.field == "body" else f"{f.field}{f.message_zh}" for f in fields),
         ErrorKind.INVALID,
         fields,
     )
@@ -129,7 +170,25 @@ async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
     code, zh = _HTTP_ZH.get(exc.status_code, ("HTTP_ERROR", "请求有误"))
     kind = next((k for k in ErrorKind if k.http_status == exc.status_code), ErrorKind.INVALID)
     err = DomainError(code, str(exc.detail), zh, kind)
-    return problem(err, request.url.path, exc.status_code)
+    response = problem(err, request.url.path, exc.status_code)
+    # Keep what the error carries for the client, e.g. the Allow header a 405 must have (RFC 9110).
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of the resource at the request's path, as the OpenAPI document has them:
+    Starlette names only the first route's, though GET and PUT of one resource are two routes;
+    and a concrete path (/cases/status-query) is its own resource, not one of /cases/{case_id}."""
+    by_template: dict[int, set[str]] = {}
+    for route in iter_route_contexts(request.app.routes):
+        path_regex = getattr(route, "path_regex", None)
+        if path_regex is not None and path_regex.match(request.url.path):
+            templated = (route.path_format or "").count("{")
+            by_template.setdefault(templated, set()).update(route.methods or ())
+    return sorted(by_template[min(by_template)]) if by_template else []
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ import grpc
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from govhall.gateway import model
+from govhall.gateway import model, openapi
 from govhall.gateway.auth import PlatformAdmin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
@@ -146,6 +146,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         description="Streams the progress as NDJSON, one object per line; the last has phase `done`.",
         operation_id="reindex",
         response_class=StreamingResponse,
+        responses=openapi.content("application/x-ndjson", description="Progress, one JSON object a line"),
     )
     async def reindex(
         caller: PlatformAdmin, batch_size: Annotated[int, Query(ge=1, le=5000)] = 500
