@@ -67,6 +67,8 @@ from common import (
     wait_until,
 )
 
+from govhall.kit.testing import ONE_PAGE_PDF
+
 RESULTS = RESULTS_DIR / "cases_submissions.json"
 # Bounds, whatever the arguments say.
 MAX_SUBMISSIONS_PER_PHASE = 100_000
@@ -86,14 +88,7 @@ FORM_SCHEMA = {
     "required": ["shop_name", "address", "mobile"],
 }
 FORM = {"shop_name": "西陵区老张面馆", "address": "宜昌市西陵区夷陵大道1号", "mobile": "13912345678"}
-# A real one-page PDF: cases parses uploads and refuses what does not parse.
-PDF = (
-    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
-    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
-)
+PDF = ONE_PAGE_PDF
 
 # The baseline's table: the columns a case row is mostly about, its application as jsonb.
 PGBENCH_TABLE = """

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from govhall.kit.testing import ONE_PAGE_PDF
+
 from .test_identity_journey import PASSWORD, bearer, register_and_verify
 
 ADMIN = {"Authorization": "Bearer e2e-admin-token"}
@@ -32,14 +34,7 @@ PNG = bytes.fromhex(
 
 
 # A real one-page PDF (cases parses uploads and refuses what does not parse); the text, in a
-# comment after the end, makes each file's hash its own.
-BLANK_PDF = (
-    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
-    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
-)
+BLANK_PDF = ONE_PAGE_PDF
 
 
 def pdf(text: str) -> bytes:

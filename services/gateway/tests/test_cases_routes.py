@@ -15,20 +15,14 @@ import jwt
 from pypdf import PdfReader
 
 from govhall.kit.kv import create_kv
+from govhall.kit.testing import ONE_PAGE_PDF
 from govhall.kit.validators import credit_code_check_char
 
 from .conftest import AUTH, Stack, create_staff, open_gateway
 from .test_identity_routes import PASSWORD, assert_problem, bearer, person
 
 SITE, DEPT, OTHER_DEPT = "420502", "420502-SCJGJ", "420502-MZJ"
-# A real one-page PDF: cases parses uploads and refuses what does not parse.
-PDF = (
-    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
-    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
-)
+PDF = ONE_PAGE_PDF
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
     "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"

@@ -54,3 +54,14 @@ def wait_until_sync(
         if time.monotonic() > deadline:
             raise _failure(what or getattr(check, "__name__", "condition"), timeout, result)
         time.sleep(interval)
+
+
+# A real one-page PDF, for every suite that uploads one: cases parses uploads and refuses what
+# does not parse, so a few bytes that merely start with %PDF no longer pass.
+ONE_PAGE_PDF = (
+    b"%PDF-1.4\n% govhall\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]  >>\nendobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
+    b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
+)
