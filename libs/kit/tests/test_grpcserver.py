@@ -10,9 +10,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from govhall.kit.caller import caller_metadata, current_caller
 from govhall.kit.errors import DomainError, ErrorKind
-from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.grpcclient import domain_error
 from govhall.kit.grpcserver import GrpcServer
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import signed_channel, verifier, wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -45,9 +45,10 @@ async def server() -> Any:
         ],
         readiness=[ready],
         health_interval=0.05,
+        verifier=verifier("catalogue", {"gateway": {"kinds": ["anonymous", "staff"]}}),
     )
     await srv.start()
-    ch = channel(srv.address)
+    ch = signed_channel(srv.address, "catalogue")
     yield srv, ch, state
     await ch.close()
     await srv.stop(0)

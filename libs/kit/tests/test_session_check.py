@@ -14,9 +14,10 @@ import grpc
 import pytest
 
 from govhall.kit.caller import caller_metadata, current_caller
-from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.grpcclient import domain_error
 from govhall.kit.grpcserver import GrpcServer, SessionCheck
 from govhall.kit.kv import KeyValueStore, RedisStore
+from govhall.kit.testing import signed_channel, verifier
 from govhall.kit.tokens import REVOCATION_CHECK_FAILURES, RevocationList
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -38,6 +39,10 @@ async def _serve(check: SessionCheck) -> tuple[GrpcServer, Counting]:
         "127.0.0.1:0",
         [(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server, servicer, "govhall.catalogue.v1.X")],
         session_check=check,
+        verifier=verifier(
+            "catalogue",
+            {"gateway": {"kinds": ["person"]}, "cases": {"kinds": ["service"], "methods": ["GetSite"]}},
+        ),
     )
     await server.start()
     return server, servicer
@@ -49,7 +54,8 @@ async def calls() -> AsyncIterator[list[Any]]:
     yield opened
     for server, ch in opened:
         await ch.close()
-        await server.stop(0)
+        if server is not None:
+            await server.stop(0)
 
 
 def person(subject: str, session_id: str = "", authorisation_id: str = "") -> common_pb2.CallerIdentity:
@@ -79,14 +85,17 @@ async def test_revoked_sessions_and_authorisations_are_refused_before_the_servic
     await writer.revoke_sessions(["s-ended"])
     await writer.revoke_authorisation("a-ended")
     server, servicer = await _serve(RevocationList(kv).check)
-    ch = channel(server.address)
-    calls.append((server, ch))
+    ch = signed_channel(server.address, "catalogue")
+    from_cases = signed_channel(server.address, "catalogue", "cases")
+    calls.extend([(server, ch), (None, from_cases)])
     assert await _call(ch, person("ended", "s-ended")) == "TOKEN_REVOKED"
     assert await _call(ch, person("agent", "s-live", "a-ended")) == "TOKEN_REVOKED"
     assert await _call(ch, person("live", "s-live", "a-live")) == "OK"
     # Callers without a session (a service, the admin token, anonymous) need no lookup.
     assert (
-        await _call(ch, common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases"))
+        await _call(
+            from_cases, common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases")
+        )
         == "OK"
     )
     assert servicer.served == ["live", "cases"]
@@ -98,7 +107,7 @@ async def test_a_store_that_is_down_lets_the_call_through(calls: list[Any]) -> N
         dead = s.getsockname()[1]
     store = RedisStore(f"redis://127.0.0.1:{dead}/0", f"down-{uuid.uuid4().hex[:8]}")
     server, servicer = await _serve(RevocationList(store).check)
-    ch = channel(server.address)
+    ch = signed_channel(server.address, "catalogue")
     calls.append((server, ch))
     before = REVOCATION_CHECK_FAILURES._value.get()
     try:

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError, ErrorKind
-from govhall.kit.grpcclient import channel
 from govhall.kit.grpcserver import GrpcServer
 from govhall.kit.sitecopy import CatalogueSites, SiteCopy, SiteTable, add_site_table
+from govhall.kit.testing import signed_channel, verifier
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 
@@ -125,11 +125,12 @@ async def test_the_catalogue_is_asked_over_grpc() -> None:
                 cat.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
             )
         ],
+        verifier=verifier("catalogue", {"identity": {"kinds": ["service"], "methods": ["GetSite"]}}),
     )
     await server.start()
-    ch = channel(server.address)
+    ch = signed_channel(server.address, "catalogue", "identity")
     try:
-        ask = CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(ch), "test")
+        ask = CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(ch), "identity")
         assert await ask("420502") == XILING
         assert await ask("420599") is None
         # Unreachable is no "not found", and the catalogue's own message stays inside.
@@ -140,10 +141,12 @@ async def test_the_catalogue_is_asked_over_grpc() -> None:
     finally:
         await ch.close()
         await server.stop(0)
-    nobody = channel(server.address)
+    nobody = signed_channel(server.address, "catalogue", "identity")
     try:
         with pytest.raises(DomainError) as caught:
-            await CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(nobody), "test", timeout=2)("420502")
+            await CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(nobody), "identity", timeout=2)(
+                "420502"
+            )
         assert caught.value.code == "UPSTREAM_UNAVAILABLE"
     finally:
         await nobody.close()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -85,3 +86,15 @@ def signed_channel(address: str, audience: str, principal: str = "gateway") -> A
     from govhall.kit.grpcclient import channel
 
     return channel(address, signer=signer(principal), audience=audience)
+
+
+def verifier(audience: str, callers: Mapping[str, Any] | Path) -> Any:
+    """What a server started in a test (a bare `GrpcServer`) checks its callers with: the run's
+    public keys, and ``callers`` as in a service's callers.json (a path, or its content)."""
+    from govhall.kit.settings import PlatformSettings
+    from govhall.kit.trust import CallerPolicy, Verifier
+
+    policy = (
+        CallerPolicy.from_file(callers) if isinstance(callers, Path) else CallerPolicy.from_mapping(callers)
+    )
+    return Verifier(audience, PlatformSettings().trust_files(audience)[0], policy)
