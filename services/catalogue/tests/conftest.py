@@ -16,8 +16,8 @@ from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
 from govhall.kit.events import Delivery
-from govhall.kit.grpcclient import channel, domain_error
-from govhall.kit.testing import wait_until
+from govhall.kit.grpcclient import domain_error
+from govhall.kit.testing import caller_channel, wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -215,7 +215,7 @@ async def catalogue(db_url: str, platform: Any, start_service: Any) -> AsyncIter
     bus = InProcessBus()
     settings = CatalogueSettings(database_url=db_url, guide_url_template=GUIDE_URL)
     host = await start_service(app.SPEC, settings, platform, bus)
-    ch = channel(host.address)
+    ch = caller_channel(host.address, "catalogue")
     c = Catalogue(catalogue_pb2_grpc.CatalogueServiceStub(ch), bus, host)
 
     async def record(delivery: Delivery) -> None:

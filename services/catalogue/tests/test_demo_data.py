@@ -18,7 +18,7 @@ from govhall.catalogue.model import DEPARTMENT_CODE, MATTER_CODE, check_article,
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel
+from govhall.kit.testing import signed_channel
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -414,7 +414,7 @@ ADMIN = caller_metadata(common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_AD
 @pytest.fixture
 async def stub(db_url: str, platform: Any, start_service: Any) -> Any:
     host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, InProcessBus())
-    ch = channel(host.address)
+    ch = signed_channel(host.address, "catalogue", "ops")  # as the demo loader signs
     yield catalogue_pb2_grpc.CatalogueServiceStub(ch)
     await ch.close()
 

@@ -12,8 +12,7 @@ from govhall.catalogue import app
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import Event, make_event
-from govhall.kit.grpcclient import channel
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import caller_channel, wait_until
 from govhall.protos.cases.v1 import cases_pb2
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -102,7 +101,7 @@ async def test_counted_from_jetstream(
     jetstream: JetStreamBus, db_url: str, platform: Any, start_service: Any
 ) -> None:
     host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, jetstream)
-    ch = channel(host.address)
+    ch = caller_channel(host.address, "catalogue")
     c = Catalogue(catalogue_pb2_grpc.CatalogueServiceStub(ch), jetstream, host)  # type: ignore[arg-type]
     for code, name, level, parent in SITES[:3]:
         await c.call(

@@ -14,7 +14,7 @@ from govhall.catalogue import app
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.db import create_engine
-from govhall.kit.grpcclient import channel
+from govhall.kit.testing import caller_channel
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 
@@ -112,7 +112,7 @@ async def test_existing_matters_become_version_one(db_url: str, platform: Any, s
     await _migrate(db_url, "0001")
     await _seed_version_0001(db_url)
     host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, InProcessBus())
-    ch = channel(host.address)
+    ch = caller_channel(host.address, "catalogue")
     stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
 
     published = await stub.GetMatter(

@@ -18,7 +18,7 @@ from govhall.catalogue.seedloader import load_seed
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel
+from govhall.kit.testing import signed_channel
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -132,7 +132,7 @@ async def test_a_county_loads_its_own_seed(
 ) -> None:
     host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, InProcessBus())
     seed = read_seed(_county_seed(tmp_path / "enshi"))
-    ch = channel(host.address)
+    ch = signed_channel(host.address, "catalogue", "ops")  # as the seed loader signs
     try:
         stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
         assert await load_seed(seed, stub, ADMIN) == 1
