@@ -16,19 +16,21 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
+from govhall.catalogue import app as catalogue_app
 from govhall.identity import app as identity_app
 from govhall.identity import store
 from govhall.identity.adapters import latest_dev_code
 from govhall.identity.crypto import FieldCipher, load_data_key
 from govhall.identity.settings import IdentitySettings
+from govhall.kit import testing
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.events import Delivery, make_event
-from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.grpcclient import domain_error
 from govhall.kit.grpcserver import GrpcServer
 from govhall.kit.kv import KeyValueStore, create_kv
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import caller_channel, wait_until
 from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
 from govhall.kit.validators import credit_code_check_char, id_number_check_char
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -245,6 +247,7 @@ async def identity(
                 cat.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
             )
         ],
+        verifier=testing.verifier("catalogue", catalogue_app.SPEC.callers),  # as the real one checks identity
     )
     await catalogue_server.start()
     settings = IdentitySettings(
@@ -276,7 +279,7 @@ async def identity(
 
     # The tests start once identity has the sites from the events, not by asking the catalogue.
     await wait_until(copied, what="identity's copy of the sites")
-    ch = channel(host.address)
+    ch = caller_channel(host.address, "identity")
 
     async def jwks() -> dict[str, Any]:
         from google.protobuf.json_format import MessageToDict

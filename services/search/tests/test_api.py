@@ -23,10 +23,10 @@ from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel, domain_error
+from govhall.kit.grpcclient import domain_error
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import caller_channel, wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -105,7 +105,7 @@ async def make_stack(
         )
         await search.start()
         hosts.append(search)
-        cch, sch = channel(catalogue.address), channel(search.address)
+        cch, sch = caller_channel(catalogue.address, "catalogue"), caller_channel(search.address, "search")
         channels.extend([cch, sch])
         return Stack(
             catalogue_pb2_grpc.CatalogueServiceStub(cch), search_pb2_grpc.SearchServiceStub(sch), mode, search

@@ -25,7 +25,7 @@ from govhall.kit.errors import DomainError
 from govhall.kit.grpcclient import operator_caller
 from govhall.kit.service import ServiceContext, migrate
 from govhall.kit.settings import PlatformSettings
-from govhall.kit.trust import audit
+from govhall.kit.trust import Signer, audit
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 # A platform administrator named by their login: the audit lines name them (see `audit`).
@@ -55,7 +55,10 @@ async def run(args: argparse.Namespace, settings: IdentitySettings, platform: Pl
 
     db = Database(settings.resolved_database_url(platform, SPEC.name))
     await migrate(db, SPEC)
-    ctx = ServiceContext(SPEC.name, db, InProcessBus(), settings, platform)
+    # It runs where identity runs (with its database credentials and key): what identity asks
+    # the catalogue on the way (a site its copy lacks) it asks as itself.
+    signer = Signer(platform.trust_files(SPEC.name)[1], SPEC.name)
+    ctx = ServiceContext(SPEC.name, db, InProcessBus(), settings, platform, signer)
     service = build(ctx)
     # Whoever can run this holds identity's database credentials; the audit line names them.
     audit(SPEC.name, args.command, CLI_ADMIN, "cli")
