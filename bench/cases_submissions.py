@@ -197,10 +197,10 @@ async def grpc_ready(address: str) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
-async def publish_matter(address: str) -> None:
-    """The test matter, as in the cases tests: two required materials, a form, published."""
+async def publish_matter(cluster: Cluster) -> None:
+    """The test matter, as in the cases tests: two required materials, a form, published (by an
+    operator's tool, signed as ops)."""
     from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
     from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
     from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
     from govhall.protos.common.v1 import common_pb2 as c
@@ -254,7 +254,7 @@ async def publish_matter(address: str) -> None:
         ],
         form_schema=json.dumps(FORM_SCHEMA, ensure_ascii=False),
     )
-    ch = channel(address)
+    ch = cluster.channel("catalogue", "ops")
     try:
         stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
         for code, name, level, parent in SITES:
@@ -469,13 +469,12 @@ async def run_submissions(
     import grpc
 
     from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
     from govhall.protos.cases.v1 import cases_pb2 as pb
     from govhall.protos.cases.v1 import cases_pb2_grpc
     from govhall.protos.common.v1 import common_pb2 as c
 
     phase = SubmitPhase(round_no)
-    ch = channel(run.c.addresses["cases"])
+    ch = run.c.channel("cases", "gateway")  # applicants, as the gateway passes them on
     stub = cases_pb2_grpc.CasesServiceStub(ch)
     form_json = json.dumps(FORM, ensure_ascii=False)
     issued = 0
@@ -669,7 +668,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
             return await grpc_ready(address)
 
         await wait_until(run.processes, f"{name} ready (gRPC health)", ready, START_TIMEOUT)
-    await publish_matter(run.c.addresses["catalogue"])
+    await publish_matter(run.c)
 
     deliveries = Deliveries()
     bus = JetStreamBus(run.c.infra["GOVHALL_NATS_URL"], stream_prefix=run.c.stream_prefix)

@@ -8,7 +8,9 @@ that with everything it calls, started dependencies first. A service that gains 
 then started by every benchmark without touching them (the benchmarks once stopped at the
 gateway's /readyz because none of them started cases).
 
-Each run has its own databases (``bench_<run>_<service>``), JetStream stream prefix
+Each run has its own caller-assertion keys (``trust/`` in its work directory: every process of the
+run signs and verifies calls with them, and so does the benchmark when it calls a service itself),
+its own databases (``bench_<run>_<service>``), JetStream stream prefix
 (``BENCH<RUN>``), Redis key namespace (``bench-<run>``, shared by identity, search and the gateway
 as in a deployment) and index alias (``bench-<run>-search``), all removed by ``remove``.
 """
@@ -25,6 +27,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from common import (
     Processes,
@@ -107,6 +110,9 @@ class Cluster:
     @classmethod
     def plan(cls, wanted: Iterable[str], infra: dict[str, str], work_dir: Path, log_level: str) -> Cluster:
         c = cls(with_upstreams(wanted), infra, work_dir, log_level)
+        from govhall.kit import trustkeys  # files only: no threads before the processes start
+
+        trustkeys.init(c.trust_dir)
         for service in c.services:
             if service == GATEWAY:
                 c.gateway_port = free_port()
@@ -114,6 +120,20 @@ class Cluster:
                 c.addresses[service] = f"127.0.0.1:{free_port()}"
                 c.databases.append(c.database(service))
         return c
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.work_dir / "trust"
+
+    def channel(self, service: str, principal: str) -> Any:
+        """A channel to ``service`` of this run whose calls ``principal`` signs: whoever makes that
+        call in production (the gateway for users, ops for an operator's tool, a service for
+        itself). grpc starts threads: only once every process is started."""
+        from govhall.kit.grpcclient import channel
+        from govhall.kit.trust import Signer
+
+        signer = Signer(self.trust_dir / f"{principal}.key", principal)
+        return channel(self.addresses[service], signer=signer, audience=service)
 
     def database(self, service: str) -> str:
         return f"bench_{self.run_id}_{service}"
@@ -144,6 +164,7 @@ class Cluster:
                 "GOVHALL_LOG_LEVEL": self.log_level.upper(),
                 "GOVHALL_VAR_DIR": str(self.work_dir / "var"),
                 "GOVHALL_STREAM_PREFIX": self.stream_prefix,
+                "GOVHALL_TRUST_DIR": str(self.trust_dir),
             }
         )
         for service in self.services:

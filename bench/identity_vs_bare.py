@@ -135,12 +135,11 @@ async def create_users(run: Run, count: int, parallel: int = 2) -> tuple[list[Us
 
     from govhall.identity.adapters import latest_dev_code
     from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
     from govhall.kit.tokens import caller_from_claims
     from govhall.protos.identity.v1 import identity_pb2 as pb
     from govhall.protos.identity.v1 import identity_pb2_grpc
 
-    ch = channel(run.c.addresses["identity"])
+    ch = run.c.channel("identity", "gateway")  # newcomers, as the gateway passes them on
     stub = identity_pb2_grpc.IdentityServiceStub(ch)
     users = [new_user(n) for n in range(count)]
     gate = asyncio.Semaphore(parallel)

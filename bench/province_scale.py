@@ -163,11 +163,10 @@ async def count_and_clear_outbox(database_url: str) -> dict[str, int]:
     return {"sites": int(sites), "published_matters": int(matters), "discarded_events": int(events)}
 
 
-async def export_documents(catalogue_address: str) -> list[dict[str, Any]]:
+async def export_documents(c: Cluster) -> list[dict[str, Any]]:
     """Every document a reindex writes, as Elasticsearch bulk actions (read from the export, untimed)."""
     # Imported here: grpc starts threads, and the processes must all be started before that.
     from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
     from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
     from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
     from govhall.search.es import to_source
@@ -175,7 +174,7 @@ async def export_documents(catalogue_address: str) -> list[dict[str, Any]]:
     from govhall.search.reindex import SEARCH_SERVICE
 
     docs = []
-    ch = channel(catalogue_address)
+    ch = c.channel("catalogue", "search")  # what search's reindex reads, as search
     try:
         stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
         stream = stub.ExportCatalogue(
@@ -274,7 +273,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
 
     # Index: the baseline first, then the subject.
-    actions = await export_documents(run.c.addresses["catalogue"])
+    actions = await export_documents(run.c)
     log(f"baseline: bulk-loading {len(actions)} documents straight into Elasticsearch")
     bare_seconds = await bare_bulk(
         run.c.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.c.index_alias}-bare", actions, args.batch_size

@@ -141,7 +141,6 @@ async def load_demo_cluster(run: Run) -> int:
     # Imported here: grpc starts threads, and the processes must all be started before that.
     from govhall.catalogue.demo import load_demo
     from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
     from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
     from govhall.protos.common.v1 import common_pb2
 
@@ -149,7 +148,7 @@ async def load_demo_cluster(run: Run) -> int:
         kind=common_pb2.CALLER_KIND_ADMIN, subject="bench", name="benchmark demo loader"
     )
     assert run.cluster is not None
-    ch = channel(run.cluster.addresses["catalogue"])
+    ch = run.cluster.channel("catalogue", "ops")  # an operator's tool, as the demo loader
     try:
         return await load_demo(catalogue_pb2_grpc.CatalogueServiceStub(ch), caller_metadata(admin))
     finally:

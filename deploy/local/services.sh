@@ -47,6 +47,9 @@ export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"
 export GOVHALL_GATEWAY_ADMIN_TOKEN="${GOVHALL_GATEWAY_ADMIN_TOKEN:-govhall-dev-admin}"
 export GOVHALL_METRICS_LOOPBACK=1
+# Caller-assertion keys of every principal (govhall.kit.trust): each service signs its calls and
+# checks its callers with them, and the demo loaders sign as ops. Made once under var/ and kept.
+export GOVHALL_TRUST_DIR="${GOVHALL_TRUST_DIR:-$GOVHALL_VAR/trust}"
 gateway_url="http://127.0.0.1:$GOVHALL_GATEWAY_PORT"
 
 # Identity's data key (base64 of 32 random bytes: encrypts ID and mobile numbers and the signing
@@ -66,6 +69,7 @@ running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pi
 
 up() {
   [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
+  uv run --frozen python -m govhall.kit.trust init "$GOVHALL_TRUST_DIR"
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi
     nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &

@@ -17,8 +17,9 @@ import cluster  # noqa: E402  (bench/ is a directory of scripts, not a package)
 async def test_the_gateway_brings_everything_its_readiness_checks() -> None:
     from govhall.gateway.settings import GatewaySettings
     from govhall.gateway.upstreams import Upstreams
+    from govhall.kit.testing import signer
 
-    up = Upstreams(GatewaySettings())
+    up = Upstreams(GatewaySettings(), signer("gateway"))
     try:
         # What /readyz asks for its health: every channel the gateway holds.
         checked = set(up._channels)
@@ -72,6 +73,22 @@ def test_the_environment_wires_each_service_to_the_run(tmp_path: Path) -> None:
     assert sorted(c.databases) == sorted(
         f"bench_{c.run_id}_{s}" for s in ("catalogue", "search", "identity", "cases")
     )
+
+
+def test_the_run_has_caller_keys_of_its_own(tmp_path: Path) -> None:
+    """Services verify every call: each process of the run and the benchmark's own calls (as the
+    gateway, ops or a service) use the run's keys, made for it outside any test run too."""
+    from govhall.kit import trustkeys
+
+    infra = {"GOVHALL_PG_URL": "postgresql+asyncpg://u@127.0.0.1:1"}
+    c = cluster.Cluster.plan([cluster.GATEWAY], infra, tmp_path, "warning")
+    trust = Path(c.env()["GOVHALL_TRUST_DIR"])
+
+    assert trust == tmp_path / "trust"
+    bundle = trustkeys.read_bundle(trust / trustkeys.BUNDLE_FILE)
+    for principal in (*c.services, "ops"):
+        assert bundle[principal], principal
+        assert trustkeys.read_key_file(trust / f"{principal}.key")[0] == principal
 
 
 def test_a_cycle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

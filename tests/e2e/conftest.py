@@ -112,6 +112,9 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_STREAM_PREFIX": f"E2E{run.upper()}",
             "GOVHALL_LOG_LEVEL": "INFO",
             "GOVHALL_VAR_DIR": str(var_dir),
+            # The run's caller-assertion keys (the root conftest's): the services sign and check
+            # each other's calls with them, and the operators' tools (the search CLI) sign as ops.
+            "GOVHALL_TRUST_DIR": os.environ["GOVHALL_TRUST_DIR"],
             "GOVHALL_IDENTITY_DATABASE_URL": f"{pg}/e2e_{run}_identity",
             "GOVHALL_IDENTITY_GRPC_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_IDENTITY_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),

@@ -22,6 +22,7 @@ from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import channel, domain_error
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.tokens import caller_from_claims
+from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 
 MOBILE, PASSWORD, SITE = "13712340099", "Restart-pass-2026", "420502"
@@ -48,10 +49,12 @@ async def login(c: httpx.AsyncClient, password: str) -> httpx.Response:
 
 
 async def cases_itself(stack: allinone.AllInOne, token: str) -> str:
-    """What the cases service answers the token's caller, with no gateway in front."""
+    """What the cases service answers the token's caller, with no gateway in front (signed with
+    the gateway's key from the all-in-one's var/trust, as the gateway would sign it)."""
     claims = jwt.decode(token, options={"verify_signature": False})
     cases = next(host for host in stack.hosts if host.spec.name == "cases")
-    ch = channel(cases.address)
+    gateway = Signer(cases.platform.trust_files("gateway")[1], "gateway")
+    ch = channel(cases.address, signer=gateway, audience="cases")
     try:
         await cases_pb2_grpc.CasesServiceStub(ch).ListMyCases(
             cases_pb2.ListMyCasesRequest(), metadata=caller_metadata(caller_from_claims(claims)), timeout=10

@@ -28,8 +28,8 @@ from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
-from govhall.kit.grpcclient import channel, domain_error
-from govhall.kit.testing import wait_until
+from govhall.kit.grpcclient import domain_error
+from govhall.kit.testing import caller_channel, wait_until
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -38,7 +38,8 @@ from govhall.protos.common.v1 import common_pb2
 
 C = common_pb2
 ADMIN = C.CallerIdentity(kind=C.CALLER_KIND_ADMIN, subject="admin")
-SERVICE = C.CallerIdentity(kind=C.CALLER_KIND_SERVICE, subject="tests")
+# The one service that acts as the system at cases: cases itself (its clock sweep).
+SERVICE = C.CallerIdentity(kind=C.CALLER_KIND_SERVICE, subject="cases")
 PROVINCE, CITY, COUNTY = "420000", "420500", "420502"
 DEPT = "420502-SCJG"
 OTHER_DEPT = "420502-MZJ"
@@ -320,7 +321,7 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         platform,
         bus,
     )
-    catalogue_stub = catalogue_pb2_grpc.CatalogueServiceStub(channel(catalogue.address))
+    catalogue_stub = catalogue_pb2_grpc.CatalogueServiceStub(caller_channel(catalogue.address, "catalogue"))
     await _catalogue_world(catalogue_stub)
     await sites_copied(cases.db)
-    yield World(cases_pb2_grpc.CasesServiceStub(channel(cases.address)), catalogue_stub)
+    yield World(cases_pb2_grpc.CasesServiceStub(caller_channel(cases.address, "cases")), catalogue_stub)

@@ -53,11 +53,10 @@ from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import JetStreamBus, idempotent
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.events import Delivery
-from govhall.kit.grpcclient import channel
 from govhall.kit.outbox import INBOX, OUTBOX
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import caller_channel, wait_until
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -310,9 +309,13 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
             await host.start()
             hosts.append(host)
         cases_host, catalogue_host = hosts[0], hosts[2]
-        catalogue_stub = catalogue_pb2_grpc.CatalogueServiceStub(channel(catalogue_host.address))
+        catalogue_stub = catalogue_pb2_grpc.CatalogueServiceStub(
+            caller_channel(catalogue_host.address, "catalogue")
+        )
         await _catalogue_world(catalogue_stub)
-        world = World(cases_pb2_grpc.CasesServiceStub(channel(cases_host.address)), catalogue_stub)
+        world = World(
+            cases_pb2_grpc.CasesServiceStub(caller_channel(cases_host.address, "cases")), catalogue_stub
+        )
 
         progress = Progress()
         todo = iter(range(SUBMISSIONS))
