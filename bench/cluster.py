@@ -130,10 +130,14 @@ class Cluster:
         call in production (the gateway for users, ops for an operator's tool, a service for
         itself). grpc starts threads: only once every process is started."""
         from govhall.kit.grpcclient import channel
+
+        return channel(self.addresses[service], signer=self.signer(principal), audience=service)
+
+    def signer(self, principal: str) -> Any:
+        """``principal``'s signer with its key of this run (for tools that make their own channel)."""
         from govhall.kit.trust import Signer
 
-        signer = Signer(self.trust_dir / f"{principal}.key", principal)
-        return channel(self.addresses[service], signer=signer, audience=service)
+        return Signer(self.trust_dir / f"{principal}.key", principal)
 
     def database(self, service: str) -> str:
         return f"bench_{self.run_id}_{service}"

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import channel, domain_error, operator_caller, operator_signer
+from govhall.kit.trust import Signer
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
 
@@ -40,9 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def reindex(address: str, batch_size: int, *, show_progress: bool = True) -> pb.ReindexProgress:
-    """Run a reindex through the search service at address; the last progress message."""
-    ch = channel(address, signer=operator_signer(), audience="search")
+async def reindex(
+    address: str, batch_size: int, *, show_progress: bool = True, signer: Signer | None = None
+) -> pb.ReindexProgress:
+    """Run a reindex through the search service at address; the last progress message. It signs
+    with the operators' key: ``signer``, by default the one the platform settings name."""
+    ch = channel(address, signer=signer or operator_signer(), audience="search")
     last = pb.ReindexProgress()
     bar: tqdm[Never] | None = None  # a bar over no iterable: its item type is Never
     try:
