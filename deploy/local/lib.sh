@@ -3,6 +3,8 @@
 
 # shellcheck source=deploy/local/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=deploy/local/secrets.sh
+. "$(dirname "${BASH_SOURCE[0]}")/secrets.sh"
 
 GOVHALL_SERVERS=(postgres redis nats elasticsearch)
 

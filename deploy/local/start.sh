@@ -90,12 +90,8 @@ shared_buffers = 128MB
 log_timezone = 'UTC'
 timezone = 'UTC'
 EOF
-    cat >"$GOVHALL_PG_DATA/pg_hba.conf" <<EOF
-# Written by deploy/local/start.sh: a development cluster, trust on loopback only.
-# TYPE  DATABASE  USER  ADDRESS       METHOD
-host    all       all   127.0.0.1/32  trust
-EOF
-    chown "$user" "$GOVHALL_PG_DATA/govhall.conf" "$GOVHALL_PG_DATA/pg_hba.conf"
+    write_pg_hba || true
+    chown "$user" "$GOVHALL_PG_DATA/govhall.conf"
     touch "$log"
     chown "$user" "$log"
     say "starting postgres on $GOVHALL_PG_HOST:$GOVHALL_PG_PORT (log $log)"
@@ -109,16 +105,57 @@ EOF
   ensure_databases "$bindir"
 }
 
+# Client authentication: the superuser govhall (deploy/local's administration and the tests'
+# set-up) is trusted on loopback; every other role (one per service, see ensure_databases) must
+# give its password. Rewritten on every start; returns 0 when the file changed (a running server
+# of an existing var/ then reloads it: before the roles existed it trusted everyone).
+write_pg_hba() {
+  local hba="$GOVHALL_PG_DATA/pg_hba.conf" new
+  new="# Written by deploy/local/start.sh; edits are overwritten.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+host    all       $GOVHALL_PG_USER  127.0.0.1/32  trust
+host    all       all   127.0.0.1/32  scram-sha-256"
+  [ "$(cat "$hba" 2>/dev/null)" != "$new" ] || return 1
+  printf '%s\n' "$new" >"$hba"
+  chown "$(pg_os_user)" "$hba"
+}
+
+# One role per service, govhall_<service> (LOGIN and nothing more; its password from
+# secrets.env), owning the database govhall_<service> and everything in it; no other role may
+# connect to it. Plus govhall_test, the owner of the tests' throw-away databases. Idempotent: on
+# an existing var/ the databases and tables the superuser made before change owner, so the
+# services' migrations, which run as their roles, can alter them.
 ensure_databases() {
-  local bindir="$1" svc db existing
-  local psql=("$bindir/psql" -h "$GOVHALL_PG_HOST" -p "$GOVHALL_PG_PORT" -U "$GOVHALL_PG_USER" -d postgres -v ON_ERROR_STOP=1 -qAt)
+  local bindir="$1" svc db role pw existing
+  local psql=("$bindir/psql" -h "$GOVHALL_PG_HOST" -p "$GOVHALL_PG_PORT" -U "$GOVHALL_PG_USER" -d postgres -v ON_ERROR_STOP=1 -qAtX)
+  if write_pg_hba; then
+    "${psql[@]}" -c "SELECT pg_reload_conf()" >/dev/null
+    say "postgres: every role but $GOVHALL_PG_USER now needs its password (pg_hba.conf reloaded)"
+  fi
+  ensure_secrets
+  for svc in $GOVHALL_DB_SERVICES "${GOVHALL_PG_EXTRA_ROLES[@]}"; do
+    [[ "$svc" =~ ^[a-z][a-z0-9_]*$ ]] || die "invalid service name '$svc' (GOVHALL_DB_SERVICES)"
+    pw="GOVHALL_SECRET_PG_$(upper "$svc")"
+    # The password travels as a psql variable (:'pw' quotes it), never spliced into the SQL.
+    "${psql[@]}" -v role="govhall_$svc" -v pw="${!pw}" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+ALTER ROLE :"role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'pw';
+SQL
+  done
   existing="$("${psql[@]}" -c "SELECT datname FROM pg_database")"
   for svc in $GOVHALL_DB_SERVICES; do
     db="govhall_$svc"
+    role="govhall_$svc"
     if ! grep -qx "$db" <<<"$existing"; then
-      "${psql[@]}" -c "CREATE DATABASE \"$db\"" >/dev/null
-      say "created database $db"
+      "${psql[@]}" -c "CREATE DATABASE \"$db\" OWNER \"$role\"" >/dev/null
+      say "created database $db owned by $role"
     fi
+    "${psql[@]}" -v db="$db" -v role="$role" >/dev/null <<'SQL'
+ALTER DATABASE :"db" OWNER TO :"role";
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+SQL
+    # A later -d wins over the array's -d postgres.
+    "${psql[@]}" -d "$db" -v owner="$role" -f "$GOVHALL_ROOT/deploy/local/pg-give-objects.sql" >/dev/null
   done
 }
 
