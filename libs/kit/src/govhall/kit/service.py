@@ -22,9 +22,9 @@ from govhall.kit import migrations, observability
 from govhall.kit.bus import EventBus, create_bus
 from govhall.kit.db import Database, ensure_database, ping
 from govhall.kit.grpcserver import GrpcServer, ReadinessCheck
-from govhall.kit.kv import KeyValueStore, create_kv
+from govhall.kit.kv import KeyValueStore
 from govhall.kit.outbox import OutboxRelay
-from govhall.kit.settings import PlatformSettings, ServiceSettings
+from govhall.kit.settings import PlatformSettings, ServiceSettings, platform_kv
 from govhall.kit.tokens import RevocationList
 
 log = logging.getLogger(__name__)
@@ -92,9 +92,7 @@ class ServiceHost:
         session_check = None
         if self.spec.checks_sessions:
             # The store identity publishes revocations in: Redis, or the file under var/.
-            self.kv = create_kv(
-                self.platform.redis_url, self.settings.kv_namespace, var_dir=self.platform.var_dir
-            )
+            self.kv = platform_kv(self.platform, self.settings.kv_namespace)
             session_check = RevocationList(self.kv).check
         if self.relay:
             self.relay.start()

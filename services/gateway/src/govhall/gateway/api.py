@@ -47,11 +47,18 @@ JWKS_REUSE_SECONDS = 10.0
 
 
 def create_app(
-    settings: GatewaySettings, redis_url: str | None = None, var_dir: Path | None = None
+    settings: GatewaySettings,
+    redis_url: str | None = None,
+    var_dir: Path | None = None,
+    *,
+    redis_username: str | None = None,
+    redis_password: str | None = None,
 ) -> FastAPI:
     # Rate limits and the revoked sessions identity writes: Redis, or without it the file under
     # var_dir that identity writes (all-in-one), or the process's own memory.
-    kv = create_kv(redis_url, settings.kv_namespace, var_dir=var_dir)
+    kv = create_kv(
+        redis_url, settings.kv_namespace, var_dir=var_dir, username=redis_username, password=redis_password
+    )
     limiter = RateLimiter(kv, settings.rate_limit_per_minute)
     upstreams: Upstreams | None = None
 
