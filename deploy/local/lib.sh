@@ -258,7 +258,8 @@ nats_ready() {
     "http://$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT/healthz?js-enabled-only=true" 2>/dev/null
 }
 elasticsearch_ready() {
-  curl -fsS -m 5 -o /dev/null \
+  # As admin (a node without security ignores the credentials); -K - keeps them off the command line.
+  printf 'user = "admin:%s"\n' "${GOVHALL_SECRET_ES_ADMIN:-}" | curl -fsS -m 5 -o /dev/null -K - \
     "$GOVHALL_ELASTICSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=2s" 2>/dev/null
 }
 server_ready() { "${1}_ready"; }

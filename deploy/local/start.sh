@@ -266,14 +266,68 @@ EOF
 }
 
 # --- Elasticsearch ---------------------------------------------------------------------------------
+# Users of the file realm (x-pack-security, which this distribution carries, on its basic licence):
+# `search`, with every right on the search service's indices and nothing else, and `admin`
+# (superuser) for deploy/local and the tests' clean-up. The search service's indices are its alias
+# and the generations behind it, <alias>-NNNNNN and <alias>-next; the alias is govhall-search, or a
+# run's own in the tests and benchmarks (test-…-search, e2e-…-search, bench-…-search), hence the
+# patterns *-search and *-search-*. The node watches these files: a change applies within seconds,
+# without a restart.
+es_security_files() {
+  local conf="$1" user="$2"
+  mkdir -p "$conf"
+  cat >"$conf/roles.yml.tmp" <<EOF
+# Written by deploy/local/start.sh; edits are overwritten.
+govhall_search:
+  cluster: ["monitor"]
+  indices:
+    - names: ["*-search", "*-search-*"]
+      privileges: ["all"]
+EOF
+  {
+    es_user_line search
+    es_user_line admin
+  } >"$conf/users.tmp"
+  printf 'govhall_search:search\nsuperuser:admin\n' >"$conf/users_roles.tmp"
+  local f
+  for f in roles.yml users users_roles; do
+    chmod 640 "$conf/$f.tmp"
+    chown "$user" "$conf/$f.tmp"
+    # Rewrite only a changed file: each write makes the node reload its users.
+    if cmp -s "$conf/$f.tmp" "$conf/$f"; then rm -f "$conf/$f.tmp"; else mv "$conf/$f.tmp" "$conf/$f"; fi
+  done
+}
+
+# user:{PBKDF2}... (PBKDF2-HMAC-SHA512, one of the hashes the file realm reads). The salt is derived
+# from the user and password, so an unchanged password gives an unchanged file.
+es_user_line() {
+  local pw="GOVHALL_SECRET_ES_$(upper "$1")"
+  ES_USER="$1" ES_PASSWORD="${!pw}" python3 -c '
+import base64, hashlib, os
+user, password = os.environ["ES_USER"], os.environ["ES_PASSWORD"].encode()
+salt = hashlib.sha256(b"govhall-es:" + user.encode() + b":" + password).digest()
+key = hashlib.pbkdf2_hmac("sha512", password, salt, 10000, 32)
+print(f"{user}:{{PBKDF2}}10000${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}")
+'
+}
+
 # Settings of this distribution: the integ-test zip carries only the modules transport-netty4,
 # x-pack-core, x-pack-security and apm (plus the shim plugin govhall-compat that install.sh builds),
 # so only their settings may appear in elasticsearch.yml: an unknown setting stops the node.
 start_elasticsearch() {
   local user java_home conf="$GOVHALL_ES_VAR/config" log="$GOVHALL_LOG/elasticsearch.log"
   local pidfile="$GOVHALL_ES_PIDFILE" pid security="" as=()
+  user="$(es_os_user)"
+  ensure_secrets
+  if [ -d "$GOVHALL_ES_HOME/modules/x-pack-security" ]; then
+    es_security_files "$conf" "$user"
+  fi
   if elasticsearch_ready; then
     say "elasticsearch already up: $(server_url elasticsearch)"
+    if ! printf 'user = "admin:%s"\n' "$GOVHALL_SECRET_ES_ADMIN" | curl -fsS -m 5 -o /dev/null -K - \
+      "$GOVHALL_ELASTICSEARCH_URL/_security/_authenticate" 2>/dev/null; then
+      say "elasticsearch: security is off on the running node; restart it to turn it on (stop.sh elasticsearch && start.sh)"
+    fi
     return
   fi
   pid="$(read_pid "$pidfile")"
@@ -286,7 +340,6 @@ start_elasticsearch() {
     || die "Elasticsearch not found in $GOVHALL_ES_HOME (run deploy/local/install.sh)"
   es_plugin_current || die "the plugin govhall-compat in $GOVHALL_ES_HOME is missing or stale (run deploy/local/install.sh)"
   java_home="$(es_java_home)" || die "no Java 17+ under /usr/lib/jvm (set GOVHALL_ES_JAVA_HOME)"
-  user="$(es_os_user)"
   is_root && as=(runuser -u "$user" --)
   id -u "$user" >/dev/null 2>&1 || die "user $user missing (run deploy/local/install.sh)"
 
@@ -301,8 +354,12 @@ start_elasticsearch() {
   # Defaults are copied once; elasticsearch.yml and the heap options are ours and rewritten.
   cp -rn "$GOVHALL_ES_HOME/config/." "$conf/"
   if [ -d "$GOVHALL_ES_HOME/modules/x-pack-security" ]; then
-    # A development node on loopback: no users, no TLS.
-    security="xpack.security.enabled: false"
+    # Users and roles from the files es_security_files writes. No TLS: the node listens on
+    # loopback only (a single node binding loopback needs none; the chart's cluster does).
+    security="xpack.security.enabled: true
+xpack.security.http.ssl.enabled: false
+xpack.security.transport.ssl.enabled: false
+xpack.security.enrollment.enabled: false"
   fi
   cat >"$conf/elasticsearch.yml" <<EOF
 # Written by deploy/local/start.sh; edits are overwritten.
