@@ -148,6 +148,13 @@ def redis_credentials(cluster: Mapping[str, str], user: str = "admin") -> dict[s
     return {"username": user, "password": secret} if secret else {}
 
 
+def es_credentials(cluster: Mapping[str, str], user: str = "search") -> dict[str, str]:
+    """username/password keyword arguments of the search service's ElasticsearchBackend as
+    ``user``; empty without secrets."""
+    secret = _secret(cluster, "ES", user)
+    return {"username": user, "password": secret} if secret else {}
+
+
 def es_auth(cluster: Mapping[str, str], user: str = "admin") -> tuple[str, str] | None:
     """Basic-auth pair of Elasticsearch user ``user`` (the admin, for clean-up, by default)."""
     secret = _secret(cluster, "ES", user)
