@@ -186,6 +186,39 @@ async def create_database(cluster: Mapping[str, str], name: str, owner: str) -> 
     return pg_url(cluster, owner, name)
 
 
+def create_database_sync(cluster: Mapping[str, str], name: str, owner: str) -> str:
+    """`create_database` through psql, for callers without an event loop of their own to run
+    (or inside one they cannot block on: the benchmarks start their processes from a coroutine)."""
+    import subprocess
+
+    host, port = cluster["GOVHALL_PG_HOST"], cluster["GOVHALL_PG_PORT"]
+    # Two -c: one -c with both would be one transaction, which CREATE DATABASE refuses.
+    sql = [
+        "-c",
+        f'CREATE DATABASE "{name}" OWNER "{owner}"',
+        "-c",
+        f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC',
+    ]
+    command = [
+        "psql",
+        "-h",
+        host,
+        "-p",
+        port,
+        "-U",
+        "govhall",
+        "-d",
+        "postgres",
+        "-XqAt",
+        "-v",
+        "ON_ERROR_STOP=1",
+    ]
+    done = subprocess.run([*command, *sql], capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not create database {name}: {done.stderr.strip()}")
+    return pg_url(cluster, owner, name)
+
+
 async def drop_database(cluster: Mapping[str, str], name: str) -> None:
     """Drop database ``name`` (if it exists) as the superuser, closing its connections."""
     import sqlalchemy as sa
