@@ -64,11 +64,25 @@ data_key() {
 
 running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
 
+# Each service starts as itself: its database role, Redis and Elasticsearch users with their
+# passwords from secrets.env (govhall.kit.testing.service_env, as the tests and benchmarks), and
+# none of the other principals' passwords in its environment.
+# Sets the array `own`: the arguments of env(1) that start service $1 so.
+service_env() {
+  local var lines
+  own=()
+  for var in ${!GOVHALL_SECRET_@}; do own+=(-u "$var"); done
+  lines="$(uv run --frozen python -m govhall.kit.testing service-env "$1")" || return 1
+  [[ -n "$lines" ]] && mapfile -t -O "${#own[@]}" own <<<"$lines"
+  return 0
+}
+
 up() {
   [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi
-    nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &
+    service_env "$s" || { echo "$s: could not compute its environment" >&2; exit 1; }
+    nohup env "${own[@]}" uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &
     echo $! >"$GOVHALL_RUN/$s.pid"
     echo "$s: started (log $GOVHALL_LOG/$s.log)"
   done

@@ -69,8 +69,10 @@ _INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE of a driver error wrapped by SQLAlchemy (asyncpg keeps it on the cause)."""
-    for err in (getattr(exc, "orig", None), getattr(getattr(exc, "orig", None), "__cause__", None)):
+    """The SQLSTATE of a driver error: asyncpg's own (SQLAlchemy lets those of a connection
+    attempt through) or one SQLAlchemy wraps (asyncpg's then is the cause)."""
+    orig = getattr(exc, "orig", None)
+    for err in (exc, orig, getattr(orig, "__cause__", None)):
         code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
         if code:
             return str(code)
@@ -97,7 +99,7 @@ async def ensure_database(url: str) -> None:
         async with probe.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
         return
-    except sa.exc.DBAPIError as exc:
+    except Exception as exc:
         if _sqlstate(exc) != _INVALID_CATALOG_NAME:
             raise
     finally:
@@ -110,7 +112,7 @@ async def ensure_database(url: str) -> None:
             )
             if not exists:
                 await conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
-    except sa.exc.DBAPIError as exc:
+    except Exception as exc:
         if _sqlstate(exc) != _INSUFFICIENT_PRIVILEGE:
             raise
         raise DatabaseMissing(
