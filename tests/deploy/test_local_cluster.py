@@ -65,7 +65,7 @@ def test_env_exports_the_urls_services_read(cluster: dict[str, str]) -> None:
     for service in SERVICES:
         assert (
             cluster[f"GOVHALL_{service.upper()}_DATABASE_URL"]
-            == f"{cluster['GOVHALL_PG_URL']}/govhall_{service}"
+            == f"postgresql+asyncpg://govhall_{service}@127.0.0.1:55432/govhall_{service}"
         )
 
 

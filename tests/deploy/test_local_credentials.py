@@ -338,3 +338,21 @@ def test_elasticsearch_refuses_no_or_a_wrong_password(cluster: dict[str, str]) -
     wrong = {**cluster, "GOVHALL_SECRET_ES_SEARCH": "wrong"}
     assert es(wrong, "search", "GET", "_cluster/health")[0] == 401
     assert es(cluster, "search", "GET", "_cluster/health")[0] == 200
+
+
+def test_the_passwords_are_generated_once_into_a_private_file(cluster: dict[str, str]) -> None:
+    secrets = Path(cluster["GOVHALL_ETC"]) / "secrets.env"
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    lines = dict(line.split("=", 1) for line in secrets.read_text().splitlines())
+    wanted = {f"GOVHALL_SECRET_PG_{s.upper()}" for s in (*SERVICES, "test")}
+    wanted |= {f"GOVHALL_SECRET_REDIS_{u}" for u in ("GATEWAY", "IDENTITY", "SERVICES", "ADMIN")}
+    wanted |= {"GOVHALL_SECRET_ES_SEARCH", "GOVHALL_SECRET_ES_ADMIN"}
+    assert wanted <= set(lines)
+    assert len({lines[k] for k in wanted}) == len(wanted)  # each its own
+    # env.sh exports them as they are in the file; a second start.sh keeps them.
+    assert all(cluster[k] == lines[k] for k in wanted)
+    done = subprocess.run(
+        ["bash", "deploy/local/start.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert dict(line.split("=", 1) for line in secrets.read_text().splitlines()) == lines
