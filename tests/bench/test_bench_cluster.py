@@ -80,3 +80,40 @@ def test_a_cycle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ValueError, match="a -> b -> a"):
         cluster.with_upstreams(["a"])
+
+
+def test_each_service_process_gets_only_its_own_credentials(tmp_path: Path) -> None:
+    infra = {
+        "GOVHALL_PG_URL": "postgresql+asyncpg://govhall@127.0.0.1:1",
+        "GOVHALL_PG_HOST": "127.0.0.1",
+        "GOVHALL_PG_PORT": "1",
+        "GOVHALL_DB_SERVICES": "identity catalogue cases search",
+        "GOVHALL_NATS_URL": "nats://127.0.0.1:2",
+        "GOVHALL_REDIS_URL": "redis://127.0.0.1:3/0",
+        "GOVHALL_ELASTICSEARCH_URL": "http://127.0.0.1:4",
+        "GOVHALL_RUN": "/nowhere",
+        **{f"GOVHALL_SECRET_PG_{s}": f"pg-{s}" for s in ("IDENTITY", "CATALOGUE", "CASES", "SEARCH")},
+        **{f"GOVHALL_SECRET_REDIS_{u}": f"r-{u}" for u in ("GATEWAY", "IDENTITY", "SERVICES", "ADMIN")},
+        "GOVHALL_SECRET_ES_SEARCH": "es-search",
+    }
+    c = cluster.Cluster.plan([cluster.GATEWAY], infra, tmp_path, "warning")
+    env = c.env()
+    assert not [k for k in env if k.startswith("GOVHALL_SECRET_")]
+    assert not [k for k in env if k.endswith("_PASSWORD")]
+    # Each database as the service's own role (its password apart).
+    assert (
+        env["GOVHALL_CASES_DATABASE_URL"]
+        == f"postgresql+asyncpg://govhall_cases@127.0.0.1:1/bench_{c.run_id}_cases"
+    )
+    cases = c.service_env("cases", env)
+    assert cases["GOVHALL_CASES_DATABASE_URL"] == env["GOVHALL_CASES_DATABASE_URL"]
+    assert cases["GOVHALL_CASES_DATABASE_PASSWORD"] == "pg-CASES"
+    assert (cases["GOVHALL_REDIS_USERNAME"], cases["GOVHALL_REDIS_PASSWORD"]) == ("services", "r-SERVICES")
+    assert not [
+        k
+        for k in cases
+        if k.endswith("_PASSWORD") and k not in {"GOVHALL_CASES_DATABASE_PASSWORD", "GOVHALL_REDIS_PASSWORD"}
+    ]
+    gateway = c.service_env("gateway", env)
+    assert (gateway["GOVHALL_REDIS_USERNAME"], gateway["GOVHALL_REDIS_PASSWORD"]) == ("gateway", "r-GATEWAY")
+    assert c.service_env("search", env)["GOVHALL_ELASTICSEARCH_PASSWORD"] == "es-search"
