@@ -71,3 +71,19 @@ for _govhall_svc in $GOVHALL_DB_SERVICES; do
   export "${_govhall_var?}"
 done
 unset _govhall_svc _govhall_var _govhall_env_dir
+
+# The secrets start.sh generates once (passwords of the servers' users): GOVHALL_SECRET_* lines of
+# $GOVHALL_ETC/secrets.env, exported as they are unless already set. Each process gets its own
+# credentials from them (govhall.kit.testing.service_env), never all of them.
+if [ -r "$GOVHALL_ETC/secrets.env" ]; then
+  while IFS='=' read -r _govhall_key _govhall_value; do
+    case "$_govhall_key" in
+      GOVHALL_SECRET_*)
+        if [ -z "${!_govhall_key:-}" ]; then
+          export "$_govhall_key=$_govhall_value"
+        fi
+        ;;
+    esac
+  done <"$GOVHALL_ETC/secrets.env"
+  unset _govhall_key _govhall_value
+fi

@@ -31,6 +31,7 @@ CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers
 # Subjects are <stem>.<...>; one JetStream stream per stem.
 DEFAULT_STREAM_PREFIX = "GOVHALL"
 STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
+INBOX_PREFIX = "_INBOX"
 
 
 class EventBus(Protocol):
@@ -109,12 +110,24 @@ class JetStreamBus:
     deployment (or a test run) with a prefix other than the default also namespaces its
     subjects on the wire: `e2eab12.catalogue.matter.published`. Handlers always see the
     subject without the namespace.
+
+    With a user, the connection authenticates as that user and takes its replies (publish
+    acknowledgements, pulled messages) on inboxes `_INBOX.<user>.…`: a service's NATS user may
+    subscribe to its own inboxes only, so no service can read what another one pulls.
     """
 
     def __init__(
-        self, url: str, *, stream_prefix: str = DEFAULT_STREAM_PREFIX, ack_wait: float = 30.0
+        self,
+        url: str,
+        *,
+        stream_prefix: str = DEFAULT_STREAM_PREFIX,
+        ack_wait: float = 30.0,
+        user: str | None = None,
+        password: str | None = None,
     ) -> None:
         self._url = url
+        self._user = user
+        self._password = password
         self._prefix = stream_prefix
         self._ns = "" if stream_prefix == DEFAULT_STREAM_PREFIX else f"{stream_prefix.lower()}."
         self._subs: list[Any] = []
@@ -152,9 +165,17 @@ class JetStreamBus:
             last_error[0] = ""
             log.warning("NATS %s: reconnected", self._url)
 
+        credentials: dict[str, Any] = {}
+        if self._user:
+            credentials = {
+                "user": self._user,
+                "password": self._password or "",
+                "inbox_prefix": f"{INBOX_PREFIX}.{self._user}",
+            }
         self._nc = await nats.connect(
             self._url,
-            name="govhall",
+            name=f"govhall-{self._user}" if self._user else "govhall",
+            **credentials,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             allow_reconnect=True,
@@ -280,9 +301,15 @@ class JetStreamBus:
                     log.warning("ack for %s failed", event_id, exc_info=True)
 
 
-def create_bus(nats_url: str | None, *, stream_prefix: str = DEFAULT_STREAM_PREFIX) -> EventBus:
+def create_bus(
+    nats_url: str | None,
+    *,
+    stream_prefix: str = DEFAULT_STREAM_PREFIX,
+    user: str | None = None,
+    password: str | None = None,
+) -> EventBus:
     if nats_url:
-        return JetStreamBus(nats_url, stream_prefix=stream_prefix)
+        return JetStreamBus(nats_url, stream_prefix=stream_prefix, user=user, password=password)
     return InProcessBus()
 
 

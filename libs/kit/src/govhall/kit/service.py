@@ -132,7 +132,12 @@ class ServiceHost:
 async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
     platform = PlatformSettings()
     observability.setup(spec.name, platform.log_level, settings.metrics_port)
-    bus = create_bus(platform.nats_url, stream_prefix=platform.stream_prefix)
+    bus = create_bus(
+        platform.nats_url,
+        stream_prefix=platform.stream_prefix,
+        user=platform.nats_user,
+        password=platform.nats_password.get_secret_value() if platform.nats_password else None,
+    )
     await bus.start()
     host = ServiceHost(spec, settings, platform, bus)
     await host.start()

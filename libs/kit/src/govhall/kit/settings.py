@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,10 @@ class PlatformSettings(BaseSettings):
 
     var_dir: Path = Field(default_factory=_default_var_dir, description="where embedded back ends keep files")
     nats_url: str | None = Field(default=None, description="NATS JetStream; unset means the in-process bus")
+    # This process's own NATS user (one per service, with permissions on its own subjects only);
+    # unset connects without credentials (a NATS without users, as in some tests' private servers).
+    nats_user: str | None = Field(default=None, description="NATS user; unset: no credentials")
+    nats_password: SecretStr | None = Field(default=None, description="the NATS user's password")
     redis_url: str | None = Field(
         default=None,
         description="Redis for revoked sessions, lock-outs, rate limits and hot words; "

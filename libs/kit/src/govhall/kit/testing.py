@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -65,3 +65,49 @@ ONE_PAGE_PDF = (
     b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
     b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
 )
+
+
+# The local cluster's credentials ---------------------------------------------------------------
+
+# The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the
+# gateway uses no bus. `admin` sets up and cleans up (tests, benchmarks), never a service.
+NATS_SERVICES = ("identity", "catalogue", "cases", "search", "consult", "appointments", "licences")
+
+
+def nats_credentials(cluster: Mapping[str, str], principal: str) -> dict[str, str]:
+    """JetStreamBus's ``user`` and ``password`` for ``principal`` (a service, or ``admin``), from
+    the cluster's GOVHALL_SECRET_NATS_<PRINCIPAL>; empty when it has none (a NATS without users)."""
+    password = cluster.get(f"GOVHALL_SECRET_NATS_{principal.upper()}")
+    return {"user": principal, "password": password} if password else {}
+
+
+def cluster_bus(cluster: Mapping[str, str], principal: str, stream_prefix: str) -> Any:
+    """A JetStreamBus on the cluster's NATS as ``principal`` (not started)."""
+    from govhall.kit.bus import JetStreamBus
+
+    return JetStreamBus(
+        cluster["GOVHALL_NATS_URL"], stream_prefix=stream_prefix, **nats_credentials(cluster, principal)
+    )
+
+
+def service_env(cluster: Mapping[str, str], service: str) -> dict[str, str]:
+    """The credentials of one service process of the local cluster (cluster: the GOVHALL_*
+    variables deploy/local/env.sh exports): its own users on the servers, never another's."""
+    env: dict[str, str] = {}
+    nats = nats_credentials(cluster, service) if service in NATS_SERVICES else {}
+    if nats:
+        env["GOVHALL_NATS_USER"] = nats["user"]
+        env["GOVHALL_NATS_PASSWORD"] = nats["password"]
+    return env
+
+
+if __name__ == "__main__":
+    # deploy/local/services.sh: `python -m govhall.kit.testing service-env <service>` prints the
+    # service's variables as KEY=VALUE lines, from the environment env.sh exported.
+    import os
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "service-env":
+        sys.exit("usage: python -m govhall.kit.testing service-env <service>")
+    for key, value in service_env(os.environ, sys.argv[2]).items():
+        print(f"{key}={value}")
