@@ -67,6 +67,26 @@ ONE_PAGE_PDF = (
 )
 
 
+# Callers ---------------------------------------------------------------------------------------
+
+
+def signer(principal: str = "gateway") -> Any:
+    """``principal``'s signer, from the trust directory the platform settings name (the test
+    suite's conftest makes one for the whole run and points GOVHALL_TRUST_DIR at it)."""
+    from govhall.kit.settings import PlatformSettings
+    from govhall.kit.trust import Signer
+
+    return Signer(PlatformSettings().trust_files(principal)[1], principal)
+
+
+def signed_channel(address: str, audience: str, principal: str = "gateway") -> Any:
+    """A channel to the service ``audience`` whose calls ``principal`` signs: name the caller of
+    each call with `govhall.kit.caller.caller_metadata`, as the gateway does."""
+    from govhall.kit.grpcclient import channel
+
+    return channel(address, signer=signer(principal), audience=audience)
+
+
 # The local cluster's credentials ---------------------------------------------------------------
 
 # The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the
