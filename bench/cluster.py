@@ -37,7 +37,11 @@ from common import (
     log,
 )
 
+from govhall.kit.testing import service_env
+
 ADMIN_TOKEN = "bench-admin-token"
+# The local servers' passwords in the infra variables (deploy/local's secrets.env).
+SECRET = "GOVHALL_SECRET_"
 GATEWAY = "gateway"
 
 
@@ -138,7 +142,8 @@ class Cluster:
         """The environment every service of the run is started with (each reads its own prefix)."""
         pg = self.infra["GOVHALL_PG_URL"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-        env.update({k: v for k, v in self.infra.items() if k != "GOVHALL_RUN"})
+        # The servers' URLs; never their secrets: each process gets its own (see start).
+        env.update({k: v for k, v in self.infra.items() if k != "GOVHALL_RUN" and not k.startswith(SECRET)})
         env.update(
             {
                 "GOVHALL_LOG_LEVEL": self.log_level.upper(),
@@ -192,7 +197,11 @@ class Cluster:
     def start(self, processes: Processes, env: dict[str, str]) -> None:
         """Every service, each after those it calls. Before any thread exists in this process."""
         for service in self.services:
-            processes.start(service, [sys.executable, "-m", f"govhall.{service}"], env)
+            processes.start(service, [sys.executable, "-m", f"govhall.{service}"], self.env_of(service, env))
+
+    def env_of(self, service: str, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with ``service``'s own credentials on the servers (its NATS user ...)."""
+        return {**env, **service_env(self.infra, service)}
 
     def remove(self, timeout: float = 60.0) -> None:
         """Drop what the run left on the servers: databases, streams, Redis keys, indices."""
@@ -204,7 +213,7 @@ class Cluster:
     async def _remove(self) -> None:
         # Each step only for what this run named: an empty alias would match every alias in _alias/.
         await drop_databases(self.infra["GOVHALL_PG_URL"], self.databases)
-        await delete_streams(self.infra["GOVHALL_NATS_URL"], self.stream_prefix)
+        await delete_streams(self.infra, self.stream_prefix)
         await delete_redis_keys(self.infra["GOVHALL_REDIS_URL"], self.kv_namespace)
         if self.index_alias:
             # Every generation of this run's index (the pattern names only ours), whatever the alias holds.

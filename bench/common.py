@@ -614,7 +614,9 @@ def infra_env(start: bool) -> dict[str, str]:
         "GOVHALL_ELASTICSEARCH_URL",
         "GOVHALL_RUN",
     )
-    return {k: env[k] for k in keys}
+    # And the servers' passwords (deploy/local's secrets.env): each service process gets its own
+    # (govhall.kit.testing.service_env), clean-up uses the admin ones.
+    return {k: v for k, v in env.items() if k in keys or k.startswith("GOVHALL_SECRET_")}
 
 
 def server_pids(run_dir: str) -> dict[str, int]:
@@ -650,14 +652,15 @@ async def drop_databases(pg_url: str, names: Sequence[str]) -> None:
         log(f"could not drop the databases {list(names)}: {err!r}")
 
 
-async def delete_streams(nats_url: str, prefix: str) -> None:
-    """Delete this run's JetStream streams (prefix_*); an empty prefix deletes nothing."""
+async def delete_streams(infra: dict[str, str], prefix: str) -> None:
+    """Delete this run's JetStream streams (prefix_*) as NATS's admin (no service may); an empty
+    prefix deletes nothing."""
     try:
         if not prefix:
             raise LookupError("no stream prefix: nothing to delete")
-        from govhall.kit.bus import JetStreamBus
+        from govhall.kit.testing import cluster_bus
 
-        bus = JetStreamBus(nats_url, stream_prefix=prefix)
+        bus = cluster_bus(infra, "admin", prefix)
         await bus.start()
         try:
             await bus.delete_streams()

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from govhall.kit.bus import JetStreamBus
-from govhall.kit.testing import wait_until_sync
+from govhall.kit.testing import cluster_bus, service_env, wait_until_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"
@@ -41,6 +40,8 @@ def free_port() -> int:
 class Cluster:
     env: dict[str, str]
     log_dir: Path
+    # The local servers' variables (env.sh), whence each process takes its own credentials.
+    servers: dict[str, str] = field(default_factory=dict)
     gateway_url: str = ""
     # Where identity's development SMS sender "delivers" codes (JSON lines).
     sms_file: Path = Path()
@@ -50,7 +51,7 @@ class Cluster:
         log = open(self.log_dir / f"{service}.log", "ab")
         self.procs[service] = subprocess.Popen(
             [sys.executable, "-m", f"govhall.{service}"],
-            env=self.env,
+            env={**self.env, **service_env(self.servers, service)},
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -152,6 +153,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     c = Cluster(
         env,
         tmp_path_factory.mktemp("logs"),
+        servers=cluster,
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         sms_file=sms_file,
     )
@@ -165,7 +167,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             c.stop(service)
         _drop(pg, [f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases")])
         _delete_keys(cluster["GOVHALL_REDIS_URL"], kv_namespace)
-        asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
+        asyncio.run(_delete_streams(cluster, env["GOVHALL_STREAM_PREFIX"]))
         # Every generation a reindex made, whatever the alias points at now.
         _delete_index(cluster["GOVHALL_ELASTICSEARCH_URL"], f"e2e-{run}-search-*")
 
@@ -180,8 +182,9 @@ def _drop(pg_url: str, names: list[str]) -> None:
         )
 
 
-async def _delete_streams(nats_url: str, prefix: str) -> None:
-    bus = JetStreamBus(nats_url, stream_prefix=prefix)
+async def _delete_streams(cluster: dict[str, str], prefix: str) -> None:
+    # As the admin: no service may delete a stream.
+    bus = cluster_bus(cluster, "admin", prefix)
     await bus.start()
     await bus.delete_streams()
     await bus.close()
