@@ -53,6 +53,10 @@ def _matches(pattern: str, subject: str) -> bool:
     return len(p) == len(s)
 
 
+class BusRefused(RuntimeError):
+    """The bus refused this process's credentials."""
+
+
 class InProcessBus:
     """A bus inside one process, for all-in-one mode and unit tests.
 
@@ -149,9 +153,14 @@ class JetStreamBus:
         # (twice a second per connection) while NATS is away: one line per disconnect, per
         # reconnect, and per distinct error instead.
         last_error: list[str] = [""]
+        # The client retries a refused login as it retries an absent server, for ever; at start
+        # that is a wrong user or password, which no retry mends: fail then, loudly.
+        refused = asyncio.Event()
 
         async def on_error(exc: Exception) -> None:
             text = f"{type(exc).__name__}: {exc}"
+            if self._nc is None and "authorization violation" in text.lower():
+                refused.set()
             if text != last_error[0]:
                 last_error[0] = text
                 log.warning("NATS %s: %s", self._url, text)
@@ -172,18 +181,35 @@ class JetStreamBus:
                 "password": self._password or "",
                 "inbox_prefix": f"{INBOX_PREFIX}.{self._user}",
             }
-        self._nc = await nats.connect(
-            self._url,
-            name=f"govhall-{self._user}" if self._user else "govhall",
-            **credentials,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            allow_reconnect=True,
-            connect_timeout=5,
-            error_cb=on_error,
-            disconnected_cb=on_disconnected,
-            reconnected_cb=on_reconnected,
+        connecting = asyncio.ensure_future(
+            nats.connect(
+                self._url,
+                name=f"govhall-{self._user}" if self._user else "govhall",
+                **credentials,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                allow_reconnect=True,
+                connect_timeout=5,
+                error_cb=on_error,
+                disconnected_cb=on_disconnected,
+                reconnected_cb=on_reconnected,
+            )
         )
+        watching = asyncio.ensure_future(refused.wait())
+        connected = False
+        try:
+            await asyncio.wait((connecting, watching), return_when=asyncio.FIRST_COMPLETED)
+            connected = connecting.done()
+        finally:
+            watching.cancel()
+            if not connecting.done():
+                connecting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await connecting
+        if not connected:
+            who = f"the user {self._user!r}" if self._user else "a login without credentials"
+            raise BusRefused(f"NATS {self._url} refused {who} (GOVHALL_NATS_USER / GOVHALL_NATS_PASSWORD)")
+        self._nc = connecting.result()
         self._js = self._nc.jetstream(timeout=10)
 
     def healthy(self) -> bool:
