@@ -204,7 +204,9 @@ EOF
       mv "$new" "$conf"
       say "nats (pid $pid) runs with an older config: reloading $conf"
       kill -HUP "$pid"
-      if wait_nats_login "$GOVHALL_START_TIMEOUT"; then
+      # A reload takes milliseconds; one it refuses (a setting it cannot change in place) shows
+      # in the log, and the server keeps its old config: then restart.
+      if wait_nats_login 5; then
         say "nats reloaded: $(server_url nats)"
         return
       fi
@@ -249,7 +251,7 @@ nats_store_dir() {
 stop_nats_pid() {
   local pid="$1" t0=$SECONDS
   kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
+  while pid_alive "$pid" nats-server; do
     [ $((SECONDS - t0)) -lt "$GOVHALL_START_TIMEOUT" ] || die "nats (pid $pid) did not stop within ${GOVHALL_START_TIMEOUT}s"
     sleep 0.1
   done
