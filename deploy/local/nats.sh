@@ -10,7 +10,8 @@ NATS_STEMS=(identity catalogue cases appointments consult licences)
 
 # One row per service: "<user> <stem it publishes, or -> [<durable consumer>=<subject> ...]".
 # The consumers are the services' ctx.bus.subscribe(...) calls (grep `subscribe(` in services/);
-# a new one needs its row here, or the service is refused its consumer at start.
+# a new one needs its row here, or the service is refused its consumer at start (so does a
+# renamed one: cases' and search's durable names are settings, GOVHALL_<SERVICE>_CONSUMER_NAME).
 NATS_USERS=(
   "identity identity identity-sites=catalogue.site.upserted"
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
