@@ -40,7 +40,14 @@ CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Objects of the instance rather than of one service.
-SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes"}
+SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes", f"{RELEASE}-trust-bundle"}
+# Where every pod finds the trust bundle and its own caller-assertion key (whole directories).
+TRUST_BUNDLE_DIR = "/etc/govhall/trust-bundle"
+TRUST_KEY_DIR = "/etc/govhall/trust-key"
+# The Redis ACL user of each service: the gateway and identity have their own, the rest share one.
+REDIS_USERS = {"gateway": "gateway", "identity": "identity", "catalogue": "services", "search": "services", "cases": "services"}
+# Environment variables that hold a credential: they must all come from a secretKeyRef.
+CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
 
 # A cold helm build takes minutes on two cores; it happens inside the first test's setup.
 pytestmark = pytest.mark.timeout(1800)
@@ -347,10 +354,13 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
         for key in ("GOVHALL_NATS_URL", "GOVHALL_ELASTICSEARCH_URL", "GOVHALL_REDIS_URL"):
             assert data[key], f"{instance.level}/{service}: {key} is empty"
         assert all(isinstance(v, str) for v in data.values()), "ConfigMap values must be strings"
-        # Credentials never sit in a ConfigMap.
+        # Credentials never sit in a ConfigMap: the database URL names the role, not its password.
         for key, value in data.items():
-            assert "DATABASE_URL" not in key, f"{service}: {key} belongs in a Secret"
+            assert not CREDENTIAL_ENV.search(key), f"{service}: {key} belongs in a Secret"
             assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"{service}: {key} carries credentials"
+        # The trust files are where the pod mounts them.
+        assert data["GOVHALL_TRUST_BUNDLE_FILE"] == f"{TRUST_BUNDLE_DIR}/bundle.json"
+        assert data["GOVHALL_TRUST_KEY_FILE"] == f"{TRUST_KEY_DIR}/{service}.key"
         # The Deployment takes its environment from this ConfigMap.
         env_from = instance.container(service)["envFrom"]
         assert {"configMapRef": {"name": configmap["metadata"]["name"]}} in env_from
@@ -405,10 +415,14 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
     for service in ("identity", "catalogue", "search", "cases"):
+        # Its own role on its own database; the role's password from a Secret.
+        data = instance.by_component("ConfigMap")[service]["data"]
+        url = data[f"GOVHALL_{service.upper()}_DATABASE_URL"]
+        assert url == f"postgresql+asyncpg://govhall_{service}@postgresql:5432/govhall_{service}"
         env = {e["name"]: e for e in instance.container(service)["env"]}
-        ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
+        ref = env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]
         assert "value" not in ref
-        assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "url"}
+        assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "password"}
     for service in ("identity", "cases"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
@@ -416,7 +430,8 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         # Not optional: without the Secret the pod must not start (the service would make up a key).
         assert data_key["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-data-key", "key": "key"}
     gateway = {e["name"]: e for e in instance.container("gateway")["env"]}
-    assert not any(name.endswith("DATABASE_URL") for name in gateway), "the gateway keeps nothing durable"
+    assert not any("DATABASE" in name for name in gateway), "the gateway keeps nothing durable"
+    assert not any("DATABASE" in k for k in instance.by_component("ConfigMap")["gateway"]["data"])
     admin = gateway["GOVHALL_GATEWAY_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]
     assert admin["optional"] is True, "no admin Secret must mean no admin API, not a pod that won't start"
     # The chart references Secrets; it never creates one.
@@ -454,11 +469,15 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["runAsNonRoot"] is True
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-        # The one writable place: /tmp, an emptyDir; and cases' files volume.
+        # The one writable place: /tmp, an emptyDir; and cases' files volume. The trust files
+        # are read-only.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
-        assert set(mounts) == ({"/tmp", CASES_FILES} if service == "cases" else {"/tmp"}), service
+        trust = {TRUST_BUNDLE_DIR, TRUST_KEY_DIR}
+        assert set(mounts) == ({"/tmp", CASES_FILES} if service == "cases" else {"/tmp"}) | trust, service
+        for mount in container["volumeMounts"]:
+            assert mount.get("readOnly", False) is (mount["mountPath"] in trust), f"{service}: {mount}"
         assert len(volumes) == len(mounts), f"{service}: a volume nothing mounts"
         assert container["resources"]["requests"] and container["resources"]["limits"]
 
