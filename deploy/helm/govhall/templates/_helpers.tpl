@@ -10,6 +10,8 @@ checking sessions must agree).
 A service with a `files` section (cases: uploaded materials and generated notices) also includes
 govhall.filesclaim: a PersistentVolumeClaim unless files.existingClaim names one, mounted into
 every pod at files.mountPath, which becomes GOVHALL_<SERVICE>_FILES_DIR.
+A service's credentials (trust key and bundle, NATS, Redis, Elasticsearch, database password)
+come from _credentials.tpl: secretKeyRefs, the trust volumes and, for inline values, its Secret.
 */}}
 
 {{- define "govhall.name" -}}
