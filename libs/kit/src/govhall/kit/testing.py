@@ -65,3 +65,23 @@ ONE_PAGE_PDF = (
     b"xref\n0 4\n0000000000 65535 f \n0000000019 00000 n \n0000000069 00000 n \n0000000126 00000 n \n"
     b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n198\n%%EOF\n"
 )
+
+
+# Callers ---------------------------------------------------------------------------------------
+
+
+def signer(principal: str = "gateway") -> Any:
+    """``principal``'s signer, from the trust directory the platform settings name (the test
+    suite's conftest makes one for the whole run and points GOVHALL_TRUST_DIR at it)."""
+    from govhall.kit.settings import PlatformSettings
+    from govhall.kit.trust import Signer
+
+    return Signer(PlatformSettings().trust_files(principal)[1], principal)
+
+
+def signed_channel(address: str, audience: str, principal: str = "gateway") -> Any:
+    """A channel to the service ``audience`` whose calls ``principal`` signs: name the caller of
+    each call with `govhall.kit.caller.caller_metadata`, as the gateway does."""
+    from govhall.kit.grpcclient import channel
+
+    return channel(address, signer=signer(principal), audience=audience)
