@@ -232,10 +232,11 @@ def render(helm: Path, helm_env: dict[str, str], level: str, *extra: str) -> Ins
 
 
 def validation_errors(objects: list[dict[str, Any]]) -> list[str]:
-    """kubernetes-validate, strict, on every core object (ServiceMonitors have no schema there)."""
+    """kubernetes-validate, strict, on every core object (the Prometheus Operator's kinds have no
+    schema there)."""
     errors = []
     for obj in objects:
-        if obj["kind"] == "ServiceMonitor":
+        if obj["kind"] in ("ServiceMonitor", "PrometheusRule"):
             continue
         where = f"{obj['kind']}/{obj['metadata']['name']}"
         try:
@@ -303,7 +304,7 @@ def test_kubernetes_validate_knows_the_target_version() -> None:
 
 def test_core_objects_validate_strictly(instance: Instance) -> None:
     kinds = {o["kind"] for o in instance.objects}
-    assert kinds == CORE_KINDS | {"ServiceMonitor"}, f"unexpected kinds: {kinds}"
+    assert kinds == CORE_KINDS | {"ServiceMonitor", "PrometheusRule"}, f"unexpected kinds: {kinds}"
     errors = validation_errors(instance.objects)
     assert not errors, "\n".join(errors)
 
@@ -926,3 +927,18 @@ def test_only_configured_credentials_are_rendered(helm: Path, helm_env: dict[str
     instance = _render_credentials(helm, helm_env, "--set-string", "nats.url=")
     for service in SERVICES:
         assert not any("NATS" in name for name in _secret_refs(instance.container(service))), service
+
+
+def test_refused_callers_raise_an_alert_where_services_are_scraped(
+    helm: Path, helm_env: dict[str, str]
+) -> None:
+    """The metric every service counts refused callers in is watched by a rule of the same
+    Prometheus Operator as the ServiceMonitors (and not rendered without it)."""
+    assert not render(helm, helm_env, "city", "--set", "serviceMonitor.enabled=false").of_kind(
+        "PrometheusRule"
+    )
+    (rule,) = render(helm, helm_env, "city").of_kind("PrometheusRule")  # city turns them on
+    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert "govhall_caller_refusals_total" in alerts["GovhallCallerRefused"]["expr"]
+    assert alerts["GovhallCallerRefused"]["labels"]["severity"] == "critical"
+    assert "{{ $labels.service }}" in alerts["GovhallCallerRefused"]["annotations"]["summary"]
