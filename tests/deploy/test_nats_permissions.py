@@ -220,3 +220,27 @@ def test_each_service_process_gets_its_own_nats_user_and_no_other(cluster: dict[
     # The gateway uses no bus; the admin is nobody's process.
     assert "GOVHALL_NATS_USER" not in service_env(cluster, "gateway")
     assert len({cluster[f"GOVHALL_SECRET_NATS_{s.upper()}"] for s in (*NATS_SERVICES, "admin")}) == 8
+
+
+async def test_a_service_connects_with_the_user_its_environment_names(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govhall.kit.bus import create_bus
+    from govhall.kit.settings import PlatformSettings
+
+    env = service_env(run.cluster, "cases")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    platform = PlatformSettings(nats_url=run.cluster["GOVHALL_NATS_URL"], stream_prefix=run.prefix)
+    assert env["GOVHALL_NATS_PASSWORD"] not in repr(platform)  # never in a log line
+    assert platform.nats_password is not None
+    bus = create_bus(
+        platform.nats_url,
+        stream_prefix=platform.stream_prefix,
+        user=platform.nats_user,
+        password=platform.nats_password.get_secret_value(),
+    )
+    run.buses.append(bus)  # type: ignore[arg-type]
+    await bus.start()
+    await bus.publish(Event("cases.case.submitted", b"case"))
+    assert await run.messages("cases") == 1
