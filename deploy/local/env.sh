@@ -70,20 +70,22 @@ for _govhall_svc in $GOVHALL_DB_SERVICES; do
   fi
   export "${_govhall_var?}"
 done
-unset _govhall_svc _govhall_var _govhall_env_dir
+unset _govhall_svc _govhall_var
 
-# The secrets start.sh generates once (passwords of the servers' users): GOVHALL_SECRET_* lines of
-# $GOVHALL_ETC/secrets.env, exported as they are unless already set. Each process gets its own
-# credentials from them (govhall.kit.testing.service_env), never all of them.
+# The passwords deploy/local generated (secrets.sh): KEY=VALUE lines, GOVHALL_SECRET_<SERVER>_<PRINCIPAL>.
+# Exported for the scripts, the tests and `make up`, which hand each process only its own
+# (govhall.kit.testing.service_env). A line read here never overrides a variable already set.
 if [ -r "$GOVHALL_ETC/secrets.env" ]; then
   while IFS='=' read -r _govhall_key _govhall_value; do
     case "$_govhall_key" in
-      GOVHALL_SECRET_*)
+      GOVHALL_SECRET_[A-Z0-9_]*)
         if [ -z "${!_govhall_key:-}" ]; then
-          export "$_govhall_key=$_govhall_value"
+          printf -v "$_govhall_key" '%s' "$_govhall_value"
         fi
+        export "${_govhall_key?}"
         ;;
     esac
   done <"$GOVHALL_ETC/secrets.env"
   unset _govhall_key _govhall_value
 fi
+unset _govhall_env_dir

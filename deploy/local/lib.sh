@@ -3,6 +3,8 @@
 
 # shellcheck source=deploy/local/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=deploy/local/secrets.sh
+. "$(dirname "${BASH_SOURCE[0]}")/secrets.sh"
 
 GOVHALL_SERVERS=(postgres redis nats elasticsearch)
 
@@ -106,28 +108,6 @@ install_debs() {
     "${sudo[@]}" fc-cache -s >/dev/null 2>&1 || true
   fi
 }
-
-# Secrets of the local cluster: one KEY=VALUE line each in $GOVHALL_ETC/secrets.env (mode 0600),
-# generated once and kept (a new password would lock out whatever still uses the old one). env.sh
-# exports them; govhall.kit.testing.service_env gives each process its own.
-GOVHALL_SECRETS_FILE="$GOVHALL_ETC/secrets.env"
-
-random_secret() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
-
-# Add each named secret that secrets.env lacks.
-ensure_secrets() {
-  local name
-  mkdir -p "$GOVHALL_ETC"
-  (umask 077 && touch "$GOVHALL_SECRETS_FILE")
-  chmod 600 "$GOVHALL_SECRETS_FILE"
-  for name in "$@"; do
-    grep -q "^$name=" "$GOVHALL_SECRETS_FILE" \
-      || printf '%s=%s\n' "$name" "$(random_secret)" >>"$GOVHALL_SECRETS_FILE"
-  done
-}
-
-# The value of a secret in secrets.env.
-secret_value() { sed -n "s/^$1=//p" "$GOVHALL_SECRETS_FILE" | head -n 1; }
 
 # Validate server names given on the command line; no names means all of them.
 select_servers() {

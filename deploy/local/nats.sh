@@ -22,7 +22,7 @@ NATS_USERS=(
   "licences licences"
 )
 
-nats_secret_name() { printf 'GOVHALL_SECRET_NATS_%s' "$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')"; }
+nats_secret_name() { printf 'GOVHALL_SECRET_NATS_%s' "$(upper "$1")"; }
 
 nats_secret_names() {
   local row
@@ -32,6 +32,13 @@ nats_secret_names() {
     nats_secret_name "${row%% *}"
     echo
   done
+}
+
+# The value of a NATS secret (ensure_secret has set it).
+nats_secret() {
+  local name
+  name="$(nats_secret_name "$1")"
+  printf '%s' "${!name}"
 }
 
 # A JSON-ish list for nats.conf: "a", "b", ...
@@ -100,13 +107,13 @@ nats_authorization() {
   local row user stem
   echo "authorization {"
   echo "  users: ["
-  printf '    { user: admin, password: "%s" }\n' "$(secret_value "$(nats_secret_name admin)")"
+  printf '    { user: admin, password: "%s" }\n' "$(nats_secret admin)"
   for row in "${NATS_USERS[@]}"; do
     # shellcheck disable=SC2086 # the row's words are the fields
     set -- $row
     user="$1" stem="$2"
     shift 2
-    printf '    { user: %s, password: "%s", permissions: {\n' "$user" "$(secret_value "$(nats_secret_name "$user")")"
+    printf '    { user: %s, password: "%s", permissions: {\n' "$user" "$(nats_secret "$user")"
     nats_permissions "$user" "$stem" "$@"
     echo "    } }"
   done
@@ -133,6 +140,6 @@ nats_login() {
 }
 
 nats_admin_login() {
-  NATS_LOGIN_USER=admin NATS_LOGIN_PASSWORD="$(secret_value "$(nats_secret_name admin)")" nats_login >/dev/null
+  NATS_LOGIN_USER=admin NATS_LOGIN_PASSWORD="$(nats_secret admin)" nats_login >/dev/null
 }
 nats_anonymous_login() { NATS_LOGIN_USER="" NATS_LOGIN_PASSWORD="" nats_login >/dev/null; }

@@ -159,10 +159,9 @@ EOF
 # this checkout or another) is stopped and started with users, on the same store, so its
 # streams and consumers carry over.
 start_nats() {
-  local log="$GOVHALL_LOG/nats.log" conf="$GOVHALL_ETC/nats.conf" new pid names
+  local log="$GOVHALL_LOG/nats.log" conf="$GOVHALL_ETC/nats.conf" new pid name
   command -v nats-server >/dev/null || die "nats-server not installed (run deploy/local/install.sh)"
-  mapfile -t names < <(nats_secret_names)
-  ensure_secrets "${names[@]}"
+  for name in $(nats_secret_names); do ensure_secret "$name"; done
   mkdir -p "$GOVHALL_NATS_STORE"
   new="$(umask 077 && mktemp "$GOVHALL_ETC/nats.conf.XXXXXX")"
   cat >"$new" <<EOF
