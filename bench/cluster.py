@@ -197,9 +197,11 @@ class Cluster:
     def start(self, processes: Processes, env: dict[str, str]) -> None:
         """Every service, each after those it calls. Before any thread exists in this process."""
         for service in self.services:
-            processes.start(service, [sys.executable, "-m", f"govhall.{service}"], self.env_of(service, env))
+            processes.start(
+                service, [sys.executable, "-m", f"govhall.{service}"], self.service_env(service, env)
+            )
 
-    def env_of(self, service: str, env: dict[str, str]) -> dict[str, str]:
+    def service_env(self, service: str, env: dict[str, str]) -> dict[str, str]:
         """``env`` with ``service``'s own credentials on the servers (its NATS user ...)."""
         return {**env, **service_env(self.infra, service)}
 

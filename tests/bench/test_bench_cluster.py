@@ -86,15 +86,15 @@ def test_each_service_gets_its_own_credentials_and_no_other(tmp_path: Path) -> N
     env = c.env()
 
     assert not [k for k in env if k.startswith("GOVHALL_SECRET_")]
-    cases = c.env_of("cases", env)
+    cases = c.service_env("cases", env)
     assert (cases["GOVHALL_NATS_USER"], cases["GOVHALL_NATS_PASSWORD"]) == ("cases", "cases-secret")
-    catalogue = c.env_of("catalogue", env)
+    catalogue = c.service_env("catalogue", env)
     assert (catalogue["GOVHALL_NATS_USER"], catalogue["GOVHALL_NATS_PASSWORD"]) == (
         "catalogue",
         "catalogue-secret",
     )
     # No secret for identity here: it connects without credentials (a NATS without users).
-    assert "GOVHALL_NATS_USER" not in c.env_of("identity", env)
+    assert "GOVHALL_NATS_USER" not in c.service_env("identity", env)
 
 
 def test_a_cycle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
