@@ -121,6 +121,26 @@ async def kv(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[An
 os.environ.setdefault("GOVHALL_LOG_LEVEL", "WARNING")
 
 
+def _trust_for_the_run() -> None:
+    """One set of caller-assertion keys for every principal, for the whole run: services started
+    in the tests (in process, or as processes inheriting the environment) and the tests that call
+    them as the gateway or a service (`govhall.kit.testing.signer`) all find it through
+    GOVHALL_TRUST_DIR."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from govhall.kit import trustkeys
+
+    directory = Path(tempfile.mkdtemp(prefix="govhall-trust-"))
+    trustkeys.init(directory)
+    os.environ["GOVHALL_TRUST_DIR"] = str(directory)
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+
+
+_trust_for_the_run()
+
+
 _NEEDS_SERVERS = {"postgres", "elasticsearch", "jetstream", "redis"}
 
 

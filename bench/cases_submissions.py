@@ -690,7 +690,7 @@ def ratios(
 
 
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
-    from govhall.kit.bus import JetStreamBus
+    from govhall.kit.testing import cluster_bus
 
     t_start = time.monotonic()
     start_services(run, infra_env(not args.no_start), args.log_level)  # before any thread (gRPC) exists
@@ -704,7 +704,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     await publish_matter(run.c.addresses["catalogue"])
 
     deliveries = Deliveries()
-    bus = JetStreamBus(run.c.infra["GOVHALL_NATS_URL"], stream_prefix=run.c.stream_prefix)
+    # The benchmark's own consumer is no service's: it reads as NATS's admin.
+    bus = cluster_bus(run.c.infra, "admin", run.c.stream_prefix)
     await bus.start()
     try:
         await bus.subscribe("bench-submitted", "cases.case.submitted", deliveries.handle)

@@ -40,6 +40,8 @@ from common import (
 from govhall.kit.testing import create_database_sync, es_headers, pg_url, redis_credentials, service_env
 
 ADMIN_TOKEN = "bench-admin-token"
+# The local servers' passwords in the infra variables (deploy/local's secrets.env).
+SECRET = "GOVHALL_SECRET_"
 GATEWAY = "gateway"
 
 
@@ -158,14 +160,8 @@ class Cluster:
     def env(self) -> dict[str, str]:
         """The environment every service of the run is started with (each reads its own prefix)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-        # Never the passwords: each process gets its own (service_env, in start).
-        env.update(
-            {
-                k: v
-                for k, v in self.infra.items()
-                if k != "GOVHALL_RUN" and not k.startswith("GOVHALL_SECRET_")
-            }
-        )
+        # The servers' URLs; never their secrets: each process gets its own (see start).
+        env.update({k: v for k, v in self.infra.items() if k != "GOVHALL_RUN" and not k.startswith(SECRET)})
         env.update(
             {
                 "GOVHALL_LOG_LEVEL": self.log_level.upper(),
@@ -246,7 +242,7 @@ class Cluster:
     async def _remove(self) -> None:
         # Each step only for what this run named: an empty alias would match every alias in _alias/.
         await drop_databases(self.infra["GOVHALL_PG_URL"], self.databases)
-        await delete_streams(self.infra["GOVHALL_NATS_URL"], self.stream_prefix)
+        await delete_streams(self.infra, self.stream_prefix)
         await delete_redis_keys(
             self.infra["GOVHALL_REDIS_URL"], self.kv_namespace, redis_credentials(self.infra)
         )

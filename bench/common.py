@@ -617,7 +617,8 @@ def infra_env(start: bool) -> dict[str, str]:
         "GOVHALL_ELASTICSEARCH_URL",
         "GOVHALL_RUN",
     )
-    # And the passwords deploy/local generated (each service process gets only its own).
+    # And the servers' passwords (deploy/local's secrets.env): each service process gets its own
+    # (govhall.kit.testing.service_env), clean-up uses the admin ones.
     return {k: v for k, v in env.items() if k in keys or k.startswith("GOVHALL_SECRET_")}
 
 
@@ -654,14 +655,15 @@ async def drop_databases(pg_url: str, names: Sequence[str]) -> None:
         log(f"could not drop the databases {list(names)}: {err!r}")
 
 
-async def delete_streams(nats_url: str, prefix: str) -> None:
-    """Delete this run's JetStream streams (prefix_*); an empty prefix deletes nothing."""
+async def delete_streams(infra: dict[str, str], prefix: str) -> None:
+    """Delete this run's JetStream streams (prefix_*) as NATS's admin (no service may); an empty
+    prefix deletes nothing."""
     try:
         if not prefix:
             raise LookupError("no stream prefix: nothing to delete")
-        from govhall.kit.bus import JetStreamBus
+        from govhall.kit.testing import cluster_bus
 
-        bus = JetStreamBus(nats_url, stream_prefix=prefix)
+        bus = cluster_bus(infra, "admin", prefix)
         await bus.start()
         try:
             await bus.delete_streams()

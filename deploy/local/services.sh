@@ -62,27 +62,25 @@ data_key() {
   export GOVHALL_IDENTITY_DATA_KEY
 }
 
-running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
+# A service's own credentials (its NATS user, ...) as KEY=VALUE lines, from the secrets env.sh
+# exported: govhall.kit.testing.service_env, the one place that decides what each process gets.
+# Only that process's environment gets them (never a command line another user could read).
+own_env() { uv run --frozen python -m govhall.kit.testing service-env "$1"; }
 
-# Each service starts as itself: its database role, Redis and Elasticsearch users with their
-# passwords from secrets.env (govhall.kit.testing.service_env, as the tests and benchmarks), and
-# none of the other principals' passwords in its environment.
-# Sets the array `own`: the arguments of env(1) that start service $1 so.
-service_env() {
-  local var lines
-  own=()
-  for var in ${!GOVHALL_SECRET_@}; do own+=(-u "$var"); done
-  lines="$(uv run --frozen python -m govhall.kit.testing service-env "$1")" || return 1
-  [[ -n "$lines" ]] && mapfile -t -O "${#own[@]}" own <<<"$lines"
-  return 0
-}
+running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
 
 up() {
   [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
+  local s own line
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi
-    service_env "$s" || { echo "$s: could not compute its environment" >&2; exit 1; }
-    nohup env "${own[@]}" uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &
+    own="$(own_env "$s")"
+    (
+      # Not the others' secrets (env.sh exported them all): only this service's own.
+      while IFS= read -r line; do unset "$line"; done < <(compgen -v GOVHALL_SECRET_)
+      while IFS= read -r line; do [[ -z "$line" ]] || export "${line?}"; done <<<"$own"
+      exec nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1
+    ) &
     echo $! >"$GOVHALL_RUN/$s.pid"
     echo "$s: started (log $GOVHALL_LOG/$s.log)"
   done

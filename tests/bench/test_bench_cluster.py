@@ -74,6 +74,29 @@ def test_the_environment_wires_each_service_to_the_run(tmp_path: Path) -> None:
     )
 
 
+def test_each_service_gets_its_own_credentials_and_no_other(tmp_path: Path) -> None:
+    infra = {
+        "GOVHALL_PG_URL": "postgresql+asyncpg://u@127.0.0.1:1",
+        "GOVHALL_NATS_URL": "nats://127.0.0.1:2",
+        "GOVHALL_SECRET_NATS_CASES": "cases-secret",
+        "GOVHALL_SECRET_NATS_CATALOGUE": "catalogue-secret",
+        "GOVHALL_SECRET_NATS_ADMIN": "admin-secret",
+    }
+    c = cluster.Cluster.plan(["cases"], infra, tmp_path, "warning")
+    env = c.env()
+
+    assert not [k for k in env if k.startswith("GOVHALL_SECRET_")]
+    cases = c.service_env("cases", env)
+    assert (cases["GOVHALL_NATS_USER"], cases["GOVHALL_NATS_PASSWORD"]) == ("cases", "cases-secret")
+    catalogue = c.service_env("catalogue", env)
+    assert (catalogue["GOVHALL_NATS_USER"], catalogue["GOVHALL_NATS_PASSWORD"]) == (
+        "catalogue",
+        "catalogue-secret",
+    )
+    # No secret for identity here: it connects without credentials (a NATS without users).
+    assert "GOVHALL_NATS_USER" not in c.service_env("identity", env)
+
+
 def test_a_cycle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"a": ("b",), "b": ("a",)}
     monkeypatch.setattr(cluster, "upstreams", lambda service: calls[service])

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from govhall.kit.bus import JetStreamBus
 from govhall.kit.testing import (
+    cluster_bus,
     create_database_sync,
     es_headers,
     pg_url,
@@ -48,6 +48,8 @@ def free_port() -> int:
 class Cluster:
     env: dict[str, str]
     log_dir: Path
+    # The local servers' variables (env.sh), whence each process takes its own credentials.
+    servers: dict[str, str] = field(default_factory=dict)
     gateway_url: str = ""
     # Where identity's development SMS sender "delivers" codes (JSON lines).
     sms_file: Path = Path()
@@ -167,6 +169,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     c = Cluster(
         env,
         tmp_path_factory.mktemp("logs"),
+        servers=cluster,
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         sms_file=sms_file,
         own=own,
@@ -181,7 +184,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             c.stop(service)
         _drop(pg, list(databases.values()))
         _delete_keys(cluster, kv_namespace)
-        asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
+        asyncio.run(_delete_streams(cluster, env["GOVHALL_STREAM_PREFIX"]))
         # Every generation a reindex made, whatever the alias points at now.
         _delete_index(cluster, f"e2e-{run}-search-*")
 
@@ -196,8 +199,9 @@ def _drop(pg_url: str, names: list[str]) -> None:
         )
 
 
-async def _delete_streams(nats_url: str, prefix: str) -> None:
-    bus = JetStreamBus(nats_url, stream_prefix=prefix)
+async def _delete_streams(cluster: dict[str, str], prefix: str) -> None:
+    # As the admin: no service may delete a stream.
+    bus = cluster_bus(cluster, "admin", prefix)
     await bus.start()
     await bus.delete_streams()
     await bus.close()

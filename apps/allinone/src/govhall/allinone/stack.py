@@ -19,9 +19,11 @@ from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
 from govhall.identity.demo import DEMO_PASSWORD, load_demo_staff
 from govhall.identity.settings import IdentitySettings
+from govhall.kit import trustkeys
 from govhall.kit.bus import InProcessBus
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
+from govhall.kit.trust import Signer
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
@@ -54,6 +56,10 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     """Start every service on ``platform``'s embedded back ends (SQLite files, the in-process bus,
     the FTS5 index and the key-value file under its var dir) and load the demo province and staff
     (those already there are kept, so a restart on the same var dir finds its data again)."""
+    # Every principal's caller-assertion keys, made on the first start and kept under var/trust:
+    # the services verify each other's calls here as they do in a cluster.
+    trustkeys.init(platform.trust_directory())
+    ops = Signer(platform.trust_files("ops")[1], "ops")
     bus = InProcessBus()
     await bus.start()
     # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
@@ -82,9 +88,9 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
             await host.start()
             hosts.append(host)
         search, cases, identity, catalogue = hosts
-        published = await load_demo_into(catalogue.address)
+        published = await load_demo_into(catalogue.address, ops)
         log.info("demo province loaded: %d matters published", published)
-        await load_demo_staff(identity.address)
+        await load_demo_staff(identity.address, signer=ops)
         log.info(
             "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
             DEMO_PASSWORD,
@@ -102,4 +108,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         admin_token=admin_token,  # type: ignore[arg-type]
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.
-    return AllInOne(bus, hosts, gateway_settings, create_app(gateway_settings, None, platform.var_dir))
+    gateway = Signer(platform.trust_files("gateway")[1], "gateway")
+    return AllInOne(
+        bus, hosts, gateway_settings, create_app(gateway_settings, None, platform.var_dir, signer=gateway)
+    )

@@ -1,8 +1,12 @@
-"""The caller identity: who is calling, carried in gRPC metadata from the gateway to services.
+"""The caller identity: who is calling, as a servicer sees it with `current_caller()`.
 
-The gateway authenticates and puts a serialised common.v1.CallerIdentity into the
-`x-govhall-caller-bin` metadata entry; the server interceptor reads it into a context variable
-that the servicer reads with `current_caller()`. A call without it is anonymous.
+A service believes a caller only from a signed assertion addressed to it (`govhall.kit.trust`);
+the server interceptor verifies it and sets the context variable read here.
+
+On the client side, `caller_metadata(caller)` says on whose behalf a call is made: the entry is
+for the channel's signing interceptor (`grpcclient.channel(..., signer=...)`), which replaces it
+with an assertion signed for the channel's service. It never leaves the process, and no server
+reads it: sent by a channel without a signer, the call arrives unsigned and is refused.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterable
 
 from govhall.protos.common.v1 import common_pb2
 
-CALLER_METADATA_KEY = "x-govhall-caller-bin"
+CALLER_METADATA_KEY = "x-govhall-caller-to-sign-bin"
 
 ANONYMOUS = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ANONYMOUS)
 
@@ -37,11 +41,17 @@ def caller_metadata(caller: common_pb2.CallerIdentity) -> tuple[tuple[str, bytes
     return ((CALLER_METADATA_KEY, caller.SerializeToString()),)
 
 
-def caller_from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None) -> common_pb2.CallerIdentity:
+def caller_to_sign(
+    metadata: Iterable[tuple[str, str | bytes]] | None, default: common_pb2.CallerIdentity
+) -> tuple[common_pb2.CallerIdentity, list[tuple[str, str | bytes]]]:
+    """The caller a call is made for (``default`` when none is named) and the other entries."""
+    caller, rest = default, []
     for key, value in metadata or ():
         if key == CALLER_METADATA_KEY and isinstance(value, bytes):
-            return common_pb2.CallerIdentity.FromString(value)
-    return ANONYMOUS
+            caller = common_pb2.CallerIdentity.FromString(value)
+        else:
+            rest.append((key, value))
+    return caller, rest
 
 
 def is_admin(caller: common_pb2.CallerIdentity) -> bool:

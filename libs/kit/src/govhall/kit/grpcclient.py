@@ -1,29 +1,96 @@
-"""gRPC client side: channels with a default deadline and the caller identity attached."""
+"""gRPC client side: channels that prove who is calling, with a default deadline.
+
+A channel to a govhall service is made for that service (its audience) with the calling
+principal's `Signer`: every call on it carries an assertion, signed for that one service, of
+the caller named with `caller_metadata` (or the channel's default caller: the principal itself
+for a service, anonymous for the gateway). A channel without a signer can only reach health.
+"""
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
 import grpc
 
-from govhall.kit.caller import caller_metadata
+from govhall.kit.caller import ANONYMOUS, caller_metadata, caller_to_sign
 from govhall.kit.errors import DomainError
+from govhall.kit.trust import Signer
 from govhall.protos.common.v1 import common_pb2
 
+_OPTIONS = [
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.enable_retries", 1),
+]
 
-def channel(address: str) -> grpc.aio.Channel:
+
+class _Signing(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    def __init__(self, signer: Signer, audience: str, default_caller: common_pb2.CallerIdentity) -> None:
+        self._signer = signer
+        self._audience = audience
+        self._default = default_caller
+
+    def _signed(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        method = details.method.decode() if isinstance(details.method, bytes) else details.method
+        if not method.startswith("/govhall."):
+            return details  # health, reflection
+        caller, rest = caller_to_sign(details.metadata, self._default)
+        metadata = grpc.aio.Metadata(*rest, *self._signer.metadata(self._audience, caller))
+        return grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
+
+    async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        return await continuation(self._signed(client_call_details), request)
+
+    async def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        return await continuation(self._signed(client_call_details), request)
+
+
+def channel(
+    address: str,
+    *,
+    signer: Signer | None = None,
+    audience: str = "",
+    default_caller: common_pb2.CallerIdentity | None = None,
+) -> grpc.aio.Channel:
+    """A channel to the service ``audience`` at ``address``, signing as ``signer``'s principal."""
+    if signer is None:
+        return grpc.aio.insecure_channel(address, options=_OPTIONS)
+    if not audience:
+        raise ValueError("a signed channel needs the service it is for (audience)")
+    if default_caller is None:
+        default_caller = (
+            ANONYMOUS
+            if signer.principal in ("gateway", "ops")
+            else common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject=signer.principal)
+        )
     return grpc.aio.insecure_channel(
-        address,
-        options=[
-            ("grpc.max_receive_message_length", 16 * 1024 * 1024),
-            ("grpc.keepalive_time_ms", 30_000),
-            ("grpc.enable_retries", 1),
-        ],
+        address, options=_OPTIONS, interceptors=[_Signing(signer, audience, default_caller)]
     )
 
 
+def operator_signer() -> Signer:
+    """The operators' key (principal `ops`), from the platform settings: GOVHALL_TRUST_KEY_FILE,
+    or ops.key in the trust directory. Only those who run the platform hold it."""
+    from govhall.kit.settings import PlatformSettings
+
+    return Signer(PlatformSettings().trust_files("ops")[1], "ops")
+
+
+def operator_caller(tool: str) -> common_pb2.CallerIdentity:
+    """A platform administrator working through ``tool``, named by their login for the audit
+    lines each service writes for an administrator's calls."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN, subject=f"ops:{user}", name=tool)
+
+
 def call_options(caller: common_pb2.CallerIdentity, timeout: float = 5.0) -> dict[str, Any]:
-    """Keyword arguments for a stub call: its deadline and who is calling."""
+    """Keyword arguments for a stub call: its deadline and on whose behalf it is made."""
     return {"timeout": timeout, "metadata": caller_metadata(caller)}
 
 

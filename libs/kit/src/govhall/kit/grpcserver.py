@@ -1,7 +1,9 @@
 """gRPC server bootstrap: health, reflection, and one interceptor for the cross-cutting parts.
 
-Every RPC goes through `_Middleware`: caller identity from metadata (and the session check, when
-the service makes one: a revoked session is refused before any servicer sees it), a deadline
+Every RPC goes through `_Middleware`: the caller, proven by a signed assertion addressed to this
+service (`trust.Verifier`: an unsigned, forged, expired, misaddressed or disallowed caller is
+refused before any servicer sees it), the session check when the service makes one (a revoked
+session is refused too), a deadline
 when the caller set none, a tracing span, Prometheus metrics, a log line, and the error mapping
 (DomainError -> status with its code and messages in trailing metadata; anything else ->
 INTERNAL with a generic message, the stack trace logged here and never sent).
@@ -24,8 +26,9 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
-from govhall.kit.caller import caller_from_metadata, current_caller, reset_caller, set_caller
+from govhall.kit.caller import ANONYMOUS, current_caller, reset_caller, set_caller
 from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError, clip
+from govhall.kit.trust import Verifier
 from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
@@ -47,12 +50,16 @@ LIVENESS = "liveness"
 
 
 class _Middleware(grpc.aio.ServerInterceptor):
-    def __init__(self, default_deadline: float, session_check: SessionCheck | None = None) -> None:
+    def __init__(
+        self, verifier: Verifier, default_deadline: float, session_check: SessionCheck | None = None
+    ) -> None:
+        self._verifier = verifier
         self._deadline = default_deadline
         self._session_check = session_check
 
-    async def _admit(self, request: Any) -> None:
+    async def _admit(self, request: Any, context: grpc.aio.ServicerContext, method: str) -> None:
         """What every RPC must pass before its servicer runs."""
+        set_caller(self._verifier.verify(context.invocation_metadata(), method))
         reject_nul_text(request)
         if self._session_check is not None:
             await self._session_check(current_caller())
@@ -89,7 +96,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
     @contextlib.asynccontextmanager
     async def _rpc(self, service: str, method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
         """One RPC's cross-cutting parts, the same for unary and streaming methods."""
-        token = set_caller(caller_from_metadata(context.invocation_metadata()))
+        token = set_caller(ANONYMOUS)  # until _admit has verified who is calling
         start = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
@@ -121,7 +128,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
     def _wrap(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._rpc(service, method, context):
-                await self._admit(request)
+                await self._admit(request, context, method)
                 return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
 
         return call
@@ -129,7 +136,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
     def _wrap_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with self._rpc(service, method, context):
-                await self._admit(request)
+                await self._admit(request, context, method)
                 async for item in inner(request, context):
                     yield item
 
@@ -195,12 +202,13 @@ class GrpcServer:
         registrations: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
         readiness: Sequence[ReadinessCheck] = (),
         *,
+        verifier: Verifier,
         default_deadline: float = 10.0,
         health_interval: float = 2.0,
         session_check: SessionCheck | None = None,
     ) -> None:
         self._server = grpc.aio.server(
-            interceptors=[_Middleware(default_deadline, session_check)],
+            interceptors=[_Middleware(verifier, default_deadline, session_check)],
             options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
         )
         self._health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()

@@ -21,11 +21,13 @@ import grpc
 from govhall.kit import migrations, observability
 from govhall.kit.bus import EventBus, create_bus
 from govhall.kit.db import Database, ensure_database, ping
+from govhall.kit.grpcclient import channel
 from govhall.kit.grpcserver import GrpcServer, ReadinessCheck
 from govhall.kit.kv import KeyValueStore
 from govhall.kit.outbox import OutboxRelay
 from govhall.kit.settings import PlatformSettings, ServiceSettings, platform_kv
 from govhall.kit.tokens import RevocationList
+from govhall.kit.trust import CallerPolicy, Signer, Verifier
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +43,27 @@ class ServiceContext:
     bus: EventBus
     settings: ServiceSettings
     platform: PlatformSettings
+    # Signs, as this service, the calls it makes to others (see `channel`).
+    signer: Signer
     # Extra readiness checks (an index, a cache) and clean-ups the service adds while wiring.
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def channel(self, audience: str, address: str) -> grpc.aio.Channel:
+        """A channel to the service ``audience``: its calls prove this service's identity (or
+        that of the user named with `caller_metadata`, where the callee allows it). Closed
+        with the service."""
+        ch = channel(address, signer=self.signer, audience=audience)
+        self.closers.append(ch.close)
+        return ch
 
 
 @dataclass
 class ServiceSpec:
     name: str
     migrations: Path
+    # Who may call it, asserting what, and which methods (trust.CallerPolicy): a callers.json.
+    callers: Path
     # Build the servicers and subscribe the consumers (after migrations, before the server
     # starts); returns (add_to_server, servicer, full service name) triples.
     wire: Callable[[ServiceContext], Awaitable[Sequence[Registration]]]
@@ -78,7 +92,9 @@ class ServiceHost:
         self.db = Database(settings.resolved_database_url(platform, spec.name))
         self.relay = OutboxRelay(self.db, bus, spec.name) if spec.publishes_events else None
         self.server: GrpcServer | None = None
-        self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform)
+        bundle_file, key_file = platform.trust_files(spec.name)
+        self.verifier = Verifier(spec.name, bundle_file, CallerPolicy.from_file(spec.callers))
+        self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform, Signer(key_file, spec.name))
         self.kv: KeyValueStore | None = None
 
     @property
@@ -110,6 +126,7 @@ class ServiceHost:
             readiness=[db_ready, *self.ctx.readiness],
             default_deadline=self.settings.default_deadline_seconds,
             session_check=session_check,
+            verifier=self.verifier,
         )
         await self.server.start()
         log.info("%s serving gRPC on %s", self.spec.name, self.server.address)
@@ -130,7 +147,12 @@ class ServiceHost:
 async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
     platform = PlatformSettings()
     observability.setup(spec.name, platform.log_level, settings.metrics_port)
-    bus = create_bus(platform.nats_url, stream_prefix=platform.stream_prefix)
+    bus = create_bus(
+        platform.nats_url,
+        stream_prefix=platform.stream_prefix,
+        user=platform.nats_user,
+        password=platform.nats_password.get_secret_value() if platform.nats_password else None,
+    )
     await bus.start()
     host = ServiceHost(spec, settings, platform, bus)
     await host.start()

@@ -27,6 +27,10 @@ class PlatformSettings(BaseSettings):
 
     var_dir: Path = Field(default_factory=_default_var_dir, description="where embedded back ends keep files")
     nats_url: str | None = Field(default=None, description="NATS JetStream; unset means the in-process bus")
+    # This process's own NATS user (one per service, with permissions on its own subjects only);
+    # unset connects without credentials (a NATS without users, as in some tests' private servers).
+    nats_user: str | None = Field(default=None, description="NATS user; unset: no credentials")
+    nats_password: SecretStr | None = Field(default=None, description="the NATS user's password")
     redis_url: str | None = Field(
         default=None,
         description="Redis for revoked sessions, lock-outs, rate limits and hot words; "
@@ -42,6 +46,24 @@ class PlatformSettings(BaseSettings):
     log_level: str = "INFO"
     # A deployment of several sites shares one NATS; the stream names carry this prefix.
     stream_prefix: str = "GOVHALL"
+    # Caller assertions (govhall.kit.trust): the public keys of every principal, and this
+    # process's own private key. Unset: <trust_dir>/bundle.json and <trust_dir>/<principal>.key,
+    # as all-in-one mode and deploy/local make them.
+    trust_bundle_file: Path | None = Field(default=None, description="public keys of every principal")
+    trust_key_file: Path | None = Field(default=None, description="this process's signing key (a secret)")
+    trust_dir: Path | None = Field(default=None, description="unset: <var_dir>/trust")
+
+    def trust_directory(self) -> Path:
+        return self.trust_dir or self.var_dir / "trust"
+
+    def trust_files(self, principal: str) -> tuple[Path, Path]:
+        """(the bundle, ``principal``'s key file): the files set, or those in the trust directory.
+        A key file set for another principal is refused when it is read (`trust.Signer`)."""
+        directory = self.trust_directory()
+        return (
+            self.trust_bundle_file or directory / "bundle.json",
+            self.trust_key_file or directory / f"{principal}.key",
+        )
 
 
 class ServiceSettings(BaseSettings):

@@ -72,6 +72,49 @@ ONE_PAGE_PDF = (
 )
 
 
+# Callers ---------------------------------------------------------------------------------------
+
+
+def signer(principal: str = "gateway") -> Any:
+    """``principal``'s signer, from the trust directory the platform settings name (the test
+    suite's conftest makes one for the whole run and points GOVHALL_TRUST_DIR at it)."""
+    from govhall.kit.settings import PlatformSettings
+    from govhall.kit.trust import Signer
+
+    return Signer(PlatformSettings().trust_files(principal)[1], principal)
+
+
+def signed_channel(address: str, audience: str, principal: str = "gateway") -> Any:
+    """A channel to the service ``audience`` whose calls ``principal`` signs: name the caller of
+    each call with `govhall.kit.caller.caller_metadata`, as the gateway does."""
+    from govhall.kit.grpcclient import channel
+
+    return channel(address, signer=signer(principal), audience=audience)
+
+
+# The local cluster's credentials ---------------------------------------------------------------
+
+# The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the
+# gateway uses no bus. `admin` sets up and cleans up (tests, benchmarks), never a service.
+NATS_SERVICES = ("identity", "catalogue", "cases", "search", "consult", "appointments", "licences")
+
+
+def nats_credentials(cluster: Mapping[str, str], principal: str) -> dict[str, str]:
+    """JetStreamBus's ``user`` and ``password`` for ``principal`` (a service, or ``admin``), from
+    the cluster's GOVHALL_SECRET_NATS_<PRINCIPAL>; empty when it has none (a NATS without users)."""
+    password = cluster.get(f"GOVHALL_SECRET_NATS_{principal.upper()}")
+    return {"user": principal, "password": password} if password else {}
+
+
+def cluster_bus(cluster: Mapping[str, str], principal: str, stream_prefix: str) -> Any:
+    """A JetStreamBus on the cluster's NATS as ``principal`` (not started)."""
+    from govhall.kit.bus import JetStreamBus
+
+    return JetStreamBus(
+        cluster["GOVHALL_NATS_URL"], stream_prefix=stream_prefix, **nats_credentials(cluster, principal)
+    )
+
+
 # ------------------------------------------------------------------ credentials on the servers
 #
 # deploy/local generates one password per principal into var/etc/secrets.env, named
@@ -101,8 +144,8 @@ def pg_url(cluster: Mapping[str, str], role: str, database: str, *, password: bo
 
 def service_env(cluster: Mapping[str, str], service: str) -> dict[str, str]:
     """The environment one service process needs to reach the servers as itself: its database
-    role (URL without the password, and GOVHALL_<SERVICE>_DATABASE_PASSWORD), its Redis ACL user
-    and, for search, its Elasticsearch user. Callers may point DATABASE_URL at another database
+    role (URL without the password, and GOVHALL_<SERVICE>_DATABASE_PASSWORD), its Redis ACL user,
+    its NATS user and, for search, its Elasticsearch user; never another's. Callers may point DATABASE_URL at another database
     (a test run's own); the role stays the service's."""
     env: dict[str, str] = {}
     prefix = f"GOVHALL_{service.upper()}_"
@@ -121,6 +164,10 @@ def service_env(cluster: Mapping[str, str], service: str) -> dict[str, str]:
         user = _ES_USERS[service]
         if secret := _secret(cluster, "ES", user):
             env["GOVHALL_ELASTICSEARCH_USERNAME"], env["GOVHALL_ELASTICSEARCH_PASSWORD"] = user, secret
+    nats = nats_credentials(cluster, service) if service in NATS_SERVICES else {}
+    if nats:
+        env["GOVHALL_NATS_USER"] = nats["user"]
+        env["GOVHALL_NATS_PASSWORD"] = nats["password"]
     return env
 
 

@@ -12,7 +12,6 @@ from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
-from govhall.kit.grpcclient import channel
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.sitecopy import CatalogueSites
 from govhall.kit.workdays import default_calendar
@@ -27,9 +26,8 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     calendar = default_calendar()
     if settings.holiday_tables_dir:
         calendar.load_directory(settings.holiday_tables_dir)
-    catalogue = channel(settings.catalogue_address)
-    identity = channel(settings.identity_address)
-    ctx.closers.extend([catalogue.close, identity.close])
+    catalogue = ctx.channel("catalogue", settings.catalogue_address)
+    identity = ctx.channel("identity", settings.identity_address)
     # Statistics scope by the site tree; a site whose event has not arrived is asked for.
     tables.sites.ask_when_missing(
         ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue), "cases")
@@ -69,4 +67,9 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(name="cases", migrations=Path(__file__).parent / "migrations", wire=wire)
+SPEC = ServiceSpec(
+    name="cases",
+    migrations=Path(__file__).parent / "migrations",
+    callers=Path(__file__).parent / "callers.json",
+    wire=wire,
+)

@@ -30,4 +30,9 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(name="catalogue", migrations=Path(__file__).parent / "migrations", wire=wire)
+SPEC = ServiceSpec(
+    name="catalogue",
+    migrations=Path(__file__).parent / "migrations",
+    callers=Path(__file__).parent / "callers.json",
+    wire=wire,
+)

@@ -39,10 +39,11 @@ from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.caller import reset_caller, set_caller
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.grpcclient import operator_caller
 from govhall.kit.service import migrate
 from govhall.kit.settings import PlatformSettings
+from govhall.kit.trust import audit
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
-from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
-CLI_ADMIN = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN, subject="cli", name="catalogue CLI")
+# A platform administrator named by their login: the audit lines name them (see `audit`).
+CLI_ADMIN = operator_caller("catalogue CLI")
 # More than this many problems go to --report only; the terminal shows the first ones.
 SHOWN_PROBLEMS = 200
 
@@ -110,12 +112,14 @@ def _bar(total: int, desc: str, unit: str) -> tqdm[Never]:  # a bar updated by h
 
 @asynccontextmanager
 async def _catalogue(
-    settings: CatalogueSettings, platform: PlatformSettings
+    settings: CatalogueSettings, platform: PlatformSettings, action: str
 ) -> AsyncIterator[CatalogueService]:
-    """The catalogue service on its own database, called in-process as a platform administrator."""
+    """The catalogue service on its own database, called in-process as a platform administrator:
+    whoever can run this holds the catalogue's database credentials, and is audited by login."""
     db = Database(settings.resolved_database_url(platform, SPEC.name))
     try:
         await migrate(db, SPEC)
+        audit(SPEC.name, action, CLI_ADMIN, "cli")
         token = set_caller(CLI_ADMIN)
         try:
             yield CatalogueService(db, settings)
@@ -198,7 +202,7 @@ async def import_matters(
 ) -> int:
     _check_import_args(args)
     rows = importer.read_rows(args.file)
-    async with _catalogue(settings, platform) as service:
+    async with _catalogue(settings, platform, f"import-matters --site {args.site}") as service:
         site = await _site(service, args.site)
         with _bar(importer.count_data_rows(rows), "读取 reading", "行") as bar:
             parsed = importer.parse_rows(rows, site.code, bar.update)
@@ -251,7 +255,7 @@ async def generate_province(
     started = time.perf_counter()
     generating = importing = 0.0
     departments = 0
-    async with _catalogue(settings, platform) as service:
+    async with _catalogue(settings, platform, "generate-province") as service:
         with _bar(total, "生成并导入 generating", "项") as bar:
             for spec in sites:
                 bar.set_postfix_str(f"{spec.code} {spec.name}", refresh=False)

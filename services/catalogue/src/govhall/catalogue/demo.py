@@ -44,6 +44,7 @@ from govhall.catalogue.seed import (
     read_seed,
 )
 from govhall.catalogue.seedloader import load_seed, load_seed_into
+from govhall.kit.trust import Signer
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -82,9 +83,10 @@ async def load_demo(
     return await load_seed(PROVINCE, stub, metadata, now=now)
 
 
-async def load_demo_into(address: str) -> int:
-    """Load the demo province into the catalogue at address, as a platform administrator."""
-    return await load_seed_into(PROVINCE, address)
+async def load_demo_into(address: str, signer: Signer | None = None) -> int:
+    """Load the demo province into the catalogue at address, as a platform administrator (with
+    the operators' key: ``signer``, by default the one the platform settings name)."""
+    return await load_seed_into(PROVINCE, address, signer)
 
 
 if __name__ == "__main__":

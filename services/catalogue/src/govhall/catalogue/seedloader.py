@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import grpc
 
 from govhall.catalogue.seed import Article, Seed
+from govhall.kit.trust import Signer
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
-from govhall.protos.common.v1 import common_pb2
 
 _TIMEOUT = 10
 
@@ -101,16 +101,16 @@ async def _load_articles(
                 raise
 
 
-async def load_seed_into(seed: Seed, address: str) -> int:
-    """Load a seed into the catalogue at address, as a platform administrator."""
+async def load_seed_into(seed: Seed, address: str, signer: Signer | None = None) -> int:
+    """Load a seed into the catalogue at address, as a platform administrator working with the
+    operators' key (``signer``; by default the one the platform settings name)."""
     from govhall.kit.caller import caller_metadata
-    from govhall.kit.grpcclient import channel
+    from govhall.kit.grpcclient import channel, operator_caller, operator_signer
 
-    admin = common_pb2.CallerIdentity(
-        kind=common_pb2.CALLER_KIND_ADMIN, subject="seed-loader", name="seed loader"
-    )
-    ch = channel(address)
+    ch = channel(address, signer=signer or operator_signer(), audience="catalogue")
     try:
-        return await load_seed(seed, catalogue_pb2_grpc.CatalogueServiceStub(ch), caller_metadata(admin))
+        return await load_seed(
+            seed, catalogue_pb2_grpc.CatalogueServiceStub(ch), caller_metadata(operator_caller("seed loader"))
+        )
     finally:
         await ch.close()

@@ -33,6 +33,8 @@ from govhall.gateway.upstreams import Upstreams
 from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.kv import create_kv
+from govhall.kit.settings import PlatformSettings
+from govhall.kit.trust import Signer
 from govhall.protos.common.v1 import common_pb2
 
 HTTP_SECONDS = Histogram(
@@ -41,6 +43,12 @@ HTTP_SECONDS = Histogram(
     ["route", "method", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+
+
+def gateway_signer(var_dir: Path | None) -> Signer:
+    platform = PlatformSettings() if var_dir is None else PlatformSettings(var_dir=var_dir)
+    return Signer(platform.trust_files("gateway")[1], "gateway")
+
 
 # How long GET /.well-known/jwks.json reuses identity's answer.
 JWKS_REUSE_SECONDS = 10.0
@@ -53,7 +61,11 @@ def create_app(
     *,
     redis_username: str | None = None,
     redis_password: str | None = None,
+    signer: Signer | None = None,
 ) -> FastAPI:
+    """The gateway's app. It signs the callers it passes on with ``signer``, by default the
+    gateway's key from the platform settings (GOVHALL_TRUST_KEY_FILE, or the trust directory
+    under ``var_dir``)."""
     # Rate limits and the revoked sessions identity writes: Redis, or without it the file under
     # var_dir that identity writes (all-in-one), or the process's own memory.
     kv = create_kv(
@@ -65,7 +77,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal upstreams
-        upstreams = Upstreams(settings)
+        upstreams = Upstreams(settings, signer or gateway_signer(var_dir))
         app.state.authenticator = auth.Authenticator(settings, kv, upstreams.jwks)
         yield
         await upstreams.close()

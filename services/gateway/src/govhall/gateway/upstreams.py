@@ -1,4 +1,5 @@
-"""The gRPC stubs the gateway calls, with its deadlines and the caller identity in metadata."""
+"""The gRPC stubs the gateway calls, with its deadlines; every call carries the caller in an
+assertion the gateway signs for that one service (govhall.kit.trust)."""
 
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -10,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit.caller import ANONYMOUS
 from govhall.kit.grpcclient import call_options, channel, domain_error
+from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -22,13 +24,16 @@ T = TypeVar("T")
 class Upstreams:
     """gRPC stubs for the services the gateway talks to."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, signer: Signer) -> None:
         self.timeout = settings.rpc_timeout_seconds
+        addresses = {
+            "catalogue": settings.catalogue_address,
+            "search": settings.search_address,
+            "identity": settings.identity_address,
+            "cases": settings.cases_address,
+        }
         self._channels = {
-            "catalogue": channel(settings.catalogue_address),
-            "search": channel(settings.search_address),
-            "identity": channel(settings.identity_address),
-            "cases": channel(settings.cases_address),
+            name: channel(address, signer=signer, audience=name) for name, address in addresses.items()
         }
         self.catalogue = catalogue_pb2_grpc.CatalogueServiceStub(self._channels["catalogue"])
         self.search = search_pb2_grpc.SearchServiceStub(self._channels["search"])

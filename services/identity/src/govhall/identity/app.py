@@ -12,7 +12,6 @@ from govhall.identity.api import IdentityService
 from govhall.identity.crypto import FieldCipher, Passwords, load_data_key
 from govhall.identity.settings import IdentitySettings
 from govhall.identity.signing import Signer
-from govhall.kit.grpcclient import channel
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.settings import platform_kv
 from govhall.kit.sitecopy import CatalogueSites
@@ -61,8 +60,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     service = build(ctx)
     # A site created a moment ago may not have reached identity's copy yet (staff are often
     # created right after their site): the copy asks the catalogue before saying "no such site".
-    catalogue = channel(settings.catalogue_address)
-    ctx.closers.append(catalogue.close)
+    catalogue = ctx.channel("catalogue", settings.catalogue_address)
     store.sites.ask_when_missing(
         ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue), "identity")
     )
@@ -80,5 +78,9 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
 # No session check from the kit: identity reads its own sessions table (the revocation list is
 # only what it publishes for the others).
 SPEC = ServiceSpec(
-    name="identity", migrations=Path(__file__).parent / "migrations", wire=wire, checks_sessions=False
+    name="identity",
+    migrations=Path(__file__).parent / "migrations",
+    callers=Path(__file__).parent / "callers.json",
+    wire=wire,
+    checks_sessions=False,
 )

@@ -22,12 +22,14 @@ from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import set_caller
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError
+from govhall.kit.grpcclient import operator_caller
 from govhall.kit.service import ServiceContext, migrate
 from govhall.kit.settings import PlatformSettings
-from govhall.protos.common.v1 import common_pb2
+from govhall.kit.trust import audit
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
-CLI_ADMIN = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN, subject="cli", name="identity CLI")
+# A platform administrator named by their login: the audit lines name them (see `audit`).
+CLI_ADMIN = operator_caller("identity CLI")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +57,8 @@ async def run(args: argparse.Namespace, settings: IdentitySettings, platform: Pl
     await migrate(db, SPEC)
     ctx = ServiceContext(SPEC.name, db, InProcessBus(), settings, platform)
     service = build(ctx)
+    # Whoever can run this holds identity's database credentials; the audit line names them.
+    audit(SPEC.name, args.command, CLI_ADMIN, "cli")
     set_caller(CLI_ADMIN)
     try:
         if args.command == "create-staff":

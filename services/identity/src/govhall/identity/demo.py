@@ -14,8 +14,8 @@ import asyncio
 import grpc
 
 from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel
-from govhall.protos.common.v1 import common_pb2
+from govhall.kit.grpcclient import channel, operator_caller, operator_signer
+from govhall.kit.trust import Signer
 from govhall.protos.identity.v1 import identity_pb2 as pb
 from govhall.protos.identity.v1 import identity_pb2_grpc
 
@@ -34,18 +34,15 @@ DEMO_STAFF = [
 ]
 
 
-async def load_demo_staff(address: str, *, wait_seconds: float = 30.0) -> int:
+async def load_demo_staff(address: str, *, wait_seconds: float = 30.0, signer: Signer | None = None) -> int:
     """Create the demo staff that do not exist yet; returns how many were created.
 
     Identity learns the sites from the catalogue's events, so just after the catalogue's demo
-    is loaded a site may not be known yet: wait for it rather than fail.
+    is loaded a site may not be known yet: wait for it rather than fail. It signs with the
+    operators' key (``signer``; by default the one the platform settings name).
     """
-    admin = caller_metadata(
-        common_pb2.CallerIdentity(
-            kind=common_pb2.CALLER_KIND_ADMIN, subject="demo-loader", name="demo loader"
-        )
-    )
-    ch = channel(address)
+    admin = caller_metadata(operator_caller("demo loader"))
+    ch = channel(address, signer=signer or operator_signer(), audience="identity")
     stub = identity_pb2_grpc.IdentityServiceStub(ch)
     created = 0
     loop = asyncio.get_running_loop()

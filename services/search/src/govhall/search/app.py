@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.kit.grpcclient import channel
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.settings import platform_kv
 from govhall.kit.sitecopy import CatalogueSites
@@ -50,8 +49,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ctx.closers.append(kv.close)
     # The catalogue is read by a reindex, and asked for a site the copy of the site tree lacks
     # (its event not arrived yet); the channel connects when first used.
-    catalogue_channel = channel(settings.catalogue_address)
-    ctx.closers.append(catalogue_channel.close)
+    catalogue_channel = ctx.channel("catalogue", settings.catalogue_address)
     store.sites.ask_when_missing(
         ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel), "search")
     )
@@ -74,6 +72,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
 SPEC = ServiceSpec(
     name="search",
     migrations=Path(__file__).parent / "migrations",
+    callers=Path(__file__).parent / "callers.json",
     wire=wire,
     publishes_events=False,
 )

@@ -3,9 +3,9 @@
     reindex   rebuild the whole index from the catalogue and swap it in without downtime
 
 It asks the running search service to do the work (the service is the one that writes live
-events to both generations while the new one builds) and shows its progress as a bar. The
-caller is a platform administrator; like every service port, the search port must only be
-reachable from inside the deployment.
+events to both generations while the new one builds) and shows its progress as a bar. It
+signs as a platform administrator with the operators' key (GOVHALL_TRUST_KEY_FILE, or ops.key
+in the trust directory); the search service audits the call.
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ import grpc
 from tqdm import tqdm
 
 from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel, domain_error
-from govhall.protos.common.v1 import common_pb2
+from govhall.kit.grpcclient import channel, domain_error, operator_caller, operator_signer
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
 
-CLI_ADMIN = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_ADMIN, subject="cli", name="search CLI")
 Phase = pb.ReindexProgress.Phase
 
 
@@ -44,13 +42,15 @@ def _parser() -> argparse.ArgumentParser:
 
 async def reindex(address: str, batch_size: int, *, show_progress: bool = True) -> pb.ReindexProgress:
     """Run a reindex through the search service at address; the last progress message."""
-    ch = channel(address)
+    ch = channel(address, signer=operator_signer(), audience="search")
     last = pb.ReindexProgress()
     bar: tqdm[Never] | None = None  # a bar over no iterable: its item type is Never
     try:
         stub = search_pb2_grpc.SearchServiceStub(ch)
         stream = stub.Reindex(
-            pb.ReindexRequest(batch_size=batch_size), metadata=caller_metadata(CLI_ADMIN), timeout=7_200
+            pb.ReindexRequest(batch_size=batch_size),
+            metadata=caller_metadata(operator_caller("search CLI")),
+            timeout=7_200,
         )
         async for progress in stream:
             last = progress

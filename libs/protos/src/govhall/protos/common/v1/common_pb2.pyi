@@ -196,8 +196,8 @@ Global___TimeLimit: _TypeAlias = TimeLimit  # noqa: Y015
 
 @_typing.final
 class CallerIdentity(_message.Message):
-    """Who is calling. The gateway sets it in the `x-govhall-caller-bin` metadata entry
-    (this message, serialised); services re-check authorisation from it.
+    """Who is calling. It travels only inside a signed CallerAssertion; services re-check
+    authorisation from it.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -256,6 +256,57 @@ class CallerIdentity(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CallerIdentity: _TypeAlias = CallerIdentity  # noqa: Y015
+
+@_typing.final
+class CallerAssertion(_message.Message):
+    """Proof of who is calling, addressed to one service: the gateway (for a user), a service
+    (for itself) or an operator's tool signs it with its own Ed25519 key (govhall.kit.trust).
+    It travels serialised in the `x-govhall-assertion-bin` metadata entry with the signature of
+    exactly those bytes in `x-govhall-signature-bin`; the receiving service checks the signature
+    against the issuer's published keys, the audience, the lifetime and what that issuer may
+    assert before it believes `caller`.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ISSUER_FIELD_NUMBER: _builtins.int
+    AUDIENCE_FIELD_NUMBER: _builtins.int
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    ISSUED_AT_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    CALLER_FIELD_NUMBER: _builtins.int
+    ASSERTION_ID_FIELD_NUMBER: _builtins.int
+    issuer: _builtins.str
+    """The principal that signed: gateway, identity, catalogue, cases, search, ..., ops."""
+    audience: _builtins.str
+    """The one service it is for; any other refuses it."""
+    key_id: _builtins.str
+    """Which of the issuer's keys signed (keys rotate)."""
+    issued_at: _builtins.int
+    """Unix seconds."""
+    expires_at: _builtins.int
+    assertion_id: _builtins.str
+    """Unique per assertion: named in logs, never reused by the signer."""
+    @_builtins.property
+    def caller(self) -> Global___CallerIdentity: ...
+    def __init__(
+        self,
+        *,
+        issuer: _builtins.str = ...,
+        audience: _builtins.str = ...,
+        key_id: _builtins.str = ...,
+        issued_at: _builtins.int = ...,
+        expires_at: _builtins.int = ...,
+        caller: Global___CallerIdentity | None = ...,
+        assertion_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["caller", b"caller"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assertion_id", b"assertion_id", "audience", b"audience", "caller", b"caller", "expires_at", b"expires_at", "issued_at", b"issued_at", "issuer", b"issuer", "key_id", b"key_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CallerAssertion: _TypeAlias = CallerAssertion  # noqa: Y015
 
 @_typing.final
 class EventMeta(_message.Message):
