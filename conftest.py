@@ -47,20 +47,16 @@ def cluster() -> dict[str, str]:
 
 @asynccontextmanager
 async def _fresh_pg_database(cluster: dict[str, str]) -> AsyncIterator[str]:
-    import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
+    """A new database, made by the superuser but owned by and connected to as govhall_test, a role
+    with no privilege beyond it (as each service's role): the suite proves no code needs more."""
+    from govhall.kit.testing import create_database, drop_database
 
-    from govhall.kit.db import ensure_database
-
-    url = f"{cluster['GOVHALL_PG_URL']}/test_{uuid.uuid4().hex[:12]}"
-    await ensure_database(url)
-    admin = create_async_engine(f"{cluster['GOVHALL_PG_URL']}/postgres", isolation_level="AUTOCOMMIT")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(cluster, name, "govhall_test")
     try:
         yield url
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        await admin.dispose()
+        await drop_database(cluster, name)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -105,6 +101,7 @@ async def kv(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[An
     Redis), with a namespace of its own so runs and tests never see each other's keys."""
     from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore
     from govhall.kit.kvsqlite import SqliteStore
+    from govhall.kit.testing import redis_credentials
 
     namespace = f"test-{uuid.uuid4().hex[:12]}"
     store: KeyValueStore
@@ -113,7 +110,10 @@ async def kv(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[An
     elif request.param == "sqlite":
         store = SqliteStore(tmp_path / "kv.db", namespace)
     else:
-        store = RedisStore(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], namespace)
+        # The admin user: these tests exercise the store itself on namespaces of their own; what
+        # each service's user may touch is tested in tests/deploy/test_local_credentials.py.
+        cluster = request.getfixturevalue("cluster")
+        store = RedisStore(cluster["GOVHALL_REDIS_URL"], namespace, **redis_credentials(cluster))
     yield store
     await store.close()
 

@@ -67,7 +67,7 @@ from common import (
     wait_until,
 )
 
-from govhall.kit.testing import ONE_PAGE_PDF
+from govhall.kit.testing import ONE_PAGE_PDF, create_database, pg_url
 
 RESULTS = RESULTS_DIR / "cases_submissions.json"
 # Bounds, whatever the arguments say.
@@ -153,17 +153,43 @@ def _pg_dsn(run: Run, database: str) -> str:
     return f"{run.c.infra['GOVHALL_PG_URL'].replace('postgresql+asyncpg://', 'postgresql://')}/{database}"
 
 
+# The baseline writes as cases does: as the cases role, into a database that role owns (when
+# deploy/local made the roles; else as the superuser, as before they existed).
+PGBENCH_ROLE = "govhall_cases"
+
+
+def _pgbench_dsn(run: Run) -> str:
+    if run.c.has_roles():
+        return pg_url(run.c.infra, PGBENCH_ROLE, run.pgbench_db).replace(
+            "postgresql+asyncpg://", "postgresql://"
+        )
+    return _pg_dsn(run, run.pgbench_db)
+
+
+async def asyncpg_create(run: Run) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(_pg_dsn(run, "postgres"), timeout=10)
+    try:
+        await admin.execute(f'CREATE DATABASE "{run.pgbench_db}"')
+    finally:
+        await admin.close()
+
+
 async def create_pgbench_table(run: Run) -> str:
     """The baseline's database and table; returns the server's version."""
     import asyncpg
 
     admin = await asyncpg.connect(_pg_dsn(run, "postgres"), timeout=10)
     try:
-        await admin.execute(f'CREATE DATABASE "{run.pgbench_db}"')
         version = str(await admin.fetchval("SHOW server_version"))
     finally:
         await admin.close()
-    conn = await asyncpg.connect(_pg_dsn(run, run.pgbench_db), timeout=10)
+    if run.c.has_roles():
+        await create_database(run.c.infra, run.pgbench_db, PGBENCH_ROLE)
+    else:
+        await asyncpg_create(run)
+    conn = await asyncpg.connect(_pgbench_dsn(run), timeout=10)
     try:
         await conn.execute(PGBENCH_TABLE)
     finally:
@@ -347,6 +373,12 @@ async def run_pgbench(
     url = run.c.infra["GOVHALL_PG_URL"].split("://", 1)[1]
     user, hostport = url.split("@", 1)
     host, port = hostport.rsplit(":", 1)
+    pg_env = dict(os.environ)
+    if run.c.has_roles():
+        user = PGBENCH_ROLE
+        pg_env["PGPASSWORD"] = run.c.infra[
+            f"GOVHALL_SECRET_PG_{PGBENCH_ROLE.removeprefix('govhall_').upper()}"
+        ]
     script = run.work_dir / "insert_case_row.sql"
     script.write_text(PGBENCH_SCRIPT, encoding="utf-8")
     logs = run.work_dir / f"pgbench-{round_no}"
@@ -369,7 +401,7 @@ async def run_pgbench(
     phase = PgbenchPhase(round_no, float(seconds))
     cpu0 = cpu_now(roots)
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=run.work_dir
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=run.work_dir, env=pg_env
     )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), seconds + 60)
@@ -657,7 +689,7 @@ def ratios(
 
 
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
-    from govhall.kit.bus import JetStreamBus
+    from govhall.kit.testing import cluster_bus
 
     t_start = time.monotonic()
     start_services(run, infra_env(not args.no_start), args.log_level)  # before any thread (gRPC) exists
@@ -671,7 +703,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     await publish_matter(run.c)
 
     deliveries = Deliveries()
-    bus = JetStreamBus(run.c.infra["GOVHALL_NATS_URL"], stream_prefix=run.c.stream_prefix)
+    # The benchmark's own consumer is no service's: it reads as NATS's admin.
+    bus = cluster_bus(run.c.infra, "admin", run.c.stream_prefix)
     await bus.start()
     try:
         await bus.subscribe("bench-submitted", "cases.case.submitted", deliveries.handle)

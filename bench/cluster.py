@@ -40,7 +40,11 @@ from common import (
     log,
 )
 
+from govhall.kit.testing import create_database_sync, es_headers, pg_url, redis_credentials, service_env
+
 ADMIN_TOKEN = "bench-admin-token"
+# The local servers' passwords in the infra variables (deploy/local's secrets.env).
+SECRET = "GOVHALL_SECRET_"
 GATEWAY = "gateway"
 
 
@@ -106,6 +110,7 @@ class Cluster:
     gateway_port: int = 0
     # Databases of this run (the services' and any a benchmark adds): all dropped by remove().
     databases: list[str] = field(default_factory=list)
+    databases_created: bool = False
 
     @classmethod
     def plan(cls, wanted: Iterable[str], infra: dict[str, str], work_dir: Path, log_level: str) -> Cluster:
@@ -142,6 +147,24 @@ class Cluster:
     def database(self, service: str) -> str:
         return f"bench_{self.run_id}_{service}"
 
+    def has_roles(self) -> bool:
+        """deploy/local made a role per service (its passwords are in the infra's secrets)."""
+        return any(k.startswith("GOVHALL_SECRET_PG_") for k in self.infra)
+
+    def database_url(self, service: str, *, password: bool = False) -> str:
+        """The run's database of ``service``, as the service's own role when deploy/local made the
+        roles (without the password unless asked: services take it apart, in
+        GOVHALL_<SERVICE>_DATABASE_PASSWORD)."""
+        if self.has_roles():
+            return pg_url(self.infra, f"govhall_{service}", self.database(service), password=password)
+        return f"{self.infra['GOVHALL_PG_URL']}/{self.database(service)}"
+
+    def service_env(self, service: str, env: dict[str, str]) -> dict[str, str]:
+        """``env`` plus what only ``service`` may know: its passwords (service_env), the run's
+        database kept."""
+        own = {k: v for k, v in service_env(self.infra, service).items() if not k.endswith("_DATABASE_URL")}
+        return {**env, **own}
+
     @property
     def stream_prefix(self) -> str:
         return f"BENCH{self.run_id.upper()}"
@@ -160,9 +183,9 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         """The environment every service of the run is started with (each reads its own prefix)."""
-        pg = self.infra["GOVHALL_PG_URL"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-        env.update({k: v for k, v in self.infra.items() if k != "GOVHALL_RUN"})
+        # The servers' URLs; never their secrets: each process gets its own (see start).
+        env.update({k: v for k, v in self.infra.items() if k != "GOVHALL_RUN" and not k.startswith(SECRET)})
         env.update(
             {
                 "GOVHALL_LOG_LEVEL": self.log_level.upper(),
@@ -177,7 +200,7 @@ class Cluster:
             env.update({f"{prefix}{up.upper()}_ADDRESS": self.addresses[up] for up in upstreams(service)})
             if service == GATEWAY:
                 continue
-            env[f"{prefix}DATABASE_URL"] = f"{pg}/{self.database(service)}"
+            env[f"{prefix}DATABASE_URL"] = self.database_url(service)
             env[f"{prefix}GRPC_ADDRESS"] = self.addresses[service]
             if "kv_namespace" in settings_fields(service):
                 env[f"{prefix}KV_NAMESPACE"] = self.kv_namespace
@@ -186,7 +209,7 @@ class Cluster:
             # benchmark comes from one address); argon2 keeps its production defaults.
             env.update(
                 identity_env(
-                    f"{pg}/{self.database('identity')}",
+                    self.database_url("identity"),
                     self.addresses["identity"],
                     self.kv_namespace,
                     self.sms_file,
@@ -215,9 +238,24 @@ class Cluster:
         return env
 
     def start(self, processes: Processes, env: dict[str, str]) -> None:
-        """Every service, each after those it calls. Before any thread exists in this process."""
+        """Every service, each after those it calls, each as itself. Before any thread exists in
+        this process."""
+        self.create_databases()
         for service in self.services:
-            processes.start(service, [sys.executable, "-m", f"govhall.{service}"], env)
+            processes.start(
+                service, [sys.executable, "-m", f"govhall.{service}"], self.service_env(service, env)
+            )
+
+    def create_databases(self) -> None:
+        """The services' databases, made by the superuser and owned by each service's role (which
+        may not create databases), as deploy/local makes govhall_<service>. Once per run; without
+        the roles the services create their own, as before."""
+        if self.databases_created or not self.has_roles():
+            return
+        for service in self.services:
+            if service != GATEWAY:
+                create_database_sync(self.infra, self.database(service), f"govhall_{service}")
+        self.databases_created = True
 
     def remove(self, timeout: float = 60.0) -> None:
         """Drop what the run left on the servers: databases, streams, Redis keys, indices."""
@@ -229,10 +267,15 @@ class Cluster:
     async def _remove(self) -> None:
         # Each step only for what this run named: an empty alias would match every alias in _alias/.
         await drop_databases(self.infra["GOVHALL_PG_URL"], self.databases)
-        await delete_streams(self.infra["GOVHALL_NATS_URL"], self.stream_prefix)
-        await delete_redis_keys(self.infra["GOVHALL_REDIS_URL"], self.kv_namespace)
+        await delete_streams(self.infra, self.stream_prefix)
+        await delete_redis_keys(
+            self.infra["GOVHALL_REDIS_URL"], self.kv_namespace, redis_credentials(self.infra)
+        )
         if self.index_alias:
             # Every generation of this run's index (the pattern names only ours), whatever the alias holds.
             await asyncio.to_thread(
-                delete_indices, self.infra["GOVHALL_ELASTICSEARCH_URL"], f"{self.index_alias}-*"
+                delete_indices,
+                self.infra["GOVHALL_ELASTICSEARCH_URL"],
+                f"{self.index_alias}-*",
+                es_headers(self.infra),
             )

@@ -609,12 +609,17 @@ def infra_env(start: bool) -> dict[str, str]:
     env = dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
     keys = (
         "GOVHALL_PG_URL",
+        "GOVHALL_PG_HOST",
+        "GOVHALL_PG_PORT",
+        "GOVHALL_DB_SERVICES",
         "GOVHALL_NATS_URL",
         "GOVHALL_REDIS_URL",
         "GOVHALL_ELASTICSEARCH_URL",
         "GOVHALL_RUN",
     )
-    return {k: env[k] for k in keys}
+    # And the servers' passwords (deploy/local's secrets.env): each service process gets its own
+    # (govhall.kit.testing.service_env), clean-up uses the admin ones.
+    return {k: v for k, v in env.items() if k in keys or k.startswith("GOVHALL_SECRET_")}
 
 
 def server_pids(run_dir: str) -> dict[str, int]:
@@ -650,14 +655,15 @@ async def drop_databases(pg_url: str, names: Sequence[str]) -> None:
         log(f"could not drop the databases {list(names)}: {err!r}")
 
 
-async def delete_streams(nats_url: str, prefix: str) -> None:
-    """Delete this run's JetStream streams (prefix_*); an empty prefix deletes nothing."""
+async def delete_streams(infra: dict[str, str], prefix: str) -> None:
+    """Delete this run's JetStream streams (prefix_*) as NATS's admin (no service may); an empty
+    prefix deletes nothing."""
     try:
         if not prefix:
             raise LookupError("no stream prefix: nothing to delete")
-        from govhall.kit.bus import JetStreamBus
+        from govhall.kit.testing import cluster_bus
 
-        bus = JetStreamBus(nats_url, stream_prefix=prefix)
+        bus = cluster_bus(infra, "admin", prefix)
         await bus.start()
         try:
             await bus.delete_streams()
@@ -667,14 +673,17 @@ async def delete_streams(nats_url: str, prefix: str) -> None:
         log(f"could not delete the streams {prefix}_*: {err!r}")
 
 
-async def delete_redis_keys(redis_url: str, namespace: str) -> None:
-    """Delete this run's Redis keys (namespace:*); an empty namespace deletes nothing."""
+async def delete_redis_keys(
+    redis_url: str, namespace: str, credentials: dict[str, str] | None = None
+) -> None:
+    """Delete this run's Redis keys (namespace:*) as the admin user of ``credentials``; an empty
+    namespace deletes nothing."""
     try:
         if not namespace:
             raise LookupError("no namespace: nothing to delete")
         import redis.asyncio as redis
 
-        client = redis.from_url(redis_url, socket_timeout=5)
+        client = redis.from_url(redis_url, socket_timeout=5, **(credentials or {}))
         try:
             batch = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]
             for at in range(0, len(batch), 1000):
@@ -685,8 +694,9 @@ async def delete_redis_keys(redis_url: str, namespace: str) -> None:
         log(f"could not delete the Redis keys {namespace}:*: {err!r}")
 
 
-def delete_indices(es_url: str, pattern: str) -> None:
-    """Delete this run's Elasticsearch indices (a name or a wildcard pattern that names only them)."""
+def delete_indices(es_url: str, pattern: str, headers: dict[str, str] | None = None) -> None:
+    """Delete this run's Elasticsearch indices (a name or a wildcard pattern that names only them),
+    with the admin's Authorization ``headers``."""
     import urllib.error
     import urllib.request
 
@@ -694,7 +704,8 @@ def delete_indices(es_url: str, pattern: str) -> None:
         log("no index pattern: nothing to delete")
         return
     try:
-        urllib.request.urlopen(urllib.request.Request(f"{es_url}/{pattern}", method="DELETE"), timeout=30)
+        request = urllib.request.Request(f"{es_url}/{pattern}", method="DELETE", headers=headers or {})
+        urllib.request.urlopen(request, timeout=30)
     except urllib.error.HTTPError as err:
         if err.code != 404:
             log(f"could not delete the indices {pattern}: {err}")

@@ -251,6 +251,7 @@ async def measure_verification(run: Run, tokens: list[str], args: argparse.Names
     import jwt
 
     from govhall.kit.kv import create_kv
+    from govhall.kit.testing import redis_credentials
     from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
 
     async def fetch() -> dict[str, Any]:
@@ -259,7 +260,10 @@ async def measure_verification(run: Run, tokens: list[str], args: argparse.Names
             raise RuntimeError(f"JWKS: HTTP {status}")
         return body
 
-    kv = create_kv(run.c.infra["GOVHALL_REDIS_URL"], run.c.kv_namespace)
+    # Reads the revocations as the gateway does, as its Redis user.
+    kv = create_kv(
+        run.c.infra["GOVHALL_REDIS_URL"], run.c.kv_namespace, **redis_credentials(run.c.infra, "gateway")
+    )
     keys = JwksCache(fetch)
     plain = TokenVerifier(keys)
     revocations = TokenVerifier(keys, RevocationList(kv))

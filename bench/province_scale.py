@@ -71,6 +71,8 @@ from common import (
     wait_until,
 )
 
+from govhall.kit.testing import es_auth
+
 RESULTS = RESULTS_DIR / "province_scale.json"
 GENERATE_TIMEOUT = 3 * 3600.0
 
@@ -202,14 +204,20 @@ async def export_documents(c: Cluster) -> list[dict[str, Any]]:
     return docs
 
 
-async def bare_bulk(es_url: str, index: str, actions: list[dict[str, Any]], batch_size: int) -> float:
+async def bare_bulk(
+    es_url: str,
+    index: str,
+    actions: list[dict[str, Any]],
+    batch_size: int,
+    auth: tuple[str, str] | None = None,
+) -> float:
     """The baseline: bulk the prepared documents into a fresh index with search's mapping; seconds."""
     from elasticsearch import AsyncElasticsearch
     from elasticsearch.helpers import async_bulk
 
     from govhall.search.es import MAPPINGS, REFRESH_INTERVAL
 
-    es = AsyncElasticsearch(es_url, request_timeout=120)
+    es = AsyncElasticsearch(es_url, request_timeout=120, basic_auth=auth)
     try:
         await es.indices.create(
             index=index,
@@ -254,8 +262,12 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     run.bare_port = free_port()
     env = run.cluster.env()
 
-    generate_seconds = generate(run, env, args.matters_per_site, args.cities, args.counties_per_city)
-    loaded = await count_and_clear_outbox(env["GOVHALL_CATALOGUE_DATABASE_URL"])
+    # The catalogue's CLI writes as the catalogue, into the database made for it.
+    run.c.create_databases()
+    generate_seconds = generate(
+        run, run.c.service_env("catalogue", env), args.matters_per_site, args.cities, args.counties_per_city
+    )
+    loaded = await count_and_clear_outbox(run.c.database_url("catalogue", password=True))
     log(
         f"generated {loaded['published_matters']} published matters at {loaded['sites']} sites in "
         f"{generate_seconds:.0f} s ({loaded['published_matters'] / generate_seconds:.0f} matters/s)"
@@ -277,7 +289,12 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     actions = await export_documents(run.c)
     log(f"baseline: bulk-loading {len(actions)} documents straight into Elasticsearch")
     bare_seconds = await bare_bulk(
-        run.c.infra["GOVHALL_ELASTICSEARCH_URL"], f"{run.c.index_alias}-bare", actions, args.batch_size
+        run.c.infra["GOVHALL_ELASTICSEARCH_URL"],
+        f"{run.c.index_alias}-bare",
+        actions,
+        args.batch_size,
+        # As the search service's user (the index name is within its pattern, *-search-*).
+        es_auth(run.c.infra, "search"),
     )
     documents = len(actions)
     del actions

@@ -52,7 +52,9 @@ _govhall_env_dir="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)"
 : "${GOVHALL_REDIS_URL:=redis://$GOVHALL_REDIS_HOST:$GOVHALL_REDIS_PORT/0}"
 : "${GOVHALL_ELASTICSEARCH_URL:=http://$GOVHALL_ES_HOST:$GOVHALL_ES_PORT}"
 
-# Services owning a database govhall_<service>.
+# Services owning a database govhall_<service>, each as its role govhall_<service> (start.sh makes
+# them; their passwords are in secrets.env, below). GOVHALL_PG_URL is the superuser's, for
+# administration and the tests' set-up only.
 : "${GOVHALL_DB_SERVICES:=identity catalogue cases appointments consult licences search}"
 
 export GOVHALL_ROOT GOVHALL_VAR GOVHALL_CACHE GOVHALL_LOG GOVHALL_RUN GOVHALL_ETC \
@@ -66,8 +68,27 @@ export GOVHALL_ROOT GOVHALL_VAR GOVHALL_CACHE GOVHALL_LOG GOVHALL_RUN GOVHALL_ET
 for _govhall_svc in $GOVHALL_DB_SERVICES; do
   _govhall_var="GOVHALL_$(printf '%s' "$_govhall_svc" | tr '[:lower:]' '[:upper:]')_DATABASE_URL"
   if [ -z "${!_govhall_var:-}" ]; then
-    printf -v "$_govhall_var" '%s' "$GOVHALL_PG_URL/govhall_$_govhall_svc"
+    printf -v "$_govhall_var" '%s' \
+      "postgresql+asyncpg://govhall_$_govhall_svc@$GOVHALL_PG_HOST:$GOVHALL_PG_PORT/govhall_$_govhall_svc"
   fi
   export "${_govhall_var?}"
 done
-unset _govhall_svc _govhall_var _govhall_env_dir
+unset _govhall_svc _govhall_var
+
+# The passwords deploy/local generated (secrets.sh): KEY=VALUE lines, GOVHALL_SECRET_<SERVER>_<PRINCIPAL>.
+# Exported for the scripts, the tests and `make up`, which hand each process only its own
+# (govhall.kit.testing.service_env). A line read here never overrides a variable already set.
+if [ -r "$GOVHALL_ETC/secrets.env" ]; then
+  while IFS='=' read -r _govhall_key _govhall_value; do
+    case "$_govhall_key" in
+      GOVHALL_SECRET_[A-Z0-9_]*)
+        if [ -z "${!_govhall_key:-}" ]; then
+          printf -v "$_govhall_key" '%s' "$_govhall_value"
+        fi
+        export "${_govhall_key?}"
+        ;;
+    esac
+  done <"$GOVHALL_ETC/secrets.env"
+  unset _govhall_key _govhall_value
+fi
+unset _govhall_env_dir

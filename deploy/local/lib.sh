@@ -3,6 +3,8 @@
 
 # shellcheck source=deploy/local/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=deploy/local/secrets.sh
+. "$(dirname "${BASH_SOURCE[0]}")/secrets.sh"
 
 GOVHALL_SERVERS=(postgres redis nats elasticsearch)
 
@@ -241,8 +243,14 @@ postgres_ready() {
   bindir="$(pg_bindir 2>/dev/null)" || return 1
   "$bindir/pg_isready" -q -h "$GOVHALL_PG_HOST" -p "$GOVHALL_PG_PORT" -U "$GOVHALL_PG_USER" -d postgres -t 2
 }
+# redis-cli as the ACL user admin (its password from secrets.env, through the environment rather
+# than the command line); on a server without users the failed AUTH leaves the default user.
+redis_cli() {
+  REDISCLI_AUTH="${GOVHALL_SECRET_REDIS_ADMIN:-}" redis-cli --no-auth-warning --user admin \
+    -h "$GOVHALL_REDIS_HOST" -p "$GOVHALL_REDIS_PORT" "$@"
+}
 redis_ready() {
-  [ "$(redis-cli -h "$GOVHALL_REDIS_HOST" -p "$GOVHALL_REDIS_PORT" ping 2>/dev/null)" = "PONG" ]
+  [ "$(redis_cli ping 2>/dev/null)" = "PONG" ]
 }
 nats_ready() {
   # /healthz with js-enabled-only: 200 once JetStream is enabled (nats-server >= 2.9).
@@ -250,7 +258,8 @@ nats_ready() {
     "http://$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT/healthz?js-enabled-only=true" 2>/dev/null
 }
 elasticsearch_ready() {
-  curl -fsS -m 5 -o /dev/null \
+  # As admin (a node without security ignores the credentials); -K - keeps them off the command line.
+  printf 'user = "admin:%s"\n' "${GOVHALL_SECRET_ES_ADMIN:-}" | curl -fsS -m 5 -o /dev/null -K - \
     "$GOVHALL_ELASTICSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=2s" 2>/dev/null
 }
 server_ready() { "${1}_ready"; }

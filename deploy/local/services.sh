@@ -65,14 +65,26 @@ data_key() {
   export GOVHALL_IDENTITY_DATA_KEY
 }
 
+# A service's own credentials (its NATS user, ...) as KEY=VALUE lines, from the secrets env.sh
+# exported: govhall.kit.testing.service_env, the one place that decides what each process gets.
+# Only that process's environment gets them (never a command line another user could read).
+own_env() { uv run --frozen python -m govhall.kit.testing service-env "$1"; }
+
 running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
 
 up() {
   [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
   uv run --frozen python -m govhall.kit.trust init "$GOVHALL_TRUST_DIR"
+  local s own line
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi
-    nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1 &
+    own="$(own_env "$s")"
+    (
+      # Not the others' secrets (env.sh exported them all): only this service's own.
+      while IFS= read -r line; do unset "$line"; done < <(compgen -v GOVHALL_SECRET_)
+      while IFS= read -r line; do [[ -z "$line" ]] || export "${line?}"; done <<<"$own"
+      exec nohup uv run --frozen python -m "govhall.$s" >>"$GOVHALL_LOG/$s.log" 2>&1
+    ) &
     echo $! >"$GOVHALL_RUN/$s.pid"
     echo "$s: started (log $GOVHALL_LOG/$s.log)"
   done

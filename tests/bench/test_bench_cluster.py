@@ -91,9 +91,69 @@ def test_the_run_has_caller_keys_of_its_own(tmp_path: Path) -> None:
         assert trustkeys.read_key_file(trust / f"{principal}.key")[0] == principal
 
 
+def test_each_service_gets_its_own_credentials_and_no_other(tmp_path: Path) -> None:
+    infra = {
+        "GOVHALL_PG_URL": "postgresql+asyncpg://u@127.0.0.1:1",
+        "GOVHALL_NATS_URL": "nats://127.0.0.1:2",
+        "GOVHALL_SECRET_NATS_CASES": "cases-secret",
+        "GOVHALL_SECRET_NATS_CATALOGUE": "catalogue-secret",
+        "GOVHALL_SECRET_NATS_ADMIN": "admin-secret",
+    }
+    c = cluster.Cluster.plan(["cases"], infra, tmp_path, "warning")
+    env = c.env()
+
+    assert not [k for k in env if k.startswith("GOVHALL_SECRET_")]
+    cases = c.service_env("cases", env)
+    assert (cases["GOVHALL_NATS_USER"], cases["GOVHALL_NATS_PASSWORD"]) == ("cases", "cases-secret")
+    catalogue = c.service_env("catalogue", env)
+    assert (catalogue["GOVHALL_NATS_USER"], catalogue["GOVHALL_NATS_PASSWORD"]) == (
+        "catalogue",
+        "catalogue-secret",
+    )
+    # No secret for identity here: it connects without credentials (a NATS without users).
+    assert "GOVHALL_NATS_USER" not in c.service_env("identity", env)
+
+
 def test_a_cycle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"a": ("b",), "b": ("a",)}
     monkeypatch.setattr(cluster, "upstreams", lambda service: calls[service])
 
     with pytest.raises(ValueError, match="a -> b -> a"):
         cluster.with_upstreams(["a"])
+
+
+def test_each_service_process_gets_only_its_own_credentials(tmp_path: Path) -> None:
+    infra = {
+        "GOVHALL_PG_URL": "postgresql+asyncpg://govhall@127.0.0.1:1",
+        "GOVHALL_PG_HOST": "127.0.0.1",
+        "GOVHALL_PG_PORT": "1",
+        "GOVHALL_DB_SERVICES": "identity catalogue cases search",
+        "GOVHALL_NATS_URL": "nats://127.0.0.1:2",
+        "GOVHALL_REDIS_URL": "redis://127.0.0.1:3/0",
+        "GOVHALL_ELASTICSEARCH_URL": "http://127.0.0.1:4",
+        "GOVHALL_RUN": "/nowhere",
+        **{f"GOVHALL_SECRET_PG_{s}": f"pg-{s}" for s in ("IDENTITY", "CATALOGUE", "CASES", "SEARCH")},
+        **{f"GOVHALL_SECRET_REDIS_{u}": f"r-{u}" for u in ("GATEWAY", "IDENTITY", "SERVICES", "ADMIN")},
+        "GOVHALL_SECRET_ES_SEARCH": "es-search",
+    }
+    c = cluster.Cluster.plan([cluster.GATEWAY], infra, tmp_path, "warning")
+    env = c.env()
+    assert not [k for k in env if k.startswith("GOVHALL_SECRET_")]
+    assert not [k for k in env if k.endswith("_PASSWORD")]
+    # Each database as the service's own role (its password apart).
+    assert (
+        env["GOVHALL_CASES_DATABASE_URL"]
+        == f"postgresql+asyncpg://govhall_cases@127.0.0.1:1/bench_{c.run_id}_cases"
+    )
+    cases = c.service_env("cases", env)
+    assert cases["GOVHALL_CASES_DATABASE_URL"] == env["GOVHALL_CASES_DATABASE_URL"]
+    assert cases["GOVHALL_CASES_DATABASE_PASSWORD"] == "pg-CASES"
+    assert (cases["GOVHALL_REDIS_USERNAME"], cases["GOVHALL_REDIS_PASSWORD"]) == ("services", "r-SERVICES")
+    assert not [
+        k
+        for k in cases
+        if k.endswith("_PASSWORD") and k not in {"GOVHALL_CASES_DATABASE_PASSWORD", "GOVHALL_REDIS_PASSWORD"}
+    ]
+    gateway = c.service_env("gateway", env)
+    assert (gateway["GOVHALL_REDIS_USERNAME"], gateway["GOVHALL_REDIS_PASSWORD"]) == ("gateway", "r-GATEWAY")
+    assert c.service_env("search", env)["GOVHALL_ELASTICSEARCH_PASSWORD"] == "es-search"

@@ -9,7 +9,9 @@ No cluster and no network are needed once helm is built.
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import os
 import re
 import subprocess
@@ -40,7 +42,20 @@ CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Objects of the instance rather than of one service.
-SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes"}
+SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes", f"{RELEASE}-trust-bundle"}
+# Where every pod finds the trust bundle and its own caller-assertion key (whole directories).
+TRUST_BUNDLE_DIR = "/etc/govhall/trust-bundle"
+TRUST_KEY_DIR = "/etc/govhall/trust-key"
+# The Redis ACL user of each service: the gateway and identity have their own, the rest share one.
+REDIS_USERS = {
+    "gateway": "gateway",
+    "identity": "identity",
+    "catalogue": "services",
+    "search": "services",
+    "cases": "services",
+}
+# Environment variables that hold a credential: they must all come from a secretKeyRef.
+CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
 
 # A cold helm build takes minutes on two cores; it happens inside the first test's setup.
 pytestmark = pytest.mark.timeout(1800)
@@ -217,10 +232,11 @@ def render(helm: Path, helm_env: dict[str, str], level: str, *extra: str) -> Ins
 
 
 def validation_errors(objects: list[dict[str, Any]]) -> list[str]:
-    """kubernetes-validate, strict, on every core object (ServiceMonitors have no schema there)."""
+    """kubernetes-validate, strict, on every core object (the Prometheus Operator's kinds have no
+    schema there)."""
     errors = []
     for obj in objects:
-        if obj["kind"] == "ServiceMonitor":
+        if obj["kind"] in ("ServiceMonitor", "PrometheusRule"):
             continue
         where = f"{obj['kind']}/{obj['metadata']['name']}"
         try:
@@ -288,7 +304,7 @@ def test_kubernetes_validate_knows_the_target_version() -> None:
 
 def test_core_objects_validate_strictly(instance: Instance) -> None:
     kinds = {o["kind"] for o in instance.objects}
-    assert kinds == CORE_KINDS | {"ServiceMonitor"}, f"unexpected kinds: {kinds}"
+    assert kinds == CORE_KINDS | {"ServiceMonitor", "PrometheusRule"}, f"unexpected kinds: {kinds}"
     errors = validation_errors(instance.objects)
     assert not errors, "\n".join(errors)
 
@@ -347,10 +363,13 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
         for key in ("GOVHALL_NATS_URL", "GOVHALL_ELASTICSEARCH_URL", "GOVHALL_REDIS_URL"):
             assert data[key], f"{instance.level}/{service}: {key} is empty"
         assert all(isinstance(v, str) for v in data.values()), "ConfigMap values must be strings"
-        # Credentials never sit in a ConfigMap.
+        # Credentials never sit in a ConfigMap: the database URL names the role, not its password.
         for key, value in data.items():
-            assert "DATABASE_URL" not in key, f"{service}: {key} belongs in a Secret"
+            assert not CREDENTIAL_ENV.search(key), f"{service}: {key} belongs in a Secret"
             assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"{service}: {key} carries credentials"
+        # The trust files are where the pod mounts them.
+        assert data["GOVHALL_TRUST_BUNDLE_FILE"] == f"{TRUST_BUNDLE_DIR}/bundle.json"
+        assert data["GOVHALL_TRUST_KEY_FILE"] == f"{TRUST_KEY_DIR}/{service}.key"
         # The Deployment takes its environment from this ConfigMap.
         env_from = instance.container(service)["envFrom"]
         assert {"configMapRef": {"name": configmap["metadata"]["name"]}} in env_from
@@ -405,10 +424,14 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
     for service in ("identity", "catalogue", "search", "cases"):
+        # Its own role on its own database; the role's password from a Secret.
+        data = instance.by_component("ConfigMap")[service]["data"]
+        url = data[f"GOVHALL_{service.upper()}_DATABASE_URL"]
+        assert url == f"postgresql+asyncpg://govhall_{service}@postgresql:5432/govhall_{service}"
         env = {e["name"]: e for e in instance.container(service)["env"]}
-        ref = env[f"GOVHALL_{service.upper()}_DATABASE_URL"]
+        ref = env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]
         assert "value" not in ref
-        assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "url"}
+        assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "password"}
     for service in ("identity", "cases"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
@@ -416,7 +439,8 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         # Not optional: without the Secret the pod must not start (the service would make up a key).
         assert data_key["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-data-key", "key": "key"}
     gateway = {e["name"]: e for e in instance.container("gateway")["env"]}
-    assert not any(name.endswith("DATABASE_URL") for name in gateway), "the gateway keeps nothing durable"
+    assert not any("DATABASE" in name for name in gateway), "the gateway keeps nothing durable"
+    assert not any("DATABASE" in k for k in instance.by_component("ConfigMap")["gateway"]["data"])
     admin = gateway["GOVHALL_GATEWAY_ADMIN_TOKEN"]["valueFrom"]["secretKeyRef"]
     assert admin["optional"] is True, "no admin Secret must mean no admin API, not a pod that won't start"
     # The chart references Secrets; it never creates one.
@@ -454,11 +478,15 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["runAsNonRoot"] is True
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-        # The one writable place: /tmp, an emptyDir; and cases' files volume.
+        # The one writable place: /tmp, an emptyDir; and cases' files volume. The trust files
+        # are read-only.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
-        assert set(mounts) == ({"/tmp", CASES_FILES} if service == "cases" else {"/tmp"}), service
+        trust = {TRUST_BUNDLE_DIR, TRUST_KEY_DIR}
+        assert set(mounts) == ({"/tmp", CASES_FILES} if service == "cases" else {"/tmp"}) | trust, service
+        for mount in container["volumeMounts"]:
+            assert mount.get("readOnly", False) is (mount["mountPath"] in trust), f"{service}: {mount}"
         assert len(volumes) == len(mounts), f"{service}: a volume nothing mounts"
         assert container["resources"]["requests"] and container["resources"]["limits"]
 
@@ -665,6 +693,52 @@ BAD_VALUES = [
         ["--set", "ingress.trustedProxies={ingress.local}"], "/ingress/trustedProxies", id="proxy-by-name"
     ),
     pytest.param(["--set", "ingress=null"], "missing property 'ingress'", id="no-ingress"),
+    pytest.param(
+        ["--set", "services.gateway.nats.existingSecret=govhall-gateway-nats"],
+        "/services/gateway/nats",
+        id="nats-user-for-the-gateway",
+    ),
+    pytest.param(
+        ["--set", "services.cases.elasticsearch.existingSecret=govhall-search-es"],
+        "/services/cases/elasticsearch",
+        id="search-credentials-for-cases",
+    ),
+    pytest.param(
+        ["--set", "services.cases.database.url=postgresql+asyncpg://govhall_cases:pw@pg:5432/govhall_cases"],
+        "/services/cases/database/url",
+        id="password-in-the-database-url",
+    ),
+    pytest.param(
+        ["--set", "services.cases.env.GOVHALL_NATS_PASSWORD=pw"],
+        "invalid propertyName 'GOVHALL_NATS_PASSWORD'",
+        id="password-in-env",
+    ),
+    pytest.param(
+        ["--set", "services.gateway.env.GOVHALL_GATEWAY_ADMIN_TOKEN=t"],
+        "invalid propertyName 'GOVHALL_GATEWAY_ADMIN_TOKEN'",
+        id="admin-token-in-env",
+    ),
+    pytest.param(
+        ["--set", "services.cases.env.GOVHALL_TRUST_KEY_FILE=/tmp/k"],
+        "invalid propertyName 'GOVHALL_TRUST_KEY_FILE'",
+        id="trust-key-path-in-env",
+    ),
+    pytest.param(
+        ["--set", "services.search.redis.username=services"],
+        "services.search.redis: both existingSecret and an inline value",
+        id="redis-secret-and-inline",
+    ),
+    pytest.param(
+        ["--set", "services.search.redis.existingSecret=", "--set", "services.search.redis.password=pw"],
+        "services.search.redis.username is required",
+        id="inline-password-without-user",
+    ),
+    pytest.param(
+        ["--set", "trust.bundle.existingConfigMap=", "--set", "trust.bundle.value="],
+        "trust.bundle: no trust bundle",
+        id="no-trust-bundle",
+    ),
+    pytest.param(["--set", "trust=null"], "missing property 'trust'", id="no-trust-section"),
 ]
 
 
@@ -675,3 +749,196 @@ def test_values_schema_rejects(
     proc = run_helm(helm, helm_env, *template_args("county", *extra))
     assert proc.returncode != 0, f"helm template accepted {extra}"
     assert complaint in proc.stderr, proc.stderr
+
+
+# --- credentials (issue 12) ---------------------------------------------------------------------
+
+
+def _secret_refs(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The container's variables that come from a Secret: name -> secretKeyRef."""
+    return {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+
+
+def _secret_names_in_pod(pod: dict[str, Any]) -> set[str]:
+    names = {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+    for container in pod["containers"]:
+        names |= {ref["name"] for ref in _secret_refs(container).values()}
+    return names
+
+
+def test_each_pod_mounts_its_own_trust_key_and_no_other(instance: Instance) -> None:
+    for service in SERVICES:
+        pod = instance.pod(service)
+        key_volume = instance.volume_at(service, TRUST_KEY_DIR)
+        # One Secret, one item projected: this service's key and nothing else of that Secret.
+        assert key_volume["secret"]["secretName"] == f"govhall-{service}-trust"
+        assert key_volume["secret"]["items"] == [{"key": f"{service}.key", "path": f"{service}.key"}]
+        assert key_volume["secret"]["defaultMode"] == 0o440, "readable by the pod's group, not the world"
+        data = instance.by_component("ConfigMap")[service]["data"]
+        assert data["GOVHALL_TRUST_KEY_FILE"] == f"{TRUST_KEY_DIR}/{service}.key"
+        # No other principal's key reaches this pod, by volume or by variable.
+        for other in SERVICES:
+            if other != service:
+                assert f"govhall-{other}-trust" not in _secret_names_in_pod(pod), (
+                    f"{service} holds {other}'s key"
+                )
+        # The public bundle is the one ConfigMap every pod shares, mounted whole (no subPath) so
+        # the kubelet updates it in place when a key rotates.
+        bundle = instance.volume_at(service, TRUST_BUNDLE_DIR)
+        assert bundle["configMap"]["name"] == "govhall-trust-bundle"
+        assert bundle["configMap"]["items"] == [{"key": "bundle.json", "path": "bundle.json"}]
+        assert data["GOVHALL_TRUST_BUNDLE_FILE"] == f"{TRUST_BUNDLE_DIR}/bundle.json"
+        for mount in instance.container(service)["volumeMounts"]:
+            if mount["mountPath"] in (TRUST_BUNDLE_DIR, TRUST_KEY_DIR):
+                assert "subPath" not in mount, f"{service}: a subPath mount never sees a rotated key"
+
+
+def test_every_credential_comes_from_a_secret_key_ref(instance: Instance) -> None:
+    expected_secrets = {
+        "GOVHALL_NATS_USER": ("govhall-{service}-nats", "username"),
+        "GOVHALL_NATS_PASSWORD": ("govhall-{service}-nats", "password"),
+        "GOVHALL_REDIS_USERNAME": ("govhall-redis-{redis}", "username"),
+        "GOVHALL_REDIS_PASSWORD": ("govhall-redis-{redis}", "password"),
+        "GOVHALL_ELASTICSEARCH_USERNAME": ("govhall-search-es", "username"),
+        "GOVHALL_ELASTICSEARCH_PASSWORD": ("govhall-search-es", "password"),
+    }
+    for service in SERVICES:
+        container = instance.container(service)
+        refs = _secret_refs(container)
+        # Every variable that holds a credential is a secretKeyRef, never a value.
+        credentials = {e["name"] for e in container["env"] if CREDENTIAL_ENV.search(e["name"])}
+        assert credentials <= set(refs), f"{service}: {credentials - set(refs)} not from a Secret"
+        # Only the admin token may be missing: a missing credential Secret must stop the pod.
+        for name, ref in refs.items():
+            assert ref.get("optional", False) is (name == "GOVHALL_GATEWAY_ADMIN_TOKEN"), f"{service}: {name}"
+        platform = {name for name in refs if name in expected_secrets}
+        want = {"GOVHALL_REDIS_USERNAME", "GOVHALL_REDIS_PASSWORD"}
+        if service != "gateway":  # the gateway uses no NATS
+            want |= {"GOVHALL_NATS_USER", "GOVHALL_NATS_PASSWORD"}
+        if service == "search":  # the only one using Elasticsearch
+            want |= {"GOVHALL_ELASTICSEARCH_USERNAME", "GOVHALL_ELASTICSEARCH_PASSWORD"}
+        assert platform == want, service
+        for name in platform:
+            secret, key = expected_secrets[name]
+            assert refs[name] == {
+                "name": secret.format(service=service, redis=REDIS_USERS[service]),
+                "key": key,
+            }
+
+
+def _render_credentials(helm: Path, helm_env: dict[str, str], *extra: str) -> Instance:
+    instance = render(helm, helm_env, "county", *extra)
+    errors = validation_errors(instance.objects)
+    assert not errors, "\n".join(errors)
+    return instance
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_render_fails_without_a_trust_key(helm: Path, helm_env: dict[str, str], service: str) -> None:
+    for extra in (
+        ["--set", f"services.{service}.trustKey=null"],
+        ["--set", f"services.{service}.trustKey.existingSecret="],
+    ):
+        proc = run_helm(helm, helm_env, *template_args("county", *extra))
+        assert proc.returncode != 0, f"helm template accepted {extra}"
+        assert f"services.{service}.trustKey: no caller-assertion key" in proc.stderr, proc.stderr
+    # Both ways at once is refused too, rather than guessing which one is meant.
+    proc = run_helm(helm, helm_env, *template_args("county", "--set", f"services.{service}.trustKey.value=k"))
+    assert proc.returncode != 0
+    assert f"services.{service}.trustKey: both existingSecret and an inline value" in proc.stderr
+
+
+def test_inline_credentials_go_into_the_services_own_secret(
+    helm: Path, helm_env: dict[str, str], tmp_path: Path
+) -> None:
+    key_file = tmp_path / "cases.key"
+    key_file.write_text(json.dumps({"principal": "cases", "keys": [{"kid": "k1", "private": "x"}]}))
+    bundle_file = tmp_path / "bundle.json"
+    bundle_file.write_text(json.dumps({"principals": {"cases": [{"kid": "k1", "public": "y"}]}}))
+    instance = _render_credentials(
+        helm, helm_env,
+        "--set", "trust.bundle.existingConfigMap=", "--set-file", f"trust.bundle.value={bundle_file}",
+        "--set", "services.cases.trustKey.existingSecret=", "--set-file", f"services.cases.trustKey.value={key_file}",
+        "--set", "services.cases.nats.existingSecret=",
+        "--set", "services.cases.nats.username=cases", "--set", "services.cases.nats.password=nats-pw",
+        "--set", "services.cases.database.password.existingSecret=",
+        "--set", "services.cases.database.password.value=pg-pw",
+    )  # fmt: skip
+    # One Secret, the cases service's own, holding exactly its inline values.
+    (secret,) = instance.of_kind("Secret")
+    assert secret["metadata"]["name"] == f"{RELEASE}-cases-credentials"
+    assert secret["metadata"]["labels"]["app.kubernetes.io/component"] == "cases"
+    decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert decoded == {
+        "trust-key": key_file.read_text(),
+        "nats-username": "cases",
+        "nats-password": "nats-pw",
+        "database-password": "pg-pw",
+    }
+    own = secret["metadata"]["name"]
+    refs = _secret_refs(instance.container("cases"))
+    assert refs["GOVHALL_NATS_USER"] == {"name": own, "key": "nats-username"}
+    assert refs["GOVHALL_NATS_PASSWORD"] == {"name": own, "key": "nats-password"}
+    assert refs["GOVHALL_CASES_DATABASE_PASSWORD"] == {"name": own, "key": "database-password"}
+    # Still from the Secret made out of band: what was not given inline.
+    assert refs["GOVHALL_REDIS_PASSWORD"] == {"name": "govhall-redis-services", "key": "password"}
+    key_volume = instance.volume_at("cases", TRUST_KEY_DIR)["secret"]
+    assert key_volume["secretName"] == own
+    assert key_volume["items"] == [{"key": "trust-key", "path": "cases.key"}]
+    # Changing an inline credential rolls the pods; services without any keep their pods.
+    for service in SERVICES:
+        annotations = instance.by_component("Deployment")[service]["spec"]["template"]["metadata"][
+            "annotations"
+        ]
+        assert ("checksum/credentials" in annotations) is (service == "cases"), service
+    # No other pod sees the cases Secret.
+    for service in SERVICES:
+        if service != "cases":
+            assert own not in _secret_names_in_pod(instance.pod(service)), service
+    # The inline bundle becomes the chart's ConfigMap, which every pod mounts.
+    bundle = instance.named("ConfigMap", f"{RELEASE}-trust-bundle")
+    assert json.loads(bundle["data"]["bundle.json"]) == json.loads(bundle_file.read_text())
+    for service in SERVICES:
+        assert instance.volume_at(service, TRUST_BUNDLE_DIR)["configMap"]["name"] == f"{RELEASE}-trust-bundle"
+
+
+def test_only_configured_credentials_are_rendered(helm: Path, helm_env: dict[str, str]) -> None:
+    instance = _render_credentials(
+        helm, helm_env,
+        "--set", "services.catalogue.nats=null",
+        "--set", "services.cases.database.url=",
+        "--set-string", "elasticsearch.url=",
+    )  # fmt: skip
+    catalogue = _secret_refs(instance.container("catalogue"))
+    assert not any(name.startswith("GOVHALL_NATS_") for name in catalogue), "no NATS user configured"
+    assert "GOVHALL_REDIS_PASSWORD" in catalogue
+    # No database: neither its URL nor a password for it (cases falls back to SQLite).
+    cases = _secret_refs(instance.container("cases"))
+    assert not any("DATABASE" in name for name in cases)
+    assert not any("DATABASE" in key for key in instance.by_component("ConfigMap")["cases"]["data"])
+    assert "GOVHALL_NATS_PASSWORD" in cases
+    # No Elasticsearch URL (the embedded index): no credentials for it either.
+    assert not any("ELASTICSEARCH" in name for name in _secret_refs(instance.container("search")))
+    # And no NATS at all: nobody gets NATS credentials.
+    instance = _render_credentials(helm, helm_env, "--set-string", "nats.url=")
+    for service in SERVICES:
+        assert not any("NATS" in name for name in _secret_refs(instance.container(service))), service
+
+
+def test_refused_callers_raise_an_alert_where_services_are_scraped(
+    helm: Path, helm_env: dict[str, str]
+) -> None:
+    """The metric every service counts refused callers in is watched by a rule of the same
+    Prometheus Operator as the ServiceMonitors (and not rendered without it)."""
+    assert not render(helm, helm_env, "city", "--set", "serviceMonitor.enabled=false").of_kind(
+        "PrometheusRule"
+    )
+    (rule,) = render(helm, helm_env, "city").of_kind("PrometheusRule")  # city turns them on
+    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert "govhall_caller_refusals_total" in alerts["GovhallCallerRefused"]["expr"]
+    assert alerts["GovhallCallerRefused"]["labels"]["severity"] == "critical"
+    assert "{{ $labels.service }}" in alerts["GovhallCallerRefused"]["annotations"]["summary"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import subprocess
@@ -24,9 +25,11 @@ BIGRAMS = ["营业", "业执", "执照", "照设", "设立", "立登", "登记"]
 pytestmark = pytest.mark.integration
 
 
-def http(method: str, url: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+def http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -37,6 +40,12 @@ def http(method: str, url: str, body: Any = None) -> tuple[int, dict[str, str], 
         raw = error.read()
         status, headers = error.code, dict(error.headers)
     return status, headers, json.loads(raw) if raw else None
+
+
+def es_admin(cluster: dict[str, str]) -> dict[str, str]:
+    """The Authorization header of Elasticsearch's admin user (deploy/local turns security on)."""
+    token = base64.b64encode(f"admin:{cluster['GOVHALL_SECRET_ES_ADMIN']}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
 
 
 def pg_url(cluster: dict[str, str]) -> tuple[str, int, str]:
@@ -56,7 +65,7 @@ def test_env_exports_the_urls_services_read(cluster: dict[str, str]) -> None:
     for service in SERVICES:
         assert (
             cluster[f"GOVHALL_{service.upper()}_DATABASE_URL"]
-            == f"{cluster['GOVHALL_PG_URL']}/govhall_{service}"
+            == f"postgresql+asyncpg://govhall_{service}@127.0.0.1:55432/govhall_{service}"
         )
 
 
@@ -108,7 +117,13 @@ def test_postgres_answers_as_superuser_on_loopback(cluster: dict[str, str]) -> N
 
 def test_redis_answers_ping_with_pong(cluster: dict[str, str]) -> None:
     parts = urlsplit(cluster["GOVHALL_REDIS_URL"])
+    password = cluster["GOVHALL_SECRET_REDIS_ADMIN"].encode()
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as conn:
+        # Nobody is let in without a user (the default user is off).
+        conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+        assert conn.recv(64).startswith(b"-NOAUTH")
+        conn.sendall(b"*3\r\n$4\r\nAUTH\r\n$5\r\nadmin\r\n$%d\r\n%s\r\n" % (len(password), password))
+        assert conn.recv(64) == b"+OK\r\n"
         conn.sendall(b"*1\r\n$4\r\nPING\r\n")
         assert conn.recv(64) == b"+PONG\r\n"
 
@@ -130,22 +145,24 @@ def test_nats_has_jetstream_enabled(cluster: dict[str, str]) -> None:
 
 
 def test_elasticsearch_is_version_8(cluster: dict[str, str]) -> None:
-    status, headers, info = http("GET", cluster["GOVHALL_ELASTICSEARCH_URL"])
+    status, headers, info = http("GET", cluster["GOVHALL_ELASTICSEARCH_URL"], headers=es_admin(cluster))
     assert status == 200
     assert info["version"]["number"].startswith("8."), info
     assert info["cluster_name"] == "govhall-local"
     # The Python client (8.x) refuses servers that do not say they are Elasticsearch.
     assert {k.lower(): v for k, v in headers.items()}["x-elastic-product"] == "Elasticsearch"
     # HEAD / is the client's ping().
-    status, _, _ = http("HEAD", cluster["GOVHALL_ELASTICSEARCH_URL"])
+    status, _, _ = http("HEAD", cluster["GOVHALL_ELASTICSEARCH_URL"], headers=es_admin(cluster))
     assert status == 200
-    status, _, health = http("GET", f"{cluster['GOVHALL_ELASTICSEARCH_URL']}/_cluster/health")
+    status, _, health = http(
+        "GET", f"{cluster['GOVHALL_ELASTICSEARCH_URL']}/_cluster/health", headers=es_admin(cluster)
+    )
     assert status == 200 and health["status"] in ("green", "yellow"), health
 
 
 def test_elasticsearch_cjk_analyzer_yields_bigrams(cluster: dict[str, str]) -> None:
     es = cluster["GOVHALL_ELASTICSEARCH_URL"]
-    status, _, analysed = http("POST", f"{es}/_analyze", {"analyzer": "cjk", "text": TEXT})
+    status, _, analysed = http("POST", f"{es}/_analyze", {"analyzer": "cjk", "text": TEXT}, es_admin(cluster))
     assert status == 200, analysed
     assert [t["token"] for t in analysed["tokens"]] == BIGRAMS
 
@@ -172,27 +189,33 @@ def test_elasticsearch_index_with_cjk_field_finds_a_bigram(cluster: dict[str, st
                 }
             },
         },
+        es_admin(cluster),
     )
     assert status == 200, body
     try:
-        status, _, analysed = http("POST", f"{es}/{index}/_analyze", {"field": "title", "text": TEXT})
+        status, _, analysed = http(
+            "POST", f"{es}/{index}/_analyze", {"field": "title", "text": TEXT}, es_admin(cluster)
+        )
         assert [t["token"] for t in analysed["tokens"]] == BIGRAMS
         status, _, analysed = http(
-            "POST", f"{es}/{index}/_analyze", {"field": "title_zh", "text": "ＡＢＣ营业"}
+            "POST", f"{es}/{index}/_analyze", {"field": "title_zh", "text": "ＡＢＣ营业"}, es_admin(cluster)
         )
         assert [t["token"] for t in analysed["tokens"]] == ["abc", "营业"]
         doc = {"title": "企业" + TEXT, "title_zh": "企业" + TEXT}
-        status, _, body = http("PUT", f"{es}/{index}/_doc/1?refresh=true", doc)
+        status, _, body = http("PUT", f"{es}/{index}/_doc/1?refresh=true", doc, es_admin(cluster))
         assert status == 201, body
         for field in ("title", "title_zh"):
             status, _, found = http(
-                "POST", f"{es}/{index}/_search", {"query": {"match": {field: "营业执照"}}}
+                "POST", f"{es}/{index}/_search", {"query": {"match": {field: "营业执照"}}}, es_admin(cluster)
             )
             assert status == 200, found
             assert [hit["_id"] for hit in found["hits"]["hits"]] == ["1"]
             status, _, found = http(
-                "POST", f"{es}/{index}/_search", {"query": {"match_phrase": {field: "执照设立"}}}
+                "POST",
+                f"{es}/{index}/_search",
+                {"query": {"match_phrase": {field: "执照设立"}}},
+                es_admin(cluster),
             )
             assert [hit["_id"] for hit in found["hits"]["hits"]] == ["1"]
     finally:
-        http("DELETE", f"{es}/{index}")
+        http("DELETE", f"{es}/{index}", headers=es_admin(cluster))

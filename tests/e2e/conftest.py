@@ -24,8 +24,15 @@ from pathlib import Path
 
 import pytest
 
-from govhall.kit.bus import JetStreamBus
-from govhall.kit.testing import wait_until_sync
+from govhall.kit.testing import (
+    cluster_bus,
+    create_database_sync,
+    es_headers,
+    pg_url,
+    redis_credentials,
+    service_env,
+    wait_until_sync,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"
@@ -41,16 +48,20 @@ def free_port() -> int:
 class Cluster:
     env: dict[str, str]
     log_dir: Path
+    # The local servers' variables (env.sh), whence each process takes its own credentials.
+    servers: dict[str, str] = field(default_factory=dict)
     gateway_url: str = ""
     # Where identity's development SMS sender "delivers" codes (JSON lines).
     sms_file: Path = Path()
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # What only one process may know (its passwords), per service; added to `env` at its start.
+    own: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def start(self, service: str) -> None:
         log = open(self.log_dir / f"{service}.log", "ab")
         self.procs[service] = subprocess.Popen(
             [sys.executable, "-m", f"govhall.{service}"],
-            env=self.env,
+            env={**self.env, **self.own.get(service, {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -103,33 +114,39 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     # The gateway's Redis keys (rate limits, revoked sessions): identity must write the same ones,
     # and the services check sessions under them too.
     kv_namespace = f"e2e-{run}"
+    # Each service as itself: its role owns the run's database of that service (the superuser
+    # only makes and drops them), and it has its own Redis, Elasticsearch and NATS users.
+    databases = {name: f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases")}
+    own: dict[str, dict[str, str]] = {}
+    for service in (*databases, "gateway"):
+        own[service] = service_env(cluster, service)
+        if service in databases:
+            create_database_sync(cluster, databases[service], f"govhall_{service}")
+            own[service][f"GOVHALL_{service.upper()}_DATABASE_URL"] = pg_url(
+                cluster, f"govhall_{service}", databases[service], password=False
+            )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
     env.update(
         {
             "GOVHALL_NATS_URL": cluster["GOVHALL_NATS_URL"],
             "GOVHALL_REDIS_URL": cluster["GOVHALL_REDIS_URL"],
-            "GOVHALL_ELASTICSEARCH_URL": cluster["GOVHALL_ELASTICSEARCH_URL"],
             "GOVHALL_STREAM_PREFIX": f"E2E{run.upper()}",
             "GOVHALL_LOG_LEVEL": "INFO",
             "GOVHALL_VAR_DIR": str(var_dir),
             # The run's caller-assertion keys (the root conftest's): the services sign and check
             # each other's calls with them, and the operators' tools (the search CLI) sign as ops.
             "GOVHALL_TRUST_DIR": os.environ["GOVHALL_TRUST_DIR"],
-            "GOVHALL_IDENTITY_DATABASE_URL": f"{pg}/e2e_{run}_identity",
             "GOVHALL_IDENTITY_GRPC_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_IDENTITY_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "GOVHALL_IDENTITY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_IDENTITY_DEV_SMS_FILE": str(sms_file),
             "GOVHALL_IDENTITY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
-            "GOVHALL_CATALOGUE_DATABASE_URL": f"{pg}/e2e_{run}_catalogue",
             "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CATALOGUE_KV_NAMESPACE": kv_namespace,
-            "GOVHALL_SEARCH_DATABASE_URL": f"{pg}/e2e_{run}_search",
             "GOVHALL_SEARCH_GRPC_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_SEARCH_INDEX_ALIAS": f"e2e-{run}-search",
             "GOVHALL_SEARCH_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_SEARCH_KV_NAMESPACE": kv_namespace,
-            "GOVHALL_CASES_DATABASE_URL": f"{pg}/e2e_{run}_cases",
             "GOVHALL_CASES_GRPC_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_CASES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CASES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
@@ -155,8 +172,10 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     c = Cluster(
         env,
         tmp_path_factory.mktemp("logs"),
+        servers=cluster,
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         sms_file=sms_file,
+        own=own,
     )
     for service in ("identity", "catalogue", "search", "cases", "gateway"):
         c.start(service)
@@ -166,11 +185,11 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         for service in list(c.procs):
             c.stop(service)
-        _drop(pg, [f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases")])
-        _delete_keys(cluster["GOVHALL_REDIS_URL"], kv_namespace)
-        asyncio.run(_delete_streams(cluster["GOVHALL_NATS_URL"], env["GOVHALL_STREAM_PREFIX"]))
+        _drop(pg, list(databases.values()))
+        _delete_keys(cluster, kv_namespace)
+        asyncio.run(_delete_streams(cluster, env["GOVHALL_STREAM_PREFIX"]))
         # Every generation a reindex made, whatever the alias points at now.
-        _delete_index(cluster["GOVHALL_ELASTICSEARCH_URL"], f"e2e-{run}-search-*")
+        _delete_index(cluster, f"e2e-{run}-search-*")
 
 
 def _drop(pg_url: str, names: list[str]) -> None:
@@ -183,26 +202,32 @@ def _drop(pg_url: str, names: list[str]) -> None:
         )
 
 
-async def _delete_streams(nats_url: str, prefix: str) -> None:
-    bus = JetStreamBus(nats_url, stream_prefix=prefix)
+async def _delete_streams(cluster: dict[str, str], prefix: str) -> None:
+    # As the admin: no service may delete a stream.
+    bus = cluster_bus(cluster, "admin", prefix)
     await bus.start()
     await bus.delete_streams()
     await bus.close()
 
 
-def _delete_index(es_url: str, index: str) -> None:
+def _delete_index(cluster: dict[str, str], index: str) -> None:
+    url = f"{cluster['GOVHALL_ELASTICSEARCH_URL']}/{index}"
     try:
-        urllib.request.urlopen(urllib.request.Request(f"{es_url}/{index}", method="DELETE"), timeout=10)
+        urllib.request.urlopen(
+            urllib.request.Request(url, method="DELETE", headers=es_headers(cluster)), timeout=10
+        )
     except OSError:
         pass
 
 
-def _delete_keys(redis_url: str, namespace: str) -> None:
-    """The run's keys in Redis (they expire anyway; this keeps a developer's Redis tidy)."""
+def _delete_keys(cluster: dict[str, str], namespace: str) -> None:
+    """The run's keys in Redis, as the admin (they expire anyway; this keeps a developer's Redis tidy)."""
     import redis
 
     try:
-        client = redis.Redis.from_url(redis_url, socket_timeout=5)
+        client = redis.Redis.from_url(
+            cluster["GOVHALL_REDIS_URL"], socket_timeout=5, **redis_credentials(cluster)
+        )
         try:
             keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
             if keys:

@@ -115,3 +115,14 @@ def test_metrics_are_served_apart_from_the_api(allinone: tuple[str, Path]) -> No
         'govhall_gateway_request_seconds_count{method="GET",route="/api/v1/sites/{site}/matters"' in metrics
     )
     assert "govhall_grpc_server_handled_total" in metrics
+
+
+def test_it_made_the_platforms_keys_itself_and_keeps_them_private(allinone: tuple[str, Path]) -> None:
+    """No set-up: the first start writes every principal's caller-assertion key under var/trust,
+    readable by its own user only; the services verify each other's calls with them."""
+    _, var = allinone
+    trust = var / "trust"
+    assert (trust / "bundle.json").is_file()
+    for principal in ("gateway", "identity", "catalogue", "search", "cases", "ops"):
+        assert os.stat(trust / f"{principal}.key").st_mode & 0o077 == 0, principal
+    assert "private" not in (trust / "bundle.json").read_text()

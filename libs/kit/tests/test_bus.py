@@ -16,7 +16,7 @@ from govhall.kit.bus import InProcessBus, JetStreamBus, idempotent
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
 from govhall.kit.outbox import INBOX, OUTBOX, OutboxRelay
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import cluster_bus, wait_until
 
 _meta = sa.MetaData()
 NOTES = sa.Table(
@@ -34,8 +34,10 @@ async def make_db(url: str) -> Database:
 
 @asynccontextmanager
 async def fresh_jetstream(cluster: dict[str, str]) -> AsyncIterator[JetStreamBus]:
-    """A JetStream bus with a prefix of its own; its streams are deleted afterwards."""
-    bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
+    """A JetStream bus with a prefix of its own; its streams are deleted afterwards. It logs in as
+    NATS's admin: these tests use subjects and durable names of no service (the services' users
+    are tested in tests/deploy/test_nats_permissions.py)."""
+    bus = cluster_bus(cluster, "admin", f"T{uuid.uuid4().hex[:8].upper()}")
     await bus.start()
     try:
         yield bus
@@ -121,7 +123,7 @@ async def test_jetstream_drops_a_republished_event_id(jetstream: JetStreamBus) -
 
 async def test_jetstream_consumer_resumes_where_it_stopped(cluster: dict[str, str]) -> None:
     prefix = f"T{uuid.uuid4().hex[:8].upper()}"
-    first = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
+    first = cluster_bus(cluster, "admin", prefix)
     await first.start()
     got: list[str] = []
 
@@ -133,7 +135,7 @@ async def test_jetstream_consumer_resumes_where_it_stopped(cluster: dict[str, st
     await wait_until(lambda: got == ["before"])
     await first.close()
     # While the consumer is away, events keep coming; a new process picks up from there.
-    publisher = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
+    publisher = cluster_bus(cluster, "admin", prefix)
     await publisher.start()
     await publisher.publish(Event(subject="catalogue.matter.published", payload=b"while away"))
     await publisher.subscribe("resume", "catalogue.>", handle)
@@ -166,7 +168,7 @@ async def test_two_prefixes_share_one_server_without_seeing_each_other(cluster: 
 
 async def test_close_returns_promptly_with_active_consumers(cluster: dict[str, str]) -> None:
     prefix = f"T{uuid.uuid4().hex[:8].upper()}"
-    bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
+    bus = cluster_bus(cluster, "admin", prefix)
     await bus.start()
 
     got: list[str] = []
@@ -183,7 +185,7 @@ async def test_close_returns_promptly_with_active_consumers(cluster: dict[str, s
         await bus.close()
     assert not bus.healthy()
     # A closed bus cannot delete its streams: a second one with the same prefix does.
-    cleaner = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=prefix)
+    cleaner = cluster_bus(cluster, "admin", prefix)
     await cleaner.start()
     await cleaner.delete_streams()
     await cleaner.close()

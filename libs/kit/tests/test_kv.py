@@ -11,7 +11,7 @@ import pytest
 from govhall.kit.errors import ErrorKind
 from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_kv
 from govhall.kit.kvsqlite import SqliteStore
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import redis_credentials, wait_until
 
 
 async def test_incr_counts_and_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:
@@ -65,8 +65,9 @@ async def test_keys_expire(kv: KeyValueStore) -> None:
 async def test_namespaces_keep_apart(kv: KeyValueStore, request: pytest.FixtureRequest) -> None:
     other: KeyValueStore
     if isinstance(kv, RedisStore):
+        cluster = request.getfixturevalue("cluster")
         other = RedisStore(
-            request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], f"other-{uuid.uuid4().hex}"
+            cluster["GOVHALL_REDIS_URL"], f"other-{uuid.uuid4().hex}", **redis_credentials(cluster)
         )
     elif isinstance(kv, SqliteStore):
         other = SqliteStore(kv.path, f"other-{uuid.uuid4().hex}")  # the same file
@@ -130,7 +131,10 @@ async def test_ztop_leaves_no_scratch_keys(kv: KeyValueStore, request: pytest.Fi
     if isinstance(kv, RedisStore):
         import redis.asyncio as redis
 
-        raw = redis.from_url(request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"], decode_responses=True)
+        cluster = request.getfixturevalue("cluster")
+        raw = redis.from_url(
+            cluster["GOVHALL_REDIS_URL"], decode_responses=True, **redis_credentials(cluster)
+        )
         try:
             keys = sorted([key async for key in raw.scan_iter(match=f"{kv.namespace}:*")])
         finally:

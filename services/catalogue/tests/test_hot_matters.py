@@ -12,7 +12,7 @@ from govhall.catalogue import app
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import Event, make_event
-from govhall.kit.testing import caller_channel, wait_until
+from govhall.kit.testing import caller_channel, cluster_bus, wait_until
 from govhall.protos.cases.v1 import cases_pb2
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -88,21 +88,26 @@ async def test_an_unknown_matter_is_counted_but_never_shown(catalogue: Catalogue
 
 
 @pytest.fixture
-async def jetstream(cluster: dict[str, str]) -> AsyncIterator[JetStreamBus]:
-    """A bus with a stream prefix of its own (set up before, so torn down after, the service)."""
-    bus = JetStreamBus(cluster["GOVHALL_NATS_URL"], stream_prefix=f"T{uuid.uuid4().hex[:8].upper()}")
-    await bus.start()
-    yield bus
-    await bus.delete_streams()
-    await bus.close()
+async def jetstream(cluster: dict[str, str]) -> AsyncIterator[tuple[JetStreamBus, JetStreamBus]]:
+    """The catalogue's bus and cases' (each as its own NATS user) on a stream prefix of their own,
+    set up before, so torn down after, the service; the admin deletes the streams."""
+    prefix = f"T{uuid.uuid4().hex[:8].upper()}"
+    buses = [cluster_bus(cluster, who, prefix) for who in ("catalogue", "cases", "admin")]
+    for bus in buses:
+        await bus.start()
+    yield buses[0], buses[1]
+    await buses[2].delete_streams()
+    for bus in buses:
+        await bus.close()
 
 
 async def test_counted_from_jetstream(
-    jetstream: JetStreamBus, db_url: str, platform: Any, start_service: Any
+    jetstream: tuple[JetStreamBus, JetStreamBus], db_url: str, platform: Any, start_service: Any
 ) -> None:
-    host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, jetstream)
+    catalogue_bus, cases_bus = jetstream
+    host = await start_service(app.SPEC, CatalogueSettings(database_url=db_url), platform, catalogue_bus)
     ch = caller_channel(host.address, "catalogue")
-    c = Catalogue(catalogue_pb2_grpc.CatalogueServiceStub(ch), jetstream, host)  # type: ignore[arg-type]
+    c = Catalogue(catalogue_pb2_grpc.CatalogueServiceStub(ch), catalogue_bus, host)  # type: ignore[arg-type]
     for code, name, level, parent in SITES[:3]:
         await c.call(
             "UpsertSite", pb.UpsertSiteRequest(code=code, name=name, level=level, parent_code=parent)
@@ -114,7 +119,7 @@ async def test_counted_from_jetstream(
     await c.create("A", publish=True)
     first = submitted("A")
     for event in (first, submitted("A"), first):  # JetStream drops the republished id; the inbox would too
-        await jetstream.publish(event)
+        await cases_bus.publish(event)
 
     async def counted() -> bool:
         return await hot(c) == [("A", 2)]

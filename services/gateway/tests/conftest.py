@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from govhall.identity import app as identity_app
 from govhall.identity.adapters import latest_dev_code
 from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
+from govhall.kit.testing import as_service, redis_credentials
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
@@ -29,9 +31,16 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 async def open_gateway(
-    settings: GatewaySettings, redis_url: str | None = None, var_dir: Path | None = None
+    settings: GatewaySettings,
+    redis_url: str | None = None,
+    var_dir: Path | None = None,
+    cluster: Mapping[str, str] | None = None,
 ) -> tuple[httpx.AsyncClient, Any]:
-    app = create_app(settings, redis_url, var_dir)
+    """The gateway app, on Redis at ``redis_url`` as the gateway's own ACL user (from ``cluster``)."""
+    auth = redis_credentials(cluster, "gateway") if cluster else {}
+    app = create_app(
+        settings, redis_url, var_dir, redis_username=auth.get("username"), redis_password=auth.get("password")
+    )
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
@@ -60,10 +69,20 @@ def free_port() -> int:
 
 
 async def start_stack(
-    platform: Any, start_service: Any, tmp_path: Path, redis_url: str | None = None
+    platform: Any, start_service: Any, tmp_path: Path, cluster: Mapping[str, str] | None = None
 ) -> tuple[Stack, Any]:
+    """The services in process and the gateway in front; on the cluster's Redis when ``cluster``
+    is given, each as its own ACL user (else the key-value file under var/)."""
     namespace = f"t{uuid.uuid4().hex[:10]}"  # apart from other runs on the shared Redis
-    platform = platform.model_copy(update={"redis_url": redis_url})
+    redis_url = cluster["GOVHALL_REDIS_URL"] if cluster else None
+    base = platform.model_copy(update={"redis_url": redis_url})
+
+    # Redis only: search keeps its embedded index here.
+    redis_only = {k: v for k, v in (cluster or {}).items() if k != "GOVHALL_ELASTICSEARCH_URL"}
+
+    def platform_of(service: str) -> Any:
+        return as_service(base, redis_only, service) if cluster else base
+
     bus = InProcessBus()
     # Search and cases start before the catalogue (the in-process bus delivers only to consumers
     # already subscribed), yet call it and identity: their ports are chosen first.
@@ -76,7 +95,7 @@ async def start_stack(
             catalogue_address=catalogue_address,
             kv_namespace=namespace,
         ),
-        platform,
+        platform_of("search"),
         bus,
     )
     cases = await start_service(
@@ -89,7 +108,7 @@ async def start_stack(
             sweep_interval_seconds=0,
             kv_namespace=namespace,
         ),
-        platform,
+        platform_of("cases"),
         bus,
     )
     identity = await start_service(
@@ -103,7 +122,7 @@ async def start_stack(
             dev_sms_file=tmp_path / "sms.jsonl",
             kv_namespace=namespace,
         ),
-        platform,
+        platform_of("identity"),
         bus,
     )
     catalogue = await start_service(
@@ -113,7 +132,7 @@ async def start_stack(
             grpc_address=catalogue_address,
             kv_namespace=namespace,
         ),
-        platform,
+        platform_of("catalogue"),
         bus,
     )
     settings = GatewaySettings(
@@ -127,8 +146,8 @@ async def start_stack(
         # cores are busy with other work (the deadline is a setting: 5 s in production).
         rpc_timeout_seconds=30.0,
     )
-    client, lifespan = await open_gateway(settings, redis_url, platform.var_dir)
-    return Stack(client, tmp_path / "sms.jsonl", settings, platform.var_dir), lifespan
+    client, lifespan = await open_gateway(settings, redis_url, base.var_dir, cluster)
+    return Stack(client, tmp_path / "sms.jsonl", settings, base.var_dir), lifespan
 
 
 @pytest.fixture

@@ -193,14 +193,15 @@ async def test_readyz_says_when_upstreams_are_down() -> None:
 
 @pytest.mark.parametrize("store", ["memory", "redis"])
 async def test_rate_limit(store: str, request: pytest.FixtureRequest) -> None:
-    redis_url = request.getfixturevalue("cluster")["GOVHALL_REDIS_URL"] if store == "redis" else None
+    cluster = request.getfixturevalue("cluster") if store == "redis" else None
+    redis_url = cluster["GOVHALL_REDIS_URL"] if cluster else None
     settings = GatewaySettings(
         catalogue_address="127.0.0.1:1",
         search_address="127.0.0.1:1",
         rate_limit_per_minute=3,
         kv_namespace=f"t{uuid.uuid4().hex[:8]}",  # apart from other runs (the shared Redis, memory)
     )
-    client, lifespan = await open_gateway(settings, redis_url)
+    client, lifespan = await open_gateway(settings, redis_url, cluster=cluster)
     statuses = [(await client.get("/api/v1/sites/420502/matters")).status_code for _ in range(5)]
     assert statuses[:3] == [503, 503, 503] and statuses[3:] == [429, 429]
     limited = await client.get("/api/v1/sites/420502/matters")

@@ -336,7 +336,7 @@ async def test_revocation_through_redis(
     platform: Any, start_service: Any, tmp_path: Path, cluster: dict[str, str], journey: Any
 ) -> None:
     """With Redis, identity and the gateway share the revocation list (as in a cluster)."""
-    stack, lifespan = await start_stack(platform, start_service, tmp_path, cluster["GOVHALL_REDIS_URL"])
+    stack, lifespan = await start_stack(platform, start_service, tmp_path, cluster)
     try:
         await journey(stack)
     finally:

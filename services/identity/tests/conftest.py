@@ -29,8 +29,9 @@ from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.events import Delivery, make_event
 from govhall.kit.grpcclient import domain_error
 from govhall.kit.grpcserver import GrpcServer
-from govhall.kit.kv import KeyValueStore, create_kv
-from govhall.kit.testing import caller_channel, wait_until
+from govhall.kit.kv import KeyValueStore
+from govhall.kit.settings import platform_kv
+from govhall.kit.testing import as_service, caller_channel, wait_until
 from govhall.kit.tokens import JwksCache, RevocationList, TokenVerifier
 from govhall.kit.validators import credit_code_check_char, id_number_check_char
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -235,7 +236,7 @@ async def identity(
     namespace = f"t{uuid.uuid4().hex[:10]}"
     if db_url.startswith("postgresql"):
         cluster = request.getfixturevalue("cluster")
-        platform = platform.model_copy(update={"redis_url": cluster["GOVHALL_REDIS_URL"]})
+        platform = as_service(platform, cluster, "identity")
     # The catalogue identity asks for a site its copy lacks: it knows what the events told identity.
     catalogue = FakeCatalogue()
     catalogue_server = GrpcServer(
@@ -287,7 +288,8 @@ async def identity(
         reply = await identity_pb2_grpc.IdentityServiceStub(ch).GetJwks(pb.GetJwksRequest())
         return MessageToDict(reply, preserving_proto_field_name=True)
 
-    kv = create_kv(platform.redis_url, namespace, var_dir=platform.var_dir)
+    # Identity's own keys (the tests clear its SMS resend gaps), as identity's Redis user.
+    kv = platform_kv(platform, namespace)
 
     keys = JwksCache(jwks, min_refresh_seconds=0.5)
     verifier = TokenVerifier(keys, RevocationList(kv), issuer=settings.issuer, audience=settings.audience)

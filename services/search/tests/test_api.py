@@ -17,7 +17,6 @@ from typing import Any
 import grpc
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
@@ -26,7 +25,15 @@ from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import domain_error
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
-from govhall.kit.testing import caller_channel, wait_until
+from govhall.kit.testing import (
+    as_service,
+    caller_channel,
+    create_database,
+    drop_database,
+    es_auth,
+    redis_credentials,
+    wait_until,
+)
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -82,16 +89,20 @@ async def make_stack(
             database_url = f"sqlite+aiosqlite:///{tmp_path / f'search-{run}.db'}"
         else:
             cluster = request.getfixturevalue("cluster")
-            platform = PlatformSettings(
-                var_dir=tmp_path / f"var-{run}",
-                nats_url=None,
-                redis_url=redis_url or cluster["GOVHALL_REDIS_URL"],
-                elasticsearch_url=cluster["GOVHALL_ELASTICSEARCH_URL"],
+            # As the search service runs: its own database role, Redis user and Elasticsearch user.
+            platform = as_service(
+                PlatformSettings(
+                    var_dir=tmp_path / f"var-{run}", nats_url=None, redis_url=None, elasticsearch_url=None
+                ),
+                cluster,
+                "search",
             )
-            database_url = f"{cluster['GOVHALL_PG_URL']}/test_{run}"
-            cleanups.append(lambda: _drop_pg(cluster["GOVHALL_PG_URL"], f"test_{run}"))
-            cleanups.append(lambda: _delete_indices(cluster["GOVHALL_ELASTICSEARCH_URL"], alias))
-            cleanups.append(lambda: _delete_keys(cluster["GOVHALL_REDIS_URL"], namespace))
+            if redis_url:
+                platform = platform.model_copy(update={"redis_url": redis_url})
+            database_url = await create_database(cluster, f"test_{run}", "govhall_search")
+            cleanups.append(lambda: drop_database(cluster, f"test_{run}"))
+            cleanups.append(lambda: _delete_indices(cluster, alias))
+            cleanups.append(lambda: _delete_keys(cluster, namespace))
         search = ServiceHost(
             search_app.SPEC,
             SearchSettings(
@@ -120,26 +131,17 @@ async def make_stack(
         await cleanup()
 
 
-async def _drop_pg(pg_url: str, name: str) -> None:
-    admin = create_async_engine(f"{pg_url}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-async def _delete_indices(es_url: str, alias: str) -> None:
+async def _delete_indices(cluster: dict[str, str], alias: str) -> None:
     from elasticsearch import AsyncElasticsearch
 
-    async with AsyncElasticsearch(es_url) as es:
+    async with AsyncElasticsearch(cluster["GOVHALL_ELASTICSEARCH_URL"], basic_auth=es_auth(cluster)) as es:
         await es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
 
 
-async def _delete_keys(redis_url: str, namespace: str) -> None:
+async def _delete_keys(cluster: dict[str, str], namespace: str) -> None:
     import redis.asyncio as redis
 
-    client = redis.from_url(redis_url)
+    client = redis.from_url(cluster["GOVHALL_REDIS_URL"], **redis_credentials(cluster))
     try:
         keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
         if keys:

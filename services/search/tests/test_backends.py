@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from govhall.kit.testing import wait_until
+from govhall.kit.testing import es_credentials, wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search.backend import SearchBackend
 from govhall.search.model import ANNOUNCEMENT, FAQ, MATTER, Query, Result, SearchDoc
@@ -51,7 +51,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
     cluster = request.getfixturevalue("cluster")
     alias = f"test-search-{uuid.uuid4().hex[:10]}"
-    es = ElasticsearchBackend(cluster["GOVHALL_ELASTICSEARCH_URL"], alias)
+    es = ElasticsearchBackend(cluster["GOVHALL_ELASTICSEARCH_URL"], alias, **es_credentials(cluster))
     await es.ensure()
     yield es
     await es.client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
@@ -565,18 +565,26 @@ def es_url(cluster: dict[str, str]) -> str:
 
 
 @pytest.fixture
-async def es_backend(es_url: str) -> AsyncIterator[Any]:
+def es_login(cluster: dict[str, str]) -> dict[str, str]:
+    """The search service's Elasticsearch user."""
+    return es_credentials(cluster)
+
+
+@pytest.fixture
+async def es_backend(es_url: str, es_login: dict[str, str]) -> AsyncIterator[Any]:
     from govhall.search.es import ElasticsearchBackend
 
     alias = f"test-search-{uuid.uuid4().hex[:10]}"
-    es = ElasticsearchBackend(es_url, alias)
+    es = ElasticsearchBackend(es_url, alias, **es_login)
     await es.ensure()
     yield es
     await es.client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
     await es.close()
 
 
-async def test_elasticsearch_generations_and_the_next_alias(es_backend: Any, es_url: str) -> None:
+async def test_elasticsearch_generations_and_the_next_alias(
+    es_backend: Any, es_url: str, es_login: dict[str, str]
+) -> None:
     from govhall.kit.errors import DomainError
     from govhall.search.es import ElasticsearchBackend
 
@@ -592,7 +600,7 @@ async def test_elasticsearch_generations_and_the_next_alias(es_backend: Any, es_
         await es.begin_rebuild()
     assert refused.value.code == "REINDEX_RUNNING"
     # Another replica (its own client) writes live changes to both generations.
-    other = ElasticsearchBackend(es_url, es.alias)
+    other = ElasticsearchBackend(es_url, es.alias, **es_login)
     try:
         assert await other.put(matter("E1", "排污许可证核发")) is True
     finally:

@@ -10,6 +10,8 @@ checking sessions must agree).
 A service with a `files` section (cases: uploaded materials and generated notices) also includes
 govhall.filesclaim: a PersistentVolumeClaim unless files.existingClaim names one, mounted into
 every pod at files.mountPath, which becomes GOVHALL_<SERVICE>_FILES_DIR.
+A service's credentials (trust key and bundle, NATS, Redis, Elasticsearch, database password)
+come from _credentials.tpl: secretKeyRefs, the trust volumes and, for inline values, its Secret.
 */}}
 
 {{- define "govhall.name" -}}
@@ -126,6 +128,13 @@ data:
   {{- with $svc.files }}
   {{ $prefix }}FILES_DIR: {{ .mountPath | quote }}
   {{- end }}
+  {{- with $svc.database }}
+  {{- with .url }}
+  {{- /* No password in it (the schema refuses one): that is DATABASE_PASSWORD, from a Secret. */}}
+  {{ $prefix }}DATABASE_URL: {{ . | quote }}
+  {{- end }}
+  {{- end }}
+  {{- include "govhall.trustFiles" . | nindent 2 }}
   {{- range $key, $value := $svc.env }}
   {{ $key }}: {{ $value | toString | quote }}
   {{- end }}
@@ -184,6 +193,9 @@ spec:
       annotations:
         # Roll the pods when their configuration changes.
         checksum/config: {{ include "govhall.configmap" . | sha256sum }}
+        {{- with include "govhall.inlineCredentialData" . }}
+        checksum/credentials: {{ . | sha256sum }}
+        {{- end }}
         {{- with $root.Values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -236,13 +248,6 @@ spec:
               value: "1"
             - name: PYTHONUNBUFFERED
               value: "1"
-            {{- with $svc.database }}
-            - name: {{ $prefix }}DATABASE_URL
-              valueFrom:
-                secretKeyRef:
-                  name: {{ .existingSecret }}
-                  key: {{ .key | default "url" }}
-            {{- end }}
             {{- range $setting, $ref := $svc.secretEnv }}
             - name: {{ $prefix }}{{ $setting }}
               valueFrom:
@@ -252,6 +257,9 @@ spec:
                   {{- if $ref.optional }}
                   optional: true
                   {{- end }}
+            {{- end }}
+            {{- with include "govhall.credentialEnv" . | trim }}
+            {{- . | nindent 12 }}
             {{- end }}
           livenessProbe:
             {{- include "govhall.probe" (dict "root" $root "name" .name "probe" "liveness") | trim | nindent 12 }}
@@ -264,6 +272,7 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- include "govhall.trustVolumeMounts" . | nindent 12 }}
             {{- with $svc.files }}
             - name: files
               mountPath: {{ .mountPath }}
@@ -272,6 +281,7 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
+        {{- include "govhall.trustVolumes" . | trim | nindent 8 }}
         {{- with $svc.files }}
         - name: files
           persistentVolumeClaim:
@@ -377,4 +387,22 @@ spec:
         - action: replace
           targetLabel: site_level
           replacement: {{ $root.Values.site.level | quote }}
+{{- end }}
+
+{{/* Every object of one service, "---"-separated: its ConfigMap, Deployment and Service, the
+files claim and the Secret of its inline credentials when it has them, and its ServiceMonitor
+when serviceMonitor.enabled. A service's template file is its context and this. */}}
+{{- define "govhall.serviceObjects" -}}
+{{- $docs := list (include "govhall.configmap" .) (include "govhall.deployment" .) (include "govhall.service" .) }}
+{{- $docs = append $docs (include "govhall.filesclaim" .) }}
+{{- $docs = append $docs (include "govhall.credentialsSecret" .) }}
+{{- if .root.Values.serviceMonitor.enabled }}
+{{- $docs = append $docs (include "govhall.servicemonitor" .) }}
+{{- end }}
+{{- range $doc := $docs }}
+{{- with trim $doc }}
+---
+{{ . }}
+{{- end }}
+{{- end }}
 {{- end }}

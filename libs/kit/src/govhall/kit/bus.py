@@ -31,6 +31,7 @@ CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers
 # Subjects are <stem>.<...>; one JetStream stream per stem.
 DEFAULT_STREAM_PREFIX = "GOVHALL"
 STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
+INBOX_PREFIX = "_INBOX"
 
 
 class EventBus(Protocol):
@@ -50,6 +51,10 @@ def _matches(pattern: str, subject: str) -> bool:
         if i >= len(s) or (tok != "*" and tok != s[i]):
             return False
     return len(p) == len(s)
+
+
+class BusRefused(RuntimeError):
+    """The bus refused this process's credentials."""
 
 
 class InProcessBus:
@@ -109,12 +114,24 @@ class JetStreamBus:
     deployment (or a test run) with a prefix other than the default also namespaces its
     subjects on the wire: `e2eab12.catalogue.matter.published`. Handlers always see the
     subject without the namespace.
+
+    With a user, the connection authenticates as that user and takes its replies (publish
+    acknowledgements, pulled messages) on inboxes `_INBOX.<user>.…`: a service's NATS user may
+    subscribe to its own inboxes only, so no service can read what another one pulls.
     """
 
     def __init__(
-        self, url: str, *, stream_prefix: str = DEFAULT_STREAM_PREFIX, ack_wait: float = 30.0
+        self,
+        url: str,
+        *,
+        stream_prefix: str = DEFAULT_STREAM_PREFIX,
+        ack_wait: float = 30.0,
+        user: str | None = None,
+        password: str | None = None,
     ) -> None:
         self._url = url
+        self._user = user
+        self._password = password
         self._prefix = stream_prefix
         self._ns = "" if stream_prefix == DEFAULT_STREAM_PREFIX else f"{stream_prefix.lower()}."
         self._subs: list[Any] = []
@@ -136,9 +153,14 @@ class JetStreamBus:
         # (twice a second per connection) while NATS is away: one line per disconnect, per
         # reconnect, and per distinct error instead.
         last_error: list[str] = [""]
+        # The client retries a refused login as it retries an absent server, for ever; at start
+        # that is a wrong user or password, which no retry mends: fail then, loudly.
+        refused = asyncio.Event()
 
         async def on_error(exc: Exception) -> None:
             text = f"{type(exc).__name__}: {exc}"
+            if self._nc is None and "authorization violation" in text.lower():
+                refused.set()
             if text != last_error[0]:
                 last_error[0] = text
                 log.warning("NATS %s: %s", self._url, text)
@@ -152,17 +174,42 @@ class JetStreamBus:
             last_error[0] = ""
             log.warning("NATS %s: reconnected", self._url)
 
-        self._nc = await nats.connect(
-            self._url,
-            name="govhall",
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            allow_reconnect=True,
-            connect_timeout=5,
-            error_cb=on_error,
-            disconnected_cb=on_disconnected,
-            reconnected_cb=on_reconnected,
+        credentials: dict[str, Any] = {}
+        if self._user:
+            credentials = {
+                "user": self._user,
+                "password": self._password or "",
+                "inbox_prefix": f"{INBOX_PREFIX}.{self._user}",
+            }
+        connecting = asyncio.ensure_future(
+            nats.connect(
+                self._url,
+                name=f"govhall-{self._user}" if self._user else "govhall",
+                **credentials,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                allow_reconnect=True,
+                connect_timeout=5,
+                error_cb=on_error,
+                disconnected_cb=on_disconnected,
+                reconnected_cb=on_reconnected,
+            )
         )
+        watching = asyncio.ensure_future(refused.wait())
+        connected = False
+        try:
+            await asyncio.wait((connecting, watching), return_when=asyncio.FIRST_COMPLETED)
+            connected = connecting.done()
+        finally:
+            watching.cancel()
+            if not connecting.done():
+                connecting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await connecting
+        if not connected:
+            who = f"the user {self._user!r}" if self._user else "a login without credentials"
+            raise BusRefused(f"NATS {self._url} refused {who} (GOVHALL_NATS_USER / GOVHALL_NATS_PASSWORD)")
+        self._nc = connecting.result()
         self._js = self._nc.jetstream(timeout=10)
 
     def healthy(self) -> bool:
@@ -280,9 +327,15 @@ class JetStreamBus:
                     log.warning("ack for %s failed", event_id, exc_info=True)
 
 
-def create_bus(nats_url: str | None, *, stream_prefix: str = DEFAULT_STREAM_PREFIX) -> EventBus:
+def create_bus(
+    nats_url: str | None,
+    *,
+    stream_prefix: str = DEFAULT_STREAM_PREFIX,
+    user: str | None = None,
+    password: str | None = None,
+) -> EventBus:
     if nats_url:
-        return JetStreamBus(nats_url, stream_prefix=stream_prefix)
+        return JetStreamBus(nats_url, stream_prefix=stream_prefix, user=user, password=password)
     return InProcessBus()
 
 

@@ -63,11 +63,47 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+# SQLSTATEs ensure_database tells apart.
+_INVALID_CATALOG_NAME = "3D000"  # the database does not exist
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error: asyncpg's own (SQLAlchemy lets those of a connection
+    attempt through) or one SQLAlchemy wraps (asyncpg's then is the cause)."""
+    orig = getattr(exc, "orig", None)
+    for err in (exc, orig, getattr(orig, "__cause__", None)):
+        code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+        if code:
+            return str(code)
+    return None
+
+
+class DatabaseMissing(RuntimeError):
+    """The service's database does not exist and its role may not create it."""
+
+
 async def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database named in url if it is missing (SQLite creates itself)."""
+    """Create the PostgreSQL database named in url if it is missing (SQLite creates itself).
+
+    A service's role normally owns a database an administrator made for it (deploy/local, the
+    chart) and may not create databases: the database is looked for first by connecting to it,
+    so an existing one needs no privilege at all; a missing one is created if the role may, and
+    otherwise `DatabaseMissing` says which database to create for which role.
+    """
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
         return
+    probe = create_async_engine(parsed, poolclass=sa.pool.NullPool)
+    try:
+        async with probe.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        return
+    except Exception as exc:
+        if _sqlstate(exc) != _INVALID_CATALOG_NAME:
+            raise
+    finally:
+        await probe.dispose()
     admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
@@ -76,6 +112,13 @@ async def ensure_database(url: str) -> None:
             )
             if not exists:
                 await conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    except Exception as exc:
+        if _sqlstate(exc) != _INSUFFICIENT_PRIVILEGE:
+            raise
+        raise DatabaseMissing(
+            f"database {parsed.database!r} does not exist and role {parsed.username!r} may not create it: "
+            f"create it as an administrator, owned by {parsed.username!r} (deploy/local/start.sh does)"
+        ) from None
     finally:
         await admin.dispose()
 

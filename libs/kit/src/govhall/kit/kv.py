@@ -275,13 +275,24 @@ class RedisStore:
     """Redis, every key prefixed with ``namespace:``. Connection and timeout errors raise
     `StoreUnavailable`; the client reconnects by itself once Redis is back."""
 
-    def __init__(self, url: str, namespace: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         import redis.asyncio as redis
 
         self.namespace = namespace
         self._prefix = f"{namespace}:"
+        # The ACL user (deploy/local and the chart give each process its own); None keeps
+        # whatever the URL says, which for a server without users is nothing.
+        credentials = {"username": username, "password": password} if password is not None else {}
         self._redis: Any = redis.from_url(
             url,
+            **credentials,
             socket_timeout=SOCKET_TIMEOUT_SECONDS,
             socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
             decode_responses=True,
@@ -364,13 +375,19 @@ def shared_memory_store(namespace: str = DEFAULT_NAMESPACE) -> MemoryStore:
 
 
 def create_kv(
-    url: str | None, namespace: str = DEFAULT_NAMESPACE, *, var_dir: Path | None = None
+    url: str | None,
+    namespace: str = DEFAULT_NAMESPACE,
+    *,
+    var_dir: Path | None = None,
+    username: str | None = None,
+    password: str | None = None,
 ) -> KeyValueStore:
-    """Redis at ``url``; without one the SQLite file ``var_dir/kv.db`` (all-in-one mode: durable,
-    and seen by every store on that file, in this process or another); with neither the
-    process-wide shared in-memory store for ``namespace``."""
+    """Redis at ``url`` (as ACL user ``username`` when a password is given); without one the
+    SQLite file ``var_dir/kv.db`` (all-in-one mode: durable, and seen by every store on that
+    file, in this process or another); with neither the process-wide shared in-memory store for
+    ``namespace``."""
     if url:
-        return RedisStore(url, namespace)
+        return RedisStore(url, namespace, username=username, password=password)
     if var_dir is not None:
         from govhall.kit.kvsqlite import FILE_NAME, SqliteStore
 

@@ -23,9 +23,9 @@ from govhall.kit.bus import EventBus, create_bus
 from govhall.kit.db import Database, ensure_database, ping
 from govhall.kit.grpcclient import channel
 from govhall.kit.grpcserver import GrpcServer, ReadinessCheck
-from govhall.kit.kv import KeyValueStore, create_kv
+from govhall.kit.kv import KeyValueStore
 from govhall.kit.outbox import OutboxRelay
-from govhall.kit.settings import PlatformSettings, ServiceSettings
+from govhall.kit.settings import PlatformSettings, ServiceSettings, platform_kv
 from govhall.kit.tokens import RevocationList
 from govhall.kit.trust import CallerPolicy, Signer, Verifier
 
@@ -108,9 +108,7 @@ class ServiceHost:
         session_check = None
         if self.spec.checks_sessions:
             # The store identity publishes revocations in: Redis, or the file under var/.
-            self.kv = create_kv(
-                self.platform.redis_url, self.settings.kv_namespace, var_dir=self.platform.var_dir
-            )
+            self.kv = platform_kv(self.platform, self.settings.kv_namespace)
             session_check = RevocationList(self.kv).check
         if self.relay:
             self.relay.start()
@@ -149,7 +147,12 @@ class ServiceHost:
 async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
     platform = PlatformSettings()
     observability.setup(spec.name, platform.log_level, settings.metrics_port)
-    bus = create_bus(platform.nats_url, stream_prefix=platform.stream_prefix)
+    bus = create_bus(
+        platform.nats_url,
+        stream_prefix=platform.stream_prefix,
+        user=platform.nats_user,
+        password=platform.nats_password.get_secret_value() if platform.nats_password else None,
+    )
     await bus.start()
     host = ServiceHost(spec, settings, platform, bus)
     await host.start()

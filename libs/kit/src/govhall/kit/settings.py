@@ -8,9 +8,14 @@ An unset URL means the embedded back end (all-in-one mode).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from govhall.kit.kv import KeyValueStore
 
 
 def _default_var_dir() -> Path:
@@ -22,12 +27,22 @@ class PlatformSettings(BaseSettings):
 
     var_dir: Path = Field(default_factory=_default_var_dir, description="where embedded back ends keep files")
     nats_url: str | None = Field(default=None, description="NATS JetStream; unset means the in-process bus")
+    # This process's own NATS user (one per service, with permissions on its own subjects only);
+    # unset connects without credentials (a NATS without users, as in some tests' private servers).
+    nats_user: str | None = Field(default=None, description="NATS user; unset: no credentials")
+    nats_password: SecretStr | None = Field(default=None, description="the NATS user's password")
     redis_url: str | None = Field(
         default=None,
         description="Redis for revoked sessions, lock-outs, rate limits and hot words; "
         "unset means a SQLite file under var/ (kv.db)",
     )
+    # Credentials of this process on the shared servers (deploy/local's secrets.env, the chart's
+    # Secrets); unset means none (all-in-one, a development server without users).
+    redis_username: str | None = Field(default=None, description="Redis ACL user (with redis_password)")
+    redis_password: SecretStr | None = None
     elasticsearch_url: str | None = Field(default=None, description="unset means the embedded index")
+    elasticsearch_username: str | None = Field(default=None, description="Elasticsearch user (basic auth)")
+    elasticsearch_password: SecretStr | None = None
     log_level: str = "INFO"
     # A deployment of several sites shares one NATS; the stream names carry this prefix.
     stream_prefix: str = "GOVHALL"
@@ -57,6 +72,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str | None = Field(default=None, description="unset means SQLite under var/")
+    # The database role's password, kept out of the URL (which appears in configs and logs); it
+    # replaces any password the URL holds. A SecretStr: never shown in a repr or a log line.
+    database_password: SecretStr | None = None
     grpc_address: str = "127.0.0.1:0"
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
     # Upper bound on any one RPC when the caller set no deadline of its own.
@@ -73,7 +91,25 @@ class ServiceSettings(BaseSettings):
         return value
 
     def resolved_database_url(self, platform: PlatformSettings, name: str) -> str:
+        """The URL to connect with, the password included: hand it to the engine, never to a log."""
         if self.database_url:
-            return self.database_url
+            if self.database_password is None or self.database_url.startswith("sqlite"):
+                return self.database_url
+            url = make_url(self.database_url).set(password=self.database_password.get_secret_value())
+            return url.render_as_string(hide_password=False)
         platform.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{platform.var_dir / (name + '.db')}"
+
+
+def platform_kv(platform: PlatformSettings, namespace: str) -> KeyValueStore:
+    """The key-value store of this process: Redis with its own ACL user, or the embedded one."""
+    from govhall.kit.kv import create_kv
+
+    password = platform.redis_password.get_secret_value() if platform.redis_password else None
+    return create_kv(
+        platform.redis_url,
+        namespace,
+        var_dir=platform.var_dir,
+        username=platform.redis_username,
+        password=password,
+    )

@@ -1,4 +1,5 @@
-"""Test support shared by every test suite: wait for a condition, with a bound.
+"""Test support shared by every test suite: wait for a condition, with a bound; the credentials
+of each principal on the local cluster's servers (service_env).
 
 Events reach consumers after the writer's commit, processes take a while to start, clocks move
 on: a test waits for the thing it needs rather than sleeping for a guessed time, which is too
@@ -8,11 +9,15 @@ short on a loaded machine and too long everywhere else.
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
+import os
+import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 T = TypeVar("T")
 
@@ -141,3 +146,206 @@ def caller_channel(address: str, audience: str) -> Any:
         options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
         interceptors=[_Unary(), _Stream()],
     )
+
+
+# The local cluster's credentials ---------------------------------------------------------------
+
+# The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the
+# gateway uses no bus. `admin` sets up and cleans up (tests, benchmarks), never a service.
+NATS_SERVICES = ("identity", "catalogue", "cases", "search", "consult", "appointments", "licences")
+
+
+def nats_credentials(cluster: Mapping[str, str], principal: str) -> dict[str, str]:
+    """JetStreamBus's ``user`` and ``password`` for ``principal`` (a service, or ``admin``), from
+    the cluster's GOVHALL_SECRET_NATS_<PRINCIPAL>; empty when it has none (a NATS without users)."""
+    password = cluster.get(f"GOVHALL_SECRET_NATS_{principal.upper()}")
+    return {"user": principal, "password": password} if password else {}
+
+
+def cluster_bus(cluster: Mapping[str, str], principal: str, stream_prefix: str) -> Any:
+    """A JetStreamBus on the cluster's NATS as ``principal`` (not started)."""
+    from govhall.kit.bus import JetStreamBus
+
+    return JetStreamBus(
+        cluster["GOVHALL_NATS_URL"], stream_prefix=stream_prefix, **nats_credentials(cluster, principal)
+    )
+
+
+# ------------------------------------------------------------------ credentials on the servers
+#
+# deploy/local generates one password per principal into var/etc/secrets.env, named
+# GOVHALL_SECRET_<SERVER>_<PRINCIPAL>, and env.sh exports them; `cluster` below is those GOVHALL_*
+# variables (conftest's `cluster` fixture). A process gets only its own: `service_env` turns them
+# into the settings of one service, for `make up` (deploy/local/services.sh), the e2e tests and
+# the benchmarks alike. Without secrets.env (a server without users) every credential is left out.
+
+# The Redis ACL user of each principal; every service not named here is `services`.
+_REDIS_USERS = {"gateway": "gateway", "identity": "identity"}
+# The services with an Elasticsearch user of their own.
+_ES_USERS = {"search": "search"}
+
+
+def _secret(cluster: Mapping[str, str], server: str, principal: str) -> str | None:
+    return cluster.get(f"GOVHALL_SECRET_{server}_{principal.upper()}") or None
+
+
+def pg_url(cluster: Mapping[str, str], role: str, database: str, *, password: bool = True) -> str:
+    """postgresql+asyncpg://role[:password]@host:port/database on the local cluster; the password
+    is role govhall_<x>'s GOVHALL_SECRET_PG_<X> (none for the superuser)."""
+    host, port = cluster["GOVHALL_PG_HOST"], cluster["GOVHALL_PG_PORT"]
+    secret = _secret(cluster, "PG", role.removeprefix("govhall_")) if password and role != "govhall" else None
+    auth = f"{role}:{quote(secret, safe='')}" if secret else role
+    return f"postgresql+asyncpg://{auth}@{host}:{port}/{database}"
+
+
+def service_env(cluster: Mapping[str, str], service: str) -> dict[str, str]:
+    """The environment one service process needs to reach the servers as itself: its database
+    role (URL without the password, and GOVHALL_<SERVICE>_DATABASE_PASSWORD), its Redis ACL user,
+    its NATS user and, for search, its Elasticsearch user; never another's. Callers may point DATABASE_URL at another database
+    (a test run's own); the role stays the service's."""
+    env: dict[str, str] = {}
+    prefix = f"GOVHALL_{service.upper()}_"
+    if service in cluster.get("GOVHALL_DB_SERVICES", "").split():
+        role = f"govhall_{service}"
+        env[prefix + "DATABASE_URL"] = pg_url(cluster, role, role, password=False)
+        if secret := _secret(cluster, "PG", service):
+            env[prefix + "DATABASE_PASSWORD"] = secret
+    if "GOVHALL_REDIS_URL" in cluster:
+        env["GOVHALL_REDIS_URL"] = cluster["GOVHALL_REDIS_URL"]
+        user = _REDIS_USERS.get(service, "services")
+        if secret := _secret(cluster, "REDIS", user):
+            env["GOVHALL_REDIS_USERNAME"], env["GOVHALL_REDIS_PASSWORD"] = user, secret
+    if service in _ES_USERS and "GOVHALL_ELASTICSEARCH_URL" in cluster:
+        env["GOVHALL_ELASTICSEARCH_URL"] = cluster["GOVHALL_ELASTICSEARCH_URL"]
+        user = _ES_USERS[service]
+        if secret := _secret(cluster, "ES", user):
+            env["GOVHALL_ELASTICSEARCH_USERNAME"], env["GOVHALL_ELASTICSEARCH_PASSWORD"] = user, secret
+    nats = nats_credentials(cluster, service) if service in NATS_SERVICES else {}
+    if nats:
+        env["GOVHALL_NATS_USER"] = nats["user"]
+        env["GOVHALL_NATS_PASSWORD"] = nats["password"]
+    return env
+
+
+def as_service(platform: Any, cluster: Mapping[str, str], service: str) -> Any:
+    """A copy of PlatformSettings ``platform`` reaching the servers as ``service`` would: the Redis
+    URL and its ACL user, and for search the Elasticsearch URL and user (for in-process tests;
+    separate processes take service_env)."""
+    from pydantic import SecretStr
+
+    env = service_env(cluster, service)
+    update: dict[str, Any] = {}
+    for server in ("REDIS", "ELASTICSEARCH"):
+        if f"GOVHALL_{server}_URL" in env:
+            update[f"{server.lower()}_url"] = env[f"GOVHALL_{server}_URL"]
+            update[f"{server.lower()}_username"] = env.get(f"GOVHALL_{server}_USERNAME")
+            password = env.get(f"GOVHALL_{server}_PASSWORD")
+            update[f"{server.lower()}_password"] = SecretStr(password) if password else None
+    return platform.model_copy(update=update)
+
+
+def redis_credentials(cluster: Mapping[str, str], user: str = "admin") -> dict[str, str]:
+    """username/password keyword arguments of a Redis client as ACL user ``user`` (the admin, for
+    clean-up, by default); empty without secrets."""
+    secret = _secret(cluster, "REDIS", user)
+    return {"username": user, "password": secret} if secret else {}
+
+
+def es_credentials(cluster: Mapping[str, str], user: str = "search") -> dict[str, str]:
+    """username/password keyword arguments of the search service's ElasticsearchBackend as
+    ``user``; empty without secrets."""
+    secret = _secret(cluster, "ES", user)
+    return {"username": user, "password": secret} if secret else {}
+
+
+def es_auth(cluster: Mapping[str, str], user: str = "admin") -> tuple[str, str] | None:
+    """Basic-auth pair of Elasticsearch user ``user`` (the admin, for clean-up, by default)."""
+    secret = _secret(cluster, "ES", user)
+    return (user, secret) if secret else None
+
+
+def es_headers(cluster: Mapping[str, str], user: str = "admin") -> dict[str, str]:
+    """The Authorization header of ``user`` for a plain HTTP request (urllib); empty without secrets."""
+    auth = es_auth(cluster, user)
+    if auth is None:
+        return {}
+    return {"Authorization": "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()}
+
+
+async def create_database(cluster: Mapping[str, str], name: str, owner: str) -> str:
+    """Create database ``name`` as the superuser, owned by role ``owner`` and closed to everyone
+    else (as deploy/local makes the services'), and return its URL as ``owner``: tests and
+    benchmarks then run as a role without any privilege beyond its own database."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(pg_url(cluster, "govhall", "postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+            await conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC'))
+    finally:
+        await admin.dispose()
+    return pg_url(cluster, owner, name)
+
+
+def create_database_sync(cluster: Mapping[str, str], name: str, owner: str) -> str:
+    """`create_database` through psql, for callers without an event loop of their own to run
+    (or inside one they cannot block on: the benchmarks start their processes from a coroutine)."""
+    import subprocess
+
+    host, port = cluster["GOVHALL_PG_HOST"], cluster["GOVHALL_PG_PORT"]
+    # Two -c: one -c with both would be one transaction, which CREATE DATABASE refuses.
+    sql = [
+        "-c",
+        f'CREATE DATABASE "{name}" OWNER "{owner}"',
+        "-c",
+        f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC',
+    ]
+    command = [
+        "psql",
+        "-h",
+        host,
+        "-p",
+        port,
+        "-U",
+        "govhall",
+        "-d",
+        "postgres",
+        "-XqAt",
+        "-v",
+        "ON_ERROR_STOP=1",
+    ]
+    done = subprocess.run([*command, *sql], capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not create database {name}: {done.stderr.strip()}")
+    return pg_url(cluster, owner, name)
+
+
+async def drop_database(cluster: Mapping[str, str], name: str) -> None:
+    """Drop database ``name`` (if it exists) as the superuser, closing its connections."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(pg_url(cluster, "govhall", "postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+def _main(argv: Sequence[str]) -> int:
+    """`python -m govhall.kit.testing service-env <service>`: service_env of the environment's
+    GOVHALL_* variables as KEY=VALUE lines (deploy/local/services.sh starts each service so)."""
+    if len(argv) != 2 or argv[0] != "service-env":
+        print("usage: python -m govhall.kit.testing service-env <service>", file=sys.stderr)
+        return 2
+    cluster = {k: v for k, v in os.environ.items() if k.startswith("GOVHALL_")}
+    for key, value in service_env(cluster, argv[1]).items():
+        print(f"{key}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -106,7 +106,11 @@ class _Watched:
     def __init__(self, path: Path, read: Any) -> None:
         self.path = path
         self._read = read
-        self._stamp = self._stat()
+        try:
+            self._stamp = self._stat()  # before reading: a change in between is read next time
+        except FileNotFoundError:
+            read(path)  # says what is missing and how to make it
+            raise
         self.value = read(path)
         self._checked = time.monotonic()
 

@@ -59,6 +59,8 @@ def create_app(
     redis_url: str | None = None,
     var_dir: Path | None = None,
     *,
+    redis_username: str | None = None,
+    redis_password: str | None = None,
     signer: Signer | None = None,
 ) -> FastAPI:
     """The gateway's app. It signs the callers it passes on with ``signer``, by default the
@@ -66,7 +68,9 @@ def create_app(
     under ``var_dir``)."""
     # Rate limits and the revoked sessions identity writes: Redis, or without it the file under
     # var_dir that identity writes (all-in-one), or the process's own memory.
-    kv = create_kv(redis_url, settings.kv_namespace, var_dir=var_dir)
+    kv = create_kv(
+        redis_url, settings.kv_namespace, var_dir=var_dir, username=redis_username, password=redis_password
+    )
     limiter = RateLimiter(kv, settings.rate_limit_per_minute)
     upstreams: Upstreams | None = None
 

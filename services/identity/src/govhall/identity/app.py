@@ -12,8 +12,8 @@ from govhall.identity.api import IdentityService
 from govhall.identity.crypto import FieldCipher, Passwords, load_data_key
 from govhall.identity.settings import IdentitySettings
 from govhall.identity.signing import Signer
-from govhall.kit.kv import create_kv
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.settings import platform_kv
 from govhall.kit.sitecopy import CatalogueSites
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -25,7 +25,7 @@ def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityServ
     settings = ctx.settings
     assert isinstance(settings, IdentitySettings)
     cipher = FieldCipher(load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir))
-    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace, var_dir=ctx.platform.var_dir)
+    kv = platform_kv(ctx.platform, settings.kv_namespace)
     ctx.closers.append(kv.close)
     signer = Signer(
         ctx.db,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.kit.kv import create_kv
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.settings import platform_kv
 from govhall.kit.sitecopy import CatalogueSites
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
@@ -23,8 +23,13 @@ def make_backend(ctx: ServiceContext) -> SearchBackend:
     if ctx.platform.elasticsearch_url:
         from govhall.search.es import ElasticsearchBackend
 
+        password = ctx.platform.elasticsearch_password
         return ElasticsearchBackend(
-            ctx.platform.elasticsearch_url, settings.index_alias, replicas=settings.index_replicas
+            ctx.platform.elasticsearch_url,
+            settings.index_alias,
+            replicas=settings.index_replicas,
+            username=ctx.platform.elasticsearch_username,
+            password=password.get_secret_value() if password else None,
         )
     from govhall.search.fts import EmbeddedBackend
 
@@ -40,7 +45,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     await backend.ensure()
     # Hot words live in Redis (without one, in the key-value file under var/, which outlives a
     # restart); they never decide readiness.
-    kv = create_kv(ctx.platform.redis_url, settings.kv_namespace, var_dir=ctx.platform.var_dir)
+    kv = platform_kv(ctx.platform, settings.kv_namespace)
     ctx.closers.append(kv.close)
     # The catalogue is read by a reindex, and asked for a site the copy of the site tree lacks
     # (its event not arrived yet); the channel connects when first used.

@@ -343,8 +343,23 @@ def _bulk_status(error: dict[str, Any]) -> int:
 
 
 class ElasticsearchBackend:
-    def __init__(self, url: str, alias: str, *, replicas: int = 0) -> None:
-        self._es = AsyncElasticsearch(url, request_timeout=10, retry_on_timeout=True, max_retries=2)
+    def __init__(
+        self,
+        url: str,
+        alias: str,
+        *,
+        replicas: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        # Basic auth as the search service's own user, whose role reaches only its indices.
+        self._es = AsyncElasticsearch(
+            url,
+            request_timeout=10,
+            retry_on_timeout=True,
+            max_retries=2,
+            basic_auth=(username or "", password) if password is not None else None,
+        )
         self.alias = alias
         self.next_alias = f"{alias}-next"
         self.replicas = replicas

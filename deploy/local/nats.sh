@@ -1,0 +1,145 @@
+# shellcheck shell=bash
+# NATS users of the local cluster: start.sh writes them into nats.conf (sourced by start.sh).
+#
+# Every service connects as its own user (password GOVHALL_SECRET_NATS_<SERVICE> in secrets.env)
+# and may publish only its own events and consume only what it consumes; `admin`
+# (GOVHALL_SECRET_NATS_ADMIN) may do anything: tests and benchmarks delete their streams with it.
+
+# The streams' subject stems (govhall.kit.bus.STREAM_STEMS): a service publishes under its own.
+NATS_STEMS=(identity catalogue cases appointments consult licences)
+
+# One row per service: "<user> <stem it publishes, or -> [<durable consumer>=<subject> ...]".
+# The consumers are the services' ctx.bus.subscribe(...) calls (grep `subscribe(` in services/);
+# a new one needs its row here, or the service is refused its consumer at start (so does a
+# renamed one: cases' and search's durable names are settings, GOVHALL_<SERVICE>_CONSUMER_NAME).
+NATS_USERS=(
+  "identity identity identity-sites=catalogue.site.upserted"
+  "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
+  "cases cases cases-sites=catalogue.site.upserted"
+  "search - search-index=catalogue.>"
+  "consult consult"
+  "appointments appointments"
+  "licences licences"
+)
+
+nats_secret_name() { printf 'GOVHALL_SECRET_NATS_%s' "$(upper "$1")"; }
+
+nats_secret_names() {
+  local row
+  nats_secret_name admin
+  echo
+  for row in "${NATS_USERS[@]}"; do
+    nats_secret_name "${row%% *}"
+    echo
+  done
+}
+
+# The value of a NATS secret (ensure_secret has set it).
+nats_secret() {
+  local name
+  name="$(nats_secret_name "$1")"
+  printf '%s' "${!name}"
+}
+
+# A JSON-ish list for nats.conf: "a", "b", ...
+nats_list() {
+  local out="" s
+  for s in "$@"; do out+="${out:+, }\"$s\""; done
+  printf '[%s]' "$out"
+}
+
+# The permissions of one service's user (its row of NATS_USERS).
+#
+# Subjects: a test run (or a second deployment on the same NATS) namespaces its subjects with a
+# lower-case prefix token (`e2eab12.cases.case.submitted`, see JetStreamBus), hence `*.<stem>.>`
+# beside `<stem>.>`; `<other stem>.<stem>.>` is denied, or cases could write `catalogue.cases.x`
+# into the catalogue's stream.
+#
+# JetStream API, exactly what nats-py (2.16) sends for JetStreamBus (checked against the server's
+# "Permissions Violation" log lines):
+#   publish:   STREAM.INFO.<stream>, STREAM.CREATE.<stream> (the bus creates a missing stream, of
+#              what it publishes and of what it consumes, whichever starts first)
+#   consume:   CONSUMER.INFO.<stream>.<durable>, CONSUMER.CREATE.<stream>.<durable>.<filter>,
+#              CONSUMER.MSG.NEXT.<stream>.<durable>, acks on $JS.ACK.<stream>.<durable>.>
+#   replies:   on the connection's inboxes, _INBOX.<user>.> (JetStreamBus sets that prefix).
+# What cannot be tightened: the <stream> token. Stream names are one token, <PREFIX>_<STEM>
+# (GOVHALL_CASES, E2EAB12_CASES), and NATS wildcards match whole tokens only, so "any stream"
+# (*) is the tightest rule that lets test runs use their own prefixes. What that leaves open:
+# a service may look at any stream's info, create a stream of any name (it cannot take subjects
+# another stream holds; it could fill the store), and create its own durables on any stream. The
+# consumer's filter is part of the create subject, and the server refuses a config whose filter
+# differs from it, so a durable only ever reads the subjects listed here, whichever stream it
+# is on. A deployment with a fixed prefix (the chart) can name the streams instead of `*`.
+# Deleting, purging or changing streams and consumers is denied to every service.
+nats_permissions() {
+  local user="$1" stem="$2" pub=() deny=() other c durable subject
+  shift 2
+  if [ "$stem" != "-" ]; then
+    pub+=("$stem.>" "*.$stem.>")
+    for other in "${NATS_STEMS[@]}"; do
+      [ "$other" = "$stem" ] || deny+=("$other.$stem.>")
+    done
+  fi
+  pub+=('$JS.API.STREAM.INFO.*' '$JS.API.STREAM.CREATE.*')
+  for c in "$@"; do
+    durable="${c%%=*}"
+    subject="${c#*=}"
+    pub+=(
+      "\$JS.API.CONSUMER.INFO.*.$durable"
+      "\$JS.API.CONSUMER.CREATE.*.$durable.$subject"
+      "\$JS.API.CONSUMER.CREATE.*.$durable.*.$subject"
+      "\$JS.API.CONSUMER.MSG.NEXT.*.$durable"
+      "\$JS.ACK.*.$durable.>"
+    )
+  done
+  # Denied outright (deny wins over allow), whatever the allow list grows into: no service
+  # deletes, purges or rewrites a stream or consumer, and none answers into another's inbox.
+  deny+=(
+    '$JS.API.STREAM.DELETE.>' '$JS.API.STREAM.PURGE.>' '$JS.API.STREAM.UPDATE.>'
+    '$JS.API.STREAM.MSG.DELETE.>' '$JS.API.CONSUMER.DELETE.>' '_INBOX.>'
+  )
+  printf '      publish: { allow: %s, deny: %s }\n' "$(nats_list "${pub[@]}")" "$(nats_list "${deny[@]}")"
+  printf '      subscribe: { allow: %s }\n' "$(nats_list "_INBOX.$user.>")"
+}
+
+# nats.conf's authorization block, passwords from secrets.env.
+nats_authorization() {
+  local row user stem
+  echo "authorization {"
+  echo "  users: ["
+  printf '    { user: admin, password: "%s" }\n' "$(nats_secret admin)"
+  for row in "${NATS_USERS[@]}"; do
+    # shellcheck disable=SC2086 # the row's words are the fields
+    set -- $row
+    user="$1" stem="$2"
+    shift 2
+    printf '    { user: %s, password: "%s", permissions: {\n' "$user" "$(nats_secret "$user")"
+    nats_permissions "$user" "$stem" "$@"
+    echo "    } }"
+  done
+  echo "  ]"
+  echo "}"
+}
+
+# Log in to the local NATS as $NATS_LOGIN_USER/$NATS_LOGIN_PASSWORD (both empty: no credentials)
+# and print the server's answer: PONG, or its -ERR. The password travels in the environment, never
+# on a command line another user could read.
+nats_login() {
+  NATS_LOGIN_HOST="$GOVHALL_NATS_HOST" NATS_LOGIN_PORT="$GOVHALL_NATS_PORT" timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$NATS_LOGIN_HOST/$NATS_LOGIN_PORT" || exit 1
+    creds=""
+    [ -z "$NATS_LOGIN_USER" ] || creds=",\"user\":\"$NATS_LOGIN_USER\",\"pass\":\"$NATS_LOGIN_PASSWORD\""
+    printf "CONNECT {\"verbose\":false,\"pedantic\":false%s}\r\nPING\r\n" "$creds" >&3
+    while IFS= read -r line <&3; do
+      case "$line" in
+        PONG*) echo PONG; exit 0 ;;
+        -ERR*) printf "%s\n" "${line%$'"'"'\r'"'"'}"; exit 1 ;;
+      esac
+    done
+    exit 1' 2>/dev/null
+}
+
+nats_admin_login() {
+  NATS_LOGIN_USER=admin NATS_LOGIN_PASSWORD="$(nats_secret admin)" nats_login >/dev/null
+}
+nats_anonymous_login() { NATS_LOGIN_USER="" NATS_LOGIN_PASSWORD="" nats_login >/dev/null; }

@@ -1,0 +1,246 @@
+"""The bus's users, against the real local NATS (deploy/local/nats.sh): each service publishes
+only its own events, consumes only what it consumes, and deletes nothing; a wrong password is
+refused. Every test works on streams of a prefix of its own, which the admin deletes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from govhall.kit.bus import STREAM_STEMS, BusRefused, JetStreamBus
+from govhall.kit.events import Delivery, Event
+from govhall.kit.testing import NATS_SERVICES, cluster_bus, nats_credentials, service_env, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Run:
+    """A stream prefix of its own, with every stream already made by the admin."""
+
+    cluster: dict[str, str]
+    prefix: str
+    admin: JetStreamBus
+    buses: list[JetStreamBus] = field(default_factory=list)
+
+    @property
+    def ns(self) -> str:
+        return f"{self.prefix.lower()}."
+
+    async def bus(self, user: str) -> JetStreamBus:
+        bus = cluster_bus(self.cluster, user, self.prefix)
+        await bus.start()
+        self.buses.append(bus)
+        return bus
+
+    async def messages(self, stem: str) -> int:
+        info = await self.admin._js.stream_info(self.admin.stream_name(stem))
+        return int(info.state.messages)
+
+
+@pytest.fixture
+async def run(cluster: dict[str, str]) -> AsyncIterator[Run]:
+    assert nats_credentials(cluster, "admin"), "deploy/local gave NATS no users (GOVHALL_SECRET_NATS_ADMIN)"
+    prefix = f"T{uuid.uuid4().hex[:8].upper()}"
+    admin = cluster_bus(cluster, "admin", prefix)
+    await admin.start()
+    r = Run(cluster, prefix, admin)
+    try:
+        for stem in STREAM_STEMS:
+            await admin._ensure_stream(stem)
+        yield r
+    finally:
+        for bus in r.buses:
+            await bus.close()
+        await admin.delete_streams()
+        await admin.close()
+
+
+class Client:
+    """A bare nats-py connection as one user, collecting the errors the server sends it."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.nc: Any = None
+
+    async def connect(self, cluster: dict[str, str], user: str) -> Client:
+        import nats
+
+        async def on_error(exc: Exception) -> None:
+            self.errors.append(str(exc).lower())
+
+        self.nc = await nats.connect(
+            cluster["GOVHALL_NATS_URL"],
+            inbox_prefix=f"_INBOX.{user}",
+            error_cb=on_error,
+            allow_reconnect=False,
+            **nats_credentials(cluster, user),
+        )
+        return self
+
+    async def refused(self, what: str, subject: str) -> None:
+        """Wait for the server's "permissions violation for <what> to <subject>"."""
+        needle = f'violation for {what} to "{subject.lower()}"'
+        await wait_until(lambda: any(needle in e for e in self.errors), 10, what=needle)
+
+
+@pytest.fixture
+async def client(cluster: dict[str, str]) -> AsyncIterator[Callable[[str], Any]]:
+    clients: list[Client] = []
+
+    async def connect(user: str) -> Client:
+        clients.append(await Client().connect(cluster, user))
+        return clients[-1]
+
+    yield connect
+    for c in clients:
+        await c.nc.close()
+
+
+async def test_each_service_publishes_its_own_events_and_consumes_what_it_consumes(run: Run) -> None:
+    got: dict[str, list[str]] = {}
+
+    def recorder(durable: str) -> Any:
+        async def handle(d: Delivery) -> None:
+            got.setdefault(durable, []).append(d.subject)
+
+        return handle
+
+    # The services' own consumers (ctx.bus.subscribe in services/*/src), each as its own user.
+    for user, durable, subject in (
+        ("cases", "cases-sites", "catalogue.site.upserted"),
+        ("identity", "identity-sites", "catalogue.site.upserted"),
+        ("search", "search-index", "catalogue.>"),
+        ("catalogue", "catalogue-hot-matters", "cases.case.submitted"),
+    ):
+        await (await run.bus(user)).subscribe(durable, subject, recorder(durable))
+    catalogue = await run.bus("catalogue")
+    await catalogue.publish(Event("catalogue.site.upserted", b"site"))
+    await catalogue.publish(Event("catalogue.matter.published", b"matter"))
+    await (await run.bus("cases")).publish(Event("cases.case.submitted", b"case"))
+    for user in ("identity", "consult", "appointments", "licences"):
+        await (await run.bus(user)).publish(Event(f"{user}.something.happened", b"x"))
+
+    await wait_until(lambda: sum(map(len, got.values())) == 5, what="every consumer's events")
+    assert got == {
+        "cases-sites": ["catalogue.site.upserted"],
+        "identity-sites": ["catalogue.site.upserted"],
+        "search-index": ["catalogue.site.upserted", "catalogue.matter.published"],
+        "catalogue-hot-matters": ["cases.case.submitted"],
+    }
+    for user in ("identity", "consult", "appointments", "licences"):
+        assert await run.messages(user) == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "subject"),
+    [
+        ("cases", "catalogue.matter.withdrawn"),
+        ("cases", "{ns}catalogue.matter.withdrawn"),
+        # Its own stem as the second token would land in the catalogue's stream.
+        ("cases", "catalogue.cases.matter.withdrawn"),
+        ("search", "{ns}catalogue.matter.withdrawn"),
+        ("catalogue", "cases.case.concluded"),
+        ("catalogue", "{ns}cases.case.concluded"),
+        ("identity", "{ns}cases.case.concluded"),
+        ("licences", "{ns}identity.user.verified"),
+    ],
+)
+async def test_a_service_cannot_publish_another_services_events(
+    run: Run, client: Callable[[str], Any], user: str, subject: str
+) -> None:
+    c = await client(user)
+    subject = subject.format(ns=run.ns)
+    await c.nc.publish(subject, b"forged")
+    await c.refused("publish", subject)
+    # The same connection's own events do land, so the refusal is about the subject.
+    if user != "search":
+        await c.nc.publish(f"{run.ns}{user}.own.event", b"own")
+        await wait_until(lambda: run.messages(user), what=f"{user}'s own event stored")
+    assert await run.messages(subject.removeprefix(run.ns).split(".")[0]) == 0
+
+
+@pytest.mark.parametrize("subject", ["catalogue.>", "{ns}catalogue.>", ">", "_INBOX.>", "_INBOX.search.>"])
+async def test_a_service_cannot_subscribe_to_others_subjects_or_inboxes(
+    run: Run, client: Callable[[str], Any], subject: str
+) -> None:
+    c = await client("cases")
+    subject = subject.format(ns=run.ns)
+    await c.nc.subscribe(subject)
+    await c.refused("subscription", subject)
+
+
+async def test_a_service_deletes_no_stream_and_reads_no_other_subjects(
+    run: Run, client: Callable[[str], Any]
+) -> None:
+    from nats.js.api import ConsumerConfig
+
+    identity = await run.bus("identity")
+    await identity.publish(Event("identity.user.registered", b"a name"))
+    c = await client("cases")
+    js = c.nc.jetstream(timeout=2)
+    stream = run.admin.stream_name("identity")
+    for act in (js.delete_stream, js.purge_stream):
+        with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
+            await act(stream)
+    await c.refused("publish", f"$JS.API.STREAM.DELETE.{stream}")
+    await c.refused("publish", f"$JS.API.STREAM.PURGE.{stream}")
+    # Its own durable's name on the identity stream, reading identity's events: refused, since
+    # the filter is part of the create subject and cases' allows only what it consumes.
+    config = ConsumerConfig(
+        durable_name="cases-sites", name="cases-sites", filter_subject=f"{run.ns}identity.>"
+    )
+    with pytest.raises(Exception):  # noqa: B017
+        await js.add_consumer(stream, config)
+    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.cases-sites.{run.ns}identity.>")
+    assert await run.messages("identity") == 1
+
+
+async def test_a_wrong_password_or_none_is_refused(cluster: dict[str, str]) -> None:
+    url = cluster["GOVHALL_NATS_URL"]
+    for bus in (
+        JetStreamBus(url, user="cases", password="not-the-password"),
+        JetStreamBus(url, user="cases", password=cluster["GOVHALL_SECRET_NATS_CATALOGUE"]),
+        JetStreamBus(url),
+    ):
+        with pytest.raises(BusRefused, match="refused"):
+            await bus.start()
+
+
+def test_each_service_process_gets_its_own_nats_user_and_no_other(cluster: dict[str, str]) -> None:
+    for service in NATS_SERVICES:
+        env = service_env(cluster, service)
+        assert env["GOVHALL_NATS_USER"] == service
+        assert env["GOVHALL_NATS_PASSWORD"] == cluster[f"GOVHALL_SECRET_NATS_{service.upper()}"]
+        assert not [k for k in env if k.startswith("GOVHALL_SECRET_")]
+    # The gateway uses no bus; the admin is nobody's process.
+    assert "GOVHALL_NATS_USER" not in service_env(cluster, "gateway")
+    assert len({cluster[f"GOVHALL_SECRET_NATS_{s.upper()}"] for s in (*NATS_SERVICES, "admin")}) == 8
+
+
+async def test_a_service_connects_with_the_user_its_environment_names(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govhall.kit.bus import create_bus
+    from govhall.kit.settings import PlatformSettings
+
+    env = service_env(run.cluster, "cases")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    platform = PlatformSettings(nats_url=run.cluster["GOVHALL_NATS_URL"], stream_prefix=run.prefix)
+    assert env["GOVHALL_NATS_PASSWORD"] not in repr(platform)  # never in a log line
+    assert platform.nats_password is not None
+    bus = create_bus(
+        platform.nats_url,
+        stream_prefix=platform.stream_prefix,
+        user=platform.nats_user,
+        password=platform.nats_password.get_secret_value(),
+    )
+    run.buses.append(bus)  # type: ignore[arg-type]
+    await bus.start()
+    await bus.publish(Event("cases.case.submitted", b"case"))
+    assert await run.messages("cases") == 1
