@@ -9,6 +9,7 @@ for a service, anonymous for the gateway). A channel without a signer can only r
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -25,9 +26,14 @@ _OPTIONS = [
 ]
 
 
-class _Signing(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
-    def __init__(self, signer: Signer, audience: str, default_caller: common_pb2.CallerIdentity) -> None:
-        self._signer = signer
+class _Signing:
+    def __init__(
+        self,
+        signer_for: Callable[[common_pb2.CallerIdentity], Signer],
+        audience: str,
+        default_caller: common_pb2.CallerIdentity,
+    ) -> None:
+        self._signer_for = signer_for
         self._audience = audience
         self._default = default_caller
 
@@ -36,14 +42,20 @@ class _Signing(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientI
         if not method.startswith("/govhall."):
             return details  # health, reflection
         caller, rest = caller_to_sign(details.metadata, self._default)
-        metadata = grpc.aio.Metadata(*rest, *self._signer.metadata(self._audience, caller))
+        metadata = grpc.aio.Metadata(*rest, *self._signer_for(caller).metadata(self._audience, caller))
         return grpc.aio.ClientCallDetails(
             details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
         )
 
+
+# One class per kind of call: a channel files an interceptor under the first kind it is an
+# instance of, so one class deriving from both would leave streaming calls unsigned.
+class _SigningUnary(_Signing, grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return await continuation(self._signed(client_call_details), request)
 
+
+class _SigningStream(_Signing, grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
     async def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return await continuation(self._signed(client_call_details), request)
 
@@ -58,16 +70,28 @@ def channel(
     """A channel to the service ``audience`` at ``address``, signing as ``signer``'s principal."""
     if signer is None:
         return grpc.aio.insecure_channel(address, options=_OPTIONS)
-    if not audience:
-        raise ValueError("a signed channel needs the service it is for (audience)")
     if default_caller is None:
         default_caller = (
             ANONYMOUS
             if signer.principal in ("gateway", "ops")
             else common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject=signer.principal)
         )
+    return signing_channel(address, audience, lambda _caller: signer, default_caller)
+
+
+def signing_channel(
+    address: str,
+    audience: str,
+    signer_for: Callable[[common_pb2.CallerIdentity], Signer],
+    default_caller: common_pb2.CallerIdentity = ANONYMOUS,
+) -> grpc.aio.Channel:
+    """A channel whose calls are each signed by the signer ``signer_for`` picks for its caller
+    (`channel` always picks the same one; a test may pick the principal that makes such a call)."""
+    if not audience:
+        raise ValueError("a signed channel needs the service it is for (audience)")
+    signing = (signer_for, audience, default_caller)
     return grpc.aio.insecure_channel(
-        address, options=_OPTIONS, interceptors=[_Signing(signer, audience, default_caller)]
+        address, options=_OPTIONS, interceptors=[_SigningUnary(*signing), _SigningStream(*signing)]
     )
 
 

@@ -111,41 +111,18 @@ def caller_channel(address: str, audience: str) -> Any:
     anyone else (a user, staff, the admin token, anonymous) by the gateway. For suites that call
     one service as many callers through one stub; a SERVICE caller that is no principal has no key
     and fails loudly."""
-    import grpc
-
-    from govhall.kit.caller import ANONYMOUS, caller_to_sign
+    from govhall.kit.grpcclient import signing_channel
     from govhall.protos.common.v1 import common_pb2
 
     signers: dict[str, Any] = {}
 
-    def sign(details: Any) -> Any:
-        method = details.method.decode() if isinstance(details.method, bytes) else details.method
-        if not method.startswith("/govhall."):
-            return details
-        caller, rest = caller_to_sign(details.metadata, ANONYMOUS)
+    def signer_for(caller: Any) -> Any:
         principal = caller.subject if caller.kind == common_pb2.CALLER_KIND_SERVICE else "gateway"
         if principal not in signers:
             signers[principal] = signer(principal)
-        metadata = grpc.aio.Metadata(*rest, *signers[principal].metadata(audience, caller))
-        return grpc.aio.ClientCallDetails(
-            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
-        )
+        return signers[principal]
 
-    # Two interceptors: a channel files each under the first kind it is an instance of, so one
-    # object deriving from both would never see the streaming calls (ExportCatalogue).
-    class _Unary(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-        async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-            return await continuation(sign(details), request)
-
-    class _Stream(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
-        async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-            return await continuation(sign(details), request)
-
-    return grpc.aio.insecure_channel(
-        address,
-        options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
-        interceptors=[_Unary(), _Stream()],
-    )
+    return signing_channel(address, audience, signer_for)
 
 
 # The local cluster's credentials ---------------------------------------------------------------
