@@ -143,3 +143,108 @@ nats_admin_login() {
   NATS_LOGIN_USER=admin NATS_LOGIN_PASSWORD="$(nats_secret admin)" nats_login >/dev/null
 }
 nats_anonymous_login() { NATS_LOGIN_USER="" NATS_LOGIN_PASSWORD="" nats_login >/dev/null; }
+
+# --- NATS ------------------------------------------------------------------------------------------
+# With users (deploy/local/nats.sh): the config is rewritten on every run. A server that already
+# answers is kept when this checkout's admin can log in and the config is unchanged; one started
+# by this checkout with another config is reloaded (SIGHUP: users and permissions change in
+# place, JetStream keeps running); one that lets anybody in (started before NATS had users, from
+# this checkout or another) is stopped and started with users, on the same store, so its
+# streams and consumers carry over.
+start_nats() {
+  local log="$GOVHALL_LOG/nats.log" conf="$GOVHALL_ETC/nats.conf" new pid name
+  command -v nats-server >/dev/null || die "nats-server not installed (run deploy/local/install.sh)"
+  for name in $(nats_secret_names); do ensure_secret "$name"; done
+  mkdir -p "$GOVHALL_NATS_STORE"
+  new="$(umask 077 && mktemp "$GOVHALL_ETC/nats.conf.XXXXXX")"
+  cat >"$new" <<EOF
+# Written by deploy/local/start.sh; edits are overwritten. Passwords from secrets.env (this file,
+# like that one, is readable by its owner only). Plain passwords, not bcrypt: the server warns
+# about it once at start, and a bcrypt hash would cost every (re)connection ~0.1 s of CPU.
+server_name: govhall-local
+listen: "$GOVHALL_NATS_HOST:$GOVHALL_NATS_PORT"
+http: "$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT"
+pid_file: "$GOVHALL_RUN/nats.pid"
+max_payload: 8MB
+jetstream {
+  store_dir: "$GOVHALL_NATS_STORE"
+  max_memory_store: 256MB
+  max_file_store: 8GB
+}
+$(nats_authorization)
+EOF
+  if ! nats-server -c "$new" -t >/dev/null 2>"$GOVHALL_LOG/nats-config.log"; then
+    mv "$new" "$GOVHALL_ETC/nats.conf.rejected"
+    fail_with_log "invalid NATS config (kept in $GOVHALL_ETC/nats.conf.rejected)" "$GOVHALL_LOG/nats-config.log"
+  fi
+  pid="$(read_pid "$GOVHALL_RUN/nats.pid")"
+  if pid_alive "$pid" nats-server && ! nats_ready; then
+    say "nats already starting (pid $pid), waiting for it"
+    wait_ready nats "$GOVHALL_START_TIMEOUT" "" "$log"
+  fi
+  if nats_ready; then
+    if nats_admin_login && cmp -s "$new" "$conf"; then
+      rm -f "$new"
+      say "nats already up: $(server_url nats)"
+      return
+    fi
+    if ! nats_admin_login && ! nats_anonymous_login; then
+      rm -f "$new"
+      die "NATS on port $GOVHALL_NATS_PORT refuses this checkout's admin (GOVHALL_SECRET_NATS_ADMIN in $GOVHALL_SECRETS_FILE): another checkout, with secrets of its own, started it (JetStream store $(nats_store_dir)). Stop it from there (deploy/local/stop.sh nats), or give this checkout the same secrets.env"
+    fi
+    if pid_alive "$pid" nats-server; then
+      mv "$new" "$conf"
+      say "nats (pid $pid) runs with an older config: reloading $conf"
+      kill -HUP "$pid"
+      # A reload takes milliseconds; one it refuses (a setting it cannot change in place) shows
+      # in the log, and the server keeps its old config: then restart.
+      if wait_nats_login 5; then
+        say "nats reloaded: $(server_url nats)"
+        return
+      fi
+      say "nats did not take the new config; restarting it"
+    else
+      pid="$(nats_listener_pid)"
+      [ -n "$pid" ] || die "NATS on port $GOVHALL_NATS_PORT lets anybody in and its process is unknown; stop it and run start.sh again"
+      say "nats (pid $pid, not started by this checkout) lets anybody in: restarting it with users"
+    fi
+    stop_nats_pid "$pid"
+  fi
+  [ ! -f "$new" ] || mv "$new" "$conf"
+  say "starting nats on $GOVHALL_NATS_HOST:$GOVHALL_NATS_PORT (JetStream in $GOVHALL_NATS_STORE, log $log)"
+  (cd / && exec setsid nats-server -c "$conf" >>"$log" 2>&1 </dev/null 9>&-) &
+  pid=$!
+  wait_ready nats "$GOVHALL_START_TIMEOUT" "$pid" "$log"
+  wait_nats_login "$GOVHALL_START_TIMEOUT" || fail_with_log "nats refuses the admin of $conf" "$log"
+}
+
+# Until this checkout's admin logs in and nobody else can; at most $1 seconds.
+wait_nats_login() {
+  local t0=$SECONDS
+  until nats_admin_login && ! nats_anonymous_login; do
+    [ $((SECONDS - t0)) -lt "$1" ] || return 1
+    sleep 0.25
+  done
+}
+
+# The pid of the nats-server listening on our port (one another checkout started).
+nats_listener_pid() {
+  local pid
+  pid="$(ss -ltnpH "sport = :$GOVHALL_NATS_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
+  if pid_alive "$pid" nats-server; then printf '%s\n' "$pid"; fi
+}
+
+nats_store_dir() {
+  curl -fsS -m 2 "http://$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT/jsz" 2>/dev/null \
+    | sed -n 's/.*"store_dir": *"\([^"]*\)".*/\1/p' | head -n 1
+}
+
+# Stop the NATS process $1: TERM, then wait until it is gone (the next one needs its store).
+stop_nats_pid() {
+  local pid="$1" t0=$SECONDS
+  kill -TERM "$pid" 2>/dev/null || true
+  while pid_alive "$pid" nats-server; do
+    [ $((SECONDS - t0)) -lt "$GOVHALL_START_TIMEOUT" ] || die "nats (pid $pid) did not stop within ${GOVHALL_START_TIMEOUT}s"
+    sleep 0.1
+  done
+}
