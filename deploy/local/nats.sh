@@ -188,6 +188,14 @@ EOF
       say "nats already up: $(server_url nats)"
       return
     fi
+    # Another checkout with the same secrets.env (a worktree) started it with users: share it
+    # rather than move it onto this checkout's store, which would pull the streams from under
+    # the other checkout's running services.
+    if ! pid_alive "$pid" nats-server && nats_admin_login && ! nats_anonymous_login; then
+      rm -f "$new"
+      say "nats already up, started by another checkout with the same secrets: $(server_url nats)"
+      return
+    fi
     if ! nats_admin_login && ! nats_anonymous_login; then
       rm -f "$new"
       die "NATS on port $GOVHALL_NATS_PORT refuses this checkout's admin (GOVHALL_SECRET_NATS_ADMIN in $GOVHALL_SECRETS_FILE): another checkout, with secrets of its own, started it (JetStream store $(nats_store_dir)). Stop it from there (deploy/local/stop.sh nats), or give this checkout the same secrets.env"
