@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -20,13 +21,21 @@ from prometheus_client import Counter
 
 from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery, Event
-from govhall.kit.outbox import INBOX
+from govhall.kit.outbox import INBOX, INBOX_PRUNE_EVERY, INBOX_WINDOW, prune_inbox
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Delivery], Awaitable[None]]
 
 CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"])
+DEAD_LETTERED = Counter(
+    "govhall_events_dead_lettered_total", "Messages parked after max_deliver failed deliveries", ["consumer"]
+)
+
+# Deliveries of one message to one consumer before it is parked in the dead-letter place.
+DEFAULT_MAX_DELIVER = 10
+# Parked JetStream messages go to <ns>deadletter.<durable> on the stream <prefix>_DEADLETTER.
+DEAD_LETTER_STEM = "deadletter"
 
 # Subjects are <stem>.<...>; one JetStream stream per stem.
 DEFAULT_STREAM_PREFIX = "GOVHALL"
@@ -57,54 +66,121 @@ class BusRefused(RuntimeError):
     """The bus refused this process's credentials."""
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message a consumer failed on max_deliver times, parked instead of retried for ever."""
+
+    consumer: str
+    subject: str
+    payload: bytes
+    event_id: str
+    deliveries: int
+    error: str
+
+
+def _park(durable: str, event_id: str, subject: str, attempt: int) -> None:
+    DEAD_LETTERED.labels(durable).inc()
+    CONSUMED.labels(durable, "dead_letter").inc()
+    log.error("consumer %s parked %s (%s) after %d deliveries", durable, event_id, subject, attempt)
+
+
+class _Queue:
+    """One consumer of the in-process bus: its own queue, worked by its own task."""
+
+    def __init__(self, pattern: str, handler: Handler) -> None:
+        self.pattern = pattern
+        self.handler = handler
+        self.queue: asyncio.Queue[tuple[Event, asyncio.Future[None]]] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+
 class InProcessBus:
     """A bus inside one process, for all-in-one mode and unit tests.
 
-    A publish hands the message to every matching consumer and returns once each has applied
-    it; if one fails, the publish fails and the relay keeps the outbox row for another try
-    (consumers that had succeeded see it again and skip it by their inbox). So the outbox is
+    Each consumer has its own queue and task: a publish puts the message on every matching
+    consumer's queue and returns once each has applied it, so the handler runs in the consumer's
+    task, never inside the publisher's (whose relay holds no transaction meanwhile either). If a
+    handler fails, the publish fails and the relay keeps the outbox row for another try
+    (consumers that had succeeded see it again and skip it by their inbox); on the max_deliver-th
+    failure the message is parked in `dead_letters` and the publish succeeds. So the outbox is
     the durable copy, and nothing is lost when the process dies.
     """
 
-    def __init__(self) -> None:
-        self._subs: dict[str, tuple[str, Handler]] = {}
+    def __init__(self, *, max_deliver: int = DEFAULT_MAX_DELIVER) -> None:
+        self._subs: dict[str, _Queue] = {}
         self._attempts: dict[tuple[str, str], int] = {}
+        self._max_deliver = max_deliver
+        self.dead_letters: list[DeadLetter] = []
 
     async def start(self) -> None:
         return None
 
     async def close(self) -> None:
-        self._subs.clear()
+        subs, self._subs = list(self._subs.values()), {}
+        for sub in subs:
+            if sub.task:
+                sub.task.cancel()
+        for sub in subs:
+            if sub.task:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sub.task
+            while not sub.queue.empty():
+                _, waiting = sub.queue.get_nowait()
+                if not waiting.done():
+                    waiting.set_exception(RuntimeError("bus closed"))
 
     def healthy(self) -> bool:
         return True
 
     async def publish(self, event: Event) -> None:
-        failures: list[BaseException] = []
-        for durable, (pattern, handler) in list(self._subs.items()):
-            if not _matches(pattern, event.subject):
-                continue
+        loop = asyncio.get_running_loop()
+        waiting: list[asyncio.Future[None]] = []
+        for sub in list(self._subs.values()):
+            if _matches(sub.pattern, event.subject):
+                applied: asyncio.Future[None] = loop.create_future()
+                sub.queue.put_nowait((event, applied))
+                waiting.append(applied)
+        results = await asyncio.gather(*waiting, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
+
+    async def _work(self, durable: str, sub: _Queue) -> None:
+        while True:
+            event, applied = await sub.queue.get()
             key = (durable, event.event_id)
             attempt = self._attempts.get(key, 0) + 1
             try:
-                await handler(Delivery(event.subject, event.payload, event.event_id, attempt))
+                await sub.handler(Delivery(event.subject, event.payload, event.event_id, attempt))
             except Exception as exc:
+                if attempt >= self._max_deliver:
+                    self._attempts.pop(key, None)
+                    self.dead_letters.append(
+                        DeadLetter(durable, event.subject, event.payload, event.event_id, attempt, repr(exc))
+                    )
+                    _park(durable, event.event_id, event.subject, attempt)
+                    if not applied.done():
+                        applied.set_result(None)
+                    continue
                 self._attempts[key] = attempt
                 CONSUMED.labels(durable, "retry").inc()
                 log.warning(
                     "consumer %s failed on %s (attempt %d)", durable, event.event_id, attempt, exc_info=True
                 )
-                failures.append(exc)
+                if not applied.done():
+                    applied.set_exception(exc)
                 continue
             self._attempts.pop(key, None)
             CONSUMED.labels(durable, "ok").inc()
-        if failures:
-            raise failures[0]
+            if not applied.done():
+                applied.set_result(None)
 
     async def subscribe(self, durable: str, subject: str, handler: Handler) -> None:
         if durable in self._subs:
             raise ValueError(f"durable consumer {durable} already subscribed")
-        self._subs[durable] = (subject, handler)
+        sub = _Queue(subject, handler)
+        sub.task = asyncio.create_task(self._work(durable, sub), name=f"inprocess-{durable}")
+        self._subs[durable] = sub
 
 
 class JetStreamBus:
@@ -128,8 +204,10 @@ class JetStreamBus:
         ack_wait: float = 30.0,
         user: str | None = None,
         password: str | None = None,
+        max_deliver: int = DEFAULT_MAX_DELIVER,
     ) -> None:
         self._url = url
+        self._max_deliver = max_deliver
         self._user = user
         self._password = password
         self._prefix = stream_prefix
@@ -233,7 +311,7 @@ class JetStreamBus:
 
     async def delete_streams(self) -> None:
         """Remove this prefix's streams (tests and benchmarks clean up after themselves)."""
-        for stem in STREAM_STEMS:
+        for stem in (*STREAM_STEMS, DEAD_LETTER_STEM):
             with contextlib.suppress(Exception):
                 await self._js.delete_stream(self.stream_name(stem))
         self._ready_streams.clear()
@@ -280,7 +358,7 @@ class JetStreamBus:
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self._ack_wait,
-            max_deliver=-1,
+            max_deliver=self._max_deliver,
             filter_subject=self._ns + subject,
             max_ack_pending=1000,
         )
@@ -307,7 +385,10 @@ class JetStreamBus:
                 attempt = msg.metadata.num_delivered if msg.metadata else 1
                 try:
                     await handler(Delivery(msg.subject.removeprefix(self._ns), msg.data, event_id, attempt))
-                except Exception:
+                except Exception as exc:
+                    if attempt >= self._max_deliver:
+                        await self._park(durable, msg, event_id, attempt, exc)
+                        continue
                     CONSUMED.labels(durable, "retry").inc()
                     log.warning(
                         "consumer %s failed on %s (attempt %d); will be redelivered",
@@ -326,6 +407,32 @@ class JetStreamBus:
                     # The handler ran; a redelivery will find the event in the inbox.
                     log.warning("ack for %s failed", event_id, exc_info=True)
 
+    async def _park(self, durable: str, msg: Any, event_id: str, attempt: int, exc: Exception) -> None:
+        """Copy a message that failed max_deliver times to the dead-letter stream, then end it.
+
+        Terminated, it is never delivered again, so it no longer holds up the consumer; the copy
+        keeps what an operator needs to look at it and republish it."""
+        subject = msg.subject.removeprefix(self._ns)
+        try:
+            await self._ensure_stream(DEAD_LETTER_STEM)
+            await self._js.publish(
+                f"{self._ns}{DEAD_LETTER_STEM}.{durable}",
+                msg.data,
+                headers={
+                    "Nats-Msg-Id": f"{durable}:{event_id}",
+                    "Govhall-Subject": subject,
+                    "Govhall-Event-Id": event_id,
+                    "Govhall-Deliveries": str(attempt),
+                    "Govhall-Error": type(exc).__name__,
+                },
+            )
+        except Exception:
+            # The server stops delivering it anyway (max_deliver) and says so in its advisory.
+            log.error("dead-lettering %s for %s failed", event_id, durable, exc_info=True)
+        _park(durable, event_id, subject, attempt)
+        with contextlib.suppress(Exception):
+            await msg.term()
+
 
 def create_bus(
     nats_url: str | None,
@@ -340,13 +447,20 @@ def create_bus(
 
 
 def idempotent(
-    db_uow: Callable[[], UnitOfWork], consumer: str, apply: Callable[[UnitOfWork, Delivery], Awaitable[None]]
+    db_uow: Callable[[], UnitOfWork],
+    consumer: str,
+    apply: Callable[[UnitOfWork, Delivery], Awaitable[None]],
+    *,
+    dedupe_window: timedelta = INBOX_WINDOW,
 ) -> Handler:
     """Wrap a handler so each event id is applied once per consumer.
 
     The handler's database work and the inbox row commit in one transaction; if the handler
-    also writes outside the database (an index), that write must itself be idempotent.
+    also writes outside the database (an index), that write must itself be idempotent. The
+    consumer's inbox rows older than dedupe_window are pruned about once an hour: no copy of
+    an event older than that can still come (see INBOX_WINDOW).
     """
+    pruned_at: list[datetime] = [datetime.now(UTC) - INBOX_PRUNE_EVERY]
 
     async def handle(delivery: Delivery) -> None:
         async with db_uow() as uow:
@@ -365,5 +479,8 @@ def idempotent(
                 )
             )
             await uow.commit()
+        if datetime.now(UTC) - pruned_at[0] >= INBOX_PRUNE_EVERY:
+            pruned_at[0] = datetime.now(UTC)
+            await prune_inbox(db_uow, consumer, dedupe_window)
 
     return handle

@@ -1,16 +1,26 @@
 """The transactional outbox and its relay.
 
 A service writes its events to the `outbox` table in the same transaction as the change that
-raised them (UnitOfWork.emit). The relay reads unpublished rows in order, publishes them to
-the bus concurrently (acknowledged publishes, so a row is marked only once the bus has it),
-and marks them. A crash between publish and mark republishes with the same event id, which
-JetStream's duplicate window and the consumers' inbox both absorb.
+raised them (UnitOfWork.emit). The relay takes a lease on the outbox (PostgreSQL: a session
+advisory lock, so of several replicas one relays at a time; SQLite, one process: a lock in the
+process), reads a batch of unpublished rows in a short transaction, publishes them with NO
+transaction open (on SQLite an open write transaction is a database-wide lock, and the
+in-process bus runs other services' consumers meanwhile), then marks them in another short
+transaction. Events of one aggregate (`ordering_key`) are published one after another in
+sequence order, and a failure stops that aggregate's rows for the pass, so no later event of
+it overtakes an earlier one; different aggregates go concurrently. A crash between publish and
+mark republishes with the same event id, which JetStream's duplicate window and the consumers'
+inbox both absorb. A row that failed `max_attempts` times is parked: the relay skips it (and
+counts it in govhall_outbox_parked); setting its `attempts` back to 0 releases it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +31,7 @@ from govhall.kit.events import Event
 
 if TYPE_CHECKING:
     from govhall.kit.bus import EventBus
-    from govhall.kit.db import Database
+    from govhall.kit.db import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,26 @@ INBOX = sa.Table(
 )
 
 
+# How long a consumer remembers an applied event id. A copy can come back while its stream still
+# holds it (a consumer reset, a redelivery) or when the relay republishes after a crash, so the
+# window is the streams' retention; older ids are pruned.
+INBOX_WINDOW = timedelta(days=14)
+INBOX_PRUNE_EVERY = timedelta(hours=1)
+
+
+async def prune_inbox(
+    db_uow: Callable[[], UnitOfWork], consumer: str, window: timedelta = INBOX_WINDOW
+) -> int:
+    """Forget the consumer's event ids applied longer than window ago; return how many."""
+    cutoff = datetime.now(UTC) - window
+    async with db_uow() as uow:
+        result = await uow.conn.execute(
+            sa.delete(INBOX).where(INBOX.c.consumer == consumer, INBOX.c.applied_at < cutoff)
+        )
+        await uow.commit()
+    return result.rowcount or 0
+
+
 def add_kit_tables(metadata: sa.MetaData) -> None:
     """Copy the outbox and inbox tables into a service's metadata (for its migrations)."""
     for table in (OUTBOX, INBOX):
@@ -77,6 +107,29 @@ def outbox_row(event: Event) -> dict[str, Any]:
 RELAYED = Counter("govhall_outbox_relayed_total", "Events published from the outbox", ["service"])
 RELAY_FAILURES = Counter("govhall_outbox_relay_failures_total", "Failed outbox publish attempts", ["service"])
 PENDING = Gauge("govhall_outbox_pending", "Unpublished outbox rows seen by the last relay pass", ["service"])
+PARKED = Counter(
+    "govhall_outbox_parked_total", "Outbox rows parked after too many failed publishes", ["service"]
+)
+
+# The advisory lock key space of the relay lease (a bigint; the service name is mixed in).
+_LEASE_NAMESPACE = 0x6F7574626F78  # "outbox"
+# SQLite is one process (all-in-one): a lock per database file stands in for the lease.
+_sqlite_leases: dict[str, asyncio.Lock] = {}
+
+
+def ordering_key(subject: str) -> str:
+    """The aggregate an event belongs to, as far as the relay can tell from its subject.
+
+    Subjects are `<service>.<entity>.<what>[.<id>...]`: the key drops `<what>`, so every event
+    about one entity type (or, with an id in the subject, one entity) is one sequence, whatever
+    happened to it (`cases.case.submitted` and `cases.case.changed` stay in order)."""
+    tokens = subject.split(".")
+    return ".".join(tokens[:2] + tokens[3:])
+
+
+def _lease_key(service: str) -> int:
+    digest = hashlib.sha256(f"outbox-relay:{service}".encode()).digest()
+    return (int.from_bytes(digest[:6], "big") ^ _LEASE_NAMESPACE) & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class OutboxRelay:
@@ -91,6 +144,7 @@ class OutboxRelay:
         batch_size: int = 256,
         poll_interval: float = 1.0,
         keep_published: timedelta = timedelta(days=7),
+        max_attempts: int = 20,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -98,6 +152,7 @@ class OutboxRelay:
         self._batch = batch_size
         self._poll = poll_interval
         self._keep = keep_published
+        self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -142,46 +197,97 @@ class OutboxRelay:
         except Exception:
             log.warning("final outbox pass failed; the rows stay for the next start", exc_info=True)
 
+    @contextlib.asynccontextmanager
+    async def _lease(self) -> AsyncIterator[bool]:
+        """Hold the service's relay lease for one pass; yield False if another relay has it."""
+        engine = self._db.engine
+        if engine.dialect.name != "postgresql":
+            lock = _sqlite_leases.setdefault(str(engine.url), asyncio.Lock())
+            async with lock:
+                yield True
+            return
+        # A session lock on a connection with no transaction open: it holds while this relay
+        # publishes, and goes with the connection if the process dies.
+        key = _lease_key(self._service)
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            got = bool(await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
+            try:
+                yield got
+            finally:
+                if got:
+                    await conn.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
+
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows in order; return how many were published."""
-        engine = self._db.engine
+        async with self._lease() as leased:
+            if not leased:
+                return 0  # another replica is relaying; its pass covers these rows
+            return await self._pass()
+
+    async def _pass(self) -> int:
         query = (
             sa.select(
                 OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.occurred_at
             )
-            .where(OUTBOX.c.published_at.is_(None))
+            .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.attempts < self._max_attempts)
             .order_by(OUTBOX.c.seq)
             .limit(self._batch)
         )
-        if engine.dialect.name == "postgresql":
-            # Several replicas may relay at once; each row goes to one of them.
-            query = query.with_for_update(skip_locked=True)
-        async with self._db.uow() as uow:
+        async with self._db.reader() as uow:
             rows = (await uow.conn.execute(query)).all()
-            PENDING.labels(self._service).set(len(rows))
-            if not rows:
-                return 0
-            events = [
-                Event(subject=r.subject, payload=r.payload, event_id=r.event_id, occurred_at=r.occurred_at)
-                for r in rows
-            ]
-            results = await asyncio.gather(*(self._bus.publish(e) for e in events), return_exceptions=True)
-            done = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
-            failed = [r.seq for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
-            now = datetime.now(UTC)
+        PENDING.labels(self._service).set(len(rows))
+        if not rows:
+            return 0
+        chains: dict[str, list[Any]] = {}
+        for row in rows:
+            chains.setdefault(ordering_key(row.subject), []).append(row)
+        done: list[int] = []
+        failed: list[tuple[int, BaseException]] = []
+
+        async def publish_chain(chain: list[Any]) -> None:
+            for r in chain:
+                event = Event(
+                    subject=r.subject, payload=r.payload, event_id=r.event_id, occurred_at=r.occurred_at
+                )
+                try:
+                    await self._bus.publish(event)
+                except Exception as exc:
+                    failed.append((r.seq, exc))
+                    return  # the rest of this aggregate waits, so nothing overtakes this event
+                done.append(r.seq)
+
+        await asyncio.gather(*(publish_chain(c) for c in chains.values()))
+        now = datetime.now(UTC)
+        async with self._db.uow() as uow:
             if done:
                 await uow.conn.execute(
                     sa.update(OUTBOX).where(OUTBOX.c.seq.in_(done)).values(published_at=now)
                 )
             if failed:
                 await uow.conn.execute(
-                    sa.update(OUTBOX).where(OUTBOX.c.seq.in_(failed)).values(attempts=OUTBOX.c.attempts + 1)
+                    sa.update(OUTBOX)
+                    .where(OUTBOX.c.seq.in_([seq for seq, _ in failed]))
+                    .values(attempts=OUTBOX.c.attempts + 1)
                 )
+                parked = await uow.conn.execute(
+                    sa.select(OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.subject).where(
+                        OUTBOX.c.seq.in_([seq for seq, _ in failed]), OUTBOX.c.attempts >= self._max_attempts
+                    )
+                )
+                for p in parked:
+                    PARKED.labels(self._service).inc()
+                    log.error(
+                        "outbox row %s (%s %s) parked after %d failed publishes",
+                        p.seq,
+                        p.subject,
+                        p.event_id,
+                        self._max_attempts,
+                    )
             await uow.commit()
         RELAYED.labels(self._service).inc(len(done))
         if failed:
-            first = next(res for res in results if isinstance(res, BaseException))
-            raise RuntimeError(f"{len(failed)} of {len(rows)} events not published") from first
+            raise RuntimeError(f"{len(failed)} of {len(rows)} events not published") from failed[0][1]
         return len(done)
 
     async def prune(self) -> None:
