@@ -139,12 +139,15 @@ def nats_credentials(cluster: Mapping[str, str], principal: str) -> dict[str, st
     return {"user": principal, "password": password} if password else {}
 
 
-def cluster_bus(cluster: Mapping[str, str], principal: str, stream_prefix: str) -> Any:
-    """A JetStreamBus on the cluster's NATS as ``principal`` (not started)."""
+def cluster_bus(cluster: Mapping[str, str], principal: str, stream_prefix: str, **options: Any) -> Any:
+    """A JetStreamBus on the cluster's NATS as ``principal`` (not started); options go to it."""
     from govhall.kit.bus import JetStreamBus
 
     return JetStreamBus(
-        cluster["GOVHALL_NATS_URL"], stream_prefix=stream_prefix, **nats_credentials(cluster, principal)
+        cluster["GOVHALL_NATS_URL"],
+        stream_prefix=stream_prefix,
+        **nats_credentials(cluster, principal),
+        **options,
     )
 
 
