@@ -90,6 +90,8 @@ nats_permissions() {
       "\$JS.API.CONSUMER.CREATE.*.$durable.*.$subject"
       "\$JS.API.CONSUMER.MSG.NEXT.*.$durable"
       "\$JS.ACK.*.$durable.>"
+      # A message the consumer failed max_deliver times is parked on the dead-letter stream.
+      "deadletter.$durable" "*.deadletter.$durable"
     )
   done
   # Denied outright (deny wins over allow), whatever the allow list grows into: no service

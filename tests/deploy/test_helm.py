@@ -942,3 +942,6 @@ def test_refused_callers_raise_an_alert_where_services_are_scraped(
     assert "govhall_caller_refusals_total" in alerts["GovhallCallerRefused"]["expr"]
     assert alerts["GovhallCallerRefused"]["labels"]["severity"] == "critical"
     assert "{{ $labels.service }}" in alerts["GovhallCallerRefused"]["annotations"]["summary"]
+    # Poison messages parked by consumers, and outbox rows parked by the relay.
+    assert "govhall_events_dead_lettered_total" in alerts["GovhallEventsDeadLettered"]["expr"]
+    assert "govhall_outbox_parked_total" in alerts["GovhallOutboxParked"]["expr"]

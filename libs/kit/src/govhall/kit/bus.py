@@ -2,7 +2,10 @@
 
 Both give the same guarantees the services rely on: a publish returns only once the bus holds
 the message; each durable consumer gets every message at least once, in order of arrival, and
-gets it again if its handler fails; a second publish with the same event id is dropped.
+gets it again if its handler fails, up to max_deliver deliveries, after which it is parked in a
+dead-letter place (see inprocess.py); a second publish with the same event id is dropped.
+Order across a failure is not kept (a failed message comes again after later ones): consumers
+of changing aggregates drop stale events by revision (`govhall.kit.ordering.newer_only`).
 Consumers stay idempotent with the inbox (see `idempotent`).
 """
 
@@ -12,31 +15,31 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from prometheus_client import Counter
 
 from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery, Event
+from govhall.kit.inprocess import (
+    CONSUMED,
+    DEAD_LETTERED,
+    DEFAULT_MAX_DELIVER,
+    DeadLetter,
+    Handler,
+    InProcessBus,
+    park,
+)
 from govhall.kit.outbox import INBOX, INBOX_PRUNE_EVERY, INBOX_WINDOW, prune_inbox
+
+# Re-exported: services and tests import the in-process bus and its pieces from here.
+__all__ = ["CONSUMED", "DEAD_LETTERED", "DeadLetter", "EventBus", "Handler", "InProcessBus", "JetStreamBus"]
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Delivery], Awaitable[None]]
-
-CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"])
-DEAD_LETTERED = Counter(
-    "govhall_events_dead_lettered_total", "Messages parked after max_deliver failed deliveries", ["consumer"]
-)
-
-# Deliveries of one message to one consumer before it is parked in the dead-letter place.
-DEFAULT_MAX_DELIVER = 10
 # Parked JetStream messages go to <ns>deadletter.<durable> on the stream <prefix>_DEADLETTER.
 DEAD_LETTER_STEM = "deadletter"
-
 # Subjects are <stem>.<...>; one JetStream stream per stem.
 DEFAULT_STREAM_PREFIX = "GOVHALL"
 STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
@@ -51,136 +54,8 @@ class EventBus(Protocol):
     def healthy(self) -> bool: ...
 
 
-def _matches(pattern: str, subject: str) -> bool:
-    """NATS subject matching: `*` is one token, `>` the rest."""
-    p, s = pattern.split("."), subject.split(".")
-    for i, tok in enumerate(p):
-        if tok == ">":
-            return len(s) > i
-        if i >= len(s) or (tok != "*" and tok != s[i]):
-            return False
-    return len(p) == len(s)
-
-
 class BusRefused(RuntimeError):
     """The bus refused this process's credentials."""
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """A message a consumer failed on max_deliver times, parked instead of retried for ever."""
-
-    consumer: str
-    subject: str
-    payload: bytes
-    event_id: str
-    deliveries: int
-    error: str
-
-
-def _park(durable: str, event_id: str, subject: str, attempt: int) -> None:
-    DEAD_LETTERED.labels(durable).inc()
-    CONSUMED.labels(durable, "dead_letter").inc()
-    log.error("consumer %s parked %s (%s) after %d deliveries", durable, event_id, subject, attempt)
-
-
-class _Queue:
-    """One consumer of the in-process bus: its own queue, worked by its own task."""
-
-    def __init__(self, pattern: str, handler: Handler) -> None:
-        self.pattern = pattern
-        self.handler = handler
-        self.queue: asyncio.Queue[tuple[Event, asyncio.Future[None]]] = asyncio.Queue()
-        self.task: asyncio.Task[None] | None = None
-
-
-class InProcessBus:
-    """A bus inside one process, for all-in-one mode and unit tests.
-
-    Each consumer has its own queue and task: a publish puts the message on every matching
-    consumer's queue and returns once each has applied it, so the handler runs in the consumer's
-    task, never inside the publisher's (whose relay holds no transaction meanwhile either). If a
-    handler fails, the publish fails and the relay keeps the outbox row for another try
-    (consumers that had succeeded see it again and skip it by their inbox); on the max_deliver-th
-    failure the message is parked in `dead_letters` and the publish succeeds. So the outbox is
-    the durable copy, and nothing is lost when the process dies.
-    """
-
-    def __init__(self, *, max_deliver: int = DEFAULT_MAX_DELIVER) -> None:
-        self._subs: dict[str, _Queue] = {}
-        self._attempts: dict[tuple[str, str], int] = {}
-        self._max_deliver = max_deliver
-        self.dead_letters: list[DeadLetter] = []
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        subs, self._subs = list(self._subs.values()), {}
-        for sub in subs:
-            if sub.task:
-                sub.task.cancel()
-        for sub in subs:
-            if sub.task:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sub.task
-            while not sub.queue.empty():
-                _, waiting = sub.queue.get_nowait()
-                if not waiting.done():
-                    waiting.set_exception(RuntimeError("bus closed"))
-
-    def healthy(self) -> bool:
-        return True
-
-    async def publish(self, event: Event) -> None:
-        loop = asyncio.get_running_loop()
-        waiting: list[asyncio.Future[None]] = []
-        for sub in list(self._subs.values()):
-            if _matches(sub.pattern, event.subject):
-                applied: asyncio.Future[None] = loop.create_future()
-                sub.queue.put_nowait((event, applied))
-                waiting.append(applied)
-        results = await asyncio.gather(*waiting, return_exceptions=True)
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise failures[0]
-
-    async def _work(self, durable: str, sub: _Queue) -> None:
-        while True:
-            event, applied = await sub.queue.get()
-            key = (durable, event.event_id)
-            attempt = self._attempts.get(key, 0) + 1
-            try:
-                await sub.handler(Delivery(event.subject, event.payload, event.event_id, attempt))
-            except Exception as exc:
-                if attempt >= self._max_deliver:
-                    self._attempts.pop(key, None)
-                    self.dead_letters.append(
-                        DeadLetter(durable, event.subject, event.payload, event.event_id, attempt, repr(exc))
-                    )
-                    _park(durable, event.event_id, event.subject, attempt)
-                    if not applied.done():
-                        applied.set_result(None)
-                    continue
-                self._attempts[key] = attempt
-                CONSUMED.labels(durable, "retry").inc()
-                log.warning(
-                    "consumer %s failed on %s (attempt %d)", durable, event.event_id, attempt, exc_info=True
-                )
-                if not applied.done():
-                    applied.set_exception(exc)
-                continue
-            self._attempts.pop(key, None)
-            CONSUMED.labels(durable, "ok").inc()
-            if not applied.done():
-                applied.set_result(None)
-
-    async def subscribe(self, durable: str, subject: str, handler: Handler) -> None:
-        if durable in self._subs:
-            raise ValueError(f"durable consumer {durable} already subscribed")
-        sub = _Queue(subject, handler)
-        sub.task = asyncio.create_task(self._work(durable, sub), name=f"inprocess-{durable}")
-        self._subs[durable] = sub
 
 
 class JetStreamBus:
@@ -429,7 +304,7 @@ class JetStreamBus:
         except Exception:
             # The server stops delivering it anyway (max_deliver) and says so in its advisory.
             log.error("dead-lettering %s for %s failed", event_id, durable, exc_info=True)
-        _park(durable, event_id, subject, attempt)
+        park(durable, event_id, subject, attempt)
         with contextlib.suppress(Exception):
             await msg.term()
 
