@@ -102,6 +102,28 @@ async def test_jetstream_parks_a_poison_message_in_the_dead_letter_stream(cluste
         await bus.close()
 
 
+async def test_a_consumer_made_with_unbounded_deliveries_is_bounded(cluster: dict[str, str]) -> None:
+    """A durable created by an earlier version (max_deliver -1) gets the bound when subscribed."""
+    prefix = f"T{uuid.uuid4().hex[:8].upper()}"
+    old = cluster_bus(cluster, "admin", prefix, max_deliver=-1)
+    await old.start()
+    new = cluster_bus(cluster, "admin", prefix, max_deliver=4)
+    try:
+
+        async def handle(d: Delivery) -> None:
+            return None
+
+        await old.subscribe("upgraded", "cases.>", handle)
+        await old.close()
+        await new.start()
+        await new.subscribe("upgraded", "cases.>", handle)
+        info = await new._js.consumer_info(new.stream_name("cases"), "upgraded")
+        assert info.config.max_deliver == 4
+    finally:
+        await new.delete_streams()
+        await new.close()
+
+
 async def test_stale_events_of_an_aggregate_are_dropped(db_url: str) -> None:
     """'concluded' (revision 4) redelivered before 'accepted' (3): the copy stays concluded."""
     db = await make_db(db_url)

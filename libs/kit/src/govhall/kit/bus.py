@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -237,9 +238,26 @@ class JetStreamBus:
             filter_subject=self._ns + subject,
             max_ack_pending=1000,
         )
+        await self._bound_deliveries(stream, durable, config)
         sub = await self._js.pull_subscribe(self._ns + subject, durable=durable, stream=stream, config=config)
         self._subs.append(sub)
         self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
+
+    async def _bound_deliveries(self, stream: str, durable: str, config: Any) -> None:
+        """A durable created before deliveries were bounded (max_deliver -1) keeps retrying a
+        poison message for ever: pull_subscribe leaves an existing consumer as it is, so its
+        max_deliver is updated here (an editable setting; the rest of its config is ours too)."""
+        from nats.js.errors import NotFoundError
+
+        try:
+            info = await self._js.consumer_info(stream, durable)
+        except NotFoundError:
+            return  # pull_subscribe creates it with config
+        if info.config.max_deliver != self._max_deliver:
+            log.warning(
+                "consumer %s: max_deliver %s -> %s", durable, info.config.max_deliver, self._max_deliver
+            )
+            await self._js.add_consumer(stream, config=replace(config, name=durable))
 
     async def _consume(self, durable: str, sub: Any, handler: Handler) -> None:
         from nats.errors import TimeoutError as NatsTimeout
