@@ -1,14 +1,17 @@
-"""Site instances stay apart on NATS: a province server and a city leaf node, each with its own
-JetStream domain, linked as the chart renders them (deploy/helm/govhall/templates/nats-leafnodes.yaml).
+"""Site instances stay apart on NATS: a province server and a city leaf node, each configured
+with the files the chart renders for its level (deploy/helm/govhall/templates/nats-leafnodes.yaml:
+jetstream.conf, leafnodes.conf, catalogue-sources.json), only the addresses made local.
 
 The city's catalogue events reach the province's catalogue stream by stream sourcing across
-domains; its cases events never cross the link. Both servers are this test's own (free ports,
-stores under tmp_path), stopped at the end.
+domains; its cases and partner-handover events never cross the link. Both servers are this
+test's own (free ports, stores under tmp_path), stopped at the end. The pinned helm comes from
+deploy/helm/install-helm.sh, as in test_helm.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
 import subprocess
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import Event
@@ -24,10 +28,9 @@ from govhall.kit.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm" / "govhall"
 PROVINCE, CITY = "province-420000", "city-420500"
-# What the chart's leaf-node remote denies in both directions (values.yaml nats.leafnodes.siteOnly),
-# and catalogue.> downwards: the province's own catalogue does not flow into its cities.
-SITE_ONLY = ["identity.>", "cases.>", "consult.>", "appointments.>", "licences.>", "exchange.>"]
 
 
 def free_port() -> int:
@@ -43,28 +46,44 @@ def _nats_binary() -> str:
     pytest.fail("nats-server is not installed (run deploy/local/install.sh)", pytrace=False)
 
 
-def _quoted(subjects: list[str]) -> str:
-    return ", ".join(f'"{s}"' for s in subjects)
+@pytest.fixture(scope="module")
+def helm() -> Path:
+    proc = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "helm" / "install-helm.sh")],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"install-helm.sh could not provide helm:\n{proc.stderr[-4000:]}", pytrace=False)
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def render_nats(helm: Path, level: str, *sets: str) -> dict[str, str]:
+    """The data of <release>-nats-leafnodes for the level's values file, with ``sets``."""
+    args = ["template", "govhall", str(CHART), "--values", str(CHART / f"values-{level}.yaml")]
+    args += ["--show-only", "templates/nats-leafnodes.yaml"]
+    for s in sets:
+        args += ["--set", s]
+    proc = subprocess.run([str(helm), *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, str] = yaml.safe_load(proc.stdout)["data"]
+    return data
 
 
 class Site:
-    """One site's nats-server: its own domain, port and store, configured as the chart renders."""
+    """One site's nats-server: the chart's files for its level, its own port and store."""
 
-    def __init__(self, tmp: Path, domain: str, leaf_port: int, remote: int | None) -> None:
+    def __init__(self, tmp: Path, domain: str, files: dict[str, str]) -> None:
         self.dir = tmp / domain
         self.dir.mkdir()
         self.port = free_port()
         self.url = f"nats://127.0.0.1:{self.port}"
-        # The chart's two files: the domain (included inside the jetstream block), the leaf block.
-        (self.dir / "jetstream.conf").write_text(f'domain: "{domain}"\n')
-        remotes = ""
-        if remote is not None:
-            remotes = (
-                f'  remotes: [{{ urls: ["nats-leaf://127.0.0.1:{remote}"],\n'
-                f"    deny_exports: [{_quoted(SITE_ONLY)}],\n"
-                f"    deny_imports: [{_quoted([*SITE_ONLY, 'catalogue.>'])}] }}]\n"
-            )
-        (self.dir / "leafnodes.conf").write_text(f"leafnodes {{\n  port: {leaf_port}\n{remotes}}}\n")
+        self.files = files
+        for name, text in files.items():
+            (self.dir / name).write_text(text)
+        assert f'domain: "{domain}"' in files["jetstream.conf"]
+        # As the chart's README says: jetstream.conf inside the jetstream block, leafnodes.conf on top.
         (self.dir / "nats.conf").write_text(
             f'listen: "127.0.0.1:{self.port}"\nserver_name: {domain}\n'
             f'jetstream {{\n  store_dir: "{self.dir / "store"}"\n  include jetstream.conf\n}}\n'
@@ -93,12 +112,22 @@ class Site:
 
 
 @pytest.fixture
-def sites(tmp_path: Path) -> Iterator[tuple[Site, Site]]:
-    province_leaf = free_port()
+def sites(tmp_path: Path, helm: Path) -> Iterator[tuple[Site, Site]]:
+    province_leaf, city_leaf = free_port(), free_port()
+    province_files = render_nats(helm, "province", f"nats.leafnodes.listen.port={province_leaf}")
+    # The city's link to the province, local and without the credentials file (no leaf users here).
+    city_files = render_nats(
+        helm,
+        "city",
+        f"nats.leafnodes.listen.port={city_leaf}",
+        f"nats.leafnodes.remotes[0].url=nats-leaf://127.0.0.1:{province_leaf}",
+        "nats.leafnodes.remotes[0].credentials=",
+    )
+    assert "credentials" not in city_files["leafnodes.conf"]
     started: list[Site] = []
     try:
-        started.append(Site(tmp_path, PROVINCE, province_leaf, None))
-        started.append(Site(tmp_path, CITY, free_port(), province_leaf))
+        started.append(Site(tmp_path, PROVINCE, province_files))
+        started.append(Site(tmp_path, CITY, city_files))
         yield started[0], started[1]
     finally:
         for site in started:
@@ -139,7 +168,7 @@ async def _leaf_linked(province_nc: Any) -> None:
 async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_cross(
     sites: tuple[Site, Site],
 ) -> None:
-    from nats.js.api import ExternalStream, StreamConfig, StreamSource
+    from nats.js.api import StreamConfig, StreamSource
 
     province, city = sites
     province_nc = await _connect(province)
@@ -160,17 +189,12 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
         assert (await city_js.stream_info("GOVHALL_CATALOGUE")).state.messages == 1
         assert (await province_js.stream_info("GOVHALL_CATALOGUE")).state.messages == 1
 
-        # The province's catalogue stream sources the city's (the config the chart renders into
-        # catalogue-sources.json): the city's event arrives, once.
-        info = await province_js.stream_info("GOVHALL_CATALOGUE")
+        # The province's catalogue stream applies the sources the chart renders for it
+        # (catalogue-sources.json): the city's event arrives, once.
+        wanted = json.loads(province.files["catalogue-sources.json"])
+        info = await province_js.stream_info(wanted["name"])
         config: StreamConfig = info.config
-        config.sources = [
-            StreamSource(
-                name="GOVHALL_CATALOGUE",
-                filter_subject="catalogue.>",
-                external=ExternalStream(api=f"$JS.{CITY}.API"),
-            )
-        ]
+        config.sources = [StreamSource.from_response(dict(source)) for source in wanted["sources"]]
         await province_js.update_stream(config)
 
         async def sourced() -> bool:
@@ -183,23 +207,25 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
         assert got.data == b"city matter"
         assert got.headers and got.headers.get("Nats-Msg-Id") == matter.event_id
 
-        # A cases event published in the city never crosses: a marker published after it on the
+        # A cases or partner-handover event published in the city never crosses: a marker published after it on the
         # same connection over the same link arrives, and the cases event did not before it.
         crossed: list[str] = []
         markers: list[str] = []
 
-        async def on_cases(msg: Any) -> None:
+        async def on_site_only(msg: Any) -> None:
             crossed.append(msg.subject)
 
         async def on_marker(msg: Any) -> None:
             markers.append(msg.subject)
 
-        cases_sub = await province_nc.subscribe("cases.>", cb=on_cases)
+        cases_sub = await province_nc.subscribe("cases.>", cb=on_site_only)
+        exchange_sub = await province_nc.subscribe("exchange.>", cb=on_site_only)
         marker_sub = await province_nc.subscribe("catalogue.marker", cb=on_marker)
         await province_nc.flush()
 
         async def marker_arrived() -> bool:
             await city_bus.publish(Event("cases.case.accepted", b"a city case"))
+            await city_bus.publish(Event("exchange.handover.sent", b"a partner handover"))
             await city_nc.publish("cases.case.concluded", b"a plain city case event")
             await city_nc.publish("catalogue.marker", b"after the cases events")
             await city_nc.flush()
@@ -208,10 +234,13 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
 
         await wait_until(marker_arrived, 20, interval=0.2, what="a catalogue marker across the link")
         assert crossed == []
-        assert (await city_js.stream_info("GOVHALL_CASES")).state.messages >= 1
-        with pytest.raises(Exception, match="not found"):
-            await province_js.stream_info("GOVHALL_CASES")
+        # Both stay in the city's own streams; the province has neither.
+        for stream in ("GOVHALL_CASES", "GOVHALL_EXCHANGE"):
+            assert (await city_js.stream_info(stream)).state.messages >= 1
+            with pytest.raises(Exception, match="not found"):
+                await province_js.stream_info(stream)
         await cases_sub.unsubscribe()
+        await exchange_sub.unsubscribe()
         await marker_sub.unsubscribe()
     finally:
         await city_bus.close()
