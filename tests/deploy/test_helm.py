@@ -661,15 +661,16 @@ def test_each_site_instance_has_its_own_jetstream_domain(instances: dict[str, In
             assert configmap["data"]["GOVHALL_JETSTREAM_DOMAIN"] == domains[level], f"{level}/{service}"
 
 
-def test_leaf_links_carry_only_catalogue_events_up(instances: dict[str, Instance]) -> None:
+def test_leaf_links_carry_no_application_subject(instances: dict[str, Instance]) -> None:
     for level in ("city", "county"):
         conf = _leafnodes_conf(instances[level])
         (up,) = _denied(conf, "exports")
         (down,) = _denied(conf, "imports")
-        # cases, identity, consultations (and partner handovers) never cross, either way.
-        assert up == SITE_ONLY_SUBJECTS, level
-        assert down == [*SITE_ONLY_SUBJECTS, "catalogue.>"], level
-        assert not any(s.startswith("catalogue.") for s in up), f"{level}: catalogue events go up"
+        # cases, identity, consultations and partner handovers never cross, either way; catalogue
+        # events go up by sourcing only (a plain publish let across would be stored twice).
+        assert up == down == [*SITE_ONLY_SUBJECTS, "catalogue.>"], level
+        # What sourcing needs stays open: the child domain's API, replies, delivery subjects.
+        assert not [s for s in up if s.startswith(("$JS", "_INBOX", ">"))], level
     # The province has no parent: no link to deny anything on.
     assert _denied(_leafnodes_conf(instances["province"]), "exports") == []
 
@@ -677,10 +678,11 @@ def test_leaf_links_carry_only_catalogue_events_up(instances: dict[str, Instance
 def test_leaf_denies_follow_the_subject_namespace(helm: Path, helm_env: dict[str, str]) -> None:
     conf = _leafnodes_conf(render(helm, helm_env, "city", "--set", "nats.streamPrefix=E2E"))
     (up,) = _denied(conf, "exports")
-    assert up == [f"e2e.{s}" for s in SITE_ONLY_SUBJECTS]
+    assert up == [f"e2e.{s}" for s in [*SITE_ONLY_SUBJECTS, "catalogue.>"]]
 
 
 def test_parents_source_their_childrens_catalogue_streams(instances: dict[str, Instance]) -> None:
+    """The catalogue.> a parent needs reaches it: its catalogue stream sources each child's."""
     for parent, child in (("province", "city"), ("city", "county")):
         sources = json.loads(_nats_file(instances[parent], "catalogue-sources.json"))
         assert sources == {

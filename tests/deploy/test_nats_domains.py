@@ -207,8 +207,8 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
         assert got.data == b"city matter"
         assert got.headers and got.headers.get("Nats-Msg-Id") == matter.event_id
 
-        # A cases or partner-handover event published in the city never crosses: a marker published after it on the
-        # same connection over the same link arrives, and the cases event did not before it.
+        # A cases or partner-handover event published in the city never crosses: a marker
+        # published after it on the same connection over the same link arrives, and it did not.
         crossed: list[str] = []
         markers: list[str] = []
 
@@ -220,19 +220,20 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
 
         cases_sub = await province_nc.subscribe("cases.>", cb=on_site_only)
         exchange_sub = await province_nc.subscribe("exchange.>", cb=on_site_only)
-        marker_sub = await province_nc.subscribe("catalogue.marker", cb=on_marker)
+        # Not an application subject: the link carries it.
+        marker_sub = await province_nc.subscribe("probe.marker", cb=on_marker)
         await province_nc.flush()
 
         async def marker_arrived() -> bool:
             await city_bus.publish(Event("cases.case.accepted", b"a city case"))
             await city_bus.publish(Event("exchange.handover.sent", b"a partner handover"))
             await city_nc.publish("cases.case.concluded", b"a plain city case event")
-            await city_nc.publish("catalogue.marker", b"after the cases events")
+            await city_nc.publish("probe.marker", b"after the cases events")
             await city_nc.flush()
             await asyncio.sleep(0)
             return bool(markers)
 
-        await wait_until(marker_arrived, 20, interval=0.2, what="a catalogue marker across the link")
+        await wait_until(marker_arrived, 20, interval=0.2, what="a marker across the link")
         assert crossed == []
         # Both stay in the city's own streams; the province has neither.
         for stream in ("GOVHALL_CASES", "GOVHALL_EXCHANGE"):
@@ -241,6 +242,23 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
                 await province_js.stream_info(stream)
         await cases_sub.unsubscribe()
         await exchange_sub.unsubscribe()
+
+        # The link is up and the province's stream exists: a catalogue event the city publishes
+        # now is stored in the province once, by the source, not also captured across the link
+        # (a plain catalogue.> let across would be: the chart denies it).
+        await city_nc.publish("catalogue.matter.late", b"published with the link up")
+        await city_nc.flush()
+
+        async def late_sourced() -> bool:
+            try:
+                await province_js.get_last_msg("GOVHALL_CATALOGUE", "catalogue.matter.late")
+            except Exception:
+                return False
+            return True
+
+        await wait_until(late_sourced, 30, interval=0.2, what="the late matter sourced into the province")
+        late = await province_js.stream_info("GOVHALL_CATALOGUE", subjects_filter="catalogue.matter.late")
+        assert late.state.subjects == {"catalogue.matter.late": 1}
         await marker_sub.unsubscribe()
     finally:
         await city_bus.close()
