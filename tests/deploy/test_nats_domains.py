@@ -259,6 +259,18 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
         await wait_until(late_sourced, 30, interval=0.2, what="the late matter sourced into the province")
         late = await province_js.stream_info("GOVHALL_CATALOGUE", subjects_filter="catalogue.matter.late")
         assert late.state.subjects == {"catalogue.matter.late": 1}
+
+        # The bus's API requests go to the domain it is given, whichever server it is connected
+        # to: one on the province's server with the city's domain makes its stream in the city.
+        remote_bus = JetStreamBus(province.url, domain=CITY)
+        try:
+            await remote_bus.start()
+            await remote_bus._ensure_stream("probe")
+        finally:
+            await remote_bus.close()
+        assert (await city_js.stream_info("GOVHALL_PROBE")).config.subjects == ["probe.>"]
+        with pytest.raises(Exception, match="not found"):
+            await province_js.stream_info("GOVHALL_PROBE")
         await marker_sub.unsubscribe()
     finally:
         await city_bus.close()
