@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,48 @@ async def test_a_failed_event_holds_back_its_aggregate_only_then_is_parked(db_ur
             )
         ).one()
     assert row.attempts == 3 and row.published_at is None, "parked, kept for an operator"
+    await db.close()
+
+
+async def test_the_relay_publishes_with_no_transaction_open(db_url: str) -> None:
+    """While the bus takes an event, the relay's database is free: on SQLite another writer gets
+    the write lock at once; on PostgreSQL no session of the relay sits in a transaction."""
+    db = await make_db(db_url)
+    seen: list[str] = []
+
+    class Probe:
+        async def publish(self, event: Event) -> None:
+            if db_url.startswith("sqlite"):
+                path = db_url.split("///", 1)[1]
+
+                def write_now() -> str:
+                    conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+                    try:
+                        conn.execute("BEGIN IMMEDIATE")
+                        conn.execute("ROLLBACK")
+                        return "free"
+                    except sqlite3.OperationalError as exc:
+                        return str(exc)
+                    finally:
+                        conn.close()
+
+                seen.append(await asyncio.to_thread(write_now))
+            else:
+                async with db.reader() as uow:
+                    busy = await uow.conn.scalar(
+                        sa.text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                        )
+                    )
+                seen.append("free" if busy == 0 else f"{busy} sessions in a transaction")
+
+    relay = OutboxRelay(db, Probe(), "test")  # type: ignore[arg-type]
+    async with db.uow() as uow:
+        uow.emit(Event(subject="cases.case.changed", payload=b"x"))
+        await uow.commit()
+    assert await relay.relay_once() == 1
+    assert seen == ["free"]
     await db.close()
 
 
