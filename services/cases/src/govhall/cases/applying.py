@@ -230,9 +230,15 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
 
 
 async def _own_draft(
-    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, states: frozenset[CaseState]
+    deps: Deps,
+    uow: UnitOfWork,
+    case_id: str,
+    actor: Actor,
+    *,
+    states: frozenset[CaseState],
+    for_update: bool = True,
 ) -> CaseRecord:
-    rec, actor = await readable(deps, uow, case_id, actor, for_update=True)
+    rec, actor = await readable(deps, uow, case_id, actor, for_update=for_update)
     if actor.kind is not ActorKind.APPLICANT:
         raise DomainError(
             "CASE_WRONG_ACTOR", "only the applicant may do this", "仅申请人可以操作", ErrorKind.FORBIDDEN
@@ -295,43 +301,25 @@ EDIT_STATES = UPLOAD_STATES
 async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
     actor = applicant(await actor_for(deps))
     now = deps.now()
+    # The file is checked and stored before the write transaction, not inside it: parsing a
+    # large PDF or OFD and writing it (with its fsyncs) take a while, and on SQLite the write
+    # lock, database-wide, would be held all along. The checks are made again under the row
+    # lock; a file stored for an upload then refused is content-addressed and harmless.
+    async with deps.db.reader() as uow:
+        need = await _upload_need(deps, uow, req, actor, for_update=False)
+    # Off the event loop: parsing a PDF or a large OFD package takes a while.
+    upload = await asyncio.to_thread(
+        check_upload,
+        req.file_name,
+        req.content,
+        need.accepted_types or DEFAULT_ACCEPTED,
+        deps.settings.max_upload_bytes,
+        deps.settings.content_limits(),
+    )
+    digest = await deps.files.aput(req.content)
     async with deps.db.uow() as uow:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
-        if rec.case.supplement is not None:
-            supplements.check_material_named(rec.case.supplement, req.material_code)
-        matter = views.matter_of(rec)
-        needs = {
-            n.code: n
-            for n in forms.material_needs(
-                matter.draft.materials, matter.draft.situations, rec.application.answers
-            )
-        }
-        need = needs.get(req.material_code)
-        if need is None or not need.uploaded_by_applicant:
-            raise invalid(
-                "MATERIAL_UNKNOWN",
-                f"the matter has no material {req.material_code} the applicant uploads",
-                f"该事项没有需要上传的材料“{req.material_code}”",
-                "material_code",
-            )
-        attached = [f for f in await store.files(uow, rec.case.id) if f.material_code == req.material_code]
-        if len(attached) >= deps.settings.max_files_per_material:
-            raise invalid(
-                "MATERIAL_TOO_MANY_FILES",
-                f"at most {deps.settings.max_files_per_material} files per material",
-                f"每项材料最多上传{deps.settings.max_files_per_material}个文件",
-                "content",
-            )
-        # Off the event loop: parsing a PDF or a large OFD package takes a while.
-        upload = await asyncio.to_thread(
-            check_upload,
-            req.file_name,
-            req.content,
-            need.accepted_types or DEFAULT_ACCEPTED,
-            deps.settings.max_upload_bytes,
-            deps.settings.content_limits(),
-        )
-        digest = await deps.files.aput(req.content)
+        await _upload_need(deps, uow, req, actor, rec=rec)
         await store.add_file(
             uow,
             {
@@ -349,6 +337,46 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
         await store.update_case(uow, rec)
         await uow.commit()
         return await full_view(deps, uow, rec, now)
+
+
+async def _upload_need(
+    deps: Deps,
+    uow: UnitOfWork,
+    req: pb.UploadMaterialRequest,
+    actor: Actor,
+    *,
+    rec: CaseRecord | None = None,
+    for_update: bool = True,
+) -> forms.MaterialNeed:
+    """The material need an upload fills, once the case, the material and the count allow it."""
+    if rec is None:
+        rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES, for_update=for_update)
+    if rec.case.supplement is not None:
+        supplements.check_material_named(rec.case.supplement, req.material_code)
+    matter = views.matter_of(rec)
+    needs = {
+        n.code: n
+        for n in forms.material_needs(
+            matter.draft.materials, matter.draft.situations, rec.application.answers
+        )
+    }
+    need = needs.get(req.material_code)
+    if need is None or not need.uploaded_by_applicant:
+        raise invalid(
+            "MATERIAL_UNKNOWN",
+            f"the matter has no material {req.material_code} the applicant uploads",
+            f"该事项没有需要上传的材料“{req.material_code}”",
+            "material_code",
+        )
+    attached = [f for f in await store.files(uow, rec.case.id) if f.material_code == req.material_code]
+    if len(attached) >= deps.settings.max_files_per_material:
+        raise invalid(
+            "MATERIAL_TOO_MANY_FILES",
+            f"at most {deps.settings.max_files_per_material} files per material",
+            f"每项材料最多上传{deps.settings.max_files_per_material}个文件",
+            "content",
+        )
+    return need
 
 
 async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
