@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from govhall.kit import migrations
 from govhall.kit.db import create_engine
@@ -33,7 +34,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "kit_9001"
-down_revision = "kit_0001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -59,7 +60,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "kit_9001"
-down_revision = "kit_0001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -87,7 +88,8 @@ def _kit_with(tmp_path: Path, revision: str) -> Path:
     """A copy of the kit's migrations folder with one more revision."""
     kit = tmp_path / "kit_migrations"
     shutil.copytree(migrations.KIT_MIGRATIONS, kit, ignore=shutil.ignore_patterns("__pycache__"))
-    (kit / "versions" / "kit_9001_test.py").write_text(revision)
+    head = ScriptDirectory.from_config(migrations._config("sqlite://", kit)).get_current_head()
+    (kit / "versions" / "kit_9001_test.py").write_text(revision.replace("{head}", str(head)))
     return kit
 
 
@@ -126,19 +128,29 @@ async def _kit_differences(url: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-async def test_frozen_first_migrations_still_build_the_kit_tables_of_today(service: str, db_url: str) -> None:
-    # The services' first migrations no longer read the kit's live tables; what they build
-    # alone is still exactly what the kit defines today, and so is what the kit's history builds.
+async def test_databases_of_the_frozen_first_migrations_adopt_the_kit_history(
+    service: str, db_url: str
+) -> None:
+    # The services' first migrations no longer read the kit's live tables. What they built,
+    # adopted by the kit's history and brought to its head, is exactly what the kit defines now.
+    first = next(iter((_folder(service) / "versions").glob("0001_*.py")))
+    assert "from govhall" not in first.read_text()
     await _todays_database(db_url, service)
+    await migrations.upgrade(db_url, _folder(service))
     assert await _kit_differences(db_url) == []
-    first = (_folder(service) / "versions").glob("0001_*.py")
-    assert "from govhall" not in next(iter(first)).read_text()
+    kit_head = ScriptDirectory.from_config(
+        migrations._config(db_url, migrations.KIT_MIGRATIONS)
+    ).get_current_head()
+    assert await _query(db_url, f"SELECT version_num FROM {migrations.KIT_VERSION_TABLE}") == [(kit_head,)]
 
 
 async def test_a_fresh_database_runs_the_kit_history_first(db_url: str) -> None:
     await migrations.upgrade(db_url, _folder("search"))
     assert await _kit_differences(db_url) == []
-    assert await _query(db_url, f"SELECT version_num FROM {migrations.KIT_VERSION_TABLE}") == [("kit_0001",)]
+    kit_head = ScriptDirectory.from_config(
+        migrations._config(db_url, migrations.KIT_MIGRATIONS)
+    ).get_current_head()
+    assert await _query(db_url, f"SELECT version_num FROM {migrations.KIT_VERSION_TABLE}") == [(kit_head,)]
     assert await _query(db_url, "SELECT version_num FROM alembic_version") == [("0002",)]
 
 
