@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,6 +64,22 @@ async def test_in_process_bus_parks_a_poison_message_after_max_deliver() -> None
     ]
     assert dead("poisoned-inproc") == before + 1
     await bus.close()
+
+
+async def test_closing_the_in_process_bus_releases_a_waiting_publisher() -> None:
+    bus = InProcessBus()
+    started = asyncio.Event()
+
+    async def slow(d: Delivery) -> None:
+        started.set()
+        await asyncio.Event().wait()  # a handler that never finishes by itself
+
+    await bus.subscribe("slow", "cases.>", slow)
+    publishing = asyncio.create_task(bus.publish(Event(subject="cases.case.changed", payload=b"x")))
+    await asyncio.wait_for(started.wait(), 5)
+    await bus.close()
+    with pytest.raises(RuntimeError, match="bus closed"):
+        await asyncio.wait_for(publishing, 5)
 
 
 async def test_jetstream_parks_a_poison_message_in_the_dead_letter_stream(cluster: dict[str, str]) -> None:

@@ -129,6 +129,11 @@ class InProcessBus:
             attempt = self._attempts.get(key, 0) + 1
             try:
                 await sub.handler(Delivery(event.subject, event.payload, event.event_id, attempt))
+            except asyncio.CancelledError:
+                # The bus is closing mid-handler: the publisher must not wait for ever.
+                if not applied.done():
+                    applied.set_exception(RuntimeError("bus closed"))
+                raise
             except Exception as exc:
                 if attempt >= self._max_deliver:
                     self._attempts.pop(key, None)
