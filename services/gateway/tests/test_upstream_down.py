@@ -12,8 +12,10 @@ from typing import Any
 from prometheus_client import REGISTRY as METRICS
 
 from govhall.gateway.settings import GatewaySettings
+from govhall.gateway.upstreams import UPSTREAM_UP
+from govhall.kit.testing import wait_until
 
-from .conftest import open_gateway, start_stack
+from .conftest import free_port, open_gateway, start_stack
 from .test_api import assert_problem, seed
 
 # Far below the gateway's deadline in these tests (30 s) and gRPC's own connect timeout (20 s).
@@ -75,6 +77,18 @@ async def test_one_service_down_leaves_the_gateway_ready_and_the_other_routes_wo
         assert "127.0.0.1" not in r.text and "connect" not in r.text.lower()
     finally:
         await gateway.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+async def test_the_gauge_tells_of_a_down_service_no_request_has_reached() -> None:
+    UPSTREAM_UP.labels("catalogue").set(-1)  # not yet asked
+    client, lifespan = await open_gateway(
+        GatewaySettings(catalogue_address=f"127.0.0.1:{free_port()}", upstream_check_seconds=0.05)
+    )
+    try:
+        await wait_until(lambda: upstream_up("catalogue") == 0, what="the catalogue reported down")
+    finally:
+        await client.aclose()
         await lifespan.__aexit__(None, None, None)
 
 

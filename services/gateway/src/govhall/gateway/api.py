@@ -6,6 +6,8 @@ or the static platform-administrator token. The routes live with their upstream:
 (identity), catalogue.py and search.py; this module builds the app and its operations routes.
 """
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -77,7 +79,16 @@ def create_app(
         nonlocal upstreams
         upstreams = Upstreams(settings, signer or gateway_signer(var_dir))
         app.state.authenticator = auth.Authenticator(settings, kv, upstreams.jwks)
+        watch = (
+            asyncio.create_task(upstreams.watch(settings.upstream_check_seconds))
+            if settings.upstream_check_seconds > 0
+            else None
+        )
         yield
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         await upstreams.close()
         await kv.close()
 

@@ -189,6 +189,12 @@ class Upstreams:
         answers = await asyncio.gather(*(self.all[n].serving() for n in names))
         return dict(zip(names, answers, strict=True))
 
+    async def watch(self, every: float) -> None:
+        """Ask every upstream's health every ``every`` seconds, until cancelled (the gauge)."""
+        while True:
+            await self.health()
+            await asyncio.sleep(every)
+
     def signing_key_ready(self) -> bool:
         """The gateway can sign an assertion now (its key file read, a key active)."""
         try:
