@@ -67,6 +67,7 @@ from common import (
     wait_until,
 )
 
+from govhall.contracts import cases as cases_events
 from govhall.kit.testing import ONE_PAGE_PDF, create_database, pg_url
 
 RESULTS = RESULTS_DIR / "cases_submissions.json"
@@ -447,10 +448,13 @@ class Deliveries:
         self.changed = asyncio.Event()
 
     async def handle(self, delivery: Any) -> None:
+        from govhall.kit.events import decode
         from govhall.protos.cases.v1 import cases_pb2
 
         at, wall = time.perf_counter(), time.time()
-        event = cases_pb2.CaseSubmitted.FromString(delivery.payload)
+        event = decode(delivery, cases_events.REGISTRY, "bench-submitted")
+        if not isinstance(event, cases_pb2.CaseChanged):
+            return
         if event.case_id in self.first:
             self.duplicates += 1
             return
@@ -707,7 +711,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     bus = cluster_bus(run.c.infra, "admin", run.c.stream_prefix)
     await bus.start()
     try:
-        await bus.subscribe("bench-submitted", "cases.case.submitted", deliveries.handle)
+        await bus.subscribe("bench-submitted", cases_events.SUBMITTED.subject, deliveries.handle)
         log(f"ready after {time.monotonic() - t_start:.1f} s")
 
         roots = {name: proc.pid for name, proc in run.processes.procs.items()}

@@ -633,6 +633,74 @@ def test_nats_leaf_nodes_follow_the_region_tree(instances: dict[str, Instance]) 
     assert "govhall-420500" in to_city
 
 
+def _nats_file(instance: Instance, key: str) -> str:
+    data: dict[str, str] = instance.named("ConfigMap", f"{RELEASE}-nats-leafnodes")["data"]
+    return data[key]
+
+
+def _domain(instance: Instance) -> str:
+    match = re.search(r'^domain: "([^"]+)"$', _nats_file(instance, "jetstream.conf"), re.M)
+    assert match, _nats_file(instance, "jetstream.conf")
+    return match.group(1)
+
+
+def _denied(conf: str, direction: str) -> list[list[str]]:
+    """Each remote's deny_<direction> list (exports: up the link; imports: down it)."""
+    return [re.findall(r'"([^"]+)"', m) for m in re.findall(rf"deny_{direction}: \[([^\]]*)\]", conf)]
+
+
+SITE_ONLY_SUBJECTS = ["identity.>", "cases.>", "consult.>", "appointments.>", "licences.>", "exchange.>"]
+
+
+def test_each_site_instance_has_its_own_jetstream_domain(instances: dict[str, Instance]) -> None:
+    domains = {level: _domain(instance) for level, instance in instances.items()}
+    assert domains == {"province": "province-420000", "city": "city-420500", "county": "county-420502"}
+    for level, instance in instances.items():
+        # Every service addresses its own site's JetStream API (GOVHALL_JETSTREAM_DOMAIN).
+        for service, configmap in instance.by_component("ConfigMap").items():
+            assert configmap["data"]["GOVHALL_JETSTREAM_DOMAIN"] == domains[level], f"{level}/{service}"
+
+
+def test_leaf_links_carry_no_application_subject(instances: dict[str, Instance]) -> None:
+    for level in ("city", "county"):
+        conf = _leafnodes_conf(instances[level])
+        (up,) = _denied(conf, "exports")
+        (down,) = _denied(conf, "imports")
+        # cases, identity, consultations and partner handovers never cross, either way; catalogue
+        # events go up by sourcing only (a plain publish let across would be stored twice).
+        assert up == down == [*SITE_ONLY_SUBJECTS, "catalogue.>"], level
+        # What sourcing needs stays open: the child domain's API, replies, delivery subjects.
+        assert not [s for s in up if s.startswith(("$JS", "_INBOX", ">"))], level
+    # The province has no parent: no link to deny anything on.
+    assert _denied(_leafnodes_conf(instances["province"]), "exports") == []
+
+
+def test_leaf_denies_follow_the_subject_namespace(helm: Path, helm_env: dict[str, str]) -> None:
+    conf = _leafnodes_conf(render(helm, helm_env, "city", "--set", "nats.streamPrefix=E2E"))
+    (up,) = _denied(conf, "exports")
+    assert up == [f"e2e.{s}" for s in [*SITE_ONLY_SUBJECTS, "catalogue.>"]]
+
+
+def test_parents_source_their_childrens_catalogue_streams(instances: dict[str, Instance]) -> None:
+    """The catalogue.> a parent needs reaches it: its catalogue stream sources each child's."""
+    for parent, child in (("province", "city"), ("city", "county")):
+        sources = json.loads(_nats_file(instances[parent], "catalogue-sources.json"))
+        assert sources == {
+            "name": "GOVHALL_CATALOGUE",
+            "sources": [
+                {
+                    "name": "GOVHALL_CATALOGUE",
+                    "filter_subject": "catalogue.>",
+                    "external": {"api": f"$JS.{_domain(instances[child])}.API"},
+                }
+            ],
+        }, parent
+    assert (
+        "catalogue-sources.json"
+        not in instances["county"].named("ConfigMap", f"{RELEASE}-nats-leafnodes")["data"]
+    )
+
+
 def test_values_files_name_the_hubei_sites() -> None:
     assert load_values("province")["site"] == {"code": "420000", "name": "湖北省", "level": "province"}
     assert load_values("city")["site"] == {"code": "420500", "name": "宜昌市", "level": "city"}
@@ -739,6 +807,12 @@ BAD_VALUES = [
         id="no-trust-bundle",
     ),
     pytest.param(["--set", "trust=null"], "missing property 'trust'", id="no-trust-section"),
+    pytest.param(
+        ["--set", "nats.leafnodes.siteOnly={identity,consult,exchange}"],
+        "/nats/leafnodes/siteOnly",
+        id="cases-cross-the-links",
+    ),
+    pytest.param(["--set", "nats.jetstreamDomain=city.420500"], "/nats/jetstreamDomain", id="dotted-domain"),
 ]
 
 

@@ -15,10 +15,12 @@ SUBJECT = re.compile(
 
 def _published_subjects() -> set[str]:
     found: set[str] = set()
-    for source in (ROOT / "services").glob("*/src/govhall/*/*.py"):
+    # Each service's registry of subjects (govhall.contracts), and anything a service still names.
+    contracts = sorted((ROOT / "libs/protos/src/govhall/contracts").glob("*.py"))
+    for source in [*(ROOT / "services").glob("*/src/govhall/*/*.py"), *contracts]:
         found.update(m.group(1) for m in SUBJECT.finditer(source.read_text(encoding="utf-8")))
     # Subjects built from a prefix constant (cases: EVENT_PREFIX + "submitted"), wherever they live.
-    for source in (ROOT / "services/cases/src/govhall/cases").glob("*.py"):
+    for source in [*(ROOT / "services/cases/src/govhall/cases").glob("*.py"), *contracts]:
         text = source.read_text(encoding="utf-8")
         found.update(f"cases.case.{m}" for m in re.findall(r'EVENT_PREFIX \+ "([a-z_]+)"', text))
     return found

@@ -48,11 +48,12 @@ from govhall.cases import app as cases_app
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
+from govhall.contracts import cases as cases_events
 from govhall.identity import app as identity_app
 from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import JetStreamBus, idempotent
 from govhall.kit.db import Database, UnitOfWork
-from govhall.kit.events import Delivery
+from govhall.kit.events import Delivery, decode
 from govhall.kit.outbox import INBOX, OUTBOX
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
@@ -82,7 +83,7 @@ RESTART_AT = 650  # ... and when it is started again (so ~350 are submitted whil
 MIN_DOWN_SECONDS = 3.0  # NATS stays down at least this long, however fast the submissions go
 STALL_TIMEOUT = 60.0  # submissions not progressing for this long fail the test
 DRAIN_TIMEOUT = 180.0  # after the last submit, until both consumers have every event
-SUBJECT = "cases.case.submitted"
+SUBJECT = cases_events.SUBMITTED.subject
 CONSUMER = "fault-test-submitted"
 
 _meta = sa.MetaData()
@@ -252,7 +253,8 @@ async def test_nats_killed_during_submissions_every_event_delivered_once(
             await conn.run_sync(INBOX.create)
 
         async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
-            event = pb.CaseSubmitted.FromString(delivery.payload)
+            event = decode(delivery, cases_events.REGISTRY, CONSUMER)
+            assert isinstance(event, pb.CaseChanged) and event.revision > 0
             await uow.conn.execute(
                 sa.insert(APPLIED).values(
                     event_id=delivery.event_id, case_id=event.case_id, attempt=delivery.attempt

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from govhall.catalogue import app
+from govhall.catalogue.events import HOT_MATTERS_CONSUMER
 from govhall.catalogue.settings import CatalogueSettings
+from govhall.contracts import cases as cases_events
+from govhall.contracts.registry import EventType
 from govhall.kit.bus import JetStreamBus
-from govhall.kit.events import Event, make_event
+from govhall.kit.events import SKIPPED, Event, make_event
 from govhall.kit.testing import caller_channel, cluster_bus, wait_until
 from govhall.protos.cases.v1 import cases_pb2
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
@@ -21,14 +24,31 @@ from .conftest import ANONYMOUS, SITES, Catalogue, draft
 
 
 def submitted(matter_code: str, matter_site: str = "420502", version: int = 1) -> Event:
-    case = cases_pb2.CaseSubmitted(
+    case = cases_pb2.CaseChanged(
         case_id=str(uuid.uuid4()),
+        case_number="",
         matter_code=matter_code,
+        matter_name="某事项",
         matter_version=version,
         matter_site_code=matter_site,
         site_code="420502",
+        state=cases_pb2.CASE_STATE_SUBMITTED,
+        action="submit",
+        revision=1,
     )
-    return make_event("cases.case.submitted", case, "420502")
+    return make_event(cases_events.SUBMITTED, case, "420502")
+
+
+def submitted_before_types(matter_code: str) -> Event:
+    """A cases.case.submitted as published before events were typed: a CaseSubmitted whose
+    envelope names only the subject."""
+    old = cases_pb2.CaseSubmitted(
+        case_id=str(uuid.uuid4()), matter_code=matter_code, matter_site_code="420502", site_code="420502"
+    )
+    old.meta.event_id = str(uuid.uuid4())
+    old.meta.event_type = cases_events.SUBMITTED.subject
+    old.meta.occurred_at.GetCurrentTime()
+    return Event(cases_events.SUBMITTED.subject, old.SerializeToString(), old.meta.event_id)
 
 
 async def hot(catalogue: Catalogue, site: str = "420502", limit: int = 0) -> list[tuple[str, int]]:
@@ -85,6 +105,31 @@ async def test_an_unknown_matter_is_counted_but_never_shown(catalogue: Catalogue
     await catalogue.bus.publish(submitted("GONE"))
     await catalogue.bus.publish(submitted(""))  # nothing to count
     assert await hot(catalogue) == []
+
+
+async def test_submissions_in_flight_from_before_types_still_count(catalogue: Catalogue) -> None:
+    await catalogue.create("A", publish=True)
+    await catalogue.bus.publish(submitted_before_types("A"))
+    await catalogue.bus.publish(submitted("A"))
+    assert await hot(catalogue) == [("A", 2)]
+
+
+async def test_a_submission_of_a_newer_version_or_another_type_is_skipped_and_counted(
+    catalogue: Catalogue,
+) -> None:
+    await catalogue.create("A", publish=True)
+    before = SKIPPED.labels(HOT_MATTERS_CONSUMER, "cases.case.submitted", "newer_version")._value.get()
+    newer = EventType("cases.case.submitted", cases_pb2.CaseChanged, version=2)
+    await catalogue.bus.publish(make_event(newer, cases_pb2.CaseChanged(matter_code="A"), "420502"))
+    other = EventType("cases.case.submitted", cases_pb2.CaseSubmitted)
+    await catalogue.bus.publish(make_event(other, cases_pb2.CaseSubmitted(matter_code="A"), "420502"))
+    assert await hot(catalogue) == []
+    assert (
+        SKIPPED.labels(HOT_MATTERS_CONSUMER, "cases.case.submitted", "newer_version")._value.get()
+        == before + 1
+    )
+    await catalogue.bus.publish(submitted("A"))  # and the consumer goes on
+    assert await hot(catalogue) == [("A", 1)]
 
 
 @pytest.fixture

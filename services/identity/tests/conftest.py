@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from govhall.catalogue import app as catalogue_app
+from govhall.contracts import catalogue as catalogue_events
 from govhall.identity import app as identity_app
 from govhall.identity import store
 from govhall.identity.adapters import latest_dev_code
@@ -272,7 +273,7 @@ async def identity(
     for code, name, level, path in SITES:
         site = site_message(code, name, level, path)
         catalogue.sites[code] = site
-        await bus.publish(make_event("catalogue.site.upserted", cat.SiteUpserted(site=site), code))
+        await bus.publish(make_event(catalogue_events.SITE_UPSERTED, cat.SiteUpserted(site=site), code))
 
     async def copied() -> bool:
         async with host.db.reader() as uow:

@@ -70,6 +70,21 @@ govhall/site-level: {{ .root.Values.site.level | quote }}
 {{- end }}
 
 {{/* ConfigMap: the site, the shared back ends and the service's own non-secret settings. */}}
+{{/*
+This site instance's JetStream domain: nats.jetstreamDomain, or <level>-<code> (city-420500).
+*/}}
+{{- define "govhall.jetstreamDomain" -}}
+{{- .Values.nats.jetstreamDomain | default (printf "%s-%s" .Values.site.level .Values.site.code) -}}
+{{- end }}
+
+{{/*
+The subject namespace the kit puts in front of every subject with a stream prefix other than
+GOVHALL (govhall.kit.bus.JetStreamBus): "" or "<prefix in lower case>.".
+*/}}
+{{- define "govhall.subjectNamespace" -}}
+{{- if ne .Values.nats.streamPrefix "GOVHALL" }}{{ lower .Values.nats.streamPrefix }}.{{ end -}}
+{{- end }}
+
 {{- define "govhall.configmap" -}}
 {{- $root := .root }}
 {{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
@@ -89,6 +104,7 @@ data:
   {{- end }}
   {{- with $root.Values.nats.url }}
   GOVHALL_NATS_URL: {{ . | quote }}
+  GOVHALL_JETSTREAM_DOMAIN: {{ include "govhall.jetstreamDomain" $root | quote }}
   {{- end }}
   GOVHALL_STREAM_PREFIX: {{ $root.Values.nats.streamPrefix | quote }}
   {{- with $root.Values.elasticsearch.url }}

@@ -115,6 +115,10 @@ class JetStreamBus:
     subjects on the wire: `e2eab12.catalogue.matter.published`. Handlers always see the
     subject without the namespace.
 
+    With a JetStream domain (each site instance's NATS has its own, GOVHALL_JETSTREAM_DOMAIN), the
+    JetStream API requests go to `$JS.<domain>.API.…`: answered by this site's server only, never
+    by another site's across a leaf-node link.
+
     With a user, the connection authenticates as that user and takes its replies (publish
     acknowledgements, pulled messages) on inboxes `_INBOX.<user>.…`: a service's NATS user may
     subscribe to its own inboxes only, so no service can read what another one pulls.
@@ -128,8 +132,10 @@ class JetStreamBus:
         ack_wait: float = 30.0,
         user: str | None = None,
         password: str | None = None,
+        domain: str | None = None,
     ) -> None:
         self._url = url
+        self._domain = domain or None
         self._user = user
         self._password = password
         self._prefix = stream_prefix
@@ -210,7 +216,7 @@ class JetStreamBus:
             who = f"the user {self._user!r}" if self._user else "a login without credentials"
             raise BusRefused(f"NATS {self._url} refused {who} (GOVHALL_NATS_USER / GOVHALL_NATS_PASSWORD)")
         self._nc = connecting.result()
-        self._js = self._nc.jetstream(timeout=10)
+        self._js = self._nc.jetstream(timeout=10, domain=self._domain)
 
     def healthy(self) -> bool:
         return bool(self._nc is not None and self._nc.is_connected)
@@ -333,9 +339,12 @@ def create_bus(
     stream_prefix: str = DEFAULT_STREAM_PREFIX,
     user: str | None = None,
     password: str | None = None,
+    jetstream_domain: str | None = None,
 ) -> EventBus:
     if nats_url:
-        return JetStreamBus(nats_url, stream_prefix=stream_prefix, user=user, password=password)
+        return JetStreamBus(
+            nats_url, stream_prefix=stream_prefix, user=user, password=password, domain=jetstream_domain
+        )
     return InProcessBus()
 
 

@@ -1,4 +1,5 @@
-"""gRPC client side: channels that prove who is calling, with a default deadline.
+"""gRPC client side: channels that prove who is calling, within the time the request has left,
+and fail fast while their service is unreachable (`resilience`).
 
 A channel to a govhall service is made for that service (its audience) with the calling
 principal's `Signer`: every call on it carries an assertion, signed for that one service, of
@@ -16,6 +17,7 @@ import grpc
 
 from govhall.kit.caller import ANONYMOUS, caller_metadata, caller_to_sign
 from govhall.kit.errors import DomainError
+from govhall.kit.resilience import CircuitBreaker, bounded_timeout
 from govhall.kit.trust import Signer
 from govhall.protos.common.v1 import common_pb2
 
@@ -43,8 +45,13 @@ class _Signing:
             return details  # health, reflection
         caller, rest = caller_to_sign(details.metadata, self._default)
         metadata = grpc.aio.Metadata(*rest, *self._signer_for(caller).metadata(self._audience, caller))
+        # No longer than the RPC this call serves has left (resilience.bounded_timeout).
         return grpc.aio.ClientCallDetails(
-            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+            details.method,
+            bounded_timeout(details.timeout),
+            metadata,
+            details.credentials,
+            details.wait_for_ready,
         )
 
 
@@ -93,10 +100,11 @@ def signing_channel(
     if not audience:
         raise ValueError("a signed channel needs the service it is for (audience)")
     signing = (signer_for, audience, default_caller)
+    # The breaker first: an open circuit fails a call before anything is signed.
     return grpc.aio.insecure_channel(
         address,
         options=[*_OPTIONS, *options],
-        interceptors=[_SigningUnary(*signing), _SigningStream(*signing)],
+        interceptors=[CircuitBreaker(audience), _SigningUnary(*signing), _SigningStream(*signing)],
     )
 
 

@@ -28,6 +28,7 @@ from prometheus_client import Counter, Histogram
 
 from govhall.kit.caller import ANONYMOUS, current_caller, reset_caller, set_caller
 from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError, clip
+from govhall.kit.resilience import serving_until
 from govhall.kit.trust import Verifier
 from govhall.protos.common.v1 import common_pb2
 
@@ -100,7 +101,11 @@ class _Middleware(grpc.aio.ServerInterceptor):
         start = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
-            with tracer.start_as_current_span(f"{service}/{method}"):
+            # The calls this RPC makes get no more than the time it has (resilience).
+            with (
+                tracer.start_as_current_span(f"{service}/{method}"),
+                serving_until(time.monotonic() + self._budget(context)),
+            ):
                 yield
         except DomainError as err:
             code = err.kind.grpc_status

@@ -152,6 +152,7 @@ async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
         stream_prefix=platform.stream_prefix,
         user=platform.nats_user,
         password=platform.nats_password.get_secret_value() if platform.nats_password else None,
+        jetstream_domain=platform.jetstream_domain,
     )
     await bus.start()
     host = ServiceHost(spec, settings, platform, bus)

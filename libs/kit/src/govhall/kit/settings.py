@@ -46,6 +46,10 @@ class PlatformSettings(BaseSettings):
     log_level: str = "INFO"
     # A deployment of several sites shares one NATS; the stream names carry this prefix.
     stream_prefix: str = "GOVHALL"
+    # This site instance's JetStream domain (its NATS server's `jetstream { domain }`): JetStream
+    # API requests then name it, so another site's server across a leaf-node link never answers
+    # them. Unset: the plain `$JS.API` of a server without a domain (all-in-one, deploy/local).
+    jetstream_domain: str | None = Field(default=None, description="this site's JetStream domain")
     # Caller assertions (govhall.kit.trust): the public keys of every principal, and this
     # process's own private key. Unset: <trust_dir>/bundle.json and <trust_dir>/<principal>.key,
     # as all-in-one mode and deploy/local make them.

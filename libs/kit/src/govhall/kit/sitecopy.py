@@ -2,7 +2,9 @@
 
 Services may not read the catalogue's database, yet many need the region tree (search scopes
 queries by ancestry, identity names the province/city/county of an address and scopes staff).
-Each keeps this small table in its own database, filled by its consumer of `catalogue.>`.
+Each keeps this small table in its own database, filled by its consumer of `catalogue.>`, which
+subscribes to the subject the catalogue's registry declares (`govhall.contracts.catalogue`) and
+checks each event's type with `kit.events.decode` before it hands the payload here.
 
 Events arrive a moment after the catalogue's write (and a copy started late, or restored from
 a backup, may have missed some): so a site the copy lacks is asked of the catalogue before it is
@@ -31,7 +33,6 @@ from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
 
-SITE_UPSERTED = "catalogue.site.upserted"
 PROVINCE, CITY, COUNTY = cat.SITE_LEVEL_PROVINCE, cat.SITE_LEVEL_CITY, cat.SITE_LEVEL_COUNTY
 SITE_CODE = re.compile(r"^\d{6}$")
 

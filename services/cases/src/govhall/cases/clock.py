@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from govhall.cases.model import EVENT_PREFIX
 from govhall.cases.values import Case, LimitUnit, Pause, PauseKind, TimeLimit
 from govhall.cases.vocabulary import FINAL_STATES, local_date
+from govhall.contracts import cases as contract
 from govhall.kit.workdays import WorkingCalendar, default_calendar
 
 __all__ = [
@@ -51,9 +51,9 @@ __all__ = [
 ]
 
 #: Raised when a case enters yellow (黄牌) or red (红牌); the payload carries the level.
-OVERDUE_WARNING: Final = EVENT_PREFIX + "overdue_warning"
+OVERDUE_WARNING: Final = contract.OVERDUE_WARNING.subject
 #: Raised when a case enters red (past its due date), in addition to OVERDUE_WARNING.
-OVERDUE: Final = EVENT_PREFIX + "overdue"
+OVERDUE: Final = contract.OVERDUE.subject
 
 YELLOW_NUMERATOR, YELLOW_DENOMINATOR = 4, 5  # 80 %
 

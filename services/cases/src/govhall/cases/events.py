@@ -1,10 +1,11 @@
 """What the cases service publishes, and what it consumes.
 
-Publishes (through the outbox, in the transaction that made the change):
-- ``cases.case.submitted`` (CaseSubmitted; the catalogue counts hot services from it);
-- every other transition as CaseChanged on ``cases.case.<action>``: accepted, not_accepted,
-  supplement_requested, resubmitted, step_completed, step_returned, special_procedure_started,
-  special_procedure_ended, concluded, terminated, withdrawn, evaluated;
+Publishes (through the outbox, in the transaction that made the change), each subject and its
+message declared once in `govhall.contracts.cases`:
+- every transition as a CaseChanged on ``cases.case.<action>``: submitted (the catalogue counts
+  hot services from it), accepted, not_accepted, supplement_requested, resubmitted,
+  step_completed, step_returned, special_procedure_started, special_procedure_ended, concluded,
+  terminated, withdrawn, evaluated;
 - the clock's ``cases.case.overdue_warning`` (entering 黄牌 or 红牌) and ``cases.case.overdue``
   (entering 红牌), from the sweep.
 
@@ -13,14 +14,15 @@ Consumes ``catalogue.site.upserted`` into its copy of the site tree (statistics 
 
 from __future__ import annotations
 
-from govhall.cases import model, values, views, vocabulary
+from govhall.cases import values, views, vocabulary
 from govhall.cases.records import CaseRecord
 from govhall.cases.tables import sites
+from govhall.contracts import cases as contract
+from govhall.contracts import catalogue as catalogue_events
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
-from govhall.kit.events import Delivery, Event, make_event
+from govhall.kit.events import Delivery, Event, decode, make_event
 from govhall.kit.service import ServiceContext
-from govhall.kit.sitecopy import SITE_UPSERTED
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
 
@@ -44,43 +46,34 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
         result_code=-1 if case.result_code is None else int(case.result_code),
         applicant=views.applicant_message(rec),
         revision=case.revision,
+        matter_version=rec.matter_version,
+        matter_site_code=rec.matter_site_code,
     )
 
 
 def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry) -> Event:
-    case = rec.case
-    if subject == model.SUBMITTED:
-        return make_event(
-            subject,
-            pb.CaseSubmitted(
-                case_id=case.id,
-                matter_code=case.matter_code,
-                matter_version=rec.matter_version,
-                matter_site_code=rec.matter_site_code,
-                site_code=rec.site_code,
-                application_number=case.application_number,
-            ),
-            rec.site_code,
-        )
     message = changed_message(rec, entry.action.value)
     message.from_state = _state(entry.from_state)
     message.step_code = entry.step_code
     message.step_name = entry.step_name
     message.opinion = entry.opinion
-    if case.state is vocabulary.CaseState.CONCLUDED_APPROVED:
+    if rec.case.state is vocabulary.CaseState.CONCLUDED_APPROVED:
         message.result_name = views.matter_of(rec).draft.result_name
-    return make_event(subject, message, rec.site_code)
+    return make_event(contract.REGISTRY[subject], message, rec.site_code)
 
 
 def clock_event(subject: str, rec: CaseRecord, level: pb.WarningLevel.ValueType, due: str) -> Event:
     message = changed_message(rec, "clock")
     message.level = level
     message.due = due
-    return make_event(subject, message, rec.site_code)
+    return make_event(contract.REGISTRY[subject], message, rec.site_code)
 
 
 async def subscribe(ctx: ServiceContext, consumer: str) -> None:
     async def apply_site(uow: UnitOfWork, delivery: Delivery) -> None:
-        await sites.apply_event(uow, delivery.payload)
+        if decode(delivery, catalogue_events.REGISTRY, consumer) is not None:
+            await sites.apply_event(uow, delivery.payload)
 
-    await ctx.bus.subscribe(consumer, SITE_UPSERTED, idempotent(ctx.db.uow, consumer, apply_site))
+    await ctx.bus.subscribe(
+        consumer, catalogue_events.SITE_UPSERTED.subject, idempotent(ctx.db.uow, consumer, apply_site)
+    )

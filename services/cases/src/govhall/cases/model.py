@@ -116,23 +116,24 @@ from govhall.cases.commands import (
 from govhall.cases.rules import authorise
 from govhall.cases.values import INTAKE, Actor, Case, Pause, PauseKind, SupplementNotice, Transition, move
 from govhall.cases.vocabulary import Action, CaseState, ResultCode, check_time
+from govhall.contracts import cases as contract
 
-# The events a transition names (published through the outbox). They stay in this file because
-# tests/docs/test_architecture.py reads the subjects from these lines.
-EVENT_PREFIX: Final = "cases.case."
-SUBMITTED: Final = EVENT_PREFIX + "submitted"
-WITHDRAWN: Final = EVENT_PREFIX + "withdrawn"
-SUPPLEMENT_REQUESTED: Final = EVENT_PREFIX + "supplement_requested"
-RESUBMITTED: Final = EVENT_PREFIX + "resubmitted"
-ACCEPTED: Final = EVENT_PREFIX + "accepted"
-NOT_ACCEPTED: Final = EVENT_PREFIX + "not_accepted"
-STEP_COMPLETED: Final = EVENT_PREFIX + "step_completed"
-STEP_RETURNED: Final = EVENT_PREFIX + "step_returned"
-SPECIAL_PROCEDURE_STARTED: Final = EVENT_PREFIX + "special_procedure_started"
-SPECIAL_PROCEDURE_ENDED: Final = EVENT_PREFIX + "special_procedure_ended"
-CONCLUDED_EVENT: Final = EVENT_PREFIX + "concluded"
-TERMINATED: Final = EVENT_PREFIX + "terminated"
-EVALUATED: Final = EVENT_PREFIX + "evaluated"
+# The subjects a transition names (published through the outbox), from the one registry of
+# cases' events: the contract says which message each carries.
+EVENT_PREFIX: Final = contract.EVENT_PREFIX
+SUBMITTED: Final = contract.SUBMITTED.subject
+WITHDRAWN: Final = contract.WITHDRAWN.subject
+SUPPLEMENT_REQUESTED: Final = contract.SUPPLEMENT_REQUESTED.subject
+RESUBMITTED: Final = contract.RESUBMITTED.subject
+ACCEPTED: Final = contract.ACCEPTED.subject
+NOT_ACCEPTED: Final = contract.NOT_ACCEPTED.subject
+STEP_COMPLETED: Final = contract.STEP_COMPLETED.subject
+STEP_RETURNED: Final = contract.STEP_RETURNED.subject
+SPECIAL_PROCEDURE_STARTED: Final = contract.SPECIAL_PROCEDURE_STARTED.subject
+SPECIAL_PROCEDURE_ENDED: Final = contract.SPECIAL_PROCEDURE_ENDED.subject
+CONCLUDED_EVENT: Final = contract.CONCLUDED.subject
+TERMINATED: Final = contract.TERMINATED.subject
+EVALUATED: Final = contract.EVALUATED.subject
 
 
 # --------------------------------------------------------------------------------------------

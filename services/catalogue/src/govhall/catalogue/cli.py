@@ -7,6 +7,9 @@
     generate-province [--matters-per-site 2000] [--seed 1] [--publish]
         generate a realistic province (湖北省: 151 sites, their departments and matters)
         and import it site by site, reporting the time taken
+    republish
+        write every site, department, matter and article ever published to the outbox again,
+        for a consumer that joined after the streams dropped the history (see republish.py)
 
 It works on the catalogue's database directly (GOVHALL_CATALOGUE_DATABASE_URL; unset: SQLite
 under GOVHALL_VAR_DIR), migrating it first, through the catalogue's own service code acting as
@@ -35,6 +38,7 @@ from govhall.catalogue import generator, importer, model
 from govhall.catalogue.api import CatalogueService
 from govhall.catalogue.app import SPEC
 from govhall.catalogue.importer import Problem
+from govhall.catalogue.republish import republish
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.caller import reset_caller, set_caller
 from govhall.kit.db import Database
@@ -96,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--update-existing", action="store_true", help="replace matters generated before")
     gen.add_argument("--cities", type=_positive, help="only the first N cities (default: all 16)")
     gen.add_argument("--counties-per-city", type=_positive, help="only the first N counties of each city")
+    commands.add_parser(
+        "republish",
+        help="send the current catalogue through the outbox again",
+        description="Re-send every site, department, published or withdrawn matter and article as events.",
+    )
     return parser
 
 
@@ -305,6 +314,29 @@ async def generate_province(
 
 
 # ---------------------------------------------------------------------------------------------
+# republish
+
+
+async def republish_all(settings: CatalogueSettings, platform: PlatformSettings, out: TextIO) -> int:
+    # Reads and the outbox only, no service call: the database credentials are the authority,
+    # and the line in the audit log says who used them.
+    db = Database(settings.resolved_database_url(platform, SPEC.name))
+    try:
+        await migrate(db, SPEC)
+        audit(SPEC.name, "republish", CLI_ADMIN, "cli")
+        done = await republish(db)
+    finally:
+        await db.close()
+    print(
+        f"已重新发布{done.sites}个站点、{done.departments}个部门、{done.matters}个事项、{done.articles}篇文章 / "
+        f"republished {done.sites} sites, {done.departments} departments, {done.matters} matters, "
+        f"{done.articles} articles (the running catalogue's relay sends them)",
+        file=out,
+    )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 async def run(
@@ -318,6 +350,8 @@ async def run(
     out = out or sys.stdout
     if args.command == "import-matters":
         return await import_matters(args, settings, platform, out)
+    if args.command == "republish":
+        return await republish_all(settings, platform, out)
     return await generate_province(args, settings, platform, out)
 
 

@@ -1,24 +1,26 @@
 """What identity publishes and consumes.
 
-Publishes identity.user.registered, identity.user.verified, identity.agent.authorised and
+Publishes (subjects and messages declared once in `govhall.contracts.identity`)
+identity.user.registered, identity.user.verified, identity.agent.authorised and
 identity.agent.revoked: ids, names and levels only, never an ID number or a mobile number.
 Consumes catalogue.site.upserted into its copy of the site tree (addresses, staff scopes).
 """
 
 from __future__ import annotations
 
+from govhall.contracts import catalogue as catalogue_events
+from govhall.contracts import identity as contract
 from govhall.identity import store
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
-from govhall.kit.events import Delivery, Event, make_event
+from govhall.kit.events import Delivery, Event, decode, make_event
 from govhall.kit.service import ServiceContext
-from govhall.kit.sitecopy import SITE_UPSERTED
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
-USER_REGISTERED = "identity.user.registered"
-USER_VERIFIED = "identity.user.verified"
-AGENT_AUTHORISED = "identity.agent.authorised"
-AGENT_REVOKED = "identity.agent.revoked"
+USER_REGISTERED = contract.USER_REGISTERED
+USER_VERIFIED = contract.USER_VERIFIED
+AGENT_AUTHORISED = contract.AGENT_AUTHORISED
+AGENT_REVOKED = contract.AGENT_REVOKED
 
 SITES_CONSUMER = "identity-sites"
 
@@ -40,10 +42,13 @@ def agent_revoked(authorisation: pb.AgentAuthorisation) -> Event:
 
 
 async def _apply_site(uow: UnitOfWork, delivery: Delivery) -> None:
-    await store.sites.apply_event(uow, delivery.payload)
+    if decode(delivery, catalogue_events.REGISTRY, SITES_CONSUMER) is not None:
+        await store.sites.apply_event(uow, delivery.payload)
 
 
 async def subscribe(ctx: ServiceContext) -> None:
     await ctx.bus.subscribe(
-        SITES_CONSUMER, SITE_UPSERTED, idempotent(ctx.db.uow, SITES_CONSUMER, _apply_site)
+        SITES_CONSUMER,
+        catalogue_events.SITE_UPSERTED.subject,
+        idempotent(ctx.db.uow, SITES_CONSUMER, _apply_site),
     )

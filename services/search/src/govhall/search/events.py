@@ -1,16 +1,20 @@
 """What search consumes from catalogue.>: the site tree, published and withdrawn matters and
-articles. Everything else (departments: their names travel inside the documents) is ignored."""
+articles, each read as the message the catalogue's contract (`govhall.contracts.catalogue`)
+says its subject carries. Everything else (departments: their names travel inside the
+documents) is ignored; an event of a type or version search does not know is skipped."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 
+from google.protobuf.message import Message
+
+from govhall.contracts import catalogue as catalogue_events
 from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
-from govhall.kit.events import Delivery
+from govhall.kit.events import Delivery, decode
 from govhall.kit.service import ServiceContext
-from govhall.kit.sitecopy import SITE_UPSERTED
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search import store
 from govhall.search.backend import SearchBackend
@@ -18,29 +22,27 @@ from govhall.search.model import SearchDoc
 
 log = logging.getLogger(__name__)
 
-MATTER_PUBLISHED = "catalogue.matter.published"
-MATTER_WITHDRAWN = "catalogue.matter.withdrawn"
-ARTICLE_PUBLISHED = "catalogue.article.published"
-ARTICLE_WITHDRAWN = "catalogue.article.withdrawn"
 
-
-def document_of(subject: str, payload: bytes) -> SearchDoc | None:
-    """The search document an event carries, or None for an event search has no use for."""
-    if subject == MATTER_PUBLISHED:
-        return SearchDoc.from_matter(cat.MatterPublished.FromString(payload).matter)
-    if subject == MATTER_WITHDRAWN:
-        return SearchDoc.from_matter(cat.MatterWithdrawn.FromString(payload).matter)
-    if subject in (ARTICLE_PUBLISHED, ARTICLE_WITHDRAWN):
-        return SearchDoc.from_article(cat.ArticleChanged.FromString(payload).article)
+def document_of(message: Message) -> SearchDoc | None:
+    """The search document a catalogue event carries, or None for one search has no use for."""
+    if isinstance(message, cat.MatterPublished | cat.MatterWithdrawn):
+        return SearchDoc.from_matter(message.matter)
+    if isinstance(message, cat.ArticleChanged):
+        return SearchDoc.from_article(message.article)
     return None
 
 
-def make_handler(backend: SearchBackend) -> Callable[[UnitOfWork, Delivery], Awaitable[None]]:
+def make_handler(
+    backend: SearchBackend, consumer: str = "search"
+) -> Callable[[UnitOfWork, Delivery], Awaitable[None]]:
     async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
-        if delivery.subject == SITE_UPSERTED:
+        message = decode(delivery, catalogue_events.REGISTRY, consumer)
+        if message is None:
+            return
+        if isinstance(message, cat.SiteUpserted):
             await store.sites.apply_event(uow, delivery.payload)
             return
-        doc = document_of(delivery.subject, delivery.payload)
+        doc = document_of(message)
         if doc is None:
             return
         # The index write is outside this transaction; it is idempotent by revision, so a
@@ -52,4 +54,6 @@ def make_handler(backend: SearchBackend) -> Callable[[UnitOfWork, Delivery], Awa
 
 
 async def subscribe(ctx: ServiceContext, backend: SearchBackend, consumer: str) -> None:
-    await ctx.bus.subscribe(consumer, "catalogue.>", idempotent(ctx.db.uow, consumer, make_handler(backend)))
+    await ctx.bus.subscribe(
+        consumer, "catalogue.>", idempotent(ctx.db.uow, consumer, make_handler(backend, consumer))
+    )

@@ -2062,7 +2062,8 @@ Global___SweepClockResponse: _TypeAlias = SweepClockResponse  # noqa: Y015
 class CaseSubmitted(_message.Message):
     """---- Events (subjects cases.case.<name>) -------------------------------------------------
 
-    Published on cases.case.submitted when an applicant submits an application.
+    Published on cases.case.submitted before schema version 1 of that subject, which is a
+    CaseChanged like the others: consumers read it only from events in flight from before.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -2106,7 +2107,7 @@ Global___CaseSubmitted: _TypeAlias = CaseSubmitted  # noqa: Y015
 
 @_typing.final
 class CaseChanged(_message.Message):
-    """Every other transition: cases.case.accepted, supplement_requested, resubmitted,
+    """Every transition, submission included: cases.case.submitted, accepted, supplement_requested, resubmitted,
     not_accepted, step_completed, step_returned, special_procedure_started/ended, concluded,
     terminated, withdrawn, evaluated; and cases.case.overdue_warning / overdue from the clock.
     """
@@ -2133,6 +2134,8 @@ class CaseChanged(_message.Message):
     DUE_FIELD_NUMBER: _builtins.int
     RESULT_NAME_FIELD_NUMBER: _builtins.int
     APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    MATTER_VERSION_FIELD_NUMBER: _builtins.int
+    MATTER_SITE_CODE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     matter_code: _builtins.str
@@ -2155,6 +2158,9 @@ class CaseChanged(_message.Message):
     """For licences: the result (结果名称) when concluded approved."""
     application_number: _builtins.str
     """申报号"""
+    matter_version: _builtins.int
+    """The matter version the case was filed under, and the site whose matter it is."""
+    matter_site_code: _builtins.str
     @_builtins.property
     def meta(self) -> _common_pb2.EventMeta: ...
     @_builtins.property
@@ -2182,10 +2188,12 @@ class CaseChanged(_message.Message):
         due: _builtins.str = ...,
         result_name: _builtins.str = ...,
         application_number: _builtins.str = ...,
+        matter_version: _builtins.int = ...,
+        matter_site_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "meta", b"meta"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "meta", b"meta", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovhall/common/v1/common.proto\x12\x11govhall.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x18\n\x08SiteCode\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\".\n\x0bPageRequest\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x11\n\tpage_size\x18\x02 \x01(\x05\":\n\x08PageInfo\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x03\"-\n\x05Money\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\"J\n\tTimeLimit\x12\r\n\x05value\x18\x01 \x01(\r\x12.\n\x04unit\x18\x02 \x01(\x0e\x32 .govhall.common.v1.TimeLimitUnit\"\x85\x02\n\x0e\x43\x61llerIdentity\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.govhall.common.v1.CallerKind\x12\r\n\x05roles\x18\x03 \x03(\t\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x05 \x01(\t\x12\x0c\n\x04name\x18\x06 \x01(\t\x12\x15\n\ractor_subject\x18\x07 \x01(\t\x12\x18\n\x10\x61uthorisation_id\x18\x08 \x01(\t\x12\x0e\n\x06scopes\x18\t \x03(\t\x12\x17\n\x0freal_name_level\x18\n \x01(\x05\x12\x12\n\nsession_id\x18\x0b \x01(\t\"\xb3\x01\n\x0f\x43\x61llerAssertion\x12\x0e\n\x06issuer\x18\x01 \x01(\t\x12\x10\n\x08\x61udience\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\x11\n\tissued_at\x18\x04 \x01(\x03\x12\x12\n\nexpires_at\x18\x05 \x01(\x03\x12\x31\n\x06\x63\x61ller\x18\x06 \x01(\x0b\x32!.govhall.common.v1.CallerIdentity\x12\x14\n\x0c\x61ssertion_id\x18\x07 \x01(\t\"\x8a\x01\n\tEventMeta\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x13\n\x0btraceparent\x18\x05 \x01(\t*r\n\rTimeLimitUnit\x12\x1f\n\x1bTIME_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12\x1f\n\x1bTIME_LIMIT_UNIT_WORKING_DAY\x10\x01\x12\x1f\n\x1bTIME_LIMIT_UNIT_NATURAL_DAY\x10\x02*\xc1\x01\n\nCallerKind\x12\x1b\n\x17\x43\x41LLER_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41LLER_KIND_ANONYMOUS\x10\x01\x12\x16\n\x12\x43\x41LLER_KIND_PERSON\x10\x02\x12\x1c\n\x18\x43\x41LLER_KIND_LEGAL_PERSON\x10\x03\x12\x15\n\x11\x43\x41LLER_KIND_STAFF\x10\x04\x12\x15\n\x11\x43\x41LLER_KIND_ADMIN\x10\x05\x12\x17\n\x13\x43\x41LLER_KIND_SERVICE\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovhall/common/v1/common.proto\x12\x11govhall.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x18\n\x08SiteCode\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\".\n\x0bPageRequest\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x11\n\tpage_size\x18\x02 \x01(\x05\":\n\x08PageInfo\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x03\"-\n\x05Money\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\"J\n\tTimeLimit\x12\r\n\x05value\x18\x01 \x01(\r\x12.\n\x04unit\x18\x02 \x01(\x0e\x32 .govhall.common.v1.TimeLimitUnit\"\x85\x02\n\x0e\x43\x61llerIdentity\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.govhall.common.v1.CallerKind\x12\r\n\x05roles\x18\x03 \x03(\t\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x05 \x01(\t\x12\x0c\n\x04name\x18\x06 \x01(\t\x12\x15\n\ractor_subject\x18\x07 \x01(\t\x12\x18\n\x10\x61uthorisation_id\x18\x08 \x01(\t\x12\x0e\n\x06scopes\x18\t \x03(\t\x12\x17\n\x0freal_name_level\x18\n \x01(\x05\x12\x12\n\nsession_id\x18\x0b \x01(\t\"\xb3\x01\n\x0f\x43\x61llerAssertion\x12\x0e\n\x06issuer\x18\x01 \x01(\t\x12\x10\n\x08\x61udience\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\x11\n\tissued_at\x18\x04 \x01(\x03\x12\x12\n\nexpires_at\x18\x05 \x01(\x03\x12\x31\n\x06\x63\x61ller\x18\x06 \x01(\x0b\x32!.govhall.common.v1.CallerIdentity\x12\x14\n\x0c\x61ssertion_id\x18\x07 \x01(\t\"\xb8\x01\n\tEventMeta\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x13\n\x0btraceparent\x18\x05 \x01(\t\x12\x14\n\x0cmessage_type\x18\x06 \x01(\t\x12\x16\n\x0eschema_version\x18\x07 \x01(\r\";\n\rEventEnvelope\x12*\n\x04meta\x18\x01 \x01(\x0b\x32\x1c.govhall.common.v1.EventMeta*r\n\rTimeLimitUnit\x12\x1f\n\x1bTIME_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12\x1f\n\x1bTIME_LIMIT_UNIT_WORKING_DAY\x10\x01\x12\x1f\n\x1bTIME_LIMIT_UNIT_NATURAL_DAY\x10\x02*\xc1\x01\n\nCallerKind\x12\x1b\n\x17\x43\x41LLER_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41LLER_KIND_ANONYMOUS\x10\x01\x12\x16\n\x12\x43\x41LLER_KIND_PERSON\x10\x02\x12\x1c\n\x18\x43\x41LLER_KIND_LEGAL_PERSON\x10\x03\x12\x15\n\x11\x43\x41LLER_KIND_STAFF\x10\x04\x12\x15\n\x11\x43\x41LLER_KIND_ADMIN\x10\x05\x12\x17\n\x13\x43\x41LLER_KIND_SERVICE\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govhall.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TIMELIMITUNIT']._serialized_start=930
-  _globals['_TIMELIMITUNIT']._serialized_end=1044
-  _globals['_CALLERKIND']._serialized_start=1047
-  _globals['_CALLERKIND']._serialized_end=1240
+  _globals['_TIMELIMITUNIT']._serialized_start=1037
+  _globals['_TIMELIMITUNIT']._serialized_end=1151
+  _globals['_CALLERKIND']._serialized_start=1154
+  _globals['_CALLERKIND']._serialized_end=1347
   _globals['_SITECODE']._serialized_start=86
   _globals['_SITECODE']._serialized_end=110
   _globals['_PAGEREQUEST']._serialized_start=112
@@ -51,5 +51,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CALLERASSERTION']._serialized_start=608
   _globals['_CALLERASSERTION']._serialized_end=787
   _globals['_EVENTMETA']._serialized_start=790
-  _globals['_EVENTMETA']._serialized_end=928
+  _globals['_EVENTMETA']._serialized_end=974
+  _globals['_EVENTENVELOPE']._serialized_start=976
+  _globals['_EVENTENVELOPE']._serialized_end=1035
 # @@protoc_insertion_point(module_scope)

@@ -310,8 +310,10 @@ Global___CallerAssertion: _TypeAlias = CallerAssertion  # noqa: Y015
 
 @_typing.final
 class EventMeta(_message.Message):
-    """The envelope every event carries. event_id is unique per event and is what
-    consumers remember to stay idempotent under redelivery.
+    """The envelope every event carries, always as field 1 (`meta`) of the event message.
+    event_id is unique per event and is what consumers remember to stay idempotent under
+    redelivery. A consumer reads message_type and schema_version before the body and skips
+    (counts, logs, acks) an event it does not know or that is newer than it understands.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -321,11 +323,22 @@ class EventMeta(_message.Message):
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
     SITE_CODE_FIELD_NUMBER: _builtins.int
     TRACEPARENT_FIELD_NUMBER: _builtins.int
+    MESSAGE_TYPE_FIELD_NUMBER: _builtins.int
+    SCHEMA_VERSION_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     event_type: _builtins.str
+    """The subject the event was published on (cases.case.accepted); named so for history."""
     site_code: _builtins.str
     traceparent: _builtins.str
     """W3C traceparent of the request that caused the event, when there was one."""
+    message_type: _builtins.str
+    """The full proto name of the event message (govhall.cases.v1.CaseChanged). Empty only on
+    events published before types were stamped: consumers infer those from the subject.
+    """
+    schema_version: _builtins.int
+    """The message's schema version on that subject, from the publisher's registry (1 or more;
+    0 on the old envelope). Raised when a change would mislead an older reader.
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -336,11 +349,35 @@ class EventMeta(_message.Message):
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
         site_code: _builtins.str = ...,
         traceparent: _builtins.str = ...,
+        message_type: _builtins.str = ...,
+        schema_version: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "event_type", b"event_type", "occurred_at", b"occurred_at", "site_code", b"site_code", "traceparent", b"traceparent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "event_type", b"event_type", "message_type", b"message_type", "occurred_at", b"occurred_at", "schema_version", b"schema_version", "site_code", b"site_code", "traceparent", b"traceparent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EventMeta: _TypeAlias = EventMeta  # noqa: Y015
+
+@_typing.final
+class EventEnvelope(_message.Message):
+    """Any event message read only as far as its envelope (field 1 of every event message)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def meta(self) -> Global___EventMeta: ...
+    def __init__(
+        self,
+        *,
+        meta: Global___EventMeta | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventEnvelope: _TypeAlias = EventEnvelope  # noqa: Y015

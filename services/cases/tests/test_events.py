@@ -1,0 +1,51 @@
+"""What cases publishes: every cases.case.* subject carries a CaseChanged, submission included,
+stamped with its type and version, so a consumer of cases.case.* never misreads one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from govhall.cases import commands, events, model
+from govhall.cases.records import CaseRecord
+from govhall.cases.values import Actor
+from govhall.contracts import cases as contract
+from govhall.kit.events import Delivery, decode
+from govhall.protos.cases.v1 import cases_pb2 as pb
+
+from .test_migration_0002 import T0, _record
+
+
+def _submitted() -> tuple[CaseRecord, pb.CaseChanged]:
+    rec = _record("case-1", submitted=False)
+    transition = model.perform(
+        rec.case, commands.Submit(application_number="SB-1"), Actor.person("person-1", "张三"), T0
+    )
+    rec = dataclasses.replace(rec, case=transition.case)
+    assert transition.events == (model.SUBMITTED,)
+    event = events.case_event(model.SUBMITTED, rec, transition.entry)
+    decoded = decode(Delivery(event.subject, event.payload, event.event_id), contract.REGISTRY, "test")
+    assert isinstance(decoded, pb.CaseChanged)
+    return rec, decoded
+
+
+def test_submission_is_a_case_changed_with_revision_and_applicant() -> None:
+    rec, changed = _submitted()
+    assert changed.meta.message_type == "govhall.cases.v1.CaseChanged"
+    assert changed.meta.schema_version == contract.SUBMITTED.version >= 1
+    assert changed.meta.event_type == "cases.case.submitted"
+    assert changed.revision == rec.case.revision > 0
+    assert changed.applicant.subject == "person-1" and changed.applicant.name == "张三"
+    assert changed.state == pb.CASE_STATE_SUBMITTED and changed.from_state == pb.CASE_STATE_DRAFT
+    assert changed.application_number == "SB-1"
+    assert (changed.matter_code, changed.matter_name) == ("420502-SCJG-0001", "食品经营许可")
+    assert (changed.matter_version, changed.matter_site_code) == (1, "420502")
+
+
+def test_the_subject_clash_cannot_come_back() -> None:
+    """Before, a submitted event read as CaseChanged gave the matter code as case_number and a
+    site code as matter_name. Every subject of the registry now carries CaseChanged, and the
+    only other message ever on one (CaseSubmitted, untyped, from before) is read as itself."""
+    assert {kind.message for kind in contract.REGISTRY} == {pb.CaseChanged}
+    assert [kind.subject for kind in contract.REGISTRY if kind.legacy] == ["cases.case.submitted"]
+    _, changed = _submitted()
+    assert changed.case_number != changed.matter_code and changed.matter_name == "食品经营许可"
