@@ -3,10 +3,10 @@
 Which services a benchmark starts is derived, never listed by hand: a service needs every other
 service its settings hold an address of (``GatewaySettings.cases_address``,
 ``CasesSettings.catalogue_address``, ...), the addresses it calls and whose health the gateway's
-/readyz checks. A benchmark names what it measures (``Cluster.plan(["gateway"], ...)``) and gets
+/healthz/upstreams checks. A benchmark names what it measures (``Cluster.plan(["gateway"], ...)``) and gets
 that with everything it calls, started dependencies first. A service that gains an upstream is
 then started by every benchmark without touching them (the benchmarks once stopped at the
-gateway's /readyz because none of them started cases).
+gateway's /readyz, which then checked the upstreams, because none of them started cases).
 
 Each run has its own caller-assertion keys (``trust/`` in its work directory: every process of the
 run signs and verifies calls with them, and so does the benchmark when it calls a service itself),

@@ -305,19 +305,21 @@ async def measure_verification(run: Run, tokens: list[str], args: argparse.Names
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     t_start = time.monotonic()
     run.bare_port = free_port()
-    # The gateway and everything its /readyz waits for (catalogue, search and cases are idle here).
+    # The gateway and everything /healthz/upstreams waits for (catalogue, search and cases are idle here).
     run.cluster = Cluster.plan([GATEWAY], infra_env(not args.no_start), run.work_dir, args.log_level)
     env = run.cluster.env()
     run.cluster.start(run.processes, env)
     start_bare(run.processes, run.bare_port, args.log_level, env)
 
     async def gateway_ready() -> bool:
-        return (await get_json(run.c.gateway_port, "/readyz"))[0] == 200
+        return (await get_json(run.c.gateway_port, "/healthz/upstreams"))[0] == 200
 
     async def bare_ready() -> bool:
         return (await get_json(run.bare_port, "/healthz"))[0] == 200
 
-    await wait_until(run.processes, "the gateway ready (/readyz)", gateway_ready, START_TIMEOUT)
+    await wait_until(
+        run.processes, "the upstreams serving (/healthz/upstreams)", gateway_ready, START_TIMEOUT
+    )
     await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
     users, per_user = await create_users(run, args.users)
     log(f"{len(users)} users registered and verified, {per_user * 1000:.0f} ms each")

@@ -257,7 +257,7 @@ def cleanup(run: Run) -> None:
 
 
 async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
-    # The gateway and everything its /readyz waits for (identity and cases are idle here).
+    # The gateway and everything /healthz/upstreams waits for (identity and cases are idle here).
     run.cluster = Cluster.plan([GATEWAY], infra_env(not args.no_start), run.work_dir, args.log_level)
     run.bare_port = free_port()
     env = run.cluster.env()
@@ -277,12 +277,14 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     start_bare(run.processes, run.bare_port, args.log_level, env)
 
     async def gateway_ready() -> bool:
-        return (await get_json(run.c.gateway_port, "/readyz"))[0] == 200
+        return (await get_json(run.c.gateway_port, "/healthz/upstreams"))[0] == 200
 
     async def bare_ready() -> bool:
         return (await get_json(run.bare_port, "/healthz"))[0] == 200
 
-    await wait_until(run.processes, "the gateway ready (/readyz)", gateway_ready, START_TIMEOUT)
+    await wait_until(
+        run.processes, "the upstreams serving (/healthz/upstreams)", gateway_ready, START_TIMEOUT
+    )
     await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
 
     # Index: the baseline first, then the subject.

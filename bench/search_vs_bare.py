@@ -131,7 +131,7 @@ def start_subject(run: Run, infra: dict[str, str], log_level: str) -> None:
         argv = [sys.executable, "-m", "govhall.allinone"]
         run.processes.start("allinone", argv, bare_env(run, log_level))
         return
-    # The gateway and everything its /readyz waits for (identity and cases are idle here).
+    # The gateway and everything /healthz/upstreams waits for (identity and cases are idle here).
     run.cluster = Cluster.plan([GATEWAY], infra, run.work_dir, log_level)
     run.gateway_port = run.cluster.gateway_port
     run.cluster.start(run.processes, run.cluster.env())
@@ -201,12 +201,14 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     start_bare(run.processes, run.bare_port, args.log_level, bare_env(run, args.log_level))
 
     async def gateway_ready() -> bool:
-        return (await get_json(run.gateway_port, "/readyz"))[0] == 200
+        return (await get_json(run.gateway_port, "/healthz/upstreams"))[0] == 200
 
     async def bare_ready() -> bool:
         return (await get_json(run.bare_port, "/healthz"))[0] == 200
 
-    await wait_until(run.processes, "the gateway ready (/readyz)", gateway_ready, START_TIMEOUT)
+    await wait_until(
+        run.processes, "the upstreams serving (/healthz/upstreams)", gateway_ready, START_TIMEOUT
+    )
     await wait_until(run.processes, "the bare app up", bare_ready, START_TIMEOUT)
     if run.mode == "cluster":
         published = await load_demo_cluster(run)

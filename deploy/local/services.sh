@@ -89,7 +89,8 @@ up() {
     echo "$s: started (log $GOVHALL_LOG/$s.log)"
   done
   for _ in $(seq 1 120); do
-    if curl -fsS "$gateway_url/readyz" >/dev/null 2>&1; then
+    # /readyz is the gateway's own readiness; the demo data needs every service it calls serving.
+    if curl -fsS "$gateway_url/healthz/upstreams" >/dev/null 2>&1; then
       # The demo province, as in all-in-one mode (idempotent: an edited matter is left alone).
       uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
       # Demo staff (identity learns the demo sites from the catalogue's events first).
@@ -103,8 +104,8 @@ up() {
     done
     sleep 0.5
   done
-  echo "the gateway did not become ready; see $GOVHALL_LOG" >&2
-  curl -sS "$gateway_url/readyz" >&2 || true
+  echo "the gateway's upstreams did not all become ready; see $GOVHALL_LOG" >&2
+  curl -sS "$gateway_url/healthz/upstreams" >&2 || true
   exit 1
 }
 

@@ -87,7 +87,8 @@ class Cluster:
                 if proc.poll() is not None:
                     pytest.fail(f"{name} exited with {proc.returncode}\n{self.log_tail()}", pytrace=False)
             try:
-                with urllib.request.urlopen(f"{self.gateway_url}/readyz", timeout=2) as reply:
+                # Every service serving, not only the gateway (/readyz is the gateway's own).
+                with urllib.request.urlopen(f"{self.gateway_url}/healthz/upstreams", timeout=2) as reply:
                     return bool(reply.status == 200)
             except OSError:
                 return False

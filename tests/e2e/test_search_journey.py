@@ -109,6 +109,15 @@ def test_events_published_while_search_is_down_arrive_after_it_restarts(api: htt
         "/api/v1/admin/sites/420500/matters", json=matter(code, "药品零售企业经营许可"), headers=ADMIN
     ).raise_for_status()
     api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
+    # Meanwhile the gateway stays in rotation: search's routes alone answer 503, at once, and
+    # the upstreams' report says which one is down.
+    assert api.get("/readyz").status_code == 200
+    health = api.get("/healthz/upstreams")
+    assert health.status_code == 503 and health.json()["checks"]["search"] is False
+    assert health.json()["checks"]["catalogue"] is True
+    down = api.get("/api/v1/sites/420502/search", params={"q": "药品"})
+    assert down.status_code == 503 and down.headers["content-type"] == "application/problem+json"
+    assert down.json()["code"] == "UPSTREAM_UNAVAILABLE" and down.elapsed.total_seconds() < 4
     e2e.start("search")
     e2e.wait_ready()
     codes = search_until(api, "420502", "药品零售", lambda c: code in c, "the durable consumer caught up")

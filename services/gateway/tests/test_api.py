@@ -163,11 +163,15 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
     assert (await gateway.get("/healthz")).json() == {"status": "ok"}
     ready = await gateway.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {
+        "key_value_store": True,
+        "signing_key": True,
+    }
+    upstreams = await gateway.get("/healthz/upstreams")
+    assert upstreams.status_code == 200 and upstreams.json()["checks"] == {
         "catalogue": True,
         "search": True,
         "identity": True,
         "cases": True,
-        "rate_limiter": True,
     }
     await gateway.get("/api/v1/sites/420502/matters")
     # The metrics are kept, and served on their own port (GOVHALL_GATEWAY_METRICS_PORT), not here.
@@ -180,12 +184,14 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
     assert "/api/v1/sites/{site}/search" in docs["paths"]
 
 
-async def test_readyz_says_when_upstreams_are_down() -> None:
+async def test_upstreams_health_says_which_are_down_and_readyz_stays_ready() -> None:
     client, lifespan = await open_gateway(
         GatewaySettings(catalogue_address="127.0.0.1:1", search_address="127.0.0.1:1")
     )
-    r = await client.get("/readyz")
-    assert r.status_code == 503 and r.json()["checks"]["catalogue"] is False
+    r = await client.get("/healthz/upstreams")
+    assert r.status_code == 503 and r.json()["status"] == "degraded"
+    assert r.json()["checks"]["catalogue"] is False and r.json()["checks"]["search"] is False
+    assert (await client.get("/readyz")).status_code == 200
     assert_problem(await client.get("/api/v1/sites/420502/matters"), 503, "UPSTREAM_UNAVAILABLE")
     await client.aclose()
     await lifespan.__aexit__(None, None, None)

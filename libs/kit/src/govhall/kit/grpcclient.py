@@ -10,7 +10,7 @@ for a service, anonymous for the gateway). A channel without a signer can only r
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -73,17 +73,19 @@ def channel(
     signer: Signer | None = None,
     audience: str = "",
     default_caller: common_pb2.CallerIdentity | None = None,
+    options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.aio.Channel:
-    """A channel to the service ``audience`` at ``address``, signing as ``signer``'s principal."""
+    """A channel to the service ``audience`` at ``address``, signing as ``signer``'s principal;
+    ``options`` add to (or override) the channel arguments every channel has."""
     if signer is None:
-        return grpc.aio.insecure_channel(address, options=_OPTIONS)
+        return grpc.aio.insecure_channel(address, options=[*_OPTIONS, *options])
     if default_caller is None:
         default_caller = (
             ANONYMOUS
             if signer.principal in ("gateway", "ops")
             else common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject=signer.principal)
         )
-    return signing_channel(address, audience, lambda _caller: signer, default_caller)
+    return signing_channel(address, audience, lambda _caller: signer, default_caller, options)
 
 
 def signing_channel(
@@ -91,6 +93,7 @@ def signing_channel(
     audience: str,
     signer_for: Callable[[common_pb2.CallerIdentity], Signer],
     default_caller: common_pb2.CallerIdentity = ANONYMOUS,
+    options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.aio.Channel:
     """A channel whose calls are each signed by the signer ``signer_for`` picks for its caller
     (`channel` always picks the same one; a test may pick the principal that makes such a call)."""
@@ -100,7 +103,7 @@ def signing_channel(
     # The breaker first: an open circuit fails a call before anything is signed.
     return grpc.aio.insecure_channel(
         address,
-        options=_OPTIONS,
+        options=[*_OPTIONS, *options],
         interceptors=[CircuitBreaker(audience), _SigningUnary(*signing), _SigningStream(*signing)],
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from govhall.gateway.auth import Admin, Caller, SignedIn
 from govhall.gateway.bounds import BoundedTime
 from govhall.gateway.model import SHANGHAI, In, SiteCode
+from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import invalid
-from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 SMS_PURPOSES = {
@@ -395,11 +395,8 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-Call = Callable[[str, Any, common_pb2.CallerIdentity | None], Awaitable[Any]]
-
-
-def identity_routes(call: Call) -> APIRouter:
-    """The identity routes; `call(rpc name, request, caller)` calls identity with the gateway's deadline."""
+def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
+    """The identity routes, each one call to identity (`Upstream.call`)."""
     router = APIRouter()
 
     # Sign-up and login -------------------------------------------------------------------
@@ -411,8 +408,8 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="sendSmsCode",
     )
     async def send_sms_code(body: SmsCodeIn, request: Request, caller: Caller) -> SmsCodeOut:
-        reply = await call(
-            "SendSmsCode",
+        reply = await up().identity.call(
+            lambda s: s.SendSmsCode,
             pb.SendSmsCodeRequest(
                 mobile=body.mobile, purpose=SMS_PURPOSES[body.purpose], client_ip=_client(request)
             ),  # type: ignore[arg-type]
@@ -433,8 +430,8 @@ def identity_routes(call: Call) -> APIRouter:
     )
     async def register(body: RegisterIn, request: Request) -> AccountOut:
         return account_out(
-            await call(
-                "RegisterPerson",
+            await up().identity.call(
+                lambda s: s.RegisterPerson,
                 pb.RegisterPersonRequest(
                     mobile=body.mobile,
                     sms_code=body.sms_code,
@@ -474,7 +471,7 @@ def identity_routes(call: Call) -> APIRouter:
                     signature=_b64(body.signature_b64, "signature_b64"),
                 )
             )
-        return tokens_out(await call("Login", message, None))
+        return tokens_out(await up().identity.call(lambda s: s.Login, message, None))
 
     @router.post(
         "/api/v1/auth/refresh",
@@ -484,7 +481,11 @@ def identity_routes(call: Call) -> APIRouter:
         responses={401: {"description": "The refresh token is unknown, used or ended (SESSION_ENDED)"}},
     )
     async def refresh(body: RefreshIn) -> TokensOut:
-        return tokens_out(await call("Refresh", pb.RefreshRequest(refresh_token=body.refresh_token), None))
+        return tokens_out(
+            await up().identity.call(
+                lambda s: s.Refresh, pb.RefreshRequest(refresh_token=body.refresh_token), None
+            )
+        )
 
     @router.post(
         "/api/v1/auth/logout",
@@ -494,7 +495,9 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="logout",
     )
     async def logout(caller: SignedIn, body: LogoutIn | None = None) -> Response:
-        await call("Logout", pb.LogoutRequest(refresh_token=body.refresh_token if body else ""), caller)
+        await up().identity.call(
+            lambda s: s.Logout, pb.LogoutRequest(refresh_token=body.refresh_token if body else ""), caller
+        )
         return Response(status_code=204)
 
     @router.post(
@@ -505,8 +508,8 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="resetPassword",
     )
     async def reset_password(body: PasswordResetIn, request: Request) -> Response:
-        await call(
-            "ResetPassword",
+        await up().identity.call(
+            lambda s: s.ResetPassword,
             pb.ResetPasswordRequest(
                 mobile=body.mobile,
                 sms_code=body.sms_code,
@@ -521,7 +524,7 @@ def identity_routes(call: Call) -> APIRouter:
 
     @router.get("/api/v1/me", tags=["me"], summary="My account (numbers masked)", operation_id="getMe")
     async def me(caller: SignedIn) -> AccountOut:
-        return account_out(await call("GetMe", pb.GetMeRequest(), caller))
+        return account_out(await up().identity.call(lambda s: s.GetMe, pb.GetMeRequest(), caller))
 
     @router.post(
         "/api/v1/me/real-name",
@@ -531,7 +534,7 @@ def identity_routes(call: Call) -> APIRouter:
     )
     async def real_name(body: RealNameIn, caller: SignedIn) -> AccountOut:
         request = pb.VerifyRealNameRequest(name=body.name, id_number=body.id_number)
-        return account_out(await call("VerifyRealName", request, caller))
+        return account_out(await up().identity.call(lambda s: s.VerifyRealName, request, caller))
 
     @router.post(
         "/api/v1/me/level",
@@ -544,7 +547,7 @@ def identity_routes(call: Call) -> APIRouter:
             method=STRONG_METHODS[body.method],  # type: ignore[arg-type]
             evidence=_b64(body.evidence_b64, "evidence_b64"),
         )
-        return account_out(await call("RaiseLevel", request, caller))
+        return account_out(await up().identity.call(lambda s: s.RaiseLevel, request, caller))
 
     @router.post(
         "/api/v1/me/password",
@@ -557,7 +560,7 @@ def identity_routes(call: Call) -> APIRouter:
         request = pb.ChangePasswordRequest(
             old_password=body.old_password, new_password=body.new_password, sms_code=body.sms_code
         )
-        await call("ChangePassword", request, caller)
+        await up().identity.call(lambda s: s.ChangePassword, request, caller)
         return Response(status_code=204)
 
     @router.post(
@@ -573,7 +576,7 @@ def identity_routes(call: Call) -> APIRouter:
             new_mobile=body.new_mobile,
             new_mobile_code=body.new_mobile_code,
         )
-        return account_out(await call("ChangeMobile", request, caller))
+        return account_out(await up().identity.call(lambda s: s.ChangeMobile, request, caller))
 
     @router.put(
         "/api/v1/me/username",
@@ -582,7 +585,11 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="setUsername",
     )
     async def set_username(body: UsernameIn, caller: SignedIn) -> AccountOut:
-        return account_out(await call("SetUsername", pb.SetUsernameRequest(username=body.username), caller))
+        return account_out(
+            await up().identity.call(
+                lambda s: s.SetUsername, pb.SetUsernameRequest(username=body.username), caller
+            )
+        )
 
     @router.get(
         "/api/v1/me/addresses",
@@ -591,7 +598,7 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="listAddresses",
     )
     async def list_addresses(caller: SignedIn) -> list[AddressOut]:
-        reply = await call("ListAddresses", pb.ListAddressesRequest(), caller)
+        reply = await up().identity.call(lambda s: s.ListAddresses, pb.ListAddressesRequest(), caller)
         return [address_out(a) for a in reply.addresses]
 
     def _address(body: AddressIn, address_id: str = "") -> pb.SaveAddressRequest:
@@ -605,7 +612,7 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="addAddress",
     )
     async def add_address(body: AddressIn, caller: SignedIn) -> AddressOut:
-        return address_out(await call("SaveAddress", _address(body), caller))
+        return address_out(await up().identity.call(lambda s: s.SaveAddress, _address(body), caller))
 
     @router.put(
         "/api/v1/me/addresses/{address_id}",
@@ -614,7 +621,9 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="editAddress",
     )
     async def edit_address(address_id: IdPath, body: AddressIn, caller: SignedIn) -> AddressOut:
-        return address_out(await call("SaveAddress", _address(body, address_id), caller))
+        return address_out(
+            await up().identity.call(lambda s: s.SaveAddress, _address(body, address_id), caller)
+        )
 
     @router.delete(
         "/api/v1/me/addresses/{address_id}",
@@ -624,7 +633,7 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="deleteAddress",
     )
     async def delete_address(address_id: IdPath, caller: SignedIn) -> Response:
-        await call("DeleteAddress", pb.DeleteAddressRequest(id=address_id), caller)
+        await up().identity.call(lambda s: s.DeleteAddress, pb.DeleteAddressRequest(id=address_id), caller)
         return Response(status_code=204)
 
     # Enterprises and agents ------------------------------------------------------------
@@ -643,7 +652,7 @@ def identity_routes(call: Call) -> APIRouter:
             type=LEGAL_PERSON_TYPES[body.type][0],
             password=body.password,  # type: ignore[arg-type]
         )
-        return enterprise_out(await call("RegisterLegalPerson", request, caller))
+        return enterprise_out(await up().identity.call(lambda s: s.RegisterLegalPerson, request, caller))
 
     @router.get(
         "/api/v1/me/enterprises",
@@ -652,7 +661,9 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="myEnterprises",
     )
     async def my_enterprises(caller: SignedIn) -> list[EnterpriseOut]:
-        reply = await call("ListMyLegalPersons", pb.ListMyLegalPersonsRequest(), caller)
+        reply = await up().identity.call(
+            lambda s: s.ListMyLegalPersons, pb.ListMyLegalPersonsRequest(), caller
+        )
         return [enterprise_out(e) for e in reply.legal_persons]
 
     @router.get(
@@ -663,7 +674,9 @@ def identity_routes(call: Call) -> APIRouter:
     )
     async def get_enterprise(enterprise_id: IdPath, caller: SignedIn) -> EnterpriseOut:
         return enterprise_out(
-            await call("GetLegalPerson", pb.GetLegalPersonRequest(id=enterprise_id), caller)
+            await up().identity.call(
+                lambda s: s.GetLegalPerson, pb.GetLegalPersonRequest(id=enterprise_id), caller
+            )
         )
 
     @router.get(
@@ -673,7 +686,9 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="listAgents",
     )
     async def list_agents(enterprise_id: IdPath, caller: SignedIn) -> list[AuthorisationOut]:
-        reply = await call("ListAgents", pb.ListAgentsRequest(legal_person_id=enterprise_id), caller)
+        reply = await up().identity.call(
+            lambda s: s.ListAgents, pb.ListAgentsRequest(legal_person_id=enterprise_id), caller
+        )
         return [authorisation_out(a) for a in reply.authorisations]
 
     @router.post(
@@ -700,7 +715,7 @@ def identity_routes(call: Call) -> APIRouter:
             scopes=list(body.scopes),
             expires_at=expires,
         )
-        return authorisation_out(await call("AuthoriseAgent", request, caller))
+        return authorisation_out(await up().identity.call(lambda s: s.AuthoriseAgent, request, caller))
 
     @router.delete(
         "/api/v1/enterprises/{enterprise_id}/agents/{authorisation_id}",
@@ -712,7 +727,7 @@ def identity_routes(call: Call) -> APIRouter:
         enterprise_id: IdPath, authorisation_id: IdPath, caller: SignedIn
     ) -> AuthorisationOut:
         request = pb.RevokeAgentRequest(legal_person_id=enterprise_id, authorisation_id=authorisation_id)
-        return authorisation_out(await call("RevokeAgent", request, caller))
+        return authorisation_out(await up().identity.call(lambda s: s.RevokeAgent, request, caller))
 
     @router.post(
         "/api/v1/enterprises/{enterprise_id}/act",
@@ -721,7 +736,11 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="actAs",
     )
     async def act_as(enterprise_id: IdPath, caller: SignedIn) -> TokensOut:
-        return tokens_out(await call("ActAs", pb.ActAsRequest(legal_person_id=enterprise_id), caller))
+        return tokens_out(
+            await up().identity.call(
+                lambda s: s.ActAs, pb.ActAsRequest(legal_person_id=enterprise_id), caller
+            )
+        )
 
     # Staff --------------------------------------------------------------------------------
 
@@ -734,13 +753,13 @@ def identity_routes(call: Call) -> APIRouter:
     )
     async def create_staff(body: StaffIn, caller: Admin) -> StaffOut:
         request = pb.CreateStaffRequest(**body.model_dump())
-        return staff_out(await call("CreateStaff", request, caller))
+        return staff_out(await up().identity.call(lambda s: s.CreateStaff, request, caller))
 
     @router.get(
         "/api/v1/admin/sites/{site}/staff", tags=["staff"], summary="A site's staff", operation_id="listStaff"
     )
     async def list_staff(site: Annotated[str, Path(pattern=r"^\d{6}$")], caller: Admin) -> list[StaffOut]:
-        reply = await call("ListStaff", pb.ListStaffRequest(site_code=site), caller)
+        reply = await up().identity.call(lambda s: s.ListStaff, pb.ListStaffRequest(site_code=site), caller)
         return [staff_out(s) for s in reply.staff]
 
     @router.post(
@@ -750,6 +769,10 @@ def identity_routes(call: Call) -> APIRouter:
         operation_id="unlockStaff",
     )
     async def unlock_staff(staff_id: IdPath, caller: Admin) -> StaffOut:
-        return staff_out(await call("UnlockStaff", pb.UnlockStaffRequest(staff_id=staff_id), caller))
+        return staff_out(
+            await up().identity.call(
+                lambda s: s.UnlockStaff, pb.UnlockStaffRequest(staff_id=staff_id), caller
+            )
+        )
 
     return router

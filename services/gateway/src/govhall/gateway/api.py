@@ -6,6 +6,8 @@ or the static platform-administrator token. The routes live with their upstream:
 (identity), catalogue.py and search.py; this module builds the app and its operations routes.
 """
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -30,12 +32,10 @@ from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.search import search_routes
 from govhall.gateway.settings import GatewaySettings
 from govhall.gateway.upstreams import Upstreams
-from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.kv import create_kv
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
-from govhall.protos.common.v1 import common_pb2
 
 HTTP_SECONDS = Histogram(
     "govhall_gateway_request_seconds",
@@ -79,7 +79,16 @@ def create_app(
         nonlocal upstreams
         upstreams = Upstreams(settings, signer or gateway_signer(var_dir))
         app.state.authenticator = auth.Authenticator(settings, kv, upstreams.jwks)
+        watch = (
+            asyncio.create_task(upstreams.watch(settings.upstream_check_seconds))
+            if settings.upstream_check_seconds > 0
+            else None
+        )
         yield
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         await upstreams.close()
         await kv.close()
 
@@ -132,11 +141,7 @@ def create_app(
         ).observe(time.perf_counter() - start)
         return response
 
-    async def call_identity(rpc: str, request: Any, caller: common_pb2.CallerIdentity | None) -> Any:
-        u = up()
-        return await u.call(getattr(u.identity, rpc)(request, **u.opts(caller or ANONYMOUS)))
-
-    app.include_router(identity_routes(call_identity))
+    app.include_router(identity_routes(up))
 
     published_jwks: tuple[float, dict[str, Any]] | None = None  # (monotonic time fetched, document)
 
@@ -162,21 +167,31 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # Readiness is the gateway's own: with one service down the gateway still serves every other
+    # route (and a 503 for that service's), so taking it out of rotation would take the whole
+    # portal down with one service. The upstreams are reported apart.
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="Upstream services and the rate limiter answer",
+        summary="The gateway can serve: its key-value store answers and its signing key is loaded",
         responses={
             503: {"description": "Not ready: the checks say which", "content": {"application/json": {}}}
         },
     )
     async def readyz() -> JSONResponse:
-        checks = await up().ready()
-        checks["rate_limiter"] = await limiter.ready()
-        ok = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
-        )
+        checks = {"key_value_store": await limiter.ready(), "signing_key": up().signing_key_ready()}
+        return _report(checks, "ready", "not ready")
+
+    @app.get(
+        "/healthz/upstreams",
+        tags=["operations"],
+        summary="Whether each upstream service is serving (200 only when all are)",
+        responses={
+            503: {"description": "Some are not: the checks say which", "content": {"application/json": {}}}
+        },
+    )
+    async def upstreams_health() -> JSONResponse:
+        return _report(await up().health(), "serving", "degraded")
 
     app.include_router(catalogue_routes(up))
     app.include_router(search_routes(up))
@@ -186,6 +201,14 @@ def create_app(
     app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]
     openapi.document_errors(app)
     return app
+
+
+def _report(checks: dict[str, bool], ok: str, not_ok: str) -> JSONResponse:
+    """An operations report: 200 when every check passed, else 503; the checks say which failed."""
+    passed = all(checks.values())
+    return JSONResponse(
+        {"status": ok if passed else not_ok, "checks": checks}, status_code=200 if passed else 503
+    )
 
 
 def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:

@@ -324,10 +324,6 @@ def _file_response(f: pb.StoredFile) -> Response:
 def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRouter:
     router = APIRouter()
 
-    async def call(rpc: str, request: Any, caller: common_pb2.CallerIdentity) -> Any:
-        u = up()
-        return await u.call(getattr(u.cases, rpc)(request, **u.opts(caller)))
-
     # The applicant ------------------------------------------------------------------------
 
     @router.post(
@@ -349,7 +345,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             delivery=_delivery(body.delivery),
             idempotency_key=idempotency_key or body.idempotency_key,
         )
-        return case_out(await call("CreateDraft", request, caller))
+        return case_out(await up().cases.call(lambda s: s.CreateDraft, request, caller))
 
     @router.patch(
         "/api/v1/cases/{case_id}", tags=["cases"], summary="Change a draft", operation_id="updateDraft"
@@ -369,7 +365,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         if delivery is not None:
             request.set_delivery = True
             request.delivery.CopyFrom(delivery)
-        return case_out(await call("UpdateDraft", request, caller))
+        return case_out(await up().cases.call(lambda s: s.UpdateDraft, request, caller))
 
     @router.delete(
         "/api/v1/cases/{case_id}",
@@ -379,7 +375,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         operation_id="deleteDraft",
     )
     async def delete_draft(case_id: IdPath, caller: SignedIn) -> Response:
-        await call("DeleteDraft", pb.DeleteDraftRequest(case_id=case_id), caller)
+        await up().cases.call(lambda s: s.DeleteDraft, pb.DeleteDraftRequest(case_id=case_id), caller)
         return Response(status_code=204)
 
     uploads = APIRouter(route_class=capped_body_route(max_upload_bytes))
@@ -400,7 +396,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         request = pb.UploadMaterialRequest(
             case_id=case_id, material_code=code, file_name=(file.filename or "")[:255], content=content
         )
-        return case_out(await call("UploadMaterial", request, caller))
+        return case_out(await up().cases.call(lambda s: s.UploadMaterial, request, caller))
 
     router.include_router(uploads)
 
@@ -414,7 +410,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         case_id: IdPath, code: CodePath, file_id: IdPath, caller: SignedIn
     ) -> dict[str, Any]:
         request = pb.RemoveMaterialRequest(case_id=case_id, material_code=code, file_id=file_id)
-        return case_out(await call("RemoveMaterial", request, caller))
+        return case_out(await up().cases.call(lambda s: s.RemoveMaterial, request, caller))
 
     @router.post(
         "/api/v1/cases/{case_id}/submit",
@@ -432,7 +428,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             notice_read=body.notice_read,
             idempotency_key=idempotency_key or body.idempotency_key,
         )
-        return case_out(await call("SubmitCase", request, caller))
+        return case_out(await up().cases.call(lambda s: s.SubmitCase, request, caller))
 
     @router.post(
         "/api/v1/cases/{case_id}/query-password",
@@ -442,7 +438,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     )
     async def reset_query_password(case_id: IdPath, caller: SignedIn) -> dict[str, Any]:
         request = pb.ResetQueryPasswordRequest(case_id=case_id)
-        return case_out(await call("ResetQueryPassword", request, caller))
+        return case_out(await up().cases.call(lambda s: s.ResetQueryPassword, request, caller))
 
     @router.post(
         "/api/v1/cases/{case_id}/resubmit",
@@ -452,7 +448,9 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     )
     async def resubmit(case_id: IdPath, body: NoteIn, caller: SignedIn) -> dict[str, Any]:
         return case_out(
-            await call("ResubmitCase", pb.ResubmitCaseRequest(case_id=case_id, note=body.note), caller)
+            await up().cases.call(
+                lambda s: s.ResubmitCase, pb.ResubmitCaseRequest(case_id=case_id, note=body.note), caller
+            )
         )
 
     @router.post(
@@ -463,7 +461,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     )
     async def withdraw(case_id: IdPath, body: ReasonIn, caller: SignedIn) -> dict[str, Any]:
         request = pb.WithdrawCaseRequest(case_id=case_id, reason=body.reason)
-        return case_out(await call("WithdrawCase", request, caller))
+        return case_out(await up().cases.call(lambda s: s.WithdrawCase, request, caller))
 
     @router.get(
         "/api/v1/me/cases",
@@ -478,7 +476,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             tab=model.enum_number(pb.ApplicantTab, tab),  # type: ignore[arg-type]
             page=common_pb2.PageRequest(page=page, page_size=page_size),
         )
-        reply = await call("ListMyCases", request, caller)
+        reply = await up().cases.call(lambda s: s.ListMyCases, request, caller)
         return {
             "cases": [to_dict(c) for c in reply.cases],
             "page": model.page_out(reply.page),
@@ -494,7 +492,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         operation_id="getCase",
     )
     async def get_case(case_id: IdPath, caller: SignedIn, response: Response) -> dict[str, Any]:
-        case = await call("GetCase", pb.GetCaseRequest(case_id=case_id), caller)
+        case = await up().cases.call(lambda s: s.GetCase, pb.GetCaseRequest(case_id=case_id), caller)
         response.headers["ETag"] = f'"{case.revision}"'  # for If-Match on the next change
         response.headers["Cache-Control"] = "private, no-store"
         return case_out(case)
@@ -515,7 +513,11 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     )
     async def get_file(case_id: IdPath, file_id: IdPath, caller: SignedIn) -> Response:
         return _file_response(
-            await call("GetMaterialFile", pb.GetMaterialFileRequest(case_id=case_id, file_id=file_id), caller)
+            await up().cases.call(
+                lambda s: s.GetMaterialFile,
+                pb.GetMaterialFileRequest(case_id=case_id, file_id=file_id),
+                caller,
+            )
         )
 
     @router.get(
@@ -528,7 +530,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     )
     async def get_document(case_id: IdPath, document_id: IdPath, caller: SignedIn) -> Response:
         request = pb.GetDocumentRequest(case_id=case_id, document_id=document_id)
-        return _file_response(await call("GetDocument", request, caller))
+        return _file_response(await up().cases.call(lambda s: s.GetDocument, request, caller))
 
     @router.post(
         "/api/v1/cases/status-query",
@@ -544,7 +546,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             query_password=body.query_password,
             client_ip=request_.client.host if request_.client else "",
         )
-        return to_dict(await call("QueryStatus", request, caller))
+        return to_dict(await up().cases.call(lambda s: s.QueryStatus, request, caller))
 
     @router.get(
         "/api/v1/cases/documents/{document_id}/verify",
@@ -556,7 +558,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         document_id: IdPath, caller: Caller, code: Annotated[str, Query(max_length=16)]
     ) -> dict[str, Any]:
         request = pb.VerifyDocumentRequest(document_id=document_id, verification_code=code)
-        return to_dict(await call("VerifyDocument", request, caller))
+        return to_dict(await up().cases.call(lambda s: s.VerifyDocument, request, caller))
 
     # Staff --------------------------------------------------------------------------------
 
@@ -586,7 +588,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             query=q or "",
             page=common_pb2.PageRequest(page=page, page_size=page_size),
         )
-        reply = await call("ListQueue", request, caller)
+        reply = await up().cases.call(lambda s: s.ListQueue, request, caller)
         return {
             "cases": [to_dict(c) for c in reply.cases],
             "page": model.page_out(reply.page),
@@ -609,7 +611,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             expected_revision=expected_revision(if_match, body.expected_revision),
             **_command(action, body),
         )
-        return case_out(await call("HandleCase", request, caller))
+        return case_out(await up().cases.call(lambda s: s.HandleCase, request, caller))
 
     # Supervision and statistics -----------------------------------------------------------
 
@@ -631,7 +633,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
             department_code=department_code or "",
             page=common_pb2.PageRequest(page=page, page_size=page_size),
         )
-        reply = await call("ListWarnings", request, caller)
+        reply = await up().cases.call(lambda s: s.ListWarnings, request, caller)
         return {"warnings": [to_dict(w) for w in reply.warnings], "page": model.page_out(reply.page)}
 
     @router.get(
@@ -648,7 +650,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     ) -> dict[str, Any]:
         request = pb.GetPerformanceRequest(site_code=site_code or "", to=to or "")
         setattr(request, "from", from_ or "")
-        return to_dict(await call("GetPerformance", request, caller))
+        return to_dict(await up().cases.call(lambda s: s.GetPerformance, request, caller))
 
     @router.get(
         "/api/v1/statistics/cases",
@@ -664,7 +666,7 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     ) -> dict[str, Any]:
         request = pb.GetStatisticsRequest(site_code=site_code or "", to=to or "")
         setattr(request, "from", from_ or "")
-        return to_dict(await call("GetStatistics", request, caller))
+        return to_dict(await up().cases.call(lambda s: s.GetStatistics, request, caller))
 
     return router
 

@@ -8,7 +8,7 @@ token (the `Admin` dependency); the catalogue itself checks that the caller admi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -18,10 +18,14 @@ from govhall.gateway import model, openapi
 from govhall.gateway.auth import Admin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
-from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, FieldError
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
+
+if TYPE_CHECKING:
+    from grpc.aio import UnaryUnaryMultiCallable
+
+    from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
 
 SitePath = Annotated[
     str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
@@ -47,13 +51,13 @@ QR_CACHE = "public, max-age=86400"
 def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     router = APIRouter()
 
-    async def call(rpc: str, request: Any, caller: common_pb2.CallerIdentity | None = None) -> Any:
-        u = up()
-        return await u.call(getattr(u.catalogue, rpc)(request, **u.opts(caller or ANONYMOUS)))
-
-    async def write_matter(rpc: str, request: Any, caller: common_pb2.CallerIdentity) -> dict[str, Any]:
+    async def write_matter(
+        rpc: Callable[[CatalogueServiceAsyncStub], UnaryUnaryMultiCallable[Any, cat.Matter]],
+        request: Any,
+        caller: common_pb2.CallerIdentity,
+    ) -> dict[str, Any]:
         try:
-            return model.matter_out(await call(rpc, request, caller))
+            return model.matter_out(await up().catalogue.call(rpc, request, caller))
         except DomainError as err:
             # The catalogue names guide fields inside the request's `draft`; the REST body has
             # them at the top level, so the problem names them as the portal sent them.
@@ -68,7 +72,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         "/api/v1/sites/{site}", tags=["sites"], summary="A site and its ancestors", operation_id="getSite"
     )
     async def get_site(site: SitePath) -> dict[str, Any]:
-        return to_dict(await call("GetSite", cat.GetSiteRequest(code=site)))
+        return to_dict(await up().catalogue.call(lambda s: s.GetSite, cat.GetSiteRequest(code=site)))
 
     @router.get(
         "/api/v1/sites/{site}/children",
@@ -77,7 +81,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="listChildSites",
     )
     async def list_children(site: SitePath) -> dict[str, Any]:
-        reply = await call("ListSites", cat.ListSitesRequest(parent_code=site))
+        reply = await up().catalogue.call(lambda s: s.ListSites, cat.ListSitesRequest(parent_code=site))
         return {"items": [to_dict(s) for s in reply.sites]}
 
     @router.get(
@@ -87,7 +91,9 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="listDepartments",
     )
     async def list_departments(site: SitePath) -> dict[str, Any]:
-        reply = await call("ListDepartments", cat.ListDepartmentsRequest(site_code=site))
+        reply = await up().catalogue.call(
+            lambda s: s.ListDepartments, cat.ListDepartmentsRequest(site_code=site)
+        )
         return {"items": [to_dict(d) for d in reply.departments]}
 
     @router.get(
@@ -97,7 +103,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="getTaxonomy",
     )
     async def taxonomy() -> dict[str, Any]:
-        return to_dict(await call("GetTaxonomy", cat.GetTaxonomyRequest()))
+        return to_dict(await up().catalogue.call(lambda s: s.GetTaxonomy, cat.GetTaxonomyRequest()))
 
     # Matters --------------------------------------------------------------------------------
 
@@ -138,7 +144,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
             own_site_only=own_site_only,
             name_contains=name or "",
         )
-        reply = await call("ListMatters", request)
+        reply = await up().catalogue.call(lambda s: s.ListMatters, request)
         return {"items": [model.matter_out(m) for m in reply.matters], "page": model.page_out(reply.page)}
 
     @router.get(
@@ -148,7 +154,9 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="listHotMatters",
     )
     async def hot_matters(site: SitePath, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
-        reply = await call("ListHotMatters", cat.ListHotMattersRequest(site_code=site, limit=limit))
+        reply = await up().catalogue.call(
+            lambda s: s.ListHotMatters, cat.ListHotMattersRequest(site_code=site, limit=limit)
+        )
         return {
             "items": [{**model.matter_out(h.matter), "applications": h.applications} for h in reply.matters]
         }
@@ -162,7 +170,9 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     async def get_matter(
         site: SitePath, code: MatterCodePath, version: Annotated[int, Query(ge=0, le=1_000_000)] = 0
     ) -> dict[str, Any]:
-        reply = await call("GetMatter", cat.GetMatterRequest(site_code=site, code=code, version=version))
+        reply = await up().catalogue.call(
+            lambda s: s.GetMatter, cat.GetMatterRequest(site_code=site, code=code, version=version)
+        )
         return model.matter_out(reply)
 
     @router.get(
@@ -172,11 +182,14 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="listMatterVersions",
     )
     async def matter_versions(site: SitePath, code: MatterCodePath) -> dict[str, Any]:
-        reply = await call("ListMatterVersions", cat.ListMatterVersionsRequest(site_code=site, code=code))
+        reply = await up().catalogue.call(
+            lambda s: s.ListMatterVersions, cat.ListMatterVersionsRequest(site_code=site, code=code)
+        )
         return {"items": [to_dict(v) for v in reply.versions]}
 
     async def qr_code(site: str, code: str, fmt: int) -> Response:
-        reply = await call("GetGuideQrCode", cat.GetGuideQrCodeRequest(site_code=site, code=code, format=fmt))  # type: ignore[arg-type]
+        request = cat.GetGuideQrCodeRequest(site_code=site, code=code, format=fmt)  # type: ignore[arg-type]
+        reply = await up().catalogue.call(lambda s: s.GetGuideQrCode, request)
         return Response(reply.data, media_type=reply.media_type, headers={"Cache-Control": QR_CACHE})
 
     @router.get(
@@ -210,7 +223,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
             page=common_pb2.PageRequest(page=page, page_size=page_size),
             matter_code=matter,
         )
-        reply = await call("ListArticles", request)
+        reply = await up().catalogue.call(lambda s: s.ListArticles, request)
         return {"items": [to_dict(a) for a in reply.articles], "page": model.page_out(reply.page)}
 
     @router.get(
@@ -243,7 +256,11 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="getArticle",
     )
     async def get_article(site: SitePath, article_id: ArticleIdPath) -> dict[str, Any]:
-        return to_dict(await call("GetArticle", cat.GetArticleRequest(site_code=site, id=article_id)))
+        return to_dict(
+            await up().catalogue.call(
+                lambda s: s.GetArticle, cat.GetArticleRequest(site_code=site, id=article_id)
+            )
+        )
 
     # Administration -------------------------------------------------------------------------
 
@@ -260,7 +277,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
             level=model.enum_number(cat.SiteLevel, body.level),  # type: ignore[arg-type]
             parent_code=body.parent_code,
         )
-        return to_dict(await call("UpsertSite", request, caller))
+        return to_dict(await up().catalogue.call(lambda s: s.UpsertSite, request, caller))
 
     @router.put(
         "/api/v1/admin/sites/{site}/departments/{code}",
@@ -272,7 +289,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         site: SitePath, code: DepartmentCodePath, body: model.DepartmentIn, caller: Admin
     ) -> dict[str, Any]:
         request = cat.UpsertDepartmentRequest(code=code, site_code=site, name=body.name)
-        return to_dict(await call("UpsertDepartment", request, caller))
+        return to_dict(await up().catalogue.call(lambda s: s.UpsertDepartment, request, caller))
 
     @router.post(
         "/api/v1/admin/sites/{site}/matters",
@@ -283,7 +300,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     )
     async def create_matter(site: SitePath, body: model.NewMatter, caller: Admin) -> dict[str, Any]:
         request = cat.CreateMatterRequest(code=body.code, site_code=site, draft=model.draft_message(body))
-        return await write_matter("CreateMatter", request, caller)
+        return await write_matter(lambda s: s.CreateMatter, request, caller)
 
     @router.get(
         "/api/v1/admin/sites/{site}/matters/{code}",
@@ -298,7 +315,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         version: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> dict[str, Any]:
         request = cat.GetMatterRequest(site_code=site, code=code, include_unpublished=True, version=version)
-        return model.matter_out(await call("GetMatter", request, caller))
+        return model.matter_out(await up().catalogue.call(lambda s: s.GetMatter, request, caller))
 
     @router.get(
         "/api/v1/admin/sites/{site}/matters/{code}/versions",
@@ -307,8 +324,8 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="listMatterVersionsAdmin",
     )
     async def matter_versions_admin(site: SitePath, code: MatterCodePath, caller: Admin) -> dict[str, Any]:
-        reply = await call(
-            "ListMatterVersions", cat.ListMatterVersionsRequest(site_code=site, code=code), caller
+        reply = await up().catalogue.call(
+            lambda s: s.ListMatterVersions, cat.ListMatterVersionsRequest(site_code=site, code=code), caller
         )
         return {"items": [to_dict(v) for v in reply.versions]}
 
@@ -327,7 +344,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
             draft=model.draft_message(body),
             expected_revision=body.expected_revision,
         )
-        return await write_matter("UpdateMatter", request, caller)
+        return await write_matter(lambda s: s.UpdateMatter, request, caller)
 
     @router.post(
         "/api/v1/admin/sites/{site}/matters/{code}/{action:matter_action}",
@@ -341,9 +358,12 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         action: Annotated[str, Path(pattern="^(publish|withdraw)$")],
         caller: Admin,
     ) -> dict[str, Any]:
-        rpc = "PublishMatter" if action == "publish" else "WithdrawMatter"
+        request = cat.ChangeMatterStatusRequest(code=code, site_code=site)
+        publish = action == "publish"
         return model.matter_out(
-            await call(rpc, cat.ChangeMatterStatusRequest(code=code, site_code=site), caller)
+            await up().catalogue.call(
+                lambda s: s.PublishMatter if publish else s.WithdrawMatter, request, caller
+            )
         )
 
     @router.post(
@@ -354,7 +374,9 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="createArticle",
     )
     async def create_article(site: SitePath, body: model.ArticleIn, caller: Admin) -> dict[str, Any]:
-        return to_dict(await call("SaveArticle", model.article_request(site, "", body), caller))
+        return to_dict(
+            await up().catalogue.call(lambda s: s.SaveArticle, model.article_request(site, "", body), caller)
+        )
 
     @router.put(
         "/api/v1/admin/sites/{site}/articles/{article_id}",
@@ -365,7 +387,11 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     async def put_article(
         site: SitePath, article_id: ArticleIdPath, body: model.ArticleIn, caller: Admin
     ) -> dict[str, Any]:
-        return to_dict(await call("SaveArticle", model.article_request(site, article_id, body), caller))
+        return to_dict(
+            await up().catalogue.call(
+                lambda s: s.SaveArticle, model.article_request(site, article_id, body), caller
+            )
+        )
 
     @router.get(
         "/api/v1/admin/sites/{site}/articles/{article_id}",
@@ -375,7 +401,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
     )
     async def get_article_admin(site: SitePath, article_id: ArticleIdPath, caller: Admin) -> dict[str, Any]:
         request = cat.GetArticleRequest(site_code=site, id=article_id, include_unpublished=True)
-        return to_dict(await call("GetArticle", request, caller))
+        return to_dict(await up().catalogue.call(lambda s: s.GetArticle, request, caller))
 
     @router.post(
         "/api/v1/admin/sites/{site}/articles/{article_id}/{action}",
@@ -389,7 +415,12 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         action: Annotated[str, Path(pattern="^(publish|withdraw)$")],
         caller: Admin,
     ) -> dict[str, Any]:
-        rpc = "PublishArticle" if action == "publish" else "WithdrawArticle"
-        return to_dict(await call(rpc, cat.ChangeArticleStatusRequest(site_code=site, id=article_id), caller))
+        request = cat.ChangeArticleStatusRequest(site_code=site, id=article_id)
+        publish = action == "publish"
+        return to_dict(
+            await up().catalogue.call(
+                lambda s: s.PublishArticle if publish else s.WithdrawArticle, request, caller
+            )
+        )
 
     return router

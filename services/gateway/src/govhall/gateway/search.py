@@ -84,7 +84,6 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=100)] = 1,
         page_size: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
-        u = up()
         call = search_pb2.SearchRequest(
             site_code=site,
             query=q,
@@ -100,7 +99,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
             online_only=online_only,
             client_key=client_key(request),
         )
-        reply = await u.call(u.search.Search(call, **u.opts()))
+        reply = await up().search.call(lambda s: s.Search, call)
         return {
             "query": q,
             "items": [model.hit_out(h) for h in reply.hits],
@@ -120,10 +119,8 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         q: Annotated[str, Query(min_length=1, max_length=30)],
         size: Annotated[int, Query(ge=1, le=20)] = 8,
     ) -> dict[str, Any]:
-        u = up()
-        reply = await u.call(
-            u.search.Suggest(search_pb2.SuggestRequest(site_code=site, prefix=q, size=size), **u.opts())
-        )
+        request = search_pb2.SuggestRequest(site_code=site, prefix=q, size=size)
+        reply = await up().search.call(lambda s: s.Suggest, request)
         return {"items": [to_dict(s) for s in reply.suggestions]}
 
     @router.get(
@@ -133,10 +130,8 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="hotWords",
     )
     async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
-        u = up()
-        reply = await u.call(
-            u.search.HotWords(search_pb2.HotWordsRequest(site_code=site, size=size), **u.opts())
-        )
+        request = search_pb2.HotWordsRequest(site_code=site, size=size)
+        reply = await up().search.call(lambda s: s.HotWords, request)
         return {"items": [to_dict(w) for w in reply.words]}
 
     @router.post(
@@ -151,21 +146,23 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
     async def reindex(
         caller: PlatformAdmin, batch_size: Annotated[int, Query(ge=1, le=5000)] = 500
     ) -> StreamingResponse:
-        u = up()
-        stream = u.search.Reindex(
+        search = up().search
+        stream = search.stream(
+            lambda s: s.Reindex,
             search_pb2.ReindexRequest(batch_size=batch_size),
-            **{**u.opts(caller), "timeout": REINDEX_TIMEOUT_SECONDS},
+            caller,
+            timeout=REINDEX_TIMEOUT_SECONDS,
         )
         # The first message (or the refusal) arrives before the response starts, so a refusal is
         # an ordinary problem response rather than a broken stream.
-        first = await u.call(stream.read())
+        first = await search.guard(stream.read())
 
         async def lines() -> AsyncIterator[bytes]:
             progress = first
             try:
                 while progress is not grpc.aio.EOF:
                     yield json.dumps(to_dict(progress), ensure_ascii=False).encode() + b"\n"
-                    progress = await u.call(stream.read())
+                    progress = await search.guard(stream.read())
             except DomainError as err:
                 # The response has started: the failure becomes the last line (the old index stays).
                 failed = {

@@ -58,5 +58,8 @@ class GatewaySettings(BaseSettings):
     # How long the identity service's public keys are cached before they are fetched again.
     jwks_cache_seconds: float = 300.0
     rpc_timeout_seconds: float = 5.0
+    # How often the upstreams' health is asked for the govhall_gateway_upstream_up gauge, so it
+    # tells even of a service no request has reached lately (0: only requests update it).
+    upstream_check_seconds: float = Field(default=15.0, ge=0)
     # Seconds a site lookup is cached (sites change rarely; a new site shows up after this).
     site_cache_seconds: float = 60.0

@@ -1,15 +1,27 @@
-"""The gRPC stubs the gateway calls, with its deadlines; every call carries the caller in an
-assertion the gateway signs for that one service (govhall.kit.trust)."""
+"""The services the gateway calls: one registry (name → address setting → stub), one call helper.
 
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+Every call carries the caller in an assertion the gateway signs for that one service
+(govhall.kit.trust). A service that is down answers its own routes with a 503 problem that names
+it in public words, at once (no waiting for a connection: wait_for_ready is off and a connection
+attempt gives up after CONNECT_TIMEOUT_MS); the gateway and its other routes go on serving, and
+its health is reported apart from the gateway's readiness (`health`, the gauge below).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import grpc
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import Gauge
 
 from govhall.gateway.settings import GatewaySettings
 from govhall.kit.caller import ANONYMOUS
+from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, channel, domain_error
 from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2_grpc
@@ -18,54 +30,179 @@ from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
+if TYPE_CHECKING:
+    from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
+    from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
+    from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
+    from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
+
+UPSTREAM_UP = Gauge(
+    "govhall_gateway_upstream_up",
+    "1 when the upstream service answered its last health check or call, 0 when it could not be reached",
+    ["upstream"],
+)
+
+# A connection attempt to a host that does not answer (a pod gone, a black-holed address) gives
+# up after this, so calls to it fail fast instead of waiting out their deadline; and a service
+# back up is tried again within MAX_BACKOFF_MS (gRPC's defaults: 20 s and 120 s).
+CONNECT_TIMEOUT_MS = 2_000
+MAX_BACKOFF_MS = 5_000
+CHANNEL_OPTIONS = [
+    ("grpc.min_reconnect_backoff_ms", CONNECT_TIMEOUT_MS),
+    ("grpc.initial_reconnect_backoff_ms", 500),
+    ("grpc.max_reconnect_backoff_ms", MAX_BACKOFF_MS),
+]
+HEALTH_TIMEOUT_SECONDS = 1.0
+# What a client is told to wait before trying a down service again.
+RETRY_AFTER_SECONDS = 5
+
+S = TypeVar("S")
+Req = TypeVar("Req")
+Rep = TypeVar("Rep")
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Spec(Generic[S]):
+    """An upstream: its name (the audience its calls are signed for, the settings field
+    ``<name>_address``), how the public may hear of it, and its stub."""
+
+    name: str
+    label: str
+    label_zh: str
+    stub: Callable[[grpc.aio.Channel], S]
+
+
+CATALOGUE: Spec[CatalogueServiceAsyncStub] = Spec(
+    "catalogue", "catalogue", "办事指南", catalogue_pb2_grpc.CatalogueServiceStub
+)
+SEARCH: Spec[SearchServiceAsyncStub] = Spec("search", "search", "搜索", search_pb2_grpc.SearchServiceStub)
+IDENTITY: Spec[IdentityServiceAsyncStub] = Spec(
+    "identity", "account", "用户账户", identity_pb2_grpc.IdentityServiceStub
+)
+CASES: Spec[CasesServiceAsyncStub] = Spec("cases", "case handling", "办件", cases_pb2_grpc.CasesServiceStub)
+# The one registry: the benchmarks start, and /healthz/upstreams reports, exactly these.
+REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES)
+
+
+def address(settings: GatewaySettings, name: str) -> str:
+    """The one address convention: GOVHALL_GATEWAY_<NAME>_ADDRESS (host:port)."""
+    return str(getattr(settings, f"{name}_address"))
+
+
+class Upstream(Generic[S]):
+    """One service: its channel, its stub, and the call helper every route uses."""
+
+    def __init__(self, spec: Spec[S], settings: GatewaySettings, signer: Signer) -> None:
+        self.spec = spec
+        self.timeout = settings.rpc_timeout_seconds
+        self.channel = channel(
+            address(settings, spec.name), signer=signer, audience=spec.name, options=CHANNEL_OPTIONS
+        )
+        self.stub: S = spec.stub(self.channel)
+
+    async def call(
+        self,
+        rpc: Callable[[S], grpc.aio.UnaryUnaryMultiCallable[Req, Rep]],
+        request: Req,
+        caller: common_pb2.CallerIdentity | None = None,
+    ) -> Rep:
+        """``rpc(stub)(request)`` on behalf of ``caller``, with the gateway's deadline; a failure
+        is the service's DomainError, or this service being unavailable."""
+        method = rpc(self.stub)
+        opts = call_options(caller or ANONYMOUS, self.timeout)
+        return await self.guard(method(request, wait_for_ready=False, **opts))
+
+    def stream(
+        self,
+        rpc: Callable[[S], grpc.aio.UnaryStreamMultiCallable[Req, Rep]],
+        request: Req,
+        caller: common_pb2.CallerIdentity | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> grpc.aio.UnaryStreamCall[Req, Rep]:
+        """A server-streaming call; read each message through `guard`."""
+        opts = call_options(caller or ANONYMOUS, self.timeout if timeout is None else timeout)
+        return rpc(self.stub)(request, wait_for_ready=False, **opts)
+
+    async def guard(self, rpc: Awaitable[T]) -> T:
+        """Await one gRPC result (a unary call, a stream's next message) with the errors mapped."""
+        try:
+            reply = await rpc
+        except grpc.aio.AioRpcError as err:
+            raise self.error(err) from None
+        UPSTREAM_UP.labels(self.spec.name).set(1)
+        return reply
+
+    def error(self, err: grpc.aio.AioRpcError) -> DomainError:
+        mapped = domain_error(err)
+        if mapped.code != "UPSTREAM_UNAVAILABLE":
+            return mapped
+        # Not the service's answer but no answer: say which part of the portal is down, in
+        # the words the public knows it by (never its address or the transport's message).
+        UPSTREAM_UP.labels(self.spec.name).set(0)
+        return DomainError(
+            "UPSTREAM_UNAVAILABLE",
+            f"the {self.spec.label} service is unavailable; try again later",
+            f"{self.spec.label_zh}服务暂不可用，请稍后再试",
+            ErrorKind.UNAVAILABLE,
+            retry_after_seconds=RETRY_AFTER_SECONDS,
+        )
+
+    async def serving(self) -> bool:
+        try:
+            reply = await health_pb2_grpc.HealthStub(self.channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=HEALTH_TIMEOUT_SECONDS, wait_for_ready=False
+            )
+            up = reply.status == health_pb2.HealthCheckResponse.SERVING
+        except grpc.aio.AioRpcError:
+            up = False
+        UPSTREAM_UP.labels(self.spec.name).set(1 if up else 0)
+        return up
+
+
 class Upstreams:
-    """gRPC stubs for the services the gateway talks to."""
+    """Every upstream of the registry, by name."""
 
     def __init__(self, settings: GatewaySettings, signer: Signer) -> None:
-        self.timeout = settings.rpc_timeout_seconds
-        addresses = {
-            "catalogue": settings.catalogue_address,
-            "search": settings.search_address,
-            "identity": settings.identity_address,
-            "cases": settings.cases_address,
+        self.signer = signer
+        self.catalogue = Upstream(CATALOGUE, settings, signer)
+        self.search = Upstream(SEARCH, settings, signer)
+        self.identity = Upstream(IDENTITY, settings, signer)
+        self.cases = Upstream(CASES, settings, signer)
+        self.all: dict[str, Upstream[Any]] = {
+            u.spec.name: u for u in (self.catalogue, self.search, self.identity, self.cases)
         }
-        self._channels = {
-            name: channel(address, signer=signer, audience=name) for name, address in addresses.items()
-        }
-        self.catalogue = catalogue_pb2_grpc.CatalogueServiceStub(self._channels["catalogue"])
-        self.search = search_pb2_grpc.SearchServiceStub(self._channels["search"])
-        self.identity = identity_pb2_grpc.IdentityServiceStub(self._channels["identity"])
-        self.cases = cases_pb2_grpc.CasesServiceStub(self._channels["cases"])
-
-    async def call(self, rpc: Awaitable[T]) -> T:
-        try:
-            return await rpc
-        except grpc.aio.AioRpcError as err:
-            raise domain_error(err) from None
-
-    def opts(self, caller: common_pb2.CallerIdentity = ANONYMOUS) -> dict[str, Any]:
-        return call_options(caller, self.timeout)
+        assert set(self.all) == {s.name for s in REGISTRY}, "every upstream of the registry, once"
 
     async def jwks(self) -> dict[str, Any]:
         """Identity's public keys as a JWKS document (RFC 7517)."""
-        reply = await self.call(self.identity.GetJwks(identity_pb2.GetJwksRequest(), **self.opts()))
+        reply: identity_pb2.Jwks = await self.identity.call(
+            lambda s: s.GetJwks, identity_pb2.GetJwksRequest()
+        )
         return MessageToDict(reply, preserving_proto_field_name=True)
 
-    async def ready(self) -> dict[str, bool]:
-        out = {}
-        for name, ch in self._channels.items():
-            try:
-                reply = await health_pb2_grpc.HealthStub(ch).Check(
-                    health_pb2.HealthCheckRequest(), timeout=1.0
-                )
-                out[name] = reply.status == health_pb2.HealthCheckResponse.SERVING
-            except grpc.aio.AioRpcError:
-                out[name] = False
-        return out
+    async def health(self) -> dict[str, bool]:
+        """Whether each upstream is serving, asked of all at once (one down costs at most
+        HEALTH_TIMEOUT_SECONDS, not that times the number of services)."""
+        names = list(self.all)
+        answers = await asyncio.gather(*(self.all[n].serving() for n in names))
+        return dict(zip(names, answers, strict=True))
+
+    async def watch(self, every: float) -> None:
+        """Ask every upstream's health every ``every`` seconds, until cancelled (the gauge)."""
+        while True:
+            await self.health()
+            await asyncio.sleep(every)
+
+    def signing_key_ready(self) -> bool:
+        """The gateway can sign an assertion now (its key file read, a key active)."""
+        try:
+            self.signer.sign("gateway", ANONYMOUS)
+        except Exception:
+            return False
+        return True
 
     async def close(self) -> None:
-        for ch in self._channels.values():
-            await ch.close()
+        for u in self.all.values():
+            await u.channel.close()
