@@ -53,7 +53,7 @@ async def cases_itself(stack: allinone.AllInOne, token: str) -> str:
     the gateway's key from the all-in-one's var/trust, as the gateway would sign it)."""
     claims = jwt.decode(token, options={"verify_signature": False})
     cases = next(host for host in stack.hosts if host.spec.name == "cases")
-    gateway = Signer(cases.platform.trust_files("gateway")[1], "gateway")
+    gateway = Signer.from_settings(cases.platform, "gateway")
     ch = channel(cases.address, signer=gateway, audience="cases")
     try:
         await cases_pb2_grpc.CasesServiceStub(ch).ListMyCases(

@@ -59,7 +59,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     # Every principal's caller-assertion keys, made on the first start and kept under var/trust:
     # the services verify each other's calls here as they do in a cluster.
     trustkeys.init(platform.trust_directory())
-    ops = Signer(platform.trust_files("ops")[1], "ops")
+    ops = Signer.from_settings(platform, "ops")
     bus = InProcessBus()
     await bus.start()
     # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
@@ -108,7 +108,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         admin_token=admin_token,  # type: ignore[arg-type]
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.
-    gateway = Signer(platform.trust_files("gateway")[1], "gateway")
+    gateway = Signer.from_settings(platform, "gateway")
     return AllInOne(
         bus, hosts, gateway_settings, create_app(gateway_settings, None, platform.var_dir, signer=gateway)
     )

@@ -113,7 +113,7 @@ def operator_signer() -> Signer:
     or ops.key in the trust directory. Only those who run the platform hold it."""
     from govhall.kit.settings import PlatformSettings
 
-    return Signer(PlatformSettings().trust_files("ops")[1], "ops")
+    return Signer.from_settings(PlatformSettings(), "ops")
 
 
 def operator_caller(tool: str) -> common_pb2.CallerIdentity:

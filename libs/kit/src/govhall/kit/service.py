@@ -92,9 +92,10 @@ class ServiceHost:
         self.db = Database(settings.resolved_database_url(platform, spec.name))
         self.relay = OutboxRelay(self.db, bus, spec.name) if spec.publishes_events else None
         self.server: GrpcServer | None = None
-        bundle_file, key_file = platform.trust_files(spec.name)
+        bundle_file, _ = platform.trust_files(spec.name)
         self.verifier = Verifier(spec.name, bundle_file, CallerPolicy.from_file(spec.callers))
-        self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform, Signer(key_file, spec.name))
+        signer = Signer.from_settings(platform, spec.name)
+        self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform, signer)
         self.kv: KeyValueStore | None = None
 
     @property

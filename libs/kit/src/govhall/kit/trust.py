@@ -41,6 +41,7 @@ from prometheus_client import Counter
 from govhall.kit import trustkeys
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.labels import enum_name
+from govhall.kit.settings import PlatformSettings
 from govhall.protos.common.v1 import common_pb2
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,11 @@ class Signer:
                 f"{key_file} holds the key of {self.principal!r}, not of {expected_principal!r}"
             )
         self._cache: dict[tuple[str, bytes], tuple[float, tuple[tuple[str, bytes], ...]]] = {}
+
+    @classmethod
+    def from_settings(cls, platform: PlatformSettings, principal: str) -> Signer:
+        """``principal``'s signer, from the key file the platform settings name for it."""
+        return cls(platform.trust_files(principal)[1], principal)
 
     def sign(
         self, audience: str, caller: common_pb2.CallerIdentity, now: float | None = None

@@ -47,7 +47,7 @@ HTTP_SECONDS = Histogram(
 
 def gateway_signer(var_dir: Path | None) -> Signer:
     platform = PlatformSettings() if var_dir is None else PlatformSettings(var_dir=var_dir)
-    return Signer(platform.trust_files("gateway")[1], "gateway")
+    return Signer.from_settings(platform, "gateway")
 
 
 # How long GET /.well-known/jwks.json reuses identity's answer.

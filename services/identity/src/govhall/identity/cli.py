@@ -57,7 +57,7 @@ async def run(args: argparse.Namespace, settings: IdentitySettings, platform: Pl
     await migrate(db, SPEC)
     # It runs where identity runs (with its database credentials and key): what identity asks
     # the catalogue on the way (a site its copy lacks) it asks as itself.
-    signer = Signer(platform.trust_files(SPEC.name)[1], SPEC.name)
+    signer = Signer.from_settings(platform, SPEC.name)
     ctx = ServiceContext(SPEC.name, db, InProcessBus(), settings, platform, signer)
     service = build(ctx)
     # Whoever can run this holds identity's database credentials; the audit line names them.
