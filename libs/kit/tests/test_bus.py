@@ -16,7 +16,7 @@ from govhall.kit.bus import InProcessBus, JetStreamBus, idempotent
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
 from govhall.kit.outbox import INBOX, OUTBOX, OutboxRelay
-from govhall.kit.testing import cluster_bus, wait_until
+from govhall.kit.testing import cluster_bus, database_with_kit_tables, wait_until
 
 _meta = sa.MetaData()
 NOTES = sa.Table(
@@ -25,11 +25,7 @@ NOTES = sa.Table(
 
 
 async def make_db(url: str) -> Database:
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        for table in (OUTBOX, INBOX, NOTES):
-            await conn.run_sync(table.create, checkfirst=True)
-    return db
+    return await database_with_kit_tables(url, NOTES)
 
 
 @asynccontextmanager

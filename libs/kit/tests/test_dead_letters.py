@@ -14,8 +14,8 @@ from govhall.kit.bus import DEAD_LETTERED, InProcessBus, idempotent
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
 from govhall.kit.ordering import STALE, newer_only
-from govhall.kit.outbox import INBOX, OUTBOX
-from govhall.kit.testing import cluster_bus, wait_until
+from govhall.kit.outbox import INBOX
+from govhall.kit.testing import cluster_bus, database_with_kit_tables, wait_until
 
 _meta = sa.MetaData()
 COPY = sa.Table(
@@ -28,11 +28,7 @@ COPY = sa.Table(
 
 
 async def make_db(url: str) -> Database:
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        for table in (OUTBOX, INBOX, COPY):
-            await conn.run_sync(table.create, checkfirst=True)
-    return db
+    return await database_with_kit_tables(url, COPY)
 
 
 def dead(consumer: str) -> float:

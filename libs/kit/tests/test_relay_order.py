@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ import sqlalchemy as sa
 from govhall.kit.bus import InProcessBus, idempotent
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
-from govhall.kit.outbox import INBOX, OUTBOX, PARKED, OutboxRelay, ordering_key
+from govhall.kit.outbox import OUTBOX, PARKED, OutboxRelay, ordering_key
+from govhall.kit.testing import database_is_free, database_with_kit_tables
 
 _meta = sa.MetaData()
 NOTES = sa.Table(
@@ -23,11 +23,7 @@ NOTES = sa.Table(
 
 
 async def make_db(url: str) -> Database:
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        for table in (OUTBOX, INBOX, NOTES):
-            await conn.run_sync(table.create, checkfirst=True)
-    return db
+    return await database_with_kit_tables(url, NOTES)
 
 
 class SlowBus:
@@ -125,30 +121,7 @@ async def test_the_relay_publishes_with_no_transaction_open(db_url: str) -> None
 
     class Probe:
         async def publish(self, event: Event) -> None:
-            if db_url.startswith("sqlite"):
-                path = db_url.split("///", 1)[1]
-
-                def write_now() -> str:
-                    conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
-                    try:
-                        conn.execute("BEGIN IMMEDIATE")
-                        conn.execute("ROLLBACK")
-                        return "free"
-                    except sqlite3.OperationalError as exc:
-                        return str(exc)
-                    finally:
-                        conn.close()
-
-                seen.append(await asyncio.to_thread(write_now))
-            else:
-                async with db.reader() as uow:
-                    busy = await uow.conn.scalar(
-                        sa.text(
-                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                            " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-                        )
-                    )
-                seen.append("free" if busy == 0 else f"{busy} sessions in a transaction")
+            seen.append(await database_is_free(db_url))
 
     relay = OutboxRelay(db, Probe(), "test")  # type: ignore[arg-type]
     async with db.uow() as uow:

@@ -3,48 +3,14 @@ meanwhile the cases database takes other writers at once, and the checks still h
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.cases.files import FileStore
 from govhall.kit.errors import ErrorKind
+from govhall.kit.testing import database_is_free
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
 from .conftest import World, pdf_bytes, person
-
-
-async def _database_is_free(db_url: str) -> str:
-    if db_url.startswith("sqlite"):
-        path = db_url.split("///", 1)[1]
-
-        def write_now() -> str:
-            conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
-                return "free"
-            except sqlite3.OperationalError as exc:
-                return str(exc)
-            finally:
-                conn.close()
-
-        return await asyncio.to_thread(write_now)
-    engine = create_async_engine(db_url)
-    try:
-        async with engine.connect() as conn:
-            busy = await conn.scalar(
-                sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-                )
-            )
-    finally:
-        await engine.dispose()
-    return "free" if busy == 0 else f"{busy} sessions in a transaction"
 
 
 async def test_an_upload_is_stored_with_no_transaction_open(
@@ -54,7 +20,7 @@ async def test_an_upload_is_stored_with_no_transaction_open(
     store = FileStore.aput
 
     async def probing_aput(self: FileStore, content: bytes) -> str:
-        seen.append(await _database_is_free(db_url))
+        seen.append(await database_is_free(db_url))
         return await store(self, content)
 
     monkeypatch.setattr(FileStore, "aput", probing_aput)

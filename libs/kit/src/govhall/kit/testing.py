@@ -16,8 +16,13 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from govhall.kit.db import Database
 
 T = TypeVar("T")
 
@@ -73,6 +78,60 @@ ONE_PAGE_PDF = (
 )
 
 
+# Databases ------------------------------------------------------------------------------------
+
+
+async def database_with_kit_tables(url: str, *tables: sa.Table) -> Database:
+    """A `Database` at ``url`` with the kit's outbox and inbox and ``tables`` (SQLAlchemy Tables)
+    created: for tests of the kit's event plumbing, which need no service's migrations."""
+    from govhall.kit.db import Database
+    from govhall.kit.outbox import INBOX, OUTBOX
+
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        for table in (OUTBOX, INBOX, *tables):
+            await conn.run_sync(table.create, checkfirst=True)
+    return db
+
+
+async def database_is_free(db_url: str) -> str:
+    """ "free" when nobody holds the database: on SQLite another writer gets the write lock at
+    once, on PostgreSQL no other session sits in a transaction; otherwise what holds it. For
+    tests that slow work (publishing, file writes) happens with no transaction open."""
+    if db_url.startswith("sqlite"):
+        import sqlite3
+
+        path = db_url.split("///", 1)[1]
+
+        def write_now() -> str:
+            conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                return "free"
+            except sqlite3.OperationalError as exc:
+                return str(exc)
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(write_now)
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            busy = await conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                )
+            )
+    finally:
+        await engine.dispose()
+    return "free" if busy == 0 else f"{busy} sessions in a transaction"
+
+
 # Callers ---------------------------------------------------------------------------------------
 
 
@@ -82,7 +141,7 @@ def signer(principal: str = "gateway") -> Any:
     from govhall.kit.settings import PlatformSettings
     from govhall.kit.trust import Signer
 
-    return Signer(PlatformSettings().trust_files(principal)[1], principal)
+    return Signer.from_settings(PlatformSettings(), principal)
 
 
 def signed_channel(address: str, audience: str, principal: str = "gateway") -> Any:
