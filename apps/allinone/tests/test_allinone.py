@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,49 +13,18 @@ import pytest
 from govhall.identity.demo import DEMO_PASSWORD
 from govhall.kit.testing import wait_until_sync
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .conftest import allinone_process, free_port
 
 
 @pytest.fixture(scope="module")
 def allinone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     var = tmp_path_factory.mktemp("allinone") / "var"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-    env.update(GOVHALL_VAR_DIR=str(var), GOVHALL_GATEWAY_PORT=str(port), GOVHALL_LOG_LEVEL="WARNING")
     # Metrics on their own port (the API's /metrics is gone); its number is left in var/ for the test.
-    env.update(GOVHALL_GATEWAY_METRICS_PORT=str(_free_port()))
+    metrics_port = str(free_port())
     var.mkdir(parents=True, exist_ok=True)
-    (var.parent / "metrics-port").write_text(env["GOVHALL_GATEWAY_METRICS_PORT"])
-    log = var.parent / "allinone.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "govhall.allinone"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-
-        def ready() -> bool:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"all-in-one exited with {proc.returncode}:\n{log.read_text()[-3000:]}", pytrace=False
-                )
-            try:
-                return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        try:
-            wait_until_sync(ready, 180, interval=0.3, what="all-in-one ready")
-        except AssertionError as err:
-            pytest.fail(f"{err}:\n{log.read_text()[-3000:]}", pytrace=False)
+    (var.parent / "metrics-port").write_text(metrics_port)
+    with allinone_process(var, 180, GOVHALL_GATEWAY_METRICS_PORT=metrics_port) as url:
         yield url, var
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_demo_province_is_searchable(allinone: tuple[str, Path]) -> None:

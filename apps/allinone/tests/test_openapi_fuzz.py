@@ -13,9 +13,7 @@ wall time measured on a shared 2-core machine at load average 7 to 15).
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,27 +25,20 @@ import pytest
 
 from govhall.identity.demo import DEMO_PASSWORD
 
+from .conftest import allinone_process
+
 SEED = 20261204
 EXAMPLES_PER_OPERATION = 5
 CITIZEN_MOBILE = "13712345679"
 CITIZEN_PASSWORD = "Fuzz-Citizen-2026"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def allinone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     var = tmp_path_factory.mktemp("fuzz") / "var"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
-    env.update(
-        GOVHALL_VAR_DIR=str(var),
-        GOVHALL_GATEWAY_PORT=str(port),
-        GOVHALL_LOG_LEVEL="WARNING",
+    with allinone_process(
+        var,
+        90,
         # The run sends some 15,000 requests from one address in a minute or two; 429s would
         # only hide the operations behind them.
         GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE="1000000",
@@ -57,30 +48,8 @@ def allinone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
         GOVHALL_IDENTITY_ARGON2_TIME_COST="1",
         GOVHALL_IDENTITY_ARGON2_MEMORY_KIB="1024",
         GOVHALL_GATEWAY_RPC_TIMEOUT_SECONDS="60",
-    )
-    log = var.parent / "allinone.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "govhall.allinone"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"all-in-one exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"all-in-one not ready in 90 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    ) as url:
         yield url, var
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _token(url: str, login: dict[str, str]) -> str:
