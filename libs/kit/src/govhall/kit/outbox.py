@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from prometheus_client import Counter, Gauge
 
+from govhall.kit.dialect import is_postgres
 from govhall.kit.events import Event
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ class OutboxRelay:
     async def _lease(self) -> AsyncIterator[bool]:
         """Hold the service's relay lease for one pass; yield False if another relay has it."""
         engine = self._db.engine
-        if engine.dialect.name != "postgresql":
+        if not is_postgres(engine):
             lock = _sqlite_leases.setdefault(str(engine.url), asyncio.Lock())
             async with lock:
                 yield True
