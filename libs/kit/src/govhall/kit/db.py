@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from govhall.kit.events import Event
-from govhall.kit.outbox import OUTBOX, outbox_row
+from govhall.kit.eventstore import OUTBOX, outbox_row
 
 log = logging.getLogger(__name__)
 

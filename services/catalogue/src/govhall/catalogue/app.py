@@ -8,7 +8,7 @@ from pathlib import Path
 from govhall.catalogue import events
 from govhall.catalogue.api import CatalogueService
 from govhall.catalogue.settings import CatalogueSettings
-from govhall.kit.bus import idempotent
+from govhall.kit.eventstore import idempotent
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.protos.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 

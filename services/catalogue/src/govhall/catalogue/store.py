@@ -24,7 +24,7 @@ from govhall.catalogue import taxonomy
 from govhall.catalogue.model import MatterState, SiteRecord, Version
 from govhall.kit.db import UnitOfWork
 from govhall.kit.dialect import locked, upsert
-from govhall.kit.outbox import add_kit_tables
+from govhall.kit.eventstore import add_kit_tables
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 
 metadata = sa.MetaData()
