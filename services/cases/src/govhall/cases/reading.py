@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from govhall.cases import records, store, views, vocabulary
+from govhall.cases import notices, records, store, views, vocabulary
 from govhall.cases.workflow import Deps, actor_for, full_view, query_hash, readable
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.protos.cases.v1 import cases_pb2 as pb
@@ -49,6 +49,7 @@ async def document(deps: Deps, req: pb.GetDocumentRequest) -> pb.StoredFile:
         raise DomainError(
             "DOCUMENT_NOT_FOUND", "no such notice on this case", "该办件没有这份文书", ErrorKind.NOT_FOUND
         )
+    row = await notices.ready(deps, row)
     content = await deps.files.aget(row.sha256)
     name = f"{row.title}-{rec.case.case_number or rec.case.application_number or rec.case.id}.pdf"
     return pb.StoredFile(file_name=name, media_type="application/pdf", content=content, sha256=row.sha256)
@@ -126,6 +127,7 @@ async def verify_document(deps: Deps, req: pb.VerifyDocumentRequest) -> pb.Docum
             return pb.DocumentVerification(valid=False)
         rec = await store.load(uow, row.case_id)
     assert rec is not None
+    row = await notices.ready(deps, row)  # its sha256 is what the verifier compares
     return pb.DocumentVerification(
         valid=True,
         title=row.title,

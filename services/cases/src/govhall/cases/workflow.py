@@ -5,7 +5,6 @@ same transaction.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -16,7 +15,18 @@ from typing import Any
 
 import grpc
 
-from govhall.cases import commands, documents, events, model, records, store, values, views, vocabulary
+from govhall.cases import (
+    commands,
+    documents,
+    events,
+    model,
+    notices,
+    records,
+    store,
+    values,
+    views,
+    vocabulary,
+)
 from govhall.cases.clock import read_clock
 from govhall.cases.files import FileStore
 from govhall.cases.records import CaseRecord
@@ -27,7 +37,6 @@ from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.fieldcipher import FieldCipher
 from govhall.kit.grpcclient import call_options, domain_error
-from govhall.kit.ids import new_id
 from govhall.kit.workdays import WorkingCalendar
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -36,8 +45,6 @@ from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 
 SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases")
-#: Notices are rendered off the event loop, a few at a time (each takes a CPU for ~0.1–0.3 s).
-_RENDER_SLOTS = asyncio.Semaphore(2)
 
 
 def utcnow() -> dt.datetime:
@@ -264,7 +271,7 @@ async def record(
     **changes: Any,
 ) -> CaseRecord:
     """Write the transition: the row (revision checked), one flow row, its events, and the notice
-    the action issues."""
+    the action issues (pending: the caller renders it after the commit with notices.finish)."""
     case = transition.case
     updated = records.with_case(rec, case, **changes)
     updated = replace(updated, **clock_columns(case, now, deps.calendar, updated.warning_level))
@@ -274,7 +281,8 @@ async def record(
         uow.emit(events.case_event(subject, updated, transition.entry))
     kind = notice_kind(transition.entry)
     if kind is not None:
-        await issue_document(deps, uow, updated, kind, transition.entry, now)
+        # Pending: rendered and stored after the commit (notices.finish), not under this lock.
+        await notices.issue(deps, uow, updated, kind, transition.entry, now, verification_code())
     return replace(updated, loaded_revision=case.revision)
 
 
@@ -295,62 +303,6 @@ def notice_kind(entry: values.HistoryEntry) -> documents.DocumentKind | None:
 
 def verification_code() -> str:
     return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
-
-
-async def issue_document(
-    deps: Deps,
-    uow: UnitOfWork,
-    rec: CaseRecord,
-    kind: documents.DocumentKind,
-    entry: values.HistoryEntry,
-    now: dt.datetime,
-) -> None:
-    case = rec.case
-    matter = views.matter_of(rec)
-    document_id = new_id()
-    code = verification_code()
-    reading = read_clock(case, views.today_in_china(now), calendar=deps.calendar)
-    data = documents.NoticeData(
-        kind=kind,
-        document_id=document_id,
-        verification_code=code,
-        verify_url=deps.settings.verify_url_template.format(document_id=document_id, code=code),
-        case_number=case.case_number,
-        case_id=case.id,
-        application_number=case.application_number,
-        matter_name=case.matter_name,
-        department_name=rec.department_name,
-        site_name=matter.site_name,
-        applicant_name=case.applicant.name,
-        issued_at=now,
-        submitted_at=case.submitted_at,
-        accepted_at=case.accepted_at,
-        promised_due=reading.promised.due.isoformat() if reading and reading.promised else "",
-        legal_due=reading.legal.due.isoformat() if reading and reading.legal else "",
-        opinion=entry.opinion,
-        supplement_items=tuple((i.name or i.target, i.problem) for i in case.supplement.items)
-        if case.supplement
-        else (),
-        supplement_deadline=case.supplement.deadline.isoformat() if case.supplement else "",
-        result_name=matter.draft.result_name,
-        legal_basis=matter.draft.guide.legal_basis,
-    )
-    async with _RENDER_SLOTS:
-        pdf = await asyncio.to_thread(documents.render_pdf, data)
-    digest = await deps.files.aput(pdf)
-    await store.add_document(
-        uow,
-        {
-            "id": document_id,
-            "case_id": case.id,
-            "kind": kind.value,
-            "title": kind.title_zh,
-            "sha256": digest,
-            "size": len(pdf),
-            "issued_at": now,
-            "verification_code": code,
-        },
-    )
 
 
 # Query passwords -----------------------------------------------------------------------------
