@@ -7,7 +7,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.cases import documents, events, notices, supervision, tables
+from govhall.cases import agents, documents, events, notices, supervision, tables
+from govhall.cases.agents import AgentCache
 from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
@@ -51,11 +52,13 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
         catalogue=catalogue_pb2_grpc.CatalogueServiceStub(catalogue),
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,
+        agents=AgentCache(settings.agent_cache_seconds, settings.agent_cache_size),
         cipher=FieldCipher(
             load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "cases"), "cases"
         ),
     )
     await events.subscribe(ctx, settings.consumer_name)
+    await agents.listen(ctx, deps.agents, "cases-agents")
     # The PDF renderer is made ready in the background, not by the first notice's request.
     warming = asyncio.create_task(_warm_up_and_repair(deps), name="cases-pdf-warm-up")
 

@@ -19,16 +19,16 @@ QUERY_LOCK = dt.timedelta(minutes=15)
 
 
 async def get_case(deps: Deps, req: pb.GetCaseRequest) -> pb.Case:
-    actor = await actor_for(deps)
+    actor = await actor_for(deps, read=True)
     async with deps.db.reader() as uow:
-        rec, _ = await readable(deps, uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor, read=True)
         return await full_view(deps, uow, rec)
 
 
 async def material_file(deps: Deps, req: pb.GetMaterialFileRequest) -> pb.StoredFile:
-    actor = await actor_for(deps)
+    actor = await actor_for(deps, read=True)
     async with deps.db.reader() as uow:
-        rec, _ = await readable(deps, uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor, read=True)
         row = next((f for f in await store.files(uow, rec.case.id) if f.id == req.file_id), None)
     if row is None:
         raise DomainError(
@@ -41,9 +41,9 @@ async def material_file(deps: Deps, req: pb.GetMaterialFileRequest) -> pb.Stored
 
 
 async def document(deps: Deps, req: pb.GetDocumentRequest) -> pb.StoredFile:
-    actor = await actor_for(deps)
+    actor = await actor_for(deps, read=True)
     async with deps.db.reader() as uow:
-        rec, _ = await readable(deps, uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor, read=True)
         row = await store.document(uow, req.document_id)
     if row is None or row.case_id != rec.case.id:
         raise DomainError(

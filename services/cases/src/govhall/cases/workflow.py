@@ -27,6 +27,7 @@ from govhall.cases import (
     views,
     vocabulary,
 )
+from govhall.cases.agents import AgentCache
 from govhall.cases.clock import read_clock
 from govhall.cases.files import FileStore
 from govhall.cases.records import CaseRecord
@@ -61,6 +62,8 @@ class Deps:
     calendar: WorkingCalendar
     cipher: FieldCipher  # personal numbers in forms, under the cases data key
     now: Callable[[], dt.datetime] = field(default=utcnow)
+    # identity's positive CheckAgent answers, for reads (app.wire sizes it from the settings)
+    agents: AgentCache = field(default_factory=lambda: AgentCache(0, 1))
 
 
 def not_found(case_id: str) -> DomainError:
@@ -101,9 +104,25 @@ async def published_matter(deps: Deps, site_code: str, matter_code: str) -> cat.
     return matter
 
 
-async def actor_for(deps: Deps) -> Actor:
-    """The caller as a case actor. An agent's authorisation is re-read from identity on every call:
-    a revoked one stops working at once, whatever the token says."""
+async def _check_agent(deps: Deps, legal_person_id: str, agent_id: str, scope: str, *, read: bool) -> Any:
+    """identity's CheckAgent; a read may take a "yes" from the last few seconds (agents.py)."""
+    key = (legal_person_id, agent_id, scope)
+    if read and deps.agents.allowed(key):
+        return identity_pb2.CheckAgentResponse(allowed=True)
+    generation = deps.agents.generation
+    answer: identity_pb2.CheckAgentResponse = await _upstream(
+        deps.identity.CheckAgent,
+        identity_pb2.CheckAgentRequest(legal_person_id=legal_person_id, agent_id=agent_id, scope=scope),
+    )
+    if answer.allowed:
+        deps.agents.remember(key, generation)
+    return answer
+
+
+async def actor_for(deps: Deps, *, read: bool = False) -> Actor:
+    """The caller as a case actor. An agent's authorisation is re-read from identity on every
+    write: a revoked one stops working at once, whatever the token says. A ``read`` (it changes
+    nothing) may use identity's "yes" of the last few seconds, dropped on a revocation event."""
     caller = current_caller()
     actor = Actor.from_caller(caller)
     if actor.kind is ActorKind.APPLICANT and actor.applicant_kind is ApplicantKind.LEGAL_PERSON:
@@ -113,16 +132,18 @@ async def actor_for(deps: Deps) -> Actor:
             return replace(actor, scopes=None)
         # The widest scope the authorisation grants now: applying (which includes following), or
         # following the legal person's cases only.
-        for scope, granted in (
+        scopes = (
             (vocabulary.APPLY_SCOPE, {vocabulary.APPLY_SCOPE, vocabulary.VIEW_SCOPE}),
             (vocabulary.VIEW_SCOPE, {vocabulary.VIEW_SCOPE}),
-        ):
-            answer: identity_pb2.CheckAgentResponse = await _upstream(
-                deps.identity.CheckAgent,
-                identity_pb2.CheckAgentRequest(
-                    legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=scope
-                ),
-            )
+        )
+        if read:
+            # Any cached yes serves a read (a follower's view-only one too, without asking for
+            # apply first); a scope granted since shows within the cache's seconds.
+            for scope, granted in scopes:
+                if deps.agents.allowed((caller.subject, caller.actor_subject, scope)):
+                    return replace(actor, scopes=frozenset(granted))
+        for scope, granted in scopes:
+            answer = await _check_agent(deps, caller.subject, caller.actor_subject, scope, read=read)
             if answer.allowed:
                 return replace(actor, scopes=frozenset(granted))
         raise DomainError(
@@ -147,7 +168,7 @@ def may_read(rec: CaseRecord, actor: Actor) -> bool:
 
 
 async def readable(
-    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False
+    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False, read: bool = False
 ) -> tuple[CaseRecord, Actor]:
     """The case, if the actor may see it, and the actor to act on it as; otherwise
     CASE_NOT_FOUND, so that an outsider cannot tell someone else's case from a missing one.
@@ -160,24 +181,19 @@ async def readable(
         raise not_found(case_id)
     if may_read(rec, actor):
         return rec, actor
-    if await _represents(deps, rec, actor):
+    if await _represents(deps, rec, actor, read=read and not for_update):
         return rec, Actor.agent(rec.case.applicant.subject, actor.subject, None, actor.name)
     raise not_found(case_id)
 
 
-async def _represents(deps: Deps, rec: CaseRecord, actor: Actor) -> bool:
+async def _represents(deps: Deps, rec: CaseRecord, actor: Actor, *, read: bool) -> bool:
     applicant = rec.case.applicant
     if actor.kind is not ActorKind.APPLICANT or actor.applicant_kind is not ApplicantKind.PERSON:
         return False
     if applicant.kind is not ApplicantKind.LEGAL_PERSON:
         return False
     try:
-        answer: identity_pb2.CheckAgentResponse = await _upstream(
-            deps.identity.CheckAgent,
-            identity_pb2.CheckAgentRequest(
-                legal_person_id=applicant.subject, agent_id=actor.subject, scope=vocabulary.APPLY_SCOPE
-            ),
-        )
+        answer = await _check_agent(deps, applicant.subject, actor.subject, vocabulary.APPLY_SCOPE, read=read)
     except DomainError as err:
         if err.kind is ErrorKind.NOT_FOUND:
             return False
