@@ -121,9 +121,13 @@ async def test_a_revocation_reaches_every_replica_and_the_next_read_is_refused(
 ) -> None:
     identity_bus, bus_a, bus_b = bus
     identity = Identity()
-    a, b = replica(identity), replica(identity)
-    await agents.listen(SimpleNamespace(bus=bus_a), a.agents, "cases-agents")
-    await agents.listen(SimpleNamespace(bus=bus_b), b.agents, "cases-agents")
+    a, b = replica(identity, ttl=0), replica(identity, ttl=0)  # as app.wire makes them: off
+    await actor_for(a, read=True)
+    await actor_for(a, read=True)
+    assert identity.calls == 2  # not cached before the revocations can be heard
+    await agents.listen(SimpleNamespace(bus=bus_a), a.agents, "cases-agents", 10.0)
+    await agents.listen(SimpleNamespace(bus=bus_b), b.agents, "cases-agents", 10.0)
+    identity.calls = 0
     for deps in (a, b):
         await actor_for(deps, read=True)
     assert identity.calls == 2 and len(a.agents) == len(b.agents) == 1
@@ -159,7 +163,7 @@ async def test_without_the_revocation_events_nothing_is_cached() -> None:
         async def broadcast(self, subject: str, handler: Any) -> None:
             raise PermissionError("Permissions Violation")
 
-    cache = AgentCache(10.0, 100)
-    await agents.listen(SimpleNamespace(bus=NoBroadcast()), cache, "cases-agents")
+    cache = AgentCache(0, 100)
+    await agents.listen(SimpleNamespace(bus=NoBroadcast()), cache, "cases-agents", 10.0)
     cache.remember((ENTERPRISE, AGENT, "cases.apply"), cache.generation)
     assert cache.ttl == 0 and not cache.allowed((ENTERPRISE, AGENT, "cases.apply"))

@@ -8,7 +8,7 @@ supplement, anything that changes a case) always asks identity live, and a "no" 
 A revocation reaches every cases replica at once: each process hears ``identity.agent.revoked``
 on a broadcast subscription (a durable consumer shared by the replicas would give it to only
 one of them) and drops that agent's answers. A revocation missed while NATS was away is
-bounded by the time to live. If the broadcast cannot be set up, nothing is cached.
+bounded by the time to live. Until the broadcast is set up, or if it cannot be, nothing is cached.
 """
 
 from __future__ import annotations
@@ -67,15 +67,19 @@ class AgentCache:
         return len(self._yes)
 
 
-async def listen(ctx: ServiceContext, cache: AgentCache, consumer: str) -> None:
-    """Drop an agent's cached answers when identity says their authorisation was revoked."""
+async def listen(ctx: ServiceContext, cache: AgentCache, consumer: str, ttl: float) -> None:
+    """Hear ``identity.agent.revoked`` on a broadcast and only then cache for ``ttl`` seconds.
+
+    Run in the background (app.wire): until the subscription stands, or if NATS refuses it (a
+    server whose permissions predate it makes the request time out after 10 s), the cache stays
+    off and every call asks identity; start-up does not wait for it."""
 
     async def on_revoked(delivery: Delivery) -> None:
         message = decode(delivery, identity_events.REGISTRY, consumer)
         if isinstance(message, identity_pb2.AgentRevoked):
             cache.revoke(message.authorisation.legal_person_id, message.authorisation.agent_id)
 
-    if cache.ttl <= 0:
+    if ttl <= 0:
         return
     try:
         await ctx.bus.broadcast(identity_events.AGENT_REVOKED.subject, on_revoked)
@@ -83,4 +87,5 @@ async def listen(ctx: ServiceContext, cache: AgentCache, consumer: str) -> None:
         # Without the revocations a cached "yes" could outlive its authorisation by the TTL on
         # every replica: ask identity every time instead.
         log.exception("cannot hear identity.agent.revoked; CheckAgent answers are not cached")
-        cache.ttl = 0
+        return
+    cache.ttl = ttl

@@ -52,13 +52,21 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
         catalogue=catalogue_pb2_grpc.CatalogueServiceStub(catalogue),
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,
-        agents=AgentCache(settings.agent_cache_seconds, settings.agent_cache_size),
+        agents=AgentCache(0, settings.agent_cache_size),  # on once it hears the revocations
         cipher=FieldCipher(
             load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "cases"), "cases"
         ),
     )
     await events.subscribe(ctx, settings.consumer_name)
-    await agents.listen(ctx, deps.agents, "cases-agents")
+    listening = asyncio.create_task(
+        agents.listen(ctx, deps.agents, "cases-agents", settings.agent_cache_seconds),
+        name="cases-agent-revocations",
+    )
+
+    async def stop_listening() -> None:
+        listening.cancel()
+
+    ctx.closers.append(stop_listening)
     # The PDF renderer is made ready in the background, not by the first notice's request.
     warming = asyncio.create_task(_warm_up_and_repair(deps), name="cases-pdf-warm-up")
 
