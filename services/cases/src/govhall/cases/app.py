@@ -33,9 +33,8 @@ async def _warm_up_and_repair(deps: Deps) -> None:
         log.exception("pending notices could not be repaired at start-up")
 
 
-async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
     settings = ctx.settings
-    assert isinstance(settings, CasesSettings)
     calendar = default_calendar()
     if settings.holiday_tables_dir:
         calendar.load_directory(settings.holiday_tables_dir)
@@ -90,7 +89,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(
+SPEC = ServiceSpec[CasesSettings](
     name="cases",
     migrations=Path(__file__).parent / "migrations",
     callers=Path(__file__).parent / "callers.json",

@@ -14,8 +14,9 @@ acceptance that then fails (a conflicting revision, a crash) would be a hole in 
 e-supervision exchange reads. A pending row keeps the number and the state change in one commit.
 
 Nothing is lost on kill -9 between the commit and the render: :func:`repair` renders every
-notice still pending, at start-up and with every clock sweep, and a reader asking for a pending
-notice has it rendered on demand (or, if the renderer fails, gets NOTICE_PENDING, never a 500).
+notice pending for over a minute, at start-up and with every clock sweep, and a reader asking
+for a pending notice has it rendered on demand (or, if the renderer fails, NOTICE_PENDING, never
+a 500).
 """
 
 from __future__ import annotations
@@ -172,9 +173,16 @@ async def finish(deps: Deps, case_id: str) -> int:
     return await _complete_all(deps, await _pending_rows(deps, case_documents.c.case_id == case_id))
 
 
-async def repair(deps: Deps) -> int:
-    """Render every notice still pending (a process killed between a commit and its render)."""
-    return await _complete_all(deps, await _pending_rows(deps))
+#: A notice pending for less than this is its own request's to render: the repair leaves it be,
+#: so that a sweep running beside a request does not render the same notice twice.
+REPAIR_GRACE = dt.timedelta(minutes=1)
+
+
+async def repair(deps: Deps, grace: dt.timedelta = REPAIR_GRACE) -> int:
+    """Render every notice pending for longer than ``grace`` (a process killed between a commit
+    and its render); a reader meanwhile has it rendered on demand (:func:`ready`)."""
+    issued_before = dt.datetime.now(dt.UTC) - grace
+    return await _complete_all(deps, await _pending_rows(deps, case_documents.c.issued_at <= issued_before))
 
 
 async def ready(deps: Deps, row: Any) -> Any:
