@@ -244,3 +244,38 @@ async def test_a_service_connects_with_the_user_its_environment_names(
     await bus.start()
     await bus.publish(Event("cases.case.submitted", b"case"))
     assert await run.messages("cases") == 1
+
+
+async def test_cases_hears_revocations_on_every_replica_and_nothing_else(
+    run: Run, client: Callable[[str], Any]
+) -> None:
+    """The broadcast behind cases' CheckAgent cache, as the cases user: two replicas each hear a
+    revocation; a broadcast of another identity subject is refused at the create request."""
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    heard: dict[int, list[str]] = {0: [], 1: []}
+
+    def recorder(replica: int) -> Any:
+        async def handle(d: Delivery) -> None:
+            heard[replica].append(d.subject)
+
+        return handle
+
+    for replica in heard:
+        await (await run.bus("cases")).broadcast("identity.agent.revoked", recorder(replica))
+    identity = await run.bus("identity")
+    await identity.publish(Event("identity.agent.registered", b"not this one"))
+    await identity.publish(Event("identity.agent.revoked", b"grant"))
+    await wait_until(lambda: all(heard.values()), what="both replicas heard the revocation")
+    assert heard == {0: ["identity.agent.revoked"], 1: ["identity.agent.revoked"]}
+
+    c = await client("cases")
+    js = c.nc.jetstream(timeout=2)
+    stream = run.admin.stream_name("identity")
+    subject = f"{run.ns}identity.user.registered"
+    config = ConsumerConfig(
+        name="cases-peek", deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.NONE, filter_subject=subject
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
+        await js.add_consumer(stream, config)
+    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.cases-peek.{subject}")
