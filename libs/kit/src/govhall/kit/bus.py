@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -33,6 +33,7 @@ from govhall.kit.inprocess import (
     park,
 )
 from govhall.kit.outbox import INBOX, INBOX_PRUNE_EVERY, INBOX_WINDOW, prune_inbox
+from govhall.kit.streams import STREAMS, StreamSettings, settings_for
 
 # Re-exported: services and tests import the in-process bus and its pieces from here.
 __all__ = ["CONSUMED", "DEAD_LETTERED", "DeadLetter", "EventBus", "Handler", "InProcessBus", "JetStreamBus"]
@@ -86,8 +87,10 @@ class JetStreamBus:
         password: str | None = None,
         max_deliver: int = DEFAULT_MAX_DELIVER,
         domain: str | None = None,
+        streams: Mapping[str, StreamSettings] = STREAMS,
     ) -> None:
         self._url = url
+        self._streams = streams
         self._max_deliver = max_deliver
         self._domain = domain or None
         self._user = user
@@ -199,29 +202,69 @@ class JetStreamBus:
         self._ready_streams.clear()
 
     async def _ensure_stream(self, stem: str) -> str:
+        """Create the stem's stream with its declared settings (`kit.streams`), or bring an
+        existing one to them: only those settings change, its subjects and sources stay."""
         from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+        from nats.js.errors import NotFoundError
 
         name = self.stream_name(stem)
         if name in self._ready_streams:
             return name
-        config = StreamConfig(
-            name=name,
-            subjects=[f"{self._ns}{stem}.>"],
-            storage=StorageType.FILE,
-            retention=RetentionPolicy.LIMITS,
-            discard=DiscardPolicy.OLD,
-            max_age=14 * 24 * 3600,
-            duplicate_window=600,  # seconds: a republish from the outbox within this is dropped
-        )
+        wanted = settings_for(self._streams, stem)
         js = self._js
         try:
-            await js.stream_info(name)
-        except Exception:
+            info = await js.stream_info(name)
+        except NotFoundError:
+            config = StreamConfig(
+                name=name,
+                subjects=[f"{self._ns}{stem}.>"],
+                storage=StorageType.FILE,
+                retention=RetentionPolicy.LIMITS,
+                discard=DiscardPolicy.OLD,
+                max_age=wanted.max_age,
+                max_msgs_per_subject=wanted.max_msgs_per_subject,
+                duplicate_window=wanted.duplicate_window,
+            )
             with contextlib.suppress(Exception):  # another process may have created it just now
                 await js.add_stream(config)
-            await js.stream_info(name)
+            info = await js.stream_info(name)
+        if wanted.differs(info.config):
+            await self._apply_settings(name, info.config, wanted)
         self._ready_streams.add(name)
         return name
+
+    async def _apply_settings(self, name: str, config: Any, wanted: StreamSettings) -> None:
+        # Everything else of the existing config is kept: a parent site's catalogue stream has
+        # sources (deploy/helm/README.md) an update without them would drop.
+        updated = replace(
+            config,
+            max_age=wanted.max_age,
+            max_msgs_per_subject=wanted.max_msgs_per_subject,
+            duplicate_window=wanted.duplicate_window,
+        )
+        try:
+            # A user without STREAM.UPDATE gets no answer at all (a permissions violation): bounded.
+            await asyncio.wait_for(self._js.update_stream(updated), 5)
+        except Exception as exc:
+            # Not fatal: the stream works, it only keeps more or less than declared. Services'
+            # NATS users may not update streams; `python -m govhall.kit.streams` as admin does.
+            log.error(
+                "stream %s keeps max_age=%s max_msgs_per_subject=%s, declared %s; not updated (%s):"
+                " run `python -m govhall.kit.streams` as the admin NATS user",
+                name,
+                config.max_age,
+                config.max_msgs_per_subject,
+                wanted,
+                type(exc).__name__,
+            )
+            return
+        log.warning("stream %s: settings updated to %s", name, wanted)
+
+    async def apply_stream_settings(self, stems: tuple[str, ...] = (*STREAM_STEMS, DEAD_LETTER_STEM)) -> None:
+        """Create or update every stem's stream now (the operator's command, tests)."""
+        for stem in stems:
+            self._ready_streams.discard(self.stream_name(stem))
+            await self._ensure_stream(stem)
 
     async def publish(self, event: Event) -> None:
         await self._ensure_stream(event.stream_stem)
@@ -252,16 +295,26 @@ class JetStreamBus:
     async def _bound_deliveries(self, stream: str, durable: str, config: Any) -> None:
         """A durable created before deliveries were bounded (max_deliver -1) keeps retrying a
         poison message for ever: pull_subscribe leaves an existing consumer as it is, so its
-        max_deliver is updated here (an editable setting; the rest of its config is ours too)."""
+        max_deliver and filter are updated here (an editable setting; the rest of its config is ours too)."""
         from nats.js.errors import NotFoundError
 
         try:
             info = await self._js.consumer_info(stream, durable)
         except NotFoundError:
             return  # pull_subscribe creates it with config
-        if info.config.max_deliver != self._max_deliver:
+        # The filter too: a durable made when its subject was not yet keyed
+        # (catalogue.site.upserted, now catalogue.site.upserted.*) would otherwise match nothing.
+        if (info.config.max_deliver, info.config.filter_subject) != (
+            self._max_deliver,
+            config.filter_subject,
+        ):
             log.warning(
-                "consumer %s: max_deliver %s -> %s", durable, info.config.max_deliver, self._max_deliver
+                "consumer %s: max_deliver %s -> %s, filter %s -> %s",
+                durable,
+                info.config.max_deliver,
+                self._max_deliver,
+                info.config.filter_subject,
+                config.filter_subject,
             )
             await self._js.add_consumer(stream, config=replace(config, name=durable))
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from govhall.contracts.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.gateway import bounds, protojson
 from govhall.gateway.protojson import SHANGHAI, enum_names, from_dict, to_dict
-from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2

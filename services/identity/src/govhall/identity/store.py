@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from govhall.identity.model import AccountRow, AuthorisationRow, normalise_username
 from govhall.kit.db import UnitOfWork
 from govhall.kit.outbox import add_kit_tables
-from govhall.kit.sitecopy import SiteTable, add_site_table
+from govhall.sitecopy import SiteTable, add_site_table
 
 metadata = sa.MetaData()
 TS = sa.DateTime(timezone=True)

@@ -40,7 +40,7 @@ def make_handler(
         if message is None:
             return
         if isinstance(message, cat.SiteUpserted):
-            await store.sites.apply_event(uow, delivery.payload)
+            await store.sites.apply(uow, message)
             return
         doc = document_of(message)
         if doc is None:
