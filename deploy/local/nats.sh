@@ -13,9 +13,9 @@ NATS_STEMS=(identity catalogue cases appointments consult licences)
 # a new one needs its row here, or the service is refused its consumer at start (so does a
 # renamed one: cases' and search's durable names are settings, GOVHALL_<SERVICE>_CONSUMER_NAME).
 NATS_USERS=(
-  "identity identity identity-sites=catalogue.site.upserted"
+  "identity identity identity-sites=catalogue.site.upserted.*"
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
-  "cases cases cases-sites=catalogue.site.upserted"
+  "cases cases cases-sites=catalogue.site.upserted.*"
   "search - search-index=catalogue.>"
   "consult consult"
   "appointments appointments"

@@ -33,7 +33,7 @@ from govhall.kit.inprocess import (
     park,
 )
 from govhall.kit.outbox import INBOX, INBOX_PRUNE_EVERY, INBOX_WINDOW, prune_inbox
-from govhall.kit.streams import STREAMS, StreamSettings, settings_for
+from govhall.kit.streams import STREAMS, StreamSettings, settings_for, update_stream
 
 # Re-exported: services and tests import the in-process bus and its pieces from here.
 __all__ = ["CONSUMED", "DEAD_LETTERED", "DeadLetter", "EventBus", "Handler", "InProcessBus", "JetStreamBus"]
@@ -229,36 +229,9 @@ class JetStreamBus:
                 await js.add_stream(config)
             info = await js.stream_info(name)
         if wanted.differs(info.config):
-            await self._apply_settings(name, info.config, wanted)
+            await update_stream(self._js, name, info.config, wanted)
         self._ready_streams.add(name)
         return name
-
-    async def _apply_settings(self, name: str, config: Any, wanted: StreamSettings) -> None:
-        # Everything else of the existing config is kept: a parent site's catalogue stream has
-        # sources (deploy/helm/README.md) an update without them would drop.
-        updated = replace(
-            config,
-            max_age=wanted.max_age,
-            max_msgs_per_subject=wanted.max_msgs_per_subject,
-            duplicate_window=wanted.duplicate_window,
-        )
-        try:
-            # A user without STREAM.UPDATE gets no answer at all (a permissions violation): bounded.
-            await asyncio.wait_for(self._js.update_stream(updated), 5)
-        except Exception as exc:
-            # Not fatal: the stream works, it only keeps more or less than declared. Services'
-            # NATS users may not update streams; `python -m govhall.kit.streams` as admin does.
-            log.error(
-                "stream %s keeps max_age=%s max_msgs_per_subject=%s, declared %s; not updated (%s):"
-                " run `python -m govhall.kit.streams` as the admin NATS user",
-                name,
-                config.max_age,
-                config.max_msgs_per_subject,
-                wanted,
-                type(exc).__name__,
-            )
-            return
-        log.warning("stream %s: settings updated to %s", name, wanted)
 
     async def apply_stream_settings(self, stems: tuple[str, ...] = (*STREAM_STEMS, DEAD_LETTER_STEM)) -> None:
         """Create or update every stem's stream now (the operator's command, tests)."""

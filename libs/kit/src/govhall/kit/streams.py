@@ -26,13 +26,15 @@ placement stay as they are.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
-DAY = 24 * 3600.0
+log = logging.getLogger("govhall.kit.bus")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,35 @@ def settings_for(streams: Mapping[str, StreamSettings], stem: str) -> StreamSett
     return streams.get(stem, EVENTS)
 
 
+async def update_stream(js: Any, name: str, config: Any, wanted: StreamSettings) -> None:
+    """Bring the existing stream `name` (its nats-py StreamConfig `config`) to `wanted`."""
+    # Everything else of the existing config is kept: a parent site's catalogue stream has
+    # sources (deploy/helm/README.md) an update without them would drop.
+    updated = replace(
+        config,
+        max_age=wanted.max_age,
+        max_msgs_per_subject=wanted.max_msgs_per_subject,
+        duplicate_window=wanted.duplicate_window,
+    )
+    try:
+        # A user without STREAM.UPDATE gets no answer at all (a permissions violation): bounded.
+        await asyncio.wait_for(js.update_stream(updated), 5)
+    except Exception as exc:
+        # Not fatal: the stream works, it only keeps more or less than declared. Services'
+        # NATS users may not update streams; `python -m govhall.kit.streams` as admin does.
+        log.error(
+            "stream %s keeps max_age=%s max_msgs_per_subject=%s, declared %s; not updated (%s):"
+            " run `python -m govhall.kit.streams` as the admin NATS user",
+            name,
+            config.max_age,
+            config.max_msgs_per_subject,
+            wanted,
+            type(exc).__name__,
+        )
+        return
+    log.warning("stream %s: settings updated to %s", name, wanted)
+
+
 async def apply(settings: Any = None) -> None:
     """Create or update every stream to its declared settings, as the configured NATS user (an
     operator runs it as `admin`: services' users may not update streams)."""
@@ -101,8 +132,5 @@ async def apply(settings: Any = None) -> None:
 
 
 if __name__ == "__main__":
-    import asyncio
-    import logging
-
     logging.basicConfig(level=logging.INFO)
     asyncio.run(apply())
