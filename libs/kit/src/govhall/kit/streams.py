@@ -8,7 +8,9 @@ Two kinds of stream:
 - STATE: every subject names one entity (`<stem>.<entity>.<what>.<key>`, see
   `govhall.contracts.registry.EventType.key_of`) and carries its current state. Kept with no
   age limit, the last message per subject only: the stream is the publisher's whole current
-  state, no bigger than it, and a consumer started at any time reads all of it.
+  state, no bigger than it, and a consumer started at any time reads all of it. A consumer that
+  is behind gets an entity's latest state, not every state it went through: state events are
+  upserts, and nothing may need the steps between.
 
 Why per stream and not per subject: two streams may not capture overlapping subjects (NATS
 refuses the second), so the state subjects of a stem cannot go to a stream of their own beside
