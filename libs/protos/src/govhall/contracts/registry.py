@@ -105,6 +105,11 @@ class Registry:
     def subjects(self) -> list[str]:
         return list(self._by_subject)
 
+    @property
+    def every_subject(self) -> str:
+        """What a consumer of all of this service's events subscribes to (`<service>.>`)."""
+        return f"{self.service}.>"
+
     def patterns(self) -> list[str]:
         """What to subscribe to for every subject of this registry."""
         return [kind.pattern for kind in self]

@@ -55,5 +55,7 @@ def make_handler(
 
 async def subscribe(ctx: ServiceContext, backend: SearchBackend, consumer: str) -> None:
     await ctx.bus.subscribe(
-        consumer, "catalogue.>", idempotent(ctx.db.uow, consumer, make_handler(backend, consumer))
+        consumer,
+        catalogue_events.REGISTRY.every_subject,
+        idempotent(ctx.db.uow, consumer, make_handler(backend, consumer)),
     )
