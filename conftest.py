@@ -70,6 +70,21 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
+async def pg_database(cluster: dict[str, str]) -> AsyncIterator[Any]:
+    """A fresh PostgreSQL database with the kit's outbox and inbox (a kit `Database`): for an
+    invariant under real concurrency (kit.races.concurrently), which SQLite's one writer at a
+    time never tests."""
+    from govhall.kit.testing import database_with_kit_tables
+
+    async with _fresh_pg_database(cluster) as url:
+        db = await database_with_kit_tables(url)
+        try:
+            yield db
+        finally:
+            await db.close()
+
+
+@pytest.fixture
 def platform(tmp_path: Path) -> Any:
     """Platform settings for embedded back ends under a temporary var/ (the environment is ignored)."""
     from govhall.kit.settings import PlatformSettings

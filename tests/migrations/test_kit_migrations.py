@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 
 from govhall.kit import migrations
 from govhall.kit.db import create_engine
-from govhall.kit.outbox import add_kit_tables
+from govhall.kit.eventstore import add_kit_tables
 
 SERVICES = ["catalogue", "search", "identity", "cases"]
 

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from govhall.kit.bus import InProcessBus, JetStreamBus, idempotent
+from govhall.kit.bus import InProcessBus, JetStreamBus
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
-from govhall.kit.outbox import INBOX, OUTBOX, OutboxRelay
+from govhall.kit.eventstore import INBOX, OUTBOX, idempotent
+from govhall.kit.outbox import OutboxRelay
 from govhall.kit.testing import cluster_bus, database_with_kit_tables, wait_until
 
 _meta = sa.MetaData()

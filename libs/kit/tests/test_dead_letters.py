@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from govhall.kit.bus import DEAD_LETTERED, InProcessBus, idempotent
+from govhall.kit.bus import DEAD_LETTERED, InProcessBus
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
+from govhall.kit.eventstore import INBOX, idempotent
 from govhall.kit.ordering import STALE, newer_only
-from govhall.kit.outbox import INBOX
 from govhall.kit.testing import cluster_bus, database_with_kit_tables, wait_until
 
 _meta = sa.MetaData()

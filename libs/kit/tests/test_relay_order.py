@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from govhall.kit.bus import InProcessBus, idempotent
+from govhall.kit.bus import InProcessBus
 from govhall.kit.db import Database
 from govhall.kit.events import Delivery, Event
-from govhall.kit.outbox import OUTBOX, PARKED, OutboxRelay, ordering_key
+from govhall.kit.eventstore import OUTBOX, idempotent
+from govhall.kit.outbox import PARKED, OutboxRelay, ordering_key
 from govhall.kit.testing import database_is_free, database_with_kit_tables
 
 _meta = sa.MetaData()

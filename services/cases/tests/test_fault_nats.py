@@ -51,10 +51,10 @@ from govhall.catalogue.settings import CatalogueSettings
 from govhall.contracts import cases as cases_events
 from govhall.identity import app as identity_app
 from govhall.identity.settings import IdentitySettings
-from govhall.kit.bus import JetStreamBus, idempotent
+from govhall.kit.bus import JetStreamBus
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.events import Delivery, decode
-from govhall.kit.outbox import INBOX, OUTBOX
+from govhall.kit.eventstore import INBOX, OUTBOX, idempotent
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.testing import caller_channel, wait_until

@@ -31,10 +31,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhall.contracts import catalogue as contract
-from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.events import Delivery, decode
+from govhall.kit.eventstore import idempotent
 from govhall.kit.grpcclient import call_options
 from govhall.kit.service import ServiceContext
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat

@@ -19,17 +19,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from govhall.kit.events import Event
-from govhall.kit.outbox import OUTBOX, outbox_row
+from govhall.kit.eventstore import OUTBOX, outbox_row
 
 log = logging.getLogger(__name__)
 
 
 # Execution option marking a connection that only reads (SQLite then begins without the write lock).
 READ_ONLY = "govhall_read_only"
-
-
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

@@ -20,11 +20,11 @@ runs under a lock (PostgreSQL: a session advisory lock, released by the server i
 dies; SQLite: a file lock beside the database), so one migrates and the others, let in after it,
 find the database at head.
 
-Adding a kit revision (e.g. an outbox column): change the table in outbox.py, then
+Adding a kit revision (e.g. an outbox column): change the table in eventstore.py, then
 `uv run python -m govhall.kit.migrations revision "outbox parked_at"` against a migrated database
 (GOVHALL_MIGRATE_URL, default a scratch SQLite file) writes kit_migrations/versions/NNNN_*.py;
 check it, and tests/migrations/test_kit_migrations.py proves fresh and existing databases agree
-with outbox.py. Never edit a revision that has shipped; never let one import live table objects.
+with eventstore.py. Never edit a revision that has shipped; never let one import live table objects.
 """
 
 from __future__ import annotations

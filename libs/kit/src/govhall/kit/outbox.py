@@ -12,6 +12,7 @@ it overtakes an earlier one; different aggregates go concurrently. A crash betwe
 mark republishes with the same event id, which JetStream's duplicate window and the consumers'
 inbox both absorb. A row that failed `max_attempts` times is parked: the relay skips it (and
 counts it in govhall_outbox_parked); setting its `attempts` back to 0 releases it.
+The `outbox` table itself, and the consumers' `inbox`, are in eventstore.py.
 """
 
 from __future__ import annotations
@@ -20,89 +21,22 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from prometheus_client import Counter, Gauge
 
+from govhall.kit.dialect import is_postgres
 from govhall.kit.events import Event
+from govhall.kit.eventstore import OUTBOX
 
 if TYPE_CHECKING:
     from govhall.kit.bus import EventBus
-    from govhall.kit.db import Database, UnitOfWork
+    from govhall.kit.db import Database
 
 log = logging.getLogger(__name__)
-
-# Every service's metadata gets these two tables through `add_kit_tables`.
-_kit_metadata = sa.MetaData()
-
-OUTBOX = sa.Table(
-    "outbox",
-    _kit_metadata,
-    sa.Column(
-        "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
-    ),
-    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
-    sa.Column("subject", sa.String(200), nullable=False),
-    sa.Column("payload", sa.LargeBinary(), nullable=False),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
-    sa.Index(
-        "ix_outbox_unpublished",
-        "seq",
-        postgresql_where=sa.text("published_at IS NULL"),
-        sqlite_where=sa.text("published_at IS NULL"),
-    ),
-)
-
-# The consumer side: which events a consumer has applied, so a redelivery is a no-op.
-INBOX = sa.Table(
-    "inbox",
-    _kit_metadata,
-    sa.Column("consumer", sa.String(100), primary_key=True),
-    sa.Column("event_id", sa.String(36), primary_key=True),
-    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-
-# How long a consumer remembers an applied event id. A copy can come back while its stream still
-# holds it (a consumer reset, a redelivery) or when the relay republishes after a crash, so the
-# window is the streams' retention; older ids are pruned.
-INBOX_WINDOW = timedelta(days=14)
-INBOX_PRUNE_EVERY = timedelta(hours=1)
-
-
-async def prune_inbox(
-    db_uow: Callable[[], UnitOfWork], consumer: str, window: timedelta = INBOX_WINDOW
-) -> int:
-    """Forget the consumer's event ids applied longer than window ago; return how many."""
-    cutoff = datetime.now(UTC) - window
-    async with db_uow() as uow:
-        result = await uow.conn.execute(
-            sa.delete(INBOX).where(INBOX.c.consumer == consumer, INBOX.c.applied_at < cutoff)
-        )
-        await uow.commit()
-    return result.rowcount or 0
-
-
-def add_kit_tables(metadata: sa.MetaData) -> None:
-    """Copy the outbox and inbox tables into a service's metadata (for its migrations)."""
-    for table in (OUTBOX, INBOX):
-        if table.name not in metadata.tables:
-            table.to_metadata(metadata)
-
-
-def outbox_row(event: Event) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "subject": event.subject,
-        "payload": event.payload,
-        "occurred_at": event.occurred_at,
-    }
-
 
 RELAYED = Counter("govhall_outbox_relayed_total", "Events published from the outbox", ["service"])
 RELAY_FAILURES = Counter("govhall_outbox_relay_failures_total", "Failed outbox publish attempts", ["service"])
@@ -201,7 +135,7 @@ class OutboxRelay:
     async def _lease(self) -> AsyncIterator[bool]:
         """Hold the service's relay lease for one pass; yield False if another relay has it."""
         engine = self._db.engine
-        if engine.dialect.name != "postgresql":
+        if not is_postgres(engine):
             lock = _sqlite_leases.setdefault(str(engine.url), asyncio.Lock())
             async with lock:
                 yield True

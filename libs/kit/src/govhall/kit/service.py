@@ -14,7 +14,7 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import grpc
 
@@ -33,15 +33,19 @@ log = logging.getLogger(__name__)
 
 Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
 
+# The service's own settings class: a spec and its context carry it, so a service's wiring reads
+# `ctx.settings.catalogue_address` typed, with no cast or isinstance of its own.
+S = TypeVar("S", bound=ServiceSettings)
+
 
 @dataclass
-class ServiceContext:
+class ServiceContext(Generic[S]):
     """What a service's wiring receives: its database, the bus and its settings."""
 
     name: str
     db: Database
     bus: EventBus
-    settings: ServiceSettings
+    settings: S
     platform: PlatformSettings
     # Signs, as this service, the calls it makes to others (see `channel`).
     signer: Signer
@@ -59,14 +63,14 @@ class ServiceContext:
 
 
 @dataclass
-class ServiceSpec:
+class ServiceSpec(Generic[S]):
     name: str
     migrations: Path
     # Who may call it, asserting what, and which methods (trust.CallerPolicy): a callers.json.
     callers: Path
     # Build the servicers and subscribe the consumers (after migrations, before the server
     # starts); returns (add_to_server, servicer, full service name) triples.
-    wire: Callable[[ServiceContext], Awaitable[Sequence[Registration]]]
+    wire: Callable[[ServiceContext[S]], Awaitable[Sequence[Registration]]]
     publishes_events: bool = True
     # Refuse, on every RPC, a caller whose session or agent authorisation identity has revoked
     # (tokens.RevocationList.check, the list the gateway checks too): a service acting on a
@@ -75,16 +79,14 @@ class ServiceSpec:
     checks_sessions: bool = True
 
 
-async def migrate(db: Database, spec: ServiceSpec) -> None:
+async def migrate(db: Database, spec: ServiceSpec[Any]) -> None:
     """Create the service's database if need be and bring its tables up to date."""
     await ensure_database(db.url)
     await migrations.upgrade(db.url, spec.migrations)
 
 
-class ServiceHost:
-    def __init__(
-        self, spec: ServiceSpec, settings: ServiceSettings, platform: PlatformSettings, bus: EventBus
-    ) -> None:
+class ServiceHost(Generic[S]):
+    def __init__(self, spec: ServiceSpec[S], settings: S, platform: PlatformSettings, bus: EventBus) -> None:
         self.spec = spec
         self.settings = settings
         self.platform = platform
@@ -95,7 +97,7 @@ class ServiceHost:
         bundle_file, _ = platform.trust_files(spec.name)
         self.verifier = Verifier(spec.name, bundle_file, CallerPolicy.from_file(spec.callers))
         signer = Signer.from_settings(platform, spec.name)
-        self.ctx = ServiceContext(spec.name, self.db, bus, settings, platform, signer)
+        self.ctx: ServiceContext[S] = ServiceContext(spec.name, self.db, bus, settings, platform, signer)
         self.kv: KeyValueStore | None = None
 
     @property
@@ -145,7 +147,7 @@ class ServiceHost:
         await self.db.close()
 
 
-async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
+async def _serve(spec: ServiceSpec[S], settings: S) -> None:
     platform = PlatformSettings()
     observability.setup(spec.name, platform.log_level, settings.metrics_port)
     bus = create_bus(
@@ -168,5 +170,5 @@ async def _serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
     await bus.close()
 
 
-def run_forever(spec: ServiceSpec, settings: ServiceSettings) -> None:
+def run_forever(spec: ServiceSpec[S], settings: S) -> None:
     asyncio.run(_serve(spec, settings))

@@ -3,7 +3,7 @@
 Two kinds of stream:
 
 - EVENTS: things that happened (a case accepted, a user registered). Kept 14 days (the inbox's
-  deduplication window, `outbox.INBOX_WINDOW`, matches it). A consumer added later does not find
+  deduplication window, `eventstore.INBOX_WINDOW`, matches it). A consumer added later does not find
   them all: the publisher's `republish` command sends its current state again.
 - STATE: every subject names one entity (`<stem>.<entity>.<what>.<key>`, see
   `govhall.contracts.registry.EventType.key_of`) and carries its current state. Kept with no

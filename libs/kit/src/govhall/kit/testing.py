@@ -85,7 +85,7 @@ async def database_with_kit_tables(url: str, *tables: sa.Table) -> Database:
     """A `Database` at ``url`` with the kit's outbox and inbox and ``tables`` (SQLAlchemy Tables)
     created: for tests of the kit's event plumbing, which need no service's migrations."""
     from govhall.kit.db import Database
-    from govhall.kit.outbox import INBOX, OUTBOX
+    from govhall.kit.eventstore import INBOX, OUTBOX
 
     db = Database(url)
     async with db.engine.begin() as conn:

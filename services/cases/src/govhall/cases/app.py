@@ -20,9 +20,8 @@ from govhall.protos.identity.v1 import identity_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
 
-async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
     settings = ctx.settings
-    assert isinstance(settings, CasesSettings)
     calendar = default_calendar()
     if settings.holiday_tables_dir:
         calendar.load_directory(settings.holiday_tables_dir)
@@ -67,7 +66,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(
+SPEC = ServiceSpec[CasesSettings](
     name="cases",
     migrations=Path(__file__).parent / "migrations",
     callers=Path(__file__).parent / "callers.json",

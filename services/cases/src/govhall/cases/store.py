@@ -35,6 +35,7 @@ from govhall.cases.tables import (
 from govhall.cases.values import Actor, ActorKind, HistoryEntry
 from govhall.cases.vocabulary import CaseState
 from govhall.kit.db import UnitOfWork
+from govhall.kit.dialect import locked
 from govhall.kit.errors import DomainError, ErrorKind
 
 
@@ -109,7 +110,7 @@ async def update_case(uow: UnitOfWork, rec: CaseRecord) -> None:
 async def load(uow: UnitOfWork, case_id: str, *, for_update: bool = False) -> CaseRecord | None:
     query = sa.select(cases).where(cases.c.id == case_id)
     if for_update:
-        query = query.with_for_update()
+        query = locked(uow, query)
     row = (await uow.conn.execute(query)).first()
     return record_from_row(row) if row else None
 
@@ -120,7 +121,7 @@ async def load_by_number(uow: UnitOfWork, number: str, *, for_update: bool = Fal
         sa.or_(cases.c.case_number == number, cases.c.application_number == number)
     )
     if for_update:
-        query = query.with_for_update()
+        query = locked(uow, query)
     row = (await uow.conn.execute(query)).first()
     return record_from_row(row) if row else None
 

@@ -18,7 +18,7 @@ from govhall.cases.values import Actor, ActorKind
 from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import Deps, actor_for, perform, record
 from govhall.contracts.labels import MATTER_TYPE_LABELS
-from govhall.kit.db import is_sqlite
+from govhall.kit.dialect import month_bucket
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.labels import enum_name
 from govhall.protos.cases.v1 import cases_pb2 as pb
@@ -290,12 +290,7 @@ async def statistics(deps: Deps, req: pb.GetStatisticsRequest) -> pb.Statistics:
         where += _bounds(c.submitted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
         by_state = await store.count_by(uow, c.state, where)
         by_type = await store.count_by(uow, c.matter_type, where)
-        month = (
-            sa.func.strftime("%Y-%m", c.submitted_at, "+8 hours")
-            if is_sqlite(deps.db.engine)
-            else sa.func.to_char(sa.func.timezone("Asia/Shanghai", c.submitted_at), "YYYY-MM")
-        )
-        by_month = await store.count_by(uow, month, where)
+        by_month = await store.count_by(uow, month_bucket(uow, c.submitted_at), where)
         on_time = await store.count_by(uow, c.on_time, [*where, c.state.in_(_concluded())])
     total = sum(by_state.values())
     concluded = sum(on_time.values())

@@ -8,13 +8,13 @@ from pathlib import Path
 from govhall.catalogue import events
 from govhall.catalogue.api import CatalogueService
 from govhall.catalogue.settings import CatalogueSettings
-from govhall.kit.bus import idempotent
+from govhall.kit.eventstore import idempotent
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.protos.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 
 
-async def wire(ctx: ServiceContext) -> Sequence[Registration]:
-    settings = ctx.settings if isinstance(ctx.settings, CatalogueSettings) else CatalogueSettings()
+async def wire(ctx: ServiceContext[CatalogueSettings]) -> Sequence[Registration]:
+    settings = ctx.settings
     # Hot services: applications per matter, counted once per event however often it is delivered.
     await ctx.bus.subscribe(
         events.HOT_MATTERS_CONSUMER,
@@ -30,7 +30,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(
+SPEC = ServiceSpec[CatalogueSettings](
     name="catalogue",
     migrations=Path(__file__).parent / "migrations",
     callers=Path(__file__).parent / "callers.json",

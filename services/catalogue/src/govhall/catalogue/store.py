@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.dialects import postgresql, sqlite
 
 from govhall.catalogue import taxonomy
 from govhall.catalogue.model import MatterState, SiteRecord, Version
 from govhall.kit.db import UnitOfWork
-from govhall.kit.outbox import add_kit_tables
+from govhall.kit.dialect import locked, upsert
+from govhall.kit.eventstore import add_kit_tables
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 
 metadata = sa.MetaData()
@@ -166,10 +166,6 @@ def ts(value: datetime | None, into: Timestamp) -> None:
         into.FromDatetime(value)
 
 
-def is_postgres(uow: UnitOfWork) -> bool:
-    return uow.conn.dialect.name == "postgresql"
-
-
 # Sites and departments ------------------------------------------------------------------------
 
 
@@ -269,8 +265,8 @@ async def load_states(
     found: dict[str, LoadedMatter] = {}
     for part in chunks(list(codes)):
         query = sa.select(matters).where(matters.c.code.in_(part))
-        if for_update and is_postgres(uow):
-            query = query.with_for_update()
+        if for_update:
+            query = locked(uow, query)
         heads = {r.code: r for r in (await uow.conn.execute(query)).all()}
         if not heads:
             continue
@@ -657,16 +653,13 @@ async def hot_matters(uow: UnitOfWork, site_codes: list[str], limit: int) -> lis
 
 async def count_application(uow: UnitOfWork, matter_code: str, at: datetime) -> None:
     """One more application for a matter (an upsert, so concurrent consumers cannot lose one)."""
-    insert: Any = postgresql.insert if is_postgres(uow) else sqlite.insert
-    statement = insert(matter_applications).values(
-        matter_code=matter_code, applications=1, last_applied_at=at
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[matter_applications.c.matter_code],
-        set_={
-            "applications": matter_applications.c.applications + 1,
-            "last_applied_at": statement.excluded.last_applied_at,
-        },
+    t = matter_applications
+    statement = upsert(
+        uow,
+        t,
+        {"matter_code": matter_code, "applications": 1, "last_applied_at": at},
+        key=["matter_code"],
+        update=lambda new: {"applications": t.c.applications + 1, "last_applied_at": new.last_applied_at},
     )
     await uow.conn.execute(statement)
 
@@ -737,8 +730,8 @@ def _article(row: Any) -> ArticleRow:
 
 async def get_article(uow: UnitOfWork, article_id: str, *, for_update: bool = False) -> ArticleRow | None:
     query = _ARTICLE_VIEW.where(articles.c.id == article_id)
-    if for_update and is_postgres(uow):
-        query = query.with_for_update(of=articles)
+    if for_update:
+        query = locked(uow, query, of=articles)
     row = (await uow.conn.execute(query)).first()
     return _article(row) if row else None
 

@@ -1,398 +1,23 @@
 """REST routes for unified identity (统一身份认证): sign-up, login, the account, enterprises
-and their agents, staff. Each maps onto one identity RPC; identity decides who may do what."""
+and their agents, staff. Each maps onto one identity RPC; identity decides who may do what.
+
+This module holds signing up and in and the session (SMS codes, register, login, refresh,
+logout, password reset) and puts the identity routers together; the account and its addresses
+are in profile.py, enterprises, agents and staff in enterprises.py, the shapes in identity_model.py."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
-from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Header, Request, Response
 
-from govhall.gateway.auth import Admin, Caller, SignedIn
-from govhall.gateway.bounds import BoundedTime
-from govhall.gateway.model import SHANGHAI, In, SiteCode
+from govhall.gateway import identity_model as m
+from govhall.gateway.auth import Caller, SignedIn
+from govhall.gateway.enterprises import enterprise_routes
+from govhall.gateway.profile import profile_routes
 from govhall.gateway.upstreams import Upstreams
-from govhall.kit.errors import invalid
 from govhall.protos.identity.v1 import identity_pb2 as pb
-
-SMS_PURPOSES = {
-    "register": pb.SMS_PURPOSE_REGISTER,
-    "login": pb.SMS_PURPOSE_LOGIN,
-    "reset_password": pb.SMS_PURPOSE_RESET_PASSWORD,
-    "change_password": pb.SMS_PURPOSE_CHANGE_PASSWORD,
-    "change_mobile": pb.SMS_PURPOSE_CHANGE_MOBILE,
-    "bind_mobile": pb.SMS_PURPOSE_BIND_MOBILE,
-}
-LEGAL_PERSON_TYPES = {
-    "enterprise": (pb.LEGAL_PERSON_TYPE_ENTERPRISE, "企业"),
-    "individual_business": (pb.LEGAL_PERSON_TYPE_INDIVIDUAL_BUSINESS, "个体工商户"),
-    "public_institution": (pb.LEGAL_PERSON_TYPE_PUBLIC_INSTITUTION, "事业单位"),
-    "social_organisation": (pb.LEGAL_PERSON_TYPE_SOCIAL_ORGANISATION, "社会团体"),
-    "private_non_enterprise": (pb.LEGAL_PERSON_TYPE_PRIVATE_NON_ENTERPRISE, "民办非企业单位"),
-    "government_agency": (pb.LEGAL_PERSON_TYPE_GOVERNMENT_AGENCY, "政府机关"),
-    "other": (pb.LEGAL_PERSON_TYPE_OTHER, "其他组织"),
-}
-LEGAL_PERSON_TYPE_BY_NUMBER = {number: name for name, (number, _) in LEGAL_PERSON_TYPES.items()}
-KINDS = {
-    pb.ACCOUNT_KIND_PERSON: "person",
-    pb.ACCOUNT_KIND_LEGAL_PERSON: "legal_person",
-    pb.ACCOUNT_KIND_STAFF: "staff",
-}
-LEVELS = {
-    pb.REAL_NAME_LEVEL_UNVERIFIED: "unverified",
-    pb.REAL_NAME_LEVEL_REAL_NAME: "real_name",
-    pb.REAL_NAME_LEVEL_HIGH: "high",
-}
-STRONG_METHODS = {"face": pb.STRONG_METHOD_FACE, "ca": pb.STRONG_METHOD_CA}
-AUTHORISATION_STATUSES = {
-    pb.AUTHORISATION_STATUS_ACTIVE: "active",
-    pb.AUTHORISATION_STATUS_REVOKED: "revoked",
-    pb.AUTHORISATION_STATUS_EXPIRED: "expired",
-}
-
-Mobile = Annotated[str, Field(max_length=20, examples=["13800138000"], description="手机号")]
-SmsCode = Annotated[str, Field(max_length=10, examples=["123456"], description="短信验证码")]
-Password = Annotated[str, Field(max_length=128, description="密码：至少8位，含字母、数字、符号中的两种")]
-IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="id")]
-
-
-class Strict(In):
-    """Unknown fields refused, text checked to be Unicode, no coercion (model.In): the gateway's
-    request base."""
-
-
-# Requests --------------------------------------------------------------------------------
-
-
-class SmsCodeIn(Strict):
-    mobile: Annotated[
-        str, Field(max_length=20, description="手机号；修改密码、更换手机号时发往已绑定的手机号，可不填")
-    ] = ""
-    purpose: Literal[
-        "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"
-    ] = Field(
-        description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号。"
-        "无论手机号是否已注册，应答都相同；不适用的验证码（如为已注册号码申请注册）不会发送"
-    )
-
-
-class RegisterIn(Strict):
-    mobile: Mobile
-    sms_code: SmsCode
-    password: Password
-    username: str = Field("", max_length=32, description="可选用户名：字母开头，4–32位字母、数字或下划线")
-
-
-class PasswordLoginIn(Strict):
-    method: Literal["password"]
-    login_name: str = Field(max_length=64, description="用户名、身份证号或手机号")
-    password: Password
-
-
-class SmsLoginIn(Strict):
-    method: Literal["sms"]
-    mobile: Mobile
-    sms_code: SmsCode
-
-
-class LegalPersonLoginIn(Strict):
-    method: Literal["legal_person"]
-    credit_code: str = Field(max_length=18, description="统一社会信用代码")
-    password: Password
-
-
-class StaffLoginIn(Strict):
-    method: Literal["staff"]
-    username: str = Field(max_length=32, description="工作人员用户名")
-    password: Password
-
-
-class CertificateLoginIn(Strict):
-    method: Literal["certificate"]
-    credit_code: str = Field(max_length=18, description="统一社会信用代码")
-    certificate_b64: str = Field(max_length=16384, description="证书 (base64)")
-    challenge_b64: str = Field(max_length=1024, description="挑战值 (base64)")
-    signature_b64: str = Field(max_length=4096, description="签名 (base64)")
-
-
-LoginIn = Annotated[
-    PasswordLoginIn | SmsLoginIn | LegalPersonLoginIn | StaffLoginIn | CertificateLoginIn,
-    Field(discriminator="method"),
-]
-
-
-class RefreshIn(Strict):
-    refresh_token: str = Field(max_length=200, description="刷新令牌（每个只能用一次）")
-
-
-class LogoutIn(Strict):
-    refresh_token: str = Field("", max_length=200, description="本次登录的刷新令牌")
-
-
-class PasswordResetIn(Strict):
-    mobile: Mobile
-    sms_code: SmsCode
-    new_password: Password
-
-
-class RealNameIn(Strict):
-    name: str = Field(max_length=30, description="姓名")
-    id_number: str = Field(max_length=20, description="居民身份证号码")
-
-
-class LevelIn(Strict):
-    method: Literal["face", "ca"]
-    evidence_b64: str = Field(max_length=1_000_000, description="人脸核验凭据或CA签名 (base64)")
-
-
-class PasswordChangeIn(Strict):
-    old_password: Password
-    new_password: Password
-    sms_code: SmsCode
-
-
-class MobileChangeIn(Strict):
-    password: Password
-    old_mobile_code: SmsCode
-    new_mobile: Mobile
-    new_mobile_code: SmsCode
-
-
-class UsernameIn(Strict):
-    username: str = Field(
-        max_length=32, description="用户名：字母开头，4–32位字母、数字或下划线；登录时不区分大小写"
-    )
-
-
-class AddressIn(Strict):
-    recipient: str = Field(max_length=60, description="收件人")
-    mobile: Mobile
-    county_code: SiteCode
-    detail: str = Field(max_length=200, description="详细地址")
-    postal_code: str = Field("", max_length=6, description="邮政编码")
-    is_default: bool = Field(False, description="设为默认地址")
-
-
-class EnterpriseIn(Strict):
-    credit_code: str = Field(max_length=18, description="统一社会信用代码")
-    name: str = Field(max_length=200, description="单位名称")
-    type: Literal[
-        "enterprise",
-        "individual_business",
-        "public_institution",
-        "social_organisation",
-        "private_non_enterprise",
-        "government_agency",
-        "other",
-    ]
-    password: Password
-
-
-class AgentIn(Strict):
-    agent_name: str = Field(max_length=30, description="经办人姓名")
-    agent_id_number: str = Field(max_length=20, description="经办人身份证号")
-    scopes: list[
-        Literal["cases.apply", "cases.view", "appointments.book", "consult.submit", "licences.view"]
-    ] = Field(min_length=1, max_length=10, description="授权范围")
-    expires_at: Annotated[datetime, BoundedTime] = Field(
-        strict=False, description="授权截止时间 (ISO 8601, with offset)"
-    )
-
-
-class StaffIn(Strict):
-    username: str = Field(max_length=32, description="用户名")
-    name: str = Field(max_length=30, description="姓名")
-    mobile: Mobile
-    password: Password
-    site_code: SiteCode
-    department_code: str = Field(max_length=40, description="所属部门代码")
-    roles: list[Literal["window_clerk", "reviewer", "approver", "supervisor", "site_admin"]] = Field(
-        min_length=1,
-        max_length=5,
-        description="角色：window_clerk 窗口受理，reviewer 审核，approver 决定，supervisor 监察，site_admin 站点管理员",
-    )
-
-
-# Responses --------------------------------------------------------------------------------
-# Times are ISO 8601 in Beijing time (+08:00), as everywhere in the gateway.
-
-
-class SmsCodeOut(BaseModel):
-    expires_in_seconds: int = Field(description="验证码有效期（秒）")
-    resend_after_seconds: int = Field(description="多少秒后可重新发送")
-    mobile_masked: str = Field(description="接收验证码的手机号（已脱敏）", examples=["138****5678"])
-
-
-class AccountOut(BaseModel):
-    id: str
-    kind: str = Field(description="账号类型：person 自然人，legal_person 法人，staff 工作人员")
-    username: str = Field(description="用户名")
-    name: str = Field(description="姓名或单位名称")
-    id_number_masked: str = Field(description="身份证号（已脱敏）")
-    mobile_masked: str = Field(description="手机号（已脱敏）")
-    real_name_level: str = Field(description="实名等级：unverified 未实名，real_name 实名，high 高级实名")
-    created_at: datetime | None = Field(description="注册时间")
-    site_code: str = Field("", description="工作人员所属站点")
-    department_code: str = Field("", description="工作人员所属部门")
-    roles: list[str] = Field([], description="工作人员角色")
-
-
-class TokensOut(BaseModel):
-    access_token: str = Field(description="访问令牌 (JWT)，放在 Authorization: Bearer 中")
-    token_type: str = Field(description="Bearer")
-    expires_in_seconds: int = Field(description="访问令牌有效期（秒）")
-    refresh_token: str = Field(description="刷新令牌，只能使用一次；代办理令牌没有")
-    refresh_expires_in_seconds: int = Field(description="刷新令牌有效期（秒）")
-    account: AccountOut
-
-
-class AddressOut(BaseModel):
-    id: str
-    recipient: str = Field(description="收件人")
-    mobile: str = Field(description="收件人手机号（已脱敏）")
-    county_code: str = Field(description="区县代码")
-    province_name: str = Field(description="省")
-    city_name: str = Field(description="市")
-    county_name: str = Field(description="区县")
-    detail: str = Field(description="详细地址")
-    postal_code: str = Field(description="邮政编码")
-    is_default: bool = Field(description="默认地址")
-
-
-class EnterpriseOut(BaseModel):
-    id: str
-    credit_code: str = Field(description="统一社会信用代码")
-    name: str = Field(description="单位名称")
-    type: str = Field(description="单位类型")
-    type_label: str = Field(description="单位类型（中文）", examples=["企业"])
-    representative_id: str
-    representative_name: str = Field(description="法定代表人")
-    created_at: datetime | None = Field(description="注册时间")
-    relation: str = Field(description="与我的关系：representative 法定代表人，agent 经办人，self 法人本身")
-    scopes: list[str] = Field(description="经办人的授权范围")
-    authorised_until: datetime | None = Field(description="经办人授权截止时间")
-
-
-class AuthorisationOut(BaseModel):
-    id: str
-    enterprise_id: str
-    enterprise_name: str = Field(description="单位名称")
-    agent_id: str
-    agent_name: str = Field(description="经办人姓名")
-    agent_mobile_masked: str = Field(description="经办人手机号（已脱敏）")
-    scopes: list[str] = Field(description="授权范围")
-    expires_at: datetime | None = Field(description="授权截止时间")
-    status: str = Field(description="active 有效，revoked 已撤销，expired 已过期")
-    created_at: datetime | None = Field(description="授权时间")
-    revoked_at: datetime | None = Field(description="撤销时间")
-
-
-class StaffOut(BaseModel):
-    id: str
-    username: str = Field(description="用户名")
-    name: str = Field(description="姓名")
-    mobile_masked: str = Field(description="手机号（已脱敏）")
-    site_code: str = Field(description="所属站点")
-    department_code: str = Field(description="所属部门")
-    roles: list[str] = Field(description="角色")
-    created_at: datetime | None = Field(description="创建时间")
-
-
-def _time(message: Any, name: str) -> datetime | None:
-    return getattr(message, name).ToDatetime(SHANGHAI) if message.HasField(name) else None
-
-
-def account_out(a: pb.Account) -> AccountOut:
-    return AccountOut(
-        id=a.id,
-        kind=KINDS.get(a.kind, "unknown"),
-        username=a.username,
-        name=a.name,
-        id_number_masked=a.id_number_masked,
-        mobile_masked=a.mobile_masked,
-        real_name_level=LEVELS.get(a.real_name_level, "unverified"),
-        created_at=_time(a, "created_at"),
-        site_code=a.site_code,
-        department_code=a.department_code,
-        roles=list(a.roles),
-    )
-
-
-def tokens_out(t: pb.TokenPair) -> TokensOut:
-    return TokensOut(
-        access_token=t.access_token,
-        token_type=t.token_type,
-        expires_in_seconds=t.expires_in_seconds,
-        refresh_token=t.refresh_token,
-        refresh_expires_in_seconds=t.refresh_expires_in_seconds,
-        account=account_out(t.account),
-    )
-
-
-def address_out(a: pb.Address) -> AddressOut:
-    return AddressOut(**{f: getattr(a, f) for f in AddressOut.model_fields})
-
-
-def enterprise_out(e: pb.LegalPerson) -> EnterpriseOut:
-    type_name = LEGAL_PERSON_TYPE_BY_NUMBER.get(e.type, "other")
-    return EnterpriseOut(
-        id=e.id,
-        credit_code=e.credit_code,
-        name=e.name,
-        type=type_name,
-        type_label=LEGAL_PERSON_TYPES[type_name][1],
-        representative_id=e.representative_id,
-        representative_name=e.representative_name,
-        created_at=_time(e, "created_at"),
-        relation=e.relation,
-        scopes=list(e.scopes),
-        authorised_until=_time(e, "authorised_until"),
-    )
-
-
-def authorisation_out(a: pb.AgentAuthorisation) -> AuthorisationOut:
-    return AuthorisationOut(
-        id=a.id,
-        enterprise_id=a.legal_person_id,
-        enterprise_name=a.legal_person_name,
-        agent_id=a.agent_id,
-        agent_name=a.agent_name,
-        agent_mobile_masked=a.agent_mobile_masked,
-        scopes=list(a.scopes),
-        expires_at=_time(a, "expires_at"),
-        status=AUTHORISATION_STATUSES.get(a.status, "unknown"),
-        created_at=_time(a, "created_at"),
-        revoked_at=_time(a, "revoked_at"),
-    )
-
-
-def staff_out(s: pb.Staff) -> StaffOut:
-    return StaffOut(
-        id=s.id,
-        username=s.username,
-        name=s.name,
-        mobile_masked=s.mobile_masked,
-        site_code=s.site_code,
-        department_code=s.department_code,
-        roles=list(s.roles),
-        created_at=_time(s, "created_at"),
-    )
-
-
-def _b64(value: str, field: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise invalid("BASE64_INVALID", f"{field} must be base64", "内容应为 base64 编码", field) from None
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
@@ -407,15 +32,15 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="Send an SMS code (短信验证码)",
         operation_id="sendSmsCode",
     )
-    async def send_sms_code(body: SmsCodeIn, request: Request, caller: Caller) -> SmsCodeOut:
+    async def send_sms_code(body: m.SmsCodeIn, request: Request, caller: Caller) -> m.SmsCodeOut:
         reply = await up().identity.call(
             lambda s: s.SendSmsCode,
             pb.SendSmsCodeRequest(
-                mobile=body.mobile, purpose=SMS_PURPOSES[body.purpose], client_ip=_client(request)
+                mobile=body.mobile, purpose=m.SMS_PURPOSES[body.purpose], client_ip=m.client_ip(request)
             ),  # type: ignore[arg-type]
             caller,
         )
-        return SmsCodeOut(
+        return m.SmsCodeOut(
             expires_in_seconds=reply.expires_in_seconds,
             resend_after_seconds=reply.resend_after_seconds,
             mobile_masked=reply.mobile_masked,
@@ -428,8 +53,8 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="Register a natural person (个人注册)",
         operation_id="register",
     )
-    async def register(body: RegisterIn, request: Request) -> AccountOut:
-        return account_out(
+    async def register(body: m.RegisterIn, request: Request) -> m.AccountOut:
+        return m.account_out(
             await up().identity.call(
                 lambda s: s.RegisterPerson,
                 pb.RegisterPersonRequest(
@@ -437,7 +62,7 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
                     sms_code=body.sms_code,
                     password=body.password,
                     username=body.username,
-                    client_ip=_client(request),
+                    client_ip=m.client_ip(request),
                 ),
                 None,
             )
@@ -450,28 +75,30 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="login",
         responses={401: {"description": "Wrong account, password, SMS code or certificate (LOGIN_FAILED)"}},
     )
-    async def login(body: LoginIn, request: Request, user_agent: Annotated[str, Header()] = "") -> TokensOut:
-        message = pb.LoginRequest(client_ip=_client(request), user_agent=user_agent[:200])
-        if isinstance(body, PasswordLoginIn):
+    async def login(
+        body: m.LoginIn, request: Request, user_agent: Annotated[str, Header()] = ""
+    ) -> m.TokensOut:
+        message = pb.LoginRequest(client_ip=m.client_ip(request), user_agent=user_agent[:200])
+        if isinstance(body, m.PasswordLoginIn):
             message.password.CopyFrom(pb.PasswordLogin(login_name=body.login_name, password=body.password))
-        elif isinstance(body, SmsLoginIn):
+        elif isinstance(body, m.SmsLoginIn):
             message.sms.CopyFrom(pb.SmsLogin(mobile=body.mobile, sms_code=body.sms_code))
-        elif isinstance(body, LegalPersonLoginIn):
+        elif isinstance(body, m.LegalPersonLoginIn):
             message.legal_person.CopyFrom(
                 pb.LegalPersonLogin(credit_code=body.credit_code, password=body.password)
             )
-        elif isinstance(body, StaffLoginIn):
+        elif isinstance(body, m.StaffLoginIn):
             message.staff.CopyFrom(pb.StaffLogin(username=body.username, password=body.password))
         else:
             message.certificate.CopyFrom(
                 pb.CertificateLogin(
                     credit_code=body.credit_code,
-                    certificate=_b64(body.certificate_b64, "certificate_b64"),
-                    challenge=_b64(body.challenge_b64, "challenge_b64"),
-                    signature=_b64(body.signature_b64, "signature_b64"),
+                    certificate=m.b64(body.certificate_b64, "certificate_b64"),
+                    challenge=m.b64(body.challenge_b64, "challenge_b64"),
+                    signature=m.b64(body.signature_b64, "signature_b64"),
                 )
             )
-        return tokens_out(await up().identity.call(lambda s: s.Login, message, None))
+        return m.tokens_out(await up().identity.call(lambda s: s.Login, message, None))
 
     @router.post(
         "/api/v1/auth/refresh",
@@ -480,8 +107,8 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="refresh",
         responses={401: {"description": "The refresh token is unknown, used or ended (SESSION_ENDED)"}},
     )
-    async def refresh(body: RefreshIn) -> TokensOut:
-        return tokens_out(
+    async def refresh(body: m.RefreshIn) -> m.TokensOut:
+        return m.tokens_out(
             await up().identity.call(
                 lambda s: s.Refresh, pb.RefreshRequest(refresh_token=body.refresh_token), None
             )
@@ -494,7 +121,7 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="Log out (退出登录)",
         operation_id="logout",
     )
-    async def logout(caller: SignedIn, body: LogoutIn | None = None) -> Response:
+    async def logout(caller: SignedIn, body: m.LogoutIn | None = None) -> Response:
         await up().identity.call(
             lambda s: s.Logout, pb.LogoutRequest(refresh_token=body.refresh_token if body else ""), caller
         )
@@ -507,272 +134,19 @@ def identity_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="Forgot password: reset by SMS",
         operation_id="resetPassword",
     )
-    async def reset_password(body: PasswordResetIn, request: Request) -> Response:
+    async def reset_password(body: m.PasswordResetIn, request: Request) -> Response:
         await up().identity.call(
             lambda s: s.ResetPassword,
             pb.ResetPasswordRequest(
                 mobile=body.mobile,
                 sms_code=body.sms_code,
                 new_password=body.new_password,
-                client_ip=_client(request),
+                client_ip=m.client_ip(request),
             ),
             None,
         )
         return Response(status_code=204)
 
-    # The account -------------------------------------------------------------------------
-
-    @router.get("/api/v1/me", tags=["me"], summary="My account (numbers masked)", operation_id="getMe")
-    async def me(caller: SignedIn) -> AccountOut:
-        return account_out(await up().identity.call(lambda s: s.GetMe, pb.GetMeRequest(), caller))
-
-    @router.post(
-        "/api/v1/me/real-name",
-        tags=["me"],
-        summary="Real-name verification (实名认证)",
-        operation_id="verifyRealName",
-    )
-    async def real_name(body: RealNameIn, caller: SignedIn) -> AccountOut:
-        request = pb.VerifyRealNameRequest(name=body.name, id_number=body.id_number)
-        return account_out(await up().identity.call(lambda s: s.VerifyRealName, request, caller))
-
-    @router.post(
-        "/api/v1/me/level",
-        tags=["me"],
-        summary="Raise to the high level by face or CA",
-        operation_id="raiseLevel",
-    )
-    async def raise_level(body: LevelIn, caller: SignedIn) -> AccountOut:
-        request = pb.RaiseLevelRequest(
-            method=STRONG_METHODS[body.method],  # type: ignore[arg-type]
-            evidence=_b64(body.evidence_b64, "evidence_b64"),
-        )
-        return account_out(await up().identity.call(lambda s: s.RaiseLevel, request, caller))
-
-    @router.post(
-        "/api/v1/me/password",
-        tags=["me"],
-        status_code=204,
-        summary="Change password (every session ends)",
-        operation_id="changePassword",
-    )
-    async def change_password(body: PasswordChangeIn, caller: SignedIn) -> Response:
-        request = pb.ChangePasswordRequest(
-            old_password=body.old_password, new_password=body.new_password, sms_code=body.sms_code
-        )
-        await up().identity.call(lambda s: s.ChangePassword, request, caller)
-        return Response(status_code=204)
-
-    @router.post(
-        "/api/v1/me/mobile",
-        tags=["me"],
-        summary="Change the bound mobile number",
-        operation_id="changeMobile",
-    )
-    async def change_mobile(body: MobileChangeIn, caller: SignedIn) -> AccountOut:
-        request = pb.ChangeMobileRequest(
-            password=body.password,
-            old_mobile_code=body.old_mobile_code,
-            new_mobile=body.new_mobile,
-            new_mobile_code=body.new_mobile_code,
-        )
-        return account_out(await up().identity.call(lambda s: s.ChangeMobile, request, caller))
-
-    @router.put(
-        "/api/v1/me/username",
-        tags=["me"],
-        summary="Set or change my login name (不区分大小写)",
-        operation_id="setUsername",
-    )
-    async def set_username(body: UsernameIn, caller: SignedIn) -> AccountOut:
-        return account_out(
-            await up().identity.call(
-                lambda s: s.SetUsername, pb.SetUsernameRequest(username=body.username), caller
-            )
-        )
-
-    @router.get(
-        "/api/v1/me/addresses",
-        tags=["me"],
-        summary="My delivery addresses (快递地址)",
-        operation_id="listAddresses",
-    )
-    async def list_addresses(caller: SignedIn) -> list[AddressOut]:
-        reply = await up().identity.call(lambda s: s.ListAddresses, pb.ListAddressesRequest(), caller)
-        return [address_out(a) for a in reply.addresses]
-
-    def _address(body: AddressIn, address_id: str = "") -> pb.SaveAddressRequest:
-        return pb.SaveAddressRequest(id=address_id, **body.model_dump())
-
-    @router.post(
-        "/api/v1/me/addresses",
-        tags=["me"],
-        status_code=201,
-        summary="Add an address",
-        operation_id="addAddress",
-    )
-    async def add_address(body: AddressIn, caller: SignedIn) -> AddressOut:
-        return address_out(await up().identity.call(lambda s: s.SaveAddress, _address(body), caller))
-
-    @router.put(
-        "/api/v1/me/addresses/{address_id}",
-        tags=["me"],
-        summary="Edit an address",
-        operation_id="editAddress",
-    )
-    async def edit_address(address_id: IdPath, body: AddressIn, caller: SignedIn) -> AddressOut:
-        return address_out(
-            await up().identity.call(lambda s: s.SaveAddress, _address(body, address_id), caller)
-        )
-
-    @router.delete(
-        "/api/v1/me/addresses/{address_id}",
-        tags=["me"],
-        status_code=204,
-        summary="Delete an address",
-        operation_id="deleteAddress",
-    )
-    async def delete_address(address_id: IdPath, caller: SignedIn) -> Response:
-        await up().identity.call(lambda s: s.DeleteAddress, pb.DeleteAddressRequest(id=address_id), caller)
-        return Response(status_code=204)
-
-    # Enterprises and agents ------------------------------------------------------------
-
-    @router.post(
-        "/api/v1/enterprises",
-        tags=["enterprises"],
-        status_code=201,
-        summary="Register a legal person (法人注册) as its representative",
-        operation_id="registerEnterprise",
-    )
-    async def register_enterprise(body: EnterpriseIn, caller: SignedIn) -> EnterpriseOut:
-        request = pb.RegisterLegalPersonRequest(
-            credit_code=body.credit_code,
-            name=body.name,
-            type=LEGAL_PERSON_TYPES[body.type][0],
-            password=body.password,  # type: ignore[arg-type]
-        )
-        return enterprise_out(await up().identity.call(lambda s: s.RegisterLegalPerson, request, caller))
-
-    @router.get(
-        "/api/v1/me/enterprises",
-        tags=["enterprises"],
-        summary="Enterprises I represent or act for",
-        operation_id="myEnterprises",
-    )
-    async def my_enterprises(caller: SignedIn) -> list[EnterpriseOut]:
-        reply = await up().identity.call(
-            lambda s: s.ListMyLegalPersons, pb.ListMyLegalPersonsRequest(), caller
-        )
-        return [enterprise_out(e) for e in reply.legal_persons]
-
-    @router.get(
-        "/api/v1/enterprises/{enterprise_id}",
-        tags=["enterprises"],
-        summary="An enterprise",
-        operation_id="getEnterprise",
-    )
-    async def get_enterprise(enterprise_id: IdPath, caller: SignedIn) -> EnterpriseOut:
-        return enterprise_out(
-            await up().identity.call(
-                lambda s: s.GetLegalPerson, pb.GetLegalPersonRequest(id=enterprise_id), caller
-            )
-        )
-
-    @router.get(
-        "/api/v1/enterprises/{enterprise_id}/agents",
-        tags=["enterprises"],
-        summary="Agent authorisations (经办人授权)",
-        operation_id="listAgents",
-    )
-    async def list_agents(enterprise_id: IdPath, caller: SignedIn) -> list[AuthorisationOut]:
-        reply = await up().identity.call(
-            lambda s: s.ListAgents, pb.ListAgentsRequest(legal_person_id=enterprise_id), caller
-        )
-        return [authorisation_out(a) for a in reply.authorisations]
-
-    @router.post(
-        "/api/v1/enterprises/{enterprise_id}/agents",
-        tags=["enterprises"],
-        status_code=201,
-        summary="Authorise an agent",
-        operation_id="authoriseAgent",
-    )
-    async def authorise_agent(enterprise_id: IdPath, body: AgentIn, caller: SignedIn) -> AuthorisationOut:
-        if body.expires_at.tzinfo is None:
-            raise invalid(
-                "EXPIRES_AT_NO_OFFSET",
-                "give expires_at with a UTC offset",
-                "授权截止时间须包含时区",
-                "expires_at",
-            )
-        expires = Timestamp()
-        expires.FromDatetime(body.expires_at)
-        request = pb.AuthoriseAgentRequest(
-            legal_person_id=enterprise_id,
-            agent_name=body.agent_name,
-            agent_id_number=body.agent_id_number,
-            scopes=list(body.scopes),
-            expires_at=expires,
-        )
-        return authorisation_out(await up().identity.call(lambda s: s.AuthoriseAgent, request, caller))
-
-    @router.delete(
-        "/api/v1/enterprises/{enterprise_id}/agents/{authorisation_id}",
-        tags=["enterprises"],
-        summary="Revoke an agent's authorisation",
-        operation_id="revokeAgent",
-    )
-    async def revoke_agent(
-        enterprise_id: IdPath, authorisation_id: IdPath, caller: SignedIn
-    ) -> AuthorisationOut:
-        request = pb.RevokeAgentRequest(legal_person_id=enterprise_id, authorisation_id=authorisation_id)
-        return authorisation_out(await up().identity.call(lambda s: s.RevokeAgent, request, caller))
-
-    @router.post(
-        "/api/v1/enterprises/{enterprise_id}/act",
-        tags=["enterprises"],
-        summary="Act for the enterprise: a token for it",
-        operation_id="actAs",
-    )
-    async def act_as(enterprise_id: IdPath, caller: SignedIn) -> TokensOut:
-        return tokens_out(
-            await up().identity.call(
-                lambda s: s.ActAs, pb.ActAsRequest(legal_person_id=enterprise_id), caller
-            )
-        )
-
-    # Staff --------------------------------------------------------------------------------
-
-    @router.post(
-        "/api/v1/admin/staff",
-        tags=["staff"],
-        status_code=201,
-        summary="Create a staff account",
-        operation_id="createStaff",
-    )
-    async def create_staff(body: StaffIn, caller: Admin) -> StaffOut:
-        request = pb.CreateStaffRequest(**body.model_dump())
-        return staff_out(await up().identity.call(lambda s: s.CreateStaff, request, caller))
-
-    @router.get(
-        "/api/v1/admin/sites/{site}/staff", tags=["staff"], summary="A site's staff", operation_id="listStaff"
-    )
-    async def list_staff(site: Annotated[str, Path(pattern=r"^\d{6}$")], caller: Admin) -> list[StaffOut]:
-        reply = await up().identity.call(lambda s: s.ListStaff, pb.ListStaffRequest(site_code=site), caller)
-        return [staff_out(s) for s in reply.staff]
-
-    @router.post(
-        "/api/v1/admin/staff/{staff_id}/unlock",
-        tags=["staff"],
-        summary="Lift a staff member's login lock-out (site administrators of their site or above)",
-        operation_id="unlockStaff",
-    )
-    async def unlock_staff(staff_id: IdPath, caller: Admin) -> StaffOut:
-        return staff_out(
-            await up().identity.call(
-                lambda s: s.UnlockStaff, pb.UnlockStaffRequest(staff_id=staff_id), caller
-            )
-        )
-
+    router.include_router(profile_routes(up))
+    router.include_router(enterprise_routes(up))
     return router

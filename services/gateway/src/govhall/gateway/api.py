@@ -17,9 +17,10 @@ from typing import Any
 import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from prometheus_client import Histogram
+from pydantic import ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
@@ -28,6 +29,8 @@ from govhall.gateway import auth, guards, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
+from govhall.gateway.catalogue_admin import catalogue_admin_routes
+from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.search import search_routes
 from govhall.gateway.settings import GatewaySettings
@@ -151,7 +154,7 @@ def create_app(
         summary="The public keys that verify access tokens (RFC 7517)",
         operation_id="getJwks",
     )
-    async def jwks() -> JSONResponse:
+    async def jwks(response: Response) -> JwksOut:
         # Public and outside the /api rate limit: answer from a short cache, so a flood of
         # requests costs identity one call per JWKS_REUSE_SECONDS (less than identity waits
         # before a new key signs, so a rotation still shows in time).
@@ -159,13 +162,14 @@ def create_app(
         now = time.monotonic()
         if published_jwks is None or now - published_jwks[0] >= JWKS_REUSE_SECONDS:
             published_jwks = (now, await up().jwks())
-        return JSONResponse(published_jwks[1], headers={"Cache-Control": "public, max-age=300"})
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return JwksOut.model_validate(published_jwks[1])
 
     # Operations ---------------------------------------------------------------------------
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> StatusOut:
+        return StatusOut(status="ok")
 
     # Readiness is the gateway's own: with one service down the gateway still serves every other
     # route (and a 503 for that service's), so taking it out of rotation would take the whole
@@ -174,26 +178,23 @@ def create_app(
         "/readyz",
         tags=["operations"],
         summary="The gateway can serve: its key-value store answers and its signing key is loaded",
-        responses={
-            503: {"description": "Not ready: the checks say which", "content": {"application/json": {}}}
-        },
+        responses={503: {"description": "Not ready: the checks say which", "model": ReportOut}},
     )
-    async def readyz() -> JSONResponse:
+    async def readyz(response: Response) -> ReportOut:
         checks = {"key_value_store": await limiter.ready(), "signing_key": up().signing_key_ready()}
-        return _report(checks, "ready", "not ready")
+        return _report(response, checks, "ready", "not ready")
 
     @app.get(
         "/healthz/upstreams",
         tags=["operations"],
         summary="Whether each upstream service is serving (200 only when all are)",
-        responses={
-            503: {"description": "Some are not: the checks say which", "content": {"application/json": {}}}
-        },
+        responses={503: {"description": "Some are not: the checks say which", "model": ReportOut}},
     )
-    async def upstreams_health() -> JSONResponse:
-        return _report(await up().health(), "serving", "degraded")
+    async def upstreams_health(response: Response) -> ReportOut:
+        return _report(response, await up().health(), "serving", "degraded")
 
     app.include_router(catalogue_routes(up))
+    app.include_router(catalogue_admin_routes(up))
     app.include_router(search_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
     own_limit_routes.extend(r for r in _api_routes(app.routes) if getattr(r, "own_body_limit", False))
@@ -203,12 +204,27 @@ def create_app(
     return app
 
 
-def _report(checks: dict[str, bool], ok: str, not_ok: str) -> JSONResponse:
+class StatusOut(Out):
+    status: str
+
+
+class ReportOut(Out):
+    status: str = Field(description="ready | not ready, serving | degraded")
+    checks: dict[str, bool] = Field(description="each check and whether it passed")
+
+
+class JwksOut(Out):
+    """A JSON Web Key Set (RFC 7517) as identity publishes it."""
+
+    model_config = ConfigDict(extra="allow")
+    keys: list[dict[str, Any]]
+
+
+def _report(response: Response, checks: dict[str, bool], ok: str, not_ok: str) -> ReportOut:
     """An operations report: 200 when every check passed, else 503; the checks say which failed."""
     passed = all(checks.values())
-    return JSONResponse(
-        {"status": ok if passed else not_ok, "checks": checks}, status_code=200 if passed else 503
-    )
+    response.status_code = 200 if passed else 503
+    return ReportOut(status=ok if passed else not_ok, checks=checks)
 
 
 def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:

@@ -13,12 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from govhall.contracts.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.gateway import bounds, protojson
-from govhall.gateway.protojson import SHANGHAI, enum_names, from_dict, to_dict
+from govhall.gateway.protojson import SHANGHAI, Out, enum_names, from_dict
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
-from govhall.protos.search.v1 import search_pb2
 
 __all__ = ["SHANGHAI"]
 
@@ -239,27 +237,13 @@ def article_request(site: str, article_id: str, body: ArticleIn) -> cat.SaveArti
     return request
 
 
-# Responses -------------------------------------------------------------------------------------
+class PageOut(Out):
+    """Where a list is: this page, its size, and how many there are in all."""
+
+    page: int
+    page_size: int
+    total: int
 
 
-def matter_out(m: cat.Matter) -> dict[str, Any]:
-    """A matter: the version's metadata and its guide fields side by side (as MatterIn writes them)."""
-    out = to_dict(m)
-    draft = out.pop("draft")
-    schema = draft.get("form_schema")
-    try:
-        draft["form_schema"] = json.loads(schema) if schema else {}
-    except ValueError:
-        pass  # stored by an older version as text: leave it as text
-    return {**out, **draft, "type_label": TYPE_LABELS.get(m.draft.type, "")}
-
-
-def page_out(p: common_pb2.PageInfo) -> dict[str, int]:
-    return {"page": p.page, "page_size": p.page_size, "total": p.total}
-
-
-def hit_out(h: search_pb2.SearchHit) -> dict[str, Any]:
-    out = to_dict(h)
-    out["score"] = round(h.score, 4)
-    out["type_label"] = TYPE_LABELS.get(h.type, "")
-    return out
+def page_out(p: common_pb2.PageInfo) -> PageOut:
+    return PageOut(page=p.page, page_size=p.page_size, total=p.total)

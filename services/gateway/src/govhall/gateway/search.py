@@ -6,18 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from govhall.gateway import model, openapi
+from govhall.gateway import search_model as views
 from govhall.gateway.auth import PlatformAdmin
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError
-from govhall.kit.labels import enum_name
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2
@@ -33,28 +33,6 @@ def client_key(request: Request) -> str:
     """Who is searching, as hot words need to know (a client counts once a day), without the address."""
     address = request.client.host if request.client else "unknown"
     return hashlib.sha256(address.encode()).hexdigest()[:16]
-
-
-# Facet -> (the query parameter that filters by its values, the enum its values number). Search
-# counts enum values by number; portals filter by short name, so a facet says it the same way.
-_FACET_FILTERS: dict[str, tuple[str, Any]] = {
-    "type": ("type", cat.MatterType),
-    "audience": ("audience", cat.Audience),
-    "site_level": ("level", cat.SiteLevel),
-    "department": ("department", None),
-}
-
-
-def facet_out(facet: search_pb2.Facet) -> dict[str, Any]:
-    """A facet whose values are the ones its filter (named in `param`) accepts."""
-    param, enum = _FACET_FILTERS.get(facet.field, (facet.field, None))
-    values = []
-    for v in facet.values:
-        value = v.value
-        if enum is not None and value.isdigit():
-            value = enum_name(enum.DESCRIPTOR, int(value)) or value
-        values.append({"value": value, "label": v.label, "count": v.count})
-    return {"field": facet.field, "param": param, "values": values}
 
 
 def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
@@ -83,7 +61,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         online_only: bool = False,
         page: Annotated[int, Query(ge=1, le=100)] = 1,
         page_size: Annotated[int, Query(ge=1, le=50)] = 10,
-    ) -> dict[str, Any]:
+    ) -> views.SearchOut:
         call = search_pb2.SearchRequest(
             site_code=site,
             query=q,
@@ -100,13 +78,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
             client_key=client_key(request),
         )
         reply = await up().search.call(lambda s: s.Search, call)
-        return {
-            "query": q,
-            "items": [model.hit_out(h) for h in reply.hits],
-            "page": model.page_out(reply.page),
-            "facets": [facet_out(f) for f in reply.facets],
-            "synonyms_used": list(reply.synonyms_used),
-        }
+        return views.search_out(q, reply)
 
     @router.get(
         "/api/v1/sites/{site}/search/suggest",
@@ -118,10 +90,10 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         site: SitePath,
         q: Annotated[str, Query(min_length=1, max_length=30)],
         size: Annotated[int, Query(ge=1, le=20)] = 8,
-    ) -> dict[str, Any]:
+    ) -> views.SuggestionsOut:
         request = search_pb2.SuggestRequest(site_code=site, prefix=q, size=size)
         reply = await up().search.call(lambda s: s.Suggest, request)
-        return {"items": [to_dict(s) for s in reply.suggestions]}
+        return views.suggestions_out(reply)
 
     @router.get(
         "/api/v1/sites/{site}/search/hot-words",
@@ -129,10 +101,10 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="What people searched for most at this site lately (热搜词)",
         operation_id="hotWords",
     )
-    async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+    async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> views.HotWordsOut:
         request = search_pb2.HotWordsRequest(site_code=site, size=size)
         reply = await up().search.call(lambda s: s.HotWords, request)
-        return {"items": [to_dict(w) for w in reply.words]}
+        return views.hot_words_out(reply)
 
     @router.post(
         "/api/v1/admin/search/reindex",

@@ -21,9 +21,8 @@ from govhall.sitecopy import CatalogueSites
 log = logging.getLogger(__name__)
 
 
-def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityService:
+def build(ctx: ServiceContext[IdentitySettings], adapters: Adapters | None = None) -> IdentityService:
     settings = ctx.settings
-    assert isinstance(settings, IdentitySettings)
     cipher = FieldCipher(load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir))
     kv = platform_kv(ctx.platform, settings.kv_namespace)
     ctx.closers.append(kv.close)
@@ -54,9 +53,8 @@ def build(ctx: ServiceContext, adapters: Adapters | None = None) -> IdentityServ
     )
 
 
-async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+async def wire(ctx: ServiceContext[IdentitySettings]) -> Sequence[Registration]:
     settings = ctx.settings
-    assert isinstance(settings, IdentitySettings)
     service = build(ctx)
     # A site created a moment ago may not have reached identity's copy yet (staff are often
     # created right after their site): the copy asks the catalogue before saying "no such site".
@@ -77,7 +75,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
 
 # No session check from the kit: identity reads its own sessions table (the revocation list is
 # only what it publishes for the others).
-SPEC = ServiceSpec(
+SPEC = ServiceSpec[IdentitySettings](
     name="identity",
     migrations=Path(__file__).parent / "migrations",
     callers=Path(__file__).parent / "callers.json",

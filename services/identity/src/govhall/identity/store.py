@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from govhall.identity.model import AccountRow, AuthorisationRow, normalise_username
 from govhall.kit.db import UnitOfWork
-from govhall.kit.outbox import add_kit_tables
+from govhall.kit.dialect import locked
+from govhall.kit.eventstore import add_kit_tables
 from govhall.sitecopy import SiteTable, add_site_table
 
 metadata = sa.MetaData()
@@ -170,7 +171,7 @@ def _account(row: Any) -> AccountRow:
 async def _one_account(uow: UnitOfWork, *where: Any, for_update: bool = False) -> AccountRow | None:
     query = sa.select(accounts).where(*where)
     if for_update:
-        query = query.with_for_update()
+        query = locked(uow, query)
     row = (await uow.conn.execute(query)).first()
     return _account(row) if row else None
 
@@ -344,7 +345,7 @@ async def get_authorisation(
 ) -> AuthorisationRow | None:
     query = sa.select(agent_authorisations).where(agent_authorisations.c.id == authorisation_id)
     if for_update:
-        query = query.with_for_update()
+        query = locked(uow, query)
     row = (await uow.conn.execute(query)).first()
     return _authorisation(row) if row else None
 

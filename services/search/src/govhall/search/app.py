@@ -17,9 +17,8 @@ from govhall.search.settings import SearchSettings
 from govhall.sitecopy import CatalogueSites
 
 
-def make_backend(ctx: ServiceContext) -> SearchBackend:
+def make_backend(ctx: ServiceContext[SearchSettings]) -> SearchBackend:
     settings = ctx.settings
-    assert isinstance(settings, SearchSettings)
     if ctx.platform.elasticsearch_url:
         from govhall.search.es import ElasticsearchBackend
 
@@ -36,9 +35,8 @@ def make_backend(ctx: ServiceContext) -> SearchBackend:
     return EmbeddedBackend(ctx.platform.var_dir / "search-index.db")
 
 
-async def wire(ctx: ServiceContext) -> Sequence[Registration]:
+async def wire(ctx: ServiceContext[SearchSettings]) -> Sequence[Registration]:
     settings = ctx.settings
-    assert isinstance(settings, SearchSettings)
     backend = make_backend(ctx)
     ctx.readiness.append(backend.ready)
     ctx.closers.append(backend.close)
@@ -69,7 +67,7 @@ async def wire(ctx: ServiceContext) -> Sequence[Registration]:
     ]
 
 
-SPEC = ServiceSpec(
+SPEC = ServiceSpec[SearchSettings](
     name="search",
     migrations=Path(__file__).parent / "migrations",
     callers=Path(__file__).parent / "callers.json",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from govhall.kit.outbox import add_kit_tables
+from govhall.kit.eventstore import add_kit_tables
 from govhall.sitecopy import SiteTable, add_site_table
 
 metadata = sa.MetaData()

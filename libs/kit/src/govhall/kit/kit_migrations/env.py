@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 
+from govhall.kit.eventstore import add_kit_tables
 from govhall.kit.migrations import KIT_TABLES, KIT_VERSION_TABLE, run_env
-from govhall.kit.outbox import add_kit_tables
 
 metadata = sa.MetaData()
 add_kit_tables(metadata)
