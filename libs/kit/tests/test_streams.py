@@ -7,9 +7,10 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from nats.js.api import StreamConfig, StreamSource
 
-from govhall.kit.bus import JetStreamBus
+from govhall.kit.bus import DurableFilterChanged, JetStreamBus
 from govhall.kit.events import Event
 from govhall.kit.streams import EVENTS, STATE, STREAMS, StreamSettings
 from govhall.kit.testing import cluster_bus, wait_until
@@ -98,3 +99,26 @@ async def test_a_service_user_that_may_not_update_streams_still_starts(cluster: 
 
 async def _messages(bus: JetStreamBus, name: str) -> bool:
     return bool((await bus._js.stream_info(name)).state.messages == 1)
+
+
+async def test_a_durable_whose_subject_changed_is_refused_not_left_silent(cluster: dict[str, str]) -> None:
+    """A durable made for catalogue.site.upserted matches no keyed site event, and a server before
+    2.10 cannot change its filter: subscribing it with the keyed pattern fails, naming both, so
+    the consumer gets a new name (identity-site-copy, cases-site-copy) instead of going quiet."""
+    prefix = f"T{uuid.uuid4().hex[:8].upper()}"
+
+    async def handle(d: Any) -> None:
+        return None
+
+    before = await _bus(cluster, prefix)
+    after = await _bus(cluster, prefix)
+    try:
+        await before.subscribe("sites", "catalogue.site.upserted", handle)
+        with pytest.raises(
+            DurableFilterChanged, match=r"filters .*catalogue\.site\.upserted, .*upserted\.\*"
+        ):
+            await after.subscribe("sites", "catalogue.site.upserted.*", handle)
+    finally:
+        await before.close()
+        await after.delete_streams()
+        await after.close()

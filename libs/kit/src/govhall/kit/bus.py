@@ -67,6 +67,10 @@ class BusRefused(RuntimeError):
     """The bus refused this process's credentials."""
 
 
+class DurableFilterChanged(RuntimeError):
+    """A durable consumer exists with another filter than the one subscribed."""
+
+
 class JetStreamBus:
     """NATS JetStream: a file-backed stream per subject stem, durable pull consumers.
 
@@ -275,26 +279,25 @@ class JetStreamBus:
     async def _bound_deliveries(self, stream: str, durable: str, config: Any) -> None:
         """A durable created before deliveries were bounded (max_deliver -1) keeps retrying a
         poison message for ever: pull_subscribe leaves an existing consumer as it is, so its
-        max_deliver and filter are updated here (an editable setting; the rest of its config is ours too)."""
+        max_deliver is updated here (an editable setting; the rest of its config is ours too).
+
+        Its filter is not: a server before 2.10 takes the edit and then matches nothing (the
+        durable would sit silent). A durable whose subject changed (catalogue.site.upserted became
+        catalogue.site.upserted.*) must get a new name, so it is refused here, loudly."""
         from nats.js.errors import NotFoundError
 
         try:
             info = await self._js.consumer_info(stream, durable)
         except NotFoundError:
             return  # pull_subscribe creates it with config
-        # The filter too: a durable made when its subject was not yet keyed
-        # (catalogue.site.upserted, now catalogue.site.upserted.*) would otherwise match nothing.
-        if (info.config.max_deliver, info.config.filter_subject) != (
-            self._max_deliver,
-            config.filter_subject,
-        ):
+        if info.config.filter_subject != config.filter_subject:
+            raise DurableFilterChanged(
+                f"durable consumer {durable} on {stream} filters {info.config.filter_subject}, this code"
+                f" subscribes it to {config.filter_subject}: give the consumer a new name"
+            )
+        if info.config.max_deliver != self._max_deliver:
             log.warning(
-                "consumer %s: max_deliver %s -> %s, filter %s -> %s",
-                durable,
-                info.config.max_deliver,
-                self._max_deliver,
-                info.config.filter_subject,
-                config.filter_subject,
+                "consumer %s: max_deliver %s -> %s", durable, info.config.max_deliver, self._max_deliver
             )
             await self._js.add_consumer(stream, config=replace(config, name=durable))
 

@@ -20,7 +20,9 @@ USER_VERIFIED = contract.USER_VERIFIED
 AGENT_AUTHORISED = contract.AGENT_AUTHORISED
 AGENT_REVOKED = contract.AGENT_REVOKED
 
-SITES_CONSUMER = "identity-sites"
+# Not identity-sites any more: that durable filtered the unkeyed catalogue.site.upserted, and a
+# durable's filter cannot change in place (kit.bus refuses to subscribe it).
+SITES_CONSUMER = "identity-site-copy"
 
 
 def user_registered(user_id: str, kind: int, name: str, site_code: str = "") -> Event:
