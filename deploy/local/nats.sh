@@ -8,14 +8,17 @@
 # The streams' subject stems (govhall.kit.bus.STREAM_STEMS): a service publishes under its own.
 NATS_STEMS=(identity catalogue cases appointments consult licences)
 
-# One row per service: "<user> <stem it publishes, or -> [<durable consumer>=<subject> ...]".
+# One row per service: "<user> <stem it publishes, or -> [<durable consumer>=<subject> ...]
+# [+<subject> ...]". A `+<subject>` is a broadcast (ctx.bus.broadcast): every replica its own
+# ephemeral consumer of that subject, of a name it picks (cases hears identity.agent.revoked so
+# that each replica drops its cached CheckAgent answers).
 # The consumers are the services' ctx.bus.subscribe(...) calls (grep `subscribe(` in services/);
 # a new one needs its row here, or the service is refused its consumer at start (so does a
 # renamed one: cases' and search's durable names are settings, GOVHALL_<SERVICE>_CONSUMER_NAME).
 NATS_USERS=(
   "identity identity identity-site-copy=catalogue.site.upserted.*"
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
-  "cases cases cases-site-copy=catalogue.site.upserted.*"
+  "cases cases cases-site-copy=catalogue.site.upserted.* +identity.agent.revoked"
   "search - search-index=catalogue.>"
   "consult consult"
   "appointments appointments"
@@ -82,6 +85,14 @@ nats_permissions() {
   fi
   pub+=('$JS.API.STREAM.INFO.*' '$JS.API.STREAM.CREATE.*')
   for c in "$@"; do
+    if [ "${c#+}" != "$c" ]; then
+      # A broadcast: an ephemeral push consumer of any name, on any stream, but filtered on this
+      # subject only (the filter is part of the create subject); its messages arrive on the
+      # user's own inboxes, and it acknowledges nothing.
+      subject="${c#+}"
+      pub+=("\$JS.API.CONSUMER.CREATE.*.*.$subject" "\$JS.API.CONSUMER.CREATE.*.*.*.$subject")
+      continue
+    fi
     durable="${c%%=*}"
     subject="${c#*=}"
     pub+=(

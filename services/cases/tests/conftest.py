@@ -193,6 +193,8 @@ def pdf_of_size(size: int) -> bytes:
 class World:
     cases: cases_pb2_grpc.CasesServiceStub
     catalogue: catalogue_pb2_grpc.CatalogueServiceStub
+    db: Any = None  # the cases database, for tests that look under the service (pending notices)
+    files_dir: Path | None = None
 
     async def call(self, method: str, request: Any, caller: C.CallerIdentity) -> Any:
         try:
@@ -324,4 +326,9 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
     catalogue_stub = catalogue_pb2_grpc.CatalogueServiceStub(caller_channel(catalogue.address, "catalogue"))
     await _catalogue_world(catalogue_stub)
     await sites_copied(cases.db)
-    yield World(cases_pb2_grpc.CasesServiceStub(caller_channel(cases.address, "cases")), catalogue_stub)
+    yield World(
+        cases_pb2_grpc.CasesServiceStub(caller_channel(cases.address, "cases")),
+        catalogue_stub,
+        cases.db,
+        tmp_path / "files",
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -60,6 +61,7 @@ class EventBus(Protocol):
     async def close(self) -> None: ...
     async def publish(self, event: Event) -> None: ...
     async def subscribe(self, durable: str, subject: str, handler: Handler) -> None: ...
+    async def broadcast(self, subject: str, handler: Handler) -> None: ...
     def healthy(self) -> bool: ...
 
 
@@ -275,6 +277,39 @@ class JetStreamBus:
         sub = await self._js.pull_subscribe(self._ns + subject, durable=durable, stream=stream, config=config)
         self._subs.append(sub)
         self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
+
+    async def broadcast(self, subject: str, handler: Handler) -> None:
+        """Every process (every replica) hears every message on ``subject`` published from now on.
+
+        For per-process state, such as a cache to invalidate: a durable consumer shared by the
+        replicas would give each message to one of them. Each call makes an ephemeral push
+        consumer of its own (named, so the create request carries the filter the NATS
+        permissions check), delivered to this connection's inbox, unacknowledged: nothing is
+        redelivered or dead-lettered, and the server drops the consumer when the process goes.
+        A message missed (while disconnected) is missed: use it only where that is bounded
+        otherwise (a cache's time to live)."""
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        stream = await self._ensure_stream(subject.split(".", 1)[0])
+        config = ConsumerConfig(
+            name=f"{self._user or 'govhall'}-{uuid.uuid4().hex[:16]}",
+            deliver_policy=DeliverPolicy.NEW,
+            ack_policy=AckPolicy.NONE,
+            filter_subject=self._ns + subject,
+            inactive_threshold=60.0,  # seconds; a backstop for a process that died unsubscribed
+        )
+
+        async def on_message(msg: Any) -> None:
+            event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
+            try:
+                await handler(Delivery(msg.subject.removeprefix(self._ns), msg.data, event_id, 1))
+            except Exception:
+                log.warning("broadcast handler for %s failed on %s", subject, event_id, exc_info=True)
+
+        sub = await self._js.subscribe(
+            self._ns + subject, stream=stream, cb=on_message, manual_ack=True, config=config
+        )
+        self._subs.append(sub)
 
     async def _bound_deliveries(self, stream: str, durable: str, config: Any) -> None:
         """A durable created before deliveries were bounded (max_deliver -1) keeps retrying a

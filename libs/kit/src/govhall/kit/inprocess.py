@@ -85,6 +85,7 @@ class InProcessBus:
 
     def __init__(self, *, max_deliver: int = DEFAULT_MAX_DELIVER) -> None:
         self._subs: dict[str, _Queue] = {}
+        self._broadcasts: list[tuple[str, asyncio.Queue[Event], asyncio.Task[None]]] = []
         self._attempts: dict[tuple[str, str], int] = {}
         self._max_deliver = max_deliver
         self.dead_letters: list[DeadLetter] = []
@@ -93,6 +94,12 @@ class InProcessBus:
         return None
 
     async def close(self) -> None:
+        broadcasts, self._broadcasts = self._broadcasts, []
+        for _, _, task in broadcasts:
+            task.cancel()
+        for _, _, task in broadcasts:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         subs, self._subs = list(self._subs.values()), {}
         for sub in subs:
             if sub.task:
@@ -117,6 +124,9 @@ class InProcessBus:
                 applied: asyncio.Future[None] = loop.create_future()
                 sub.queue.put_nowait((event, applied))
                 waiting.append(applied)
+        for pattern, queue, _ in self._broadcasts:
+            if matches(pattern, event.subject):
+                queue.put_nowait(event)  # not awaited: a broadcast is best effort, like NATS's
         results = await asyncio.gather(*waiting, return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
@@ -163,3 +173,22 @@ class InProcessBus:
         sub = _Queue(subject, handler)
         sub.task = asyncio.create_task(self._work(durable, sub), name=f"inprocess-{durable}")
         self._subs[durable] = sub
+
+    async def broadcast(self, subject: str, handler: Handler) -> None:
+        """Every subscriber hears every message published from now on (see JetStreamBus.broadcast):
+        its own queue and task, no retries, no dead letters; the publisher does not wait for it."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+
+        async def work() -> None:
+            while True:
+                event = await queue.get()
+                try:
+                    await handler(Delivery(event.subject, event.payload, event.event_id, 1))
+                except Exception:
+                    log.warning(
+                        "broadcast handler for %s failed on %s", subject, event.event_id, exc_info=True
+                    )
+
+        self._broadcasts.append(
+            (subject, queue, asyncio.create_task(work(), name=f"inprocess-broadcast-{subject}"))
+        )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.cases import documents, events, supervision, tables
+from govhall.cases import agents, documents, events, notices, supervision, tables
+from govhall.cases.agents import AgentCache
 from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
@@ -18,6 +20,17 @@ from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2_grpc
 from govhall.sitecopy import CatalogueSites
+
+log = logging.getLogger(__name__)
+
+
+async def _warm_up_and_repair(deps: Deps) -> None:
+    await asyncio.to_thread(documents.warm_up)
+    try:
+        # Notices left pending by a process killed between a commit and its render.
+        await notices.repair(deps)
+    except Exception:  # the clock sweep and readers try again
+        log.exception("pending notices could not be repaired at start-up")
 
 
 async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
@@ -38,13 +51,23 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
         catalogue=catalogue_pb2_grpc.CatalogueServiceStub(catalogue),
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,
+        agents=AgentCache(0, settings.agent_cache_size),  # on once it hears the revocations
         cipher=FieldCipher(
             load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "cases"), "cases"
         ),
     )
     await events.subscribe(ctx, settings.consumer_name)
+    listening = asyncio.create_task(
+        agents.listen(ctx, deps.agents, "cases-agents", settings.agent_cache_seconds),
+        name="cases-agent-revocations",
+    )
+
+    async def stop_listening() -> None:
+        listening.cancel()
+
+    ctx.closers.append(stop_listening)
     # The PDF renderer is made ready in the background, not by the first notice's request.
-    warming = asyncio.create_task(asyncio.to_thread(documents.warm_up), name="cases-pdf-warm-up")
+    warming = asyncio.create_task(_warm_up_and_repair(deps), name="cases-pdf-warm-up")
 
     async def stop_warming() -> None:
         warming.cancel()

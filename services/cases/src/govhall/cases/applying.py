@@ -414,7 +414,7 @@ def paging(page: Any) -> tuple[int, int]:
 
 
 async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesResponse:
-    actor = applicant(await actor_for(deps), changes=False)
+    actor = applicant(await actor_for(deps, read=True), changes=False)
     number, size = paging(req.page)
     c = tables.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]

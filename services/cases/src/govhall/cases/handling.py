@@ -12,7 +12,18 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from govhall.cases import commands, model, personal, store, supplements, tables, values, views, vocabulary
+from govhall.cases import (
+    commands,
+    model,
+    notices,
+    personal,
+    store,
+    supplements,
+    tables,
+    values,
+    views,
+    vocabulary,
+)
 from govhall.cases.applying import paging
 from govhall.cases.values import Actor, ActorKind, TimeLimit
 from govhall.cases.vocabulary import CaseState
@@ -147,6 +158,9 @@ async def handle(deps: Deps, req: pb.HandleCaseRequest) -> pb.Case:
         transition = perform(rec, command, actor, now)
         rec = await record(deps, uow, rec, transition, now=now, step_role=role)
         await uow.commit()
+    # The notice is rendered and stored now, with the case row and the number counter free.
+    await notices.finish(deps, rec.case.id)
+    async with deps.db.reader() as uow:
         return await full_view(deps, uow, rec, now)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from govhall.cases import records, store, views, vocabulary
+from govhall.cases import notices, records, store, views, vocabulary
 from govhall.cases.workflow import Deps, actor_for, full_view, query_hash, readable
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.protos.cases.v1 import cases_pb2 as pb
@@ -19,16 +19,16 @@ QUERY_LOCK = dt.timedelta(minutes=15)
 
 
 async def get_case(deps: Deps, req: pb.GetCaseRequest) -> pb.Case:
-    actor = await actor_for(deps)
+    actor = await actor_for(deps, read=True)
     async with deps.db.reader() as uow:
-        rec, _ = await readable(deps, uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor, read=True)
         return await full_view(deps, uow, rec)
 
 
 async def material_file(deps: Deps, req: pb.GetMaterialFileRequest) -> pb.StoredFile:
-    actor = await actor_for(deps)
+    actor = await actor_for(deps, read=True)
     async with deps.db.reader() as uow:
-        rec, _ = await readable(deps, uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor, read=True)
         row = next((f for f in await store.files(uow, rec.case.id) if f.id == req.file_id), None)
     if row is None:
         raise DomainError(
@@ -41,14 +41,15 @@ async def material_file(deps: Deps, req: pb.GetMaterialFileRequest) -> pb.Stored
 
 
 async def document(deps: Deps, req: pb.GetDocumentRequest) -> pb.StoredFile:
-    actor = await actor_for(deps)
+    actor = await actor_for(deps, read=True)
     async with deps.db.reader() as uow:
-        rec, _ = await readable(deps, uow, req.case_id, actor)
+        rec, _ = await readable(deps, uow, req.case_id, actor, read=True)
         row = await store.document(uow, req.document_id)
     if row is None or row.case_id != rec.case.id:
         raise DomainError(
             "DOCUMENT_NOT_FOUND", "no such notice on this case", "该办件没有这份文书", ErrorKind.NOT_FOUND
         )
+    row = await notices.ready(deps, row)
     content = await deps.files.aget(row.sha256)
     name = f"{row.title}-{rec.case.case_number or rec.case.application_number or rec.case.id}.pdf"
     return pb.StoredFile(file_name=name, media_type="application/pdf", content=content, sha256=row.sha256)
@@ -126,6 +127,7 @@ async def verify_document(deps: Deps, req: pb.VerifyDocumentRequest) -> pb.Docum
             return pb.DocumentVerification(valid=False)
         rec = await store.load(uow, row.case_id)
     assert rec is not None
+    row = await notices.ready(deps, row)  # its sha256 is what the verifier compares
     return pb.DocumentVerification(
         valid=True,
         title=row.title,

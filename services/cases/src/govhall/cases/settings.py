@@ -41,6 +41,11 @@ class CasesSettings(ServiceSettings):
     upload_max_pdf_objects: int = Field(
         default=500_000, ge=100, description="PDF dictionaries and arrays looked through for active content"
     )
+    # Reads by a legal person's agent trust identity's last "yes" this long (revocations drop it).
+    agent_cache_seconds: float = Field(
+        default=10.0, ge=0, description="how long a read trusts identity's yes to an agent; 0: ask every time"
+    )
+    agent_cache_size: int = Field(default=10_000, ge=1, description="cached CheckAgent answers per process")
     # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
     # What a notice's QR code opens: the portal's verification page.

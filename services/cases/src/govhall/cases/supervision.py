@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from prometheus_client import Gauge
 
-from govhall.cases import commands, events, store, tables, views, vocabulary
+from govhall.cases import commands, events, notices, store, tables, views, vocabulary
 from govhall.cases.applying import paging
 from govhall.cases.clock import WarningLevel, read_clock, warning_event
 from govhall.cases.values import Actor, ActorKind
@@ -170,6 +170,10 @@ async def run_sweeps(deps: Deps, interval: float) -> None:
             await sweep(deps)
         except Exception:  # the next round tries again; a failed round must not stop the timer
             log.exception("clock sweep failed")
+        try:
+            await notices.repair(deps)  # notices a killed process left pending
+        except Exception:
+            log.exception("pending notices could not be repaired")
         await asyncio.sleep(interval)
 
 

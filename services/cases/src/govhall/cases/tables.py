@@ -129,6 +129,8 @@ case_documents = sa.Table(
     sa.Column("size", sa.BigInteger(), nullable=False),
     sa.Column("issued_at", TS, nullable=False),
     sa.Column("verification_code", sa.String(16), nullable=False),
+    # What the notice prints, as JSON, until its PDF is rendered after the commit (sha256 "" till then).
+    sa.Column("pending", sa.Text(), nullable=True),
 )
 
 # Case numbers: one counter per site and acceptance day.

@@ -5,7 +5,6 @@ same transaction.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -16,7 +15,19 @@ from typing import Any
 
 import grpc
 
-from govhall.cases import commands, documents, events, model, records, store, values, views, vocabulary
+from govhall.cases import (
+    commands,
+    documents,
+    events,
+    model,
+    notices,
+    records,
+    store,
+    values,
+    views,
+    vocabulary,
+)
+from govhall.cases.agents import AgentCache
 from govhall.cases.clock import read_clock
 from govhall.cases.files import FileStore
 from govhall.cases.records import CaseRecord
@@ -27,7 +38,6 @@ from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.fieldcipher import FieldCipher
 from govhall.kit.grpcclient import call_options, domain_error
-from govhall.kit.ids import new_id
 from govhall.kit.workdays import WorkingCalendar
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -36,8 +46,6 @@ from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 
 SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases")
-#: Notices are rendered off the event loop, a few at a time (each takes a CPU for ~0.1–0.3 s).
-_RENDER_SLOTS = asyncio.Semaphore(2)
 
 
 def utcnow() -> dt.datetime:
@@ -54,6 +62,8 @@ class Deps:
     calendar: WorkingCalendar
     cipher: FieldCipher  # personal numbers in forms, under the cases data key
     now: Callable[[], dt.datetime] = field(default=utcnow)
+    # identity's positive CheckAgent answers, for reads (app.wire sizes it from the settings)
+    agents: AgentCache = field(default_factory=lambda: AgentCache(0, 1))
 
 
 def not_found(case_id: str) -> DomainError:
@@ -94,9 +104,25 @@ async def published_matter(deps: Deps, site_code: str, matter_code: str) -> cat.
     return matter
 
 
-async def actor_for(deps: Deps) -> Actor:
-    """The caller as a case actor. An agent's authorisation is re-read from identity on every call:
-    a revoked one stops working at once, whatever the token says."""
+async def _check_agent(deps: Deps, legal_person_id: str, agent_id: str, scope: str, *, read: bool) -> Any:
+    """identity's CheckAgent; a read may take a "yes" from the last few seconds (agents.py)."""
+    key = (legal_person_id, agent_id, scope)
+    if read and deps.agents.allowed(key):
+        return identity_pb2.CheckAgentResponse(allowed=True)
+    generation = deps.agents.generation
+    answer: identity_pb2.CheckAgentResponse = await _upstream(
+        deps.identity.CheckAgent,
+        identity_pb2.CheckAgentRequest(legal_person_id=legal_person_id, agent_id=agent_id, scope=scope),
+    )
+    if answer.allowed:
+        deps.agents.remember(key, generation)
+    return answer
+
+
+async def actor_for(deps: Deps, *, read: bool = False) -> Actor:
+    """The caller as a case actor. An agent's authorisation is re-read from identity on every
+    write: a revoked one stops working at once, whatever the token says. A ``read`` (it changes
+    nothing) may use identity's "yes" of the last few seconds, dropped on a revocation event."""
     caller = current_caller()
     actor = Actor.from_caller(caller)
     if actor.kind is ActorKind.APPLICANT and actor.applicant_kind is ApplicantKind.LEGAL_PERSON:
@@ -106,16 +132,18 @@ async def actor_for(deps: Deps) -> Actor:
             return replace(actor, scopes=None)
         # The widest scope the authorisation grants now: applying (which includes following), or
         # following the legal person's cases only.
-        for scope, granted in (
+        scopes = (
             (vocabulary.APPLY_SCOPE, {vocabulary.APPLY_SCOPE, vocabulary.VIEW_SCOPE}),
             (vocabulary.VIEW_SCOPE, {vocabulary.VIEW_SCOPE}),
-        ):
-            answer: identity_pb2.CheckAgentResponse = await _upstream(
-                deps.identity.CheckAgent,
-                identity_pb2.CheckAgentRequest(
-                    legal_person_id=caller.subject, agent_id=caller.actor_subject, scope=scope
-                ),
-            )
+        )
+        if read:
+            # Any cached yes serves a read (a follower's view-only one too, without asking for
+            # apply first); a scope granted since shows within the cache's seconds.
+            for scope, granted in scopes:
+                if deps.agents.allowed((caller.subject, caller.actor_subject, scope)):
+                    return replace(actor, scopes=frozenset(granted))
+        for scope, granted in scopes:
+            answer = await _check_agent(deps, caller.subject, caller.actor_subject, scope, read=read)
             if answer.allowed:
                 return replace(actor, scopes=frozenset(granted))
         raise DomainError(
@@ -140,7 +168,7 @@ def may_read(rec: CaseRecord, actor: Actor) -> bool:
 
 
 async def readable(
-    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False
+    deps: Deps, uow: UnitOfWork, case_id: str, actor: Actor, *, for_update: bool = False, read: bool = False
 ) -> tuple[CaseRecord, Actor]:
     """The case, if the actor may see it, and the actor to act on it as; otherwise
     CASE_NOT_FOUND, so that an outsider cannot tell someone else's case from a missing one.
@@ -153,24 +181,19 @@ async def readable(
         raise not_found(case_id)
     if may_read(rec, actor):
         return rec, actor
-    if await _represents(deps, rec, actor):
+    if await _represents(deps, rec, actor, read=read and not for_update):
         return rec, Actor.agent(rec.case.applicant.subject, actor.subject, None, actor.name)
     raise not_found(case_id)
 
 
-async def _represents(deps: Deps, rec: CaseRecord, actor: Actor) -> bool:
+async def _represents(deps: Deps, rec: CaseRecord, actor: Actor, *, read: bool) -> bool:
     applicant = rec.case.applicant
     if actor.kind is not ActorKind.APPLICANT or actor.applicant_kind is not ApplicantKind.PERSON:
         return False
     if applicant.kind is not ApplicantKind.LEGAL_PERSON:
         return False
     try:
-        answer: identity_pb2.CheckAgentResponse = await _upstream(
-            deps.identity.CheckAgent,
-            identity_pb2.CheckAgentRequest(
-                legal_person_id=applicant.subject, agent_id=actor.subject, scope=vocabulary.APPLY_SCOPE
-            ),
-        )
+        answer = await _check_agent(deps, applicant.subject, actor.subject, vocabulary.APPLY_SCOPE, read=read)
     except DomainError as err:
         if err.kind is ErrorKind.NOT_FOUND:
             return False
@@ -264,7 +287,7 @@ async def record(
     **changes: Any,
 ) -> CaseRecord:
     """Write the transition: the row (revision checked), one flow row, its events, and the notice
-    the action issues."""
+    the action issues (pending: the caller renders it after the commit with notices.finish)."""
     case = transition.case
     updated = records.with_case(rec, case, **changes)
     updated = replace(updated, **clock_columns(case, now, deps.calendar, updated.warning_level))
@@ -274,7 +297,8 @@ async def record(
         uow.emit(events.case_event(subject, updated, transition.entry))
     kind = notice_kind(transition.entry)
     if kind is not None:
-        await issue_document(deps, uow, updated, kind, transition.entry, now)
+        # Pending: rendered and stored after the commit (notices.finish), not under this lock.
+        await notices.issue(deps, uow, updated, kind, transition.entry, now, verification_code())
     return replace(updated, loaded_revision=case.revision)
 
 
@@ -295,62 +319,6 @@ def notice_kind(entry: values.HistoryEntry) -> documents.DocumentKind | None:
 
 def verification_code() -> str:
     return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
-
-
-async def issue_document(
-    deps: Deps,
-    uow: UnitOfWork,
-    rec: CaseRecord,
-    kind: documents.DocumentKind,
-    entry: values.HistoryEntry,
-    now: dt.datetime,
-) -> None:
-    case = rec.case
-    matter = views.matter_of(rec)
-    document_id = new_id()
-    code = verification_code()
-    reading = read_clock(case, views.today_in_china(now), calendar=deps.calendar)
-    data = documents.NoticeData(
-        kind=kind,
-        document_id=document_id,
-        verification_code=code,
-        verify_url=deps.settings.verify_url_template.format(document_id=document_id, code=code),
-        case_number=case.case_number,
-        case_id=case.id,
-        application_number=case.application_number,
-        matter_name=case.matter_name,
-        department_name=rec.department_name,
-        site_name=matter.site_name,
-        applicant_name=case.applicant.name,
-        issued_at=now,
-        submitted_at=case.submitted_at,
-        accepted_at=case.accepted_at,
-        promised_due=reading.promised.due.isoformat() if reading and reading.promised else "",
-        legal_due=reading.legal.due.isoformat() if reading and reading.legal else "",
-        opinion=entry.opinion,
-        supplement_items=tuple((i.name or i.target, i.problem) for i in case.supplement.items)
-        if case.supplement
-        else (),
-        supplement_deadline=case.supplement.deadline.isoformat() if case.supplement else "",
-        result_name=matter.draft.result_name,
-        legal_basis=matter.draft.guide.legal_basis,
-    )
-    async with _RENDER_SLOTS:
-        pdf = await asyncio.to_thread(documents.render_pdf, data)
-    digest = await deps.files.aput(pdf)
-    await store.add_document(
-        uow,
-        {
-            "id": document_id,
-            "case_id": case.id,
-            "kind": kind.value,
-            "title": kind.title_zh,
-            "sha256": digest,
-            "size": len(pdf),
-            "issued_at": now,
-            "verification_code": code,
-        },
-    )
 
 
 # Query passwords -----------------------------------------------------------------------------
