@@ -55,7 +55,7 @@ protos: sync ## regenerate libs/protos from protos/ (commit the result)
 lint: sync ## ruff, formatting and mypy
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/kit/src services/*/src apps/*/src
+	$(UV) run --frozen mypy libs/kit/src libs/sitecopy/src services/*/src apps/*/src
 
 # `make bench` runs the province benchmark on a tenth of the province (30,200 matters, a few
 # minutes); `make bench-province` on all of it.

@@ -16,9 +16,9 @@ NATS_STEMS=(identity catalogue cases appointments consult licences)
 # a new one needs its row here, or the service is refused its consumer at start (so does a
 # renamed one: cases' and search's durable names are settings, GOVHALL_<SERVICE>_CONSUMER_NAME).
 NATS_USERS=(
-  "identity identity identity-sites=catalogue.site.upserted"
+  "identity identity identity-site-copy=catalogue.site.upserted.*"
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
-  "cases cases cases-sites=catalogue.site.upserted +identity.agent.revoked"
+  "cases cases cases-site-copy=catalogue.site.upserted.* +identity.agent.revoked"
   "search - search-index=catalogue.>"
   "consult consult"
   "appointments appointments"
@@ -117,13 +117,14 @@ nats_permissions() {
 
 # nats.conf's authorization block, passwords from secrets.env.
 nats_authorization() {
-  local row user stem
+  local row user stem fields
   echo "authorization {"
   echo "  users: ["
   printf '    { user: admin, password: "%s" }\n' "$(nats_secret admin)"
   for row in "${NATS_USERS[@]}"; do
-    # shellcheck disable=SC2086 # the row's words are the fields
-    set -- $row
+    # The row's words are the fields; read, not `set -- $row`: a filter's `*` must not glob.
+    read -r -a fields <<<"$row"
+    set -- "${fields[@]}"
     user="$1" stem="$2"
     shift 2
     printf '    { user: %s, password: "%s", permissions: {\n' "$user" "$(nats_secret "$user")"

@@ -181,9 +181,10 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
         await province_bus.start()
 
         # Each level's streams live in its own domain: the same names, apart.
-        matter = Event("catalogue.matter.published", b"city matter")
+        # Keyed by the matter (the stream keeps the last message per subject): two matters.
+        matter = Event("catalogue.matter.published.M-CITY", b"city matter")
         await city_bus.publish(matter)
-        await province_bus.publish(Event("catalogue.matter.published", b"province matter"))
+        await province_bus.publish(Event("catalogue.matter.published.M-PROVINCE", b"province matter"))
         province_js = province_nc.jetstream(domain=PROVINCE)
         city_js = province_nc.jetstream(domain=CITY)
         assert (await city_js.stream_info("GOVHALL_CATALOGUE")).state.messages == 1
@@ -201,7 +202,7 @@ async def test_city_catalogue_reaches_the_province_by_sourcing_and_cases_do_not_
             return bool((await province_js.stream_info("GOVHALL_CATALOGUE")).state.messages >= 2)
 
         await wait_until(sourced, 30, interval=0.2, what="the city's matter sourced into the province")
-        got = await province_js.get_last_msg("GOVHALL_CATALOGUE", "catalogue.matter.published")
+        got = await province_js.get_last_msg("GOVHALL_CATALOGUE", "catalogue.matter.published.M-CITY")
         # Once: the plain publish did not also reach the province's stream across the link.
         assert (await province_js.stream_info("GOVHALL_CATALOGUE")).state.messages == 2
         assert got.data == b"city matter"

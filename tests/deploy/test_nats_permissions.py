@@ -112,24 +112,24 @@ async def test_each_service_publishes_its_own_events_and_consumes_what_it_consum
 
     # The services' own consumers (ctx.bus.subscribe in services/*/src), each as its own user.
     for user, durable, subject in (
-        ("cases", "cases-sites", "catalogue.site.upserted"),
-        ("identity", "identity-sites", "catalogue.site.upserted"),
+        ("cases", "cases-site-copy", "catalogue.site.upserted.*"),
+        ("identity", "identity-site-copy", "catalogue.site.upserted.*"),
         ("search", "search-index", "catalogue.>"),
         ("catalogue", "catalogue-hot-matters", "cases.case.submitted"),
     ):
         await (await run.bus(user)).subscribe(durable, subject, recorder(durable))
     catalogue = await run.bus("catalogue")
-    await catalogue.publish(Event("catalogue.site.upserted", b"site"))
-    await catalogue.publish(Event("catalogue.matter.published", b"matter"))
+    await catalogue.publish(Event("catalogue.site.upserted.420000", b"site"))
+    await catalogue.publish(Event("catalogue.matter.published.M1", b"matter"))
     await (await run.bus("cases")).publish(Event("cases.case.submitted", b"case"))
     for user in ("identity", "consult", "appointments", "licences"):
         await (await run.bus(user)).publish(Event(f"{user}.something.happened", b"x"))
 
     await wait_until(lambda: sum(map(len, got.values())) == 5, what="every consumer's events")
     assert got == {
-        "cases-sites": ["catalogue.site.upserted"],
-        "identity-sites": ["catalogue.site.upserted"],
-        "search-index": ["catalogue.site.upserted", "catalogue.matter.published"],
+        "cases-site-copy": ["catalogue.site.upserted.420000"],
+        "identity-site-copy": ["catalogue.site.upserted.420000"],
+        "search-index": ["catalogue.site.upserted.420000", "catalogue.matter.published.M1"],
         "catalogue-hot-matters": ["cases.case.submitted"],
     }
     for user in ("identity", "consult", "appointments", "licences"):
@@ -192,11 +192,11 @@ async def test_a_service_deletes_no_stream_and_reads_no_other_subjects(
     # Its own durable's name on the identity stream, reading identity's events: refused, since
     # the filter is part of the create subject and cases' allows only what it consumes.
     config = ConsumerConfig(
-        durable_name="cases-sites", name="cases-sites", filter_subject=f"{run.ns}identity.>"
+        durable_name="cases-site-copy", name="cases-site-copy", filter_subject=f"{run.ns}identity.>"
     )
     with pytest.raises(Exception):  # noqa: B017
         await js.add_consumer(stream, config)
-    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.cases-sites.{run.ns}identity.>")
+    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.cases-site-copy.{run.ns}identity.>")
     assert await run.messages("identity") == 1
 
 

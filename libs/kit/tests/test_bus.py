@@ -69,11 +69,13 @@ async def test_each_durable_consumer_gets_each_event_in_order(bus: Any) -> None:
 
         return handle
 
-    await bus.subscribe("consumer-a", "catalogue.>", await handler_for("a"))
-    await bus.subscribe("consumer-b", "catalogue.matter.*", await handler_for("b"))
+    # An event stream (identity's): a state stream (the catalogue's) keeps only the last
+    # message per subject, so a consumer behind would get only the latest of these twenty.
+    await bus.subscribe("consumer-a", "identity.>", await handler_for("a"))
+    await bus.subscribe("consumer-b", "identity.user.*", await handler_for("b"))
     for i in range(20):
-        await bus.publish(Event(subject="catalogue.matter.published", payload=f"m{i}".encode()))
-    await bus.publish(Event(subject="catalogue.site.upserted", payload=b"site"))
+        await bus.publish(Event(subject="identity.user.registered", payload=f"m{i}".encode()))
+    await bus.publish(Event(subject="identity.agent.authorised", payload=b"site"))
     await bus.publish(Event(subject="cases.case.submitted", payload=b"other stream"))
     await wait_until(lambda: len(got["a"]) == 21 and len(got["b"]) == 20)
     assert got["a"] == [f"m{i}" for i in range(20)] + ["site"]

@@ -116,3 +116,43 @@ def test_traceparent_is_filled_from_the_current_span() -> None:
     traceparent = cases_pb2.CaseChanged.FromString(event.payload).meta.traceparent
     assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}", traceparent)
     assert traceparent.split("-")[1:3] == [f"{context.trace_id:032x}", f"{context.span_id:016x}"]
+
+
+def _site(code: str) -> cat.SiteUpserted:
+    return cat.SiteUpserted(site=cat.Site(code=code, name="西陵区", path=["420000", code]))
+
+
+def test_a_state_event_carries_its_entity_in_the_subject_and_is_decoded_by_type() -> None:
+    kind = catalogue_events.SITE_UPSERTED
+    assert kind.keyed and kind.pattern == "catalogue.site.upserted.*"
+    event = make_event(kind, _site("420502"))
+    assert event.subject == "catalogue.site.upserted.420502" == kind.subject_for("420502")
+    assert catalogue_events.REGISTRY.get(event.subject) is kind
+    decoded = decode(_delivery(event), catalogue_events.REGISTRY, "t-keyed")
+    assert isinstance(decoded, cat.SiteUpserted) and decoded.site.code == "420502"
+    assert decoded.meta.event_type == "catalogue.site.upserted"
+    # Every catalogue event is keyed: its stream keeps the last message per subject.
+    assert all(k.keyed for k in catalogue_events.REGISTRY)
+    assert "catalogue.matter.published.*" in catalogue_events.REGISTRY.patterns()
+    assert not any(k.keyed for k in cases_events.REGISTRY)
+
+
+def test_a_keyed_subject_is_checked_like_any_other() -> None:
+    # Another message on a keyed subject is skipped, not misread.
+    wrong = EventType("catalogue.site.upserted", cat.DepartmentUpserted, key_of=lambda m: m.department.code)
+    event = make_event(wrong, cat.DepartmentUpserted(department=cat.Department(code="D1")))
+    assert event.subject == "catalogue.site.upserted.D1"
+    assert decode(_delivery(event), catalogue_events.REGISTRY, "t-keyed-type") is None
+    # A key must be one subject token, and two tokens after a keyed subject are no subject of it.
+    with pytest.raises(ValueError, match="one subject token"):
+        make_event(catalogue_events.SITE_UPSERTED, _site("4205.02"))
+    assert catalogue_events.REGISTRY.get("catalogue.site.upserted.420502.x") is None
+    assert cases_events.REGISTRY.get("cases.case.submitted.c1") is None
+
+
+def test_a_state_event_from_before_keys_is_still_read() -> None:
+    """Outbox rows written before subjects were keyed go out on the bare subject."""
+    old = make_event(catalogue_events.SITE_UPSERTED, _site("420100"))
+    bare = Delivery("catalogue.site.upserted", old.payload, old.event_id)
+    decoded = decode(bare, catalogue_events.REGISTRY, "t-bare")
+    assert isinstance(decoded, cat.SiteUpserted) and decoded.site.code == "420100"

@@ -12,6 +12,7 @@ import pytest
 
 from govhall.catalogue import app
 from govhall.catalogue.settings import CatalogueSettings
+from govhall.contracts import catalogue as contract
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
@@ -162,9 +163,10 @@ class Catalogue:
         return domain_error(caught.value)
 
     async def wait_events(self, count: int) -> list[str]:
-        """The subjects published so far, once at least count have been (the relay runs after commit)."""
+        """The subjects published so far without their entity key (catalogue.site.upserted), once
+        at least count have been (the relay runs after commit)."""
         await wait_until(lambda: len(self.events) >= count, what=f"{count} events")
-        return [e.subject for e in self.events]
+        return [contract.REGISTRY[e.subject].subject for e in self.events]
 
     async def wait_subjects(self, prefix: str, count: int) -> list[Delivery]:
         """The events whose subject starts with prefix, once at least count have been published."""

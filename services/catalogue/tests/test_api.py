@@ -16,11 +16,14 @@ async def test_sites_know_their_ancestors(catalogue: Catalogue) -> None:
     assert [s.code for s in children.sites] == ["420100", "420500"]
     subjects = await catalogue.wait_events(len(SITES))
     assert subjects.count("catalogue.site.upserted") == len(SITES)
+    # Each site's event carries it in the subject: the stream keeps the last one per site.
+    keyed = {e.subject for e in catalogue.events if e.subject.startswith("catalogue.site.")}
+    assert keyed == {f"catalogue.site.upserted.{code}" for code, *_ in SITES}
 
 
 async def test_departments_are_published_and_stay_with_their_site(catalogue: Catalogue) -> None:
     subjects = await catalogue.wait_events(8)
-    upserted = [e for e in catalogue.events if e.subject == "catalogue.department.upserted"]
+    upserted = [e for e in catalogue.events if e.subject.startswith("catalogue.department.upserted.")]
     assert len(upserted) == 4 and subjects.count("catalogue.department.upserted") == 4
     event = pb.DepartmentUpserted.FromString(upserted[0].payload)
     assert event.department.code == "420000-GAT" and event.meta.site_code == "420000"

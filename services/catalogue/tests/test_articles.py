@@ -50,7 +50,7 @@ async def _change(
 
 def _article_events(catalogue: Catalogue) -> list[tuple[str, int]]:
     return [
-        (e.subject, pb.ArticleChanged.FromString(e.payload).article.revision)
+        (e.subject.rsplit(".", 1)[0], pb.ArticleChanged.FromString(e.payload).article.revision)
         for e in catalogue.events
         if e.subject.startswith("catalogue.article.")
     ]

@@ -74,7 +74,7 @@ async def test_the_cli_republishes_through_the_running_services_outbox(
         if isinstance(message, pb.SiteUpserted):
             sites.add(message.site.code)
 
-    await catalogue.bus.subscribe("late-cli", contract.SITE_UPSERTED.subject, late)
+    await catalogue.bus.subscribe("late-cli", contract.SITE_UPSERTED.pattern, late)
     assert await asyncio.to_thread(cli.main, ["republish"]) == 0
     assert f"republished {len(SITES)} sites, {len(DEPARTMENTS)} departments" in capsys.readouterr().out
     # Written by another process: the service's relay finds the rows and sends them.

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from govhall.kit.inprocess import (
     InProcessBus,
     park,
 )
+from govhall.kit.streams import STREAMS, StreamSettings, settings_for, update_stream
 
 # Re-exported: services and tests import the in-process bus and its pieces from here.
 # `idempotent` lives in eventstore; it is re-exported only until the services' event modules
@@ -67,6 +69,10 @@ class BusRefused(RuntimeError):
     """The bus refused this process's credentials."""
 
 
+class DurableFilterChanged(RuntimeError):
+    """A durable consumer exists with another filter than the one subscribed."""
+
+
 class JetStreamBus:
     """NATS JetStream: a file-backed stream per subject stem, durable pull consumers.
 
@@ -94,8 +100,10 @@ class JetStreamBus:
         password: str | None = None,
         max_deliver: int = DEFAULT_MAX_DELIVER,
         domain: str | None = None,
+        streams: Mapping[str, StreamSettings] = STREAMS,
     ) -> None:
         self._url = url
+        self._streams = streams
         self._max_deliver = max_deliver
         self._domain = domain or None
         self._user = user
@@ -207,29 +215,42 @@ class JetStreamBus:
         self._ready_streams.clear()
 
     async def _ensure_stream(self, stem: str) -> str:
+        """Create the stem's stream with its declared settings (`kit.streams`), or bring an
+        existing one to them: only those settings change, its subjects and sources stay."""
         from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+        from nats.js.errors import NotFoundError
 
         name = self.stream_name(stem)
         if name in self._ready_streams:
             return name
-        config = StreamConfig(
-            name=name,
-            subjects=[f"{self._ns}{stem}.>"],
-            storage=StorageType.FILE,
-            retention=RetentionPolicy.LIMITS,
-            discard=DiscardPolicy.OLD,
-            max_age=14 * 24 * 3600,
-            duplicate_window=600,  # seconds: a republish from the outbox within this is dropped
-        )
+        wanted = settings_for(self._streams, stem)
         js = self._js
         try:
-            await js.stream_info(name)
-        except Exception:
+            info = await js.stream_info(name)
+        except NotFoundError:
+            config = StreamConfig(
+                name=name,
+                subjects=[f"{self._ns}{stem}.>"],
+                storage=StorageType.FILE,
+                retention=RetentionPolicy.LIMITS,
+                discard=DiscardPolicy.OLD,
+                max_age=wanted.max_age,
+                max_msgs_per_subject=wanted.max_msgs_per_subject,
+                duplicate_window=wanted.duplicate_window,
+            )
             with contextlib.suppress(Exception):  # another process may have created it just now
                 await js.add_stream(config)
-            await js.stream_info(name)
+            info = await js.stream_info(name)
+        if wanted.differs(info.config):
+            await update_stream(self._js, name, info.config, wanted)
         self._ready_streams.add(name)
         return name
+
+    async def apply_stream_settings(self, stems: tuple[str, ...] = (*STREAM_STEMS, DEAD_LETTER_STEM)) -> None:
+        """Create or update every stem's stream now (the operator's command, tests)."""
+        for stem in stems:
+            self._ready_streams.discard(self.stream_name(stem))
+            await self._ensure_stream(stem)
 
     async def publish(self, event: Event) -> None:
         await self._ensure_stream(event.stream_stem)
@@ -293,13 +314,22 @@ class JetStreamBus:
     async def _bound_deliveries(self, stream: str, durable: str, config: Any) -> None:
         """A durable created before deliveries were bounded (max_deliver -1) keeps retrying a
         poison message for ever: pull_subscribe leaves an existing consumer as it is, so its
-        max_deliver is updated here (an editable setting; the rest of its config is ours too)."""
+        max_deliver is updated here (an editable setting; the rest of its config is ours too).
+
+        Its filter is not: a server before 2.10 takes the edit and then matches nothing (the
+        durable would sit silent). A durable whose subject changed (catalogue.site.upserted became
+        catalogue.site.upserted.*) must get a new name, so it is refused here, loudly."""
         from nats.js.errors import NotFoundError
 
         try:
             info = await self._js.consumer_info(stream, durable)
         except NotFoundError:
             return  # pull_subscribe creates it with config
+        if info.config.filter_subject != config.filter_subject:
+            raise DurableFilterChanged(
+                f"durable consumer {durable} on {stream} filters {info.config.filter_subject}, this code"
+                f" subscribes it to {config.filter_subject}: give the consumer a new name"
+            )
         if info.config.max_deliver != self._max_deliver:
             log.warning(
                 "consumer %s: max_deliver %s -> %s", durable, info.config.max_deliver, self._max_deliver

@@ -1,7 +1,9 @@
 """Events: a protobuf message in an envelope, published on a NATS subject.
 
-The subject is `<service>.<entity>.<what>` (catalogue.matter.published); the first word names
-the JetStream stream. The event id goes out as the Nats-Msg-Id header, so JetStream drops a
+The subject is `<service>.<entity>.<what>` (cases.case.accepted), and for a state event (the
+current state of one entity) `<service>.<entity>.<what>.<key>` (catalogue.site.upserted.420000;
+the registry's EventType builds it, see `govhall.contracts.registry`); the first word names the
+JetStream stream, whose retention `govhall.kit.streams` declares. The event id goes out as the Nats-Msg-Id header, so JetStream drops a
 duplicate publish, and consumers remember it, so a redelivery is applied once.
 
 Each service declares its subjects once, with the message each carries and its schema
@@ -83,7 +85,10 @@ def make_event(kind: EventType[M], message: M, site_code: str = "") -> Event:
     ts.FromDatetime(occurred)
     meta.occurred_at.CopyFrom(ts)
     return Event(
-        subject=kind.subject, payload=message.SerializeToString(), event_id=event_id, occurred_at=occurred
+        subject=kind.subject_of(message),
+        payload=message.SerializeToString(),
+        event_id=event_id,
+        occurred_at=occurred,
     )
 
 

@@ -15,11 +15,11 @@ from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.kit.sitecopy import CatalogueSites
 from govhall.kit.workdays import default_calendar
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2_grpc
+from govhall.sitecopy import CatalogueSites
 
 log = logging.getLogger(__name__)
 

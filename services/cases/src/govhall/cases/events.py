@@ -9,19 +9,17 @@ message declared once in `govhall.contracts.cases`:
 - the clock's ``cases.case.overdue_warning`` (entering 黄牌 or 红牌) and ``cases.case.overdue``
   (entering 红牌), from the sweep.
 
-Consumes ``catalogue.site.upserted`` into its copy of the site tree (statistics over a region).
+Consumes the catalogue's site events (``catalogue.site.upserted.<code>``) into its copy of the site tree (statistics over a region).
 """
 
 from __future__ import annotations
 
+from govhall import sitecopy
 from govhall.cases import values, views, vocabulary
 from govhall.cases.records import CaseRecord
 from govhall.cases.tables import sites
 from govhall.contracts import cases as contract
-from govhall.contracts import catalogue as catalogue_events
-from govhall.kit.bus import idempotent
-from govhall.kit.db import UnitOfWork
-from govhall.kit.events import Delivery, Event, decode, make_event
+from govhall.kit.events import Event, make_event
 from govhall.kit.service import ServiceContext
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
@@ -70,10 +68,4 @@ def clock_event(subject: str, rec: CaseRecord, level: pb.WarningLevel.ValueType,
 
 
 async def subscribe(ctx: ServiceContext, consumer: str) -> None:
-    async def apply_site(uow: UnitOfWork, delivery: Delivery) -> None:
-        if decode(delivery, catalogue_events.REGISTRY, consumer) is not None:
-            await sites.apply_event(uow, delivery.payload)
-
-    await ctx.bus.subscribe(
-        consumer, catalogue_events.SITE_UPSERTED.subject, idempotent(ctx.db.uow, consumer, apply_site)
-    )
+    await sitecopy.subscribe(ctx, sites, durable=consumer)

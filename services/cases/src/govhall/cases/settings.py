@@ -53,8 +53,9 @@ class CasesSettings(ServiceSettings):
         default="http://127.0.0.1:8000/api/v1/cases/documents/{document_id}/verify?code={code}",
         description="with {document_id} and {code}",
     )
-    # Consumer name on the bus (site tree copy).
-    consumer_name: str = "cases-sites"
+    # Consumer name on the bus (site tree copy). Not cases-sites any more: that durable filtered
+    # the unkeyed catalogue.site.upserted, and a durable's filter cannot change in place.
+    consumer_name: str = "cases-site-copy"
     # The directory of site-maintained holiday tables (YYYY.json), loaded into the calendar.
     holiday_tables_dir: Path | None = None
     # Real-name level (identity.v1.RealNameLevel: 2 real name, 3 high) an applicant needs before

@@ -17,9 +17,10 @@ from govhall.cases.clock import WarningLevel, read_clock, warning_event
 from govhall.cases.values import Actor, ActorKind
 from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import Deps, actor_for, perform, record
+from govhall.contracts.labels import MATTER_TYPE_LABELS
 from govhall.kit.dialect import month_bucket
 from govhall.kit.errors import DomainError, ErrorKind, invalid
-from govhall.kit.labels import MATTER_TYPE_LABELS, enum_name
+from govhall.kit.labels import enum_name
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2

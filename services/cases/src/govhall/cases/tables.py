@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from govhall.kit.eventstore import add_kit_tables
-from govhall.kit.sitecopy import SiteTable, add_site_table
+from govhall.sitecopy import SiteTable, add_site_table
 
 metadata = sa.MetaData()
 add_kit_tables(metadata)

@@ -119,7 +119,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govhall.kit.labels import AUDIENCE_LABELS, MATTER_TYPE_LABELS
+from govhall.contracts.labels import AUDIENCE_LABELS, MATTER_TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 

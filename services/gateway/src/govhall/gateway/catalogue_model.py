@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import Field
 
+from govhall.contracts.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.gateway.model import PageOut
 from govhall.gateway.protojson import Out, field_type, model_of, out, to_dict
-from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import Field
 
+from govhall.contracts.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.gateway.model import PageOut, page_out
 from govhall.gateway.protojson import Out, model_of, out, to_dict
-from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.kit.labels import enum_name
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.search.v1 import search_pb2

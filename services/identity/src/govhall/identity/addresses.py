@@ -11,10 +11,10 @@ from govhall.kit.caller import current_caller
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import invalid, not_found
 from govhall.kit.ids import new_id
-from govhall.kit.sitecopy import COUNTY
 from govhall.kit.validators import mask_mobile, parse_mobile
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
+from govhall.sitecopy import COUNTY
 
 MAX_ADDRESSES = 20
 

@@ -14,9 +14,9 @@ from govhall.identity.settings import IdentitySettings
 from govhall.identity.signing import Signer
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.settings import platform_kv
-from govhall.kit.sitecopy import CatalogueSites
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from govhall.sitecopy import CatalogueSites
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,9 @@
 
     create-staff  create a staff account (the first site administrator of a new site, say)
     rotate-key    make a new access-token signing key current
+    republish     write every account's public state and every agent authorisation to the
+                  outbox again, for a consumer that joined after the stream dropped the history
+                  (see republish.py)
 
 It works on identity's database directly, through the same service code and rules as the
 gRPC API, acting as a platform administrator. Events it raises go to the outbox, and the
@@ -17,6 +20,7 @@ import os
 import sys
 
 from govhall.identity.app import build
+from govhall.identity.republish import republish
 from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import set_caller
@@ -47,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         "--roles", required=True, help="comma-separated: window_clerk,reviewer,approver,supervisor,site_admin"
     )
     commands.add_parser("rotate-key", help="make a new signing key current")
+    commands.add_parser("republish", help="send identity's current public state through the outbox again")
     return parser
 
 
@@ -55,6 +60,16 @@ async def run(args: argparse.Namespace, settings: IdentitySettings, platform: Pl
 
     db = Database(settings.resolved_database_url(platform, SPEC.name))
     await migrate(db, SPEC)
+    if args.command == "republish":
+        audit(SPEC.name, args.command, CLI_ADMIN, "cli")
+        try:
+            done = await republish(db)
+        finally:
+            await db.close()
+        return (
+            f"已重新发布{done.users}个账号、{done.authorisations}项经办人授权 / republished {done.users} users, "
+            f"{done.authorisations} agent authorisations (the running identity's relay sends them)"
+        )
     # It runs where identity runs (with its database credentials and key): what identity asks
     # the catalogue on the way (a site its copy lacks) it asks as itself.
     signer = Signer.from_settings(platform, SPEC.name)

@@ -15,7 +15,7 @@ from govhall.identity.model import AccountRow, AuthorisationRow, normalise_usern
 from govhall.kit.db import UnitOfWork
 from govhall.kit.dialect import locked
 from govhall.kit.eventstore import add_kit_tables
-from govhall.kit.sitecopy import SiteTable, add_site_table
+from govhall.sitecopy import SiteTable, add_site_table
 
 metadata = sa.MetaData()
 TS = sa.DateTime(timezone=True)

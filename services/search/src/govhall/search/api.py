@@ -7,13 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from govhall.contracts.labels import AUDIENCE_LABELS, SITE_LEVEL_LABELS
+from govhall.contracts.labels import MATTER_TYPE_LABELS as TYPE_LABELS
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError, ErrorKind, forbidden, invalid, not_found
 from govhall.kit.kv import StoreUnavailable
-from govhall.kit.labels import AUDIENCE_LABELS, SITE_LEVEL_LABELS
-from govhall.kit.labels import MATTER_TYPE_LABELS as TYPE_LABELS
-from govhall.kit.sitecopy import SiteCopy
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
@@ -22,6 +21,7 @@ from govhall.search import reindex, store, synonyms
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
 

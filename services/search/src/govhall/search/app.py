@@ -7,7 +7,6 @@ from pathlib import Path
 
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.settings import platform_kv
-from govhall.kit.sitecopy import CatalogueSites
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
 from govhall.search import events, store
@@ -15,6 +14,7 @@ from govhall.search.api import SearchService
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.settings import SearchSettings
+from govhall.sitecopy import CatalogueSites
 
 
 def make_backend(ctx: ServiceContext[SearchSettings]) -> SearchBackend:

@@ -40,7 +40,7 @@ def make_handler(
         if message is None:
             return
         if isinstance(message, cat.SiteUpserted):
-            await store.sites.apply_event(uow, delivery.payload)
+            await store.sites.apply(uow, message)
             return
         doc = document_of(message)
         if doc is None:
@@ -55,5 +55,7 @@ def make_handler(
 
 async def subscribe(ctx: ServiceContext, backend: SearchBackend, consumer: str) -> None:
     await ctx.bus.subscribe(
-        consumer, "catalogue.>", idempotent(ctx.db.uow, consumer, make_handler(backend, consumer))
+        consumer,
+        catalogue_events.REGISTRY.every_subject,
+        idempotent(ctx.db.uow, consumer, make_handler(backend, consumer)),
     )

@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator
 
 from govhall.kit.caller import caller_metadata
 from govhall.kit.db import Database
-from govhall.kit.sitecopy import SiteCopy
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -28,6 +27,7 @@ from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.search import store
 from govhall.search.backend import SearchBackend
 from govhall.search.model import SearchDoc
+from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,16 @@
-"""A service's own copy of the site tree, kept from catalogue.site.upserted events.
+"""A service's own copy of the site tree, kept from the catalogue's site events.
 
 Services may not read the catalogue's database, yet many need the region tree (search scopes
 queries by ancestry, identity names the province/city/county of an address and scopes staff).
-Each keeps this small table in its own database, filled by its consumer of `catalogue.>`, which
-subscribes to the subject the catalogue's registry declares (`govhall.contracts.catalogue`) and
-checks each event's type with `kit.events.decode` before it hands the payload here.
+Each keeps this small table in its own database, filled by one line at start,
+`sitecopy.subscribe(ctx, sites, durable=...)`: a durable consumer of the pattern the catalogue's
+registry declares (`catalogue.site.upserted.<code>`, `govhall.contracts.catalogue`), each event's
+type checked by `kit.events.decode`. The catalogue's stream keeps every site's last event with no
+age limit (`kit.streams`), so a consumer started at any time builds the whole tree.
+
+Why a library of its own (govhall-sitecopy) and not the kit: it is the catalogue's contract
+(its messages, its GetSite) put to use with the kit's plumbing (database, bus, errors); the kit
+depends on no service's contract, and the contract package (govhall-protos) on no kit.
 
 Events arrive a moment after the catalogue's write (and a copy started late, or restored from
 a backup, may have missed some): so a site the copy lacks is asked of the catalogue before it is
@@ -24,9 +30,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from govhall.contracts import catalogue as contract
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.events import Delivery, decode
+from govhall.kit.eventstore import idempotent
 from govhall.kit.grpcclient import call_options
+from govhall.kit.service import ServiceContext
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -139,6 +149,17 @@ class SiteTable:
                 await self.save(writer, site)
             await writer.commit()
 
-    async def apply_event(self, uow: UnitOfWork, payload: bytes) -> None:
-        site = cat.SiteUpserted.FromString(payload).site
+    async def apply(self, uow: UnitOfWork, event: cat.SiteUpserted) -> None:
+        site = event.site
         await self.save(uow, SiteCopy(site.code, site.name, site.level, list(site.path)))
+
+
+async def subscribe(ctx: ServiceContext, sites: SiteTable, durable: str) -> None:
+    """Keep `sites` in ctx's database from the catalogue's site events (a durable consumer)."""
+
+    async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
+        message = decode(delivery, contract.REGISTRY, durable)
+        if isinstance(message, cat.SiteUpserted):
+            await sites.apply(uow, message)
+
+    await ctx.bus.subscribe(durable, contract.SITE_UPSERTED.pattern, idempotent(ctx.db.uow, durable, apply))

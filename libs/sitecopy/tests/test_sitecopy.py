@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcserver import GrpcServer
-from govhall.kit.sitecopy import CatalogueSites, SiteCopy, SiteTable, add_site_table
 from govhall.kit.testing import signed_channel, verifier
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.sitecopy import CatalogueSites, SiteCopy, SiteTable, add_site_table
 
 XILING = SiteCopy("420502", "西陵区", cat.SITE_LEVEL_COUNTY, ["420000", "420500", "420502"])
 YICHANG = SiteCopy("420500", "宜昌市", cat.SITE_LEVEL_CITY, ["420000", "420500"])
