@@ -70,11 +70,21 @@ data_key() {
 # Only that process's environment gets them (never a command line another user could read).
 own_env() { uv run --frozen python -m govhall.kit.testing service-env "$1"; }
 
+# Streams made before their settings changed (kit/streams.py: retention, last-per-subject) are
+# brought to them here, as the NATS admin: the services' own users may not update a stream.
+stream_settings() {
+  (
+    export GOVHALL_NATS_USER=admin GOVHALL_NATS_PASSWORD="${GOVHALL_SECRET_NATS_ADMIN:?no NATS admin secret}"
+    uv run --frozen python -m govhall.kit.streams
+  )
+}
+
 running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
 
 up() {
   [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
   uv run --frozen python -m govhall.kit.trust init "$GOVHALL_TRUST_DIR"
+  stream_settings
   local s own line
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi

@@ -38,7 +38,7 @@ RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
 SERVICES = ("identity", "catalogue", "search", "cases", "gateway")
 GRPC_SERVICES = ("identity", "catalogue", "search", "cases")
-CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim"}
+CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Objects of the instance rather than of one service.
@@ -662,6 +662,33 @@ def test_each_site_instance_has_its_own_jetstream_domain(instances: dict[str, In
         # Every service addresses its own site's JetStream API (GOVHALL_JETSTREAM_DOMAIN).
         for service, configmap in instance.by_component("ConfigMap").items():
             assert configmap["data"]["GOVHALL_JETSTREAM_DOMAIN"] == domains[level], f"{level}/{service}"
+
+
+def test_a_hook_applies_the_stream_settings_as_the_nats_admin(
+    instances: dict[str, Instance], helm: Path, helm_env: dict[str, str]
+) -> None:
+    """Streams made before their settings changed get them (kit/streams.py): the services' users
+    may not update a stream, so a post-install/upgrade Job does it as the admin, on this site's
+    JetStream domain and stream prefix."""
+    for level, instance in instances.items():
+        job = instance.named("Job", f"{RELEASE}-stream-settings")
+        hooks = job["metadata"]["annotations"]["helm.sh/hook"].split(",")
+        assert hooks == ["post-install", "post-upgrade"], level
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        assert container["command"] == ["python", "-m", "govhall.kit.streams"]
+        env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+        assert env["GOVHALL_JETSTREAM_DOMAIN"] == _domain(instance), level
+        assert env["GOVHALL_STREAM_PREFIX"] == "GOVHALL"
+        for variable, key in (("GOVHALL_NATS_USER", "username"), ("GOVHALL_NATS_PASSWORD", "password")):
+            assert env[variable] == {"secretKeyRef": {"name": "govhall-nats-admin", "key": key}}, level
+        # The admin's credentials go to this Job only, never to a service's pod.
+        for service in SERVICES:
+            refs = [
+                e.get("valueFrom", {}).get("secretKeyRef", {}) for e in instance.container(service)["env"]
+            ]
+            assert "govhall-nats-admin" not in [r.get("name") for r in refs], service
+    without = render(helm, helm_env, "city", "--set", "nats.admin.existingSecret=")
+    assert without.of_kind("Job") == []
 
 
 def test_leaf_links_carry_no_application_subject(instances: dict[str, Instance]) -> None:

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import grpc
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from govhall.contracts import catalogue as contract
 from govhall.kit.db import UnitOfWork
+from govhall.kit.dialect import upsert
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.events import Delivery, decode
 from govhall.kit.eventstore import idempotent
@@ -115,10 +115,8 @@ class SiteTable:
     async def save(self, uow: UnitOfWork, site: SiteCopy) -> None:
         # An upsert: the event consumer and a request that asked the catalogue may save the
         # same site at once, and neither may fail on the other's row.
-        values = {"name": site.name, "level": site.level, "path": ",".join(site.path)}
-        dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(self.t).values(code=site.code, **values)
-        await uow.conn.execute(insert.on_conflict_do_update(index_elements=[self.t.c.code], set_=values))
+        values = {"code": site.code, "name": site.name, "level": site.level, "path": ",".join(site.path)}
+        await uow.conn.execute(upsert(uow, self.t, values, key=["code"]))
 
     async def get(self, uow: UnitOfWork, code: str) -> SiteCopy | None:
         return (await self.get_many(uow, [code])).get(code)

@@ -20,7 +20,6 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from govhall.kit.events import Delivery, Event
-from govhall.kit.eventstore import idempotent
 from govhall.kit.inprocess import (
     CONSUMED,
     DEAD_LETTERED,
@@ -33,8 +32,6 @@ from govhall.kit.inprocess import (
 from govhall.kit.streams import STREAMS, StreamSettings, settings_for, update_stream
 
 # Re-exported: services and tests import the in-process bus and its pieces from here.
-# `idempotent` lives in eventstore; it is re-exported only until the services' event modules
-# (being rewritten alongside) import it from there. Delete it from here then.
 __all__ = [
     "CONSUMED",
     "DEAD_LETTERED",
@@ -43,7 +40,6 @@ __all__ = [
     "Handler",
     "InProcessBus",
     "JetStreamBus",
-    "idempotent",
 ]
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from google.protobuf.message import Message
 
 from govhall.contracts import catalogue as catalogue_events
-from govhall.kit.bus import idempotent
 from govhall.kit.db import UnitOfWork
 from govhall.kit.events import Delivery, decode
+from govhall.kit.eventstore import idempotent
 from govhall.kit.service import ServiceContext
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search import store
