@@ -36,8 +36,8 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("identity", "catalogue", "search", "cases", "gateway")
-GRPC_SERVICES = ("identity", "catalogue", "search", "cases")
+SERVICES = ("identity", "catalogue", "search", "cases", "consult", "gateway")
+GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult")
 CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
@@ -53,6 +53,7 @@ REDIS_USERS = {
     "catalogue": "services",
     "search": "services",
     "cases": "services",
+    "consult": "services",
 }
 # Environment variables that hold a credential: they must all come from a secretKeyRef.
 CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
@@ -394,6 +395,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert gateway["GOVHALL_GATEWAY_SEARCH_ADDRESS"] == f"{RELEASE}-search:50051"
     assert gateway["GOVHALL_GATEWAY_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert gateway["GOVHALL_GATEWAY_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
+    assert gateway["GOVHALL_GATEWAY_CONSULT_ADDRESS"] == f"{RELEASE}-consult:50051"
     # Identity writes revoked sessions under the prefix the gateway reads them from.
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
@@ -416,6 +418,11 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert cases["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
     assert cases["GOVHALL_CASES_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
     assert cases["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
+    # Consult reads matters' names from the catalogue and, to send an SMS, mobiles from identity.
+    consult = instance.by_component("ConfigMap")["consult"]["data"]
+    assert consult["GOVHALL_CONSULT_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    assert consult["GOVHALL_CONSULT_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    assert consult["GOVHALL_CONSULT_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
     # Only cases has a files volume.
     for service, configmap in instance.by_component("ConfigMap").items():
         if service != "cases":
@@ -423,7 +430,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
-    for service in ("identity", "catalogue", "search", "cases"):
+    for service in ("identity", "catalogue", "search", "cases", "consult"):
         # Its own role on its own database; the role's password from a Secret.
         data = instance.by_component("ConfigMap")[service]["data"]
         url = data[f"GOVHALL_{service.upper()}_DATABASE_URL"]

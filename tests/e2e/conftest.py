@@ -1,4 +1,4 @@
-"""The e2e cluster: identity, catalogue, search, cases and gateway as separate processes on the real servers.
+"""The e2e cluster: identity, catalogue, search, cases, consult and gateway as separate processes on the real servers.
 
 Each run gets its own databases, JetStream stream prefix, Elasticsearch alias and key-value
 namespace (the gateway's Redis keys, shared with identity, which writes revoked sessions there),
@@ -103,7 +103,8 @@ class Cluster:
 def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     run = uuid.uuid4().hex[:8]
     pg = cluster["GOVHALL_PG_URL"]
-    identity_port, catalogue_port, search_port, cases_port = (
+    identity_port, catalogue_port, search_port, cases_port, consult_port = (
+        free_port(),
         free_port(),
         free_port(),
         free_port(),
@@ -117,7 +118,9 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     kv_namespace = f"e2e-{run}"
     # Each service as itself: its role owns the run's database of that service (the superuser
     # only makes and drops them), and it has its own Redis, Elasticsearch and NATS users.
-    databases = {name: f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases")}
+    databases = {
+        name: f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases", "consult")
+    }
     own: dict[str, dict[str, str]] = {}
     for service in (*databases, "gateway"):
         own[service] = service_env(cluster, service)
@@ -155,11 +158,16 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_CASES_VERIFY_URL_TEMPLATE": (
                 f"http://127.0.0.1:{gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"
             ),
+            "GOVHALL_CONSULT_GRPC_ADDRESS": f"127.0.0.1:{consult_port}",
+            "GOVHALL_CONSULT_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_CONSULT_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_CONSULT_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_GATEWAY_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_GATEWAY_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
+            "GOVHALL_GATEWAY_CONSULT_ADDRESS": f"127.0.0.1:{consult_port}",
             "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The journeys poll; the limiter itself is tested in the gateway tests.
@@ -178,7 +186,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         sms_file=sms_file,
         own=own,
     )
-    for service in ("identity", "catalogue", "search", "cases", "gateway"):
+    for service in ("identity", "catalogue", "search", "cases", "consult", "gateway"):
         c.start(service)
     try:
         c.wait_ready()

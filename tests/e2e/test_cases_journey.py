@@ -247,3 +247,9 @@ def test_apply_supplement_accept_review_approve(api: httpx.Client, e2e: Any) -> 
         )
     )
     assert check["valid"] is True and check["case_number"] == number
+
+    # The citizen keeps the matter in 我的收藏 (consult), shown with the catalogue's name.
+    kept = ok(api.put(f"/api/v1/me/favourites/{SITE}/{matter}", headers=me))
+    assert (kept["matter_name"], kept["state"]) == ("食品经营许可（新办）", "available")
+    favourites = ok(api.get("/api/v1/me/favourites", headers=me))
+    assert [f["matter_code"] for f in favourites["items"]] == [matter]

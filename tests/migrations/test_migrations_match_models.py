@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from govhall.kit import migrations
 from govhall.kit.db import create_engine
 
-SERVICES = ["catalogue", "search", "identity"]
+SERVICES = ["catalogue", "search", "identity", "consult"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

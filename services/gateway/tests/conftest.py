@@ -16,6 +16,8 @@ from govhall.cases import app as cases_app
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.settings import CatalogueSettings
+from govhall.consult import app as consult_app
+from govhall.consult.settings import ConsultSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
@@ -135,11 +137,23 @@ async def start_stack(
         platform_of("catalogue"),
         bus,
     )
+    consult = await start_service(
+        consult_app.SPEC,
+        ConsultSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'q.db'}",
+            catalogue_address=catalogue_address,
+            identity_address=identity_address,
+            kv_namespace=namespace,
+        ),
+        platform_of("consult"),
+        bus,
+    )
     settings = GatewaySettings(
         catalogue_address=catalogue.address,
         search_address=search.address,
         identity_address=identity.address,
         cases_address=cases.address,
+        consult_address=consult.address,
         admin_token=TOKEN,  # type: ignore[arg-type]
         kv_namespace=namespace,
         # A notice's PDF can take longer than the production deadline on a CI machine whose

@@ -14,6 +14,8 @@ from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
+from govhall.consult import app as consult_app
+from govhall.consult.settings import ConsultSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
@@ -62,8 +64,8 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     ops = Signer.from_settings(platform, "ops")
     bus = InProcessBus()
     await bus.start()
-    # Consumers first: the in-process bus delivers only to consumers already subscribed. Search
-    # and cases start before the catalogue, yet call it (a reindex reads its export, an
+    # Consumers first: the in-process bus delivers only to consumers already subscribed. Search,
+    # cases and consult start before the catalogue, yet call it (a reindex reads its export, an
     # application reads the matter, a copy of the site tree asks for a site it lacks): so the
     # catalogue's and identity's loopback ports are chosen now.
     catalogue_address = f"127.0.0.1:{_free_port()}"
@@ -76,18 +78,22 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         database_url=None, grpc_address=identity_address, catalogue_address=catalogue_address
     )
     catalogue_settings = CatalogueSettings(database_url=None, grpc_address=catalogue_address)
+    consult_settings = ConsultSettings(
+        database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
+    )
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (
             (search_app.SPEC, search_settings),
             (cases_app.SPEC, cases_settings),
+            (consult_app.SPEC, consult_settings),
             (identity_app.SPEC, identity_settings),
             (catalogue_app.SPEC, catalogue_settings),
         ):
             host = ServiceHost(spec, settings, platform, bus)
             await host.start()
             hosts.append(host)
-        search, cases, identity, catalogue = hosts
+        search, cases, consult, identity, catalogue = hosts
         published = await load_demo_into(catalogue.address, ops)
         log.info("demo province loaded: %d matters published", published)
         await load_demo_staff(identity.address, signer=ops)
@@ -105,6 +111,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         search_address=search.address,
         identity_address=identity.address,
         cases_address=cases.address,
+        consult_address=consult.address,
         admin_token=admin_token,  # type: ignore[arg-type]
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.

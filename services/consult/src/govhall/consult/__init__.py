@@ -1,1 +1,2 @@
-"""govhall.consult: Consultations, complaints and evaluations (咨询/投诉/好差评)."""
+"""govhall.consult: consultations, complaints, evaluations (好差评), error reports, favourites and
+the user's inbox (我的消息)."""

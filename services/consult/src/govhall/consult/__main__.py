@@ -1,12 +1,8 @@
-"""Entry point placeholder: the consult service is not built yet."""
+"""python -m govhall.consult: the consult service in its own process."""
 
-import sys
-
-
-def main() -> int:
-    print("govhall.consult: not built yet", file=sys.stderr)
-    return 2
-
+from govhall.consult.app import SPEC
+from govhall.consult.settings import ConsultSettings
+from govhall.kit.service import run_forever
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_forever(SPEC, ConsultSettings())

@@ -41,6 +41,7 @@ class GatewaySettings(BaseSettings):
     search_address: str = "127.0.0.1:50052"
     identity_address: str = "127.0.0.1:50053"
     cases_address: str = "127.0.0.1:50054"
+    consult_address: str = "127.0.0.1:50055"
     # The largest upload passed on to cases (GOVHALL_CASES_MAX_UPLOAD_BYTES): a bigger body is
     # refused here, before it is read whole.
     case_upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)

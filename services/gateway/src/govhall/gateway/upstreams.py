@@ -27,12 +27,14 @@ from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
+from govhall.protos.consult.v1 import favourites_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
+    from govhall.protos.consult.v1.favourites_pb2_grpc import FavouritesServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
@@ -81,8 +83,19 @@ IDENTITY: Spec[IdentityServiceAsyncStub] = Spec(
     "identity", "account", "用户账户", identity_pb2_grpc.IdentityServiceStub
 )
 CASES: Spec[CasesServiceAsyncStub] = Spec("cases", "case handling", "办件", cases_pb2_grpc.CasesServiceStub)
+
+
+class ConsultStubs:
+    """Consult serves several gRPC services (favourites, letters, evaluations, ...) on one
+    address: one upstream, one stub per service (`call(lambda s: s.favourites.PutFavourite, ...)`)."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.favourites: FavouritesServiceAsyncStub = favourites_pb2_grpc.FavouritesServiceStub(channel)  # type: ignore[assignment]
+
+
+CONSULT: Spec[ConsultStubs] = Spec("consult", "consultation", "咨询投诉与评价", ConsultStubs)
 # The one registry: the benchmarks start, and /healthz/upstreams reports, exactly these.
-REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES)
+REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT)
 
 
 def address(settings: GatewaySettings, name: str) -> str:
@@ -170,8 +183,9 @@ class Upstreams:
         self.search = Upstream(SEARCH, settings, signer)
         self.identity = Upstream(IDENTITY, settings, signer)
         self.cases = Upstream(CASES, settings, signer)
+        self.consult = Upstream(CONSULT, settings, signer)
         self.all: dict[str, Upstream[Any]] = {
-            u.spec.name: u for u in (self.catalogue, self.search, self.identity, self.cases)
+            u.spec.name: u for u in (self.catalogue, self.search, self.identity, self.cases, self.consult)
         }
         assert set(self.all) == {s.name for s in REGISTRY}, "every upstream of the registry, once"
 

@@ -1,0 +1,80 @@
+"""Who is calling consult, as an owner of letters, evaluations, reports, favourites and messages.
+
+Consult decides every object from the caller identity itself (the gateway's checks in front are
+not relied on): an owner is a signed-in person or legal person; staff act on their site's and
+department's objects (letters, rectifications, error reports) by role.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from govhall.kit.caller import current_caller
+from govhall.kit.errors import DomainError, ErrorKind, invalid
+from govhall.protos.common.v1 import common_pb2
+
+OWNER_KINDS = {common_pb2.CALLER_KIND_PERSON: "person", common_pb2.CALLER_KIND_LEGAL_PERSON: "legal_person"}
+SITE_CODE = re.compile(r"^\d{6}$")
+# The catalogue's matter codes (catalogue.model.MATTER_CODE).
+MATTER_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$")
+PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+
+
+@dataclass(frozen=True)
+class Owner:
+    kind: str  # person | legal_person
+    subject: str
+
+
+def owner() -> Owner:
+    """The signed-in person or legal person calling; anyone else is refused."""
+    caller = current_caller()
+    kind = OWNER_KINDS.get(caller.kind)
+    if kind is not None and caller.subject:
+        return Owner(kind, caller.subject)
+    if caller.kind in (common_pb2.CALLER_KIND_UNSPECIFIED, common_pb2.CALLER_KIND_ANONYMOUS):
+        raise DomainError(
+            "SIGN_IN_REQUIRED",
+            "sign in as a person or an enterprise first",
+            "请先以个人或法人身份登录",
+            ErrorKind.UNAUTHENTICATED,
+        )
+    raise DomainError(
+        "OWNER_ONLY",
+        "only a person or an enterprise keeps these, not staff or administrators",
+        "仅个人或法人用户可使用此功能，工作人员和管理员不可使用",
+        ErrorKind.FORBIDDEN,
+    )
+
+
+def site_code(value: str, field: str = "site_code") -> str:
+    if not SITE_CODE.match(value or ""):
+        raise invalid("SITE_CODE_INVALID", "a site code is six digits", "站点代码应为6位数字", field)
+    return value
+
+
+def matter_code(value: str, field: str = "matter_code") -> str:
+    if not MATTER_CODE.match(value or ""):
+        raise invalid(
+            "MATTER_CODE_INVALID",
+            "a matter code is 1-36 letters, digits or hyphens",
+            "事项编码应为1至36位字母、数字或连字符",
+            field,
+        )
+    return value
+
+
+def paging(page: common_pb2.PageRequest) -> tuple[int, int]:
+    number = page.page or 1
+    if number < 1 or number > 10_000:
+        raise invalid("PAGE_INVALID", "page must be between 1 and 10000", "页码应在1至10000之间", "page")
+    size = page.page_size or PAGE_SIZE
+    if size < 1 or size > MAX_PAGE_SIZE:
+        raise invalid(
+            "PAGE_SIZE_INVALID",
+            f"page_size must be between 1 and {MAX_PAGE_SIZE}",
+            f"每页条数应在1至{MAX_PAGE_SIZE}之间",
+            "page_size",
+        )
+    return number, size

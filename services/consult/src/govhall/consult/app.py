@@ -1,0 +1,34 @@
+"""How the consult service is put together (used by __main__ and by all-in-one mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from govhall.consult.api import FavouritesService
+from govhall.consult.favourites import Favourites
+from govhall.consult.settings import ConsultSettings
+from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.consult.v1 import favourites_pb2, favourites_pb2_grpc
+
+
+async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
+    settings = ctx.settings
+    catalogue = catalogue_pb2_grpc.CatalogueServiceStub(ctx.channel("catalogue", settings.catalogue_address))
+    favourites = Favourites(ctx.db, catalogue, settings.max_favourites)
+    return [
+        (
+            favourites_pb2_grpc.add_FavouritesServiceServicer_to_server,
+            FavouritesService(favourites),
+            favourites_pb2.DESCRIPTOR.services_by_name["FavouritesService"].full_name,
+        )
+    ]
+
+
+SPEC = ServiceSpec[ConsultSettings](
+    name="consult",
+    migrations=Path(__file__).parent / "migrations",
+    callers=Path(__file__).parent / "callers.json",
+    wire=wire,
+)

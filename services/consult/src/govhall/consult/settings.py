@@ -1,0 +1,16 @@
+"""Consult settings: GOVHALL_CONSULT_* variables."""
+
+from pydantic_settings import SettingsConfigDict
+
+from govhall.kit.settings import ServiceSettings
+
+
+class ConsultSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVHALL_CONSULT_", extra="ignore")
+
+    # Matters' current names and states (favourites), sites (routing letters).
+    catalogue_address: str = "127.0.0.1:50051"
+    # Mobiles, read when an SMS is sent and never kept here.
+    identity_address: str = "127.0.0.1:50053"
+    # How many matters one user may keep (a bound on a list shown whole, page by page).
+    max_favourites: int = 500

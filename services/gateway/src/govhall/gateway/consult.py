@@ -1,0 +1,68 @@
+"""Consult's REST routes: 我的收藏 (favourites); letters, evaluations, error reports and the inbox
+join here as they are built. Every object is authorised by consult itself from the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from govhall.gateway import consult_model as views
+from govhall.gateway.auth import SignedIn
+from govhall.gateway.upstreams import Upstreams
+from govhall.protos.common.v1 import common_pb2
+from govhall.protos.consult.v1 import favourites_pb2 as fav
+
+SitePath = Annotated[
+    str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
+]
+MatterCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$", description="matter code")]
+PageNo = Annotated[int, Query(ge=1, le=10_000)]
+PageSize = Annotated[int, Query(ge=1, le=100)]
+
+
+def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
+    router = APIRouter()
+
+    @router.put(
+        "/api/v1/me/favourites/{site}/{code}",
+        tags=["favourites"],
+        summary="Keep a matter in 我的收藏 (again: no change)",
+        operation_id="putFavourite",
+    )
+    async def put_favourite(site: SitePath, code: MatterCodePath, caller: SignedIn) -> views.FavouriteOut:
+        request = fav.PutFavouriteRequest(site_code=site, matter_code=code)
+        return views.favourite_out(
+            await up().consult.call(lambda s: s.favourites.PutFavourite, request, caller)
+        )
+
+    @router.delete(
+        "/api/v1/me/favourites/{site}/{code}",
+        tags=["favourites"],
+        summary="Stop keeping a matter (one not kept: removed false)",
+        operation_id="deleteFavourite",
+    )
+    async def delete_favourite(site: SitePath, code: MatterCodePath, caller: SignedIn) -> views.RemovedOut:
+        request = fav.DeleteFavouriteRequest(site_code=site, matter_code=code)
+        reply = await up().consult.call(lambda s: s.favourites.DeleteFavourite, request, caller)
+        return views.RemovedOut(removed=reply.removed)
+
+    @router.get(
+        "/api/v1/me/favourites",
+        tags=["favourites"],
+        summary="我的收藏: kept matters, newest first, with their current name and state",
+        operation_id="listFavourites",
+    )
+    async def list_favourites(
+        caller: SignedIn, page: PageNo = 1, page_size: PageSize = 20
+    ) -> views.FavouritesOut:
+        request = fav.ListFavouritesRequest(page=common_pb2.PageRequest(page=page, page_size=page_size))
+        return views.favourites_out(
+            await up().consult.call(lambda s: s.favourites.ListFavourites, request, caller)
+        )
+
+    return router
+
+
+__all__ = ["consult_routes"]
