@@ -230,3 +230,16 @@ async def test_a_reporter_files_at_most_the_daily_limit(world: World) -> None:
     assert (err.code, err.kind) == ("ERROR_REPORTS_DAILY_LIMIT", ErrorKind.TOO_MANY)
     # Somebody else still may.
     await world.call(stub(world), "SubmitErrorReport", report(), person(4))
+
+
+async def test_reports_filed_at_once_do_not_slip_past_the_daily_limit(world: World) -> None:
+    me = person(5)
+
+    async def one(i: int) -> pb.ErrorReport:
+        return await world.call(stub(world), "SubmitErrorReport", report(content=f"第{i}处有误"), me)
+
+    done, failed = outcomes(await concurrently(14, one))
+    assert len(done) == 10, failed
+    assert all(isinstance(e, DomainError) and e.code == "ERROR_REPORTS_DAILY_LIMIT" for e in failed), failed
+    reply = await world.call(stub(world), "ListMyErrorReports", pb.ListMyErrorReportsRequest(), me)
+    assert reply.page.total == 10

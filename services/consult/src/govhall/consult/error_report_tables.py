@@ -30,3 +30,15 @@ error_reports = sa.Table(
     sa.Index("error_reports_by_reporter_time", "reporter_kind", "reporter_subject", "created_at"),
     sa.Index("error_reports_by_site_state_time", "site_code", "state", "created_at"),
 )
+
+# How many reports one reporter filed on one day (China time): the daily limit is a conditional
+# increment of this row (`WHERE filed < limit`), so reports filed at once cannot all slip under
+# it as counting and then inserting would let them.
+error_report_quota = sa.Table(
+    "error_report_quota",
+    metadata,
+    sa.Column("reporter_kind", sa.String(16), primary_key=True),
+    sa.Column("reporter_subject", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("filed", sa.Integer, nullable=False),
+)

@@ -21,10 +21,12 @@ import grpc
 import sqlalchemy as sa
 
 from govhall.consult import access
+from govhall.consult.error_report_tables import error_report_quota as quota
 from govhall.consult.error_report_tables import error_reports as table
 from govhall.contracts import consult as contract
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database
+from govhall.kit.dialect import upsert
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.events import make_event
 from govhall.kit.grpcclient import call_options, domain_error
@@ -104,9 +106,6 @@ class ErrorReports:
         content = text(request.content, "content", "纠错内容", MAX_CONTENT)
         matter = await self._published(viewed, code)
         now = dt.datetime.now(dt.UTC)
-        # The day starts at midnight China time, as the reporter counts it.
-        day_start = now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
-        t = table.c
         row = {
             "id": new_id(),
             "reporter_kind": who.kind,
@@ -125,26 +124,35 @@ class ErrorReports:
             "revision": 1,
         }
         async with self.db.uow() as uow:
-            today = (
-                await uow.conn.execute(
-                    sa.select(sa.func.count()).where(
-                        t.reporter_kind == who.kind,
-                        t.reporter_subject == who.subject,
-                        t.created_at >= day_start.astimezone(dt.UTC),
-                    )
-                )
-            ).scalar_one()
-            if today >= self.per_day:
-                raise DomainError(
-                    "ERROR_REPORTS_DAILY_LIMIT",
-                    f"at most {self.per_day} error reports a day; try again tomorrow",
-                    f"每天最多提交{self.per_day}条纠错，请明天再试",
-                    ErrorKind.TOO_MANY,
-                )
+            await self._count_today(uow, who, now)
             await uow.conn.execute(sa.insert(table).values(**row))
             uow.emit(_event("submitted", row, ""))
             await uow.commit()
         return report_pb(row)
+
+    async def _count_today(self, uow: Any, who: access.Owner, now: dt.datetime) -> None:
+        """Count one more report for the reporter today (China time), or refuse past the limit."""
+        q = quota.c
+        day = now.astimezone(CHINA).date()
+        key = {"reporter_kind": who.kind, "reporter_subject": who.subject, "day": day}
+        await uow.conn.execute(upsert(uow, quota, {**key, "filed": 0}, key=list(key), update={}))
+        counted = await uow.conn.execute(
+            sa.update(quota)
+            .where(
+                q.reporter_kind == who.kind,
+                q.reporter_subject == who.subject,
+                q.day == day,
+                q.filed < self.per_day,
+            )
+            .values(filed=q.filed + 1)
+        )
+        if counted.rowcount != 1:
+            raise DomainError(
+                "ERROR_REPORTS_DAILY_LIMIT",
+                f"at most {self.per_day} error reports a day; try again tomorrow",
+                f"每天最多提交{self.per_day}条纠错，请明天再试",
+                ErrorKind.TOO_MANY,
+            )
 
     async def mine(self, request: pb.ListMyErrorReportsRequest) -> pb.ListErrorReportsResponse:
         who = access.owner()

@@ -1,4 +1,4 @@
-"""consult tables: error_reports (纠错 on a matter's guide)
+"""consult tables: error_reports (纠错 on a matter's guide) and error_report_quota (the daily limit)
 
 Revision ID: 0002_error_reports
 Revises: 0001
@@ -39,7 +39,15 @@ def upgrade() -> None:
         ["reporter_kind", "reporter_subject", "created_at"],
     )
     op.create_index("error_reports_by_site_state_time", "error_reports", ["site_code", "state", "created_at"])
+    op.create_table(
+        "error_report_quota",
+        sa.Column("reporter_kind", sa.String(16), primary_key=True),
+        sa.Column("reporter_subject", sa.String(64), primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("filed", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("error_report_quota")
     op.drop_table("error_reports")
