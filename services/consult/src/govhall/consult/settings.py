@@ -14,3 +14,5 @@ class ConsultSettings(ServiceSettings):
     identity_address: str = "127.0.0.1:50053"
     # How many matters one user may keep (a bound on a list shown whole, page by page).
     max_favourites: int = 500
+    # How many error reports (纠错) one reporter may file per day (China time): against spam.
+    error_reports_per_day: int = 10
