@@ -3,6 +3,10 @@ by consult), for consult alone."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from govhall.identity.adapters import latest_dev_code
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
@@ -51,3 +55,14 @@ async def test_nobody_but_consult_reads_a_mobile_to_notify(identity: Identity) -
     await identity.fails(
         "CALLER_NOT_PERMITTED", identity.call("GetNotifyMobile", ask(PERSON, me.id), SERVICE)
     )
+
+
+def test_a_notification_in_the_dev_sms_file_is_not_read_as_a_code(tmp_path: Path) -> None:
+    """Consult's development sender writes to identity's file; the codes stay findable."""
+    sms = tmp_path / "dev-sms.jsonl"
+    lines = [
+        {"mobile": "13900000001", "purpose": "register", "code": "123456", "text": "验证码"},
+        {"mobile": "13900000001", "purpose": "notify", "code": "", "text": "您申请的事项已受理"},
+    ]
+    sms.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    assert latest_dev_code(sms, "13900000001") == "123456"
