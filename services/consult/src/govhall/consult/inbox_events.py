@@ -37,10 +37,11 @@ from govhall.kit.service import ServiceContext
 
 CASES_DURABLE = "consult-inbox-cases"
 CONSULT_DURABLE = "consult-inbox-consult"
-# (durable, registry): what each consumer hears (`<service>.>`) and decodes with.
-CONSUMERS: tuple[tuple[str, Registry], ...] = (
-    (CASES_DURABLE, cases_contract.REGISTRY),
-    (CONSULT_DURABLE, consult_contract.REGISTRY),
+# (durable, subject filter, registry): what each consumer hears and decodes with. The filters
+# are in consult's row of deploy/local/nats.sh and the chart's README.
+CONSUMERS: tuple[tuple[str, str, Registry], ...] = (
+    (CASES_DURABLE, cases_contract.EVENT_PREFIX + ">", cases_contract.REGISTRY),
+    (CONSULT_DURABLE, consult_contract.REGISTRY.every_subject, consult_contract.REGISTRY),
 )
 
 
@@ -109,5 +110,5 @@ def handler(db: Database, durable: str, registry: Registry, wake: asyncio.Event 
 
 
 async def subscribe(ctx: ServiceContext[Any], wake: asyncio.Event | None = None) -> None:
-    for durable, registry in CONSUMERS:
-        await ctx.bus.subscribe(durable, registry.every_subject, handler(ctx.db, durable, registry, wake))
+    for durable, subject, registry in CONSUMERS:
+        await ctx.bus.subscribe(durable, subject, handler(ctx.db, durable, registry, wake))
