@@ -12,6 +12,7 @@ from govhall.consult.inbox_tables import messages, sms_outbox
 from govhall.contracts import cases as cases_contract
 from govhall.kit.events import Delivery
 from govhall.kit.races import concurrently, outcomes
+from govhall.kit.testing import database_with_kit_tables
 
 from .inbox_support import case_event
 
@@ -45,19 +46,23 @@ async def test_deliveries_racing_make_one_message_and_one_text(pg_database: Any)
     assert await counts(pg_database) == (1, 1)
 
 
-async def test_the_message_key_holds_without_the_kits_inbox(pg_database: Any) -> None:
-    """Even applied twice past the kit's inbox (its rows pruned after the dedupe window), an
-    event makes one message: the (owner, source event) key, not the inbox, is what holds."""
-    async with pg_database.engine.begin() as conn:
-        await conn.run_sync(lambda c: messages.metadata.create_all(c, tables=[messages, sms_outbox]))
-    apply = inbox_events.applier(inbox_events.CASES_DURABLE, cases_contract.REGISTRY)
-    same = delivery("cases.case.concluded")
+async def test_the_message_key_holds_without_the_kits_inbox(db_url: str) -> None:
+    """Even applied again past the kit's inbox (its rows pruned after the dedupe window), an
+    event makes one message and one text: the (owner, source event) key, not the inbox, is what
+    holds (SQLite, and PostgreSQL with the applications racing)."""
+    db = await database_with_kit_tables(db_url, messages, sms_outbox)
+    try:
+        apply = inbox_events.applier(inbox_events.CASES_DURABLE, cases_contract.REGISTRY)
+        same = delivery("cases.case.concluded")
 
-    async def once(_: int) -> None:
-        async with pg_database.uow() as uow:
-            await apply(uow, same)
-            await uow.commit()
+        async def once(_: int) -> None:
+            async with db.uow() as uow:
+                await apply(uow, same)
+                await uow.commit()
 
-    done, failed = outcomes(await concurrently(4, once))
-    assert (len(done), failed) == (4, [])
-    assert await counts(pg_database) == (1, 1)
+        done, failed = outcomes(await concurrently(4, once))
+        assert (len(done), failed) == (4, [])
+        await once(0)
+        assert await counts(db) == (1, 1)
+    finally:
+        await db.close()
