@@ -8,11 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from govhall.consult import inbox_events
+from govhall.consult.inbox_sms import SmsRelay
 from govhall.consult.inbox_tables import messages, sms_outbox
 from govhall.contracts import cases as cases_contract
 from govhall.kit.events import Delivery
 from govhall.kit.races import concurrently, outcomes
 from govhall.kit.testing import database_with_kit_tables
+from govhall.protos.identity.v1 import identity_pb2 as id_pb
 
 from .inbox_support import case_event
 
@@ -64,5 +66,43 @@ async def test_the_message_key_holds_without_the_kits_inbox(db_url: str) -> None
         assert (len(done), failed) == (4, [])
         await once(0)
         assert await counts(db) == (1, 1)
+    finally:
+        await db.close()
+
+
+class _Identity:
+    async def GetNotifyMobile(self, request: Any, **_: Any) -> Any:
+        return id_pb.GetNotifyMobileResponse(mobile="13912345678")
+
+
+class _Phone:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    async def send(self, mobile: str, purpose: str, code: str, text: str) -> None:
+        self.texts.append(text)
+
+
+async def test_senders_racing_text_once_and_a_crash_resends_at_most_once(db_url: str) -> None:
+    """Replicas' senders claim a text before sending it, so it goes once; a sender that died
+    after sending but before marking it done leaves it claimed, and it goes once more when the
+    claim lapses - never more."""
+    db = await database_with_kit_tables(db_url, messages, sms_outbox)
+    try:
+        handle = inbox_events.handler(db, inbox_events.CASES_DURABLE, cases_contract.REGISTRY)
+        await handle(delivery())
+        phone = _Phone()
+        relays = [SmsRelay(db, _Identity(), phone) for _ in range(4)]  # type: ignore[arg-type]
+        done, failed = outcomes(await concurrently(4, lambda i: relays[i].send_pending()))
+        assert failed == [] and sum(done) == 1 and len(phone.texts) == 1
+
+        # As if the sender died between sending and marking: done again cleared, claim lapsed.
+        async with db.uow() as uow:
+            await uow.conn.execute(
+                sa.update(sms_outbox).values(done_at=None, outcome=None, claimed_until=None)
+            )
+            await uow.commit()
+        assert await relays[0].send_pending() == 1 and len(phone.texts) == 2
+        assert await relays[1].send_pending() == 0 and len(phone.texts) == 2
     finally:
         await db.close()
