@@ -5,6 +5,9 @@ outage delays a text without losing it."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 import sqlalchemy as sa
 
 from govhall.consult.inbox_sms import SmsRelay
@@ -20,8 +23,11 @@ async def outbox(w: InboxWorld) -> list[sa.Row]:  # type: ignore[type-arg]
         return list(await uow.conn.execute(sa.select(sms_outbox).order_by(sms_outbox.c.created_at)))
 
 
-async def test_action_messages_are_texted_once_to_the_mobile_identity_gives(inbox_world: InboxWorld) -> None:
+async def test_action_messages_are_texted_once_to_the_mobile_identity_gives(
+    inbox_world: InboxWorld, caplog: pytest.LogCaptureFixture
+) -> None:
     w = inbox_world
+    caplog.set_level(logging.DEBUG)
     w.identity.mobiles[(C.CALLER_KIND_PERSON, "person-1")] = MOBILE
     accepted = case_event("cases.case.accepted", notice_title="受理通知书")
     await w.bus.publish(case_event("cases.case.submitted"))  # needs no action: no text
@@ -48,6 +54,7 @@ async def test_action_messages_are_texted_once_to_the_mobile_identity_gives(inbo
     relay = SmsRelay(w.host.db, None, None)  # type: ignore[arg-type]  # nothing pending: neither is used
     assert await relay.send_pending() == 0
     assert len(w.texts()) == 2
+    assert MOBILE not in caplog.text  # never logged
 
 
 async def _all_done(w: InboxWorld) -> list[sa.Row]:  # type: ignore[type-arg]
