@@ -51,6 +51,8 @@ export GOVHALL_CONSULT_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
 # Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
 export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
+# Consult's development SMS gateway texts inbox notifications (受理, 补正, 办结) to the same file.
+export GOVHALL_CONSULT_DEV_SMS_FILE="${GOVHALL_CONSULT_DEV_SMS_FILE:-$GOVHALL_IDENTITY_DEV_SMS_FILE}"
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"
 export GOVHALL_GATEWAY_ADMIN_TOKEN="${GOVHALL_GATEWAY_ADMIN_TOKEN:-govhall-dev-admin}"
 export GOVHALL_METRICS_LOOPBACK=1

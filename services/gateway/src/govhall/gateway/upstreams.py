@@ -27,7 +27,7 @@ from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
-from govhall.protos.consult.v1 import error_reports_pb2_grpc, favourites_pb2_grpc
+from govhall.protos.consult.v1 import error_reports_pb2_grpc, favourites_pb2_grpc, inbox_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
     from govhall.protos.consult.v1.error_reports_pb2_grpc import ErrorReportsServiceAsyncStub
     from govhall.protos.consult.v1.favourites_pb2_grpc import FavouritesServiceAsyncStub
+    from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
@@ -95,6 +96,7 @@ class ConsultStubs:
         self.error_reports: ErrorReportsServiceAsyncStub = error_reports_pb2_grpc.ErrorReportsServiceStub(
             channel
         )  # type: ignore[assignment]
+        self.inbox: InboxServiceAsyncStub = inbox_pb2_grpc.InboxServiceStub(channel)  # type: ignore[assignment]
 
 
 CONSULT: Spec[ConsultStubs] = Spec("consult", "consultation", "咨询投诉与评价", ConsultStubs)
