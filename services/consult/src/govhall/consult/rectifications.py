@@ -204,6 +204,8 @@ class Moves:
                     "仅本级或上级监督人员可裁定申诉",
                     ErrorKind.FORBIDDEN,
                 )
+            if expected and expected != row.revision:
+                raise changed()
             if row.state not in allowed:
                 raise DomainError(
                     "RECTIFICATION_NOT_IN_STATE",
@@ -220,12 +222,7 @@ class Moves:
                 .values(**values)
             )
             if done.rowcount != 1:
-                raise DomainError(
-                    "RECTIFICATION_CHANGED",
-                    "someone changed this rectification meanwhile; reload it and try again",
-                    "该整改已被他人处理，请刷新后重试",
-                    ErrorKind.CONFLICT,
-                )
+                raise changed()
             if void:
                 await uow.conn.execute(
                     sa.update(evaluations)
@@ -240,6 +237,15 @@ class Moves:
             new = {**row._asdict(), **values}
             uow.emit(_event(action, new, ev, row.state))
             await uow.commit()
+
+
+def changed() -> DomainError:
+    return DomainError(
+        "RECTIFICATION_CHANGED",
+        "someone changed this rectification meanwhile; reload it and try again",
+        "该整改已被他人处理，请刷新后重试",
+        ErrorKind.CONFLICT,
+    )
 
 
 def not_found() -> DomainError:
