@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 
 from govhall.gateway import consult_model as views
 from govhall.gateway.auth import SignedIn
+from govhall.gateway.consult_evaluations import evaluation_routes
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import favourites_pb2 as fav
@@ -62,6 +63,7 @@ def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
             await up().consult.call(lambda s: s.favourites.ListFavourites, request, caller)
         )
 
+    router.include_router(evaluation_routes(up))
     return router
 
 
