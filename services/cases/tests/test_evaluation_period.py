@@ -5,19 +5,19 @@ with no rating invented."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
+from typing import Any
 
-import pytest
-
+from govhall.cases import evaluations
 from govhall.contracts import consult as consult_contract
 from govhall.kit.events import make_event
 from govhall.kit.testing import wait_until
+from govhall.kit.workdays import default_calendar
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.common.v1 import common_pb2 as C
 from govhall.protos.consult.v1 import events_pb2 as consult_pb
 
 from .conftest import APPROVER, CLERK, REVIEWER, SERVICE, World, person
-
-pytestmark = pytest.mark.asyncio
 
 
 async def _concluded(world: World) -> pb.Case:
@@ -105,3 +105,19 @@ async def test_the_evaluation_period_ends_without_a_rating(world: World) -> None
     await _evaluated(world, case, 1)
     after = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), person())
     assert after.revision == mine.revision
+
+
+def test_the_period_counts_working_days_in_china_time_across_national_day() -> None:
+    """15 working days after a conclusion on 2026-09-30 (China): the National Day holiday
+    (10-01 to 10-07) does not count and Saturday 10-10 (an adjusted working day) does, so the
+    last day to rate is 10-27, not 10-21."""
+    deps: Any = SimpleNamespace(
+        calendar=default_calendar(), settings=SimpleNamespace(evaluation_period_days=15)
+    )
+    concluded = dt.datetime(2026, 9, 29, 17, tzinfo=dt.UTC)  # 09-30 01:00 in China
+    assert not evaluations.period_ended(deps, concluded, dt.date(2026, 10, 21))
+    assert not evaluations.period_ended(deps, concluded, dt.date(2026, 10, 27))
+    assert evaluations.period_ended(deps, concluded, dt.date(2026, 10, 28))
+    # 09-29 23:00 in China: a day earlier, so the period ends a working day earlier.
+    earlier = dt.datetime(2026, 9, 29, 15, tzinfo=dt.UTC)
+    assert evaluations.period_ended(deps, earlier, dt.date(2026, 10, 27))
