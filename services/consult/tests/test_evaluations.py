@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from govhall.consult import case_copies as case_copies_module
 from govhall.consult.evaluation_tables import case_copies, evaluations
+from govhall.contracts import cases as cases_contract
 from govhall.kit.errors import ErrorKind
+from govhall.kit.events import Delivery, make_event
 from govhall.kit.races import concurrently, outcomes
 from govhall.kit.testing import wait_until
 from govhall.protos.cases.v1 import cases_pb2
@@ -146,3 +149,36 @@ async def test_the_copy_of_a_case_only_moves_forward(ev_world: EvaluationWorld) 
     assert (copy.state, copy.revision, copy.case_number) == ("concluded_denied", 6, "N-c1")
     assert copy.concluded_at is not None
     assert (await w.call(w.evaluations, SUBMIT, rating("c1", 4), person(1))).level == 4
+
+
+async def test_two_first_deliveries_of_a_case_at_once_keep_the_newer(ev_world: EvaluationWorld) -> None:
+    """No row to lock yet: the revision is checked in the write itself (PostgreSQL truly overlaps)."""
+    w = ev_world
+    events = [
+        make_event(
+            cases_contract.CONCLUDED if rev == 9 else cases_contract.ACCEPTED,
+            cases_pb2.CaseChanged(
+                case_id="race",
+                case_number="N-race",
+                site_code="420502",
+                department_code="420502-SCJG",
+                matter_code="420502-SCJG-0001",
+                state=cases_pb2.CASE_STATE_CONCLUDED_APPROVED if rev == 9 else cases_pb2.CASE_STATE_ACCEPTED,
+                applicant=cases_pb2.Applicant(kind="person", subject="person-1"),
+                revision=rev,
+            ),
+        )
+        for rev in (3, 9, 4, 5)
+    ]
+
+    async def deliver(i: int) -> None:
+        e = events[i]
+        async with w.db.uow() as uow:
+            await case_copies_module.apply(uow, Delivery(e.subject, e.payload, e.event_id))
+            await uow.commit()
+
+    _, failed = outcomes(await concurrently(len(events), deliver))
+    assert failed == []
+    async with w.db.reader() as uow:
+        copy = (await uow.conn.execute(sa.select(case_copies))).one()
+    assert (copy.state, copy.revision) == ("concluded_approved", 9)

@@ -75,7 +75,15 @@ async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
     if state == "evaluated":
         # The conclusion time stays the one "concluded" brought (evaluated comes later).
         update.pop("concluded_at")
-    await uow.conn.execute(upsert(uow, case_copies, values, key=["case_id"], update=update))
+    # Insert the first one heard; otherwise move forward only (two first deliveries of one case
+    # at once find no row to lock in newer_only, so the revision is checked in the UPDATE too).
+    await uow.conn.execute(upsert(uow, case_copies, values, key=["case_id"], update={}))
+    c = case_copies.c
+    await uow.conn.execute(
+        sa.update(case_copies)
+        .where(c.case_id == message.case_id, c.revision < message.revision)
+        .values(**update)
+    )
 
 
 async def subscribe(ctx: ServiceContext, durable: str = DURABLE) -> None:
