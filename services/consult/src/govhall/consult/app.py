@@ -8,6 +8,8 @@ from pathlib import Path
 
 from govhall.consult import case_copies, rectification_clock
 from govhall.consult.api import FavouritesService
+from govhall.consult.error_reports import ErrorReports
+from govhall.consult.error_reports_api import ErrorReportsService
 from govhall.consult.evaluation_stats import EvaluationStatistics
 from govhall.consult.evaluations import Evaluations
 from govhall.consult.evaluations_api import EvaluationsService
@@ -18,6 +20,8 @@ from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.workdays import default_calendar
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.consult.v1 import (
+    error_reports_pb2,
+    error_reports_pb2_grpc,
     evaluations_pb2,
     evaluations_pb2_grpc,
     favourites_pb2,
@@ -43,6 +47,7 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
             sweeping.cancel()
 
         ctx.closers.append(stop_sweeping)
+    error_reports = ErrorReports(ctx.db, catalogue, settings.error_reports_per_day)
     return [
         (
             favourites_pb2_grpc.add_FavouritesServiceServicer_to_server,
@@ -57,6 +62,11 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
                 EvaluationStatistics(ctx.db),
             ),
             evaluations_pb2.DESCRIPTOR.services_by_name["EvaluationsService"].full_name,
+        ),
+        (
+            error_reports_pb2_grpc.add_ErrorReportsServiceServicer_to_server,
+            ErrorReportsService(error_reports),
+            error_reports_pb2.DESCRIPTOR.services_by_name["ErrorReportsService"].full_name,
         ),
     ]
 

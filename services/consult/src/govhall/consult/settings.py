@@ -18,3 +18,5 @@ class ConsultSettings(ServiceSettings):
     # raises rectification warnings (0: no sweep, as in tests that call it themselves).
     rectification_days: int = 5
     rectification_sweep_seconds: float = 300.0
+    # How many error reports (纠错) one reporter may file per day (China time): against spam.
+    error_reports_per_day: int = 10

@@ -26,4 +26,4 @@ favourites = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("favourites_by_owner_time", "owner_kind", "owner_subject", "created_at"),
 )
-from govhall.consult import evaluation_tables  # noqa: E402,F401
+from govhall.consult import error_report_tables, evaluation_tables  # noqa: E402,F401

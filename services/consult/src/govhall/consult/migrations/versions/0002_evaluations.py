@@ -1,7 +1,7 @@
 """consult tables: evaluations (好差评), their rectifications and consult's copy of cases
 
 Revision ID: 0002_evaluations
-Revises: 0001
+Revises: 0002_error_reports
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_evaluations"
-down_revision = "0001"
+down_revision = "0002_error_reports"
 branch_labels = None
 depends_on = None
 
