@@ -137,6 +137,25 @@ def upload(
     )
 
 
+def submit_application(api: httpx.Client, citizen: Any, matter: str, shop: str, address: str) -> str:
+    """A citizen's application through the gateway, drafted with its form and both uploads and
+    submitted: the case id (the consult journeys start from a submitted case)."""
+    me = bearer(citizen.access_token)
+    form = {"shop_name": shop, "address": address}
+    draft = ok(
+        api.post(
+            "/api/v1/cases",
+            json={"site_code": SITE, "matter_code": matter, "form": form, "delivery": {"method": "pick_up"}},
+            headers=me,
+        ),
+        201,
+    )
+    upload(api, citizen.access_token, draft["id"], "M01", "申请书.pdf", pdf("申请书"), "application/pdf")
+    upload(api, citizen.access_token, draft["id"], "M02", "平面图.png", PNG, "image/png")
+    ok(api.post(f"/api/v1/cases/{draft['id']}/submit", json={"notice_read": True}, headers=me))
+    return str(draft["id"])
+
+
 def test_apply_supplement_accept_review_approve(api: httpx.Client, e2e: Any) -> None:
     matter = publish_matter(api)
     clerk, reviewer, approver = (staff_token(api, r) for r in ("window_clerk", "reviewer", "approver"))

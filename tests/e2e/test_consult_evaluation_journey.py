@@ -12,8 +12,7 @@ import httpx
 
 from govhall.kit.testing import wait_until_sync
 
-from .conftest import SITE
-from .test_cases_journey import PNG, act, ok, pdf, publish_matter, staff_token, upload
+from .test_cases_journey import act, ok, publish_matter, staff_token, submit_application
 from .test_identity_journey import bearer, register_and_verify
 
 
@@ -22,23 +21,7 @@ def test_rated_very_dissatisfied_rectified_called_back_and_done(api: httpx.Clien
     clerk, reviewer, approver = (staff_token(api, r) for r in ("window_clerk", "reviewer", "approver"))
     citizen = register_and_verify(api, e2e, "李评价")
     me = bearer(citizen.access_token)
-    draft = ok(
-        api.post(
-            "/api/v1/cases",
-            json={
-                "site_code": SITE,
-                "matter_code": matter,
-                "form": {"shop_name": "李记面馆", "address": "宜昌市西陵区东山大道99号"},
-                "delivery": {"method": "pick_up"},
-            },
-            headers=me,
-        ),
-        201,
-    )
-    case_id = draft["id"]
-    upload(api, citizen.access_token, case_id, "M01", "申请书.pdf", pdf("申请书"), "application/pdf")
-    upload(api, citizen.access_token, case_id, "M02", "平面图.png", PNG, "image/png")
-    ok(api.post(f"/api/v1/cases/{case_id}/submit", json={"notice_read": True}, headers=me))
+    case_id = submit_application(api, citizen, matter, "李记面馆", "宜昌市西陵区东山大道99号")
     act(api, clerk, case_id, "accept")
     for _ in range(2):
         act(api, reviewer, case_id, "complete_step", {"outcome": "pass"})

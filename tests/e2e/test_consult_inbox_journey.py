@@ -12,7 +12,7 @@ import httpx
 
 from govhall.kit.testing import wait_until_sync
 
-from .test_cases_journey import PNG, act, ok, pdf, publish_matter, staff_token, upload
+from .test_cases_journey import act, ok, publish_matter, staff_token, submit_application
 from .test_identity_journey import bearer, register_and_verify
 
 
@@ -28,23 +28,8 @@ def test_an_accepted_case_arrives_in_the_inbox_and_as_a_text(api: httpx.Client, 
     clerk = staff_token(api, "window_clerk")
     citizen = register_and_verify(api, e2e, "李消息")
     me = bearer(citizen.access_token)
-    draft = ok(
-        api.post(
-            "/api/v1/cases",
-            json={
-                "site_code": "420502",
-                "matter_code": matter,
-                "form": {"shop_name": "李记茶馆", "address": "宜昌市西陵区夷陵大道52号"},
-                "delivery": {"method": "pick_up"},
-            },
-            headers=me,
-        ),
-        201,
-    )
-    upload(api, citizen.access_token, draft["id"], "M01", "申请书.pdf", pdf("申请书"), "application/pdf")
-    upload(api, citizen.access_token, draft["id"], "M02", "平面图.png", PNG, "image/png")
-    ok(api.post(f"/api/v1/cases/{draft['id']}/submit", json={"notice_read": True}, headers=me))
-    accepted = act(api, clerk, draft["id"], "accept", {"opinion": "材料齐全"})
+    case_id = submit_application(api, citizen, matter, "李记茶馆", "宜昌市西陵区夷陵大道52号")
+    accepted = act(api, clerk, case_id, "accept", {"opinion": "材料齐全"})
 
     def arrived() -> dict[str, Any] | None:
         listed = ok(api.get("/api/v1/me/messages", headers=me))
@@ -53,7 +38,7 @@ def test_an_accepted_case_arrives_in_the_inbox_and_as_a_text(api: httpx.Client, 
 
     message = wait_until_sync(arrived, 60, interval=0.3, what="the acceptance in the inbox")
     assert message["title"].startswith("申请已受理") and accepted["case_number"] in message["body"]
-    assert (message["link_kind"], message["link_id"], message["read"]) == ("case", draft["id"], False)
+    assert (message["link_kind"], message["link_id"], message["read"]) == ("case", case_id, False)
     texts = wait_until_sync(lambda: texts_to(e2e, citizen.mobile), 60, interval=0.3, what="the text")
     assert len(texts) == 1 and accepted["case_number"] in texts[0]["text"]
 
