@@ -1,5 +1,6 @@
 """Consult settings: GOVHALL_CONSULT_* variables."""
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from govhall.kit.settings import ServiceSettings
@@ -14,3 +15,6 @@ class ConsultSettings(ServiceSettings):
     identity_address: str = "127.0.0.1:50053"
     # How many matters one user may keep (a bound on a list shown whole, page by page).
     max_favourites: int = 500
+    # Encrypts anonymous letter writers' names and mobiles (kit.fieldcipher); all-in-one mode
+    # generates one into var/consult-data.key.
+    data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")

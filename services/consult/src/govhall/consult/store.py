@@ -26,3 +26,4 @@ favourites = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("favourites_by_owner_time", "owner_kind", "owner_subject", "created_at"),
 )
+from govhall.consult import letters_tables  # noqa: E402,F401
