@@ -272,9 +272,9 @@ class Letters:
             if row.state != "replied":
                 raise ls.wrong_state("only a replied letter can be followed up", "来信答复后才能追问")
             at = self.clock()
-            await ls.add_message(uow, row.id, "writer", "follow_up", content, at)
+            note = ls.Note("writer", "follow_up", content)
             row = await ls.change(
-                uow, row, row.revision, "followed_up", "follow_up", state="followed_up", updated_at=at
+                uow, row, row.revision, "followed_up", "follow_up", note, state="followed_up", updated_at=at
             )
             messages = await ls.thread(uow, row.id)
             await uow.commit()
@@ -305,13 +305,13 @@ class Letters:
                         "a letter can be reopened once, within 10 days of its reply",
                         "每封来信仅可在答复后10日内要求重新办理一次",
                     )
-                await ls.add_message(uow, row.id, "system", "reopened", "不满意，要求重新办理", at)
                 row = await ls.change(
                     uow,
                     row,
                     row.revision,
                     "reopened",
                     "reopen",
+                    ls.Note("system", "reopened", "不满意，要求重新办理"),
                     state="processing",
                     rating=rating,
                     reopened=True,

@@ -97,11 +97,11 @@ class LettersStaff:
                     ErrorKind.FORBIDDEN,
                 )
             action = "follow_up_answer" if row.state == "followed_up" else "reply"
-            await ls.add_message(uow, row.id, "staff", action, content, at, r.public, caller.name)
+            note = ls.Note("staff", action, content, r.public, caller.name)
             values: dict[str, Any] = {"state": "replied", "replied_at": at, "updated_at": at}
             if action == "reply":
                 values["public_reply"] = r.public
-            return await ls.change(uow, row, r.revision, "replied", action, **values)
+            return await ls.change(uow, row, r.revision, "replied", action, note, **values)
 
         return await self._act(r.letter_id, r.revision, step)
 
@@ -119,15 +119,13 @@ class LettersStaff:
         async def step(uow: Any, row: Any, caller: Any, at: Any) -> Any:
             if row.state not in ("pending", "processing"):
                 raise ls.wrong_state("only an unanswered letter is reassigned", "仅未答复的来信可转办")
-            await ls.add_message(
-                uow, row.id, "system", "reassigned", f"转办至{department}：{reason}", at, False, caller.name
-            )
             return await ls.change(
                 uow,
                 row,
                 r.revision,
                 "reassigned",
                 "reassign",
+                ls.Note("system", "reassigned", f"转办至{department}：{reason}", False, caller.name),
                 state="pending",
                 department_code=department,
                 handler_subject="",
@@ -143,8 +141,10 @@ class LettersStaff:
         async def step(uow: Any, row: Any, caller: Any, at: Any) -> Any:
             if row.state not in ("pending", "processing"):
                 raise ls.wrong_state("only an unanswered letter is refused", "仅未答复的来信可不予受理")
-            await ls.add_message(uow, row.id, "system", "refused", reason, at, False, caller.name)
-            return await ls.change(uow, row, r.revision, "refused", "refuse", state="refused", updated_at=at)
+            note = ls.Note("system", "refused", reason, False, caller.name)
+            return await ls.change(
+                uow, row, r.revision, "refused", "refuse", note, state="refused", updated_at=at
+            )
 
         return await self._act(r.letter_id, r.revision, step)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -132,11 +133,32 @@ async def add_message(
     )
 
 
-async def change(uow: UnitOfWork, row: Any, expected: int, subject: str, action: str, **values: Any) -> Any:
-    """Move the letter if it is still at the revision the actor saw (else 409), and tell it.
+@dataclass(frozen=True)
+class Note:
+    """A message the change adds to the thread."""
+
+    role: str
+    action: str
+    content: str
+    public: bool = False
+    author: str = ""
+
+
+async def change(
+    uow: UnitOfWork,
+    row: Any,
+    expected: int,
+    subject: str,
+    action: str,
+    note: Note | None = None,
+    **values: Any,
+) -> Any:
+    """Move the letter if it is still at the revision the actor saw (else 409), add its note to the
+    thread, and tell it.
 
     The conditional UPDATE is what makes two staff acting at once safe: both read revision n,
-    only one UPDATE ... WHERE revision = n finds the row."""
+    only one UPDATE ... WHERE revision = n finds the row (the loser waits for the winner's row
+    lock, then finds none). The note goes in after it, so only the winner numbers a message."""
     values.setdefault("updated_at", now())
     result = await uow.conn.execute(
         sa.update(letters)
@@ -145,6 +167,9 @@ async def change(uow: UnitOfWork, row: Any, expected: int, subject: str, action:
     )
     if result.rowcount != 1:
         raise stale()
+    if note is not None:
+        at = values["updated_at"]
+        await add_message(uow, row.id, note.role, note.action, note.content, at, note.public, note.author)
     new = await load(uow, row.id)
     uow.emit(make_event(contract.letter(subject), changed(new, row.state, action), new.site_code))
     return new
