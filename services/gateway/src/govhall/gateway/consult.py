@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 
 from govhall.gateway import consult_model as views
 from govhall.gateway.auth import SignedIn
+from govhall.gateway.consult_letters import letters_routes
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import favourites_pb2 as fav
@@ -24,6 +25,7 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 
 def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
     router = APIRouter()
+    router.include_router(letters_routes(up))
 
     @router.put(
         "/api/v1/me/favourites/{site}/{code}",

@@ -27,7 +27,7 @@ from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
-from govhall.protos.consult.v1 import favourites_pb2_grpc
+from govhall.protos.consult.v1 import favourites_pb2_grpc, letters_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
     from govhall.protos.consult.v1.favourites_pb2_grpc import FavouritesServiceAsyncStub
+    from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
@@ -91,6 +92,7 @@ class ConsultStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.favourites: FavouritesServiceAsyncStub = favourites_pb2_grpc.FavouritesServiceStub(channel)  # type: ignore[assignment]
+        self.letters: LettersServiceAsyncStub = letters_pb2_grpc.LettersServiceStub(channel)  # type: ignore[assignment]
 
 
 CONSULT: Spec[ConsultStubs] = Spec("consult", "consultation", "咨询投诉与评价", ConsultStubs)
