@@ -118,7 +118,10 @@ async def letters_world(
     consult = await start_service(
         consult_app.SPEC,
         ConsultSettings(
-            database_url=db_url, catalogue_address=catalogue_address, identity_address=identity_server.address
+            database_url=db_url,
+            catalogue_address=catalogue_address,
+            identity_address=identity_server.address,
+            letter_sweep_seconds=0,  # the tests sweep with a day of their choosing
         ),
         platform,
         bus,

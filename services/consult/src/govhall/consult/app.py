@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from govhall.consult.favourites import Favourites
 from govhall.consult.letters import Letters
 from govhall.consult.letters_api import LettersService
 from govhall.consult.letters_staff import LettersStaff
+from govhall.consult.letters_supervision import Supervision
 from govhall.consult.settings import ConsultSettings
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
@@ -27,6 +29,16 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
         load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "consult"), "consult"
     )
     writers = Letters(ctx.db, catalogue, identity, cipher)
+    supervision = Supervision(ctx.db, cipher)
+    if settings.letter_sweep_seconds:
+        timer = asyncio.create_task(
+            supervision.run(settings.letter_sweep_seconds), name="consult-letter-clock"
+        )
+
+        async def stop_timer() -> None:
+            timer.cancel()
+
+        ctx.closers.append(stop_timer)
     return [
         (
             favourites_pb2_grpc.add_FavouritesServiceServicer_to_server,
@@ -35,7 +47,7 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
         ),
         (
             letters_pb2_grpc.add_LettersServiceServicer_to_server,
-            LettersService(writers, LettersStaff(ctx.db, cipher, writers)),
+            LettersService(writers, LettersStaff(ctx.db, cipher, writers), supervision),
             letters_pb2.DESCRIPTOR.services_by_name["LettersService"].full_name,
         ),
     ]

@@ -6,14 +6,16 @@ from typing import Any
 
 from govhall.consult.letters import Letters
 from govhall.consult.letters_staff import LettersStaff
+from govhall.consult.letters_supervision import Supervision
 from govhall.protos.consult.v1 import letters_pb2 as pb
 from govhall.protos.consult.v1 import letters_pb2_grpc
 
 
 class LettersService(letters_pb2_grpc.LettersServiceServicer):
-    def __init__(self, writers: Letters, staff: LettersStaff) -> None:
+    def __init__(self, writers: Letters, staff: LettersStaff, supervision: Supervision) -> None:
         self._w = writers
         self._s = staff
+        self._v = supervision
 
     async def SubmitLetter(self, request: pb.SubmitLetterRequest, context: Any) -> pb.SubmitLetterResponse:
         return await self._w.submit(request)
@@ -52,3 +54,15 @@ class LettersService(letters_pb2_grpc.LettersServiceServicer):
         self, request: pb.ListPublicLettersRequest, context: Any
     ) -> pb.ListPublicLettersResponse:
         return await self._s.public(request)
+
+    async def RequestExtension(self, request: pb.RequestExtensionRequest, context: Any) -> pb.Letter:
+        return await self._v.request_extension(request)
+
+    async def DecideExtension(self, request: pb.DecideExtensionRequest, context: Any) -> pb.Letter:
+        return await self._v.decide_extension(request)
+
+    async def ListSupervised(self, request: pb.ListSupervisedRequest, context: Any) -> pb.ListLettersResponse:
+        return await self._v.supervised(request)
+
+    async def SweepLetters(self, request: pb.SweepLettersRequest, context: Any) -> pb.SweepLettersResponse:
+        return await self._v.sweep_rpc(request)

@@ -219,6 +219,10 @@ def view(row: Any, messages: list[Any], cipher: FieldCipher) -> pb.Letter:
         due_date=row.due_date.isoformat(),
         rating=RATING_PB.get(row.rating, pb.LETTER_RATING_UNSPECIFIED),
         reopened=row.reopened,
+        public_reply=row.public_reply,
+        warning_level=row.warning_level,
+        extension_state=row.extension_state,
+        extension_days=row.extension_days,
     )
     if row.writer_name_enc:
         out.writer_name_masked = mask_name(cipher.decrypt(row.writer_name_enc, "letter_writer_name"))

@@ -39,12 +39,19 @@ letters = sa.Table(
     sa.Column("rating", sa.String(16), nullable=False),
     sa.Column("reopened", sa.Boolean(), nullable=False),
     sa.Column("public_reply", sa.Boolean(), nullable=False),
+    # The clock's level raised so far ("", warning at 80 %, overdue): each raised once.
+    sa.Column("warning_level", sa.String(16), nullable=False),
+    # An extension (延期) asked for by the department, decided by a supervisor.
+    sa.Column("extension_state", sa.String(16), nullable=False),
+    sa.Column("extension_days", sa.SmallInteger(), nullable=False),
+    sa.Column("extension_reason", sa.String(500), nullable=False),
     sa.Column("submitted_at", TS, nullable=False),
     sa.Column("replied_at", TS, nullable=True),
     sa.Column("updated_at", TS, nullable=False),
     sa.Index("letters_queue", "site_code", "department_code", "state"),
     sa.Index("letters_by_writer", "writer_kind", "writer_subject", "submitted_at"),
     sa.Index("letters_public", "site_code", "matter_code", "replied_at"),
+    sa.Index("letters_clock", "state", "due_date"),
 )
 
 # The thread, in order: the letter, replies, follow-ups and what happened (reassigned, refused).

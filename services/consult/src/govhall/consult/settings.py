@@ -18,3 +18,5 @@ class ConsultSettings(ServiceSettings):
     # Encrypts anonymous letter writers' names and mobiles (kit.fieldcipher); all-in-one mode
     # generates one into var/consult-data.key.
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    # How often the letters' clock sweep raises warnings and overdue (seconds; 0 turns the timer off).
+    letter_sweep_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")

@@ -512,6 +512,128 @@ class RefuseLetterRequest(_message.Message):
 Global___RefuseLetterRequest: _TypeAlias = RefuseLetterRequest  # noqa: Y015
 
 @_typing.final
+class RequestExtensionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LETTER_ID_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    DAYS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    letter_id: _builtins.str
+    revision: _builtins.int
+    days: _builtins.int
+    """More working days (1-30)."""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        letter_id: _builtins.str = ...,
+        revision: _builtins.int = ...,
+        days: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days", "letter_id", b"letter_id", "reason", b"reason", "revision", b"revision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestExtensionRequest: _TypeAlias = RequestExtensionRequest  # noqa: Y015
+
+@_typing.final
+class DecideExtensionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LETTER_ID_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    APPROVE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    letter_id: _builtins.str
+    revision: _builtins.int
+    approve: _builtins.bool
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        letter_id: _builtins.str = ...,
+        revision: _builtins.int = ...,
+        approve: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approve", b"approve", "letter_id", b"letter_id", "reason", b"reason", "revision", b"revision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecideExtensionRequest: _TypeAlias = DecideExtensionRequest  # noqa: Y015
+
+@_typing.final
+class ListSupervisedRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OVERDUE_ONLY_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    overdue_only: _builtins.bool
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        overdue_only: _builtins.bool = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["overdue_only", b"overdue_only", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSupervisedRequest: _TypeAlias = ListSupervisedRequest  # noqa: Y015
+
+@_typing.final
+class SweepLettersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TODAY_FIELD_NUMBER: _builtins.int
+    today: _builtins.str
+    """YYYY-MM-DD (China time); empty: today."""
+    def __init__(
+        self,
+        *,
+        today: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["today", b"today"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SweepLettersRequest: _TypeAlias = SweepLettersRequest  # noqa: Y015
+
+@_typing.final
+class SweepLettersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WARNED_FIELD_NUMBER: _builtins.int
+    OVERDUE_FIELD_NUMBER: _builtins.int
+    warned: _builtins.int
+    overdue: _builtins.int
+    def __init__(
+        self,
+        *,
+        warned: _builtins.int = ...,
+        overdue: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["overdue", b"overdue", "warned", b"warned"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SweepLettersResponse: _TypeAlias = SweepLettersResponse  # noqa: Y015
+
+@_typing.final
 class ListPublicLettersRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -628,6 +750,10 @@ class Letter(_message.Message):
     REPLIED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
     MESSAGES_FIELD_NUMBER: _builtins.int
+    PUBLIC_REPLY_FIELD_NUMBER: _builtins.int
+    WARNING_LEVEL_FIELD_NUMBER: _builtins.int
+    EXTENSION_STATE_FIELD_NUMBER: _builtins.int
+    EXTENSION_DAYS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     letter_number: _builtins.str
     site_code: _builtins.str
@@ -649,6 +775,12 @@ class Letter(_message.Message):
     """YYYY-MM-DD, China time: the last working day of the time limit."""
     rating: Global___LetterRating.ValueType
     reopened: _builtins.bool
+    public_reply: _builtins.bool
+    warning_level: _builtins.str
+    """The clock's level raised: "" | warning | overdue."""
+    extension_state: _builtins.str
+    """"" | requested | approved | refused"""
+    extension_days: _builtins.int
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -683,10 +815,14 @@ class Letter(_message.Message):
         replied_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
         messages: _abc.Iterable[Global___LetterMessage] | None = ...,
+        public_reply: _builtins.bool = ...,
+        warning_level: _builtins.str = ...,
+        extension_state: _builtins.str = ...,
+        extension_days: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["replied_at", b"replied_at", "submitted_at", b"submitted_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agrees_to_publish", b"agrees_to_publish", "anonymous", b"anonymous", "case_number", b"case_number", "department_code", b"department_code", "due_date", b"due_date", "handler_name", b"handler_name", "id", b"id", "kind", b"kind", "letter_number", b"letter_number", "matter_code", b"matter_code", "messages", b"messages", "rating", b"rating", "reason", b"reason", "reopened", b"reopened", "replied_at", b"replied_at", "revision", b"revision", "site_code", b"site_code", "state", b"state", "submitted_at", b"submitted_at", "title", b"title", "updated_at", b"updated_at", "writer_mobile_masked", b"writer_mobile_masked", "writer_name_masked", b"writer_name_masked"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agrees_to_publish", b"agrees_to_publish", "anonymous", b"anonymous", "case_number", b"case_number", "department_code", b"department_code", "due_date", b"due_date", "extension_days", b"extension_days", "extension_state", b"extension_state", "handler_name", b"handler_name", "id", b"id", "kind", b"kind", "letter_number", b"letter_number", "matter_code", b"matter_code", "messages", b"messages", "public_reply", b"public_reply", "rating", b"rating", "reason", b"reason", "reopened", b"reopened", "replied_at", b"replied_at", "revision", b"revision", "site_code", b"site_code", "state", b"state", "submitted_at", b"submitted_at", "title", b"title", "updated_at", b"updated_at", "warning_level", b"warning_level", "writer_mobile_masked", b"writer_mobile_masked", "writer_name_masked", b"writer_name_masked"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

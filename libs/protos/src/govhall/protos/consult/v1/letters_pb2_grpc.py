@@ -89,6 +89,26 @@ class LettersServiceStub:
                 request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.RefuseLetterRequest.SerializeToString,
                 response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
                 _registered_method=True)
+        self.RequestExtension = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/RequestExtension',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.RequestExtensionRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+                _registered_method=True)
+        self.DecideExtension = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/DecideExtension',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.DecideExtensionRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+                _registered_method=True)
+        self.ListSupervised = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/ListSupervised',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListSupervisedRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListLettersResponse.FromString,
+                _registered_method=True)
+        self.SweepLetters = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/SweepLetters',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.SweepLettersRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.SweepLettersResponse.FromString,
+                _registered_method=True)
         self.ListPublicLetters = channel.unary_unary(
                 '/govhall.consult.v1.LettersService/ListPublicLetters',
                 request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.SerializeToString,
@@ -169,6 +189,35 @@ class LettersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestExtension(self, request, context):
+        """Before the deadline, the handling department asks for more working days; a supervisor of
+        the site (or above) approves (the due date moves) or refuses.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideExtension(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSupervised(self, request, context):
+        """Supervisors: the open (or only the overdue) letters of their site's subtree.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SweepLetters(self, request, context):
+        """The clock's sweep, for a service or the admin (the timer runs it too): raises the warning
+        (80 % of the limit) and overdue, once per level.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListPublicLetters(self, request, context):
         """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers.
         """
@@ -233,6 +282,26 @@ def add_LettersServiceServicer_to_server(servicer, server):
                     servicer.RefuseLetter,
                     request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.RefuseLetterRequest.FromString,
                     response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.SerializeToString,
+            ),
+            'RequestExtension': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestExtension,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.RequestExtensionRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.SerializeToString,
+            ),
+            'DecideExtension': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideExtension,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.DecideExtensionRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.SerializeToString,
+            ),
+            'ListSupervised': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSupervised,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListSupervisedRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListLettersResponse.SerializeToString,
+            ),
+            'SweepLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.SweepLetters,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.SweepLettersRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.SweepLettersResponse.SerializeToString,
             ),
             'ListPublicLetters': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPublicLetters,
@@ -537,6 +606,114 @@ class LettersService:
             '/govhall.consult.v1.LettersService/RefuseLetter',
             govhall_dot_consult_dot_v1_dot_letters__pb2.RefuseLetterRequest.SerializeToString,
             govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestExtension(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/RequestExtension',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.RequestExtensionRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideExtension(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/DecideExtension',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.DecideExtensionRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSupervised(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/ListSupervised',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.ListSupervisedRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.ListLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SweepLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/SweepLetters',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.SweepLettersRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.SweepLettersResponse.FromString,
             options,
             channel_credentials,
             insecure,

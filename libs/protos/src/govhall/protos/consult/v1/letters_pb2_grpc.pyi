@@ -50,6 +50,17 @@ class LettersServiceStub:
     ReplyLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ReplyLetterRequest, _letters_pb2.Letter]
     ReassignLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ReassignLetterRequest, _letters_pb2.Letter]
     RefuseLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.RefuseLetterRequest, _letters_pb2.Letter]
+    RequestExtension: _grpc.UnaryUnaryMultiCallable[_letters_pb2.RequestExtensionRequest, _letters_pb2.Letter]
+    """Before the deadline, the handling department asks for more working days; a supervisor of
+    the site (or above) approves (the due date moves) or refuses.
+    """
+    DecideExtension: _grpc.UnaryUnaryMultiCallable[_letters_pb2.DecideExtensionRequest, _letters_pb2.Letter]
+    ListSupervised: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ListSupervisedRequest, _letters_pb2.ListLettersResponse]
+    """Supervisors: the open (or only the overdue) letters of their site's subtree."""
+    SweepLetters: _grpc.UnaryUnaryMultiCallable[_letters_pb2.SweepLettersRequest, _letters_pb2.SweepLettersResponse]
+    """The clock's sweep, for a service or the admin (the timer runs it too): raises the warning
+    (80 % of the limit) and overdue, once per level.
+    """
     ListPublicLetters: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ListPublicLettersRequest, _letters_pb2.ListPublicLettersResponse]
     """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
 
@@ -71,6 +82,17 @@ class LettersServiceAsyncStub(LettersServiceStub):
     ReplyLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.ReplyLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
     ReassignLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.ReassignLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
     RefuseLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.RefuseLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    RequestExtension: _aio.UnaryUnaryMultiCallable[_letters_pb2.RequestExtensionRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    """Before the deadline, the handling department asks for more working days; a supervisor of
+    the site (or above) approves (the due date moves) or refuses.
+    """
+    DecideExtension: _aio.UnaryUnaryMultiCallable[_letters_pb2.DecideExtensionRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    ListSupervised: _aio.UnaryUnaryMultiCallable[_letters_pb2.ListSupervisedRequest, _letters_pb2.ListLettersResponse]  # type: ignore[assignment]
+    """Supervisors: the open (or only the overdue) letters of their site's subtree."""
+    SweepLetters: _aio.UnaryUnaryMultiCallable[_letters_pb2.SweepLettersRequest, _letters_pb2.SweepLettersResponse]  # type: ignore[assignment]
+    """The clock's sweep, for a service or the admin (the timer runs it too): raises the warning
+    (80 % of the limit) and overdue, once per level.
+    """
     ListPublicLetters: _aio.UnaryUnaryMultiCallable[_letters_pb2.ListPublicLettersRequest, _letters_pb2.ListPublicLettersResponse]  # type: ignore[assignment]
     """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
 
@@ -155,6 +177,41 @@ class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _letters_pb2.RefuseLetterRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]: ...
+
+    @_abc_1.abstractmethod
+    def RequestExtension(
+        self,
+        request: _letters_pb2.RequestExtensionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]:
+        """Before the deadline, the handling department asks for more working days; a supervisor of
+        the site (or above) approves (the due date moves) or refuses.
+        """
+
+    @_abc_1.abstractmethod
+    def DecideExtension(
+        self,
+        request: _letters_pb2.DecideExtensionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]: ...
+
+    @_abc_1.abstractmethod
+    def ListSupervised(
+        self,
+        request: _letters_pb2.ListSupervisedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.ListLettersResponse, _abc.Awaitable[_letters_pb2.ListLettersResponse]]:
+        """Supervisors: the open (or only the overdue) letters of their site's subtree."""
+
+    @_abc_1.abstractmethod
+    def SweepLetters(
+        self,
+        request: _letters_pb2.SweepLettersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.SweepLettersResponse, _abc.Awaitable[_letters_pb2.SweepLettersResponse]]:
+        """The clock's sweep, for a service or the admin (the timer runs it too): raises the warning
+        (80 % of the limit) and overdue, once per level.
+        """
 
     @_abc_1.abstractmethod
     def ListPublicLetters(

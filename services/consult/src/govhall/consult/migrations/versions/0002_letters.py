@@ -43,6 +43,10 @@ def upgrade() -> None:
         sa.Column("rating", sa.String(16), nullable=False),
         sa.Column("reopened", sa.Boolean(), nullable=False),
         sa.Column("public_reply", sa.Boolean(), nullable=False),
+        sa.Column("warning_level", sa.String(16), nullable=False),
+        sa.Column("extension_state", sa.String(16), nullable=False),
+        sa.Column("extension_days", sa.SmallInteger(), nullable=False),
+        sa.Column("extension_reason", sa.String(500), nullable=False),
         sa.Column("submitted_at", TS, nullable=False),
         sa.Column("replied_at", TS, nullable=True),
         sa.Column("updated_at", TS, nullable=False),
@@ -50,6 +54,7 @@ def upgrade() -> None:
     op.create_index("letters_queue", "letters", ["site_code", "department_code", "state"])
     op.create_index("letters_by_writer", "letters", ["writer_kind", "writer_subject", "submitted_at"])
     op.create_index("letters_public", "letters", ["site_code", "matter_code", "replied_at"])
+    op.create_index("letters_clock", "letters", ["state", "due_date"])
     op.create_table(
         "letter_messages",
         sa.Column(
