@@ -163,3 +163,42 @@ async def test_bad_letters_are_problems_naming_the_field(stack: Stack) -> None:
     me = bearer((await person(stack, "13912340105", "钱普通"))["access_token"])
     assert_problem(await c.get("/api/v1/staff/consultations", headers=me), 403, "STAFF_ONLY")
     assert_problem(await c.get("/api/v1/sites/42/consultations"), 400, "REQUEST_INVALID")
+
+
+async def test_an_extension_is_asked_and_a_supervisor_decides(stack: Stack) -> None:
+    c = stack.client
+    await seed(c)
+    me = bearer((await person(stack, "13912340106", "孙延期"))["access_token"])
+    body = {
+        "site_code": SITE,
+        "kind": "suggestion",
+        "department_code": DEPT,
+        "title": "建议",
+        "content": "增加窗口",
+    }
+    letter = (await c.post("/api/v1/consultations", json=body, headers=me)).json()["letter"]
+    clerk = await staff(c, "letter_clerk3", "window_clerk")
+    boss = await staff(c, "letter_boss", "supervisor", dept=f"{SITE}-ZWFW")
+    path = f"/api/v1/staff/consultations/{letter['id']}"
+    r = await c.post(f"{path}/extension", json={"revision": 1, "days": 5, "reason": "需调研"}, headers=clerk)
+    assert r.status_code == 200 and r.json()["extension_state"] == "requested", r.text
+    assert_problem(
+        await c.post(f"{path}/extension/decision", json={"revision": 2, "approve": True}, headers=clerk),
+        403,
+        "SUPERVISOR_ONLY",
+    )
+    r = await c.post(f"{path}/extension/decision", json={"revision": 2, "approve": True}, headers=boss)
+    assert r.status_code == 200 and r.json()["extension_state"] == "approved", r.text
+    assert r.json()["due_date"] > letter["due_date"]
+    listed = (await c.get("/api/v1/staff/consultations/supervised", headers=boss)).json()
+    assert [x["id"] for x in listed["items"]] == [letter["id"]]
+    overdue = (await c.get("/api/v1/staff/consultations/supervised?overdue_only=true", headers=boss)).json()
+    assert overdue["items"] == []
+    assert_problem(
+        await c.get("/api/v1/staff/consultations/supervised", headers=clerk), 403, "SUPERVISOR_ONLY"
+    )
+    assert_problem(
+        await c.post(f"{path}/extension", json={"revision": 3, "days": 99, "reason": "x"}, headers=clerk),
+        400,
+        "REQUEST_INVALID",
+    )

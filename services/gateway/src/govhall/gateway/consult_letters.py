@@ -184,6 +184,44 @@ def letters_routes(up: Callable[[], Upstreams]) -> APIRouter:
         request = pb.RefuseLetterRequest(letter_id=letter_id, revision=body.revision, reason=body.reason)
         return m.letter_out(await call("RefuseLetter", request, caller))
 
+    @router.post(
+        "/api/v1/staff/consultations/{letter_id}/extension",
+        tags=STAFF_TAGS,
+        summary="Ask for more working days before the deadline (延期申请); a supervisor decides",
+        operation_id="requestLetterExtension",
+    )
+    async def extension(letter_id: IdPath, body: m.ExtensionIn, caller: SignedIn) -> m.LetterOut:
+        request = pb.RequestExtensionRequest(
+            letter_id=letter_id, revision=body.revision, days=body.days, reason=body.reason
+        )
+        return m.letter_out(await call("RequestExtension", request, caller))
+
+    @router.post(
+        "/api/v1/staff/consultations/{letter_id}/extension/decision",
+        tags=STAFF_TAGS,
+        summary="A supervisor of the site or above approves (the due date moves) or refuses an extension",
+        operation_id="decideLetterExtension",
+    )
+    async def decision(letter_id: IdPath, body: m.DecisionIn, caller: SignedIn) -> m.LetterOut:
+        request = pb.DecideExtensionRequest(
+            letter_id=letter_id, revision=body.revision, approve=body.approve, reason=body.reason
+        )
+        return m.letter_out(await call("DecideExtension", request, caller))
+
+    @router.get(
+        "/api/v1/staff/consultations/supervised",
+        tags=STAFF_TAGS,
+        summary="Supervisors: the open (or only the overdue) letters of their site's subtree",
+        operation_id="listSupervisedLetters",
+    )
+    async def supervised(
+        caller: SignedIn, overdue_only: bool = False, page: PageNo = 1, page_size: PageSize = 20
+    ) -> m.LettersOut:
+        request = pb.ListSupervisedRequest(
+            overdue_only=overdue_only, page=common_pb2.PageRequest(page=page, page_size=page_size)
+        )
+        return m.letters_out(await call("ListSupervised", request, caller))
+
     return router
 
 

@@ -117,6 +117,18 @@ class RefuseIn(In):
     reason: Reason
 
 
+class ExtensionIn(In):
+    revision: Revision
+    days: int = Field(ge=1, le=30, description="more working days")
+    reason: Reason
+
+
+class DecisionIn(In):
+    revision: Revision
+    approve: bool
+    reason: Reason = Field("", description="required when refusing")
+
+
 _LETTER = model_of(pb.Letter.DESCRIPTOR)
 _PUBLIC_LETTER = model_of(pb.PublicLetter.DESCRIPTOR)
 
