@@ -19,11 +19,10 @@ import sqlalchemy as sa
 
 from govhall.consult import access, letter_clock
 from govhall.consult import letters_store as ls
-from govhall.consult.letters_tables import letter_counters, letter_query_locks, letters
+from govhall.consult.letters_tables import letter_query_locks, letters
 from govhall.contracts import consult as contract
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
-from govhall.kit.dialect import upsert
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.events import make_event
 from govhall.kit.fieldcipher import FieldCipher
@@ -124,7 +123,7 @@ class Letters:
         letter_id = new_id()
         password = ls.new_query_password() if anonymous else ""
         async with self.db.uow() as uow:
-            number = await _next_number(uow, PREFIX[kind], site, letter_clock.china_day(at))
+            number = await ls.next_number(uow, PREFIX[kind], site, letter_clock.china_day(at))
             values = {
                 "id": letter_id,
                 "number": number,
@@ -213,7 +212,7 @@ class Letters:
         number, size = access.paging(r.page)
         c = letters.c
         where = sa.and_(c.writer_kind == who.kind, c.writer_subject == who.subject)
-        return await page_of(self.db, self.cipher, where, c.submitted_at.desc(), number, size)
+        return await ls.page_of(self.db, self.cipher, where, c.submitted_at.desc(), number, size)
 
     async def get(self, r: pb.GetLetterRequest) -> pb.Letter:
         from govhall.consult.letters_staff import may_read  # the staff side decides for staff
@@ -348,42 +347,6 @@ class Letters:
 def writes(row: Any, caller: common_pb2.CallerIdentity) -> bool:
     kind = access.OWNER_KINDS.get(caller.kind)
     return bool(row.writer_kind) and kind == row.writer_kind and caller.subject == row.writer_subject
-
-
-async def page_of(
-    db: Database, cipher: FieldCipher, where: Any, order: Any, number: int, size: int
-) -> pb.ListLettersResponse:
-    """A page of letters (without their threads), and how many there are."""
-    async with db.reader() as uow:
-        total = await uow.conn.scalar(sa.select(sa.func.count()).select_from(letters).where(where))
-        rows = await uow.conn.execute(
-            sa.select(letters)
-            .where(where)
-            .order_by(order, letters.c.id)
-            .limit(size)
-            .offset((number - 1) * size)
-        )
-        items = [ls.view(row, [], cipher) for row in rows]
-    return pb.ListLettersResponse(
-        letters=items, page=common_pb2.PageInfo(page=number, page_size=size, total=int(total or 0))
-    )
-
-
-async def _next_number(uow: UnitOfWork, prefix: str, site: str, day: dt.date) -> str:
-    """The next number of the site's day: one statement on the counter row (unique site + day),
-    so two writers at once get two numbers and the row stays locked until the letter commits."""
-    key = day.strftime("%Y%m%d")
-    t = letter_counters
-    last = await uow.conn.scalar(
-        upsert(
-            uow,
-            t,
-            {"site_code": site, "day": key, "last": 1},
-            key=["site_code", "day"],
-            update={"last": t.c.last + 1},
-        ).returning(t.c.last)
-    )
-    return f"{prefix}{site}-{key}-{int(last):04d}"
 
 
 async def _set_lock(

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from govhall.consult import access
 from govhall.consult import letters_store as ls
-from govhall.consult.letters import MAX_CONTENT, Letters, office, page_of, text
+from govhall.consult.letters import MAX_CONTENT, Letters, office, text
 from govhall.consult.letters_tables import letter_messages, letters
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database
@@ -78,7 +78,7 @@ class LettersStaff:
         where = sa.and_(
             c.site_code == caller.site_code, c.department_code == caller.department_code, c.state.in_(states)
         )
-        return await page_of(self.db, self.cipher, where, c.due_date, number, size)
+        return await ls.page_of(self.db, self.cipher, where, c.due_date, number, size)
 
     async def claim(self, r: pb.ClaimLetterRequest) -> pb.Letter:
         return await self._act(r.letter_id, r.revision, self._claim)

@@ -12,9 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.consult.letters_tables import letter_messages, letters
+from govhall.consult.letters_tables import letter_counters, letter_messages, letters
 from govhall.contracts import consult as contract
-from govhall.kit.db import UnitOfWork
+from govhall.kit.db import Database, UnitOfWork
+from govhall.kit.dialect import upsert
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.events import make_event
 from govhall.kit.fieldcipher import FieldCipher
@@ -243,3 +244,39 @@ def view(row: Any, messages: list[Any], cipher: FieldCipher) -> pb.Letter:
         )
         item.created_at.FromDatetime(aware(m.created_at))  # type: ignore[arg-type]
     return out
+
+
+async def page_of(
+    db: Database, cipher: FieldCipher, where: Any, order: Any, number: int, size: int
+) -> pb.ListLettersResponse:
+    """A page of letters (without their threads), and how many there are."""
+    async with db.reader() as uow:
+        total = await uow.conn.scalar(sa.select(sa.func.count()).select_from(letters).where(where))
+        rows = await uow.conn.execute(
+            sa.select(letters)
+            .where(where)
+            .order_by(order, letters.c.id)
+            .limit(size)
+            .offset((number - 1) * size)
+        )
+        items = [view(row, [], cipher) for row in rows]
+    return pb.ListLettersResponse(
+        letters=items, page=common_pb2.PageInfo(page=number, page_size=size, total=int(total or 0))
+    )
+
+
+async def next_number(uow: UnitOfWork, prefix: str, site: str, day: dt.date) -> str:
+    """The next number of the site's day: one statement on the counter row (unique site + day),
+    so two writers at once get two numbers and the row stays locked until the letter commits."""
+    key = day.strftime("%Y%m%d")
+    t = letter_counters
+    last = await uow.conn.scalar(
+        upsert(
+            uow,
+            t,
+            {"site_code": site, "day": key, "last": 1},
+            key=["site_code", "day"],
+            update={"last": t.c.last + 1},
+        ).returning(t.c.last)
+    )
+    return f"{prefix}{site}-{key}-{int(last):04d}"

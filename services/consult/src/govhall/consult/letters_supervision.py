@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from govhall.consult import access, letter_clock
 from govhall.consult import letters_store as ls
-from govhall.consult.letters import page_of, text
+from govhall.consult.letters import text
 from govhall.consult.letters_staff import handles, staff
 from govhall.consult.letters_tables import letters
 from govhall.contracts import consult as contract
@@ -143,7 +143,7 @@ class Supervision:
         where = [subtree(caller.site_code), c.state.in_(ls.OPEN_STATES)]
         if r.overdue_only:
             where.append(c.due_date < letter_clock.china_day(self.clock()))
-        return await page_of(self.db, self.cipher, sa.and_(*where), c.due_date, number, size)
+        return await ls.page_of(self.db, self.cipher, sa.and_(*where), c.due_date, number, size)
 
     # Extensions (延期) -------------------------------------------------------------------------
 
