@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from govhall.consult import letter_clock
 from govhall.consult.letters_tables import letters
 from govhall.kit.errors import ErrorKind
+from govhall.kit.races import concurrently
 from govhall.protos.common.v1 import common_pb2 as C
 from govhall.protos.consult.v1 import events_pb2
 from govhall.protos.consult.v1 import letters_pb2 as pb
@@ -190,3 +191,16 @@ async def test_others_and_other_departments_do_not_see_a_letter(letters_world: L
     assert (
         await w.fails(w.letters, "ListMyLetters", pb.ListMyLettersRequest(), staff(["reviewer"]))
     ).kind == (ErrorKind.FORBIDDEN)
+
+
+async def test_writers_at_once_get_distinct_consecutive_numbers(letters_world: LettersWorld) -> None:
+    """The day's counter row is one UPSERT in each writer's transaction: on PostgreSQL the five
+    truly overlap, and none gets another's number or fails."""
+    w = letters_world
+
+    async def write(i: int) -> pb.SubmitLetterResponse:
+        return await w.write(person(i + 1))
+
+    results = await concurrently(5, write)
+    numbers = sorted(r.letter.letter_number[-4:] for r in results if isinstance(r, pb.SubmitLetterResponse))
+    assert numbers == ["0001", "0002", "0003", "0004", "0005"], results
