@@ -38,6 +38,8 @@ def letters_routes(up: Callable[[], Upstreams]) -> APIRouter:
         "mobile and an SMS code of purpose letter); an anonymous writer gets a query password once",
         operation_id="submitLetter",
         status_code=201,
+        # A Caller route documents only 401; staff and administrators are refused by consult.
+        responses={403: {"description": "staff and administrators do not write letters (OWNER_ONLY)"}},
     )
     async def submit(body: m.LetterIn, caller: Caller) -> m.SubmittedOut:
         return m.submitted_out(await call("SubmitLetter", body.message(), caller))
