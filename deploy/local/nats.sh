@@ -20,7 +20,7 @@ NATS_USERS=(
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
   "cases cases cases-site-copy=catalogue.site.upserted.* +identity.agent.revoked"
   "search - search-index=catalogue.>"
-  "consult consult"
+  "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.>"
   "appointments appointments"
   "licences licences"
 )

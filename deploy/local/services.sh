@@ -51,6 +51,8 @@ export GOVHALL_CONSULT_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
 # Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
 export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
+# Consult's development SMS gateway texts inbox notifications (受理, 补正, 办结) to the same file.
+export GOVHALL_CONSULT_DEV_SMS_FILE="${GOVHALL_CONSULT_DEV_SMS_FILE:-$GOVHALL_IDENTITY_DEV_SMS_FILE}"
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"
 export GOVHALL_GATEWAY_ADMIN_TOKEN="${GOVHALL_GATEWAY_ADMIN_TOKEN:-govhall-dev-admin}"
 export GOVHALL_METRICS_LOOPBACK=1
@@ -112,6 +114,8 @@ up() {
       uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
       # Demo staff (identity learns the demo sites from the catalogue's events first).
       uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS"
+      # Consult's demo (its public Q&As are data the letters module writes; idempotent).
+      uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0

@@ -161,6 +161,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_CONSULT_GRPC_ADDRESS": f"127.0.0.1:{consult_port}",
             "GOVHALL_CONSULT_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CONSULT_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_CONSULT_DEV_SMS_FILE": str(sms_file),
             "GOVHALL_CONSULT_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",

@@ -4,6 +4,7 @@ stamped with its type and version, so a consumer of cases.case.* never misreads 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from govhall.cases import commands, events, model
 from govhall.cases.records import CaseRecord
@@ -49,3 +50,28 @@ def test_the_subject_clash_cannot_come_back() -> None:
     assert [kind.subject for kind in contract.REGISTRY if kind.legacy] == ["cases.case.submitted"]
     _, changed = _submitted()
     assert changed.case_number != changed.matter_code and changed.matter_name == "食品经营许可"
+
+
+def test_a_supplement_request_says_what_is_missing_and_a_notice_is_named() -> None:
+    """The applicant's inbox tells what to fix (一次性告知) and which notice was issued from the
+    event alone, without calling cases back."""
+    from .test_model import CLERK, SUPPLEMENT
+
+    rec, _ = _submitted()
+    deadline = (T0 + dt.timedelta(days=10)).date()
+    request = dataclasses.replace(SUPPLEMENT, deadline=deadline)
+    transition = model.perform(rec.case, request, CLERK, T0 + dt.timedelta(hours=1))
+    rec = dataclasses.replace(rec, case=transition.case)
+    subject = "cases.case.supplement_requested"
+    assert transition.events == (subject,)
+    event = events.case_event(subject, rec, transition.entry, "补正告知书")
+    changed = decode(Delivery(event.subject, event.payload, event.event_id), contract.REGISTRY, "test")
+    assert isinstance(changed, pb.CaseChanged)
+    assert [(i.material, i.problem) for i in changed.supplement_items] == [
+        ("营业执照", "复印件不清晰，请上传原件扫描件"),
+        ("经营场所证明", "缺少"),
+    ]
+    assert changed.supplement_deadline == deadline.isoformat()
+    assert changed.notice_title == "补正告知书"
+    # Adding fields misleads no older reader: the version stays (docs/ARCHITECTURE.md rule 5).
+    assert changed.meta.schema_version == 1

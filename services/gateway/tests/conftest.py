@@ -144,6 +144,8 @@ async def start_stack(
             catalogue_address=catalogue_address,
             identity_address=identity_address,
             kv_namespace=namespace,
+            dev_sms_file=tmp_path / "sms.jsonl",
+            sms_interval_seconds=0.5,
         ),
         platform_of("consult"),
         bus,

@@ -43,7 +43,7 @@ async def test_one_service_down_leaves_the_gateway_ready_and_the_other_routes_wo
         assert health.status_code == 200, health.text
         assert health.json() == {
             "status": "serving",
-            "checks": {"catalogue": True, "search": True, "identity": True, "cases": True},
+            "checks": {"catalogue": True, "search": True, "identity": True, "cases": True, "consult": True},
         }
         assert upstream_up("cases") == 1
 
@@ -56,7 +56,7 @@ async def test_one_service_down_leaves_the_gateway_ready_and_the_other_routes_wo
         assert health.status_code == 503
         assert health.json() == {
             "status": "degraded",
-            "checks": {"catalogue": True, "search": True, "identity": True, "cases": False},
+            "checks": {"catalogue": True, "search": True, "identity": True, "cases": False, "consult": True},
         }
         assert upstream_up("cases") == 0 and upstream_up("catalogue") == 1
 

@@ -49,12 +49,22 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
     )
 
 
-def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry) -> Event:
+def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry, notice_title: str = "") -> Event:
+    """The event of one transition; notice_title names the notice (文书) it issued, if any."""
     message = changed_message(rec, entry.action.value)
     message.from_state = _state(entry.from_state)
     message.step_code = entry.step_code
     message.step_name = entry.step_name
     message.opinion = entry.opinion
+    message.notice_title = notice_title
+    notice = rec.case.supplement
+    if entry.action is vocabulary.Action.REQUEST_SUPPLEMENT and notice is not None:
+        # 一次性告知: the applicant's inbox says what is missing without calling cases back.
+        message.supplement_deadline = notice.deadline.isoformat()
+        message.supplement_items.extend(
+            pb.SupplementItem(material=i.material, problem=i.problem, field=i.field, name=i.name)
+            for i in notice.items
+        )
     if rec.case.state is vocabulary.CaseState.CONCLUDED_APPROVED:
         message.result_name = views.matter_of(rec).draft.result_name
     return make_event(contract.REGISTRY[subject], message, rec.site_code)

@@ -293,9 +293,9 @@ async def record(
     updated = replace(updated, **clock_columns(case, now, deps.calendar, updated.warning_level))
     await store.update_case(uow, updated)
     await store.append_flow(uow, case.id, transition.entry, step_role)
-    for subject in transition.events:
-        uow.emit(events.case_event(subject, updated, transition.entry))
     kind = notice_kind(transition.entry)
+    for subject in transition.events:
+        uow.emit(events.case_event(subject, updated, transition.entry, kind.title_zh if kind else ""))
     if kind is not None:
         # Pending: rendered and stored after the commit (notices.finish), not under this lock.
         await notices.issue(deps, uow, updated, kind, transition.entry, now, verification_code())

@@ -1,5 +1,7 @@
 """Consult settings: GOVHALL_CONSULT_* variables."""
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -15,6 +17,15 @@ class ConsultSettings(ServiceSettings):
     identity_address: str = "127.0.0.1:50053"
     # How many matters one user may keep (a bound on a list shown whole, page by page).
     max_favourites: int = 500
+    # How many error reports (纠错) one reporter may file per day (China time): against spam.
+    error_reports_per_day: int = 10
+    # Where the development SMS gateway "delivers" texts (JSON lines): the file identity's
+    # development adapter writes too; unset: var/dev-sms.jsonl.
+    dev_sms_file: Path | None = None
+    # How often the SMS sender looks for texts whose claim lapsed or that failed (it is also
+    # woken by every message that needs one), and how long a claim lasts before a re-send.
+    sms_interval_seconds: float = 5.0
+    sms_claim_seconds: float = 60.0
     # Encrypts anonymous letter writers' names and mobiles (kit.fieldcipher); all-in-one mode
     # generates one into var/consult-data.key.
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")

@@ -26,4 +26,5 @@ favourites = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("favourites_by_owner_time", "owner_kind", "owner_subject", "created_at"),
 )
-from govhall.consult import letters_tables  # noqa: E402,F401
+# Each area's tables, defined on this metadata (imported for that: migrations and tests see them).
+from govhall.consult import error_report_tables, inbox_tables, letters_tables  # noqa: E402,F401

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Path, Query
 
 from govhall.gateway import consult_model as views
 from govhall.gateway.auth import SignedIn
+from govhall.gateway.consult_error_reports import error_report_routes
+from govhall.gateway.consult_inbox import inbox_routes
 from govhall.gateway.consult_letters import letters_routes
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
@@ -64,6 +66,8 @@ def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
             await up().consult.call(lambda s: s.favourites.ListFavourites, request, caller)
         )
 
+    router.include_router(error_report_routes(up))
+    router.include_router(inbox_routes(up))
     return router
 
 

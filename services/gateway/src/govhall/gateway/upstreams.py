@@ -27,14 +27,21 @@ from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
-from govhall.protos.consult.v1 import favourites_pb2_grpc, letters_pb2_grpc
+from govhall.protos.consult.v1 import (
+    error_reports_pb2_grpc,
+    favourites_pb2_grpc,
+    inbox_pb2_grpc,
+    letters_pb2_grpc,
+)
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
+    from govhall.protos.consult.v1.error_reports_pb2_grpc import ErrorReportsServiceAsyncStub
     from govhall.protos.consult.v1.favourites_pb2_grpc import FavouritesServiceAsyncStub
+    from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
@@ -92,6 +99,10 @@ class ConsultStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.favourites: FavouritesServiceAsyncStub = favourites_pb2_grpc.FavouritesServiceStub(channel)  # type: ignore[assignment]
+        self.error_reports: ErrorReportsServiceAsyncStub = error_reports_pb2_grpc.ErrorReportsServiceStub(
+            channel
+        )  # type: ignore[assignment]
+        self.inbox: InboxServiceAsyncStub = inbox_pb2_grpc.InboxServiceStub(channel)  # type: ignore[assignment]
         self.letters: LettersServiceAsyncStub = letters_pb2_grpc.LettersServiceStub(channel)  # type: ignore[assignment]
 
 

@@ -71,12 +71,17 @@ def _append(path: Path, line: str) -> None:
 
 
 def latest_dev_code(path: Path, mobile: str, purpose: str | None = None) -> str | None:
-    """The last code the development sender "sent" to a number (for tests and newcomers)."""
+    """The last code the development sender "sent" to a number (for tests and newcomers).
+
+    Consult's notifications go to the same file with no code: they are not codes and are passed
+    over."""
     if not path.exists():
         return None
     found = None
     for line in path.read_text(encoding="utf-8").splitlines():
         message = json.loads(line)
+        if not message.get("code"):
+            continue
         if message["mobile"] == mobile and (purpose is None or message["purpose"] == purpose):
             found = message["code"]
     return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govhall.identity import addresses, agents, legal_persons, persons, sessions, smscodes, staff
+from govhall.identity import addresses, agents, legal_persons, notify, persons, sessions, smscodes, staff
 from govhall.identity.adapters import Adapters
 from govhall.identity.crypto import FieldCipher, Passwords
 from govhall.identity.deps import Deps
@@ -137,3 +137,10 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     async def UnlockStaff(self, request: pb.UnlockStaffRequest, context: Any) -> pb.Staff:
         return await staff.unlock(self._deps, request)
+
+    # Notifications ------------------------------------------------------------------------
+
+    async def GetNotifyMobile(
+        self, request: pb.GetNotifyMobileRequest, context: Any
+    ) -> pb.GetNotifyMobileResponse:
+        return await notify.notify_mobile(self._deps, request)

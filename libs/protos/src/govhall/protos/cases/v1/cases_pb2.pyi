@@ -2136,6 +2136,9 @@ class CaseChanged(_message.Message):
     APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
     MATTER_VERSION_FIELD_NUMBER: _builtins.int
     MATTER_SITE_CODE_FIELD_NUMBER: _builtins.int
+    SUPPLEMENT_ITEMS_FIELD_NUMBER: _builtins.int
+    SUPPLEMENT_DEADLINE_FIELD_NUMBER: _builtins.int
+    NOTICE_TITLE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     matter_code: _builtins.str
@@ -2161,10 +2164,21 @@ class CaseChanged(_message.Message):
     matter_version: _builtins.int
     """The matter version the case was filed under, and the site whose matter it is."""
     matter_site_code: _builtins.str
+    supplement_deadline: _builtins.str
+    notice_title: _builtins.str
+    """The notice (文书) the transition issued, by title: 受理通知书, 不予受理通知书, 补正告知书,
+    准予许可决定书 … (empty when it issued none).
+    """
     @_builtins.property
     def meta(self) -> _common_pb2.EventMeta: ...
     @_builtins.property
     def applicant(self) -> Global___Applicant: ...
+    @_builtins.property
+    def supplement_items(self) -> _containers.RepeatedCompositeFieldContainer[Global___SupplementItem]:
+        """supplement_requested: everything to fix (一次性告知) and the last day to resubmit
+        (YYYY-MM-DD, China time), so the applicant's inbox says what is missing.
+        """
+
     def __init__(
         self,
         *,
@@ -2190,10 +2204,13 @@ class CaseChanged(_message.Message):
         application_number: _builtins.str = ...,
         matter_version: _builtins.int = ...,
         matter_site_code: _builtins.str = ...,
+        supplement_items: _abc.Iterable[Global___SupplementItem] | None = ...,
+        supplement_deadline: _builtins.str = ...,
+        notice_title: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "meta", b"meta"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "notice_title", b"notice_title", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name", "supplement_deadline", b"supplement_deadline", "supplement_items", b"supplement_items"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

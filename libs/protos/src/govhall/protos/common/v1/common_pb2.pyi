@@ -381,3 +381,58 @@ class EventEnvelope(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EventEnvelope: _TypeAlias = EventEnvelope  # noqa: Y015
+
+@_typing.final
+class UserNotice(_message.Message):
+    """Who an event concerns and what their inbox (我的消息, consult) tells them, carried in the
+    events of services that only publish notifications (appointments, licences): consult fills
+    its message template for the subject from these fields and never calls the publisher back.
+    An event without a recipient subject concerns nobody and makes no message.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECIPIENT_KIND_FIELD_NUMBER: _builtins.int
+    RECIPIENT_SUBJECT_FIELD_NUMBER: _builtins.int
+    OBJECT_ID_FIELD_NUMBER: _builtins.int
+    OBJECT_NUMBER_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    SITE_NAME_FIELD_NUMBER: _builtins.int
+    WHEN_FIELD_NUMBER: _builtins.int
+    PLACE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    recipient_kind: Global___CallerKind.ValueType
+    """person or legal person, and their subject (as in CallerIdentity)."""
+    recipient_subject: _builtins.str
+    object_id: _builtins.str
+    """What the message links to (a booking id, a licence id) and the number people read."""
+    object_number: _builtins.str
+    title: _builtins.str
+    """What it is about: the matter or licence name, the site (hall) name."""
+    site_name: _builtins.str
+    when: _builtins.str
+    """When (YYYY-MM-DD HH:MM, China time) and where, for bookings; a reason, for cancellations
+    and revocations.
+    """
+    place: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        recipient_kind: Global___CallerKind.ValueType = ...,
+        recipient_subject: _builtins.str = ...,
+        object_id: _builtins.str = ...,
+        object_number: _builtins.str = ...,
+        title: _builtins.str = ...,
+        site_name: _builtins.str = ...,
+        when: _builtins.str = ...,
+        place: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["object_id", b"object_id", "object_number", b"object_number", "place", b"place", "reason", b"reason", "recipient_kind", b"recipient_kind", "recipient_subject", b"recipient_subject", "site_name", b"site_name", "title", b"title", "when", b"when"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UserNotice: _TypeAlias = UserNotice  # noqa: Y015

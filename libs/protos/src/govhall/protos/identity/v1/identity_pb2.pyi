@@ -1354,6 +1354,49 @@ class CheckAgentRequest(_message.Message):
 Global___CheckAgentRequest: _TypeAlias = CheckAgentRequest  # noqa: Y015
 
 @_typing.final
+class GetNotifyMobileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    kind: _common_pb2.CallerKind.ValueType
+    """person or legal_person (as in CallerIdentity), and the account's subject."""
+    subject: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: _common_pb2.CallerKind.ValueType = ...,
+        subject: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetNotifyMobileRequest: _TypeAlias = GetNotifyMobileRequest  # noqa: Y015
+
+@_typing.final
+class GetNotifyMobileResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOBILE_FIELD_NUMBER: _builtins.int
+    mobile: _builtins.str
+    """Empty when the account has none to text (then nothing is sent)."""
+    def __init__(
+        self,
+        *,
+        mobile: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mobile", b"mobile"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetNotifyMobileResponse: _TypeAlias = GetNotifyMobileResponse  # noqa: Y015
+
+@_typing.final
 class CheckAgentResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -179,6 +179,11 @@ class IdentityServiceStub:
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.UnlockStaffRequest.SerializeToString,
                 response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Staff.FromString,
                 _registered_method=True)
+        self.GetNotifyMobile = channel.unary_unary(
+                '/govhall.identity.v1.IdentityService/GetNotifyMobile',
+                request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileRequest.SerializeToString,
+                response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -379,6 +384,14 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetNotifyMobile(self, request, context):
+        """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
+        kept by the caller: a person's own, a legal person's representative's. Consult only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -526,6 +539,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.UnlockStaff,
                     request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.UnlockStaffRequest.FromString,
                     response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.Staff.SerializeToString,
+            ),
+            'GetNotifyMobile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNotifyMobile,
+                    request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileRequest.FromString,
+                    response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1311,6 +1329,33 @@ class IdentityService:
             '/govhall.identity.v1.IdentityService/UnlockStaff',
             govhall_dot_identity_dot_v1_dot_identity__pb2.UnlockStaffRequest.SerializeToString,
             govhall_dot_identity_dot_v1_dot_identity__pb2.Staff.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNotifyMobile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.identity.v1.IdentityService/GetNotifyMobile',
+            govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileRequest.SerializeToString,
+            govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -92,6 +92,10 @@ class IdentityServiceStub:
     ListStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]
     UnlockStaff: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UnlockStaffRequest, _identity_pb2.Staff]
     """A site administrator of the staff member's site (or above) lifts a login lock-out."""
+    GetNotifyMobile: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetNotifyMobileRequest, _identity_pb2.GetNotifyMobileResponse]
+    """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
+    kept by the caller: a person's own, a legal person's representative's. Consult only.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -151,6 +155,10 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     ListStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListStaffRequest, _identity_pb2.ListStaffResponse]  # type: ignore[assignment]
     UnlockStaff: _aio.UnaryUnaryMultiCallable[_identity_pb2.UnlockStaffRequest, _identity_pb2.Staff]  # type: ignore[assignment]
     """A site administrator of the staff member's site (or above) lifts a login lock-out."""
+    GetNotifyMobile: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetNotifyMobileRequest, _identity_pb2.GetNotifyMobileResponse]  # type: ignore[assignment]
+    """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
+    kept by the caller: a person's own, a legal person's representative's. Consult only.
+    """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -381,5 +389,15 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.Staff, _abc.Awaitable[_identity_pb2.Staff]]:
         """A site administrator of the staff member's site (or above) lifts a login lock-out."""
+
+    @_abc_1.abstractmethod
+    def GetNotifyMobile(
+        self,
+        request: _identity_pb2.GetNotifyMobileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.GetNotifyMobileResponse, _abc.Awaitable[_identity_pb2.GetNotifyMobileResponse]]:
+        """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
+        kept by the caller: a person's own, a legal person's representative's. Consult only.
+        """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

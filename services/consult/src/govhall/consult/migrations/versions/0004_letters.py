@@ -1,15 +1,15 @@
 """consult letters: letters, their threads, per-site daily numbers, query lock-outs
 
-Revision ID: 0002_letters
-Revises: 0001
+Revision ID: 0004_letters
+Revises: 0003_inbox
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_letters"
-down_revision = "0001"
+revision = "0004_letters"
+down_revision = "0003_inbox"
 branch_labels = None
 depends_on = None
 
