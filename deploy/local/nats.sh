@@ -18,9 +18,9 @@ NATS_STEMS=(identity catalogue cases appointments consult licences)
 NATS_USERS=(
   "identity identity identity-site-copy=catalogue.site.upserted.*"
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
-  "cases cases cases-site-copy=catalogue.site.upserted.* +identity.agent.revoked"
+  "cases cases cases-site-copy=catalogue.site.upserted.* cases-evaluations=consult.evaluation.submitted +identity.agent.revoked"
   "search - search-index=catalogue.>"
-  "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.>"
+  "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.> consult-cases=cases.>"
   "appointments appointments"
   "licences licences"
 )

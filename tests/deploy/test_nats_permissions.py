@@ -116,24 +116,30 @@ async def test_each_service_publishes_its_own_events_and_consumes_what_it_consum
         ("identity", "identity-site-copy", "catalogue.site.upserted.*"),
         ("search", "search-index", "catalogue.>"),
         ("catalogue", "catalogue-hot-matters", "cases.case.submitted"),
+        ("consult", "consult-cases", "cases.>"),
+        ("cases", "cases-evaluations", "consult.evaluation.submitted"),
     ):
         await (await run.bus(user)).subscribe(durable, subject, recorder(durable))
     catalogue = await run.bus("catalogue")
     await catalogue.publish(Event("catalogue.site.upserted.420000", b"site"))
     await catalogue.publish(Event("catalogue.matter.published.M1", b"matter"))
     await (await run.bus("cases")).publish(Event("cases.case.submitted", b"case"))
+    await (await run.bus("consult")).publish(Event("consult.evaluation.submitted", b"evaluation"))
     for user in ("identity", "consult", "appointments", "licences"):
         await (await run.bus(user)).publish(Event(f"{user}.something.happened", b"x"))
 
-    await wait_until(lambda: sum(map(len, got.values())) == 5, what="every consumer's events")
+    await wait_until(lambda: sum(map(len, got.values())) == 7, what="every consumer's events")
     assert got == {
         "cases-site-copy": ["catalogue.site.upserted.420000"],
         "identity-site-copy": ["catalogue.site.upserted.420000"],
         "search-index": ["catalogue.site.upserted.420000", "catalogue.matter.published.M1"],
         "catalogue-hot-matters": ["cases.case.submitted"],
+        "consult-cases": ["cases.case.submitted"],
+        "cases-evaluations": ["consult.evaluation.submitted"],
     }
-    for user in ("identity", "consult", "appointments", "licences"):
+    for user in ("identity", "appointments", "licences"):
         assert await run.messages(user) == 1
+    assert await run.messages("consult") == 2
 
 
 @pytest.mark.parametrize(

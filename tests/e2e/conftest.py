@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from govhall.kit.testing import (
@@ -36,6 +37,14 @@ from govhall.kit.testing import (
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# The journeys' region: a county under a city under the province, and one department in it.
+SITE, DEPT = "420502", "420502-SCJG"
+SITES = [
+    ("420000", {"name": "湖北省", "level": "province"}),
+    ("420500", {"name": "宜昌市", "level": "city", "parent_code": "420000"}),
+    ("420502", {"name": "西陵区", "level": "county", "parent_code": "420500"}),
+]
 
 
 def free_port() -> int:
@@ -246,3 +255,17 @@ def _delete_keys(cluster: dict[str, str], namespace: str) -> None:
             client.close()
     except redis.RedisError:
         pass
+
+
+@pytest.fixture(scope="module")
+def api(e2e: Cluster) -> Iterator[httpx.Client]:
+    """The gateway's HTTP client for a journey module, with the region and its department made."""
+    with httpx.Client(base_url=e2e.gateway_url, timeout=30) as client:
+        for code, body in SITES:
+            client.put(f"/api/v1/admin/sites/{code}", json=body, headers=ADMIN).raise_for_status()
+        client.put(
+            f"/api/v1/admin/sites/{SITE}/departments/{DEPT}",
+            json={"name": "西陵区市场监督管理局"},
+            headers=ADMIN,
+        ).raise_for_status()
+        yield client

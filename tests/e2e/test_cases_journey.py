@@ -9,24 +9,16 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from pypdf import PdfReader
 
 from govhall.kit.testing import ONE_PAGE_PDF
 
+from .conftest import ADMIN, DEPT, SITE
 from .test_identity_journey import PASSWORD, bearer, register_and_verify
 
-ADMIN = {"Authorization": "Bearer e2e-admin-token"}
-SITE, DEPT = "420502", "420502-SCJG"
-SITES = [
-    ("420000", {"name": "湖北省", "level": "province"}),
-    ("420500", {"name": "宜昌市", "level": "city", "parent_code": "420000"}),
-    ("420502", {"name": "西陵区", "level": "county", "parent_code": "420500"}),
-]
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
     "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
@@ -44,19 +36,6 @@ def pdf(text: str) -> bytes:
 def ok(reply: httpx.Response, status: int = 200) -> Any:
     assert reply.status_code == status, f"{reply.status_code}: {reply.text}"
     return reply.json()
-
-
-@pytest.fixture(scope="module")
-def api(e2e: Any) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=e2e.gateway_url, timeout=30) as client:
-        for code, body in SITES:
-            client.put(f"/api/v1/admin/sites/{code}", json=body, headers=ADMIN).raise_for_status()
-        client.put(
-            f"/api/v1/admin/sites/{SITE}/departments/{DEPT}",
-            json={"name": "西陵区市场监督管理局"},
-            headers=ADMIN,
-        ).raise_for_status()
-        yield client
 
 
 def publish_matter(api: httpx.Client) -> str:

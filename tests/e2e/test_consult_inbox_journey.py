@@ -13,7 +13,6 @@ import httpx
 from govhall.kit.testing import wait_until_sync
 
 from .test_cases_journey import PNG, act, ok, pdf, publish_matter, staff_token, upload
-from .test_cases_journey import api as api_fixture  # noqa: F401 - the module's cluster client
 from .test_identity_journey import bearer, register_and_verify
 
 

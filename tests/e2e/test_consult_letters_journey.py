@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 
-from .test_cases_journey import DEPT, SITE, api, ok, staff_token
+from .conftest import DEPT, SITE
+from .test_cases_journey import ok, staff_token
 from .test_identity_journey import bearer, new_mobile, register_and_verify, sms_code
-
-__all__ = ["api"]
 
 
 def test_an_anonymous_complaint_is_answered_and_read_back_by_number_and_password(

@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 
-from .test_cases_journey import ADMIN, DEPT, SITE, api, ok, publish_matter
+from .conftest import ADMIN, DEPT, SITE
+from .test_cases_journey import ok, publish_matter
 from .test_identity_journey import PASSWORD, bearer, register_and_verify
-
-__all__ = ["api"]  # the module's client fixture, shared with the cases journey
 
 
 def site_admin(api: httpx.Client) -> dict[str, str]:

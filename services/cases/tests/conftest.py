@@ -195,6 +195,7 @@ class World:
     catalogue: catalogue_pb2_grpc.CatalogueServiceStub
     db: Any = None  # the cases database, for tests that look under the service (pending notices)
     files_dir: Path | None = None
+    bus: Any = None  # the in-process bus, for tests that publish other services' events
 
     async def call(self, method: str, request: Any, caller: C.CallerIdentity) -> Any:
         try:
@@ -331,4 +332,5 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         catalogue_stub,
         cases.db,
         tmp_path / "files",
+        bus,
     )

@@ -27,6 +27,7 @@ from govhall.cases.commands import (
     Decision,
     EndSpecialProcedure,
     Evaluate,
+    EvaluationPeriodEnded,
     NotAccept,
     RequestSupplement,
     Resubmit,
@@ -214,6 +215,7 @@ COMMANDS: dict[str, Command] = {
     "deny": Conclude(Decision.DENIED, "不符合许可条件"),
     "terminate": Terminate(2, "重复申报，作废"),
     "evaluate": Evaluate("满意"),
+    "evaluation_period_ended": EvaluationPeriodEnded(),
 }
 
 ACTORS: dict[str, Actor] = {
@@ -237,6 +239,7 @@ ACTOR_KIND = {
     "resubmit": "applicant",
     "supplement_overdue": "system",
     "evaluate": "system",
+    "evaluation_period_ended": "system",
 }
 OPEN = {"submitted", "supplement_requested", "accepted", "under_review", "special_procedure"}
 REVIEW = {"accepted", "under_review"}
@@ -254,6 +257,7 @@ TARGET = {
     "deny": "concluded_denied",
     "terminate": "terminated",
     "evaluate": "evaluated",
+    "evaluation_period_ended": "evaluated",
 }
 
 
@@ -286,6 +290,7 @@ def oracle(fixture: str, name: str, actor: Actor) -> tuple[str | None, str | Non
         "deny": state in REVIEW,
         "terminate": state in OPEN,
         "evaluate": state in {"concluded_approved", "concluded_denied"},
+        "evaluation_period_ended": state in {"concluded_approved", "concluded_denied"},
     }[name]
     if not allowed_here:
         return "CASE_NOT_IN_STATE", None

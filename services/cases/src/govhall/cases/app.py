@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.cases import agents, documents, events, notices, supervision, tables
+from govhall.cases import agents, documents, evaluations, events, notices, supervision, tables
 from govhall.cases.agents import AgentCache
 from govhall.cases.api import CasesService
 from govhall.cases.files import FileStore
@@ -57,6 +57,7 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
         ),
     )
     await events.subscribe(ctx, settings.consumer_name)
+    await evaluations.subscribe(ctx, deps, settings.evaluation_consumer_name)
     listening = asyncio.create_task(
         agents.listen(ctx, deps.agents, "cases-agents", settings.agent_cache_seconds),
         name="cases-agent-revocations",

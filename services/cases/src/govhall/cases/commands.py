@@ -108,12 +108,20 @@ class Evaluate:
     action: ClassVar[Action] = Action.EVALUATE
 
 
+@dataclass(frozen=True)
+class EvaluationPeriodEnded:
+    """The evaluation period passed without an evaluation (the clock sweep): 已办结, unrated."""
+
+    action: ClassVar[Action] = Action.EVALUATION_PERIOD_ENDED
+
+
 Command = (
     Submit
     | Withdraw
     | RequestSupplement
     | Resubmit
     | SupplementOverdue
+    | EvaluationPeriodEnded
     | Accept
     | NotAccept
     | CompleteStep

@@ -103,6 +103,7 @@ from govhall.cases.commands import (
     Decision,
     EndSpecialProcedure,
     Evaluate,
+    EvaluationPeriodEnded,
     NotAccept,
     RequestSupplement,
     Resubmit,
@@ -244,6 +245,10 @@ def perform(case: Case, command: Command, actor: Actor, now: dt.datetime) -> Tra
                 details=(("level", level),) if level else (),
                 evaluated_at=now,
             )
+        case EvaluationPeriodEnded():
+            # Moves like an evaluation (cases.case.evaluated, action evaluation_period_ended) but
+            # with no level: no rating is invented for it.
+            return move(case, actor, now, action, CaseState.EVALUATED, (EVALUATED,), evaluated_at=now)
     raise TypeError(f"unknown command {command!r}")  # pragma: no cover
 
 

@@ -57,6 +57,7 @@ RULES: Final[dict[Action, Rule]] = {
     Action.CONCLUDE: Rule(_STAFF, IN_REVIEW, STEP_ROLE),
     Action.TERMINATE: Rule(_STAFF, OPEN_STATES, SUPERVISOR),
     Action.EVALUATE: Rule(_SYSTEM, CONCLUDED),
+    Action.EVALUATION_PERIOD_ENDED: Rule(_SYSTEM, CONCLUDED),
 }
 
 

@@ -56,6 +56,10 @@ class CasesSettings(ServiceSettings):
     # Consumer name on the bus (site tree copy). Not cases-sites any more: that durable filtered
     # the unkeyed catalogue.site.upserted, and a durable's filter cannot change in place.
     consumer_name: str = "cases-site-copy"
+    # 好差评: consult's evaluations move a case 待评价 -> 已办结 (durable consumer); a case nobody
+    # rated within the period (working days after its conclusion) is moved by the clock sweep.
+    evaluation_consumer_name: str = "cases-evaluations"
+    evaluation_period_days: int = Field(default=15, ge=1, le=365, description="working days to rate a case")
     # The directory of site-maintained holiday tables (YYYY.json), loaded into the calendar.
     holiday_tables_dir: Path | None = None
     # Real-name level (identity.v1.RealNameLevel: 2 real name, 3 high) an applicant needs before

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from prometheus_client import Gauge
 
-from govhall.cases import commands, events, notices, store, tables, views, vocabulary
+from govhall.cases import commands, evaluations, events, notices, store, tables, views, vocabulary
 from govhall.cases.applying import paging
 from govhall.cases.clock import WarningLevel, read_clock, warning_event
 from govhall.cases.values import Actor, ActorKind
@@ -140,8 +140,11 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                     )
                 await uow.commit()
                 warned += bool(raised)
+    ended = await evaluations.end_periods(deps, today, now)
     await refresh_gauges(deps)
-    return pb.SweepClockResponse(supplements_returned=returned, warnings_raised=warned)
+    return pb.SweepClockResponse(
+        supplements_returned=returned, warnings_raised=warned, evaluation_periods_ended=ended
+    )
 
 
 async def refresh_gauges(deps: Deps) -> None:

@@ -130,6 +130,8 @@ class Action(StrEnum):
     CONCLUDE = "conclude"
     TERMINATE = "terminate"
     EVALUATE = "evaluate"
+    # The evaluation period passed without an evaluation: 已办结, with no rating invented.
+    EVALUATION_PERIOD_ENDED = "evaluation_period_ended"
 
     @property
     def zh(self) -> str:
@@ -150,6 +152,7 @@ ACTION_ZH: Final[dict[Action, str]] = {
     Action.CONCLUDE: "办结",
     Action.TERMINATE: "异常办结",
     Action.EVALUATE: "评价",
+    Action.EVALUATION_PERIOD_ENDED: "评价期满",
 }
 
 WINDOW_CLERK: Final = "window_clerk"

@@ -7,10 +7,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.consult import inbox_events
+from govhall.consult import case_copies, inbox_events, rectification_clock
 from govhall.consult.api import FavouritesService
 from govhall.consult.error_reports import ErrorReports
 from govhall.consult.error_reports_api import ErrorReportsService
+from govhall.consult.evaluation_stats import EvaluationStatistics
+from govhall.consult.evaluations import Evaluations
+from govhall.consult.evaluations_api import EvaluationsService
 from govhall.consult.favourites import Favourites
 from govhall.consult.inbox import Inbox
 from govhall.consult.inbox_api import InboxService
@@ -19,13 +22,17 @@ from govhall.consult.letters import Letters
 from govhall.consult.letters_api import LettersService
 from govhall.consult.letters_staff import LettersStaff
 from govhall.consult.letters_supervision import Supervision
+from govhall.consult.rectification_staff import RectificationStaff
 from govhall.consult.settings import ConsultSettings
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.kit.workdays import default_calendar
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.consult.v1 import (
     error_reports_pb2,
     error_reports_pb2_grpc,
+    evaluations_pb2,
+    evaluations_pb2_grpc,
     favourites_pb2,
     favourites_pb2_grpc,
     inbox_pb2,
@@ -42,6 +49,20 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
     settings = ctx.settings
     catalogue = catalogue_pb2_grpc.CatalogueServiceStub(ctx.channel("catalogue", settings.catalogue_address))
     favourites = Favourites(ctx.db, catalogue, settings.max_favourites)
+    calendar = default_calendar()
+    await case_copies.subscribe(ctx)
+    if settings.rectification_sweep_seconds:
+        sweeping = asyncio.create_task(
+            rectification_clock.run(
+                ctx.db, calendar, settings.rectification_days, settings.rectification_sweep_seconds
+            ),
+            name="consult-rectification-sweep",
+        )
+
+        async def stop_sweeping() -> None:
+            sweeping.cancel()
+
+        ctx.closers.append(stop_sweeping)
     error_reports = ErrorReports(ctx.db, catalogue, settings.error_reports_per_day)
     await _inbox(ctx)
     identity = identity_pb2_grpc.IdentityServiceStub(ctx.channel("identity", settings.identity_address))
@@ -64,6 +85,15 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
             favourites_pb2_grpc.add_FavouritesServiceServicer_to_server,
             FavouritesService(favourites),
             favourites_pb2.DESCRIPTOR.services_by_name["FavouritesService"].full_name,
+        ),
+        (
+            evaluations_pb2_grpc.add_EvaluationsServiceServicer_to_server,
+            EvaluationsService(
+                Evaluations(ctx.db, calendar, settings.rectification_days),
+                RectificationStaff(ctx.db),
+                EvaluationStatistics(ctx.db),
+            ),
+            evaluations_pb2.DESCRIPTOR.services_by_name["EvaluationsService"].full_name,
         ),
         (
             error_reports_pb2_grpc.add_ErrorReportsServiceServicer_to_server,

@@ -17,6 +17,10 @@ class ConsultSettings(ServiceSettings):
     identity_address: str = "127.0.0.1:50053"
     # How many matters one user may keep (a bound on a list shown whole, page by page).
     max_favourites: int = 500
+    # 好差评: working days a department has to rectify a bad review, and how often the sweep
+    # raises rectification warnings (0: no sweep, as in tests that call it themselves).
+    rectification_days: int = 5
+    rectification_sweep_seconds: float = 300.0
     # How many error reports (纠错) one reporter may file per day (China time): against spam.
     error_reports_per_day: int = 10
     # Where the development SMS gateway "delivers" texts (JSON lines): the file identity's

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 from govhall.gateway import consult_model as views
 from govhall.gateway.auth import SignedIn
 from govhall.gateway.consult_error_reports import error_report_routes
+from govhall.gateway.consult_evaluations import evaluation_routes
 from govhall.gateway.consult_inbox import inbox_routes
 from govhall.gateway.consult_letters import letters_routes
 from govhall.gateway.upstreams import Upstreams
@@ -66,6 +67,7 @@ def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
             await up().consult.call(lambda s: s.favourites.ListFavourites, request, caller)
         )
 
+    router.include_router(evaluation_routes(up))
     router.include_router(error_report_routes(up))
     router.include_router(inbox_routes(up))
     return router

@@ -29,6 +29,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import (
     error_reports_pb2_grpc,
+    evaluations_pb2_grpc,
     favourites_pb2_grpc,
     inbox_pb2_grpc,
     letters_pb2_grpc,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
     from govhall.protos.consult.v1.error_reports_pb2_grpc import ErrorReportsServiceAsyncStub
+    from govhall.protos.consult.v1.evaluations_pb2_grpc import EvaluationsServiceAsyncStub
     from govhall.protos.consult.v1.favourites_pb2_grpc import FavouritesServiceAsyncStub
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
@@ -99,6 +101,7 @@ class ConsultStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.favourites: FavouritesServiceAsyncStub = favourites_pb2_grpc.FavouritesServiceStub(channel)  # type: ignore[assignment]
+        self.evaluations: EvaluationsServiceAsyncStub = evaluations_pb2_grpc.EvaluationsServiceStub(channel)  # type: ignore[assignment]
         self.error_reports: ErrorReportsServiceAsyncStub = error_reports_pb2_grpc.ErrorReportsServiceStub(
             channel
         )  # type: ignore[assignment]

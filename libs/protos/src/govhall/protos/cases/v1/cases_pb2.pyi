@@ -2042,17 +2042,21 @@ class SweepClockResponse(_message.Message):
 
     SUPPLEMENTS_RETURNED_FIELD_NUMBER: _builtins.int
     WARNINGS_RAISED_FIELD_NUMBER: _builtins.int
+    EVALUATION_PERIODS_ENDED_FIELD_NUMBER: _builtins.int
     supplements_returned: _builtins.int
     warnings_raised: _builtins.int
+    evaluation_periods_ended: _builtins.int
+    """Concluded cases nobody rated within the evaluation period, moved to 已办结 unrated."""
     def __init__(
         self,
         *,
         supplements_returned: _builtins.int = ...,
         warnings_raised: _builtins.int = ...,
+        evaluation_periods_ended: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["supplements_returned", b"supplements_returned", "warnings_raised", b"warnings_raised"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evaluation_periods_ended", b"evaluation_periods_ended", "supplements_returned", b"supplements_returned", "warnings_raised", b"warnings_raised"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,15 +1,15 @@
 """consult letters: letters, their threads, per-site daily numbers, query lock-outs
 
-Revision ID: 0004_letters
-Revises: 0003_inbox
+Revision ID: 0005_letters
+Revises: 0004_evaluations
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_letters"
-down_revision = "0003_inbox"
+revision = "0005_letters"
+down_revision = "0004_evaluations"
 branch_labels = None
 depends_on = None
 
