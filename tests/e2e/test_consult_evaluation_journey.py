@@ -12,11 +12,9 @@ import httpx
 
 from govhall.kit.testing import wait_until_sync
 
-from . import test_cases_journey as journey
-from .test_cases_journey import PNG, SITE, act, ok, pdf, publish_matter, staff_token, upload
+from .conftest import SITE
+from .test_cases_journey import PNG, act, ok, pdf, publish_matter, staff_token, upload
 from .test_identity_journey import bearer, register_and_verify
-
-api = journey.api
 
 
 def test_rated_very_dissatisfied_rectified_called_back_and_done(api: httpx.Client, e2e: Any) -> None:
