@@ -439,7 +439,7 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "password"}
-    for service in ("identity", "cases"):
+    for service in ("identity", "cases", "consult"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
         assert "value" not in data_key
@@ -787,6 +787,11 @@ BAD_VALUES = [
         ["--set", "services.cases.secretEnv.DATA_KEY.optional=true"],
         "/services/cases/secretEnv/DATA_KEY/optional",
         id="optional-cases-data-key",
+    ),
+    pytest.param(
+        ["--set", "services.consult.secretEnv.DATA_KEY.optional=true"],
+        "/services/consult/secretEnv/DATA_KEY/optional",
+        id="optional-consult-data-key",
     ),
     pytest.param(["--set-string", "redis.url="], "/redis/url", id="no-redis"),
     pytest.param(["--set", "redis.kvNamespace=a:b"], "/redis/kvNamespace", id="bad-kv-namespace"),

@@ -39,6 +39,19 @@ def test_demo_province_is_searchable(allinone: tuple[str, Path]) -> None:
     wait_until_sync(found, 60, what="the demo's matters indexed")
 
 
+def test_demo_public_answers_and_the_demo_clerks_letter_queue(allinone: tuple[str, Path]) -> None:
+    url, _ = allinone
+    answers = httpx.get(f"{url}/api/v1/sites/420502/consultations", timeout=10)
+    assert answers.status_code == 200, answers.text
+    assert answers.json()["items"] and all(x["answer"] for x in answers.json()["items"])
+    login = {"method": "staff", "username": "xl_clerk", "password": DEMO_PASSWORD}
+    token = httpx.post(f"{url}/api/v1/auth/login", json=login, timeout=10).json()["access_token"]
+    queue = httpx.get(
+        f"{url}/api/v1/staff/consultations", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert queue.status_code == 200 and len(queue.json()["items"]) == 1, queue.text
+
+
 def test_a_newcomer_registers_with_the_dev_sms_file_and_staff_log_in(allinone: tuple[str, Path]) -> None:
     url, var = allinone
     mobile = "13712345678"

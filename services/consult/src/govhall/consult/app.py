@@ -18,8 +18,13 @@ from govhall.consult.favourites import Favourites
 from govhall.consult.inbox import Inbox
 from govhall.consult.inbox_api import InboxService
 from govhall.consult.inbox_sms import DevSmsSender, SmsRelay
+from govhall.consult.letters import Letters
+from govhall.consult.letters_api import LettersService
+from govhall.consult.letters_staff import LettersStaff
+from govhall.consult.letters_supervision import Supervision
 from govhall.consult.rectification_staff import RectificationStaff
 from govhall.consult.settings import ConsultSettings
+from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.workdays import default_calendar
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -32,6 +37,8 @@ from govhall.protos.consult.v1 import (
     favourites_pb2_grpc,
     inbox_pb2,
     inbox_pb2_grpc,
+    letters_pb2,
+    letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2_grpc
 
@@ -58,6 +65,21 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
         ctx.closers.append(stop_sweeping)
     error_reports = ErrorReports(ctx.db, catalogue, settings.error_reports_per_day)
     await _inbox(ctx)
+    identity = identity_pb2_grpc.IdentityServiceStub(ctx.channel("identity", settings.identity_address))
+    cipher = FieldCipher(
+        load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "consult"), "consult"
+    )
+    writers = Letters(ctx.db, catalogue, identity, cipher)
+    supervision = Supervision(ctx.db, cipher)
+    if settings.letter_sweep_seconds:
+        timer = asyncio.create_task(
+            supervision.run(settings.letter_sweep_seconds), name="consult-letter-clock"
+        )
+
+        async def stop_timer() -> None:
+            timer.cancel()
+
+        ctx.closers.append(stop_timer)
     return [
         (
             favourites_pb2_grpc.add_FavouritesServiceServicer_to_server,
@@ -82,6 +104,11 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
             inbox_pb2_grpc.add_InboxServiceServicer_to_server,
             InboxService(Inbox(ctx.db)),
             inbox_pb2.DESCRIPTOR.services_by_name["InboxService"].full_name,
+        ),
+        (
+            letters_pb2_grpc.add_LettersServiceServicer_to_server,
+            LettersService(writers, LettersStaff(ctx.db, cipher, writers), supervision),
+            letters_pb2.DESCRIPTOR.services_by_name["LettersService"].full_name,
         ),
     ]
 

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from govhall.kit.settings import ServiceSettings
@@ -29,3 +30,8 @@ class ConsultSettings(ServiceSettings):
     # woken by every message that needs one), and how long a claim lasts before a re-send.
     sms_interval_seconds: float = 5.0
     sms_claim_seconds: float = 60.0
+    # Encrypts anonymous letter writers' names and mobiles (kit.fieldcipher); all-in-one mode
+    # generates one into var/consult-data.key.
+    data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    # How often the letters' clock sweep raises warnings and overdue (seconds; 0 turns the timer off).
+    letter_sweep_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")

@@ -27,4 +27,9 @@ favourites = sa.Table(
     sa.Index("favourites_by_owner_time", "owner_kind", "owner_subject", "created_at"),
 )
 # Each area's tables, defined on this metadata (imported for that: migrations and tests see them).
-from govhall.consult import error_report_tables, evaluation_tables, inbox_tables  # noqa: E402,F401
+from govhall.consult import (  # noqa: E402,F401
+    error_report_tables,
+    evaluation_tables,
+    inbox_tables,
+    letters_tables,
+)

@@ -25,6 +25,7 @@ SMS_PURPOSES = {
     "change_password": pb.SMS_PURPOSE_CHANGE_PASSWORD,
     "change_mobile": pb.SMS_PURPOSE_CHANGE_MOBILE,
     "bind_mobile": pb.SMS_PURPOSE_BIND_MOBILE,
+    "letter": pb.SMS_PURPOSE_LETTER,
 }
 LEGAL_PERSON_TYPES = {
     "enterprise": (pb.LEGAL_PERSON_TYPE_ENTERPRISE, "企业"),
@@ -72,9 +73,10 @@ class SmsCodeIn(Strict):
         str, Field(max_length=20, description="手机号；修改密码、更换手机号时发往已绑定的手机号，可不填")
     ] = ""
     purpose: Literal[
-        "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile"
+        "register", "login", "reset_password", "change_password", "change_mobile", "bind_mobile", "letter"
     ] = Field(
-        description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号。"
+        description="用途：注册、登录、找回密码、修改密码（需登录）、更换手机号（需登录）、绑定手机号、"
+        "匿名提交咨询投诉建议。"
         "无论手机号是否已注册，应答都相同；不适用的验证码（如为已注册号码申请注册）不会发送"
     )
 

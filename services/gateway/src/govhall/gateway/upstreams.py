@@ -32,6 +32,7 @@ from govhall.protos.consult.v1 import (
     evaluations_pb2_grpc,
     favourites_pb2_grpc,
     inbox_pb2_grpc,
+    letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.evaluations_pb2_grpc import EvaluationsServiceAsyncStub
     from govhall.protos.consult.v1.favourites_pb2_grpc import FavouritesServiceAsyncStub
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
+    from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
@@ -104,6 +106,7 @@ class ConsultStubs:
             channel
         )  # type: ignore[assignment]
         self.inbox: InboxServiceAsyncStub = inbox_pb2_grpc.InboxServiceStub(channel)  # type: ignore[assignment]
+        self.letters: LettersServiceAsyncStub = letters_pb2_grpc.LettersServiceStub(channel)  # type: ignore[assignment]
 
 
 CONSULT: Spec[ConsultStubs] = Spec("consult", "consultation", "咨询投诉与评价", ConsultStubs)

@@ -40,6 +40,9 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     async def SendSmsCode(self, request: pb.SendSmsCodeRequest, context: Any) -> pb.SendSmsCodeResponse:
         return await smscodes.send(self._deps, request)
 
+    async def CheckSmsCode(self, request: pb.CheckSmsCodeRequest, context: Any) -> pb.CheckSmsCodeResponse:
+        return await smscodes.check_for_service(self._deps, request)
+
     # Natural persons ----------------------------------------------------------------------
 
     async def RegisterPerson(self, request: pb.RegisterPersonRequest, context: Any) -> pb.Account:

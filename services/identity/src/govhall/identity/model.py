@@ -46,8 +46,11 @@ SMS_PURPOSES = {
     pb.SMS_PURPOSE_CHANGE_PASSWORD: ("change_password", "修改密码"),
     pb.SMS_PURPOSE_CHANGE_MOBILE: ("change_mobile", "更换手机号"),
     pb.SMS_PURPOSE_BIND_MOBILE: ("bind_mobile", "绑定新手机号"),
+    pb.SMS_PURPOSE_LETTER: ("letter", "提交咨询投诉"),
 }
 # Codes that go to the signed-in caller's own mobile, whatever number the request names.
+# Codes other services consume through CheckSmsCode (never usable to sign in or register).
+SERVICE_PURPOSES = {pb.SMS_PURPOSE_LETTER}
 OWN_MOBILE_PURPOSES = {pb.SMS_PURPOSE_CHANGE_PASSWORD, pb.SMS_PURPOSE_CHANGE_MOBILE}
 
 MAX_AUTHORISATION_DAYS = 3 * 365

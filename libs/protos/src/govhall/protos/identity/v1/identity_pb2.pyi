@@ -87,6 +87,8 @@ class _SmsPurposeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SmsPurpose
     """Sent to the caller's current mobile to prove it before changing it."""
     SMS_PURPOSE_BIND_MOBILE: _SmsPurpose.ValueType  # 6
     """Sent to the new mobile to prove the caller holds it."""
+    SMS_PURPOSE_LETTER: _SmsPurpose.ValueType  # 7
+    """Proves an anonymous letter writer (咨询/投诉/建议) holds the mobile they give; consult checks it."""
 
 class SmsPurpose(_SmsPurpose, metaclass=_SmsPurposeEnumTypeWrapper): ...
 
@@ -100,6 +102,8 @@ SMS_PURPOSE_CHANGE_MOBILE: SmsPurpose.ValueType  # 5
 """Sent to the caller's current mobile to prove it before changing it."""
 SMS_PURPOSE_BIND_MOBILE: SmsPurpose.ValueType  # 6
 """Sent to the new mobile to prove the caller holds it."""
+SMS_PURPOSE_LETTER: SmsPurpose.ValueType  # 7
+"""Proves an anonymous letter writer (咨询/投诉/建议) holds the mobile they give; consult checks it."""
 Global___SmsPurpose: _TypeAlias = SmsPurpose  # noqa: Y015
 
 class _StrongMethod:
@@ -178,6 +182,51 @@ AUTHORISATION_STATUS_ACTIVE: AuthorisationStatus.ValueType  # 1
 AUTHORISATION_STATUS_REVOKED: AuthorisationStatus.ValueType  # 2
 AUTHORISATION_STATUS_EXPIRED: AuthorisationStatus.ValueType  # 3
 Global___AuthorisationStatus: _TypeAlias = AuthorisationStatus  # noqa: Y015
+
+@_typing.final
+class CheckSmsCodeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOBILE_FIELD_NUMBER: _builtins.int
+    PURPOSE_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    mobile: _builtins.str
+    purpose: Global___SmsPurpose.ValueType
+    """Only the purposes other services own (SMS_PURPOSE_LETTER)."""
+    code: _builtins.str
+    def __init__(
+        self,
+        *,
+        mobile: _builtins.str = ...,
+        purpose: Global___SmsPurpose.ValueType = ...,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "mobile", b"mobile", "purpose", b"purpose"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckSmsCodeRequest: _TypeAlias = CheckSmsCodeRequest  # noqa: Y015
+
+@_typing.final
+class CheckSmsCodeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOBILE_MASKED_FIELD_NUMBER: _builtins.int
+    mobile_masked: _builtins.str
+    def __init__(
+        self,
+        *,
+        mobile_masked: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mobile_masked", b"mobile_masked"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckSmsCodeResponse: _TypeAlias = CheckSmsCodeResponse  # noqa: Y015
 
 @_typing.final
 class SendSmsCodeRequest(_message.Message):

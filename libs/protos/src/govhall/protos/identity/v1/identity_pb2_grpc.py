@@ -39,6 +39,11 @@ class IdentityServiceStub:
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.SendSmsCodeRequest.SerializeToString,
                 response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.SendSmsCodeResponse.FromString,
                 _registered_method=True)
+        self.CheckSmsCode = channel.unary_unary(
+                '/govhall.identity.v1.IdentityService/CheckSmsCode',
+                request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.CheckSmsCodeRequest.SerializeToString,
+                response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.CheckSmsCodeResponse.FromString,
+                _registered_method=True)
         self.RegisterPerson = channel.unary_unary(
                 '/govhall.identity.v1.IdentityService/RegisterPerson',
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.RegisterPersonRequest.SerializeToString,
@@ -188,6 +193,14 @@ class IdentityServiceServicer:
         """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
         The answer is the same whether or not the number is registered: a code that makes no sense
         (registering a registered number, logging in with an unknown one) is simply not sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckSmsCode(self, request, context):
+        """Another service (consult, for an anonymous letter's writer) consumes a code of a purpose it
+        owns: right once, then used; wrong guesses count against the code as in a login.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -387,6 +400,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.SendSmsCodeRequest.FromString,
                     response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.SendSmsCodeResponse.SerializeToString,
             ),
+            'CheckSmsCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckSmsCode,
+                    request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.CheckSmsCodeRequest.FromString,
+                    response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.CheckSmsCodeResponse.SerializeToString,
+            ),
             'RegisterPerson': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterPerson,
                     request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.RegisterPersonRequest.FromString,
@@ -555,6 +573,33 @@ class IdentityService:
             '/govhall.identity.v1.IdentityService/SendSmsCode',
             govhall_dot_identity_dot_v1_dot_identity__pb2.SendSmsCodeRequest.SerializeToString,
             govhall_dot_identity_dot_v1_dot_identity__pb2.SendSmsCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckSmsCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.identity.v1.IdentityService/CheckSmsCode',
+            govhall_dot_identity_dot_v1_dot_identity__pb2.CheckSmsCodeRequest.SerializeToString,
+            govhall_dot_identity_dot_v1_dot_identity__pb2.CheckSmsCodeResponse.FromString,
             options,
             channel_credentials,
             insecure,

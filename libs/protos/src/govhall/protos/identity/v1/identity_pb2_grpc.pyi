@@ -42,6 +42,10 @@ class IdentityServiceStub:
     The answer is the same whether or not the number is registered: a code that makes no sense
     (registering a registered number, logging in with an unknown one) is simply not sent.
     """
+    CheckSmsCode: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CheckSmsCodeRequest, _identity_pb2.CheckSmsCodeResponse]
+    """Another service (consult, for an anonymous letter's writer) consumes a code of a purpose it
+    owns: right once, then used; wrong guesses count against the code as in a login.
+    """
     RegisterPerson: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RegisterPersonRequest, _identity_pb2.Account]
     """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
     and the others carry it): a client waits longer after each, then is locked out of that
@@ -100,6 +104,10 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
     The answer is the same whether or not the number is registered: a code that makes no sense
     (registering a registered number, logging in with an unknown one) is simply not sent.
+    """
+    CheckSmsCode: _aio.UnaryUnaryMultiCallable[_identity_pb2.CheckSmsCodeRequest, _identity_pb2.CheckSmsCodeResponse]  # type: ignore[assignment]
+    """Another service (consult, for an anonymous letter's writer) consumes a code of a purpose it
+    owns: right once, then used; wrong guesses count against the code as in a login.
     """
     RegisterPerson: _aio.UnaryUnaryMultiCallable[_identity_pb2.RegisterPersonRequest, _identity_pb2.Account]  # type: ignore[assignment]
     """Natural persons. Wrong passwords are counted per account and client address (LoginRequest
@@ -162,6 +170,16 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         """One-time SMS codes: 6 digits, valid 5 minutes, rate-limited per number and per client.
         The answer is the same whether or not the number is registered: a code that makes no sense
         (registering a registered number, logging in with an unknown one) is simply not sent.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckSmsCode(
+        self,
+        request: _identity_pb2.CheckSmsCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.CheckSmsCodeResponse, _abc.Awaitable[_identity_pb2.CheckSmsCodeResponse]]:
+        """Another service (consult, for an anonymous letter's writer) consumes a code of a purpose it
+        owns: right once, then used; wrong guesses count against the code as in a login.
         """
 
     @_abc_1.abstractmethod
