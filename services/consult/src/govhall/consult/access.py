@@ -10,8 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import grpc
+
 from govhall.kit.caller import current_caller
 from govhall.kit.errors import DomainError, ErrorKind, invalid
+from govhall.kit.grpcclient import call_options, domain_error
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 
 OWNER_KINDS = {common_pb2.CALLER_KIND_PERSON: "person", common_pb2.CALLER_KIND_LEGAL_PERSON: "legal_person"}
@@ -19,6 +24,8 @@ SITE_CODE = re.compile(r"^\d{6}$")
 # The catalogue's matter codes (catalogue.model.MATTER_CODE).
 MATTER_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$")
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+# Consult itself, when it calls the catalogue or identity on its own behalf.
+SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
 
 
 @dataclass(frozen=True)
@@ -78,3 +85,26 @@ def paging(page: common_pb2.PageRequest) -> tuple[int, int]:
             "page_size",
         )
     return number, size
+
+
+async def published_matter(
+    catalogue: catalogue_pb2_grpc.CatalogueServiceStub, site: str, code: str
+) -> cat.Matter:
+    """The matter as the catalogue publishes it, seen from `site` (its own or an ancestor's);
+    MATTER_NOT_FOUND when it has none published there (favourites, error reports)."""
+    try:
+        matter = await catalogue.GetMatter(
+            cat.GetMatterRequest(site_code=site, code=code), **call_options(SERVICE_CALLER)
+        )
+    except grpc.aio.AioRpcError as err:
+        if err.code() != grpc.StatusCode.NOT_FOUND:
+            raise domain_error(err) from None
+        matter = None
+    if matter is None or matter.status != cat.MATTER_STATUS_PUBLISHED:
+        raise DomainError(
+            "MATTER_NOT_FOUND",
+            "no published matter with this code at this site",
+            "该站点没有此事项或事项未发布",
+            ErrorKind.NOT_FOUND,
+        )
+    return matter

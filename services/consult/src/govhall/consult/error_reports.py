@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import grpc
 import sqlalchemy as sa
 
 from govhall.consult import access
@@ -29,15 +28,12 @@ from govhall.kit.db import Database
 from govhall.kit.dialect import upsert
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.events import make_event
-from govhall.kit.grpcclient import call_options, domain_error
 from govhall.kit.ids import new_id
-from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import error_reports_pb2 as pb
 from govhall.protos.consult.v1 import events_pb2
 
-SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_CONTENT, MAX_ANSWER = 1_000, 1_000
 SITE_ADMIN = "site_admin"
@@ -104,7 +100,7 @@ class ErrorReports:
                 "element",
             )
         content = text(request.content, "content", "纠错内容", MAX_CONTENT)
-        matter = await self._published(viewed, code)
+        matter = await access.published_matter(self.catalogue, viewed, code)
         now = dt.datetime.now(dt.UTC)
         row = {
             "id": new_id(),
@@ -250,24 +246,6 @@ class ErrorReports:
         return pb.ListErrorReportsResponse(
             reports=reports, page=common_pb2.PageInfo(page=number, page_size=size, total=int(total))
         )
-
-    async def _published(self, site: str, code: str) -> cat.Matter:
-        try:
-            matter = await self.catalogue.GetMatter(
-                cat.GetMatterRequest(site_code=site, code=code), **call_options(SERVICE_CALLER)
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.NOT_FOUND:
-                raise domain_error(err) from None
-            matter = None
-        if matter is None or matter.status != cat.MATTER_STATUS_PUBLISHED:
-            raise DomainError(
-                "MATTER_NOT_FOUND",
-                "no published matter with this code at this site",
-                "该站点没有此事项或事项未发布",
-                ErrorKind.NOT_FOUND,
-            )
-        return matter
 
 
 def _changed() -> DomainError:

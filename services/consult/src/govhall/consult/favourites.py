@@ -27,8 +27,6 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import favourites_pb2 as pb
 
-SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
-
 
 @dataclass
 class Favourites:
@@ -41,14 +39,7 @@ class Favourites:
         site = access.site_code(request.site_code)
         code = access.matter_code(request.matter_code)
         # Only a matter the catalogue publishes can be kept (a withdrawn one can stay kept).
-        matter = await self._matter(site, code)
-        if matter is None or matter.status != cat.MATTER_STATUS_PUBLISHED:
-            raise DomainError(
-                "MATTER_NOT_FOUND",
-                "no published matter with this code at this site",
-                "该站点没有此事项或事项未发布",
-                ErrorKind.NOT_FOUND,
-            )
+        matter = await access.published_matter(self.catalogue, site, code)
         f = store.favourites.c
         mine = sa.and_(f.owner_kind == who.kind, f.owner_subject == who.subject)
         async with self.db.uow() as uow:
@@ -133,7 +124,7 @@ class Favourites:
     async def _matter(self, site: str, code: str) -> cat.Matter | None:
         """The matter as the catalogue has it now: the published version, else the newest version
         anyone may read (a withdrawn one); None when the catalogue does not know it."""
-        options = call_options(SERVICE_CALLER)
+        options = call_options(access.SERVICE_CALLER)
         try:
             return await self.catalogue.GetMatter(cat.GetMatterRequest(site_code=site, code=code), **options)
         except grpc.aio.AioRpcError as err:

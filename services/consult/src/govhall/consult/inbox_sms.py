@@ -33,6 +33,7 @@ import grpc
 import sqlalchemy as sa
 from prometheus_client import Counter
 
+from govhall.consult import access
 from govhall.consult.inbox_tables import sms_outbox
 from govhall.kit.db import Database
 from govhall.kit.grpcclient import call_options
@@ -42,7 +43,6 @@ from govhall.protos.identity.v1 import identity_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
 KINDS = {"person": common_pb2.CALLER_KIND_PERSON, "legal_person": common_pb2.CALLER_KIND_LEGAL_PERSON}
 MAX_ATTEMPTS = 10
 PURPOSE = "notify"
@@ -122,7 +122,9 @@ class SmsRelay:
             kind=KINDS.get(row.owner_kind, common_pb2.CALLER_KIND_UNSPECIFIED), subject=row.owner_subject
         )
         try:
-            mobile = (await self.identity.GetNotifyMobile(request, **call_options(SERVICE_CALLER))).mobile
+            mobile = (
+                await self.identity.GetNotifyMobile(request, **call_options(access.SERVICE_CALLER))
+            ).mobile
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
                 mobile = ""

@@ -36,7 +36,6 @@ from govhall.protos.consult.v1 import letters_pb2 as pb
 from govhall.protos.identity.v1 import identity_pb2 as ident
 from govhall.protos.identity.v1 import identity_pb2_grpc
 
-SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
 PREFIX = {"consultation": "ZX", "complaint": "TS", "suggestion": "JY"}
 MAX_TITLE, MAX_CONTENT, MAX_NAME = 50, 2000, 30
 QUERY_ATTEMPTS, QUERY_LOCK = 5, dt.timedelta(minutes=30)
@@ -168,7 +167,7 @@ class Letters:
     async def _site_path(self, site: str) -> str:
         try:
             found = await self.catalogue.GetSite(
-                cat.GetSiteRequest(code=site), **call_options(SERVICE_CALLER)
+                cat.GetSiteRequest(code=site), **call_options(access.SERVICE_CALLER)
             )
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
@@ -181,7 +180,7 @@ class Letters:
         if code == office(site):
             return code
         listed = await self.catalogue.ListDepartments(
-            cat.ListDepartmentsRequest(site_code=site), **call_options(SERVICE_CALLER)
+            cat.ListDepartmentsRequest(site_code=site), **call_options(access.SERVICE_CALLER)
         )
         if code not in {d.code for d in listed.departments}:
             raise invalid(
@@ -201,7 +200,7 @@ class Letters:
             mobile=mobile, purpose=ident.SMS_PURPOSE_LETTER, code=code.strip()
         )
         try:
-            await self.identity.CheckSmsCode(request, **call_options(SERVICE_CALLER))
+            await self.identity.CheckSmsCode(request, **call_options(access.SERVICE_CALLER))
         except grpc.aio.AioRpcError as err:
             raise domain_error(err) from None
 
