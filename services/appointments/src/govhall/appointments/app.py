@@ -7,12 +7,17 @@ from pathlib import Path
 
 from govhall.appointments import events
 from govhall.appointments.api import HallsService
+from govhall.appointments.bookings import Bookings
+from govhall.appointments.bookings_api import BookingsService
+from govhall.appointments.bookings_replies import BookingReplies
 from govhall.appointments.halls import Halls
 from govhall.appointments.settings import AppointmentsSettings
 from govhall.appointments.tables import sites
+from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.protos.appointments.v1 import halls_pb2, halls_pb2_grpc
+from govhall.protos.appointments.v1 import bookings_pb2, bookings_pb2_grpc, halls_pb2, halls_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.identity.v1 import identity_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
 
@@ -22,11 +27,21 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
     # Staff by site subtree and halls by site: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "appointments"))
     await events.subscribe(ctx)
+    identity = identity_pb2_grpc.IdentityServiceStub(ctx.channel("identity", settings.identity_address))
+    cipher = FieldCipher(
+        load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "appointments"),
+        "appointments",
+    )
     return [
         (
             halls_pb2_grpc.add_HallsServiceServicer_to_server,
             HallsService(Halls(ctx.db)),
             halls_pb2.DESCRIPTOR.services_by_name["HallsService"].full_name,
+        ),
+        (
+            bookings_pb2_grpc.add_BookingsServiceServicer_to_server,
+            BookingsService(Bookings(ctx.db, catalogue, identity, cipher), BookingReplies(ctx.db, cipher)),
+            bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name,
         ),
     ]
 
