@@ -42,7 +42,6 @@ from govhall.protos.identity.v1 import identity_pb2_grpc
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 MAX_NAME, MAX_EMAIL, MAX_SITUATION = 30, 100, 200
-OWNER_KIND_PB = {"person": common_pb2.CALLER_KIND_PERSON, "legal_person": common_pb2.CALLER_KIND_LEGAL_PERSON}
 QR_TYPES = {pb.BOOKING_QR_FORMAT_SVG: qr.SVG}
 
 
@@ -72,7 +71,11 @@ class Bookings:
         if slot is None:
             raise DomainError("SLOT_NOT_FOUND", "no such slot", "预约时段不存在", ErrorKind.NOT_FOUND)
         rules = booking_rules.for_site(slot.site_code)
-        if who.kind == "person" and caller.real_name_level < rules.min_real_name_level:
+        level, account = caller.real_name_level, None
+        if who.kind == "person" and (level < rules.min_real_name_level or not caller.name):
+            account = await self._account(caller)
+            level = max(level, account.real_name_level if account else 0)
+        if who.kind == "person" and level < rules.min_real_name_level:
             raise refused(
                 "REAL_NAME_REQUIRED",
                 "verify your real name (name and ID number) before booking",
@@ -100,7 +103,7 @@ class Bookings:
             raise refused("SLOT_CLOSED", "this slot is closed", "该时段已停止预约", ErrorKind.WRONG_STATE)
         matter = await self._matter(slot.site_code, matter_code)
         situation = _situation(matter, r.situation)
-        name, mobile = await self._contact(who, caller, r)
+        name, mobile = await self._contact(caller, r, account.name if account else "")
         email = _email(r.email)
         purpose = (r.purpose or "").strip()
         if len(purpose) > rules.max_purpose:
@@ -271,6 +274,17 @@ class Bookings:
             return f"您{n.within.days}天内已有{n.count - 1}次预约未到，再有1次将暂停预约{n.suspend.days}天"
         return ""
 
+    async def _account(self, caller: common_pb2.CallerIdentity) -> ident.Account | None:
+        """The person's account at identity (the token keeps the level and name it was issued
+        with; they may have verified since), or None when no account is behind the token."""
+        try:
+            return await self.identity.GetMe(ident.GetMeRequest(), **call_options(caller))
+        except grpc.aio.AioRpcError as err:
+            refused_by = domain_error(err)
+            if refused_by.kind not in (ErrorKind.UNAUTHENTICATED, ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
+                raise refused_by from None
+            return None
+
     async def _matter(self, site: str, code: str) -> cat.Matter:
         try:
             matter = await self.catalogue.GetMatter(
@@ -293,9 +307,10 @@ class Bookings:
             )
         return matter
 
-    async def _contact(self, who: bv.Owner, caller: Any, r: pb.BookRequest) -> tuple[str, str]:
-        """The contact name and mobile: as given, else the caller's name and identity's mobile."""
-        name = (r.contact_name or "").strip() or caller.name
+    async def _contact(self, caller: Any, r: pb.BookRequest, known: str) -> tuple[str, str]:
+        """The contact name and mobile: as given, else the caller's (or account's, `known`) name
+        and identity's notification mobile."""
+        name = (r.contact_name or "").strip() or caller.name or known
         if not name:
             raise invalid("CONTACT_NAME_REQUIRED", "give a contact name", "请填写预约人姓名", "contact_name")
         if len(name) > MAX_NAME:
@@ -309,7 +324,7 @@ class Bookings:
             return name, parse_mobile(r.contact_mobile, field="contact_mobile")
         try:
             found = await self.identity.GetNotifyMobile(
-                ident.GetNotifyMobileRequest(kind=OWNER_KIND_PB[who.kind], subject=who.subject),
+                ident.GetNotifyMobileRequest(kind=caller.kind, subject=caller.subject),
                 **call_options(access.SERVICE_CALLER),
             )
         except grpc.aio.AioRpcError as err:
