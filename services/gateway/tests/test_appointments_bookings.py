@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.appointments import tables
+from govhall.kit.validators import credit_code_check_char
 
 from .conftest import AUTH, Stack
 from .test_cases_routes import DEPT, SITE, seed, staff
-from .test_identity_routes import assert_problem, bearer, person
+from .test_identity_routes import PASSWORD, assert_problem, bearer, person
 
 BOOKABLE = "420502-SCJGJ-0199"
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -183,3 +184,55 @@ async def test_bad_bookings_are_problems_naming_the_field(stack: Stack, tmp_path
     assert_problem(await c.get("/api/v1/me/appointments?tab=later", headers=me), 400, "REQUEST_INVALID")
     assert_problem(await c.get("/api/v1/appointments/bad%20id", headers=me), 400, "REQUEST_INVALID")
     assert await booked(tmp_path, slot) == 0
+
+
+async def test_an_agent_books_for_the_enterprise_only_with_the_booking_scope(
+    stack: Stack, tmp_path: Path
+) -> None:
+    c = stack.client
+    await seed(c)
+    await bookable_matter(c)
+    slot = await hall_with_slot(tmp_path, capacity=3)
+    rep = await person(stack, "13812350031", "吴代表")
+    agent = await person(stack, "13812350032", "郑经办")
+    other = await person(stack, "13812350033", "钱查看")
+    body = "91420500MA4K77702"
+    created = await c.post(
+        "/api/v1/enterprises",
+        json={
+            "credit_code": body + credit_code_check_char(body),
+            "name": "宜昌三峡食品有限公司",
+            "type": "enterprise",
+            "password": PASSWORD,
+        },
+        headers=bearer(rep["access_token"]),
+    )
+    enterprise = ok(created, 201)["id"]
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    for who, scopes, name in ((agent, ["appointments.book"], "郑经办"), (other, ["cases.view"], "钱查看")):
+        g = await c.post(
+            f"/api/v1/enterprises/{enterprise}/agents",
+            json={
+                "agent_name": name,
+                "agent_id_number": who["id_number"],
+                "scopes": scopes,
+                "expires_at": expires,
+            },
+            headers=bearer(rep["access_token"]),
+        )
+        ok(g, 201)
+
+    async def act(who: dict[str, Any]) -> dict[str, str]:
+        r = await c.post(f"/api/v1/enterprises/{enterprise}/act", headers=bearer(who["access_token"]))
+        return bearer(ok(r)["access_token"])
+
+    request = {"slot_id": slot, "matter_code": BOOKABLE, "contact_mobile": "13700002222"}
+    made = ok(await c.post("/api/v1/appointments", json=request, headers=await act(agent)), 201)
+    mine = ok(await c.get("/api/v1/me/appointments", headers=await act(agent)))
+    assert [b["id"] for b in mine["items"]] == [made["id"]]
+    # The agent as a person does not own the enterprise's booking.
+    r = await c.get(f"/api/v1/appointments/{made['id']}", headers=bearer(agent["access_token"]))
+    assert_problem(r, 404, "BOOKING_NOT_FOUND")
+    r = await c.post("/api/v1/appointments", json=request, headers=await act(other))
+    assert_problem(r, 403, "AGENT_NOT_AUTHORISED")
+    assert await booked(tmp_path, slot) == 1

@@ -9,6 +9,7 @@ from govhall.appointments import events
 from govhall.appointments.api import HallsService
 from govhall.appointments.bookings import Bookings
 from govhall.appointments.bookings_api import BookingsService
+from govhall.appointments.bookings_reads import BookingReads
 from govhall.appointments.bookings_replies import BookingReplies
 from govhall.appointments.halls import Halls
 from govhall.appointments.settings import AppointmentsSettings
@@ -40,7 +41,11 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
         ),
         (
             bookings_pb2_grpc.add_BookingsServiceServicer_to_server,
-            BookingsService(Bookings(ctx.db, catalogue, identity, cipher), BookingReplies(ctx.db, cipher)),
+            BookingsService(
+                Bookings(ctx.db, catalogue, identity, cipher),
+                BookingReads(ctx.db, cipher),
+                BookingReplies(ctx.db, cipher),
+            ),
             bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name,
         ),
     ]

@@ -29,7 +29,6 @@ from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.fieldcipher import FieldCipher
 from govhall.kit.grpcclient import call_options, domain_error
 from govhall.kit.ids import new_id
-from govhall.kit.paging import page_info, paging
 from govhall.kit.validators import mask_mobile, parse_mobile
 from govhall.protos.appointments.v1 import bookings_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -41,6 +40,8 @@ from govhall.protos.identity.v1 import identity_pb2_grpc
 # 预约号: no 0/O, 1/I/L, so it is read out and typed at the terminal without doubt.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
+# The agent authorisation scope identity grants for booking on an enterprise's behalf.
+AGENT_SCOPE = "appointments.book"
 MAX_NAME, MAX_EMAIL, MAX_SITUATION = 30, 100, 200
 QR_TYPES = {pb.BOOKING_QR_FORMAT_SVG: qr.SVG}
 
@@ -71,6 +72,8 @@ class Bookings:
         if slot is None:
             raise DomainError("SLOT_NOT_FOUND", "no such slot", "预约时段不存在", ErrorKind.NOT_FOUND)
         rules = booking_rules.for_site(slot.site_code)
+        if who.agent:
+            await self._check_agent(who)
         level, account = caller.real_name_level, None
         if who.kind == "person" and (level < rules.min_real_name_level or not caller.name):
             account = await self._account(caller)
@@ -274,6 +277,24 @@ class Bookings:
             return f"您{n.within.days}天内已有{n.count - 1}次预约未到，再有1次将暂停预约{n.suspend.days}天"
         return ""
 
+    async def _check_agent(self, who: bv.Owner) -> None:
+        """An agent's authorisation is re-read from identity on every booking: a revoked one
+        stops working at once, whatever the token says."""
+        try:
+            answer = await self.identity.CheckAgent(
+                ident.CheckAgentRequest(legal_person_id=who.subject, agent_id=who.agent, scope=AGENT_SCOPE),
+                **call_options(access.SERVICE_CALLER),
+            )
+        except grpc.aio.AioRpcError as err:
+            raise domain_error(err) from None
+        if not answer.allowed:
+            raise refused(
+                "AGENT_NOT_AUTHORISED",
+                "the agent's authorisation for this legal person has ended or does not cover booking",
+                "您对该单位的办事授权已失效或不包含预约办事",
+                ErrorKind.FORBIDDEN,
+            )
+
     async def _account(self, caller: common_pb2.CallerIdentity) -> ident.Account | None:
         """The person's account at identity (the token keeps the level and name it was issued
         with; they may have verified since), or None when no account is behind the token."""
@@ -334,53 +355,6 @@ class Bookings:
                 "CONTACT_MOBILE_REQUIRED", "give a contact mobile number", "请填写联系电话", "contact_mobile"
             )
         return name, found.mobile
-
-    # Reading -------------------------------------------------------------------------------
-
-    async def get(self, r: pb.GetBookingRequest) -> pb.Booking:
-        booking_id = access.object_id(r.booking_id, "booking_id")
-        caller = current_caller()
-        async with self.db.reader() as uow:
-            row = await bv.load(uow, booking_id)
-            if row is None or not (bv.owns(row, caller) or bv.staff_of_site(row, caller)):
-                raise bv.not_found()
-            return bv.view(row, await bv.site_name(uow, row.site_code), self.name_of(row))
-
-    async def mine(self, r: pb.ListMyBookingsRequest) -> pb.ListBookingsResponse:
-        who = bv.owner()
-        tab = r.tab or "pending"
-        if tab not in ("pending", "history"):
-            raise invalid("TAB_INVALID", "tab is pending or history", "tab 应为 pending 或 history", "tab")
-        number, size = paging(r.page)
-        c = bookings.c
-        ahead = sa.and_(c.state.in_(bv.ACTIVE), c.ends_at > self.clock())
-        where = sa.and_(
-            c.owner_kind == who.kind,
-            c.owner_subject == who.subject,
-            ahead if tab == "pending" else sa.not_(ahead),
-        )
-        order = (c.starts_at.asc(), c.id) if tab == "pending" else (c.starts_at.desc(), c.id)
-        async with self.db.reader() as uow:
-            total = (
-                await uow.conn.execute(sa.select(sa.func.count()).select_from(bookings).where(where))
-            ).scalar_one()
-            ids = (
-                (
-                    await uow.conn.execute(
-                        sa.select(c.id).where(where).order_by(*order).limit(size).offset((number - 1) * size)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            found = []
-            for booking_id in ids:
-                row = await bv.load(uow, booking_id)
-                found.append(bv.view(row, await bv.site_name(uow, row.site_code), self.name_of(row)))
-        return pb.ListBookingsResponse(bookings=found, page=page_info(number, size, total))
-
-    def name_of(self, row: Any) -> str:
-        return self.cipher.decrypt(row.contact_name, "booking_contact_name")
 
 
 async def _serves(uow: UnitOfWork, window: Any, matter: cat.Matter) -> bool:
