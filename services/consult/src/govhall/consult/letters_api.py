@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from govhall.consult.letter_files import LetterFiles
 from govhall.consult.letters import Letters
 from govhall.consult.letters_staff import LettersStaff
 from govhall.consult.letters_supervision import Supervision
@@ -12,10 +13,13 @@ from govhall.protos.consult.v1 import letters_pb2_grpc
 
 
 class LettersService(letters_pb2_grpc.LettersServiceServicer):
-    def __init__(self, writers: Letters, staff: LettersStaff, supervision: Supervision) -> None:
+    def __init__(
+        self, writers: Letters, staff: LettersStaff, supervision: Supervision, files: LetterFiles
+    ) -> None:
         self._w = writers
         self._s = staff
         self._v = supervision
+        self._f = files
 
     async def SubmitLetter(self, request: pb.SubmitLetterRequest, context: Any) -> pb.SubmitLetterResponse:
         return await self._w.submit(request)
@@ -34,6 +38,14 @@ class LettersService(letters_pb2_grpc.LettersServiceServicer):
 
     async def RateLetter(self, request: pb.RateLetterRequest, context: Any) -> pb.Letter:
         return await self._w.rate(request)
+
+    async def AttachLetterFile(self, request: pb.AttachLetterFileRequest, context: Any) -> pb.Letter:
+        return await self._f.attach(request)
+
+    async def GetLetterAttachment(
+        self, request: pb.GetLetterAttachmentRequest, context: Any
+    ) -> pb.LetterAttachmentContent:
+        return await self._f.read(request)
 
     async def ListQueue(self, request: pb.ListQueueRequest, context: Any) -> pb.ListLettersResponse:
         return await self._s.queue(request)

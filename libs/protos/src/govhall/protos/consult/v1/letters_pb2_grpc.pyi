@@ -44,6 +44,13 @@ class LettersServiceStub:
     """Anyone with the number and query password (wrong ones lock per letter and client)."""
     FollowUp: _grpc.UnaryUnaryMultiCallable[_letters_pb2.FollowUpRequest, _letters_pb2.Letter]
     RateLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.RateLetterRequest, _letters_pb2.Letter]
+    AttachLetterFile: _grpc.UnaryUnaryMultiCallable[_letters_pb2.AttachLetterFileRequest, _letters_pb2.Letter]
+    """Attachments (up to three per writer's message, checked by content as case materials are):
+    the signed-in writer by letter id, an anonymous one by number and query password, while the
+    letter waits for staff (pending, or followed up: then they go with the follow-up).
+    """
+    GetLetterAttachment: _grpc.UnaryUnaryMultiCallable[_letters_pb2.GetLetterAttachmentRequest, _letters_pb2.LetterAttachmentContent]
+    """The writer (or an anonymous one by number and password) and the staff who may read the letter."""
     ListQueue: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ListQueueRequest, _letters_pb2.ListLettersResponse]
     """Staff of the letter's department (same site and department)."""
     ClaimLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ClaimLetterRequest, _letters_pb2.Letter]
@@ -76,6 +83,13 @@ class LettersServiceAsyncStub(LettersServiceStub):
     """Anyone with the number and query password (wrong ones lock per letter and client)."""
     FollowUp: _aio.UnaryUnaryMultiCallable[_letters_pb2.FollowUpRequest, _letters_pb2.Letter]  # type: ignore[assignment]
     RateLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.RateLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    AttachLetterFile: _aio.UnaryUnaryMultiCallable[_letters_pb2.AttachLetterFileRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    """Attachments (up to three per writer's message, checked by content as case materials are):
+    the signed-in writer by letter id, an anonymous one by number and query password, while the
+    letter waits for staff (pending, or followed up: then they go with the follow-up).
+    """
+    GetLetterAttachment: _aio.UnaryUnaryMultiCallable[_letters_pb2.GetLetterAttachmentRequest, _letters_pb2.LetterAttachmentContent]  # type: ignore[assignment]
+    """The writer (or an anonymous one by number and password) and the staff who may read the letter."""
     ListQueue: _aio.UnaryUnaryMultiCallable[_letters_pb2.ListQueueRequest, _letters_pb2.ListLettersResponse]  # type: ignore[assignment]
     """Staff of the letter's department (same site and department)."""
     ClaimLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.ClaimLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
@@ -141,6 +155,25 @@ class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _letters_pb2.RateLetterRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]: ...
+
+    @_abc_1.abstractmethod
+    def AttachLetterFile(
+        self,
+        request: _letters_pb2.AttachLetterFileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]:
+        """Attachments (up to three per writer's message, checked by content as case materials are):
+        the signed-in writer by letter id, an anonymous one by number and query password, while the
+        letter waits for staff (pending, or followed up: then they go with the follow-up).
+        """
+
+    @_abc_1.abstractmethod
+    def GetLetterAttachment(
+        self,
+        request: _letters_pb2.GetLetterAttachmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.LetterAttachmentContent, _abc.Awaitable[_letters_pb2.LetterAttachmentContent]]:
+        """The writer (or an anonymous one by number and password) and the staff who may read the letter."""
 
     @_abc_1.abstractmethod
     def ListQueue(
