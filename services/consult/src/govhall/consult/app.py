@@ -11,6 +11,7 @@ from govhall.consult import case_copies, inbox_events, rectification_clock
 from govhall.consult.api import FavouritesService
 from govhall.consult.error_reports import ErrorReports
 from govhall.consult.error_reports_api import ErrorReportsService
+from govhall.consult.evaluation_reading import EvaluationReading
 from govhall.consult.evaluation_stats import EvaluationStatistics
 from govhall.consult.evaluations import Evaluations
 from govhall.consult.evaluations_api import EvaluationsService
@@ -96,6 +97,7 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
                 Evaluations(ctx.db, calendar, settings.rectification_days),
                 RectificationStaff(ctx.db),
                 EvaluationStatistics(ctx.db),
+                EvaluationReading(ctx.db),
             ),
             evaluations_pb2.DESCRIPTOR.services_by_name["EvaluationsService"].full_name,
         ),
