@@ -165,6 +165,41 @@ MESSAGE_ROLE_SYSTEM: MessageRole.ValueType  # 3
 Global___MessageRole: _TypeAlias = MessageRole  # noqa: Y015
 
 @_typing.final
+class LoadDemoLettersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoadDemoLettersRequest: _TypeAlias = LoadDemoLettersRequest  # noqa: Y015
+
+@_typing.final
+class LoadDemoLettersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WRITTEN_FIELD_NUMBER: _builtins.int
+    written: _builtins.int
+    """How many letters were written now: 0 when they were there already."""
+    def __init__(
+        self,
+        *,
+        written: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["written", b"written"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoadDemoLettersResponse: _TypeAlias = LoadDemoLettersResponse  # noqa: Y015
+
+@_typing.final
 class SubmitLetterRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -124,6 +124,11 @@ class LettersServiceStub:
                 request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.SerializeToString,
                 response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersResponse.FromString,
                 _registered_method=True)
+        self.LoadDemoLetters = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/LoadDemoLetters',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersResponse.FromString,
+                _registered_method=True)
 
 
 class LettersServiceServicer:
@@ -251,6 +256,15 @@ class LettersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LoadDemoLetters(self, request, context):
+        """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+        written once: a platform administrator only (the operators' demo loader, `make up`; the
+        gateway has no route to it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LettersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -343,6 +357,11 @@ def add_LettersServiceServicer_to_server(servicer, server):
                     servicer.ListPublicLetters,
                     request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.FromString,
                     response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersResponse.SerializeToString,
+            ),
+            'LoadDemoLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadDemoLetters,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -831,6 +850,33 @@ class LettersService:
             '/govhall.consult.v1.LettersService/ListPublicLetters',
             govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.SerializeToString,
             govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadDemoLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/LoadDemoLetters',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -70,6 +70,11 @@ class LettersServiceStub:
     """
     ListPublicLetters: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ListPublicLettersRequest, _letters_pb2.ListPublicLettersResponse]
     """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
+    LoadDemoLetters: _grpc.UnaryUnaryMultiCallable[_letters_pb2.LoadDemoLettersRequest, _letters_pb2.LoadDemoLettersResponse]
+    """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+    written once: a platform administrator only (the operators' demo loader, `make up`; the
+    gateway has no route to it).
+    """
 
 @_typing.type_check_only
 class LettersServiceAsyncStub(LettersServiceStub):
@@ -109,6 +114,11 @@ class LettersServiceAsyncStub(LettersServiceStub):
     """
     ListPublicLetters: _aio.UnaryUnaryMultiCallable[_letters_pb2.ListPublicLettersRequest, _letters_pb2.ListPublicLettersResponse]  # type: ignore[assignment]
     """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
+    LoadDemoLetters: _aio.UnaryUnaryMultiCallable[_letters_pb2.LoadDemoLettersRequest, _letters_pb2.LoadDemoLettersResponse]  # type: ignore[assignment]
+    """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+    written once: a platform administrator only (the operators' demo loader, `make up`; the
+    gateway has no route to it).
+    """
 
 class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -253,5 +263,16 @@ class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_letters_pb2.ListPublicLettersResponse, _abc.Awaitable[_letters_pb2.ListPublicLettersResponse]]:
         """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
+
+    @_abc_1.abstractmethod
+    def LoadDemoLetters(
+        self,
+        request: _letters_pb2.LoadDemoLettersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.LoadDemoLettersResponse, _abc.Awaitable[_letters_pb2.LoadDemoLettersResponse]]:
+        """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+        written once: a platform administrator only (the operators' demo loader, `make up`; the
+        gateway has no route to it).
+        """
 
 def add_LettersServiceServicer_to_server(servicer: LettersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
