@@ -124,6 +124,8 @@ up() {
       uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS"
       # Consult's demo (its public Q&As are data the letters module writes; idempotent).
       uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
+      # Appointments' demo halls, windows and timetables (through its API; idempotent).
+      uv run --frozen python -m govhall.appointments.demo "$GOVHALL_APPOINTMENTS_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0
