@@ -13,6 +13,7 @@ from govhall.gateway.auth import SignedIn
 from govhall.gateway.consult_error_reports import error_report_routes
 from govhall.gateway.consult_evaluations import evaluation_routes
 from govhall.gateway.consult_inbox import inbox_routes
+from govhall.gateway.consult_letter_files import letter_file_routes
 from govhall.gateway.consult_letters import letters_routes
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
@@ -26,9 +27,10 @@ PageNo = Annotated[int, Query(ge=1, le=10_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
-def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
+def consult_routes(up: Callable[[], Upstreams], attachment_max_bytes: int) -> APIRouter:
     router = APIRouter()
     router.include_router(letters_routes(up))
+    router.include_router(letter_file_routes(up, attachment_max_bytes))
 
     @router.put(
         "/api/v1/me/favourites/{site}/{code}",

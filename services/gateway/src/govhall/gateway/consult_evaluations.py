@@ -49,6 +49,16 @@ def evaluation_routes(up: Callable[[], Upstreams]) -> APIRouter:
         return views.evaluation_out(await call(lambda s: s.SubmitEvaluation, request, caller))
 
     @router.get(
+        "/api/v1/cases/{case_id}/evaluation",
+        tags=["evaluations"],
+        summary="My evaluation of a case and what became of its rectification (the rater only)",
+        operation_id="getMyEvaluation",
+    )
+    async def my_evaluation(case_id: IdPath, caller: SignedIn) -> views.MyEvaluationOut:  # type: ignore[valid-type]
+        request = pb.GetMyEvaluationRequest(case_id=case_id)
+        return views.my_evaluation_out(await call(lambda s: s.GetMyEvaluation, request, caller))
+
+    @router.get(
         "/api/v1/statistics/evaluations",
         tags=["evaluations"],
         summary="好差评 statistics by site (with its subtree), department, matter and month",
