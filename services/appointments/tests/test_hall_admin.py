@@ -172,6 +172,33 @@ async def test_slots_follow_the_calendar_no_holidays_and_adjusted_working_days(w
     assert days == {d: 2 for d in expected}
     assert made == 12
     assert await making.make(hall_id, at=at) == 0  # idempotent
+
+
+async def test_weekend_sessions_run_on_ordinary_weekends_only(world: World) -> None:
+    hall_id, window_id = await world.hall()
+    saturday = pb.Session(weekday=6, start="09:00", end="09:30")  # 周六延时服务
+    await world.call(
+        admin(world),
+        "SaveTimetable",
+        pb.SaveTimetableRequest(
+            timetable=pb.Timetable(
+                hall_id=hall_id, slot_minutes=30, capacity=3, sessions=[*WEEKDAYS, saturday]
+            )
+        ),
+        SITE_ADMIN,
+    )
+    making = Timetables(world.db, default_calendar(), 28)
+    await making.make(hall_id, at=dt.datetime(2026, 9, 28, 8, 0, tzinfo=CHINA))
+    days = await slot_days(world, window_id)
+    # 10-03 is a Saturday inside 国庆; 10-10 is worked (a full working day); 10-17 and 10-24
+    # are ordinary Saturdays with their one session.
+    assert dt.date(2026, 10, 3) not in days and dt.date(2026, 10, 4) not in days
+    assert (days[dt.date(2026, 10, 10)], days[dt.date(2026, 10, 17)], days[dt.date(2026, 10, 24)]) == (
+        2,
+        1,
+        1,
+    )
+    assert dt.date(2026, 10, 18) not in days
     async with world.db.reader() as uow:
         first = (
             await uow.conn.execute(

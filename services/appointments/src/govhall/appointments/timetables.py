@@ -3,8 +3,9 @@
 Whose timetable a window follows: the most specific one wins, a matter's at this window, then a
 matter's at the hall (for a matter the window serves, first by code), then the window's own,
 then the hall's. Slots exist for the booking horizon only and are made from the kit calendar:
-none on statutory holidays, and on an adjusted working day (调休, a weekend day worked) the
-sessions of the first weekday that has any. Making slots is idempotent (one INSERT ... ON
+none on statutory holidays (weekends inside a holiday break included), on an adjusted working
+day (调休, a weekend day worked) the sessions of the first weekday that has any, and on an
+ordinary weekend only the weekend sessions a timetable has (周六延时服务). Making slots is idempotent (one INSERT ... ON
 CONFLICT DO NOTHING per slot over UNIQUE(window_id, starts_at)), so the start, the periodic task
 and a timetable change may all run at once. A timetable change removes only the future slots
 nobody ever booked; a slot with bookings keeps its times and capacity.
@@ -225,9 +226,13 @@ class Timetables:
         workday = next((by_weekday[d] for d in range(1, 6) if d in by_weekday), [])
         out = []
         for day in days:
-            if not self.calendar.is_working_day(day):
-                continue  # a weekend or a statutory holiday
-            todays = by_weekday.get(day.isoweekday()) or (workday if day.isoweekday() > 5 else [])
+            if self.calendar.is_working_day(day):
+                # A worked weekend day (调休) is a full working day, whatever its own sessions.
+                todays = by_weekday.get(day.isoweekday(), []) if day.isoweekday() <= 5 else workday
+            elif self.in_a_break(day):
+                continue  # a statutory holiday
+            else:
+                todays = by_weekday.get(day.isoweekday(), [])  # an ordinary weekend (e.g. 周六延时服务)
             for s in todays:
                 first, last = minutes(s["start"], "start"), minutes(s["end"], "end")
                 base = dt.datetime.combine(day, dt.time(), CHINA)
@@ -242,6 +247,16 @@ class Timetables:
                     )
                     m += slot_minutes
         return out
+
+    def in_a_break(self, day: dt.date) -> bool:
+        """A day off that belongs to a statutory holiday: a weekday off, or a weekend joined to a
+        weekday off (the calendar knows working days only; every holiday break that covers a
+        weekend takes the Friday before or the Monday after too)."""
+        weekday = day.isoweekday()
+        if weekday <= 5:
+            return True
+        friday, monday = day - dt.timedelta(days=weekday - 5), day + dt.timedelta(days=8 - weekday)
+        return not (self.calendar.is_working_day(friday) and self.calendar.is_working_day(monday))
 
     async def run(self, every_seconds: float) -> None:
         """The periodic task: the horizon moves on by a day each day."""
