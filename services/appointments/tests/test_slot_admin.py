@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from govhall.appointments import tables
 from govhall.kit.eventstore import OUTBOX
+from govhall.kit.races import concurrently, outcomes
 from govhall.protos.appointments.v1 import events_pb2, hall_admin_pb2_grpc
 from govhall.protos.appointments.v1 import hall_admin_pb2 as pb
 
@@ -252,3 +253,64 @@ async def test_closing_a_day_cancels_its_bookings_with_the_reason_and_an_event_e
         admin(world), "ListHallSlots", pb.ListHallSlotsRequest(hall_id=hall_id, day=day), SITE_ADMIN
     )
     assert [(s.closed, s.close_reason) for s in by_day.slots] == [(True, "系统升级停止服务")] * 2
+
+
+async def test_a_day_closed_while_people_book_leaves_no_active_booking_on_it(world: World) -> None:
+    """Closing races bookings that take places as booking does (one conditional UPDATE, NOT
+    closed): each booking either lands before the close and is cancelled by it, or finds the
+    slot closed. Real concurrency on PostgreSQL; SQLite serialises the writers."""
+    hall_id, window_id = await world.hall()
+    slot_id = await world.slot(hall_id, window_id, tomorrow_at(9), capacity=20)
+    slot = await world.slot_row(slot_id)
+
+    async def one(i: int) -> str:
+        if i == 15:
+            closed = await world.call(
+                admin(world),
+                "CloseSlots",
+                pb.CloseSlotsRequest(hall_id=hall_id, slot_id=slot_id, reason="停电"),
+                SITE_ADMIN,
+            )
+            return f"closed:{closed.bookings_cancelled}"
+        at = dt.datetime.now(dt.UTC)
+        async with world.db.uow() as uow:
+            took = await uow.conn.execute(
+                tables.slots.update()
+                .where(
+                    tables.slots.c.id == slot_id,
+                    tables.slots.c.booked < tables.slots.c.capacity,
+                    tables.slots.c.closed.is_(False),
+                )
+                .values(booked=tables.slots.c.booked + 1)
+            )
+            if took.rowcount != 1:
+                return "refused"
+            await uow.conn.execute(
+                tables.bookings.insert().values(
+                    id=uuid.uuid4().hex, code=f"R{i:07d}", slot_id=slot_id, hall_id=hall_id, window_id=window_id,
+                    site_code=COUNTY, matter_code=MATTER, matter_name="食品经营许可", day=slot.day,
+                    starts_at=slot.starts_at, ends_at=slot.ends_at, owner_kind="person", owner_subject=f"p{i}",
+                    contact_name="enc", contact_mobile="enc", contact_mobile_hash="h", mobile_masked="138****0000",
+                    state="confirmed", active_key=f"p{i}|{MATTER}|{slot.day}", created_at=at, updated_at=at,
+                )
+            )  # fmt: skip
+            await uow.commit()
+        return "booked"
+
+    results, failed = outcomes(await concurrently(30, one))
+    assert failed == []
+    cancelled_by_close = int(next(r for r in results if r.startswith("closed:")).split(":")[1])
+    async with world.db.reader() as uow:
+        states = [
+            s
+            for (s,) in await uow.conn.execute(
+                sa.select(tables.bookings.c.state).where(tables.bookings.c.slot_id == slot_id)
+            )
+        ]
+        events = await uow.conn.scalar(
+            sa.select(sa.func.count()).where(OUTBOX.c.subject == "appointments.booking.cancelled")
+        )
+    row = await world.slot_row(slot_id)
+    assert row.closed and row.booked == 0
+    assert states == ["cancelled"] * results.count("booked")
+    assert cancelled_by_close == results.count("booked") == events
