@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from govhall.appointments import tables
 from govhall.appointments.timetables import Timetables
+from govhall.kit.errors import DomainError
+from govhall.kit.races import concurrently, outcomes
 from govhall.kit.workdays import default_calendar
 from govhall.protos.appointments.v1 import hall_admin_pb2 as pb
 from govhall.protos.appointments.v1 import hall_admin_pb2_grpc
@@ -261,3 +263,30 @@ async def test_the_most_specific_timetable_wins_and_a_change_keeps_booked_slots(
         admin(world), "ListTimetables", pb.ListTimetablesRequest(hall_id=hall_id), SITE_ADMIN
     )
     assert [(t.window_id, t.matter_code) for t in listed.timetables] == [("", ""), (window_id, MATTER)]
+
+
+async def test_racing_administrators_make_one_hall_and_one_timetable_and_get_409s(world: World) -> None:
+    async def open_hall(i: int) -> str:
+        return await new_hall(world, SITE_ADMIN, name="夷陵区政务服务中心")
+
+    opened, refused = outcomes(await concurrently(6, open_hall))
+    assert len(opened) == 1
+    assert [(e.code, e.kind.http_status) for e in refused if isinstance(e, DomainError)] == [
+        ("NAME_TAKEN", 409)
+    ] * 5
+    hall_id = opened[0]
+
+    async def first_timetable(i: int) -> pb.Timetable:
+        table = pb.Timetable(hall_id=hall_id, slot_minutes=30, capacity=i + 1, sessions=WEEKDAYS)
+        return await world.call(
+            admin(world), "SaveTimetable", pb.SaveTimetableRequest(timetable=table), SITE_ADMIN
+        )
+
+    saved, stale = outcomes(await concurrently(6, first_timetable))
+    assert len(saved) == 1
+    assert [e.code for e in stale if isinstance(e, DomainError)] == ["REVISION_STALE"] * 5
+    async with world.db.reader() as uow:
+        count = await uow.conn.scalar(
+            sa.select(sa.func.count()).where(tables.timetables.c.hall_id == hall_id)
+        )
+    assert count == 1

@@ -5,7 +5,9 @@ two administrators editing the same hall never overwrite each other silently.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,11 +98,12 @@ class HallAdmin:
                 require_site_admin(site)
                 hall_id = new_id()
                 await self._unique_name(uow, halls.c.site_code == site, halls.c.name, values["name"])
-                await uow.conn.execute(
-                    halls.insert().values(
-                        id=hall_id, site_code=site, created_at=values["updated_at"], **values
+                with names_unique():
+                    await uow.conn.execute(
+                        halls.insert().values(
+                            id=hall_id, site_code=site, created_at=values["updated_at"], **values
+                        )
                     )
-                )
             else:
                 row = await admin_hall(uow, r.hall_id)
                 hall_id = row.id
@@ -112,11 +115,12 @@ class HallAdmin:
                     halls.c.name,
                     values["name"],
                 )
-                done = await uow.conn.execute(
-                    halls.update()
-                    .where(halls.c.id == hall_id, halls.c.revision == r.revision)
-                    .values(revision=halls.c.revision + 1, **values)
-                )
+                with names_unique():
+                    done = await uow.conn.execute(
+                        halls.update()
+                        .where(halls.c.id == hall_id, halls.c.revision == r.revision)
+                        .values(revision=halls.c.revision + 1, **values)
+                    )
                 if done.rowcount != 1:
                     raise stale()
             row = (await uow.conn.execute(sa.select(halls).where(halls.c.id == hall_id))).one()
@@ -147,9 +151,10 @@ class HallAdmin:
             if not r.window_id:
                 window_id = new_id()
                 await self._unique_name(uow, windows.c.hall_id == hall.id, windows.c.name, name)
-                await uow.conn.execute(
-                    windows.insert().values(id=window_id, hall_id=hall.id, created_at=now(), **values)
-                )
+                with names_unique():
+                    await uow.conn.execute(
+                        windows.insert().values(id=window_id, hall_id=hall.id, created_at=now(), **values)
+                    )
             else:
                 window_id = access.object_id(r.window_id, "window_id")
                 await self._unique_name(
@@ -158,15 +163,16 @@ class HallAdmin:
                     windows.c.name,
                     name,
                 )
-                done = await uow.conn.execute(
-                    windows.update()
-                    .where(
-                        windows.c.id == window_id,
-                        windows.c.hall_id == hall.id,
-                        windows.c.revision == r.revision,
+                with names_unique():
+                    done = await uow.conn.execute(
+                        windows.update()
+                        .where(
+                            windows.c.id == window_id,
+                            windows.c.hall_id == hall.id,
+                            windows.c.revision == r.revision,
+                        )
+                        .values(revision=windows.c.revision + 1, **values)
                     )
-                    .values(revision=windows.c.revision + 1, **values)
-                )
                 if done.rowcount != 1:
                     exists = await uow.conn.scalar(
                         sa.select(windows.c.id).where(windows.c.id == window_id, windows.c.hall_id == hall.id)
@@ -188,13 +194,27 @@ class HallAdmin:
         # A clear 409 naming the field instead of the UNIQUE constraint's database error.
         taken = await uow.conn.scalar(sa.select(sa.func.count()).where(scope, column == name))
         if taken:
-            raise DomainError(
-                "NAME_TAKEN",
-                "that name is already used here",
-                "该名称已被使用",
-                ErrorKind.CONFLICT,
-                [FieldError("name", "that name is already used here", "该名称已被使用")],
-            )
+            raise name_taken()
+
+
+def name_taken() -> DomainError:
+    return DomainError(
+        "NAME_TAKEN",
+        "that name is already used here",
+        "该名称已被使用",
+        ErrorKind.CONFLICT,
+        [FieldError("name", "that name is already used here", "该名称已被使用")],
+    )
+
+
+@contextlib.contextmanager
+def names_unique() -> Iterator[None]:
+    """Two administrators naming a hall or window alike at the same instant both pass the check;
+    the UNIQUE constraint refuses the second, which is the same 409 (never a 500)."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise name_taken() from None
 
 
 def coordinate(value: float, bound: float, field: str) -> float | None:

@@ -27,7 +27,7 @@ from govhall.appointments.events import CHINA
 from govhall.appointments.hall_admin import admin_hall, now, stale
 from govhall.appointments.tables import bookings, halls, slots, timetables, window_matters, windows
 from govhall.kit.db import Database, UnitOfWork
-from govhall.kit.dialect import upsert
+from govhall.kit.dialect import locked, upsert
 from govhall.kit.errors import invalid
 from govhall.kit.ids import new_id
 from govhall.kit.workdays import WorkingCalendar
@@ -119,6 +119,9 @@ class Timetables:
             access.matter_code(t.matter_code)
         async with self.db.uow() as uow:
             hall = await admin_hall(uow, t.hall_id)
+            # One timetable change per hall at a time: two first saves of the same scope would
+            # otherwise both find none and both insert (NULL scopes have no UNIQUE to stop them).
+            await uow.conn.execute(locked(uow.conn, sa.select(halls.c.id).where(halls.c.id == hall.id)))
             if t.window_id:
                 access.object_id(t.window_id, "window_id")
                 if not await uow.conn.scalar(
