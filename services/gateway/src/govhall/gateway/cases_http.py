@@ -16,11 +16,8 @@ from starlette.types import Message
 from govhall.gateway import bounds, problems
 from govhall.kit.errors import DomainError, ErrorKind, FieldError
 
-IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 # A material's code as the matter's guide names it (the catalogue does not restrict its spelling).
 CodePath = Annotated[str, Path(min_length=1, max_length=200)]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 Day = Annotated[
     str | None, Query(pattern=bounds.DAY_PATTERN, description="YYYY-MM-DD, inclusive"), bounds.DayText
 ]
