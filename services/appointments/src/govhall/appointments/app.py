@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,12 +12,25 @@ from govhall.appointments.bookings import Bookings
 from govhall.appointments.bookings_api import BookingsService
 from govhall.appointments.bookings_reads import BookingReads
 from govhall.appointments.bookings_replies import BookingReplies
+from govhall.appointments.hall_admin import HallAdmin
+from govhall.appointments.hall_admin_api import HallAdminService, SlotsService
 from govhall.appointments.halls import Halls
 from govhall.appointments.settings import AppointmentsSettings
+from govhall.appointments.slot_admin import SlotAdmin
+from govhall.appointments.slots import Slots
 from govhall.appointments.tables import sites
+from govhall.appointments.timetables import Timetables
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.protos.appointments.v1 import bookings_pb2, bookings_pb2_grpc, halls_pb2, halls_pb2_grpc
+from govhall.kit.workdays import default_calendar
+from govhall.protos.appointments.v1 import (
+    bookings_pb2,
+    bookings_pb2_grpc,
+    hall_admin_pb2,
+    hall_admin_pb2_grpc,
+    halls_pb2,
+    halls_pb2_grpc,
+)
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2_grpc
 from govhall.sitecopy import CatalogueSites
@@ -33,6 +47,9 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
         load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "appointments"),
         "appointments",
     )
+    timetables = Timetables(ctx.db, default_calendar(), settings.horizon_days)
+    slot_list = Slots(ctx.db, catalogue, settings.horizon_days)
+    await _make_slots(ctx, timetables)
     return [
         (
             halls_pb2_grpc.add_HallsServiceServicer_to_server,
@@ -48,7 +65,30 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
             ),
             bookings_pb2.DESCRIPTOR.services_by_name["BookingsService"].full_name,
         ),
+        (
+            hall_admin_pb2_grpc.add_HallAdminServiceServicer_to_server,
+            HallAdminService(HallAdmin(ctx.db), timetables, slot_list, SlotAdmin(ctx.db)),
+            hall_admin_pb2.DESCRIPTOR.services_by_name["HallAdminService"].full_name,
+        ),
+        (
+            hall_admin_pb2_grpc.add_SlotsServiceServicer_to_server,
+            SlotsService(slot_list),
+            hall_admin_pb2.DESCRIPTOR.services_by_name["SlotsService"].full_name,
+        ),
     ]
+
+
+async def _make_slots(ctx: ServiceContext[AppointmentsSettings], timetables: Timetables) -> None:
+    """The horizon's slots at start, then (setting) periodically as the days move on."""
+    await timetables.make()
+    if not ctx.settings.slot_making_seconds:
+        return
+    making = asyncio.create_task(timetables.run(ctx.settings.slot_making_seconds), name="appointments-slots")
+
+    async def stop_making() -> None:
+        making.cancel()
+
+    ctx.closers.append(stop_making)
 
 
 SPEC = ServiceSpec[AppointmentsSettings](
