@@ -112,7 +112,8 @@ class Cluster:
 def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     run = uuid.uuid4().hex[:8]
     pg = cluster["GOVHALL_PG_URL"]
-    identity_port, catalogue_port, search_port, cases_port, consult_port, appointments_port = (
+    identity_port, catalogue_port, search_port, cases_port, consult_port, appointments_port, licences_port = (
+        free_port(),
         free_port(),
         free_port(),
         free_port(),
@@ -130,7 +131,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     # only makes and drops them), and it has its own Redis, Elasticsearch and NATS users.
     databases = {
         name: f"e2e_{run}_{name}"
-        for name in ("identity", "catalogue", "search", "cases", "consult", "appointments")
+        for name in ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences")
     }
     own: dict[str, dict[str, str]] = {}
     for service in (*databases, "gateway"):
@@ -178,6 +179,11 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_APPOINTMENTS_KV_NAMESPACE": kv_namespace,
+            "GOVHALL_LICENCES_GRPC_ADDRESS": f"127.0.0.1:{licences_port}",
+            "GOVHALL_LICENCES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_LICENCES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_LICENCES_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
+            "GOVHALL_LICENCES_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
@@ -185,6 +191,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_GATEWAY_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_GATEWAY_CONSULT_ADDRESS": f"127.0.0.1:{consult_port}",
             "GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS": f"127.0.0.1:{appointments_port}",
+            "GOVHALL_GATEWAY_LICENCES_ADDRESS": f"127.0.0.1:{licences_port}",
             "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The journeys poll; the limiter itself is tested in the gateway tests.
@@ -203,7 +210,16 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         sms_file=sms_file,
         own=own,
     )
-    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments", "gateway"):
+    for service in (
+        "identity",
+        "catalogue",
+        "search",
+        "cases",
+        "consult",
+        "appointments",
+        "licences",
+        "gateway",
+    ):
         c.start(service)
     try:
         c.wait_ready()

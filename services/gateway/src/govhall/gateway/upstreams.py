@@ -36,6 +36,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
+    from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
 UPSTREAM_UP = Gauge(
@@ -130,8 +132,18 @@ class AppointmentsStubs:
 
 
 APPOINTMENTS: Spec[AppointmentsStubs] = Spec("appointments", "appointments", "预约", AppointmentsStubs)
+
+
+class LicencesStubs:
+    """Licences serves several gRPC services (types, licences, grants, the drive) on one address."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
+
+
+LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)
 # The one registry: the benchmarks start, and /healthz/upstreams reports, exactly these.
-REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT, APPOINTMENTS)
+REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT, APPOINTMENTS, LICENCES)
 
 
 def address(settings: GatewaySettings, name: str) -> str:
@@ -221,9 +233,18 @@ class Upstreams:
         self.cases = Upstream(CASES, settings, signer)
         self.consult = Upstream(CONSULT, settings, signer)
         self.appointments = Upstream(APPOINTMENTS, settings, signer)
+        self.licences = Upstream(LICENCES, settings, signer)
         self.all: dict[str, Upstream[Any]] = {
             u.spec.name: u
-            for u in (self.catalogue, self.search, self.identity, self.cases, self.consult, self.appointments)
+            for u in (
+                self.catalogue,
+                self.search,
+                self.identity,
+                self.cases,
+                self.consult,
+                self.appointments,
+                self.licences,
+            )
         }
         assert set(self.all) == {s.name for s in REGISTRY}, "every upstream of the registry, once"
 
