@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 from govhall.appointments import events
 from govhall.appointments.api import HallsService
+from govhall.appointments.desk_api import HallDeskService
+from govhall.appointments.desk_queue import HallQueue
+from govhall.appointments.desk_sweep import DeskSweep
+from govhall.appointments.desk_views import DeskViews
 from govhall.appointments.halls import Halls
 from govhall.appointments.settings import AppointmentsSettings
 from govhall.appointments.tables import sites
+from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.protos.appointments.v1 import halls_pb2, halls_pb2_grpc
+from govhall.protos.appointments.v1 import hall_desk_pb2, hall_desk_pb2_grpc, halls_pb2, halls_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
@@ -22,13 +28,37 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
     # Staff by site subtree and halls by site: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "appointments"))
     await events.subscribe(ctx)
+    cipher = FieldCipher(
+        load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "appointments"),
+        "appointments",
+    )
+    desk_sweep(ctx)
     return [
         (
             halls_pb2_grpc.add_HallsServiceServicer_to_server,
             HallsService(Halls(ctx.db)),
             halls_pb2.DESCRIPTOR.services_by_name["HallsService"].full_name,
         ),
+        (
+            hall_desk_pb2_grpc.add_HallDeskServiceServicer_to_server,
+            HallDeskService(HallQueue(ctx.db, settings), DeskViews(ctx.db, cipher)),
+            hall_desk_pb2.DESCRIPTOR.services_by_name["HallDeskService"].full_name,
+        ),
     ]
+
+
+def desk_sweep(ctx: ServiceContext[AppointmentsSettings]) -> None:
+    """No-shows and reminders on a timer (off at 0: tests sweep themselves)."""
+    if not ctx.settings.desk_sweep_seconds:
+        return
+    sweeping = asyncio.create_task(
+        DeskSweep(ctx.db, ctx.settings).run(ctx.settings.desk_sweep_seconds), name="appointments-desk-sweep"
+    )
+
+    async def stop_sweeping() -> None:
+        sweeping.cancel()
+
+    ctx.closers.append(stop_sweeping)
 
 
 SPEC = ServiceSpec[AppointmentsSettings](

@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False, server_default="1"),
         sa.UniqueConstraint("window_id", "day", "number", name="queue_tickets_window_day_number"),
     )
-    op.create_index(
-        "queue_tickets_by_window_state", "queue_tickets", ["window_id", "day", "state", "number"]
-    )
+    op.create_index("queue_tickets_by_window_state", "queue_tickets", ["window_id", "day", "state", "number"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,150 @@
+"""What the hall desk's modules share: who may act at a hall, the names a booking event carries,
+China-time days, masking, and a ticket as a message.
+
+Staff act at the halls of their own site (`caller.site_code` equals the hall's site), by role
+where the action needs one; platform administrators everywhere. Someone who is not staff is
+refused before anything about the hall is said.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from govhall.appointments import access, events
+from govhall.appointments.desk_tables import queue_tickets
+from govhall.appointments.tables import bookings, halls, sites, windows
+from govhall.kit.caller import current_caller, is_admin
+from govhall.kit.db import UnitOfWork
+from govhall.kit.errors import DomainError, ErrorKind, invalid
+from govhall.kit.fieldcipher import FieldCipher
+from govhall.protos.appointments.v1 import hall_desk_pb2 as pb
+from govhall.protos.common.v1 import common_pb2
+
+CLERK = frozenset({"window_clerk"})
+SUPERVISORS = frozenset({"supervisor", "site_admin"})
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Contexts the contact fields are encrypted and indexed under (the booking module writes them).
+NAME_CONTEXT, MOBILE_CONTEXT = "contact_name", "contact_mobile"
+
+
+def mobile_hash(cipher: FieldCipher, mobile: str) -> str:
+    """`bookings.contact_mobile_hash`: finds a booking by mobile without decrypting."""
+    return cipher.blind_index(mobile, MOBILE_CONTEXT)
+
+
+def authorise(hall: Any, roles: frozenset[str] | None = None) -> common_pb2.CallerIdentity:
+    """The caller, if staff of the hall's site (with one of `roles` when given) or an admin."""
+    caller = current_caller()
+    if is_admin(caller):
+        return caller
+    if caller.kind in (common_pb2.CALLER_KIND_UNSPECIFIED, common_pb2.CALLER_KIND_ANONYMOUS):
+        raise DomainError(
+            "SIGN_IN_REQUIRED", "sign in as staff first", "请先以工作人员身份登录", ErrorKind.UNAUTHENTICATED
+        )
+    if caller.kind != common_pb2.CALLER_KIND_STAFF:
+        raise DomainError(
+            "STAFF_ONLY", "only the hall's staff may do this", "仅大厅工作人员可操作", ErrorKind.FORBIDDEN
+        )
+    if caller.site_code != hall.site_code:
+        raise DomainError(
+            "NOT_YOUR_HALL",
+            "this hall is not at your site",
+            "该办事大厅不属于您所在站点",
+            ErrorKind.FORBIDDEN,
+        )
+    if roles is not None and not roles & set(caller.roles):
+        raise DomainError(
+            "ROLE_REQUIRED",
+            f"this needs one of the roles {', '.join(sorted(roles))}",
+            f"需要以下角色之一：{'、'.join(sorted(roles))}",
+            ErrorKind.FORBIDDEN,
+        )
+    return caller
+
+
+async def hall_row(uow: UnitOfWork, hall_id: str) -> Any:
+    access.object_id(hall_id, "hall_id")
+    row = (await uow.conn.execute(sa.select(halls).where(halls.c.id == hall_id))).first()
+    if row is None:
+        raise access.hall_not_found()
+    return row
+
+
+async def window_and_hall(uow: UnitOfWork, window_id: str) -> tuple[Any, Any]:
+    access.object_id(window_id, "window_id")
+    window = (await uow.conn.execute(sa.select(windows).where(windows.c.id == window_id))).first()
+    if window is None:
+        raise DomainError("WINDOW_NOT_FOUND", "no such window", "窗口不存在", ErrorKind.NOT_FOUND)
+    return window, await hall_row(uow, window.hall_id)
+
+
+async def event_names(uow: UnitOfWork, booking: Any) -> dict[str, str]:
+    """site_name, hall_name and window_name for `events.booking_event`."""
+    site = await sites.get(uow, booking.site_code)
+    hall = (await uow.conn.execute(sa.select(halls.c.name).where(halls.c.id == booking.hall_id))).scalar()
+    window = (
+        await uow.conn.execute(sa.select(windows.c.name).where(windows.c.id == booking.window_id))
+    ).scalar()
+    return {"site_name": site.name if site else "", "hall_name": hall or "", "window_name": window or ""}
+
+
+def china_day(at: dt.datetime) -> dt.date:
+    return events.china_time(at).date()
+
+
+def day_of(value: str, now: dt.datetime, field: str = "day") -> dt.date:
+    """A YYYY-MM-DD day in a request (today in China when empty); bad is a 400 naming the field."""
+    if not value:
+        return china_day(now)
+    try:
+        if not DAY.match(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise invalid(
+            "DAY_INVALID", f"{field} is a day as YYYY-MM-DD", f"{field} 应为 YYYY-MM-DD 格式的日期", field
+        ) from None
+
+
+def stamp(value: dt.datetime | None) -> str:
+    return events.china_time(value).isoformat() if value is not None else ""
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+async def ticket_message(uow: UnitOfWork, ticket: Any) -> pb.Ticket:
+    booking = (await uow.conn.execute(sa.select(bookings).where(bookings.c.id == ticket.booking_id))).one()
+    window = (
+        await uow.conn.execute(sa.select(windows.c.name).where(windows.c.id == ticket.window_id))
+    ).scalar() or ""
+    return pb.Ticket(
+        id=ticket.id,
+        booking_id=ticket.booking_id,
+        booking_code=booking.code,
+        hall_id=ticket.hall_id,
+        window_id=ticket.window_id,
+        window_name=window,
+        day=ticket.day.isoformat(),
+        number=ticket.number,
+        display=f"{window}-{ticket.number:03d}",
+        state=ticket.state,
+        matter_code=booking.matter_code,
+        matter_name=booking.matter_name,
+        checked_in_at=stamp(ticket.checked_in_at),
+        called_at=stamp(ticket.called_at),
+        revision=ticket.revision,
+    )
+
+
+async def ticket_row(uow: UnitOfWork, ticket_id: str) -> Any:
+    access.object_id(ticket_id, "ticket_id")
+    row = (await uow.conn.execute(sa.select(queue_tickets).where(queue_tickets.c.id == ticket_id))).first()
+    if row is None:
+        raise DomainError("TICKET_NOT_FOUND", "no such queue ticket", "排队号不存在", ErrorKind.NOT_FOUND)
+    return row
