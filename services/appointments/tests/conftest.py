@@ -253,3 +253,10 @@ async def _world_booking(
 
 
 World.booking = _world_booking  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _desk_sweep_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's timer off (the world's settings leave it at its default): tests sweep with a
+    time of their choosing. Autouse, so it is set before `world` starts the service."""
+    monkeypatch.setenv("GOVHALL_APPOINTMENTS_DESK_SWEEP_SECONDS", "0")

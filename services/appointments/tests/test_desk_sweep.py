@@ -9,6 +9,7 @@ import pytest
 
 from govhall.appointments.desk_sweep import DeskSweep
 from govhall.appointments.settings import AppointmentsSettings
+from govhall.kit.testing import wait_until
 
 from .conftest import World, person
 from .desk_support import booking_row, published
@@ -72,3 +73,28 @@ async def test_a_booking_made_on_its_own_day_gets_only_the_hour_reminder(world: 
     assert await sweep.sweep(START - dt.timedelta(hours=1, minutes=30)) == 0
     assert await sweep.sweep(START - dt.timedelta(minutes=10)) == 1
     assert [e.reason for e in await published(world, "reminder")] == ["hour_before"]
+
+
+@pytest.fixture
+def timer_on(_desk_sweep_off: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's timer every 0.2 seconds (after the autouse fixture turned it off)."""
+    monkeypatch.setenv("GOVHALL_APPOINTMENTS_DESK_SWEEP_SECONDS", "0.2")
+
+
+@pytest.fixture
+def sweeping(timer_on: None, world: World) -> World:
+    """A world whose service runs the desk's timer itself (timer_on is set up before world)."""
+    return world
+
+
+async def test_the_service_sweeps_on_its_own_timer(sweeping: World) -> None:
+    world = sweeping
+    hall_id, window_id = await world.hall()
+    yesterday = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
+    booking_id, _ = await world.booking(await world.slot(hall_id, window_id, yesterday))
+
+    async def marked() -> bool:
+        return (await booking_row(world, booking_id)).state == "no_show"
+
+    await wait_until(marked, what="the timer's sweep marking the no-show")
+    await wait_until(lambda: published(world, "no_show"), what="the no_show event")
