@@ -118,27 +118,44 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
-async def ticket_message(uow: UnitOfWork, ticket: Any) -> pb.Ticket:
-    booking = (await uow.conn.execute(sa.select(bookings).where(bookings.c.id == ticket.booking_id))).one()
-    window = (
-        await uow.conn.execute(sa.select(windows.c.name).where(windows.c.id == ticket.window_id))
-    ).scalar() or ""
+def tickets_query() -> Any:
+    """Tickets with what a Ticket message shows of their booking and window, in one query."""
+    return (
+        sa.select(
+            queue_tickets,
+            bookings.c.code.label("booking_code"),
+            bookings.c.matter_code,
+            bookings.c.matter_name,
+            windows.c.name.label("window_name"),
+        )
+        .join(bookings, bookings.c.id == queue_tickets.c.booking_id)
+        .join(windows, windows.c.id == queue_tickets.c.window_id)
+    )
+
+
+async def ticket_message(uow: UnitOfWork, ticket_id: str) -> pb.Ticket:
+    row = (await uow.conn.execute(tickets_query().where(queue_tickets.c.id == ticket_id))).one()
+    return ticket_of(row)
+
+
+def ticket_of(row: Any) -> pb.Ticket:
+    """A row of `tickets_query` as a message."""
     return pb.Ticket(
-        id=ticket.id,
-        booking_id=ticket.booking_id,
-        booking_code=booking.code,
-        hall_id=ticket.hall_id,
-        window_id=ticket.window_id,
-        window_name=window,
-        day=ticket.day.isoformat(),
-        number=ticket.number,
-        display=f"{window}-{ticket.number:03d}",
-        state=ticket.state,
-        matter_code=booking.matter_code,
-        matter_name=booking.matter_name,
-        checked_in_at=stamp(ticket.checked_in_at),
-        called_at=stamp(ticket.called_at),
-        revision=ticket.revision,
+        id=row.id,
+        booking_id=row.booking_id,
+        booking_code=row.booking_code,
+        hall_id=row.hall_id,
+        window_id=row.window_id,
+        window_name=row.window_name,
+        day=row.day.isoformat(),
+        number=row.number,
+        display=f"{row.window_name}-{row.number:03d}",
+        state=row.state,
+        matter_code=row.matter_code,
+        matter_name=row.matter_name,
+        checked_in_at=stamp(row.checked_in_at),
+        called_at=stamp(row.called_at),
+        revision=row.revision,
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,12 +73,12 @@ class HallQueue:
                     ErrorKind.NOT_FOUND,
                 )
             if booking.state == "checked_in":  # a second scan of the code: the same ticket
-                ticket = (
+                ticket_id = (
                     await uow.conn.execute(
-                        sa.select(queue_tickets).where(queue_tickets.c.booking_id == booking.id)
+                        sa.select(queue_tickets.c.id).where(queue_tickets.c.booking_id == booking.id)
                     )
-                ).one()
-                return await common.ticket_message(uow, ticket)
+                ).scalar_one()
+                return await common.ticket_message(uow, ticket_id)
             if booking.state != "confirmed":
                 raise DomainError(
                     "BOOKING_NOT_CONFIRMED",
@@ -142,10 +141,7 @@ class HallQueue:
                     "checked_in", row, from_state="confirmed", **await common.event_names(uow, row)
                 )
             )
-            ticket = (
-                await uow.conn.execute(sa.select(queue_tickets).where(queue_tickets.c.id == ticket_id))
-            ).one()
-            message = await common.ticket_message(uow, ticket)
+            message = await common.ticket_message(uow, ticket_id)
             await uow.commit()
         return message
 
@@ -180,10 +176,10 @@ class HallQueue:
             t = queue_tickets.c
             rows = (
                 await uow.conn.execute(
-                    sa.select(queue_tickets).where(t.window_id == window.id, t.day == day).order_by(t.number)
+                    common.tickets_query().where(t.window_id == window.id, t.day == day).order_by(t.number)
                 )
             ).all()
-            tickets = [await common.ticket_message(uow, r) for r in rows]
+        tickets = [common.ticket_of(r) for r in rows]
         return pb.ListQueueResponse(tickets=tickets, waiting=sum(1 for r in rows if r.state == "waiting"))
 
     async def call_next(self, request: pb.CallNextRequest) -> pb.Ticket:
@@ -215,8 +211,7 @@ class HallQueue:
                 )
                 if called.rowcount != 1:
                     continue  # another clerk called it first: take the next one
-                row = (await uow.conn.execute(sa.select(queue_tickets).where(t.id == first))).one()
-                message = await common.ticket_message(uow, row)
+                message = await common.ticket_message(uow, first)
                 await uow.commit()
                 return message
         raise DomainError(
@@ -256,8 +251,7 @@ class HallQueue:
             )
             if changed.rowcount != 1:
                 raise _stale()
-            row: Any = (await uow.conn.execute(sa.select(queue_tickets).where(t.id == ticket.id))).one()
-            message = await common.ticket_message(uow, row)
+            message = await common.ticket_message(uow, ticket.id)
             await uow.commit()
         return message
 
