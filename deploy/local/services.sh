@@ -122,7 +122,8 @@ up() {
       uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
       # Demo staff (identity learns the demo sites from the catalogue's events first).
       uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS"
-      # Consult's demo (its public Q&As are data the letters module writes; idempotent).
+      # Consult's demo letters: its public Q&As and a pending letter for xl_clerk, written by
+      # consult's own code (LoadDemoLetters, as the operators; once: idempotent).
       uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"

@@ -18,7 +18,6 @@ from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.consult import app as consult_app
 from govhall.consult.demo import load_demo_into as load_consult_demo
-from govhall.consult.letters_demo import load_demo_letters
 from govhall.consult.settings import ConsultSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
@@ -106,8 +105,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         log.info("demo province loaded: %d matters published", published)
         await load_demo_staff(identity.address, signer=ops)
         questions = await load_consult_demo(consult.address, ops)
-        log.info("consult demo: %d public Q&As in its data", questions)
-        await load_demo_letters(consult.db)
+        log.info("consult demo: %d public Q&As and a pending letter loaded (once)", questions)
         log.info(
             "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
             DEMO_PASSWORD,

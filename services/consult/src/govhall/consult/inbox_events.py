@@ -1,12 +1,12 @@
 """The inbox's consumers: every event that concerns a user becomes one message in their inbox.
 
-Two durables, each idempotent over the kit's inbox (a redelivered event is applied once):
+Three durables, each idempotent over the kit's inbox (a redelivered event is applied once):
 `consult-inbox-cases` hears `cases.case.>`, `consult-inbox-consult` hears consult's own
 `consult.>`, `consult-inbox-appointments` hears `appointments.booking.>` (whose events carry the
-notice to render, so the inbox never calls appointments back). A subject without a template (a step completed, a clock warning) and an event that
-concerns nobody (an anonymous letter) make no message. The message row is keyed by (owner,
-source event id) UNIQUE, so two deliveries of one event racing past the kit's inbox check still
-make one message (the loser's insert does nothing; its inbox row then conflicts and the bus
+notice to render, so the inbox never calls appointments back). A subject without a template (a
+step completed, a clock warning) and an event that concerns nobody (an anonymous letter) make
+no message. The message row is keyed by (owner, source event id) UNIQUE, so two deliveries of
+one event racing past the kit's inbox check still make one message (the loser's insert does nothing; its inbox row then conflicts and the bus
 redelivers it, as a duplicate). No `newer_only`: each event is a message of its own, not a newer
 state of one row, so an older event arriving late still tells the user what happened.
 
