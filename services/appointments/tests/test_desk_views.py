@@ -101,5 +101,9 @@ async def test_views_are_the_halls_staffs_and_bad_input_names_the_field(world: W
         d, "SearchBookings", pb.SearchBookingsRequest(hall_id=hall_id, query=" "), CLERK
     )
     assert (empty.code, [f.field for f in empty.fields]) == ("QUERY_INVALID", ["query"])
+    nul = await world.fails(
+        d, "SearchBookings", pb.SearchBookingsRequest(hall_id=hall_id, query="张\x07三"), CLERK
+    )
+    assert (nul.code, [f.field for f in nul.fields]) == ("QUERY_INVALID", ["query"])
     missing = await world.fails(d, "ListDayBookings", pb.ListDayBookingsRequest(hall_id="nope"), CLERK)
     assert (missing.code, missing.kind) == ("HALL_NOT_FOUND", ErrorKind.NOT_FOUND)

@@ -48,7 +48,8 @@ class DeskViews:
 
     async def search(self, request: pb.SearchBookingsRequest) -> pb.ListDayBookingsResponse:
         query = (request.query or "").strip()
-        if not query or len(query) > 50:
+        # No code, mobile or name holds a control character: such a query is a mistake to name.
+        if not query or len(query) > 50 or not query.isprintable():
             raise invalid(
                 "QUERY_INVALID",
                 "search by a code, a mobile or a name (1-50 characters)",
