@@ -125,6 +125,8 @@ up() {
       # Consult's demo letters: its public Q&As and a pending letter for xl_clerk, written by
       # consult's own code (LoadDemoLetters, as the operators; once: idempotent).
       uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
+      # Appointments' demo halls, windows and timetables (through its API; idempotent).
+      uv run --frozen python -m govhall.appointments.demo "$GOVHALL_APPOINTMENTS_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0

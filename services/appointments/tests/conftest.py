@@ -207,7 +207,7 @@ async def _world_booking(
     Without a cipher the contact fields hold placeholders no key opens."""
     import secrets
 
-    from govhall.appointments.desk_common import MOBILE_CONTEXT, NAME_CONTEXT
+    from govhall.appointments.desk_common import MOBILE_CONTEXT, NAME_CONTEXT, mobile_hash
 
     owner = owner or person()
     code = code or "".join(secrets.choice(BOOKING_CODE_LETTERS) for _ in range(8))
@@ -240,7 +240,7 @@ async def _world_booking(
                 owner_subject=owner.subject,
                 contact_name=cipher.encrypt(name, NAME_CONTEXT) if cipher else "placeholder",
                 contact_mobile=cipher.encrypt(mobile, MOBILE_CONTEXT) if cipher else "placeholder",
-                contact_mobile_hash=cipher.blind_index(mobile, MOBILE_CONTEXT) if cipher else "",
+                contact_mobile_hash=mobile_hash(cipher, mobile) if cipher else "",
                 mobile_masked=mobile[:3] + "****" + mobile[-4:],
                 state=state,
                 active_key=f"person:{owner.subject}:{matter}:{slot.day}" if active else None,

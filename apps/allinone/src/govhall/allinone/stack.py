@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from govhall.appointments import app as appointments_app
+from govhall.appointments.demo import load_demo_into as load_appointments_demo
 from govhall.appointments.settings import AppointmentsSettings
 from govhall.cases import app as cases_app
 from govhall.cases.settings import CasesSettings
@@ -106,6 +107,8 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         await load_demo_staff(identity.address, signer=ops)
         questions = await load_consult_demo(consult.address, ops)
         log.info("consult demo: %d public Q&As and a pending letter loaded (once)", questions)
+        halls = await load_appointments_demo(appointments.address, ops)
+        log.info("appointments demo: %d halls opened", halls)
         log.info(
             "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
             DEMO_PASSWORD,

@@ -27,13 +27,13 @@ from govhall.protos.common.v1 import common_pb2
 CLERK = frozenset({"window_clerk"})
 SUPERVISORS = frozenset({"supervisor", "site_admin"})
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Contexts the contact fields are encrypted and indexed under (the booking module writes them).
-NAME_CONTEXT, MOBILE_CONTEXT = "contact_name", "contact_mobile"
+# The contexts bookings.py encrypts the contact fields and indexes the mobile under.
+NAME_CONTEXT, MOBILE_CONTEXT, MOBILE_INDEX = "booking_contact_name", "booking_contact_mobile", "mobile"
 
 
 def mobile_hash(cipher: FieldCipher, mobile: str) -> str:
-    """`bookings.contact_mobile_hash`: finds a booking by mobile without decrypting."""
-    return cipher.blind_index(mobile, MOBILE_CONTEXT)
+    """`bookings.contact_mobile_hash` as bookings.py writes it: a mobile found without decrypting."""
+    return cipher.blind_index(mobile, MOBILE_INDEX)
 
 
 def authorise(hall: Any, roles: frozenset[str] | None = None) -> common_pb2.CallerIdentity:
@@ -112,10 +112,6 @@ def day_of(value: str, now: dt.datetime, field: str = "day") -> dt.date:
 
 def stamp(value: dt.datetime | None) -> str:
     return events.china_time(value).isoformat() if value is not None else ""
-
-
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
 def tickets_query() -> Any:

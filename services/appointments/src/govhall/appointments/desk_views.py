@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from govhall.appointments import desk_common as common
+from govhall.appointments.bookings_view import mask_name
 from govhall.appointments.desk_queue import now_utc
 from govhall.appointments.desk_tables import queue_tickets
 from govhall.appointments.tables import bookings, slots, windows
@@ -181,7 +182,7 @@ class DeskViews:
                 starts_at=common.stamp(r.starts_at),
                 ends_at=common.stamp(r.ends_at),
                 state=r.state,
-                contact_name_masked=common.mask_name(self._name(r.contact_name)),
+                contact_name_masked=mask_name(self._name(r.contact_name)),
                 mobile_masked=r.mobile_masked,
                 checked_in_at=common.stamp(r.checked_in_at),
                 ticket_number=r.ticket or 0,

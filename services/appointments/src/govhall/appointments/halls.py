@@ -77,6 +77,7 @@ async def with_windows(uow: UnitOfWork, rows: Sequence[Any]) -> list[pb.Hall]:
                 matter_codes=served[w.id],
                 requires_reply=w.requires_reply,
                 active=w.active,
+                revision=w.revision,
             )
         )
     return [

@@ -16,6 +16,11 @@ class AppointmentsSettings(ServiceSettings):
     # Encrypts a booking's contact name and mobile (kit.fieldcipher); all-in-one mode generates
     # one into var/appointments-data.key.
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    # How far ahead slots exist and can be listed (days, today included).
+    horizon_days: int = Field(default=14, ge=1, le=90)
+    # How often the horizon's slots are made (seconds; they are also made at start and right
+    # after a timetable change). 0: never periodically (tests call make() themselves).
+    slot_making_seconds: float = Field(default=3600.0, ge=0)
 
     # At the hall (取号): a booking checks in from this many minutes before its slot's start to
     # this many after it (the 15 and 15).

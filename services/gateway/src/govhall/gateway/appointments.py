@@ -8,7 +8,9 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from govhall.gateway import appointments_model as views
+from govhall.gateway.appointments_bookings import bookings_routes
 from govhall.gateway.appointments_desk import desk_routes
+from govhall.gateway.appointments_halls import hall_routes
 from govhall.gateway.auth import Caller
 from govhall.gateway.params import IdPath, PageNo, PageSize, SitePath
 from govhall.gateway.upstreams import Upstreams
@@ -43,6 +45,8 @@ def appointments_routes(up: Callable[[], Upstreams]) -> APIRouter:
         request = halls_pb.GetHallRequest(hall_id=hall)
         return views.hall_out(await up().appointments.call(lambda s: s.halls.GetHall, request, caller))
 
+    router.include_router(bookings_routes(up))
+    router.include_router(hall_routes(up))
     router.include_router(desk_routes(up))
     return router
 

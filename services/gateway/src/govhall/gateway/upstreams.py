@@ -24,7 +24,12 @@ from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, channel, domain_error
 from govhall.kit.trust import Signer
-from govhall.protos.appointments.v1 import hall_desk_pb2_grpc, halls_pb2_grpc
+from govhall.protos.appointments.v1 import (
+    bookings_pb2_grpc,
+    hall_admin_pb2_grpc,
+    hall_desk_pb2_grpc,
+    halls_pb2_grpc,
+)
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -39,6 +44,11 @@ from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
+    from govhall.protos.appointments.v1.bookings_pb2_grpc import BookingsServiceAsyncStub
+    from govhall.protos.appointments.v1.hall_admin_pb2_grpc import (
+        HallAdminServiceAsyncStub,
+        SlotsServiceAsyncStub,
+    )
     from govhall.protos.appointments.v1.hall_desk_pb2_grpc import HallDeskServiceAsyncStub
     from govhall.protos.appointments.v1.halls_pb2_grpc import HallsServiceAsyncStub
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
@@ -120,6 +130,9 @@ class AppointmentsStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.halls: HallsServiceAsyncStub = halls_pb2_grpc.HallsServiceStub(channel)  # type: ignore[assignment]
+        self.bookings: BookingsServiceAsyncStub = bookings_pb2_grpc.BookingsServiceStub(channel)  # type: ignore[assignment]
+        self.hall_admin: HallAdminServiceAsyncStub = hall_admin_pb2_grpc.HallAdminServiceStub(channel)  # type: ignore[assignment]
+        self.slots: SlotsServiceAsyncStub = hall_admin_pb2_grpc.SlotsServiceStub(channel)  # type: ignore[assignment]
         self.desk: HallDeskServiceAsyncStub = hall_desk_pb2_grpc.HallDeskServiceStub(channel)  # type: ignore[assignment]
 
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from govhall.protos.common.v1 import common_pb2 as govhall_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#govhall/appointments/v1/halls.proto\x12\x17govhall.appointments.v1\x1a\x1egovhall/common/v1/common.proto\"\xe3\x01\n\x04Hall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tsite_code\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\r\n\x05hours\x18\x05 \x01(\t\x12\r\n\x05phone\x18\x06 \x01(\t\x12\x11\n\tlongitude\x18\x07 \x01(\x01\x12\x10\n\x08latitude\x18\x08 \x01(\x01\x12\x16\n\x0erequires_reply\x18\t \x01(\x08\x12\x10\n\x08revision\x18\n \x01(\x03\x12\x30\n\x07windows\x18\x0b \x03(\x0b\x32\x1f.govhall.appointments.v1.Window\"\x8a\x01\n\x06Window\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07hall_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x04 \x01(\t\x12\x14\n\x0cmatter_codes\x18\x05 \x03(\t\x12\x16\n\x0erequires_reply\x18\x06 \x01(\x08\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\"S\n\x10ListHallsRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\"l\n\x11ListHallsResponse\x12,\n\x05halls\x18\x01 \x03(\x0b\x32\x1d.govhall.appointments.v1.Hall\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\"!\n\x0eGetHallRequest\x12\x0f\n\x07hall_id\x18\x01 \x01(\t2\xc5\x01\n\x0cHallsService\x12\x62\n\tListHalls\x12).govhall.appointments.v1.ListHallsRequest\x1a*.govhall.appointments.v1.ListHallsResponse\x12Q\n\x07GetHall\x12\'.govhall.appointments.v1.GetHallRequest\x1a\x1d.govhall.appointments.v1.Hallb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#govhall/appointments/v1/halls.proto\x12\x17govhall.appointments.v1\x1a\x1egovhall/common/v1/common.proto\"\xe3\x01\n\x04Hall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tsite_code\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\r\n\x05hours\x18\x05 \x01(\t\x12\r\n\x05phone\x18\x06 \x01(\t\x12\x11\n\tlongitude\x18\x07 \x01(\x01\x12\x10\n\x08latitude\x18\x08 \x01(\x01\x12\x16\n\x0erequires_reply\x18\t \x01(\x08\x12\x10\n\x08revision\x18\n \x01(\x03\x12\x30\n\x07windows\x18\x0b \x03(\x0b\x32\x1f.govhall.appointments.v1.Window\"\x9c\x01\n\x06Window\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07hall_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x17\n\x0f\x64\x65partment_code\x18\x04 \x01(\t\x12\x14\n\x0cmatter_codes\x18\x05 \x03(\t\x12\x16\n\x0erequires_reply\x18\x06 \x01(\x08\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\x12\x10\n\x08revision\x18\x08 \x01(\x03\"S\n\x10ListHallsRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\"l\n\x11ListHallsResponse\x12,\n\x05halls\x18\x01 \x03(\x0b\x32\x1d.govhall.appointments.v1.Hall\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\"!\n\x0eGetHallRequest\x12\x0f\n\x07hall_id\x18\x01 \x01(\t2\xc5\x01\n\x0cHallsService\x12\x62\n\tListHalls\x12).govhall.appointments.v1.ListHallsRequest\x1a*.govhall.appointments.v1.ListHallsResponse\x12Q\n\x07GetHall\x12\'.govhall.appointments.v1.GetHallRequest\x1a\x1d.govhall.appointments.v1.Hallb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,13 +35,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HALL']._serialized_start=97
   _globals['_HALL']._serialized_end=324
   _globals['_WINDOW']._serialized_start=327
-  _globals['_WINDOW']._serialized_end=465
-  _globals['_LISTHALLSREQUEST']._serialized_start=467
-  _globals['_LISTHALLSREQUEST']._serialized_end=550
-  _globals['_LISTHALLSRESPONSE']._serialized_start=552
-  _globals['_LISTHALLSRESPONSE']._serialized_end=660
-  _globals['_GETHALLREQUEST']._serialized_start=662
-  _globals['_GETHALLREQUEST']._serialized_end=695
-  _globals['_HALLSSERVICE']._serialized_start=698
-  _globals['_HALLSSERVICE']._serialized_end=895
+  _globals['_WINDOW']._serialized_end=483
+  _globals['_LISTHALLSREQUEST']._serialized_start=485
+  _globals['_LISTHALLSREQUEST']._serialized_end=568
+  _globals['_LISTHALLSRESPONSE']._serialized_start=570
+  _globals['_LISTHALLSRESPONSE']._serialized_end=678
+  _globals['_GETHALLREQUEST']._serialized_start=680
+  _globals['_GETHALLREQUEST']._serialized_end=713
+  _globals['_HALLSSERVICE']._serialized_start=716
+  _globals['_HALLSSERVICE']._serialized_end=913
 # @@protoc_insertion_point(module_scope)

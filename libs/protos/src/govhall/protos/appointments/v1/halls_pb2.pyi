@@ -87,6 +87,7 @@ class Window(_message.Message):
     MATTER_CODES_FIELD_NUMBER: _builtins.int
     REQUIRES_REPLY_FIELD_NUMBER: _builtins.int
     ACTIVE_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     hall_id: _builtins.str
     name: _builtins.str
@@ -95,6 +96,8 @@ class Window(_message.Message):
     """A window serves the matters listed, or (when set) every matter of this department."""
     requires_reply: _builtins.bool
     active: _builtins.bool
+    revision: _builtins.int
+    """What a site administrator names when changing the window (409 when stale)."""
     @_builtins.property
     def matter_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -107,10 +110,11 @@ class Window(_message.Message):
         matter_codes: _abc.Iterable[_builtins.str] | None = ...,
         requires_reply: _builtins.bool = ...,
         active: _builtins.bool = ...,
+        revision: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "department_code", b"department_code", "hall_id", b"hall_id", "id", b"id", "matter_codes", b"matter_codes", "name", b"name", "requires_reply", b"requires_reply"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "department_code", b"department_code", "hall_id", b"hall_id", "id", b"id", "matter_codes", b"matter_codes", "name", b"name", "requires_reply", b"requires_reply", "revision", b"revision"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

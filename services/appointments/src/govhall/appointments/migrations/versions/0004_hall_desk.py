@@ -1,7 +1,7 @@
 """hall desk: queue tickets and their counter per window and day, the reminder level of a booking
 
 Revision ID: 0004_hall_desk
-Revises: 0001
+Revises: 0003_booking_rules
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_hall_desk"
-down_revision = "0001"
+down_revision = "0003_booking_rules"
 branch_labels = None
 depends_on = None
 
