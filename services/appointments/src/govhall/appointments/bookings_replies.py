@@ -144,7 +144,17 @@ class BookingReplies:
             return await self._done(uow, row, state, reason, from_state="pending_reply")
 
     async def _end(self, uow: UnitOfWork, row: Any, state: str, reason: str, at: Any) -> Any:
-        """Move an active booking to `state`, giving its place and its active_key back."""
+        """Move an active booking to `state`, giving its place and its active_key back.
+
+        The slot row first, then the booking's: the order every writer of both takes (booking,
+        closing a day), so two of them never wait on each other's rows (a PostgreSQL deadlock).
+        A booking changed meanwhile is a 409 and the whole transaction, place included, is undone.
+        """
+        await uow.conn.execute(
+            sa.update(slots)
+            .where(slots.c.id == row.slot_id, slots.c.booked > 0)
+            .values(booked=slots.c.booked - 1)
+        )
         moved = await uow.conn.execute(
             sa.update(bookings)
             .where(
@@ -156,11 +166,6 @@ class BookingReplies:
         )
         if moved.rowcount == 0:
             raise _stale()
-        await uow.conn.execute(
-            sa.update(slots)
-            .where(slots.c.id == row.slot_id, slots.c.booked > 0)
-            .values(booked=slots.c.booked - 1)
-        )
         return await bv.load(uow, row.id)
 
     async def _done(self, uow: UnitOfWork, row: Any, name: str, reason: str, from_state: str) -> pb.Booking:
