@@ -24,7 +24,12 @@ from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, channel, domain_error
 from govhall.kit.trust import Signer
-from govhall.protos.appointments.v1 import bookings_pb2_grpc, hall_admin_pb2_grpc, halls_pb2_grpc
+from govhall.protos.appointments.v1 import (
+    bookings_pb2_grpc,
+    hall_admin_pb2_grpc,
+    hall_desk_pb2_grpc,
+    halls_pb2_grpc,
+)
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
         HallAdminServiceAsyncStub,
         SlotsServiceAsyncStub,
     )
+    from govhall.protos.appointments.v1.hall_desk_pb2_grpc import HallDeskServiceAsyncStub
     from govhall.protos.appointments.v1.halls_pb2_grpc import HallsServiceAsyncStub
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
@@ -129,6 +135,7 @@ class AppointmentsStubs:
         self.bookings: BookingsServiceAsyncStub = bookings_pb2_grpc.BookingsServiceStub(channel)  # type: ignore[assignment]
         self.hall_admin: HallAdminServiceAsyncStub = hall_admin_pb2_grpc.HallAdminServiceStub(channel)  # type: ignore[assignment]
         self.slots: SlotsServiceAsyncStub = hall_admin_pb2_grpc.SlotsServiceStub(channel)  # type: ignore[assignment]
+        self.desk: HallDeskServiceAsyncStub = hall_desk_pb2_grpc.HallDeskServiceStub(channel)  # type: ignore[assignment]
 
 
 APPOINTMENTS: Spec[AppointmentsStubs] = Spec("appointments", "appointments", "预约", AppointmentsStubs)
