@@ -12,6 +12,10 @@ length, a refresh token, the account), and `GET /api/v1/me` requires a bearer he
 an account-shaped reply: no hashing, no token checks, no I/O. They are declared after the search
 route, so a search request matches first, as before they existed.
 
+For bench/consult_inbox.py, `GET /api/v1/me/messages` (page, page_size, unread_only) and
+`GET /api/v1/me/messages/unread-count` require a bearer header and return an inbox page of
+messages shaped like the gateway's (built once at start-up) and an unread count.
+
 Served by uvicorn exactly as the gateway is (same loop and HTTP implementation, same logging set-up
 and log level, proxy headers on), so the difference a benchmark measures is the gateway's own
 work: its middleware and rate limiter, the gRPC calls, the services and their back ends, and the
@@ -167,6 +171,48 @@ async def me(authorization: Annotated[str | None, Header()] = None) -> dict[str,
     if not authorization or not authorization.startswith("Bearer "):
         raise HTTPException(status_code=401, detail="sign in first")
     return ACCOUNT
+
+
+# Inbox ---------------------------------------------------------------------------------------
+
+
+def _message(n: int) -> dict[str, Any]:
+    return {
+        "id": f"01968a3e-5b7c-7d2e-9f10-{n:012d}",
+        "subject": "cases.case.submitted",
+        "title": "申请已提交：食品经营许可",
+        "body": f"您申请的“食品经营许可”已提交（申报号SB2026120500{n:04d}），窗口将在受理时限内审查，请留意后续消息。",
+        "link_kind": "case",
+        "link_id": f"01968a3e-5b7c-7d2e-9f10-{n + 1000:012d}",
+        "created_at": "2026-12-05T09:30:00Z",
+        "read": False,
+        "read_at": None,
+    }
+
+
+MESSAGES: list[dict[str, Any]] = [_message(n) for n in range(100)]
+
+
+def _signed_in(authorization: str | None) -> None:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(status_code=401, detail="sign in first")
+
+
+@app.get("/api/v1/me/messages")
+async def messages(
+    authorization: Annotated[str | None, Header()] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    unread_only: bool = False,
+) -> dict[str, Any]:
+    _signed_in(authorization)
+    return {"items": MESSAGES[:page_size], "page": {"page": page, "page_size": page_size, "total": 100}}
+
+
+@app.get("/api/v1/me/messages/unread-count")
+async def unread_count(authorization: Annotated[str | None, Header()] = None) -> dict[str, int]:
+    _signed_in(authorization)
+    return {"unread": 100}
 
 
 if __name__ == "__main__":

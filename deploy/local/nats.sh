@@ -21,7 +21,7 @@ NATS_USERS=(
   "cases cases cases-site-copy=catalogue.site.upserted.* cases-evaluations=consult.evaluation.submitted +identity.agent.revoked"
   "search - search-index=catalogue.>"
   "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.> consult-cases=cases.>"
-  "appointments appointments"
+  "appointments appointments appointments-site-copy=catalogue.site.upserted.*"
   "licences licences"
 )
 

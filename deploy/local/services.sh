@@ -10,17 +10,19 @@ cd "$GOVHALL_ROOT"
 mkdir -p "$GOVHALL_LOG" "$GOVHALL_RUN"
 
 # Started in this order: the gateway last, once the services it calls are on their way.
-SERVICES=(identity catalogue search cases consult gateway)
+SERVICES=(identity catalogue search cases consult appointments gateway)
 export GOVHALL_CATALOGUE_GRPC_ADDRESS="${GOVHALL_CATALOGUE_GRPC_ADDRESS:-127.0.0.1:50051}"
 export GOVHALL_SEARCH_GRPC_ADDRESS="${GOVHALL_SEARCH_GRPC_ADDRESS:-127.0.0.1:50052}"
 export GOVHALL_IDENTITY_GRPC_ADDRESS="${GOVHALL_IDENTITY_GRPC_ADDRESS:-127.0.0.1:50053}"
 export GOVHALL_CASES_GRPC_ADDRESS="${GOVHALL_CASES_GRPC_ADDRESS:-127.0.0.1:50054}"
 export GOVHALL_CONSULT_GRPC_ADDRESS="${GOVHALL_CONSULT_GRPC_ADDRESS:-127.0.0.1:50055}"
+export GOVHALL_APPOINTMENTS_GRPC_ADDRESS="${GOVHALL_APPOINTMENTS_GRPC_ADDRESS:-127.0.0.1:50056}"
 export GOVHALL_CATALOGUE_METRICS_PORT="${GOVHALL_CATALOGUE_METRICS_PORT:-59464}"
 export GOVHALL_SEARCH_METRICS_PORT="${GOVHALL_SEARCH_METRICS_PORT:-59465}"
 export GOVHALL_IDENTITY_METRICS_PORT="${GOVHALL_IDENTITY_METRICS_PORT:-59466}"
 export GOVHALL_CASES_METRICS_PORT="${GOVHALL_CASES_METRICS_PORT:-59467}"
 export GOVHALL_CONSULT_METRICS_PORT="${GOVHALL_CONSULT_METRICS_PORT:-59469}"
+export GOVHALL_APPOINTMENTS_METRICS_PORT="${GOVHALL_APPOINTMENTS_METRICS_PORT:-59470}"
 # The gateway's metrics too are apart from its API (never /metrics on the public port).
 export GOVHALL_GATEWAY_METRICS_PORT="${GOVHALL_GATEWAY_METRICS_PORT:-59468}"
 export GOVHALL_GATEWAY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
@@ -28,6 +30,7 @@ export GOVHALL_GATEWAY_SEARCH_ADDRESS="$GOVHALL_SEARCH_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_CASES_ADDRESS="$GOVHALL_CASES_GRPC_ADDRESS"
 export GOVHALL_GATEWAY_CONSULT_ADDRESS="$GOVHALL_CONSULT_GRPC_ADDRESS"
+export GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS="$GOVHALL_APPOINTMENTS_GRPC_ADDRESS"
 # The prefix of the gateway's Redis keys; identity writes revoked sessions under the same one.
 export GOVHALL_GATEWAY_KV_NAMESPACE="${GOVHALL_GATEWAY_KV_NAMESPACE:-govhall}"
 export GOVHALL_IDENTITY_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
@@ -37,6 +40,7 @@ export GOVHALL_SEARCH_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_CASES_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_CATALOGUE_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_CONSULT_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+export GOVHALL_APPOINTMENTS_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Cases reads matters from the catalogue and agents and mailing addresses from identity; its
 # uploaded materials and PDF notices are kept by content hash under var/ (in var/cases-files,
@@ -48,6 +52,10 @@ export GOVHALL_IDENTITY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Consult reads matters' current names from the catalogue and mobiles (for SMS) from identity.
 export GOVHALL_CONSULT_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_CONSULT_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
+# Appointments reads matters (the guide's appointment flag) and sites from the catalogue, and the
+# booker's contact details from identity.
+export GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
+export GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
 # Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
 export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
@@ -114,8 +122,11 @@ up() {
       uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
       # Demo staff (identity learns the demo sites from the catalogue's events first).
       uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS"
-      # Consult's demo (its public Q&As are data the letters module writes; idempotent).
+      # Consult's demo letters: its public Q&As and a pending letter for xl_clerk, written by
+      # consult's own code (LoadDemoLetters, as the operators; once: idempotent).
       uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
+      # Appointments' demo halls, windows and timetables (through its API; idempotent).
+      uv run --frozen python -m govhall.appointments.demo "$GOVHALL_APPOINTMENTS_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0

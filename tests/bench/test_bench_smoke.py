@@ -92,6 +92,29 @@ def test_cases_submissions(cluster: dict[str, str], tmp_path: Path) -> None:
     assert re.search(r"^submissions / pgbench +per s [\d.]+x", out, re.M)
 
 
+def test_consult_inbox(cluster: dict[str, str], tmp_path: Path) -> None:
+    # 200 events for 20 applicants, of whom 2 sign in: each of them has 10 messages.
+    args = [*TINY, "--events", "200", "--applicants", "20", "--users", "2", "--drain-timeout", "120"]
+    output = tmp_path / "result.json"
+    out = run_bench("consult_inbox.py", args, output)
+
+    assert "consult inbox: 200 case events for 20 applicants (as fast as published), 2 signed-in users" in out
+    lag = re.findall(r"^(bare|consult) +(\d+) +(\d+) +(\d+) +[\d.]+ ", out, re.M)
+    assert lag == [("bare", "200", "200", "0"), ("consult", "200", "200", "0")]
+    assert re.search(r"^consult / bare +per s [\d.]+x +p50 lag [\d.]+x +p99 lag [\d.]+x$", out, re.M)
+    result = json.loads(output.read_text(encoding="utf-8"))
+    # Every event gave exactly one row, in consult's inbox and in the baseline's table.
+    for name in ("bare", "consult"):
+        assert result["lag"][name]["table"] == {"rows": 200, "distinct_events": 200}
+        assert result["lag"][name]["duplicate_notices"] == 0
+    # Each signed-in user's unread count and list total through the gateway: their 10 events.
+    assert result["checks"] == {"users": 2, "expected": [10, 10], "wrong": []}
+    assert len(HEADER.findall(out)) == 2
+    rows = load_rows(out)
+    assert [r["name"] for r in rows] == ["bare", "gateway", "bare", "gateway"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in rows), rows
+
+
 def test_province_scale(cluster: dict[str, str], tmp_path: Path) -> None:
     # The smallest province that holds every site the benchmark searches from: 31 sites, 1 matter each.
     args = [*TINY, "--cities", "5", "--counties-per-city", "5", "--matters-per-site", "1"]

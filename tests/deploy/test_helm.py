@@ -36,11 +36,13 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("identity", "catalogue", "search", "cases", "consult", "gateway")
-GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult")
+SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "gateway")
+GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments")
 CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
+# Where consult keeps letter attachments (services.consult.files.mountPath).
+CONSULT_FILES = "/var/lib/govhall/consult-files"
 # Objects of the instance rather than of one service.
 SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes", f"{RELEASE}-trust-bundle"}
 # Where every pod finds the trust bundle and its own caller-assertion key (whole directories).
@@ -54,6 +56,7 @@ REDIS_USERS = {
     "search": "services",
     "cases": "services",
     "consult": "services",
+    "appointments": "services",
 }
 # Environment variables that hold a credential: they must all come from a secretKeyRef.
 CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
@@ -222,6 +225,14 @@ class Instance:
         mounts = {m["mountPath"]: m["name"] for m in self.container(service)["volumeMounts"]}
         volumes = {v["name"]: v for v in self.pod(service)["volumes"]}
         return volumes[mounts[mount_path]]
+
+
+def claims(instance: Instance) -> dict[str, dict[str, Any]]:
+    """The PersistentVolumeClaims the chart makes, by the service they belong to."""
+    found: dict[str, dict[str, Any]] = {}
+    for claim in instance.of_kind("PersistentVolumeClaim"):
+        found[claim["metadata"]["labels"]["app.kubernetes.io/component"]] = claim
+    return found
 
 
 def render(helm: Path, helm_env: dict[str, str], level: str, *extra: str) -> Instance:
@@ -396,6 +407,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert gateway["GOVHALL_GATEWAY_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert gateway["GOVHALL_GATEWAY_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
     assert gateway["GOVHALL_GATEWAY_CONSULT_ADDRESS"] == f"{RELEASE}-consult:50051"
+    assert gateway["GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS"] == f"{RELEASE}-appointments:50051"
     # Identity writes revoked sessions under the prefix the gateway reads them from.
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
@@ -423,14 +435,20 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert consult["GOVHALL_CONSULT_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert consult["GOVHALL_CONSULT_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert consult["GOVHALL_CONSULT_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
-    # Only cases has a files volume.
+    # Appointments reads matters and sites from the catalogue and contact details from identity.
+    appointments = instance.by_component("ConfigMap")["appointments"]["data"]
+    assert appointments["GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    assert appointments["GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    assert appointments["GOVHALL_APPOINTMENTS_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    # Consult keeps letter attachments on its own volume; no other service has one.
+    assert consult["GOVHALL_CONSULT_FILES_DIR"] == CONSULT_FILES
     for service, configmap in instance.by_component("ConfigMap").items():
-        if service != "cases":
+        if service not in ("cases", "consult"):
             assert not any(key.endswith("_FILES_DIR") for key in configmap["data"]), service
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
-    for service in ("identity", "catalogue", "search", "cases", "consult"):
+    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments"):
         # Its own role on its own database; the role's password from a Secret.
         data = instance.by_component("ConfigMap")[service]["data"]
         url = data[f"GOVHALL_{service.upper()}_DATABASE_URL"]
@@ -439,7 +457,7 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "password"}
-    for service in ("identity", "cases", "consult"):
+    for service in ("identity", "cases", "consult", "appointments"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
         assert "value" not in data_key
@@ -485,13 +503,14 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["runAsNonRoot"] is True
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-        # The one writable place: /tmp, an emptyDir; and cases' files volume. The trust files
-        # are read-only.
+        # The one writable place: /tmp, an emptyDir; and cases' and consult's files volumes. The
+        # trust files are read-only.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
         trust = {TRUST_BUNDLE_DIR, TRUST_KEY_DIR}
-        assert set(mounts) == ({"/tmp", CASES_FILES} if service == "cases" else {"/tmp"}) | trust, service
+        files = {"cases": {CASES_FILES}, "consult": {CONSULT_FILES}}.get(service, set())
+        assert set(mounts) == {"/tmp"} | files | trust, service
         for mount in container["volumeMounts"]:
             assert mount.get("readOnly", False) is (mount["mountPath"] in trust), f"{service}: {mount}"
         assert len(volumes) == len(mounts), f"{service}: a volume nothing mounts"
@@ -549,7 +568,7 @@ def test_cases_files_claim(instance: Instance) -> None:
         **load_values_defaults()["services"]["cases"]["files"],
         **instance.values["services"]["cases"].get("files", {}),
     }
-    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    claim = claims(instance)["cases"]
     assert claim["metadata"]["name"] == f"{RELEASE}-cases-files"
     assert claim["metadata"]["labels"]["app.kubernetes.io/component"] == "cases"
     # Citizens' materials and the notices sent to them outlive the release.
@@ -565,11 +584,24 @@ def test_cases_files_claim(instance: Instance) -> None:
     assert instance.by_component("ConfigMap")["cases"]["data"]["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
 
 
+def test_consult_files_claim(instance: Instance) -> None:
+    files = {
+        **load_values_defaults()["services"]["consult"]["files"],
+        **instance.values["services"]["consult"].get("files", {}),
+    }
+    claim = claims(instance)["consult"]
+    assert claim["metadata"]["name"] == f"{RELEASE}-consult-files"
+    # Letter attachments outlive the release, and every replica reads and writes the same files.
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == files["size"]
+    volume = instance.volume_at("consult", CONSULT_FILES)
+    assert volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+
+
 def test_cases_files_claim_sizes_follow_the_level(instances: dict[str, Instance]) -> None:
     sizes = {
-        level: quantity(
-            instances[level].of_kind("PersistentVolumeClaim")[0]["spec"]["resources"]["requests"]["storage"]
-        )
+        level: quantity(claims(instances[level])["cases"]["spec"]["resources"]["requests"]["storage"])
         for level in LEVELS
     }
     assert sizes["county"] <= sizes["city"] <= sizes["province"]
@@ -577,7 +609,7 @@ def test_cases_files_claim_sizes_follow_the_level(instances: dict[str, Instance]
 
 def test_cases_files_on_an_existing_claim(helm: Path, helm_env: dict[str, str]) -> None:
     instance = render(helm, helm_env, "city", "--set", "services.cases.files.existingClaim=govhall-cases-nfs")
-    assert not instance.of_kind("PersistentVolumeClaim"), "an existing claim: the chart makes none"
+    assert "cases" not in claims(instance), "an existing claim: the chart makes none for cases"
     volume = instance.volume_at("cases", CASES_FILES)
     assert volume["persistentVolumeClaim"] == {"claimName": "govhall-cases-nfs"}
     assert instance.by_component("ConfigMap")["cases"]["data"]["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
@@ -591,7 +623,7 @@ def test_cases_files_storage_class_and_mount_path(helm: Path, helm_env: dict[str
         "--set", "services.cases.files.storageClass=nfs-client",
         "--set", "services.cases.files.mountPath=/srv/cases",
     )  # fmt: skip
-    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    claim = claims(instance)["cases"]
     assert claim["spec"]["storageClassName"] == "nfs-client"
     assert (
         instance.volume_at("cases", "/srv/cases")["persistentVolumeClaim"]["claimName"]
@@ -603,14 +635,14 @@ def test_cases_files_storage_class_and_mount_path(helm: Path, helm_env: dict[str
 
     # "-": no class at all, for a pre-provisioned volume.
     instance = render(helm, helm_env, "county", "--set", "services.cases.files.storageClass=-")
-    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    claim = claims(instance)["cases"]
     assert claim["spec"]["storageClassName"] == ""
 
 
 def test_cases_files_on_a_single_node_volume(helm: Path, helm_env: dict[str, str]) -> None:
     """A ReadWriteOnce volume attaches to one node: one replica, replaced rather than rolled."""
     instance = render(helm, helm_env, "county", "--set", "services.cases.files.accessMode=ReadWriteOnce")
-    (claim,) = instance.of_kind("PersistentVolumeClaim")
+    claim = claims(instance)["cases"]
     assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
     assert instance.by_component("Deployment")["cases"]["spec"]["strategy"] == {"type": "Recreate"}
     errors = validation_errors(instance.objects)

@@ -131,7 +131,8 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     the last journey rather than idling through the rest of the session)."""
     run = uuid.uuid4().hex[:8]
     pg = cluster["GOVHALL_PG_URL"]
-    identity_port, catalogue_port, search_port, cases_port, consult_port = (
+    identity_port, catalogue_port, search_port, cases_port, consult_port, appointments_port = (
+        free_port(),
         free_port(),
         free_port(),
         free_port(),
@@ -147,7 +148,8 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     # Each service as itself: its role owns the run's database of that service (the superuser
     # only makes and drops them), and it has its own Redis, Elasticsearch and NATS users.
     databases = {
-        name: f"e2e_{run}_{name}" for name in ("identity", "catalogue", "search", "cases", "consult")
+        name: f"e2e_{run}_{name}"
+        for name in ("identity", "catalogue", "search", "cases", "consult", "appointments")
     }
     own: dict[str, dict[str, str]] = {}
     for service in (*databases, "gateway"):
@@ -191,12 +193,17 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_CONSULT_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_CONSULT_DEV_SMS_FILE": str(sms_file),
             "GOVHALL_CONSULT_KV_NAMESPACE": kv_namespace,
+            "GOVHALL_APPOINTMENTS_GRPC_ADDRESS": f"127.0.0.1:{appointments_port}",
+            "GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_APPOINTMENTS_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_GATEWAY_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_GATEWAY_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_GATEWAY_CONSULT_ADDRESS": f"127.0.0.1:{consult_port}",
+            "GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS": f"127.0.0.1:{appointments_port}",
             "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The journeys poll; the limiter itself is tested in the gateway tests.
@@ -220,7 +227,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         sms_file=sms_file,
         own=own,
     )
-    for service in ("identity", "catalogue", "search", "cases", "consult", "gateway"):
+    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments", "gateway"):
         c.start(service)
     try:
         c.wait_ready()

@@ -155,3 +155,15 @@ def test_the_demo_site_admins_work_the_error_report_queue(allinone: tuple[str, P
     assert [(i["id"], i["state"], i["answer"]) for i in mine] == [
         (report["id"], "accepted", "已更新办理地点")
     ]
+
+
+def test_demo_halls_offer_slots_for_the_demo_matters_that_allow_appointments(
+    allinone: tuple[str, Path],
+) -> None:
+    url, _ = allinone
+    halls = httpx.get(f"{url}/api/v1/sites/420502/halls", timeout=10).json()["items"]
+    assert [h["name"] for h in halls] == ["西陵区政务服务中心"]
+    assert any(w["requires_reply"] for w in halls[0]["windows"])  # a reply-first window (Ningxia)
+    slots = httpx.get(f"{url}/api/v1/sites/420502/matters/420502-GAFJ-0001/slots", timeout=10)
+    assert slots.status_code == 200, slots.text
+    assert slots.json()["items"] and all(s["remaining"] == s["capacity"] == 3 for s in slots.json()["items"])

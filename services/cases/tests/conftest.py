@@ -22,6 +22,7 @@ from govhall.cases import app as cases_app
 from govhall.cases import tables
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
+from govhall.catalogue import testing as catalogue_world
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.identity import app as identity_app
 from govhall.identity.settings import IdentitySettings
@@ -244,25 +245,11 @@ class World:
 
 
 async def _catalogue_world(stub: catalogue_pb2_grpc.CatalogueServiceStub) -> None:
-    md = caller_metadata(ADMIN)
-    for code, name, level, parent in (
-        (PROVINCE, "湖北省", cat.SITE_LEVEL_PROVINCE, ""),
-        (CITY, "宜昌市", cat.SITE_LEVEL_CITY, PROVINCE),
-        (COUNTY, "西陵区", cat.SITE_LEVEL_COUNTY, CITY),
-    ):
-        await stub.UpsertSite(
-            cat.UpsertSiteRequest(code=code, name=name, level=level, parent_code=parent), metadata=md
-        )
-    await stub.UpsertDepartment(
-        cat.UpsertDepartmentRequest(code=DEPT, site_code=COUNTY, name="西陵区市场监督管理局"), metadata=md
+    await catalogue_world.seed(
+        stub,
+        departments=[(DEPT, "西陵区市场监督管理局"), (OTHER_DEPT, "西陵区民政局")],
+        matters=[(MATTER, matter_draft())],
     )
-    await stub.UpsertDepartment(
-        cat.UpsertDepartmentRequest(code=OTHER_DEPT, site_code=COUNTY, name="西陵区民政局"), metadata=md
-    )
-    await stub.CreateMatter(
-        cat.CreateMatterRequest(code=MATTER, site_code=COUNTY, draft=matter_draft()), metadata=md
-    )
-    await stub.PublishMatter(cat.ChangeMatterStatusRequest(code=MATTER, site_code=COUNTY), metadata=md)
 
 
 async def sites_copied(db: Any) -> None:

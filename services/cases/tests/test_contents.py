@@ -16,11 +16,11 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-from govhall.cases import contents
-from govhall.cases.contents import ContentLimits
-from govhall.cases.files import check_upload
 from govhall.cases.settings import CasesSettings
+from govhall.kit import contents
+from govhall.kit.contents import ContentLimits
 from govhall.kit.errors import DomainError
+from govhall.kit.files import check_upload
 
 from .conftest import pdf_bytes
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from govhall.cases.files import (
+from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.files import (
     DEFAULT_ACCEPTED,
     MEDIA_TYPES,
     FileStore,
@@ -21,7 +22,6 @@ from govhall.cases.files import (
     clean_name,
     sniff,
 )
-from govhall.kit.errors import DomainError, ErrorKind
 
 from .conftest import pdf_bytes, pdf_of_size
 

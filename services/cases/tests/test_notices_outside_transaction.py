@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from govhall.cases import documents, notices
-from govhall.cases.files import FileStore
 from govhall.kit.errors import ErrorKind
+from govhall.kit.files import FileStore
 from govhall.kit.testing import database_is_free
 from govhall.protos.cases.v1 import cases_pb2 as pb
 

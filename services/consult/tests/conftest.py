@@ -13,6 +13,7 @@ import grpc
 import pytest
 
 from govhall.catalogue import app as catalogue_app
+from govhall.catalogue import testing as catalogue_world
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.consult import app as consult_app
 from govhall.consult.settings import ConsultSettings
@@ -56,17 +57,7 @@ ANONYMOUS = C.CallerIdentity(kind=C.CALLER_KIND_ANONYMOUS)
 
 
 def draft(name: str) -> cat.MatterDraft:
-    return cat.MatterDraft(
-        name=name,
-        department_code=DEPT,
-        audiences=[cat.AUDIENCE_PERSON, cat.AUDIENCE_LEGAL_PERSON],
-        type=cat.MATTER_TYPE_LICENSING,
-        promised_limit=C.TimeLimit(value=10, unit=C.TIME_LIMIT_UNIT_WORKING_DAY),
-        legal_limit=C.TimeLimit(value=20, unit=C.TIME_LIMIT_UNIT_WORKING_DAY),
-        online_application=True,
-        online_depth=4,
-        handling_type=cat.HANDLING_TYPE_PROMISED,
-    )
+    return catalogue_world.matter_draft(name, DEPT)
 
 
 @dataclass
@@ -96,23 +87,11 @@ class World:
 
 
 async def _catalogue_world(stub: catalogue_pb2_grpc.CatalogueServiceStub) -> None:
-    md = caller_metadata(ADMIN)
-    for code, name, level, parent in (
-        (PROVINCE, "湖北省", cat.SITE_LEVEL_PROVINCE, ""),
-        (CITY, "宜昌市", cat.SITE_LEVEL_CITY, PROVINCE),
-        (COUNTY, "西陵区", cat.SITE_LEVEL_COUNTY, CITY),
-    ):
-        await stub.UpsertSite(
-            cat.UpsertSiteRequest(code=code, name=name, level=level, parent_code=parent), metadata=md
-        )
-    await stub.UpsertDepartment(
-        cat.UpsertDepartmentRequest(code=DEPT, site_code=COUNTY, name="西陵区市场监督管理局"), metadata=md
+    await catalogue_world.seed(
+        stub,
+        departments=[(DEPT, "西陵区市场监督管理局")],
+        matters=[(MATTER, draft("食品经营许可")), (OTHER_MATTER, draft("药品零售许可"))],
     )
-    for code, name in ((MATTER, "食品经营许可"), (OTHER_MATTER, "药品零售许可")):
-        await stub.CreateMatter(
-            cat.CreateMatterRequest(code=code, site_code=COUNTY, draft=draft(name)), metadata=md
-        )
-        await stub.PublishMatter(cat.ChangeMatterStatusRequest(code=code, site_code=COUNTY), metadata=md)
 
 
 def free_port() -> int:

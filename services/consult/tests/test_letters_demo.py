@@ -3,11 +3,18 @@ office queue for the demo clerk; loaded once."""
 
 from __future__ import annotations
 
-from govhall.consult.demo import demo_questions
-from govhall.consult.letters_demo import load_demo_letters
+from typing import Any
+
+import sqlalchemy as sa
+
+from govhall.consult.demo import demo_questions, load_demo_into
+from govhall.consult.letters_demo import DEMO_WRITER, PENDING, load_demo_letters
+from govhall.consult.letters_tables import letters
+from govhall.kit.errors import ErrorKind
+from govhall.kit.trust import Signer
 from govhall.protos.consult.v1 import letters_pb2 as pb
 
-from .conftest import ANONYMOUS, staff
+from .conftest import ANONYMOUS, person, staff
 from .letters_world import LettersWorld, letters_world
 
 __all__ = ["letters_world"]
@@ -30,3 +37,27 @@ async def test_demo_letters_are_public_answers_and_a_queue(letters_world: Letter
         w.letters, "ClaimLetter", pb.ClaimLetterRequest(letter_id=pending.id, revision=1), xl_clerk
     )
     assert claimed.state == pb.LETTER_STATE_PROCESSING
+
+
+async def test_the_demo_loader_writes_the_letters_over_grpc_once(
+    letters_world: LettersWorld, platform: Any
+) -> None:
+    # As `make up` runs it: python -m govhall.consult.demo, signed with the operators' key.
+    w = letters_world
+    ops = Signer.from_settings(platform, "ops")
+    questions = demo_questions()
+    for _ in range(2):
+        assert await load_demo_into(w.consult_address, ops) == len(questions)
+    async with w.db.reader() as uow:
+        titles = list(
+            await uow.conn.scalars(sa.select(letters.c.title).where(letters.c.writer_subject == DEMO_WRITER))
+        )
+    assert sorted(titles) == sorted([q.title for q in questions] + [PENDING.title])  # each once
+    listed = await w.call(
+        w.letters, "ListPublicLetters", pb.ListPublicLettersRequest(site_code="420502"), ANONYMOUS
+    )
+    assert listed.page.total == sum(q.site_code == "420502" for q in questions)
+    # Nobody but a platform administrator asks for it.
+    for who in (person(), staff(["site_admin"], site="420502", dept="420502-ZWFW"), ANONYMOUS):
+        err = await w.fails(w.letters, "LoadDemoLetters", pb.LoadDemoLettersRequest(), who)
+        assert (err.code, err.kind) == ("ADMIN_ONLY", ErrorKind.FORBIDDEN)

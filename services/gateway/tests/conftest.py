@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from govhall.appointments import app as appointments_app
+from govhall.appointments.settings import AppointmentsSettings
 from govhall.cases import app as cases_app
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
@@ -150,12 +152,24 @@ async def start_stack(
         platform_of("consult"),
         bus,
     )
+    appointments = await start_service(
+        appointments_app.SPEC,
+        AppointmentsSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+            catalogue_address=catalogue_address,
+            identity_address=identity_address,
+            kv_namespace=namespace,
+        ),
+        platform_of("appointments"),
+        bus,
+    )
     settings = GatewaySettings(
         catalogue_address=catalogue.address,
         search_address=search.address,
         identity_address=identity.address,
         cases_address=cases.address,
         consult_address=consult.address,
+        appointments_address=appointments.address,
         admin_token=TOKEN,  # type: ignore[arg-type]
         kv_namespace=namespace,
         # A notice's PDF can take longer than the production deadline on a CI machine whose

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from govhall.appointments import app as appointments_app
+from govhall.appointments.demo import load_demo_into as load_appointments_demo
+from govhall.appointments.settings import AppointmentsSettings
 from govhall.cases import app as cases_app
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
@@ -16,7 +19,6 @@ from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.consult import app as consult_app
 from govhall.consult.demo import load_demo_into as load_consult_demo
-from govhall.consult.letters_demo import load_demo_letters
 from govhall.consult.settings import ConsultSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
@@ -67,7 +69,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     bus = InProcessBus()
     await bus.start()
     # Consumers first: the in-process bus delivers only to consumers already subscribed. Search,
-    # cases and consult start before the catalogue, yet call it (a reindex reads its export, an
+    # cases, consult and appointments start before the catalogue, yet call it (a reindex reads its export, an
     # application reads the matter, a copy of the site tree asks for a site it lacks): so the
     # catalogue's and identity's loopback ports are chosen now.
     catalogue_address = f"127.0.0.1:{_free_port()}"
@@ -83,25 +85,30 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     consult_settings = ConsultSettings(
         database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
     )
+    appointments_settings = AppointmentsSettings(
+        database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
+    )
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (
             (search_app.SPEC, search_settings),
             (cases_app.SPEC, cases_settings),
             (consult_app.SPEC, consult_settings),
+            (appointments_app.SPEC, appointments_settings),
             (identity_app.SPEC, identity_settings),
             (catalogue_app.SPEC, catalogue_settings),
         ):
             host = ServiceHost(spec, settings, platform, bus)
             await host.start()
             hosts.append(host)
-        search, cases, consult, identity, catalogue = hosts
+        search, cases, consult, appointments, identity, catalogue = hosts
         published = await load_demo_into(catalogue.address, ops)
         log.info("demo province loaded: %d matters published", published)
         await load_demo_staff(identity.address, signer=ops)
         questions = await load_consult_demo(consult.address, ops)
-        log.info("consult demo: %d public Q&As in its data", questions)
-        await load_demo_letters(consult.db)
+        log.info("consult demo: %d public Q&As and a pending letter loaded (once)", questions)
+        halls = await load_appointments_demo(appointments.address, ops)
+        log.info("appointments demo: %d halls opened", halls)
         log.info(
             "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
             DEMO_PASSWORD,
@@ -117,6 +124,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         identity_address=identity.address,
         cases_address=cases.address,
         consult_address=consult.address,
+        appointments_address=appointments.address,
         admin_token=admin_token,  # type: ignore[arg-type]
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.

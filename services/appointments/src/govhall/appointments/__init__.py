@@ -1,1 +1,2 @@
-"""govhall.appointments: Appointments (预约): halls, windows, slots, bookings."""
+"""govhall.appointments: appointments (预约): halls, windows, timetables, slots, bookings, check-in
+and the hall queue."""

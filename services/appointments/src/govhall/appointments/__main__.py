@@ -1,12 +1,8 @@
-"""Entry point placeholder: the appointments service is not built yet."""
+"""python -m govhall.appointments: the appointments service in its own process."""
 
-import sys
-
-
-def main() -> int:
-    print("govhall.appointments: not built yet", file=sys.stderr)
-    return 2
-
+from govhall.appointments.app import SPEC
+from govhall.appointments.settings import AppointmentsSettings
+from govhall.kit.service import run_forever
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_forever(SPEC, AppointmentsSettings())

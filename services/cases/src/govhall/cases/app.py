@@ -10,10 +10,10 @@ from pathlib import Path
 from govhall.cases import agents, documents, evaluations, events, notices, supervision, tables
 from govhall.cases.agents import AgentCache
 from govhall.cases.api import CasesService
-from govhall.cases.files import FileStore
 from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
+from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.workdays import default_calendar
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc

@@ -18,7 +18,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from govhall.cases import forms, personal, store, supplements, tables, values, views, vocabulary
-from govhall.cases.files import DEFAULT_ACCEPTED, check_upload
 from govhall.cases.records import Application, CaseRecord
 from govhall.cases.rules import check_may_apply
 from govhall.cases.values import Actor, ActorKind, Applicant, Step, TimeLimit
@@ -35,6 +34,7 @@ from govhall.cases.workflow import (
 )
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid
+from govhall.kit.files import DEFAULT_ACCEPTED, check_upload
 from govhall.kit.ids import new_id
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from govhall.cases.contents import ContentLimits
+from govhall.kit.contents import ContentLimits
 from govhall.kit.settings import ServiceSettings
 
 

@@ -29,7 +29,6 @@ from govhall.cases import (
 )
 from govhall.cases.agents import AgentCache
 from govhall.cases.clock import read_clock
-from govhall.cases.files import FileStore
 from govhall.cases.records import CaseRecord
 from govhall.cases.settings import CasesSettings
 from govhall.cases.values import Actor, ActorKind, ApplicantKind, Case, Transition
@@ -37,6 +36,7 @@ from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.fieldcipher import FieldCipher
+from govhall.kit.files import FileStore
 from govhall.kit.grpcclient import call_options, domain_error
 from govhall.kit.workdays import WorkingCalendar
 from govhall.protos.cases.v1 import cases_pb2 as pb

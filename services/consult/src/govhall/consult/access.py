@@ -15,6 +15,7 @@ import grpc
 from govhall.kit.caller import current_caller
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.grpcclient import call_options, domain_error
+from govhall.kit.paging import paging as paging  # consult's lists page as every service's
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -23,7 +24,6 @@ OWNER_KINDS = {common_pb2.CALLER_KIND_PERSON: "person", common_pb2.CALLER_KIND_L
 SITE_CODE = re.compile(r"^\d{6}$")
 # The catalogue's matter codes (catalogue.model.MATTER_CODE).
 MATTER_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$")
-PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 # Consult itself, when it calls the catalogue or identity on its own behalf.
 SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
 
@@ -70,21 +70,6 @@ def matter_code(value: str, field: str = "matter_code") -> str:
             field,
         )
     return value
-
-
-def paging(page: common_pb2.PageRequest) -> tuple[int, int]:
-    number = page.page or 1
-    if number < 1 or number > 10_000:
-        raise invalid("PAGE_INVALID", "page must be between 1 and 10000", "页码应在1至10000之间", "page")
-    size = page.page_size or PAGE_SIZE
-    if size < 1 or size > MAX_PAGE_SIZE:
-        raise invalid(
-            "PAGE_SIZE_INVALID",
-            f"page_size must be between 1 and {MAX_PAGE_SIZE}",
-            f"每页条数应在1至{MAX_PAGE_SIZE}之间",
-            "page_size",
-        )
-    return number, size
 
 
 async def published_matter(

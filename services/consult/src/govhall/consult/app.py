@@ -11,6 +11,7 @@ from govhall.consult import case_copies, inbox_events, rectification_clock
 from govhall.consult.api import FavouritesService
 from govhall.consult.error_reports import ErrorReports
 from govhall.consult.error_reports_api import ErrorReportsService
+from govhall.consult.evaluation_reading import EvaluationReading
 from govhall.consult.evaluation_stats import EvaluationStatistics
 from govhall.consult.evaluations import Evaluations
 from govhall.consult.evaluations_api import EvaluationsService
@@ -18,6 +19,7 @@ from govhall.consult.favourites import Favourites
 from govhall.consult.inbox import Inbox
 from govhall.consult.inbox_api import InboxService
 from govhall.consult.inbox_sms import DevSmsSender, SmsRelay
+from govhall.consult.letter_files import LetterFiles
 from govhall.consult.letters import Letters
 from govhall.consult.letters_api import LettersService
 from govhall.consult.letters_staff import LettersStaff
@@ -25,6 +27,7 @@ from govhall.consult.letters_supervision import Supervision
 from govhall.consult.rectification_staff import RectificationStaff
 from govhall.consult.settings import ConsultSettings
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
+from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.workdays import default_calendar
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -71,6 +74,8 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
     )
     writers = Letters(ctx.db, catalogue, identity, cipher)
     supervision = Supervision(ctx.db, cipher)
+    files_dir = settings.files_dir or ctx.platform.var_dir / "consult-files"
+    letter_files = LetterFiles(writers, FileStore(files_dir), settings.max_attachment_bytes)
     if settings.letter_sweep_seconds:
         timer = asyncio.create_task(
             supervision.run(settings.letter_sweep_seconds), name="consult-letter-clock"
@@ -92,6 +97,7 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
                 Evaluations(ctx.db, calendar, settings.rectification_days),
                 RectificationStaff(ctx.db),
                 EvaluationStatistics(ctx.db),
+                EvaluationReading(ctx.db),
             ),
             evaluations_pb2.DESCRIPTOR.services_by_name["EvaluationsService"].full_name,
         ),
@@ -107,7 +113,7 @@ async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
         ),
         (
             letters_pb2_grpc.add_LettersServiceServicer_to_server,
-            LettersService(writers, LettersStaff(ctx.db, cipher, writers), supervision),
+            LettersService(writers, LettersStaff(ctx.db, cipher, writers), supervision, letter_files),
             letters_pb2.DESCRIPTOR.services_by_name["LettersService"].full_name,
         ),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from govhall.consult.evaluation_reading import EvaluationReading
 from govhall.consult.evaluation_stats import EvaluationStatistics
 from govhall.consult.evaluations import Evaluations
 from govhall.consult.rectification_staff import RectificationStaff
@@ -13,14 +14,22 @@ from govhall.protos.consult.v1 import evaluations_pb2_grpc
 
 class EvaluationsService(evaluations_pb2_grpc.EvaluationsServiceServicer):
     def __init__(
-        self, evaluations: Evaluations, staff: RectificationStaff, stats: EvaluationStatistics
+        self,
+        evaluations: Evaluations,
+        staff: RectificationStaff,
+        stats: EvaluationStatistics,
+        reading: EvaluationReading,
     ) -> None:
         self._evaluations = evaluations
         self._staff = staff
         self._stats = stats
+        self._reading = reading
 
     async def SubmitEvaluation(self, request: pb.SubmitEvaluationRequest, context: Any) -> pb.Evaluation:
         return await self._evaluations.submit(request)
+
+    async def GetMyEvaluation(self, request: pb.GetMyEvaluationRequest, context: Any) -> pb.MyEvaluation:
+        return await self._reading.mine(request)
 
     async def ListRectifications(
         self, request: pb.ListRectificationsRequest, context: Any

@@ -224,46 +224,53 @@ class Letters:
             return ls.view(row, await ls.thread(uow, row.id), self.cipher)
 
     async def query(self, r: pb.QueryLetterRequest) -> pb.Letter:
-        number, password = r.letter_number.strip().upper(), r.query_password.strip()
+        async with self.db.uow() as uow:
+            row = await self.unlock(uow, r.letter_number, r.query_password, r.client_ip)
+            messages = await ls.thread(uow, row.id)
+            await uow.commit()
+        return ls.view(row, messages, self.cipher)
+
+    async def unlock(self, uow: UnitOfWork, number: str, password: str, client_ip: str) -> Any:
+        """The anonymous letter with this number and query password, counting a wrong password
+        against the letter and client (committed before LETTER_QUERY_FAILED is raised) and clearing
+        the count on a right one (the caller commits)."""
+        number, password = number.strip().upper(), password.strip()
         if not number or not password:
             raise invalid(
                 "LETTER_QUERY_INVALID",
                 "give the letter number and query password",
                 "请输入信件编号和查询密码",
             )
-        client = r.client_ip.strip()[:64]
+        client = client_ip.strip()[:64]
         at = self.clock()
-        async with self.db.uow() as uow:
-            row = (await uow.conn.execute(sa.select(letters).where(letters.c.number == number))).first()
-            if row is None or not row.query_hash:
-                raise _query_failed()
-            t = letter_query_locks.c
-            lock = (
-                await uow.conn.execute(
-                    sa.select(letter_query_locks).where(t.letter_id == row.id, t.client == client)
-                )
-            ).first()
-            failures = int(lock.failures) if lock else 0
-            locked_until = ls.aware(lock.locked_until) if lock else None
-            if locked_until and locked_until > at:
-                local = locked_until.astimezone(letter_clock.CHINA).strftime("%H:%M")
-                raise DomainError(
-                    "LETTER_QUERY_LOCKED",
-                    "too many wrong passwords for this letter from here; try again later",
-                    f"查询密码错误次数过多，请于{local}后再试",
-                    ErrorKind.TOO_MANY,
-                )
-            if not hmac.compare_digest(row.query_hash, ls.query_hash(row.id, password)):
-                failures += 1
-                locked = at + QUERY_LOCK if failures >= QUERY_ATTEMPTS else None
-                await _set_lock(uow, row.id, client, 0 if locked else failures, locked)
-                await uow.commit()
-                raise _query_failed()
-            if lock is not None:
-                await _set_lock(uow, row.id, client, 0, None)
-            messages = await ls.thread(uow, row.id)
+        row = (await uow.conn.execute(sa.select(letters).where(letters.c.number == number))).first()
+        if row is None or not row.query_hash:
+            raise _query_failed()
+        t = letter_query_locks.c
+        lock = (
+            await uow.conn.execute(
+                sa.select(letter_query_locks).where(t.letter_id == row.id, t.client == client)
+            )
+        ).first()
+        failures = int(lock.failures) if lock else 0
+        locked_until = ls.aware(lock.locked_until) if lock else None
+        if locked_until and locked_until > at:
+            local = locked_until.astimezone(letter_clock.CHINA).strftime("%H:%M")
+            raise DomainError(
+                "LETTER_QUERY_LOCKED",
+                "too many wrong passwords for this letter from here; try again later",
+                f"查询密码错误次数过多，请于{local}后再试",
+                ErrorKind.TOO_MANY,
+            )
+        if not hmac.compare_digest(row.query_hash, ls.query_hash(row.id, password)):
+            failures += 1
+            locked = at + QUERY_LOCK if failures >= QUERY_ATTEMPTS else None
+            await _set_lock(uow, row.id, client, 0 if locked else failures, locked)
             await uow.commit()
-        return ls.view(row, messages, self.cipher)
+            raise _query_failed()
+        if lock is not None:
+            await _set_lock(uow, row.id, client, 0, None)
+        return row
 
     # The writer acting on their letter -------------------------------------------------------
 

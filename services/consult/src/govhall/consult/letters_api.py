@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from govhall.consult.letter_files import LetterFiles
 from govhall.consult.letters import Letters
+from govhall.consult.letters_demo import load_demo_letters
 from govhall.consult.letters_staff import LettersStaff
 from govhall.consult.letters_supervision import Supervision
+from govhall.kit.caller import current_caller
+from govhall.kit.errors import DomainError, ErrorKind
+from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import letters_pb2 as pb
 from govhall.protos.consult.v1 import letters_pb2_grpc
 
 
 class LettersService(letters_pb2_grpc.LettersServiceServicer):
-    def __init__(self, writers: Letters, staff: LettersStaff, supervision: Supervision) -> None:
+    def __init__(
+        self, writers: Letters, staff: LettersStaff, supervision: Supervision, files: LetterFiles
+    ) -> None:
         self._w = writers
         self._s = staff
         self._v = supervision
+        self._f = files
 
     async def SubmitLetter(self, request: pb.SubmitLetterRequest, context: Any) -> pb.SubmitLetterResponse:
         return await self._w.submit(request)
@@ -34,6 +42,14 @@ class LettersService(letters_pb2_grpc.LettersServiceServicer):
 
     async def RateLetter(self, request: pb.RateLetterRequest, context: Any) -> pb.Letter:
         return await self._w.rate(request)
+
+    async def AttachLetterFile(self, request: pb.AttachLetterFileRequest, context: Any) -> pb.Letter:
+        return await self._f.attach(request)
+
+    async def GetLetterAttachment(
+        self, request: pb.GetLetterAttachmentRequest, context: Any
+    ) -> pb.LetterAttachmentContent:
+        return await self._f.read(request)
 
     async def ListQueue(self, request: pb.ListQueueRequest, context: Any) -> pb.ListLettersResponse:
         return await self._s.queue(request)
@@ -66,3 +82,13 @@ class LettersService(letters_pb2_grpc.LettersServiceServicer):
 
     async def SweepLetters(self, request: pb.SweepLettersRequest, context: Any) -> pb.SweepLettersResponse:
         return await self._v.sweep_rpc(request)
+
+    async def LoadDemoLetters(
+        self, request: pb.LoadDemoLettersRequest, context: Any
+    ) -> pb.LoadDemoLettersResponse:
+        if current_caller().kind != common_pb2.CALLER_KIND_ADMIN:
+            raise DomainError(
+                "ADMIN_ONLY", "only a platform administrator loads demo data", "仅平台管理员可加载演示数据",
+                ErrorKind.FORBIDDEN,
+            )  # fmt: skip
+        return pb.LoadDemoLettersResponse(written=await load_demo_letters(self._w.db))

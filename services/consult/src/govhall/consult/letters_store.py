@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.consult.letters_tables import letter_counters, letter_messages, letters
+from govhall.consult.letters_tables import letter_attachments, letter_counters, letter_messages, letters
 from govhall.contracts import consult as contract
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.dialect import upsert
@@ -101,11 +101,25 @@ async def load(uow: UnitOfWork, letter_id: str) -> Any:
     return row
 
 
-async def thread(uow: UnitOfWork, letter_id: str) -> list[Any]:
+class Thread(list[Any]):
+    """A letter's messages in order, carrying the files attached to them: a list still, so every
+    action that shows the letter after changing it passes its thread to view() as before."""
+
+    attachments: list[Any]
+
+
+async def thread(uow: UnitOfWork, letter_id: str) -> Thread:
     m = letter_messages.c
-    return list(
+    out = Thread(
         await uow.conn.execute(sa.select(letter_messages).where(m.letter_id == letter_id).order_by(m.seq))
     )
+    a = letter_attachments.c
+    out.attachments = list(
+        await uow.conn.execute(
+            sa.select(letter_attachments).where(a.letter_id == letter_id).order_by(a.seq, a.slot)
+        )
+    )
+    return out
 
 
 async def add_message(
@@ -243,6 +257,11 @@ def view(row: Any, messages: list[Any], cipher: FieldCipher) -> pb.Letter:
             author_name=m.author_name,
         )
         item.created_at.FromDatetime(aware(m.created_at))  # type: ignore[arg-type]
+    for f in getattr(messages, "attachments", ()):
+        attached = out.attachments.add(
+            id=f.id, seq=f.seq, file_name=f.file_name, media_type=f.media_type, size=f.size
+        )
+        attached.created_at.FromDatetime(aware(f.created_at))  # type: ignore[arg-type]
     return out
 
 

@@ -86,3 +86,21 @@ letter_query_locks = sa.Table(
     sa.Column("failures", sa.SmallInteger(), nullable=False),
     sa.Column("locked_until", TS, nullable=True),
 )
+
+# Files the writer attached to a message of theirs (the letter, a follow-up), checked by content
+# and kept in the content-addressed store (kit.files) by hash. At most three per message: slot 1-3
+# is part of a unique key, so two uploads at once cannot both take the third place.
+letter_attachments = sa.Table(
+    "letter_attachments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("letter_id", sa.String(36), sa.ForeignKey("letters.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.Integer(), nullable=False),
+    sa.Column("slot", sa.SmallInteger(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("media_type", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.UniqueConstraint("letter_id", "seq", "slot", name="letter_attachments_slot"),
+)

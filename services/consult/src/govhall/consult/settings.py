@@ -35,3 +35,10 @@ class ConsultSettings(ServiceSettings):
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
     # How often the letters' clock sweep raises warnings and overdue (seconds; 0 turns the timer off).
     letter_sweep_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
+    # Letter attachments (kit.files, the checks case materials get): the volume they are kept on
+    # (unset: var/consult-files) and the largest one. Up to three go one by one, each in one gRPC
+    # message (the kit takes at most 16 MiB).
+    files_dir: Path | None = Field(default=None, description="unset: var/consult-files")
+    max_attachment_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024, description="largest single attachment"
+    )

@@ -27,6 +27,7 @@ from starlette.types import Scope
 
 from govhall.gateway import auth, guards, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
+from govhall.gateway.appointments import appointments_routes
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
 from govhall.gateway.catalogue_admin import catalogue_admin_routes
@@ -198,7 +199,8 @@ def create_app(
     app.include_router(catalogue_admin_routes(up))
     app.include_router(search_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
-    app.include_router(consult_routes(up))
+    app.include_router(consult_routes(up, settings.letter_attachment_max_bytes))
+    app.include_router(appointments_routes(up))
     own_limit_routes.extend(r for r in _api_routes(app.routes) if getattr(r, "own_body_limit", False))
     # Prometheus scrapes metrics_port (observability.setup), not the API: /metrics is not public.
     app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]

@@ -12,13 +12,11 @@ from fastapi.responses import Response
 from govhall.gateway import cases_model as views
 from govhall.gateway import openapi
 from govhall.gateway.auth import Caller, SignedIn
-from govhall.gateway.cases_http import (
-    IdPath,
-    file_response,
-)
+from govhall.gateway.cases_http import file_response
 from govhall.gateway.cases_model import (
     StatusQueryIn,
 )
+from govhall.gateway.params import IdPath
 from govhall.gateway.protojson import out
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.cases.v1 import cases_pb2 as pb

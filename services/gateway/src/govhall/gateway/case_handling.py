@@ -11,14 +11,7 @@ from fastapi import APIRouter, Query
 from govhall.gateway import cases_model as views
 from govhall.gateway import model
 from govhall.gateway.auth import SignedIn
-from govhall.gateway.cases_http import (
-    Day,
-    FromDay,
-    IdPath,
-    IfMatch,
-    PageNo,
-    PageSize,
-)
+from govhall.gateway.cases_http import Day, FromDay, IfMatch
 from govhall.gateway.cases_model import (
     ActionIn,
     ActionName,
@@ -26,6 +19,7 @@ from govhall.gateway.cases_model import (
     command,
     expected_revision,
 )
+from govhall.gateway.params import IdPath, PageNo, PageSize
 from govhall.gateway.protojson import out
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.cases.v1 import cases_pb2 as pb

@@ -19,16 +19,7 @@ from govhall.gateway import model
 from govhall.gateway.auth import SignedIn
 from govhall.gateway.case_following import following_routes
 from govhall.gateway.case_handling import handling_routes
-from govhall.gateway.cases_http import (
-    CodePath,
-    IdempotencyKey,
-    IdPath,
-    IfMatch,
-    PageNo,
-    PageSize,
-    capped_body_route,
-    file_too_large,
-)
+from govhall.gateway.cases_http import CodePath, IdempotencyKey, IfMatch, capped_body_route, file_too_large
 from govhall.gateway.cases_model import (
     DraftIn,
     DraftUpdate,
@@ -41,6 +32,7 @@ from govhall.gateway.cases_model import (
     expected_revision,
     form_json,
 )
+from govhall.gateway.params import IdPath, PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.common.v1 import common_pb2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import Header, Path, Query, Request
@@ -15,13 +15,9 @@ from starlette.types import Message
 
 from govhall.gateway import bounds, problems
 from govhall.kit.errors import DomainError, ErrorKind, FieldError
-from govhall.protos.cases.v1 import cases_pb2 as pb
 
-IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 # A material's code as the matter's guide names it (the catalogue does not restrict its spelling).
 CodePath = Annotated[str, Path(min_length=1, max_length=200)]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 Day = Annotated[
     str | None, Query(pattern=bounds.DAY_PATTERN, description="YYYY-MM-DD, inclusive"), bounds.DayText
 ]
@@ -106,7 +102,15 @@ def content_disposition(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def file_response(f: pb.StoredFile) -> Response:
+class StoredFile(Protocol):
+    """A file an upstream serves: cases' StoredFile, consult's LetterAttachmentContent."""
+
+    file_name: str
+    media_type: str
+    content: bytes
+
+
+def file_response(f: StoredFile) -> Response:
     return Response(
         f.content,
         media_type=f.media_type or "application/octet-stream",

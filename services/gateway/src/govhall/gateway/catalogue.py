@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from govhall.gateway import catalogue_model as views
 from govhall.gateway import model, openapi
+from govhall.gateway.params import MatterCodePath, PageNo, PageSize, SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
@@ -21,14 +22,8 @@ from govhall.protos.common.v1 import common_pb2
 if TYPE_CHECKING:
     pass
 
-SitePath = Annotated[
-    str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
-]
-MatterCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$", description="matter code")]
 ArticleIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$", description="article id")]
 DepartmentCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 
 # A guide's QR code changes only when the portal's address does.
 QR_CACHE = "public, max-age=86400"

@@ -13,7 +13,8 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from govhall.gateway import catalogue_model as views
 from govhall.gateway import model
 from govhall.gateway.auth import Admin
-from govhall.gateway.catalogue import ArticleIdPath, DepartmentCodePath, MatterCodePath, SitePath
+from govhall.gateway.catalogue import ArticleIdPath, DepartmentCodePath
+from govhall.gateway.params import MatterCodePath, SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError, FieldError
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat

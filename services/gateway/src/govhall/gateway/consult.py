@@ -4,31 +4,26 @@ join here as they are built. Every object is authorised by consult itself from t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter
 
 from govhall.gateway import consult_model as views
 from govhall.gateway.auth import SignedIn
 from govhall.gateway.consult_error_reports import error_report_routes
 from govhall.gateway.consult_evaluations import evaluation_routes
 from govhall.gateway.consult_inbox import inbox_routes
+from govhall.gateway.consult_letter_files import letter_file_routes
 from govhall.gateway.consult_letters import letters_routes
+from govhall.gateway.params import MatterCodePath, PageNo, PageSize, SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import favourites_pb2 as fav
 
-SitePath = Annotated[
-    str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
-]
-MatterCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$", description="matter code")]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 
-
-def consult_routes(up: Callable[[], Upstreams]) -> APIRouter:
+def consult_routes(up: Callable[[], Upstreams], attachment_max_bytes: int) -> APIRouter:
     router = APIRouter()
     router.include_router(letters_routes(up))
+    router.include_router(letter_file_routes(up, attachment_max_bytes))
 
     @router.put(
         "/api/v1/me/favourites/{site}/{code}",

@@ -7,21 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from govhall.gateway import consult_error_reports_model as views
 from govhall.gateway import model, protojson
 from govhall.gateway.auth import SignedIn
+from govhall.gateway.params import MatterCodePath, PageNo, PageSize, SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import error_reports_pb2 as pb
 
-SitePath = Annotated[
-    str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
-]
-MatterCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$", description="matter code")]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 ReportIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,36}$", description="error report id")]
 
 

@@ -13,14 +13,13 @@ from govhall.gateway import consult_evaluations_model as views
 from govhall.gateway.auth import Caller, SignedIn
 from govhall.gateway.cases_http import IfMatch
 from govhall.gateway.cases_model import expected_revision
+from govhall.gateway.params import PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import evaluations_pb2 as pb
 
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (China time)")]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 State = Literal["open", "rectified", "called_back", "appealed", "voided"]
 BASE = "/api/v1/staff/evaluations/rectifications"
 
@@ -47,6 +46,16 @@ def evaluation_routes(up: Callable[[], Upstreams]) -> APIRouter:
             channel=body.channel,
         )
         return views.evaluation_out(await call(lambda s: s.SubmitEvaluation, request, caller))
+
+    @router.get(
+        "/api/v1/cases/{case_id}/evaluation",
+        tags=["evaluations"],
+        summary="My evaluation of a case and what became of its rectification (the rater only)",
+        operation_id="getMyEvaluation",
+    )
+    async def my_evaluation(case_id: IdPath, caller: SignedIn) -> views.MyEvaluationOut:  # type: ignore[valid-type]
+        request = pb.GetMyEvaluationRequest(case_id=case_id)
+        return views.my_evaluation_out(await call(lambda s: s.GetMyEvaluation, request, caller))
 
     @router.get(
         "/api/v1/statistics/evaluations",

@@ -46,6 +46,7 @@ class DecisionIn(model.In):
 EvaluationOut = model_of(pb.Evaluation.DESCRIPTOR)
 RectificationOut = model_of(pb.Rectification.DESCRIPTOR)
 StatisticsRowOut = model_of(pb.EvaluationStatisticsRow.DESCRIPTOR)
+MyEvaluationOut = model_of(pb.MyEvaluation.DESCRIPTOR)
 
 
 class RectificationsOut(Out):
@@ -60,6 +61,10 @@ class StatisticsOut(Out):
 
 def evaluation_out(e: pb.Evaluation) -> Out:
     return out(EvaluationOut, e)
+
+
+def my_evaluation_out(e: pb.MyEvaluation) -> Out:
+    return out(MyEvaluationOut, e)
 
 
 def rectification_out(r: pb.Rectification) -> Out:

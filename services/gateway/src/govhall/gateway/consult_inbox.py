@@ -6,17 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from govhall.gateway import consult_inbox_model as views
 from govhall.gateway.auth import SignedIn
+from govhall.gateway.params import PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import inbox_pb2 as pb
 
 MessageIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,36}$", description="message id")]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 def inbox_routes(up: Callable[[], Upstreams]) -> APIRouter:

@@ -13,14 +13,12 @@ from fastapi import APIRouter, Path, Query, Request
 from govhall.gateway import consult_letters_model as m
 from govhall.gateway.auth import Caller, SignedIn
 from govhall.gateway.identity_model import client_ip
+from govhall.gateway.params import PageNo, PageSize, SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.consult.v1 import letters_pb2 as pb
 
 IdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,36}$")]
-SitePath = Annotated[str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code")]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
 TAGS: list[str | Enum] = ["consultations"]
 STAFF_TAGS: list[str | Enum] = ["consultations-staff"]
 

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import grpc
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from govhall.gateway import model, openapi
 from govhall.gateway import search_model as views
 from govhall.gateway.auth import PlatformAdmin
+from govhall.gateway.params import SitePath
 from govhall.gateway.protojson import to_dict
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError
@@ -22,9 +23,6 @@ from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2
 
-SitePath = Annotated[
-    str, Path(pattern=r"^\d{6}$", description="6-digit administrative division code (GB/T 2260)")
-]
 # A whole-province reindex streams for minutes.
 REINDEX_TIMEOUT_SECONDS = 7_200.0
 

@@ -24,6 +24,7 @@ from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, channel, domain_error
 from govhall.kit.trust import Signer
+from govhall.protos.appointments.v1 import bookings_pb2_grpc, hall_admin_pb2_grpc, halls_pb2_grpc
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -38,6 +39,12 @@ from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
+    from govhall.protos.appointments.v1.bookings_pb2_grpc import BookingsServiceAsyncStub
+    from govhall.protos.appointments.v1.hall_admin_pb2_grpc import (
+        HallAdminServiceAsyncStub,
+        SlotsServiceAsyncStub,
+    )
+    from govhall.protos.appointments.v1.halls_pb2_grpc import HallsServiceAsyncStub
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
     from govhall.protos.consult.v1.error_reports_pb2_grpc import ErrorReportsServiceAsyncStub
@@ -110,8 +117,21 @@ class ConsultStubs:
 
 
 CONSULT: Spec[ConsultStubs] = Spec("consult", "consultation", "咨询投诉与评价", ConsultStubs)
+
+
+class AppointmentsStubs:
+    """Appointments serves several gRPC services (halls, bookings, the hall desk) on one address."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.halls: HallsServiceAsyncStub = halls_pb2_grpc.HallsServiceStub(channel)  # type: ignore[assignment]
+        self.bookings: BookingsServiceAsyncStub = bookings_pb2_grpc.BookingsServiceStub(channel)  # type: ignore[assignment]
+        self.hall_admin: HallAdminServiceAsyncStub = hall_admin_pb2_grpc.HallAdminServiceStub(channel)  # type: ignore[assignment]
+        self.slots: SlotsServiceAsyncStub = hall_admin_pb2_grpc.SlotsServiceStub(channel)  # type: ignore[assignment]
+
+
+APPOINTMENTS: Spec[AppointmentsStubs] = Spec("appointments", "appointments", "预约", AppointmentsStubs)
 # The one registry: the benchmarks start, and /healthz/upstreams reports, exactly these.
-REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT)
+REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT, APPOINTMENTS)
 
 
 def address(settings: GatewaySettings, name: str) -> str:
@@ -200,8 +220,10 @@ class Upstreams:
         self.identity = Upstream(IDENTITY, settings, signer)
         self.cases = Upstream(CASES, settings, signer)
         self.consult = Upstream(CONSULT, settings, signer)
+        self.appointments = Upstream(APPOINTMENTS, settings, signer)
         self.all: dict[str, Upstream[Any]] = {
-            u.spec.name: u for u in (self.catalogue, self.search, self.identity, self.cases, self.consult)
+            u.spec.name: u
+            for u in (self.catalogue, self.search, self.identity, self.cases, self.consult, self.appointments)
         }
         assert set(self.all) == {s.name for s in REGISTRY}, "every upstream of the registry, once"
 

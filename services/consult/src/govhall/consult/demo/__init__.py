@@ -3,7 +3,9 @@ every demo site, kept as data (qa.json), and the loader both ways to run call.
 
 Decision for today: the Q&As are public letters, and the letters module owns letters' tables and
 rules (publication consent, public replies, names removed), so this package keeps the Q&As as
-data only; the letters module imports `demo_questions()` and writes them through its own code.
+data only; the letters module imports `demo_questions()` and writes them through its own code,
+which the loader asks for over gRPC (`LoadDemoLetters`, a platform administrator's call signed
+with the operators' key), so `make run` and `make up` load the same letters the same way, once.
 The error-report queue needs no seeded data: the demo site admins (hb_admin, yc_admin) work
 the queue for their site's matters as soon as a citizen files a report, and a seeded report
 would belong to a citizen nobody can sign in as.
@@ -20,8 +22,10 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from govhall.consult.access import matter_code, site_code
-from govhall.kit.grpcclient import channel, operator_signer
+from govhall.kit.caller import caller_metadata
+from govhall.kit.grpcclient import channel, operator_caller, operator_signer
 from govhall.kit.trust import Signer
+from govhall.protos.consult.v1 import letters_pb2, letters_pb2_grpc
 
 QA_FILE = Path(__file__).resolve().parent / "qa.json"
 MAX_TITLE, MAX_TEXT = 100, 2_000
@@ -52,8 +56,10 @@ def demo_questions(path: Path = QA_FILE) -> list[DemoQuestion]:
 
 
 async def load_demo_into(address: str, signer: Signer | None = None, *, wait_seconds: float = 30.0) -> int:
-    """Wait until consult at address serves, signed as the operators (``signer``; by default the
-    one the platform settings name), and return how many demo Q&As the data holds for it."""
+    """Wait until consult at address serves, then have it write the demo letters (the Q&As and
+    one pending letter; nothing when they are there already), signed as the operators
+    (``signer``; by default the one the platform settings name). Returns how many demo Q&As the
+    data holds."""
     questions = demo_questions()
     ch = channel(address, signer=signer or operator_signer(), audience="consult")
     health = health_pb2_grpc.HealthStub(ch)
@@ -67,6 +73,12 @@ async def load_demo_into(address: str, signer: Signer | None = None, *, wait_sec
                 except grpc.aio.AioRpcError:
                     pass  # not serving yet: ask again, within the bound
                 await asyncio.sleep(0.2)
+        letters = letters_pb2_grpc.LettersServiceStub(ch)
+        await letters.LoadDemoLetters(
+            letters_pb2.LoadDemoLettersRequest(),
+            metadata=caller_metadata(operator_caller("demo loader")),
+            timeout=wait_seconds,
+        )
     finally:
         await ch.close()
     return len(questions)

@@ -11,4 +11,4 @@ from govhall.consult.demo import load_demo_into
 target = (
     sys.argv[1] if len(sys.argv) > 1 else os.environ.get("GOVHALL_CONSULT_GRPC_ADDRESS", "127.0.0.1:50055")
 )
-print(f"consult demo: {asyncio.run(load_demo_into(target))} public Q&As ready at {target}")
+print(f"consult demo: {asyncio.run(load_demo_into(target))} public Q&As and a pending letter at {target}")

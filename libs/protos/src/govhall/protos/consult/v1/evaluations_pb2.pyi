@@ -149,6 +149,99 @@ class Evaluation(_message.Message):
 Global___Evaluation: _TypeAlias = Evaluation  # noqa: Y015
 
 @_typing.final
+class GetMyEvaluationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMyEvaluationRequest: _TypeAlias = GetMyEvaluationRequest  # noqa: Y015
+
+@_typing.final
+class RaterRectification(_message.Message):
+    """A rectification as the rater sees it: what was done and the callback, never who did it, nor a
+    department's appeal (only its outcome, if a supervisor voided the review).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
+    RECTIFICATION_FIELD_NUMBER: _builtins.int
+    CALLBACK_FIELD_NUMBER: _builtins.int
+    DECISION_FIELD_NUMBER: _builtins.int
+    DECISION_REASON_FIELD_NUMBER: _builtins.int
+    RECTIFIED_AT_FIELD_NUMBER: _builtins.int
+    CALLED_BACK_AT_FIELD_NUMBER: _builtins.int
+    state: _builtins.str
+    """open | rectified | called_back | appealed | voided"""
+    due: _builtins.str
+    rectification: _builtins.str
+    callback: _builtins.str
+    decision: _builtins.str
+    """"" | uphold | void (a supervisor's decision on the department's appeal)"""
+    decision_reason: _builtins.str
+    @_builtins.property
+    def rectified_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def called_back_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        state: _builtins.str = ...,
+        due: _builtins.str = ...,
+        rectification: _builtins.str = ...,
+        callback: _builtins.str = ...,
+        decision: _builtins.str = ...,
+        decision_reason: _builtins.str = ...,
+        rectified_at: _timestamp_pb2.Timestamp | None = ...,
+        called_back_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["called_back_at", b"called_back_at", "rectified_at", b"rectified_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback", b"callback", "called_back_at", b"called_back_at", "decision", b"decision", "decision_reason", b"decision_reason", "due", b"due", "rectification", b"rectification", "rectified_at", b"rectified_at", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RaterRectification: _TypeAlias = RaterRectification  # noqa: Y015
+
+@_typing.final
+class MyEvaluation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVALUATION_FIELD_NUMBER: _builtins.int
+    RECTIFICATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def evaluation(self) -> Global___Evaluation: ...
+    @_builtins.property
+    def rectification(self) -> Global___RaterRectification:
+        """Only for 不满意/非常不满意."""
+
+    def __init__(
+        self,
+        *,
+        evaluation: Global___Evaluation | None = ...,
+        rectification: Global___RaterRectification | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["evaluation", b"evaluation", "rectification", b"rectification"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evaluation", b"evaluation", "rectification", b"rectification"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MyEvaluation: _TypeAlias = MyEvaluation  # noqa: Y015
+
+@_typing.final
 class Rectification(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -39,6 +39,11 @@ class EvaluationsServiceStub:
                 request_serializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.SubmitEvaluationRequest.SerializeToString,
                 response_deserializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.Evaluation.FromString,
                 _registered_method=True)
+        self.GetMyEvaluation = channel.unary_unary(
+                '/govhall.consult.v1.EvaluationsService/GetMyEvaluation',
+                request_serializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.GetMyEvaluationRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.MyEvaluation.FromString,
+                _registered_method=True)
         self.ListRectifications = channel.unary_unary(
                 '/govhall.consult.v1.EvaluationsService/ListRectifications',
                 request_serializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.ListRectificationsRequest.SerializeToString,
@@ -81,6 +86,14 @@ class EvaluationsServiceServicer:
 
     def SubmitEvaluation(self, request, context):
         """The applicant rates their concluded case (once).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMyEvaluation(self, request, context):
+        """The rater reads back their evaluation of a case and what became of its rectification
+        (no staff identities); anybody else, or a case not rated: NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,6 +151,11 @@ def add_EvaluationsServiceServicer_to_server(servicer, server):
                     servicer.SubmitEvaluation,
                     request_deserializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.SubmitEvaluationRequest.FromString,
                     response_serializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.Evaluation.SerializeToString,
+            ),
+            'GetMyEvaluation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMyEvaluation,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.GetMyEvaluationRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_evaluations__pb2.MyEvaluation.SerializeToString,
             ),
             'ListRectifications': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRectifications,
@@ -202,6 +220,33 @@ class EvaluationsService:
             '/govhall.consult.v1.EvaluationsService/SubmitEvaluation',
             govhall_dot_consult_dot_v1_dot_evaluations__pb2.SubmitEvaluationRequest.SerializeToString,
             govhall_dot_consult_dot_v1_dot_evaluations__pb2.Evaluation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMyEvaluation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.EvaluationsService/GetMyEvaluation',
+            govhall_dot_consult_dot_v1_dot_evaluations__pb2.GetMyEvaluationRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_evaluations__pb2.MyEvaluation.FromString,
             options,
             channel_credentials,
             insecure,

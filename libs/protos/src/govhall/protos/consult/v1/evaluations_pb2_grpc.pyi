@@ -37,6 +37,10 @@ class EvaluationsServiceStub:
     def __new__(cls, channel: _aio.Channel) -> EvaluationsServiceAsyncStub: ...
     SubmitEvaluation: _grpc.UnaryUnaryMultiCallable[_evaluations_pb2.SubmitEvaluationRequest, _evaluations_pb2.Evaluation]
     """The applicant rates their concluded case (once)."""
+    GetMyEvaluation: _grpc.UnaryUnaryMultiCallable[_evaluations_pb2.GetMyEvaluationRequest, _evaluations_pb2.MyEvaluation]
+    """The rater reads back their evaluation of a case and what became of its rectification
+    (no staff identities); anybody else, or a case not rated: NOT_FOUND.
+    """
     ListRectifications: _grpc.UnaryUnaryMultiCallable[_evaluations_pb2.ListRectificationsRequest, _evaluations_pb2.ListRectificationsResponse]
     """Staff: the rectifications of their department (a supervisor: of their site's subtree)."""
     GetRectification: _grpc.UnaryUnaryMultiCallable[_evaluations_pb2.GetRectificationRequest, _evaluations_pb2.Rectification]
@@ -53,6 +57,10 @@ class EvaluationsServiceAsyncStub(EvaluationsServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     SubmitEvaluation: _aio.UnaryUnaryMultiCallable[_evaluations_pb2.SubmitEvaluationRequest, _evaluations_pb2.Evaluation]  # type: ignore[assignment]
     """The applicant rates their concluded case (once)."""
+    GetMyEvaluation: _aio.UnaryUnaryMultiCallable[_evaluations_pb2.GetMyEvaluationRequest, _evaluations_pb2.MyEvaluation]  # type: ignore[assignment]
+    """The rater reads back their evaluation of a case and what became of its rectification
+    (no staff identities); anybody else, or a case not rated: NOT_FOUND.
+    """
     ListRectifications: _aio.UnaryUnaryMultiCallable[_evaluations_pb2.ListRectificationsRequest, _evaluations_pb2.ListRectificationsResponse]  # type: ignore[assignment]
     """Staff: the rectifications of their department (a supervisor: of their site's subtree)."""
     GetRectification: _aio.UnaryUnaryMultiCallable[_evaluations_pb2.GetRectificationRequest, _evaluations_pb2.Rectification]  # type: ignore[assignment]
@@ -72,6 +80,16 @@ class EvaluationsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_evaluations_pb2.Evaluation, _abc.Awaitable[_evaluations_pb2.Evaluation]]:
         """The applicant rates their concluded case (once)."""
+
+    @_abc_1.abstractmethod
+    def GetMyEvaluation(
+        self,
+        request: _evaluations_pb2.GetMyEvaluationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_evaluations_pb2.MyEvaluation, _abc.Awaitable[_evaluations_pb2.MyEvaluation]]:
+        """The rater reads back their evaluation of a case and what became of its rectification
+        (no staff identities); anybody else, or a case not rated: NOT_FOUND.
+        """
 
     @_abc_1.abstractmethod
     def ListRectifications(

@@ -165,6 +165,41 @@ MESSAGE_ROLE_SYSTEM: MessageRole.ValueType  # 3
 Global___MessageRole: _TypeAlias = MessageRole  # noqa: Y015
 
 @_typing.final
+class LoadDemoLettersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoadDemoLettersRequest: _TypeAlias = LoadDemoLettersRequest  # noqa: Y015
+
+@_typing.final
+class LoadDemoLettersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WRITTEN_FIELD_NUMBER: _builtins.int
+    written: _builtins.int
+    """How many letters were written now: 0 when they were there already."""
+    def __init__(
+        self,
+        *,
+        written: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["written", b"written"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoadDemoLettersResponse: _TypeAlias = LoadDemoLettersResponse  # noqa: Y015
+
+@_typing.final
 class SubmitLetterRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -380,6 +415,136 @@ class RateLetterRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RateLetterRequest: _TypeAlias = RateLetterRequest  # noqa: Y015
+
+@_typing.final
+class AttachLetterFileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LETTER_ID_FIELD_NUMBER: _builtins.int
+    LETTER_NUMBER_FIELD_NUMBER: _builtins.int
+    QUERY_PASSWORD_FIELD_NUMBER: _builtins.int
+    CLIENT_IP_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    letter_id: _builtins.str
+    """A signed-in writer names the letter by id; an anonymous one by number and query password."""
+    letter_number: _builtins.str
+    query_password: _builtins.str
+    client_ip: _builtins.str
+    """The end user's address as the gateway saw it (wrong passwords lock per letter and client)."""
+    file_name: _builtins.str
+    content: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        letter_id: _builtins.str = ...,
+        letter_number: _builtins.str = ...,
+        query_password: _builtins.str = ...,
+        client_ip: _builtins.str = ...,
+        file_name: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_ip", b"client_ip", "content", b"content", "file_name", b"file_name", "letter_id", b"letter_id", "letter_number", b"letter_number", "query_password", b"query_password"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AttachLetterFileRequest: _TypeAlias = AttachLetterFileRequest  # noqa: Y015
+
+@_typing.final
+class GetLetterAttachmentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LETTER_ID_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_ID_FIELD_NUMBER: _builtins.int
+    LETTER_NUMBER_FIELD_NUMBER: _builtins.int
+    QUERY_PASSWORD_FIELD_NUMBER: _builtins.int
+    CLIENT_IP_FIELD_NUMBER: _builtins.int
+    letter_id: _builtins.str
+    attachment_id: _builtins.str
+    letter_number: _builtins.str
+    """Anonymous writers: instead of letter_id."""
+    query_password: _builtins.str
+    client_ip: _builtins.str
+    def __init__(
+        self,
+        *,
+        letter_id: _builtins.str = ...,
+        attachment_id: _builtins.str = ...,
+        letter_number: _builtins.str = ...,
+        query_password: _builtins.str = ...,
+        client_ip: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_id", b"attachment_id", "client_ip", b"client_ip", "letter_id", b"letter_id", "letter_number", b"letter_number", "query_password", b"query_password"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLetterAttachmentRequest: _TypeAlias = GetLetterAttachmentRequest  # noqa: Y015
+
+@_typing.final
+class LetterAttachmentContent(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    file_name: _builtins.str
+    media_type: _builtins.str
+    content: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        file_name: _builtins.str = ...,
+        media_type: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "file_name", b"file_name", "media_type", b"media_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LetterAttachmentContent: _TypeAlias = LetterAttachmentContent  # noqa: Y015
+
+@_typing.final
+class LetterAttachment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    SEQ_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    SIZE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    seq: _builtins.int
+    """The writer's message (the letter, or a follow-up) it goes with."""
+    file_name: _builtins.str
+    """Named after what the content is (a PNG called .pdf is .png)."""
+    media_type: _builtins.str
+    size: _builtins.int
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        seq: _builtins.int = ...,
+        file_name: _builtins.str = ...,
+        media_type: _builtins.str = ...,
+        size: _builtins.int = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "file_name", b"file_name", "id", b"id", "media_type", b"media_type", "seq", b"seq", "size", b"size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LetterAttachment: _TypeAlias = LetterAttachment  # noqa: Y015
 
 @_typing.final
 class ListQueueRequest(_message.Message):
@@ -754,6 +919,7 @@ class Letter(_message.Message):
     WARNING_LEVEL_FIELD_NUMBER: _builtins.int
     EXTENSION_STATE_FIELD_NUMBER: _builtins.int
     EXTENSION_DAYS_FIELD_NUMBER: _builtins.int
+    ATTACHMENTS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     letter_number: _builtins.str
     site_code: _builtins.str
@@ -789,6 +955,8 @@ class Letter(_message.Message):
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___LetterMessage]: ...
+    @_builtins.property
+    def attachments(self) -> _containers.RepeatedCompositeFieldContainer[Global___LetterAttachment]: ...
     def __init__(
         self,
         *,
@@ -819,10 +987,11 @@ class Letter(_message.Message):
         warning_level: _builtins.str = ...,
         extension_state: _builtins.str = ...,
         extension_days: _builtins.int = ...,
+        attachments: _abc.Iterable[Global___LetterAttachment] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["replied_at", b"replied_at", "submitted_at", b"submitted_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agrees_to_publish", b"agrees_to_publish", "anonymous", b"anonymous", "case_number", b"case_number", "department_code", b"department_code", "due_date", b"due_date", "extension_days", b"extension_days", "extension_state", b"extension_state", "handler_name", b"handler_name", "id", b"id", "kind", b"kind", "letter_number", b"letter_number", "matter_code", b"matter_code", "messages", b"messages", "public_reply", b"public_reply", "rating", b"rating", "reason", b"reason", "reopened", b"reopened", "replied_at", b"replied_at", "revision", b"revision", "site_code", b"site_code", "state", b"state", "submitted_at", b"submitted_at", "title", b"title", "updated_at", b"updated_at", "warning_level", b"warning_level", "writer_mobile_masked", b"writer_mobile_masked", "writer_name_masked", b"writer_name_masked"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agrees_to_publish", b"agrees_to_publish", "anonymous", b"anonymous", "attachments", b"attachments", "case_number", b"case_number", "department_code", b"department_code", "due_date", b"due_date", "extension_days", b"extension_days", "extension_state", b"extension_state", "handler_name", b"handler_name", "id", b"id", "kind", b"kind", "letter_number", b"letter_number", "matter_code", b"matter_code", "messages", b"messages", "public_reply", b"public_reply", "rating", b"rating", "reason", b"reason", "reopened", b"reopened", "replied_at", b"replied_at", "revision", b"revision", "site_code", b"site_code", "state", b"state", "submitted_at", b"submitted_at", "title", b"title", "updated_at", b"updated_at", "warning_level", b"warning_level", "writer_mobile_masked", b"writer_mobile_masked", "writer_name_masked", b"writer_name_masked"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

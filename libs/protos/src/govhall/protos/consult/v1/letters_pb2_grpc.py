@@ -64,6 +64,16 @@ class LettersServiceStub:
                 request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.RateLetterRequest.SerializeToString,
                 response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
                 _registered_method=True)
+        self.AttachLetterFile = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/AttachLetterFile',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.AttachLetterFileRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+                _registered_method=True)
+        self.GetLetterAttachment = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/GetLetterAttachment',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.GetLetterAttachmentRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LetterAttachmentContent.FromString,
+                _registered_method=True)
         self.ListQueue = channel.unary_unary(
                 '/govhall.consult.v1.LettersService/ListQueue',
                 request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListQueueRequest.SerializeToString,
@@ -114,6 +124,11 @@ class LettersServiceStub:
                 request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.SerializeToString,
                 response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersResponse.FromString,
                 _registered_method=True)
+        self.LoadDemoLetters = channel.unary_unary(
+                '/govhall.consult.v1.LettersService/LoadDemoLetters',
+                request_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersRequest.SerializeToString,
+                response_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersResponse.FromString,
+                _registered_method=True)
 
 
 class LettersServiceServicer:
@@ -154,6 +169,22 @@ class LettersServiceServicer:
 
     def RateLetter(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttachLetterFile(self, request, context):
+        """Attachments (up to three per writer's message, checked by content as case materials are):
+        the signed-in writer by letter id, an anonymous one by number and query password, while the
+        letter waits for staff (pending, or followed up: then they go with the follow-up).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLetterAttachment(self, request, context):
+        """The writer (or an anonymous one by number and password) and the staff who may read the letter.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -225,6 +256,15 @@ class LettersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LoadDemoLetters(self, request, context):
+        """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+        written once: a platform administrator only (the operators' demo loader, `make up`; the
+        gateway has no route to it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LettersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -257,6 +297,16 @@ def add_LettersServiceServicer_to_server(servicer, server):
                     servicer.RateLetter,
                     request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.RateLetterRequest.FromString,
                     response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.SerializeToString,
+            ),
+            'AttachLetterFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachLetterFile,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.AttachLetterFileRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.SerializeToString,
+            ),
+            'GetLetterAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLetterAttachment,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.GetLetterAttachmentRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LetterAttachmentContent.SerializeToString,
             ),
             'ListQueue': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQueue,
@@ -307,6 +357,11 @@ def add_LettersServiceServicer_to_server(servicer, server):
                     servicer.ListPublicLetters,
                     request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.FromString,
                     response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersResponse.SerializeToString,
+            ),
+            'LoadDemoLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadDemoLetters,
+                    request_deserializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersRequest.FromString,
+                    response_serializer=govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -471,6 +526,60 @@ class LettersService:
             '/govhall.consult.v1.LettersService/RateLetter',
             govhall_dot_consult_dot_v1_dot_letters__pb2.RateLetterRequest.SerializeToString,
             govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachLetterFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/AttachLetterFile',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.AttachLetterFileRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.Letter.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLetterAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/GetLetterAttachment',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.GetLetterAttachmentRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.LetterAttachmentContent.FromString,
             options,
             channel_credentials,
             insecure,
@@ -741,6 +850,33 @@ class LettersService:
             '/govhall.consult.v1.LettersService/ListPublicLetters',
             govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersRequest.SerializeToString,
             govhall_dot_consult_dot_v1_dot_letters__pb2.ListPublicLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadDemoLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.consult.v1.LettersService/LoadDemoLetters',
+            govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersRequest.SerializeToString,
+            govhall_dot_consult_dot_v1_dot_letters__pb2.LoadDemoLettersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,6 +44,13 @@ class LettersServiceStub:
     """Anyone with the number and query password (wrong ones lock per letter and client)."""
     FollowUp: _grpc.UnaryUnaryMultiCallable[_letters_pb2.FollowUpRequest, _letters_pb2.Letter]
     RateLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.RateLetterRequest, _letters_pb2.Letter]
+    AttachLetterFile: _grpc.UnaryUnaryMultiCallable[_letters_pb2.AttachLetterFileRequest, _letters_pb2.Letter]
+    """Attachments (up to three per writer's message, checked by content as case materials are):
+    the signed-in writer by letter id, an anonymous one by number and query password, while the
+    letter waits for staff (pending, or followed up: then they go with the follow-up).
+    """
+    GetLetterAttachment: _grpc.UnaryUnaryMultiCallable[_letters_pb2.GetLetterAttachmentRequest, _letters_pb2.LetterAttachmentContent]
+    """The writer (or an anonymous one by number and password) and the staff who may read the letter."""
     ListQueue: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ListQueueRequest, _letters_pb2.ListLettersResponse]
     """Staff of the letter's department (same site and department)."""
     ClaimLetter: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ClaimLetterRequest, _letters_pb2.Letter]
@@ -63,6 +70,11 @@ class LettersServiceStub:
     """
     ListPublicLetters: _grpc.UnaryUnaryMultiCallable[_letters_pb2.ListPublicLettersRequest, _letters_pb2.ListPublicLettersResponse]
     """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
+    LoadDemoLetters: _grpc.UnaryUnaryMultiCallable[_letters_pb2.LoadDemoLettersRequest, _letters_pb2.LoadDemoLettersResponse]
+    """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+    written once: a platform administrator only (the operators' demo loader, `make up`; the
+    gateway has no route to it).
+    """
 
 @_typing.type_check_only
 class LettersServiceAsyncStub(LettersServiceStub):
@@ -76,6 +88,13 @@ class LettersServiceAsyncStub(LettersServiceStub):
     """Anyone with the number and query password (wrong ones lock per letter and client)."""
     FollowUp: _aio.UnaryUnaryMultiCallable[_letters_pb2.FollowUpRequest, _letters_pb2.Letter]  # type: ignore[assignment]
     RateLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.RateLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    AttachLetterFile: _aio.UnaryUnaryMultiCallable[_letters_pb2.AttachLetterFileRequest, _letters_pb2.Letter]  # type: ignore[assignment]
+    """Attachments (up to three per writer's message, checked by content as case materials are):
+    the signed-in writer by letter id, an anonymous one by number and query password, while the
+    letter waits for staff (pending, or followed up: then they go with the follow-up).
+    """
+    GetLetterAttachment: _aio.UnaryUnaryMultiCallable[_letters_pb2.GetLetterAttachmentRequest, _letters_pb2.LetterAttachmentContent]  # type: ignore[assignment]
+    """The writer (or an anonymous one by number and password) and the staff who may read the letter."""
     ListQueue: _aio.UnaryUnaryMultiCallable[_letters_pb2.ListQueueRequest, _letters_pb2.ListLettersResponse]  # type: ignore[assignment]
     """Staff of the letter's department (same site and department)."""
     ClaimLetter: _aio.UnaryUnaryMultiCallable[_letters_pb2.ClaimLetterRequest, _letters_pb2.Letter]  # type: ignore[assignment]
@@ -95,6 +114,11 @@ class LettersServiceAsyncStub(LettersServiceStub):
     """
     ListPublicLetters: _aio.UnaryUnaryMultiCallable[_letters_pb2.ListPublicLettersRequest, _letters_pb2.ListPublicLettersResponse]  # type: ignore[assignment]
     """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
+    LoadDemoLetters: _aio.UnaryUnaryMultiCallable[_letters_pb2.LoadDemoLettersRequest, _letters_pb2.LoadDemoLettersResponse]  # type: ignore[assignment]
+    """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+    written once: a platform administrator only (the operators' demo loader, `make up`; the
+    gateway has no route to it).
+    """
 
 class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -141,6 +165,25 @@ class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _letters_pb2.RateLetterRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]: ...
+
+    @_abc_1.abstractmethod
+    def AttachLetterFile(
+        self,
+        request: _letters_pb2.AttachLetterFileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.Letter, _abc.Awaitable[_letters_pb2.Letter]]:
+        """Attachments (up to three per writer's message, checked by content as case materials are):
+        the signed-in writer by letter id, an anonymous one by number and query password, while the
+        letter waits for staff (pending, or followed up: then they go with the follow-up).
+        """
+
+    @_abc_1.abstractmethod
+    def GetLetterAttachment(
+        self,
+        request: _letters_pb2.GetLetterAttachmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.LetterAttachmentContent, _abc.Awaitable[_letters_pb2.LetterAttachmentContent]]:
+        """The writer (or an anonymous one by number and password) and the staff who may read the letter."""
 
     @_abc_1.abstractmethod
     def ListQueue(
@@ -220,5 +263,16 @@ class LettersServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_letters_pb2.ListPublicLettersResponse, _abc.Awaitable[_letters_pb2.ListPublicLettersResponse]]:
         """咨询公开: letters whose writer agreed and whose reply is public, without names or numbers."""
+
+    @_abc_1.abstractmethod
+    def LoadDemoLetters(
+        self,
+        request: _letters_pb2.LoadDemoLettersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_letters_pb2.LoadDemoLettersResponse, _abc.Awaitable[_letters_pb2.LoadDemoLettersResponse]]:
+        """The demo letters (the demo Q&As answered and public, one pending in 西陵区's office queue),
+        written once: a platform administrator only (the operators' demo loader, `make up`; the
+        gateway has no route to it).
+        """
 
 def add_LettersServiceServicer_to_server(servicer: LettersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from govhall.cases.contents import ContentLimits, check_ofd, check_pdf
+from govhall.kit.contents import ContentLimits, check_ofd, check_pdf
 from govhall.kit.errors import DomainError, ErrorKind, invalid
 
 MEDIA_TYPES: Final = {

@@ -24,7 +24,7 @@ from govhall.kit.errors import DomainError, invalid
 
 @dataclass(frozen=True)
 class ContentLimits:
-    """Bounds on what an upload may unpack to (settings: GOVHALL_CASES_UPLOAD_*)."""
+    """Bounds on what an upload may unpack to (a service's settings, e.g. GOVHALL_CASES_UPLOAD_*)."""
 
     archive_entries: int = 10_000
     unpacked_bytes: int = 256 * 1024 * 1024
