@@ -204,3 +204,19 @@ async def test_uploads_are_checked_by_content(world: World) -> None:
     nul = await world.fails(drive(world), "UploadDriveFile", parts("a\x00.png", png(10)), me)
     assert nul.code == "TEXT_INVALID"
     assert (await listing(world, me)).usage.used_bytes == 0
+
+
+async def test_a_client_stream_without_a_signed_caller_is_refused(world: World) -> None:
+    import grpc
+
+    from govhall.kit.caller import caller_metadata
+    from govhall.kit.grpcclient import domain_error
+
+    # Claiming a person in plain metadata, with no assertion signed by a trusted principal.
+    unsigned = drive_pb2_grpc.DriveServiceStub(grpc.aio.insecure_channel(world.address))
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await unsigned.UploadDriveFile(
+            parts("a.png", png(100)), metadata=caller_metadata(person()), timeout=30
+        )
+    assert domain_error(info.value).code == "CALLER_UNSIGNED"
+    assert (await listing(world, person())).page.total == 0
