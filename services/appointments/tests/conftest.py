@@ -207,7 +207,7 @@ async def _world_booking(
     Without a cipher the contact fields hold placeholders no key opens."""
     import secrets
 
-    from govhall.appointments.desk_common import MOBILE_CONTEXT, NAME_CONTEXT, mobile_hash
+    from govhall.appointments.contacts import mobile_hash, seal_mobile, seal_name
 
     owner = owner or person()
     code = code or "".join(secrets.choice(BOOKING_CODE_LETTERS) for _ in range(8))
@@ -238,8 +238,8 @@ async def _world_booking(
                 ends_at=slot.ends_at,
                 owner_kind="person",
                 owner_subject=owner.subject,
-                contact_name=cipher.encrypt(name, NAME_CONTEXT) if cipher else "placeholder",
-                contact_mobile=cipher.encrypt(mobile, MOBILE_CONTEXT) if cipher else "placeholder",
+                contact_name=seal_name(cipher, name) if cipher else "placeholder",
+                contact_mobile=seal_mobile(cipher, mobile) if cipher else "placeholder",
                 contact_mobile_hash=mobile_hash(cipher, mobile) if cipher else "",
                 mobile_masked=mobile[:3] + "****" + mobile[-4:],
                 state=state,
