@@ -36,8 +36,8 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "gateway")
-GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments")
+SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences", "gateway")
+GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences")
 CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
@@ -57,6 +57,7 @@ REDIS_USERS = {
     "cases": "services",
     "consult": "services",
     "appointments": "services",
+    "licences": "services",
 }
 # Environment variables that hold a credential: they must all come from a secretKeyRef.
 CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
@@ -408,6 +409,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert gateway["GOVHALL_GATEWAY_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
     assert gateway["GOVHALL_GATEWAY_CONSULT_ADDRESS"] == f"{RELEASE}-consult:50051"
     assert gateway["GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS"] == f"{RELEASE}-appointments:50051"
+    assert gateway["GOVHALL_GATEWAY_LICENCES_ADDRESS"] == f"{RELEASE}-licences:50051"
     # Identity writes revoked sessions under the prefix the gateway reads them from.
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
@@ -440,6 +442,12 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert appointments["GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert appointments["GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert appointments["GOVHALL_APPOINTMENTS_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    # Licences reads matters and issuers, holders, and concluded cases.
+    licences = instance.by_component("ConfigMap")["licences"]["data"]
+    assert licences["GOVHALL_LICENCES_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    assert licences["GOVHALL_LICENCES_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    assert licences["GOVHALL_LICENCES_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
+    assert licences["GOVHALL_LICENCES_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
     # Consult keeps letter attachments on its own volume; no other service has one.
     assert consult["GOVHALL_CONSULT_FILES_DIR"] == CONSULT_FILES
     for service, configmap in instance.by_component("ConfigMap").items():
@@ -448,7 +456,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
-    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments"):
+    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences"):
         # Its own role on its own database; the role's password from a Secret.
         data = instance.by_component("ConfigMap")[service]["data"]
         url = data[f"GOVHALL_{service.upper()}_DATABASE_URL"]
@@ -457,7 +465,7 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "password"}
-    for service in ("identity", "cases", "consult", "appointments"):
+    for service in ("identity", "cases", "consult", "appointments", "licences"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
         assert "value" not in data_key

@@ -14,6 +14,7 @@ from govhall.appointments.events import SITE_COPY as APPOINTMENTS
 from govhall.cases.settings import CasesSettings
 from govhall.consult.sites import SITE_COPY as CONSULT
 from govhall.identity.events import SITES_CONSUMER as IDENTITY
+from govhall.licences.events import SITE_COPY as LICENCES
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECT = "catalogue.site.upserted.*"
@@ -22,6 +23,7 @@ COPIES = {
     "cases": CasesSettings.model_fields["consumer_name"].default,
     "appointments": APPOINTMENTS,
     "consult": CONSULT,
+    "licences": LICENCES,
 }
 
 

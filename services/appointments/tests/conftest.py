@@ -176,3 +176,87 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         ],
     )
     yield World(stub, appointments.address, appointments.db, bus)
+
+
+# ---- the hall desk's helpers (apptdesk): bookings written straight into the table ----
+
+BOOKING_CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def appointments_cipher(platform: Any) -> Any:
+    """The cipher appointments' contact fields are under in a test (its key is generated into
+    the test's var/ when the service starts)."""
+    from govhall.kit.fieldcipher import FieldCipher, load_data_key
+
+    return FieldCipher(load_data_key("", platform.var_dir, "appointments"), "appointments")
+
+
+async def _world_booking(
+    self: World,
+    slot_id: str,
+    *,
+    owner: C.CallerIdentity | None = None,
+    state: str = "confirmed",
+    code: str = "",
+    name: str = "张三",
+    mobile: str = "13800001234",
+    cipher: Any = None,
+    matter: str = MATTER,
+) -> tuple[str, str]:
+    """A booking of `slot_id` (its place taken), as the booking module would write it: (id, code).
+    Without a cipher the contact fields hold placeholders no key opens."""
+    import secrets
+
+    from govhall.appointments.contacts import mobile_hash, seal_mobile, seal_name
+
+    owner = owner or person()
+    code = code or "".join(secrets.choice(BOOKING_CODE_LETTERS) for _ in range(8))
+    slot = await self.slot_row(slot_id)
+    now = dt.datetime.now(dt.UTC)
+    booking_id = uuid.uuid4().hex
+    active = state in ("pending_reply", "confirmed")
+    async with self.db.uow() as uow:
+        if active:
+            taken = await uow.conn.execute(
+                sa.update(tables.slots)
+                .where(tables.slots.c.id == slot_id, tables.slots.c.booked < tables.slots.c.capacity)
+                .values(booked=tables.slots.c.booked + 1)
+            )
+            assert taken.rowcount == 1, "the slot is full"
+        await uow.conn.execute(
+            tables.bookings.insert().values(
+                id=booking_id,
+                code=code,
+                slot_id=slot_id,
+                hall_id=slot.hall_id,
+                window_id=slot.window_id,
+                site_code=slot.site_code,
+                matter_code=matter,
+                matter_name="食品经营许可",
+                day=slot.day,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                owner_kind="person",
+                owner_subject=owner.subject,
+                contact_name=seal_name(cipher, name) if cipher else "placeholder",
+                contact_mobile=seal_mobile(cipher, mobile) if cipher else "placeholder",
+                contact_mobile_hash=mobile_hash(cipher, mobile) if cipher else "",
+                mobile_masked=mobile[:3] + "****" + mobile[-4:],
+                state=state,
+                active_key=f"person:{owner.subject}:{matter}:{slot.day}" if active else None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await uow.commit()
+    return booking_id, code
+
+
+World.booking = _world_booking  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _desk_sweep_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's timer off (the world's settings leave it at its default): tests sweep with a
+    time of their choosing. Autouse, so it is set before `world` starts the service."""
+    monkeypatch.setenv("GOVHALL_APPOINTMENTS_DESK_SWEEP_SECONDS", "0")

@@ -43,6 +43,7 @@ class GatewaySettings(BaseSettings):
     cases_address: str = "127.0.0.1:50054"
     consult_address: str = "127.0.0.1:50055"
     appointments_address: str = "127.0.0.1:50056"
+    licences_address: str = "127.0.0.1:50057"
     # The largest upload passed on to cases (GOVHALL_CASES_MAX_UPLOAD_BYTES): a bigger body is
     # refused here, before it is read whole.
     case_upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)

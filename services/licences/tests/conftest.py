@@ -1,0 +1,154 @@
+"""The licences service running for real over gRPC beside a real catalogue (SQLite, in-process
+bus); licences' database is SQLite or PostgreSQL (the `db_url` fixture).
+
+Licence types are written straight into licences' tables here (`World.licence_type`), so the
+parts that issue and read licences do not depend on the administrators' routes that keep types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from govhall.catalogue import app as catalogue_app
+from govhall.catalogue import testing as catalogue_world
+from govhall.catalogue.settings import CatalogueSettings
+from govhall.kit.bus import InProcessBus
+from govhall.kit.caller import caller_metadata
+from govhall.kit.errors import DomainError
+from govhall.kit.grpcclient import domain_error
+from govhall.kit.testing import caller_channel
+from govhall.licences import app as licences_app
+from govhall.licences import tables
+from govhall.licences.settings import LicencesSettings
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.common.v1 import common_pb2 as C
+
+PROVINCE, CITY, COUNTY = catalogue_world.PROVINCE, catalogue_world.CITY, catalogue_world.COUNTY
+DEPT = "420502-SCJG"
+MATTER = "420502-SCJG-0001"
+# 食品经营许可证's type code and its issuer's credit code (as GB/T 36903 and 32100 shape them).
+FOOD_TYPE = "11100000000013338W011"
+ISSUER_CODE = "11420502MB1234567X"
+
+
+def person(n: int = 1, name: str = "张三") -> C.CallerIdentity:
+    return C.CallerIdentity(kind=C.CALLER_KIND_PERSON, subject=f"person-{n}", name=name, real_name_level=2)
+
+
+def staff(roles: list[str], site: str = COUNTY, dept: str = DEPT, n: int = 1) -> C.CallerIdentity:
+    return C.CallerIdentity(
+        kind=C.CALLER_KIND_STAFF,
+        subject=f"staff-{'-'.join(roles)}-{site}-{n}",
+        name=f"{roles[0]}{n}",
+        roles=roles,
+        site_code=site,
+        department_code=dept,
+    )
+
+
+ADMIN = catalogue_world.ADMIN
+ANONYMOUS = C.CallerIdentity(kind=C.CALLER_KIND_ANONYMOUS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class World:
+    catalogue: catalogue_pb2_grpc.CatalogueServiceStub
+    address: str
+    db: Any
+    bus: InProcessBus
+
+    def stub(self, factory: Any) -> Any:
+        """A stub of one of licences' services (types, licences, ...)."""
+        return factory(caller_channel(self.address, "licences"))
+
+    async def call(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> Any:
+        try:
+            return await getattr(stub, method)(request, metadata=caller_metadata(caller), timeout=30)
+        except grpc.aio.AioRpcError as err:
+            raise domain_error(err) from None
+
+    async def fails(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> DomainError:
+        with pytest.raises(DomainError) as info:
+            await self.call(stub, method, request, caller)
+        return info.value
+
+    async def licence_type(
+        self,
+        code: str = FOOD_TYPE,
+        name: str = "食品经营许可证",
+        matters: tuple[str, ...] = (MATTER,),
+        **kw: Any,
+    ) -> str:
+        """A licence type issued by DEPT on `matters` (holder: legal_person unless said)."""
+        async with self.db.uow() as uow:
+            await uow.conn.execute(
+                tables.licence_types.insert().values(
+                    code=code,
+                    name=name,
+                    issuer_department_code=kw.get("department", DEPT),
+                    issuer_name=kw.get("issuer_name", "西陵区市场监督管理局"),
+                    issuer_code=kw.get("issuer_code", ISSUER_CODE),
+                    holder_kind=kw.get("holder_kind", "legal_person"),
+                    validity_years=kw.get("validity_years", 5),
+                    fields=json.dumps(
+                        kw.get(
+                            "fields",
+                            [
+                                {"key": "business_scope", "label": "经营项目", "required": True},
+                                {"key": "address", "label": "经营场所", "required": False},
+                            ],
+                        ),
+                        ensure_ascii=False,
+                    ),
+                    holder_maintained=kw.get("holder_maintained", False),
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            for matter in matters:
+                await uow.conn.execute(
+                    tables.type_matters.insert().values(matter_code=matter, type_code=code)
+                )
+            await uow.commit()
+        return code
+
+
+@pytest.fixture
+async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) -> AsyncIterator[World]:
+    bus = InProcessBus()
+    catalogue_address = f"127.0.0.1:{free_port()}"
+    licences = await start_service(
+        licences_app.SPEC,
+        LicencesSettings(database_url=db_url, catalogue_address=catalogue_address),
+        platform,
+        bus,
+    )
+    catalogue = await start_service(
+        catalogue_app.SPEC,
+        CatalogueSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", grpc_address=catalogue_address
+        ),
+        platform,
+        bus,
+    )
+    stub = catalogue_pb2_grpc.CatalogueServiceStub(caller_channel(catalogue.address, "catalogue"))
+    await catalogue_world.seed(
+        stub,
+        departments=[(DEPT, "西陵区市场监督管理局")],
+        matters=[(MATTER, catalogue_world.matter_draft("食品经营许可", DEPT, result_name="食品经营许可证"))],
+    )
+    yield World(stub, licences.address, licences.db, bus)
