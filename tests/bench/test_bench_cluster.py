@@ -29,7 +29,7 @@ async def test_the_gateway_brings_everything_its_readiness_checks() -> None:
     planned = cluster.with_upstreams([cluster.GATEWAY])
     assert set(planned) == checked | {"gateway"}
     assert planned[-1] == "gateway"
-    assert {"cases", "identity", "search", "catalogue", "consult", "appointments"} <= checked
+    assert {"cases", "identity", "search", "catalogue", "consult", "appointments", "licences"} <= checked
 
 
 def test_each_service_starts_after_those_it_calls() -> None:
@@ -52,7 +52,7 @@ def test_the_environment_wires_each_service_to_the_run(tmp_path: Path) -> None:
     c = cluster.Cluster.plan([cluster.GATEWAY], infra, tmp_path, "warning")
     env = c.env()
 
-    for service in ("catalogue", "search", "identity", "cases", "consult", "appointments"):
+    for service in ("catalogue", "search", "identity", "cases", "consult", "appointments", "licences"):
         assert env[f"GOVHALL_GATEWAY_{service.upper()}_ADDRESS"] == c.addresses[service]
         assert env[f"GOVHALL_{service.upper()}_GRPC_ADDRESS"] == c.addresses[service]
         assert (
@@ -66,6 +66,7 @@ def test_the_environment_wires_each_service_to_the_run(tmp_path: Path) -> None:
     assert env["GOVHALL_CONSULT_IDENTITY_ADDRESS"] == c.addresses["identity"]
     assert env["GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS"] == c.addresses["catalogue"]
     assert env["GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS"] == c.addresses["identity"]
+    assert env["GOVHALL_LICENCES_CASES_ADDRESS"] == c.addresses["cases"]
     assert env["GOVHALL_GATEWAY_PORT"] == str(c.gateway_port)
     # One key namespace, shared as in a deployment (identity writes revocations the gateway reads).
     for service in ("gateway", "identity", "search"):
@@ -73,10 +74,10 @@ def test_the_environment_wires_each_service_to_the_run(tmp_path: Path) -> None:
     assert env["GOVHALL_STREAM_PREFIX"] == f"BENCH{c.run_id.upper()}"
     assert env["GOVHALL_SEARCH_INDEX_ALIAS"] == f"bench-{c.run_id}-search"
     assert "GOVHALL_RUN" not in env
-    assert len(set(c.addresses.values()) | {f"127.0.0.1:{c.gateway_port}"}) == 7
+    assert len(set(c.addresses.values()) | {f"127.0.0.1:{c.gateway_port}"}) == 8
     assert sorted(c.databases) == sorted(
         f"bench_{c.run_id}_{s}"
-        for s in ("catalogue", "search", "identity", "cases", "consult", "appointments")
+        for s in ("catalogue", "search", "identity", "cases", "consult", "appointments", "licences")
     )
 
 

@@ -36,13 +36,15 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "gateway")
-GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments")
+SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences", "gateway")
+GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences")
 CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Where consult keeps letter attachments (services.consult.files.mountPath).
 CONSULT_FILES = "/var/lib/govhall/consult-files"
+# Where licences keeps drive files and licence renderings (services.licences.files.mountPath).
+LICENCES_FILES = "/var/lib/govhall/licences-files"
 # Objects of the instance rather than of one service.
 SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes", f"{RELEASE}-trust-bundle"}
 # Where every pod finds the trust bundle and its own caller-assertion key (whole directories).
@@ -57,6 +59,7 @@ REDIS_USERS = {
     "cases": "services",
     "consult": "services",
     "appointments": "services",
+    "licences": "services",
 }
 # Environment variables that hold a credential: they must all come from a secretKeyRef.
 CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
@@ -408,6 +411,7 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert gateway["GOVHALL_GATEWAY_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
     assert gateway["GOVHALL_GATEWAY_CONSULT_ADDRESS"] == f"{RELEASE}-consult:50051"
     assert gateway["GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS"] == f"{RELEASE}-appointments:50051"
+    assert gateway["GOVHALL_GATEWAY_LICENCES_ADDRESS"] == f"{RELEASE}-licences:50051"
     # Identity writes revoked sessions under the prefix the gateway reads them from.
     identity = instance.by_component("ConfigMap")["identity"]["data"]
     assert identity["GOVHALL_IDENTITY_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"] != ""
@@ -440,15 +444,23 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert appointments["GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
     assert appointments["GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert appointments["GOVHALL_APPOINTMENTS_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
-    # Consult keeps letter attachments on its own volume; no other service has one.
+    # Licences reads matters and issuers, holders, and concluded cases.
+    licences = instance.by_component("ConfigMap")["licences"]["data"]
+    assert licences["GOVHALL_LICENCES_CATALOGUE_ADDRESS"] == f"{RELEASE}-catalogue:50051"
+    assert licences["GOVHALL_LICENCES_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
+    assert licences["GOVHALL_LICENCES_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
+    assert licences["GOVHALL_LICENCES_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    # Consult keeps letter attachments on its own volume, licences drive files on its own; no
+    # other service has one.
     assert consult["GOVHALL_CONSULT_FILES_DIR"] == CONSULT_FILES
+    assert licences["GOVHALL_LICENCES_FILES_DIR"] == LICENCES_FILES
     for service, configmap in instance.by_component("ConfigMap").items():
-        if service not in ("cases", "consult"):
+        if service not in ("cases", "consult", "licences"):
             assert not any(key.endswith("_FILES_DIR") for key in configmap["data"]), service
 
 
 def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
-    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments"):
+    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences"):
         # Its own role on its own database; the role's password from a Secret.
         data = instance.by_component("ConfigMap")[service]["data"]
         url = data[f"GOVHALL_{service.upper()}_DATABASE_URL"]
@@ -457,7 +469,7 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
         ref = env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]
         assert "value" not in ref
         assert ref["valueFrom"]["secretKeyRef"] == {"name": f"govhall-{service}-db", "key": "password"}
-    for service in ("identity", "cases", "consult", "appointments"):
+    for service in ("identity", "cases", "consult", "appointments", "licences"):
         env = {e["name"]: e for e in instance.container(service)["env"]}
         data_key = env[f"GOVHALL_{service.upper()}_DATA_KEY"]
         assert "value" not in data_key
@@ -503,13 +515,15 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["runAsNonRoot"] is True
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-        # The one writable place: /tmp, an emptyDir; and cases' and consult's files volumes. The
+        # The one writable place: /tmp, an emptyDir; and cases', consult's and licences' files volumes. The
         # trust files are read-only.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
         trust = {TRUST_BUNDLE_DIR, TRUST_KEY_DIR}
-        files = {"cases": {CASES_FILES}, "consult": {CONSULT_FILES}}.get(service, set())
+        files = {"cases": {CASES_FILES}, "consult": {CONSULT_FILES}, "licences": {LICENCES_FILES}}.get(
+            service, set()
+        )
         assert set(mounts) == {"/tmp"} | files | trust, service
         for mount in container["volumeMounts"]:
             assert mount.get("readOnly", False) is (mount["mountPath"] in trust), f"{service}: {mount}"
@@ -597,6 +611,23 @@ def test_consult_files_claim(instance: Instance) -> None:
     assert claim["spec"]["resources"]["requests"]["storage"] == files["size"]
     volume = instance.volume_at("consult", CONSULT_FILES)
     assert volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+
+
+def test_licences_files_claim(instance: Instance) -> None:
+    files = {
+        **load_values_defaults()["services"]["licences"]["files"],
+        **instance.values["services"]["licences"].get("files", {}),
+    }
+    claim = claims(instance)["licences"]
+    assert claim["metadata"]["name"] == f"{RELEASE}-licences-files"
+    # Drive files outlive the release, and every replica reads and writes the same files.
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == files["size"]
+    volume = instance.volume_at("licences", LICENCES_FILES)
+    assert volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+    config = instance.by_component("ConfigMap")["licences"]["data"]
+    assert config["GOVHALL_LICENCES_FILES_DIR"] == LICENCES_FILES
 
 
 def test_cases_files_claim_sizes_follow_the_level(instances: dict[str, Instance]) -> None:

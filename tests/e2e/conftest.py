@@ -1,5 +1,11 @@
 """The e2e cluster: identity, catalogue, search, cases, consult and gateway as separate processes on the real servers.
 
+One cluster serves every journey module of a run (starting six processes and waiting for them
+costs most of a minute, which each module used to pay again). The modules stay independent: each
+makes its own people, staff, matters and mobiles (uuid-based), reads only its own (the SMS file
+filtered by its mobile, lists by its token), and the search journey searches a region of its own;
+each module starts from a ready cluster (`e2e` restarts what an earlier module stopped and waits).
+
 Each run gets its own databases, JetStream stream prefix, Elasticsearch alias and key-value
 namespace (the gateway's Redis keys, shared with identity, which writes revoked sessions there),
 so runs do not see each other's data, and free ports, so a developer's `make up` can keep
@@ -63,8 +69,13 @@ class Cluster:
     # Where identity's development SMS sender "delivers" codes (JSON lines).
     sms_file: Path = Path()
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Services a journey stopped and has not started again (the next module's `e2e` does).
+    stopped: set[str] = field(default_factory=set)
     # What only one process may know (its passwords), per service; added to `env` at its start.
     own: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Each service's database of the run, by service (a journey that must move a record in time,
+    # which no route may do, writes there as the superuser of `servers`).
+    databases: dict[str, str] = field(default_factory=dict)
 
     def start(self, service: str) -> None:
         log = open(self.log_dir / f"{service}.log", "ab")
@@ -75,6 +86,7 @@ class Cluster:
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
+        self.stopped.discard(service)
 
     def stop(self, service: str, *, kill: bool = False) -> None:
         proc = self.procs.pop(service)
@@ -83,6 +95,7 @@ class Cluster:
         else:
             proc.terminate()
         proc.wait(timeout=15)
+        self.stopped.add(service)
 
     def log_tail(self) -> str:
         return "\n".join(
@@ -107,12 +120,22 @@ class Cluster:
         except AssertionError as err:
             pytest.fail(f"{err}\n{self.log_tail()}", pytrace=False)
 
+    def ensure_ready(self) -> None:
+        """Every service serving again, whatever the module before left stopped (a journey that
+        failed between stopping a service and starting it): a module never inherits that."""
+        for service in sorted(self.stopped):
+            self.start(service)
+        self.wait_ready()
 
-@pytest.fixture(scope="module")
-def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+
+@pytest.fixture(scope="package")
+def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The run's one cluster, for every module under tests/e2e (a package, so it is stopped after
+    the last journey rather than idling through the rest of the session)."""
     run = uuid.uuid4().hex[:8]
     pg = cluster["GOVHALL_PG_URL"]
-    identity_port, catalogue_port, search_port, cases_port, consult_port, appointments_port = (
+    identity_port, catalogue_port, search_port, cases_port, consult_port, appointments_port, licences_port = (
+        free_port(),
         free_port(),
         free_port(),
         free_port(),
@@ -130,7 +153,7 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
     # only makes and drops them), and it has its own Redis, Elasticsearch and NATS users.
     databases = {
         name: f"e2e_{run}_{name}"
-        for name in ("identity", "catalogue", "search", "cases", "consult", "appointments")
+        for name in ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences")
     }
     own: dict[str, dict[str, str]] = {}
     for service in (*databases, "gateway"):
@@ -178,6 +201,14 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_APPOINTMENTS_KV_NAMESPACE": kv_namespace,
+            # The appointments journey waits for reminders and no-shows: the desk's sweep (60 s in
+            # production) must not make it wait a minute per step.
+            "GOVHALL_APPOINTMENTS_DESK_SWEEP_SECONDS": "1",
+            "GOVHALL_LICENCES_GRPC_ADDRESS": f"127.0.0.1:{licences_port}",
+            "GOVHALL_LICENCES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_LICENCES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_LICENCES_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
+            "GOVHALL_LICENCES_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
@@ -185,10 +216,16 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
             "GOVHALL_GATEWAY_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_GATEWAY_CONSULT_ADDRESS": f"127.0.0.1:{consult_port}",
             "GOVHALL_GATEWAY_APPOINTMENTS_ADDRESS": f"127.0.0.1:{appointments_port}",
+            "GOVHALL_GATEWAY_LICENCES_ADDRESS": f"127.0.0.1:{licences_port}",
             "GOVHALL_GATEWAY_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The journeys poll; the limiter itself is tested in the gateway tests.
             "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
+            # Every module's codes and logins come from 127.0.0.1 to one identity: its per-client
+            # limits would count the whole run, and a module would pass or not by what ran before
+            # it. The limits themselves are tested in identity's tests.
+            "GOVHALL_IDENTITY_SMS_PER_CLIENT_PER_HOUR": "1000000",
+            "GOVHALL_IDENTITY_LOGINS_PER_CLIENT_PER_MINUTE": "1000000",
             # A staff action renders a PDF notice: on a CI machine whose cores are busy with other
             # work it can outlast the production deadline (5 s), which is no fault of the journey.
             "GOVHALL_GATEWAY_RPC_TIMEOUT_SECONDS": "30",
@@ -202,8 +239,18 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         sms_file=sms_file,
         own=own,
+        databases=databases,
     )
-    for service in ("identity", "catalogue", "search", "cases", "consult", "appointments", "gateway"):
+    for service in (
+        "identity",
+        "catalogue",
+        "search",
+        "cases",
+        "consult",
+        "appointments",
+        "licences",
+        "gateway",
+    ):
         c.start(service)
     try:
         c.wait_ready()
@@ -216,6 +263,13 @@ def e2e(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> It
         asyncio.run(_delete_streams(cluster, env["GOVHALL_STREAM_PREFIX"]))
         # Every generation a reindex made, whatever the alias points at now.
         _delete_index(cluster, f"e2e-{run}-search-*")
+
+
+@pytest.fixture(scope="module")
+def e2e(e2e_cluster: Cluster) -> Cluster:
+    """The shared cluster, ready, for one journey module."""
+    e2e_cluster.ensure_ready()
+    return e2e_cluster
 
 
 def _drop(pg_url: str, names: list[str]) -> None:

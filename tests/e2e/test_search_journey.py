@@ -15,10 +15,12 @@ import pytest
 from govhall.kit.testing import wait_until_sync
 
 ADMIN = {"Authorization": "Bearer e2e-admin-token"}
+# A region of its own (襄阳市), away from the other journeys' (宜昌市西陵区, whose food licences
+# they publish on the same cluster): what a county finds here is only this module's matters.
 SITES = [
     ("420000", {"name": "湖北省", "level": "province"}),
-    ("420500", {"name": "宜昌市", "level": "city", "parent_code": "420000"}),
-    ("420502", {"name": "西陵区", "level": "county", "parent_code": "420500"}),
+    ("420600", {"name": "襄阳市", "level": "city", "parent_code": "420000"}),
+    ("420602", {"name": "襄城区", "level": "county", "parent_code": "420600"}),
     ("420100", {"name": "武汉市", "level": "city", "parent_code": "420000"}),
 ]
 
@@ -29,8 +31,8 @@ def api(e2e: Any) -> Iterator[httpx.Client]:
         for code, body in SITES:
             client.put(f"/api/v1/admin/sites/{code}", json=body, headers=ADMIN).raise_for_status()
         client.put(
-            "/api/v1/admin/sites/420500/departments/420500-SCJG",
-            json={"name": "宜昌市市场监督管理局"},
+            "/api/v1/admin/sites/420600/departments/420600-SCJG",
+            json={"name": "襄阳市市场监督管理局"},
             headers=ADMIN,
         ).raise_for_status()
         yield client
@@ -40,7 +42,7 @@ def matter(code: str, name: str) -> dict[str, Any]:
     return {
         "code": code,
         "name": name,
-        "department_code": "420500-SCJG",
+        "department_code": "420600-SCJG",
         "audiences": ["legal_person"],
         "type": "licensing",
         "handling_type": "promised",
@@ -81,67 +83,67 @@ def search_until(api: httpx.Client, site: str, q: str, want: Any, what: str) -> 
 
 
 def test_publish_find_from_county_withdraw(api: httpx.Client) -> None:
-    code = "420500-SCJG-E2E-0001"
+    code = "420600-SCJG-E2E-0001"
     r = api.post(
-        "/api/v1/admin/sites/420500/matters", json=matter(code, "食品经营许可（新办）"), headers=ADMIN
+        "/api/v1/admin/sites/420600/matters", json=matter(code, "食品经营许可（新办）"), headers=ADMIN
     )
     assert r.status_code == 201, r.text
-    r = api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN)
+    r = api.post(f"/api/v1/admin/sites/420600/matters/{code}/publish", headers=ADMIN)
     assert r.status_code == 200 and r.json()["status"] == "published"
 
-    search_until(api, "420502", "食品经营许可", lambda c: code in c, "found from the county")
+    search_until(api, "420602", "食品经营许可", lambda c: code in c, "found from the county")
     # A sibling city does not see the city's matter.
     assert code not in search_codes(api, "420100", "食品经营许可")
-    guide = api.get(f"/api/v1/sites/420502/matters/{code}").json()
-    assert guide["name"] == "食品经营许可（新办）" and guide["site_name"] == "宜昌市"
+    guide = api.get(f"/api/v1/sites/420602/matters/{code}").json()
+    assert guide["name"] == "食品经营许可（新办）" and guide["site_name"] == "襄阳市"
 
-    r = api.post(f"/api/v1/admin/sites/420500/matters/{code}/withdraw", headers=ADMIN)
+    r = api.post(f"/api/v1/admin/sites/420600/matters/{code}/withdraw", headers=ADMIN)
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
-    search_until(api, "420502", "食品经营许可", lambda c: code not in c, "gone after the withdrawal")
-    r = api.get(f"/api/v1/sites/420502/matters/{code}")
+    search_until(api, "420602", "食品经营许可", lambda c: code not in c, "gone after the withdrawal")
+    r = api.get(f"/api/v1/sites/420602/matters/{code}")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
 
 
 def test_events_published_while_search_is_down_arrive_after_it_restarts(api: httpx.Client, e2e: Any) -> None:
     e2e.stop("search", kill=True)
-    code = "420500-SCJG-E2E-0002"
+    code = "420600-SCJG-E2E-0002"
     api.post(
-        "/api/v1/admin/sites/420500/matters", json=matter(code, "药品零售企业经营许可"), headers=ADMIN
+        "/api/v1/admin/sites/420600/matters", json=matter(code, "药品零售企业经营许可"), headers=ADMIN
     ).raise_for_status()
-    api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
+    api.post(f"/api/v1/admin/sites/420600/matters/{code}/publish", headers=ADMIN).raise_for_status()
     # Meanwhile the gateway stays in rotation: search's routes alone answer 503, at once, and
     # the upstreams' report says which one is down.
     assert api.get("/readyz").status_code == 200
     health = api.get("/healthz/upstreams")
     assert health.status_code == 503 and health.json()["checks"]["search"] is False
     assert health.json()["checks"]["catalogue"] is True
-    down = api.get("/api/v1/sites/420502/search", params={"q": "药品"})
+    down = api.get("/api/v1/sites/420602/search", params={"q": "药品"})
     assert down.status_code == 503 and down.headers["content-type"] == "application/problem+json"
     assert down.json()["code"] == "UPSTREAM_UNAVAILABLE" and down.elapsed.total_seconds() < 4
     e2e.start("search")
     e2e.wait_ready()
-    codes = search_until(api, "420502", "药品零售", lambda c: code in c, "the durable consumer caught up")
+    codes = search_until(api, "420602", "药品零售", lambda c: code in c, "the durable consumer caught up")
     assert codes == [code]
 
 
 def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
     api: httpx.Client, e2e: Any
 ) -> None:
-    code = "420500-SCJG-E2E-0003"
+    code = "420600-SCJG-E2E-0003"
     api.post(
-        "/api/v1/admin/sites/420500/matters", json=matter(code, "食品小作坊登记"), headers=ADMIN
+        "/api/v1/admin/sites/420600/matters", json=matter(code, "食品小作坊登记"), headers=ADMIN
     ).raise_for_status()
-    api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
-    search_until(api, "420502", "食品小作坊", lambda c: code in c, "version 1 found")
+    api.post(f"/api/v1/admin/sites/420600/matters/{code}/publish", headers=ADMIN).raise_for_status()
+    search_until(api, "420602", "食品小作坊", lambda c: code in c, "version 1 found")
     # Editing the published guide opens version 2 as a draft: the public still finds version 1.
     edited = {k: v for k, v in matter(code, "食品小作坊登记证核发").items() if k != "code"}
-    r = api.put(f"/api/v1/admin/sites/420500/matters/{code}", json=edited, headers=ADMIN)
+    r = api.put(f"/api/v1/admin/sites/420600/matters/{code}", json=edited, headers=ADMIN)
     assert r.status_code == 200 and r.json()["version"] == 2, r.text
-    assert api.get(f"/api/v1/sites/420502/matters/{code}").json()["name"] == "食品小作坊登记"
-    api.post(f"/api/v1/admin/sites/420500/matters/{code}/publish", headers=ADMIN).raise_for_status()
+    assert api.get(f"/api/v1/sites/420602/matters/{code}").json()["name"] == "食品小作坊登记"
+    api.post(f"/api/v1/admin/sites/420600/matters/{code}/publish", headers=ADMIN).raise_for_status()
 
     def titles() -> list[str]:
-        reply = api.get("/api/v1/sites/420502/search", params={"q": "食品小作坊"})
+        reply = api.get("/api/v1/sites/420602/search", params={"q": "食品小作坊"})
         assert reply.status_code == 200, reply.text
         return [h["title"] for h in reply.json()["items"]]
 
@@ -154,7 +156,7 @@ def test_a_new_version_replaces_the_old_and_a_reindex_swaps_under_live_queries(
     def keep_searching() -> None:
         with httpx.Client(base_url=e2e.gateway_url, timeout=10) as client:
             while not stop.is_set():
-                reply = client.get("/api/v1/sites/420502/search", params={"q": "食品小作坊"})
+                reply = client.get("/api/v1/sites/420602/search", params={"q": "食品小作坊"})
                 answers.append(
                     [h["title"] for h in reply.json()["items"]] if reply.status_code == 200 else []
                 )

@@ -8,14 +8,11 @@ Halls, windows and slots are written straight into appointments' tables here (`W
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -26,10 +23,7 @@ from govhall.catalogue import app as catalogue_app
 from govhall.catalogue import testing as catalogue_world
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
-from govhall.kit.caller import caller_metadata
-from govhall.kit.errors import DomainError
-from govhall.kit.grpcclient import domain_error
-from govhall.kit.testing import caller_channel
+from govhall.kit.testing import ServiceCalls, caller_channel, free_port
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2 as C
 
@@ -58,33 +52,16 @@ def staff(roles: list[str], site: str = COUNTY, dept: str = DEPT, n: int = 1) ->
 ANONYMOUS = C.CallerIdentity(kind=C.CALLER_KIND_ANONYMOUS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class World(ServiceCalls):
+    """Appointments' API as the tests call it (stub, call, fails), and the world around it."""
 
-
-@dataclass
-class World:
-    catalogue: catalogue_pb2_grpc.CatalogueServiceStub
-    address: str
-    db: Any
-    bus: InProcessBus
-
-    def stub(self, factory: Any) -> Any:
-        """A stub of one of appointments' services (halls, bookings, ...)."""
-        return factory(caller_channel(self.address, "appointments"))
-
-    async def call(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> Any:
-        try:
-            return await getattr(stub, method)(request, metadata=caller_metadata(caller), timeout=30)
-        except grpc.aio.AioRpcError as err:
-            raise domain_error(err) from None
-
-    async def fails(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> DomainError:
-        with pytest.raises(DomainError) as info:
-            await self.call(stub, method, request, caller)
-        return info.value
+    def __init__(
+        self, catalogue: catalogue_pb2_grpc.CatalogueServiceStub, address: str, db: Any, bus: InProcessBus
+    ) -> None:
+        super().__init__(address, "appointments")
+        self.catalogue = catalogue
+        self.db = db
+        self.bus = bus
 
     async def hall(
         self,
@@ -176,3 +153,87 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         ],
     )
     yield World(stub, appointments.address, appointments.db, bus)
+
+
+# ---- the hall desk's helpers (apptdesk): bookings written straight into the table ----
+
+BOOKING_CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def appointments_cipher(platform: Any) -> Any:
+    """The cipher appointments' contact fields are under in a test (its key is generated into
+    the test's var/ when the service starts)."""
+    from govhall.kit.fieldcipher import FieldCipher, load_data_key
+
+    return FieldCipher(load_data_key("", platform.var_dir, "appointments"), "appointments")
+
+
+async def _world_booking(
+    self: World,
+    slot_id: str,
+    *,
+    owner: C.CallerIdentity | None = None,
+    state: str = "confirmed",
+    code: str = "",
+    name: str = "张三",
+    mobile: str = "13800001234",
+    cipher: Any = None,
+    matter: str = MATTER,
+) -> tuple[str, str]:
+    """A booking of `slot_id` (its place taken), as the booking module would write it: (id, code).
+    Without a cipher the contact fields hold placeholders no key opens."""
+    import secrets
+
+    from govhall.appointments.contacts import mobile_hash, seal_mobile, seal_name
+
+    owner = owner or person()
+    code = code or "".join(secrets.choice(BOOKING_CODE_LETTERS) for _ in range(8))
+    slot = await self.slot_row(slot_id)
+    now = dt.datetime.now(dt.UTC)
+    booking_id = uuid.uuid4().hex
+    active = state in ("pending_reply", "confirmed")
+    async with self.db.uow() as uow:
+        if active:
+            taken = await uow.conn.execute(
+                sa.update(tables.slots)
+                .where(tables.slots.c.id == slot_id, tables.slots.c.booked < tables.slots.c.capacity)
+                .values(booked=tables.slots.c.booked + 1)
+            )
+            assert taken.rowcount == 1, "the slot is full"
+        await uow.conn.execute(
+            tables.bookings.insert().values(
+                id=booking_id,
+                code=code,
+                slot_id=slot_id,
+                hall_id=slot.hall_id,
+                window_id=slot.window_id,
+                site_code=slot.site_code,
+                matter_code=matter,
+                matter_name="食品经营许可",
+                day=slot.day,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                owner_kind="person",
+                owner_subject=owner.subject,
+                contact_name=seal_name(cipher, name) if cipher else "placeholder",
+                contact_mobile=seal_mobile(cipher, mobile) if cipher else "placeholder",
+                contact_mobile_hash=mobile_hash(cipher, mobile) if cipher else "",
+                mobile_masked=mobile[:3] + "****" + mobile[-4:],
+                state=state,
+                active_key=f"person:{owner.subject}:{matter}:{slot.day}" if active else None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await uow.commit()
+    return booking_id, code
+
+
+World.booking = _world_booking  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _desk_sweep_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's timer off (the world's settings leave it at its default): tests sweep with a
+    time of their choosing. Autouse, so it is set before `world` starts the service."""
+    monkeypatch.setenv("GOVHALL_APPOINTMENTS_DESK_SWEEP_SECONDS", "0")

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 
 from govhall.consult import inbox_templates as t
+from govhall.contracts import appointments as appointments_contract
 from govhall.contracts import cases as cases_contract
 from govhall.contracts import consult as consult_contract
 from govhall.protos.common.v1 import common_pb2 as C
 
 # Designed for the services to come: their events carry a common.v1.UserNotice in `notice`.
 FUTURE = {
-    "appointments.booking.confirmed",
-    "appointments.booking.cancelled",
-    "appointments.booking.reminder",
     "licences.licence.issued",
     "licences.licence.revoked",
 }
@@ -38,11 +36,15 @@ def test_every_template_is_for_a_declared_subject_and_uses_only_its_fields() -> 
     registries = {
         **{k.subject: k for k in cases_contract.REGISTRY},
         **{k.subject: k for k in consult_contract.REGISTRY},
+        **{k.subject: k for k in appointments_contract.REGISTRY},
     }
     assert set(templates) - set(registries) == FUTURE
     for subject, template in templates.items():
         kind = registries.get(subject)
-        available = _fields(kind.message) if kind else _fields(C.UserNotice)
+        # An event with a `notice` (appointments', licences') also gives the notice's fields.
+        available = _fields(kind.message) if kind else set()
+        if not kind or "notice" in available:
+            available |= _fields(C.UserNotice)
         assert template.placeholders() <= available | set(t.DERIVED), subject
         assert template.title and template.body and template.link_kind, subject
     assert {s for s, tpl in templates.items() if tpl.sms} == NEED_ACTION
@@ -60,6 +62,13 @@ def test_the_issue_s_events_all_have_a_message() -> None:
         "consult.letter.replied",
         "consult.error_report.accepted",
         "consult.error_report.refused",
+        # Appointments (issue 15): every booking change the owner hears of.
+        "appointments.booking.booked",
+        "appointments.booking.confirmed",
+        "appointments.booking.declined",
+        "appointments.booking.cancelled",
+        "appointments.booking.reminder",
+        "appointments.booking.no_show",
     }
     assert expected <= set(t.templates())
 

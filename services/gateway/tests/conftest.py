@@ -27,6 +27,8 @@ from govhall.identity.adapters import latest_dev_code
 from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.testing import as_service, redis_credentials
+from govhall.licences import app as licences_app
+from govhall.licences.settings import LicencesSettings
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
@@ -163,6 +165,18 @@ async def start_stack(
         platform_of("appointments"),
         bus,
     )
+    licences = await start_service(
+        licences_app.SPEC,
+        LicencesSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'l.db'}",
+            catalogue_address=catalogue_address,
+            identity_address=identity_address,
+            cases_address=cases.address,
+            kv_namespace=namespace,
+        ),
+        platform_of("licences"),
+        bus,
+    )
     settings = GatewaySettings(
         catalogue_address=catalogue.address,
         search_address=search.address,
@@ -170,6 +184,7 @@ async def start_stack(
         cases_address=cases.address,
         consult_address=consult.address,
         appointments_address=appointments.address,
+        licences_address=licences.address,
         admin_token=TOKEN,  # type: ignore[arg-type]
         kv_namespace=namespace,
         # A notice's PDF can take longer than the production deadline on a CI machine whose

@@ -174,6 +174,7 @@ async def test_operations_endpoints(gateway: httpx.AsyncClient) -> None:
         "cases": True,
         "consult": True,
         "appointments": True,
+        "licences": True,
     }
     await gateway.get("/api/v1/sites/420502/matters")
     # The metrics are kept, and served on their own port (GOVHALL_GATEWAY_METRICS_PORT), not here.

@@ -30,6 +30,8 @@ from govhall.kit.bus import InProcessBus
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
+from govhall.licences import app as licences_app
+from govhall.licences.settings import LicencesSettings
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
@@ -69,14 +71,19 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     bus = InProcessBus()
     await bus.start()
     # Consumers first: the in-process bus delivers only to consumers already subscribed. Search,
-    # cases, consult and appointments start before the catalogue, yet call it (a reindex reads its export, an
-    # application reads the matter, a copy of the site tree asks for a site it lacks): so the
-    # catalogue's and identity's loopback ports are chosen now.
+    # cases, consult, appointments and licences start before the catalogue, yet call it (a
+    # reindex reads its export, an application reads the matter, a copy of the site tree asks for
+    # a site it lacks): so the catalogue's, identity's and cases' loopback ports are chosen now.
     catalogue_address = f"127.0.0.1:{_free_port()}"
     identity_address = f"127.0.0.1:{_free_port()}"
+    # Licences asks cases about a case a grant is for.
+    cases_address = f"127.0.0.1:{_free_port()}"
     search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
     cases_settings = CasesSettings(
-        database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
+        database_url=None,
+        grpc_address=cases_address,
+        catalogue_address=catalogue_address,
+        identity_address=identity_address,
     )
     identity_settings = IdentitySettings(
         database_url=None, grpc_address=identity_address, catalogue_address=catalogue_address
@@ -88,6 +95,12 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     appointments_settings = AppointmentsSettings(
         database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
     )
+    licences_settings = LicencesSettings(
+        database_url=None,
+        catalogue_address=catalogue_address,
+        identity_address=identity_address,
+        cases_address=cases_address,
+    )
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (
@@ -95,13 +108,14 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
             (cases_app.SPEC, cases_settings),
             (consult_app.SPEC, consult_settings),
             (appointments_app.SPEC, appointments_settings),
+            (licences_app.SPEC, licences_settings),
             (identity_app.SPEC, identity_settings),
             (catalogue_app.SPEC, catalogue_settings),
         ):
             host = ServiceHost(spec, settings, platform, bus)
             await host.start()
             hosts.append(host)
-        search, cases, consult, appointments, identity, catalogue = hosts
+        search, cases, consult, appointments, licences, identity, catalogue = hosts
         published = await load_demo_into(catalogue.address, ops)
         log.info("demo province loaded: %d matters published", published)
         await load_demo_staff(identity.address, signer=ops)
@@ -125,6 +139,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         cases_address=cases.address,
         consult_address=consult.address,
         appointments_address=appointments.address,
+        licences_address=licences.address,
         admin_token=admin_token,  # type: ignore[arg-type]
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.

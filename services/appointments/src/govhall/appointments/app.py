@@ -12,6 +12,10 @@ from govhall.appointments.bookings import Bookings
 from govhall.appointments.bookings_api import BookingsService
 from govhall.appointments.bookings_reads import BookingReads
 from govhall.appointments.bookings_replies import BookingReplies
+from govhall.appointments.desk_api import HallDeskService
+from govhall.appointments.desk_queue import HallQueue
+from govhall.appointments.desk_sweep import DeskSweep
+from govhall.appointments.desk_views import DeskViews
 from govhall.appointments.hall_admin import HallAdmin
 from govhall.appointments.hall_admin_api import HallAdminService, SlotsService
 from govhall.appointments.halls import Halls
@@ -28,6 +32,8 @@ from govhall.protos.appointments.v1 import (
     bookings_pb2_grpc,
     hall_admin_pb2,
     hall_admin_pb2_grpc,
+    hall_desk_pb2,
+    hall_desk_pb2_grpc,
     halls_pb2,
     halls_pb2_grpc,
 )
@@ -50,6 +56,7 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
     timetables = Timetables(ctx.db, default_calendar(), settings.horizon_days)
     slot_list = Slots(ctx.db, catalogue, settings.horizon_days)
     await _make_slots(ctx, timetables)
+    desk_sweep(ctx)
     return [
         (
             halls_pb2_grpc.add_HallsServiceServicer_to_server,
@@ -75,6 +82,11 @@ async def wire(ctx: ServiceContext[AppointmentsSettings]) -> Sequence[Registrati
             SlotsService(slot_list),
             hall_admin_pb2.DESCRIPTOR.services_by_name["SlotsService"].full_name,
         ),
+        (
+            hall_desk_pb2_grpc.add_HallDeskServiceServicer_to_server,
+            HallDeskService(HallQueue(ctx.db, settings), DeskViews(ctx.db, cipher)),
+            hall_desk_pb2.DESCRIPTOR.services_by_name["HallDeskService"].full_name,
+        ),
     ]
 
 
@@ -89,6 +101,20 @@ async def _make_slots(ctx: ServiceContext[AppointmentsSettings], timetables: Tim
         making.cancel()
 
     ctx.closers.append(stop_making)
+
+
+def desk_sweep(ctx: ServiceContext[AppointmentsSettings]) -> None:
+    """No-shows and reminders on a timer (off at 0: tests sweep themselves)."""
+    if not ctx.settings.desk_sweep_seconds:
+        return
+    sweeping = asyncio.create_task(
+        DeskSweep(ctx.db, ctx.settings).run(ctx.settings.desk_sweep_seconds), name="appointments-desk-sweep"
+    )
+
+    async def stop_sweeping() -> None:
+        sweeping.cancel()
+
+    ctx.closers.append(stop_sweeping)
 
 
 SPEC = ServiceSpec[AppointmentsSettings](

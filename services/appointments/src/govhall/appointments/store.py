@@ -6,7 +6,10 @@ with its own migration, and are imported here so migrations and tests see them a
 
 from __future__ import annotations
 
-from govhall.appointments import bookings_tables  # noqa: F401 - the booking area's tables
+from govhall.appointments import (
+    bookings_tables,  # noqa: F401 - the booking area's tables
+    desk_tables,  # noqa: F401 - the hall desk's tables and columns
+)
 from govhall.appointments.tables import metadata
 
 __all__ = ["metadata"]

@@ -1,11 +1,12 @@
 """The inbox's consumers: every event that concerns a user becomes one message in their inbox.
 
-Two durables, each idempotent over the kit's inbox (a redelivered event is applied once):
+Three durables, each idempotent over the kit's inbox (a redelivered event is applied once):
 `consult-inbox-cases` hears `cases.case.>`, `consult-inbox-consult` hears consult's own
-`consult.>`. A subject without a template (a step completed, a clock warning) and an event that
-concerns nobody (an anonymous letter) make no message. The message row is keyed by (owner,
-source event id) UNIQUE, so two deliveries of one event racing past the kit's inbox check still
-make one message (the loser's insert does nothing; its inbox row then conflicts and the bus
+`consult.>`, `consult-inbox-appointments` hears `appointments.booking.>` (whose events carry the
+notice to render, so the inbox never calls appointments back). A subject without a template (a
+step completed, a clock warning) and an event that concerns nobody (an anonymous letter) make
+no message. The message row is keyed by (owner, source event id) UNIQUE, so two deliveries of
+one event racing past the kit's inbox check still make one message (the loser's insert does nothing; its inbox row then conflicts and the bus
 redelivers it, as a duplicate). No `newer_only`: each event is a message of its own, not a newer
 state of one row, so an older event arriving late still tells the user what happened.
 
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 
 from govhall.consult import inbox_templates
 from govhall.consult.inbox_tables import messages, sms_outbox
+from govhall.contracts import appointments as appointments_contract
 from govhall.contracts import cases as cases_contract
 from govhall.contracts import consult as consult_contract
 from govhall.contracts.registry import Registry
@@ -37,11 +39,13 @@ from govhall.kit.service import ServiceContext
 
 CASES_DURABLE = "consult-inbox-cases"
 CONSULT_DURABLE = "consult-inbox-consult"
+APPOINTMENTS_DURABLE = "consult-inbox-appointments"
 # (durable, subject filter, registry): what each consumer hears and decodes with. The filters
 # are in consult's row of deploy/local/nats.sh and the chart's README.
 CONSUMERS: tuple[tuple[str, str, Registry], ...] = (
     (CASES_DURABLE, cases_contract.EVENT_PREFIX + ">", cases_contract.REGISTRY),
     (CONSULT_DURABLE, consult_contract.REGISTRY.every_subject, consult_contract.REGISTRY),
+    (APPOINTMENTS_DURABLE, appointments_contract.BOOKING_PREFIX + ">", appointments_contract.REGISTRY),
 )
 
 

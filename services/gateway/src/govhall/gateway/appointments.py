@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from govhall.gateway import appointments_model as views
 from govhall.gateway.appointments_bookings import bookings_routes
+from govhall.gateway.appointments_desk import desk_routes
 from govhall.gateway.appointments_halls import hall_routes
 from govhall.gateway.auth import Caller
 from govhall.gateway.params import IdPath, PageNo, PageSize, SitePath
@@ -46,6 +47,7 @@ def appointments_routes(up: Callable[[], Upstreams]) -> APIRouter:
 
     router.include_router(bookings_routes(up))
     router.include_router(hall_routes(up))
+    router.include_router(desk_routes(up))
     return router
 
 

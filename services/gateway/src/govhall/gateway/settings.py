@@ -43,11 +43,15 @@ class GatewaySettings(BaseSettings):
     cases_address: str = "127.0.0.1:50054"
     consult_address: str = "127.0.0.1:50055"
     appointments_address: str = "127.0.0.1:50056"
+    licences_address: str = "127.0.0.1:50057"
     # The largest upload passed on to cases (GOVHALL_CASES_MAX_UPLOAD_BYTES): a bigger body is
     # refused here, before it is read whole.
     case_upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
     # The largest letter attachment passed on to consult (GOVHALL_CONSULT_MAX_ATTACHMENT_BYTES).
     letter_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    # The largest drive file passed on to licences (GOVHALL_LICENCES_DRIVE_MAX_FILE_BYTES): it is
+    # streamed in chunks, so it may exceed one gRPC message.
+    drive_file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     # A static platform-administrator token for operators and scripts; staff use their own
     # tokens from identity (a site admin edits their site's catalogue).
     admin_token: SecretStr = Field(default=SecretStr(""), description="empty disables the static admin token")

@@ -10,7 +10,7 @@ its health is reported apart from the gateway's readiness (`health`, the gauge b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -24,7 +24,12 @@ from govhall.kit.caller import ANONYMOUS
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, channel, domain_error
 from govhall.kit.trust import Signer
-from govhall.protos.appointments.v1 import bookings_pb2_grpc, hall_admin_pb2_grpc, halls_pb2_grpc
+from govhall.protos.appointments.v1 import (
+    bookings_pb2_grpc,
+    hall_admin_pb2_grpc,
+    hall_desk_pb2_grpc,
+    halls_pb2_grpc,
+)
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
@@ -36,6 +41,8 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc
+from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
@@ -44,6 +51,7 @@ if TYPE_CHECKING:
         HallAdminServiceAsyncStub,
         SlotsServiceAsyncStub,
     )
+    from govhall.protos.appointments.v1.hall_desk_pb2_grpc import HallDeskServiceAsyncStub
     from govhall.protos.appointments.v1.halls_pb2_grpc import HallsServiceAsyncStub
     from govhall.protos.cases.v1.cases_pb2_grpc import CasesServiceAsyncStub
     from govhall.protos.catalogue.v1.catalogue_pb2_grpc import CatalogueServiceAsyncStub
@@ -53,6 +61,8 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
+    from govhall.protos.licences.v1.drive_pb2_grpc import DriveServiceAsyncStub
+    from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
 UPSTREAM_UP = Gauge(
@@ -127,11 +137,23 @@ class AppointmentsStubs:
         self.bookings: BookingsServiceAsyncStub = bookings_pb2_grpc.BookingsServiceStub(channel)  # type: ignore[assignment]
         self.hall_admin: HallAdminServiceAsyncStub = hall_admin_pb2_grpc.HallAdminServiceStub(channel)  # type: ignore[assignment]
         self.slots: SlotsServiceAsyncStub = hall_admin_pb2_grpc.SlotsServiceStub(channel)  # type: ignore[assignment]
+        self.desk: HallDeskServiceAsyncStub = hall_desk_pb2_grpc.HallDeskServiceStub(channel)  # type: ignore[assignment]
 
 
 APPOINTMENTS: Spec[AppointmentsStubs] = Spec("appointments", "appointments", "预约", AppointmentsStubs)
+
+
+class LicencesStubs:
+    """Licences serves several gRPC services (types, licences, grants, the drive) on one address."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
+        self.drive: DriveServiceAsyncStub = drive_pb2_grpc.DriveServiceStub(channel)  # type: ignore[assignment]
+
+
+LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)
 # The one registry: the benchmarks start, and /healthz/upstreams reports, exactly these.
-REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT, APPOINTMENTS)
+REGISTRY: tuple[Spec[Any], ...] = (CATALOGUE, SEARCH, IDENTITY, CASES, CONSULT, APPOINTMENTS, LICENCES)
 
 
 def address(settings: GatewaySettings, name: str) -> str:
@@ -173,6 +195,18 @@ class Upstream(Generic[S]):
         """A server-streaming call; read each message through `guard`."""
         opts = call_options(caller or ANONYMOUS, self.timeout if timeout is None else timeout)
         return rpc(self.stub)(request, wait_for_ready=False, **opts)
+
+    async def upload(
+        self,
+        rpc: Callable[[S], grpc.aio.StreamUnaryMultiCallable[Req, Rep]],
+        requests: AsyncIterator[Req],
+        caller: common_pb2.CallerIdentity | None = None,
+        *,
+        seconds: float | None = None,
+    ) -> Rep:
+        """A client-streaming call (a file in chunks), with the errors mapped as `call`'s."""
+        opts = call_options(caller or ANONYMOUS, self.timeout if seconds is None else seconds)
+        return await self.guard(rpc(self.stub)(requests, wait_for_ready=False, **opts))
 
     async def guard(self, rpc: Awaitable[T]) -> T:
         """Await one gRPC result (a unary call, a stream's next message) with the errors mapped."""
@@ -221,9 +255,18 @@ class Upstreams:
         self.cases = Upstream(CASES, settings, signer)
         self.consult = Upstream(CONSULT, settings, signer)
         self.appointments = Upstream(APPOINTMENTS, settings, signer)
+        self.licences = Upstream(LICENCES, settings, signer)
         self.all: dict[str, Upstream[Any]] = {
             u.spec.name: u
-            for u in (self.catalogue, self.search, self.identity, self.cases, self.consult, self.appointments)
+            for u in (
+                self.catalogue,
+                self.search,
+                self.identity,
+                self.cases,
+                self.consult,
+                self.appointments,
+                self.licences,
+            )
         }
         assert set(self.all) == {s.name for s in REGISTRY}, "every upstream of the registry, once"
 

@@ -1,12 +1,8 @@
-"""Entry point placeholder: the licences service is not built yet."""
+"""python -m govhall.licences: the licences service in its own process."""
 
-import sys
-
-
-def main() -> int:
-    print("govhall.licences: not built yet", file=sys.stderr)
-    return 2
-
+from govhall.kit.service import run_forever
+from govhall.licences.app import SPEC
+from govhall.licences.settings import LicencesSettings
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_forever(SPEC, LicencesSettings())

@@ -1,0 +1,51 @@
+"""How the licences service is put together (used by __main__ and by all-in-one mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from govhall.kit.files import FileStore
+from govhall.kit.service import Registration, ServiceContext, ServiceSpec
+from govhall.licences import events
+from govhall.licences.api import LicenceTypesService
+from govhall.licences.drive import Drive
+from govhall.licences.drive_api import DriveService, start_sweep
+from govhall.licences.settings import LicencesSettings
+from govhall.licences.tables import sites
+from govhall.licences.types import LicenceTypes
+from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2, drive_pb2_grpc, types_pb2, types_pb2_grpc
+from govhall.sitecopy import CatalogueSites
+
+
+async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
+    settings = ctx.settings
+    catalogue = catalogue_pb2_grpc.CatalogueServiceStub(ctx.channel("catalogue", settings.catalogue_address))
+    # Issuers' sites and the site tree: a site whose event has not arrived is asked for.
+    sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "licences"))
+    await events.subscribe(ctx)
+    # Files by hash on licences' volume, marked as licences' so the blob sweep is safe to share it.
+    files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir), holder="licences")
+    drive = Drive(ctx.db, files, settings)
+    start_sweep(ctx, drive)
+    return [
+        (
+            types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
+            LicenceTypesService(LicenceTypes(ctx.db)),
+            types_pb2.DESCRIPTOR.services_by_name["LicenceTypesService"].full_name,
+        ),
+        (
+            drive_pb2_grpc.add_DriveServiceServicer_to_server,
+            DriveService(drive),
+            drive_pb2.DESCRIPTOR.services_by_name["DriveService"].full_name,
+        ),
+    ]
+
+
+SPEC = ServiceSpec[LicencesSettings](
+    name="licences",
+    migrations=Path(__file__).parent / "migrations",
+    callers=Path(__file__).parent / "callers.json",
+    wire=wire,
+)
