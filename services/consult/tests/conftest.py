@@ -86,6 +86,20 @@ class World:
         return self.stub(favourites_pb2_grpc.FavouritesServiceStub)
 
 
+async def demo_sites(stub: catalogue_pb2_grpc.CatalogueServiceStub) -> None:
+    """The catalogue's demo sites, parents first (loaded before consult's demo, as `make up` and
+    `make run` do): consult's demo letters are filed at them."""
+    from govhall.catalogue.demo import SITES
+
+    for site in SITES:
+        await stub.UpsertSite(
+            cat.UpsertSiteRequest(
+                code=site.code, name=site.name, level=site.level, parent_code=site.parent_code
+            ),
+            metadata=caller_metadata(ADMIN),
+        )
+
+
 async def _catalogue_world(stub: catalogue_pb2_grpc.CatalogueServiceStub) -> None:
     await catalogue_world.seed(
         stub,

@@ -13,6 +13,8 @@ from govhall.catalogue.demo import MATTERS_BY_CODE, SITES_BY_CODE
 from govhall.consult.demo import QA_FILE, demo_questions, load_demo_into
 from govhall.kit.errors import DomainError
 
+from .conftest import demo_sites
+
 
 def test_every_demo_site_has_public_questions_about_its_own_matters() -> None:
     questions = demo_questions()
@@ -37,5 +39,6 @@ def test_a_bad_question_in_the_data_is_refused(tmp_path: Path) -> None:
 async def test_the_loader_finds_consult_serving(world: Any, platform: Any) -> None:
     from govhall.kit.trust import Signer
 
+    await demo_sites(world.catalogue)
     loaded = await load_demo_into(world.consult_address, Signer.from_settings(platform, "ops"))
     assert loaded == len(demo_questions())
