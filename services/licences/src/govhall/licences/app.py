@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.licences import events
+from govhall.licences import events, rendering
 from govhall.licences.api import LicenceTypesService
+from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
@@ -22,6 +24,10 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Issuers' sites and the site tree: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "licences"))
     await events.subscribe(ctx)
+    files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir))
+    renderer = rendering.Renderer(files, settings.verify_url_template)
+    # Level A: cases' conclusions issue licences (the case form is not read yet: see issuance).
+    await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer).handler())
     return [
         (
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,

@@ -1,5 +1,7 @@
 """Licences settings: GOVHALL_LICENCES_* variables."""
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -18,3 +20,18 @@ class LicencesSettings(ServiceSettings):
     # Encrypts holders' ID and credit codes (kit.fieldcipher); all-in-one mode generates one into
     # var/licences-data.key.
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    # Licence PDFs (level A) and holders' scans (level C), stored by content hash (kit.files).
+    files_dir: Path | None = Field(
+        default=None, description="the volume licence files are stored on; unset: var/licences-files"
+    )
+    # What a licence's QR code opens: the public verify route (the code is unguessable).
+    verify_url_template: str = Field(
+        default="http://127.0.0.1:8000/api/v1/licences/verify?code={code}", description="with {code}"
+    )
+    # A holder's scan travels in one gRPC message (the kit's limit is 16 MiB).
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024, description="largest level-C scan"
+    )
+
+    def resolved_files_dir(self, var_dir: Path) -> Path:
+        return self.files_dir or var_dir / "licences-files"

@@ -1,0 +1,127 @@
+"""Level A: a case concluded approved issues exactly one licence to its holder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from govhall.contracts import cases as cases_contract
+from govhall.kit.events import Delivery, make_event
+from govhall.kit.files import FileStore
+from govhall.kit.races import concurrently
+from govhall.kit.testing import wait_until
+from govhall.licences import identifier, issuance, rendering, tables
+from govhall.protos.cases.v1 import cases_pb2
+
+from .conftest import DEPT, FOOD_TYPE, ISSUER_CODE, MATTER, World
+
+pytestmark = pytest.mark.integration
+
+
+def concluded(case_id: str = "case-1", result_code: int = 0, matter: str = MATTER) -> cases_pb2.CaseChanged:
+    return cases_pb2.CaseChanged(
+        case_id=case_id,
+        case_number=f"N-{case_id}",
+        matter_code=matter,
+        site_code="420502",
+        department_code=DEPT,
+        result_code=result_code,
+        result_name="食品经营许可证",
+        applicant=cases_pb2.Applicant(kind="legal_person", subject="ent-1", name="宜昌好味餐饮有限公司"),
+        revision=7,
+    )
+
+
+async def licences_of(world: World) -> list[sa.Row]:
+    async with world.db.reader() as uow:
+        return list((await uow.conn.execute(sa.select(tables.licences))).all())
+
+
+async def test_an_approved_conclusion_issues_one_verifiable_licence_with_its_pdf(
+    world: World, platform: Any
+) -> None:
+    await world.licence_type()
+    await world.bus.publish(make_event(cases_contract.CONCLUDED, concluded()))
+    await wait_until(lambda: _count(world), timeout=30)
+
+    [row] = await licences_of(world)
+    assert (row.level, row.type_code, row.case_id, row.state) == ("A", FOOD_TYPE, "case-1", "valid")
+    assert (row.holder_kind, row.holder_subject, row.holder_name) == (
+        "legal_person",
+        "ent-1",
+        "宜昌好味餐饮有限公司",
+    )
+    assert (row.issuer_department_code, row.issuer_code, row.status_index) == (DEPT, ISSUER_CODE, 0)
+    parts = identifier.parse(row.identifier)
+    assert parts is not None and (parts.type_code, parts.issuer_code) == (FOOD_TYPE, ISSUER_CODE)
+    assert len(row.verify_code) >= 32 and row.verify_code not in row.identifier
+    assert row.valid_until == issuance.add_years(row.issued_on, 5)
+    pdf = FileStore(platform.var_dir / "licences-files").get(row.file_hash)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "食品经营许可证" in text and "西陵区市场监督管理局" in text and row.number in text
+
+
+async def _count(world: World) -> bool:
+    return len(await licences_of(world)) == 1
+
+
+async def test_other_results_and_unlinked_matters_issue_nothing(world: World) -> None:
+    await world.licence_type()
+    issue = issuance.Issuance(world.db).handler()
+    await issue(_delivery(concluded("denied", result_code=1)))
+    await issue(_delivery(concluded("other", matter="420502-SCJG-0099")))
+    assert await licences_of(world) == []
+
+
+def _delivery(message: cases_pb2.CaseChanged) -> Delivery:
+    event = make_event(cases_contract.CONCLUDED, message)
+    return Delivery(event.subject, event.payload, event.event_id)
+
+
+async def test_concurrent_redeliveries_and_cases_issue_one_each_with_distinct_places(
+    world: World, tmp_path: Path
+) -> None:
+    await world.licence_type()
+    renderer = rendering.Renderer(FileStore(tmp_path / "f"), "https://v.example/{code}")
+    issue = issuance.Issuance(world.db, renderer).handler()
+    same = _delivery(concluded("case-1"))
+    # The same event id delivered at once, and the same case in a second event (a republish).
+    deliveries = [same, same, same, _delivery(concluded("case-1")), _delivery(concluded("case-2"))]
+
+    async def deliver(n: int) -> None:
+        # The bus redelivers a delivery whose transaction failed (lost a race): so does this.
+        for _ in range(10):
+            try:
+                return await issue(deliveries[n])
+            except Exception:
+                continue
+
+    await concurrently(len(deliveries), deliver)
+
+    rows = await licences_of(world)
+    assert sorted(r.case_id for r in rows) == ["case-1", "case-2"]
+    assert sorted(r.status_index for r in rows) == [0, 1]
+    assert len({r.identifier for r in rows}) == 2 and len({r.verify_code for r in rows}) == 2
+
+
+async def test_metadata_come_from_the_form_keys_of_the_type(world: World) -> None:
+    await world.licence_type()
+
+    async def form(case_id: str) -> dict[str, object]:
+        return {"business_scope": "热食类食品制售", "address": {"nested": 1}, "other": "x"}
+
+    await issuance.Issuance(world.db, forms=form).handler()(_delivery(concluded()))
+    [row] = await licences_of(world)
+    assert json.loads(row.metadata) == {"business_scope": "热食类食品制售"}
+
+
+def test_validity_ends_the_eve_of_the_anniversary() -> None:
+    assert issuance.add_years(dt.date(2026, 12, 5), 5) == dt.date(2031, 12, 4)
+    assert issuance.add_years(dt.date(2024, 2, 29), 1) == dt.date(2025, 2, 27)
