@@ -9,12 +9,15 @@ from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, rendering
 from govhall.licences.api import LicenceTypesService
+from govhall.licences.holder import HolderLicences
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
+from govhall.licences.licences_api import LicencesService
+from govhall.licences.own import OwnLicences
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
-from govhall.protos.licences.v1 import types_pb2, types_pb2_grpc
+from govhall.protos.licences.v1 import licences_pb2, licences_pb2_grpc, types_pb2, types_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
 
@@ -33,6 +36,13 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
             LicenceTypesService(LicenceTypes(ctx.db)),
             types_pb2.DESCRIPTOR.services_by_name["LicenceTypesService"].full_name,
+        ),
+        (
+            licences_pb2_grpc.add_LicencesServiceServicer_to_server,
+            LicencesService(
+                HolderLicences(ctx.db, files), OwnLicences(ctx.db, files, settings.max_upload_bytes)
+            ),
+            licences_pb2.DESCRIPTOR.services_by_name["LicencesService"].full_name,
         ),
     ]
 
