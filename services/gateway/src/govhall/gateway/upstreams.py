@@ -41,6 +41,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from govhall.protos.licences.v1 import licences_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
+    from govhall.protos.licences.v1.licences_pb2_grpc import LicencesServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
@@ -146,6 +148,7 @@ class LicencesStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
+        self.licences: LicencesServiceAsyncStub = licences_pb2_grpc.LicencesServiceStub(channel)  # type: ignore[assignment]
 
 
 LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)
