@@ -9,6 +9,7 @@ from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, rendering
 from govhall.licences.api import LicenceTypesService
+from govhall.licences.case_forms import CaseForms
 from govhall.licences.holder import HolderLicences
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
 from govhall.licences.licences_api import LicencesService
@@ -16,6 +17,7 @@ from govhall.licences.own import OwnLicences
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
+from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.licences.v1 import licences_pb2, licences_pb2_grpc, types_pb2, types_pb2_grpc
 from govhall.sitecopy import CatalogueSites
@@ -29,8 +31,9 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     await events.subscribe(ctx)
     files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir))
     renderer = rendering.Renderer(files, settings.verify_url_template)
-    # Level A: cases' conclusions issue licences (the case form is not read yet: see issuance).
-    await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer).handler())
+    # Level A: cases' conclusions issue licences, with the metadata from the case's form.
+    forms = CaseForms(cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address)))
+    await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms).handler())
     return [
         (
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
