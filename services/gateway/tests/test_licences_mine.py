@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from govhall.kit.testing import wait_until
 from govhall.licences import tables
 
 from .conftest import Stack
@@ -172,3 +173,58 @@ async def test_bad_input_is_a_problem_naming_the_field(stack: Stack, tmp_path: P
     assert_problem(await c.get("/api/v1/me/licences?level=D", headers=me), 400, "REQUEST_INVALID")
     assert_problem(await c.get("/api/v1/me/licences/bad%20id", headers=me), 400, "REQUEST_INVALID")
     assert_problem(await c.delete("/api/v1/me/licences/x", headers=me), 400, "REQUEST_INVALID")
+
+
+async def test_a_case_concluded_approved_puts_an_issued_licence_in_the_applicants_library(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Through separate services: cases concludes, licences hears it, reads the form at cases
+    (as itself) and issues; the applicant reads the licence and its PDF through the gateway."""
+    from .test_cases_routes import JOURNEY_MATTER, PDF, PNG, SITE, publish_journey_matter, seed, staff
+
+    c = stack.client
+    await seed(c)
+    await publish_journey_matter(c)
+    food = marriage_type().values(code="11100000000013338W011", name="食品经营许可证", holder_kind="person")
+    food = food.values(fields=json.dumps([{"key": "shop_name", "label": "经营者名称", "required": True}]))
+    link = tables.type_matters.insert().values(matter_code=JOURNEY_MATTER, type_code="11100000000013338W011")
+    await in_licences_db(tmp_path, food, link)
+    me = bearer((await person(stack, "13900000164", "赵六"))["access_token"])
+    form = {"shop_name": "王记小面", "address": "宜昌市西陵区东山大道88号", "staff_count": 3}
+    body = {"site_code": SITE, "matter_code": JOURNEY_MATTER, "form": form, "delivery": {"method": "pick_up"}}
+    r = await c.post("/api/v1/cases", json=body, headers=me)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+    for code, name, content in (("M01", "申请书.pdf", PDF), ("M02", "平面图.png", PNG)):
+        r = await c.post(
+            f"/api/v1/cases/{case_id}/materials/{code}", files={"file": (name, content)}, headers=me
+        )
+        assert r.status_code == 200, r.text
+    r = await c.post(f"/api/v1/cases/{case_id}/submit", json={"notice_read": True}, headers=me)
+    assert r.status_code == 200, r.text
+    clerk = await staff(c, "lic_clerk", "window_clerk")
+    reviewer = await staff(c, "lic_reviewer", "reviewer")
+    approver = await staff(c, "lic_approver", "approver")
+    base = f"/api/v1/staff/cases/{case_id}/actions"
+    assert (await c.post(f"{base}/accept", json={}, headers=clerk)).status_code == 200
+    for _ in range(2):
+        r = await c.post(f"{base}/complete_step", json={"outcome": "pass"}, headers=reviewer)
+        assert r.status_code == 200, r.text
+    r = await c.post(f"{base}/conclude", json={"decision": "approved"}, headers=approver)
+    assert r.status_code == 200 and r.json()["state"] == "concluded_approved", r.text
+
+    async def issued() -> list[dict[str, object]]:
+        return list((await c.get("/api/v1/me/licences", headers=me)).json()["items"])
+
+    [licence] = await wait_until(issued, timeout=60, what="the level-A licence")
+    # The holder's name is what cases knows of its applicant (the name its token carried).
+    applicant = (await c.get(f"/api/v1/cases/{case_id}", headers=me)).json()["applicant"]
+    assert (licence["level"], licence["type_name"], licence["case_id"], licence["holder_name"]) == (
+        "A",
+        "食品经营许可证",
+        case_id,
+        applicant["name"],
+    )
+    assert licence["metadata"] == {"shop_name": "王记小面"} and licence["has_file"] is True
+    pdf = await c.get(f"/api/v1/me/licences/{licence['id']}/file", headers=me)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:200]

@@ -58,7 +58,13 @@ class FakeCases(cases_pb2_grpc.CasesServiceServicer):
         if request.case_id == "gone":
             await context.abort(grpc.StatusCode.NOT_FOUND, "no such case")
         form = {"business_scope": "热食类食品制售", "address": {"nested": 1}, "shop_name": "好味"}
-        return cases_pb2.Case(id=request.case_id, form_json=json.dumps(form, ensure_ascii=False))
+        return cases_pb2.Case(
+            id=request.case_id,
+            form_json=json.dumps(form, ensure_ascii=False),
+            applicant=cases_pb2.Applicant(
+                kind="legal_person", subject="ent-1", name="宜昌好味餐饮有限公司（案卷）"
+            ),
+        )
 
 
 @pytest.fixture
@@ -104,13 +110,19 @@ async def test_an_approved_conclusion_issues_one_verifiable_licence_with_its_pdf
     assert "热食类食品制售" in text
 
 
-async def test_a_case_cases_no_longer_has_issues_without_metadata(
+async def test_a_case_cases_no_longer_has_issues_without_metadata_and_names_come_from_the_case(
     world: World, cases_forms: tuple[FakeCases, CaseForms]
 ) -> None:
     await world.licence_type()
-    await issuance.Issuance(world.db, forms=cases_forms[1]).handler()(_delivery(concluded("gone")))
-    [row] = await licences_of(world)
-    assert row.case_id == "gone" and json.loads(row.metadata) == {}
+    nameless = concluded("nameless")
+    nameless.applicant.name = ""
+    issue = issuance.Issuance(world.db, forms=cases_forms[1]).handler()
+    await issue(_delivery(concluded("gone")))
+    await issue(_delivery(nameless))
+    rows = {r.case_id: r for r in await licences_of(world)}
+    assert json.loads(rows["gone"].metadata) == {}
+    # The event named nobody: the case's own applicant name is the holder's.
+    assert rows["nameless"].holder_name == "宜昌好味餐饮有限公司（案卷）"
 
 
 def test_cases_lets_licences_read_a_case_and_nothing_else() -> None:

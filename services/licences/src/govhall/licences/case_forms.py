@@ -1,6 +1,6 @@
-"""A concluded case's application form, asked of cases as the licences service (cases lets
+"""A concluded case's application form and applicant, asked of cases as the licences service (cases lets
 `licences` call GetCase, and only that: services/cases/.../callers.json). The event carries the
-applicant and the result but not the form, and copying every form into every event would spread
+applicant's subject and the result but not the form (nor, always, the applicant's name), and copying every form into every event would spread
 applicants' data to every consumer of `cases.case.>`.
 
 A case cases no longer has is None (the licence is issued without metadata); any other failure
@@ -11,6 +11,7 @@ rather than issuing a licence that lacks what the form said.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -20,11 +21,17 @@ from govhall.licences.access import SERVICE_CALLER
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 
 
+@dataclass(frozen=True)
+class CaseFacts:
+    form: dict[str, Any]
+    applicant_name: str
+
+
 class CaseForms:
     def __init__(self, cases: cases_pb2_grpc.CasesServiceStub) -> None:
         self.cases = cases
 
-    async def __call__(self, case_id: str) -> dict[str, Any] | None:
+    async def __call__(self, case_id: str) -> CaseFacts | None:
         try:
             case = await self.cases.GetCase(
                 cases_pb2.GetCaseRequest(case_id=case_id), **call_options(SERVICE_CALLER)
@@ -36,5 +43,5 @@ class CaseForms:
         try:
             form = json.loads(case.form_json or "{}")
         except ValueError:
-            return None
-        return form if isinstance(form, dict) else None
+            form = {}
+        return CaseFacts(form if isinstance(form, dict) else {}, case.applicant.name)

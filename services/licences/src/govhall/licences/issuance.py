@@ -33,6 +33,7 @@ from govhall.kit.events import Delivery, decode
 from govhall.kit.eventstore import idempotent
 from govhall.kit.ids import new_id
 from govhall.licences import identifier, rendering
+from govhall.licences.case_forms import CaseFacts
 from govhall.licences.events import licence_event
 from govhall.licences.tables import licence_types, licences, type_matters
 from govhall.protos.cases.v1 import cases_pb2
@@ -42,8 +43,8 @@ SUBJECT = cases_contract.CONCLUDED.subject
 ISSUED_RESULT = 0  # 出证办结 (cases' ResultCode.ISSUED)
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
-# The form of a concluded case, by case id (JSON object), or None when it cannot be read.
-FormReader = Callable[[str], Awaitable[dict[str, Any] | None]]
+# A concluded case's form and applicant name, by case id; None when cases no longer has it.
+FormReader = Callable[[str], Awaitable[CaseFacts | None]]
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -114,7 +115,8 @@ class Issuance:
         ) + 1
         serial = identifier.serial(today.year, place + 1)
         fields = json.loads(kind.fields)
-        form = await self.forms(case.case_id) if self.forms is not None else None
+        facts = await self.forms(case.case_id) if self.forms is not None else None
+        form = facts.form if facts else None
         row: dict[str, Any] = {
             "id": new_id(),
             "identifier": identifier.make(kind.code, kind.issuer_code, serial),
@@ -125,7 +127,7 @@ class Issuance:
             "number": f"{kind.issuer_code[-6:]}{serial}",
             "holder_kind": "legal_person" if case.applicant.kind == "legal_person" else "person",
             "holder_subject": case.applicant.subject,
-            "holder_name": case.applicant.name,
+            "holder_name": case.applicant.name or (facts.applicant_name if facts else ""),
             "holder_code": "",
             "holder_code_masked": "",
             "issuer_department_code": kind.issuer_department_code,
