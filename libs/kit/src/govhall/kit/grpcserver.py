@@ -61,7 +61,8 @@ class _Middleware(grpc.aio.ServerInterceptor):
     async def _admit(self, request: Any, context: grpc.aio.ServicerContext, method: str) -> None:
         """What every RPC must pass before its servicer runs."""
         set_caller(self._verifier.verify(context.invocation_metadata(), method))
-        reject_nul_text(request)
+        if request is not None:  # a client stream's messages are checked one by one as they come
+            reject_nul_text(request)
         if self._session_check is not None:
             await self._session_check(current_caller())
 
@@ -85,6 +86,15 @@ class _Middleware(grpc.aio.ServerInterceptor):
             stream_inner = handler.unary_stream
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(service, method, stream_inner),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            # Client streaming (a drive upload in chunks): the caller is verified before the
+            # first message is read, every message is checked like a unary request.
+            upload_inner = handler.stream_unary
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap_client_stream(service, method, upload_inner),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -144,6 +154,20 @@ class _Middleware(grpc.aio.ServerInterceptor):
                 await self._admit(request, context, method)
                 async for item in inner(request, context):
                     yield item
+
+        return call
+
+    def _wrap_client_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
+        async def call(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+            async with self._rpc(service, method, context):
+                await self._admit(None, context, method)
+
+                async def checked() -> AsyncIterator[Any]:
+                    async for message in requests:
+                        reject_nul_text(message)
+                        yield message
+
+                return await asyncio.wait_for(inner(checked(), context), timeout=self._budget(context))
 
         return call
 

@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 import sqlalchemy as sa
 
-from govhall.appointments import access, booking_rules, events
+from govhall.appointments import access, booking_rules, contacts, events
 from govhall.appointments import bookings_view as bv
 from govhall.appointments.bookings_tables import booking_cancellations, booking_owners
 from govhall.appointments.tables import bookings, halls, slots, window_matters, windows
@@ -160,9 +160,9 @@ class Bookings:
                     owner_kind=who.kind,
                     owner_subject=who.subject,
                     agent_subject=who.agent,
-                    contact_name=self.cipher.encrypt(name, "booking_contact_name"),
-                    contact_mobile=self.cipher.encrypt(mobile, "booking_contact_mobile"),
-                    contact_mobile_hash=self.cipher.blind_index(mobile, "mobile"),
+                    contact_name=contacts.seal_name(self.cipher, name),
+                    contact_mobile=contacts.seal_mobile(self.cipher, mobile),
+                    contact_mobile_hash=contacts.mobile_hash(self.cipher, mobile),
                     mobile_masked=mask_mobile(mobile),
                     email=email,
                     purpose=purpose,

@@ -10,7 +10,7 @@ its health is reported apart from the gateway's readiness (`health`, the gauge b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -41,7 +41,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
-from govhall.protos.licences.v1 import licences_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc, licences_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
+    from govhall.protos.licences.v1.drive_pb2_grpc import DriveServiceAsyncStub
     from govhall.protos.licences.v1.licences_pb2_grpc import LicencesServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
@@ -148,6 +149,7 @@ class LicencesStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
+        self.drive: DriveServiceAsyncStub = drive_pb2_grpc.DriveServiceStub(channel)  # type: ignore[assignment]
         self.licences: LicencesServiceAsyncStub = licences_pb2_grpc.LicencesServiceStub(channel)  # type: ignore[assignment]
 
 
@@ -195,6 +197,18 @@ class Upstream(Generic[S]):
         """A server-streaming call; read each message through `guard`."""
         opts = call_options(caller or ANONYMOUS, self.timeout if timeout is None else timeout)
         return rpc(self.stub)(request, wait_for_ready=False, **opts)
+
+    async def upload(
+        self,
+        rpc: Callable[[S], grpc.aio.StreamUnaryMultiCallable[Req, Rep]],
+        requests: AsyncIterator[Req],
+        caller: common_pb2.CallerIdentity | None = None,
+        *,
+        seconds: float | None = None,
+    ) -> Rep:
+        """A client-streaming call (a file in chunks), with the errors mapped as `call`'s."""
+        opts = call_options(caller or ANONYMOUS, self.timeout if seconds is None else seconds)
+        return await self.guard(rpc(self.stub)(requests, wait_for_ready=False, **opts))
 
     async def guard(self, rpc: Awaitable[T]) -> T:
         """Await one gRPC result (a unary call, a stream's next message) with the errors mapped."""

@@ -10,6 +10,8 @@ from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, rendering
 from govhall.licences.api import LicenceTypesService
 from govhall.licences.case_forms import CaseForms
+from govhall.licences.drive import Drive
+from govhall.licences.drive_api import DriveService, start_sweep
 from govhall.licences.holder import HolderLicences
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
 from govhall.licences.licences_api import LicencesService
@@ -19,7 +21,14 @@ from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
-from govhall.protos.licences.v1 import licences_pb2, licences_pb2_grpc, types_pb2, types_pb2_grpc
+from govhall.protos.licences.v1 import (
+    drive_pb2,
+    drive_pb2_grpc,
+    licences_pb2,
+    licences_pb2_grpc,
+    types_pb2,
+    types_pb2_grpc,
+)
 from govhall.sitecopy import CatalogueSites
 
 
@@ -29,7 +38,10 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Issuers' sites and the site tree: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "licences"))
     await events.subscribe(ctx)
-    files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir))
+    # Files by hash on licences' volume, marked as licences' so the blob sweep is safe to share it.
+    files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir), holder="licences")
+    drive = Drive(ctx.db, files, settings)
+    start_sweep(ctx, drive)
     renderer = rendering.Renderer(files, settings.verify_url_template)
     # Level A: cases' conclusions issue licences, with the metadata from the case's form.
     forms = CaseForms(cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address)))
@@ -43,9 +55,15 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
         (
             licences_pb2_grpc.add_LicencesServiceServicer_to_server,
             LicencesService(
-                HolderLicences(ctx.db, files), OwnLicences(ctx.db, files, settings.max_upload_bytes)
+                HolderLicences(ctx.db, files),
+                OwnLicences(ctx.db, files, settings.max_upload_bytes, settings.content_limits()),
             ),
             licences_pb2.DESCRIPTOR.services_by_name["LicencesService"].full_name,
+        ),
+        (
+            drive_pb2_grpc.add_DriveServiceServicer_to_server,
+            DriveService(drive),
+            drive_pb2.DESCRIPTOR.services_by_name["DriveService"].full_name,
         ),
     ]
 

@@ -6,6 +6,7 @@ each with its own migration, and are imported here so migrations and tests see t
 
 from __future__ import annotations
 
+from govhall.licences import drive_tables  # noqa: F401  (the drive's tables join the metadata)
 from govhall.licences.tables import metadata
 
 __all__ = ["metadata"]
