@@ -41,7 +41,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
-from govhall.protos.licences.v1 import drive_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc, licences_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.licences.v1.drive_pb2_grpc import DriveServiceAsyncStub
+    from govhall.protos.licences.v1.licences_pb2_grpc import LicencesServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
@@ -149,6 +150,7 @@ class LicencesStubs:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
         self.drive: DriveServiceAsyncStub = drive_pb2_grpc.DriveServiceStub(channel)  # type: ignore[assignment]
+        self.licences: LicencesServiceAsyncStub = licences_pb2_grpc.LicencesServiceStub(channel)  # type: ignore[assignment]
 
 
 LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)

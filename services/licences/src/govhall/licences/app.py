@@ -7,15 +7,28 @@ from pathlib import Path
 
 from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.licences import events
+from govhall.licences import events, rendering
 from govhall.licences.api import LicenceTypesService
+from govhall.licences.case_forms import CaseForms
 from govhall.licences.drive import Drive
 from govhall.licences.drive_api import DriveService, start_sweep
+from govhall.licences.holder import HolderLicences
+from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
+from govhall.licences.licences_api import LicencesService
+from govhall.licences.own import OwnLicences
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
+from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
-from govhall.protos.licences.v1 import drive_pb2, drive_pb2_grpc, types_pb2, types_pb2_grpc
+from govhall.protos.licences.v1 import (
+    drive_pb2,
+    drive_pb2_grpc,
+    licences_pb2,
+    licences_pb2_grpc,
+    types_pb2,
+    types_pb2_grpc,
+)
 from govhall.sitecopy import CatalogueSites
 
 
@@ -29,11 +42,23 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir), holder="licences")
     drive = Drive(ctx.db, files, settings)
     start_sweep(ctx, drive)
+    renderer = rendering.Renderer(files, settings.verify_url_template)
+    # Level A: cases' conclusions issue licences, with the metadata from the case's form.
+    forms = CaseForms(cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address)))
+    await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms).handler())
     return [
         (
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
             LicenceTypesService(LicenceTypes(ctx.db)),
             types_pb2.DESCRIPTOR.services_by_name["LicenceTypesService"].full_name,
+        ),
+        (
+            licences_pb2_grpc.add_LicencesServiceServicer_to_server,
+            LicencesService(
+                HolderLicences(ctx.db, files),
+                OwnLicences(ctx.db, files, settings.max_upload_bytes, settings.content_limits()),
+            ),
+            licences_pb2.DESCRIPTOR.services_by_name["LicencesService"].full_name,
         ),
         (
             drive_pb2_grpc.add_DriveServiceServicer_to_server,

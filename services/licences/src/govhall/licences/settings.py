@@ -38,6 +38,14 @@ class LicencesSettings(ServiceSettings):
     drive_chunk_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=4 * 1024 * 1024, description="download chunk"
     )
+    # What a licence's QR code opens: the public verify route (the code is unguessable).
+    verify_url_template: str = Field(
+        default="http://127.0.0.1:8000/api/v1/licences/verify?code={code}", description="with {code}"
+    )
+    # A holder's level-C scan travels in one gRPC message (the kit's limit is 16 MiB).
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024, description="largest level-C scan"
+    )
     # Blobs nobody references and temporary files left by a crash are removed by a periodic
     # sweep, only once older than the grace period (an upload in flight has put its blob but
     # not yet committed its reference). 0 turns the timer off (tests call the sweep directly).
