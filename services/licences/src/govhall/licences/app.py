@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.licences import events
+from govhall.licences import events, status
 from govhall.licences.api import LicenceTypesService
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
+from govhall.licences.verification import ExpirySweep, Verification
+from govhall.licences.verification_api import VerificationService
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
-from govhall.protos.licences.v1 import types_pb2, types_pb2_grpc
+from govhall.protos.licences.v1 import types_pb2, types_pb2_grpc, verification_pb2, verification_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
 
@@ -22,13 +25,35 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Issuers' sites and the site tree: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "licences"))
     await events.subscribe(ctx)
+    expiry_sweep(ctx)
     return [
         (
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
             LicenceTypesService(LicenceTypes(ctx.db)),
             types_pb2.DESCRIPTOR.services_by_name["LicenceTypesService"].full_name,
         ),
+        (
+            verification_pb2_grpc.add_VerificationServiceServicer_to_server,
+            VerificationService(
+                Verification(ctx.db, status.StatusCache(ctx.db, settings.status_cache_seconds))
+            ),
+            verification_pb2.DESCRIPTOR.services_by_name["VerificationService"].full_name,
+        ),
     ]
+
+
+def expiry_sweep(ctx: ServiceContext[LicencesSettings]) -> None:
+    """Expiry announcements on a timer (off at 0: tests sweep themselves)."""
+    if not ctx.settings.expiry_sweep_seconds:
+        return
+    sweeping = asyncio.create_task(
+        ExpirySweep(ctx.db).run(ctx.settings.expiry_sweep_seconds), name="licences-expiry-sweep"
+    )
+
+    async def stop_sweeping() -> None:
+        sweeping.cancel()
+
+    ctx.closers.append(stop_sweeping)
 
 
 SPEC = ServiceSpec[LicencesSettings](

@@ -9,3 +9,4 @@ from __future__ import annotations
 from govhall.licences.tables import metadata
 
 __all__ = ["metadata"]
+from govhall.licences import status_tables  # noqa: F401 - verification's tables
