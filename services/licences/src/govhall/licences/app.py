@@ -12,8 +12,9 @@ from govhall.licences.api import LicenceTypesService
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
+from govhall.licences.types_admin import TypesAdmin
 from govhall.licences.verification import ExpirySweep, Verification
-from govhall.licences.verification_api import VerificationService
+from govhall.licences.verification_api import LicenceAdminService, VerificationService
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2, types_pb2_grpc, verification_pb2, verification_pb2_grpc
 from govhall.sitecopy import CatalogueSites
@@ -38,6 +39,11 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
                 Verification(ctx.db, status.StatusCache(ctx.db, settings.status_cache_seconds))
             ),
             verification_pb2.DESCRIPTOR.services_by_name["VerificationService"].full_name,
+        ),
+        (
+            verification_pb2_grpc.add_LicenceAdminServiceServicer_to_server,
+            LicenceAdminService(TypesAdmin(ctx.db)),
+            verification_pb2.DESCRIPTOR.services_by_name["LicenceAdminService"].full_name,
         ),
     ]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from govhall.licences.types_admin import TypesAdmin
 from govhall.licences.verification import Verification
+from govhall.protos.licences.v1 import types_pb2, verification_pb2_grpc
 from govhall.protos.licences.v1 import verification_pb2 as pb
-from govhall.protos.licences.v1 import verification_pb2_grpc
 
 
 class VerificationService(verification_pb2_grpc.VerificationServiceServicer):
@@ -30,3 +31,19 @@ class VerificationService(verification_pb2_grpc.VerificationServiceServicer):
         self, request: pb.ChangeLicenceStatusRequest, context: Any
     ) -> pb.LicenceStatus:
         return await self._v.change(request, "reinstated")
+
+
+class LicenceAdminService(verification_pb2_grpc.LicenceAdminServiceServicer):
+    def __init__(self, types: TypesAdmin) -> None:
+        self._types = types
+
+    async def SaveLicenceType(
+        self, request: pb.SaveLicenceTypeRequest, context: Any
+    ) -> types_pb2.LicenceType:
+        return await self._types.save(request)
+
+    async def LinkMatter(self, request: pb.LinkMatterRequest, context: Any) -> types_pb2.LicenceType:
+        return await self._types.link(request, True)
+
+    async def UnlinkMatter(self, request: pb.LinkMatterRequest, context: Any) -> types_pb2.LicenceType:
+        return await self._types.link(request, False)
