@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 
 from govhall.gateway import licences_model as views
 from govhall.gateway.auth import Caller
+from govhall.gateway.licences_verify import verify_routes
 from govhall.gateway.params import PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
@@ -47,6 +48,7 @@ def licences_routes(up: Callable[[], Upstreams]) -> APIRouter:
             await up().licences.call(lambda s: s.types.GetLicenceType, request, caller)
         )
 
+    router.include_router(verify_routes(up))
     return router
 
 

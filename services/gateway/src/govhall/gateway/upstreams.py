@@ -42,6 +42,7 @@ from govhall.protos.consult.v1 import (
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
+from govhall.protos.licences.v1 import verification_pb2_grpc as licence_verification_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
+    from govhall.protos.licences.v1.verification_pb2_grpc import (
+        LicenceAdminServiceAsyncStub,
+        VerificationServiceAsyncStub,
+    )
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
 UPSTREAM_UP = Gauge(
@@ -146,6 +151,9 @@ class LicencesStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
+        verification = licence_verification_pb2_grpc
+        self.verification: VerificationServiceAsyncStub = verification.VerificationServiceStub(channel)  # type: ignore[assignment]
+        self.admin: LicenceAdminServiceAsyncStub = verification.LicenceAdminServiceStub(channel)  # type: ignore[assignment]
 
 
 LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)
