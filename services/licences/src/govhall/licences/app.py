@@ -6,9 +6,11 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, status
 from govhall.licences.api import LicenceTypesService
+from govhall.licences.imports import Imports
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
@@ -26,6 +28,9 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Issuers' sites and the site tree: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "licences"))
     await events.subscribe(ctx)
+    cipher = FieldCipher(
+        load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "licences"), "licences"
+    )
     expiry_sweep(ctx)
     return [
         (
@@ -42,7 +47,7 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
         ),
         (
             verification_pb2_grpc.add_LicenceAdminServiceServicer_to_server,
-            LicenceAdminService(TypesAdmin(ctx.db)),
+            LicenceAdminService(TypesAdmin(ctx.db), Imports(ctx.db, cipher)),
             verification_pb2.DESCRIPTOR.services_by_name["LicenceAdminService"].full_name,
         ),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from govhall.licences.imports import Imports
 from govhall.licences.types_admin import TypesAdmin
 from govhall.licences.verification import Verification
 from govhall.protos.licences.v1 import types_pb2, verification_pb2_grpc
@@ -34,8 +35,9 @@ class VerificationService(verification_pb2_grpc.VerificationServiceServicer):
 
 
 class LicenceAdminService(verification_pb2_grpc.LicenceAdminServiceServicer):
-    def __init__(self, types: TypesAdmin) -> None:
+    def __init__(self, types: TypesAdmin, imports: Imports) -> None:
         self._types = types
+        self._imports = imports
 
     async def SaveLicenceType(
         self, request: pb.SaveLicenceTypeRequest, context: Any
@@ -47,3 +49,8 @@ class LicenceAdminService(verification_pb2_grpc.LicenceAdminServiceServicer):
 
     async def UnlinkMatter(self, request: pb.LinkMatterRequest, context: Any) -> types_pb2.LicenceType:
         return await self._types.link(request, False)
+
+    async def ImportLicences(
+        self, request: pb.ImportLicencesRequest, context: Any
+    ) -> pb.ImportLicencesResponse:
+        return await self._imports.load(request)
