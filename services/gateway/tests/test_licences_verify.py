@@ -126,3 +126,23 @@ async def test_only_admins_keep_types(stack: Stack) -> None:
     assert (await c.post("/api/v1/admin/licence-types", json=FOOD)).status_code in (401, 403)
     r = await c.post("/api/v1/admin/licence-types", json=FOOD | {"issuer_code": "short"}, headers=AUTH)
     assert_problem(r, 400, "REQUEST_INVALID")
+
+
+async def test_an_import_answers_its_row_level_report(stack: Stack) -> None:
+    c = stack.client
+    assert (await c.post("/api/v1/admin/licence-types", json=FOOD, headers=AUTH)).status_code == 201
+    csv = (
+        "number,holder_subject,holder_name,holder_code,issued_on,valid_until,business_scope\n"
+        "JY1,enterprise-1,甲公司,91420500MA4F12345X,2025-03-01,,热食类\n"
+        "JY2,enterprise-2,乙公司,BAD,2025-03-01,,热食类\n"
+    )
+    url = f"/api/v1/admin/licence-types/{TYPE}/imports"
+    r = await c.post(url, files={"file": ("b.csv", csv.encode())}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"] == 0 and r.json()["problems"] == [
+        {"row": 3, "field": "holder_code", "problem": r.json()["problems"][0]["problem"]}
+    ]
+    good = csv.replace("BAD", "91420500MA4F67890Y")
+    r = await c.post(url, files={"file": ("b.csv", good.encode())}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["imported"] == 2, r.text
+    assert (await c.post(url, files={"file": ("b.csv", good.encode())})).status_code in (401, 403)

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, File, Path, Query, UploadFile
 
 from govhall.gateway import licences_model as views
 from govhall.gateway import licences_verify_model as m
 from govhall.gateway.auth import Admin, Caller, SignedIn
+from govhall.gateway.cases_http import capped_body_route, file_too_large
 from govhall.gateway.params import IdPath, MatterCodePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
@@ -21,6 +22,8 @@ from govhall.protos.licences.v1 import verification_pb2 as pb
 TAGS: list[str | Enum] = ["licences"]
 VerifyCode = Annotated[str, Query(min_length=1, max_length=64, description="the code on the licence's QR")]
 TypeCodePath = Annotated[str, Path(pattern=r"^[0-9A-Z]{1,40}$", description="licence type code (GB/T 36903)")]
+# licences' own bound on an authority's file (imports.MAX_BYTES); the body is capped just above it.
+IMPORT_MAX_BYTES = 8 * 1024 * 1024
 IssuerPath = Annotated[str, Path(pattern=r"^[0-9A-Z]{18}$", description="the issuer's credit code")]
 
 
@@ -108,6 +111,28 @@ def verify_routes(up: Callable[[], Upstreams]) -> APIRouter:
         request = pb.LinkMatterRequest(type_code=code, matter_code=matter)
         return views.licence_type_out(await call("admin", "UnlinkMatter", request, caller))
 
+    uploads = APIRouter(route_class=capped_body_route(IMPORT_MAX_BYTES + 64 * 1024))
+
+    @uploads.post(
+        "/api/v1/admin/licence-types/{code}/imports",
+        tags=TAGS,
+        summary="Import level-B licences of a type from an authority's CSV: a row-level report "
+        "(row, field, problem), all or nothing",
+        operation_id="importLicences",
+        responses={413: {"description": "the file is larger than 8 MiB (FILE_TOO_LARGE)"}},
+    )
+    async def import_licences(
+        code: TypeCodePath, caller: Admin, file: Annotated[UploadFile, File()]
+    ) -> m.ImportReportOut:
+        content = await file.read(IMPORT_MAX_BYTES + 1)
+        if len(content) > IMPORT_MAX_BYTES:
+            raise file_too_large(IMPORT_MAX_BYTES)
+        request = pb.ImportLicencesRequest(
+            type_code=code, filename=(file.filename or "")[:255], content=content
+        )
+        return m.import_report_out(await call("admin", "ImportLicences", request, caller))
+
+    router.include_router(uploads)
     return router
 
 

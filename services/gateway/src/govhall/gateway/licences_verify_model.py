@@ -14,6 +14,7 @@ from govhall.protos.licences.v1 import verification_pb2 as pb
 
 _VERIFY = model_of(pb.VerifyResponse.DESCRIPTOR, name="LicenceVerification_")
 _STATUS = model_of(pb.LicenceStatus.DESCRIPTOR, name="LicenceStatus_")
+_REPORT = model_of(pb.ImportLicencesResponse.DESCRIPTOR, name="LicenceImportReport_")
 _LIST = model_of(pb.StatusList.DESCRIPTOR, name="LicenceStatusList_")
 
 
@@ -83,3 +84,11 @@ def status_out(s: pb.LicenceStatus) -> LicenceStatusOut:
 
 def status_list_out(s: pb.StatusList) -> StatusListOut:
     return out(StatusListOut, s)
+
+
+class ImportReportOut(_REPORT):  # type: ignore[misc,valid-type]
+    """A level-B import: how many were imported, and every problem by row and field."""
+
+
+def import_report_out(r: pb.ImportLicencesResponse) -> ImportReportOut:
+    return out(ImportReportOut, r)
