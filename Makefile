@@ -66,6 +66,7 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 	$(UV) run --frozen python bench/identity_vs_bare.py
 	$(UV) run --frozen python bench/cases_submissions.py
 	$(UV) run --frozen python bench/consult_inbox.py
+	$(UV) run --frozen python bench/appointments_booking.py
 	$(UV) run --frozen python bench/province_scale.py $(BENCH_PROVINCE_ARGS)
 
 bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)

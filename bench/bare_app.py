@@ -21,17 +21,31 @@ and log level, proxy headers on), so the difference a benchmark measures is the 
 work: its middleware and rate limiter, the gRPC calls, the services and their back ends, and the
 response models.
 
-    python bench/bare_app.py --port 8765 [--log-level info]
+For bench/appointments_booking.py, `POST /api/v1/appointments` is the one route with I/O, since
+the database's decision is what booking is about: with `--dsn`, it requires a bearer header,
+validates a body of the gateway's shape and, in one transaction on a plain PostgreSQL table
+(asyncpg, a pool of 10 to 20 connections as the services' engines), takes the place with the
+same conditional UPDATE as appointments (`booked = booked + 1 WHERE booked < capacity AND NOT
+closed`) and inserts a booking row: 201 with a booking-shaped reply, or 409 problem+json
+SLOT_FULL when no row was updated. No token check, no rules, no gRPC, no events, no encryption.
+
+    python bench/bare_app.py --port 8765 [--log-level info] [--dsn postgresql://.../db]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from govhall.kit import observability
@@ -105,7 +119,25 @@ HITS: list[dict[str, Any]] = [
     _hit("420000-GAT-0001", "保安服务公司设立许可", "湖北省公安厅", "licensing", "legal_person", 2.9964),
 ]
 
-app = FastAPI(title="bare baseline")
+# The booking route's database (--dsn): a pool made at start-up, none without it.
+DSN: dict[str, str] = {}
+POOL: dict[str, Any] = {}
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    if DSN.get("dsn"):
+        import asyncpg
+
+        POOL["pool"] = await asyncpg.create_pool(DSN["dsn"], min_size=10, max_size=20)
+    try:
+        yield
+    finally:
+        if "pool" in POOL:
+            await POOL.pop("pool").close()
+
+
+app = FastAPI(title="bare baseline", lifespan=lifespan)
 
 
 @app.get("/healthz")
@@ -215,12 +247,96 @@ async def unread_count(authorization: Annotated[str | None, Header()] = None) ->
     return {"unread": 100}
 
 
+# Appointments ---------------------------------------------------------------------------------
+
+BOOKING_DDL = """
+CREATE TABLE bare_slots (
+    id uuid PRIMARY KEY, starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL,
+    capacity integer NOT NULL, booked integer NOT NULL DEFAULT 0, closed boolean NOT NULL DEFAULT false,
+    CHECK (booked <= capacity));
+CREATE TABLE bare_bookings (
+    id uuid PRIMARY KEY, code text NOT NULL UNIQUE, slot_id uuid NOT NULL REFERENCES bare_slots (id),
+    owner text NOT NULL, matter_code text NOT NULL, created_at timestamptz NOT NULL);
+"""
+SLOT_FULL = {
+    "type": "about:blank",
+    "title": "this slot is fully booked",
+    "status": 409,
+    "code": "SLOT_FULL",
+    "detail": "该时段已约满，请选择其他时段",
+}
+
+
+# The booking's QR code, as the gateway's reply carries one (a PNG of about this size, base64).
+QR = {"media_type": "image/png", "data": base64.b64encode(secrets.token_bytes(1200)).decode()}
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slot_id: str = Field(pattern=r"^[0-9A-Za-z-]{1,36}$")
+    matter_code: str = Field(max_length=36, pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$")
+    contact_name: str = Field("", max_length=30)
+    contact_mobile: str = Field("", max_length=20)
+    purpose: str = Field("", max_length=500)
+
+
+@app.post("/api/v1/appointments", status_code=201, response_model=None)
+async def book(
+    body: BookingIn, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any] | JSONResponse:
+    _signed_in(authorization)
+    assert authorization is not None
+    pool = POOL.get("pool")
+    if pool is None:
+        raise HTTPException(status_code=503, detail="started without --dsn")
+    at = datetime.now(UTC)
+    code = secrets.token_hex(4).upper()
+    async with pool.acquire() as conn, conn.transaction():
+        slot = await conn.fetchrow(
+            "UPDATE bare_slots SET booked = booked + 1"
+            " WHERE id = $1::uuid AND booked < capacity AND NOT closed RETURNING starts_at, ends_at",
+            body.slot_id,
+        )
+        if slot is None:
+            return JSONResponse(SLOT_FULL, status_code=409, media_type="application/problem+json")
+        booking_id = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO bare_bookings (id, code, slot_id, owner, matter_code, created_at)"
+            " VALUES ($1, $2, $3::uuid, $4, $5, $6)",
+            booking_id,
+            code,
+            body.slot_id,
+            authorization[-16:],
+            body.matter_code,
+            at,
+        )
+    return {
+        "booking": {
+            "id": str(booking_id),
+            "code": code,
+            "state": "confirmed",
+            "slot_id": body.slot_id,
+            "matter_code": body.matter_code,
+            "starts_at": slot["starts_at"].isoformat(),
+            "ends_at": slot["ends_at"].isoformat(),
+            "contact_name": body.contact_name or "张伟",
+            "mobile_masked": "137****2321",
+            "revision": 1,
+        },
+        "qr": QR,
+        "warning": "",
+    }
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--dsn", default="", help="PostgreSQL of the booking route (bare_slots)")
     args = parser.parse_args()
+    DSN["dsn"] = args.dsn
     # The gateway's own set-up (govhall.gateway.__main__), minus the settings objects: our
     # logging (uvicorn's access lines through the redacting formatter), then uvicorn.
     observability.setup("bare", args.log_level)

@@ -182,9 +182,11 @@ class Processes:
         self.procs.clear()
 
 
-def start_bare(processes: Processes, port: int, log_level: str, env: dict[str, str]) -> None:
-    """The baseline, bench/bare_app.py, in its own process under uvicorn."""
-    argv = [sys.executable, str(BENCH / "bare_app.py"), "--port", str(port), "--log-level", log_level]
+def start_bare(
+    processes: Processes, port: int, log_level: str, env: dict[str, str], extra: Sequence[str] = ()
+) -> None:
+    """The baseline, bench/bare_app.py, in its own process under uvicorn (``extra``: its options)."""
+    argv = [sys.executable, str(BENCH / "bare_app.py"), "--port", str(port), "--log-level", log_level, *extra]
     processes.start("bare", argv, env)
 
 

@@ -141,7 +141,11 @@ async def create_users(run: Run, count: int, parallel: int = 2) -> tuple[list[Us
 
     ch = run.c.channel("identity", "gateway")  # newcomers, as the gateway passes them on
     stub = identity_pb2_grpc.IdentityServiceStub(ch)
-    users = [new_user(n) for n in range(count)]
+    by_mobile: dict[str, User] = {}
+    while len(by_mobile) < count:  # distinct mobiles: a repeat would be refused as registered
+        user = new_user(len(by_mobile))
+        by_mobile.setdefault(user.mobile, user)
+    users = list(by_mobile.values())
     gate = asyncio.Semaphore(parallel)
 
     async def create(user: User) -> None:

@@ -66,6 +66,8 @@ export GOVHALL_LICENCES_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_LICENCES_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_LICENCES_CASES_ADDRESS="$GOVHALL_CASES_GRPC_ADDRESS"
 export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
+# The cloud drive's files (content-addressed; the blob sweep is safe beside cases' marks).
+export GOVHALL_LICENCES_FILES_DIR="${GOVHALL_LICENCES_FILES_DIR:-$GOVHALL_VAR/licences-files}"
 # Identity's development SMS gateway "delivers" codes here (JSON lines; the developer's phone).
 export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_VAR/dev-sms.jsonl}"
 # Consult's development SMS gateway texts inbox notifications (受理, 补正, 办结) to the same file.

@@ -135,3 +135,23 @@ def test_province_scale_refuses_a_province_without_the_searched_sites(tmp_path: 
     assert done.returncode == 2
     assert "leave out sites the searches need: 420602" in done.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_appointments_booking(cluster: dict[str, str], tmp_path: Path) -> None:
+    # 60 persons at once on 3 slots of capacity 1: 3 granted, 57 SLOT_FULL, at both targets.
+    args = ["--requests", "60", "--slots", "3", "--rounds", "1"]
+    output = tmp_path / "result.json"
+    out = run_bench("appointments_booking.py", args, output)
+
+    assert "appointments booking: 60 concurrent requests on 3 slots of capacity 1, 1 rounds," in out
+    rows = re.findall(r"^(bare|gateway) +(\d+) +(\d+) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ +\d+$", out, re.M)
+    assert rows == [("bare", "60", "3", "57", "0"), ("gateway", "60", "3", "57", "0")]
+    assert re.search(r"^gateway / bare +req/s [\d.]+x +p50 [\d.]+x +p99 [\d.]+x$", out, re.M)
+    assert re.search(r"^  gateway .*appointments \d+.*; machine \d+$", out, re.M)
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["wrong"] == []
+    # What the database says of each burst's slots: 3 bookings, 3 places taken.
+    for name in ("bare", "gateway"):
+        [burst] = result[name]["rounds"]
+        assert burst["outcomes"] == {"granted": 3, "SLOT_FULL": 57}
+        assert burst["database"] == {"bookings": 3, "booked": 3}

@@ -43,6 +43,8 @@ CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Jo
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Where consult keeps letter attachments (services.consult.files.mountPath).
 CONSULT_FILES = "/var/lib/govhall/consult-files"
+# Where licences keeps drive files and licence renderings (services.licences.files.mountPath).
+LICENCES_FILES = "/var/lib/govhall/licences-files"
 # Objects of the instance rather than of one service.
 SHARED_OBJECTS = {f"{RELEASE}-nats-leafnodes", f"{RELEASE}-trust-bundle"}
 # Where every pod finds the trust bundle and its own caller-assertion key (whole directories).
@@ -448,10 +450,12 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert licences["GOVHALL_LICENCES_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert licences["GOVHALL_LICENCES_CASES_ADDRESS"] == f"{RELEASE}-cases:50051"
     assert licences["GOVHALL_LICENCES_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
-    # Consult keeps letter attachments on its own volume; no other service has one.
+    # Consult keeps letter attachments on its own volume, licences drive files on its own; no
+    # other service has one.
     assert consult["GOVHALL_CONSULT_FILES_DIR"] == CONSULT_FILES
+    assert licences["GOVHALL_LICENCES_FILES_DIR"] == LICENCES_FILES
     for service, configmap in instance.by_component("ConfigMap").items():
-        if service not in ("cases", "consult"):
+        if service not in ("cases", "consult", "licences"):
             assert not any(key.endswith("_FILES_DIR") for key in configmap["data"]), service
 
 
@@ -511,13 +515,15 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["runAsNonRoot"] is True
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-        # The one writable place: /tmp, an emptyDir; and cases' and consult's files volumes. The
+        # The one writable place: /tmp, an emptyDir; and cases', consult's and licences' files volumes. The
         # trust files are read-only.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
         trust = {TRUST_BUNDLE_DIR, TRUST_KEY_DIR}
-        files = {"cases": {CASES_FILES}, "consult": {CONSULT_FILES}}.get(service, set())
+        files = {"cases": {CASES_FILES}, "consult": {CONSULT_FILES}, "licences": {LICENCES_FILES}}.get(
+            service, set()
+        )
         assert set(mounts) == {"/tmp"} | files | trust, service
         for mount in container["volumeMounts"]:
             assert mount.get("readOnly", False) is (mount["mountPath"] in trust), f"{service}: {mount}"
@@ -605,6 +611,23 @@ def test_consult_files_claim(instance: Instance) -> None:
     assert claim["spec"]["resources"]["requests"]["storage"] == files["size"]
     volume = instance.volume_at("consult", CONSULT_FILES)
     assert volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+
+
+def test_licences_files_claim(instance: Instance) -> None:
+    files = {
+        **load_values_defaults()["services"]["licences"]["files"],
+        **instance.values["services"]["licences"].get("files", {}),
+    }
+    claim = claims(instance)["licences"]
+    assert claim["metadata"]["name"] == f"{RELEASE}-licences-files"
+    # Drive files outlive the release, and every replica reads and writes the same files.
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == files["size"]
+    volume = instance.volume_at("licences", LICENCES_FILES)
+    assert volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+    config = instance.by_component("ConfigMap")["licences"]["data"]
+    assert config["GOVHALL_LICENCES_FILES_DIR"] == LICENCES_FILES
 
 
 def test_cases_files_claim_sizes_follow_the_level(instances: dict[str, Instance]) -> None:

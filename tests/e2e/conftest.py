@@ -73,6 +73,9 @@ class Cluster:
     stopped: set[str] = field(default_factory=set)
     # What only one process may know (its passwords), per service; added to `env` at its start.
     own: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Each service's database of the run, by service (a journey that must move a record in time,
+    # which no route may do, writes there as the superuser of `servers`).
+    databases: dict[str, str] = field(default_factory=dict)
 
     def start(self, service: str) -> None:
         log = open(self.log_dir / f"{service}.log", "ab")
@@ -198,6 +201,9 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_APPOINTMENTS_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_APPOINTMENTS_KV_NAMESPACE": kv_namespace,
+            # The appointments journey waits for reminders and no-shows: the desk's sweep (60 s in
+            # production) must not make it wait a minute per step.
+            "GOVHALL_APPOINTMENTS_DESK_SWEEP_SECONDS": "1",
             "GOVHALL_LICENCES_GRPC_ADDRESS": f"127.0.0.1:{licences_port}",
             "GOVHALL_LICENCES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_LICENCES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
@@ -233,6 +239,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         gateway_url=f"http://127.0.0.1:{gateway_port}",
         sms_file=sms_file,
         own=own,
+        databases=databases,
     )
     for service in (
         "identity",

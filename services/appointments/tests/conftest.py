@@ -8,14 +8,11 @@ Halls, windows and slots are written straight into appointments' tables here (`W
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -26,10 +23,7 @@ from govhall.catalogue import app as catalogue_app
 from govhall.catalogue import testing as catalogue_world
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
-from govhall.kit.caller import caller_metadata
-from govhall.kit.errors import DomainError
-from govhall.kit.grpcclient import domain_error
-from govhall.kit.testing import caller_channel
+from govhall.kit.testing import ServiceCalls, caller_channel, free_port
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2 as C
 
@@ -58,33 +52,16 @@ def staff(roles: list[str], site: str = COUNTY, dept: str = DEPT, n: int = 1) ->
 ANONYMOUS = C.CallerIdentity(kind=C.CALLER_KIND_ANONYMOUS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class World(ServiceCalls):
+    """Appointments' API as the tests call it (stub, call, fails), and the world around it."""
 
-
-@dataclass
-class World:
-    catalogue: catalogue_pb2_grpc.CatalogueServiceStub
-    address: str
-    db: Any
-    bus: InProcessBus
-
-    def stub(self, factory: Any) -> Any:
-        """A stub of one of appointments' services (halls, bookings, ...)."""
-        return factory(caller_channel(self.address, "appointments"))
-
-    async def call(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> Any:
-        try:
-            return await getattr(stub, method)(request, metadata=caller_metadata(caller), timeout=30)
-        except grpc.aio.AioRpcError as err:
-            raise domain_error(err) from None
-
-    async def fails(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> DomainError:
-        with pytest.raises(DomainError) as info:
-            await self.call(stub, method, request, caller)
-        return info.value
+    def __init__(
+        self, catalogue: catalogue_pb2_grpc.CatalogueServiceStub, address: str, db: Any, bus: InProcessBus
+    ) -> None:
+        super().__init__(address, "appointments")
+        self.catalogue = catalogue
+        self.db = db
+        self.bus = bus
 
     async def hall(
         self,
@@ -207,7 +184,7 @@ async def _world_booking(
     Without a cipher the contact fields hold placeholders no key opens."""
     import secrets
 
-    from govhall.appointments.desk_common import MOBILE_CONTEXT, NAME_CONTEXT, mobile_hash
+    from govhall.appointments.contacts import mobile_hash, seal_mobile, seal_name
 
     owner = owner or person()
     code = code or "".join(secrets.choice(BOOKING_CODE_LETTERS) for _ in range(8))
@@ -238,8 +215,8 @@ async def _world_booking(
                 ends_at=slot.ends_at,
                 owner_kind="person",
                 owner_subject=owner.subject,
-                contact_name=cipher.encrypt(name, NAME_CONTEXT) if cipher else "placeholder",
-                contact_mobile=cipher.encrypt(mobile, MOBILE_CONTEXT) if cipher else "placeholder",
+                contact_name=seal_name(cipher, name) if cipher else "placeholder",
+                contact_mobile=seal_mobile(cipher, mobile) if cipher else "placeholder",
                 contact_mobile_hash=mobile_hash(cipher, mobile) if cipher else "",
                 mobile_masked=mobile[:3] + "****" + mobile[-4:],
                 state=state,

@@ -14,15 +14,28 @@ import pytest
 from govhall.consult import app as consult_app
 from govhall.consult.settings import ConsultSettings
 from govhall.contracts import cases as cases_contract
+from govhall.contracts import catalogue as catalogue_contract
 from govhall.contracts import consult as consult_contract
 from govhall.kit.bus import InProcessBus
 from govhall.kit.events import Delivery, decode, make_event
 from govhall.kit.testing import caller_channel
 from govhall.protos.cases.v1 import cases_pb2
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2 as C
 from govhall.protos.consult.v1 import evaluations_pb2_grpc
 
-from .conftest import COUNTY, DEPT, MATTER, World, free_port
+from .conftest import CITY, COUNTY, DEPT, MATTER, PROVINCE, World, free_port
+
+# The catalogue's tree as its site events tell it (no catalogue runs here): 湖北省 > 宜昌市 >
+# 西陵区, 伍家岗区; 宜昌市's neighbour 襄阳市; 湖南省.
+TREE = (
+    (PROVINCE, "湖北省", ""),
+    (CITY, "宜昌市", PROVINCE),
+    (COUNTY, "西陵区", CITY),
+    ("420503", "伍家岗区", CITY),
+    ("420600", "襄阳市", PROVINCE),
+    ("430000", "湖南省", ""),
+)
 
 
 def agent_for(n: int = 1) -> C.CallerIdentity:
@@ -41,6 +54,7 @@ def agent_for(n: int = 1) -> C.CallerIdentity:
 class EvaluationWorld(World):
     bus: Any = None
     published: list[Any] = field(default_factory=list)
+    paths: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def evaluations(self) -> evaluations_pb2_grpc.EvaluationsServiceStub:
@@ -77,6 +91,15 @@ class EvaluationWorld(World):
         )
         await self.bus.publish(make_event(subject_of.get(state, cases_contract.ACCEPTED), message))
 
+    async def site(self, code: str, name: str, parent: str = "") -> None:
+        """The catalogue publishes a site under `parent` (returns once consult's copy has it)."""
+        path = [*self.paths[parent], code] if parent else [code]
+        self.paths[code] = path
+        site = cat.Site(code=code, name=name, parent_code=parent, path=path)
+        await self.bus.publish(
+            make_event(catalogue_contract.SITE_UPSERTED, cat.SiteUpserted(site=site), code)
+        )
+
     def events(self, subject: str) -> list[Any]:
         return [m for s, m in self.published if s == subject]
 
@@ -102,7 +125,10 @@ async def ev_world(
         platform,
         bus,
     )
-    yield EvaluationWorld(None, consult.address, consult.db, bus=bus, published=published)  # type: ignore[arg-type]
+    world = EvaluationWorld(None, consult.address, consult.db, bus=bus, published=published)  # type: ignore[arg-type]
+    for code, name, parent in TREE:
+        await world.site(code, name, parent)
+    yield world
 
 
 def utc(year: int, month: int, day: int, hour: int = 4) -> dt.datetime:

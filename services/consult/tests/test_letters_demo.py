@@ -7,23 +7,44 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from govhall.catalogue.demo import SITES
 from govhall.consult.demo import demo_questions, load_demo_into
 from govhall.consult.letters_demo import DEMO_WRITER, PENDING, load_demo_letters
 from govhall.consult.letters_tables import letters
+from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import ErrorKind
 from govhall.kit.trust import Signer
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.consult.v1 import letters_pb2 as pb
 
-from .conftest import ANONYMOUS, person, staff
+from .conftest import ADMIN, ANONYMOUS, person, staff
 from .letters_world import LettersWorld, letters_world
 
 __all__ = ["letters_world"]
 
 
+async def _demo_sites(w: LettersWorld) -> None:
+    """The catalogue's demo sites (loaded before consult's demo, as `make up` does)."""
+    for site in SITES:  # parents first
+        await w.catalogue.UpsertSite(
+            cat.UpsertSiteRequest(
+                code=site.code, name=site.name, level=site.level, parent_code=site.parent_code
+            ),
+            metadata=caller_metadata(ADMIN),
+        )
+
+
 async def test_demo_letters_are_public_answers_and_a_queue(letters_world: LettersWorld) -> None:
     w = letters_world
+    await _demo_sites(w)
     questions = demo_questions()
     assert await load_demo_letters(w.db) == len(questions) + 1
+    # Each letter's path is its site's in the catalogue's tree (consult's copy of it).
+    async with w.db.reader() as uow:
+        paths = dict(
+            (await uow.conn.execute(sa.select(letters.c.site_code, letters.c.site_path))).tuples().all()
+        )
+    assert paths["420102"] == "/420000/420100/420102/" and paths["420000"] == "/420000/"
     assert await load_demo_letters(w.db) == 0  # again: left as it is
     for site in ("420502", "420500", "420000"):
         count = sum(q.site_code == site for q in questions)
@@ -44,6 +65,7 @@ async def test_the_demo_loader_writes_the_letters_over_grpc_once(
 ) -> None:
     # As `make up` runs it: python -m govhall.consult.demo, signed with the operators' key.
     w = letters_world
+    await _demo_sites(w)
     ops = Signer.from_settings(platform, "ops")
     questions = demo_questions()
     for _ in range(2):

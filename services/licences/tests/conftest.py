@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 
 from govhall.catalogue import app as catalogue_app
 from govhall.catalogue import testing as catalogue_world
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
-from govhall.kit.caller import caller_metadata
-from govhall.kit.errors import DomainError
-from govhall.kit.grpcclient import domain_error
-from govhall.kit.testing import caller_channel
+from govhall.kit.testing import ServiceCalls, caller_channel, free_port
 from govhall.licences import app as licences_app
 from govhall.licences import tables
 from govhall.licences.settings import LicencesSettings
@@ -59,33 +53,16 @@ ADMIN = catalogue_world.ADMIN
 ANONYMOUS = C.CallerIdentity(kind=C.CALLER_KIND_ANONYMOUS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class World(ServiceCalls):
+    """Licences' API as the tests call it (stub, call, fails), and the world around it."""
 
-
-@dataclass
-class World:
-    catalogue: catalogue_pb2_grpc.CatalogueServiceStub
-    address: str
-    db: Any
-    bus: InProcessBus
-
-    def stub(self, factory: Any) -> Any:
-        """A stub of one of licences' services (types, licences, ...)."""
-        return factory(caller_channel(self.address, "licences"))
-
-    async def call(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> Any:
-        try:
-            return await getattr(stub, method)(request, metadata=caller_metadata(caller), timeout=30)
-        except grpc.aio.AioRpcError as err:
-            raise domain_error(err) from None
-
-    async def fails(self, stub: Any, method: str, request: Any, caller: C.CallerIdentity) -> DomainError:
-        with pytest.raises(DomainError) as info:
-            await self.call(stub, method, request, caller)
-        return info.value
+    def __init__(
+        self, catalogue: catalogue_pb2_grpc.CatalogueServiceStub, address: str, db: Any, bus: InProcessBus
+    ) -> None:
+        super().__init__(address, "licences")
+        self.catalogue = catalogue
+        self.db = db
+        self.bus = bus
 
     async def licence_type(
         self,

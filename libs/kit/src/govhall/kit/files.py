@@ -139,11 +139,28 @@ def check_upload(
     )
 
 
-class FileStore:
-    """Content-addressed files on a directory (a volume shared by the service's replicas)."""
+_HOLDER = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
-    def __init__(self, root: Path) -> None:
+
+class FileStore:
+    """Content-addressed files on a directory (a volume shared by the service's replicas).
+
+    ``holder`` (a service's name) makes ``put`` leave a reference marker ``<sha256>.ref.<holder>``
+    beside the blob, before the blob itself is looked for: the kit's blob sweep (kit.blobs) never
+    deletes a blob any service's marker stands beside, so services can share one volume and each
+    sweep only what it alone once held. A store without a holder leaves its blobs unmarked, and
+    unmarked blobs are never swept."""
+
+    def __init__(self, root: Path, holder: str | None = None) -> None:
         self.root = Path(root)
+        if holder is not None and not _HOLDER.fullmatch(holder):
+            raise ValueError(f"a file store's holder is a service name, not {holder!r}")
+        self.holder = holder
+
+    def marker(self, sha256: str, holder: str) -> Path:
+        """The reference marker ``holder`` keeps beside the blob ``sha256``."""
+        target = self.path(sha256)
+        return target.with_name(f"{target.name}.ref.{holder}")
 
     def path(self, sha256: str) -> Path:
         """Where ``sha256`` lives; anything but 64 lowercase hex digits is FILE_NOT_FOUND, so no
@@ -161,6 +178,11 @@ class FileStore:
         """Store ``content`` (once: the same content again is a no-op) and return its SHA-256."""
         digest = hashlib.sha256(content).hexdigest()
         target = self.path(digest)
+        if self.holder is not None:
+            # The marker first: a sweep that has not seen it yet has moved the blob away before
+            # looking, so the check below finds it missing and writes it again.
+            self._make_dirs(target.parent)
+            self.marker(digest, self.holder).touch()
         if target.is_file():
             return digest
         self._make_dirs(target.parent)

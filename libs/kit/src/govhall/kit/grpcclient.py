@@ -67,6 +67,14 @@ class _SigningStream(_Signing, grpc.aio.UnaryStreamClientInterceptor):  # type: 
         return await continuation(self._signed(client_call_details), request)
 
 
+class _SigningUpload(_Signing, grpc.aio.StreamUnaryClientInterceptor):  # type: ignore[misc]
+    # Client streaming (a drive upload in chunks): signed once, for the whole stream.
+    async def intercept_stream_unary(
+        self, continuation: Any, client_call_details: Any, request_iterator: Any
+    ) -> Any:
+        return await continuation(self._signed(client_call_details), request_iterator)
+
+
 def channel(
     address: str,
     *,
@@ -104,7 +112,12 @@ def signing_channel(
     return grpc.aio.insecure_channel(
         address,
         options=[*_OPTIONS, *options],
-        interceptors=[CircuitBreaker(audience), _SigningUnary(*signing), _SigningStream(*signing)],
+        interceptors=[
+            CircuitBreaker(audience),
+            _SigningUnary(*signing),
+            _SigningStream(*signing),
+            _SigningUpload(*signing),
+        ],
     )
 
 

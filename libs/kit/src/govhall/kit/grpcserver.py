@@ -52,16 +52,24 @@ LIVENESS = "liveness"
 
 class _Middleware(grpc.aio.ServerInterceptor):
     def __init__(
-        self, verifier: Verifier, default_deadline: float, session_check: SessionCheck | None = None
+        self,
+        verifier: Verifier,
+        default_deadline: float,
+        session_check: SessionCheck | None = None,
+        stream_deadline: float | None = None,
     ) -> None:
         self._verifier = verifier
         self._deadline = default_deadline
+        # A client stream (an upload in chunks) lasts as long as its bytes take to arrive: it has
+        # a bound of its own, not the unary one (a 64 MiB upload over a slow link takes minutes).
+        self._stream_deadline = stream_deadline if stream_deadline is not None else default_deadline
         self._session_check = session_check
 
     async def _admit(self, request: Any, context: grpc.aio.ServicerContext, method: str) -> None:
         """What every RPC must pass before its servicer runs."""
         set_caller(self._verifier.verify(context.invocation_metadata(), method))
-        reject_nul_text(request)
+        if request is not None:  # a client stream's messages are checked one by one as they come
+            reject_nul_text(request)
         if self._session_check is not None:
             await self._session_check(current_caller())
 
@@ -88,14 +96,26 @@ class _Middleware(grpc.aio.ServerInterceptor):
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
+        if handler.stream_unary:
+            # Client streaming (a drive upload in chunks): the caller is verified before the
+            # first message is read, every message is checked like a unary request.
+            upload_inner = handler.stream_unary
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap_client_stream(service, method, upload_inner),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         return handler
 
-    def _budget(self, context: grpc.aio.ServicerContext) -> float:
+    def _budget(self, context: grpc.aio.ServicerContext, *, streaming: bool = False) -> float:
+        bound = self._stream_deadline if streaming else self._deadline
         remaining = context.time_remaining()
-        return self._deadline if remaining is None else min(remaining, self._deadline)
+        return bound if remaining is None else min(remaining, bound)
 
     @contextlib.asynccontextmanager
-    async def _rpc(self, service: str, method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    async def _rpc(
+        self, service: str, method: str, context: grpc.aio.ServicerContext, *, streaming: bool = False
+    ) -> AsyncIterator[None]:
         """One RPC's cross-cutting parts, the same for unary and streaming methods."""
         token = set_caller(ANONYMOUS)  # until _admit has verified who is calling
         start = time.perf_counter()
@@ -104,7 +124,7 @@ class _Middleware(grpc.aio.ServerInterceptor):
             # The calls this RPC makes get no more than the time it has (resilience).
             with (
                 tracer.start_as_current_span(f"{service}/{method}"),
-                serving_until(time.monotonic() + self._budget(context)),
+                serving_until(time.monotonic() + self._budget(context, streaming=streaming)),
             ):
                 yield
         except DomainError as err:
@@ -140,10 +160,26 @@ class _Middleware(grpc.aio.ServerInterceptor):
 
     def _wrap_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            async with self._rpc(service, method, context):
+            async with self._rpc(service, method, context, streaming=True):
                 await self._admit(request, context, method)
                 async for item in inner(request, context):
                     yield item
+
+        return call
+
+    def _wrap_client_stream(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
+        async def call(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+            async with self._rpc(service, method, context, streaming=True):
+                await self._admit(None, context, method)
+
+                async def checked() -> AsyncIterator[Any]:
+                    async for message in requests:
+                        reject_nul_text(message)
+                        yield message
+
+                return await asyncio.wait_for(
+                    inner(checked(), context), timeout=self._budget(context, streaming=True)
+                )
 
         return call
 
@@ -211,9 +247,10 @@ class GrpcServer:
         default_deadline: float = 10.0,
         health_interval: float = 2.0,
         session_check: SessionCheck | None = None,
+        stream_deadline: float | None = None,
     ) -> None:
         self._server = grpc.aio.server(
-            interceptors=[_Middleware(verifier, default_deadline, session_check)],
+            interceptors=[_Middleware(verifier, default_deadline, session_check, stream_deadline)],
             options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)],
         )
         self._health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()

@@ -128,6 +128,7 @@ class ServiceHost(Generic[S]):
             registrations,
             readiness=[db_ready, *self.ctx.readiness],
             default_deadline=self.settings.default_deadline_seconds,
+            stream_deadline=self.settings.stream_deadline_seconds,
             session_check=session_check,
             verifier=self.verifier,
         )

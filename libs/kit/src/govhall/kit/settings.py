@@ -83,6 +83,9 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
     # Upper bound on any one RPC when the caller set no deadline of its own.
     default_deadline_seconds: float = 10.0
+    # Upper bound on a streamed RPC (a file sent or read in chunks), which lasts as long as its
+    # bytes take over the caller's link: 64 MiB at 2 Mbit/s is about 4.5 minutes.
+    stream_deadline_seconds: float = Field(default=600.0, gt=0)
     # The prefix of the shared key-value store's keys: every service reads the sessions identity
     # revokes under it, so all of a deployment's services (and its gateway) must agree on it.
     kv_namespace: str = "govhall"

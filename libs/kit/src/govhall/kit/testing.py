@@ -184,6 +184,48 @@ def caller_channel(address: str, audience: str) -> Any:
     return signing_channel(address, audience, signer_for)
 
 
+def free_port() -> int:
+    """A loopback TCP port free now (for a service started a moment later)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServiceCalls:
+    """One service's gRPC API as its tests call it: a stub of any of its services, calls made as
+    any caller (signed as production would sign them, `caller_channel`), a failure turned into
+    the DomainError the service raised. A suite's world object subclasses it."""
+
+    def __init__(self, address: str, audience: str) -> None:
+        self.address, self.audience = address, audience
+
+    def stub(self, factory: Any) -> Any:
+        return factory(caller_channel(self.address, self.audience))
+
+    async def call(self, stub: Any, method: str, request: Any, caller: Any) -> Any:
+        import grpc
+
+        from govhall.kit.caller import caller_metadata
+        from govhall.kit.grpcclient import domain_error
+
+        try:
+            return await getattr(stub, method)(request, metadata=caller_metadata(caller), timeout=30)
+        except grpc.aio.AioRpcError as err:
+            raise domain_error(err) from None
+
+    async def fails(self, stub: Any, method: str, request: Any, caller: Any) -> Any:
+        """The DomainError the call raises (AssertionError if it succeeds)."""
+        from govhall.kit.errors import DomainError
+
+        try:
+            reply = await self.call(stub, method, request, caller)
+        except DomainError as err:
+            return err
+        raise AssertionError(f"{method} succeeded, expected a refusal: {reply}")
+
+
 # The local cluster's credentials ---------------------------------------------------------------
 
 # The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.appointments import access
+from govhall.appointments import access, contacts
 from govhall.appointments import bookings_view as bv
 from govhall.appointments.tables import bookings
 from govhall.kit.caller import current_caller
@@ -69,4 +69,4 @@ class BookingReads:
         return pb.ListBookingsResponse(bookings=found, page=page_info(number, size, total))
 
     def name_of(self, row: Any) -> str:
-        return self.cipher.decrypt(row.contact_name, "booking_contact_name")
+        return contacts.open_name(self.cipher, row.contact_name)

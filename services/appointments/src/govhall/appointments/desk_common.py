@@ -20,20 +20,12 @@ from govhall.appointments.tables import bookings, halls, sites, windows
 from govhall.kit.caller import current_caller, is_admin
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind, invalid
-from govhall.kit.fieldcipher import FieldCipher
 from govhall.protos.appointments.v1 import hall_desk_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
 CLERK = frozenset({"window_clerk"})
 SUPERVISORS = frozenset({"supervisor", "site_admin"})
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The contexts bookings.py encrypts the contact fields and indexes the mobile under.
-NAME_CONTEXT, MOBILE_CONTEXT, MOBILE_INDEX = "booking_contact_name", "booking_contact_mobile", "mobile"
-
-
-def mobile_hash(cipher: FieldCipher, mobile: str) -> str:
-    """`bookings.contact_mobile_hash` as bookings.py writes it: a mobile found without decrypting."""
-    return cipher.blind_index(mobile, MOBILE_INDEX)
 
 
 def authorise(hall: Any, roles: frozenset[str] | None = None) -> common_pb2.CallerIdentity:

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from govhall.appointments import contacts
 from govhall.appointments import desk_common as common
 from govhall.appointments.bookings_view import mask_name
 from govhall.appointments.desk_queue import now_utc
@@ -66,7 +67,7 @@ class DeskViews:
             # A code or a mobile finds the booking on any day; a name only among the day's.
             matches = [b.code == query.upper()]
             if MOBILE.match(query):
-                matches.append(b.contact_mobile_hash == common.mobile_hash(self.cipher, query))
+                matches.append(b.contact_mobile_hash == contacts.mobile_hash(self.cipher, query))
             found = await self._rows(uow, [at_hall, sa.or_(*matches)])
             seen = {f.id for f in found}
             day_rows = (
@@ -152,7 +153,7 @@ class DeskViews:
 
     def _name(self, stored: str) -> str:
         try:
-            return self.cipher.decrypt(stored, common.NAME_CONTEXT)
+            return contacts.open_name(self.cipher, stored)
         except Exception:  # a row the key cannot open shows no name; it never fails the view
             log.warning("a booking's contact name could not be decrypted")
             return ""

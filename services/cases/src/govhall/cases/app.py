@@ -47,7 +47,9 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
     deps = Deps(
         db=ctx.db,
         settings=settings,
-        files=FileStore(settings.resolved_files_dir(ctx.platform.var_dir)),
+        # Marked as cases' (kit.blobs): on a volume shared with licences, its sweep never
+        # deletes a blob cases holds. Cases sweeps nothing yet, so its marks stay.
+        files=FileStore(settings.resolved_files_dir(ctx.platform.var_dir), holder="cases"),
         catalogue=catalogue_pb2_grpc.CatalogueServiceStub(catalogue),
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,

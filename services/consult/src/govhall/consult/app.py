@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from govhall.consult import case_copies, inbox_events, rectification_clock
+from govhall.consult import case_copies, inbox_events, rectification_clock, sites, store
 from govhall.consult.api import FavouritesService
 from govhall.consult.error_reports import ErrorReports
 from govhall.consult.error_reports_api import ErrorReportsService
@@ -44,6 +44,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2_grpc
+from govhall.sitecopy import CatalogueSites
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ log = logging.getLogger(__name__)
 async def wire(ctx: ServiceContext[ConsultSettings]) -> Sequence[Registration]:
     settings = ctx.settings
     catalogue = catalogue_pb2_grpc.CatalogueServiceStub(ctx.channel("catalogue", settings.catalogue_address))
+    # Subtree scopes follow the site tree; a site whose event has not arrived is asked for.
+    store.sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "consult"))
+    await sites.subscribe(ctx)
     favourites = Favourites(ctx.db, catalogue, settings.max_favourites)
     calendar = default_calendar()
     await case_copies.subscribe(ctx)

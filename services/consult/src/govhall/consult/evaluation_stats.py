@@ -1,4 +1,4 @@
-"""好差评 statistics by site (rolled up its subtree), department, matter and month: the count per
+"""好差评 statistics by site (rolled up its subtree in the site copy), department, matter and month: the count per
 level, the satisfaction rate (levels 1-3 over all), and of the rectifications opened the share
 rectified and the share called back. Voided evaluations are left out. Months are China time
 (`kit.dialect.month_bucket`). Public: counts only, no evaluation is shown."""
@@ -11,9 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.consult import access
+from govhall.consult import access, sites
 from govhall.consult.evaluation_tables import evaluations, rectifications
-from govhall.consult.rectifications import subtree_prefix
 from govhall.kit.db import Database
 from govhall.kit.dialect import month_bucket
 from govhall.kit.errors import invalid
@@ -52,7 +51,7 @@ class EvaluationStatistics:
         e, r = evaluations.c, rectifications.c
         where: list[Any] = [e.status == "valid"]
         if request.site_code:
-            where.append(e.site_code.like(subtree_prefix(access.site_code(request.site_code)) + "%"))
+            where.append(sites.subtree(e.site_code, access.site_code(request.site_code)))
         if request.department_code:
             if len(request.department_code) > 64:
                 raise invalid(

@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 import sqlalchemy as sa
 
-from govhall.consult import access, letter_clock
+from govhall.consult import access, letter_clock, sites
 from govhall.consult import letters_store as ls
 from govhall.consult.letters_tables import letter_query_locks, letters
 from govhall.contracts import consult as contract
@@ -165,15 +165,9 @@ class Letters:
         return pb.SubmitLetterResponse(letter=ls.view(row, messages, self.cipher), query_password=password)
 
     async def _site_path(self, site: str) -> str:
-        try:
-            found = await self.catalogue.GetSite(
-                cat.GetSiteRequest(code=site), **call_options(access.SERVICE_CALLER)
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                raise invalid("SITE_UNKNOWN", "no such site", "没有这个站点", "site_code") from None
-            raise domain_error(err) from None
-        return "/" + "/".join(found.path or [site]) + "/"
+        # From consult's copy of the site tree (asked of the catalogue when the copy lacks it).
+        async with self.db.reader() as uow:
+            return await sites.path_of(uow, site)
 
     async def _department(self, site: str, code: str) -> str:
         """A department the catalogue lists at this site, or the site's office."""

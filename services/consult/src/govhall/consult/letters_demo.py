@@ -1,7 +1,8 @@
 """Demo letters for all-in-one mode: the demo Q&As (govhall.consult.demo's qa.json) as answered,
 published letters on every demo site, and a pending one in 西陵区's office queue for the demo clerk (xl_clerk)
 to work. Written straight into consult's database (the writer is a demo person who never signs
-in); loaded once: a database that has any demo letter is left as it is.
+in); loaded once: a database that has any demo letter is left as it is. The sites are the
+catalogue's demo sites (loaded before), their paths from consult's site copy as a writer's are.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from govhall.consult import letter_clock
+from govhall.consult import letter_clock, sites
 from govhall.consult import letters_store as ls
 from govhall.consult.demo import DemoQuestion, demo_questions
 from govhall.consult.letters_tables import letters
@@ -20,12 +21,6 @@ from govhall.kit.ids import new_id
 DEMO_WRITER = "demo-citizen"
 # One letter still pending in 西陵区's office queue, for the demo clerk (xl_clerk).
 PENDING = DemoQuestion("420502", "", "政务服务中心周六开放吗", "西陵区政务服务中心周六上午开放吗？", "")
-
-
-def site_path(code: str) -> str:
-    """The site and its ancestors by GB/T 2260 (province XX0000, city XXXX00), as "/a/b/c/"."""
-    chain = [code[:2] + "0000", code[:4] + "00", code]
-    return "/" + "/".join(dict.fromkeys(chain)) + "/"
 
 
 def department_of(question: DemoQuestion) -> str:
@@ -48,7 +43,7 @@ async def load_demo_letters(db: Database) -> int:
             replied = at + dt.timedelta(minutes=1) if answer else None
             await uow.conn.execute(
                 sa.insert(letters).values(
-                    id=letter_id, number=number, site_code=site, site_path=site_path(site),
+                    id=letter_id, number=number, site_code=site, site_path=await sites.path_of(uow, site),
                     department_code=department, matter_code=matter, kind="consultation", title=title,
                     state="replied" if answer else "pending", agrees_to_publish=True, case_number="",
                     reason="", writer_kind="person", writer_subject=DEMO_WRITER, writer_name_enc="",

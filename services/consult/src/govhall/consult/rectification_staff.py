@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from govhall.consult import access
+from govhall.consult import access, sites
 from govhall.consult.evaluation_tables import evaluations, rectifications
 from govhall.consult.evaluations import evaluation_view
 from govhall.consult.rectifications import (
@@ -18,7 +18,6 @@ from govhall.consult.rectifications import (
     not_found,
     staff,
     state_filter,
-    subtree_prefix,
     text,
     view,
 )
@@ -41,7 +40,7 @@ class RectificationStaff:
         number, size = access.paging(request.page)
         r = rectifications.c
         if "supervisor" in caller.roles:
-            scope = r.site_code.like(subtree_prefix(caller.site_code) + "%")
+            scope = sites.subtree(r.site_code, caller.site_code)
         elif DEPARTMENT_ROLES.intersection(caller.roles):
             scope = sa.and_(r.site_code == caller.site_code, r.department_code == caller.department_code)
         else:
@@ -77,8 +76,8 @@ class RectificationStaff:
                     .where(r.rectification_id == rectification_id)
                 )
             ).first()
-        if row is None or not may_see(caller, row):
-            raise not_found()
+            if row is None or not await may_see(uow, caller, row):
+                raise not_found()
         return view(row, evaluation_view(_evaluation_of(row), row.rectification_id))
 
     async def rectify(self, request: pb.RectifyRequest) -> pb.Rectification:

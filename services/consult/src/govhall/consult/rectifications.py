@@ -1,8 +1,8 @@
 """The rectification of a bad review (不满意, 非常不满意): the handling department verifies and
 rectifies within a deadline (working days on the kit calendar, a setting), then records a
 callback (回访) to the applicant; it may instead appeal a mistaken review to a supervisor of the
-site's subtree, who upholds it (back to rectifying) or voids the evaluation (left out of the
-statistics from then on).
+site's subtree (in consult's copy of the site tree, `sites`), who upholds it (back to rectifying)
+or voids the evaluation (left out of the statistics from then on).
 
     open ─rectify→ rectified ─call_back→ called_back
     open ─appeal→ appealed ─uphold→ open
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from govhall.consult import access
+from govhall.consult import access, sites
 from govhall.consult.evaluation_tables import evaluations, rectifications
 from govhall.contracts import consult as contract
 from govhall.kit.caller import current_caller
@@ -44,20 +44,6 @@ PB_KIND = {"person": common_pb2.CALLER_KIND_PERSON, "legal_person": common_pb2.C
 
 def china_day(moment: dt.datetime) -> dt.date:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(CHINA).date()
-
-
-def subtree_prefix(site: str) -> str:
-    """The code prefix of a site's subtree. Site codes are administrative division codes (GB/T
-    2260): a province 420000 holds 42xxxx, a city 420500 holds 4205xx, a county only itself."""
-    if site.endswith("0000"):
-        return site[:2]
-    if site.endswith("00"):
-        return site[:4]
-    return site
-
-
-def in_subtree(site: str, code: str) -> bool:
-    return code.startswith(subtree_prefix(site))
 
 
 def _event(name: str, row: Any, ev: Any, from_state: str, level: str = "") -> Any:
@@ -143,15 +129,21 @@ def staff() -> common_pb2.CallerIdentity:
     return caller
 
 
-def may_see(caller: common_pb2.CallerIdentity, row: Any) -> bool:
+async def supervises(uow: UnitOfWork, caller: common_pb2.CallerIdentity, row: Any) -> bool:
+    """A supervisor of the row's site or of a site above it (in the site copy)."""
+    return "supervisor" in caller.roles and await sites.within(uow, caller.site_code, row.site_code)
+
+
+async def may_see(uow: UnitOfWork, caller: common_pb2.CallerIdentity, row: Any) -> bool:
     """The handling department's staff, or a supervisor of the site's subtree."""
-    if "supervisor" in caller.roles and in_subtree(caller.site_code, row.site_code):
-        return True
-    return (
+    if (
         caller.site_code == row.site_code
         and caller.department_code == row.department_code
         and bool(DEPARTMENT_ROLES.intersection(caller.roles))
-    )
+    ):
+        return True
+    # Only then the site copy (which may have to ask the catalogue about the row's site).
+    return await supervises(uow, caller, row)
 
 
 def text(value: str, field: str, required: bool = True) -> str:
@@ -193,11 +185,9 @@ class Moves:
                     sa.select(rectifications).where(r.rectification_id == rectification_id)
                 )
             ).first()
-            if row is None or not may_see(caller, row):
+            if row is None or not await may_see(uow, caller, row):
                 raise not_found()
-            if supervisor and not (
-                "supervisor" in caller.roles and in_subtree(caller.site_code, row.site_code)
-            ):
+            if supervisor and not await supervises(uow, caller, row):
                 raise DomainError(
                     "SUPERVISOR_ONLY",
                     "only a supervisor of the site decides an appeal",

@@ -10,9 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from govhall.kit.eventstore import add_kit_tables
+from govhall.sitecopy import SiteTable, add_site_table
 
 metadata = sa.MetaData()
 add_kit_tables(metadata)
+
+# Consult's copy of the site tree (`govhall.sitecopy`, kept by `sites.subscribe`): which sites
+# are below which, for supervisors' scopes and statistics by subtree (`govhall.consult.sites`).
+sites = SiteTable(add_site_table(metadata))
 
 # 我的收藏: one row per owner and matter. The owner is the signed-in person or legal person
 # (kind and subject); a matter is kept by the site it was found at and its code.

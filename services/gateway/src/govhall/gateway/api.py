@@ -202,7 +202,7 @@ def create_app(
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
     app.include_router(consult_routes(up, settings.letter_attachment_max_bytes))
     app.include_router(appointments_routes(up))
-    app.include_router(licences_routes(up))
+    app.include_router(licences_routes(up, settings.drive_file_max_bytes))
     own_limit_routes.extend(r for r in _api_routes(app.routes) if getattr(r, "own_body_limit", False))
     # Prometheus scrapes metrics_port (observability.setup), not the API: /metrics is not public.
     app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]

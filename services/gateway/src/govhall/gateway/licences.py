@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 
 from govhall.gateway import licences_model as views
 from govhall.gateway.auth import Caller
+from govhall.gateway.licences_drive import drive_routes
 from govhall.gateway.licences_verify import verify_routes
 from govhall.gateway.params import PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
@@ -19,8 +20,9 @@ from govhall.protos.licences.v1 import types_pb2 as types_pb
 TypeCodePath = Annotated[str, Path(pattern=r"^[0-9A-Z]{1,40}$", description="licence type code (GB/T 36903)")]
 
 
-def licences_routes(up: Callable[[], Upstreams]) -> APIRouter:
+def licences_routes(up: Callable[[], Upstreams], drive_max_file_bytes: int) -> APIRouter:
     router = APIRouter()
+    router.include_router(drive_routes(up, drive_max_file_bytes))
 
     @router.get(
         "/api/v1/licence-types",

@@ -49,6 +49,9 @@ class GatewaySettings(BaseSettings):
     case_upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
     # The largest letter attachment passed on to consult (GOVHALL_CONSULT_MAX_ATTACHMENT_BYTES).
     letter_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    # The largest drive file passed on to licences (GOVHALL_LICENCES_DRIVE_MAX_FILE_BYTES): it is
+    # streamed in chunks, so it may exceed one gRPC message.
+    drive_file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     # A static platform-administrator token for operators and scripts; staff use their own
     # tokens from identity (a site admin edits their site's catalogue).
     admin_token: SecretStr = Field(default=SecretStr(""), description="empty disables the static admin token")

@@ -10,7 +10,7 @@ its health is reported apart from the gateway's readiness (`health`, the gauge b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -41,6 +41,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.licences.v1 import verification_pb2_grpc as licence_verification_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.inbox_pb2_grpc import InboxServiceAsyncStub
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
+    from govhall.protos.licences.v1.drive_pb2_grpc import DriveServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.licences.v1.verification_pb2_grpc import (
         LicenceAdminServiceAsyncStub,
@@ -154,6 +156,7 @@ class LicencesStubs:
         verification = licence_verification_pb2_grpc
         self.verification: VerificationServiceAsyncStub = verification.VerificationServiceStub(channel)  # type: ignore[assignment]
         self.admin: LicenceAdminServiceAsyncStub = verification.LicenceAdminServiceStub(channel)  # type: ignore[assignment]
+        self.drive: DriveServiceAsyncStub = drive_pb2_grpc.DriveServiceStub(channel)  # type: ignore[assignment]
 
 
 LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)
@@ -200,6 +203,18 @@ class Upstream(Generic[S]):
         """A server-streaming call; read each message through `guard`."""
         opts = call_options(caller or ANONYMOUS, self.timeout if timeout is None else timeout)
         return rpc(self.stub)(request, wait_for_ready=False, **opts)
+
+    async def upload(
+        self,
+        rpc: Callable[[S], grpc.aio.StreamUnaryMultiCallable[Req, Rep]],
+        requests: AsyncIterator[Req],
+        caller: common_pb2.CallerIdentity | None = None,
+        *,
+        seconds: float | None = None,
+    ) -> Rep:
+        """A client-streaming call (a file in chunks), with the errors mapped as `call`'s."""
+        opts = call_options(caller or ANONYMOUS, self.timeout if seconds is None else seconds)
+        return await self.guard(rpc(self.stub)(requests, wait_for_ready=False, **opts))
 
     async def guard(self, rpc: Awaitable[T]) -> T:
         """Await one gRPC result (a unary call, a stream's next message) with the errors mapped."""

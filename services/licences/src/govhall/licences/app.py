@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
+from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, status
 from govhall.licences.api import LicenceTypesService
+from govhall.licences.drive import Drive
+from govhall.licences.drive_api import DriveService, start_sweep
 from govhall.licences.imports import Imports
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
@@ -18,7 +21,14 @@ from govhall.licences.types_admin import TypesAdmin
 from govhall.licences.verification import ExpirySweep, Verification
 from govhall.licences.verification_api import LicenceAdminService, VerificationService
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
-from govhall.protos.licences.v1 import types_pb2, types_pb2_grpc, verification_pb2, verification_pb2_grpc
+from govhall.protos.licences.v1 import (
+    drive_pb2,
+    drive_pb2_grpc,
+    types_pb2,
+    types_pb2_grpc,
+    verification_pb2,
+    verification_pb2_grpc,
+)
 from govhall.sitecopy import CatalogueSites
 
 
@@ -32,6 +42,10 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
         load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "licences"), "licences"
     )
     expiry_sweep(ctx)
+    # Files by hash on licences' volume, marked as licences' so the blob sweep is safe to share it.
+    files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir), holder="licences")
+    drive = Drive(ctx.db, files, settings)
+    start_sweep(ctx, drive)
     return [
         (
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
@@ -49,6 +63,11 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
             verification_pb2_grpc.add_LicenceAdminServiceServicer_to_server,
             LicenceAdminService(TypesAdmin(ctx.db), Imports(ctx.db, cipher)),
             verification_pb2.DESCRIPTOR.services_by_name["LicenceAdminService"].full_name,
+        ),
+        (
+            drive_pb2_grpc.add_DriveServiceServicer_to_server,
+            DriveService(drive),
+            drive_pb2.DESCRIPTOR.services_by_name["DriveService"].full_name,
         ),
     ]
 

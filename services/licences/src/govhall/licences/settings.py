@@ -1,8 +1,11 @@
 """Licences settings: GOVHALL_LICENCES_* variables."""
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from govhall.kit.contents import ContentLimits
 from govhall.kit.settings import ServiceSettings
 
 
@@ -24,3 +27,41 @@ class LicencesSettings(ServiceSettings):
     # How often the expiry sweep announces licences past their date (event `expired`); 0 turns
     # the timer off (tests sweep themselves).
     expiry_sweep_seconds: float = Field(default=3600.0, ge=0, description="0 turns the timer off")
+    # The volume drive files (and licence renderings) are stored on by content hash. Its own
+    # directory by default: the blob sweep deletes only what licences once referenced, and a blob
+    # on a volume shared with cases is deleted only when no service holds a reference marker.
+    files_dir: Path | None = Field(
+        default=None, description="where files are stored by hash; unset: var/licences-files"
+    )
+    # 政务云盘: what one owner (a person or an enterprise) may keep, counted in bytes.
+    drive_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=0, description="per owner")
+    # A drive file travels in chunks (client/server-streaming gRPC), so it may exceed one gRPC
+    # message (16 MiB). The whole file is held in memory once to be content-checked (a PDF is
+    # parsed for active content), which bounds it: 64 MiB.
+    drive_max_file_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024, description="largest drive file"
+    )
+    drive_chunk_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=4 * 1024 * 1024, description="download chunk"
+    )
+    # Blobs nobody references and temporary files left by a crash are removed by a periodic
+    # sweep, only once older than the grace period (an upload in flight has put its blob but
+    # not yet committed its reference). 0 turns the timer off (tests call the sweep directly).
+    blob_sweep_interval_seconds: float = Field(default=3600.0, ge=0, description="0 turns it off")
+    blob_grace_seconds: float = Field(default=24 * 3600.0, ge=0, description="age before a blob is swept")
+    # What an upload may unpack to (as cases' GOVHALL_CASES_UPLOAD_*).
+    upload_max_archive_entries: int = Field(default=10_000, ge=1)
+    upload_max_unpacked_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    upload_max_unpacked_ratio: int = Field(default=100, ge=1)
+    upload_max_pdf_objects: int = Field(default=500_000, ge=100)
+
+    def content_limits(self) -> ContentLimits:
+        return ContentLimits(
+            archive_entries=self.upload_max_archive_entries,
+            unpacked_bytes=self.upload_max_unpacked_bytes,
+            unpacked_ratio=self.upload_max_unpacked_ratio,
+            pdf_objects=self.upload_max_pdf_objects,
+        )
+
+    def resolved_files_dir(self, var_dir: Path) -> Path:
+        return self.files_dir or var_dir / "licences-files"

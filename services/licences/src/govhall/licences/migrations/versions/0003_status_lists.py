@@ -2,7 +2,7 @@
 expiries the sweep has announced
 
 Revision ID: 0003_status_lists
-Revises: 0001
+Revises: 0004_drive
 Create Date: 2026-12-05
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_status_lists"
-down_revision = "0001"
+down_revision = "0004_drive"
 branch_labels = None
 depends_on = None
 
