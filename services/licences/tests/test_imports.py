@@ -4,6 +4,8 @@ and masked, and a second load of the same file imports nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 
 import pytest
@@ -88,7 +90,48 @@ async def test_row_level_problems_and_nothing_written(world: World) -> None:
         ).scalar_one() == 0
     refused = await world.fails(admin(world), "ImportLicences", request(GOOD), person())
     assert refused.code == "ADMIN_ONLY"
-    xlsx = await world.fails(admin(world), "ImportLicences", request(GOOD, "a.xlsx"), ADMIN)
-    assert [f.field for f in xlsx.fields] == ["file"]
+    text = await world.fails(admin(world), "ImportLicences", request(GOOD, "a.txt"), ADMIN)
+    assert (text.code, [f.field for f in text.fields]) == ("FILE_TYPE", ["file"])
+    broken = await world.fails(admin(world), "ImportLicences", request("not a zip", "a.xlsx"), ADMIN)
+    assert (broken.code, [f.field for f in broken.fields]) == ("FILE_UNREADABLE", ["file"])
     latin = pb.ImportLicencesRequest(type_code=FOOD_TYPE, filename="a.csv", content="名".encode("gbk"))
     assert (await world.fails(admin(world), "ImportLicences", latin, ADMIN)).code == "FILE_ENCODING"
+
+
+async def test_an_excel_workbook_imports_like_csv(world: World) -> None:
+    from openpyxl import Workbook
+
+    await world.licence_type()
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["number", "holder_subject", "holder_name", "holder_code", "issued_on", "business_scope"])
+    sheet.append(["JY9", "enterprise-9", "丁公司", "91420500MA4F12345X", dt.datetime(2025, 3, 1), "热食类"])
+    sheet.append([None, None, None, None, None, None])  # an empty row is not a row
+    sheet.append([20260001, "enterprise-8", "戊公司", "91420500MA4F67890Y", "2025-04-01", None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    content = buffer.getvalue()
+
+    reply = await world.call(
+        admin(world),
+        "ImportLicences",
+        pb.ImportLicencesRequest(type_code=FOOD_TYPE, filename="b.xlsx", content=content),
+        ADMIN,
+    )
+    assert reply.imported == 0 and [(p.row, p.field) for p in reply.problems] == [(4, "business_scope")]
+    sheet.cell(row=4, column=6, value="冷食类")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    reply = await world.call(
+        admin(world),
+        "ImportLicences",
+        pb.ImportLicencesRequest(type_code=FOOD_TYPE, filename="b.xlsx", content=buffer.getvalue()),
+        ADMIN,
+    )
+    assert reply.imported == 2
+    async with world.db.reader() as uow:
+        rows = (await uow.conn.execute(sa.select(tables.licences).order_by(tables.licences.c.number))).all()
+    assert [(r.number, r.issued_on.isoformat()) for r in rows] == [
+        ("20260001", "2025-04-01"),
+        ("JY9", "2025-03-01"),
+    ]

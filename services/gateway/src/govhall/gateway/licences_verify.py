@@ -116,7 +116,7 @@ def verify_routes(up: Callable[[], Upstreams]) -> APIRouter:
     @uploads.post(
         "/api/v1/admin/licence-types/{code}/imports",
         tags=TAGS,
-        summary="Import level-B licences of a type from an authority's CSV: a row-level report "
+        summary="Import level-B licences of a type from an authority's CSV or Excel (.xlsx): a row-level report "
         "(row, field, problem), all or nothing",
         operation_id="importLicences",
         responses={413: {"description": "the file is larger than 8 MiB (FILE_TOO_LARGE)"}},

@@ -9,7 +9,9 @@ field key of the type. Every row is checked first; any problem and the answer li
 (row, field, problem) with nothing written. Otherwise each row becomes a licence of level B with
 an unguessable verify code and the next status place of the type's issuer, and an `imported`
 event, in one transaction. A number already imported for the type is a problem, so loading the
-same file twice imports nothing the second time. Excel is not read yet (CSV only).
+same file twice imports nothing the second time. An Excel workbook (.xlsx, its first sheet) is
+read the same way, after its zip directory is checked against bounds (an upload could be a zip
+bomb: openpyxl would unpack whatever it is given).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import datetime as dt
 import io
 import json
 import re
+import zipfile
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,6 +40,9 @@ from govhall.protos.licences.v1 import verification_pb2 as pb
 MAX_ROWS = 5_000
 MAX_BYTES = 8 * 1024 * 1024
 MAX_PROBLEMS = 1_000
+# What an .xlsx may unpack to before openpyxl is let near it.
+MAX_XLSX_ENTRIES = 1_000
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
 BASE_COLUMNS = ("number", "holder_subject", "holder_name", "holder_code", "issued_on", "valid_until")
 SUBJECT = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
 HOLDER_CODE = re.compile(r"^[0-9A-Z]{15,18}$")
@@ -65,15 +72,14 @@ class Imports:
     async def load(self, r: pb.ImportLicencesRequest) -> pb.ImportLicencesResponse:
         admin_only()
         code = access.type_code(r.type_code, "type_code")
-        if not r.filename.lower().endswith(".csv"):
-            raise invalid("FILE_TYPE", "the file is a .csv (UTF-8)", "文件应为UTF-8编码的CSV", "file")
+        name = r.filename.lower()
+        if not name.endswith((".csv", ".xlsx")):
+            raise invalid(
+                "FILE_TYPE", "the file is a .csv (UTF-8) or .xlsx", "文件应为UTF-8编码的CSV或xlsx", "file"
+            )
         if len(r.content) > MAX_BYTES:
             raise invalid("FILE_TOO_LARGE", "the file is at most 8 MiB", "文件不能超过8MB", "file")
-        try:
-            text = r.content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise invalid("FILE_ENCODING", "the file is not UTF-8", "文件不是UTF-8编码", "file") from None
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = read_xlsx(r.content) if name.endswith(".xlsx") else read_csv(r.content)
         if not rows:
             raise invalid("FILE_EMPTY", "the file has no rows under its header", "文件没有数据行", "file")
         if len(rows) > MAX_ROWS:
@@ -97,7 +103,7 @@ class Imports:
             problems: list[pb.ImportProblem] = []
             values: list[dict[str, object]] = []
             seen: set[str] = set()
-            for n, row in enumerate(rows, start=2):  # the header is row 1
+            for n, row in rows:  # n: the row in the file (the header is row 1)
                 checked = self._row(n, row, fields, kind.validity_years, taken | seen, problems)
                 if checked is not None:
                     seen.add(str(checked["number"]))
@@ -201,3 +207,67 @@ class Imports:
             "valid_until": until,
             "metadata": json.dumps(metadata, ensure_ascii=False),
         }
+
+
+Rows = list[tuple[int, dict[str, str | None]]]
+
+
+def read_csv(content: bytes) -> Rows:
+    """Each row with its line in the file (blank lines are skipped, so rows keep their number)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise invalid("FILE_ENCODING", "the file is not UTF-8", "文件不是UTF-8编码", "file") from None
+    reader = csv.DictReader(io.StringIO(text))
+    return [(reader.line_num, row) for row in reader]
+
+
+def _unreadable() -> Exception:
+    return invalid(
+        "FILE_UNREADABLE", "the file is damaged or not an .xlsx workbook", "文件已损坏或不是xlsx格式", "file"
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(content: bytes) -> Rows:
+    """The first sheet's rows under its header row with their row numbers, cells as text (dates
+    as YYYY-MM-DD); empty rows are skipped."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            entries = z.infolist()
+        if len(entries) > MAX_XLSX_ENTRIES or sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED:
+            raise invalid("FILE_TOO_LARGE", "the workbook unpacks to too much", "工作簿解压后过大", "file")
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except zipfile.BadZipFile:
+        raise _unreadable() from None
+    except Exception as err:  # openpyxl raises assorted errors on malformed parts of a workbook
+        if getattr(err, "code", "") == "FILE_TOO_LARGE":
+            raise
+        raise _unreadable() from None
+    try:
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
+        header = [(_text(v) or "").strip() for v in next(lines, ())]
+        rows: Rows = []
+        for n, line in enumerate(lines, start=2):
+            cells = [_text(v) for v in line]
+            if any(c not in (None, "") for c in cells):
+                rows.append((n, dict(zip(header, cells, strict=False))))
+        return rows
+    except Exception:
+        raise _unreadable() from None
+    finally:
+        workbook.close()
