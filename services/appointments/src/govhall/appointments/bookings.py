@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from govhall.appointments import access, booking_rules, contacts, events
 from govhall.appointments import bookings_view as bv
 from govhall.appointments.bookings_tables import booking_cancellations, booking_owners
+from govhall.appointments.slots import bookable_matter
 from govhall.appointments.tables import bookings, halls, slots, window_matters, windows
 from govhall.kit import qr
 from govhall.kit.caller import current_caller
@@ -116,7 +117,7 @@ class Bookings:
             # past their deadline: bench/appointments_booking.py). A read only ever refuses; a place
             # is taken only by the conditional UPDATE below.
             raise slot_full()
-        matter = await self._matter(slot.site_code, matter_code)
+        matter = await bookable_matter(self.catalogue, slot.site_code, matter_code, "matter_code")
         situation = _situation(matter, r.situation)
         name, mobile = await self._contact(caller, r, account.name if account else "")
         email = _email(r.email)
@@ -312,28 +313,6 @@ class Bookings:
             if refused_by.kind not in (ErrorKind.UNAUTHENTICATED, ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
                 raise refused_by from None
             return None
-
-    async def _matter(self, site: str, code: str) -> cat.Matter:
-        try:
-            matter = await self.catalogue.GetMatter(
-                cat.GetMatterRequest(site_code=site, code=code), **call_options(access.SERVICE_CALLER)
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.NOT_FOUND:
-                raise domain_error(err) from None
-            matter = None
-        if matter is None or matter.status != cat.MATTER_STATUS_PUBLISHED:
-            raise DomainError(
-                "MATTER_NOT_FOUND",
-                "no published matter with this code at this site",
-                "该站点没有此事项或事项未发布",
-                ErrorKind.NOT_FOUND,
-            )
-        if not matter.draft.appointment:
-            raise invalid(
-                "MATTER_NOT_BOOKABLE", "this matter cannot be booked", "该事项不支持预约", "matter_code"
-            )
-        return matter
 
     async def _contact(self, caller: Any, r: pb.BookRequest, known: str) -> tuple[str, str]:
         """The contact name and mobile: as given, else the caller's (or account's, `known`) name

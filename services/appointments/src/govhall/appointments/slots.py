@@ -64,9 +64,11 @@ def with_names() -> Any:
 
 
 async def bookable_matter(
-    catalogue: catalogue_pb2_grpc.CatalogueServiceStub, site: str, code: str
+    catalogue: catalogue_pb2_grpc.CatalogueServiceStub, site: str, code: str, field: str = ""
 ) -> cat.Matter:
-    """The published matter seen from `site`, when its guide allows appointments."""
+    """The published matter seen from `site`, when its guide allows appointments. A matter that
+    does not is MATTER_NOT_BOOKABLE: 422 when listing its slots, or 400 naming `field` when it
+    was a field of the request (a booking's matter_code)."""
     try:
         matter = await catalogue.GetMatter(
             cat.GetMatterRequest(site_code=site, code=code), **call_options(access.SERVICE_CALLER)
@@ -83,12 +85,10 @@ async def bookable_matter(
             ErrorKind.NOT_FOUND,
         )
     if not matter.draft.appointment:
-        raise DomainError(
-            "MATTER_NOT_BOOKABLE",
-            "this matter cannot be booked: its guide does not offer appointments",
-            "该事项不提供预约办理",
-            ErrorKind.UNPROCESSABLE,
-        )
+        english = "this matter cannot be booked: its guide does not offer appointments"
+        if field:
+            raise invalid("MATTER_NOT_BOOKABLE", english, "该事项不提供预约办理", field)
+        raise DomainError("MATTER_NOT_BOOKABLE", english, "该事项不提供预约办理", ErrorKind.UNPROCESSABLE)
     return matter
 
 

@@ -7,13 +7,14 @@ department's objects (letters, rectifications, error reports) by role.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import grpc
 
 from govhall.kit.caller import current_caller
-from govhall.kit.errors import DomainError, ErrorKind, invalid
+from govhall.kit.codes import matter_code as matter_code
+from govhall.kit.codes import site_code as site_code  # the checks every service shares
+from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcclient import call_options, domain_error
 from govhall.kit.paging import paging as paging  # consult's lists page as every service's
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -21,9 +22,6 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 
 OWNER_KINDS = {common_pb2.CALLER_KIND_PERSON: "person", common_pb2.CALLER_KIND_LEGAL_PERSON: "legal_person"}
-SITE_CODE = re.compile(r"^\d{6}$")
-# The catalogue's matter codes (catalogue.model.MATTER_CODE).
-MATTER_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,35}$")
 # Consult itself, when it calls the catalogue or identity on its own behalf.
 SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="consult")
 
@@ -53,23 +51,6 @@ def owner() -> Owner:
         "仅个人或法人用户可使用此功能，工作人员和管理员不可使用",
         ErrorKind.FORBIDDEN,
     )
-
-
-def site_code(value: str, field: str = "site_code") -> str:
-    if not SITE_CODE.match(value or ""):
-        raise invalid("SITE_CODE_INVALID", "a site code is six digits", "站点代码应为6位数字", field)
-    return value
-
-
-def matter_code(value: str, field: str = "matter_code") -> str:
-    if not MATTER_CODE.match(value or ""):
-        raise invalid(
-            "MATTER_CODE_INVALID",
-            "a matter code is 1-36 letters, digits or hyphens",
-            "事项编码应为1至36位字母、数字或连字符",
-            field,
-        )
-    return value
 
 
 async def published_matter(
