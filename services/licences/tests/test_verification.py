@@ -180,3 +180,28 @@ async def test_another_replica_sees_a_revocation_within_its_cache_bound(
         return (await verify(world, licence.verify_code, replica.address)).status == "revoked"
 
     await wait_until(revoked_there, timeout=5, what="the other replica to verify the revocation")
+
+
+async def test_racing_revocations_and_sweeps_change_and_announce_once(world: World) -> None:
+    from govhall.kit.races import concurrently, outcomes
+    from govhall.licences.verification import ExpirySweep
+
+    await world.licence_type()
+    licence = await a_licence(world)
+    old = await a_licence(world, valid_until=dt.date(2020, 1, 1))
+
+    done, refused = outcomes(
+        await concurrently(4, lambda i: change(world, "RevokeLicence", licence, revision=1))
+    )
+    assert len(done) == 1 and {getattr(e, "code", "") for e in refused} <= {
+        "REVISION_MISMATCH",
+        "LICENCE_STATE",
+    }
+    assert len(refused) == 3 and len(await published(world, "revoked")) == 1
+    assert (await verify(world, licence.verify_code)).status == "revoked"
+
+    sweep = ExpirySweep(world.db)
+    swept, _failed = outcomes(await concurrently(3, lambda i: sweep.sweep()))
+    assert sum(swept) <= 1 and await sweep.sweep() in (0, 1 - sum(swept))
+    [expired] = await published(world, "expired")
+    assert expired.licence_id == old.id
