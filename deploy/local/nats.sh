@@ -20,7 +20,7 @@ NATS_USERS=(
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
   "cases cases cases-site-copy=catalogue.site.upserted.* cases-evaluations=consult.evaluation.submitted +identity.agent.revoked"
   "search - search-index=catalogue.>"
-  "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.> consult-inbox-appointments=appointments.booking.> consult-cases=cases.> consult-site-copy=catalogue.site.upserted.*"
+  "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.> consult-inbox-appointments=appointments.booking.> consult-inbox-licences=licences.licence.> consult-cases=cases.> consult-site-copy=catalogue.site.upserted.*"
   "appointments appointments appointments-site-copy=catalogue.site.upserted.*"
   "licences licences licences-site-copy=catalogue.site.upserted.* licences-issuance=cases.case.concluded"
 )

@@ -138,6 +138,8 @@ up() {
       uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
       # Appointments' demo halls, windows and timetables (through its API; idempotent).
       uv run --frozen python -m govhall.appointments.demo "$GOVHALL_APPOINTMENTS_GRPC_ADDRESS"
+      # Licences' demo types (证照目录) linked to the demo matters (through its API; idempotent).
+      uv run --frozen python -m govhall.licences.demo "$GOVHALL_LICENCES_GRPC_ADDRESS"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0

@@ -31,6 +31,7 @@ from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
 from govhall.licences import app as licences_app
+from govhall.licences.demo import load_demo_into as load_licences_demo
 from govhall.licences.settings import LicencesSettings
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
@@ -123,6 +124,8 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         log.info("consult demo: %d public Q&As and a pending letter loaded (once)", questions)
         halls = await load_appointments_demo(appointments.address, ops)
         log.info("appointments demo: %d halls opened", halls)
+        kinds = await load_licences_demo(licences.address, ops)
+        log.info("licences demo: %d licence types made", kinds)
         log.info(
             "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
             DEMO_PASSWORD,

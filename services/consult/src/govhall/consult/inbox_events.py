@@ -1,9 +1,10 @@
 """The inbox's consumers: every event that concerns a user becomes one message in their inbox.
 
-Three durables, each idempotent over the kit's inbox (a redelivered event is applied once):
+Four durables, each idempotent over the kit's inbox (a redelivered event is applied once):
 `consult-inbox-cases` hears `cases.case.>`, `consult-inbox-consult` hears consult's own
-`consult.>`, `consult-inbox-appointments` hears `appointments.booking.>` (whose events carry the
-notice to render, so the inbox never calls appointments back). A subject without a template (a
+`consult.>`, `consult-inbox-appointments` hears `appointments.booking.>` and
+`consult-inbox-licences` hears `licences.licence.>` (whose events carry the notice to render, so
+the inbox never calls appointments or licences back). A subject without a template (a
 step completed, a clock warning) and an event that concerns nobody (an anonymous letter) make
 no message. The message row is keyed by (owner, source event id) UNIQUE, so two deliveries of
 one event racing past the kit's inbox check still make one message (the loser's insert does nothing; its inbox row then conflicts and the bus
@@ -28,6 +29,7 @@ from govhall.consult.inbox_tables import messages, sms_outbox
 from govhall.contracts import appointments as appointments_contract
 from govhall.contracts import cases as cases_contract
 from govhall.contracts import consult as consult_contract
+from govhall.contracts import licences as licences_contract
 from govhall.contracts.registry import Registry
 from govhall.kit.bus import Handler
 from govhall.kit.db import Database, UnitOfWork
@@ -40,12 +42,14 @@ from govhall.kit.service import ServiceContext
 CASES_DURABLE = "consult-inbox-cases"
 CONSULT_DURABLE = "consult-inbox-consult"
 APPOINTMENTS_DURABLE = "consult-inbox-appointments"
+LICENCES_DURABLE = "consult-inbox-licences"
 # (durable, subject filter, registry): what each consumer hears and decodes with. The filters
 # are in consult's row of deploy/local/nats.sh and the chart's README.
 CONSUMERS: tuple[tuple[str, str, Registry], ...] = (
     (CASES_DURABLE, cases_contract.EVENT_PREFIX + ">", cases_contract.REGISTRY),
     (CONSULT_DURABLE, consult_contract.REGISTRY.every_subject, consult_contract.REGISTRY),
     (APPOINTMENTS_DURABLE, appointments_contract.BOOKING_PREFIX + ">", appointments_contract.REGISTRY),
+    (LICENCES_DURABLE, licences_contract.LICENCE_PREFIX + ">", licences_contract.REGISTRY),
 )
 
 

@@ -43,6 +43,7 @@ from govhall.protos.consult.v1 import (
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
 from govhall.protos.licences.v1 import drive_pb2_grpc, licences_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
+from govhall.protos.licences.v1 import verification_pb2_grpc as licence_verification_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ if TYPE_CHECKING:
     from govhall.protos.licences.v1.drive_pb2_grpc import DriveServiceAsyncStub
     from govhall.protos.licences.v1.licences_pb2_grpc import LicencesServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
+    from govhall.protos.licences.v1.verification_pb2_grpc import (
+        LicenceAdminServiceAsyncStub,
+        VerificationServiceAsyncStub,
+    )
     from govhall.protos.search.v1.search_pb2_grpc import SearchServiceAsyncStub
 
 UPSTREAM_UP = Gauge(
@@ -149,6 +154,9 @@ class LicencesStubs:
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.types: LicenceTypesServiceAsyncStub = licence_types_pb2_grpc.LicenceTypesServiceStub(channel)  # type: ignore[assignment]
+        verification = licence_verification_pb2_grpc
+        self.verification: VerificationServiceAsyncStub = verification.VerificationServiceStub(channel)  # type: ignore[assignment]
+        self.admin: LicenceAdminServiceAsyncStub = verification.LicenceAdminServiceStub(channel)  # type: ignore[assignment]
         self.drive: DriveServiceAsyncStub = drive_pb2_grpc.DriveServiceStub(channel)  # type: ignore[assignment]
         self.licences: LicencesServiceAsyncStub = licences_pb2_grpc.LicencesServiceStub(channel)  # type: ignore[assignment]
 

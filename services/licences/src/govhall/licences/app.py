@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
-from govhall.licences import events, rendering
+from govhall.licences import events, rendering, status
 from govhall.licences.api import LicenceTypesService
 from govhall.licences.case_forms import CaseForms
 from govhall.licences.drive import Drive
 from govhall.licences.drive_api import DriveService, start_sweep
 from govhall.licences.holder import HolderLicences
+from govhall.licences.imports import Imports
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
 from govhall.licences.licences_api import LicencesService
 from govhall.licences.own import OwnLicences
 from govhall.licences.settings import LicencesSettings
 from govhall.licences.tables import sites
 from govhall.licences.types import LicenceTypes
+from govhall.licences.types_admin import TypesAdmin
+from govhall.licences.verification import ExpirySweep, Verification
+from govhall.licences.verification_api import LicenceAdminService, VerificationService
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.licences.v1 import (
@@ -28,6 +34,8 @@ from govhall.protos.licences.v1 import (
     licences_pb2_grpc,
     types_pb2,
     types_pb2_grpc,
+    verification_pb2,
+    verification_pb2_grpc,
 )
 from govhall.sitecopy import CatalogueSites
 
@@ -38,6 +46,10 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Issuers' sites and the site tree: a site whose event has not arrived is asked for.
     sites.ask_when_missing(ctx.db.engine, CatalogueSites(catalogue, "licences"))
     await events.subscribe(ctx)
+    cipher = FieldCipher(
+        load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "licences"), "licences"
+    )
+    expiry_sweep(ctx)
     # Files by hash on licences' volume, marked as licences' so the blob sweep is safe to share it.
     files = FileStore(settings.resolved_files_dir(ctx.platform.var_dir), holder="licences")
     drive = Drive(ctx.db, files, settings)
@@ -61,11 +73,37 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
             licences_pb2.DESCRIPTOR.services_by_name["LicencesService"].full_name,
         ),
         (
+            verification_pb2_grpc.add_VerificationServiceServicer_to_server,
+            VerificationService(
+                Verification(ctx.db, status.StatusCache(ctx.db, settings.status_cache_seconds))
+            ),
+            verification_pb2.DESCRIPTOR.services_by_name["VerificationService"].full_name,
+        ),
+        (
+            verification_pb2_grpc.add_LicenceAdminServiceServicer_to_server,
+            LicenceAdminService(TypesAdmin(ctx.db), Imports(ctx.db, cipher)),
+            verification_pb2.DESCRIPTOR.services_by_name["LicenceAdminService"].full_name,
+        ),
+        (
             drive_pb2_grpc.add_DriveServiceServicer_to_server,
             DriveService(drive),
             drive_pb2.DESCRIPTOR.services_by_name["DriveService"].full_name,
         ),
     ]
+
+
+def expiry_sweep(ctx: ServiceContext[LicencesSettings]) -> None:
+    """Expiry announcements on a timer (off at 0: tests sweep themselves)."""
+    if not ctx.settings.expiry_sweep_seconds:
+        return
+    sweeping = asyncio.create_task(
+        ExpirySweep(ctx.db).run(ctx.settings.expiry_sweep_seconds), name="licences-expiry-sweep"
+    )
+
+    async def stop_sweeping() -> None:
+        sweeping.cancel()
+
+    ctx.closers.append(stop_sweeping)
 
 
 SPEC = ServiceSpec[LicencesSettings](

@@ -21,6 +21,12 @@ class LicencesSettings(ServiceSettings):
     # Encrypts holders' ID and credit codes (kit.fieldcipher); all-in-one mode generates one into
     # var/licences-data.key.
     data_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+    # Verification reads each issuer's status lists through a cache this long: a revocation made
+    # on another replica shows within it (the writing replica drops its copy at once).
+    status_cache_seconds: float = Field(default=2.0, ge=0)
+    # How often the expiry sweep announces licences past their date (event `expired`); 0 turns
+    # the timer off (tests sweep themselves).
+    expiry_sweep_seconds: float = Field(default=3600.0, ge=0, description="0 turns the timer off")
     # The volume drive files (and licence renderings) are stored on by content hash. Its own
     # directory by default: the blob sweep deletes only what licences once referenced, and a blob
     # on a volume shared with cases is deleted only when no service holds a reference marker.

@@ -6,7 +6,10 @@ each with its own migration, and are imported here so migrations and tests see t
 
 from __future__ import annotations
 
-from govhall.licences import drive_tables  # noqa: F401  (the drive's tables join the metadata)
+from govhall.licences import (
+    drive_tables,  # noqa: F401  (the drive's tables join the metadata)
+    status_tables,  # noqa: F401  (verification's tables join the metadata)
+)
 from govhall.licences.tables import metadata
 
 __all__ = ["metadata"]

@@ -1,6 +1,6 @@
 """the cloud drive: items (folders and files) per owner, each owner's bytes, blob references
 
-Revision ID: 0004_drive
+Revision ID: 0002_drive
 Revises: 0001
 Create Date: 2026-12-05
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-05
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_drive"
+revision = "0002_drive"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
