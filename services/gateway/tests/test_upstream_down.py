@@ -43,7 +43,15 @@ async def test_one_service_down_leaves_the_gateway_ready_and_the_other_routes_wo
         assert health.status_code == 200, health.text
         assert health.json() == {
             "status": "serving",
-            "checks": {"catalogue": True, "search": True, "identity": True, "cases": True, "consult": True},
+            "checks": {
+                "catalogue": True,
+                "search": True,
+                "identity": True,
+                "cases": True,
+                "consult": True,
+                "appointments": True,
+                "licences": True,
+            },
         }
         assert upstream_up("cases") == 1
 
@@ -56,7 +64,15 @@ async def test_one_service_down_leaves_the_gateway_ready_and_the_other_routes_wo
         assert health.status_code == 503
         assert health.json() == {
             "status": "degraded",
-            "checks": {"catalogue": True, "search": True, "identity": True, "cases": False, "consult": True},
+            "checks": {
+                "catalogue": True,
+                "search": True,
+                "identity": True,
+                "cases": False,
+                "consult": True,
+                "appointments": True,
+                "licences": True,
+            },
         }
         assert upstream_up("cases") == 0 and upstream_up("catalogue") == 1
 

@@ -14,7 +14,7 @@ from govhall.protos.appointments.v1 import bookings_pb2 as pb
 
 Id = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]
 Revision = Annotated[
-    int, Field(ge=1, le=2**31, description="the booking's revision you saw (a stale one: 409)")
+    int, Field(ge=1, le=2**31 - 1, description="the booking's revision you saw (a stale one: 409)")
 ]
 Reason = Annotated[str, Field(max_length=200)]
 QR_FORMATS = {"png": pb.BOOKING_QR_FORMAT_PNG, "svg": pb.BOOKING_QR_FORMAT_SVG}
@@ -48,7 +48,7 @@ class BookingIn(In):
 
 
 class CancelIn(In):
-    revision: int = Field(0, ge=0, le=2**31, description="the revision you saw (0: do not check)")
+    revision: int = Field(0, ge=0, le=2**31 - 1, description="the revision you saw (0: do not check)")
     reason: Reason = ""
 
 

@@ -12,15 +12,12 @@ from fastapi import APIRouter, Query
 
 from govhall.gateway import appointments_desk_model as m
 from govhall.gateway.auth import SignedIn
-from govhall.gateway.params import IdPath
+from govhall.gateway.params import DayQuery, FromDayQuery, IdPath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.appointments.v1 import hall_desk_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
 TAGS: list[str | Enum] = ["appointments-desk"]
-Day = Annotated[
-    str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD (Beijing); today when absent")
-]
 SearchQuery = Annotated[
     str, Query(min_length=1, max_length=50, description="a booking code, a mobile or a name")
 ]
@@ -48,7 +45,7 @@ def desk_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="A window's queue of one day, in ticket order",
         operation_id="listWindowQueue",
     )
-    async def queue(window: IdPath, caller: SignedIn, day: Day = "") -> m.QueueOut:
+    async def queue(window: IdPath, caller: SignedIn, day: DayQuery = "") -> m.QueueOut:
         return m.queue_out(await call("ListQueue", pb.ListQueueRequest(window_id=window, day=day), caller))
 
     @router.post(
@@ -88,7 +85,9 @@ def desk_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="The day view: a hall's bookings of one day (optionally one window) with their states",
         operation_id="listHallDayBookings",
     )
-    async def day_view(hall: IdPath, caller: SignedIn, day: Day = "", window: str = "") -> m.DayBookingsOut:
+    async def day_view(
+        hall: IdPath, caller: SignedIn, day: DayQuery = "", window: str = ""
+    ) -> m.DayBookingsOut:
         request = pb.ListDayBookingsRequest(hall_id=hall, day=day, window_id=window)
         return m.day_bookings_out(await call("ListDayBookings", request, caller))
 
@@ -98,7 +97,7 @@ def desk_routes(up: Callable[[], Upstreams]) -> APIRouter:
         summary="Find bookings by code or mobile (any day) or by contact name (on the day)",
         operation_id="searchHallBookings",
     )
-    async def search(hall: IdPath, q: SearchQuery, caller: SignedIn, day: Day = "") -> m.DayBookingsOut:
+    async def search(hall: IdPath, q: SearchQuery, caller: SignedIn, day: DayQuery = "") -> m.DayBookingsOut:
         request = pb.SearchBookingsRequest(hall_id=hall, day=day, query=q)
         return m.day_bookings_out(await call("SearchBookings", request, caller))
 
@@ -111,8 +110,8 @@ def desk_routes(up: Callable[[], Upstreams]) -> APIRouter:
     async def statistics(
         hall: IdPath,
         caller: SignedIn,
-        from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = "",
-        to: Day = "",
+        from_: FromDayQuery = "",
+        to: DayQuery = "",
     ) -> m.DeskStatisticsOut:
         request = pb.DeskStatisticsRequest(hall_id=hall, from_day=from_, to_day=to)
         return m.statistics_out(await call("GetDeskStatistics", request, caller))

@@ -18,7 +18,9 @@ _MATTER_DAY = model_of(pb.MatterDayCounts.DESCRIPTOR, name="MatterDayCounts_")
 _HALL_DAY = model_of(pb.HallDayFill.DESCRIPTOR, name="HallDayFill_")
 
 BookingCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{4,16}$", description="the booking code (预约号)")]
-Revision = Annotated[int, Field(ge=1, description="the ticket's revision as read (409 when it moved)")]
+Revision = Annotated[
+    int, Field(ge=1, le=2**31 - 1, description="the ticket's revision as read (409 when it moved)")
+]
 
 
 class CheckInIn(In):

@@ -12,12 +12,11 @@ from fastapi import APIRouter, Query
 from govhall.gateway import appointments_halls_model as views
 from govhall.gateway.appointments_model import HallOut, hall_out
 from govhall.gateway.auth import Admin, Caller
-from govhall.gateway.params import IdPath, MatterCodePath, SitePath
+from govhall.gateway.params import DayQuery, FromDayQuery, IdPath, MatterCodePath, SitePath
 from govhall.gateway.protojson import out
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.appointments.v1 import hall_admin_pb2 as pb
 
-DayQuery = Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD (China time)")]
 HALLS = "/api/v1/admin/sites/{site}/halls"
 
 
@@ -33,7 +32,7 @@ def hall_routes(up: Callable[[], Upstreams]) -> APIRouter:
         site: SitePath,
         code: MatterCodePath,
         caller: Caller,
-        from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = "",
+        from_: FromDayQuery = "",
         to: DayQuery = "",
         hall: Annotated[str, Query(pattern=r"^[0-9A-Za-z-]{1,36}$")] = "",
     ) -> views.SlotsOut:
@@ -107,9 +106,7 @@ def hall_routes(up: Callable[[], Upstreams]) -> APIRouter:
         return out(views.TimetableOut, reply)
 
     @router.get(HALLS + "/{hall}/slots", summary="A hall's slots of one day", operation_id="listHallSlots")
-    async def hall_slots(
-        site: SitePath, hall: IdPath, day: Annotated[str, Query(max_length=10)], caller: Admin
-    ) -> views.SlotsOut:
+    async def hall_slots(site: SitePath, hall: IdPath, day: DayQuery, caller: Admin) -> views.SlotsOut:
         request = pb.ListHallSlotsRequest(hall_id=hall, day=day)
         return views.slots_out(
             await up().appointments.call(lambda s: s.hall_admin.ListHallSlots, request, caller)

@@ -51,11 +51,11 @@ class HallIn(model.In):
     address: Text = ""
     hours: Text = ""
     phone: Annotated[str, Field(max_length=40)] = ""
-    longitude: float = 0.0
-    latitude: float = 0.0
+    longitude: float = Field(0.0, ge=-180, le=180)
+    latitude: float = Field(0.0, ge=-90, le=90)
     requires_reply: bool = False
     # The revision you saw (changing a hall); a stale one is 409 REVISION_STALE.
-    revision: int = Field(0, ge=0)
+    revision: int = Field(0, ge=0, le=2**31 - 1)
 
     def draft(self) -> pb.HallDraft:
         return pb.HallDraft(
@@ -77,7 +77,7 @@ class WindowIn(model.In):
     )
     requires_reply: bool = False
     active: bool = True
-    revision: int = Field(0, ge=0)
+    revision: int = Field(0, ge=0, le=2**31 - 1)
 
     def draft(self) -> pb.WindowDraft:
         return pb.WindowDraft(
@@ -104,12 +104,12 @@ class TimetableIn(model.In):
     slot_minutes: int = Field(ge=1, le=480)
     capacity: int = Field(ge=1, le=1_000)
     # 0 for a new timetable, else the revision you saw.
-    revision: int = Field(0, ge=0)
+    revision: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class CapacityIn(model.In):
     capacity: int = Field(ge=1, le=1_000)
-    revision: int = Field(ge=1)
+    revision: int = Field(ge=1, le=2**31 - 1)
 
 
 class CloseIn(model.In):

@@ -40,7 +40,7 @@ StateName = Literal["pending", "processing", "replied", "followed_up", "refused"
 Content = Annotated[str, Field(max_length=2000, description="at most 2,000 characters")]
 Reason = Annotated[str, Field(max_length=500)]
 Revision = Annotated[
-    int, Field(ge=1, le=2**31, description="the letter's revision you saw (a stale one: 409)")
+    int, Field(ge=1, le=2**31 - 1, description="the letter's revision you saw (a stale one: 409)")
 ]
 Code = Annotated[str, Field(max_length=64)]
 

@@ -42,6 +42,7 @@ def drive_routes(up: Callable[[], Upstreams], max_file_bytes: int) -> APIRouter:
         tags=TAGS,
         summary="My drive: a folder's items (folders first), its path from the root, and my usage",
         operation_id="listMyDrive",
+        responses={404: {"description": "No folder of mine has this id (DRIVE_ITEM_NOT_FOUND)"}},
     )
     async def listing(
         caller: SignedIn,

@@ -46,7 +46,7 @@ class FolderIn(In):
 class ItemChangeIn(In):
     name: Name = Field("", description="a new name; empty: keep it")
     parent_id: FolderId = Field("", description='move into this folder ("root" for the root); empty: stay')
-    revision: int = Field(0, ge=0, le=2**31, description="the revision you saw (0: do not check)")
+    revision: int = Field(0, ge=0, le=2**31 - 1, description="the revision you saw (0: do not check)")
 
     def message(self, item_id: str) -> pb.UpdateDriveItemRequest:
         return pb.UpdateDriveItemRequest(

@@ -126,7 +126,7 @@ def licences_mine_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRout
         response_class=Response,
     )
     async def delete(
-        licence_id: IdPath, caller: SignedIn, revision: Annotated[int, Query(ge=1, le=2**31)]
+        licence_id: IdPath, caller: SignedIn, revision: Annotated[int, Query(ge=1, le=2**31 - 1)]
     ) -> Response:
         await call("DeleteMyLicence", pb.DeleteMyLicenceRequest(id=licence_id, revision=revision), caller)
         return Response(status_code=204)

@@ -43,7 +43,7 @@ def licences_out(reply: pb.ListMyLicencesResponse) -> LicencesOut:
 class LicenceEditIn(In):
     """A level-C licence's new details (all of them), with the revision they were read at."""
 
-    revision: int = Field(ge=1)
+    revision: int = Field(ge=1, le=2**31 - 1)
     number: str = Field(max_length=200)
     # YYYY-MM-DD (licences checks it is a date and names the field if not).
     issued_on: str = Field(max_length=10)

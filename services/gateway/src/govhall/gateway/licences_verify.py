@@ -38,6 +38,7 @@ def verify_routes(up: Callable[[], Upstreams]) -> APIRouter:
         tags=TAGS,
         summary="核验: valid, revoked, suspended or expired, with the holder masked (404 for any unknown code)",
         operation_id="verifyLicence",
+        responses={404: {"description": "No licence has this code (LICENCE_NOT_FOUND), whatever the code"}},
     )
     async def verify(code: VerifyCode, caller: Caller) -> m.VerificationOut:
         return m.verification_out(await call("verification", "Verify", pb.VerifyRequest(code=code), caller))

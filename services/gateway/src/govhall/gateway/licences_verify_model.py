@@ -32,7 +32,9 @@ class StatusListOut(_LIST):  # type: ignore[misc,valid-type]
 
 class StatusChangeIn(In):
     reason: Annotated[str, Field(min_length=1, max_length=200, description="why (shown to the holder)")]
-    revision: Annotated[int, Field(ge=1, description="the licence's revision as read (409 when it moved)")]
+    revision: Annotated[
+        int, Field(ge=1, le=2**31 - 1, description="the licence's revision as read (409 when it moved)")
+    ]
 
 
 class LicenceFieldIn(In):
@@ -57,7 +59,9 @@ class NewLicenceType(LicenceTypeIn):
 
 
 class LicenceTypeUpdate(LicenceTypeIn):
-    revision: Annotated[int, Field(ge=1, description="the type's revision as read (409 when it moved)")]
+    revision: Annotated[
+        int, Field(ge=1, le=2**31 - 1, description="the type's revision as read (409 when it moved)")
+    ]
 
 
 def type_message(code: str, body: LicenceTypeIn) -> types_pb.LicenceType:
