@@ -51,6 +51,8 @@ export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # as in all-in-one mode: files named by their hash can be shared).
 export GOVHALL_CASES_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_CASES_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
+# A material picked from the applicant's cloud drive (云盘选择) is asked of licences.
+export GOVHALL_CASES_LICENCES_ADDRESS="$GOVHALL_LICENCES_GRPC_ADDRESS"
 # Identity, search and cases ask the catalogue for a site their copy of the site tree lacks.
 export GOVHALL_IDENTITY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Consult reads matters' current names from the catalogue and mobiles (for SMS) from identity.

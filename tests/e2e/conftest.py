@@ -188,6 +188,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_CASES_GRPC_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_CASES_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CASES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
+            "GOVHALL_CASES_LICENCES_ADDRESS": f"127.0.0.1:{licences_port}",
             "GOVHALL_CASES_KV_NAMESPACE": kv_namespace,
             "GOVHALL_CASES_VERIFY_URL_TEMPLATE": (
                 f"http://127.0.0.1:{gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"

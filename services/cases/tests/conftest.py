@@ -197,6 +197,7 @@ class World:
     db: Any = None  # the cases database, for tests that look under the service (pending notices)
     files_dir: Path | None = None
     bus: Any = None  # the in-process bus, for tests that publish other services' events
+    licences_address: str = ""  # where cases looks for the cloud drive (a test may start licences there)
 
     async def call(self, method: str, request: Any, caller: C.CallerIdentity) -> Any:
         try:
@@ -277,12 +278,14 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
     # services' ports are chosen before.
     catalogue_address = f"127.0.0.1:{free_port()}"
     identity_address = f"127.0.0.1:{free_port()}"
+    licences_address = f"127.0.0.1:{free_port()}"
     cases = await start_service(
         cases_app.SPEC,
         CasesSettings(
             database_url=db_url,
             catalogue_address=catalogue_address,
             identity_address=identity_address,
+            licences_address=licences_address,
             files_dir=tmp_path / "files",
             sweep_interval_seconds=0,
         ),
@@ -320,4 +323,5 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         cases.db,
         tmp_path / "files",
         bus,
+        licences_address,
     )

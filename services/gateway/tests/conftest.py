@@ -94,6 +94,8 @@ async def start_stack(
     # already subscribed), yet call it and identity: their ports are chosen first.
     catalogue_address = f"127.0.0.1:{free_port()}"
     identity_address = f"127.0.0.1:{free_port()}"
+    # Cases asks licences for drive files (云盘选择), licences asks cases for concluded cases.
+    licences_address = f"127.0.0.1:{free_port()}"
     search = await start_service(
         search_app.SPEC,
         SearchSettings(
@@ -110,6 +112,7 @@ async def start_stack(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'k.db'}",
             catalogue_address=catalogue_address,
             identity_address=identity_address,
+            licences_address=licences_address,
             files_dir=tmp_path / "files",
             sweep_interval_seconds=0,
             kv_namespace=namespace,
@@ -169,6 +172,7 @@ async def start_stack(
         licences_app.SPEC,
         LicencesSettings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'l.db'}",
+            grpc_address=licences_address,
             catalogue_address=catalogue_address,
             identity_address=identity_address,
             cases_address=cases.address,

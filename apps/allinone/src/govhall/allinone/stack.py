@@ -79,12 +79,15 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     identity_address = f"127.0.0.1:{_free_port()}"
     # Licences asks cases about a case a grant is for.
     cases_address = f"127.0.0.1:{_free_port()}"
+    # Cases asks licences for a drive file picked as a material (云盘选择).
+    licences_address = f"127.0.0.1:{_free_port()}"
     search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
     cases_settings = CasesSettings(
         database_url=None,
         grpc_address=cases_address,
         catalogue_address=catalogue_address,
         identity_address=identity_address,
+        licences_address=licences_address,
     )
     identity_settings = IdentitySettings(
         database_url=None, grpc_address=identity_address, catalogue_address=catalogue_address
@@ -98,6 +101,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     )
     licences_settings = LicencesSettings(
         database_url=None,
+        grpc_address=licences_address,
         catalogue_address=catalogue_address,
         identity_address=identity_address,
         cases_address=cases_address,

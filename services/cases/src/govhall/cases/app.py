@@ -19,6 +19,7 @@ from govhall.kit.workdays import default_calendar
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
         calendar.load_directory(settings.holiday_tables_dir)
     catalogue = ctx.channel("catalogue", settings.catalogue_address)
     identity = ctx.channel("identity", settings.identity_address)
+    licences = ctx.channel("licences", settings.licences_address)
     # Statistics scope by the site tree; a site whose event has not arrived is asked for.
     tables.sites.ask_when_missing(
         ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue), "cases")
@@ -54,6 +56,7 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,
         agents=AgentCache(0, settings.agent_cache_size),  # on once it hears the revocations
+        drive=drive_pb2_grpc.DriveServiceStub(licences),
         cipher=FieldCipher(
             load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "cases"), "cases"
         ),

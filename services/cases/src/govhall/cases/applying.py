@@ -342,7 +342,7 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
 async def _upload_need(
     deps: Deps,
     uow: UnitOfWork,
-    req: pb.UploadMaterialRequest,
+    req: pb.UploadMaterialRequest | pb.AttachMaterialFromRequest,
     actor: Actor,
     *,
     rec: CaseRecord | None = None,

@@ -17,6 +17,8 @@ class CasesSettings(ServiceSettings):
 
     catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
     identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
+    # A material picked from the applicant's cloud drive (云盘选择) is asked of licences.
+    licences_address: str = Field(default="127.0.0.1:50057", description="the cloud drive (licences)")
     # 32 bytes, base64: encrypts the ID and mobile numbers inside application forms at rest
     # (AES-GCM). Unset: a key generated once into var/cases-data.key (all-in-one mode only; a
     # deployment sets it from a secret, and keeps it: numbers stored under a lost key are lost).

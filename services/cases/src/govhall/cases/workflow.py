@@ -44,6 +44,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc
 
 SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases")
 
@@ -64,6 +65,8 @@ class Deps:
     now: Callable[[], dt.datetime] = field(default=utcnow)
     # identity's positive CheckAgent answers, for reads (app.wire sizes it from the settings)
     agents: AgentCache = field(default_factory=lambda: AgentCache(0, 1))
+    # Licences' cloud drive, asked on the applicant's behalf for a drive file they pick (sources.py)
+    drive: drive_pb2_grpc.DriveServiceStub | None = None
 
 
 def not_found(case_id: str) -> DomainError:

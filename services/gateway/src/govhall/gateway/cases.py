@@ -23,6 +23,7 @@ from govhall.gateway.cases_http import CodePath, IdempotencyKey, IfMatch, capped
 from govhall.gateway.cases_model import (
     DraftIn,
     DraftUpdate,
+    MaterialSourceIn,
     NoteIn,
     ReasonIn,
     SubmitIn,
@@ -116,6 +117,20 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
         return views.case_out(await up().cases.call(lambda s: s.UploadMaterial, request, caller))
 
     router.include_router(uploads)
+
+    @router.post(
+        "/api/v1/cases/{case_id}/materials/{code}/from",
+        tags=["cases"],
+        summary="Attach a file I already have (云盘选择 from my cloud drive, or 历史材料引用 from an "
+        "earlier case of mine), by its hash; checked as an upload is",
+        operation_id="attachMaterialFrom",
+        responses={404: {"description": "no such file of mine (MATERIAL_SOURCE_NOT_FOUND)"}},
+    )
+    async def attach_from(
+        case_id: IdPath, code: CodePath, body: MaterialSourceIn, caller: SignedIn
+    ) -> views.CaseOut:
+        request = body.message(case_id, code)
+        return views.case_out(await up().cases.call(lambda s: s.AttachMaterialFrom, request, caller))
 
     @router.delete(
         "/api/v1/cases/{case_id}/materials/{code}/files/{file_id}",

@@ -69,6 +69,29 @@ class SubmitIn(model.In):
     idempotency_key: str = Field("", max_length=64)
 
 
+class MaterialSourceIn(model.In):
+    """Exactly one: a file of my cloud drive (云盘选择) or one I uploaded for an earlier case
+    of mine (历史材料引用)."""
+
+    drive_file_id: str = Field("", max_length=64, description="a file of my cloud drive")
+    case_file_id: str = Field("", max_length=64, description="a file of one of my earlier cases")
+
+    def message(self, case_id: str, code: str) -> pb.AttachMaterialFromRequest:
+        if self.drive_file_id and self.case_file_id:
+            raise invalid(
+                "MATERIAL_SOURCE_AMBIGUOUS",
+                "give either drive_file_id or case_file_id, not both",
+                "云盘文件和历史材料只能选择其一",
+                "case_file_id",
+            )
+        request = pb.AttachMaterialFromRequest(case_id=case_id, material_code=code)
+        if self.case_file_id:
+            request.case_file_id = self.case_file_id
+        else:
+            request.drive_file_id = self.drive_file_id
+        return request
+
+
 class NoteIn(model.In):
     note: Text = ""
 

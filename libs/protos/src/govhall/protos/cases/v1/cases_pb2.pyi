@@ -861,6 +861,40 @@ class UploadMaterialRequest(_message.Message):
 Global___UploadMaterialRequest: _TypeAlias = UploadMaterialRequest  # noqa: Y015
 
 @_typing.final
+class AttachMaterialFromRequest(_message.Message):
+    """Exactly one source: the caller's own drive file (asked of licences' DriveService on the
+    caller's behalf) or a file of one of the caller's own cases (any state).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    MATERIAL_CODE_FIELD_NUMBER: _builtins.int
+    DRIVE_FILE_ID_FIELD_NUMBER: _builtins.int
+    CASE_FILE_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    material_code: _builtins.str
+    drive_file_id: _builtins.str
+    case_file_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        material_code: _builtins.str = ...,
+        drive_file_id: _builtins.str = ...,
+        case_file_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["case_file_id", b"case_file_id", "drive_file_id", b"drive_file_id", "source", b"source"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_file_id", b"case_file_id", "case_id", b"case_id", "drive_file_id", b"drive_file_id", "material_code", b"material_code", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_source: _TypeAlias = _typing.Literal["drive_file_id", "case_file_id"]  # noqa: Y015
+    _WhichOneofArgType_source: _TypeAlias = _typing.Literal["source", b"source"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_source) -> _WhichOneofReturnType_source | None: ...
+
+Global___AttachMaterialFromRequest: _TypeAlias = AttachMaterialFromRequest  # noqa: Y015
+
+@_typing.final
 class RemoveMaterialRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

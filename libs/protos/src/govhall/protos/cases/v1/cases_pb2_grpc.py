@@ -54,6 +54,11 @@ class CasesServiceStub:
                 request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.RemoveMaterialRequest.SerializeToString,
                 response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
                 _registered_method=True)
+        self.AttachMaterialFrom = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/AttachMaterialFrom',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.AttachMaterialFromRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
         self.SubmitCase = channel.unary_unary(
                 '/govhall.cases.v1.CasesService/SubmitCase',
                 request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SubmitCaseRequest.SerializeToString,
@@ -168,6 +173,14 @@ class CasesServiceServicer:
 
     def RemoveMaterial(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttachMaterialFrom(self, request, context):
+        """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
+        for one of their earlier cases) attached by its hash, checked as an upload is.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -306,6 +319,11 @@ def add_CasesServiceServicer_to_server(servicer, server):
             'RemoveMaterial': grpc.unary_unary_rpc_method_handler(
                     servicer.RemoveMaterial,
                     request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.RemoveMaterialRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'AttachMaterialFrom': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachMaterialFrom,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.AttachMaterialFromRequest.FromString,
                     response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
             ),
             'SubmitCase': grpc.unary_unary_rpc_method_handler(
@@ -501,6 +519,33 @@ class CasesService:
             target,
             '/govhall.cases.v1.CasesService/RemoveMaterial',
             govhall_dot_cases_dot_v1_dot_cases__pb2.RemoveMaterialRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachMaterialFrom(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/AttachMaterialFrom',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.AttachMaterialFromRequest.SerializeToString,
             govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
             options,
             channel_credentials,

@@ -42,6 +42,10 @@ class CasesServiceStub:
     UploadMaterial: _grpc.UnaryUnaryMultiCallable[_cases_pb2.UploadMaterialRequest, _cases_pb2.Case]
     """checked by content, stored by hash"""
     RemoveMaterial: _grpc.UnaryUnaryMultiCallable[_cases_pb2.RemoveMaterialRequest, _cases_pb2.Case]
+    AttachMaterialFrom: _grpc.UnaryUnaryMultiCallable[_cases_pb2.AttachMaterialFromRequest, _cases_pb2.Case]
+    """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
+    for one of their earlier cases) attached by its hash, checked as an upload is.
+    """
     SubmitCase: _grpc.UnaryUnaryMultiCallable[_cases_pb2.SubmitCaseRequest, _cases_pb2.Case]
     """提交; idempotent by key"""
     ResubmitCase: _grpc.UnaryUnaryMultiCallable[_cases_pb2.ResubmitCaseRequest, _cases_pb2.Case]
@@ -85,6 +89,10 @@ class CasesServiceAsyncStub(CasesServiceStub):
     UploadMaterial: _aio.UnaryUnaryMultiCallable[_cases_pb2.UploadMaterialRequest, _cases_pb2.Case]  # type: ignore[assignment]
     """checked by content, stored by hash"""
     RemoveMaterial: _aio.UnaryUnaryMultiCallable[_cases_pb2.RemoveMaterialRequest, _cases_pb2.Case]  # type: ignore[assignment]
+    AttachMaterialFrom: _aio.UnaryUnaryMultiCallable[_cases_pb2.AttachMaterialFromRequest, _cases_pb2.Case]  # type: ignore[assignment]
+    """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
+    for one of their earlier cases) attached by its hash, checked as an upload is.
+    """
     SubmitCase: _aio.UnaryUnaryMultiCallable[_cases_pb2.SubmitCaseRequest, _cases_pb2.Case]  # type: ignore[assignment]
     """提交; idempotent by key"""
     ResubmitCase: _aio.UnaryUnaryMultiCallable[_cases_pb2.ResubmitCaseRequest, _cases_pb2.Case]  # type: ignore[assignment]
@@ -149,6 +157,16 @@ class CasesServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _cases_pb2.RemoveMaterialRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_cases_pb2.Case, _abc.Awaitable[_cases_pb2.Case]]: ...
+
+    @_abc_1.abstractmethod
+    def AttachMaterialFrom(
+        self,
+        request: _cases_pb2.AttachMaterialFromRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_cases_pb2.Case, _abc.Awaitable[_cases_pb2.Case]]:
+        """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
+        for one of their earlier cases) attached by its hash, checked as an upload is.
+        """
 
     @_abc_1.abstractmethod
     def SubmitCase(
