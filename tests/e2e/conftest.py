@@ -210,6 +210,10 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_LICENCES_IDENTITY_ADDRESS": f"127.0.0.1:{identity_port}",
             "GOVHALL_LICENCES_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
             "GOVHALL_LICENCES_KV_NAMESPACE": kv_namespace,
+            # A licence's QR code opens the run's gateway (the default names port 8000).
+            "GOVHALL_LICENCES_VERIFY_URL_TEMPLATE": (
+                f"http://127.0.0.1:{gateway_port}/api/v1/licences/verify?code={{code}}"
+            ),
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",

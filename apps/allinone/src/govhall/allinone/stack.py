@@ -32,6 +32,7 @@ from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
 from govhall.licences import app as licences_app
 from govhall.licences.demo import load_demo_into as load_licences_demo
+from govhall.licences.demo.holdings import load_demo_licences
 from govhall.licences.settings import LicencesSettings
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
@@ -130,6 +131,9 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         log.info("appointments demo: %d halls opened", halls)
         kinds = await load_licences_demo(licences.address, ops)
         log.info("licences demo: %d licence types made", kinds)
+        # The demo citizen's 证照库 (one licence of each level A, B, C), after the types it uses.
+        held = await load_demo_licences(licences.address, ops)
+        log.info("licences demo: %d of the demo citizen's licences made", held)
         log.info(
             "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
             DEMO_PASSWORD,

@@ -12,6 +12,8 @@ from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, rendering, status
 from govhall.licences.api import LicenceTypesService
 from govhall.licences.case_forms import CaseForms
+from govhall.licences.demo.holdings import DemoHoldings
+from govhall.licences.demo_api import LicencesDemoService
 from govhall.licences.drive import Drive
 from govhall.licences.drive_api import DriveService, start_sweep
 from govhall.licences.holder import HolderLicences
@@ -28,6 +30,8 @@ from govhall.licences.verification_api import LicenceAdminService, VerificationS
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.licences.v1 import (
+    demo_pb2,
+    demo_pb2_grpc,
     drive_pb2,
     drive_pb2_grpc,
     licences_pb2,
@@ -58,6 +62,8 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Level A: cases' conclusions issue licences, with the metadata from the case's form.
     forms = CaseForms(cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address)))
     await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms).handler())
+    own = OwnLicences(ctx.db, files, settings.max_upload_bytes, settings.content_limits())
+    imports = Imports(ctx.db, cipher)
     return [
         (
             types_pb2_grpc.add_LicenceTypesServiceServicer_to_server,
@@ -68,7 +74,7 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
             licences_pb2_grpc.add_LicencesServiceServicer_to_server,
             LicencesService(
                 HolderLicences(ctx.db, files),
-                OwnLicences(ctx.db, files, settings.max_upload_bytes, settings.content_limits()),
+                own,
             ),
             licences_pb2.DESCRIPTOR.services_by_name["LicencesService"].full_name,
         ),
@@ -81,13 +87,18 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
         ),
         (
             verification_pb2_grpc.add_LicenceAdminServiceServicer_to_server,
-            LicenceAdminService(TypesAdmin(ctx.db), Imports(ctx.db, cipher)),
+            LicenceAdminService(TypesAdmin(ctx.db), imports),
             verification_pb2.DESCRIPTOR.services_by_name["LicenceAdminService"].full_name,
         ),
         (
             drive_pb2_grpc.add_DriveServiceServicer_to_server,
             DriveService(drive),
             drive_pb2.DESCRIPTOR.services_by_name["DriveService"].full_name,
+        ),
+        (
+            demo_pb2_grpc.add_LicencesDemoServiceServicer_to_server,
+            LicencesDemoService(DemoHoldings(ctx.db, renderer, imports, own)),
+            demo_pb2.DESCRIPTOR.services_by_name["LicencesDemoService"].full_name,
         ),
     ]
 
