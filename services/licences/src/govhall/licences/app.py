@@ -14,6 +14,9 @@ from govhall.licences.api import LicenceTypesService
 from govhall.licences.case_forms import CaseForms
 from govhall.licences.drive import Drive
 from govhall.licences.drive_api import DriveService, start_sweep
+from govhall.licences.grant_cases import GrantCases
+from govhall.licences.grants import Grants
+from govhall.licences.grants_api import LicenceGrantsService
 from govhall.licences.holder import HolderLicences
 from govhall.licences.imports import Imports
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
@@ -30,6 +33,8 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.licences.v1 import (
     drive_pb2,
     drive_pb2_grpc,
+    grants_pb2,
+    grants_pb2_grpc,
     licences_pb2,
     licences_pb2_grpc,
     types_pb2,
@@ -56,7 +61,8 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     start_sweep(ctx, drive)
     renderer = rendering.Renderer(files, settings.verify_url_template)
     # Level A: cases' conclusions issue licences, with the metadata from the case's form.
-    forms = CaseForms(cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address)))
+    cases = cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address))
+    forms = CaseForms(cases)
     await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms).handler())
     return [
         (
@@ -88,6 +94,19 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
             drive_pb2_grpc.add_DriveServiceServicer_to_server,
             DriveService(drive),
             drive_pb2.DESCRIPTOR.services_by_name["DriveService"].full_name,
+        ),
+        (
+            grants_pb2_grpc.add_LicenceGrantsServiceServicer_to_server,
+            LicenceGrantsService(
+                Grants(
+                    ctx.db,
+                    files,
+                    GrantCases(cases, catalogue),
+                    settings.grant_default_days,
+                    settings.grant_max_days,
+                )
+            ),
+            grants_pb2.DESCRIPTOR.services_by_name["LicenceGrantsService"].full_name,
         ),
     ]
 
