@@ -16,6 +16,9 @@ from govhall.licences.demo.holdings import DemoHoldings
 from govhall.licences.demo_api import LicencesDemoService
 from govhall.licences.drive import Drive
 from govhall.licences.drive_api import DriveService, start_sweep
+from govhall.licences.grant_cases import GrantCases
+from govhall.licences.grants import Grants
+from govhall.licences.grants_api import LicenceGrantsService
 from govhall.licences.holder import HolderLicences
 from govhall.licences.imports import Imports
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
@@ -34,6 +37,8 @@ from govhall.protos.licences.v1 import (
     demo_pb2_grpc,
     drive_pb2,
     drive_pb2_grpc,
+    grants_pb2,
+    grants_pb2_grpc,
     licences_pb2,
     licences_pb2_grpc,
     types_pb2,
@@ -60,7 +65,8 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     start_sweep(ctx, drive)
     renderer = rendering.Renderer(files, settings.verify_url_template)
     # Level A: cases' conclusions issue licences, with the metadata from the case's form.
-    forms = CaseForms(cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address)))
+    cases = cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address))
+    forms = CaseForms(cases)
     await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms).handler())
     own = OwnLicences(ctx.db, files, settings.max_upload_bytes, settings.content_limits())
     imports = Imports(ctx.db, cipher)
@@ -99,6 +105,19 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
             demo_pb2_grpc.add_LicencesDemoServiceServicer_to_server,
             LicencesDemoService(DemoHoldings(ctx.db, renderer, imports, own)),
             demo_pb2.DESCRIPTOR.services_by_name["LicencesDemoService"].full_name,
+        ),
+        (
+            grants_pb2_grpc.add_LicenceGrantsServiceServicer_to_server,
+            LicenceGrantsService(
+                Grants(
+                    ctx.db,
+                    files,
+                    GrantCases(cases, catalogue),
+                    settings.grant_default_days,
+                    settings.grant_max_days,
+                )
+            ),
+            grants_pb2.DESCRIPTOR.services_by_name["LicenceGrantsService"].full_name,
         ),
     ]
 

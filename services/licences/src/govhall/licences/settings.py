@@ -57,6 +57,10 @@ class LicencesSettings(ServiceSettings):
     # not yet committed its reference). 0 turns the timer off (tests call the sweep directly).
     blob_sweep_interval_seconds: float = Field(default=3600.0, ge=0, description="0 turns it off")
     blob_grace_seconds: float = Field(default=24 * 3600.0, ge=0, description="age before a blob is swept")
+    # 用证授权: how long a holder's grant to a case lives when they do not say, and the longest it
+    # may (a grant outliving the case's handling would let staff keep reading the licence).
+    grant_default_days: int = Field(default=30, ge=1, le=365)
+    grant_max_days: int = Field(default=180, ge=1, le=365)
     # What an upload may unpack to (as cases' GOVHALL_CASES_UPLOAD_*).
     upload_max_archive_entries: int = Field(default=10_000, ge=1)
     upload_max_unpacked_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)

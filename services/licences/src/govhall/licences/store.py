@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from govhall.licences import (
     drive_tables,  # noqa: F401  (the drive's tables join the metadata)
+    grants_tables,  # noqa: F401  (grants and their access log join the metadata)
     status_tables,  # noqa: F401  (verification's tables join the metadata)
 )
 from govhall.licences.tables import metadata
