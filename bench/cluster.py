@@ -72,11 +72,18 @@ def is_service(name: str) -> bool:
         return False
 
 
+# Calls made only while serving a request, never to start: such a pair may be started in either
+# order, so it is no edge of the start order (cases asks licences for a drive file an applicant
+# picks; licences asks cases for a concluded case's form, so the two would otherwise be a cycle).
+LATE_CALLS = frozenset({("cases", "licences")})
+
+
 @functools.cache
 def upstreams(service: str) -> tuple[str, ...]:
-    """The services ``service`` calls: one per ``<service>_address`` field of its settings."""
+    """The services ``service`` calls before it can serve: one per ``<service>_address`` field of
+    its settings, less its LATE_CALLS."""
     names = (f.removesuffix("_address") for f in settings_fields(service) if f.endswith("_address"))
-    return tuple(n for n in names if n != "grpc" and is_service(n))
+    return tuple(n for n in names if n != "grpc" and is_service(n) and (service, n) not in LATE_CALLS)
 
 
 def with_upstreams(wanted: Iterable[str]) -> list[str]:

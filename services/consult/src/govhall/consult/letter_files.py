@@ -92,7 +92,10 @@ class LetterFiles:
     async def read(self, r: pb.GetLetterAttachmentRequest) -> pb.LetterAttachmentContent:
         from govhall.consult.letters_staff import may_read  # the staff side decides for staff
 
-        async with self.letters.db.uow() as uow:
+        # Only the number-and-password path writes (failed attempts count towards the lock-out);
+        # a signed-in reader takes no write lock (on SQLite one writer at a time).
+        unit = self.letters.db.uow() if r.letter_number else self.letters.db.reader()
+        async with unit as uow:
             if r.letter_number:
                 row = await self.letters.unlock(uow, r.letter_number, r.query_password, r.client_ip)
             else:
