@@ -68,10 +68,20 @@ class Stack:
         return code
 
 
+# Ports handed out in this session: the OS may hand a port out again between free_port returning
+# and its service binding it, and gRPC servers share a port silently (SO_REUSEPORT), so a stack
+# whose catalogue and licences got one port would split calls between them.
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 async def start_stack(
