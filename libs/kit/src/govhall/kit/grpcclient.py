@@ -147,3 +147,22 @@ def call_options(caller: common_pb2.CallerIdentity, timeout: float = 5.0) -> dic
 def domain_error(err: grpc.aio.AioRpcError) -> DomainError:
     """The DomainError a service raised, rebuilt from the status and trailing metadata."""
     return DomainError.from_metadata(err.code(), err.trailing_metadata(), err.details())
+
+
+async def wait_serving(ch: grpc.aio.Channel, wait_seconds: float) -> None:
+    """Return once the service behind ``ch`` reports SERVING on grpc.health.v1 (operators' tools,
+    such as the demo loaders, run while it may still be starting); TimeoutError after the bound."""
+    import asyncio
+
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    health = health_pb2_grpc.HealthStub(ch)
+    async with asyncio.timeout(wait_seconds):
+        while True:
+            try:
+                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass  # not serving yet: ask again, within the bound
+            await asyncio.sleep(0.2)

@@ -7,16 +7,13 @@ timetable that exists already is left as it is (an administrator may have change
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import channel, operator_caller, operator_signer
+from govhall.kit.grpcclient import wait_serving as wait_serving  # the loaders of this package share it
 from govhall.kit.trust import Signer
 from govhall.protos.appointments.v1 import hall_admin_pb2 as pb
 from govhall.protos.appointments.v1 import hall_admin_pb2_grpc, halls_pb2, halls_pb2_grpc
@@ -26,19 +23,6 @@ HALLS_FILE = Path(__file__).resolve().parent / "halls.json"
 
 def demo_halls(path: Path = HALLS_FILE) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
-
-
-async def wait_serving(ch: grpc.aio.Channel, wait_seconds: float) -> None:
-    health = health_pb2_grpc.HealthStub(ch)
-    async with asyncio.timeout(wait_seconds):
-        while True:
-            try:
-                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=5)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                pass  # not serving yet: ask again, within the bound
-            await asyncio.sleep(0.2)
 
 
 async def load_demo_into(address: str, signer: Signer | None = None, *, wait_seconds: float = 30.0) -> int:

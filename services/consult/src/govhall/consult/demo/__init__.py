@@ -13,17 +13,13 @@ would belong to a citizen nobody can sign in as.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from govhall.consult.access import matter_code, site_code
 from govhall.kit.caller import caller_metadata
-from govhall.kit.grpcclient import channel, operator_caller, operator_signer
+from govhall.kit.grpcclient import channel, operator_caller, operator_signer, wait_serving
 from govhall.kit.trust import Signer
 from govhall.protos.consult.v1 import letters_pb2, letters_pb2_grpc
 
@@ -62,17 +58,8 @@ async def load_demo_into(address: str, signer: Signer | None = None, *, wait_sec
     data holds."""
     questions = demo_questions()
     ch = channel(address, signer=signer or operator_signer(), audience="consult")
-    health = health_pb2_grpc.HealthStub(ch)
     try:
-        async with asyncio.timeout(wait_seconds):
-            while True:
-                try:
-                    reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=5)
-                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                        break
-                except grpc.aio.AioRpcError:
-                    pass  # not serving yet: ask again, within the bound
-                await asyncio.sleep(0.2)
+        await wait_serving(ch, wait_seconds)
         letters = letters_pb2_grpc.LettersServiceStub(ch)
         await letters.LoadDemoLetters(
             letters_pb2.LoadDemoLettersRequest(),

@@ -7,16 +7,15 @@ is (an administrator may have changed it), and only missing links are made.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import channel, operator_caller, operator_signer
+from govhall.kit.grpcclient import wait_serving as wait_serving  # the loaders of this package share it
 from govhall.kit.trust import Signer
 from govhall.protos.licences.v1 import types_pb2 as T
 from govhall.protos.licences.v1 import types_pb2_grpc, verification_pb2_grpc
@@ -27,19 +26,6 @@ TYPES_FILE = Path(__file__).resolve().parent / "types.json"
 
 def demo_types(path: Path = TYPES_FILE) -> list[dict[str, Any]]:
     return list(json.loads(path.read_text(encoding="utf-8"))["types"])
-
-
-async def wait_serving(ch: grpc.aio.Channel, wait_seconds: float) -> None:
-    health = health_pb2_grpc.HealthStub(ch)
-    async with asyncio.timeout(wait_seconds):
-        while True:
-            try:
-                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=5)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                pass  # not serving yet: ask again, within the bound
-            await asyncio.sleep(0.2)
 
 
 async def load_demo_into(address: str, signer: Signer | None = None, *, wait_seconds: float = 30.0) -> int:
