@@ -32,16 +32,22 @@ class CaseForms:
         self.cases = cases
 
     async def __call__(self, case_id: str) -> CaseFacts | None:
-        try:
-            case = await self.cases.GetCase(
-                cases_pb2.GetCaseRequest(case_id=case_id), **call_options(SERVICE_CALLER)
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                return None
-            raise domain_error(err) from None
+        case = await case_of(self.cases, case_id)
+        if case is None:
+            return None
         try:
             form = json.loads(case.form_json or "{}")
         except ValueError:
             form = {}
         return CaseFacts(form if isinstance(form, dict) else {}, case.applicant.name)
+
+
+async def case_of(cases: cases_pb2_grpc.CasesServiceStub, case_id: str) -> cases_pb2.Case | None:
+    """The case as cases has it, asked as the licences service; None when cases has no such case,
+    any other failure raised as the domain error it is."""
+    try:
+        return await cases.GetCase(cases_pb2.GetCaseRequest(case_id=case_id), **call_options(SERVICE_CALLER))
+    except grpc.aio.AioRpcError as err:
+        if err.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise domain_error(err) from None

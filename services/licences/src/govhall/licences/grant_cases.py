@@ -15,7 +15,8 @@ import grpc
 
 from govhall.kit.grpcclient import call_options, domain_error
 from govhall.licences.access import SERVICE_CALLER
-from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
+from govhall.licences.case_forms import case_of
+from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 
 
@@ -38,14 +39,9 @@ class GrantCases:
         self.catalogue = catalogue
 
     async def __call__(self, case_id: str) -> GrantCase | None:
-        try:
-            case = await self.cases.GetCase(
-                cases_pb2.GetCaseRequest(case_id=case_id), **call_options(SERVICE_CALLER)
-            )
-        except grpc.aio.AioRpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                return None
-            raise domain_error(err) from None
+        case = await case_of(self.cases, case_id)
+        if case is None:
+            return None
         try:
             matter = await self.catalogue.GetMatter(
                 catalogue_pb2.GetMatterRequest(
