@@ -34,7 +34,7 @@ from govhall.cases.workflow import (
 )
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid
-from govhall.kit.files import DEFAULT_ACCEPTED, check_upload
+from govhall.kit.files import DEFAULT_ACCEPTED, Upload, check_upload
 from govhall.kit.ids import new_id
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -316,7 +316,22 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
         deps.settings.max_upload_bytes,
         deps.settings.content_limits(),
     )
-    digest = await deps.files.aput(req.content)
+    return await attach_checked(deps, req, actor, upload, req.content, now)
+
+
+async def attach_checked(
+    deps: Deps,
+    req: pb.UploadMaterialRequest | pb.AttachMaterialFromRequest,
+    actor: Actor,
+    upload: Upload,
+    content: bytes,
+    now: dt.datetime,
+) -> pb.Case:
+    """Store `content` (checked already as `upload`) and attach it to the request's material:
+    the file is written before the transaction (content-addressed, marked as cases'), the case
+    and the material are checked again under the row lock. For an upload and for a file taken
+    from the drive or an earlier case (sources.py) alike."""
+    digest = await deps.files.aput(content)
     async with deps.db.uow() as uow:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
         await _upload_need(deps, uow, req, actor, rec=rec)

@@ -17,15 +17,14 @@ import hashlib
 import grpc
 import sqlalchemy as sa
 
-from govhall.cases import store, tables
-from govhall.cases.applying import UPLOAD_STATES, _own_draft, _touched, _upload_need, applicant
+from govhall.cases import tables
+from govhall.cases.applying import _upload_need, applicant, attach_checked
 from govhall.cases.values import Actor
-from govhall.cases.workflow import Deps, actor_for, full_view
+from govhall.cases.workflow import Deps, actor_for
 from govhall.kit.caller import current_caller
 from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid
 from govhall.kit.files import DEFAULT_ACCEPTED, check_upload
 from govhall.kit.grpcclient import call_options, domain_error
-from govhall.kit.ids import new_id
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.licences.v1 import drive_pb2
 
@@ -155,27 +154,6 @@ async def attach_from(deps: Deps, req: pb.AttachMaterialFromRequest) -> pb.Case:
         )
     except DomainError as err:
         raise _named(err, source) from None
-    # Marks the blob as cases' (kit.files): a sweep on the shared volume keeps it. An existing
-    # blob is not written again.
-    digest = await deps.files.aput(content)
-    now = deps.now()
-    async with deps.db.uow() as uow:
-        rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
-        await _upload_need(deps, uow, req, actor, rec=rec)
-        await store.add_file(
-            uow,
-            {
-                "id": new_id(),
-                "case_id": rec.case.id,
-                "material_code": req.material_code,
-                "sha256": digest,
-                "file_name": upload.file_name,
-                "media_type": upload.media_type,
-                "size": upload.size,
-                "uploaded_at": now,
-            },
-        )
-        rec = _touched(rec, now)
-        await store.update_case(uow, rec)
-        await uow.commit()
-        return await full_view(deps, uow, rec, now)
+    # attach_checked marks the blob as cases' (kit.files): a sweep on the shared volume keeps it;
+    # an existing blob is not written again.
+    return await attach_checked(deps, req, actor, upload, content, deps.now())
