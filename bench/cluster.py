@@ -224,6 +224,11 @@ class Cluster:
             )
         if "search" in self.services:
             env["GOVHALL_SEARCH_INDEX_ALIAS"] = self.index_alias
+        if "crossprovince" in self.services:
+            # Its partner endpoint, when a benchmark gives it certificates, on a port of this run
+            # (50059 may be `make up`'s); no other service calls it, so only a benchmark that
+            # names it starts it.
+            env["GOVHALL_CROSSPROVINCE_PARTNER_PORT"] = str(free_port())
         if "cases" in self.services:
             env["GOVHALL_CASES_FILES_DIR"] = str(self.work_dir / "cases-files")
             # No clock sweep during the run: it would scan the cases table at an arbitrary moment.

@@ -55,7 +55,7 @@ _govhall_env_dir="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)"
 # Services owning a database govhall_<service>, each as its role govhall_<service> (start.sh makes
 # them; their passwords are in secrets.env, below). GOVHALL_PG_URL is the superuser's, for
 # administration and the tests' set-up only.
-: "${GOVHALL_DB_SERVICES:=identity catalogue cases appointments consult licences search}"
+: "${GOVHALL_DB_SERVICES:=identity catalogue cases appointments consult licences search crossprovince}"
 
 export GOVHALL_ROOT GOVHALL_VAR GOVHALL_CACHE GOVHALL_LOG GOVHALL_RUN GOVHALL_ETC \
   GOVHALL_PG_HOST GOVHALL_PG_PORT GOVHALL_PG_USER GOVHALL_PG_DATA GOVHALL_PG_OS_USER \

@@ -10,7 +10,7 @@ cd "$GOVHALL_ROOT"
 mkdir -p "$GOVHALL_LOG" "$GOVHALL_RUN"
 
 # Started in this order: the gateway last, once the services it calls are on their way.
-SERVICES=(identity catalogue search cases consult appointments licences gateway)
+SERVICES=(identity catalogue search cases consult appointments licences crossprovince gateway)
 export GOVHALL_CATALOGUE_GRPC_ADDRESS="${GOVHALL_CATALOGUE_GRPC_ADDRESS:-127.0.0.1:50051}"
 export GOVHALL_SEARCH_GRPC_ADDRESS="${GOVHALL_SEARCH_GRPC_ADDRESS:-127.0.0.1:50052}"
 export GOVHALL_IDENTITY_GRPC_ADDRESS="${GOVHALL_IDENTITY_GRPC_ADDRESS:-127.0.0.1:50053}"
@@ -18,6 +18,7 @@ export GOVHALL_CASES_GRPC_ADDRESS="${GOVHALL_CASES_GRPC_ADDRESS:-127.0.0.1:50054
 export GOVHALL_CONSULT_GRPC_ADDRESS="${GOVHALL_CONSULT_GRPC_ADDRESS:-127.0.0.1:50055}"
 export GOVHALL_APPOINTMENTS_GRPC_ADDRESS="${GOVHALL_APPOINTMENTS_GRPC_ADDRESS:-127.0.0.1:50056}"
 export GOVHALL_LICENCES_GRPC_ADDRESS="${GOVHALL_LICENCES_GRPC_ADDRESS:-127.0.0.1:50057}"
+export GOVHALL_CROSSPROVINCE_GRPC_ADDRESS="${GOVHALL_CROSSPROVINCE_GRPC_ADDRESS:-127.0.0.1:50058}"
 export GOVHALL_CATALOGUE_METRICS_PORT="${GOVHALL_CATALOGUE_METRICS_PORT:-59464}"
 export GOVHALL_SEARCH_METRICS_PORT="${GOVHALL_SEARCH_METRICS_PORT:-59465}"
 export GOVHALL_IDENTITY_METRICS_PORT="${GOVHALL_IDENTITY_METRICS_PORT:-59466}"
@@ -25,6 +26,7 @@ export GOVHALL_CASES_METRICS_PORT="${GOVHALL_CASES_METRICS_PORT:-59467}"
 export GOVHALL_CONSULT_METRICS_PORT="${GOVHALL_CONSULT_METRICS_PORT:-59469}"
 export GOVHALL_APPOINTMENTS_METRICS_PORT="${GOVHALL_APPOINTMENTS_METRICS_PORT:-59470}"
 export GOVHALL_LICENCES_METRICS_PORT="${GOVHALL_LICENCES_METRICS_PORT:-59471}"
+export GOVHALL_CROSSPROVINCE_METRICS_PORT="${GOVHALL_CROSSPROVINCE_METRICS_PORT:-59472}"
 # The gateway's metrics too are apart from its API (never /metrics on the public port).
 export GOVHALL_GATEWAY_METRICS_PORT="${GOVHALL_GATEWAY_METRICS_PORT:-59468}"
 export GOVHALL_GATEWAY_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
@@ -45,6 +47,7 @@ export GOVHALL_CATALOGUE_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_CONSULT_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_APPOINTMENTS_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_LICENCES_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
+export GOVHALL_CROSSPROVINCE_KV_NAMESPACE="$GOVHALL_GATEWAY_KV_NAMESPACE"
 export GOVHALL_SEARCH_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 # Cases reads matters from the catalogue and agents and mailing addresses from identity; its
 # uploaded materials and PDF notices are kept by content hash under var/ (in var/cases-files,
@@ -67,6 +70,12 @@ export GOVHALL_APPOINTMENTS_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_LICENCES_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_LICENCES_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_LICENCES_CASES_ADDRESS="$GOVHALL_CASES_GRPC_ADDRESS"
+# Crossprovince (跨省通办) reads the guides of the matters it offers partners from the catalogue.
+# Its partner endpoint (mutual TLS, port 50059) runs as 辽宁 210000 with the development CA
+# dev_partners makes under var/ (a second instance, 吉林 220000 on 50069, can use the other half:
+# README, "Cross-province").
+export GOVHALL_CROSSPROVINCE_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
+export GOVHALL_CROSSPROVINCE_DEV_DIR="${GOVHALL_CROSSPROVINCE_DEV_DIR:-$GOVHALL_VAR/crossprovince-dev}"
 export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
 # The cloud drive's files (content-addressed; the blob sweep is safe beside cases' marks).
 export GOVHALL_LICENCES_FILES_DIR="${GOVHALL_LICENCES_FILES_DIR:-$GOVHALL_VAR/licences-files}"
@@ -109,12 +118,26 @@ stream_settings() {
   )
 }
 
+# Development certificates, signing keys and partners files for 210000 and 220000 (made once,
+# kept), and this instance's GOVHALL_CROSSPROVINCE_* settings from 210000's env file unless set.
+dev_partners() {
+  local dir="$GOVHALL_CROSSPROVINCE_DEV_DIR" line name
+  if [[ ! -s "$dir/210000/env" ]]; then
+    uv run --frozen python -m govhall.crossprovince devca --out "$dir" --province 210000 --province 220000
+  fi
+  while IFS= read -r line; do
+    name="${line%%=*}"
+    [[ -z "$line" || -n "${!name:-}" ]] || export "${line?}"
+  done <"$dir/210000/env"
+}
+
 running() { [[ -f "$GOVHALL_RUN/$1.pid" ]] && kill -0 "$(cat "$GOVHALL_RUN/$1.pid")" 2>/dev/null; }
 
 up() {
   [[ -n "${GOVHALL_IDENTITY_DATA_KEY:-}" ]] || data_key
   uv run --frozen python -m govhall.kit.trust init "$GOVHALL_TRUST_DIR"
   stream_settings
+  dev_partners
   local s own line
   for s in "${SERVICES[@]}"; do
     if running "$s"; then echo "$s: already running"; continue; fi

@@ -36,9 +36,28 @@ INSTALL_HELM = HELM_DIR / "install-helm.sh"
 KUBE_VERSION = "1.37.0"
 RELEASE = "govhall"
 LEVELS = ("province", "city", "county")
-SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences", "gateway")
-GRPC_SERVICES = ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences")
-CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job"}
+SERVICES = (
+    "identity",
+    "catalogue",
+    "search",
+    "cases",
+    "consult",
+    "appointments",
+    "licences",
+    "crossprovince",
+    "gateway",
+)
+GRPC_SERVICES = (
+    "identity",
+    "catalogue",
+    "search",
+    "cases",
+    "consult",
+    "appointments",
+    "licences",
+    "crossprovince",
+)
+CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job", "NetworkPolicy"}
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Where consult keeps letter attachments (services.consult.files.mountPath).
@@ -60,6 +79,7 @@ REDIS_USERS = {
     "consult": "services",
     "appointments": "services",
     "licences": "services",
+    "crossprovince": "services",
 }
 # Environment variables that hold a credential: they must all come from a secretKeyRef.
 CREDENTIAL_ENV = re.compile(r"(PASSWORD|_USER|_USERNAME|ADMIN_TOKEN|DATA_KEY)$")
@@ -363,7 +383,9 @@ def test_services_select_their_pods(instance: Instance) -> None:
 def test_ports(instance: Instance) -> None:
     for service in GRPC_SERVICES:
         ports = {p["name"]: p["containerPort"] for p in instance.container(service)["ports"]}
-        assert ports == {"grpc": 50051, "metrics": 9464}
+        # crossprovince's partner endpoint has a port of its own (mutual TLS, partners only).
+        partner = {"partner": 50059} if service == "crossprovince" else {}
+        assert ports == {"grpc": 50051, "metrics": 9464, **partner}
     gateway_ports = {p["name"]: p["containerPort"] for p in instance.container("gateway")["ports"]}
     # Metrics apart from the API the ingress exposes.
     assert gateway_ports == {"http": 8000, "metrics": 9464}
@@ -484,6 +506,44 @@ def test_secrets_come_from_existing_secrets(instance: Instance) -> None:
     assert not instance.of_kind("Secret")
 
 
+def test_the_partner_port_is_reached_only_through_the_partner_ingress(instance: Instance) -> None:
+    service = instance.by_component("Service")["crossprovince"]
+    assert {
+        "name": "partner",
+        "port": 50059,
+        "targetPort": "partner",
+        "protocol": "TCP",
+        "appProtocol": "grpc",
+    } in (service["spec"]["ports"])
+    [policy] = [
+        p
+        for p in instance.of_kind("NetworkPolicy")
+        if p["metadata"]["name"].endswith("crossprovince-partner")
+    ]
+    assert policy["spec"]["podSelector"]["matchLabels"] == service["spec"]["selector"]
+    rules = policy["spec"]["ingress"]
+    partner_rules = [r for r in rules if any(p["port"] == "partner" for p in r["ports"])]
+    # One rule opens the partner port, and only to the peers the values name; no rule opens it to all.
+    assert len(partner_rules) == 1
+    assert (
+        partner_rules[0]["from"]
+        == load_values_defaults()["services"]["crossprovince"]["partner"]["ingressFrom"]
+    )
+    assert all(r.get("from") for r in partner_rules)
+    # Certificates and the signing key from Secrets the chart does not make; their paths in the ConfigMap.
+    volumes = {
+        v["name"]: v
+        for v in instance.by_component("Deployment")["crossprovince"]["spec"]["template"]["spec"]["volumes"]
+    }
+    assert volumes["partner-tls"]["secret"]["secretName"] == "govhall-crossprovince-tls"
+    assert volumes["partner-client"]["secret"]["secretName"] == "govhall-crossprovince-client-tls"
+    assert volumes["partner-signing"]["secret"]["secretName"] == "govhall-crossprovince-signing"
+    data = instance.by_component("ConfigMap")["crossprovince"]["data"]
+    assert data["GOVHALL_CROSSPROVINCE_PARTNER_PORT"] == "50059"
+    assert data["GOVHALL_CROSSPROVINCE_TLS_CERT_FILE"] == "/etc/govhall/partner/tls/tls.crt"
+    assert data["GOVHALL_CROSSPROVINCE_SIGNING_KEY_FILE"] == "/etc/govhall/partner/signing/signing.key"
+
+
 def test_probes(instance: Instance) -> None:
     for service in GRPC_SERVICES:
         container = instance.container(service)
@@ -516,11 +576,13 @@ def test_pods_are_hardened(instance: Instance) -> None:
         assert security["capabilities"] == {"drop": ["ALL"]}
         assert security["seccompProfile"] == {"type": "RuntimeDefault"}
         # The one writable place: /tmp, an emptyDir; and cases', consult's and licences' files volumes. The
-        # trust files are read-only.
+        # trust files, and crossprovince's partner certificates, signing key and partners, are read-only.
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         volumes = {v["name"]: v for v in pod["volumes"]}
         assert "emptyDir" in volumes[mounts["/tmp"]]
         trust = {TRUST_BUNDLE_DIR, TRUST_KEY_DIR}
+        if service == "crossprovince":
+            trust |= {f"/etc/govhall/partner/{d}" for d in ("tls", "client", "signing", "config")}
         files = {"cases": {CASES_FILES}, "consult": {CONSULT_FILES}, "licences": {LICENCES_FILES}}.get(
             service, set()
         )

@@ -91,10 +91,22 @@ def test_it_has_a_database_and_a_bus_user(service: str) -> None:
     assert service in users, "step 5: give it a row in NATS_USERS (deploy/local/nats.sh)"
 
 
+# Services no user route reaches, and why: the gateway must then NOT know their address (a
+# gateway holding one would wait for them in /healthz/upstreams and offer a path to them).
+NOT_BEHIND_THE_GATEWAY = {
+    # Partner provinces reach it on its own mutual-TLS port (the partner ingress); the gateway,
+    # facing the public, must hold neither that port nor the province's signing key.
+    "crossprovince": "partner provinces only, on its partner endpoint",
+}
+
+
 @pytest.mark.parametrize("service", BUILT)
 def test_the_gateway_knows_where_it_is(service: str) -> None:
     from govhall.gateway.settings import GatewaySettings
 
+    if service in NOT_BEHIND_THE_GATEWAY:
+        assert f"{service}_address" not in GatewaySettings.model_fields, NOT_BEHIND_THE_GATEWAY[service]
+        return
     assert f"{service}_address" in GatewaySettings.model_fields, (
         "step 3: give the gateway a <service>_address (its upstream registry and the benchmarks follow)"
     )

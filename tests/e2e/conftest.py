@@ -144,6 +144,9 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         free_port(),
     )
     gateway_port = free_port()
+    # Crossprovince runs without partner certificates here (health only): its partner endpoint
+    # is tested between two instances in services/crossprovince/tests.
+    crossprovince_port = free_port()
     var_dir = tmp_path_factory.mktemp("var")
     sms_file = var_dir / "dev-sms.jsonl"
     # The gateway's Redis keys (rate limits, revoked sessions): identity must write the same ones,
@@ -153,7 +156,16 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     # only makes and drops them), and it has its own Redis, Elasticsearch and NATS users.
     databases = {
         name: f"e2e_{run}_{name}"
-        for name in ("identity", "catalogue", "search", "cases", "consult", "appointments", "licences")
+        for name in (
+            "identity",
+            "catalogue",
+            "search",
+            "cases",
+            "consult",
+            "appointments",
+            "licences",
+            "crossprovince",
+        )
     }
     own: dict[str, dict[str, str]] = {}
     for service in (*databases, "gateway"):
@@ -214,6 +226,9 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_LICENCES_VERIFY_URL_TEMPLATE": (
                 f"http://127.0.0.1:{gateway_port}/api/v1/licences/verify?code={{code}}"
             ),
+            "GOVHALL_CROSSPROVINCE_GRPC_ADDRESS": f"127.0.0.1:{crossprovince_port}",
+            "GOVHALL_CROSSPROVINCE_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
+            "GOVHALL_CROSSPROVINCE_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_GATEWAY_SEARCH_ADDRESS": f"127.0.0.1:{search_port}",
@@ -254,6 +269,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         "consult",
         "appointments",
         "licences",
+        "crossprovince",
         "gateway",
     ):
         c.start(service)

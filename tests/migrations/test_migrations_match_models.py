@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from govhall.kit import migrations
 from govhall.kit.db import create_engine
 
-SERVICES = ["catalogue", "search", "identity", "consult", "appointments", "licences"]
+SERVICES = ["catalogue", "search", "identity", "consult", "appointments", "licences", "crossprovince"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

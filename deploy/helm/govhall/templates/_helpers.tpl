@@ -144,6 +144,19 @@ data:
   {{- with $svc.files }}
   {{ $prefix }}FILES_DIR: {{ .mountPath | quote }}
   {{- end }}
+  {{- with $svc.partner }}
+  {{- /* crossprovince's partner endpoint: its port, and the files the partner volumes hold. */}}
+  {{ $prefix }}PROVINCE_CODE: {{ .provinceCode | quote }}
+  {{ $prefix }}PARTNER_PORT: {{ $svc.ports.partner | required "services.crossprovince.ports.partner is required" | quote }}
+  {{ $prefix }}TLS_CERT_FILE: "/etc/govhall/partner/tls/tls.crt"
+  {{ $prefix }}TLS_KEY_FILE: "/etc/govhall/partner/tls/tls.key"
+  {{ $prefix }}CLIENT_CERT_FILE: "/etc/govhall/partner/client/tls.crt"
+  {{ $prefix }}CLIENT_KEY_FILE: "/etc/govhall/partner/client/tls.key"
+  {{ $prefix }}SIGNING_KEY_FILE: {{ printf "/etc/govhall/partner/signing/%s" .signingKey.key | quote }}
+  {{ $prefix }}SIGNING_KEY_ID: {{ .signingKey.keyId | quote }}
+  {{ $prefix }}PARTNERS_FILE: "/etc/govhall/partner/config/partners.json"
+  {{ $prefix }}OFFERED_MATTERS_FILE: "/etc/govhall/partner/config/offered-matters.json"
+  {{- end }}
   {{- with $svc.database }}
   {{- with .url }}
   {{- /* No password in it (the schema refuses one): that is DATABASE_PASSWORD, from a Secret. */}}
@@ -293,6 +306,13 @@ spec:
             - name: files
               mountPath: {{ .mountPath }}
             {{- end }}
+            {{- if $svc.partner }}
+            {{- range $volume := list "tls" "client" "signing" "config" }}
+            - name: partner-{{ $volume }}
+              mountPath: /etc/govhall/partner/{{ $volume }}
+              readOnly: true
+            {{- end }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
@@ -302,6 +322,27 @@ spec:
         - name: files
           persistentVolumeClaim:
             claimName: {{ include "govhall.filesClaimName" $ }}
+        {{- end }}
+        {{- with $svc.partner }}
+        {{- /* The partner endpoint's certificates (kubernetes.io/tls Secrets), the province's
+        signing key, all from Secrets made out of band; the partners file with the partners'
+        CAs and the offered matters from a ConfigMap (public material). Not optional: a pod
+        without them would have no partner endpoint. */}}
+        - name: partner-tls
+          secret:
+            secretName: {{ .tls.existingSecret }}
+            defaultMode: 0440
+        - name: partner-client
+          secret:
+            secretName: {{ .clientTls.existingSecret }}
+            defaultMode: 0440
+        - name: partner-signing
+          secret:
+            secretName: {{ .signingKey.existingSecret }}
+            defaultMode: 0440
+        - name: partner-config
+          configMap:
+            name: {{ .config.existingConfigMap }}
         {{- end }}
 {{- end }}
 
@@ -363,7 +404,7 @@ spec:
       port: {{ $port }}
       targetPort: {{ $portName }}
       protocol: TCP
-      appProtocol: {{ ternary "grpc" "http" (eq $portName "grpc") }}
+      appProtocol: {{ ternary "grpc" "http" (or (eq $portName "grpc") (eq $portName "partner")) }}
     {{- end }}
 {{- end }}
 

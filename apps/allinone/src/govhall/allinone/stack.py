@@ -20,6 +20,8 @@ from govhall.catalogue.settings import CatalogueSettings
 from govhall.consult import app as consult_app
 from govhall.consult.demo import load_demo_into as load_consult_demo
 from govhall.consult.settings import ConsultSettings
+from govhall.crossprovince import app as crossprovince_app
+from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
@@ -107,6 +109,10 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         identity_address=identity_address,
         cases_address=cases_address,
     )
+    # Crossprovince (跨省通办): its partner endpoint only when GOVHALL_CROSSPROVINCE_* name its
+    # certificates and partners (the env file `python -m govhall.crossprovince devca` writes: the
+    # README's "Cross-province" runs a second instance as the other province); health otherwise.
+    crossprovince_settings = CrossprovinceSettings(database_url=None, catalogue_address=catalogue_address)
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (
@@ -115,13 +121,14 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
             (consult_app.SPEC, consult_settings),
             (appointments_app.SPEC, appointments_settings),
             (licences_app.SPEC, licences_settings),
+            (crossprovince_app.SPEC, crossprovince_settings),
             (identity_app.SPEC, identity_settings),
             (catalogue_app.SPEC, catalogue_settings),
         ):
             host = ServiceHost(spec, settings, platform, bus)
             await host.start()
             hosts.append(host)
-        search, cases, consult, appointments, licences, identity, catalogue = hosts
+        search, cases, consult, appointments, licences, _crossprovince, identity, catalogue = hosts
         published = await load_demo_into(catalogue.address, ops)
         log.info("demo province loaded: %d matters published", published)
         await load_demo_staff(identity.address, signer=ops)

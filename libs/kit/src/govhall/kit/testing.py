@@ -230,7 +230,16 @@ class ServiceCalls:
 
 # The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the
 # gateway uses no bus. `admin` sets up and cleans up (tests, benchmarks), never a service.
-NATS_SERVICES = ("identity", "catalogue", "cases", "search", "consult", "appointments", "licences")
+NATS_SERVICES = (
+    "identity",
+    "catalogue",
+    "cases",
+    "search",
+    "consult",
+    "appointments",
+    "licences",
+    "crossprovince",
+)
 
 
 def nats_credentials(cluster: Mapping[str, str], principal: str) -> dict[str, str]:

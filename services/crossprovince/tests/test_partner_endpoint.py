@@ -1,0 +1,130 @@
+"""The partner endpoint between two province instances: a verified round trip, the certificates
+and signatures it refuses, and a message sent twice answered once."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+import pytest
+
+from govhall.crossprovince import audit, devca
+from govhall.crossprovince.envelope import request_sha256
+from govhall.protos.crossprovince.v1 import partner_pb2 as pb
+
+from .world import GROUP, HB, HL, JL, LN, MATTER, World, expired_client
+
+
+def _list(w: World, sender: str = JL, receiver: str = LN, group: str = GROUP) -> pb.Envelope:
+    return w.envelope(sender, receiver, "ListMatters", pb.ListMattersRequest(group=group).SerializeToString())
+
+
+async def test_list_matters_round_trip_with_a_verified_receipt(world: World) -> None:
+    w = world
+    env = _list(w)
+    client = w.client(JL, LN)
+    receipt = await client.send(env)  # send verifies the receipt's signature and request hash
+    await client.close()
+    assert receipt.status == pb.RECEIPT_STATUS_ACCEPTED
+    assert receipt.receiver == LN and receipt.request_sha256 == request_sha256(env)
+    listed = pb.MatterList.FromString(receipt.body)
+    assert listed.province == LN
+    # The matter missing from the catalogue and the one offered to another group are left out.
+    assert [m.matter_code for m in listed.matters] == [MATTER]
+    matter = listed.matters[0]
+    assert matter.name == "食品经营许可" and matter.department_name == "西陵区市场监督管理局"
+    assert list(matter.modes) == ["异地代收代办"] and list(matter.groups) == [GROUP]
+    assert json.loads(matter.guide_json)["name"] == "食品经营许可"
+    assert await w.rows(LN) == (1, 1)
+    verdict = await audit.verify(w.hosts[LN].db)
+    assert verdict.intact and verdict.entries == 1
+    # The other way round: 吉林 offers nothing yet, and says so in a receipt of its own.
+    back = w.client(LN, JL)
+    receipt = await back.send(_list(w, LN, JL))
+    await back.close()
+    assert receipt.receiver == JL and list(pb.MatterList.FromString(receipt.body).matters) == []
+
+
+async def test_the_same_message_twice_gets_the_first_receipt_and_changes_nothing(world: World) -> None:
+    w = world
+    env = _list(w)
+    client = w.client(JL, LN)
+    first = await client.send(env)
+    again = await client.send(env)
+    assert again.SerializeToString(deterministic=True) == first.SerializeToString(deterministic=True)
+    assert await w.rows(LN) == (1, 1)
+    # The same id with other content is refused, not answered with the first receipt.
+    other = w.envelope(
+        JL, LN, "ListMatters", pb.ListMattersRequest(group="").SerializeToString(), message_id=env.message_id
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await client.send(other)
+    await client.close()
+    assert info.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert await w.rows(LN) == (1, 1)
+
+
+async def test_a_kind_not_yet_handled_is_kept_and_rejected_in_a_receipt(world: World) -> None:
+    w = world
+    client = w.client(JL, LN)
+    env = w.envelope(
+        JL, LN, "GetHandoverStatus", pb.HandoverStatusQuery(handover_id="h-1").SerializeToString()
+    )
+    receipt = await client.send(env)
+    await client.close()
+    assert receipt.status == pb.RECEIPT_STATUS_REJECTED and receipt.reason_code == "NOT_SUPPORTED"
+    assert await w.rows(LN) == (1, 1)
+
+
+async def _refused(w: World, cert: devca.Issued, env: pb.Envelope | None = None) -> grpc.aio.AioRpcError:
+    client = w.client(JL, LN, cert)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await client.send(env or _list(w), timeout=10)
+    finally:
+        await client.close()
+    assert await w.rows(LN) == (0, 0), "a refused request leaves nothing behind"
+    return info.value
+
+
+async def test_an_unknown_third_provinces_certificate_is_refused(world: World) -> None:
+    # 河北 130000: its own CA, which 辽宁 does not trust: the handshake fails.
+    stranger = devca.province_kit(HB)
+    err = await _refused(world, stranger.client)
+    assert err.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_an_expired_certificate_is_refused(world: World) -> None:
+    err = await _refused(world, expired_client(world.kits[JL]))
+    assert err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.PERMISSION_DENIED)
+
+
+async def test_a_revoked_certificate_is_refused(world: World) -> None:
+    err = await _refused(world, world.revoked_client)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "CERTIFICATE_REVOKED" in (err.details() or "")
+
+
+async def test_a_certificate_from_another_partners_ca_is_refused(world: World) -> None:
+    # CN 220000, but issued by 黑龙江's CA (which 辽宁 trusts for 230000 only).
+    forged = devca.issue(world.kits[HL].ca, JL, server=False)
+    err = await _refused(world, forged)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "WRONG_CA" in (err.details() or "")
+
+
+async def test_a_tampered_signature_is_refused(world: World) -> None:
+    w = world
+    env = _list(w)
+    env.body = pb.ListMattersRequest(group="京津冀通办").SerializeToString()  # after signing
+    err = await _refused(w, w.kits[JL].client, env)
+    assert err.code() == grpc.StatusCode.UNAUTHENTICATED and "BAD_SIGNATURE" in (err.details() or "")
+    env = _list(w)
+    env.signature = bytes([env.signature[0] ^ 1]) + env.signature[1:]
+    err = await _refused(w, w.kits[JL].client, env)
+    assert err.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_partner_cannot_send_in_another_partners_name(world: World) -> None:
+    # 吉林's certificate, an envelope 黑龙江 signed: the sender must be the certificate's province.
+    w = world
+    err = await _refused(w, w.kits[JL].client, _list(w, sender=HL))
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "SENDER_MISMATCH" in (err.details() or "")
