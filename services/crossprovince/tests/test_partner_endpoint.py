@@ -4,12 +4,18 @@ and signatures it refuses, and a message sent twice answered once."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import grpc
 import pytest
 
 from govhall.crossprovince import audit, devca
+from govhall.crossprovince.client import PartnerClient
+from govhall.crossprovince.endpoint import Endpoint, Own
 from govhall.crossprovince.envelope import request_sha256
+from govhall.crossprovince.partners import load_partners
+from govhall.crossprovince.server import PartnerServer
+from govhall.kit.races import concurrently, outcomes
 from govhall.protos.crossprovince.v1 import partner_pb2 as pb
 
 from .world import GROUP, HB, HL, JL, LN, MATTER, World, expired_client
@@ -128,3 +134,50 @@ async def test_a_partner_cannot_send_in_another_partners_name(world: World) -> N
     w = world
     err = await _refused(w, w.kits[JL].client, _list(w, sender=HL))
     assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "SENDER_MISMATCH" in (err.details() or "")
+
+
+async def test_copies_of_one_message_racing_in_are_kept_once(world: World) -> None:
+    # A sender retrying before its first attempt returned: every copy gets the one receipt kept.
+    w = world
+    env = _list(w)
+    client = w.client(JL, LN)
+    done, failed = outcomes(await concurrently(4, lambda _i: client.send(env)))
+    await client.close()
+    assert failed == []
+    assert len({r.SerializeToString(deterministic=True) for r in done}) == 1
+    assert await w.rows(LN) == (1, 1)
+
+
+async def test_a_failure_behind_the_endpoint_keeps_nothing_and_the_resend_is_answered(world: World) -> None:
+    w = world
+    calls: list[str] = []
+
+    async def flaky(_sender: str, message_id: str, _body: bytes) -> tuple[int, str, str, bytes]:
+        calls.append(message_id)
+        if len(calls) == 1:
+            raise RuntimeError("connection to the catalogue at 10.0.0.5 refused")
+        return pb.RECEIPT_STATUS_ACCEPTED, "", "", b""
+
+    kit = w.kits[LN]
+    partners = load_partners(w.dir / LN / "partners.json", LN)
+    endpoint = Endpoint(w.hosts[LN].db, Own(LN, kit.signing, kit.key_id), partners, {"ListMatters": flaky})  # type: ignore[dict-item]
+    server = PartnerServer(endpoint, "127.0.0.1", 0, kit.server.cert_pem, kit.server.key_pem)
+    port = await server.start()
+    own = w.kits[JL].client
+    client = PartnerClient(
+        replace(w.partner(LN, JL), endpoint=f"127.0.0.1:{port}"), own.cert_pem, own.key_pem
+    )
+    try:
+        env = _list(w)
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await client.send(env)
+        # Retryable, and nothing of our insides in the answer.
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert "10.0.0.5" not in (info.value.details() or "")
+        assert await w.rows(LN) == (0, 0)
+        receipt = await client.send(env)
+        assert receipt.status == pb.RECEIPT_STATUS_ACCEPTED and calls == [env.message_id] * 2
+        assert await w.rows(LN) == (1, 1)
+    finally:
+        await client.close()
+        await server.stop()
