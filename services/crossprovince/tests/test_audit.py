@@ -4,6 +4,7 @@ the CLI naming the first entry somebody changed."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,10 @@ async def test_concurrent_appends_chain_one_after_another(pg_database: Any) -> N
         assert verdict.intact and verdict.entries == 8
     finally:
         await db.close()
+
+
+async def test_the_cli_says_so_when_there_is_no_audit_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = await _verify_cli(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", monkeypatch, capsys)
+    assert code == 2 and "has crossprovince run on this database" in out

@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from govhall.crossprovince import audit, devca
 from govhall.crossprovince.app import SPEC
 from govhall.crossprovince.settings import CrossprovinceSettings
@@ -19,6 +21,12 @@ async def _verify() -> int:
     db = Database(settings.resolved_database_url(PlatformSettings(), SPEC.name))
     try:
         verdict = await audit.verify(db)
+    except sa.exc.DBAPIError as err:
+        # No tables (the service never started on this database) or no database at all.
+        print(
+            f"cannot read the audit log ({type(err.orig).__name__}): has crossprovince run on this database?"
+        )
+        return 2
     finally:
         await db.close()
     if verdict.intact:
