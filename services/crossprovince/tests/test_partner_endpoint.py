@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from govhall.crossprovince import audit, devca
 from govhall.crossprovince.client import PartnerClient
@@ -15,6 +16,7 @@ from govhall.crossprovince.endpoint import Endpoint, Own
 from govhall.crossprovince.envelope import request_sha256
 from govhall.crossprovince.partners import load_partners
 from govhall.crossprovince.server import PartnerServer
+from govhall.crossprovince.store import audit_head
 from govhall.kit.races import concurrently, outcomes
 from govhall.protos.crossprovince.v1 import partner_pb2 as pb
 
@@ -181,3 +183,38 @@ async def test_a_failure_behind_the_endpoint_keeps_nothing_and_the_resend_is_ans
     finally:
         await client.close()
         await server.stop()
+
+
+async def test_no_receipt_is_given_when_the_audit_entry_cannot_be_written(world: World) -> None:
+    w = world
+    async with w.hosts[LN].db.uow() as uow:
+        await uow.conn.execute(sa.delete(audit_head))  # the log cannot be appended to
+        await uow.commit()
+    client = w.client(JL, LN)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await client.send(_list(w))
+    finally:
+        await client.close()
+    assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert await w.rows(LN) == (0, 0)
+
+
+async def test_the_client_trusts_only_the_partners_own_ca(world: World) -> None:
+    # 辽宁 believes it calls 黑龙江, but the endpoint there is 吉林's, whose certificate 吉林's CA
+    # issued (吉林 would accept 辽宁's client certificate): the client refuses the handshake.
+    w = world
+    own = w.kits[LN].client
+    elsewhere = replace(w.partner(HL, LN), endpoint=w.partner(JL, LN).endpoint)
+    client = PartnerClient(elsewhere, own.cert_pem, own.key_pem)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await client.send(_list(w, LN, HL), timeout=10)
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert await w.rows(JL) == (0, 0)
+        # The same client certificate to 吉林 as 吉林: answered.
+        right = PartnerClient(w.partner(JL, LN), own.cert_pem, own.key_pem)
+        assert (await right.send(_list(w, LN, JL))).receiver == JL
+        await right.close()
+    finally:
+        await client.close()
