@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -218,3 +219,33 @@ async def test_the_client_trusts_only_the_partners_own_ca(world: World) -> None:
         await right.close()
     finally:
         await client.close()
+
+
+async def test_an_envelope_for_another_rpc_province_or_time_is_refused(world: World) -> None:
+    w = world
+    client = w.client(JL, LN)
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    cases = [
+        # A Handover envelope replayed into ListMatters: the kind names the RPC it was signed for.
+        (
+            "ListMatters",
+            w.envelope(JL, LN, "Handover", b""),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "KIND_MISMATCH",
+        ),
+        ("ListMatters", _list(w, JL, HL), grpc.StatusCode.INVALID_ARGUMENT, "WRONG_RECEIVER"),
+        (
+            "ListMatters",
+            w.envelope(JL, LN, "ListMatters", b"", sent_at=ahead),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "CLOCK_SKEW",
+        ),
+    ]
+    try:
+        for rpc, env, status, code in cases:
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await getattr(client.stub, rpc)(env, timeout=10)
+            assert info.value.code() == status and code in (info.value.details() or ""), code
+    finally:
+        await client.close()
+    assert await w.rows(LN) == (0, 0)
