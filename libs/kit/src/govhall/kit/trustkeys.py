@@ -40,6 +40,7 @@ PRINCIPALS = (
     "consult",
     "appointments",
     "licences",
+    "crossprovince",
     "ops",
 )
 BUNDLE_FILE = "bundle.json"

@@ -30,7 +30,7 @@ def _state(state: vocabulary.CaseState) -> pb.CaseState.ValueType:
 
 def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
     case = rec.case
-    return pb.CaseChanged(
+    message = pb.CaseChanged(
         case_id=case.id,
         case_number=case.case_number,
         application_number=case.application_number,
@@ -47,6 +47,9 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
         matter_version=rec.matter_version,
         matter_site_code=rec.matter_site_code,
     )
+    if rec.application.origin is not None:
+        message.origin.CopyFrom(views.origin_message(rec.application.origin))
+    return message
 
 
 def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry, notice_title: str = "") -> Event:
