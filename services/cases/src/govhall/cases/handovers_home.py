@@ -166,6 +166,7 @@ async def receive_handover(deps: Deps, req: hpb.ReceiveHandoverRequest) -> xp.Ha
     try:
         async with deps.db.uow() as uow:
             await store.insert_case(uow, rec)
+            rec = replace(rec, loaded_revision=rec.case.revision)  # as if loaded: submitted next
             await uow.conn.execute(
                 sa.insert(case_origins).values(
                     case_id=rec.case.id,
