@@ -1,6 +1,6 @@
 """跨省通办, home side (B): a handover from a partner province becomes a real, submitted case of
 the local matter, marked with its origin, handled from the usual queue; one case however often
-(and however concurrently) it is delivered; a supplement taken at the partner's window resubmits
+it is delivered (concurrently: test_handovers_home_race.py); a supplement taken at the partner's window resubmits
 it; the concluded case's result goes back with its notices. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from govhall.contracts import cases as contract
 from govhall.kit.events import Delivery, decode
 from govhall.kit.eventstore import OUTBOX
-from govhall.kit.races import concurrently, outcomes
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import handovers_pb2 as hpb
 from govhall.protos.crossprovince.v1 import partner_pb2 as xp
@@ -153,12 +152,3 @@ async def test_supplement_through_the_partner_and_the_result_back(world: World) 
     assert (await h.fails("ExportResult", hpb.ExportResultRequest(case_id=case_id), CLERK)).kind.name in (
         "FORBIDDEN",
     )
-
-
-async def test_the_same_handover_delivered_at_once_makes_one_case(world: World) -> None:
-    h = handovers_of(world)
-    results = await concurrently(6, lambda i: h.call("ReceiveHandover", handover("raced"), CROSSPROVINCE))
-    done, failed = outcomes(results)
-    assert failed == [] and len({r.case_id for r in done}) == 1
-    queue = await world.call("ListQueue", pb.ListQueueRequest(), CLERK)
-    assert [c.id for c in queue.cases] == [done[0].case_id]
