@@ -255,3 +255,30 @@ async def test_materials_are_checked_like_case_materials(world: World) -> None:
         CLERK,
     )
     assert bad.code == "HANDOVER_PARTNER_INVALID" and bad.fields[0].field == "partner_province"
+
+
+async def test_a_refused_handover_and_a_result_whose_hash_is_wrong(world: World) -> None:
+    h = handovers_of(world)
+    record = await _sent(h)
+    bad = pdf_bytes("决定书")
+    tampered = hpb.RecordHandoverResultRequest(
+        message_id="result-x",
+        result=xp.HandoverResult(
+            handover_id=record.id,
+            documents=[xp.HandoverFile(file_name="决定书.pdf", sha256="0" * 64, content=bad)],
+        ),
+    )
+    refused = await h.fails("RecordHandoverResult", tampered, CROSSPROVINCE)
+    assert refused.code == "FILE_HASH_MISMATCH" and refused.fields[0].field == "result.documents[0]"
+    rejected = await h.call(
+        "RecordHandoverAccepted",
+        hpb.RecordHandoverAcceptedRequest(
+            handover_id=record.id,
+            message_id="receipt-r",
+            status=xp.RECEIPT_STATUS_REJECTED,
+            reason="事项未开通",
+        ),
+        CROSSPROVINCE,
+    )
+    assert rejected.state == S.HANDOVER_STATE_REJECTED and rejected.state_zh == "已退回"
+    assert [e.action for e in await h.events()] == ["sending", "rejected"]

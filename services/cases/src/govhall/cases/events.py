@@ -7,7 +7,11 @@ message declared once in `govhall.contracts.cases`:
   step_completed, step_returned, special_procedure_started, special_procedure_ended, concluded,
   terminated, withdrawn, evaluated;
 - the clock's ``cases.case.overdue_warning`` (entering 黄牌 or 红牌) and ``cases.case.overdue``
-  (entering 红牌), from the sweep.
+  (entering 红牌), from the sweep;
+- 跨省通办 at the receiving window, a HandoverChanged on ``cases.handover.<action>`` (sending,
+  supplement_sending, result_delivered for crossprovince to send; forwarded, rejected,
+  remote_step, result_received), written by handovers_records.save. A cross-province case's
+  CaseChanged carries its ``origin``, so crossprovince knows to report it back.
 
 Consumes the catalogue's site events (``catalogue.site.upserted.<code>``) into its copy of the site tree (statistics over a region).
 """

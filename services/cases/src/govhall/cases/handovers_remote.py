@@ -5,6 +5,7 @@ partner message id, and a status report about an older revision of B's case chan
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -202,7 +203,7 @@ async def record_result(deps: Deps, req: hpb.RecordHandoverResultRequest) -> hpb
     require_crossprovince()
     result = req.result
     files = [
-        (_checked_file(deps, d, f"result.documents[{i}]"), "result", d.content)
+        (await asyncio.to_thread(_checked_file, deps, d, f"result.documents[{i}]"), "result", d.content)
         for i, d in enumerate(result.documents)
     ]
     if result.licence.HasField("file"):
