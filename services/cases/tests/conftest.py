@@ -198,6 +198,7 @@ class World:
     files_dir: Path | None = None
     bus: Any = None  # the in-process bus, for tests that publish other services' events
     licences_address: str = ""  # where cases looks for the cloud drive (a test may start licences there)
+    address: str = ""  # cases' own, for a stub of another of its services (CaseHandoversService)
 
     async def call(self, method: str, request: Any, caller: C.CallerIdentity) -> Any:
         try:
@@ -324,4 +325,5 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         tmp_path / "files",
         bus,
         licences_address,
+        cases.address,
     )

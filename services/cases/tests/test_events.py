@@ -12,6 +12,7 @@ from govhall.cases.values import Actor
 from govhall.contracts import cases as contract
 from govhall.kit.events import Delivery, decode
 from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.cases.v1 import handovers_pb2 as hpb
 
 from .test_migration_0002 import T0, _record
 
@@ -46,7 +47,13 @@ def test_the_subject_clash_cannot_come_back() -> None:
     """Before, a submitted event read as CaseChanged gave the matter code as case_number and a
     site code as matter_name. Every subject of the registry now carries CaseChanged, and the
     only other message ever on one (CaseSubmitted, untyped, from before) is read as itself."""
-    assert {kind.message for kind in contract.REGISTRY} == {pb.CaseChanged}
+    assert {kind.message for kind in contract.REGISTRY if kind.subject.startswith("cases.case.")} == {
+        pb.CaseChanged
+    }
+    # 跨省通办's events are their own subjects (cases.handover.*), each a HandoverChanged.
+    assert {kind.message for kind in contract.REGISTRY if kind.subject.startswith("cases.handover.")} == {
+        hpb.HandoverChanged
+    }
     assert [kind.subject for kind in contract.REGISTRY if kind.legacy] == ["cases.case.submitted"]
     _, changed = _submitted()
     assert changed.case_number != changed.matter_code and changed.matter_name == "食品经营许可"

@@ -13,6 +13,7 @@ from typing import Final
 
 from govhall.contracts.registry import EventType, Registry
 from govhall.protos.cases.v1 import cases_pb2 as pb
+from govhall.protos.cases.v1 import handovers_pb2 as hpb
 
 EVENT_PREFIX: Final = "cases.case."
 
@@ -39,6 +40,33 @@ EVALUATED: Final = _changed(EVENT_PREFIX + "evaluated")
 OVERDUE_WARNING: Final = _changed(EVENT_PREFIX + "overdue_warning")
 OVERDUE: Final = _changed(EVENT_PREFIX + "overdue")
 
+
+# 跨省通办, receiving side (A): a HandoverChanged on ``cases.handover.<action>``. crossprovince
+# sends on sending / supplement_sending / result_delivered; the others tell the applicant's inbox.
+HANDOVER_PREFIX: Final = "cases.handover."
+
+
+def _handover(action: str) -> EventType[hpb.HandoverChanged]:
+    return EventType(HANDOVER_PREFIX + action, hpb.HandoverChanged, version=1)
+
+
+HANDOVER_SENDING: Final = _handover("sending")
+HANDOVER_SUPPLEMENT_SENDING: Final = _handover("supplement_sending")
+HANDOVER_RESULT_DELIVERED: Final = _handover("result_delivered")
+HANDOVER_FORWARDED: Final = _handover("forwarded")
+HANDOVER_REJECTED: Final = _handover("rejected")
+HANDOVER_REMOTE_STEP: Final = _handover("remote_step")
+HANDOVER_RESULT_RECEIVED: Final = _handover("result_received")
+HANDOVER_EVENTS: Final = (
+    HANDOVER_SENDING,
+    HANDOVER_SUPPLEMENT_SENDING,
+    HANDOVER_RESULT_DELIVERED,
+    HANDOVER_FORWARDED,
+    HANDOVER_REJECTED,
+    HANDOVER_REMOTE_STEP,
+    HANDOVER_RESULT_RECEIVED,
+)
+
 REGISTRY: Final = Registry(
     "cases",
     [
@@ -57,5 +85,6 @@ REGISTRY: Final = Registry(
         EVALUATED,
         OVERDUE_WARNING,
         OVERDUE,
+        *HANDOVER_EVENTS,
     ],
 )

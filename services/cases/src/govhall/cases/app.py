@@ -10,13 +10,14 @@ from pathlib import Path
 from govhall.cases import agents, documents, evaluations, events, notices, supervision, tables
 from govhall.cases.agents import AgentCache
 from govhall.cases.api import CasesService
+from govhall.cases.handovers_api import CaseHandoversService
 from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
 from govhall.kit.files import FileStore
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.workdays import default_calendar
-from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
+from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc, handovers_pb2, handovers_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2_grpc
 from govhall.protos.licences.v1 import drive_pb2_grpc
@@ -91,7 +92,12 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
             cases_pb2_grpc.add_CasesServiceServicer_to_server,
             CasesService(deps),
             cases_pb2.DESCRIPTOR.services_by_name["CasesService"].full_name,
-        )
+        ),
+        (
+            handovers_pb2_grpc.add_CaseHandoversServiceServicer_to_server,
+            CaseHandoversService(deps),
+            handovers_pb2.DESCRIPTOR.services_by_name["CaseHandoversService"].full_name,
+        ),
     ]
 
 

@@ -7,7 +7,11 @@ message declared once in `govhall.contracts.cases`:
   step_completed, step_returned, special_procedure_started, special_procedure_ended, concluded,
   terminated, withdrawn, evaluated;
 - the clock's ``cases.case.overdue_warning`` (entering 黄牌 or 红牌) and ``cases.case.overdue``
-  (entering 红牌), from the sweep.
+  (entering 红牌), from the sweep;
+- 跨省通办 at the receiving window, a HandoverChanged on ``cases.handover.<action>`` (sending,
+  supplement_sending, result_delivered for crossprovince to send; forwarded, rejected,
+  remote_step, result_received), written by handovers_records.save. A cross-province case's
+  CaseChanged carries its ``origin``, so crossprovince knows to report it back.
 
 Consumes the catalogue's site events (``catalogue.site.upserted.<code>``) into its copy of the site tree (statistics over a region).
 """
@@ -30,7 +34,7 @@ def _state(state: vocabulary.CaseState) -> pb.CaseState.ValueType:
 
 def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
     case = rec.case
-    return pb.CaseChanged(
+    message = pb.CaseChanged(
         case_id=case.id,
         case_number=case.case_number,
         application_number=case.application_number,
@@ -47,6 +51,9 @@ def changed_message(rec: CaseRecord, action: str = "") -> pb.CaseChanged:
         matter_version=rec.matter_version,
         matter_site_code=rec.matter_site_code,
     )
+    if rec.application.origin is not None:
+        message.origin.CopyFrom(views.origin_message(rec.application.origin))
+    return message
 
 
 def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry, notice_title: str = "") -> Event:

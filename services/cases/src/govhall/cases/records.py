@@ -166,24 +166,26 @@ class Application:
     answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     delivery: dict[str, str] | None = None
     sealed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # 跨省通办: a cross-province case's origin (cases.v1.CrossProvinceOrigin as JSON), else None.
+    origin: Mapping[str, Any] | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "form": self.form_json,
-                "answers": [[s, list(o)] for s, o in self.answers],
-                "delivery": self.delivery,
-                "sealed": {place: list(value) for place, value in self.sealed.items()},
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        body: dict[str, Any] = {
+            "form": self.form_json,
+            "answers": [[s, list(o)] for s, o in self.answers],
+            "delivery": self.delivery,
+            "sealed": {place: list(value) for place, value in self.sealed.items()},
+        }
+        if self.origin is not None:
+            body["origin"] = dict(self.origin)
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Application:
         body = json.loads(text)
         sealed = {place: tuple(entry) for place, entry in body.get("sealed", {}).items()}
-        return cls(body["form"], tuple((s, tuple(o)) for s, o in body["answers"]), body["delivery"], sealed)
+        answers = tuple((s, tuple(o)) for s, o in body["answers"])
+        return cls(body["form"], answers, body["delivery"], sealed, body.get("origin"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.cases import vocabulary
+from govhall.cases import (
+    handovers_tables,  # noqa: F401  (跨省通办's tables on cases' metadata)
+    vocabulary,
+)
 from govhall.cases.records import (
     CaseRecord,
     aware,

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
+from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from govhall.cases import forms, personal, values, vocabulary
@@ -82,6 +83,11 @@ def matter_of(rec: CaseRecord) -> cat.Matter:
 
 def result_zh(case: Case) -> str:
     return case.result_code.zh if case.result_code is not None else ""
+
+
+def origin_message(origin: Any) -> pb.CrossProvinceOrigin:
+    """A cross-province case's origin (跨省通办), as kept on its application."""
+    return json_format.ParseDict(origin, pb.CrossProvinceOrigin(), ignore_unknown_fields=True)
 
 
 def case_message(
@@ -166,6 +172,8 @@ def case_message(
     )
     if app.delivery:
         out.delivery.CopyFrom(delivery_message(app.delivery))
+    if app.origin is not None:
+        out.origin.CopyFrom(origin_message(app.origin))
     if case.supplement is not None:
         changed = supplement_changes(
             case.supplement, personal.comparable(app.form_json, app.sealed), file_rows

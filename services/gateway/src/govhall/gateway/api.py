@@ -32,6 +32,7 @@ from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
 from govhall.gateway.catalogue_admin import catalogue_admin_routes
 from govhall.gateway.consult import consult_routes
+from govhall.gateway.handovers import handovers_routes
 from govhall.gateway.licences import licences_routes
 from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
@@ -200,6 +201,7 @@ def create_app(
     app.include_router(catalogue_admin_routes(up))
     app.include_router(search_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
+    app.include_router(handovers_routes(up, settings.case_upload_max_bytes))
     app.include_router(consult_routes(up, settings.letter_attachment_max_bytes))
     app.include_router(appointments_routes(up))
     app.include_router(licences_routes(up, settings.drive_file_max_bytes))

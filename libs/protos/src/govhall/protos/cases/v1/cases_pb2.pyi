@@ -12,6 +12,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from govhall.protos.common.v1 import common_pb2 as _common_pb2
+from govhall.protos.crossprovince.v1 import partner_pb2 as _partner_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -638,6 +639,7 @@ class Case(_message.Message):
     FORM_SCHEMA_FIELD_NUMBER: _builtins.int
     HANDLING_TYPE_FIELD_NUMBER: _builtins.int
     APPLICATION_NUMBER_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     case_number: _builtins.str
     """办件编号, issued on acceptance"""
@@ -700,6 +702,10 @@ class Case(_message.Message):
     def accepted_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def ended_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def origin(self) -> Global___CrossProvinceOrigin:
+        """跨省通办: set on a case another province's window received and handed over (empty otherwise)."""
+
     def __init__(
         self,
         *,
@@ -739,14 +745,54 @@ class Case(_message.Message):
         form_schema: _builtins.str = ...,
         handling_type: _builtins.str = ...,
         application_number: _builtins.str = ...,
+        origin: Global___CrossProvinceOrigin | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "ended_at", b"ended_at", "submitted_at", b"submitted_at", "supplement", b"supplement", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "ended_at", b"ended_at", "origin", b"origin", "submitted_at", b"submitted_at", "supplement", b"supplement", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "application_number", b"application_number", "case_number", b"case_number", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "department_code", b"department_code", "department_name", b"department_name", "documents", b"documents", "ended_at", b"ended_at", "flow", b"flow", "form_json", b"form_json", "form_schema", b"form_schema", "handling_type", b"handling_type", "id", b"id", "materials", b"materials", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "notice", b"notice", "query_password", b"query_password", "result_code", b"result_code", "result_reason", b"result_reason", "result_zh", b"result_zh", "revision", b"revision", "site_code", b"site_code", "situation_answers", b"situation_answers", "state", b"state", "state_zh", b"state_zh", "steps", b"steps", "submitted_at", b"submitted_at", "supplement", b"supplement", "tab", b"tab", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "applicant", b"applicant", "application_number", b"application_number", "case_number", b"case_number", "clock", b"clock", "created_at", b"created_at", "delivery", b"delivery", "department_code", b"department_code", "department_name", b"department_name", "documents", b"documents", "ended_at", b"ended_at", "flow", b"flow", "form_json", b"form_json", "form_schema", b"form_schema", "handling_type", b"handling_type", "id", b"id", "materials", b"materials", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "notice", b"notice", "origin", b"origin", "query_password", b"query_password", "result_code", b"result_code", "result_reason", b"result_reason", "result_zh", b"result_zh", "revision", b"revision", "site_code", b"site_code", "situation_answers", b"situation_answers", "state", b"state", "state_zh", b"state_zh", "steps", b"steps", "submitted_at", b"submitted_at", "supplement", b"supplement", "tab", b"tab", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Case: _TypeAlias = Case  # noqa: Y015
+
+@_typing.final
+class CrossProvinceOrigin(_message.Message):
+    """Where a cross-province case came from: the receiving province's window, clerk and number, so
+    the home province's staff see the receiving steps and crossprovince knows what to report back.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVINCE_FIELD_NUMBER: _builtins.int
+    HANDOVER_ID_FIELD_NUMBER: _builtins.int
+    ORIGIN_NUMBER_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    DELIVERY_METHOD_FIELD_NUMBER: _builtins.int
+    province: _builtins.str
+    """the receiving province (the sender of the handover)"""
+    handover_id: _builtins.str
+    """its id for the handover"""
+    origin_number: _builtins.str
+    """the number the applicant follows there"""
+    delivery_method: _builtins.str
+    @_builtins.property
+    def window(self) -> _partner_pb2.ReceivingWindow: ...
+    def __init__(
+        self,
+        *,
+        province: _builtins.str = ...,
+        handover_id: _builtins.str = ...,
+        origin_number: _builtins.str = ...,
+        window: _partner_pb2.ReceivingWindow | None = ...,
+        delivery_method: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery_method", b"delivery_method", "handover_id", b"handover_id", "origin_number", b"origin_number", "province", b"province", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CrossProvinceOrigin: _TypeAlias = CrossProvinceOrigin  # noqa: Y015
 
 @_typing.final
 class CreateDraftRequest(_message.Message):
@@ -2177,6 +2223,7 @@ class CaseChanged(_message.Message):
     SUPPLEMENT_ITEMS_FIELD_NUMBER: _builtins.int
     SUPPLEMENT_DEADLINE_FIELD_NUMBER: _builtins.int
     NOTICE_TITLE_FIELD_NUMBER: _builtins.int
+    ORIGIN_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     case_number: _builtins.str
     matter_code: _builtins.str
@@ -2217,6 +2264,10 @@ class CaseChanged(_message.Message):
         (YYYY-MM-DD, China time), so the applicant's inbox says what is missing.
         """
 
+    @_builtins.property
+    def origin(self) -> Global___CrossProvinceOrigin:
+        """跨省通办: the origin of a cross-province case (crossprovince reports its changes back)."""
+
     def __init__(
         self,
         *,
@@ -2245,10 +2296,11 @@ class CaseChanged(_message.Message):
         supplement_items: _abc.Iterable[Global___SupplementItem] | None = ...,
         supplement_deadline: _builtins.str = ...,
         notice_title: _builtins.str = ...,
+        origin: Global___CrossProvinceOrigin | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "meta", b"meta"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["applicant", b"applicant", "meta", b"meta", "origin", b"origin"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "notice_title", b"notice_title", "opinion", b"opinion", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name", "supplement_deadline", b"supplement_deadline", "supplement_items", b"supplement_items"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "applicant", b"applicant", "application_number", b"application_number", "case_id", b"case_id", "case_number", b"case_number", "department_code", b"department_code", "due", b"due", "from_state", b"from_state", "level", b"level", "matter_code", b"matter_code", "matter_name", b"matter_name", "matter_site_code", b"matter_site_code", "matter_version", b"matter_version", "meta", b"meta", "notice_title", b"notice_title", "opinion", b"opinion", "origin", b"origin", "result_code", b"result_code", "result_name", b"result_name", "revision", b"revision", "site_code", b"site_code", "state", b"state", "step_code", b"step_code", "step_name", b"step_name", "supplement_deadline", b"supplement_deadline", "supplement_items", b"supplement_items"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
