@@ -101,6 +101,21 @@ async def test_staff_read_a_granted_licence_until_the_holder_revokes_the_grant(
         "active",
         DEPT,
     )
+    # The case's material shows the licence (cases confirmed the grant with licences).
+    [material] = [
+        x
+        for x in (await c.get(f"/api/v1/cases/{case_id}", headers=me)).json()["materials"]
+        if x["code"] == "M02"
+    ]
+    assert (
+        material["licence"]["grant_id"],
+        material["licence"]["licence_id"],
+        material["licence"]["type_name"],
+    ) == (
+        grant["id"],
+        licence_id,
+        "结婚证",
+    )
     # Someone else's licence does not exist for them.
     assert_problem(
         await c.post(f"/api/v1/me/licences/{licence_id}/grants", json=body, headers=other),
@@ -140,6 +155,24 @@ async def test_staff_read_a_granted_licence_until_the_holder_revokes_the_grant(
         404,
         "LICENCE_NOT_FOUND",
     )
+
+    # Once the case is submitted its materials are not the applicant's to change: a grant for it
+    # is refused and not left alive.
+    r = await c.post(
+        f"/api/v1/cases/{case_id}/materials/M01",
+        files={"file": ("申请书.png", png(1), "image/png")},
+        headers=me,
+    )
+    assert r.status_code == 200, r.text
+    r = await c.post(f"/api/v1/cases/{case_id}/submit", json={"notice_read": True}, headers=me)
+    assert r.status_code == 200, r.text
+    assert_problem(
+        await c.post(f"/api/v1/me/licences/{licence_id}/grants", json=body, headers=me),
+        409,
+        "CASE_NOT_IN_STATE",
+    )
+    listing = (await c.get(f"/api/v1/me/licences/{licence_id}/grants", headers=me)).json()
+    assert [g["state"] for g in listing["items"]] == ["revoked", "revoked"]
 
 
 async def test_bad_grants_are_problems_naming_the_field(stack: Stack, tmp_path: Path) -> None:

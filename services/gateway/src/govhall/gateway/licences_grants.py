@@ -5,6 +5,7 @@ without a living grant, is 404."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from govhall.gateway.licences_mine import FILE
 from govhall.gateway.licences_mine_model import LicenceOut, licence_out
 from govhall.gateway.params import IdPath, PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
+from govhall.protos.cases.v1 import cases_pb2
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.licences.v1 import grants_pb2 as pb
 
@@ -34,14 +36,27 @@ def grants_routes(up: Callable[[], Upstreams]) -> APIRouter:
     @router.post(
         "/api/v1/me/licences/{licence_id}/grants",
         tags=TAGS,
-        summary="Grant the staff handling one of my cases this licence as the case's material (用证授权)",
+        summary="Grant the staff handling one of my cases this licence as the case's material (用证授权); "
+        "the case's material then shows the licence",
         operation_id="createLicenceGrant",
         status_code=201,
     )
     async def create(licence_id: IdPath, body: m.GrantIn, caller: SignedIn) -> m.GrantOut:
-        return m.grant_out(
-            await call("CreateGrant", body.request(licence_id, dt.datetime.now(dt.UTC)), caller)
+        grant: pb.Grant = await call("CreateGrant", body.request(licence_id, dt.datetime.now(dt.UTC)), caller)
+        # The case's material then shows the licence: cases confirms the grant with licences
+        # itself. A grant the case cannot use (a case no longer the applicant's to change) is
+        # revoked again rather than left readable with nothing on the case pointing to it.
+        use = cases_pb2.UseLicenceRequest(
+            case_id=grant.case_id, material_code=grant.material_code, licence_id=licence_id, grant_id=grant.id
         )
+        try:
+            await up().cases.call(lambda s: s.UseLicence, use, caller)
+        except BaseException:
+            revoke = pb.RevokeGrantRequest(licence_id=licence_id, grant_id=grant.id)
+            with contextlib.suppress(Exception):
+                await call("RevokeGrant", revoke, caller)
+            raise
+        return m.grant_out(grant)
 
     @router.get(
         "/api/v1/me/licences/{licence_id}/grants",
