@@ -156,15 +156,18 @@ up() {
     if curl -fsS "$gateway_url/healthz/upstreams" >/dev/null 2>&1; then
       # The demo province, as in all-in-one mode (idempotent: an edited matter is left alone).
       uv run --frozen python -m govhall.catalogue.demo "$GOVHALL_CATALOGUE_GRPC_ADDRESS"
-      # Demo staff (identity learns the demo sites from the catalogue's events first).
-      uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS"
+      # Demo staff (identity learns the demo sites from the catalogue's events first), and the
+      # demo citizen who holds the demo licences (its subject left for the licences demo below).
+      uv run --frozen python -m govhall.identity.demo "$GOVHALL_IDENTITY_GRPC_ADDRESS" \
+        --citizen-file "$GOVHALL_VAR/demo-citizen"
       # Consult's demo letters: its public Q&As and a pending letter for xl_clerk, written by
       # consult's own code (LoadDemoLetters, as the operators; once: idempotent).
       uv run --frozen python -m govhall.consult.demo "$GOVHALL_CONSULT_GRPC_ADDRESS"
       # Appointments' demo halls, windows and timetables (through its API; idempotent).
       uv run --frozen python -m govhall.appointments.demo "$GOVHALL_APPOINTMENTS_GRPC_ADDRESS"
       # Licences' demo types (证照目录) linked to the demo matters (through its API; idempotent).
-      uv run --frozen python -m govhall.licences.demo "$GOVHALL_LICENCES_GRPC_ADDRESS"
+      uv run --frozen python -m govhall.licences.demo "$GOVHALL_LICENCES_GRPC_ADDRESS" \
+        --holder "$(cat "$GOVHALL_VAR/demo-citizen")"
       echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0

@@ -1,9 +1,12 @@
 """Journey: an administrator links a 食品经营许可 matter to a licence type; a citizen applies, the
 case is accepted, reviewed and approved; licences issues a level-A licence into the applicant's
 证照库 (from cases' concluded event, over NATS) that the public verify route finds valid; the
-issuing department's approver revokes it and verify says revoked within seconds. Then the
-citizen's 政务云盘: a folder, an upload, a rename and a move. Every service its own process on
-the real servers, through the gateway over HTTP.
+issuing department's approver revokes it and verify says revoked within seconds. Before that,
+a new application reuses the licence as a material (用证授权): the citizen grants the case, the
+department's clerk reads it, the citizen revokes the grant, the clerk gets 404, and the citizen's
+accesses list shows the read. Then the citizen's 政务云盘: a folder, an upload, a rename and a
+move, the file picked into an application (云盘选择) beside a file reused from an earlier case
+(历史材料引用). Every service its own process on the real servers, through the gateway over HTTP.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from pypdf import PdfReader
 
 from govhall.kit.testing import wait_until_sync
 
-from .conftest import ADMIN, DEPT
-from .test_cases_journey import act, ok, pdf, publish_matter, staff_token, submit_application
+from .conftest import ADMIN, DEPT, SITE
+from .test_cases_journey import STAFF_NAMES, act, ok, pdf, publish_matter, staff_token, submit_application
 from .test_identity_journey import bearer, login, register_and_verify
 
 # The demo department's unified social credit code (as in licences' demo types).
@@ -46,6 +49,52 @@ def licence_type(api: httpx.Client, matter: str) -> str:
     linked = ok(api.put(f"/api/v1/admin/licence-types/{code}/matters/{matter}", headers=ADMIN))
     assert linked["matter_codes"] == [matter]
     return code
+
+
+def publish_reuse_matter(api: httpx.Client, kind: str) -> str:
+    """A matter whose material M02 is taken from a licence of type ``kind`` (免提交)."""
+    code = f"{DEPT}-{uuid.uuid4().hex[:6].upper()}"
+    body = {
+        "code": code,
+        "name": "食品经营许可（延续）",
+        "department_code": DEPT,
+        "audiences": ["person"],
+        "type": "licensing",
+        "handling_type": "promised",
+        "promised_limit": {"value": 10},
+        "legal_limit": {"value": 20},
+        "online_application": True,
+        "online_depth": 4,
+        "visits": 0,
+        "steps": [
+            {"code": "accept", "name": "受理", "role": "window_clerk"},
+            {"code": "decide", "name": "决定", "role": "approver"},
+        ],
+        "materials": [
+            {"code": "M01", "name": "延续申请书", "form": "electronic", "necessity": "required"},
+            {
+                "code": "M02",
+                "name": "食品经营许可证",
+                "form": "electronic",
+                "necessity": "required",
+                "source": "licence",
+                "licence_type_code": kind,
+            },
+        ],
+    }
+    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters", json=body, headers=ADMIN), 201)
+    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters/{code}/publish", headers=ADMIN))
+    return code
+
+
+def draft_case(api: httpx.Client, token: str, matter: str, form: dict[str, str] | None = None) -> Any:
+    body = {"site_code": SITE, "matter_code": matter, "form": form or {}, "delivery": {"method": "pick_up"}}
+    return ok(api.post("/api/v1/cases", json=body, headers=bearer(token)), 201)
+
+
+def material(case: Any, code: str) -> Any:
+    [found] = [m for m in case["materials"] if m["code"] == code]
+    return found
 
 
 def my_licences(api: httpx.Client, token: str) -> list[Any]:
@@ -111,6 +160,34 @@ def test_concluded_case_issues_a_licence_that_verifies_until_revoked(api: httpx.
     assert reply.status_code in (403, 404), reply.text
     assert verify(api, code)["status"] == "valid"
 
+    # A new application reuses the licence as its material M02 (用证授权): the citizen grants the
+    # case; the case's material shows the licence; the handling department's clerk reads it.
+    me = bearer(citizen.access_token)
+    reuse = draft_case(api, citizen.access_token, publish_reuse_matter(api, kind))
+    read = f"/api/v1/staff/cases/{reuse['id']}/licences/{licence['id']}"
+    assert api.get(read, headers=bearer(clerk)).status_code == 404  # no grant yet: nothing
+    body = {
+        "case_id": reuse["id"],
+        "material_code": "M02",
+        "purpose": "食品经营许可延续",
+        "expires_in_days": 30,
+    }
+    grant = ok(api.post(f"/api/v1/me/licences/{licence['id']}/grants", json=body, headers=me), 201)
+    assert grant["state"] == "active" and grant["department_code"] == DEPT
+    shown = material(ok(api.get(f"/api/v1/cases/{reuse['id']}", headers=me)), "M02")["licence"]
+    assert (shown["grant_id"], shown["identifier"]) == (grant["id"], licence["identifier"])
+    seen = ok(api.get(read, headers=bearer(clerk)))
+    assert (seen["id"], seen["identifier"], seen["state"]) == (licence["id"], licence["identifier"], "valid")
+    # The holder revokes the grant: the clerk reads nothing; the holder sees who read it.
+    revoked_grant = ok(api.delete(f"/api/v1/me/licences/{licence['id']}/grants/{grant['id']}", headers=me))
+    assert revoked_grant["state"] == "revoked"
+    reply = api.get(read, headers=bearer(clerk))
+    assert reply.status_code == 404, reply.text
+    accesses = ok(api.get(f"/api/v1/me/licences/{licence['id']}/accesses", headers=me))["items"]
+    assert [(a["grant_id"], a["case_id"], a["reader_name"], a["what"]) for a in accesses] == [
+        (grant["id"], reuse["id"], STAFF_NAMES["window_clerk"], "licence")
+    ]
+
     # The issuing department's approver revokes it; verify says so within seconds.
     revoked = ok(
         api.post(f"/api/v1/staff/licences/{licence['id']}/revoke", json=reason, headers=bearer(approver))
@@ -167,3 +244,27 @@ def test_drive_folder_upload_rename_move(api: httpx.Client, e2e: Any) -> None:
     other = register_and_verify(api, e2e, "吴旁观")
     reply = api.get(f"/api/v1/me/drive/files/{uploaded['id']}", headers=bearer(other.access_token))
     assert reply.status_code == 404, reply.text
+
+    # Materials the citizen already has: the drive file picked as M02 (云盘选择), and M01 reused
+    # from an earlier case of theirs (历史材料引用); the new case then submits.
+    matter = publish_matter(api)
+    earlier = submit_application(api, citizen, matter, "周记茶铺", "宜昌市西陵区东湖大道3号")
+    [earlier_file] = material(ok(api.get(f"/api/v1/cases/{earlier}", headers=me)), "M01")["files"]
+    form = {"shop_name": "周记茶铺", "address": "宜昌市西陵区东湖大道3号"}
+    case = draft_case(api, citizen.access_token, matter, form)
+    base = f"/api/v1/cases/{case['id']}/materials"
+    picked = ok(api.post(f"{base}/M02/from", json={"drive_file_id": uploaded["id"]}, headers=me))
+    [from_drive] = material(picked, "M02")["files"]
+    assert (from_drive["file_name"], from_drive["sha256"]) == ("租赁合同.pdf", uploaded["sha256"])
+    reused = ok(api.post(f"{base}/M01/from", json={"case_file_id": earlier_file["id"]}, headers=me))
+    [from_case] = material(reused, "M01")["files"]
+    assert from_case["sha256"] == earlier_file["sha256"] and from_case["id"] != earlier_file["id"]
+    reply = api.get(f"/api/v1/cases/{case['id']}/files/{from_drive['id']}", headers=me)
+    assert reply.status_code == 200 and reply.content == content
+    # Another citizen's drive file is not theirs to pick.
+    reply = api.post(
+        f"{base}/M02/from", json={"drive_file_id": uploaded["id"]}, headers=bearer(other.access_token)
+    )
+    assert reply.status_code == 404, reply.text
+    submitted = ok(api.post(f"/api/v1/cases/{case['id']}/submit", json={"notice_read": True}, headers=me))
+    assert submitted["state"] == "submitted"

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from govhall.identity.demo import DEMO_PASSWORD
+from govhall.identity.demo import DEMO_CITIZEN_MOBILE, DEMO_PASSWORD
 from govhall.kit.testing import wait_until_sync
 
 from .conftest import allinone_process, free_port
@@ -167,3 +167,20 @@ def test_demo_halls_offer_slots_for_the_demo_matters_that_allow_appointments(
     slots = httpx.get(f"{url}/api/v1/sites/420502/matters/420502-GAFJ-0001/slots", timeout=10)
     assert slots.status_code == 200, slots.text
     assert slots.json()["items"] and all(s["remaining"] == s["capacity"] == 3 for s in slots.json()["items"])
+
+
+def test_the_demo_citizen_signs_in_and_holds_licences_of_all_three_levels(allinone: tuple[str, Path]) -> None:
+    """The demo 证照库 belongs to the demo citizen's own account: signing in with its mobile and
+    the demo password lists an issued (A), an imported (B) and a self-kept (C) licence."""
+    url, _ = allinone
+    login = {"method": "password", "login_name": DEMO_CITIZEN_MOBILE, "password": DEMO_PASSWORD}
+    reply = httpx.post(f"{url}/api/v1/auth/login", json=login, timeout=10)
+    assert reply.status_code == 200, reply.text
+    me = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+    listing = httpx.get(f"{url}/api/v1/me/licences", headers=me, timeout=10)
+    assert listing.status_code == 200, listing.text
+    items = listing.json()["items"]
+    assert sorted(i["level"] for i in items) == ["A", "B", "C"], items
+    issued = next(i for i in items if i["level"] == "A")
+    pdf = httpx.get(f"{url}/api/v1/me/licences/{issued['id']}/file", headers=me, timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -25,7 +25,7 @@ from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
-from govhall.identity.demo import DEMO_PASSWORD, load_demo_staff
+from govhall.identity.demo import DEMO_CITIZEN_MOBILE, DEMO_PASSWORD, load_demo_citizen, load_demo_staff
 from govhall.identity.settings import IdentitySettings
 from govhall.kit import trustkeys
 from govhall.kit.bus import InProcessBus
@@ -138,11 +138,17 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         log.info("appointments demo: %d halls opened", halls)
         kinds = await load_licences_demo(licences.address, ops)
         log.info("licences demo: %d licence types made", kinds)
-        # The demo citizen's 证照库 (one licence of each level A, B, C), after the types it uses.
-        held = await load_demo_licences(licences.address, ops)
+        # The demo citizen's 证照库 (one licence of each level A, B, C), after the types it uses,
+        # held by the demo citizen's real account so that signing in as it shows them.
+        citizen = await load_demo_citizen(
+            identity.address, identity_settings.dev_sms_file or platform.var_dir / "dev-sms.jsonl", signer=ops
+        )
+        held = await load_demo_licences(licences.address, ops, holder_subject=citizen)
         log.info("licences demo: %d of the demo citizen's licences made", held)
         log.info(
-            "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor (password %s)",
+            "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor; "
+            "demo citizen: %s (password %s)",
+            DEMO_CITIZEN_MOBILE,
             DEMO_PASSWORD,
         )
     except BaseException:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govhall.cases import applying, handling, reading, sources, submitting, supervision
+from govhall.cases import applying, handling, licence_materials, reading, sources, submitting, supervision
 from govhall.cases.workflow import Deps
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
@@ -30,6 +30,9 @@ class CasesService(cases_pb2_grpc.CasesServiceServicer):
 
     async def AttachMaterialFrom(self, request: pb.AttachMaterialFromRequest, context: Any) -> pb.Case:
         return await sources.attach_from(self._deps, request)
+
+    async def UseLicence(self, request: pb.UseLicenceRequest, context: Any) -> pb.Case:
+        return await licence_materials.use_licence(self._deps, request)
 
     async def SubmitCase(self, request: pb.SubmitCaseRequest, context: Any) -> pb.Case:
         return await submitting.submit(self._deps, request)

@@ -20,7 +20,7 @@ from govhall.kit.workdays import default_calendar
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc, handovers_pb2, handovers_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.identity.v1 import identity_pb2_grpc
-from govhall.protos.licences.v1 import drive_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc, grants_pb2_grpc, licences_pb2_grpc
 from govhall.sitecopy import CatalogueSites
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
         calendar=calendar,
         agents=AgentCache(0, settings.agent_cache_size),  # on once it hears the revocations
         drive=drive_pb2_grpc.DriveServiceStub(licences),
+        grants=grants_pb2_grpc.LicenceGrantsServiceStub(licences),
+        licences=licences_pb2_grpc.LicencesServiceStub(licences),
         cipher=FieldCipher(
             load_data_key(settings.data_key.get_secret_value(), ctx.platform.var_dir, "cases"), "cases"
         ),

@@ -31,6 +31,7 @@ from govhall.cases.tables import (
     case_documents,
     case_files,
     case_flow,
+    case_licences,
     case_numbers,
     case_query_locks,
     cases,
@@ -149,7 +150,7 @@ async def find_by_submit_key(uow: UnitOfWork, subject: str, key: str) -> str | N
 
 
 async def delete_case(uow: UnitOfWork, case_id: str) -> None:
-    for table in (case_files, case_flow, case_documents, case_query_locks):
+    for table in (case_files, case_licences, case_flow, case_documents, case_query_locks):
         await uow.conn.execute(sa.delete(table).where(table.c.case_id == case_id))
     await uow.conn.execute(sa.delete(cases).where(cases.c.id == case_id))
 
@@ -217,6 +218,17 @@ async def files(uow: UnitOfWork, case_id: str) -> list[Any]:
             sa.select(case_files)
             .where(case_files.c.case_id == case_id)
             .order_by(case_files.c.uploaded_at, case_files.c.id)
+        )
+    )
+
+
+async def licence_refs(uow: UnitOfWork, case_id: str) -> list[Any]:
+    """The materials taken from the applicant's licences (用证授权, licence_materials.py)."""
+    return list(
+        await uow.conn.execute(
+            sa.select(case_licences)
+            .where(case_licences.c.case_id == case_id)
+            .order_by(case_licences.c.material_code)
         )
     )
 

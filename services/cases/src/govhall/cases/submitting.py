@@ -41,6 +41,8 @@ async def _completeness(deps: Deps, uow: UnitOfWork, rec: CaseRecord) -> Applica
         problems.extend(err.fields)
     needs = forms.material_needs(draft.materials, draft.situations, app.answers)
     attached = {f.material_code for f in await store.files(uow, rec.case.id)}
+    # A material taken from a licence the applicant granted the case counts as provided.
+    attached |= {r.material_code for r in await store.licence_refs(uow, rec.case.id)}
     problems.extend(forms.missing_materials(needs, attached))
     if problems:
         raise invalid_fields("CASE_INCOMPLETE", problems)

@@ -116,6 +116,22 @@ case_files = sa.Table(
     sa.Column("uploaded_at", TS, nullable=False),
 )
 
+# 用证授权: a material taken from the applicant's licence, by the grant they made at licences
+# (one per case and material; what it shows was confirmed with licences when it was used).
+case_licences = sa.Table(
+    "case_licences",
+    metadata,
+    sa.Column("case_id", sa.String(36), sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("material_code", sa.String(40), primary_key=True),
+    sa.Column("grant_id", sa.String(64), nullable=False),
+    sa.Column("licence_id", sa.String(64), nullable=False),
+    sa.Column("identifier", sa.String(120), nullable=False),
+    sa.Column("type_code", sa.String(40), nullable=False),
+    sa.Column("type_name", sa.String(200), nullable=False),
+    sa.Column("level", sa.String(1), nullable=False),
+    sa.Column("granted_at", TS, nullable=False),
+)
+
 case_documents = sa.Table(
     "case_documents",
     metadata,

@@ -97,6 +97,7 @@ def case_message(
     calendar: WorkingCalendar,
     flow_rows: Sequence[Any] = (),
     file_rows: Sequence[Any] = (),
+    licence_rows: Sequence[Any] = (),
     document_rows: Sequence[Any] = (),
 ) -> pb.Case:
     case = rec.case
@@ -116,6 +117,18 @@ def case_message(
                 uploaded_at=ts(aware(f.uploaded_at)),
             )
         )
+    licence_refs = {
+        r.material_code: pb.MaterialLicence(
+            grant_id=r.grant_id,
+            licence_id=r.licence_id,
+            identifier=r.identifier,
+            type_code=r.type_code,
+            type_name=r.type_name,
+            level=r.level,
+            granted_at=ts(aware(r.granted_at)),
+        )
+        for r in licence_rows
+    }
     out = pb.Case(
         id=case.id,
         case_number=case.case_number,
@@ -142,6 +155,7 @@ def case_message(
                 necessity=n.necessity,
                 needed=n.needed,
                 files=by_code.get(n.code, []),
+                licence=licence_refs.get(n.code),
             )
             for n in needs
         ],

@@ -44,7 +44,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
-from govhall.protos.licences.v1 import drive_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc, grants_pb2_grpc, licences_pb2_grpc
 
 SERVICE_CALLER = common_pb2.CallerIdentity(kind=common_pb2.CALLER_KIND_SERVICE, subject="cases")
 
@@ -67,6 +67,10 @@ class Deps:
     agents: AgentCache = field(default_factory=lambda: AgentCache(0, 1))
     # Licences' cloud drive, asked on the applicant's behalf for a drive file they pick (sources.py)
     drive: drive_pb2_grpc.DriveServiceStub | None = None
+    # Licences' grants and the applicant's licences, asked on the applicant's behalf to confirm a
+    # grant before a material is taken from a licence (licence_materials.py)
+    grants: grants_pb2_grpc.LicenceGrantsServiceStub | None = None
+    licences: licences_pb2_grpc.LicencesServiceStub | None = None
 
 
 def not_found(case_id: str) -> DomainError:
@@ -343,5 +347,6 @@ async def full_view(deps: Deps, uow: UnitOfWork, rec: CaseRecord, now: dt.dateti
         calendar=deps.calendar,
         flow_rows=await store.flow(uow, case_id),
         file_rows=await store.files(uow, case_id),
+        licence_rows=await store.licence_refs(uow, case_id),
         document_rows=await store.documents(uow, case_id),
     )

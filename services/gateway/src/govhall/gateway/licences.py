@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path
 from govhall.gateway import licences_model as views
 from govhall.gateway.auth import Caller
 from govhall.gateway.licences_drive import drive_routes
+from govhall.gateway.licences_grants import grants_routes
 from govhall.gateway.licences_mine import LICENCE_UPLOAD_MAX, licences_mine_routes
 from govhall.gateway.licences_verify import verify_routes
 from govhall.gateway.params import PageNo, PageSize
@@ -53,6 +54,7 @@ def licences_routes(up: Callable[[], Upstreams], drive_max_file_bytes: int) -> A
 
     router.include_router(licences_mine_routes(up, LICENCE_UPLOAD_MAX))
     router.include_router(verify_routes(up))
+    router.include_router(grants_routes(up))
     return router
 
 

@@ -41,7 +41,7 @@ from govhall.protos.consult.v1 import (
     letters_pb2_grpc,
 )
 from govhall.protos.identity.v1 import identity_pb2, identity_pb2_grpc
-from govhall.protos.licences.v1 import drive_pb2_grpc, licences_pb2_grpc
+from govhall.protos.licences.v1 import drive_pb2_grpc, grants_pb2_grpc, licences_pb2_grpc
 from govhall.protos.licences.v1 import types_pb2_grpc as licence_types_pb2_grpc
 from govhall.protos.licences.v1 import verification_pb2_grpc as licence_verification_pb2_grpc
 from govhall.protos.search.v1 import search_pb2_grpc
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from govhall.protos.consult.v1.letters_pb2_grpc import LettersServiceAsyncStub
     from govhall.protos.identity.v1.identity_pb2_grpc import IdentityServiceAsyncStub
     from govhall.protos.licences.v1.drive_pb2_grpc import DriveServiceAsyncStub
+    from govhall.protos.licences.v1.grants_pb2_grpc import LicenceGrantsServiceAsyncStub
     from govhall.protos.licences.v1.licences_pb2_grpc import LicencesServiceAsyncStub
     from govhall.protos.licences.v1.types_pb2_grpc import LicenceTypesServiceAsyncStub
     from govhall.protos.licences.v1.verification_pb2_grpc import (
@@ -159,6 +160,7 @@ class LicencesStubs:
         self.admin: LicenceAdminServiceAsyncStub = verification.LicenceAdminServiceStub(channel)  # type: ignore[assignment]
         self.drive: DriveServiceAsyncStub = drive_pb2_grpc.DriveServiceStub(channel)  # type: ignore[assignment]
         self.licences: LicencesServiceAsyncStub = licences_pb2_grpc.LicencesServiceStub(channel)  # type: ignore[assignment]
+        self.grants: LicenceGrantsServiceAsyncStub = grants_pb2_grpc.LicenceGrantsServiceStub(channel)  # type: ignore[assignment]
 
 
 LICENCES: Spec[LicencesStubs] = Spec("licences", "licences", "电子证照", LicencesStubs)

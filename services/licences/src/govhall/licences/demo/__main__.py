@@ -1,7 +1,7 @@
 """python -m govhall.licences.demo [address] [--holder SUBJECT]: licences' demo types and a demo
-citizen's licences of levels A, B and C (as `make up` runs it). Identity has no demo citizen to sign
-in as (citizens register themselves), so --holder gives the set to an account one registered: its
-subject is the `id` of GET /api/v1/me."""
+citizen's licences of levels A, B and C (as `make up` runs it). `make up` gives them to identity's
+demo citizen (the subject `python -m govhall.identity.demo --citizen-file` wrote); --holder may give
+the set to any account one registered: its subject is the `id` of GET /api/v1/me."""
 
 from __future__ import annotations
 

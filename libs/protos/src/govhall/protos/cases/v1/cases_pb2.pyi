@@ -297,6 +297,7 @@ class CaseMaterial(_message.Message):
     NECESSITY_FIELD_NUMBER: _builtins.int
     NEEDED_FIELD_NUMBER: _builtins.int
     FILES_FIELD_NUMBER: _builtins.int
+    LICENCE_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     name: _builtins.str
     necessity: _builtins.str
@@ -305,6 +306,10 @@ class CaseMaterial(_message.Message):
     """required for this application's answers"""
     @_builtins.property
     def files(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttachedFile]: ...
+    @_builtins.property
+    def licence(self) -> Global___MaterialLicence:
+        """The applicant's licence this material is taken from (免提交), unset when none is granted."""
+
     def __init__(
         self,
         *,
@@ -313,14 +318,58 @@ class CaseMaterial(_message.Message):
         necessity: _builtins.str = ...,
         needed: _builtins.bool = ...,
         files: _abc.Iterable[Global___AttachedFile] | None = ...,
+        licence: Global___MaterialLicence | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["licence", b"licence"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "files", b"files", "name", b"name", "necessity", b"necessity", "needed", b"needed"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "files", b"files", "licence", b"licence", "name", b"name", "necessity", b"necessity", "needed", b"needed"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CaseMaterial: _TypeAlias = CaseMaterial  # noqa: Y015
+
+@_typing.final
+class MaterialLicence(_message.Message):
+    """A licence granted to the case for a material: staff read it at licences (GetGrantedLicence)
+    while the grant lives. What it shows was confirmed with licences when the grant was used.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GRANT_ID_FIELD_NUMBER: _builtins.int
+    LICENCE_ID_FIELD_NUMBER: _builtins.int
+    IDENTIFIER_FIELD_NUMBER: _builtins.int
+    TYPE_CODE_FIELD_NUMBER: _builtins.int
+    TYPE_NAME_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
+    GRANTED_AT_FIELD_NUMBER: _builtins.int
+    grant_id: _builtins.str
+    licence_id: _builtins.str
+    identifier: _builtins.str
+    """GB/T 36904 identifier (levels A and B); empty for the holder's own (C)."""
+    type_code: _builtins.str
+    type_name: _builtins.str
+    level: _builtins.str
+    @_builtins.property
+    def granted_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        grant_id: _builtins.str = ...,
+        licence_id: _builtins.str = ...,
+        identifier: _builtins.str = ...,
+        type_code: _builtins.str = ...,
+        type_name: _builtins.str = ...,
+        level: _builtins.str = ...,
+        granted_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["granted_at", b"granted_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grant_id", b"grant_id", "granted_at", b"granted_at", "identifier", b"identifier", "level", b"level", "licence_id", b"licence_id", "type_code", b"type_code", "type_name", b"type_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MaterialLicence: _TypeAlias = MaterialLicence  # noqa: Y015
 
 @_typing.final
 class AttachedFile(_message.Message):
@@ -939,6 +988,38 @@ class AttachMaterialFromRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType_source) -> _WhichOneofReturnType_source | None: ...
 
 Global___AttachMaterialFromRequest: _TypeAlias = AttachMaterialFromRequest  # noqa: Y015
+
+@_typing.final
+class UseLicenceRequest(_message.Message):
+    """Cases confirms with licences, as the applicant, that the grant exists, is for this case and
+    material, is alive, and is of the applicant's own licence: the client's word is not taken.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    MATERIAL_CODE_FIELD_NUMBER: _builtins.int
+    LICENCE_ID_FIELD_NUMBER: _builtins.int
+    GRANT_ID_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    material_code: _builtins.str
+    licence_id: _builtins.str
+    grant_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        material_code: _builtins.str = ...,
+        licence_id: _builtins.str = ...,
+        grant_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "grant_id", b"grant_id", "licence_id", b"licence_id", "material_code", b"material_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UseLicenceRequest: _TypeAlias = UseLicenceRequest  # noqa: Y015
 
 @_typing.final
 class RemoveMaterialRequest(_message.Message):

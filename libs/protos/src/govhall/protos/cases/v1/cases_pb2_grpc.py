@@ -59,6 +59,11 @@ class CasesServiceStub:
                 request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.AttachMaterialFromRequest.SerializeToString,
                 response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
                 _registered_method=True)
+        self.UseLicence = channel.unary_unary(
+                '/govhall.cases.v1.CasesService/UseLicence',
+                request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.UseLicenceRequest.SerializeToString,
+                response_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+                _registered_method=True)
         self.SubmitCase = channel.unary_unary(
                 '/govhall.cases.v1.CasesService/SubmitCase',
                 request_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.SubmitCaseRequest.SerializeToString,
@@ -180,6 +185,13 @@ class CasesServiceServicer:
     def AttachMaterialFrom(self, request, context):
         """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
         for one of their earlier cases) attached by its hash, checked as an upload is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UseLicence(self, request, context):
+        """用证授权: a material taken from a licence, by the grant the applicant made at licences.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -324,6 +336,11 @@ def add_CasesServiceServicer_to_server(servicer, server):
             'AttachMaterialFrom': grpc.unary_unary_rpc_method_handler(
                     servicer.AttachMaterialFrom,
                     request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.AttachMaterialFromRequest.FromString,
+                    response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
+            ),
+            'UseLicence': grpc.unary_unary_rpc_method_handler(
+                    servicer.UseLicence,
+                    request_deserializer=govhall_dot_cases_dot_v1_dot_cases__pb2.UseLicenceRequest.FromString,
                     response_serializer=govhall_dot_cases_dot_v1_dot_cases__pb2.Case.SerializeToString,
             ),
             'SubmitCase': grpc.unary_unary_rpc_method_handler(
@@ -546,6 +563,33 @@ class CasesService:
             target,
             '/govhall.cases.v1.CasesService/AttachMaterialFrom',
             govhall_dot_cases_dot_v1_dot_cases__pb2.AttachMaterialFromRequest.SerializeToString,
+            govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UseLicence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.cases.v1.CasesService/UseLicence',
+            govhall_dot_cases_dot_v1_dot_cases__pb2.UseLicenceRequest.SerializeToString,
             govhall_dot_cases_dot_v1_dot_cases__pb2.Case.FromString,
             options,
             channel_credentials,

@@ -46,6 +46,8 @@ class CasesServiceStub:
     """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
     for one of their earlier cases) attached by its hash, checked as an upload is.
     """
+    UseLicence: _grpc.UnaryUnaryMultiCallable[_cases_pb2.UseLicenceRequest, _cases_pb2.Case]
+    """用证授权: a material taken from a licence, by the grant the applicant made at licences."""
     SubmitCase: _grpc.UnaryUnaryMultiCallable[_cases_pb2.SubmitCaseRequest, _cases_pb2.Case]
     """提交; idempotent by key"""
     ResubmitCase: _grpc.UnaryUnaryMultiCallable[_cases_pb2.ResubmitCaseRequest, _cases_pb2.Case]
@@ -93,6 +95,8 @@ class CasesServiceAsyncStub(CasesServiceStub):
     """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
     for one of their earlier cases) attached by its hash, checked as an upload is.
     """
+    UseLicence: _aio.UnaryUnaryMultiCallable[_cases_pb2.UseLicenceRequest, _cases_pb2.Case]  # type: ignore[assignment]
+    """用证授权: a material taken from a licence, by the grant the applicant made at licences."""
     SubmitCase: _aio.UnaryUnaryMultiCallable[_cases_pb2.SubmitCaseRequest, _cases_pb2.Case]  # type: ignore[assignment]
     """提交; idempotent by key"""
     ResubmitCase: _aio.UnaryUnaryMultiCallable[_cases_pb2.ResubmitCaseRequest, _cases_pb2.Case]  # type: ignore[assignment]
@@ -167,6 +171,14 @@ class CasesServiceServicer(metaclass=_abc_1.ABCMeta):
         """云盘选择 / 历史材料引用: a file the applicant already has (in their cloud drive, or uploaded
         for one of their earlier cases) attached by its hash, checked as an upload is.
         """
+
+    @_abc_1.abstractmethod
+    def UseLicence(
+        self,
+        request: _cases_pb2.UseLicenceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_cases_pb2.Case, _abc.Awaitable[_cases_pb2.Case]]:
+        """用证授权: a material taken from a licence, by the grant the applicant made at licences."""
 
     @_abc_1.abstractmethod
     def SubmitCase(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_handovers"
-down_revision = "0003"
+down_revision = "0004_licence_grants"
 branch_labels = None
 depends_on = None
 
