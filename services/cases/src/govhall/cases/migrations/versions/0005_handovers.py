@@ -6,7 +6,7 @@ that makes one case of a handover delivered twice. ``handover_messages``: partne
 already acted on.
 
 Revision ID: 0005_handovers
-Revises: 0003
+Revises: 0004_licence_grants
 Create Date: 2026-12-05 07:00:00
 """
 
