@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import sys
@@ -120,6 +121,10 @@ def bare_env(run: Run, log_level: str) -> dict[str, str]:
             "GOVHALL_GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
             # The benchmark is one client hammering; the limiter's work is still measured.
             "GOVHALL_GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
+            # All-in-one's cross-province endpoint on ports of this run (50159 may be `make run`'s).
+            "GOVHALL_ALLINONE_PARTNER_ENDPOINTS": json.dumps(
+                {"420000": f"127.0.0.1:{free_port()}", "430000": f"127.0.0.1:{free_port()}"}
+            ),
         }
     )
     return env

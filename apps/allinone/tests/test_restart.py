@@ -25,6 +25,8 @@ from govhall.kit.tokens import caller_from_claims
 from govhall.kit.trust import Signer
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 
+from .conftest import partner_endpoints
+
 MOBILE, PASSWORD, SITE = "13712340099", "Restart-pass-2026", "420502"
 LOCK_SECONDS = 900
 
@@ -82,6 +84,7 @@ def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVHALL_IDENTITY_LOGIN_FAILURE_WINDOW_SECONDS", str(LOCK_SECONDS))
     # Wrong passwords lock without the waits before the lock (identity's own tests cover those).
     monkeypatch.setenv("GOVHALL_IDENTITY_LOGIN_DELAY_SECONDS", "0")
+    monkeypatch.setenv("GOVHALL_ALLINONE_PARTNER_ENDPOINTS", partner_endpoints())
 
 
 async def test_revocations_lock_outs_and_hot_words_outlive_a_restart(

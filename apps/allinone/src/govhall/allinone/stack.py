@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from govhall.allinone import partner
 from govhall.appointments import app as appointments_app
 from govhall.appointments.demo import load_demo_into as load_appointments_demo
 from govhall.appointments.settings import AppointmentsSettings
@@ -21,7 +22,6 @@ from govhall.consult import app as consult_app
 from govhall.consult.demo import load_demo_into as load_consult_demo
 from govhall.consult.settings import ConsultSettings
 from govhall.crossprovince import app as crossprovince_app
-from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
@@ -109,10 +109,9 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         identity_address=identity_address,
         cases_address=cases_address,
     )
-    # Crossprovince (跨省通办): its partner endpoint only when GOVHALL_CROSSPROVINCE_* name its
-    # certificates and partners (the env file `python -m govhall.crossprovince devca` writes: the
-    # README's "Cross-province" runs a second instance as the other province); health otherwise.
-    crossprovince_settings = CrossprovinceSettings(database_url=None, catalogue_address=catalogue_address)
+    # Crossprovince (跨省通办): 湖北 420000, or 湖南 430000 as `make run-partner`, with its partner
+    # endpoint on development certificates made on the first start (partner.py).
+    crossprovince_settings = partner.crossprovince_settings(platform, catalogue_address)
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (

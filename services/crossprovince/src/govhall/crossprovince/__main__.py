@@ -1,7 +1,8 @@
 """python -m govhall.crossprovince: the service in its own process; with a command, a tool:
 
 python -m govhall.crossprovince devca --out DIR --province 210000 --province 220000
-python -m govhall.crossprovince audit-verify
+python -m govhall.crossprovince audit-verify [--env FILE]
+python -m govhall.crossprovince ping --partner 430000 [--env FILE]
 """
 
 import sys

@@ -1,15 +1,20 @@
-"""The operators' commands: devca (development certificates) and audit-verify."""
+"""The operators' commands: devca (development certificates), audit-verify and ping.
+
+audit-verify and ping act as the instance whose GOVHALL_* settings they run with; --env FILE
+reads them from a file of NAME=VALUE lines first (all-in-one writes var/crossprovince.env), the
+variables already set taking precedence."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from govhall.crossprovince import audit, devca
+from govhall.crossprovince import audit, devca, ping
 from govhall.crossprovince.app import SPEC
 from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.kit.db import Database
@@ -38,6 +43,14 @@ async def _verify() -> int:
     return 1
 
 
+def load_env_file(path: Path) -> None:
+    """NAME=VALUE lines into the environment, leaving variables already set alone."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip() and not line.lstrip().startswith("#"):
+            os.environ.setdefault(name.strip(), value)
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m govhall.crossprovince")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -50,10 +63,25 @@ def main(argv: Sequence[str]) -> int:
         default=[],
         help="CODE=HOST:PORT a province's partner endpoint (default 127.0.0.1:50059, 50069, ...)",
     )
-    commands.add_parser("audit-verify", help="walk the audit chain; name the first broken entry")
+    verify = commands.add_parser("audit-verify", help="walk the audit chain; name the first broken entry")
+    verify.add_argument("--env", type=Path, help="read the instance's settings from this file")
+    hello = commands.add_parser(
+        "ping", help="send a partner a signed ListMatters; print the verified receipt"
+    )
+    hello.add_argument("--partner", required=True, help="the partner's 6-digit province code")
+    hello.add_argument("--group", default="", help="only the matters offered to this group")
+    hello.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the receipt")
+    hello.add_argument("--env", type=Path, help="read the instance's settings from this file")
     args = parser.parse_args(argv)
+    if args.command in ("audit-verify", "ping") and args.env is not None:
+        try:
+            load_env_file(args.env)
+        except OSError as err:
+            parser.error(f"--env {args.env}: {err.strerror}")
     if args.command == "audit-verify":
         return asyncio.run(_verify())
+    if args.command == "ping":
+        return asyncio.run(ping.ping(args.partner, args.group, args.timeout))
     codes = list(dict.fromkeys(args.province))
     if len(codes) < 2 or not all(len(c) == 6 and c.isdigit() for c in codes):
         parser.error("give two or more distinct 6-digit --province codes")
