@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync pdf-libs run test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province clean
+.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -19,6 +19,14 @@ sync: $(UV) ## install the Python workspace (locked) into .venv
 	$(UV) sync --frozen --quiet
 
 run: sync pdf-libs ## all-in-one: every service in one process, embedded back ends, demo province on http://127.0.0.1:8000
+	$(UV) run --frozen python -m govhall.allinone
+
+# The partner province for cross-province handling (跨省通办): a second all-in-one as 湖南 430000
+# beside `make run`'s 湖北 420000, on its own var dir and ports, sharing the development CA and
+# keys the first of them made (README, "Cross-province").
+run-partner: sync pdf-libs ## a second all-in-one as the partner province 湖南 430000 on http://127.0.0.1:8001
+	GOVHALL_VAR_DIR=$(CURDIR)/var/partner GOVHALL_GATEWAY_PORT=8001 GOVHALL_ALLINONE_PROVINCE=430000 \
+	GOVHALL_ALLINONE_CROSSPROVINCE_DIR=$(CURDIR)/var/crossprovince-allinone \
 	$(UV) run --frozen python -m govhall.allinone
 
 pdf-libs: ## the Debian packages PDF notices need (Pango, Noto CJK fonts, HarfBuzz subsetting)
@@ -67,6 +75,7 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 	$(UV) run --frozen python bench/cases_submissions.py
 	$(UV) run --frozen python bench/consult_inbox.py
 	$(UV) run --frozen python bench/appointments_booking.py
+	$(UV) run --frozen python bench/crossprovince_handover.py
 	$(UV) run --frozen python bench/province_scale.py $(BENCH_PROVINCE_ARGS)
 
 bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)

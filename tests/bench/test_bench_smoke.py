@@ -155,3 +155,23 @@ def test_appointments_booking(cluster: dict[str, str], tmp_path: Path) -> None:
         [burst] = result[name]["rounds"]
         assert burst["outcomes"] == {"granted": 3, "SLOT_FULL": 57}
         assert burst["database"] == {"bookings": 3, "booked": 3}
+
+
+def test_crossprovince_handover(cluster: dict[str, str], tmp_path: Path) -> None:
+    output = tmp_path / "result.json"
+    out = run_bench("crossprovince_handover.py", [*TINY, "--materials-kib", "4"], output)
+
+    assert "crossprovince handover 430000 -> 420000: 1 rounds x 0.5 s each, concurrency 1" in out
+    assert len(HEADER.findall(out)) == 1
+    rows = load_rows(out)
+    assert [r["name"] for r in rows] == ["bare", "endpoint"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in rows), rows
+    assert re.search(r"^endpoint / bare +req/s [\d.]+x", out, re.M)
+    assert re.search(r"^  endpoint .*crossprovince \d+.*; machine \d+$", out, re.M)
+    # Every request ended in a verified receipt (REJECTED NOT_SUPPORTED until the Handover
+    # handler is wired, ACCEPTED or a rejection of the body after): counted whatever the status.
+    result = json.loads(output.read_text(encoding="utf-8"))
+    for name, row in zip(("bare", "endpoint"), rows, strict=True):
+        assert sum(result["receipts"][name].values()) == row["requests"], result["receipts"]
+    assert set(result["receipts"]["bare"]) == {"ACCEPTED"}
+    assert result["rpc_failures"] == {"bare": {}, "endpoint": {}}

@@ -4,7 +4,8 @@ The demo data is 湖北省, so all-in-one is 湖北 420000 by default; `make run
 second all-in-one as its neighbour 湖南 430000 (GOVHALL_ALLINONE_PROVINCE=430000, its own var dir
 and ports). On the first start of either, a development CA, certificates, signing keys and both
 sides' partners files are made with crossprovince's devca into one directory (by default the
-var dir's crossprovince-dev/; the partner instance is pointed at the first one's) and kept: both
+var dir's crossprovince-allinone/, apart from `make up`'s crossprovince-dev/ for 210000 and
+220000; the partner instance is pointed at the first one's) and kept: both
 instances, and a restart of either, use the same material, so each trusts the other. The two
 partner endpoints listen on loopback ports fixed in the partners files (50159 and 50169: apart
 from `make up`'s 50059 and 50069, so all-in-one and the local cluster can run side by side).
@@ -67,7 +68,7 @@ class AllInOneCrossprovince(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GOVHALL_ALLINONE_", extra="ignore")
 
     province: Literal["420000", "430000"] = "420000"
-    # The development material both instances share (unset: <var dir>/crossprovince-dev).
+    # The development material both instances share (unset: <var dir>/crossprovince-allinone).
     crossprovince_dir: Path | None = None
     # The partner endpoints written into the partners files when the material is made (tests
     # choose free ports); a JSON object {"420000": "127.0.0.1:50159", "430000": ...}.
@@ -121,7 +122,7 @@ def crossprovince_settings(platform: PlatformSettings, catalogue_address: str) -
     if os.environ.get("GOVHALL_CROSSPROVINCE_TLS_CERT_FILE"):
         return CrossprovinceSettings(database_url=None, catalogue_address=catalogue_address)
     side = AllInOneCrossprovince()
-    directory = (side.crossprovince_dir or platform.var_dir / "crossprovince-dev").resolve()
+    directory = (side.crossprovince_dir or platform.var_dir / "crossprovince-allinone").resolve()
     if ensure_material(directory, side.partner_endpoints):
         log.info("cross-province: development CA and keys for 420000 and 430000 made in %s", directory)
     env = _read_env(directory / side.province / "env")
