@@ -112,7 +112,9 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     # Crossprovince (跨省通办): its partner endpoint only when GOVHALL_CROSSPROVINCE_* name its
     # certificates and partners (the env file `python -m govhall.crossprovince devca` writes: the
     # README's "Cross-province" runs a second instance as the other province); health otherwise.
-    crossprovince_settings = CrossprovinceSettings(database_url=None, catalogue_address=catalogue_address)
+    crossprovince_settings = CrossprovinceSettings(
+        database_url=None, catalogue_address=catalogue_address, cases_address=cases_address
+    )
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (
