@@ -137,26 +137,19 @@ async def test_a_handover_from_the_window_to_the_result_and_back(flow: Flow) -> 
 
     # The same handover again, as a resend (same message) and as a new message: one case.
     [row] = await outgoing_of(a, "Handover")
-    partner = load_partners(a.settings.partners_file, A).get(B)  # type: ignore[arg-type]
-    assert partner is not None
-    kit_dir = a.settings.client_cert_file.parent  # type: ignore[union-attr]
-    client = PartnerClient(
-        partner, (kit_dir / "client.pem").read_bytes(), (kit_dir / "client.key").read_bytes()
-    )
+    client = _client(a, B)
     try:
         again = await client.send(xp.Envelope.FromString(row.envelope))
         assert again.SerializeToString(deterministic=True) == row.receipt
-        fresh = seal(
-            load_signing_key(a.settings.signing_key_file),  # type: ignore[arg-type]
-            a.settings.signing_key_id,
-            sender=A,
-            receiver=B,
-            kind="Handover",
-            body=xp.Envelope.FromString(row.envelope).body,
-        )
+        fresh = _sealed(a, "Handover", xp.Envelope.FromString(row.envelope).body)
         receipt = await client.send(fresh)
         assert receipt.status == xp.RECEIPT_STATUS_ACCEPTED
         assert xp.HandoverAccepted.FromString(receipt.body).case_id == case.id
+        # A asks B how its handover stands: from B's case as it is now.
+        query = xp.HandoverStatusQuery(handover_id=sent.id).SerializeToString()
+        status = await client.send(_sealed(a, "GetHandoverStatus", query))
+        answer = xp.HandoverStatus.FromString(status.body)
+        assert (answer.state, answer.case_number) == ("CASE_STATE_SUBMITTED", case.application_number)
     finally:
         await client.close()
     assert [c.id for c in await _b_cases(b)] == [case.id]
@@ -276,6 +269,80 @@ async def test_a_partner_away_gets_the_handover_once_when_it_is_back(flow: Flow)
     assert len(received) == 1
     backlog = await flow_sender_backlog(a)
     assert (backlog.unreceipted, backlog.overdue) == (0, 0)
+    await _audit_intact(a)
+    await _audit_intact(b)
+
+
+def _sealed(p: Province, kind: str, body: bytes) -> xp.Envelope:
+    """A new message from ``p`` to the other province, signed with its key."""
+    key = load_signing_key(p.settings.signing_key_file)  # type: ignore[arg-type]
+    to = B if p.code == A else A
+    return seal(key, p.settings.signing_key_id, sender=p.code, receiver=to, kind=kind, body=body)
+
+
+def _client(sender: Province, receiver: str) -> PartnerClient:
+    partner = load_partners(sender.settings.partners_file, sender.code).get(receiver)  # type: ignore[arg-type]
+    assert partner is not None
+    d = sender.settings.client_cert_file.parent  # type: ignore[union-attr]
+    return PartnerClient(partner, (d / "client.pem").read_bytes(), (d / "client.key").read_bytes())
+
+
+async def test_what_each_side_refuses(flow: Flow) -> None:
+    a, b = flow.a, flow.b
+    # A matter B does not have: B's cases refuses it, the receipt says so, A's handover shows it.
+    record = await a.handover(
+        "CreateHandover",
+        hpb.CreateHandoverRequest(
+            partner_province=B,
+            matter_code="420502-SCJG-9999",
+            matter_name="不存在的事项",
+            applicant=xp.HandoverApplicant(kind="person", name="张三", id_number="210102199001011234"),
+            form_json="{}",
+            consent_text="同意转送",
+            site_code=A_SITE,
+        ),
+    )
+    await a.handover(
+        "AddHandoverMaterial",
+        hpb.AddHandoverMaterialRequest(
+            handover_id=record.id,
+            material_code="M01",
+            name="M01",
+            file_name="申请书.pdf",
+            content=pdf_bytes(),
+        ),
+    )
+    await a.handover("SendHandover", hpb.HandoverRef(handover_id=record.id))
+    await _state(a, record.id, S.HANDOVER_STATE_REJECTED)
+    [row] = await outgoing_of(a, "Handover")
+    refused = xp.Receipt.FromString(row.receipt)
+    assert refused.status == xp.RECEIPT_STATUS_REJECTED and refused.reason_code
+    assert await _b_cases(b) == []
+
+    # B reporting on a handover A sent to another province (黑龙江): refused, nothing recorded.
+    other = await a.handover(
+        "CreateHandover",
+        hpb.CreateHandoverRequest(
+            partner_province="230000",
+            matter_code="230102-SCJG-0001",
+            matter_name="食品经营许可",
+            applicant=xp.HandoverApplicant(kind="person", name="李四", id_number="210102199001015678"),
+            form_json="{}",
+            consent_text="同意转送",
+            site_code=A_SITE,
+        ),
+    )
+    report = xp.StatusReport(
+        handover_id=other.id, case_number="X1", step=xp.RemoteStep(state="CASE_STATE_ACCEPTED", revision=5)
+    )
+    client = _client(b, A)
+    try:
+        receipt = await client.send(_sealed(b, "ReportStatus", report.SerializeToString()))
+    finally:
+        await client.close()
+    assert (receipt.status, receipt.reason_code) == (xp.RECEIPT_STATUS_REJECTED, "HANDOVER_NOT_FOUND")
+    after = await a.handover("GetHandover", hpb.HandoverRef(handover_id=other.id))
+    assert after.state == S.HANDOVER_STATE_DRAFT and not after.remote_steps
     await _audit_intact(a)
     await _audit_intact(b)
 

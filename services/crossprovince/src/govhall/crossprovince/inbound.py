@@ -115,13 +115,29 @@ def handlers(
         )
         return ACCEPTED, "", "", b""
 
+    async def ours_with(sender: str, handover_id: str) -> bool:
+        """A handover of ours that went to ``sender``: no partner reports on another's."""
+        try:
+            record: hpb.HandoverRecord = await handovers.GetHandover(
+                hpb.HandoverRef(handover_id=handover_id), **call_options(SERVICE_CALLER, 30.0)
+            )
+        except grpc.aio.AioRpcError as err:
+            if domain_error(err).kind == ErrorKind.NOT_FOUND:
+                return False
+            raise
+        return record.direction == "outgoing" and record.partner_province == sender
+
     async def report(sender: str, message_id: str, r: pb.StatusReport) -> Reply:
+        if not await ours_with(sender, r.handover_id):
+            return _rejected("HANDOVER_NOT_FOUND", "no such handover sent to you")
         await handovers.RecordRemoteStep(
             hpb.RecordRemoteStepRequest(message_id=message_id, report=r), **call_options(SERVICE_CALLER, 30.0)
         )
         return ACCEPTED, "", "", b""
 
     async def result(sender: str, message_id: str, r: pb.HandoverResult) -> Reply:
+        if not await ours_with(sender, r.handover_id):
+            return _rejected("HANDOVER_NOT_FOUND", "no such handover sent to you")
         # The link first: once cases shows the result, A's clerk may deliver it at once, and the
         # Acknowledge must then name this message (a refused result is never delivered).
         await links.put(sender, r.handover_id, "receiving", result_message_id=message_id)
