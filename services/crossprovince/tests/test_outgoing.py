@@ -149,3 +149,21 @@ async def test_the_backoff_doubles_to_its_bound(db_url: str) -> None:
 async def _rows(db: Database) -> list[Any]:
     async with db.reader() as uow:
         return list((await uow.conn.execute(sa.select(outgoing))).all())
+
+
+async def test_a_restart_sends_what_was_kept_with_its_first_signature(db_url: str) -> None:
+    # Before the restart: signed and kept, the partner down.
+    down = Partner(down=100)
+    db, queue, sender, _ = await _world(db_url, down)
+    first = await queue.enqueue("Supplement:h1:1", B, "Supplement", "h1", b"body")
+    await sender.pass_once()
+    await db.close()
+    # After it: a new process over the same database sends the same bytes, once.
+    back = Partner()
+    db, queue, sender, handed = await _world(db_url, back)
+    await _due_now(db)
+    await sender.pass_once()
+    await sender.pass_once()
+    assert back.seen == down.seen and pb.Envelope.FromString(back.seen[0]).message_id == first
+    assert [h[2] for h in handed] == [first]
+    assert await _audit(db) == [("sent", "SENT"), ("sent", "RECEIPTED_ACCEPTED")]
