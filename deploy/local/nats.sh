@@ -23,7 +23,7 @@ NATS_USERS=(
   "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.> consult-inbox-appointments=appointments.booking.> consult-inbox-licences=licences.licence.> consult-cases=cases.> consult-site-copy=catalogue.site.upserted.*"
   "appointments appointments appointments-site-copy=catalogue.site.upserted.*"
   "licences licences licences-site-copy=catalogue.site.upserted.* licences-issuance=cases.case.concluded"
-  "crossprovince -"
+  "crossprovince - crossprovince-handovers=cases.handover.* crossprovince-cases=cases.case.*"
 )
 
 nats_secret_name() { printf 'GOVHALL_SECRET_NATS_%s' "$(upper "$1")"; }

@@ -1186,3 +1186,7 @@ def test_refused_callers_raise_an_alert_where_services_are_scraped(
     # Poison messages parked by consumers, and outbox rows parked by the relay.
     assert "govhall_events_dead_lettered_total" in alerts["GovhallEventsDeadLettered"]["expr"]
     assert "govhall_outbox_parked_total" in alerts["GovhallOutboxParked"]["expr"]
+    # 跨省通办 messages a partner has not receipted in time: a supervisor's alert.
+    unreceipted = alerts["GovhallCrossprovinceUnreceipted"]
+    assert "govhall_crossprovince_unreceipted_overdue" in unreceipted["expr"]
+    assert unreceipted["labels"]["severity"] == "warning"

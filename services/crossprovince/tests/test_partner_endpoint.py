@@ -73,7 +73,8 @@ async def test_the_same_message_twice_gets_the_first_receipt_and_changes_nothing
     assert await w.rows(LN) == (1, 1)
 
 
-async def test_a_kind_not_yet_handled_is_kept_and_rejected_in_a_receipt(world: World) -> None:
+async def test_a_business_refusal_is_kept_and_rejected_in_a_receipt(world: World) -> None:
+    # A status query for a handover 辽宁 never received: verified, kept, audited, and refused.
     w = world
     client = w.client(JL, LN)
     env = w.envelope(
@@ -81,7 +82,7 @@ async def test_a_kind_not_yet_handled_is_kept_and_rejected_in_a_receipt(world: W
     )
     receipt = await client.send(env)
     await client.close()
-    assert receipt.status == pb.RECEIPT_STATUS_REJECTED and receipt.reason_code == "NOT_SUPPORTED"
+    assert receipt.status == pb.RECEIPT_STATUS_REJECTED and receipt.reason_code == "HANDOVER_NOT_FOUND"
     assert await w.rows(LN) == (1, 1)
 
 

@@ -121,7 +121,8 @@ async def make_world(tmp_path: Path, db_url: str, start_service: Any, platform: 
             offered_matters_file=d / "offered-matters.json",
             catalogue_address=catalogue_address,
         )
-        hosts[code] = await start_service(crossprovince_app.SPEC, settings, platform, bus)
+        # Each province its own bus, as two deployments have: each subscribes its durables.
+        hosts[code] = await start_service(crossprovince_app.SPEC, settings, platform, InProcessBus())
     catalogue = await start_service(
         catalogue_app.SPEC,
         CatalogueSettings(

@@ -116,11 +116,15 @@ def _read_env(path: Path) -> dict[str, str]:
     return {name: value for name, value in pairs}
 
 
-def crossprovince_settings(platform: PlatformSettings, catalogue_address: str) -> CrossprovinceSettings:
+def crossprovince_settings(
+    platform: PlatformSettings, catalogue_address: str, cases_address: str
+) -> CrossprovinceSettings:
     """This instance's crossprovince settings: the operator's when they named certificates, else
     the development material's for this side (made on the first start)."""
     if os.environ.get("GOVHALL_CROSSPROVINCE_TLS_CERT_FILE"):
-        return CrossprovinceSettings(database_url=None, catalogue_address=catalogue_address)
+        return CrossprovinceSettings(
+            database_url=None, catalogue_address=catalogue_address, cases_address=cases_address
+        )
     side = AllInOneCrossprovince()
     directory = (side.crossprovince_dir or platform.var_dir / "crossprovince-allinone").resolve()
     if ensure_material(directory, side.partner_endpoints):
@@ -130,7 +134,12 @@ def crossprovince_settings(platform: PlatformSettings, catalogue_address: str) -
     env["GOVHALL_CROSSPROVINCE_PARTNER_HOST"] = "127.0.0.1"
     prefix = "GOVHALL_CROSSPROVINCE_"
     fields = {name.removeprefix(prefix).lower(): value for name, value in env.items()}
-    settings = CrossprovinceSettings(database_url=None, catalogue_address=catalogue_address, **fields)  # type: ignore[arg-type]
+    settings = CrossprovinceSettings(
+        database_url=None,
+        catalogue_address=catalogue_address,
+        cases_address=cases_address,
+        **fields,  # type: ignore[arg-type]
+    )
     lines = {**env, "GOVHALL_VAR_DIR": str(platform.var_dir.resolve())}
     platform.var_dir.mkdir(parents=True, exist_ok=True)
     (platform.var_dir / ENV_FILE).write_text(

@@ -24,6 +24,11 @@ class PartnerClient:
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                # A partner back after an outage is reached on the sender's next try, not after
+                # gRPC's own reconnect backoff (up to two minutes by default) has run out.
+                ("grpc.initial_reconnect_backoff_ms", 200),
+                ("grpc.min_reconnect_backoff_ms", 200),
+                ("grpc.max_reconnect_backoff_ms", 5000),
             ],
         )
         self.stub = partner_pb2_grpc.PartnerServiceStub(self.channel)

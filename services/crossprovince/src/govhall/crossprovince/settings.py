@@ -37,3 +37,15 @@ class CrossprovinceSettings(ServiceSettings):
     max_clock_skew_seconds: float = Field(default=600.0, gt=0)
     # The guides ListMatters returns.
     catalogue_address: str = "127.0.0.1:50051"
+    # Cases keeps the handovers (receiving side) and the cross-province cases (home side).
+    cases_address: str = "127.0.0.1:50054"
+    # The sender loop: a message not receipted is sent again after retry_initial_seconds,
+    # doubling up to retry_max_seconds (a partner down for hours is tried every few minutes,
+    # not hammered); due messages are looked for every poll_seconds (a new one wakes it at once).
+    send_poll_seconds: float = Field(default=1.0, gt=0)
+    send_retry_initial_seconds: float = Field(default=2.0, gt=0)
+    send_retry_max_seconds: float = Field(default=300.0, gt=0)
+    send_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A message not receipted after this long counts as overdue: the gauge
+    # govhall_crossprovince_unreceipted_overdue and its alert tell the supervisor.
+    overdue_after_seconds: float = Field(default=3600.0, gt=0)
