@@ -12,6 +12,7 @@ move, the file picked into an application (云盘选择) beside a file reused fr
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 from pypdf import PdfReader
 
 from govhall.kit.testing import wait_until_sync
+from govhall.kit.validators import mask_id_number
 
 from .conftest import ADMIN, DEPT, SITE
 from .test_cases_journey import STAFF_NAMES, act, ok, pdf, publish_matter, staff_token, submit_application
@@ -130,6 +132,9 @@ def test_concluded_case_issues_a_licence_that_verifies_until_revoked(api: httpx.
     assert (licence["level"], licence["type_code"], licence["case_id"]) == ("A", kind, case_id)
     assert licence["state"] == "valid" and licence["editable"] is False
     assert licence["holder_name"] == "李食安" and licence["issuer_code"] == ISSUER_CODE
+    # Identity's verified ID number, asked by licences when it issued, shown masked only.
+    id_masked = mask_id_number(citizen.id_number)
+    assert licence["holder_code_masked"] == id_masked and citizen.id_number not in json.dumps(licence)
     assert f".{kind}.{ISSUER_CODE}." in licence["identifier"]
     assert licence["metadata"] == {"shop_name": "李记面馆", "address": "宜昌市西陵区夷陵大道12号"}
     code = licence["verify_code"]
@@ -139,12 +144,13 @@ def test_concluded_case_issues_a_licence_that_verifies_until_revoked(api: httpx.
     reply = api.get(f"/api/v1/me/licences/{licence['id']}/file", headers=bearer(citizen.access_token))
     assert reply.status_code == 200 and reply.headers["content-type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(reply.content)).pages)
-    assert licence["number"] in text
+    assert licence["number"] in text and id_masked in text and citizen.id_number not in text
 
     # Anyone verifies it: valid, the holder masked.
     check = verify(api, code)
     assert check["status"] == "valid" and check["identifier"] == licence["identifier"]
     assert check["holder_name"] != "李食安" and check["holder_name"].startswith("李")
+    assert check["holder_code"] == id_masked
     unknown = api.get(
         "/api/v1/licences/verify", params={"code": code[:-2] + ("xy" if code[-2:] != "xy" else "yx")}
     )

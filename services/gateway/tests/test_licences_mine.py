@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.kit.testing import wait_until
+from govhall.kit.validators import mask_id_number
 from govhall.licences import tables
 
 from .conftest import Stack
@@ -189,7 +190,8 @@ async def test_a_case_concluded_approved_puts_an_issued_licence_in_the_applicant
     food = food.values(fields=json.dumps([{"key": "shop_name", "label": "经营者名称", "required": True}]))
     link = tables.type_matters.insert().values(matter_code=JOURNEY_MATTER, type_code="11100000000013338W011")
     await in_licences_db(tmp_path, food, link)
-    me = bearer((await person(stack, "13900000164", "赵六"))["access_token"])
+    citizen = await person(stack, "13900000164", "赵六")
+    me = bearer(citizen["access_token"])
     form = {"shop_name": "王记小面", "address": "宜昌市西陵区东山大道88号", "staff_count": 3}
     body = {"site_code": SITE, "matter_code": JOURNEY_MATTER, "form": form, "delivery": {"method": "pick_up"}}
     r = await c.post("/api/v1/cases", json=body, headers=me)
@@ -217,14 +219,18 @@ async def test_a_case_concluded_approved_puts_an_issued_licence_in_the_applicant
         return list((await c.get("/api/v1/me/licences", headers=me)).json()["items"])
 
     [licence] = await wait_until(issued, timeout=60, what="the level-A licence")
-    # The holder's name is what cases knows of its applicant (the name its token carried).
-    applicant = (await c.get(f"/api/v1/cases/{case_id}", headers=me)).json()["applicant"]
+    # The holder is who identity verified (the token the case was filed with was signed before
+    # the real-name check, so cases knows no name), with their ID number masked.
+    masked = mask_id_number(citizen["id_number"])
     assert (licence["level"], licence["type_name"], licence["case_id"], licence["holder_name"]) == (
         "A",
         "食品经营许可证",
         case_id,
-        applicant["name"],
+        "赵六",
     )
+    assert licence["holder_code_masked"] == masked and citizen["id_number"] not in json.dumps(licence)
+    check = await c.get("/api/v1/licences/verify", params={"code": licence["verify_code"]})
+    assert check.status_code == 200 and check.json()["holder_code"] == masked, check.text
     assert licence["metadata"] == {"shop_name": "王记小面"} and licence["has_file"] is True
     pdf = await c.get(f"/api/v1/me/licences/{licence['id']}/file", headers=me)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:200]

@@ -48,6 +48,7 @@ async def test_the_demo_citizens_licences_load_once_and_verify(world: World, pla
     assert pdf.content.startswith(b"%PDF")
     assert (b.number, b.type_name, b.editable) == ("DEMO-SSC-0001", "社会保障卡", False)
     assert b.holder_code_masked and demo_holdings()["holder"]["id_number"] not in b.holder_code_masked
+    assert a.holder_code_masked == b.holder_code_masked  # A carries the holder's number too, masked
     assert (c.number, c.type_name, c.editable) == ("J420502-2020-000123", "结婚证", True)
     assert dict(c.metadata) == {"spouse_name": "昌小宜", "registered_on": "2020-05-20"}
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from govhall.identity import addresses, agents, legal_persons, notify, persons, sessions, smscodes, staff
+from govhall.identity import (
+    addresses,
+    agents,
+    holders,
+    legal_persons,
+    notify,
+    persons,
+    sessions,
+    smscodes,
+    staff,
+)
 from govhall.identity.adapters import Adapters
 from govhall.identity.crypto import FieldCipher, Passwords
 from govhall.identity.deps import Deps
@@ -144,3 +154,10 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         self, request: pb.GetNotifyMobileRequest, context: Any
     ) -> pb.GetNotifyMobileResponse:
         return await notify.notify_mobile(self._deps, request)
+
+    # Licence holders ----------------------------------------------------------------------
+
+    async def GetHolderIdentity(
+        self, request: pb.GetHolderIdentityRequest, context: Any
+    ) -> pb.HolderIdentity:
+        return await holders.holder_identity(self._deps, request)

@@ -20,6 +20,7 @@ from govhall.licences.grant_cases import GrantCases
 from govhall.licences.grants import Grants
 from govhall.licences.grants_api import LicenceGrantsService
 from govhall.licences.holder import HolderLicences
+from govhall.licences.holder_identity import HolderIdentities
 from govhall.licences.imports import Imports
 from govhall.licences.issuance import DURABLE, SUBJECT, Issuance
 from govhall.licences.licences_api import LicencesService
@@ -32,6 +33,7 @@ from govhall.licences.verification import ExpirySweep, Verification
 from govhall.licences.verification_api import LicenceAdminService, VerificationService
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.identity.v1 import identity_pb2_grpc
 from govhall.protos.licences.v1 import (
     demo_pb2,
     demo_pb2_grpc,
@@ -67,7 +69,10 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
     # Level A: cases' conclusions issue licences, with the metadata from the case's form.
     cases = cases_pb2_grpc.CasesServiceStub(ctx.channel("cases", settings.cases_address))
     forms = CaseForms(cases)
-    await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms).handler())
+    # ... and the holder's verified name and ID or credit code from identity (sealed at rest).
+    identity = identity_pb2_grpc.IdentityServiceStub(ctx.channel("identity", settings.identity_address))
+    holders = HolderIdentities(identity, cipher)
+    await ctx.bus.subscribe(DURABLE, SUBJECT, Issuance(ctx.db, renderer, forms, holders).handler())
     own = OwnLicences(ctx.db, files, settings.max_upload_bytes, settings.content_limits())
     imports = Imports(ctx.db, cipher)
     return [

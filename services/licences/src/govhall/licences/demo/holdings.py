@@ -21,9 +21,11 @@ from govhall.kit.caller import caller_metadata, reset_caller, set_caller
 from govhall.kit.db import Database
 from govhall.kit.grpcclient import channel, operator_caller, operator_signer
 from govhall.kit.trust import Signer
+from govhall.kit.validators import mask_id_number
 from govhall.licences.case_forms import CaseFacts
 from govhall.licences.demo import wait_serving
-from govhall.licences.imports import Imports
+from govhall.licences.holder_identity import HolderFacts
+from govhall.licences.imports import HOLDER_CODE_CONTEXT, Imports
 from govhall.licences.issuance import Issuance
 from govhall.licences.own import OwnLicences
 from govhall.licences.rendering import Renderer
@@ -93,6 +95,12 @@ class DemoHoldings:
             async def form(_: str, facts: CaseFacts = facts) -> CaseFacts:
                 return facts
 
+            async def verified(_kind: str, _subject: str) -> HolderFacts:
+                # The holder as the data names them, sealed and masked as identity's answer is.
+                code = holder["id_number"]
+                sealed = self.imports.cipher.encrypt(code, HOLDER_CODE_CONTEXT)
+                return HolderFacts(holder["name"], sealed, mask_id_number(code))
+
             case = cases_pb2.CaseChanged(
                 case_id=case_id,
                 site_code=spec["site_code"],
@@ -105,7 +113,7 @@ class DemoHoldings:
                         sa.select(licence_types).where(licence_types.c.code == spec["type_code"])
                     )
                 ).one()
-                await Issuance(self.db, self.renderer, form).issue(uow, case, kind)
+                await Issuance(self.db, self.renderer, form, verified).issue(uow, case, kind)
                 await uow.commit()
             made += 1
         for spec in data["imported"]:

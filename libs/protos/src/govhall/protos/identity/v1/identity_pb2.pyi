@@ -183,6 +183,29 @@ AUTHORISATION_STATUS_REVOKED: AuthorisationStatus.ValueType  # 2
 AUTHORISATION_STATUS_EXPIRED: AuthorisationStatus.ValueType  # 3
 Global___AuthorisationStatus: _TypeAlias = AuthorisationStatus  # noqa: Y015
 
+class _HolderIdType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _HolderIdTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_HolderIdType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    HOLDER_ID_TYPE_UNSPECIFIED: _HolderIdType.ValueType  # 0
+    """no verified number (a person not yet real-name verified)"""
+    HOLDER_ID_TYPE_RESIDENT_ID: _HolderIdType.ValueType  # 1
+    """居民身份证号码"""
+    HOLDER_ID_TYPE_CREDIT_CODE: _HolderIdType.ValueType  # 2
+    """统一社会信用代码"""
+
+class HolderIdType(_HolderIdType, metaclass=_HolderIdTypeEnumTypeWrapper): ...
+
+HOLDER_ID_TYPE_UNSPECIFIED: HolderIdType.ValueType  # 0
+"""no verified number (a person not yet real-name verified)"""
+HOLDER_ID_TYPE_RESIDENT_ID: HolderIdType.ValueType  # 1
+"""居民身份证号码"""
+HOLDER_ID_TYPE_CREDIT_CODE: HolderIdType.ValueType  # 2
+"""统一社会信用代码"""
+Global___HolderIdType: _TypeAlias = HolderIdType  # noqa: Y015
+
 @_typing.final
 class CheckSmsCodeRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -1395,6 +1418,61 @@ class GetNotifyMobileResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetNotifyMobileResponse: _TypeAlias = GetNotifyMobileResponse  # noqa: Y015
+
+@_typing.final
+class GetHolderIdentityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    kind: _common_pb2.CallerKind.ValueType
+    """person or legal_person (as in CallerIdentity), and the account's subject."""
+    subject: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: _common_pb2.CallerKind.ValueType = ...,
+        subject: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetHolderIdentityRequest: _TypeAlias = GetHolderIdentityRequest  # noqa: Y015
+
+@_typing.final
+class HolderIdentity(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_TYPE_FIELD_NUMBER: _builtins.int
+    ID_NUMBER_FIELD_NUMBER: _builtins.int
+    REAL_NAME_LEVEL_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The verified name; empty for a person not real-name verified (the name on the account
+    before verification is not vouched for).
+    """
+    id_type: Global___HolderIdType.ValueType
+    id_number: _builtins.str
+    """In clear: the caller encrypts it at rest and shows it masked. Empty when unverified."""
+    real_name_level: Global___RealNameLevel.ValueType
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        id_type: Global___HolderIdType.ValueType = ...,
+        id_number: _builtins.str = ...,
+        real_name_level: Global___RealNameLevel.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id_number", b"id_number", "id_type", b"id_type", "name", b"name", "real_name_level", b"real_name_level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HolderIdentity: _TypeAlias = HolderIdentity  # noqa: Y015
 
 @_typing.final
 class CheckAgentResponse(_message.Message):

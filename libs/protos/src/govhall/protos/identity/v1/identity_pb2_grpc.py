@@ -184,6 +184,11 @@ class IdentityServiceStub:
                 request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileRequest.SerializeToString,
                 response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileResponse.FromString,
                 _registered_method=True)
+        self.GetHolderIdentity = channel.unary_unary(
+                '/govhall.identity.v1.IdentityService/GetHolderIdentity',
+                request_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetHolderIdentityRequest.SerializeToString,
+                response_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.HolderIdentity.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -392,6 +397,15 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHolderIdentity(self, request, context):
+        """Who a licence is issued to (level A, at issuance): a person's verified name and ID number, a
+        legal person's name and unified social credit code, in clear for the caller to encrypt at
+        rest. Licences only (callers.json and a check of the calling service).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -544,6 +558,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetNotifyMobile,
                     request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileRequest.FromString,
                     response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileResponse.SerializeToString,
+            ),
+            'GetHolderIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHolderIdentity,
+                    request_deserializer=govhall_dot_identity_dot_v1_dot_identity__pb2.GetHolderIdentityRequest.FromString,
+                    response_serializer=govhall_dot_identity_dot_v1_dot_identity__pb2.HolderIdentity.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1356,6 +1375,33 @@ class IdentityService:
             '/govhall.identity.v1.IdentityService/GetNotifyMobile',
             govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileRequest.SerializeToString,
             govhall_dot_identity_dot_v1_dot_identity__pb2.GetNotifyMobileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHolderIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.identity.v1.IdentityService/GetHolderIdentity',
+            govhall_dot_identity_dot_v1_dot_identity__pb2.GetHolderIdentityRequest.SerializeToString,
+            govhall_dot_identity_dot_v1_dot_identity__pb2.HolderIdentity.FromString,
             options,
             channel_credentials,
             insecure,

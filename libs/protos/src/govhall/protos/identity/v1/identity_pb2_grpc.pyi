@@ -96,6 +96,11 @@ class IdentityServiceStub:
     """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
     kept by the caller: a person's own, a legal person's representative's. Consult only.
     """
+    GetHolderIdentity: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetHolderIdentityRequest, _identity_pb2.HolderIdentity]
+    """Who a licence is issued to (level A, at issuance): a person's verified name and ID number, a
+    legal person's name and unified social credit code, in clear for the caller to encrypt at
+    rest. Licences only (callers.json and a check of the calling service).
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -158,6 +163,11 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     GetNotifyMobile: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetNotifyMobileRequest, _identity_pb2.GetNotifyMobileResponse]  # type: ignore[assignment]
     """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
     kept by the caller: a person's own, a legal person's representative's. Consult only.
+    """
+    GetHolderIdentity: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetHolderIdentityRequest, _identity_pb2.HolderIdentity]  # type: ignore[assignment]
+    """Who a licence is issued to (level A, at issuance): a person's verified name and ID number, a
+    legal person's name and unified social credit code, in clear for the caller to encrypt at
+    rest. Licences only (callers.json and a check of the calling service).
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -398,6 +408,17 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_identity_pb2.GetNotifyMobileResponse, _abc.Awaitable[_identity_pb2.GetNotifyMobileResponse]]:
         """The mobile to text a notification to (consult's inbox SMS), read at sending time and never
         kept by the caller: a person's own, a legal person's representative's. Consult only.
+        """
+
+    @_abc_1.abstractmethod
+    def GetHolderIdentity(
+        self,
+        request: _identity_pb2.GetHolderIdentityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.HolderIdentity, _abc.Awaitable[_identity_pb2.HolderIdentity]]:
+        """Who a licence is issued to (level A, at issuance): a person's verified name and ID number, a
+        legal person's name and unified social credit code, in clear for the caller to encrypt at
+        rest. Licences only (callers.json and a check of the calling service).
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
