@@ -13,32 +13,24 @@ A person not real-name verified has neither a vouched-for name nor a number: bot
 
 from __future__ import annotations
 
-from govhall.identity import store
 from govhall.identity.deps import ID_NUMBER, Deps
-from govhall.identity.model import LEGAL_PERSON, PERSON
+from govhall.identity.model import LEGAL_PERSON
+from govhall.identity.notify import account_of
 from govhall.kit.caller import current_caller
-from govhall.kit.errors import forbidden, invalid, not_found
+from govhall.kit.errors import forbidden
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
 
 # The one service that may read a holder's number.
 READER = "licences"
-_KINDS = {common_pb2.CALLER_KIND_PERSON: PERSON, common_pb2.CALLER_KIND_LEGAL_PERSON: LEGAL_PERSON}
 
 
 async def holder_identity(deps: Deps, request: pb.GetHolderIdentityRequest) -> pb.HolderIdentity:
     caller = current_caller()
     if caller.kind != common_pb2.CALLER_KIND_SERVICE or caller.subject != READER:
         raise forbidden("only the licences service reads a holder's identity", "仅证照服务可读取持证人身份")
-    kind = _KINDS.get(request.kind)
-    if kind is None:
-        raise invalid("KIND_INVALID", "kind is a person or a legal person", "类型应为个人或法人", "kind")
-    if not request.subject:
-        raise invalid("SUBJECT_REQUIRED", "subject is required", "请提供用户标识", "subject")
     async with deps.db.reader() as uow:
-        account = await store.get_account(uow, request.subject)
-    if account is None or account.kind != kind:
-        raise not_found("account", "账户", request.subject)
+        kind, account = await account_of(uow, request.kind, request.subject)
     level = account.level
     if kind == LEGAL_PERSON:
         return pb.HolderIdentity(
