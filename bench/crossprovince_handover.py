@@ -9,17 +9,21 @@ Set-up (not measured): development certificates and signing keys for 湖北 4200
 province, receiving) and 湖南 430000 (sending), made with crossprovince's devca; crossprovince as
 420000 in its own process (`python -m govhall.crossprovince`, its partner endpoint with mutual
 TLS on a port of this run) with every service it calls (bench/cluster.py), against the local
-PostgreSQL with this run's databases, all removed afterwards.
+PostgreSQL with this run's databases, all removed afterwards. The home side's catalogue is given
+the matter the handovers name (西陵区's 个体工商户登记, published through the catalogue's admin
+RPCs as an operator's tool does), so the handovers are accepted and each makes a case.
 
 Subject: the benchmark is 湖南's sender. Each request seals a new Handover envelope (a UUIDv7,
 Ed25519 over the canonical bytes) around a realistic body (the applicant, a form of about a
 kilobyte of JSON, three scanned materials with their hashes: a PDF, a JPEG and a PNG), sends it
 over mutual TLS, and verifies the receipt (signature by 420000's key, message id, request hash).
-The endpoint checks the certificate's province and CA, the envelope's signature, looks the
-message id up, runs the Handover handler (while there is none: a REJECTED NOT_SUPPORTED receipt,
-still signed, kept and audited), and commits the envelope, the signed receipt and the audit
-entry in one transaction before answering. Every verified receipt counts, whatever its status;
-the statuses are reported.
+Every request is a new handover (its own handover_id, appended to a prepared body: the same for
+both targets). The endpoint checks the certificate's province and CA, the envelope's signature,
+looks the message id up, runs the Handover handler (cases' ReceiveHandover: the matter from the
+catalogue, the materials' content checks and storage, a submitted case of the matter), and
+commits the envelope, the signed receipt and the audit entry in one transaction before
+answering. Every verified receipt counts, whatever its status; the accepted and rejected counts
+are reported (all accepted is the measured path; a rejection names its reason).
 
 Baseline: bench/bare_partner.py, a bare grpc.aio server in its own process with the same mutual
 TLS set-up and message limits, taking the same envelope bytes (a signature-sized field included)
@@ -69,6 +73,8 @@ from common import (
 
 RESULTS = RESULTS_DIR / "crossprovince_handover.json"
 HOME, SENDER = "420000", "430000"
+SITE, DEPARTMENT = "420502", "420502-SCJGJ"  # 西陵区, its 市场监督管理局
+MATTER = "420502-SCJGJ-0002"
 SUBJECT = "endpoint"
 BODIES = 8  # distinct handover bodies, cycled (each envelope is new: its own id and signature)
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -88,6 +94,29 @@ class Run:
     @property
     def material(self) -> Path:
         return self.work_dir / "provinces"
+
+
+def scanned_pdf(size: int) -> bytes:
+    """A real PDF of one page (the home side parses it) of about ``size`` bytes: the scan is a
+    stream of random bytes, as a scanned image does not compress."""
+    scan = os.urandom(max(0, size - 400))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Length %d >>\nstream\n" % len(scan) + scan + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def handover_bodies(count: int, materials_bytes: int) -> list[bytes]:
@@ -111,13 +140,16 @@ def handover_bodies(count: int, materials_bytes: int) -> list[bytes]:
             "remarks": "申请人在湖南省长沙市岳麓区政务服务中心跨省通办窗口提交" * 4,
         }
         scans = (
-            ("M01", "个体工商户登记（备案）申请书", "application.pdf", "application/pdf", b"%PDF-1.7\n", 2),
+            ("M01", "个体工商户登记（备案）申请书", "application.pdf", "application/pdf", b"", 2),
             ("M02", "经营者身份证明", "id-card.jpg", "image/jpeg", b"\xff\xd8\xff\xe0", 3),
             ("M03", "经营场所使用证明", "premises.png", "image/png", b"\x89PNG\r\n\x1a\n", 6),
         )
         materials = []
         for code, name, file_name, media_type, magic, share in scans:
-            content = magic + os.urandom(max(0, materials_bytes // share - len(magic)))
+            if media_type == "application/pdf":
+                content = scanned_pdf(materials_bytes // share)
+            else:
+                content = magic + os.urandom(max(0, materials_bytes // share - len(magic)))
             materials.append(
                 pb.HandoverFile(
                     material_code=code,
@@ -131,7 +163,7 @@ def handover_bodies(count: int, materials_bytes: int) -> list[bytes]:
         handover = pb.Handover(
             handover_id=uuid7(),
             origin_number=f"430104-2026-{i:06d}",
-            matter_code="420502-SCJGJ-0002",
+            matter_code=MATTER,
             applicant=pb.HandoverApplicant(
                 kind="person",
                 name="王小明",
@@ -203,6 +235,10 @@ class PartnerConnection:
         from govhall.crossprovince.envelope import now_rfc3339, seal, uuid7, verify_receipt
         from govhall.protos.crossprovince.v1 import partner_pb2 as pb
 
+        # A new handover each time: a field appended to a message's bytes overrides the earlier
+        # one on parsing, so the prepared body is not serialised again.
+        body += pb.Handover(handover_id=uuid7()).SerializeToString()
+
         if self.signed:
             env = seal(self.signing, self.key_id, sender=SENDER, receiver=HOME, kind="Handover", body=body)
         else:
@@ -236,6 +272,65 @@ class PartnerConnection:
 
 
 _BACKGROUND: set[asyncio.Future[Any]] = set()
+
+
+def matter_draft() -> Any:
+    """The matter the handovers name, as the home province publishes it: a licensing matter with
+    the three materials they carry and a form schema of the form's fields."""
+    from govhall.catalogue.testing import matter_draft as draft_of
+    from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+
+    draft = draft_of("个体工商户登记", DEPARTMENT, result_name="营业执照")
+    draft.steps.extend(
+        [
+            cat.ProcessStep(code="accept", name="受理", role="window_clerk"),
+            cat.ProcessStep(code="decide", name="决定", role="approver"),
+        ]
+    )
+    for code, name in (
+        ("M01", "个体工商户登记（备案）申请书"),
+        ("M02", "经营者身份证明"),
+        ("M03", "经营场所使用证明"),
+    ):
+        draft.materials.append(
+            cat.Material(
+                code=code,
+                name=name,
+                necessity=cat.MATERIAL_NECESSITY_REQUIRED,
+                form=cat.MATERIAL_FORM_ELECTRONIC,
+                source=cat.MATERIAL_SOURCE_APPLICANT,
+            )
+        )
+    titles = {
+        "name": ("string", "经营者姓名"),
+        "business_name": ("string", "个体工商户名称"),
+        "business_scope": ("string", "经营范围"),
+        "premises": ("string", "经营场所"),
+        "capital": ("number", "资金数额（万元）"),
+        "employees": ("integer", "从业人数"),
+        "organisation": ("string", "组成形式"),
+        "contact_mobile": ("string", "联系电话"),
+        "remarks": ("string", "备注"),
+    }
+    properties = {key: {"type": kind, "title": title} for key, (kind, title) in titles.items()}
+    required = [key for key in titles if key != "remarks"]
+    schema = {"type": "object", "properties": properties, "required": required}
+    draft.form_schema = json.dumps(schema)
+    return draft
+
+
+async def publish_matter(run: Run) -> None:
+    """The matter in the home side's catalogue, as an operator's tool publishes it."""
+    from govhall.catalogue.testing import seed
+    from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+
+    assert run.cluster is not None
+    ch = run.cluster.channel("catalogue", "ops")
+    try:
+        stub = catalogue_pb2_grpc.CatalogueServiceStub(ch)
+        await seed(stub, [(DEPARTMENT, "西陵区市场监督管理局")], [(MATTER, matter_draft())], site=SITE)
+    finally:
+        await ch.close()
 
 
 def start(run: Run, args: argparse.Namespace) -> dict[str, str]:
@@ -298,6 +393,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         run.processes, "the partner endpoint answering", ready(run.partner_port, True), START_TIMEOUT
     )
     await wait_until(run.processes, "the bare server answering", ready(run.bare_port, False), START_TIMEOUT)
+    await publish_matter(run)
     log(f"ready after {time.monotonic() - t_start:.1f} s")
 
     targets = {
@@ -338,8 +434,17 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "ratios": ratios(phases["bare"], phases[SUBJECT]),
         # Including the warm-up's: every receipt a target gave in this run.
         "receipts": {name: dict(run.receipts.get(name, {})) for name in ("bare", SUBJECT)},
+        "accepted": {name: accepted(run, name) for name in ("bare", SUBJECT)},
+        "rejected": {
+            name: sum(run.receipts.get(name, Counter()).values()) - accepted(run, name)
+            for name in ("bare", SUBJECT)
+        },
         "rpc_failures": {name: dict(run.failures.get(name, {})) for name in ("bare", SUBJECT)},
     }
+
+
+def accepted(run: Run, target: str) -> int:
+    return run.receipts.get(target, Counter()).get("ACCEPTED", 0)
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -355,7 +460,10 @@ def print_table(result: dict[str, Any]) -> None:
     print(ratio_line(f"{SUBJECT} / bare", result["ratios"]))
     for name in ("bare", SUBJECT):
         counts = ", ".join(f"{status} {n}" for status, n in sorted(result["receipts"][name].items()))
-        print(f"receipts {name:<8} {counts or 'none'}")
+        print(
+            f"receipts {name:<8} accepted {result['accepted'][name]}, rejected {result['rejected'][name]}"
+            f" ({counts or 'none'})"
+        )
     print_cpu(summaries, result["machine"]["cpus"])
 
 

@@ -71,12 +71,14 @@ export GOVHALL_LICENCES_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_LICENCES_IDENTITY_ADDRESS="$GOVHALL_IDENTITY_GRPC_ADDRESS"
 export GOVHALL_LICENCES_CASES_ADDRESS="$GOVHALL_CASES_GRPC_ADDRESS"
 # Crossprovince (跨省通办) reads the guides of the matters it offers partners from the catalogue,
-# and exports, records and receives handovers at cases.
+# exports, records and receives handovers at cases, and reads the licence a cross-province case
+# was issued at licences (returned with the result).
 # Its partner endpoint (mutual TLS, port 50059) runs as 辽宁 210000 with the development CA
 # dev_partners makes under var/ (a second instance, 吉林 220000 on 50069, can use the other half:
 # README, "Cross-province").
 export GOVHALL_CROSSPROVINCE_CATALOGUE_ADDRESS="$GOVHALL_CATALOGUE_GRPC_ADDRESS"
 export GOVHALL_CROSSPROVINCE_CASES_ADDRESS="$GOVHALL_CASES_GRPC_ADDRESS"
+export GOVHALL_CROSSPROVINCE_LICENCES_ADDRESS="$GOVHALL_LICENCES_GRPC_ADDRESS"
 export GOVHALL_CROSSPROVINCE_DEV_DIR="${GOVHALL_CROSSPROVINCE_DEV_DIR:-$GOVHALL_VAR/crossprovince-dev}"
 export GOVHALL_CASES_FILES_DIR="${GOVHALL_CASES_FILES_DIR:-$GOVHALL_VAR/cases-files}"
 # The cloud drive's files (content-addressed; the blob sweep is safe beside cases' marks).

@@ -168,10 +168,13 @@ def test_crossprovince_handover(cluster: dict[str, str], tmp_path: Path) -> None
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in rows), rows
     assert re.search(r"^endpoint / bare +req/s [\d.]+x", out, re.M)
     assert re.search(r"^  endpoint .*crossprovince \d+.*; machine \d+$", out, re.M)
-    # Every request ended in a verified receipt (REJECTED NOT_SUPPORTED until the Handover
-    # handler is wired, ACCEPTED or a rejection of the body after): counted whatever the status.
+    # Every request ended in a verified receipt, and every one ACCEPTED: the home side's catalogue
+    # has the matter, so each handover made a case (the accepted path is what is measured).
     result = json.loads(output.read_text(encoding="utf-8"))
     for name, row in zip(("bare", "endpoint"), rows, strict=True):
         assert sum(result["receipts"][name].values()) == row["requests"], result["receipts"]
+        assert result["accepted"][name] == row["requests"] and result["rejected"][name] == 0, result
     assert set(result["receipts"]["bare"]) == {"ACCEPTED"}
+    assert set(result["receipts"]["endpoint"]) == {"ACCEPTED"}, result["receipts"]
+    assert re.search(r"^receipts endpoint accepted [1-9]\d*, rejected 0 ", out, re.M)
     assert result["rpc_failures"] == {"bare": {}, "endpoint": {}}

@@ -229,6 +229,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_CROSSPROVINCE_GRPC_ADDRESS": f"127.0.0.1:{crossprovince_port}",
             "GOVHALL_CROSSPROVINCE_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CROSSPROVINCE_CASES_ADDRESS": f"127.0.0.1:{cases_port}",
+            "GOVHALL_CROSSPROVINCE_LICENCES_ADDRESS": f"127.0.0.1:{licences_port}",
             "GOVHALL_CROSSPROVINCE_KV_NAMESPACE": kv_namespace,
             "GOVHALL_GATEWAY_PORT": str(gateway_port),
             "GOVHALL_GATEWAY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",

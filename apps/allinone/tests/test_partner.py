@@ -77,18 +77,18 @@ def test_two_all_in_ones_are_partners_and_a_signed_round_trip_goes_each_way(tmp_
     assert "3 matters offered to 420000:" in there and "420502-SCJGJ-0002 " in there
     assert "receipt from 420000 (湖北省)" in back and "RECEIPT_STATUS_ACCEPTED" in back
     assert "signature verified with 420000-dev-1" in back and "3 matters offered to 430000:" in back
-    # Each message in both audit logs: sent, then its receipt, at the sender; received at the receiver.
+    # Each message in both audit logs: sent, then its receipt (outgoing's one format), at the sender; received at the receiver.
     out, into = message_id(there), message_id(back)
-    accepted = "RECEIPT_STATUS_ACCEPTED"
+    accepted, receipted = "RECEIPT_STATUS_ACCEPTED", "RECEIPTED_ACCEPTED"
     assert audit_rows(hubei) == [
         ("sent", partner.HUNAN, "ListMatters", out, "SENT"),
-        ("receipt", partner.HUNAN, "ListMatters", out, accepted),
+        ("sent", partner.HUNAN, "ListMatters", out, receipted),
         ("received", partner.HUNAN, "ListMatters", into, accepted),
     ]
     assert audit_rows(hunan) == [
         ("received", partner.HUBEI, "ListMatters", out, accepted),
         ("sent", partner.HUBEI, "ListMatters", into, "SENT"),
-        ("receipt", partner.HUBEI, "ListMatters", into, accepted),
+        ("sent", partner.HUBEI, "ListMatters", into, receipted),
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
     for var in (hubei, hunan):

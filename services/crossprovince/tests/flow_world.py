@@ -1,13 +1,16 @@
 """Two provinces for the handover flow: 辽宁 210000 (A, the receiving window) and 吉林 220000 (B,
 the home province), each with its own in-process bus and a real catalogue, cases and
-crossprovince, certificates from a test CA made now (devca). A's crossprovince keeps its
+crossprovince (B also identity and licences, which issues B's matter's licence: 食品经营许可证),
+certificates from a test CA made now (devca). A's crossprovince keeps its
 outgoing messages in the `db_url` database (SQLite or PostgreSQL); the rest in SQLite files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import struct
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +28,16 @@ from govhall.crossprovince import app as crossprovince_app
 from govhall.crossprovince import devca
 from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.crossprovince.store import handover_links, outgoing, received_messages
+from govhall.identity import app as identity_app
+from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.grpcclient import domain_error
 from govhall.kit.service import ServiceHost
 from govhall.kit.testing import caller_channel, free_port
+from govhall.licences import app as licences_app
+from govhall.licences import tables as licence_tables
+from govhall.licences.settings import LicencesSettings
 from govhall.protos.cases.v1 import cases_pb2_grpc, handovers_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
@@ -39,6 +47,9 @@ A, B = "210000", "220000"
 DEPT = "420502-SCJG"
 MATTER = "420502-SCJG-0001"  # B's matter (its catalogue's world is 西陵区's)
 A_SITE = "210102"  # 和平区: A's window
+# B's licence type on MATTER (GB/T 36903 type code, the issuer's credit code).
+LICENCE_TYPE = "11100000000013338W011"
+ISSUER_CODE = "11420502MB1234567X"
 FORM = {"shop_name": "沈阳老张面馆", "address": "沈阳市和平区中华路1号", "mobile": "13912345678"}
 
 
@@ -176,13 +187,15 @@ async def _province(
 ) -> Province:
     bus = InProcessBus()
     catalogue_address = f"127.0.0.1:{free_port()}"
+    identity_address = f"127.0.0.1:{free_port()}"
+    licences_address = f"127.0.0.1:{free_port()}"
     cases = await start(
         cases_app.SPEC,
         CasesSettings(
             database_url=f"sqlite+aiosqlite:///{tmp / f'cases-{code}.db'}",
             catalogue_address=catalogue_address,
-            identity_address=f"127.0.0.1:{free_port()}",
-            licences_address=f"127.0.0.1:{free_port()}",
+            identity_address=identity_address,
+            licences_address=licences_address,
             files_dir=tmp / f"files-{code}",
             sweep_interval_seconds=0,
         ),
@@ -204,6 +217,7 @@ async def _province(
         partners_file=d / "partners.json",
         catalogue_address=catalogue_address,
         cases_address=cases.address,
+        licences_address=licences_address,
         send_poll_seconds=0.1,
         send_retry_initial_seconds=0.05,
         send_retry_max_seconds=0.3,
@@ -224,7 +238,68 @@ async def _province(
         await catalogue_world.seed(
             stub, departments=[(DEPT, "西陵区市场监督管理局")], matters=[(MATTER, _matter())]
         )
+        await _licences(
+            tmp, catalogue_address, cases.address, identity_address, licences_address, start, platform, bus
+        )
     return Province(code, bus, cases, crossprovince, settings)
+
+
+async def _licences(
+    tmp: Path,
+    catalogue_address: str,
+    cases_address: str,
+    identity_address: str,
+    licences_address: str,
+    start: Any,
+    platform: Any,
+    bus: InProcessBus,
+) -> None:
+    """B's identity (licences asks it for the holder: a cross-province applicant has no account
+    at B, so none) and licences, with a licence type its matter issues."""
+    await start(
+        identity_app.SPEC,
+        IdentitySettings(
+            database_url=f"sqlite+aiosqlite:///{tmp / 'identity-b.db'}",
+            grpc_address=identity_address,
+            catalogue_address=catalogue_address,
+            kv_namespace=f"t{uuid.uuid4().hex[:10]}",
+            dev_sms_file=tmp / "sms-b.jsonl",
+        ),
+        platform,
+        bus,
+    )
+    licences = await start(
+        licences_app.SPEC,
+        LicencesSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp / 'licences-b.db'}",
+            grpc_address=licences_address,
+            catalogue_address=catalogue_address,
+            identity_address=identity_address,
+            cases_address=cases_address,
+            files_dir=tmp / "licences-files-b",
+        ),
+        platform,
+        bus,
+    )
+    async with licences.db.uow() as uow:
+        await uow.conn.execute(
+            licence_tables.licence_types.insert().values(
+                code=LICENCE_TYPE,
+                name="食品经营许可证",
+                issuer_department_code=DEPT,
+                issuer_name="西陵区市场监督管理局",
+                issuer_code=ISSUER_CODE,
+                holder_kind="person",
+                validity_years=5,
+                fields=json.dumps([{"key": "shop_name", "label": "经营者名称", "required": True}]),
+                holder_maintained=False,
+                updated_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        await uow.conn.execute(
+            licence_tables.type_matters.insert().values(matter_code=MATTER, type_code=LICENCE_TYPE)
+        )
+        await uow.commit()
 
 
 async def make_flow(tmp_path: Path, db_url: str, start_service: Any, platform: Any) -> Flow:

@@ -33,6 +33,7 @@ from .flow_world import (
     APPLICANT,
     B_APPROVER,
     FORM,
+    LICENCE_TYPE,
     MATTER,
     A,
     B,
@@ -195,6 +196,13 @@ async def test_a_handover_from_the_window_to_the_result_and_back(flow: Flow) -> 
     )
     returned = await _state(a, sent.id, S.HANDOVER_STATE_RESULT_RECEIVED)
     assert returned.result_code == 0 and returned.result_files
+    # With the licence B's licences issued for the case: its identifier at A, its PDF among the
+    # result's files.
+    [result_message] = await outgoing_of(b, "ReturnResult")
+    licence = xp.HandoverResult.FromString(xp.Envelope.FromString(result_message.envelope).body).licence
+    assert licence.type_name == "食品经营许可证" and licence.number and licence.issued_on
+    assert LICENCE_TYPE in licence.identifier and licence.file.content.startswith(b"%PDF")
+    assert returned.licence_identifier == licence.identifier
     states = [s.state for s in returned.remote_steps]
     assert "CASE_STATE_SUPPLEMENT_REQUESTED" in states and "CASE_STATE_ACCEPTED" in states
 
@@ -202,6 +210,7 @@ async def test_a_handover_from_the_window_to_the_result_and_back(flow: Flow) -> 
     mine = await a.handover("ListHandovers", hpb.ListHandoversRequest(), APPLICANT)
     [own] = [h for h in mine.handovers if h.number == sent.number]
     assert own.state == S.HANDOVER_STATE_RESULT_RECEIVED
+    assert own.licence_identifier == licence.identifier
     decision = await a.handover(
         "GetHandoverFile",
         hpb.GetHandoverFileRequest(handover_id=sent.id, file_id=own.result_files[0].file_id),

@@ -52,7 +52,7 @@ async def test_ping_prints_the_verified_receipt_and_both_sides_log_the_message(
     assert f"1 matters offered to {JL}:" in out and f"    {MATTER} 食品经营许可 " in out
     assert await entries(w, JL) == [
         ("sent", LN, "ListMatters", "SENT"),
-        ("receipt", LN, "ListMatters", "RECEIPT_STATUS_ACCEPTED"),
+        ("sent", LN, "ListMatters", "RECEIPTED_ACCEPTED"),
     ]
     assert await entries(w, LN) == [("received", JL, "ListMatters", "RECEIPT_STATUS_ACCEPTED")]
     assert (await audit.verify(w.hosts[JL].db)).entries == 2

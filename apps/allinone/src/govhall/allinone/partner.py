@@ -117,13 +117,16 @@ def _read_env(path: Path) -> dict[str, str]:
 
 
 def crossprovince_settings(
-    platform: PlatformSettings, catalogue_address: str, cases_address: str
+    platform: PlatformSettings, catalogue_address: str, cases_address: str, licences_address: str
 ) -> CrossprovinceSettings:
     """This instance's crossprovince settings: the operator's when they named certificates, else
     the development material's for this side (made on the first start)."""
     if os.environ.get("GOVHALL_CROSSPROVINCE_TLS_CERT_FILE"):
         return CrossprovinceSettings(
-            database_url=None, catalogue_address=catalogue_address, cases_address=cases_address
+            database_url=None,
+            catalogue_address=catalogue_address,
+            cases_address=cases_address,
+            licences_address=licences_address,
         )
     side = AllInOneCrossprovince()
     directory = (side.crossprovince_dir or platform.var_dir / "crossprovince-allinone").resolve()
@@ -138,6 +141,7 @@ def crossprovince_settings(
         database_url=None,
         catalogue_address=catalogue_address,
         cases_address=cases_address,
+        licences_address=licences_address,
         **fields,  # type: ignore[arg-type]
     )
     lines = {**env, "GOVHALL_VAR_DIR": str(platform.var_dir.resolve())}

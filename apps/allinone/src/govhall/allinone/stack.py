@@ -111,7 +111,9 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     )
     # Crossprovince (跨省通办): 湖北 420000, or 湖南 430000 as `make run-partner`, with its partner
     # endpoint on development certificates made on the first start (partner.py).
-    crossprovince_settings = partner.crossprovince_settings(platform, catalogue_address, cases_address)
+    crossprovince_settings = partner.crossprovince_settings(
+        platform, catalogue_address, cases_address, licences_address
+    )
     hosts: list[ServiceHost] = []
     try:
         for spec, settings in (

@@ -32,6 +32,7 @@ from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.protos.cases.v1 import cases_pb2_grpc, handovers_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
+from govhall.protos.licences.v1 import licences_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ async def start_sending(
     for client in clients.values():
         ctx.closers.append(client.close)
     queue = Outgoing(ctx.db, own)
-    flow = Flow(queue, handovers, links)
+    licences = licences_pb2_grpc.CaseLicencesServiceStub(ctx.channel("licences", settings.licences_address))
+    flow = Flow(queue, handovers, links, licences)
     sender = Sender(
         ctx.db,
         queue,

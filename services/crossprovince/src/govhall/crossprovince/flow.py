@@ -9,7 +9,10 @@ window (supplement_sending) as a Supplement; the result handed to the applicant
 Home side (B), durable `crossprovince-cases` on cases.case.*: every change of a case that came
 from a partner (its CaseChanged has an origin) is reported back as a ReportStatus; when the case
 ends, its result (ExportResult, asked again while a notice is still being rendered) as a
-ReturnResult. Every message is keyed by what it is about, so a redelivered event sends nothing
+ReturnResult; approved with a licence (出证办结 of a matter linked to a licence type), with the
+licence licences issued for the case (GetCaseLicence). Licences issues it on the same conclusion
+event, so it may not be there yet: asked again a few times, then the event is left to the bus's
+redelivery — a result is never returned without the licence the applicant is owed. Every message is keyed by what it is about, so a redelivered event sends nothing
 twice (outgoing.py).
 """
 
@@ -31,8 +34,12 @@ from govhall.protos.cases.v1 import handovers_pb2 as hpb
 from govhall.protos.cases.v1 import handovers_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.crossprovince.v1 import partner_pb2 as pb
+from govhall.protos.licences.v1 import licences_pb2 as lpb
+from govhall.protos.licences.v1 import licences_pb2_grpc
 
 log = logging.getLogger(__name__)
+
+ISSUED_RESULT = 0  # 出证办结 (cases' ResultCode.ISSUED): the result licences issue a licence on
 
 HANDOVERS_DURABLE = "crossprovince-handovers"
 HANDOVERS_SUBJECT = cases_contract.HANDOVER_PREFIX + "*"
@@ -70,11 +77,12 @@ class Flow:
         queue: Outgoing,
         cases: handovers_pb2_grpc.CaseHandoversServiceStub,
         links: Links,
+        licences: licences_pb2_grpc.CaseLicencesServiceStub,
         *,
         result_attempts: int = 10,
         result_wait_seconds: float = 0.25,
     ) -> None:
-        self.queue, self.cases, self.links = queue, cases, links
+        self.queue, self.cases, self.links, self.licences = queue, cases, links, licences
         self.result_attempts, self.result_wait = result_attempts, result_wait_seconds
 
     # Receiving side (A) ---------------------------------------------------------------------------
@@ -171,6 +179,10 @@ class Flow:
             key = f"ReturnResult:{message.case_id}"
             if await self.queue.message_id(key) is None:
                 result = await self._result(message.case_id)
+                if message.result_code == ISSUED_RESULT:
+                    licence = await self._licence(message.case_id, message.matter_code)
+                    if licence is not None:
+                        result.licence.CopyFrom(licence)
                 await self.queue.enqueue(
                     key, origin.province, "ReturnResult", origin.handover_id, body(result)
                 )
@@ -189,3 +201,39 @@ class Flow:
                     raise
             await asyncio.sleep(self.result_wait * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def _licence(self, case_id: str, matter_code: str) -> pb.ResultLicence | None:
+        """The licence issued for the case; None when its matter issues none. While the matter
+        issues one and licences has not yet, asked again a few times, then LicencePending (the
+        bus redelivers the conclusion)."""
+        request = lpb.GetCaseLicenceRequest(case_id=case_id, matter_code=matter_code)
+        for attempt in range(self.result_attempts):
+            found = await self.licences.GetCaseLicence(request, **call_options(SERVICE_CALLER, 30.0))
+            if not found.licence_matter:
+                return None
+            if found.licence.id:
+                lic = found.licence
+                result = pb.ResultLicence(
+                    identifier=lic.identifier,
+                    type_name=lic.type_name,
+                    number=lic.number,
+                    issued_on=lic.issued_on,
+                    valid_until=lic.valid_until,
+                )
+                if found.HasField("file"):
+                    result.file.CopyFrom(
+                        pb.HandoverFile(
+                            name=lic.type_name,
+                            file_name=found.file.file_name,
+                            media_type=found.file.media_type,
+                            sha256=found.file.sha256,
+                            content=found.file.content,
+                        )
+                    )
+                return result
+            await asyncio.sleep(self.result_wait * (attempt + 1))
+        raise LicencePending(f"case {case_id}: its licence is not issued yet")
+
+
+class LicencePending(Exception):
+    """The case's matter issues a licence and licences has not issued it yet."""

@@ -62,6 +62,22 @@ class Backlog:
     overdue: int
 
 
+def sent_entry(receiver: str, kind: str, message_id: str, request_hash: str) -> audit.Entry:
+    """The audit entry of a message about to leave: written before it is sent."""
+    return audit.Entry("sent", receiver, kind, message_id, request_hash, "", "SENT")
+
+
+def receipted_entry(
+    receiver: str, kind: str, message_id: str, request_hash: str, receipt: pb.Receipt
+) -> audit.Entry:
+    """The audit entry of a partner's verified receipt for a message we sent: the same direction
+    as the message, the receipt's hash, its status as RECEIPTED_<status>. One format for every
+    sender (the sender loop, `ping`)."""
+    status = "RECEIPTED_" + pb.ReceiptStatus.Name(receipt.status).removeprefix("RECEIPT_STATUS_")
+    raw = receipt.SerializeToString(deterministic=True)
+    return audit.Entry("sent", receiver, kind, message_id, request_hash, sha256_hex(raw), status)
+
+
 class Outgoing:
     def __init__(self, db: Database, own: Own) -> None:
         self.db, self.own = db, own
@@ -193,9 +209,7 @@ class Sender:
                     .values(sent_audited=True)
                 )
                 if claimed.rowcount:
-                    entry = audit.Entry(
-                        "sent", row.receiver, row.kind, row.message_id, row.request_sha256, "", "SENT"
-                    )
+                    entry = sent_entry(row.receiver, row.kind, row.message_id, row.request_sha256)
                     await audit.append(uow, entry)
                 await uow.commit()
         client = self.clients.get(row.receiver)
@@ -221,16 +235,7 @@ class Sender:
                 .values(receipt=raw, receipted_at=datetime.now(UTC), attempts=row.attempts + 1)
             )
             if stored.rowcount:
-                status = "RECEIPTED_" + pb.ReceiptStatus.Name(receipt.status).removeprefix("RECEIPT_STATUS_")
-                entry = audit.Entry(
-                    "sent",
-                    row.receiver,
-                    row.kind,
-                    row.message_id,
-                    row.request_sha256,
-                    sha256_hex(raw),
-                    status,
-                )
+                entry = receipted_entry(row.receiver, row.kind, row.message_id, row.request_sha256, receipt)
                 await audit.append(uow, entry)
             await uow.commit()
         return receipt

@@ -4,8 +4,8 @@ GOVHALL_CROSSPROVINCE_* variables, or --env FILE) and prints the receipt once it
 request hash verify, with the matters the partner offers us.
 
 Both ends are in the audit logs: the partner logs the message it received; we log the message
-before it leaves (if that entry cannot be written, nothing is sent) and then the receipt, as an
-entry of direction "receipt" with the receipt's hash and status.
+before it leaves (if that entry cannot be written, nothing is sent) and then the receipt, in the
+one format every sender uses (`outgoing.sent_entry` / `outgoing.receipted_entry`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from govhall.crossprovince import audit
 from govhall.crossprovince.app import SPEC
 from govhall.crossprovince.client import PartnerClient
 from govhall.crossprovince.devca import load_signing_key
-from govhall.crossprovince.envelope import EnvelopeInvalid, request_sha256, seal, sha256_hex
+from govhall.crossprovince.envelope import EnvelopeInvalid, request_sha256, seal
+from govhall.crossprovince.outgoing import receipted_entry, sent_entry
 from govhall.crossprovince.partners import ConfigError, load_partners
 from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.kit.db import Database
@@ -68,7 +69,7 @@ async def ping(partner_code: str, group: str = "", timeout: float = 10.0) -> int
     db = Database(s.resolved_database_url(PlatformSettings(), SPEC.name))
     try:
         try:
-            await _log(db, audit.Entry("sent", partner_code, KIND, env.message_id, request_hash, "", "SENT"))
+            await _log(db, sent_entry(partner_code, KIND, env.message_id, request_hash))
         except sa.exc.DBAPIError as err:
             print(f"nothing sent: the audit log cannot be written ({type(err.orig).__name__})")
             return 2
@@ -84,10 +85,7 @@ async def ping(partner_code: str, group: str = "", timeout: float = 10.0) -> int
         finally:
             await client.close()
         status = pb.ReceiptStatus.Name(receipt.status)
-        receipt_hash = sha256_hex(receipt.SerializeToString(deterministic=True))
-        await _log(
-            db, audit.Entry("receipt", partner_code, KIND, env.message_id, request_hash, receipt_hash, status)
-        )
+        await _log(db, receipted_entry(partner_code, KIND, env.message_id, request_hash, receipt))
     finally:
         await db.close()
     print(f"receipt from {partner_code} ({partner.name}) at {partner.endpoint}: {status}")

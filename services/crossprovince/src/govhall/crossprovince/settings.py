@@ -39,6 +39,9 @@ class CrossprovinceSettings(ServiceSettings):
     catalogue_address: str = "127.0.0.1:50051"
     # Cases keeps the handovers (receiving side) and the cross-province cases (home side).
     cases_address: str = "127.0.0.1:50054"
+    # Licences: the level-A licence a concluded cross-province case was issued, returned with
+    # its result (CaseLicencesService).
+    licences_address: str = "127.0.0.1:50057"
     # The sender loop: a message not receipted is sent again after retry_initial_seconds,
     # doubling up to retry_max_seconds (a partner down for hours is tried every few minutes,
     # not hammered); due messages are looked for every poll_seconds (a new one wakes it at once).

@@ -12,6 +12,7 @@ from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.licences import events, rendering, status
 from govhall.licences.api import LicenceTypesService
 from govhall.licences.case_forms import CaseForms
+from govhall.licences.case_licences import CaseLicences, CaseLicencesService
 from govhall.licences.demo.holdings import DemoHoldings
 from govhall.licences.demo_api import LicencesDemoService
 from govhall.licences.drive import Drive
@@ -88,6 +89,11 @@ async def wire(ctx: ServiceContext[LicencesSettings]) -> Sequence[Registration]:
                 own,
             ),
             licences_pb2.DESCRIPTOR.services_by_name["LicencesService"].full_name,
+        ),
+        (
+            licences_pb2_grpc.add_CaseLicencesServiceServicer_to_server,
+            CaseLicencesService(CaseLicences(ctx.db, files)),
+            licences_pb2.DESCRIPTOR.services_by_name["CaseLicencesService"].full_name,
         ),
         (
             verification_pb2_grpc.add_VerificationServiceServicer_to_server,

@@ -389,3 +389,55 @@ class DeleteMyLicenceResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeleteMyLicenceResponse: _TypeAlias = DeleteMyLicenceResponse  # noqa: Y015
+
+@_typing.final
+class GetCaseLicenceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CASE_ID_FIELD_NUMBER: _builtins.int
+    MATTER_CODE_FIELD_NUMBER: _builtins.int
+    case_id: _builtins.str
+    matter_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        case_id: _builtins.str = ...,
+        matter_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "matter_code", b"matter_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCaseLicenceRequest: _TypeAlias = GetCaseLicenceRequest  # noqa: Y015
+
+@_typing.final
+class CaseLicence(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LICENCE_MATTER_FIELD_NUMBER: _builtins.int
+    LICENCE_FIELD_NUMBER: _builtins.int
+    FILE_FIELD_NUMBER: _builtins.int
+    licence_matter: _builtins.bool
+    """The matter is linked to a licence type: its approved cases are issued a licence (maybe not yet)."""
+    @_builtins.property
+    def licence(self) -> Global___Licence:
+        """Set once the licence is issued; file too when it has one."""
+
+    @_builtins.property
+    def file(self) -> Global___LicenceFile: ...
+    def __init__(
+        self,
+        *,
+        licence_matter: _builtins.bool = ...,
+        licence: Global___Licence | None = ...,
+        file: Global___LicenceFile | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["file", b"file", "licence", b"licence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["file", b"file", "licence", b"licence", "licence_matter", b"licence_matter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CaseLicence: _TypeAlias = CaseLicence  # noqa: Y015

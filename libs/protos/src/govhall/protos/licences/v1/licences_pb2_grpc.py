@@ -313,3 +313,81 @@ class LicencesService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class CaseLicencesServiceStub:
+    """A level-A licence by the case that issued it, for a service: crossprovince returns it with a
+    cross-province case's result (跨省通办). Callable by the crossprovince service only.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetCaseLicence = channel.unary_unary(
+                '/govhall.licences.v1.CaseLicencesService/GetCaseLicence',
+                request_serializer=govhall_dot_licences_dot_v1_dot_licences__pb2.GetCaseLicenceRequest.SerializeToString,
+                response_deserializer=govhall_dot_licences_dot_v1_dot_licences__pb2.CaseLicence.FromString,
+                _registered_method=True)
+
+
+class CaseLicencesServiceServicer:
+    """A level-A licence by the case that issued it, for a service: crossprovince returns it with a
+    cross-province case's result (跨省通办). Callable by the crossprovince service only.
+    """
+
+    def GetCaseLicence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CaseLicencesServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetCaseLicence': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseLicence,
+                    request_deserializer=govhall_dot_licences_dot_v1_dot_licences__pb2.GetCaseLicenceRequest.FromString,
+                    response_serializer=govhall_dot_licences_dot_v1_dot_licences__pb2.CaseLicence.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'govhall.licences.v1.CaseLicencesService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('govhall.licences.v1.CaseLicencesService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class CaseLicencesService:
+    """A level-A licence by the case that issued it, for a service: crossprovince returns it with a
+    cross-province case's result (跨省通办). Callable by the crossprovince service only.
+    """
+
+    @staticmethod
+    def GetCaseLicence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.licences.v1.CaseLicencesService/GetCaseLicence',
+            govhall_dot_licences_dot_v1_dot_licences__pb2.GetCaseLicenceRequest.SerializeToString,
+            govhall_dot_licences_dot_v1_dot_licences__pb2.CaseLicence.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -104,3 +104,37 @@ class LicencesServiceServicer(metaclass=_abc_1.ABCMeta):
         """level C"""
 
 def add_LicencesServiceServicer_to_server(servicer: LicencesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class CaseLicencesServiceStub:
+    """A level-A licence by the case that issued it, for a service: crossprovince returns it with a
+    cross-province case's result (跨省通办). Callable by the crossprovince service only.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> CaseLicencesServiceAsyncStub: ...
+    GetCaseLicence: _grpc.UnaryUnaryMultiCallable[_licences_pb2.GetCaseLicenceRequest, _licences_pb2.CaseLicence]
+
+@_typing.type_check_only
+class CaseLicencesServiceAsyncStub(CaseLicencesServiceStub):
+    """A level-A licence by the case that issued it, for a service: crossprovince returns it with a
+    cross-province case's result (跨省通办). Callable by the crossprovince service only.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    GetCaseLicence: _aio.UnaryUnaryMultiCallable[_licences_pb2.GetCaseLicenceRequest, _licences_pb2.CaseLicence]  # type: ignore[assignment]
+
+class CaseLicencesServiceServicer(metaclass=_abc_1.ABCMeta):
+    """A level-A licence by the case that issued it, for a service: crossprovince returns it with a
+    cross-province case's result (跨省通办). Callable by the crossprovince service only.
+    """
+
+    @_abc_1.abstractmethod
+    def GetCaseLicence(
+        self,
+        request: _licences_pb2.GetCaseLicenceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_licences_pb2.CaseLicence, _abc.Awaitable[_licences_pb2.CaseLicence]]: ...
+
+def add_CaseLicencesServiceServicer_to_server(servicer: CaseLicencesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
