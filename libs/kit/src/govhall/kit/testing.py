@@ -94,10 +94,15 @@ async def database_with_kit_tables(url: str, *tables: sa.Table) -> Database:
     return db
 
 
-async def database_is_free(db_url: str) -> str:
+async def database_is_free(db_url: str, *, samples: int = 10, interval: float = 0.03) -> str:
     """ "free" when nobody holds the database: on SQLite another writer gets the write lock at
     once, on PostgreSQL no other session sits in a transaction; otherwise what holds it. For
-    tests that slow work (publishing, file writes) happens with no transaction open."""
+    tests that slow work (publishing, file writes) happens with no transaction open.
+
+    PostgreSQL is asked up to ``samples`` times, ``interval`` apart, and "free" is the first
+    answer with nobody in a transaction: the outbox relay and other consumers open short
+    transactions of their own at any moment, which end within milliseconds, while a transaction
+    held across the slow work stays open for every sample (the work waits for this probe)."""
     if db_url.startswith("sqlite"):
         import sqlite3
 
@@ -119,17 +124,24 @@ async def database_is_free(db_url: str) -> str:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(db_url)
+    busy = 0
     try:
         async with engine.connect() as conn:
-            busy = await conn.scalar(
-                sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+            for sample in range(samples):
+                if sample:
+                    await asyncio.sleep(interval)
+                busy = await conn.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                    )
                 )
-            )
+                await conn.rollback()  # each sample its own snapshot of pg_stat_activity
+                if busy == 0:
+                    return "free"
     finally:
         await engine.dispose()
-    return "free" if busy == 0 else f"{busy} sessions in a transaction"
+    return f"{busy} sessions in a transaction"
 
 
 # Callers ---------------------------------------------------------------------------------------
