@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterable
 
+from govhall.kit.errors import DomainError, ErrorKind
 from govhall.protos.common.v1 import common_pb2
 
 CALLER_METADATA_KEY = "x-govhall-caller-to-sign-bin"
@@ -56,3 +57,17 @@ def caller_to_sign(
 
 def is_admin(caller: common_pb2.CallerIdentity) -> bool:
     return caller.kind == common_pb2.CALLER_KIND_ADMIN
+
+
+def require_service(service: str, service_zh: str) -> None:
+    """For RPCs only one service may call (cases' and licences' for crossprovince): the caller
+    must be that service by its signed assertion (a service asserts only itself); anyone else,
+    user or other service, gets FORBIDDEN `<SERVICE>_ONLY`."""
+    caller = current_caller()
+    if caller.kind != common_pb2.CALLER_KIND_SERVICE or caller.subject != service:
+        raise DomainError(
+            f"{service.upper()}_ONLY",
+            f"only the {service} service may call this",
+            f"仅{service_zh}可以调用该接口",
+            ErrorKind.FORBIDDEN,
+        )

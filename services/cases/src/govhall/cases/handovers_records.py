@@ -26,7 +26,7 @@ from govhall.cases.views import ts
 from govhall.cases.vocabulary import WINDOW_CLERK
 from govhall.cases.workflow import Deps
 from govhall.contracts import cases as contract
-from govhall.kit.caller import current_caller
+from govhall.kit.caller import current_caller, require_service
 from govhall.kit.db import UnitOfWork
 from govhall.kit.dialect import locked
 from govhall.kit.errors import DomainError, ErrorKind
@@ -71,16 +71,8 @@ def wrong_state(en: str, zh: str) -> DomainError:
 
 
 def require_crossprovince() -> None:
-    """The partner-facing RPCs: the crossprovince service and nobody else (the caller's kind and
-    subject come from a signed assertion, and a service may assert only itself)."""
-    caller = current_caller()
-    if caller.kind != common_pb2.CALLER_KIND_SERVICE or caller.subject != CROSSPROVINCE:
-        raise DomainError(
-            "CROSSPROVINCE_ONLY",
-            "only the crossprovince service may call this",
-            "仅跨省通办服务可以调用该接口",
-            ErrorKind.FORBIDDEN,
-        )
+    """The partner-facing RPCs: the crossprovince service and nobody else."""
+    require_service(CROSSPROVINCE, "跨省通办服务")
 
 
 def require_clerk() -> common_pb2.CallerIdentity:

@@ -14,13 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.kit.caller import current_caller
+from govhall.kit.caller import require_service
 from govhall.kit.db import Database
-from govhall.kit.errors import DomainError, ErrorKind, invalid
+from govhall.kit.errors import invalid
 from govhall.kit.files import MEDIA_TYPES, FileStore, sniff
 from govhall.licences.holder import as_message
 from govhall.licences.tables import licence_types, licences, type_matters
-from govhall.protos.common.v1 import common_pb2
 from govhall.protos.licences.v1 import licences_pb2 as pb
 from govhall.protos.licences.v1 import licences_pb2_grpc
 
@@ -28,14 +27,8 @@ CROSSPROVINCE = "crossprovince"
 
 
 def require_crossprovince() -> None:
-    caller = current_caller()
-    if caller.kind != common_pb2.CALLER_KIND_SERVICE or caller.subject != CROSSPROVINCE:
-        raise DomainError(
-            "CROSSPROVINCE_ONLY",
-            "only the crossprovince service may call this",
-            "仅跨省通办服务可以调用该接口",
-            ErrorKind.FORBIDDEN,
-        )
+    """The partner-facing RPCs: the crossprovince service and nobody else."""
+    require_service(CROSSPROVINCE, "跨省通办服务")
 
 
 class CaseLicences:
