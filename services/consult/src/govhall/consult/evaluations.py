@@ -147,11 +147,15 @@ class Evaluations:
                     "只有办件的申请人可以评价",
                     ErrorKind.FORBIDDEN,
                 )
-            if case is None or case.state not in CONCLUDED:
+            if case is None:
                 raise _not_concluded()
+            # Rated already, whatever the copy's state: cases moves a rated case on (待评价 → 已办结),
+            # and once that event reaches the copy a second rating must still say why it is refused.
             e = evaluations.c
             if (await uow.conn.execute(sa.select(e.evaluation_id).where(e.case_id == case.case_id))).first():
                 raise _already()
+            if case.state not in CONCLUDED:
+                raise _not_concluded()
             now = dt.datetime.now(dt.UTC)
             row = {
                 "evaluation_id": new_id(),
