@@ -9,7 +9,6 @@ No cluster and no network are needed once helm is built.
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import os
@@ -57,7 +56,12 @@ GRPC_SERVICES = (
     "licences",
     "crossprovince",
 )
-CORE_KINDS = {"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job", "NetworkPolicy"}
+CORE_KINDS = {
+    "ConfigMap", "Deployment", "Service", "PersistentVolumeClaim", "Job", "NetworkPolicy",
+    "PodDisruptionBudget", "Pod",
+}  # fmt: skip
+# The province and the city scale gateway, search and cases on CPU; the county does not.
+AUTOSCALED = ("cases", "gateway", "search")
 # Where cases keeps uploaded materials and notices (services.cases.files.mountPath).
 CASES_FILES = "/var/lib/govhall/cases-files"
 # Where consult keeps letter attachments (services.consult.files.mountPath).
@@ -339,7 +343,8 @@ def test_kubernetes_validate_knows_the_target_version() -> None:
 
 def test_core_objects_validate_strictly(instance: Instance) -> None:
     kinds = {o["kind"] for o in instance.objects}
-    assert kinds == CORE_KINDS | {"ServiceMonitor", "PrometheusRule"}, f"unexpected kinds: {kinds}"
+    hpa = set() if instance.level == "county" else {"HorizontalPodAutoscaler"}
+    assert kinds == CORE_KINDS | hpa | {"ServiceMonitor", "PrometheusRule"}, f"unexpected kinds: {kinds}"
     errors = validation_errors(instance.objects)
     assert not errors, "\n".join(errors)
 
@@ -358,7 +363,10 @@ def test_every_instance_runs_every_service(instance: Instance) -> None:
         assert set(instance.by_component(kind)) == set(SERVICES), f"{instance.level}: {kind}s"
     for service, deployment in instance.by_component("Deployment").items():
         assert deployment["metadata"]["name"] == f"{RELEASE}-{service}"
-        assert deployment["spec"]["replicas"] == instance.values["services"][service]["replicas"]
+        # Where an HPA owns the count, the Deployment states none and the HPA starts from replicas.
+        hpa = instance.by_component("HorizontalPodAutoscaler").get(service)
+        replicas = hpa["spec"]["minReplicas"] if hpa else deployment["spec"]["replicas"]
+        assert replicas == instance.values["services"][service]["replicas"]
         container = instance.container(service)
         assert container["image"] == image
         assert container["command"] == ["python", "-m", f"govhall.{service}"]
@@ -623,10 +631,18 @@ def test_county_is_smaller_than_province(instances: dict[str, Instance]) -> None
                 f"{service} {resource} request"
             )
             assert quantity(small["limits"][resource]) <= quantity(large["limits"][resource])
-        assert (
-            county.by_component("Deployment")[service]["spec"]["replicas"]
-            < province.by_component("Deployment")[service]["spec"]["replicas"]
-        )
+        assert _least_replicas(county, service) < _least_replicas(province, service), service
+
+
+def _least_replicas(instance: Instance, service: str) -> int:
+    """The Deployment's replicas, or its HPA's minReplicas where one owns the count."""
+    hpa = instance.by_component("HorizontalPodAutoscaler").get(service)
+    count: int = (
+        hpa["spec"]["minReplicas"]
+        if hpa
+        else instance.by_component("Deployment")[service]["spec"]["replicas"]
+    )
+    return count
 
 
 def test_requests_fit_within_limits(instance: Instance) -> None:
@@ -820,7 +836,7 @@ def test_a_hook_applies_the_stream_settings_as_the_nats_admin(
             ]
             assert "govhall-nats-admin" not in [r.get("name") for r in refs], service
     without = render(helm, helm_env, "city", "--set", "nats.admin.existingSecret=")
-    assert without.of_kind("Job") == []
+    assert [j for j in without.of_kind("Job") if j["metadata"]["name"].endswith("stream-settings")] == []
 
 
 def test_leaf_links_carry_no_application_subject(instances: dict[str, Instance]) -> None:
@@ -960,12 +976,12 @@ BAD_VALUES = [
     ),
     pytest.param(
         ["--set", "services.search.redis.username=services"],
-        "services.search.redis: both existingSecret and an inline value",
+        "/services/search/redis",
         id="redis-secret-and-inline",
     ),
     pytest.param(
         ["--set", "services.search.redis.existingSecret=", "--set", "services.search.redis.password=pw"],
-        "services.search.redis.username is required",
+        "/services/search/redis",
         id="inline-password-without-user",
     ),
     pytest.param(
@@ -1087,64 +1103,33 @@ def test_render_fails_without_a_trust_key(helm: Path, helm_env: dict[str, str], 
         proc = run_helm(helm, helm_env, *template_args("county", *extra))
         assert proc.returncode != 0, f"helm template accepted {extra}"
         assert f"services.{service}.trustKey: no caller-assertion key" in proc.stderr, proc.stderr
-    # Both ways at once is refused too, rather than guessing which one is meant.
+    # An inline key is refused outright (secrets only from Secrets made out of band).
     proc = run_helm(helm, helm_env, *template_args("county", "--set", f"services.{service}.trustKey.value=k"))
     assert proc.returncode != 0
-    assert f"services.{service}.trustKey: both existingSecret and an inline value" in proc.stderr
+    assert f"/services/{service}/trustKey" in proc.stderr and "'value' not allowed" in proc.stderr
 
 
-def test_inline_credentials_go_into_the_services_own_secret(
-    helm: Path, helm_env: dict[str, str], tmp_path: Path
+INLINE_CREDENTIALS = [
+    ("services.cases.trustKey.value=k", "/services/cases/trustKey"),
+    ("services.cases.nats.username=cases", "/services/cases/nats"),
+    ("services.cases.nats.password=nats-pw", "/services/cases/nats"),
+    ("services.gateway.redis.password=pw", "/services/gateway/redis"),
+    ("services.search.elasticsearch.username=search", "/services/search/elasticsearch"),
+    ("services.cases.database.password.value=pg-pw", "/services/cases/database"),
+]
+
+
+@pytest.mark.parametrize(("setting", "where"), INLINE_CREDENTIALS, ids=[s for s, _ in INLINE_CREDENTIALS])
+def test_inline_credentials_are_refused(
+    helm: Path, helm_env: dict[str, str], setting: str, where: str
 ) -> None:
-    key_file = tmp_path / "cases.key"
-    key_file.write_text(json.dumps({"principal": "cases", "keys": [{"kid": "k1", "private": "x"}]}))
-    bundle_file = tmp_path / "bundle.json"
-    bundle_file.write_text(json.dumps({"principals": {"cases": [{"kid": "k1", "public": "y"}]}}))
-    instance = _render_credentials(
-        helm, helm_env,
-        "--set", "trust.bundle.existingConfigMap=", "--set-file", f"trust.bundle.value={bundle_file}",
-        "--set", "services.cases.trustKey.existingSecret=", "--set-file", f"services.cases.trustKey.value={key_file}",
-        "--set", "services.cases.nats.existingSecret=",
-        "--set", "services.cases.nats.username=cases", "--set", "services.cases.nats.password=nats-pw",
-        "--set", "services.cases.database.password.existingSecret=",
-        "--set", "services.cases.database.password.value=pg-pw",
-    )  # fmt: skip
-    # One Secret, the cases service's own, holding exactly its inline values.
-    (secret,) = instance.of_kind("Secret")
-    assert secret["metadata"]["name"] == f"{RELEASE}-cases-credentials"
-    assert secret["metadata"]["labels"]["app.kubernetes.io/component"] == "cases"
-    decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
-    assert decoded == {
-        "trust-key": key_file.read_text(),
-        "nats-username": "cases",
-        "nats-password": "nats-pw",
-        "database-password": "pg-pw",
-    }
-    own = secret["metadata"]["name"]
-    refs = _secret_refs(instance.container("cases"))
-    assert refs["GOVHALL_NATS_USER"] == {"name": own, "key": "nats-username"}
-    assert refs["GOVHALL_NATS_PASSWORD"] == {"name": own, "key": "nats-password"}
-    assert refs["GOVHALL_CASES_DATABASE_PASSWORD"] == {"name": own, "key": "database-password"}
-    # Still from the Secret made out of band: what was not given inline.
-    assert refs["GOVHALL_REDIS_PASSWORD"] == {"name": "govhall-redis-services", "key": "password"}
-    key_volume = instance.volume_at("cases", TRUST_KEY_DIR)["secret"]
-    assert key_volume["secretName"] == own
-    assert key_volume["items"] == [{"key": "trust-key", "path": "cases.key"}]
-    # Changing an inline credential rolls the pods; services without any keep their pods.
-    for service in SERVICES:
-        annotations = instance.by_component("Deployment")[service]["spec"]["template"]["metadata"][
-            "annotations"
-        ]
-        assert ("checksum/credentials" in annotations) is (service == "cases"), service
-    # No other pod sees the cases Secret.
-    for service in SERVICES:
-        if service != "cases":
-            assert own not in _secret_names_in_pod(instance.pod(service)), service
-    # The inline bundle becomes the chart's ConfigMap, which every pod mounts.
-    bundle = instance.named("ConfigMap", f"{RELEASE}-trust-bundle")
-    assert json.loads(bundle["data"]["bundle.json"]) == json.loads(bundle_file.read_text())
-    for service in SERVICES:
-        assert instance.volume_at(service, TRUST_BUNDLE_DIR)["configMap"]["name"] == f"{RELEASE}-trust-bundle"
+    """Secrets only from Secrets made out of band: an inline credential (even with its
+    existingSecret emptied) is refused by the schema, so none passes through helm's history."""
+    key = setting.partition("=")[0].rpartition(".")[0]
+    for extra in (["--set", setting], ["--set", setting, "--set", f"{key}.existingSecret="]):
+        proc = run_helm(helm, helm_env, *template_args("county", *extra))
+        assert proc.returncode != 0, f"helm template accepted {extra}"
+        assert where in proc.stderr and "not allowed" in proc.stderr, proc.stderr
 
 
 def test_only_configured_credentials_are_rendered(helm: Path, helm_env: dict[str, str]) -> None:
@@ -1190,3 +1175,295 @@ def test_refused_callers_raise_an_alert_where_services_are_scraped(
     unreceipted = alerts["GovhallCrossprovinceUnreceipted"]
     assert "govhall_crossprovince_unreceipted_overdue" in unreceipted["expr"]
     assert unreceipted["labels"]["severity"] == "warning"
+
+
+# --- ingress, network policies, disruption budgets, autoscaling, migrations, helm test (issue 18)
+
+
+def test_gateway_behind_an_ingress_with_tls(helm: Path, helm_env: dict[str, str]) -> None:
+    assert not render(helm, helm_env, "city").of_kind("Ingress"), "off unless asked for"
+    instance = _render_credentials(
+        helm, helm_env,
+        "--set", "ingress.enabled=true", "--set", "ingress.className=nginx",
+        "--set", "ingress.hosts={zwfw.example.gov.cn,www.zwfw.example.gov.cn}",
+        "--set", "ingress.tls.secretName=zwfw-tls",
+    )  # fmt: skip
+    (ingress,) = instance.of_kind("Ingress")
+    hosts = ["zwfw.example.gov.cn", "www.zwfw.example.gov.cn"]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    # TLS from the Secret made out of band, for every host; the chart makes no Secret.
+    assert ingress["spec"]["tls"] == [{"secretName": "zwfw-tls", "hosts": hosts}]
+    assert not instance.of_kind("Secret")
+    gateway = {"name": f"{RELEASE}-gateway", "port": {"name": "http"}}
+    for rule, host in zip(ingress["spec"]["rules"], hosts, strict=True):
+        assert rule["host"] == host
+        # Everything to the gateway's API port; never its metrics port.
+        assert rule["http"]["paths"] == [{"path": "/", "pathType": "Prefix", "backend": {"service": gateway}}]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--set", "ingress.enabled=true", "--set", "ingress.hosts={zwfw.example.gov.cn}"],
+        ["--set", "ingress.enabled=true", "--set", "ingress.tls.secretName=zwfw-tls"],
+        [
+            "--set",
+            "ingress.enabled=true",
+            "--set",
+            "ingress.hosts={Not_A_Host}",
+            "--set",
+            "ingress.tls.secretName=t",
+        ],
+    ],
+    ids=["without-tls", "without-hosts", "bad-host"],
+)
+def test_an_ingress_needs_hosts_and_tls(helm: Path, helm_env: dict[str, str], extra: list[str]) -> None:
+    proc = run_helm(helm, helm_env, *template_args("county", *extra))
+    assert proc.returncode != 0, f"helm template accepted {extra}"
+    assert "/ingress" in proc.stderr, proc.stderr
+
+
+def _policy(instance: Instance, name: str) -> dict[str, Any]:
+    return instance.named("NetworkPolicy", f"{RELEASE}-{name}")
+
+
+def _rules_for(policy: dict[str, Any], port: str | int) -> list[dict[str, Any]]:
+    return [r for r in policy["spec"]["ingress"] if any(p["port"] == port for p in r["ports"])]
+
+
+def _components(peer: dict[str, Any]) -> list[str]:
+    """The components of this release a peer admits (it must admit nothing else)."""
+    selector = peer["podSelector"]
+    assert "namespaceSelector" not in peer, "the release's own namespace only"
+    assert selector["matchLabels"] == {
+        "app.kubernetes.io/name": "govhall",
+        "app.kubernetes.io/instance": RELEASE,
+    }
+    (expression,) = selector["matchExpressions"]
+    assert expression["key"] == "app.kubernetes.io/component" and expression["operator"] == "In"
+    values: list[str] = expression["values"]
+    return values
+
+
+def _callers(service: str) -> set[str]:
+    upstreams = {n: s["upstreams"] for n, s in load_values_defaults()["services"].items()}
+    return {caller for caller, called in upstreams.items() if service in called}
+
+
+def test_grpc_services_accept_only_their_callers(instance: Instance) -> None:
+    values = load_values_defaults()
+    for service in GRPC_SERVICES:
+        policy = _policy(instance, service)
+        assert (
+            policy["spec"]["podSelector"]["matchLabels"]
+            == instance.by_component("Service")[service]["spec"]["selector"]
+        )
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+        grpc = _rules_for(policy, "grpc")
+        callers = _callers(service)
+        if not callers:  # nobody calls it: no rule at all (a rule without `from` admits everyone)
+            assert grpc == [], service
+            continue
+        (rule,) = grpc
+        assert [p["port"] for p in rule["ports"]] == ["grpc"]
+        (peer,) = rule["from"]
+        assert set(_components(peer)) == callers, service
+        # Metrics from the monitoring only.
+        (metrics,) = _rules_for(policy, "metrics")
+        assert metrics["from"] == values["networkPolicy"]["monitoring"]
+        assert all(r.get("from") for r in policy["spec"]["ingress"]), f"{service}: a rule open to all"
+    # Concretely: search answers the gateway and nobody else; identity exactly who lists it.
+    (search,) = _rules_for(_policy(instance, "search"), "grpc")
+    assert _components(search["from"][0]) == ["gateway"]
+    (identity,) = _rules_for(_policy(instance, "identity"), "grpc")
+    assert set(_components(identity["from"][0])) == {
+        "appointments",
+        "cases",
+        "consult",
+        "gateway",
+        "licences",
+    }
+    # crossprovince is nobody's upstream: only its partner port (own policy) and metrics are open.
+    assert _rules_for(_policy(instance, "crossprovince"), "grpc") == []
+    partner = _policy(instance, "crossprovince-partner")
+    assert [p["port"] for r in partner["spec"]["ingress"] for p in r["ports"]] == ["partner"]
+
+
+def test_callers_follow_the_upstreams(helm: Path, helm_env: dict[str, str]) -> None:
+    """One source of truth: a new upstream opens exactly that caller's way in."""
+    instance = _render_credentials(helm, helm_env, "--set", "services.catalogue.upstreams={search}")
+    (rule,) = _rules_for(_policy(instance, "search"), "grpc")
+    assert _components(rule["from"][0]) == ["catalogue", "gateway"]
+
+
+def test_the_gateway_accepts_the_ingress_controller_and_the_test_pod(instance: Instance) -> None:
+    values = load_values_defaults()["networkPolicy"]
+    policy = _policy(instance, "gateway")
+    (http,) = _rules_for(policy, "http")
+    *controller, test_pod = http["from"]
+    assert controller == values["ingressController"]
+    assert _components(test_pod) == ["test"]
+    (metrics,) = _rules_for(policy, "metrics")
+    assert metrics["from"] == values["monitoring"]
+    assert len(policy["spec"]["ingress"]) == 2
+
+
+def test_backends_accept_only_the_services_using_them(helm: Path, helm_env: dict[str, str]) -> None:
+    county = render(helm, helm_env, "county")
+    assert not [p for p in county.of_kind("NetworkPolicy") if p["metadata"]["name"].endswith("-clients")]
+    extra = []
+    for backend in ("postgresql", "nats", "redis", "elasticsearch"):
+        extra += ["--set", f"networkPolicy.backends.{backend}.enabled=true"]
+    leaf = {"ports": [{"port": 7422, "protocol": "TCP"}], "from": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]}
+    instance = _render_credentials(
+        helm, helm_env, *extra, "--set-json", f"networkPolicy.backends.nats.extraIngress=[{json.dumps(leaf)}]"
+    )
+    with_db = [
+        "appointments",
+        "cases",
+        "catalogue",
+        "consult",
+        "crossprovince",
+        "identity",
+        "licences",
+        "search",
+    ]
+    expected = {
+        "postgresql": (5432, with_db + [f"{s}-migrate" for s in with_db]),
+        "nats": (4222, [*with_db, "stream-settings"]),  # not the gateway
+        "redis": (6379, [*with_db, "gateway"]),
+        "elasticsearch": (9200, ["search"]),
+    }
+    for backend, (port, users) in expected.items():
+        policy = _policy(instance, f"{backend}-clients")
+        assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": backend}}
+        rule, *others = policy["spec"]["ingress"]
+        assert rule["ports"] == [{"port": port, "protocol": "TCP"}]
+        (peer,) = rule["from"]
+        assert sorted(_components(peer)) == sorted(users), backend
+        assert others == ([leaf] if backend == "nats" else []), backend
+
+
+def test_disruption_budgets_and_autoscalers(instance: Instance) -> None:
+    budgets = instance.by_component("PodDisruptionBudget")
+    autoscalers = instance.by_component("HorizontalPodAutoscaler")
+    for service in SERVICES:
+        deployment = instance.by_component("Deployment")[service]
+        budget = budgets[service]["spec"]
+        assert budget == {"maxUnavailable": 1, "selector": deployment["spec"]["selector"]}
+        scales = instance.level != "county" and service in AUTOSCALED
+        assert (service in autoscalers) is scales, service
+        # An HPA owns the count: the Deployment states none (an upgrade would reset it otherwise).
+        assert ("replicas" in deployment["spec"]) is not scales, service
+        if scales:
+            hpa = autoscalers[service]["spec"]
+            settings = instance.values["services"][service]["autoscaling"]
+            assert hpa["scaleTargetRef"] == {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": f"{RELEASE}-{service}",
+            }
+            assert (hpa["minReplicas"], hpa["maxReplicas"]) == (
+                settings["minReplicas"],
+                settings["maxReplicas"],
+            )
+            assert hpa["minReplicas"] == instance.values["services"][service]["replicas"]
+            assert hpa["metrics"] == [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ]
+            assert autoscalers[service]["apiVersion"] == "autoscaling/v2"
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        (["--set", "services.catalogue.autoscaling.enabled=true"], "/services/catalogue"),
+        (
+            [
+                "--set",
+                "services.cases.autoscaling.enabled=true",
+                "--set",
+                "services.cases.files.accessMode=ReadWriteOnce",
+            ],
+            "needs accessMode ReadWriteMany",
+        ),
+        (
+            [
+                "--set",
+                "services.search.autoscaling.enabled=true",
+                "--set",
+                "services.search.autoscaling.minReplicas=5",
+            ],
+            "minReplicas 5 above maxReplicas 3",
+        ),
+    ],
+    ids=["catalogue-does-not-scale", "scaling-on-a-single-node-volume", "min-above-max"],
+)
+def test_autoscaling_refusals(helm: Path, helm_env: dict[str, str], extra: list[str], complaint: str) -> None:
+    proc = run_helm(helm, helm_env, *template_args("county", *extra))
+    assert proc.returncode != 0, f"helm template accepted {extra}"
+    assert complaint in proc.stderr, proc.stderr
+
+
+def test_migrations_run_once_as_a_hook_before_the_deployments(instance: Instance) -> None:
+    jobs = {j["metadata"]["name"]: j for j in instance.of_kind("Job")}
+    with_db = [
+        s
+        for s in GRPC_SERVICES
+        if instance.by_component("ConfigMap")[s]["data"].get(f"GOVHALL_{s.upper()}_DATABASE_URL")
+    ]
+    assert len(with_db) == 8
+    for service in with_db:
+        job = jobs[f"{RELEASE}-{service}-migrate"]
+        annotations = job["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+        assert int(annotations["helm.sh/hook-weight"]) < 0
+        pod = job["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["command"] == ["python", "-m", f"govhall.{service}", "migrate"]
+        # Inline settings (the ConfigMaps do not exist yet), the password from its Secret.
+        assert "envFrom" not in container
+        env = {e["name"]: e for e in container["env"]}
+        data = instance.by_component("ConfigMap")[service]["data"]
+        url = f"GOVHALL_{service.upper()}_DATABASE_URL"
+        assert env[url]["value"] == data[url]
+        assert env[f"GOVHALL_{service.upper()}_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": f"govhall-{service}-db",
+            "key": "password",
+        }
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        # The replicas do not migrate: they check, and wait for the Job.
+        assert data["GOVHALL_MIGRATE_ON_START"] == "false"
+        assert data["GOVHALL_MIGRATE_WAIT_SECONDS"] == "300"
+    assert "GOVHALL_MIGRATE_ON_START" not in instance.by_component("ConfigMap")["gateway"]["data"]
+
+
+def test_without_migration_jobs_the_replicas_migrate(helm: Path, helm_env: dict[str, str]) -> None:
+    instance = _render_credentials(
+        helm, helm_env, "--set", "migrations.enabled=false", "--set", "services.cases.database.url="
+    )
+    assert not [j for j in instance.of_kind("Job") if j["metadata"]["name"].endswith("-migrate")]
+    for service in GRPC_SERVICES:
+        assert "GOVHALL_MIGRATE_ON_START" not in instance.by_component("ConfigMap")[service]["data"]
+    # A service on SQLite in its emptyDir has nothing for a Job to migrate.
+    instance = _render_credentials(helm, helm_env, "--set", "services.cases.database.url=")
+    assert f"{RELEASE}-cases-migrate" not in {j["metadata"]["name"] for j in instance.of_kind("Job")}
+    assert "GOVHALL_MIGRATE_ON_START" not in instance.by_component("ConfigMap")["cases"]["data"]
+
+
+def test_helm_test_calls_the_gateways_readiness(instance: Instance) -> None:
+    (pod,) = instance.of_kind("Pod")
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    assert pod["metadata"]["labels"]["app.kubernetes.io/component"] == "test"
+    spec = pod["spec"]
+    (container,) = spec["containers"]
+    assert container["image"] == instance.container("gateway")["image"]
+    assert container["command"][:2] == ["python", "-c"]
+    assert container["command"][-1] == f"http://{RELEASE}-gateway:8000/readyz"
+    assert container["securityContext"] == instance.container("gateway")["securityContext"]
+    assert spec["securityContext"] == instance.pod("gateway")["securityContext"]
+    assert spec["restartPolicy"] == "Never" and spec["automountServiceAccountToken"] is False

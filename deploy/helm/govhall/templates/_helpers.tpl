@@ -161,6 +161,11 @@ data:
   {{- with .url }}
   {{- /* No password in it (the schema refuses one): that is DATABASE_PASSWORD, from a Secret. */}}
   {{ $prefix }}DATABASE_URL: {{ . | quote }}
+  {{- if $root.Values.migrations.enabled }}
+  {{- /* The migrations hook Job migrates; a replica only checks it is not behind. */}}
+  GOVHALL_MIGRATE_ON_START: "false"
+  GOVHALL_MIGRATE_WAIT_SECONDS: {{ $root.Values.migrations.waitSeconds | quote }}
+  {{- end }}
   {{- end }}
   {{- end }}
   {{- include "govhall.trustFiles" . | nindent 2 }}
@@ -200,12 +205,15 @@ metadata:
   labels:
     {{- include "govhall.labels" . | nindent 4 }}
 spec:
+  {{- if not (include "govhall.autoscaled" .) }}
   replicas: {{ $svc.replicas }}
+  {{- end }}
   revisionHistoryLimit: 5
+  {{- $most := include "govhall.maxReplicas" . | int }}
   {{- with $svc.files }}
   {{- if ne .accessMode "ReadWriteMany" }}
-  {{- if gt (int $svc.replicas) 1 }}
-  {{- fail (printf "services.%s: %d replicas share one files volume, which needs accessMode ReadWriteMany (not %s)" $.name (int $svc.replicas) .accessMode) }}
+  {{- if gt $most 1 }}
+  {{- fail (printf "services.%s: %d replicas share one files volume, which needs accessMode ReadWriteMany (not %s)" $.name $most .accessMode) }}
   {{- end }}
   # The files volume attaches to one node at a time: the old pod lets go before the new one starts.
   strategy:
