@@ -15,7 +15,8 @@ frozen first revision. Apart, each history stays linear and the order (kit first
 revision may rely on the kit's tables) is the runner's, below.
 
 `upgrade(url, folder)` brings a database to head; services call it at start-up (the prestart
-step), so a fresh database needs no manual command. Several replicas start at once: the upgrade
+step), so a fresh database needs no manual command; or, deployed by the chart, a hook Job runs
+`python -m govhall.<service> migrate` once per release and the replicas only check `behind()`. Several replicas start at once: the upgrade
 runs under a lock (PostgreSQL: a session advisory lock, released by the server if the holder
 dies; SQLite: a file lock beside the database), so one migrates and the others, let in after it,
 find the database at head.
@@ -41,6 +42,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config, create_async_engine
 
@@ -67,6 +70,33 @@ async def upgrade(url: str, folder: Path, *, kit: Path = KIT_MIGRATIONS) -> None
     async with upgrade_lock(url):
         await asyncio.to_thread(command.upgrade, _config(url, kit), "head")
         await asyncio.to_thread(command.upgrade, _config(url, folder), "head")
+
+
+async def behind(url: str, folder: Path, *, kit: Path = KIT_MIGRATIONS) -> list[str]:
+    """What the database at url lacks of the two histories' heads, as "kit: none -> kit_0003"
+    lines; [] when it is up to date. An unreachable database is an exception, not "behind"."""
+
+    def _current(connection: sa.Connection, version_table: str) -> set[str]:
+        migration = MigrationContext.configure(connection, opts={"version_table": version_table})
+        return set(migration.get_current_heads())
+
+    engine = create_async_engine(make_url(url), poolclass=sa.pool.NullPool)
+    lacking = []
+    try:
+        async with engine.connect() as conn:
+            for label, scripts, table in (
+                ("kit", kit, KIT_VERSION_TABLE),
+                ("service", folder, "alembic_version"),
+            ):
+                heads = set(ScriptDirectory.from_config(_config(url, scripts)).get_heads())
+                current = await conn.run_sync(_current, table)
+                if current != heads:
+                    lacking.append(
+                        f"{label}: {','.join(sorted(current)) or 'none'} -> {','.join(sorted(heads))}"
+                    )
+    finally:
+        await engine.dispose()
+    return lacking
 
 
 @asynccontextmanager

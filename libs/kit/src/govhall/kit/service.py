@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,35 @@ async def migrate(db: Database, spec: ServiceSpec[Any]) -> None:
     await migrations.upgrade(db.url, spec.migrations)
 
 
+class DatabaseBehind(RuntimeError):
+    """The database lacks migrations this code needs, and this process may not run them."""
+
+
+async def wait_until_migrated(db: Database, spec: ServiceSpec[Any], wait_seconds: float) -> None:
+    """With migrate_on_start false (the chart: a hook Job migrates), refuse to serve a database
+    behind this code's heads (kit and service histories): wait up to wait_seconds for the Job,
+    then raise DatabaseBehind, so the pod restarts rather than serve on a schema it does not know."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    delay = 0.2
+    while True:
+        try:
+            lacking = await migrations.behind(db.url, spec.migrations)
+        except Exception as exc:  # not reachable yet (the database, or the role): wait too
+            lacking = [f"database unreachable: {type(exc).__name__}"]
+        if not lacking:
+            return
+        if asyncio.get_running_loop().time() >= deadline:
+            log.error(
+                "%s: database is behind this code (%s) and GOVHALL_MIGRATE_ON_START is false: "
+                "refusing to serve; run `python -m govhall.%s migrate` (the chart's migrate Job)",
+                spec.name, "; ".join(lacking), spec.name,
+            )  # fmt: skip
+            raise DatabaseBehind(f"{spec.name}: database behind its code: {'; '.join(lacking)}")
+        log.warning("%s: waiting for migrations (%s)", spec.name, "; ".join(lacking))
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
 class ServiceHost(Generic[S]):
     def __init__(self, spec: ServiceSpec[S], settings: S, platform: PlatformSettings, bus: EventBus) -> None:
         self.spec = spec
@@ -106,7 +136,10 @@ class ServiceHost(Generic[S]):
         return self.server.address
 
     async def start(self) -> str:
-        await migrate(self.db, self.spec)
+        if self.platform.migrate_on_start:
+            await migrate(self.db, self.spec)
+        else:
+            await wait_until_migrated(self.db, self.spec, self.platform.migrate_wait_seconds)
         registrations = await self.spec.wire(self.ctx)
         session_check = None
         if self.spec.checks_sessions:
@@ -171,5 +204,26 @@ async def _serve(spec: ServiceSpec[S], settings: S) -> None:
     await bus.close()
 
 
-def run_forever(spec: ServiceSpec[S], settings: S) -> None:
+async def _migrate_only(spec: ServiceSpec[S], settings: S) -> None:
+    """`python -m govhall.<service> migrate`: migrate the service's database and return (the
+    chart's pre-install/pre-upgrade Job); no bus, server or trust key needed."""
+    platform = PlatformSettings()
+    observability.setup(spec.name, platform.log_level)  # logging only: no metrics port for a Job
+    db = Database(settings.resolved_database_url(platform, spec.name))
+    try:
+        await migrate(db, spec)
+        log.info("%s: database migrated to its heads", spec.name)
+    finally:
+        await db.close()
+
+
+def run_forever(spec: ServiceSpec[S], settings: S, argv: Sequence[str] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM; with the argument `migrate`, migrate the database and return
+    (exit status 0)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["migrate"]:
+        asyncio.run(_migrate_only(spec, settings))
+        return
+    if args:
+        raise SystemExit(f"usage: python -m govhall.{spec.name} [migrate]")
     asyncio.run(_serve(spec, settings))

@@ -56,6 +56,13 @@ class PlatformSettings(BaseSettings):
     trust_bundle_file: Path | None = Field(default=None, description="public keys of every principal")
     trust_key_file: Path | None = Field(default=None, description="this process's signing key (a secret)")
     trust_dir: Path | None = Field(default=None, description="unset: <var_dir>/trust")
+    # Migrate the database at start (under its lock): `make up`, all-in-one and the tests. The
+    # chart runs `python -m govhall.<service> migrate` as a hook Job instead and sets this false:
+    # a replica then only checks its database is at its code's heads, waiting for the Job.
+    migrate_on_start: bool = Field(default=True, description="migrate at start; false: check only")
+    migrate_wait_seconds: float = Field(
+        default=300, ge=0, description="with migrate_on_start false: how long to wait for a behind database"
+    )
 
     def trust_directory(self) -> Path:
         return self.trust_dir or self.var_dir / "trust"

@@ -12,7 +12,7 @@ from govhall.crossprovince.settings import CrossprovinceSettings
 from govhall.kit.service import run_forever
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 1 and sys.argv[1:] != ["migrate"]:  # migrate: the kit's (the chart's Job)
         from govhall.crossprovince.cli import main
 
         sys.exit(main(sys.argv[1:]))
