@@ -1,8 +1,7 @@
 {{/*
-Credentials (issue 12: trust inside the platform). Every credential a service holds is given in
-its values either as a reference to a Secret created out of band (existingSecret: the production
-way, so no secret passes through helm) or inline, which the chart puts in the service's own
-Secret <release>-<service>-credentials. Never both: the chart refuses rather than guess.
+Credentials (issue 12: trust inside the platform). Every credential a service holds is a
+reference to a Secret created out of band (existingSecret), so no secret passes through helm;
+the schema refuses inline ones (value, username, password).
   trustKey       its caller-assertion signing key, mounted as a file (GOVHALL_TRUST_KEY_FILE);
                  required: the chart will not deploy a service that cannot prove who it is
   nats           GOVHALL_NATS_USER, GOVHALL_NATS_PASSWORD          (when nats.url is set)
@@ -19,12 +18,8 @@ when it changes (key rotation without restarts). */}}
 {{- define "govhall.trustBundleDir" -}}/etc/govhall/trust-bundle{{- end }}
 {{- define "govhall.trustKeyDir" -}}/etc/govhall/trust-key{{- end }}
 
-{{/* The Secret the chart makes for a service's inline credentials. */}}
-{{- define "govhall.credentialsSecretName" -}}
-{{- printf "%s-credentials" (include "govhall.componentName" .) | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/* How one credential is given: "secret", "inline" or "" (not at all). Context:
+{{/* How one credential is given: "secret", "inline" (only the public trust bundle may be: the
+schema refuses inline credentials) or "" (not at all). Context:
 (dict "ref" <values> "what" <values path, for messages> "inline" <its inline fields>). */}}
 {{- define "govhall.credentialSource" -}}
 {{- $ref := .ref | default dict }}
@@ -56,8 +51,8 @@ one the chart makes from trust.bundle.value. Fails without either. */}}
 {{- end }}
 
 {{/* Every credential of one service as {"entries": [...]}, each entry
-  {env: variable or "" for the key file, secret, key, inline, inlineKey, value}:
-the one list the env, the volumes and the chart-made Secret are all rendered from. */}}
+  {env: variable or "" for the key file, secret, key}:
+the one list the env and the volumes are rendered from. */}}
 {{- define "govhall.credentialEntries" -}}
 {{- $root := .root }}
 {{- $svc := index $root.Values.services .name }}
@@ -66,9 +61,9 @@ the one list the env, the volumes and the chart-made Secret are all rendered fro
 {{- $trustKey := $svc.trustKey | default dict }}
 {{- $src := include "govhall.credentialSource" (dict "ref" $trustKey "what" (printf "%s.trustKey" $where) "inline" (list "value")) }}
 {{- if not $src }}
-{{- fail (printf "%s.trustKey: no caller-assertion key, and a service that cannot sign what it sends would run unauthenticated. Set existingSecret (a Secret holding %s.key from `python -m govhall.kit.trust init`, see deploy/helm/README.md) or value" $where .name) }}
+{{- fail (printf "%s.trustKey: no caller-assertion key, and a service that cannot sign what it sends would run unauthenticated. Set existingSecret (a Secret holding %s.key from `python -m govhall.kit.trust init`, see deploy/helm/README.md)" $where .name) }}
 {{- end }}
-{{- $entries = append $entries (dict "env" "" "secret" ($trustKey.existingSecret | default "") "key" ($trustKey.key | default (printf "%s.key" .name)) "inline" (eq $src "inline") "inlineKey" "trust-key" "value" ($trustKey.value | default "")) }}
+{{- $entries = append $entries (dict "env" "" "secret" $trustKey.existingSecret "key" ($trustKey.key | default (printf "%s.key" .name))) }}
 {{- $pairs := list
   (dict "field" "nats" "on" $root.Values.nats.url "user" "GOVHALL_NATS_USER" "password" "GOVHALL_NATS_PASSWORD")
   (dict "field" "redis" "on" $root.Values.redis.url "user" "GOVHALL_REDIS_USERNAME" "password" "GOVHALL_REDIS_PASSWORD")
@@ -78,13 +73,8 @@ the one list the env, the volumes and the chart-made Secret are all rendered fro
 {{- $what := printf "%s.%s" $where $pair.field }}
 {{- $src := include "govhall.credentialSource" (dict "ref" $ref "what" $what "inline" (list "username" "password")) }}
 {{- if and $src $pair.on }}
-{{- $inline := eq $src "inline" }}
-{{- if $inline }}
-{{- $_ := required (printf "%s.username is required with an inline password" $what) $ref.username }}
-{{- $_ = required (printf "%s.password is required with an inline username" $what) $ref.password }}
-{{- end }}
-{{- $entries = append $entries (dict "env" $pair.user "secret" ($ref.existingSecret | default "") "key" ($ref.usernameKey | default "username") "inline" $inline "inlineKey" (printf "%s-username" $pair.field) "value" ($ref.username | default "")) }}
-{{- $entries = append $entries (dict "env" $pair.password "secret" ($ref.existingSecret | default "") "key" ($ref.passwordKey | default "password") "inline" $inline "inlineKey" (printf "%s-password" $pair.field) "value" ($ref.password | default "")) }}
+{{- $entries = append $entries (dict "env" $pair.user "secret" $ref.existingSecret "key" ($ref.usernameKey | default "username")) }}
+{{- $entries = append $entries (dict "env" $pair.password "secret" $ref.existingSecret "key" ($ref.passwordKey | default "password")) }}
 {{- end }}
 {{- end }}
 {{- with $svc.database }}
@@ -92,7 +82,7 @@ the one list the env, the volumes and the chart-made Secret are all rendered fro
 {{- $ref := .password | default dict }}
 {{- $src := include "govhall.credentialSource" (dict "ref" $ref "what" (printf "%s.database.password" $where) "inline" (list "value")) }}
 {{- if $src }}
-{{- $entries = append $entries (dict "env" (printf "%sDATABASE_PASSWORD" (include "govhall.envPrefix" $)) "secret" ($ref.existingSecret | default "") "key" ($ref.key | default "password") "inline" (eq $src "inline") "inlineKey" "database-password" "value" ($ref.value | default "")) }}
+{{- $entries = append $entries (dict "env" (printf "%sDATABASE_PASSWORD" (include "govhall.envPrefix" $)) "secret" $ref.existingSecret "key" ($ref.key | default "password")) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -101,8 +91,8 @@ the one list the env, the volumes and the chart-made Secret are all rendered fro
 
 {{/* The Secret a credential entry is read from. */}}
 {{- define "govhall.credentialSecretRef" -}}
-name: {{ ternary (include "govhall.credentialsSecretName" .ctx) .entry.secret .entry.inline }}
-key: {{ ternary .entry.inlineKey .entry.key .entry.inline }}
+name: {{ .entry.secret }}
+key: {{ .entry.key }}
 {{- end }}
 
 {{/* The container's credential variables, every one a secretKeyRef (never optional: a missing
@@ -138,10 +128,10 @@ root and the pod's fsGroup, which the non-root user is in. */}}
 {{- if not $entry.env }}
 - name: trust-key
   secret:
-    secretName: {{ ternary (include "govhall.credentialsSecretName" $ctx) $entry.secret $entry.inline }}
+    secretName: {{ $entry.secret }}
     defaultMode: 288  # 0440
     items:
-      - key: {{ ternary $entry.inlineKey $entry.key $entry.inline }}
+      - key: {{ $entry.key }}
         path: {{ printf "%s.key" $ctx.name }}
 {{- end }}
 {{- end }}
@@ -158,33 +148,4 @@ root and the pod's fsGroup, which the non-root user is in. */}}
 {{- define "govhall.trustFiles" -}}
 GOVHALL_TRUST_BUNDLE_FILE: {{ printf "%s/bundle.json" (include "govhall.trustBundleDir" .) | quote }}
 GOVHALL_TRUST_KEY_FILE: {{ printf "%s/%s.key" (include "govhall.trustKeyDir" .) .name | quote }}
-{{- end }}
-
-{{/* The service's inline credentials as Secret data ("" when there are none). */}}
-{{- define "govhall.inlineCredentialData" -}}
-{{- $data := dict }}
-{{- range $entry := (include "govhall.credentialEntries" . | fromYaml).entries }}
-{{- if $entry.inline }}
-{{- $_ := set $data $entry.inlineKey ($entry.value | toString | b64enc) }}
-{{- end }}
-{{- end }}
-{{- if $data }}
-{{- toYaml $data }}
-{{- end }}
-{{- end }}
-
-{{/* <release>-<service>-credentials, when the service has inline credentials (nothing else). */}}
-{{- define "govhall.credentialsSecret" -}}
-{{- with include "govhall.inlineCredentialData" . }}
-apiVersion: v1
-kind: Secret
-metadata:
-  name: {{ include "govhall.credentialsSecretName" $ }}
-  namespace: {{ $.root.Release.Namespace }}
-  labels:
-    {{- include "govhall.labels" $ | nindent 4 }}
-type: Opaque
-data:
-  {{- . | nindent 2 }}
-{{- end }}
 {{- end }}

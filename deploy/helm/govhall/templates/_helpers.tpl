@@ -11,7 +11,7 @@ A service with a `files` section (cases: uploaded materials and generated notice
 govhall.filesclaim: a PersistentVolumeClaim unless files.existingClaim names one, mounted into
 every pod at files.mountPath, which becomes GOVHALL_<SERVICE>_FILES_DIR.
 A service's credentials (trust key and bundle, NATS, Redis, Elasticsearch, database password)
-come from _credentials.tpl: secretKeyRefs, the trust volumes and, for inline values, its Secret.
+come from _credentials.tpl: secretKeyRefs and the trust volumes, all from existing Secrets.
 */}}
 
 {{- define "govhall.name" -}}
@@ -230,9 +230,6 @@ spec:
       annotations:
         # Roll the pods when their configuration changes.
         checksum/config: {{ include "govhall.configmap" . | sha256sum }}
-        {{- with include "govhall.inlineCredentialData" . }}
-        checksum/credentials: {{ . | sha256sum }}
-        {{- end }}
         {{- with $root.Values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -455,12 +452,10 @@ spec:
 {{- end }}
 
 {{/* Every object of one service, "---"-separated: its ConfigMap, Deployment and Service, the
-files claim and the Secret of its inline credentials when it has them, and its ServiceMonitor
-when serviceMonitor.enabled. A service's template file is its context and this. */}}
+files claim, and its ServiceMonitor when serviceMonitor.enabled. A service's template file is its context and this. */}}
 {{- define "govhall.serviceObjects" -}}
 {{- $docs := list (include "govhall.configmap" .) (include "govhall.deployment" .) (include "govhall.service" .) }}
 {{- $docs = append $docs (include "govhall.filesclaim" .) }}
-{{- $docs = append $docs (include "govhall.credentialsSecret" .) }}
 {{- if .root.Values.serviceMonitor.enabled }}
 {{- $docs = append $docs (include "govhall.servicemonitor" .) }}
 {{- end }}
