@@ -1467,3 +1467,14 @@ def test_helm_test_calls_the_gateways_readiness(instance: Instance) -> None:
     assert container["securityContext"] == instance.container("gateway")["securityContext"]
     assert spec["securityContext"] == instance.pod("gateway")["securityContext"]
     assert spec["restartPolicy"] == "Never" and spec["automountServiceAccountToken"] is False
+
+
+def test_resources_say_what_was_measured() -> None:
+    """Each service's requests and limits sit under the measurement they come from."""
+    text = (CHART / "values.yaml").read_text(encoding="utf-8")
+    assert "bench/cases_submissions.py" in text and "bench/search_vs_bare.py" in text
+    for service in SERVICES:
+        block = text.split(f"\n  {service}:\n", 1)[1]
+        before_resources = block.split("\n    resources:\n", 1)[0].splitlines()
+        assert before_resources[-1].startswith("    # Measured (see above): idle"), service
+        assert re.search(r"peak \d+% CPU, \d+ MiB", before_resources[-1]), service
