@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the local cluster needs and is missing: PostgreSQL, Redis, NATS (Debian packages) and
+# Install what the local cluster needs and is missing: PostgreSQL, Redis, NATS (Debian packages),
+# promtool (out of Debian's prometheus package, for the alert rules' tests) and
 # Elasticsearch (integ-test distribution from Maven Central, cached in $GOVHALL_CACHE). Idempotent:
 # a second run checks and returns in about a second.
 set -euo pipefail
@@ -101,5 +102,10 @@ fi
 if is_root; then
   grant_traverse "$GOVHALL_ES_OS_USER" "$GOVHALL_ES_HOME/bin"
 fi
+
+# --- promtool --------------------------------------------------------------------------------------
+# The alert rules' unit tests (tests/deploy/test_alerts.py) run `promtool test rules`: only the
+# binary, taken out of Debian's prometheus package into $GOVHALL_CACHE/bin; no Prometheus runs.
+bash "$(dirname "${BASH_SOURCE[0]}")/install-promtool.sh" >/dev/null
 
 say "install done"

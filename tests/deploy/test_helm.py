@@ -230,6 +230,8 @@ class Instance:
             if obj["metadata"]["name"] in SHARED_OBJECTS:
                 continue
             component = obj["metadata"]["labels"]["app.kubernetes.io/component"]
+            if component.startswith("dashboard-"):  # Grafana dashboards (tests/deploy/test_dashboards.py)
+                continue
             assert component not in found, f"two {kind}s for {component}"
             found[component] = obj
         return found
