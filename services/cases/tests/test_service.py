@@ -402,9 +402,12 @@ async def test_mail_delivery_needs_a_saved_address(world: World) -> None:
 async def test_gauges_follow_the_sweep(world: World) -> None:
     case = await world.submitted()
     await world.handle(case.id, CLERK, accept=pb.AcceptCommand())
+    await world.call("SweepClock", pb.SweepClockRequest(), SERVICE)
+    assert REGISTRY.get_sample_value("govhall_cases_overdue") == 0  # just accepted: in time
     await world.call("SweepClock", pb.SweepClockRequest(today="2099-01-05"), SERVICE)
     assert REGISTRY.get_sample_value("govhall_cases", {"state": "accepted"}) == 1
     assert REGISTRY.get_sample_value("govhall_cases_warnings", {"level": "red"}) == 1
+    assert REGISTRY.get_sample_value("govhall_cases_overdue") == 1
     err = await world.fails("SweepClock", pb.SweepClockRequest(), CLERK)
     assert err.code == "SERVICE_ONLY"
 
