@@ -33,7 +33,9 @@ SWEEP_BATCH = 500
 CASES_BY_STATE = Gauge("govhall_cases", "Cases by state (all sites this instance holds)", ["state"])
 CASES_WARNED = Gauge("govhall_cases_warnings", "Open cases with a yellow or red card", ["level"])
 ON_TIME_RATE = Gauge("govhall_cases_on_time_ratio", "Concluded cases concluded by their due date")
-OVERDUE = Gauge("govhall_cases_overdue", "Open cases past their due date (as the last clock sweep read it)")
+OVERDUE = Gauge(
+    "govhall_cases_overdue", "Open cases past their legal due date (as the last clock sweep read them)"
+)
 
 SUPERVISORY_ROLES = frozenset({vocabulary.SUPERVISOR, vocabulary.SITE_ADMIN})
 
@@ -103,6 +105,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
             await uow.commit()
             returned += 1
     after = ""
+    overdue = 0  # past the legal due date: the sweep reads every running clock anyway
     while True:
         async with deps.db.reader() as uow:
             ids = await store.open_cases_for_sweep(uow, after, SWEEP_BATCH)
@@ -117,6 +120,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                 reading = read_clock(rec.case, today, calendar=deps.calendar)
                 if reading is None:
                     continue
+                overdue += bool(reading.legal and reading.legal.overdue)
                 before = WarningLevel(rec.warning_level)
                 raised = warning_event(before, reading.warning)
                 deciding = reading.promised or reading.legal
@@ -142,22 +146,20 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                 await uow.commit()
                 warned += bool(raised)
     ended = await evaluations.end_periods(deps, today, now)
-    await refresh_gauges(deps, today)
+    OVERDUE.set(overdue)
+    await refresh_gauges(deps)
     return pb.SweepClockResponse(
         supplements_returned=returned, warnings_raised=warned, evaluation_periods_ended=ended
     )
 
 
-async def refresh_gauges(deps: Deps, today: dt.date | None = None) -> None:
+async def refresh_gauges(deps: Deps) -> None:
     c = tables.cases.c
-    today = today or views.today_in_china(deps.now())
     async with deps.db.reader() as uow:
         by_state = await store.count_by(uow, c.state, [])
         open_states = [s.value for s in vocabulary.OPEN_STATES]
         by_level = await store.count_by(uow, c.warning_level, [c.state.in_(open_states)])
         on_time = await store.count_by(uow, c.on_time, [c.state.in_(_concluded())])
-        overdue = await store.count_by(uow, sa.literal(1), [c.state.in_(open_states), c.due_date < today])
-    OVERDUE.set(overdue.get(1, 0))
     for state in CaseState:
         CASES_BY_STATE.labels(state=state.value).set(by_state.get(state.value, 0))
     for level in ("yellow", "red"):
