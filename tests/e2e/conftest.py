@@ -76,6 +76,8 @@ class Cluster:
     # Each service's database of the run, by service (a journey that must move a record in time,
     # which no route may do, writes there as the superuser of `servers`).
     databases: dict[str, str] = field(default_factory=dict)
+    # Each process's Prometheus /metrics port (on loopback), by service.
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     def start(self, service: str) -> None:
         log = open(self.log_dir / f"{service}.log", "ab")
@@ -176,6 +178,13 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
                 cluster, f"govhall_{service}", databases[service], password=False
             )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
+    # Every process serves /metrics on a port of its own, as in the chart (the metric-name test
+    # scrapes them); on loopback only.
+    metrics_ports = {service: free_port() for service in (*databases, "gateway")}
+    env.update(
+        {f"GOVHALL_{service.upper()}_METRICS_PORT": str(port) for service, port in metrics_ports.items()}
+    )
+    env["GOVHALL_METRICS_LOOPBACK"] = "1"
     env.update(
         {
             "GOVHALL_NATS_URL": cluster["GOVHALL_NATS_URL"],
@@ -262,6 +271,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         sms_file=sms_file,
         own=own,
         databases=databases,
+        metrics_ports=metrics_ports,
     )
     for service in (
         "identity",

@@ -401,10 +401,20 @@ async def test_mail_delivery_needs_a_saved_address(world: World) -> None:
 
 async def test_gauges_follow_the_sweep(world: World) -> None:
     case = await world.submitted()
-    await world.handle(case.id, CLERK, accept=pb.AcceptCommand())
+    accepted = await world.handle(case.id, CLERK, accept=pb.AcceptCommand())
+    await world.call("SweepClock", pb.SweepClockRequest(), SERVICE)
+    assert REGISTRY.get_sample_value("govhall_cases_overdue") == 0  # just accepted: in time
+    # Past the promised due date (10 working days), not the legal one (20): red, not overdue.
+    promised = dt.date.fromisoformat(accepted.clock.promised_due)
+    assert promised < dt.date.fromisoformat(accepted.clock.legal_due) - dt.timedelta(days=1)
+    day_after = (promised + dt.timedelta(days=1)).isoformat()
+    await world.call("SweepClock", pb.SweepClockRequest(today=day_after), SERVICE)
+    assert REGISTRY.get_sample_value("govhall_cases_warnings", {"level": "red"}) == 1
+    assert REGISTRY.get_sample_value("govhall_cases_overdue") == 0
     await world.call("SweepClock", pb.SweepClockRequest(today="2099-01-05"), SERVICE)
     assert REGISTRY.get_sample_value("govhall_cases", {"state": "accepted"}) == 1
     assert REGISTRY.get_sample_value("govhall_cases_warnings", {"level": "red"}) == 1
+    assert REGISTRY.get_sample_value("govhall_cases_overdue") == 1
     err = await world.fails("SweepClock", pb.SweepClockRequest(), CLERK)
     assert err.code == "SERVICE_ONLY"
 

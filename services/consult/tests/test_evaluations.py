@@ -182,3 +182,17 @@ async def test_two_first_deliveries_of_a_case_at_once_keep_the_newer(ev_world: E
     async with w.db.reader() as uow:
         copy = (await uow.conn.execute(sa.select(case_copies))).one()
     assert (copy.state, copy.revision) == ("concluded_approved", 9)
+
+
+async def test_evaluations_are_counted_by_grade(ev_world: EvaluationWorld) -> None:
+    from prometheus_client import REGISTRY
+
+    def count(grade: str) -> float:
+        return REGISTRY.get_sample_value("govhall_consult_evaluations_total", {"grade": grade}) or 0.0
+
+    w = ev_world
+    await w.case("c1")
+    before = count("2")
+    await w.call(w.evaluations, SUBMIT, rating("c1", 2), person(1))
+    await w.fails(w.evaluations, SUBMIT, rating("c1", 2), person(1))  # refused: not counted
+    assert count("2") == before + 1

@@ -149,3 +149,23 @@ async def test_no_extension_after_the_deadline_and_a_refusal_needs_a_reason(
     refused = await w.call(w.letters, "DecideExtension", refuse, staff(["supervisor"], dept=f"{COUNTY}-ZWFW"))
     assert (refused.extension_state, refused.due_date) == ("refused", letter.due_date)
     await w.published("consult.letter.extension_refused")
+
+
+async def test_the_sweep_refreshes_the_letter_gauges(letters_world: LettersWorld) -> None:
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, labels)
+
+    w = letters_world
+    late = (await w.write(person(), kind=pb.LETTER_KIND_COMPLAINT, department_code=DEPT, reason=1)).letter
+    await w.write(person(), department_code=DEPT)  # a consultation, pending
+    await backdate(w, late.id, submitted_at=EVE, due_date=dt.date(2026, 10, 15))
+    await sweep(w, "2026-10-15")
+    assert value("govhall_consult_letters", kind="complaint", state="pending") == 1
+    assert value("govhall_consult_letters", kind="consultation", state="pending") == 1
+    assert value("govhall_consult_letters", kind="suggestion", state="closed") == 0
+    assert value("govhall_consult_letters_overdue", kind="complaint") == 0  # the due day itself
+    await sweep(w, "2026-10-16")
+    assert value("govhall_consult_letters_overdue", kind="complaint") == 1
+    assert value("govhall_consult_letters_overdue", kind="consultation") == 0

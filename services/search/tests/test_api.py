@@ -575,3 +575,48 @@ async def test_a_site_the_copy_lacks_is_asked_of_the_catalogue(stack: Stack) -> 
         await search.Search(pb.SearchRequest(site_code="420599", query="护照"))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     assert domain_error(caught.value).code == "SITE_NOT_FOUND"
+
+
+async def test_queries_reindexes_and_index_writes_are_counted(
+    make_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    names = [
+        ("govhall_search_indexed_total", {"outcome": "indexed"}),
+        ("govhall_search_indexed_total", {"outcome": "deleted"}),
+        ("govhall_search_queries_total", {"kind": "matters", "result": "hits"}),
+        ("govhall_search_queries_total", {"kind": "matters", "result": "zero"}),
+        ("govhall_search_queries_total", {"kind": "suggest", "result": "hits"}),
+        ("govhall_search_query_seconds_count", {"kind": "matters"}),
+        ("govhall_search_reindex_total", {"outcome": "ok"}),
+    ]
+    before = {(n, tuple(sorted(labels.items()))): value(n, **labels) for n, labels in names}
+
+    def moved() -> dict[str, float]:
+        return {f"{n}{dict(key)}": value(n, **dict(key)) - was for (n, key), was in before.items()}
+
+    stack = await make_stack("embedded")
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "Q1", COUNTY, "户外广告设置许可", "D2")
+    await wait_until(lambda: moved()["govhall_search_indexed_total{'outcome': 'indexed'}"] == 1)
+    await catalogue.WithdrawMatter(cat.ChangeMatterStatusRequest(code="Q1", site_code=COUNTY), metadata=ADMIN)
+    await wait_until(lambda: moved()["govhall_search_indexed_total{'outcome': 'deleted'}"] == 1)
+    await publish_matter(catalogue, "Q2", COUNTY, "户外广告变更", "D2")
+    request = pb.SearchRequest(site_code=COUNTY, query="户外广告")
+    await wait_until(lambda: search_ids(search, request), what="Q2 searchable")  # a hit, or more
+    await search.Search(pb.SearchRequest(site_code=COUNTY, query="无此事项"))
+    await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="户外"))
+    async for _ in search.Reindex(pb.ReindexRequest(), metadata=ADMIN):
+        pass
+    changes = moved()
+    assert changes["govhall_search_indexed_total{'outcome': 'indexed'}"] == 2
+    assert changes["govhall_search_queries_total{'kind': 'matters', 'result': 'hits'}"] >= 1
+    assert changes["govhall_search_queries_total{'kind': 'matters', 'result': 'zero'}"] >= 1
+    assert changes["govhall_search_queries_total{'kind': 'suggest', 'result': 'hits'}"] == 1
+    assert changes["govhall_search_query_seconds_count{'kind': 'matters'}"] >= 2
+    assert changes["govhall_search_reindex_total{'outcome': 'ok'}"] == 1

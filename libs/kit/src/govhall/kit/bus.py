@@ -27,7 +27,9 @@ from govhall.kit.inprocess import (
     DeadLetter,
     Handler,
     InProcessBus,
+    count_delivery,
     park,
+    report_pending,
 )
 from govhall.kit.streams import STREAMS, StreamSettings, settings_for, update_stream
 
@@ -50,6 +52,8 @@ DEAD_LETTER_STEM = "deadletter"
 DEFAULT_STREAM_PREFIX = "GOVHALL"
 STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
 INBOX_PREFIX = "_INBOX"
+# How often each durable consumer's backlog (num_pending) is asked of the server.
+PENDING_SAMPLE_SECONDS = 15.0
 
 
 class EventBus(Protocol):
@@ -114,6 +118,7 @@ class JetStreamBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._ready_streams: set[str] = set()
         self._stopping = False
+        self._durables: list[tuple[str, str]] = []  # (stream, durable) whose backlog is sampled
 
     def stream_name(self, stem: str) -> str:
         return f"{self._prefix}_{stem.upper()}"
@@ -273,6 +278,7 @@ class JetStreamBus:
         sub = await self._js.pull_subscribe(self._ns + subject, durable=durable, stream=stream, config=config)
         self._subs.append(sub)
         self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
+        self._watch_backlog(stream, durable)
 
     async def broadcast(self, subject: str, handler: Handler) -> None:
         """Every process (every replica) hears every message on ``subject`` published from now on.
@@ -306,6 +312,28 @@ class JetStreamBus:
             self._ns + subject, stream=stream, cb=on_message, manual_ack=True, config=config
         )
         self._subs.append(sub)
+
+    def _watch_backlog(self, stream: str, durable: str) -> None:
+        """Sample the durable's backlog now and then (one task per bus for all its durables)."""
+        if not self._durables:
+            self._tasks.append(asyncio.create_task(self._sample_pending_loop(), name="js-pending"))
+        self._durables.append((stream, durable))
+
+    async def _sample_pending_loop(self) -> None:
+        while not self._stopping:
+            await self.sample_pending()
+            await asyncio.sleep(PENDING_SAMPLE_SECONDS)
+
+    async def sample_pending(self) -> None:
+        """govhall_events_consumer_pending from the server's consumer info (num_pending): what
+        the stream holds for the durable that it has not yet been given."""
+        for stream, durable in self._durables:
+            try:
+                info = await self._js.consumer_info(stream, durable)
+            except Exception:
+                log.debug("consumer info for %s unavailable", durable, exc_info=True)
+                continue
+            report_pending(durable, info.num_pending or 0)
 
     async def _bound_deliveries(self, stream: str, durable: str, config: Any) -> None:
         """A durable created before deliveries were bounded (max_deliver -1) keeps retrying a
@@ -349,6 +377,7 @@ class JetStreamBus:
             for msg in msgs:
                 event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
                 attempt = msg.metadata.num_delivered if msg.metadata else 1
+                count_delivery(durable, attempt)
                 try:
                     await handler(Delivery(msg.subject.removeprefix(self._ns), msg.data, event_id, attempt))
                 except Exception as exc:

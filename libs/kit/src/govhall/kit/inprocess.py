@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from govhall.kit.events import Delivery, Event
 
@@ -24,6 +24,15 @@ Handler = Callable[[Delivery], Awaitable[None]]
 CONSUMED = Counter("govhall_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"])
 DEAD_LETTERED = Counter(
     "govhall_events_dead_lettered_total", "Messages parked after max_deliver failed deliveries", ["consumer"]
+)
+
+REDELIVERED = Counter(
+    "govhall_events_redelivered_total", "Deliveries that were redeliveries (delivered before)", ["consumer"]
+)
+CONSUMER_PENDING = Gauge(
+    "govhall_events_consumer_pending",
+    "Messages of the durable consumer not yet delivered (JetStream: sampled num_pending)",
+    ["consumer"],
 )
 
 # Deliveries of one message to one consumer before it is parked in the dead-letter place.
@@ -59,6 +68,16 @@ def park(durable: str, event_id: str, subject: str, attempt: int) -> None:
     DEAD_LETTERED.labels(durable).inc()
     CONSUMED.labels(durable, "dead_letter").inc()
     log.error("consumer %s parked %s (%s) after %d deliveries", durable, event_id, subject, attempt)
+
+
+def count_delivery(durable: str, attempt: int) -> None:
+    """A delivery to a consumer; the second and later of one message are redeliveries."""
+    if attempt > 1:
+        REDELIVERED.labels(durable).inc()
+
+
+def report_pending(durable: str, pending: int) -> None:
+    CONSUMER_PENDING.labels(durable).set(pending)
 
 
 class _Queue:
@@ -119,10 +138,11 @@ class InProcessBus:
     async def publish(self, event: Event) -> None:
         loop = asyncio.get_running_loop()
         waiting: list[asyncio.Future[None]] = []
-        for sub in list(self._subs.values()):
+        for durable, sub in list(self._subs.items()):
             if matches(sub.pattern, event.subject):
                 applied: asyncio.Future[None] = loop.create_future()
                 sub.queue.put_nowait((event, applied))
+                report_pending(durable, sub.queue.qsize())
                 waiting.append(applied)
         for pattern, queue, _ in self._broadcasts:
             if matches(pattern, event.subject):
@@ -135,8 +155,10 @@ class InProcessBus:
     async def _work(self, durable: str, sub: _Queue) -> None:
         while True:
             event, applied = await sub.queue.get()
+            report_pending(durable, sub.queue.qsize())
             key = (durable, event.event_id)
             attempt = self._attempts.get(key, 0) + 1
+            count_delivery(durable, attempt)
             try:
                 await sub.handler(Delivery(event.subject, event.payload, event.event_id, attempt))
             except asyncio.CancelledError:
@@ -171,6 +193,7 @@ class InProcessBus:
         if durable in self._subs:
             raise ValueError(f"durable consumer {durable} already subscribed")
         sub = _Queue(subject, handler)
+        report_pending(durable, 0)
         sub.task = asyncio.create_task(self._work(durable, sub), name=f"inprocess-{durable}")
         self._subs[durable] = sub
 

@@ -44,6 +44,11 @@ PENDING = Gauge("govhall_outbox_pending", "Unpublished outbox rows seen by the l
 PARKED = Counter(
     "govhall_outbox_parked_total", "Outbox rows parked after too many failed publishes", ["service"]
 )
+OLDEST_AGE = Gauge(
+    "govhall_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row seen by the last relay pass (0 when none)",
+    ["service"],
+)
 
 # The advisory lock key space of the relay lease (a bigint; the service name is mixed in).
 _LEASE_NAMESPACE = 0x6F7574626F78  # "outbox"
@@ -64,6 +69,18 @@ def ordering_key(subject: str) -> str:
 def _lease_key(service: str) -> int:
     digest = hashlib.sha256(f"outbox-relay:{service}".encode()).digest()
     return (int.from_bytes(digest[:6], "big") ^ _LEASE_NAMESPACE) & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def report_oldest(service: str, rows: list[Any]) -> None:
+    """How long the oldest row of this pass has waited: a backlog that is small but old (one
+    aggregate stuck behind a failing event) shows here, where the row count does not."""
+    if not rows:
+        OLDEST_AGE.labels(service).set(0)
+        return
+    oldest = min(r.occurred_at for r in rows)
+    if oldest.tzinfo is None:  # SQLite hands the stored UTC time back naive
+        oldest = oldest.replace(tzinfo=UTC)
+    OLDEST_AGE.labels(service).set(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
 
 
 class OutboxRelay:
@@ -171,6 +188,7 @@ class OutboxRelay:
         async with self._db.reader() as uow:
             rows = (await uow.conn.execute(query)).all()
         PENDING.labels(self._service).set(len(rows))
+        report_oldest(self._service, rows)
         if not rows:
             return 0
         chains: dict[str, list[Any]] = {}

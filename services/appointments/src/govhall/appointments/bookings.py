@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 import sqlalchemy as sa
 
-from govhall.appointments import access, booking_rules, contacts, events
+from govhall.appointments import access, booking_rules, contacts, events, metrics
 from govhall.appointments import bookings_view as bv
 from govhall.appointments.bookings_tables import booking_cancellations, booking_owners
 from govhall.appointments.slots import bookable_matter
@@ -116,6 +116,7 @@ class Bookings:
             # every request is refused, and those calls were most of its cost (1,000 at once queued
             # past their deadline: bench/appointments_booking.py). A read only ever refuses; a place
             # is taken only by the conditional UPDATE below.
+            metrics.refused_full()
             raise slot_full()
         matter = await bookable_matter(self.catalogue, slot.site_code, matter_code, "matter_code")
         situation = _situation(matter, r.situation)
@@ -148,6 +149,7 @@ class Bookings:
                 .values(booked=slots.c.booked + 1)
             )
             if taken.rowcount == 0:
+                metrics.refused_full()
                 raise slot_full()
             state = "pending_reply" if hall.requires_reply or window.requires_reply else "confirmed"
             booking_id = new_id()

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from govhall.appointments import desk_common as common
-from govhall.appointments import events
+from govhall.appointments import events, metrics
 from govhall.appointments.settings import AppointmentsSettings
 from govhall.appointments.tables import bookings
 from govhall.kit.db import Database
@@ -48,7 +48,9 @@ class DeskSweep:
     async def sweep(self, now: dt.datetime | None = None) -> int:
         """One pass; returns how many events it raised."""
         now = now or dt.datetime.now(dt.UTC)
-        return await self.no_shows(now) + await self.reminders(now)
+        raised = await self.no_shows(now) + await self.reminders(now)
+        await metrics.refresh_slot_fill(self.db, now)  # the gauge moves with the sweep's timer
+        return raised
 
     async def no_shows(self, now: dt.datetime) -> int:
         b = bookings.c

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from govhall import sitecopy
+from govhall.appointments import metrics
 from govhall.appointments.settings import AppointmentsSettings
 from govhall.appointments.tables import sites
 from govhall.contracts import appointments as contract
@@ -50,6 +51,7 @@ def booking_event(
 ) -> Event:
     """`appointments.booking.<name>` for a booking row (the `bookings` table's columns, as
     committed): ids, code, times, state, owner, revision, and the inbox's notice."""
+    metrics.count_event(name, from_state)
     starts, ends = china_time(booking.starts_at), china_time(booking.ends_at)
     kind = OWNER_KINDS.get(booking.owner_kind, common_pb2.CALLER_KIND_UNSPECIFIED)
     place = f"{hall_name} {window_name}".strip()

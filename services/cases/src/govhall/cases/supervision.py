@@ -33,6 +33,9 @@ SWEEP_BATCH = 500
 CASES_BY_STATE = Gauge("govhall_cases", "Cases by state (all sites this instance holds)", ["state"])
 CASES_WARNED = Gauge("govhall_cases_warnings", "Open cases with a yellow or red card", ["level"])
 ON_TIME_RATE = Gauge("govhall_cases_on_time_ratio", "Concluded cases concluded by their due date")
+OVERDUE = Gauge(
+    "govhall_cases_overdue", "Open cases past their legal due date (as the last clock sweep read them)"
+)
 
 SUPERVISORY_ROLES = frozenset({vocabulary.SUPERVISOR, vocabulary.SITE_ADMIN})
 
@@ -102,6 +105,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
             await uow.commit()
             returned += 1
     after = ""
+    overdue = 0  # past the legal due date: the sweep reads every running clock anyway
     while True:
         async with deps.db.reader() as uow:
             ids = await store.open_cases_for_sweep(uow, after, SWEEP_BATCH)
@@ -116,6 +120,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                 reading = read_clock(rec.case, today, calendar=deps.calendar)
                 if reading is None:
                     continue
+                overdue += bool(reading.legal and reading.legal.overdue)
                 before = WarningLevel(rec.warning_level)
                 raised = warning_event(before, reading.warning)
                 deciding = reading.promised or reading.legal
@@ -141,6 +146,7 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                 await uow.commit()
                 warned += bool(raised)
     ended = await evaluations.end_periods(deps, today, now)
+    OVERDUE.set(overdue)
     await refresh_gauges(deps)
     return pb.SweepClockResponse(
         supplements_returned=returned, warnings_raised=warned, evaluation_periods_ended=ended

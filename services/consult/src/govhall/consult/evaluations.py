@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.consult import access, rectifications
+from govhall.consult import access, metrics, rectifications
 from govhall.consult.case_copies import CONCLUDED
 from govhall.consult.evaluation_tables import case_copies, evaluations
 from govhall.contracts import consult as contract
@@ -205,6 +205,7 @@ class Evaluations:
                     uow, row, self.calendar, self.rectification_days, now
                 )
             await uow.commit()
+        metrics.evaluated(request.level)
         return evaluation_view(_Row(row), rectification_id)
 
 

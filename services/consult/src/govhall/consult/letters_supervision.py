@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from govhall.consult import access, letter_clock
+from govhall.consult import access, letter_clock, metrics
 from govhall.consult import letters_store as ls
 from govhall.consult.letters import text
 from govhall.consult.letters_staff import handles, staff
@@ -93,6 +93,7 @@ class Supervision:
             if len(rows) < BATCH:
                 break
             after = rows[-1].id
+        await metrics.refresh_letters(self.db, today)
         return pb.SweepLettersResponse(warned=counts["warning"], overdue=counts["overdue"])
 
     async def _raise(self, uow: UnitOfWork, row: Any, level: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from govhall.crossprovince import inbound, matters
+from govhall.crossprovince import certificates, inbound, matters
 from govhall.crossprovince.client import PartnerClient
 from govhall.crossprovince.devca import load_signing_key
 from govhall.crossprovince.endpoint import Endpoint, Handler, Own
@@ -61,6 +61,7 @@ async def wire(ctx: ServiceContext[CrossprovinceSettings]) -> Sequence[Registrat
     if not settings.signing_key_id:
         raise ValueError("GOVHALL_CROSSPROVINCE_SIGNING_KEY_ID is required with a signing key")
     partners = load_partners(settings.partners_file, settings.province_code)
+    certificates.report_partner_cas(partners)
     offered = load_offered(settings.offered_matters_file) if settings.offered_matters_file else []
     own = Own(settings.province_code, load_signing_key(settings.signing_key_file), settings.signing_key_id)
     catalogue = catalogue_pb2_grpc.CatalogueServiceStub(ctx.channel("catalogue", settings.catalogue_address))
@@ -78,11 +79,13 @@ async def wire(ctx: ServiceContext[CrossprovinceSettings]) -> Sequence[Registrat
         handlers,
         max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
     )
+    server_pem = settings.tls_cert_file.read_bytes()
+    certificates.report_own(own.code, "server", server_pem)
     server = PartnerServer(
         endpoint,
         settings.partner_host,
         settings.partner_port,
-        settings.tls_cert_file.read_bytes(),
+        server_pem,
         settings.tls_key_file.read_bytes(),
     )
     await server.start()
@@ -105,6 +108,7 @@ async def start_sending(
             "GOVHALL_CROSSPROVINCE_CLIENT_CERT_FILE and _CLIENT_KEY_FILE are required with a partner endpoint"
         )
     cert, key = settings.client_cert_file.read_bytes(), settings.client_key_file.read_bytes()
+    certificates.report_own(own.code, "client", cert)
     clients = {code: PartnerClient(partner, cert, key) for code, partner in partners.by_code.items()}
     for client in clients.values():
         ctx.closers.append(client.close)

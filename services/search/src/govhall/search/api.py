@@ -17,7 +17,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import reindex, store, synonyms
+from govhall.search import metrics, reindex, store, synonyms
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
@@ -174,7 +174,10 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
             offset=(page - 1) * size,
             size=size,
         )
-        result = await self._backend.search(query)
+        label = metrics.KIND_LABELS[kind]
+        with metrics.timed(label):
+            result = await self._backend.search(query)
+        metrics.answered(label, result.total)
         if result.total > 0:
             await self._record_hot_word(site.code, text, request.client_key)
         return pb.SearchResponse(
@@ -207,7 +210,9 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         prefix = clean_query(request.prefix, "prefix", MAX_PREFIX)
         size = _size(request.size, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, "size")
         site = await self._site(request.site_code)
-        suggestions = await self._backend.suggest(tuple(site.path), prefix, size)
+        with metrics.timed(metrics.SUGGEST):
+            suggestions = await self._backend.suggest(tuple(site.path), prefix, size)
+        metrics.answered(metrics.SUGGEST, len(suggestions))
         return pb.SuggestResponse(
             suggestions=[
                 pb.Suggestion(text=s.text, matter_code=s.matter_code, site_code=s.site_code)

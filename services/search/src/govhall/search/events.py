@@ -16,7 +16,7 @@ from govhall.kit.events import Delivery, decode
 from govhall.kit.eventstore import idempotent
 from govhall.kit.service import ServiceContext
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
-from govhall.search import store
+from govhall.search import metrics, store
 from govhall.search.backend import SearchBackend
 from govhall.search.model import SearchDoc
 
@@ -47,7 +47,13 @@ def make_handler(
             return
         # The index write is outside this transaction; it is idempotent by revision, so a
         # redelivery after a crash between the two writes does no harm.
-        stored = await backend.put(doc)
+        try:
+            stored = await backend.put(doc)
+        except Exception:
+            metrics.INDEXED.labels("failed").inc()
+            raise
+        if stored:  # a stale revision (a redelivery, an overtaken event) changed nothing
+            metrics.INDEXED.labels("indexed" if doc.published else "deleted").inc()
         log.debug("%s revision %d %s", doc.key, doc.revision, "indexed" if stored else "stale")
 
     return apply

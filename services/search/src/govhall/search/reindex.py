@@ -24,7 +24,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
-from govhall.search import store
+from govhall.search import metrics, store
 from govhall.search.backend import SearchBackend
 from govhall.search.model import SearchDoc
 from govhall.sitecopy import SiteCopy
@@ -92,7 +92,9 @@ async def run(
     except BaseException:
         log.warning("reindex into %s failed; the current index %s stays", rebuild.name, old, exc_info=True)
         await rebuild.abort()
+        metrics.REINDEX.labels("failed").inc()
         raise
+    metrics.REINDEX.labels("ok").inc()
     progress.phase = Phase.PHASE_SWAPPED
     yield progress
     progress.phase = Phase.PHASE_DONE
