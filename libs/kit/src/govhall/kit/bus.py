@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
+from govhall.kit import tracing
 from govhall.kit.events import Delivery, Event
 from govhall.kit.inprocess import (
     CONSUMED,
@@ -253,7 +254,7 @@ class JetStreamBus:
         await self._js.publish(
             self._ns + event.subject,
             event.payload,
-            headers={"Nats-Msg-Id": event.event_id},
+            headers=tracing.inject({"Nats-Msg-Id": event.event_id}),
         )
 
     async def subscribe(self, durable: str, subject: str, handler: Handler) -> None:
@@ -349,8 +350,10 @@ class JetStreamBus:
             for msg in msgs:
                 event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
                 attempt = msg.metadata.num_delivered if msg.metadata else 1
+                subject = msg.subject.removeprefix(self._ns)
                 try:
-                    await handler(Delivery(msg.subject.removeprefix(self._ns), msg.data, event_id, attempt))
+                    with tracing.consumer_span(durable, subject, event_id, msg.headers, attempt):
+                        await handler(Delivery(subject, msg.data, event_id, attempt))
                 except Exception as exc:
                     if attempt >= self._max_deliver:
                         await self._park(durable, msg, event_id, attempt, exc)
