@@ -227,3 +227,22 @@ def test_spans_go_to_the_otlp_endpoint_when_one_is_set(collector: str) -> None:
     assert [path for path, _ in _Collector.received] == ["/v1/traces"]
     body = _Collector.received[0][1]
     assert b"SubmitCase" in body and b"service.name" in body and b"cases" in body
+
+
+def test_id_and_mobile_numbers_in_a_url_never_leave_in_a_span() -> None:
+    """The exporting provider masks them as the logs do, before any exporter sees the span."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = tracing.provider_from_env("gateway", {"OTEL_TRACES_EXPORTER": "console"})
+    seen = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(seen))
+    attributes = {"url.path": "/api/v1/verify/420502199001011234", "url.query": "mobile=13812345678&page=2"}
+    with provider.get_tracer("test").start_as_current_span(
+        "GET /api/v1/verify/{number}", attributes=attributes
+    ):
+        pass
+    (span,) = seen.get_finished_spans()
+    provider.shutdown()
+    assert span.attributes["url.path"] == "/api/v1/verify/4205**********1234"
+    assert span.attributes["url.query"] == "mobile=138****5678&page=2"

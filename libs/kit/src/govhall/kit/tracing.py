@@ -21,6 +21,7 @@ from typing import Any
 from google.protobuf.message import DecodeError
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -119,6 +120,26 @@ def _messaging(subject: str, event_id: str) -> dict[str, Any]:
     }
 
 
+# Attributes that carry what a citizen typed (a path, a query string): traces leave the process as
+# logs do, so they are masked the same way (observability.redact). Set when an HTTP span starts.
+_REDACTED = ("url.path", "url.query", "url.full", "http.target")
+
+
+class RedactingProcessor(SpanProcessor):
+    """Masks ID and mobile numbers in a span's URL attributes before any exporter sees them:
+    the first processor of the provider, as the logs' RedactingFormatter is of their handler."""
+
+    def on_start(self, span: Any, parent_context: Context | None = None) -> None:
+        from govhall.kit.observability import redact
+
+        for key in _REDACTED:
+            value = (span.attributes or {}).get(key)
+            if isinstance(value, str):
+                masked = redact(value)
+                if masked != value:
+                    span.set_attribute(key, masked)
+
+
 def provider_from_env(service: str, environ: Mapping[str, str]) -> Any:
     """The SDK tracer provider the OTEL_* variables ask for, or None for none (tracing stays a
     no-op): OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (a collector's base URL, port 4318;
@@ -141,6 +162,7 @@ def provider_from_env(service: str, environ: Mapping[str, str]) -> Any:
 
     attributes = {} if environ.get("OTEL_SERVICE_NAME") else {"service.name": service}
     provider = TracerProvider(resource=Resource.create(attributes))
+    provider.add_span_processor(RedactingProcessor())
     exporter: SpanExporter
     if kind == "console":
         exporter = ConsoleSpanExporter()
