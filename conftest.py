@@ -166,3 +166,46 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = getattr(item, "fixturenames", ())
         if "cluster" in fixtures or "e2e" in fixtures or _NEEDS_SERVERS & {str(v) for v in params.values()}:
             item.add_marker(pytest.mark.integration)
+
+
+class _Recording:
+    """The one SDK tracer provider of the run (a process may install only one), recording into
+    memory only while a test holds the `spans` fixture: the other tests pay span creation only."""
+
+    def __init__(self) -> None:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        self.exporter = InMemorySpanExporter()
+        self.on = False
+        recording = self
+
+        class Switch(SpanProcessor):  # type: ignore[misc]
+            def on_start(self, span: Span, parent_context: Any = None) -> None:
+                return None
+
+            def on_end(self, span: ReadableSpan) -> None:
+                if recording.on:
+                    recording.exporter.export([span])
+
+        provider = trace.get_tracer_provider()
+        if not isinstance(provider, TracerProvider):
+            provider = TracerProvider()
+            trace.set_tracer_provider(provider)
+        provider.add_span_processor(Switch())
+
+
+@pytest.fixture(scope="session")
+def _recording() -> _Recording:
+    return _Recording()
+
+
+@pytest.fixture
+def spans(_recording: _Recording) -> Any:
+    """The finished spans of this test (an InMemorySpanExporter: get_finished_spans())."""
+    _recording.exporter.clear()
+    _recording.on = True
+    yield _recording.exporter
+    _recording.on = False
+    _recording.exporter.clear()

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
+from govhall.kit import tracing
 from govhall.kit.events import Delivery, Event
 from govhall.kit.inprocess import (
     CONSUMED,
@@ -258,7 +259,7 @@ class JetStreamBus:
         await self._js.publish(
             self._ns + event.subject,
             event.payload,
-            headers={"Nats-Msg-Id": event.event_id},
+            headers=tracing.inject({"Nats-Msg-Id": event.event_id}),
         )
 
     async def subscribe(self, durable: str, subject: str, handler: Handler) -> None:
@@ -378,8 +379,10 @@ class JetStreamBus:
                 event_id = (msg.headers or {}).get("Nats-Msg-Id", "")
                 attempt = msg.metadata.num_delivered if msg.metadata else 1
                 count_delivery(durable, attempt)
+                subject = msg.subject.removeprefix(self._ns)
                 try:
-                    await handler(Delivery(msg.subject.removeprefix(self._ns), msg.data, event_id, attempt))
+                    with tracing.consumer_span(durable, subject, event_id, msg.headers, attempt):
+                        await handler(Delivery(subject, msg.data, event_id, attempt))
                 except Exception as exc:
                     if attempt >= self._max_deliver:
                         await self._park(durable, msg, event_id, attempt, exc)

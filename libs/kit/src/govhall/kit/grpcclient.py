@@ -15,6 +15,7 @@ from typing import Any
 
 import grpc
 
+from govhall.kit import tracing
 from govhall.kit.caller import ANONYMOUS, caller_metadata, caller_to_sign
 from govhall.kit.errors import DomainError
 from govhall.kit.resilience import CircuitBreaker, bounded_timeout
@@ -44,7 +45,10 @@ class _Signing:
         if not method.startswith("/govhall."):
             return details  # health, reflection
         caller, rest = caller_to_sign(details.metadata, self._default)
-        metadata = grpc.aio.Metadata(*rest, *self._signer_for(caller).metadata(self._audience, caller))
+        # The calling span's trace context too, so the service's span is its child.
+        metadata = grpc.aio.Metadata(
+            *rest, *self._signer_for(caller).metadata(self._audience, caller), *tracing.grpc_metadata()
+        )
         # No longer than the RPC this call serves has left (resilience.bounded_timeout).
         return grpc.aio.ClientCallDetails(
             details.method,

@@ -26,6 +26,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 
+from govhall.kit import tracing
 from govhall.kit.caller import ANONYMOUS, current_caller, reset_caller, set_caller
 from govhall.kit.errors import INTERNAL_ERROR, DomainError, ErrorKind, FieldError, clip
 from govhall.kit.resilience import serving_until
@@ -123,7 +124,11 @@ class _Middleware(grpc.aio.ServerInterceptor):
         try:
             # The calls this RPC makes get no more than the time it has (resilience).
             with (
-                tracer.start_as_current_span(f"{service}/{method}"),
+                tracer.start_as_current_span(
+                    f"{service}/{method}",
+                    context=tracing.extract(context.invocation_metadata()),
+                    kind=trace.SpanKind.SERVER,
+                ),
                 serving_until(time.monotonic() + self._budget(context, streaming=streaming)),
             ):
                 yield

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter, Gauge
 
+from govhall.kit import tracing
 from govhall.kit.events import Delivery, Event
 
 log = logging.getLogger("govhall.kit.bus")
@@ -86,7 +87,8 @@ class _Queue:
     def __init__(self, pattern: str, handler: Handler) -> None:
         self.pattern = pattern
         self.handler = handler
-        self.queue: asyncio.Queue[tuple[Event, asyncio.Future[None]]] = asyncio.Queue()
+        # Each message with the publisher's trace context, as NATS carries it in its headers.
+        self.queue: asyncio.Queue[tuple[Event, asyncio.Future[None], dict[str, str]]] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
 
 
@@ -128,7 +130,7 @@ class InProcessBus:
                 with contextlib.suppress(asyncio.CancelledError):
                     await sub.task
             while not sub.queue.empty():
-                _, waiting = sub.queue.get_nowait()
+                _, waiting, _ = sub.queue.get_nowait()
                 if not waiting.done():
                     waiting.set_exception(RuntimeError("bus closed"))
 
@@ -138,10 +140,11 @@ class InProcessBus:
     async def publish(self, event: Event) -> None:
         loop = asyncio.get_running_loop()
         waiting: list[asyncio.Future[None]] = []
+        headers = tracing.inject({})
         for durable, sub in list(self._subs.items()):
             if matches(sub.pattern, event.subject):
                 applied: asyncio.Future[None] = loop.create_future()
-                sub.queue.put_nowait((event, applied))
+                sub.queue.put_nowait((event, applied, headers))
                 report_pending(durable, sub.queue.qsize())
                 waiting.append(applied)
         for pattern, queue, _ in self._broadcasts:
@@ -154,13 +157,14 @@ class InProcessBus:
 
     async def _work(self, durable: str, sub: _Queue) -> None:
         while True:
-            event, applied = await sub.queue.get()
+            event, applied, headers = await sub.queue.get()
             report_pending(durable, sub.queue.qsize())
             key = (durable, event.event_id)
             attempt = self._attempts.get(key, 0) + 1
             count_delivery(durable, attempt)
             try:
-                await sub.handler(Delivery(event.subject, event.payload, event.event_id, attempt))
+                with tracing.consumer_span(durable, event.subject, event.event_id, headers, attempt):
+                    await sub.handler(Delivery(event.subject, event.payload, event.event_id, attempt))
             except asyncio.CancelledError:
                 # The bus is closing mid-handler: the publisher must not wait for ever.
                 if not applied.done():

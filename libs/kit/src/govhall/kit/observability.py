@@ -14,6 +14,7 @@ import sys
 
 from prometheus_client import start_http_server
 
+from govhall.kit import tracing
 from govhall.kit.validators import mask_id_number, mask_mobile
 
 _configured = False
@@ -156,13 +157,12 @@ def setup(service: str, level: str = "INFO", metrics_port: int | None = None) ->
         handler.setFormatter(RedactingFormatter(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s"))
         logging.basicConfig(level=level.upper(), handlers=[handler])
         # OpenTelemetry is configured from the standard OTEL_* environment variables when an
-        # SDK is wanted; without them the API's no-op tracer keeps spans free.
-        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_TRACES_EXPORTER"):
+        # exporter is wanted; without them the API's no-op tracer keeps spans free.
+        provider = tracing.provider_from_env(service, os.environ)
+        if provider is not None:
             from opentelemetry import trace
-            from opentelemetry.sdk.resources import Resource
-            from opentelemetry.sdk.trace import TracerProvider
 
-            trace.set_tracer_provider(TracerProvider(resource=Resource.create({"service.name": service})))
+            trace.set_tracer_provider(provider)
         _configured = True
     if metrics_port is not None:
         serve_metrics(metrics_port)

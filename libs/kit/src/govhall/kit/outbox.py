@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from prometheus_client import Counter, Gauge
 
+from govhall.kit import tracing
 from govhall.kit.dialect import is_postgres
 from govhall.kit.events import Event
 from govhall.kit.eventstore import OUTBOX
@@ -203,7 +204,9 @@ class OutboxRelay:
                     subject=r.subject, payload=r.payload, event_id=r.event_id, occurred_at=r.occurred_at
                 )
                 try:
-                    await self._bus.publish(event)
+                    # The span that raised the event is remembered in its envelope, not here.
+                    with tracing.producer_span(r.subject, r.event_id, r.payload):
+                        await self._bus.publish(event)
                 except Exception as exc:
                     failed.append((r.seq, exc))
                     return  # the rest of this aggregate waits, so nothing overtakes this event

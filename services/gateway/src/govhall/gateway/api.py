@@ -105,6 +105,12 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(query.refuse_unknown_query_parameters)],
+        # FastAPI's own server span per request (named `POST /api/v1/cases/{case_id}/submit`, the
+        # route's template) is the root of a request's trace, once observability.setup has
+        # installed a tracer provider; the gRPC calls made under it carry its context
+        # (kit.tracing). Metrics stay Prometheus's, and no request's text goes to an OpenTelemetry
+        # log: our logs are redacted, its would not be.
+        telemetry={"metrics": False, "logs": False, "auto_configure": False},
     )
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, problems.on_domain_error)  # type: ignore[arg-type]
