@@ -16,13 +16,16 @@ from .test_cases_routes import seed, submitted
 from .test_identity_routes import bearer, person
 
 SUBMIT_ROUTE = "POST /api/v1/cases/{case_id}/submit"
+# What a client might send to join (or pick) a trace: the gateway starts its own instead.
+CLIENT_TRACE_ID = 0x0AF7651916CD43DD8448EB211C80319C
+CLIENT_TRACEPARENT = f"00-{CLIENT_TRACE_ID:032x}-b7ad6b7169203331-01"
 
 
 async def test_a_submission_is_one_trace_from_the_gateway_to_each_consumer(stack: Stack, spans: Any) -> None:
     c = stack.client
     await seed(c)
     me = bearer((await person(stack, "13812350177", "王小明"))["access_token"])
-    await submitted(c, me)
+    await submitted(c, {**me, "traceparent": CLIENT_TRACEPARENT, "tracestate": "x=1"})
 
     def submission() -> Any:
         finished = spans.get_finished_spans()
@@ -41,6 +44,7 @@ async def test_a_submission_is_one_trace_from_the_gateway_to_each_consumer(stack
 
     request, mine = await wait_until(submission, what="the submission's consumer spans")
     assert request.kind == SpanKind.SERVER and request.parent is None
+    assert request.context.trace_id != CLIENT_TRACE_ID
     assert request.attributes["http.route"] == "/api/v1/cases/{case_id}/submit"
 
     def chain(span: Any) -> list[str]:

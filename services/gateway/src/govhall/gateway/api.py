@@ -23,7 +23,7 @@ from prometheus_client import Histogram
 from pydantic import ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from govhall.gateway import auth, guards, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
@@ -50,6 +50,27 @@ HTTP_SECONDS = Histogram(
     ["route", "method", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+
+
+# Trace context an internet client sends: never believed. The gateway is where a trace starts;
+# a client's traceparent would let it pick the trace id (and join someone else's trace) and
+# turn sampling on or off for its own requests.
+UNTRUSTED_TRACE_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
+
+
+class GatewayApp(FastAPI):
+    """FastAPI whose request span (opened in FastAPI.__call__, before any middleware) never
+    continues a trace the client names."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = scope.get("headers") or []
+            if any(name.lower() in UNTRUSTED_TRACE_HEADERS for name, _ in headers):
+                scope = {
+                    **scope,
+                    "headers": [h for h in headers if h[0].lower() not in UNTRUSTED_TRACE_HEADERS],
+                }
+        await super().__call__(scope, receive, send)
 
 
 def gateway_signer(var_dir: Path | None) -> Signer:
@@ -99,7 +120,7 @@ def create_app(
         await upstreams.close()
         await kv.close()
 
-    app = FastAPI(
+    app = GatewayApp(
         title="govhall gateway",
         summary="政务服务网 API: matters, service guides and search for the provincial portal and its sub-sites",
         version="0.1.0",
