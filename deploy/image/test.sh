@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make image-test`: build the image (or reuse the layers of the last build), then run one
+# service inside it with `buildah run` and check that
+#   - it runs as UID 10001 (the image's USER, which the chart's securityContext requires),
+#   - there is no compiler in the image,
+#   - the service answers its gRPC readiness check (catalogue on SQLite under /tmp, embedded bus,
+#     trust keys made by `python -m govhall.kit.trust init`),
+#   - it wrote nothing outside /tmp: the container's root filesystem (buildah mount) is listed
+#     before and after, /tmp left out, and the two listings must be equal.
+# Prints the image's size.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=deploy/image/common.sh
+. "$here/common.sh"
+
+: "${GOVHALL_IMAGE_TEST_SERVICE:=catalogue}"
+: "${GOVHALL_IMAGE_TEST_TIMEOUT:=180}"
+started=$SECONDS
+
+if [ "${GOVHALL_IMAGE_TEST_NO_BUILD:-0}" = 1 ] && "${BUILDAH[@]}" inspect --type image "$GOVHALL_IMAGE" >/dev/null 2>&1; then
+  say "reusing $GOVHALL_IMAGE"
+else
+  bash "$here/build.sh"
+fi
+
+ctr="$("${BUILDAH[@]}" from --quiet --pull=never "$GOVHALL_IMAGE")"
+work="$(mktemp -d)"
+cleanup() {
+  "${BUILDAH[@]}" umount "$ctr" >/dev/null 2>&1 || true
+  "${BUILDAH[@]}" rm "$ctr" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# chroot isolation shares the machine's network: free ports, not the services' defaults.
+read -r grpc_port metrics_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+svc="$(printf '%s' "$GOVHALL_IMAGE_TEST_SERVICE" | tr '[:lower:]' '[:upper:]')"
+
+run() { "${BUILDAH[@]}" run --isolation chroot "$ctr" -- "$@"; }
+
+# Every file outside /tmp with its type, mode, owner, size and modification time.
+listing() {
+  local mnt
+  mnt="$("${BUILDAH[@]}" mount "$ctr")"
+  (cd "$mnt" && find . -path ./tmp -prune -o -printf '%y %m %U:%G %s %T@ %p\n' | LC_ALL=C sort)
+  "${BUILDAH[@]}" umount "$ctr" >/dev/null
+}
+
+# A first run makes whatever mount points the runtime itself adds (/etc/hosts, /proc, ...);
+# the listing is taken after it, so the comparison sees only what the service did.
+uid="$(run id -u)"
+listing >"$work/before"
+
+compilers="$(run sh -c 'for c in cc gcc g++ c++ clang make; do command -v "$c" || true; done')"
+[ -z "$compilers" ] || die "compilers in the image: $compilers"
+
+say "starting $GOVHALL_IMAGE_TEST_SERVICE in $GOVHALL_IMAGE (gRPC 127.0.0.1:$grpc_port)"
+out="$(
+  "${BUILDAH[@]}" run --isolation chroot \
+    --env "GOVHALL_${svc}_GRPC_ADDRESS=127.0.0.1:$grpc_port" \
+    --env "GOVHALL_${svc}_METRICS_PORT=$metrics_port" \
+    --env GOVHALL_NATS_URL= \
+    "$ctr" -- sh -c '
+      python -m govhall.kit.trust init "$GOVHALL_VAR_DIR/trust" >/dev/null &&
+      exec python -c "$1" "$2" "$3" "$4"' smoke \
+    "$(cat "$here/smoke.py")" "$GOVHALL_IMAGE_TEST_SERVICE" "127.0.0.1:$grpc_port" "$GOVHALL_IMAGE_TEST_TIMEOUT"
+)" || die "the health check failed:
+$out"
+printf '%s\n' "$out" >&2
+
+listing >"$work/after"
+if ! diff -u "$work/before" "$work/after" >"$work/diff"; then
+  cat "$work/diff" >&2
+  die "the service wrote outside /tmp (above: the root filesystem before and after)"
+fi
+
+[ "$uid" = 10001 ] || die "the image's user is UID $uid, not 10001"
+grep -qx 'uid=10001,10001,10001,10001' <<<"$out" || die "the service did not run as UID 10001: $out"
+grep -qx serving <<<"$out" || die "the service did not answer its readiness check"
+
+say "ok: $GOVHALL_IMAGE_TEST_SERVICE served as UID 10001, no compiler, nothing written outside /tmp"
+say "image $GOVHALL_IMAGE: $(image_size "$GOVHALL_IMAGE"); image-test took $((SECONDS - started)) s"
