@@ -43,11 +43,13 @@ svc="$(printf '%s' "$GOVHALL_IMAGE_TEST_SERVICE" | tr '[:lower:]' '[:upper:]')"
 
 run() { "${BUILDAH[@]}" run --isolation chroot "$ctr" -- "$@"; }
 
-# Every file outside /tmp with its type, mode, owner, size and modification time.
+# Every file outside /tmp with its type, mode, owner, size and modification time; /run's own
+# time left out, since buildah puts /run/.containerenv there for each run and removes it after.
 listing() {
   local mnt
   mnt="$("${BUILDAH[@]}" mount "$ctr")"
-  (cd "$mnt" && find . -path ./tmp -prune -o -printf '%y %m %U:%G %s %T@ %p\n' | LC_ALL=C sort)
+  (cd "$mnt" && find . -path ./tmp -prune -o -path ./run -printf '%y %m %U:%G %s - %p\n' \
+    -o -printf '%y %m %U:%G %s %T@ %p\n' | LC_ALL=C sort)
   "${BUILDAH[@]}" umount "$ctr" >/dev/null
 }
 
