@@ -10,7 +10,8 @@
 # Environment: GOVHALL_IMAGE (the name:tag to build), GOVHALL_IMAGE_CA_BUNDLE (CA certificates
 # for PyPI; default the machine's), GOVHALL_IMAGE_APT_SOURCES (the apt sources
 # the base is made from; default the machine's own), GOVHALL_IMAGE_BASE (an existing base image to
-# build on instead, e.g. docker.io/library/python:3.11-slim-bookworm where a registry is reachable).
+# build on instead, e.g. docker.io/library/python:3.11-slim-bookworm where a registry is reachable),
+# GOVHALL_IMAGE_REBUILD=1 (build even when the image was built from the same sources).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/image/common.sh
@@ -78,7 +79,27 @@ base_image() {
   "${BUILDAH[@]}" commit --quiet --rm "$ctr" "$GOVHALL_IMAGE_BASE" >/dev/null
 }
 
+# What the image is made of: the files the build context keeps (.dockerignore), the
+# Containerfile and the base. An image already labelled with the same digest is kept as it is:
+# even a build whose every step is cached copies whole layers on vfs (two minutes here).
+source_digest() {
+  (
+    cd "$GOVHALL_ROOT"
+    find pyproject.toml uv.lock libs services apps deploy/image/Containerfile .dockerignore -type f \
+      ! -path '*/tests/*' ! -path '*/__pycache__/*' ! -name '*.pyc' ! -path '*/.*_cache/*' -print0 |
+      LC_ALL=C sort -z | xargs -0 sha256sum
+    printf '%s\n' "$GOVHALL_IMAGE_BASE"
+  ) | sha256sum | cut -c1-16
+}
+
 [ -n "${GOVHALL_IMAGE_BASE:-}" ] || base_image
+digest="$(source_digest)"
+built="$("${BUILDAH[@]}" inspect --type image --format '{{index .OCIv1.Config.Labels "govhall.source-digest"}}' \
+  "$GOVHALL_IMAGE" 2>/dev/null || true)"
+if [ "$built" = "$digest" ] && [ "${GOVHALL_IMAGE_REBUILD:-0}" != 1 ]; then
+  say "$GOVHALL_IMAGE is up to date (sources $digest; GOVHALL_IMAGE_REBUILD=1 builds anyway); size $(image_size "$GOVHALL_IMAGE")"
+  exit 0
+fi
 say "building $GOVHALL_IMAGE on $GOVHALL_IMAGE_BASE"
 # The machine's CA bundle goes in as a build secret: PyPI may be reached through a proxy whose
 # CA only this machine's bundle holds (never baked into a layer).
@@ -87,6 +108,6 @@ ca="${GOVHALL_IMAGE_CA_BUNDLE:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.c
 [ -s "$ca" ] && secret=(--secret "id=cacert,src=$ca")
 # --layers: an unchanged step (the PDF libraries, the locked dependencies) is reused next time.
 "${BUILDAH[@]}" build --isolation chroot --layers "${secret[@]}" \
-  --build-arg BASE="$GOVHALL_IMAGE_BASE" \
+  --build-arg BASE="$GOVHALL_IMAGE_BASE" --label "govhall.source-digest=$digest" \
   -f "$here/Containerfile" -t "$GOVHALL_IMAGE" -t "${GOVHALL_IMAGE%:*}:latest" "$GOVHALL_ROOT"
 say "built $GOVHALL_IMAGE in $((SECONDS - started)) s; size $(image_size "$GOVHALL_IMAGE")"
