@@ -3,6 +3,7 @@
 # service inside it with `buildah run` and check that
 #   - it runs as UID 10001 (the image's USER, which the chart's securityContext requires),
 #   - there is no compiler in the image,
+#   - a PDF with Chinese text renders and embeds the Noto CJK font (cases' notices),
 #   - the service answers its gRPC readiness check (catalogue on SQLite under /tmp, embedded bus,
 #     trust keys made by `python -m govhall.kit.trust init`),
 #   - it wrote nothing outside /tmp: the container's root filesystem (buildah mount) is listed
@@ -61,6 +62,16 @@ listing >"$work/before"
 compilers="$(run sh -c 'for c in cc gcc g++ c++ clang make; do command -v "$c" || true; done')"
 [ -z "$compilers" ] || die "compilers in the image: $compilers"
 
+# Cases' notices: WeasyPrint through Pango must find and embed the Noto CJK font.
+fonts="$(run python -c '
+import io, pypdf, weasyprint
+pdf = weasyprint.HTML(string="<p style=\"font-family: Noto Sans CJK SC\">受理通知书</p>").write_pdf()
+page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+assert "受理通知书" in page.extract_text(), page.extract_text()
+print(*sorted(str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].get_object().values()))')" ||
+  die "a PDF with Chinese text did not render in the image"
+[[ "$fonts" == *Noto-Sans-CJK* ]] || die "the PDF embeds no Noto CJK font: $fonts"
+
 say "starting $GOVHALL_IMAGE_TEST_SERVICE in $GOVHALL_IMAGE (gRPC 127.0.0.1:$grpc_port)"
 out="$(
   "${BUILDAH[@]}" run --isolation chroot \
@@ -85,5 +96,5 @@ fi
 grep -qx 'uid=10001,10001,10001,10001' <<<"$out" || die "the service did not run as UID 10001: $out"
 grep -qx serving <<<"$out" || die "the service did not answer its readiness check"
 
-say "ok: $GOVHALL_IMAGE_TEST_SERVICE served as UID 10001, no compiler, nothing written outside /tmp"
+say "ok: $GOVHALL_IMAGE_TEST_SERVICE served as UID 10001, no compiler, CJK PDF rendered ($fonts), nothing written outside /tmp"
 say "image $GOVHALL_IMAGE: $(image_size "$GOVHALL_IMAGE"); image-test took $((SECONDS - started)) s"
