@@ -66,7 +66,8 @@ base_image() {
   if [ ! -s "$tar" ]; then
     say "making the bookworm base root filesystem with mmdebstrap (a few minutes, once): $tar"
     # With sources on standard input mmdebstrap uses those, not a mirror named here.
-    printf '%s\n' "$sources" | mmdebstrap --quiet "${MMDEBSTRAP_OPTS[@]}" \
+    # --format: the name of the partial file would otherwise make mmdebstrap write a directory.
+    printf '%s\n' "$sources" | mmdebstrap --quiet --format=tar "${MMDEBSTRAP_OPTS[@]}" \
       --include="$(IFS=,; echo "${BASE_PACKAGES[*]}")" bookworm "$tar.part" -
     mv "$tar.part" "$tar"
   fi
