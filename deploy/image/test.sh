@@ -73,7 +73,8 @@ print(*sorted(str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].get_objec
 [[ "$fonts" == *Noto-Sans-CJK* ]] || die "the PDF embeds no Noto CJK font: $fonts"
 
 say "starting $GOVHALL_IMAGE_TEST_SERVICE in $GOVHALL_IMAGE (gRPC 127.0.0.1:$grpc_port)"
-out="$(
+# shellcheck disable=SC2016  # $GOVHALL_VAR_DIR and $1.. expand inside the container
+result="$(
   "${BUILDAH[@]}" run --isolation chroot \
     --env "GOVHALL_${svc}_GRPC_ADDRESS=127.0.0.1:$grpc_port" \
     --env "GOVHALL_${svc}_METRICS_PORT=$metrics_port" \
@@ -83,8 +84,8 @@ out="$(
       exec python -c "$1" "$2" "$3" "$4"' smoke \
     "$(cat "$here/smoke.py")" "$GOVHALL_IMAGE_TEST_SERVICE" "127.0.0.1:$grpc_port" "$GOVHALL_IMAGE_TEST_TIMEOUT"
 )" || die "the health check failed:
-$out"
-printf '%s\n' "$out" >&2
+$result"
+printf '%s\n' "$result" >&2
 
 listing >"$work/after"
 if ! diff -u "$work/before" "$work/after" >"$work/diff"; then
@@ -93,8 +94,8 @@ if ! diff -u "$work/before" "$work/after" >"$work/diff"; then
 fi
 
 [ "$uid" = 10001 ] || die "the image's user is UID $uid, not 10001"
-grep -qx 'uid=10001,10001,10001,10001' <<<"$out" || die "the service did not run as UID 10001: $out"
-grep -qx serving <<<"$out" || die "the service did not answer its readiness check"
+grep -qx 'uid=10001,10001,10001,10001' <<<"$result" || die "the service did not run as UID 10001: $result"
+grep -qx serving <<<"$result" || die "the service did not answer its readiness check"
 
 say "ok: $GOVHALL_IMAGE_TEST_SERVICE served as UID 10001, no compiler, CJK PDF rendered ($fonts), nothing written outside /tmp"
 say "image $GOVHALL_IMAGE: $(image_size "$GOVHALL_IMAGE"); image-test took $((SECONDS - started)) s"
