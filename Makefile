@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province clean
+.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province image image-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -80,6 +80,14 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 
 bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)
 	$(UV) run --frozen python bench/province_scale.py
+
+# The one image of every service (deploy/image): buildah and mmdebstrap from Debian's packages,
+# no container registry needed. Not part of `make test` (minutes on vfs storage).
+image: ## build the image localhost/govhall:<chart appVersion> with buildah (deploy/image/Containerfile)
+	bash deploy/image/build.sh
+
+image-test: ## build the image, then check a service answers its health check inside it as UID 10001
+	bash deploy/image/test.sh
 
 clean: ## remove local state (databases, logs, indexes) under var/
 	-bash deploy/local/stop.sh
