@@ -360,7 +360,8 @@ def test_strict_validation_catches_a_typo(instances: dict[str, Instance]) -> Non
 
 
 def test_every_instance_runs_every_service(instance: Instance) -> None:
-    image = f"govhall:{yaml.safe_load((CHART / 'Chart.yaml').read_text())['appVersion']}"
+    # What `make image` builds (deploy/image/build.sh).
+    image = f"localhost/govhall:{yaml.safe_load((CHART / 'Chart.yaml').read_text())['appVersion']}"
     for kind in ("Deployment", "Service", "ConfigMap", "ServiceMonitor"):
         assert set(instance.by_component(kind)) == set(SERVICES), f"{instance.level}: {kind}s"
     for service, deployment in instance.by_component("Deployment").items():
