@@ -7,7 +7,6 @@ fails the test loudly if they cannot be started: a missing server is never a ski
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import uuid
@@ -21,7 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 
-@functools.cache
 def _cluster_env() -> dict[str, str]:
     out = subprocess.run(
         ["bash", "-c", "source deploy/local/env.sh >/dev/null && env -0"],
@@ -44,20 +42,20 @@ def cluster() -> dict[str, str]:
             + result.stderr[-3000:],
             pytrace=False,
         )
-    return dict(_cluster_env())
+    return _cluster_env()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _migrated_templates() -> Iterator[None]:
-    """A service started on an empty database gets a copy of one migrated once by the real
-    upgrade (govhall.kit.testdb), not every revision replayed per test: minutes per run.
+    """A service started on an empty SQLite file gets a copy of one migrated once by the real
+    upgrade (govhall.kit.testdb), not every revision replayed per start: minutes per run.
     GOVHALL_TEST_REAL_MIGRATIONS=1 runs the real upgrade at every start."""
     if os.environ.get("GOVHALL_TEST_REAL_MIGRATIONS") == "1":
         yield
         return
     from govhall.kit import service, testdb
 
-    templates = testdb.MigratedTemplates(_cluster_env)
+    templates = testdb.MigratedTemplates()
     real = service.migrate
 
     async def migrate(db: Any, spec: Any) -> None:
