@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,31 @@ def cluster() -> dict[str, str]:
             pytrace=False,
         )
     return _cluster_env()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_templates() -> Iterator[None]:
+    """A service started on an empty SQLite file gets a copy of one migrated once by the real
+    upgrade (govhall.kit.testdb), not every revision replayed per start: minutes per run.
+    GOVHALL_TEST_REAL_MIGRATIONS=1 runs the real upgrade at every start."""
+    if os.environ.get("GOVHALL_TEST_REAL_MIGRATIONS") == "1":
+        yield
+        return
+    from govhall.kit import service, testdb
+
+    templates = testdb.MigratedTemplates()
+    real = service.migrate
+
+    async def migrate(db: Any, spec: Any) -> None:
+        if not await templates.restore(db.url, spec.migrations):
+            await real(db, spec)
+
+    service.migrate = migrate  # what ServiceHost.start calls; the CLIs and tests keep their own
+    try:
+        yield
+    finally:
+        service.migrate = real
+        templates.cleanup()
 
 
 @asynccontextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -370,17 +371,33 @@ async def test_identity_events_carry_no_numbers(identity: Identity) -> None:
 
 
 async def test_one_client_gets_a_fair_share_of_logins(identity: Identity) -> None:
-    ip = "10.20.30.40"
     limit = identity.settings.logins_per_client_per_minute
-    await inside_one_window(60, 30)
-    for i in range(limit):
+
+    async def fill_the_minute(ip: str) -> pb.LoginRequest | None:
+        """The client's limit filled and its next login refused; None if the minute the limit
+        counts in ended meanwhile (the count starts again: nothing to conclude, try again)."""
+        minute = time.time() // 60
+        for i in range(limit):
+            request = pb.LoginRequest(
+                password=pb.PasswordLogin(login_name=f"guess_{i}", password=PASSWORD), client_ip=ip
+            )
+            await identity.fails("LOGIN_FAILED", identity.call("Login", request))
+        mobile, _ = await identity.register()
         request = pb.LoginRequest(
-            password=pb.PasswordLogin(login_name=f"guess_{i}", password=PASSWORD), client_ip=ip
+            password=pb.PasswordLogin(login_name=mobile, password=PASSWORD), client_ip=ip
         )
-        await identity.fails("LOGIN_FAILED", identity.call("Login", request))
-    mobile, _ = await identity.register()
-    request = pb.LoginRequest(password=pb.PasswordLogin(login_name=mobile, password=PASSWORD), client_ip=ip)
-    await identity.fails("LOGIN_CLIENT_LIMIT", identity.call("Login", request))
+        try:
+            await identity.fails("LOGIN_CLIENT_LIMIT", identity.call("Login", request))
+        except (AssertionError, pytest.fail.Exception):  # another code, or let in
+            if time.time() // 60 != minute:
+                return None
+            raise
+        return request
+
+    # Not waiting for a fresh minute first (up to 30 s per run): a try that straddles the end of
+    # one is repeated, from another address, in the minute that just began.
+    request = await fill_the_minute("10.20.30.40") or await fill_the_minute("10.20.30.42")
+    assert request is not None, "two tries each straddled a minute"
     request.client_ip = "10.20.30.41"
     await identity.call("Login", request)
 
