@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province image image-test clean
+.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province eval-search image image-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,11 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 	$(UV) run --frozen python bench/appointments_booking.py
 	$(UV) run --frozen python bench/crossprovince_handover.py
 	$(UV) run --frozen python bench/province_scale.py $(BENCH_PROVINCE_ARGS)
+
+# `make eval-search` measures search relevance on the demo province (services/search/relevance):
+# hit@1, hit@3, MRR and the zero-result rate, embedded and Elasticsearch (needs `make infra-up`).
+eval-search: sync ## search relevance on the demo province: hit@1, hit@3, MRR, zero results, both back ends
+	$(UV) run --frozen python bench/eval_search.py $(EVAL_SEARCH_ARGS)
 
 bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)
 	$(UV) run --frozen python bench/province_scale.py
