@@ -18,6 +18,7 @@ from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
 from govhall.search import metrics, reindex, store, synonyms
+from govhall.search.ask import Asker, clean_question
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
@@ -119,6 +120,7 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         self._backend = backend
         self._hot_words = hot_words
         self._catalogue = catalogue
+        self._asker = Asker(backend, catalogue)
         # One reindex at a time per replica (the back end refuses a second one across replicas).
         self._reindexing = asyncio.Lock()
 
@@ -252,3 +254,9 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 self._backend, self._db, self._catalogue, batch_size=request.batch_size
             ):
                 yield progress
+
+    async def Ask(self, request: pb.AskRequest, context: Any) -> pb.AskResponse:
+        # The question is checked before the site is looked up: a bad request is refused as such.
+        text = clean_question(request.question)
+        site = await self._site(request.site_code)
+        return await self._asker.ask(site.code, tuple(site.path), text)
