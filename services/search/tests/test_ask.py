@@ -13,8 +13,10 @@ from govhall.catalogue.demo import SEED_DIR
 from govhall.catalogue.seed import read_seed
 from govhall.catalogue.seedloader import load_seed
 from govhall.kit.testing import wait_until
+from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
+from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
-from govhall.search.asking import take_apart
+from govhall.search.asking import answer_element, take_apart
 
 from .test_api import ADMIN, Stack, error_code, make_stack  # noqa: F401  (make_stack: a fixture)
 
@@ -132,6 +134,45 @@ async def test_fees_online_and_an_faq_close_to_the_question(demo: Stack) -> None
         "420502-MZJ-0001",
     )
     assert faq.citation.faq_id and faq.answer.startswith("不需要。")
+    # Naming the matter alone: its guide in brief, not an FAQ that merely mentions it.
+    brief = await demo.search.Ask(pb.AskRequest(site_code=XILING, question="我想问一下结婚登记"))
+    assert brief.answered and (brief.element_asked, brief.citation.element) == ("", "overview")
+    assert brief.citation.matter_code == "420502-MZJ-0001" and "需要准备3项材料" in brief.answer
+
+
+def test_guide_elements_say_fees_limits_and_nothing_when_the_guide_is_silent() -> None:
+    draft = cat.MatterDraft(
+        name="道路运输经营许可",
+        handling_type=cat.HANDLING_TYPE_PROMISED,
+        promised_limit=common_pb2.TimeLimit(value=20, unit=common_pb2.TIME_LIMIT_UNIT_WORKING_DAY),
+        fees=cat.FeeSchedule(
+            charged=True,
+            items=[
+                cat.FeeItem(
+                    name="工本费", amount=common_pb2.Money(currency="CNY", amount_fen=1050), note="按件收取"
+                ),
+                cat.FeeItem(name="证书费", amount=common_pb2.Money(currency="CNY", amount_fen=2000)),
+            ],
+        ),
+        materials=[
+            cat.Material(
+                name="委托书",
+                form=cat.MATERIAL_FORM_ORIGINAL,
+                copies=1,
+                necessity=cat.MATERIAL_NECESSITY_CONDITIONAL,
+                condition="委托他人代办的",
+            )
+        ],
+    )
+    matter = cat.Matter(code="K1", draft=draft)
+    assert answer_element(matter, "fees").items == ("工本费：10.50元（按件收取）", "证书费：20元")
+    assert answer_element(matter, "time_limit").text == "“道路运输经营许可”承诺时限为20个工作日。"
+    assert answer_element(matter, "materials").items == ("委托书（原件，1份，特定情形需要：委托他人代办的）",)
+    # No places, no conditions written, no limit for a promised matter: nothing made up.
+    assert answer_element(matter, "places").text == ""
+    assert answer_element(matter, "conditions").text == ""
+    matter.draft.ClearField("promised_limit")
+    assert answer_element(matter, "time_limit").text == ""
 
 
 async def test_what_it_cannot_answer_is_said_and_bad_questions_refused(demo: Stack) -> None:

@@ -5,7 +5,8 @@ asks for, citing it. No confident match: answered false, and the portal offers �
 Confidence is plain: a matter counts only if its name or its result (营业执照) says one of the
 question's subject words (or an official term for one), so a matter that merely lists 营业执照
 among its materials never answers "营业执照多久能办好". An FAQ answers when its title is close to
-the question itself, or when the question asks for no guide element.
+the question itself, or, when no guide is about what the question asks and it asks for no guide
+element, when its title names what the question is about.
 """
 
 from __future__ import annotations
@@ -133,13 +134,16 @@ class Asker:
             return reply
         faqs = await self._find(FAQ, scope, asked.terms)
         faq = max(faqs, key=lambda h: similarity(text, h.doc.title), default=None)
-        faq_close = faq is not None and similarity(text, faq.doc.title) >= FAQ_CLOSE
-        if faq is not None and (faq_close or not asked.element) and _says(faq.doc.title, asked.terms):
+        if faq is not None and similarity(text, faq.doc.title) >= FAQ_CLOSE:
             return self._from_faq(reply, faq)
         matter = await self._confident_matter(
             site_code, await self._find(MATTER, scope, asked.terms), asked.terms
         )
         if matter is None:
+            # No guide is about it: an FAQ about it still answers a question that asks for no
+            # guide element (one that does would get the FAQ's answer to another question).
+            if faq is not None and not asked.element and _says(faq.doc.title, asked.terms):
+                return self._from_faq(reply, faq)
             reply.message = NOT_FOUND_ZH
             return reply
         element = asked.element or "overview"
