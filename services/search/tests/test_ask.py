@@ -98,6 +98,9 @@ async def test_the_three_questions_are_answered_from_the_guides_with_citations(d
         "双方近期半身免冠合影2寸照片",
     ]
     assert "原件" in married.items[0] and "男女双方本人有效居民身份证" in married.answer
+    # Understood as a search query is: traditional characters and full-width punctuation too.
+    traditional = await demo.search.Ask(pb.AskRequest(site_code=XILING, question="結婚需要帶什麼？"))
+    assert traditional.citation == married.citation and list(traditional.items) == list(married.items)
 
     licence = await demo.search.Ask(pb.AskRequest(site_code=XIANGYANG, question="营业执照多久能办好？"))
     assert licence.answered and licence.citation.element == "time_limit"

@@ -23,10 +23,11 @@ from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
-from govhall.search import synonyms
-from govhall.search.asking import ELEMENT_LABELS, MAX_QUESTION, Asked, answer_element, similarity, take_apart
+from govhall.search.asking import ELEMENT_LABELS, MAX_QUESTION, answer_element, similarity, take_apart
 from govhall.search.backend import SearchBackend
+from govhall.search.lexicon import Lexicon
 from govhall.search.model import FAQ, MATTER, Hit, Query
+from govhall.search.understanding import normalise, understand
 
 SEARCH_SERVICE = common_pb2.CallerIdentity(
     kind=common_pb2.CALLER_KIND_SERVICE, subject="search", name="search ask"
@@ -59,30 +60,21 @@ def clean_question(question: str) -> str:
     return text
 
 
-def understand_question(text: str) -> Asked:
-    """The element asked for and the subject words.
-
-    Stand-in for the shared query understanding (govhall.search.understanding.understand, part Q2):
-    until it lands here the subject words come from asking.take_apart alone; then its tokens
-    (question and function words dropped) will be filtered the same way.
-    """
-    return take_apart(text)
+def variants_of(terms: Sequence[str], lexicon: Lexicon) -> tuple[str, ...]:
+    """Space-joined queries: every term must match, each by itself or as the site's lexicon
+    rewrites it (社保卡 → 社会保障卡; the same understanding search applies to a query)."""
+    widened = [understand(t, lexicon).variants for t in terms]
+    choices = itertools.product(*widened)
+    return tuple(dict.fromkeys(" ".join(c) for c in itertools.islice(choices, MAX_VARIANTS)))
 
 
-def widen(term: str) -> tuple[str, ...]:
-    """The term and the official terms its everyday words stand for (社保卡 → 社会保障卡)."""
-    variants, _ = synonyms.expand(term)
-    return variants
-
-
-def variants_of(terms: Sequence[str]) -> tuple[str, ...]:
-    """Space-joined queries: every term must match, each by itself or an official term for it."""
-    choices = itertools.product(*(widen(t) for t in terms))
-    return tuple(" ".join(choice) for choice in itertools.islice(choices, MAX_VARIANTS))
-
-
-def _says(text: str, terms: Sequence[str]) -> bool:
-    return any(w in text for t in terms for w in widen(t))
+def _says(text: str, terms: Sequence[str], lexicon: Lexicon) -> bool:
+    """Whether text names one of the terms, or one of their rewrites (all of its words)."""
+    return any(
+        all(word in text for word in variant.split())
+        for t in terms
+        for variant in understand(t, lexicon).variants
+    )
 
 
 class Asker:
@@ -90,13 +82,15 @@ class Asker:
         self._backend = backend
         self._catalogue = catalogue
 
-    async def _find(self, kind: int, scope: tuple[str, ...], terms: Sequence[str]) -> list[Hit]:
+    async def _find(
+        self, kind: int, scope: tuple[str, ...], terms: Sequence[str], lexicon: Lexicon
+    ) -> list[Hit]:
         """Hits for all the subject words together; failing that, for each alone, longest first."""
         tries = [tuple(terms)]
         if len(terms) > 1:
             tries += [(t,) for t in sorted(terms, key=len, reverse=True)]
         for words in tries:
-            variants = variants_of(words)
+            variants = variants_of(words, lexicon)
             query = Query(text=variants[0], variants=variants, kind=kind, site_codes=scope, size=CANDIDATES)
             result = await self._backend.search(query)
             if result.hits:
@@ -115,34 +109,39 @@ class Asker:
             raise domain_error(err) from None
 
     async def _confident_matter(
-        self, site_code: str, hits: list[Hit], terms: Sequence[str]
+        self, site_code: str, hits: list[Hit], terms: Sequence[str], lexicon: Lexicon
     ) -> cat.Matter | None:
         # Names first (no call needed to rule a hit out), then results read from the guide.
-        ordered = sorted(hits, key=lambda h: not _says(h.doc.title, terms))
+        ordered = sorted(hits, key=lambda h: not _says(h.doc.title, terms, lexicon))
         for hit in ordered:
             matter = await self._matter(site_code, hit.doc.id)
-            if matter is not None and _says(matter.draft.name + " " + matter.draft.result_name, terms):
+            if matter is not None and _says(
+                matter.draft.name + " " + matter.draft.result_name, terms, lexicon
+            ):
                 return matter
         return None
 
-    async def ask(self, site_code: str, scope: tuple[str, ...], text: str) -> pb.AskResponse:
+    async def ask(
+        self, site_code: str, scope: tuple[str, ...], text: str, lexicon: Lexicon
+    ) -> pb.AskResponse:
         """Answer text (from clean_question) asked at site_code, whose scope is the site's path."""
-        asked = understand_question(text)
+        # Normalised as a query is (traditional → simplified, punctuation → spaces), then taken apart.
+        asked = take_apart(normalise(text))
         reply = pb.AskResponse(element_asked=asked.element, terms=list(asked.terms))
         if not asked.terms:
             reply.message = NOT_FOUND_ZH
             return reply
-        faqs = await self._find(FAQ, scope, asked.terms)
+        faqs = await self._find(FAQ, scope, asked.terms, lexicon)
         faq = max(faqs, key=lambda h: similarity(text, h.doc.title), default=None)
         if faq is not None and similarity(text, faq.doc.title) >= FAQ_CLOSE:
             return self._from_faq(reply, faq)
         matter = await self._confident_matter(
-            site_code, await self._find(MATTER, scope, asked.terms), asked.terms
+            site_code, await self._find(MATTER, scope, asked.terms, lexicon), asked.terms, lexicon
         )
         if matter is None:
             # No guide is about it: an FAQ about it still answers a question that asks for no
             # guide element (one that does would get the FAQ's answer to another question).
-            if faq is not None and not asked.element and _says(faq.doc.title, asked.terms):
+            if faq is not None and not asked.element and _says(faq.doc.title, asked.terms, lexicon):
                 return self._from_faq(reply, faq)
             reply.message = NOT_FOUND_ZH
             return reply

@@ -74,7 +74,7 @@ _INTENT_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "fees": ("多少钱", "收费", "费用", "收钱", "要钱", "花钱", "免费", "交钱", "钱"),
     "conditions": ("条件", "资格", "符合", "能不能办", "可不可以办", "谁可以", "谁能"),
-    "online": ("网上", "在线", "网办", "线上", "手机上", "app", "APP", "不用跑", "跑几次", "到现场"),
+    "online": ("网上", "在线", "网办", "线上", "手机上", "app", "不用跑", "跑几次", "到现场"),
 }
 
 # Words that carry no subject: dropped wherever they are (longer ones), or only at the edges of
