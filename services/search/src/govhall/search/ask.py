@@ -126,14 +126,15 @@ class Asker:
     ) -> pb.AskResponse:
         """Answer text (from clean_question) asked at site_code, whose scope is the site's path."""
         # Normalised as a query is (traditional → simplified, punctuation → spaces), then taken apart.
-        asked = take_apart(normalise(text))
+        plain = normalise(text)
+        asked = take_apart(plain)
         reply = pb.AskResponse(element_asked=asked.element, terms=list(asked.terms))
         if not asked.terms:
             reply.message = NOT_FOUND_ZH
             return reply
         faqs = await self._find(FAQ, scope, asked.terms, lexicon)
-        faq = max(faqs, key=lambda h: similarity(text, h.doc.title), default=None)
-        if faq is not None and similarity(text, faq.doc.title) >= FAQ_CLOSE:
+        faq = max(faqs, key=lambda h: similarity(plain, normalise(h.doc.title)), default=None)
+        if faq is not None and similarity(plain, normalise(faq.doc.title)) >= FAQ_CLOSE:
             return self._from_faq(reply, faq)
         matter = await self._confident_matter(
             site_code, await self._find(MATTER, scope, asked.terms, lexicon), asked.terms, lexicon
