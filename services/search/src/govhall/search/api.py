@@ -17,10 +17,13 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import metrics, reindex, store, synonyms
+from govhall.search import metrics, reindex, store
+from govhall.search.ask import Asker, clean_question
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
+from govhall.search.lexicon import Lexicon, builtin
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+from govhall.search.understanding import understand
 from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,7 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         self._backend = backend
         self._hot_words = hot_words
         self._catalogue = catalogue
+        self._asker = Asker(backend, catalogue)
         # One reindex at a time per replica (the back end refuses a second one across replicas).
         self._reindexing = asyncio.Lock()
 
@@ -157,10 +161,12 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # A region replaces the site's own scope: any region may be searched (everything indexed
         # is public), the province's portal looking into one city being the usual case.
         region = await self._site(request.region_code, "region", "地区") if request.region_code else None
-        variants, synonyms_used = synonyms.expand(text)
+        understood = understand(text, await self._lexicon(site.code))
+        if not understood.text:  # nothing but punctuation
+            raise invalid("QUERY_EMPTY", "the search query has no words", "请输入搜索关键词", "q")
         query = Query(
-            text=text,
-            variants=variants,
+            text=understood.text,
+            variants=understood.variants,
             kind=kind,
             site_codes=() if region else tuple(site.path),
             region_code=region.code if region else "",
@@ -195,8 +201,13 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 )
                 for name in FACET_FIELDS
             ],
-            synonyms_used=list(synonyms_used),
+            synonyms_used=list(understood.synonyms_used),
+            intents_used=list(understood.intents_used),
         )
+
+    async def _lexicon(self, site_code: str) -> Lexicon:
+        """The words the site's queries are understood with (the built-in ones for now)."""
+        return builtin()
 
     async def _record_hot_word(self, site_code: str, word: str, client_key: str) -> None:
         # Hot words are a nicety: whatever goes wrong with them, the search itself has succeeded.
@@ -252,3 +263,9 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 self._backend, self._db, self._catalogue, batch_size=request.batch_size
             ):
                 yield progress
+
+    async def Ask(self, request: pb.AskRequest, context: Any) -> pb.AskResponse:
+        # The question is checked before the site is looked up: a bad request is refused as such.
+        text = clean_question(request.question)
+        site = await self._site(request.site_code)
+        return await self._asker.ask(site.code, tuple(site.path), text, await self._lexicon(site.code))

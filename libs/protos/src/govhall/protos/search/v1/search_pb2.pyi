@@ -249,6 +249,7 @@ class SearchResponse(_message.Message):
     PAGE_FIELD_NUMBER: _builtins.int
     FACETS_FIELD_NUMBER: _builtins.int
     SYNONYMS_USED_FIELD_NUMBER: _builtins.int
+    INTENTS_USED_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def hits(self) -> _containers.RepeatedCompositeFieldContainer[Global___SearchHit]: ...
     @_builtins.property
@@ -263,6 +264,10 @@ class SearchResponse(_message.Message):
     def synonyms_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Everyday words the query was widened with (身份证 → 居民身份证)."""
 
+    @_builtins.property
+    def intents_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Intent phrases the query was rewritten from (丢了 → 补领), in the order they appear."""
+
     def __init__(
         self,
         *,
@@ -270,10 +275,11 @@ class SearchResponse(_message.Message):
         page: _common_pb2.PageInfo | None = ...,
         facets: _abc.Iterable[Global___Facet] | None = ...,
         synonyms_used: _abc.Iterable[_builtins.str] | None = ...,
+        intents_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["facets", b"facets", "hits", b"hits", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["facets", b"facets", "hits", b"hits", "intents_used", b"intents_used", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -492,3 +498,124 @@ class ReindexProgress(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReindexProgress: _TypeAlias = ReindexProgress  # noqa: Y015
+
+@_typing.final
+class AskRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    QUESTION_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    """The site the citizen asks from: its own matters and FAQs and its ancestors'."""
+    question: _builtins.str
+    """1-200 characters after trimming, e.g. 结婚需要带什么"""
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        question: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["question", b"question", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AskRequest: _TypeAlias = AskRequest  # noqa: Y015
+
+@_typing.final
+class AskCitation(_message.Message):
+    """What an answer was taken from: one element of a matter's guide, or an FAQ."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    MATTER_CODE_FIELD_NUMBER: _builtins.int
+    MATTER_NAME_FIELD_NUMBER: _builtins.int
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    ELEMENT_FIELD_NUMBER: _builtins.int
+    ELEMENT_LABEL_FIELD_NUMBER: _builtins.int
+    FAQ_ID_FIELD_NUMBER: _builtins.int
+    FAQ_TITLE_FIELD_NUMBER: _builtins.int
+    kind: Global___DocumentKind.ValueType
+    """MATTER (a guide element) or FAQ"""
+    matter_code: _builtins.str
+    """The matter answered about (for an FAQ, the matter it is about, if any)."""
+    matter_name: _builtins.str
+    site_code: _builtins.str
+    """The site whose guide or FAQ it is."""
+    element: _builtins.str
+    """The guide element: materials, time_limit, places, fees, conditions, online, overview;
+    "faq" for an FAQ.
+    """
+    element_label: _builtins.str
+    """申请材料, 承诺时限, 办理地点和时间 …"""
+    faq_id: _builtins.str
+    faq_title: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: Global___DocumentKind.ValueType = ...,
+        matter_code: _builtins.str = ...,
+        matter_name: _builtins.str = ...,
+        site_code: _builtins.str = ...,
+        element: _builtins.str = ...,
+        element_label: _builtins.str = ...,
+        faq_id: _builtins.str = ...,
+        faq_title: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["element", b"element", "element_label", b"element_label", "faq_id", b"faq_id", "faq_title", b"faq_title", "kind", b"kind", "matter_code", b"matter_code", "matter_name", b"matter_name", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AskCitation: _TypeAlias = AskCitation  # noqa: Y015
+
+@_typing.final
+class AskResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ANSWERED_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    CITATION_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    ELEMENT_ASKED_FIELD_NUMBER: _builtins.int
+    TERMS_FIELD_NUMBER: _builtins.int
+    answered: _builtins.bool
+    """False: no confident answer; message says so and the portal offers 我要咨询."""
+    answer: _builtins.str
+    """The answer in one paragraph (plain text, Chinese)."""
+    message: _builtins.str
+    """When not answered: why, in Chinese (抱歉，没有找到…)."""
+    element_asked: _builtins.str
+    """The guide element the question asked for (materials, time_limit, …), "" when it named none."""
+    @_builtins.property
+    def items(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The element's entries one by one (each material, each place with its hours, each fee)."""
+
+    @_builtins.property
+    def citation(self) -> Global___AskCitation: ...
+    @_builtins.property
+    def terms(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The words the question was understood by (after dropping question and function words)."""
+
+    def __init__(
+        self,
+        *,
+        answered: _builtins.bool = ...,
+        answer: _builtins.str = ...,
+        items: _abc.Iterable[_builtins.str] | None = ...,
+        citation: Global___AskCitation | None = ...,
+        message: _builtins.str = ...,
+        element_asked: _builtins.str = ...,
+        terms: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["citation", b"citation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "answered", b"answered", "citation", b"citation", "element_asked", b"element_asked", "items", b"items", "message", b"message", "terms", b"terms"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AskResponse: _TypeAlias = AskResponse  # noqa: Y015

@@ -54,6 +54,11 @@ class SearchServiceStub:
                 request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexRequest.SerializeToString,
                 response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexProgress.FromString,
                 _registered_method=True)
+        self.Ask = channel.unary_unary(
+                '/govhall.search.v1.SearchService/Ask',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.AskRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.AskResponse.FromString,
+                _registered_method=True)
 
 
 class SearchServiceServicer:
@@ -87,6 +92,14 @@ class SearchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Ask(self, request, context):
+        """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
+        what it answered from; answered false (and a hint to write a consultation) when unsure.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SearchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -109,6 +122,11 @@ def add_SearchServiceServicer_to_server(servicer, server):
                     servicer.Reindex,
                     request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexRequest.FromString,
                     response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.ReindexProgress.SerializeToString,
+            ),
+            'Ask': grpc.unary_unary_rpc_method_handler(
+                    servicer.Ask,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.AskRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.AskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -219,6 +237,33 @@ class SearchService:
             '/govhall.search.v1.SearchService/Reindex',
             govhall_dot_search_dot_v1_dot_search__pb2.ReindexRequest.SerializeToString,
             govhall_dot_search_dot_v1_dot_search__pb2.ReindexProgress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Ask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/Ask',
+            govhall_dot_search_dot_v1_dot_search__pb2.AskRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.AskResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,10 @@ class SearchServiceStub:
     """Build a new index from the catalogue's export, then swap the alias to it. Queries and
     live events keep working throughout. Platform administrators and services only.
     """
+    Ask: _grpc.UnaryUnaryMultiCallable[_search_pb2.AskRequest, _search_pb2.AskResponse]
+    """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
+    what it answered from; answered false (and a hint to write a consultation) when unsure.
+    """
 
 @_typing.type_check_only
 class SearchServiceAsyncStub(SearchServiceStub):
@@ -57,6 +61,10 @@ class SearchServiceAsyncStub(SearchServiceStub):
     Reindex: _aio.UnaryStreamMultiCallable[_search_pb2.ReindexRequest, _search_pb2.ReindexProgress]  # type: ignore[assignment]
     """Build a new index from the catalogue's export, then swap the alias to it. Queries and
     live events keep working throughout. Platform administrators and services only.
+    """
+    Ask: _aio.UnaryUnaryMultiCallable[_search_pb2.AskRequest, _search_pb2.AskResponse]  # type: ignore[assignment]
+    """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
+    what it answered from; answered false (and a hint to write a consultation) when unsure.
     """
 
 class SearchServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -91,6 +99,16 @@ class SearchServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_search_pb2.ReindexProgress], _abc.AsyncIterator[_search_pb2.ReindexProgress]]:
         """Build a new index from the catalogue's export, then swap the alias to it. Queries and
         live events keep working throughout. Platform administrators and services only.
+        """
+
+    @_abc_1.abstractmethod
+    def Ask(
+        self,
+        request: _search_pb2.AskRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_search_pb2.AskResponse, _abc.Awaitable[_search_pb2.AskResponse]]:
+        """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
+        what it answered from; answered false (and a hint to write a consultation) when unsure.
         """
 
 def add_SearchServiceServicer_to_server(servicer: SearchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
