@@ -17,10 +17,11 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import metrics, reindex, store, synonyms
+from govhall.search import lexicon_admin, metrics, reindex, site_lexicons, store
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+from govhall.search.site_lexicons import SiteLexicons
 from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,10 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         backend: SearchBackend,
         hot_words: HotWords,
         catalogue: catalogue_pb2_grpc.CatalogueServiceStub,
+        lexicons: SiteLexicons | None = None,
     ) -> None:
         self._db = db
+        self._lexicons = lexicons or SiteLexicons(db)
         self._backend = backend
         self._hot_words = hot_words
         self._catalogue = catalogue
@@ -157,7 +160,9 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # A region replaces the site's own scope: any region may be searched (everything indexed
         # is public), the province's portal looking into one city being the usual case.
         region = await self._site(request.region_code, "region", "地区") if request.region_code else None
-        variants, synonyms_used = synonyms.expand(text)
+        # The searched site's own words (its administrators' lexicon), not its ancestors'.
+        lexicon = await self._lexicons.for_site(site.code)
+        variants, synonyms_used = site_lexicons.expand(text, lexicon)
         query = Query(
             text=text,
             variants=variants,
@@ -252,3 +257,19 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 self._backend, self._db, self._catalogue, batch_size=request.batch_size
             ):
                 yield progress
+
+    async def ListLexicon(self, request: pb.LexiconListRequest, context: Any) -> pb.LexiconListResponse:
+        return await lexicon_admin.list_entries(self._db, self._lexicons, request)
+
+    async def PutLexiconEntry(self, request: pb.LexiconPutRequest, context: Any) -> pb.LexiconEntry:
+        return await lexicon_admin.put_entry(self._db, self._lexicons, request)
+
+    async def DeleteLexiconEntry(
+        self, request: pb.LexiconDeleteRequest, context: Any
+    ) -> pb.LexiconDeleteResponse:
+        return await lexicon_admin.delete_entry(self._db, self._lexicons, request)
+
+    async def ListLexiconChanges(
+        self, request: pb.LexiconChangesRequest, context: Any
+    ) -> pb.LexiconChangesResponse:
+        return await lexicon_admin.list_changes(self._db, request)
