@@ -3,6 +3,8 @@ the field, the audit, and the next search at the site using a new word."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from govhall.kit.testing import wait_until
@@ -52,7 +54,7 @@ async def test_a_site_admin_adds_and_hides_words_and_the_next_search_uses_them(s
 
     # Bad input: a problem naming the field, in English and Chinese.
     # (The last two the gateway refuses itself, the others the search service.)
-    for url, body, field, code in [
+    cases: list[tuple[str, dict[str, Any], str, str]] = [
         (f"{LEXICON}/synonym/{'小' * 21}", {"terms": ["入学"]}, "word", "LEXICON_WORD_INVALID"),
         (word, {"terms": ["入学", "入学"]}, "terms", "LEXICON_TERMS_INVALID"),
         (word, {"terms": []}, "terms", "LEXICON_TERMS_INVALID"),
@@ -60,7 +62,8 @@ async def test_a_site_admin_adds_and_hides_words_and_the_next_search_uses_them(s
         (word, {"terms": ["学" * 31]}, "terms", "LEXICON_TERMS_INVALID"),
         (f"{LEXICON}/antonym/小孩上学", {"terms": ["入学"]}, "path.kind", "REQUEST_INVALID"),
         (word, {"terms": "入学"}, "terms", "REQUEST_INVALID"),
-    ]:
+    ]
+    for url, body, field, code in cases:
         problem = assert_problem(await c.put(url, json=body, headers=yichang), 400, code)
         assert [e["field"] for e in problem["errors"]] == [field] and problem["errors"][0]["message_zh"]
 
