@@ -159,6 +159,16 @@ async def test_a_site_admins_word_is_used_by_the_next_search_there_and_nowhere_e
     assert await _hits(search, COUNTY, "户口本") == []
     assert await _hits(search, OTHER_CITY, "户口本") == ["M-HUKOU"]
 
+    # An intent phrase of the site's own is understood at that site only.
+    lost = pb.SearchRequest(site_code=COUNTY, query="户口簿整没了")
+    assert list((await search.Search(lost)).intents_used) == []
+    await search.PutLexiconEntry(put("整没了", ["补领"], kind=INTENT), metadata=YICHANG)
+    reply = await search.Search(lost)
+    assert ([h.id for h in reply.hits], list(reply.intents_used)) == (["M-HUKOU"], ["整没了"])
+    other = await search.Search(pb.SearchRequest(site_code=OTHER_CITY, query="户口簿整没了"))
+    assert list(other.intents_used) == []
+    await search.DeleteLexiconEntry(delete("整没了", kind=INTENT), metadata=YICHANG)
+
     # The effective list marks where each entry comes from.
     listed = await entries(lex)
     assert listed[f"{SYNONYM}:小孩上学"].source == pb.LEXICON_SOURCE_SITE
@@ -174,12 +184,14 @@ async def test_a_site_admins_word_is_used_by_the_next_search_there_and_nowhere_e
         await search.ListLexiconChanges(pb.LexiconChangesRequest(site_code=COUNTY), metadata=YICHANG)
     ).changes
     assert [(c.change, c.word, c.changed_by, c.changed_by_name) for c in changes] == [
+        (pb.LexiconChange.CHANGE_DELETED, "整没了", "staff-yc", "刘管理"),
+        (pb.LexiconChange.CHANGE_CREATED, "整没了", "staff-yc", "刘管理"),
         (pb.LexiconChange.CHANGE_HIDDEN, "户口本", "staff-yc", "刘管理"),
         (pb.LexiconChange.CHANGE_CREATED, "小孩上学", "staff-yc", "刘管理"),
     ]
-    assert not changes[1].HasField("before") and list(changes[1].after.terms) == ["入学"]
-    assert not changes[0].HasField("before") and changes[0].after.removed
-    assert changes[0].changed_at.ToSeconds() >= changes[1].changed_at.ToSeconds() > 0
+    assert not changes[3].HasField("before") and list(changes[3].after.terms) == ["入学"]
+    assert not changes[2].HasField("before") and changes[2].after.removed
+    assert changes[2].changed_at.ToSeconds() >= changes[3].changed_at.ToSeconds() > 0
 
     # Replacing and then deleting the site's own word: audited with before and after; the word goes.
     replaced = await search.PutLexiconEntry(put("小孩上学", ["入学", "义务教育"], revision=1), metadata=ADMIN)
@@ -190,7 +202,7 @@ async def test_a_site_admins_word_is_used_by_the_next_search_there_and_nowhere_e
         pb.LexiconChangesRequest(site_code=COUNTY, page=common_pb2.PageRequest(page=1, page_size=2)),
         metadata=ADMIN,
     )
-    assert changes.page.total == 4
+    assert changes.page.total == 6
     deleted, replaced_change = changes.changes
     assert (deleted.change, list(deleted.before.terms), deleted.HasField("after")) == (
         pb.LexiconChange.CHANGE_DELETED,

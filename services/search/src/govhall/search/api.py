@@ -17,11 +17,13 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import lexicon_admin, metrics, reindex, site_lexicons, store
+from govhall.search import lexicon_admin, metrics, reindex, store
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
+from govhall.search.lexicon import Lexicon
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
 from govhall.search.site_lexicons import SiteLexicons
+from govhall.search.understanding import understand
 from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
@@ -160,12 +162,12 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # A region replaces the site's own scope: any region may be searched (everything indexed
         # is public), the province's portal looking into one city being the usual case.
         region = await self._site(request.region_code, "region", "地区") if request.region_code else None
-        # The searched site's own words (its administrators' lexicon), not its ancestors'.
-        lexicon = await self._lexicons.for_site(site.code)
-        variants, synonyms_used = site_lexicons.expand(text, lexicon)
+        understood = understand(text, await self._lexicon(site.code))
+        if not understood.text:  # nothing but punctuation
+            raise invalid("QUERY_EMPTY", "the search query has no words", "请输入搜索关键词", "q")
         query = Query(
-            text=text,
-            variants=variants,
+            text=understood.text,
+            variants=understood.variants,
             kind=kind,
             site_codes=() if region else tuple(site.path),
             region_code=region.code if region else "",
@@ -200,8 +202,14 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 )
                 for name in FACET_FIELDS
             ],
-            synonyms_used=list(synonyms_used),
+            synonyms_used=list(understood.synonyms_used),
+            intents_used=list(understood.intents_used),
         )
+
+    async def _lexicon(self, site_code: str) -> Lexicon:
+        """The words the site's queries are understood with: the built-in ones with the site's own
+        (its administrators' lexicon; not its ancestors'), as fresh as SiteLexicons keeps them."""
+        return await self._lexicons.for_site(site_code)
 
     async def _record_hot_word(self, site_code: str, word: str, client_key: str) -> None:
         # Hot words are a nicety: whatever goes wrong with them, the search itself has succeeded.

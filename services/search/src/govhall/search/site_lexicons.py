@@ -12,17 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govhall.kit.db import Database
-from govhall.search import store, synonyms
-
-# Q2's lexicon.py replaces this stand-in (same names and signatures).
-from govhall.search.lexicon_standin import Lexicon, LexiconEntry, builtin, with_site_entries
+from govhall.search import store
+from govhall.search.lexicon import Lexicon, LexiconEntry, builtin, with_site_entries
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +88,3 @@ async def site_entries(conn: AsyncConnection, site_code: str) -> list[LexiconEnt
     entries = store.lexicon_entries
     rows = await conn.execute(sa.select(entries).where(entries.c.site_code == site_code))
     return [LexiconEntry(r.kind, r.word, tuple(json.loads(r.terms)), bool(r.removed)) for r in rows]
-
-
-# Pattern lists per lexicon version: building one sorts every word and term, so do it once.
-_PATTERNS: dict[str, Sequence[tuple[str, bool]]] = {}
-_MAX_PATTERN_LISTS = 256
-
-
-def expand(text: str, lexicon: Lexicon) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """synonyms.expand with the site's synonyms instead of the built-in ones (until Q2's
-    understand() takes over the query path)."""
-    table: Mapping[str, tuple[str, ...]] = lexicon.synonyms
-    ordered = _PATTERNS.get(lexicon.version)
-    if ordered is None:
-        if len(_PATTERNS) >= _MAX_PATTERN_LISTS:
-            _PATTERNS.clear()
-        ordered = _PATTERNS[lexicon.version] = synonyms.patterns(table)
-    return synonyms.expand(text, table, ordered)

@@ -291,6 +291,7 @@ class SearchResponse(_message.Message):
     PAGE_FIELD_NUMBER: _builtins.int
     FACETS_FIELD_NUMBER: _builtins.int
     SYNONYMS_USED_FIELD_NUMBER: _builtins.int
+    INTENTS_USED_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def hits(self) -> _containers.RepeatedCompositeFieldContainer[Global___SearchHit]: ...
     @_builtins.property
@@ -305,6 +306,10 @@ class SearchResponse(_message.Message):
     def synonyms_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Everyday words the query was widened with (身份证 → 居民身份证)."""
 
+    @_builtins.property
+    def intents_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Intent phrases the query was rewritten from (丢了 → 补领), in the order they appear."""
+
     def __init__(
         self,
         *,
@@ -312,10 +317,11 @@ class SearchResponse(_message.Message):
         page: _common_pb2.PageInfo | None = ...,
         facets: _abc.Iterable[Global___Facet] | None = ...,
         synonyms_used: _abc.Iterable[_builtins.str] | None = ...,
+        intents_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["facets", b"facets", "hits", b"hits", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["facets", b"facets", "hits", b"hits", "intents_used", b"intents_used", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
