@@ -47,6 +47,9 @@ class SiteLexicons:
         self._clock = clock
         self._base: Lexicon | None = None
         self._sites: dict[str, _Cached] = {}
+        # Bumped by invalidate: a load that began before a change committed must not cache
+        # what it read over the change (the next query here would miss the admin's word).
+        self._generation = 0
 
     def base(self) -> Lexicon:
         if self._base is None:
@@ -54,6 +57,7 @@ class SiteLexicons:
         return self._base
 
     def invalidate(self, site_code: str) -> None:
+        self._generation += 1
         self._sites.pop(site_code, None)
 
     async def for_site(self, site_code: str) -> Lexicon:
@@ -61,6 +65,7 @@ class SiteLexicons:
         cached = self._sites.get(site_code)
         if cached is not None and now - cached.checked < self._refresh:
             return cached.lexicon
+        generation = self._generation
         try:
             async with self._db.reader() as uow:
                 version = await site_version(uow.conn, site_code)
@@ -74,7 +79,8 @@ class SiteLexicons:
             log.warning("could not load the lexicon of site %s", site_code, exc_info=True)
             return cached.lexicon if cached is not None else self.base()
         lexicon = with_site_entries(self.base(), entries) if entries else self.base()
-        self._sites[site_code] = _Cached(lexicon, version, now)
+        if generation == self._generation:
+            self._sites[site_code] = _Cached(lexicon, version, now)
         return lexicon
 
 
