@@ -270,8 +270,9 @@ async def test_bad_entries_are_refused_naming_the_field(lex: Stack) -> None:
 async def test_a_stale_revision_is_refused_and_a_repeated_put_changes_nothing(lex: Stack) -> None:
     search = lex.search
     await search.PutLexiconEntry(put("丢了", ["补领"], kind=INTENT), metadata=YICHANG)
-    again = await search.PutLexiconEntry(put("丢了", ["补领"], kind=INTENT), metadata=YICHANG)
-    assert again.revision == 1
+    # The same word written in traditional characters and full width: the same entry, unchanged.
+    again = await search.PutLexiconEntry(put("丟了", ["补领 "], kind=INTENT), metadata=YICHANG)
+    assert (again.word, list(again.terms), again.revision) == ("丢了", ["补领"], 1)
     await search.PutLexiconEntry(put("丢了", ["补领", "补办"], kind=INTENT, revision=1), metadata=YICHANG)
     assert await error_code(
         search.PutLexiconEntry(put("丢了", ["挂失"], kind=INTENT, revision=1), metadata=YICHANG)

@@ -9,7 +9,6 @@ administrator, or a service.
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.search import store
 from govhall.search.site_lexicons import SiteLexicons
+from govhall.search.understanding import normalise
 from govhall.sitecopy import SiteCopy
 
 MAX_WORD = 20
@@ -47,7 +47,10 @@ _TRUSTED = {common_pb2.CALLER_KIND_ADMIN, common_pb2.CALLER_KIND_SERVICE}
 
 
 def _clean(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """As queries are normalised before they are understood (traditional → simplified, width,
+    case, punctuation), so a word typed 小孩上學 matches the query 小孩上学. The `+` of an intent
+    phrase (开+店) is kept."""
+    return "+".join(p for p in (normalise(part) for part in text.split("+")) if p)
 
 
 def check_kind(kind: int) -> str:
