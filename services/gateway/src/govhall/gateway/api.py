@@ -38,6 +38,7 @@ from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.search import search_routes
 from govhall.gateway.search_ask import ask_routes
+from govhall.gateway.search_lexicon import lexicon_routes
 from govhall.gateway.settings import GatewaySettings
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError, ErrorKind
@@ -229,6 +230,7 @@ def create_app(
     app.include_router(catalogue_admin_routes(up))
     app.include_router(search_routes(up))
     app.include_router(ask_routes(up))
+    app.include_router(lexicon_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
     app.include_router(handovers_routes(up, settings.case_upload_max_bytes))
     app.include_router(consult_routes(up, settings.letter_attachment_max_bytes))

@@ -17,12 +17,13 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import metrics, reindex, store
+from govhall.search import lexicon_admin, metrics, reindex, store
 from govhall.search.ask import Asker, clean_question
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
-from govhall.search.lexicon import Lexicon, builtin
+from govhall.search.lexicon import Lexicon
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+from govhall.search.site_lexicons import SiteLexicons
 from govhall.search.understanding import understand
 from govhall.sitecopy import SiteCopy
 
@@ -117,8 +118,10 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         backend: SearchBackend,
         hot_words: HotWords,
         catalogue: catalogue_pb2_grpc.CatalogueServiceStub,
+        lexicons: SiteLexicons | None = None,
     ) -> None:
         self._db = db
+        self._lexicons = lexicons or SiteLexicons(db)
         self._backend = backend
         self._hot_words = hot_words
         self._catalogue = catalogue
@@ -206,8 +209,9 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         )
 
     async def _lexicon(self, site_code: str) -> Lexicon:
-        """The words the site's queries are understood with (the built-in ones for now)."""
-        return builtin()
+        """The words the site's queries are understood with: the built-in ones with the site's own
+        (its administrators' lexicon; not its ancestors'), as fresh as SiteLexicons keeps them."""
+        return await self._lexicons.for_site(site_code)
 
     async def _record_hot_word(self, site_code: str, word: str, client_key: str) -> None:
         # Hot words are a nicety: whatever goes wrong with them, the search itself has succeeded.
@@ -269,3 +273,19 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         text = clean_question(request.question)
         site = await self._site(request.site_code)
         return await self._asker.ask(site.code, tuple(site.path), text, await self._lexicon(site.code))
+
+    async def ListLexicon(self, request: pb.LexiconListRequest, context: Any) -> pb.LexiconListResponse:
+        return await lexicon_admin.list_entries(self._db, self._lexicons, request)
+
+    async def PutLexiconEntry(self, request: pb.LexiconPutRequest, context: Any) -> pb.LexiconEntry:
+        return await lexicon_admin.put_entry(self._db, self._lexicons, request)
+
+    async def DeleteLexiconEntry(
+        self, request: pb.LexiconDeleteRequest, context: Any
+    ) -> pb.LexiconDeleteResponse:
+        return await lexicon_admin.delete_entry(self._db, self._lexicons, request)
+
+    async def ListLexiconChanges(
+        self, request: pb.LexiconChangesRequest, context: Any
+    ) -> pb.LexiconChangesResponse:
+        return await lexicon_admin.list_changes(self._db, request)

@@ -15,6 +15,7 @@ from govhall.search.api import SearchService
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.settings import SearchSettings
+from govhall.search.site_lexicons import SiteLexicons
 from govhall.sitecopy import CatalogueSites
 
 
@@ -60,6 +61,7 @@ async def wire(ctx: ServiceContext[SearchSettings]) -> Sequence[Registration]:
         backend,
         HotWords(kv, days=settings.hot_words_days),
         catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
+        SiteLexicons(ctx.db, refresh_seconds=settings.lexicon_refresh_seconds),
     )
     return [
         (

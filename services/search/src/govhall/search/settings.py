@@ -22,3 +22,6 @@ class SearchSettings(ServiceSettings):
     kv_namespace: str = DEFAULT_NAMESPACE
     # Hot words count the searches of this many recent days.
     hot_words_days: int = 7
+    # How stale a site's lexicon may be on a replica that did not make the change (seconds): the
+    # site's newest change id is checked at most this often.
+    lexicon_refresh_seconds: float = 3.0

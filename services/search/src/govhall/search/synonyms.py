@@ -12,6 +12,7 @@ query already uses (身份证 in 居民身份证) is left alone. No I/O: pure an
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import product
 
 from govhall.search.lexicon import builtin
@@ -24,11 +25,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = dict(builtin().synonyms)
 # query, and a query of several everyday words would otherwise multiply them.
 MAX_EXTRA_VARIANTS = 4
 
+
+def patterns(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, bool]]:
+    """The words of table and their official terms that are not words themselves, longest first
+    (True marks a word)."""
+    official = {term for terms in table.values() for term in terms} - set(table)
+    return sorted([(w, True) for w in table] + [(t, False) for t in official], key=lambda p: -len(p[0]))
+
+
 # Everyday words and the official terms that are not everyday words themselves, longest first:
 # at each place in a query the longest one wins, so 居民身份证 keeps 身份证 inside it from being
 # widened again, while 营业执照注销 (a word) overrides 营业执照 (an official term) inside it.
-_OFFICIAL = {term for terms in SYNONYMS.values() for term in terms} - set(SYNONYMS)
-_PATTERNS = sorted([(w, True) for w in SYNONYMS] + [(t, False) for t in _OFFICIAL], key=lambda p: -len(p[0]))
+_PATTERNS = patterns(SYNONYMS)
 
 
 def _absorbed(text: str, end: int, term: str) -> int:
@@ -40,13 +48,20 @@ def _absorbed(text: str, end: int, term: str) -> int:
     return 0
 
 
-def expand(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def expand(
+    text: str,
+    table: Mapping[str, tuple[str, ...]] = SYNONYMS,
+    ordered: Sequence[tuple[str, bool]] | None = None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(variants, words): the text and the texts with everyday words replaced by official terms
     (the original first, no duplicates, at most 1 + MAX_EXTRA_VARIANTS), and the everyday words
-    that were replaced, in the order they appear. Without an everyday word: ((text,), ())."""
+    that were replaced, in the order they appear. Without an everyday word: ((text,), ()).
+    A site's own words come as table, with ordered = patterns(table) (cached by the caller)."""
+    if ordered is None:
+        ordered = _PATTERNS if table is SYNONYMS else patterns(table)
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, str]] = []
-    for pattern, is_word in _PATTERNS:
+    for pattern, is_word in ordered:
         start = text.find(pattern)
         while start >= 0:
             end = start + len(pattern)
@@ -59,7 +74,7 @@ def expand(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (text,), ()
     found.sort()
     variants = [text]
-    for choice in product(*(SYNONYMS[word] for _, _, word in found)):
+    for choice in product(*(table[word] for _, _, word in found)):
         parts: list[str] = []
         pos = 0
         for (start, end, _), term in zip(found, choice, strict=True):

@@ -48,6 +48,48 @@ DOCUMENT_KIND_ANNOUNCEMENT: DocumentKind.ValueType  # 2
 DOCUMENT_KIND_FAQ: DocumentKind.ValueType  # 3
 Global___DocumentKind: _TypeAlias = DocumentKind  # noqa: Y015
 
+class _LexiconKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LexiconKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LexiconKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LEXICON_KIND_UNSPECIFIED: _LexiconKind.ValueType  # 0
+    LEXICON_KIND_SYNONYM: _LexiconKind.ValueType  # 1
+    """an everyday word -> the official terms in matter names"""
+    LEXICON_KIND_INTENT: _LexiconKind.ValueType  # 2
+    """an intent phrase (丢了) -> what matters do (补领)"""
+
+class LexiconKind(_LexiconKind, metaclass=_LexiconKindEnumTypeWrapper): ...
+
+LEXICON_KIND_UNSPECIFIED: LexiconKind.ValueType  # 0
+LEXICON_KIND_SYNONYM: LexiconKind.ValueType  # 1
+"""an everyday word -> the official terms in matter names"""
+LEXICON_KIND_INTENT: LexiconKind.ValueType  # 2
+"""an intent phrase (丢了) -> what matters do (补领)"""
+Global___LexiconKind: _TypeAlias = LexiconKind  # noqa: Y015
+
+class _LexiconSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LexiconSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LexiconSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LEXICON_SOURCE_UNSPECIFIED: _LexiconSource.ValueType  # 0
+    LEXICON_SOURCE_BUILTIN: _LexiconSource.ValueType  # 1
+    """the built-in list, untouched at this site"""
+    LEXICON_SOURCE_SITE: _LexiconSource.ValueType  # 2
+    """the site's own entry (a new word, a replacement, or a hidden built-in word)"""
+
+class LexiconSource(_LexiconSource, metaclass=_LexiconSourceEnumTypeWrapper): ...
+
+LEXICON_SOURCE_UNSPECIFIED: LexiconSource.ValueType  # 0
+LEXICON_SOURCE_BUILTIN: LexiconSource.ValueType  # 1
+"""the built-in list, untouched at this site"""
+LEXICON_SOURCE_SITE: LexiconSource.ValueType  # 2
+"""the site's own entry (a new word, a replacement, or a hidden built-in word)"""
+Global___LexiconSource: _TypeAlias = LexiconSource  # noqa: Y015
+
 @_typing.final
 class SearchRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -619,3 +661,308 @@ class AskResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AskResponse: _TypeAlias = AskResponse  # noqa: Y015
+
+@_typing.final
+class LexiconEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    WORD_FIELD_NUMBER: _builtins.int
+    TERMS_FIELD_NUMBER: _builtins.int
+    REMOVED_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    BUILTIN_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_BY_FIELD_NUMBER: _builtins.int
+    kind: Global___LexiconKind.ValueType
+    word: _builtins.str
+    removed: _builtins.bool
+    """a built-in word hidden at this site"""
+    source: Global___LexiconSource.ValueType
+    builtin: _builtins.bool
+    """the word is in the built-in list (a site entry overrides or hides it)"""
+    revision: _builtins.int
+    """The site entry's revision (1 when created, +1 on each change); 0 for a built-in one."""
+    updated_by: _builtins.str
+    """the administrator's display name (their id is in the audit)"""
+    @_builtins.property
+    def terms(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """empty when removed"""
+
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        kind: Global___LexiconKind.ValueType = ...,
+        word: _builtins.str = ...,
+        terms: _abc.Iterable[_builtins.str] | None = ...,
+        removed: _builtins.bool = ...,
+        source: Global___LexiconSource.ValueType = ...,
+        builtin: _builtins.bool = ...,
+        revision: _builtins.int = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["builtin", b"builtin", "kind", b"kind", "removed", b"removed", "revision", b"revision", "source", b"source", "terms", b"terms", "updated_at", b"updated_at", "updated_by", b"updated_by", "word", b"word"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconEntry: _TypeAlias = LexiconEntry  # noqa: Y015
+
+@_typing.final
+class LexiconListRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    kind: Global___LexiconKind.ValueType
+    """unspecified: both kinds"""
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        kind: Global___LexiconKind.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconListRequest: _TypeAlias = LexiconListRequest  # noqa: Y015
+
+@_typing.final
+class LexiconListResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    version: _builtins.str
+    """the effective lexicon's content hash"""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___LexiconEntry]:
+        """kind, then word"""
+
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___LexiconEntry] | None = ...,
+        version: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconListResponse: _TypeAlias = LexiconListResponse  # noqa: Y015
+
+@_typing.final
+class LexiconPutRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    WORD_FIELD_NUMBER: _builtins.int
+    TERMS_FIELD_NUMBER: _builtins.int
+    EXPECTED_REVISION_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    kind: Global___LexiconKind.ValueType
+    word: _builtins.str
+    expected_revision: _builtins.int
+    """0: create or replace; putting what is already there changes nothing (idempotent).
+    Otherwise the site entry's current revision, or the put is refused (LEXICON_REVISION_CHANGED).
+    """
+    @_builtins.property
+    def terms(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        kind: Global___LexiconKind.ValueType = ...,
+        word: _builtins.str = ...,
+        terms: _abc.Iterable[_builtins.str] | None = ...,
+        expected_revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_revision", b"expected_revision", "kind", b"kind", "site_code", b"site_code", "terms", b"terms", "word", b"word"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconPutRequest: _TypeAlias = LexiconPutRequest  # noqa: Y015
+
+@_typing.final
+class LexiconDeleteRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    WORD_FIELD_NUMBER: _builtins.int
+    EXPECTED_REVISION_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    kind: Global___LexiconKind.ValueType
+    word: _builtins.str
+    expected_revision: _builtins.int
+    """as in LexiconPutRequest"""
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        kind: Global___LexiconKind.ValueType = ...,
+        word: _builtins.str = ...,
+        expected_revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_revision", b"expected_revision", "kind", b"kind", "site_code", b"site_code", "word", b"word"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconDeleteRequest: _TypeAlias = LexiconDeleteRequest  # noqa: Y015
+
+@_typing.final
+class LexiconDeleteResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> Global___LexiconEntry:
+        """The word as the site now sees it: hidden (removed) for a built-in word, absent otherwise."""
+
+    def __init__(
+        self,
+        *,
+        entry: Global___LexiconEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconDeleteResponse: _TypeAlias = LexiconDeleteResponse  # noqa: Y015
+
+@_typing.final
+class LexiconChangesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconChangesRequest: _TypeAlias = LexiconChangesRequest  # noqa: Y015
+
+@_typing.final
+class LexiconChange(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    class _Change:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _ChangeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[LexiconChange._Change.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        CHANGE_UNSPECIFIED: LexiconChange._Change.ValueType  # 0
+        CHANGE_CREATED: LexiconChange._Change.ValueType  # 1
+        CHANGE_REPLACED: LexiconChange._Change.ValueType  # 2
+        CHANGE_DELETED: LexiconChange._Change.ValueType  # 3
+        CHANGE_HIDDEN: LexiconChange._Change.ValueType  # 4
+        """a built-in word hidden at the site"""
+
+    class Change(_Change, metaclass=_ChangeEnumTypeWrapper): ...
+    CHANGE_UNSPECIFIED: LexiconChange.Change.ValueType  # 0
+    CHANGE_CREATED: LexiconChange.Change.ValueType  # 1
+    CHANGE_REPLACED: LexiconChange.Change.ValueType  # 2
+    CHANGE_DELETED: LexiconChange.Change.ValueType  # 3
+    CHANGE_HIDDEN: LexiconChange.Change.ValueType  # 4
+    """a built-in word hidden at the site"""
+
+    ID_FIELD_NUMBER: _builtins.int
+    CHANGE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    WORD_FIELD_NUMBER: _builtins.int
+    BEFORE_FIELD_NUMBER: _builtins.int
+    AFTER_FIELD_NUMBER: _builtins.int
+    CHANGED_BY_FIELD_NUMBER: _builtins.int
+    CHANGED_BY_NAME_FIELD_NUMBER: _builtins.int
+    CHANGED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    change: Global___LexiconChange.Change.ValueType
+    kind: Global___LexiconKind.ValueType
+    word: _builtins.str
+    changed_by: _builtins.str
+    """the caller's subject (the administrator's id)"""
+    changed_by_name: _builtins.str
+    @_builtins.property
+    def before(self) -> Global___LexiconEntry:
+        """unset when created"""
+
+    @_builtins.property
+    def after(self) -> Global___LexiconEntry:
+        """unset when deleted"""
+
+    @_builtins.property
+    def changed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        change: Global___LexiconChange.Change.ValueType = ...,
+        kind: Global___LexiconKind.ValueType = ...,
+        word: _builtins.str = ...,
+        before: Global___LexiconEntry | None = ...,
+        after: Global___LexiconEntry | None = ...,
+        changed_by: _builtins.str = ...,
+        changed_by_name: _builtins.str = ...,
+        changed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["after", b"after", "before", b"before", "changed_at", b"changed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after", b"after", "before", b"before", "change", b"change", "changed_at", b"changed_at", "changed_by", b"changed_by", "changed_by_name", b"changed_by_name", "id", b"id", "kind", b"kind", "word", b"word"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconChange: _TypeAlias = LexiconChange  # noqa: Y015
+
+@_typing.final
+class LexiconChangesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANGES_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___LexiconChange]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageInfo: ...
+    def __init__(
+        self,
+        *,
+        changes: _abc.Iterable[Global___LexiconChange] | None = ...,
+        page: _common_pb2.PageInfo | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changes", b"changes", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LexiconChangesResponse: _TypeAlias = LexiconChangesResponse  # noqa: Y015

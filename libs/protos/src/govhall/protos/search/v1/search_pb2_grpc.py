@@ -59,6 +59,26 @@ class SearchServiceStub:
                 request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.AskRequest.SerializeToString,
                 response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.AskResponse.FromString,
                 _registered_method=True)
+        self.ListLexicon = channel.unary_unary(
+                '/govhall.search.v1.SearchService/ListLexicon',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconListRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconListResponse.FromString,
+                _registered_method=True)
+        self.PutLexiconEntry = channel.unary_unary(
+                '/govhall.search.v1.SearchService/PutLexiconEntry',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconPutRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconEntry.FromString,
+                _registered_method=True)
+        self.DeleteLexiconEntry = channel.unary_unary(
+                '/govhall.search.v1.SearchService/DeleteLexiconEntry',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconDeleteRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconDeleteResponse.FromString,
+                _registered_method=True)
+        self.ListLexiconChanges = channel.unary_unary(
+                '/govhall.search.v1.SearchService/ListLexiconChanges',
+                request_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconChangesRequest.SerializeToString,
+                response_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconChangesResponse.FromString,
+                _registered_method=True)
 
 
 class SearchServiceServicer:
@@ -100,6 +120,35 @@ class SearchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListLexicon(self, request, context):
+        """A site's everyday words (synonyms) and intent phrases, as its administrators maintain them
+        on top of the built-in list. Administrators of the site, platform administrators and
+        services only; a change applies to the next query on every replica within seconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutLexiconEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteLexiconEntry(self, request, context):
+        """The site's own entry goes; a built-in word is hidden at the site instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLexiconChanges(self, request, context):
+        """Every change to a site's lexicon, newest first: who, when, before and after.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SearchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,6 +176,26 @@ def add_SearchServiceServicer_to_server(servicer, server):
                     servicer.Ask,
                     request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.AskRequest.FromString,
                     response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.AskResponse.SerializeToString,
+            ),
+            'ListLexicon': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLexicon,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconListRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconListResponse.SerializeToString,
+            ),
+            'PutLexiconEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutLexiconEntry,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconPutRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconEntry.SerializeToString,
+            ),
+            'DeleteLexiconEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteLexiconEntry,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconDeleteRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconDeleteResponse.SerializeToString,
+            ),
+            'ListLexiconChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLexiconChanges,
+                    request_deserializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconChangesRequest.FromString,
+                    response_serializer=govhall_dot_search_dot_v1_dot_search__pb2.LexiconChangesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -264,6 +333,114 @@ class SearchService:
             '/govhall.search.v1.SearchService/Ask',
             govhall_dot_search_dot_v1_dot_search__pb2.AskRequest.SerializeToString,
             govhall_dot_search_dot_v1_dot_search__pb2.AskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLexicon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/ListLexicon',
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconListRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutLexiconEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/PutLexiconEntry',
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconPutRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteLexiconEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/DeleteLexiconEntry',
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconDeleteRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconDeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLexiconChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.search.v1.SearchService/ListLexiconChanges',
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconChangesRequest.SerializeToString,
+            govhall_dot_search_dot_v1_dot_search__pb2.LexiconChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,16 @@ class SearchServiceStub:
     """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
     what it answered from; answered false (and a hint to write a consultation) when unsure.
     """
+    ListLexicon: _grpc.UnaryUnaryMultiCallable[_search_pb2.LexiconListRequest, _search_pb2.LexiconListResponse]
+    """A site's everyday words (synonyms) and intent phrases, as its administrators maintain them
+    on top of the built-in list. Administrators of the site, platform administrators and
+    services only; a change applies to the next query on every replica within seconds.
+    """
+    PutLexiconEntry: _grpc.UnaryUnaryMultiCallable[_search_pb2.LexiconPutRequest, _search_pb2.LexiconEntry]
+    DeleteLexiconEntry: _grpc.UnaryUnaryMultiCallable[_search_pb2.LexiconDeleteRequest, _search_pb2.LexiconDeleteResponse]
+    """The site's own entry goes; a built-in word is hidden at the site instead."""
+    ListLexiconChanges: _grpc.UnaryUnaryMultiCallable[_search_pb2.LexiconChangesRequest, _search_pb2.LexiconChangesResponse]
+    """Every change to a site's lexicon, newest first: who, when, before and after."""
 
 @_typing.type_check_only
 class SearchServiceAsyncStub(SearchServiceStub):
@@ -66,6 +76,16 @@ class SearchServiceAsyncStub(SearchServiceStub):
     """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
     what it answered from; answered false (and a hint to write a consultation) when unsure.
     """
+    ListLexicon: _aio.UnaryUnaryMultiCallable[_search_pb2.LexiconListRequest, _search_pb2.LexiconListResponse]  # type: ignore[assignment]
+    """A site's everyday words (synonyms) and intent phrases, as its administrators maintain them
+    on top of the built-in list. Administrators of the site, platform administrators and
+    services only; a change applies to the next query on every replica within seconds.
+    """
+    PutLexiconEntry: _aio.UnaryUnaryMultiCallable[_search_pb2.LexiconPutRequest, _search_pb2.LexiconEntry]  # type: ignore[assignment]
+    DeleteLexiconEntry: _aio.UnaryUnaryMultiCallable[_search_pb2.LexiconDeleteRequest, _search_pb2.LexiconDeleteResponse]  # type: ignore[assignment]
+    """The site's own entry goes; a built-in word is hidden at the site instead."""
+    ListLexiconChanges: _aio.UnaryUnaryMultiCallable[_search_pb2.LexiconChangesRequest, _search_pb2.LexiconChangesResponse]  # type: ignore[assignment]
+    """Every change to a site's lexicon, newest first: who, when, before and after."""
 
 class SearchServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -110,5 +130,39 @@ class SearchServiceServicer(metaclass=_abc_1.ABCMeta):
         """智能问答: a citizen's question answered from the guides and FAQs the site offers, citing
         what it answered from; answered false (and a hint to write a consultation) when unsure.
         """
+
+    @_abc_1.abstractmethod
+    def ListLexicon(
+        self,
+        request: _search_pb2.LexiconListRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_search_pb2.LexiconListResponse, _abc.Awaitable[_search_pb2.LexiconListResponse]]:
+        """A site's everyday words (synonyms) and intent phrases, as its administrators maintain them
+        on top of the built-in list. Administrators of the site, platform administrators and
+        services only; a change applies to the next query on every replica within seconds.
+        """
+
+    @_abc_1.abstractmethod
+    def PutLexiconEntry(
+        self,
+        request: _search_pb2.LexiconPutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_search_pb2.LexiconEntry, _abc.Awaitable[_search_pb2.LexiconEntry]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteLexiconEntry(
+        self,
+        request: _search_pb2.LexiconDeleteRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_search_pb2.LexiconDeleteResponse, _abc.Awaitable[_search_pb2.LexiconDeleteResponse]]:
+        """The site's own entry goes; a built-in word is hidden at the site instead."""
+
+    @_abc_1.abstractmethod
+    def ListLexiconChanges(
+        self,
+        request: _search_pb2.LexiconChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_search_pb2.LexiconChangesResponse, _abc.Awaitable[_search_pb2.LexiconChangesResponse]]:
+        """Every change to a site's lexicon, newest first: who, when, before and after."""
 
 def add_SearchServiceServicer_to_server(servicer: SearchServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
