@@ -477,7 +477,14 @@ async def test_suggestions_complete_names_of_published_matters_in_scope(backend:
     assert [s.text for s in await backend.suggest(SITES[OTHER_CITY][2], "营业执照注", 10)] == [
         "营业执照注销登记"
     ]
-    assert await backend.suggest(COUNTY_SCOPE, "执照", 10) == []
+    # Anywhere in the name, by pinyin (from any syllable) and by initials: the same on both.
+    for typed in ("执照", "yingye", "zhizhao", "YYZZ", "zzbg"):
+        assert [s.text for s in await backend.suggest(COUNTY_SCOPE, typed, 10)] == [
+            "营业执照变更登记",
+            "营业执照设立登记",
+        ][: 1 if typed == "zzbg" else 2], typed
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "hz", 10)] == ["普通护照签发"]
+    assert await backend.suggest(COUNTY_SCOPE, "执照吗", 10) == []
 
 
 # -- full rebuild ---------------------------------------------------------------------------
@@ -631,12 +638,9 @@ async def test_elasticsearch_mapping_is_strict_and_suggest_inputs_follow_publica
         h["_id"]: h["_source"]
         for h in (await client.search(index=es.alias, query={"match_all": {}}))["hits"]["hits"]
     }
-    assert sources[f"{MATTER}:S1"]["suggest"] == {
-        "input": ["取水许可"],
-        "weight": cat.SITE_LEVEL_PROVINCE,
-        "contexts": {"site": [PROVINCE]},
-    }
-    assert "suggest" not in sources[f"{MATTER}:S2"]
+    assert sources[f"{MATTER}:S1"]["suggest_keys"][:3] == ["取水许可", "qushuixuke", "qsxk"]
+    assert sources[f"{MATTER}:S1"]["suggest_length"] == 4
+    assert "suggest_keys" not in sources[f"{MATTER}:S2"]
 
 
 async def test_elasticsearch_down_is_reported_as_unavailable() -> None:

@@ -7,9 +7,8 @@ replica's `put` writes there too (see `ElasticsearchRebuild`).
 
 Our distribution has no analysis-common module (no ngram or synonym filters) and no painless:
 Chinese text is analysed with the `cjk` analyzer (overlapping bigrams, from the shim plugin),
-synonyms are expanded in the query by the service, and suggestions use the core completion
-suggester with the `standard` analyzer (one token per Chinese character, so any prefix of a
-name matches).
+synonyms are expanded in the query by the service, and suggestions look up keys computed in
+Python (characters, pinyin and initials of names: see es_suggest).
 """
 
 from __future__ import annotations
@@ -32,9 +31,9 @@ from elasticsearch import (
 from elasticsearch.helpers import async_bulk
 
 from govhall.kit.errors import DomainError, ErrorKind
+from govhall.search import es_suggest
 from govhall.search.model import (
     FACET_FIELDS,
-    MATTER,
     SNIPPET_CHARS,
     Hit,
     Query,
@@ -91,12 +90,14 @@ MAPPINGS: dict[str, Any] = {
         "version": {"type": "integer"},
         "publish_at": {"type": "date"},
         "matter_code": {"type": "keyword"},
-        # Names of published matters, suggested only to the sites that see them.
+        # The completion suggester's field of earlier releases (prefixes only): no longer written.
         "suggest": {
             "type": "completion",
             "analyzer": "standard",
             "contexts": [{"name": "site", "type": "category"}],
         },
+        # Names of published matters by characters, pinyin and initials (see es_suggest).
+        **es_suggest.PROPERTIES,
     },
 }
 
@@ -145,15 +146,7 @@ def to_source(doc: SearchDoc) -> dict[str, Any]:
         "publish_at": doc.publish_at.isoformat() if doc.publish_at else None,
         "matter_code": doc.matter_code,
     }
-    # A tombstone carries no suggestion: replacing the document drops the old one's input. The
-    # deeper the site, the heavier: a searching site's scope is itself and its ancestors, so of
-    # names that several sites share, the nearest site's copy is the one offered.
-    if doc.kind == MATTER and doc.published and doc.title.strip():
-        source["suggest"] = {
-            "input": [doc.title],
-            "weight": max(doc.site_level, 1),
-            "contexts": {"site": [doc.site_code]},
-        }
+    source.update(es_suggest.source_fields(doc))
     return source
 
 
@@ -402,6 +395,9 @@ class ElasticsearchBackend:
 
     async def ensure(self) -> None:
         if await self._es.indices.exists_alias(name=self.alias):
+            # A generation of an earlier release: add the suggestion fields (its documents get
+            # their keys when next written, or all at once by a reindex).
+            await self._es.indices.put_mapping(index=self.alias, properties=es_suggest.PROPERTIES)
             return
         index = await self._new_generation_name()
         try:
@@ -566,35 +562,16 @@ class ElasticsearchBackend:
         )
 
     async def suggest(self, site_codes: tuple[str, ...], prefix: str, size: int) -> list[Suggestion]:
-        if not site_codes or not prefix.strip():
+        body = es_suggest.request(site_codes, prefix, size)
+        if body is None:
             return []
         try:
-            response = await self._es.search(
-                index=self.alias,
-                size=0,
-                source_includes=["id", "site_code"],
-                suggest={
-                    "names": {
-                        "prefix": prefix,
-                        "completion": {
-                            "field": "suggest",
-                            "size": size,
-                            "skip_duplicates": True,
-                            "contexts": {"site": list(site_codes)},
-                        },
-                    }
-                },
-            )
+            response = await self._es.search(index=self.alias, **body)
         except NotFoundError:
             return []
         except TransportError as exc:
             raise _unavailable(exc) from None
-        out = []
-        for entry in response["suggest"]["names"]:
-            for option in entry["options"]:
-                source = option.get("_source", {})
-                out.append(Suggestion(option["text"], source.get("id", ""), source.get("site_code", "")))
-        return out
+        return es_suggest.suggestions(response)
 
     async def ready(self) -> bool:
         try:
