@@ -1,0 +1,246 @@
+"""Query understanding, the same Python for both back ends: normalise, segment, rewrite.
+
+`normalise` makes text comparable (full/half width, traditional → simplified, punctuation,
+latin case). `index_tokens` is what the index keeps besides the text: the words of the normalised
+text (jieba), each long word followed by the dictionary words inside it, so a query's word finds
+it whether or not the index knew the longer one. `understand` segments a query the same way,
+drops question and function words (data/stopwords.json), and rewrites intent phrases (丢了 → 补领)
+and everyday words (身份证 → 居民身份证) from the lexicon: at query time only, so an admin's change
+applies to the next query without a reindex.
+
+jieba's dictionary takes about a second to load: `warm_up` does it at service start; otherwise
+the first segmentation does. The dictionary learns the lexicon's words and the matter names as
+they are indexed (`learn`), so names and words are segmented whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import product
+
+import jieba
+import zhconv
+
+from govhall.search.lexicon import Lexicon, load_data
+
+log = logging.getLogger(__name__)
+
+# The original text, the words, plus at most this many rewrites: each variant is another clause
+# of the query, and a query of several everyday words would otherwise multiply them.
+MAX_REWRITES = 4
+# a+b intent phrases: b within this many words after a (开 一家 小 店).
+INTENT_GAP = 3
+# Longest dictionary word looked for inside an indexed word.
+_MAX_INNER = 8
+CACHE_SIZE = 2048
+
+STOPWORDS = frozenset(load_data("stopwords.json"))
+
+
+@dataclass(frozen=True)
+class Understood:
+    text: str  # normalised query
+    tokens: tuple[str, ...]  # jieba tokens, question/function words dropped
+    variants: tuple[str, ...]  # synonym/intent rewrites, original first
+    synonyms_used: tuple[str, ...]
+    intents_used: tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, punctuation and symbols → a
+    space, latin lower-cased, spaces collapsed and trimmed."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = zhconv.convert(text, "zh-hans")
+    chars = [" " if unicodedata.category(c)[0] in "PSZC" else c for c in text]
+    return " ".join("".join(chars).lower().split())
+
+
+class _Segmenter:
+    """One jieba tokenizer for the process, loaded once, with the words it has learned."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokenizer: jieba.Tokenizer | None = None
+        self._known: set[str] = set()
+        self._lexicons: set[str] = set()
+        # Bumped when the dictionary learns a word: cached understandings made before are stale.
+        self.generation = 0
+
+    def tokenizer(self) -> jieba.Tokenizer:
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    jieba.setLogLevel(logging.WARNING)
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.initialize()
+                    self._tokenizer = tokenizer
+                    self._add(STOPWORDS)
+        return self._tokenizer
+
+    def _add(self, words: Iterable[str]) -> None:
+        tokenizer = self._tokenizer
+        assert tokenizer is not None
+        added = False
+        for word in words:
+            if len(word) > 1 and word not in self._known and " " not in word:
+                self._known.add(word)
+                if not tokenizer.FREQ.get(word):
+                    tokenizer.add_word(word)
+                    added = True
+        if added:
+            self.generation += 1
+
+    def learn(self, words: Iterable[str]) -> None:
+        self.tokenizer()
+        fresh = [w for w in (normalise(w) for w in words) if w not in self._known]
+        if fresh:
+            with self._lock:
+                self._add(fresh)
+
+    def learn_lexicon(self, lexicon: Lexicon) -> None:
+        if lexicon.version not in self._lexicons:
+            self.learn(lexicon.words())
+            self._lexicons.add(lexicon.version)
+
+    def cut(self, text: str) -> list[str]:
+        """Words of normalised text, spaces dropped (no HMM: the same text always cuts the same)."""
+        return [t for t in self.tokenizer().lcut(text, HMM=False) if t.strip()]
+
+    def inner(self, word: str) -> list[str]:
+        """Dictionary words inside a longer word (居民身份证补领 → 居民, 身份, 身份证, 居民身份证, 补领)."""
+        freq = self.tokenizer().FREQ
+        found: list[str] = []
+        for size in range(2, min(len(word), _MAX_INNER + 1)):
+            for start in range(len(word) - size + 1):
+                part = word[start : start + size]
+                if freq.get(part) and part not in found:
+                    found.append(part)
+        return found
+
+
+_segmenter = _Segmenter()
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second), e.g. at service start, not on a first query."""
+    _segmenter.tokenizer()
+
+
+def learn(words: Iterable[str]) -> None:
+    """Teach the segmenter words (matter names as they are indexed) so they are cut whole."""
+    _segmenter.learn(words)
+
+
+def index_tokens(text: str) -> str:
+    """The space-joined words of the normalised text for the index: each word, then the dictionary
+    words inside it; question and function words dropped."""
+    out: list[str] = []
+    for token in _segmenter.cut(normalise(text)):
+        if token in STOPWORDS:
+            continue
+        out.append(token)
+        if len(token) > 2:
+            out.extend(_segmenter.inner(token))
+    return " ".join(out)
+
+
+def _intent_spans(tokens: list[str], intents: dict[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    """(first, last, phrase) of the intent phrases among the tokens, not overlapping, in order."""
+    spans: list[tuple[int, int, str]] = []
+    taken: set[int] = set()
+    for i, token in enumerate(tokens):
+        if i in taken:
+            continue
+        if token in intents:
+            spans.append((i, i, token))
+            taken.add(i)
+            continue
+        for phrase in intents:
+            head, sep, tail = phrase.partition("+")
+            if not sep or token != head:
+                continue
+            end = next(
+                (j for j in range(i + 1, min(len(tokens), i + 1 + INTENT_GAP)) if tokens[j].endswith(tail)),
+                None,
+            )
+            if end is not None and not taken.intersection(range(i, end + 1)):
+                spans.append((i, end, phrase))
+                taken.update(range(i, end + 1))
+                break
+    return spans
+
+
+def _understand(query: str, lexicon: Lexicon) -> Understood:
+    text = normalise(query)
+    _segmenter.learn_lexicon(lexicon)
+    tokens = [t for t in _segmenter.cut(text) if t not in STOPWORDS]
+    intents = dict(lexicon.intents)
+    spans = _intent_spans(tokens, intents)
+    # Slots: each a list of choices, the first the most likely; a plain word has only itself.
+    slots: list[tuple[str, ...]] = []
+    synonyms_used: list[str] = []
+    i = 0
+    starts = {s: (e, phrase) for s, e, phrase in spans}
+    while i < len(tokens):
+        if i in starts:
+            end, phrase = starts[i]
+            slots.append(intents[phrase])
+            i = end + 1
+            continue
+        token = tokens[i]
+        terms = lexicon.synonyms.get(token)
+        if terms:
+            synonyms_used.append(token)
+            # With an intent also rewritten, the word itself is worth a try with it (身份证 补领).
+            slots.append(tuple(dict.fromkeys([*terms, token])) if spans else terms)
+        else:
+            slots.append((token,))
+        i += 1
+    variants = [text]
+    if tokens and not spans:  # an intent phrase itself finds nothing: only its rewrites are tried
+        variants.append(" ".join(tokens))
+    rewrites = 0
+    if spans or synonyms_used:
+        for choice in product(*slots):
+            words = list(dict.fromkeys(choice))
+            # A word inside another of the same variant adds nothing (营业执照 执照).
+            variant = " ".join(w for w in words if not any(w != o and w in o for o in words))
+            if variant not in variants:
+                variants.append(variant)
+                rewrites += 1
+                if rewrites >= MAX_REWRITES:
+                    break
+    return Understood(
+        text=text,
+        tokens=tuple(tokens),
+        variants=tuple(dict.fromkeys(v for v in variants if v)),
+        synonyms_used=tuple(dict.fromkeys(synonyms_used)),
+        intents_used=tuple(dict.fromkeys(phrase for _, _, phrase in spans)),
+    )
+
+
+_cache: OrderedDict[tuple[str, str, int], Understood] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def understand(query: str, lexicon: Lexicon) -> Understood:
+    """The query normalised, segmented and rewritten (see the module's docstring); cached per
+    (query, lexicon version, dictionary generation) in a small LRU."""
+    key = (query, lexicon.version, _segmenter.generation)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    result = _understand(query, lexicon)
+    key = (query, lexicon.version, _segmenter.generation)
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result

@@ -1,0 +1,95 @@
+"""Query understanding: normalisation, segmentation, question words, intents and synonyms (no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+
+from govhall.search.lexicon import INTENT, SYNONYM, LexiconEntry, builtin, with_site_entries
+from govhall.search.understanding import index_tokens, normalise, understand
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("營業執照", "营业执照"),
+        ("身份证丢了怎么办？", "身份证丢了怎么办"),
+        ("  ＡＢＣ，护照！ ", "abc 护照"),
+        ("社保卡，在哪里办。", "社保卡 在哪里办"),
+        ("【居民身份证】换领", "居民身份证 换领"),
+        ("", ""),
+    ],
+)
+def test_normalise(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+def test_a_lost_id_card_is_a_reissue_of_the_official_term() -> None:
+    u = understand("身份证丢了怎么办？", builtin())
+    assert u.text == "身份证丢了怎么办"
+    assert u.tokens == ("身份证", "丢了")
+    assert u.variants[0] == "身份证丢了怎么办"
+    assert u.variants[1] == "居民身份证 补领"
+    assert "身份证 补领" in u.variants  # the word itself, with the intent rewritten
+    assert u.intents_used == ("丢了",)
+    assert u.synonyms_used == ("身份证",)
+
+
+def test_question_and_function_words_are_dropped() -> None:
+    u = understand("我想问一下社保卡在哪里办呢", builtin())
+    assert "在哪里办" not in u.tokens and "呢" not in u.tokens and "我" not in u.tokens
+    assert "社保卡" in u.tokens
+    assert "社会保障卡" in u.variants
+    assert understand("怎么办", builtin()).tokens == ()
+
+
+@pytest.mark.parametrize("query", ["我想开店", "开一家饭店", "开个店需要什么", "開店"])
+def test_opening_a_shop_means_establishment_registration(query: str) -> None:
+    u = understand(query, builtin())
+    assert u.intents_used
+    assert u.variants[1] == "设立登记"
+    assert "营业执照" in u.variants
+
+
+def test_expired_means_renewal() -> None:
+    u = understand("营业执照过期了怎么办", builtin())
+    assert u.variants[1] == "营业执照 换领"
+    assert u.intents_used == ("过期",)
+
+
+def test_traditional_query_is_understood_in_simplified() -> None:
+    u = understand("營業執照", builtin())
+    assert u.variants == ("营业执照",)
+    assert u.synonyms_used == () and u.intents_used == ()
+
+
+def test_rewrites_are_capped_and_never_repeat_a_word() -> None:
+    u = understand("结婚 医保 户口", builtin())
+    assert u.variants[:2] == ("结婚 医保 户口", "结婚登记 医疗保障 户籍")
+    assert len(u.variants) <= 6
+    assert "营业执照 执照" not in understand("开公司 执照", builtin()).variants
+
+
+def test_a_sites_entries_apply_at_query_time() -> None:
+    base = builtin()
+    site = with_site_entries(
+        base,
+        [
+            LexiconEntry(SYNONYM, "身份证", (), removed=True),
+            LexiconEntry(INTENT, "找不到了", ("补领",)),
+            LexiconEntry(SYNONYM, "摩托车驾照", ("机动车驾驶证",)),
+        ],
+    )
+    assert site.version != base.version
+    assert "身份证" not in site.synonyms and "身份证" in base.synonyms
+    u = understand("身份证找不到了", site)
+    assert u.intents_used == ("找不到了",)
+    assert u.variants[1] == "身份证 补领"
+    assert understand("摩托车驾照", site).synonyms_used == ("摩托车驾照",)
+    assert with_site_entries(base, []).version == base.version
+
+
+def test_index_tokens_hold_the_words_and_the_words_inside_them() -> None:
+    tokens = index_tokens("居民身份证补领").split()
+    assert {"居民身份证", "身份证", "补领"} <= set(tokens)
+    assert "营业执照" in index_tokens("個體工商戶營業執照變更登記").split()
+    assert index_tokens("？！") == ""
