@@ -620,3 +620,85 @@ async def test_queries_reindexes_and_index_writes_are_counted(
     assert changes["govhall_search_queries_total{'kind': 'suggest', 'result': 'hits'}"] == 1
     assert changes["govhall_search_query_seconds_count{'kind': 'matters'}"] >= 2
     assert changes["govhall_search_reindex_total{'outcome': 'ok'}"] == 1
+
+
+# -- suggestions by pinyin, ranked by searches; 你是不是要找 -----------------------------------------
+
+
+async def _seed_typos(stack: Stack) -> None:
+    await seed_sites(stack.catalogue)
+    await publish_matter(stack.catalogue, "T1", PROVINCE, "居民身份证首次申领", "D1")
+    await publish_matter(stack.catalogue, "T2", COUNTY, "居民身份证换领", "D2")
+    await publish_matter(stack.catalogue, "T3", PROVINCE, "营业执照设立登记", "D1")
+    await publish_matter(stack.catalogue, "T4", COUNTY, "营业执照变更登记", "D2")
+    await publish_matter(stack.catalogue, "T5", COUNTY, "普通护照签发", "D2")
+
+    async def indexed() -> bool:
+        return len(
+            await search_ids(stack.search, pb.SearchRequest(site_code=COUNTY, query="登记"))
+        ) == 2 and (
+            len(await search_ids(stack.search, pb.SearchRequest(site_code=COUNTY, query="居民身份证"))) == 2
+        )
+
+    await wait_until(indexed)
+
+
+async def test_suggestions_match_anywhere_by_pinyin_and_initials_most_searched_first(stack: Stack) -> None:
+    await _seed_typos(stack)
+    search = stack.search
+
+    async def suggested(typed: str) -> list[str]:
+        reply = await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix=typed))
+        return [s.text for s in reply.suggestions]
+
+    assert await suggested("身份") == ["居民身份证换领", "居民身份证首次申领"]  # not the start: anywhere
+    for typed in ("yyzz", "yingye", "YingYe", "zhizhao", "zzbg"):
+        assert (await suggested(typed))[:1] == ["营业执照变更登记"], typed  # same length: by name
+    assert await suggested("zzsl") == ["营业执照设立登记"]
+    assert await suggested("hz") == ["普通护照签发"]
+    # A name searched more comes first, whatever its length.
+    for client in ("a", "b"):
+        reply = await search.Search(
+            pb.SearchRequest(site_code=COUNTY, query="营业执照设立登记", client_key=client)
+        )
+        assert reply.page.total == 1
+        reply = await search.Search(
+            pb.SearchRequest(site_code=COUNTY, query="居民身份证首次申领", client_key=client)
+        )
+        assert reply.page.total == 1
+    assert await suggested("yyzz") == ["营业执照设立登记", "营业执照变更登记"]
+    assert await suggested("sfz") == ["居民身份证首次申领", "居民身份证换领"]
+    one = await search.Suggest(pb.SuggestRequest(site_code=COUNTY, prefix="yyzz", size=1))
+    assert [s.text for s in one.suggestions] == ["营业执照设立登记"]
+
+
+async def test_did_you_mean_corrects_typos_and_never_a_query_with_good_hits(stack: Stack) -> None:
+    await _seed_typos(stack)
+    search = stack.search
+
+    async def searched(query: str) -> pb.SearchResponse:
+        return await search.Search(pb.SearchRequest(site_code=COUNTY, query=query, client_key="c"))
+
+    # A homophone finds nothing: answered with the correction's hits, and said so.
+    typo = await searched("营业执找")
+    assert (typo.did_you_mean, typo.corrected, typo.original_query) == ("营业执照", True, "营业执找")
+    assert sorted(h.id for h in typo.hits) == ["T3", "T4"] and typo.page.total == 2
+    shenfen = await searched("身分证")
+    assert (shenfen.did_you_mean, shenfen.corrected) == ("身份证", True)
+    assert sorted(h.id for h in shenfen.hits) == ["T1", "T2"]
+    # One character off, and a typo inside a longer question.
+    assert (await searched("普通护找签发")).did_you_mean == "普通护照签发"
+    question = await searched("我的身分证换领怎么办")
+    assert (question.did_you_mean, question.corrected) == ("身份证 换领", True)
+    assert [h.id for h in question.hits] == ["T2"]
+    # Queries that find good hits (or a known word, even with one hit) are left alone.
+    for good in ("营业执照", "居民身份证", "普通护照"):
+        reply = await searched(good)
+        assert reply.page.total >= 1, good
+        assert (reply.did_you_mean, reply.corrected, reply.original_query) == ("", False, ""), good
+    # Nothing close: nothing offered.
+    nothing = await searched("天气预报")
+    assert (nothing.did_you_mean, nothing.corrected, nothing.page.total) == ("", False, 0)
+    # The corrected word is what counts as searched.
+    hot = await search.HotWords(pb.HotWordsRequest(site_code=COUNTY))
+    assert "营业执找" not in [w.word for w in hot.words] and "营业执照" in [w.word for w in hot.words]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from govhall.contracts.labels import AUDIENCE_LABELS, SITE_LEVEL_LABELS
@@ -17,7 +18,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import metrics, reindex, store, synonyms
+from govhall.search import correction, lexicon, metrics, reindex, store, synonyms
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
@@ -119,6 +120,8 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         self._backend = backend
         self._hot_words = hot_words
         self._catalogue = catalogue
+        # The built-in words for corrections (a site's own words: part Q4's SiteLexicons).
+        self._lexicon = lexicon.builtin()
         # One reindex at a time per replica (the back end refuses a second one across replicas).
         self._reindexing = asyncio.Lock()
 
@@ -177,6 +180,19 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         label = metrics.KIND_LABELS[kind]
         with metrics.timed(label):
             result = await self._backend.search(query)
+        # 你是不是要找: only for a query that finds nothing or little; one that finds nothing is
+        # answered with the correction's hits instead, if it finds any.
+        did_you_mean, original = "", ""
+        if result.total < correction.LITTLE:
+            did_you_mean = await self._did_you_mean(site, text)
+            if did_you_mean and result.total == 0:
+                variants, retried_synonyms = synonyms.expand(did_you_mean)
+                with metrics.timed(label):
+                    retried = await self._backend.search(replace(query, text=did_you_mean, variants=variants))
+                if retried.total > 0:
+                    result, original, text, synonyms_used = retried, text, did_you_mean, retried_synonyms
+                else:
+                    did_you_mean = ""  # a correction that finds nothing helps nobody
         metrics.answered(label, result.total)
         if result.total > 0:
             await self._record_hot_word(site.code, text, request.client_key)
@@ -196,7 +212,20 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 for name in FACET_FIELDS
             ],
             synonyms_used=list(synonyms_used),
+            did_you_mean=did_you_mean,
+            corrected=bool(original),
+            original_query=original,
         )
+
+    async def _did_you_mean(self, site: SiteCopy, text: str) -> str:
+        # A nicety like hot words: if it fails, the search answers without it.
+        try:
+            counts = await correction.search_counts(self._hot_words, site.code)
+            corrector = correction.Corrector(self._backend, tuple(site.path), self._lexicon)
+            return await corrector.did_you_mean(text, counts)
+        except DomainError:
+            log.warning("no correction for %r at %s", text, site.code, exc_info=True)
+            return ""
 
     async def _record_hot_word(self, site_code: str, word: str, client_key: str) -> None:
         # Hot words are a nicety: whatever goes wrong with them, the search itself has succeeded.
@@ -211,7 +240,11 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         size = _size(request.size, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, "size")
         site = await self._site(request.site_code)
         with metrics.timed(metrics.SUGGEST):
-            suggestions = await self._backend.suggest(tuple(site.path), prefix, size)
+            # A pool of the shortest names, then the most searched of them first.
+            found = await self._backend.suggest(tuple(site.path), prefix, max(size, correction.POOL))
+            suggestions = correction.rank(
+                found, await correction.search_counts(self._hot_words, site.code), size
+            )
         metrics.answered(metrics.SUGGEST, len(suggestions))
         return pb.SuggestResponse(
             suggestions=[

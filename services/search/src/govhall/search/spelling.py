@@ -13,14 +13,14 @@ prefix query on a keyword field), which stays fast however many names there are.
 
 from __future__ import annotations
 
-import importlib
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, cast
+from typing import cast
 
 from pypinyin import Style, lazy_pinyin
+
+from govhall.search.understanding import normalise
 
 # Keys longer than this are cut: nobody types 64 letters of pinyin into a suggestion box (the
 # prefix is at most 30 characters), and long keys only cost index space.
@@ -30,27 +30,8 @@ _KEPT = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def _stand_in(text: str) -> str:
-    """Width and case folded (NFKC): what normalise() does, short of traditional → simplified
-    (pypinyin reads traditional characters as well: 營業執照 is yingyezhizhao too)."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _normaliser() -> Callable[[str], str]:
-    # The shared normalise() of the query understanding (part Q2) once it has landed; until then a
-    # stand-in with the same signature.
-    try:
-        module: Any = importlib.import_module("govhall.search.understanding")
-    except ImportError:
-        return _stand_in
-    return cast(Callable[[str], str], module.normalise)
-
-
-normalise = _normaliser()
-
-
 def compact(text: str) -> str:
-    """The text normalised, lower case, with only ideographs, letters and digits left."""
+    """The text normalised (width, traditional → simplified), lower case, with only ideographs, letters and digits left."""
     return _KEPT.sub("", normalise(text).lower())
 
 
