@@ -332,6 +332,35 @@ async def test_suggest_offers_distinct_names_containing_what_was_typed_shortest_
     assert await backend.suggest((), "居民", 5) == []
 
 
+async def test_suggestion_keys_follow_revisions_rebuilds_and_reach_generations_of_earlier_releases(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    await put_all(backend, doc("K1", "营业执照设立登记"), doc("K2", "普通护照签发"))
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "yyzz", 5)] == ["营业执照设立登记"]
+    # A newer revision replaces the keys; an older one changes nothing; a withdrawal drops them.
+    assert await backend.put(doc("K1", "营业执照变更登记", revision=2)) is True
+    assert await backend.put(doc("K1", "排污许可", revision=1)) is False
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "yyzz", 5)] == ["营业执照变更登记"]
+    assert await backend.suggest(COUNTY_SCOPE, "pwxk", 5) == []
+    assert await backend.put(doc("K2", "普通护照签发", revision=2, published=False)) is True
+    assert await backend.suggest(COUNTY_SCOPE, "huzhao", 5) == []
+    rebuild = await backend.begin_rebuild()
+    await rebuild.put_many([doc("K3", "居民身份证换领")])
+    await rebuild.commit()
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "sfz", 5)] == ["居民身份证换领"]
+    # A generation written by an earlier release has no keys table: start-up adds and fills it.
+    g = await backend.current_generation()
+    async with backend._engine.begin() as conn:
+        await conn.exec_driver_sql(f"DROP TABLE sug_{g}")
+    await backend.close()
+    reopened = EmbeddedBackend(tmp_path / "index.db")
+    await reopened.ensure()
+    try:
+        assert [s.text for s in await reopened.suggest(COUNTY_SCOPE, "jmsfz", 5)] == ["居民身份证换领"]
+    finally:
+        await reopened.close()
+
+
 # --- generations: rebuild without downtime -------------------------------------------------------
 
 
