@@ -383,6 +383,28 @@ async def test_synonyms_widen_the_query_and_are_reported(stack: Stack) -> None:
     assert list(plain.synonyms_used) == []
 
 
+async def test_queries_as_citizens_ask_them_are_understood(stack: Stack) -> None:
+    catalogue, search = stack.catalogue, stack.search
+    await seed_sites(catalogue)
+    await publish_matter(catalogue, "ID1", PROVINCE, "居民身份证换领", "D1")
+    await publish_matter(catalogue, "ID2", PROVINCE, "居民身份证补领", "D1")
+    await publish_matter(catalogue, "BL1", PROVINCE, "个体工商户营业执照变更登记", "D1")
+    lost = pb.SearchRequest(site_code=COUNTY, query="身份证丢了怎么办？")
+
+    async def found() -> bool:
+        return (await search_ids(search, lost))[:1] == ["ID2"]
+
+    await wait_until(found)
+    reply = await search.Search(lost)
+    assert list(reply.intents_used) == ["丢了"] and list(reply.synonyms_used) == ["身份证"]
+    assert "补领</em>" in reply.hits[0].title_highlighted
+    # The Hubei seed's and a citizen's traditional characters find the simplified names.
+    assert await search_ids(search, pb.SearchRequest(site_code=COUNTY, query="營業執照")) == ["BL1"]
+    assert await search_ids(search, pb.SearchRequest(site_code=COUNTY, query="身份證換領")) == ["ID1"]
+    code, _ = await error_code(search.Search(pb.SearchRequest(site_code=COUNTY, query="？？")))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_suggestions_and_hot_words(stack: Stack) -> None:
     catalogue, search = stack.catalogue, stack.search
     await seed_sites(catalogue)

@@ -20,7 +20,9 @@ import pytest
 from govhall.kit.testing import es_credentials, wait_until
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search.backend import SearchBackend
+from govhall.search.lexicon import builtin
 from govhall.search.model import ANNOUNCEMENT, FAQ, MATTER, Query, Result, SearchDoc
+from govhall.search.understanding import understand
 
 PROVINCE, CITY, COUNTY, OTHER_CITY, OTHER_COUNTY = "420000", "420500", "420502", "420100", "420102"
 SITES = {
@@ -247,6 +249,30 @@ async def test_synonym_variants_widen_the_query(backend: SearchBackend) -> None:
     assert sorted(hits) == ["S1", "S2"] and widened.total == 2
     assert hits["S1"].title_highlighted == "<em>机动车驾驶证</em>补领"
     assert hits["S2"].title_highlighted == "<em>驾照</em>考试预约"
+
+
+def understood(text: str) -> Query:
+    u = understand(text, builtin())
+    return Query(text=u.text, variants=u.variants, site_codes=COUNTY_SCOPE)
+
+
+async def test_queries_as_citizens_ask_them_find_the_matter(backend: SearchBackend) -> None:
+    await put_all(
+        backend,
+        matter("ID1", "居民身份证换领"),
+        matter("ID2", "居民身份证补领"),
+        matter("ID3", "居民身份证首次申领", body="携带居民户口簿"),
+        matter("BL1", "個體工商戶營業執照變更登記"),  # the Hubei seed's traditional characters
+        matter("BL2", "营业执照设立登记"),
+        matter("X1", "结婚登记"),
+    )
+    assert (await ids(backend, understood("身份证丢了怎么办？")))[0] == "ID2"
+    assert (await ids(backend, understood("身份证过期了怎么办")))[0] == "ID1"
+    assert sorted(await ids(backend, understood("營業執照"))) == ["BL1", "BL2"]
+    assert sorted(await ids(backend, understood("营业执照"))) == ["BL1", "BL2"]
+    assert (await ids(backend, understood("我想开个店")))[0] == "BL2"
+    # Matched by its words only: no page of unrelated matters.
+    assert await ids(backend, understood("个体工商户变更")) == ["BL1"]
 
 
 async def test_paging(backend: SearchBackend) -> None:

@@ -503,3 +503,27 @@ async def test_the_old_matters_only_index_is_replaced(tmp_path: Path) -> None:
         assert await legacy.ready() is True
     finally:
         await legacy.close()
+
+
+async def test_a_generation_without_the_word_index_gets_it_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    old = EmbeddedBackend(path)
+    await old.ensure()
+    await old.put(doc("T1", "個體工商戶營業執照變更登記"))
+    # Make g1 what an earlier release left: no word table, no word columns.
+    async with old._engine.begin() as conn:
+        for trigger in ("ai", "ad", "au"):
+            await conn.exec_driver_sql(f"DROP TRIGGER docs_g1_tok_{trigger}")
+        await conn.exec_driver_sql("DROP TABLE tok_g1")
+        await conn.exec_driver_sql("ALTER TABLE docs_g1 DROP COLUMN title_tokens")
+        await conn.exec_driver_sql("ALTER TABLE docs_g1 DROP COLUMN body_tokens")
+    await old.close()
+    upgraded = EmbeddedBackend(path)
+    try:
+        await upgraded.ensure()
+        # Simplified characters find the traditional name through the word index.
+        assert await ids(upgraded, query("营业执照")) == ["T1"]
+        await upgraded.put(doc("T2", "营业执照注销登记"))
+        assert sorted(await ids(upgraded, query("营业执照"))) == ["T1", "T2"]
+    finally:
+        await upgraded.close()

@@ -42,7 +42,7 @@ def test_question_and_function_words_are_dropped() -> None:
     assert understand("怎么办", builtin()).tokens == ()
 
 
-@pytest.mark.parametrize("query", ["我想开店", "开一家饭店", "开个店需要什么", "開店"])
+@pytest.mark.parametrize("query", ["我想开店", "开一家饭店", "开个店需要什么", "開店", "我想开个店"])
 def test_opening_a_shop_means_establishment_registration(query: str) -> None:
     u = understand(query, builtin())
     assert u.intents_used

@@ -18,10 +18,12 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import correction, lexicon, metrics, reindex, store, synonyms
+from govhall.search import correction, metrics, reindex, store
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
+from govhall.search.lexicon import Lexicon, builtin
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+from govhall.search.understanding import understand
 from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
@@ -120,8 +122,6 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         self._backend = backend
         self._hot_words = hot_words
         self._catalogue = catalogue
-        # The built-in words for corrections (a site's own words: part Q4's SiteLexicons).
-        self._lexicon = lexicon.builtin()
         # One reindex at a time per replica (the back end refuses a second one across replicas).
         self._reindexing = asyncio.Lock()
 
@@ -160,10 +160,13 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # A region replaces the site's own scope: any region may be searched (everything indexed
         # is public), the province's portal looking into one city being the usual case.
         region = await self._site(request.region_code, "region", "地区") if request.region_code else None
-        variants, synonyms_used = synonyms.expand(text)
+        words = await self._lexicon(site.code)
+        understood = understand(text, words)
+        if not understood.text:  # nothing but punctuation
+            raise invalid("QUERY_EMPTY", "the search query has no words", "请输入搜索关键词", "q")
         query = Query(
-            text=text,
-            variants=variants,
+            text=understood.text,
+            variants=understood.variants,
             kind=kind,
             site_codes=() if region else tuple(site.path),
             region_code=region.code if region else "",
@@ -184,13 +187,15 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # answered with the correction's hits instead, if it finds any.
         did_you_mean, original = "", ""
         if result.total < correction.LITTLE:
-            did_you_mean = await self._did_you_mean(site, text)
+            did_you_mean = await self._did_you_mean(site, text, words)
             if did_you_mean and result.total == 0:
-                variants, retried_synonyms = synonyms.expand(did_you_mean)
+                retry = understand(did_you_mean, words)
                 with metrics.timed(label):
-                    retried = await self._backend.search(replace(query, text=did_you_mean, variants=variants))
+                    retried = await self._backend.search(
+                        replace(query, text=retry.text, variants=retry.variants)
+                    )
                 if retried.total > 0:
-                    result, original, text, synonyms_used = retried, text, did_you_mean, retried_synonyms
+                    result, original, text, understood = retried, text, did_you_mean, retry
                 else:
                     did_you_mean = ""  # a correction that finds nothing helps nobody
         metrics.answered(label, result.total)
@@ -211,21 +216,27 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 )
                 for name in FACET_FIELDS
             ],
-            synonyms_used=list(synonyms_used),
+            synonyms_used=list(understood.synonyms_used),
+            intents_used=list(understood.intents_used),
             did_you_mean=did_you_mean,
             corrected=bool(original),
             original_query=original,
         )
 
-    async def _did_you_mean(self, site: SiteCopy, text: str) -> str:
+    async def _did_you_mean(self, site: SiteCopy, text: str, words: Lexicon) -> str:
         # A nicety like hot words: if it fails, the search answers without it.
         try:
             counts = await correction.search_counts(self._hot_words, site.code)
-            corrector = correction.Corrector(self._backend, tuple(site.path), self._lexicon)
-            return await corrector.did_you_mean(text, counts)
+            return await correction.Corrector(self._backend, tuple(site.path), words).did_you_mean(
+                text, counts
+            )
         except DomainError:
             log.warning("no correction for %r at %s", text, site.code, exc_info=True)
             return ""
+
+    async def _lexicon(self, site_code: str) -> Lexicon:
+        """The words the site's queries are understood with (the built-in ones for now)."""
+        return builtin()
 
     async def _record_hot_word(self, site_code: str, word: str, client_key: str) -> None:
         # Hot words are a nicety: whatever goes wrong with them, the search itself has succeeded.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from govhall.kit.service import Registration, ServiceContext, ServiceSpec
 from govhall.kit.settings import platform_kv
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.search.v1 import search_pb2, search_pb2_grpc
-from govhall.search import events, store
+from govhall.search import events, store, understanding
 from govhall.search.api import SearchService
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
@@ -41,6 +42,8 @@ async def wire(ctx: ServiceContext[SearchSettings]) -> Sequence[Registration]:
     ctx.readiness.append(backend.ready)
     ctx.closers.append(backend.close)
     await backend.ensure()
+    # jieba's dictionary takes about a second to load: here, not on the first query.
+    await asyncio.to_thread(understanding.warm_up)
     # Hot words live in Redis (without one, in the key-value file under var/, which outlives a
     # restart); they never decide readiness.
     kv = platform_kv(ctx.platform, settings.kv_namespace)

@@ -31,9 +31,10 @@ from elasticsearch import (
 from elasticsearch.helpers import async_bulk
 
 from govhall.kit.errors import DomainError, ErrorKind
-from govhall.search import es_suggest
+from govhall.search import es_suggest, understanding
 from govhall.search.model import (
     FACET_FIELDS,
+    MATTER,
     SNIPPET_CHARS,
     Hit,
     Query,
@@ -66,6 +67,9 @@ _FACET_SOURCE = {
 }
 
 _TEXT_CJK = {"type": "text", "analyzer": "cjk"}
+# The normalised words of title and body (understanding.index_tokens), space-separated.
+_WORDS = {"type": "text", "analyzer": "whitespace"}
+WORD_FIELDS: dict[str, Any] = {"title_tokens": _WORDS, "body_tokens": _WORDS}
 
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -90,6 +94,7 @@ MAPPINGS: dict[str, Any] = {
         "version": {"type": "integer"},
         "publish_at": {"type": "date"},
         "matter_code": {"type": "keyword"},
+        **WORD_FIELDS,
         # The completion suggester's field of earlier releases (prefixes only): no longer written.
         "suggest": {
             "type": "completion",
@@ -101,7 +106,9 @@ MAPPINGS: dict[str, Any] = {
     },
 }
 
-_SEARCH_FIELDS = ["title^4", "department_name^1.5", "body"]
+# The words score below the text they come from: what the text matches ranks as before, and what
+# only the words match (traditional characters, segmented variants) follows.
+_SEARCH_FIELDS = ["title^4", "department_name^1.5", "body", "title_tokens^2", "body_tokens^0.5"]
 
 
 def _rebuild_running(detail: str) -> DomainError:
@@ -146,6 +153,10 @@ def to_source(doc: SearchDoc) -> dict[str, Any]:
         "publish_at": doc.publish_at.isoformat() if doc.publish_at else None,
         "matter_code": doc.matter_code,
     }
+    if doc.kind == MATTER and doc.title:
+        understanding.learn([doc.title])  # names are cut whole, and the words inside them too
+    source["title_tokens"] = understanding.index_tokens(doc.title)
+    source["body_tokens"] = understanding.index_tokens(doc.body)
     source.update(es_suggest.source_fields(doc))
     return source
 
@@ -395,9 +406,11 @@ class ElasticsearchBackend:
 
     async def ensure(self) -> None:
         if await self._es.indices.exists_alias(name=self.alias):
-            # A generation of an earlier release: add the suggestion fields (its documents get
-            # their keys when next written, or all at once by a reindex).
-            await self._es.indices.put_mapping(index=self.alias, properties=es_suggest.PROPERTIES)
+            # Generations of earlier releases lack the word and suggestion fields: adding fields
+            # is allowed, and their documents get them when next written (or by a reindex).
+            await self._es.indices.put_mapping(
+                index=self.alias, properties={**WORD_FIELDS, **es_suggest.PROPERTIES}
+            )
             return
         index = await self._new_generation_name()
         try:
@@ -524,7 +537,7 @@ class ElasticsearchBackend:
                 track_total_hits=True,
                 from_=query.offset,
                 size=query.size,
-                source_excludes=["suggest"],
+                source_excludes=["suggest", *WORD_FIELDS],
             )
         except NotFoundError:
             return Result(hits=[], total=0, facets={name: [] for name in FACET_FIELDS})

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govhall.kit.db import READ_ONLY, create_engine
 from govhall.kit.errors import DomainError, ErrorKind
-from govhall.search import fts_suggest
+from govhall.search import fts_suggest, fts_tokens
 from govhall.search.model import (
     FACET_FIELDS,
     SNIPPET_CHARS,
@@ -84,6 +84,8 @@ _COLUMNS = (
     "version",
     "publish_at",
     "matter_code",
+    "title_tokens",
+    "body_tokens",
 )
 
 
@@ -100,6 +102,7 @@ def _generation_schema(g: str) -> list[str]:
             audiences TEXT NOT NULL, themes TEXT NOT NULL, life_events TEXT NOT NULL,
             online_application INTEGER NOT NULL, version INTEGER NOT NULL, publish_at INTEGER,
             matter_code TEXT NOT NULL,
+            title_tokens TEXT NOT NULL DEFAULT '', body_tokens TEXT NOT NULL DEFAULT '',
             UNIQUE (kind, id))""",
         f"CREATE INDEX ix_docs_{g}_site ON docs_{g} (site_code, kind, published)",
         f"""CREATE VIRTUAL TABLE fts_{g} USING fts5(
@@ -115,6 +118,7 @@ def _generation_schema(g: str) -> list[str]:
             VALUES ('delete', old.doc_id, old.title, old.department_name, old.body);
             INSERT INTO fts_{g}(rowid, title, department_name, body)
             VALUES (new.doc_id, new.title, new.department_name, new.body); END""",
+        *fts_tokens.schema(g),
         *fts_suggest.schema(g),
     ]
 
@@ -130,6 +134,7 @@ def _upsert_sql(g: str) -> str:
 
 async def _drop_generation(conn: AsyncConnection, g: str) -> None:
     await conn.exec_driver_sql(f"DROP TABLE IF EXISTS fts_{g}")
+    await conn.exec_driver_sql(f"DROP TABLE IF EXISTS tok_{g}")
     await conn.exec_driver_sql(fts_suggest.drop(g))
     await conn.exec_driver_sql(f"DROP TABLE IF EXISTS docs_{g}")  # its index and triggers go with it
 
@@ -171,6 +176,7 @@ def _row(doc: SearchDoc) -> dict[str, Any]:
         "version": doc.version,
         "publish_at": None if doc.publish_at is None else _micros(doc.publish_at),
         "matter_code": doc.matter_code,
+        **fts_tokens.columns(doc),
     }
 
 
@@ -223,6 +229,7 @@ class _Sql:
         # terms through LIKE on any of the three fields.
         clauses: list[str] = []
         fts_any: list[str] = []
+        tok_any: list[str] = []
         for i, terms in enumerate(term_lists):
             parts: list[str] = []
             long_terms = [t for t in terms if len(t) >= _TRIGRAM]
@@ -238,6 +245,14 @@ class _Sql:
                         f"(d.title LIKE :{name} ESCAPE '\\' OR d.department_name LIKE :{name} ESCAPE '\\' "
                         f"OR d.body LIKE :{name} ESCAPE '\\')"
                     )
+            # Or all its words in the word index (normalised: 營業執照 is 营业执照 there).
+            words = fts_tokens.phrase_expression(terms)
+            if words:
+                self.params[f"k{i}"] = words
+                tok_any.append(f"({words})")
+                parts = [
+                    f"(({' AND '.join(parts)}) OR d.doc_id IN (SELECT rowid FROM tok_{g} WHERE tok_{g} MATCH :k{i}))"
+                ]
             clauses.append("(" + " AND ".join(parts) + ")")
         self.original = clauses[0]
         self.matches = "(" + " OR ".join(clauses) + ")"
@@ -246,9 +261,18 @@ class _Sql:
         if fts_any:
             self.params["any"] = " OR ".join(fts_any)
             weights = ", ".join(str(w) for w in _WEIGHTS)
+            word_weights = ", ".join(str(w) for w in fts_tokens.WEIGHTS)
+            by_words = ""
+            if tok_any:
+                self.params["words"] = " OR ".join(tok_any)
+                by_words = f" UNION ALL SELECT rowid, 1, -bm25(tok_{g}, {word_weights}) FROM tok_{g} WHERE tok_{g} MATCH :words"
+            # A document the text index finds keeps its score there, so ranking is as it was; one
+            # found only by its words (written in traditional characters) gets the words' score.
             self.ranked: str | None = (
-                f"ranked AS MATERIALIZED (SELECT rowid AS doc_id, -bm25(fts_{g}, {weights}) AS relevance "
-                f"FROM fts_{g} WHERE fts_{g} MATCH :any)"
+                "ranked AS MATERIALIZED (SELECT doc_id, coalesce(max(CASE WHEN by_words = 0 THEN relevance END), "
+                "max(relevance)) AS relevance FROM ("
+                f"SELECT rowid AS doc_id, 0 AS by_words, -bm25(fts_{g}, {weights}) AS relevance FROM fts_{g} "
+                f"WHERE fts_{g} MATCH :any{by_words}) GROUP BY doc_id)"
             )
             if len(fts_any) == len(term_lists):
                 self.source = f"ranked r JOIN docs_{g} d ON d.doc_id = r.doc_id"
@@ -394,6 +418,8 @@ class EmbeddedBackend:
                     await conn.exec_driver_sql(statement)
                 await self._set(conn, "current", current)
                 await self._set(conn, "last", "1")
+            elif await fts_tokens.upgrade(conn, current):
+                log.info("search index generation %s: added the word index", current)
             await conn.execute(sa.text("DELETE FROM search_meta WHERE name = 'building'"))
             await fts_suggest.ensure(conn, current)
             tables = await conn.scalars(

@@ -4,7 +4,7 @@ People search the way they speak (办驾照, 开公司, 生孩子); the catalogu
 实施清单 does (机动车驾驶证, 设立登记, 生育登记). `expand` widens a query with the official terms so
 both find the matter; the back ends OR the variants and rank the original text first.
 
-To add a word, add a line to SYNONYMS: the everyday word and its official terms, most common
+To add a word, add a line to data/synonyms.json: the everyday word and its official terms, most common
 first. A word may be a phrase (营业执照注销) that overrides a shorter one inside it (执照): the
 longest word found at a place wins, words never overlap, and a word inside an official term the
 query already uses (身份证 in 居民身份证) is left alone. No I/O: pure and cheap.
@@ -14,64 +14,11 @@ from __future__ import annotations
 
 from itertools import product
 
-# Everyday word -> official terms, most common first. Keep the terms as they appear in matter
-# names, so a variant finds the name (and is highlighted in it).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    # 户籍与身份
-    "身份证": ("居民身份证",),
-    "户口": ("户籍", "户口登记"),
-    "户口本": ("居民户口簿",),
-    "迁户口": ("户口迁移",),
-    "落户": ("户口迁入",),
-    "暂住证": ("居住证",),
-    "无犯罪证明": ("无犯罪记录证明",),
-    "良民证": ("无犯罪记录证明",),
-    "护照": ("普通护照",),
-    "港澳通行证": ("往来港澳通行证",),
-    # 交通
-    "驾照": ("机动车驾驶证",),
-    "驾驶证": ("机动车驾驶证",),
-    "行驶证": ("机动车行驶证",),
-    "车牌": ("机动车号牌",),
-    "上牌": ("机动车注册登记",),
-    # 婚育
-    "结婚": ("结婚登记", "婚姻登记"),
-    "结婚证": ("结婚登记",),
-    "离婚": ("离婚登记",),
-    "生孩子": ("生育登记",),
-    "生小孩": ("生育登记",),
-    "二胎": ("生育登记",),
-    "准生证": ("生育服务证",),
-    "出生证": ("出生医学证明",),
-    "生育津贴": ("生育保险待遇",),
-    # 企业
-    "开公司": ("设立登记",),
-    "开店": ("设立登记",),
-    "个体户": ("个体工商户",),
-    "执照": ("营业执照",),
-    "营业执照注销": ("注销登记",),
-    "公司注销": ("注销登记",),
-    "营业执照变更": ("变更登记",),
-    "食品许可证": ("食品经营许可",),
-    # 社会保障
-    "社保": ("社会保险",),
-    "社保卡": ("社会保障卡",),
-    "医保": ("医疗保障", "基本医疗保险"),
-    "医保卡": ("社会保障卡",),
-    "公积金": ("住房公积金",),
-    "低保": ("最低生活保障",),
-    "退休": ("退休", "基本养老金"),
-    "养老金": ("基本养老金",),
-    "失业金": ("失业保险金",),
-    "工伤": ("工伤认定",),
-    "残疾证": ("残疾人证",),
-    "老年证": ("老年人优待证",),
-    # 住房
-    "房产证": ("不动产权证书",),
-    "房产过户": ("不动产转移登记",),
-    "公租房": ("公共租赁住房",),
-    "廉租房": ("公共租赁住房",),
-}
+from govhall.search.lexicon import builtin
+
+# Everyday word -> official terms, most common first (data/synonyms.json, the built-in lexicon's
+# synonyms). Keep the terms as they appear in matter names, so a variant finds the name.
+SYNONYMS: dict[str, tuple[str, ...]] = dict(builtin().synonyms)
 
 # The original text plus at most this many widened ones: each variant is another clause in the
 # query, and a query of several everyday words would otherwise multiply them.

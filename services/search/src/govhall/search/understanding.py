@@ -26,7 +26,7 @@ from itertools import product
 import jieba
 import zhconv
 
-from govhall.search.lexicon import Lexicon, load_data
+from govhall.search.lexicon import Lexicon, builtin, load_data
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ class _Segmenter:
                     tokenizer = jieba.Tokenizer()
                     tokenizer.initialize()
                     self._tokenizer = tokenizer
-                    self._add(STOPWORDS)
+                    # The built-in words from the start: the index and the queries cut alike.
+                    self._add([*STOPWORDS, *(normalise(w) for w in builtin().words())])
+                    self._lexicons.add(builtin().version)
         return self._tokenizer
 
     def _add(self, words: Iterable[str]) -> None:
@@ -162,7 +164,8 @@ def _intent_spans(tokens: list[str], intents: dict[str, tuple[str, ...]]) -> lis
             continue
         for phrase in intents:
             head, sep, tail = phrase.partition("+")
-            if not sep or token != head:
+            # The head may end a word jieba made of it (我想开个店: 想开 个 店).
+            if not sep or not token.endswith(head):
                 continue
             end = next(
                 (j for j in range(i + 1, min(len(tokens), i + 1 + INTENT_GAP)) if tokens[j].endswith(tail)),

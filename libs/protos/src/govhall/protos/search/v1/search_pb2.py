@@ -27,15 +27,15 @@ from govhall.protos.common.v1 import common_pb2 as govhall_dot_common_dot_v1_dot
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovhall/search/v1/search.proto\x12\x11govhall.search.v1\x1a$govhall/catalogue/v1/catalogue.proto\x1a\x1egovhall/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x03\n\rSearchRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12,\n\x04page\x18\x03 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12/\n\x05types\x18\x06 \x03(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x07 \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x18\n\x10\x64\x65partment_codes\x18\x08 \x03(\t\x12\x34\n\x0bsite_levels\x18\t \x03(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\r\n\x05theme\x18\n \x01(\t\x12\x12\n\nlife_event\x18\x0b \x01(\t\x12\x13\n\x0bonline_only\x18\x0c \x01(\x08\x12\x12\n\nclient_key\x18\r \x01(\t\"\xf2\x03\n\tSearchHit\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x19\n\x11title_highlighted\x18\x04 \x01(\t\x12\x0f\n\x07snippet\x18\x05 \x01(\t\x12\x11\n\tsite_code\x18\x06 \x01(\t\x12\x11\n\tsite_name\x18\x07 \x01(\t\x12\x33\n\nsite_level\x18\x08 \x01(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\x17\n\x0f\x64\x65partment_code\x18\t \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\n \x01(\t\x12.\n\x04type\x18\x0b \x01(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x0c \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x1a\n\x12online_application\x18\r \x01(\x08\x12\x0f\n\x07version\x18\x0e \x01(\x05\x12.\n\npublish_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmatter_code\x18\x10 \x01(\t\x12\r\n\x05score\x18\x11 \x01(\x02\"9\n\nFacetValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"E\n\x05\x46\x61\x63\x65t\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12-\n\x06values\x18\x02 \x03(\x0b\x32\x1d.govhall.search.v1.FacetValue\"\xe9\x01\n\x0eSearchResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.govhall.search.v1.SearchHit\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\x12(\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x18.govhall.search.v1.Facet\x12\x15\n\rsynonyms_used\x18\x04 \x03(\t\x12\x14\n\x0c\x64id_you_mean\x18\x14 \x01(\t\x12\x11\n\tcorrected\x18\x15 \x01(\x08\x12\x16\n\x0eoriginal_query\x18\x16 \x01(\t\"A\n\x0eSuggestRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\"B\n\nSuggestion\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x11\n\tsite_code\x18\x03 \x01(\t\"E\n\x0fSuggestResponse\x12\x32\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x1d.govhall.search.v1.Suggestion\"2\n\x0fHotWordsRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x05\"&\n\x07HotWord\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"=\n\x10HotWordsResponse\x12)\n\x05words\x18\x01 \x03(\x0b\x32\x1a.govhall.search.v1.HotWord\"$\n\x0eReindexRequest\x12\x12\n\nbatch_size\x18\x01 \x01(\x05\"\xf7\x01\n\x0fReindexProgress\x12\x37\n\x05phase\x18\x01 \x01(\x0e\x32(.govhall.search.v1.ReindexProgress.Phase\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12\x11\n\tnew_index\x18\x04 \x01(\t\x12\x11\n\told_index\x18\x05 \x01(\t\"h\n\x05Phase\x12\x15\n\x11PHASE_UNSPECIFIED\x10\x00\x12\x11\n\rPHASE_STARTED\x10\x01\x12\x12\n\x0ePHASE_INDEXING\x10\x02\x12\x11\n\rPHASE_SWAPPED\x10\x03\x12\x0e\n\nPHASE_DONE\x10\x04*~\n\x0c\x44ocumentKind\x12\x1d\n\x19\x44OCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44OCUMENT_KIND_MATTER\x10\x01\x12\x1e\n\x1a\x44OCUMENT_KIND_ANNOUNCEMENT\x10\x02\x12\x15\n\x11\x44OCUMENT_KIND_FAQ\x10\x03\x32\xd9\x02\n\rSearchService\x12M\n\x06Search\x12 .govhall.search.v1.SearchRequest\x1a!.govhall.search.v1.SearchResponse\x12P\n\x07Suggest\x12!.govhall.search.v1.SuggestRequest\x1a\".govhall.search.v1.SuggestResponse\x12S\n\x08HotWords\x12\".govhall.search.v1.HotWordsRequest\x1a#.govhall.search.v1.HotWordsResponse\x12R\n\x07Reindex\x12!.govhall.search.v1.ReindexRequest\x1a\".govhall.search.v1.ReindexProgress0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovhall/search/v1/search.proto\x12\x11govhall.search.v1\x1a$govhall/catalogue/v1/catalogue.proto\x1a\x1egovhall/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x03\n\rSearchRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12,\n\x04page\x18\x03 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12/\n\x05types\x18\x06 \x03(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x07 \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x18\n\x10\x64\x65partment_codes\x18\x08 \x03(\t\x12\x34\n\x0bsite_levels\x18\t \x03(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\r\n\x05theme\x18\n \x01(\t\x12\x12\n\nlife_event\x18\x0b \x01(\t\x12\x13\n\x0bonline_only\x18\x0c \x01(\x08\x12\x12\n\nclient_key\x18\r \x01(\t\"\xf2\x03\n\tSearchHit\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x19\n\x11title_highlighted\x18\x04 \x01(\t\x12\x0f\n\x07snippet\x18\x05 \x01(\t\x12\x11\n\tsite_code\x18\x06 \x01(\t\x12\x11\n\tsite_name\x18\x07 \x01(\t\x12\x33\n\nsite_level\x18\x08 \x01(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\x17\n\x0f\x64\x65partment_code\x18\t \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\n \x01(\t\x12.\n\x04type\x18\x0b \x01(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x0c \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x1a\n\x12online_application\x18\r \x01(\x08\x12\x0f\n\x07version\x18\x0e \x01(\x05\x12.\n\npublish_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmatter_code\x18\x10 \x01(\t\x12\r\n\x05score\x18\x11 \x01(\x02\"9\n\nFacetValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"E\n\x05\x46\x61\x63\x65t\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12-\n\x06values\x18\x02 \x03(\x0b\x32\x1d.govhall.search.v1.FacetValue\"\xff\x01\n\x0eSearchResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.govhall.search.v1.SearchHit\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\x12(\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x18.govhall.search.v1.Facet\x12\x15\n\rsynonyms_used\x18\x04 \x03(\t\x12\x14\n\x0c\x64id_you_mean\x18\x14 \x01(\t\x12\x11\n\tcorrected\x18\x15 \x01(\x08\x12\x16\n\x0eoriginal_query\x18\x16 \x01(\t\x12\x14\n\x0cintents_used\x18\x1e \x03(\t\"A\n\x0eSuggestRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\"B\n\nSuggestion\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x11\n\tsite_code\x18\x03 \x01(\t\"E\n\x0fSuggestResponse\x12\x32\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x1d.govhall.search.v1.Suggestion\"2\n\x0fHotWordsRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x05\"&\n\x07HotWord\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"=\n\x10HotWordsResponse\x12)\n\x05words\x18\x01 \x03(\x0b\x32\x1a.govhall.search.v1.HotWord\"$\n\x0eReindexRequest\x12\x12\n\nbatch_size\x18\x01 \x01(\x05\"\xf7\x01\n\x0fReindexProgress\x12\x37\n\x05phase\x18\x01 \x01(\x0e\x32(.govhall.search.v1.ReindexProgress.Phase\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12\x11\n\tnew_index\x18\x04 \x01(\t\x12\x11\n\told_index\x18\x05 \x01(\t\"h\n\x05Phase\x12\x15\n\x11PHASE_UNSPECIFIED\x10\x00\x12\x11\n\rPHASE_STARTED\x10\x01\x12\x12\n\x0ePHASE_INDEXING\x10\x02\x12\x11\n\rPHASE_SWAPPED\x10\x03\x12\x0e\n\nPHASE_DONE\x10\x04*~\n\x0c\x44ocumentKind\x12\x1d\n\x19\x44OCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44OCUMENT_KIND_MATTER\x10\x01\x12\x1e\n\x1a\x44OCUMENT_KIND_ANNOUNCEMENT\x10\x02\x12\x15\n\x11\x44OCUMENT_KIND_FAQ\x10\x03\x32\xd9\x02\n\rSearchService\x12M\n\x06Search\x12 .govhall.search.v1.SearchRequest\x1a!.govhall.search.v1.SearchResponse\x12P\n\x07Suggest\x12!.govhall.search.v1.SuggestRequest\x1a\".govhall.search.v1.SuggestResponse\x12S\n\x08HotWords\x12\".govhall.search.v1.HotWordsRequest\x1a#.govhall.search.v1.HotWordsResponse\x12R\n\x07Reindex\x12!.govhall.search.v1.ReindexRequest\x1a\".govhall.search.v1.ReindexProgress0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govhall.search.v1.search_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DOCUMENTKIND']._serialized_start=2094
-  _globals['_DOCUMENTKIND']._serialized_end=2220
+  _globals['_DOCUMENTKIND']._serialized_start=2116
+  _globals['_DOCUMENTKIND']._serialized_end=2242
   _globals['_SEARCHREQUEST']._serialized_start=157
   _globals['_SEARCHREQUEST']._serialized_end=576
   _globals['_SEARCHHIT']._serialized_start=579
@@ -45,25 +45,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FACET']._serialized_start=1138
   _globals['_FACET']._serialized_end=1207
   _globals['_SEARCHRESPONSE']._serialized_start=1210
-  _globals['_SEARCHRESPONSE']._serialized_end=1443
-  _globals['_SUGGESTREQUEST']._serialized_start=1445
-  _globals['_SUGGESTREQUEST']._serialized_end=1510
-  _globals['_SUGGESTION']._serialized_start=1512
-  _globals['_SUGGESTION']._serialized_end=1578
-  _globals['_SUGGESTRESPONSE']._serialized_start=1580
-  _globals['_SUGGESTRESPONSE']._serialized_end=1649
-  _globals['_HOTWORDSREQUEST']._serialized_start=1651
-  _globals['_HOTWORDSREQUEST']._serialized_end=1701
-  _globals['_HOTWORD']._serialized_start=1703
-  _globals['_HOTWORD']._serialized_end=1741
-  _globals['_HOTWORDSRESPONSE']._serialized_start=1743
-  _globals['_HOTWORDSRESPONSE']._serialized_end=1804
-  _globals['_REINDEXREQUEST']._serialized_start=1806
-  _globals['_REINDEXREQUEST']._serialized_end=1842
-  _globals['_REINDEXPROGRESS']._serialized_start=1845
-  _globals['_REINDEXPROGRESS']._serialized_end=2092
-  _globals['_REINDEXPROGRESS_PHASE']._serialized_start=1988
-  _globals['_REINDEXPROGRESS_PHASE']._serialized_end=2092
-  _globals['_SEARCHSERVICE']._serialized_start=2223
-  _globals['_SEARCHSERVICE']._serialized_end=2568
+  _globals['_SEARCHRESPONSE']._serialized_end=1465
+  _globals['_SUGGESTREQUEST']._serialized_start=1467
+  _globals['_SUGGESTREQUEST']._serialized_end=1532
+  _globals['_SUGGESTION']._serialized_start=1534
+  _globals['_SUGGESTION']._serialized_end=1600
+  _globals['_SUGGESTRESPONSE']._serialized_start=1602
+  _globals['_SUGGESTRESPONSE']._serialized_end=1671
+  _globals['_HOTWORDSREQUEST']._serialized_start=1673
+  _globals['_HOTWORDSREQUEST']._serialized_end=1723
+  _globals['_HOTWORD']._serialized_start=1725
+  _globals['_HOTWORD']._serialized_end=1763
+  _globals['_HOTWORDSRESPONSE']._serialized_start=1765
+  _globals['_HOTWORDSRESPONSE']._serialized_end=1826
+  _globals['_REINDEXREQUEST']._serialized_start=1828
+  _globals['_REINDEXREQUEST']._serialized_end=1864
+  _globals['_REINDEXPROGRESS']._serialized_start=1867
+  _globals['_REINDEXPROGRESS']._serialized_end=2114
+  _globals['_REINDEXPROGRESS_PHASE']._serialized_start=2010
+  _globals['_REINDEXPROGRESS_PHASE']._serialized_end=2114
+  _globals['_SEARCHSERVICE']._serialized_start=2245
+  _globals['_SEARCHSERVICE']._serialized_end=2590
 # @@protoc_insertion_point(module_scope)

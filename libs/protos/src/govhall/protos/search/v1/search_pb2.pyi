@@ -252,6 +252,7 @@ class SearchResponse(_message.Message):
     DID_YOU_MEAN_FIELD_NUMBER: _builtins.int
     CORRECTED_FIELD_NUMBER: _builtins.int
     ORIGINAL_QUERY_FIELD_NUMBER: _builtins.int
+    INTENTS_USED_FIELD_NUMBER: _builtins.int
     did_you_mean: _builtins.str
     """你是不是要找: when the query found nothing or little, the closest known term (a homophone or
     one character off: 营业执找 → 营业执照); empty when the query finds good hits.
@@ -274,6 +275,10 @@ class SearchResponse(_message.Message):
     def synonyms_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Everyday words the query was widened with (身份证 → 居民身份证)."""
 
+    @_builtins.property
+    def intents_used(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Intent phrases the query was rewritten from (丢了 → 补领), in the order they appear."""
+
     def __init__(
         self,
         *,
@@ -284,10 +289,11 @@ class SearchResponse(_message.Message):
         did_you_mean: _builtins.str = ...,
         corrected: _builtins.bool = ...,
         original_query: _builtins.str = ...,
+        intents_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["corrected", b"corrected", "did_you_mean", b"did_you_mean", "facets", b"facets", "hits", b"hits", "original_query", b"original_query", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["corrected", b"corrected", "did_you_mean", b"did_you_mean", "facets", b"facets", "hits", b"hits", "intents_used", b"intents_used", "original_query", b"original_query", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
