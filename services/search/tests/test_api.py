@@ -718,9 +718,32 @@ async def test_did_you_mean_corrects_typos_and_never_a_query_with_good_hits(stac
         reply = await searched(good)
         assert reply.page.total >= 1, good
         assert (reply.did_you_mean, reply.corrected, reply.original_query) == ("", False, ""), good
-    # Nothing close: nothing offered.
-    nothing = await searched("天气预报")
-    assert (nothing.did_you_mean, nothing.corrected, nothing.page.total) == ("", False, 0)
     # The corrected word is what counts as searched.
     hot = await search.HotWords(pb.HotWordsRequest(site_code=COUNTY))
     assert "营业执找" not in [w.word for w in hot.words] and "营业执照" in [w.word for w in hot.words]
+    # A query that finds little (a guide's own typo) keeps its hits and is offered the correction.
+    draft = cat.MatterDraft(
+        name="个体工商户开业",
+        department_code="D2",
+        audiences=[cat.AUDIENCE_PERSON],
+        type=cat.MATTER_TYPE_LICENSING,
+        handling_type=cat.HANDLING_TYPE_INSTANT,
+        online_depth=1,
+        guide=cat.Guide(acceptance_conditions="领取营业执找后三十日内"),
+    )
+    await stack.catalogue.CreateMatter(
+        cat.CreateMatterRequest(code="T6", site_code=COUNTY, draft=draft), metadata=ADMIN
+    )
+    await stack.catalogue.PublishMatter(
+        cat.ChangeMatterStatusRequest(code="T6", site_code=COUNTY), metadata=ADMIN
+    )
+
+    async def little() -> bool:
+        return [h.id for h in (await searched("营业执找")).hits] == ["T6"]
+
+    await wait_until(little)
+    reply = await searched("营业执找")
+    assert (reply.did_you_mean, reply.corrected, reply.original_query) == ("营业执照", False, "")
+    # Nothing close: nothing offered.
+    nothing = await searched("天气预报")
+    assert (nothing.did_you_mean, nothing.corrected, nothing.page.total) == ("", False, 0)
