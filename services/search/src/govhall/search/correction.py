@@ -35,6 +35,9 @@ POOL = 50
 # Hot words consulted for the ranking: a site's most searched, over the last days.
 COUNTED = 500
 
+# Queries of more words than this are not corrected word by word.
+MAX_WORDS = 8
+
 _HOMOPHONE, _INITIALS, _ONE_EDIT = 3, 2, 1
 
 
@@ -143,5 +146,7 @@ class Corrector:
             return whole
         # Word by word, question and function words dropped: 我的身分证换领怎么办 → 身份证 换领.
         words = list(dict.fromkeys(understand(text, self._lexicon).tokens))
+        if len(words) > MAX_WORDS:  # a pasted paragraph: each word costs up to three lookups
+            return ""
         corrected = [await self.closest(word, counts) or word for word in words]
         return " ".join(corrected) if corrected != words else ""
