@@ -392,15 +392,17 @@ async def test_queries_as_citizens_ask_them_are_understood(stack: Stack) -> None
     lost = pb.SearchRequest(site_code=COUNTY, query="身份证丢了怎么办？")
 
     async def found() -> bool:
-        return (await search_ids(search, lost))[:1] == ["ID2"]
+        return "ID2" in await search_ids(search, lost)
 
     await wait_until(found)
     reply = await search.Search(lost)
+    assert reply.hits[0].id == "ID2"  # 补领 first (Elasticsearch also finds 换领, one bigram off)
     assert list(reply.intents_used) == ["丢了"] and list(reply.synonyms_used) == ["身份证"]
     assert "补领</em>" in reply.hits[0].title_highlighted
     # The Hubei seed's and a citizen's traditional characters find the simplified names.
     assert await search_ids(search, pb.SearchRequest(site_code=COUNTY, query="營業執照")) == ["BL1"]
-    assert await search_ids(search, pb.SearchRequest(site_code=COUNTY, query="身份證換領")) == ["ID1"]
+    renew = await search.Search(pb.SearchRequest(site_code=COUNTY, query="身份證換領"))
+    assert renew.hits[0].id == "ID1"
     code, _ = await error_code(search.Search(pb.SearchRequest(site_code=COUNTY, query="？？")))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
 

@@ -684,3 +684,29 @@ async def test_elasticsearch_down_is_reported_as_unavailable() -> None:
         assert await down.ready() is False
     finally:
         await down.close()
+
+
+async def test_an_elasticsearch_index_without_the_word_fields_gets_them_at_start(
+    es_url: str, es_login: dict[str, str]
+) -> None:
+    from govhall.search import es as es_module
+    from govhall.search.es import ElasticsearchBackend
+
+    alias = f"test-search-{uuid.uuid4().hex[:10]}"
+    old = ElasticsearchBackend(es_url, alias, **es_login)
+    try:
+        # The mapping of an earlier release: no word fields (and `dynamic: strict` refuses them).
+        properties = {
+            k: v for k, v in es_module.MAPPINGS["properties"].items() if k not in es_module.WORD_FIELDS
+        }
+        await old.client.indices.create(
+            index=f"{alias}-000001",
+            mappings={**es_module.MAPPINGS, "properties": properties},
+            aliases={alias: {"is_write_index": True}},
+        )
+        await old.ensure()
+        await put_all(old, matter("W1", "個體工商戶營業執照變更登記"))
+        assert await ids(old, query("个体工商户 变更", variants=("个体工商户 变更",))) == ["W1"]
+    finally:
+        await old.client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+        await old.close()
