@@ -503,7 +503,14 @@ async def test_suggestions_complete_names_of_published_matters_in_scope(backend:
     assert [s.text for s in await backend.suggest(SITES[OTHER_CITY][2], "营业执照注", 10)] == [
         "营业执照注销登记"
     ]
-    assert await backend.suggest(COUNTY_SCOPE, "执照", 10) == []
+    # Anywhere in the name, by pinyin (from any syllable) and by initials: the same on both.
+    for typed in ("执照", "yingye", "zhizhao", "YYZZ", "zzbg"):
+        assert [s.text for s in await backend.suggest(COUNTY_SCOPE, typed, 10)] == [
+            "营业执照变更登记",
+            "营业执照设立登记",
+        ][: 1 if typed == "zzbg" else 2], typed
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "hz", 10)] == ["普通护照签发"]
+    assert await backend.suggest(COUNTY_SCOPE, "执照吗", 10) == []
 
 
 # -- full rebuild ---------------------------------------------------------------------------
@@ -657,12 +664,9 @@ async def test_elasticsearch_mapping_is_strict_and_suggest_inputs_follow_publica
         h["_id"]: h["_source"]
         for h in (await client.search(index=es.alias, query={"match_all": {}}))["hits"]["hits"]
     }
-    assert sources[f"{MATTER}:S1"]["suggest"] == {
-        "input": ["取水许可"],
-        "weight": cat.SITE_LEVEL_PROVINCE,
-        "contexts": {"site": [PROVINCE]},
-    }
-    assert "suggest" not in sources[f"{MATTER}:S2"]
+    assert sources[f"{MATTER}:S1"]["suggest_keys"][:3] == ["取水许可", "qushuixuke", "qsxk"]
+    assert sources[f"{MATTER}:S1"]["suggest_length"] == 4
+    assert "suggest_keys" not in sources[f"{MATTER}:S2"]
 
 
 async def test_elasticsearch_down_is_reported_as_unavailable() -> None:
@@ -680,3 +684,29 @@ async def test_elasticsearch_down_is_reported_as_unavailable() -> None:
         assert await down.ready() is False
     finally:
         await down.close()
+
+
+async def test_an_elasticsearch_index_without_the_word_fields_gets_them_at_start(
+    es_url: str, es_login: dict[str, str]
+) -> None:
+    from govhall.search import es as es_module
+    from govhall.search.es import ElasticsearchBackend
+
+    alias = f"test-search-{uuid.uuid4().hex[:10]}"
+    old = ElasticsearchBackend(es_url, alias, **es_login)
+    try:
+        # The mapping of an earlier release: no word fields (and `dynamic: strict` refuses them).
+        properties = {
+            k: v for k, v in es_module.MAPPINGS["properties"].items() if k not in es_module.WORD_FIELDS
+        }
+        await old.client.indices.create(
+            index=f"{alias}-000001",
+            mappings={**es_module.MAPPINGS, "properties": properties},
+            aliases={alias: {"is_write_index": True}},
+        )
+        await old.ensure()
+        await put_all(old, matter("W1", "個體工商戶營業執照變更登記"))
+        assert await ids(old, query("个体工商户 变更", variants=("个体工商户 变更",))) == ["W1"]
+    finally:
+        await old.client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+        await old.close()

@@ -298,7 +298,7 @@ async def test_no_match_gives_empty_facets(backend: EmbeddedBackend) -> None:
 # --- suggestions ---------------------------------------------------------------------------------
 
 
-async def test_suggest_offers_distinct_names_starting_with_the_prefix_shortest_first(
+async def test_suggest_offers_distinct_names_containing_what_was_typed_shortest_first(
     backend: EmbeddedBackend,
 ) -> None:
     await put_all(
@@ -314,14 +314,51 @@ async def test_suggest_offers_distinct_names_starting_with_the_prefix_shortest_f
     suggestions = await backend.suggest(COUNTY_SCOPE, "居民身份证", 10)
     assert [(s.text, s.matter_code, s.site_code) for s in suggestions] == [
         ("居民身份证换领", "S2", COUNTY),  # the searching site's own copy
+        ("临时居民身份证申领", "S4", PROVINCE),  # anywhere in the name; same length: by name
         ("居民身份证首次申领", "S3", PROVINCE),
     ]
-    # A prefix, not any part of the name.
     assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "临时", 10)] == ["临时居民身份证申领"]
-    assert await backend.suggest(COUNTY_SCOPE, "身份证", 10) == []
+    # Any part of the name, in characters, pinyin (from any syllable) or initials, any case or width.
+    for typed in ("身份", "shenfen", "sfz", "ＳＦＺ", "jmsfzhl"):
+        assert [s.text for s in await backend.suggest(COUNTY_SCOPE, typed, 10)][:1] == ["居民身份证换领"], (
+            typed
+        )
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "首次", 10)] == ["居民身份证首次申领"]
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "lsjm", 10)] == ["临时居民身份证申领"]
+    assert await backend.suggest(COUNTY_SCOPE, "身份证换领吗", 10) == []
+    assert await backend.suggest(COUNTY_SCOPE, "（）", 10) == []
     assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "居民身份证", 1)] == ["居民身份证换领"]
     assert await backend.suggest(COUNTY_SCOPE, "驾驶证", 5) == []
     assert await backend.suggest((), "居民", 5) == []
+
+
+async def test_suggestion_keys_follow_revisions_rebuilds_and_reach_generations_of_earlier_releases(
+    backend: EmbeddedBackend, tmp_path: Path
+) -> None:
+    await put_all(backend, doc("K1", "营业执照设立登记"), doc("K2", "普通护照签发"))
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "yyzz", 5)] == ["营业执照设立登记"]
+    # A newer revision replaces the keys; an older one changes nothing; a withdrawal drops them.
+    assert await backend.put(doc("K1", "营业执照变更登记", revision=2)) is True
+    assert await backend.put(doc("K1", "排污许可", revision=1)) is False
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "yyzz", 5)] == ["营业执照变更登记"]
+    assert await backend.suggest(COUNTY_SCOPE, "pwxk", 5) == []
+    assert await backend.put(doc("K2", "普通护照签发", revision=2, published=False)) is True
+    assert await backend.suggest(COUNTY_SCOPE, "huzhao", 5) == []
+    rebuild = await backend.begin_rebuild()
+    await rebuild.put_many([doc("K3", "居民身份证换领")])
+    await rebuild.commit()
+    assert [s.text for s in await backend.suggest(COUNTY_SCOPE, "sfz", 5)] == ["居民身份证换领"]
+    # A generation written by an earlier release has no keys table: start-up adds and fills it.
+    g = await backend.current_generation()
+    async with backend._engine.begin() as conn:
+        await conn.exec_driver_sql(f"DROP TABLE sug_{g}")
+    await backend.close()
+    reopened = EmbeddedBackend(tmp_path / "index.db")
+    await reopened.ensure()
+    try:
+        assert [s.text for s in await reopened.suggest(COUNTY_SCOPE, "jmsfz", 5)] == ["居民身份证换领"]
+    finally:
+        await reopened.close()
 
 
 # --- generations: rebuild without downtime -------------------------------------------------------

@@ -40,6 +40,8 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         "/api/v1/sites/{site}/search",
         tags=["search"],
         summary="Search matters, announcements or FAQs: the site's and its ancestors', or one region's",
+        description="A query that finds nothing or little gets `did_you_mean` (你是不是要找); one that "
+        "finds nothing is answered with the correction's hits (`corrected`, `original_query`).",
         operation_id="search",
     )
     async def search(
@@ -81,12 +83,16 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
     @router.get(
         "/api/v1/sites/{site}/search/suggest",
         tags=["search"],
-        summary="Matter names starting with what the user has typed",
+        summary="Matter names containing what the user has typed, by characters, pinyin or initials",
+        description="身份 → 居民身份证…, yingye or yyzz → 营业执照…; the names people search most "
+        "at the site first, then shorter names.",
         operation_id="suggest",
     )
     async def suggest(
         site: SitePath,
-        q: Annotated[str, Query(min_length=1, max_length=30)],
+        q: Annotated[
+            str, Query(min_length=1, max_length=30, description="part of a name, its pinyin or initials")
+        ],
         size: Annotated[int, Query(ge=1, le=20)] = 8,
     ) -> views.SuggestionsOut:
         request = search_pb2.SuggestRequest(site_code=site, prefix=q, size=size)

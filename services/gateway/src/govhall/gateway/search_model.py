@@ -25,7 +25,7 @@ class HitOut(_HIT):  # type: ignore[misc,valid-type]
 
 
 class SuggestionOut(model_of(search_pb2.Suggestion.DESCRIPTOR)):  # type: ignore[misc]
-    """A matter name starting with what was typed."""
+    """A matter name containing what was typed, its pinyin or its initials."""
 
 
 class HotWordOut(model_of(search_pb2.HotWord.DESCRIPTOR)):  # type: ignore[misc]
@@ -50,6 +50,15 @@ class SearchOut(Out):
     page: PageOut
     facets: list[FacetOut]
     synonyms_used: list[str]
+    did_you_mean: str = Field(
+        description="你是不是要找: when the query found nothing or little, the closest known term "
+        "(a homophone or one character off); empty when the query finds good hits",
+        examples=["营业执照"],
+    )
+    corrected: bool = Field(
+        description="the query found nothing, so `items` are the hits of `did_you_mean` instead"
+    )
+    original_query: str = Field(description="with `corrected`: the query as typed", examples=["营业执找"])
 
 
 class SuggestionsOut(Out):
@@ -95,6 +104,9 @@ def search_out(query: str, reply: search_pb2.SearchResponse) -> SearchOut:
         page=page_out(reply.page),
         facets=[facet_out(f) for f in reply.facets],
         synonyms_used=list(reply.synonyms_used),
+        did_you_mean=reply.did_you_mean,
+        corrected=reply.corrected,
+        original_query=reply.original_query,
     )
 
 

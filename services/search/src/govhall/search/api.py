@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from govhall.contracts.labels import AUDIENCE_LABELS, SITE_LEVEL_LABELS
@@ -17,7 +18,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.protos.search.v1 import search_pb2_grpc
-from govhall.search import lexicon_admin, metrics, reindex, store
+from govhall.search import correction, lexicon_admin, metrics, reindex, store
 from govhall.search.ask import Asker, clean_question
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
@@ -164,7 +165,8 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # A region replaces the site's own scope: any region may be searched (everything indexed
         # is public), the province's portal looking into one city being the usual case.
         region = await self._site(request.region_code, "region", "地区") if request.region_code else None
-        understood = understand(text, await self._lexicon(site.code))
+        words = await self._lexicon(site.code)
+        understood = understand(text, words)
         if not understood.text:  # nothing but punctuation
             raise invalid("QUERY_EMPTY", "the search query has no words", "请输入搜索关键词", "q")
         query = Query(
@@ -186,6 +188,21 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         label = metrics.KIND_LABELS[kind]
         with metrics.timed(label):
             result = await self._backend.search(query)
+        # 你是不是要找: only for a query that finds nothing or little; one that finds nothing is
+        # answered with the correction's hits instead, if it finds any.
+        did_you_mean, original = "", ""
+        if result.total < correction.LITTLE:
+            did_you_mean = await self._did_you_mean(site, text, words)
+            if did_you_mean and result.total == 0:
+                retry = understand(did_you_mean, words)
+                with metrics.timed(label):
+                    retried = await self._backend.search(
+                        replace(query, text=retry.text, variants=retry.variants)
+                    )
+                if retried.total > 0:
+                    result, original, text, understood = retried, text, did_you_mean, retry
+                else:
+                    did_you_mean = ""  # a correction that finds nothing helps nobody
         metrics.answered(label, result.total)
         if result.total > 0:
             await self._record_hot_word(site.code, text, request.client_key)
@@ -206,7 +223,21 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
             ],
             synonyms_used=list(understood.synonyms_used),
             intents_used=list(understood.intents_used),
+            did_you_mean=did_you_mean,
+            corrected=bool(original),
+            original_query=original,
         )
+
+    async def _did_you_mean(self, site: SiteCopy, text: str, words: Lexicon) -> str:
+        # A nicety like hot words: if it fails, the search answers without it.
+        try:
+            counts = await correction.search_counts(self._hot_words, site.code)
+            return await correction.Corrector(self._backend, tuple(site.path), words).did_you_mean(
+                text, counts
+            )
+        except DomainError:
+            log.warning("no correction for %r at %s", text, site.code, exc_info=True)
+            return ""
 
     async def _lexicon(self, site_code: str) -> Lexicon:
         """The words the site's queries are understood with: the built-in ones with the site's own
@@ -226,7 +257,11 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         size = _size(request.size, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, "size")
         site = await self._site(request.site_code)
         with metrics.timed(metrics.SUGGEST):
-            suggestions = await self._backend.suggest(tuple(site.path), prefix, size)
+            # A pool of the shortest names, then the most searched of them first.
+            found = await self._backend.suggest(tuple(site.path), prefix, max(size, correction.POOL))
+            suggestions = correction.rank(
+                found, await correction.search_counts(self._hot_words, site.code), size
+            )
         metrics.answered(metrics.SUGGEST, len(suggestions))
         return pb.SuggestResponse(
             suggestions=[

@@ -7,9 +7,8 @@ replica's `put` writes there too (see `ElasticsearchRebuild`).
 
 Our distribution has no analysis-common module (no ngram or synonym filters) and no painless:
 Chinese text is analysed with the `cjk` analyzer (overlapping bigrams, from the shim plugin),
-synonyms are expanded in the query by the service, and suggestions use the core completion
-suggester with the `standard` analyzer (one token per Chinese character, so any prefix of a
-name matches).
+synonyms are expanded in the query by the service, and suggestions look up keys computed in
+Python (characters, pinyin and initials of names: see es_suggest).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from elasticsearch import (
 from elasticsearch.helpers import async_bulk
 
 from govhall.kit.errors import DomainError, ErrorKind
-from govhall.search import understanding
+from govhall.search import es_suggest, understanding
 from govhall.search.model import (
     FACET_FIELDS,
     MATTER,
@@ -96,12 +95,14 @@ MAPPINGS: dict[str, Any] = {
         "publish_at": {"type": "date"},
         "matter_code": {"type": "keyword"},
         **WORD_FIELDS,
-        # Names of published matters, suggested only to the sites that see them.
+        # The completion suggester's field of earlier releases (prefixes only): no longer written.
         "suggest": {
             "type": "completion",
             "analyzer": "standard",
             "contexts": [{"name": "site", "type": "category"}],
         },
+        # Names of published matters by characters, pinyin and initials (see es_suggest).
+        **es_suggest.PROPERTIES,
     },
 }
 
@@ -156,15 +157,7 @@ def to_source(doc: SearchDoc) -> dict[str, Any]:
         understanding.learn([doc.title])  # names are cut whole, and the words inside them too
     source["title_tokens"] = understanding.index_tokens(doc.title)
     source["body_tokens"] = understanding.index_tokens(doc.body)
-    # A tombstone carries no suggestion: replacing the document drops the old one's input. The
-    # deeper the site, the heavier: a searching site's scope is itself and its ancestors, so of
-    # names that several sites share, the nearest site's copy is the one offered.
-    if doc.kind == MATTER and doc.published and doc.title.strip():
-        source["suggest"] = {
-            "input": [doc.title],
-            "weight": max(doc.site_level, 1),
-            "contexts": {"site": [doc.site_code]},
-        }
+    source.update(es_suggest.source_fields(doc))
     return source
 
 
@@ -413,9 +406,11 @@ class ElasticsearchBackend:
 
     async def ensure(self) -> None:
         if await self._es.indices.exists_alias(name=self.alias):
-            # Generations of earlier releases lack the word fields: adding fields is allowed, and
-            # their documents get words when next written (or by a reindex).
-            await self._es.indices.put_mapping(index=self.alias, properties=WORD_FIELDS)
+            # Generations of earlier releases lack the word and suggestion fields: adding fields
+            # is allowed, and their documents get them when next written (or by a reindex).
+            await self._es.indices.put_mapping(
+                index=self.alias, properties={**WORD_FIELDS, **es_suggest.PROPERTIES}
+            )
             return
         index = await self._new_generation_name()
         try:
@@ -580,35 +575,16 @@ class ElasticsearchBackend:
         )
 
     async def suggest(self, site_codes: tuple[str, ...], prefix: str, size: int) -> list[Suggestion]:
-        if not site_codes or not prefix.strip():
+        body = es_suggest.request(site_codes, prefix, size)
+        if body is None:
             return []
         try:
-            response = await self._es.search(
-                index=self.alias,
-                size=0,
-                source_includes=["id", "site_code"],
-                suggest={
-                    "names": {
-                        "prefix": prefix,
-                        "completion": {
-                            "field": "suggest",
-                            "size": size,
-                            "skip_duplicates": True,
-                            "contexts": {"site": list(site_codes)},
-                        },
-                    }
-                },
-            )
+            response = await self._es.search(index=self.alias, **body)
         except NotFoundError:
             return []
         except TransportError as exc:
             raise _unavailable(exc) from None
-        out = []
-        for entry in response["suggest"]["names"]:
-            for option in entry["options"]:
-                source = option.get("_source", {})
-                out.append(Suggestion(option["text"], source.get("id", ""), source.get("site_code", "")))
-        return out
+        return es_suggest.suggestions(response)
 
     async def ready(self) -> bool:
         try:

@@ -39,10 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govhall.kit.db import READ_ONLY, create_engine
 from govhall.kit.errors import DomainError, ErrorKind
-from govhall.search import fts_tokens
+from govhall.search import fts_suggest, fts_tokens
 from govhall.search.model import (
     FACET_FIELDS,
-    MATTER,
     SNIPPET_CHARS,
     Hit,
     Query,
@@ -120,6 +119,7 @@ def _generation_schema(g: str) -> list[str]:
             INSERT INTO fts_{g}(rowid, title, department_name, body)
             VALUES (new.doc_id, new.title, new.department_name, new.body); END""",
         *fts_tokens.schema(g),
+        *fts_suggest.schema(g),
     ]
 
 
@@ -135,6 +135,7 @@ def _upsert_sql(g: str) -> str:
 async def _drop_generation(conn: AsyncConnection, g: str) -> None:
     await conn.exec_driver_sql(f"DROP TABLE IF EXISTS fts_{g}")
     await conn.exec_driver_sql(f"DROP TABLE IF EXISTS tok_{g}")
+    await conn.exec_driver_sql(fts_suggest.drop(g))
     await conn.exec_driver_sql(f"DROP TABLE IF EXISTS docs_{g}")  # its index and triggers go with it
 
 
@@ -420,6 +421,7 @@ class EmbeddedBackend:
             elif await fts_tokens.upgrade(conn, current):
                 log.info("search index generation %s: added the word index", current)
             await conn.execute(sa.text("DELETE FROM search_meta WHERE name = 'building'"))
+            await fts_suggest.ensure(conn, current)
             tables = await conn.scalars(
                 sa.text("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'docs_g[0-9]*'")
             )
@@ -448,6 +450,7 @@ class EmbeddedBackend:
                 g = meta.get(name)
                 if g is not None:
                     result = await conn.execute(sa.text(_upsert_sql(g)), row)
+                    await fts_suggest.put(conn, g, [doc])
                     if name == "current":
                         stored = result.rowcount > 0
         return stored
@@ -504,31 +507,14 @@ class EmbeddedBackend:
         return Result(hits=hits, total=total, facets=facets, department_names=department_names)
 
     async def suggest(self, site_codes: tuple[str, ...], prefix: str, size: int) -> list[Suggestion]:
-        """Distinct names of published matters that start with prefix (as Elasticsearch's completion
-        suggester: a prefix, not any substring): shorter names first (a short name is the general
-        matter, 居民身份证 before 居民身份证换领), then by name. Of matters that share a name (a
-        county's copy of a province matter), the one of the deepest site in site_codes (the
-        searching site's own) is offered."""
-        if not site_codes or not prefix or size < 1:
-            return []
-        sites = {f"s{i}": code for i, code in enumerate(site_codes)}
-        depth = " ".join(f"WHEN :s{i} THEN {i}" for i in range(len(site_codes)))
+        """Names of published matters in scope containing what was typed, in characters, pinyin or
+        initials (see fts_suggest.suggest)."""
         conn = await self._read()
         try:
             g = (await _meta(conn))["current"]
-            sql = (
-                "SELECT title, id, site_code FROM ("
-                " SELECT d.title, d.id, d.site_code,"
-                f" row_number() OVER (PARTITION BY d.title ORDER BY CASE d.site_code {depth} END DESC, d.id) AS nearest"
-                f" FROM docs_{g} d WHERE d.kind = :kind AND d.published = 1"
-                f" AND d.site_code IN ({', '.join(':' + s for s in sites)}) AND substr(d.title, 1, :plen) = :p"
-                ") WHERE nearest = 1 ORDER BY length(title), title LIMIT :size"
-            )
-            params = {**sites, "p": prefix, "plen": len(prefix), "kind": MATTER, "size": size}
-            rows = (await conn.execute(sa.text(sql), params)).all()
+            return await fts_suggest.suggest(conn, g, site_codes, prefix, size)
         finally:
             await conn.close()
-        return [Suggestion(text=r.title, matter_code=r.id, site_code=r.site_code) for r in rows]
 
     async def begin_rebuild(self) -> EmbeddedRebuild:
         async with self._engine.begin() as conn:
@@ -577,12 +563,14 @@ class EmbeddedRebuild:
         return meta
 
     async def put_many(self, docs: Iterable[SearchDoc]) -> int:
+        docs = list(docs)
         rows = [_row(doc) for doc in docs]
         if not rows:
             return 0
         async with self._engine.begin() as conn:
             await self._check(conn)
             result = await conn.execute(sa.text(_upsert_sql(self.name)), rows)
+            await fts_suggest.put(conn, self.name, docs)
             return int(result.rowcount)
 
     async def commit(self) -> str:

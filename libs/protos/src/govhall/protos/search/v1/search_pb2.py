@@ -27,19 +27,19 @@ from govhall.protos.common.v1 import common_pb2 as govhall_dot_common_dot_v1_dot
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovhall/search/v1/search.proto\x12\x11govhall.search.v1\x1a$govhall/catalogue/v1/catalogue.proto\x1a\x1egovhall/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x03\n\rSearchRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12,\n\x04page\x18\x03 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12/\n\x05types\x18\x06 \x03(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x07 \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x18\n\x10\x64\x65partment_codes\x18\x08 \x03(\t\x12\x34\n\x0bsite_levels\x18\t \x03(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\r\n\x05theme\x18\n \x01(\t\x12\x12\n\nlife_event\x18\x0b \x01(\t\x12\x13\n\x0bonline_only\x18\x0c \x01(\x08\x12\x12\n\nclient_key\x18\r \x01(\t\"\xf2\x03\n\tSearchHit\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x19\n\x11title_highlighted\x18\x04 \x01(\t\x12\x0f\n\x07snippet\x18\x05 \x01(\t\x12\x11\n\tsite_code\x18\x06 \x01(\t\x12\x11\n\tsite_name\x18\x07 \x01(\t\x12\x33\n\nsite_level\x18\x08 \x01(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\x17\n\x0f\x64\x65partment_code\x18\t \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\n \x01(\t\x12.\n\x04type\x18\x0b \x01(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x0c \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x1a\n\x12online_application\x18\r \x01(\x08\x12\x0f\n\x07version\x18\x0e \x01(\x05\x12.\n\npublish_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmatter_code\x18\x10 \x01(\t\x12\r\n\x05score\x18\x11 \x01(\x02\"9\n\nFacetValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"E\n\x05\x46\x61\x63\x65t\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12-\n\x06values\x18\x02 \x03(\x0b\x32\x1d.govhall.search.v1.FacetValue\"\xbe\x01\n\x0eSearchResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.govhall.search.v1.SearchHit\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\x12(\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x18.govhall.search.v1.Facet\x12\x15\n\rsynonyms_used\x18\x04 \x03(\t\x12\x14\n\x0cintents_used\x18\x1e \x03(\t\"A\n\x0eSuggestRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\"B\n\nSuggestion\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x11\n\tsite_code\x18\x03 \x01(\t\"E\n\x0fSuggestResponse\x12\x32\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x1d.govhall.search.v1.Suggestion\"2\n\x0fHotWordsRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x05\"&\n\x07HotWord\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"=\n\x10HotWordsResponse\x12)\n\x05words\x18\x01 \x03(\x0b\x32\x1a.govhall.search.v1.HotWord\"$\n\x0eReindexRequest\x12\x12\n\nbatch_size\x18\x01 \x01(\x05\"\xf7\x01\n\x0fReindexProgress\x12\x37\n\x05phase\x18\x01 \x01(\x0e\x32(.govhall.search.v1.ReindexProgress.Phase\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12\x11\n\tnew_index\x18\x04 \x01(\t\x12\x11\n\told_index\x18\x05 \x01(\t\"h\n\x05Phase\x12\x15\n\x11PHASE_UNSPECIFIED\x10\x00\x12\x11\n\rPHASE_STARTED\x10\x01\x12\x12\n\x0ePHASE_INDEXING\x10\x02\x12\x11\n\rPHASE_SWAPPED\x10\x03\x12\x0e\n\nPHASE_DONE\x10\x04\"1\n\nAskRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x10\n\x08question\x18\x02 \x01(\t\"\xc4\x01\n\x0b\x41skCitation\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x13\n\x0bmatter_name\x18\x03 \x01(\t\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x0f\n\x07\x65lement\x18\x05 \x01(\t\x12\x15\n\relement_label\x18\x06 \x01(\t\x12\x0e\n\x06\x66\x61q_id\x18\x07 \x01(\t\x12\x11\n\tfaq_title\x18\x08 \x01(\t\"\xa7\x01\n\x0b\x41skResponse\x12\x10\n\x08\x61nswered\x18\x01 \x01(\x08\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t\x12\r\n\x05items\x18\x03 \x03(\t\x12\x30\n\x08\x63itation\x18\x04 \x01(\x0b\x32\x1e.govhall.search.v1.AskCitation\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x15\n\relement_asked\x18\x06 \x01(\t\x12\r\n\x05terms\x18\x07 \x03(\t\"\x83\x02\n\x0cLexiconEntry\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x02 \x01(\t\x12\r\n\x05terms\x18\x03 \x03(\t\x12\x0f\n\x07removed\x18\x04 \x01(\x08\x12\x30\n\x06source\x18\x05 \x01(\x0e\x32 .govhall.search.v1.LexiconSource\x12\x0f\n\x07\x62uiltin\x18\x06 \x01(\x08\x12\x10\n\x08revision\x18\x07 \x01(\x03\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nupdated_by\x18\t \x01(\t\"U\n\x12LexiconListRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\"X\n\x13LexiconListResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\x12\x0f\n\x07version\x18\x02 \x01(\t\"\x8c\x01\n\x11LexiconPutRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x03 \x01(\t\x12\r\n\x05terms\x18\x04 \x03(\t\x12\x19\n\x11\x65xpected_revision\x18\x05 \x01(\x03\"\x80\x01\n\x14LexiconDeleteRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x03 \x01(\t\x12\x19\n\x11\x65xpected_revision\x18\x04 \x01(\x03\"G\n\x15LexiconDeleteResponse\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\"X\n\x15LexiconChangesRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\"\xc0\x03\n\rLexiconChange\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x37\n\x06\x63hange\x18\x02 \x01(\x0e\x32\'.govhall.search.v1.LexiconChange.Change\x12,\n\x04kind\x18\x03 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x04 \x01(\t\x12/\n\x06\x62\x65\x66ore\x18\x05 \x01(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\x12.\n\x05\x61\x66ter\x18\x06 \x01(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\x12\x12\n\nchanged_by\x18\x07 \x01(\t\x12\x17\n\x0f\x63hanged_by_name\x18\x08 \x01(\t\x12.\n\nchanged_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x06\x43hange\x12\x16\n\x12\x43HANGE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANGE_CREATED\x10\x01\x12\x13\n\x0f\x43HANGE_REPLACED\x10\x02\x12\x12\n\x0e\x43HANGE_DELETED\x10\x03\x12\x11\n\rCHANGE_HIDDEN\x10\x04\"v\n\x16LexiconChangesResponse\x12\x31\n\x07\x63hanges\x18\x01 \x03(\x0b\x32 .govhall.search.v1.LexiconChange\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo*~\n\x0c\x44ocumentKind\x12\x1d\n\x19\x44OCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44OCUMENT_KIND_MATTER\x10\x01\x12\x1e\n\x1a\x44OCUMENT_KIND_ANNOUNCEMENT\x10\x02\x12\x15\n\x11\x44OCUMENT_KIND_FAQ\x10\x03*^\n\x0bLexiconKind\x12\x1c\n\x18LEXICON_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14LEXICON_KIND_SYNONYM\x10\x01\x12\x17\n\x13LEXICON_KIND_INTENT\x10\x02*d\n\rLexiconSource\x12\x1e\n\x1aLEXICON_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n\x16LEXICON_SOURCE_BUILTIN\x10\x01\x12\x17\n\x13LEXICON_SOURCE_SITE\x10\x02\x32\xab\x06\n\rSearchService\x12M\n\x06Search\x12 .govhall.search.v1.SearchRequest\x1a!.govhall.search.v1.SearchResponse\x12P\n\x07Suggest\x12!.govhall.search.v1.SuggestRequest\x1a\".govhall.search.v1.SuggestResponse\x12S\n\x08HotWords\x12\".govhall.search.v1.HotWordsRequest\x1a#.govhall.search.v1.HotWordsResponse\x12R\n\x07Reindex\x12!.govhall.search.v1.ReindexRequest\x1a\".govhall.search.v1.ReindexProgress0\x01\x12\x44\n\x03\x41sk\x12\x1d.govhall.search.v1.AskRequest\x1a\x1e.govhall.search.v1.AskResponse\x12\\\n\x0bListLexicon\x12%.govhall.search.v1.LexiconListRequest\x1a&.govhall.search.v1.LexiconListResponse\x12X\n\x0fPutLexiconEntry\x12$.govhall.search.v1.LexiconPutRequest\x1a\x1f.govhall.search.v1.LexiconEntry\x12g\n\x12\x44\x65leteLexiconEntry\x12\'.govhall.search.v1.LexiconDeleteRequest\x1a(.govhall.search.v1.LexiconDeleteResponse\x12i\n\x12ListLexiconChanges\x12(.govhall.search.v1.LexiconChangesRequest\x1a).govhall.search.v1.LexiconChangesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovhall/search/v1/search.proto\x12\x11govhall.search.v1\x1a$govhall/catalogue/v1/catalogue.proto\x1a\x1egovhall/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x03\n\rSearchRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12,\n\x04page\x18\x03 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\x12-\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12/\n\x05types\x18\x06 \x03(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x07 \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x18\n\x10\x64\x65partment_codes\x18\x08 \x03(\t\x12\x34\n\x0bsite_levels\x18\t \x03(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\r\n\x05theme\x18\n \x01(\t\x12\x12\n\nlife_event\x18\x0b \x01(\t\x12\x13\n\x0bonline_only\x18\x0c \x01(\x08\x12\x12\n\nclient_key\x18\r \x01(\t\"\xf2\x03\n\tSearchHit\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x19\n\x11title_highlighted\x18\x04 \x01(\t\x12\x0f\n\x07snippet\x18\x05 \x01(\t\x12\x11\n\tsite_code\x18\x06 \x01(\t\x12\x11\n\tsite_name\x18\x07 \x01(\t\x12\x33\n\nsite_level\x18\x08 \x01(\x0e\x32\x1f.govhall.catalogue.v1.SiteLevel\x12\x17\n\x0f\x64\x65partment_code\x18\t \x01(\t\x12\x17\n\x0f\x64\x65partment_name\x18\n \x01(\t\x12.\n\x04type\x18\x0b \x01(\x0e\x32 .govhall.catalogue.v1.MatterType\x12\x31\n\taudiences\x18\x0c \x03(\x0e\x32\x1e.govhall.catalogue.v1.Audience\x12\x1a\n\x12online_application\x18\r \x01(\x08\x12\x0f\n\x07version\x18\x0e \x01(\x05\x12.\n\npublish_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmatter_code\x18\x10 \x01(\t\x12\r\n\x05score\x18\x11 \x01(\x02\"9\n\nFacetValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"E\n\x05\x46\x61\x63\x65t\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12-\n\x06values\x18\x02 \x03(\x0b\x32\x1d.govhall.search.v1.FacetValue\"\xff\x01\n\x0eSearchResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.govhall.search.v1.SearchHit\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\x12(\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x18.govhall.search.v1.Facet\x12\x15\n\rsynonyms_used\x18\x04 \x03(\t\x12\x14\n\x0c\x64id_you_mean\x18\x14 \x01(\t\x12\x11\n\tcorrected\x18\x15 \x01(\x08\x12\x16\n\x0eoriginal_query\x18\x16 \x01(\t\x12\x14\n\x0cintents_used\x18\x1e \x03(\t\"A\n\x0eSuggestRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\"B\n\nSuggestion\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x11\n\tsite_code\x18\x03 \x01(\t\"E\n\x0fSuggestResponse\x12\x32\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x1d.govhall.search.v1.Suggestion\"2\n\x0fHotWordsRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x05\"&\n\x07HotWord\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"=\n\x10HotWordsResponse\x12)\n\x05words\x18\x01 \x03(\x0b\x32\x1a.govhall.search.v1.HotWord\"$\n\x0eReindexRequest\x12\x12\n\nbatch_size\x18\x01 \x01(\x05\"\xf7\x01\n\x0fReindexProgress\x12\x37\n\x05phase\x18\x01 \x01(\x0e\x32(.govhall.search.v1.ReindexProgress.Phase\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12\x11\n\tnew_index\x18\x04 \x01(\t\x12\x11\n\told_index\x18\x05 \x01(\t\"h\n\x05Phase\x12\x15\n\x11PHASE_UNSPECIFIED\x10\x00\x12\x11\n\rPHASE_STARTED\x10\x01\x12\x12\n\x0ePHASE_INDEXING\x10\x02\x12\x11\n\rPHASE_SWAPPED\x10\x03\x12\x0e\n\nPHASE_DONE\x10\x04\"1\n\nAskRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12\x10\n\x08question\x18\x02 \x01(\t\"\xc4\x01\n\x0b\x41skCitation\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.govhall.search.v1.DocumentKind\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x13\n\x0bmatter_name\x18\x03 \x01(\t\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x0f\n\x07\x65lement\x18\x05 \x01(\t\x12\x15\n\relement_label\x18\x06 \x01(\t\x12\x0e\n\x06\x66\x61q_id\x18\x07 \x01(\t\x12\x11\n\tfaq_title\x18\x08 \x01(\t\"\xa7\x01\n\x0b\x41skResponse\x12\x10\n\x08\x61nswered\x18\x01 \x01(\x08\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t\x12\r\n\x05items\x18\x03 \x03(\t\x12\x30\n\x08\x63itation\x18\x04 \x01(\x0b\x32\x1e.govhall.search.v1.AskCitation\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x15\n\relement_asked\x18\x06 \x01(\t\x12\r\n\x05terms\x18\x07 \x03(\t\"\x83\x02\n\x0cLexiconEntry\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x02 \x01(\t\x12\r\n\x05terms\x18\x03 \x03(\t\x12\x0f\n\x07removed\x18\x04 \x01(\x08\x12\x30\n\x06source\x18\x05 \x01(\x0e\x32 .govhall.search.v1.LexiconSource\x12\x0f\n\x07\x62uiltin\x18\x06 \x01(\x08\x12\x10\n\x08revision\x18\x07 \x01(\x03\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nupdated_by\x18\t \x01(\t\"U\n\x12LexiconListRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\"X\n\x13LexiconListResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\x12\x0f\n\x07version\x18\x02 \x01(\t\"\x8c\x01\n\x11LexiconPutRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x03 \x01(\t\x12\r\n\x05terms\x18\x04 \x03(\t\x12\x19\n\x11\x65xpected_revision\x18\x05 \x01(\x03\"\x80\x01\n\x14LexiconDeleteRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x03 \x01(\t\x12\x19\n\x11\x65xpected_revision\x18\x04 \x01(\x03\"G\n\x15LexiconDeleteResponse\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\"X\n\x15LexiconChangesRequest\x12\x11\n\tsite_code\x18\x01 \x01(\t\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\"\xc0\x03\n\rLexiconChange\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x37\n\x06\x63hange\x18\x02 \x01(\x0e\x32\'.govhall.search.v1.LexiconChange.Change\x12,\n\x04kind\x18\x03 \x01(\x0e\x32\x1e.govhall.search.v1.LexiconKind\x12\x0c\n\x04word\x18\x04 \x01(\t\x12/\n\x06\x62\x65\x66ore\x18\x05 \x01(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\x12.\n\x05\x61\x66ter\x18\x06 \x01(\x0b\x32\x1f.govhall.search.v1.LexiconEntry\x12\x12\n\nchanged_by\x18\x07 \x01(\t\x12\x17\n\x0f\x63hanged_by_name\x18\x08 \x01(\t\x12.\n\nchanged_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x06\x43hange\x12\x16\n\x12\x43HANGE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANGE_CREATED\x10\x01\x12\x13\n\x0f\x43HANGE_REPLACED\x10\x02\x12\x12\n\x0e\x43HANGE_DELETED\x10\x03\x12\x11\n\rCHANGE_HIDDEN\x10\x04\"v\n\x16LexiconChangesResponse\x12\x31\n\x07\x63hanges\x18\x01 \x03(\x0b\x32 .govhall.search.v1.LexiconChange\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo*~\n\x0c\x44ocumentKind\x12\x1d\n\x19\x44OCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44OCUMENT_KIND_MATTER\x10\x01\x12\x1e\n\x1a\x44OCUMENT_KIND_ANNOUNCEMENT\x10\x02\x12\x15\n\x11\x44OCUMENT_KIND_FAQ\x10\x03*^\n\x0bLexiconKind\x12\x1c\n\x18LEXICON_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14LEXICON_KIND_SYNONYM\x10\x01\x12\x17\n\x13LEXICON_KIND_INTENT\x10\x02*d\n\rLexiconSource\x12\x1e\n\x1aLEXICON_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n\x16LEXICON_SOURCE_BUILTIN\x10\x01\x12\x17\n\x13LEXICON_SOURCE_SITE\x10\x02\x32\xab\x06\n\rSearchService\x12M\n\x06Search\x12 .govhall.search.v1.SearchRequest\x1a!.govhall.search.v1.SearchResponse\x12P\n\x07Suggest\x12!.govhall.search.v1.SuggestRequest\x1a\".govhall.search.v1.SuggestResponse\x12S\n\x08HotWords\x12\".govhall.search.v1.HotWordsRequest\x1a#.govhall.search.v1.HotWordsResponse\x12R\n\x07Reindex\x12!.govhall.search.v1.ReindexRequest\x1a\".govhall.search.v1.ReindexProgress0\x01\x12\x44\n\x03\x41sk\x12\x1d.govhall.search.v1.AskRequest\x1a\x1e.govhall.search.v1.AskResponse\x12\\\n\x0bListLexicon\x12%.govhall.search.v1.LexiconListRequest\x1a&.govhall.search.v1.LexiconListResponse\x12X\n\x0fPutLexiconEntry\x12$.govhall.search.v1.LexiconPutRequest\x1a\x1f.govhall.search.v1.LexiconEntry\x12g\n\x12\x44\x65leteLexiconEntry\x12\'.govhall.search.v1.LexiconDeleteRequest\x1a(.govhall.search.v1.LexiconDeleteResponse\x12i\n\x12ListLexiconChanges\x12(.govhall.search.v1.LexiconChangesRequest\x1a).govhall.search.v1.LexiconChangesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govhall.search.v1.search_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DOCUMENTKIND']._serialized_start=3918
-  _globals['_DOCUMENTKIND']._serialized_end=4044
-  _globals['_LEXICONKIND']._serialized_start=4046
-  _globals['_LEXICONKIND']._serialized_end=4140
-  _globals['_LEXICONSOURCE']._serialized_start=4142
-  _globals['_LEXICONSOURCE']._serialized_end=4242
+  _globals['_DOCUMENTKIND']._serialized_start=3983
+  _globals['_DOCUMENTKIND']._serialized_end=4109
+  _globals['_LEXICONKIND']._serialized_start=4111
+  _globals['_LEXICONKIND']._serialized_end=4205
+  _globals['_LEXICONSOURCE']._serialized_start=4207
+  _globals['_LEXICONSOURCE']._serialized_end=4307
   _globals['_SEARCHREQUEST']._serialized_start=157
   _globals['_SEARCHREQUEST']._serialized_end=576
   _globals['_SEARCHHIT']._serialized_start=579
@@ -49,51 +49,51 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FACET']._serialized_start=1138
   _globals['_FACET']._serialized_end=1207
   _globals['_SEARCHRESPONSE']._serialized_start=1210
-  _globals['_SEARCHRESPONSE']._serialized_end=1400
-  _globals['_SUGGESTREQUEST']._serialized_start=1402
-  _globals['_SUGGESTREQUEST']._serialized_end=1467
-  _globals['_SUGGESTION']._serialized_start=1469
-  _globals['_SUGGESTION']._serialized_end=1535
-  _globals['_SUGGESTRESPONSE']._serialized_start=1537
-  _globals['_SUGGESTRESPONSE']._serialized_end=1606
-  _globals['_HOTWORDSREQUEST']._serialized_start=1608
-  _globals['_HOTWORDSREQUEST']._serialized_end=1658
-  _globals['_HOTWORD']._serialized_start=1660
-  _globals['_HOTWORD']._serialized_end=1698
-  _globals['_HOTWORDSRESPONSE']._serialized_start=1700
-  _globals['_HOTWORDSRESPONSE']._serialized_end=1761
-  _globals['_REINDEXREQUEST']._serialized_start=1763
-  _globals['_REINDEXREQUEST']._serialized_end=1799
-  _globals['_REINDEXPROGRESS']._serialized_start=1802
-  _globals['_REINDEXPROGRESS']._serialized_end=2049
-  _globals['_REINDEXPROGRESS_PHASE']._serialized_start=1945
-  _globals['_REINDEXPROGRESS_PHASE']._serialized_end=2049
-  _globals['_ASKREQUEST']._serialized_start=2051
-  _globals['_ASKREQUEST']._serialized_end=2100
-  _globals['_ASKCITATION']._serialized_start=2103
-  _globals['_ASKCITATION']._serialized_end=2299
-  _globals['_ASKRESPONSE']._serialized_start=2302
-  _globals['_ASKRESPONSE']._serialized_end=2469
-  _globals['_LEXICONENTRY']._serialized_start=2472
-  _globals['_LEXICONENTRY']._serialized_end=2731
-  _globals['_LEXICONLISTREQUEST']._serialized_start=2733
-  _globals['_LEXICONLISTREQUEST']._serialized_end=2818
-  _globals['_LEXICONLISTRESPONSE']._serialized_start=2820
-  _globals['_LEXICONLISTRESPONSE']._serialized_end=2908
-  _globals['_LEXICONPUTREQUEST']._serialized_start=2911
-  _globals['_LEXICONPUTREQUEST']._serialized_end=3051
-  _globals['_LEXICONDELETEREQUEST']._serialized_start=3054
-  _globals['_LEXICONDELETEREQUEST']._serialized_end=3182
-  _globals['_LEXICONDELETERESPONSE']._serialized_start=3184
-  _globals['_LEXICONDELETERESPONSE']._serialized_end=3255
-  _globals['_LEXICONCHANGESREQUEST']._serialized_start=3257
-  _globals['_LEXICONCHANGESREQUEST']._serialized_end=3345
-  _globals['_LEXICONCHANGE']._serialized_start=3348
-  _globals['_LEXICONCHANGE']._serialized_end=3796
-  _globals['_LEXICONCHANGE_CHANGE']._serialized_start=3684
-  _globals['_LEXICONCHANGE_CHANGE']._serialized_end=3796
-  _globals['_LEXICONCHANGESRESPONSE']._serialized_start=3798
-  _globals['_LEXICONCHANGESRESPONSE']._serialized_end=3916
-  _globals['_SEARCHSERVICE']._serialized_start=4245
-  _globals['_SEARCHSERVICE']._serialized_end=5056
+  _globals['_SEARCHRESPONSE']._serialized_end=1465
+  _globals['_SUGGESTREQUEST']._serialized_start=1467
+  _globals['_SUGGESTREQUEST']._serialized_end=1532
+  _globals['_SUGGESTION']._serialized_start=1534
+  _globals['_SUGGESTION']._serialized_end=1600
+  _globals['_SUGGESTRESPONSE']._serialized_start=1602
+  _globals['_SUGGESTRESPONSE']._serialized_end=1671
+  _globals['_HOTWORDSREQUEST']._serialized_start=1673
+  _globals['_HOTWORDSREQUEST']._serialized_end=1723
+  _globals['_HOTWORD']._serialized_start=1725
+  _globals['_HOTWORD']._serialized_end=1763
+  _globals['_HOTWORDSRESPONSE']._serialized_start=1765
+  _globals['_HOTWORDSRESPONSE']._serialized_end=1826
+  _globals['_REINDEXREQUEST']._serialized_start=1828
+  _globals['_REINDEXREQUEST']._serialized_end=1864
+  _globals['_REINDEXPROGRESS']._serialized_start=1867
+  _globals['_REINDEXPROGRESS']._serialized_end=2114
+  _globals['_REINDEXPROGRESS_PHASE']._serialized_start=2010
+  _globals['_REINDEXPROGRESS_PHASE']._serialized_end=2114
+  _globals['_ASKREQUEST']._serialized_start=2116
+  _globals['_ASKREQUEST']._serialized_end=2165
+  _globals['_ASKCITATION']._serialized_start=2168
+  _globals['_ASKCITATION']._serialized_end=2364
+  _globals['_ASKRESPONSE']._serialized_start=2367
+  _globals['_ASKRESPONSE']._serialized_end=2534
+  _globals['_LEXICONENTRY']._serialized_start=2537
+  _globals['_LEXICONENTRY']._serialized_end=2796
+  _globals['_LEXICONLISTREQUEST']._serialized_start=2798
+  _globals['_LEXICONLISTREQUEST']._serialized_end=2883
+  _globals['_LEXICONLISTRESPONSE']._serialized_start=2885
+  _globals['_LEXICONLISTRESPONSE']._serialized_end=2973
+  _globals['_LEXICONPUTREQUEST']._serialized_start=2976
+  _globals['_LEXICONPUTREQUEST']._serialized_end=3116
+  _globals['_LEXICONDELETEREQUEST']._serialized_start=3119
+  _globals['_LEXICONDELETEREQUEST']._serialized_end=3247
+  _globals['_LEXICONDELETERESPONSE']._serialized_start=3249
+  _globals['_LEXICONDELETERESPONSE']._serialized_end=3320
+  _globals['_LEXICONCHANGESREQUEST']._serialized_start=3322
+  _globals['_LEXICONCHANGESREQUEST']._serialized_end=3410
+  _globals['_LEXICONCHANGE']._serialized_start=3413
+  _globals['_LEXICONCHANGE']._serialized_end=3861
+  _globals['_LEXICONCHANGE_CHANGE']._serialized_start=3749
+  _globals['_LEXICONCHANGE_CHANGE']._serialized_end=3861
+  _globals['_LEXICONCHANGESRESPONSE']._serialized_start=3863
+  _globals['_LEXICONCHANGESRESPONSE']._serialized_end=3981
+  _globals['_SEARCHSERVICE']._serialized_start=4310
+  _globals['_SEARCHSERVICE']._serialized_end=5121
 # @@protoc_insertion_point(module_scope)

@@ -291,7 +291,18 @@ class SearchResponse(_message.Message):
     PAGE_FIELD_NUMBER: _builtins.int
     FACETS_FIELD_NUMBER: _builtins.int
     SYNONYMS_USED_FIELD_NUMBER: _builtins.int
+    DID_YOU_MEAN_FIELD_NUMBER: _builtins.int
+    CORRECTED_FIELD_NUMBER: _builtins.int
+    ORIGINAL_QUERY_FIELD_NUMBER: _builtins.int
     INTENTS_USED_FIELD_NUMBER: _builtins.int
+    did_you_mean: _builtins.str
+    """你是不是要找: when the query found nothing or little, the closest known term (a homophone or
+    one character off: 营业执找 → 营业执照); empty when the query finds good hits.
+    """
+    corrected: _builtins.bool
+    """The query found nothing, so the hits are those of did_you_mean instead."""
+    original_query: _builtins.str
+    """With corrected: the query as typed."""
     @_builtins.property
     def hits(self) -> _containers.RepeatedCompositeFieldContainer[Global___SearchHit]: ...
     @_builtins.property
@@ -317,11 +328,14 @@ class SearchResponse(_message.Message):
         page: _common_pb2.PageInfo | None = ...,
         facets: _abc.Iterable[Global___Facet] | None = ...,
         synonyms_used: _abc.Iterable[_builtins.str] | None = ...,
+        did_you_mean: _builtins.str = ...,
+        corrected: _builtins.bool = ...,
+        original_query: _builtins.str = ...,
         intents_used: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["facets", b"facets", "hits", b"hits", "intents_used", b"intents_used", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["corrected", b"corrected", "did_you_mean", b"did_you_mean", "facets", b"facets", "hits", b"hits", "intents_used", b"intents_used", "original_query", b"original_query", "page", b"page", "synonyms_used", b"synonyms_used"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -336,6 +350,7 @@ class SuggestRequest(_message.Message):
     SIZE_FIELD_NUMBER: _builtins.int
     site_code: _builtins.str
     prefix: _builtins.str
+    """What was typed so far (any part of a name, its pinyin or initials)."""
     size: _builtins.int
     """default 8, at most 20"""
     def __init__(

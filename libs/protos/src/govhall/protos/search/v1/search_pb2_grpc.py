@@ -91,7 +91,8 @@ class SearchServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Suggest(self, request, context):
-        """Completions as the user types: names of published matters the site offers.
+        """Completions as the user types: names of published matters the site offers that contain
+        what was typed, in characters, pinyin or initials (yyzz → 营业执照), most searched first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

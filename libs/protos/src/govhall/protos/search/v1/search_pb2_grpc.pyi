@@ -38,7 +38,9 @@ class SearchServiceStub:
     def __new__(cls, channel: _aio.Channel) -> SearchServiceAsyncStub: ...
     Search: _grpc.UnaryUnaryMultiCallable[_search_pb2.SearchRequest, _search_pb2.SearchResponse]
     Suggest: _grpc.UnaryUnaryMultiCallable[_search_pb2.SuggestRequest, _search_pb2.SuggestResponse]
-    """Completions as the user types: names of published matters the site offers."""
+    """Completions as the user types: names of published matters the site offers that contain
+    what was typed, in characters, pinyin or initials (yyzz → 营业执照), most searched first.
+    """
     HotWords: _grpc.UnaryUnaryMultiCallable[_search_pb2.HotWordsRequest, _search_pb2.HotWordsResponse]
     """What people have searched for most at a site lately (only queries that found something)."""
     Reindex: _grpc.UnaryStreamMultiCallable[_search_pb2.ReindexRequest, _search_pb2.ReindexProgress]
@@ -65,7 +67,9 @@ class SearchServiceAsyncStub(SearchServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Search: _aio.UnaryUnaryMultiCallable[_search_pb2.SearchRequest, _search_pb2.SearchResponse]  # type: ignore[assignment]
     Suggest: _aio.UnaryUnaryMultiCallable[_search_pb2.SuggestRequest, _search_pb2.SuggestResponse]  # type: ignore[assignment]
-    """Completions as the user types: names of published matters the site offers."""
+    """Completions as the user types: names of published matters the site offers that contain
+    what was typed, in characters, pinyin or initials (yyzz → 营业执照), most searched first.
+    """
     HotWords: _aio.UnaryUnaryMultiCallable[_search_pb2.HotWordsRequest, _search_pb2.HotWordsResponse]  # type: ignore[assignment]
     """What people have searched for most at a site lately (only queries that found something)."""
     Reindex: _aio.UnaryStreamMultiCallable[_search_pb2.ReindexRequest, _search_pb2.ReindexProgress]  # type: ignore[assignment]
@@ -101,7 +105,9 @@ class SearchServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _search_pb2.SuggestRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_search_pb2.SuggestResponse, _abc.Awaitable[_search_pb2.SuggestResponse]]:
-        """Completions as the user types: names of published matters the site offers."""
+        """Completions as the user types: names of published matters the site offers that contain
+        what was typed, in characters, pinyin or initials (yyzz → 营业执照), most searched first.
+        """
 
     @_abc_1.abstractmethod
     def HotWords(
