@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govhall.search.lexicon import INTENT, SYNONYM, LexiconEntry, builtin, with_site_entries
-from govhall.search.understanding import index_tokens, normalise, understand
+from govhall.search.understanding import index_tokens, learn, normalise, understand
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,13 @@ def test_index_tokens_hold_the_words_and_the_words_inside_them() -> None:
     assert {"居民身份证", "身份证", "补领"} <= set(tokens)
     assert "营业执照" in index_tokens("個體工商戶營業執照變更登記").split()
     assert index_tokens("？！") == ""
+
+
+def test_a_long_question_also_tries_the_words_names_use() -> None:
+    learn(["住房公积金提取"])
+    u = understand("租房子住可以提取公积金吗？", builtin())
+    assert u.tokens[-2:] == ("提取", "公积金")
+    # Not every word is in a name: 租房子 and 住 are left out of one variant.
+    assert "提取 公积金" in u.variants and "提取 住房公积金" in u.variants
+    # A short query is left as it is.
+    assert understand("提取公积金", builtin()).variants[:2] == ("提取公积金", "提取 公积金")

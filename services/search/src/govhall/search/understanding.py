@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # The original text, the words, plus at most this many rewrites: each variant is another clause
 # of the query, and a query of several everyday words would otherwise multiply them.
 MAX_REWRITES = 4
+# A query of this many words or more also tries only the words names and the lexicon use.
+KEY_WORDS_FROM = 3
+MAX_KEY_REWRITES = 2
 # a+b intent phrases: b within this many words after a (开 一家 小 店).
 INTENT_GAP = 3
 # Longest dictionary word looked for inside an indexed word.
@@ -68,6 +71,8 @@ class _Segmenter:
         self._tokenizer: jieba.Tokenizer | None = None
         self._known: set[str] = set()
         self._lexicons: set[str] = set()
+        # Words of the matter names learned (the names and the dictionary words inside them).
+        self.name_words: set[str] = set()
         # Bumped when the dictionary learns a word: cached understandings made before are stale.
         self.generation = 0
 
@@ -97,12 +102,16 @@ class _Segmenter:
         if added:
             self.generation += 1
 
-    def learn(self, words: Iterable[str]) -> None:
+    def learn(self, words: Iterable[str], *, names: bool = False) -> None:
         self.tokenizer()
         fresh = [w for w in (normalise(w) for w in words) if w not in self._known]
         if fresh:
             with self._lock:
                 self._add(fresh)
+                if names:
+                    for name in fresh:
+                        self.name_words.update([name, *self.inner(name)])
+                    self.generation += 1
 
     def learn_lexicon(self, lexicon: Lexicon) -> None:
         if lexicon.version not in self._lexicons:
@@ -135,7 +144,7 @@ def warm_up() -> None:
 
 def learn(words: Iterable[str]) -> None:
     """Teach the segmenter words (matter names as they are indexed) so they are cut whole."""
-    _segmenter.learn(words)
+    _segmenter.learn(words, names=True)
 
 
 def index_tokens(text: str) -> str:
@@ -178,10 +187,9 @@ def _intent_spans(tokens: list[str], intents: dict[str, tuple[str, ...]]) -> lis
     return spans
 
 
-def _understand(query: str, lexicon: Lexicon) -> Understood:
-    text = normalise(query)
-    _segmenter.learn_lexicon(lexicon)
-    tokens = [t for t in _segmenter.cut(text) if t not in STOPWORDS]
+def _rewrite(tokens: list[str], lexicon: Lexicon, limit: int) -> tuple[list[str], list[str], list[str]]:
+    """(variants, synonyms used, intents used) of the tokens: the words themselves (unless an
+    intent phrase is among them: it finds nothing itself), then up to limit rewrites."""
     intents = dict(lexicon.intents)
     spans = _intent_spans(tokens, intents)
     # Slots: each a list of choices, the first the most likely; a plain word has only itself.
@@ -204,10 +212,7 @@ def _understand(query: str, lexicon: Lexicon) -> Understood:
         else:
             slots.append((token,))
         i += 1
-    variants = [text]
-    if tokens and not spans:  # an intent phrase itself finds nothing: only its rewrites are tried
-        variants.append(" ".join(tokens))
-    rewrites = 0
+    variants = [" ".join(tokens)] if tokens and not spans else []
     if spans or synonyms_used:
         for choice in product(*slots):
             words = list(dict.fromkeys(choice))
@@ -215,15 +220,32 @@ def _understand(query: str, lexicon: Lexicon) -> Understood:
             variant = " ".join(w for w in words if not any(w != o and w in o for o in words))
             if variant not in variants:
                 variants.append(variant)
-                rewrites += 1
-                if rewrites >= MAX_REWRITES:
+                if len(variants) > limit:
                     break
+    return variants, synonyms_used, [phrase for _, _, phrase in spans]
+
+
+def _understand(query: str, lexicon: Lexicon) -> Understood:
+    text = normalise(query)
+    _segmenter.learn_lexicon(lexicon)
+    tokens = [t for t in _segmenter.cut(text) if t not in STOPWORDS]
+    variants, synonyms_used, intents_used = _rewrite(tokens, lexicon, MAX_REWRITES)
+    if len(tokens) >= KEY_WORDS_FROM:
+        # A long question rarely has every word in a name: also try only its words that matter
+        # names or the lexicon use (想开一家小饭馆 需要 许可证 → 饭馆 许可证 …).
+        known = _segmenter.name_words | lexicon.words()
+        key = [t for t in tokens if t in known]
+        if key and key != tokens:
+            more, synonyms, intents = _rewrite(key, lexicon, MAX_KEY_REWRITES)
+            variants += more
+            synonyms_used += synonyms
+            intents_used += intents
     return Understood(
         text=text,
         tokens=tuple(tokens),
-        variants=tuple(dict.fromkeys(v for v in variants if v)),
+        variants=tuple(dict.fromkeys(v for v in [text, *variants] if v)),
         synonyms_used=tuple(dict.fromkeys(synonyms_used)),
-        intents_used=tuple(dict.fromkeys(phrase for _, _, phrase in spans)),
+        intents_used=tuple(dict.fromkeys(intents_used)),
     )
 
 
