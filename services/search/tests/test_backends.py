@@ -710,3 +710,17 @@ async def test_an_elasticsearch_index_without_the_word_fields_gets_them_at_start
     finally:
         await old.client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
         await old.close()
+
+
+async def test_the_index_lists_its_published_matter_names_once_each(backend: Any) -> None:
+    """What the segmenter learns at start-up, so a restarted search cuts questions as before."""
+    for doc in (
+        matter("M1", "居民身份证补领"),
+        matter("M2", "居民身份证补领", site=COUNTY),  # the same name at another site: once
+        matter("M3", "机动车驾驶证换证"),
+        matter("M4", "已撤回的事项", published=False),
+        article(FAQ, "F1", "身份证丢了怎么办"),
+    ):
+        assert await backend.put(doc)
+    await sync(backend)
+    assert sorted(await backend.matter_names()) == ["居民身份证补领", "机动车驾驶证换证"]

@@ -45,6 +45,10 @@ async def wire(ctx: ServiceContext[SearchSettings]) -> Sequence[Registration]:
     await backend.ensure()
     # jieba's dictionary takes about a second to load: here, not on the first query.
     await asyncio.to_thread(understanding.warm_up)
+    # The segmenter learns matter names as they are indexed; after a restart (or on a replica
+    # that did not index them) it learns those already in the index, so long questions are cut
+    # the same way as before the restart.
+    await asyncio.to_thread(understanding.learn, await backend.matter_names())
     # Hot words live in Redis (without one, in the key-value file under var/, which outlives a
     # restart); they never decide readiness.
     kv = platform_kv(ctx.platform, settings.kv_namespace)

@@ -44,6 +44,9 @@ class SearchBackend(Protocol):
     async def search(self, query: Query) -> Result:
         """Published documents in scope matching the query, best first, with totals and facets."""
 
+    async def matter_names(self) -> list[str]:
+        """The distinct names of the published matters in the index (for the segmenter)."""
+
     async def suggest(self, site_codes: tuple[str, ...], prefix: str, size: int) -> list[Suggestion]:
         """Names of published matters of these sites that start with prefix, distinct, best first."""
 

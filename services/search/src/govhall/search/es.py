@@ -514,6 +514,31 @@ class ElasticsearchBackend:
 
     # -- queries -----------------------------------------------------------------------------
 
+    async def matter_names(self) -> list[str]:
+        names: list[str] = []
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": 5000,
+                "sources": [{"name": {"terms": {"field": "title.raw"}}}],
+            }
+            if after:
+                composite["after"] = after
+            try:
+                reply = await self._es.search(
+                    index=self.alias,
+                    size=0,
+                    query={"bool": {"filter": [{"term": {"kind": MATTER}}, {"term": {"published": True}}]}},
+                    aggs={"names": {"composite": composite}},
+                )
+            except TransportError as exc:
+                raise _unavailable(exc) from exc
+            agg = reply["aggregations"]["names"]
+            names.extend(bucket["key"]["name"] for bucket in agg["buckets"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or not after:
+                return names
+
     async def search(self, query: Query) -> Result:
         must, phrases = _text_query(query)
         facet_filters = _facet_filters(query)

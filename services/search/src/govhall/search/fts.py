@@ -42,6 +42,7 @@ from govhall.kit.errors import DomainError, ErrorKind
 from govhall.search import fts_suggest, fts_tokens
 from govhall.search.model import (
     FACET_FIELDS,
+    MATTER,
     SNIPPET_CHARS,
     Hit,
     Query,
@@ -464,6 +465,15 @@ class EmbeddedBackend:
         conn = await self._read()
         try:
             return (await _meta(conn))["current"]
+        finally:
+            await conn.close()
+
+    async def matter_names(self) -> list[str]:
+        conn = await self._read()
+        try:
+            g = (await _meta(conn))["current"]
+            sql = f"SELECT DISTINCT title FROM docs_{g} WHERE kind = :kind AND published"
+            return [r[0] for r in (await conn.execute(sa.text(sql), {"kind": MATTER})).all()]
         finally:
             await conn.close()
 
