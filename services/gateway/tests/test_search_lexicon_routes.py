@@ -115,3 +115,12 @@ async def test_a_site_admin_adds_and_hides_words_and_the_next_search_uses_them(s
     r = await c.delete(word, headers=AUTH)
     assert (r.status_code, r.json()["entry"]) == (200, None), r.text
     assert await _hits(c, "小孩上学") == []
+
+    # A site's own intent phrase: the search says it understood the query by it.
+    assert (await c.get("/api/v1/sites/420502/search", params={"q": "户口簿整没了"})).json()[
+        "intents_used"
+    ] == []
+    r = await c.put(f"{LEXICON}/intent/整没了", json={"terms": ["补领"]}, headers=yichang)
+    assert r.status_code == 200, r.text
+    r = await c.get("/api/v1/sites/420502/search", params={"q": "户口簿整没了"})
+    assert r.status_code == 200 and r.json()["intents_used"] == ["整没了"], r.text

@@ -50,6 +50,9 @@ class SearchOut(Out):
     page: PageOut
     facets: list[FacetOut]
     synonyms_used: list[str]
+    intents_used: list[str] = Field(
+        description="intent words the query was understood by (丢了 → 补领, 过期 → 换领)", examples=[["丢了"]]
+    )
     did_you_mean: str = Field(
         description="你是不是要找: when the query found nothing or little, the closest known term "
         "(a homophone or one character off); empty when the query finds good hits",
@@ -104,6 +107,7 @@ def search_out(query: str, reply: search_pb2.SearchResponse) -> SearchOut:
         page=page_out(reply.page),
         facets=[facet_out(f) for f in reply.facets],
         synonyms_used=list(reply.synonyms_used),
+        intents_used=list(reply.intents_used),
         did_you_mean=reply.did_you_mean,
         corrected=reply.corrected,
         original_query=reply.original_query,

@@ -25,7 +25,7 @@ from govhall.search.hotwords import HotWords
 from govhall.search.lexicon import Lexicon
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
 from govhall.search.site_lexicons import SiteLexicons
-from govhall.search.understanding import understand
+from govhall.search.understanding import Understood, understand
 from govhall.sitecopy import SiteCopy
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,20 @@ MAX_TAG_LENGTH = 50
 
 _KINDS = {pb.DOCUMENT_KIND_MATTER, pb.DOCUMENT_KIND_ANNOUNCEMENT, pb.DOCUMENT_KIND_FAQ}
 _REINDEXERS = {common_pb2.CALLER_KIND_ADMIN, common_pb2.CALLER_KIND_SERVICE}
+
+
+# A query this short without a space is a word, not a question: if no hit holds it (title or
+# text), what was found came from its pieces (营业执找 finds 营业执照 through 营业), and a typo is
+# likelier. A hit that holds it (a guide's own typo) is a good hit, and the query is left alone.
+_WORD_QUERY_CHARS = 6
+
+
+def _only_weak_hits(understood: Understood, result: Result) -> bool:
+    """Whether a word-like query found only hits that lack it (none through the lexicon)."""
+    text = understood.text
+    if " " in text or len(text) > _WORD_QUERY_CHARS or understood.synonyms_used or understood.intents_used:
+        return False
+    return bool(result.hits) and not any(text in hit.doc.title or text in hit.doc.body for hit in result.hits)
 
 
 def _enum_filter(values: Any, labels: dict[int, str], field_name: str, what_zh: str) -> tuple[int, ...]:
@@ -191,9 +205,10 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         # 你是不是要找: only for a query that finds nothing or little; one that finds nothing is
         # answered with the correction's hits instead, if it finds any.
         did_you_mean, original = "", ""
-        if result.total < correction.LITTLE:
+        weak = _only_weak_hits(understood, result)
+        if result.total < correction.LITTLE or weak:
             did_you_mean = await self._did_you_mean(site, text, words)
-            if did_you_mean and result.total == 0:
+            if did_you_mean and (result.total == 0 or weak):
                 retry = understand(did_you_mean, words)
                 with metrics.timed(label):
                     retried = await self._backend.search(

@@ -230,7 +230,9 @@ def _understand(query: str, lexicon: Lexicon) -> Understood:
     _segmenter.learn_lexicon(lexicon)
     tokens = [t for t in _segmenter.cut(text) if t not in STOPWORDS]
     variants, synonyms_used, intents_used = _rewrite(tokens, lexicon, MAX_REWRITES)
-    if len(tokens) >= KEY_WORDS_FROM:
+    # Single characters are what jieba leaves of a word it does not know (营业执找 → 营业 执 找: a
+    # typo, for 你是不是要找), not words of a question: only words of two or more count.
+    if sum(len(t) > 1 for t in tokens) >= KEY_WORDS_FROM:
         # A long question rarely has every word in a name: also try only its words that matter
         # names or the lexicon use (想开一家小饭馆 需要 许可证 → 饭馆 许可证 …).
         known = _segmenter.name_words | lexicon.words()
