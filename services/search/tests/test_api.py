@@ -554,6 +554,7 @@ async def test_reindex_rebuilds_from_the_catalogue_and_only_for_administrators(s
     await wait_until(live)
 
 
+@pytest.mark.integration  # Elasticsearch, through make_stack: the marker cannot see it by params
 async def test_search_works_while_the_hot_word_store_is_down(
     make_stack: Callable[..., Awaitable[Stack]],
 ) -> None:
