@@ -86,3 +86,22 @@ def test_keys_spell_a_name_in_characters_pinyin_and_initials_from_every_position
     assert keys[:3] == ["营业执照个体", "yingyezhizhaogeti", "yyzzgt"]
     assert {"执照个体", "zhizhaogeti", "zzgt", "体", "ti", "t"} <= set(keys)
     assert key_of(" ＹＹ-zz ") == "yyzz" and key_of("？！") == ""
+
+
+def test_recent_corrections_are_kept_a_while_and_only_so_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govhall.search import correction as module
+
+    now = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    kept = module.RecentCorrections(seconds=30, size=2)
+    assert kept.get(("420502", "营业执找", "v1")) is None
+    kept.put(("420502", "营业执找", "v1"), "营业执照")
+    kept.put(("420502", "天气预报", "v1"), "")  # nothing close is kept too
+    assert kept.get(("420502", "天气预报", "v1")) == ""
+    assert kept.get(("420502", "营业执找", "v1")) == "营业执照"  # now the most recently used
+    assert kept.get(("420502", "营业执找", "v2")) is None  # another lexicon version: worked out anew
+    kept.put(("420502", "身分证", "v1"), "身份证")  # the least recently used goes
+    assert kept.get(("420502", "天气预报", "v1")) is None
+    assert kept.get(("420502", "营业执找", "v1")) == "营业执照"
+    now[0] += 31
+    assert kept.get(("420502", "营业执找", "v1")) is None

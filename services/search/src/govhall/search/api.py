@@ -141,6 +141,7 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         self._hot_words = hot_words
         self._catalogue = catalogue
         self._asker = Asker(backend, catalogue)
+        self._corrections = correction.RecentCorrections()
         # One reindex at a time per replica (the back end refuses a second one across replicas).
         self._reindexing = asyncio.Lock()
 
@@ -244,15 +245,21 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         )
 
     async def _did_you_mean(self, site: SiteCopy, text: str, words: Lexicon) -> str:
+        key = (tuple(site.path), text, words.version)
+        kept = self._corrections.get(key)
+        if kept is not None:
+            return kept
         # A nicety like hot words: if it fails, the search answers without it.
         try:
             counts = await correction.search_counts(self._hot_words, site.code)
-            return await correction.Corrector(self._backend, tuple(site.path), words).did_you_mean(
+            found = await correction.Corrector(self._backend, tuple(site.path), words).did_you_mean(
                 text, counts
             )
         except DomainError:
             log.warning("no correction for %r at %s", text, site.code, exc_info=True)
             return ""
+        self._corrections.put(key, found)
+        return found
 
     async def _lexicon(self, site_code: str) -> Lexicon:
         """The words the site's queries are understood with: the built-in ones with the site's own
