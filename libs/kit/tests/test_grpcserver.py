@@ -115,3 +115,15 @@ def test_nul_is_found_in_nested_and_repeated_fields() -> None:
     with pytest.raises(DomainError):
         reject_nul_text(repeated)
     reject_nul_text(pb.CreateMatterRequest(code="A-1", draft=pb.MatterDraft(name="食品经营许可")))
+
+
+async def test_a_second_server_on_a_taken_port_is_refused_not_shared() -> None:
+    """gRPC's default SO_REUSEPORT would let it bind and take half the first one's calls."""
+    policy = verifier("catalogue", {"gateway": {"kinds": ["anonymous"]}})
+    first = GrpcServer("127.0.0.1:0", [], verifier=policy)
+    await first.start()
+    try:
+        with pytest.raises(RuntimeError, match="bind"):
+            GrpcServer(first.address, [], verifier=policy)
+    finally:
+        await first.stop(0)

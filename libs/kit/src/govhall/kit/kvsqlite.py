@@ -115,14 +115,30 @@ class SqliteStore:
             # isolation_level=None: no implicit transactions, the BEGINs below are ours.
             conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
             try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_SCHEMA)
+                self._prepare(conn)
             except BaseException:
                 conn.close()
                 raise
             self._conn = conn
         return self._conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """WAL and the schema. Switching a new file to WAL answers "database is locked" at once,
+        without waiting, while another connection opening it does the same (CI saw it with three
+        stores opening one file together): that is retried until the busy timeout, as a lock is."""
+        deadline = time.monotonic() + self._busy_timeout
+        pause = 0.01
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)  # the store's own worker thread: the event loop is not held up
+            pause = min(pause * 2, 0.2)
 
     def _in_thread(self, op: Callable[[sqlite3.Connection, float], T], write: bool) -> T:
         conn = self._connection()

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 from govhall.gateway import model
 from govhall.gateway import search_lexicon_model as views
 from govhall.gateway.auth import Admin
+from govhall.gateway.bounds import MAX_INT64
 from govhall.gateway.params import SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
@@ -88,7 +89,7 @@ def lexicon_routes(up: Callable[[], Upstreams]) -> APIRouter:
         kind: KindPath,
         word: WordPath,
         caller: Admin,
-        expected_revision: Annotated[int, Query(ge=0)] = 0,
+        expected_revision: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0,
     ) -> views.LexiconDeletedOut:
         request = pb.LexiconDeleteRequest(
             site_code=site,

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from govhall.gateway.bounds import MAX_INT64
 from govhall.gateway.model import In, PageOut, page_out
 from govhall.gateway.protojson import Out, model_of, out
 from govhall.protos.search.v1 import search_pb2
@@ -21,6 +22,7 @@ class LexiconEntryIn(In):
     expected_revision: int = Field(
         0,
         ge=0,
+        le=MAX_INT64,
         description="the entry's revision as read (409 if it has changed since); 0: create or replace",
     )
 
