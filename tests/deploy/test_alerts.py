@@ -22,7 +22,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "govhall"
 PROMTOOL_TESTS = REPO / "deploy" / "helm" / "promtool"
-INSTALL_HELM = REPO / "deploy" / "helm" / "install-helm.sh"
 INSTALL_PROMTOOL = REPO / "deploy" / "local" / "install-promtool.sh"
 # The release and namespace the unit tests' series are written for (job govhall-<service>).
 RELEASE = NAMESPACE = "govhall"
@@ -42,19 +41,11 @@ def _tool(script: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def helm() -> Path:
-    return _tool(INSTALL_HELM)
-
-
-@pytest.fixture(scope="module")
 def promtool() -> Path:
     return _tool(INSTALL_PROMTOOL)
 
 
-def render_rule(helm: Path, home: Path, *args: str) -> dict[str, Any]:
-    env = dict(os.environ)
-    for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
-        env[var] = str(home / var.lower())
+def render_rule(helm: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
     proc = subprocess.run(
         [str(helm), "template", RELEASE, str(CHART), "--namespace", NAMESPACE,
          "--set", "serviceMonitor.enabled=true", *args],
@@ -66,10 +57,10 @@ def render_rule(helm: Path, home: Path, *args: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def workdir(helm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workdir(helm: Path, helm_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The rendered rules file and copies of the unit tests side by side."""
     work = tmp_path_factory.mktemp("promtool")
-    rule = render_rule(helm, tmp_path_factory.mktemp("helm-home"))
+    rule = render_rule(helm, helm_env)
     (work / RULES_FILE).write_text(
         yaml.safe_dump({"groups": rule["spec"]["groups"]}, allow_unicode=True, sort_keys=False),
         encoding="utf-8",
@@ -144,9 +135,9 @@ def test_a_broken_rule_fails_the_unit_tests(promtool: Path, workdir: Path, tmp_p
     assert "GovhallOutboxBacklog" in proc.stdout + proc.stderr
 
 
-def test_thresholds_come_from_the_values(helm: Path, tmp_path: Path) -> None:
+def test_thresholds_come_from_the_values(helm: Path, helm_env: dict[str, str]) -> None:
     rule = render_rule(
-        helm, tmp_path,
+        helm, helm_env,
         "--set", "alerts.thresholds.outboxPending=42",
         "--set", "alerts.thresholds.certificateCriticalDays=3",
         "--set", "alerts.thresholds.serviceDownFor=2m",

@@ -4,7 +4,6 @@ ConfigMaps templates/dashboards.yaml makes of them for the Grafana sidecar."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -16,7 +15,6 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "govhall"
 DASHBOARDS = CHART / "dashboards"
-INSTALL_HELM = REPO / "deploy" / "helm" / "install-helm.sh"
 EXPECTED = {"platform", "cases", "events", "search", "appointments", "consult"}
 
 pytestmark = pytest.mark.timeout(1800)  # a cold helm build; seconds once it is there
@@ -71,19 +69,7 @@ def test_every_panel_queries_through_the_datasource_and_site_variables(name: str
     assert uids == {"${datasource}"}, f"{name}: fixed data-source uids {uids}"
 
 
-@pytest.fixture(scope="module")
-def helm() -> Path:
-    proc = subprocess.run(["bash", str(INSTALL_HELM)], capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    path = Path(proc.stdout.strip().splitlines()[-1])
-    assert os.access(path, os.X_OK)
-    return path
-
-
-def configmaps(helm: Path, home: Path, *args: str) -> list[dict[str, Any]]:
-    env = dict(os.environ)
-    for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
-        env[var] = str(home / var.lower())
+def configmaps(helm: Path, env: dict[str, str], *args: str) -> list[dict[str, Any]]:
     proc = subprocess.run(
         [str(helm), "template", "govhall", str(CHART), "--namespace", "govhall-420000", *args],
         capture_output=True, text=True, env=env, timeout=120,
@@ -96,8 +82,8 @@ def configmaps(helm: Path, home: Path, *args: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def test_one_configmap_per_dashboard_for_the_grafana_sidecar(helm: Path, tmp_path: Path) -> None:
-    found = configmaps(helm, tmp_path)
+def test_one_configmap_per_dashboard_for_the_grafana_sidecar(helm: Path, helm_env: dict[str, str]) -> None:
+    found = configmaps(helm, helm_env)
     assert {m["metadata"]["name"] for m in found} == {f"govhall-dashboard-{n}" for n in EXPECTED}
     for m in found:
         assert m["metadata"]["namespace"] == "govhall-420000"
@@ -109,9 +95,9 @@ def test_one_configmap_per_dashboard_for_the_grafana_sidecar(helm: Path, tmp_pat
         assert json.loads(text) == load(DASHBOARDS / f"{name}.json")  # the file, unchanged
 
 
-def test_sidecar_label_folder_and_namespace_are_values(helm: Path, tmp_path: Path) -> None:
+def test_sidecar_label_folder_and_namespace_are_values(helm: Path, helm_env: dict[str, str]) -> None:
     found = configmaps(
-        helm, tmp_path,
+        helm, helm_env,
         "--set", "grafana.dashboards.label=govhall_dashboard",
         "--set", "grafana.dashboards.labelValue=yes",
         "--set", "grafana.dashboards.annotations.grafana_folder=政务服务",
@@ -123,4 +109,4 @@ def test_sidecar_label_folder_and_namespace_are_values(helm: Path, tmp_path: Pat
         assert "grafana_dashboard" not in m["metadata"]["labels"]
         assert m["metadata"]["annotations"] == {"grafana_folder": "政务服务"}
         assert m["metadata"]["namespace"] == "monitoring"
-    assert configmaps(helm, tmp_path, "--set", "grafana.dashboards.enabled=false") == []
+    assert configmaps(helm, helm_env, "--set", "grafana.dashboards.enabled=false") == []

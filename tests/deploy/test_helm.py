@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -153,36 +152,6 @@ def pinned_helm_version() -> str:
     match = re.search(r'^readonly HELM_VERSION="(v3\.[0-9]+\.[0-9]+)"$', INSTALL_HELM.read_text(), re.M)
     assert match, "install-helm.sh must pin HELM_VERSION to an exact v3 release"
     return match.group(1)
-
-
-@pytest.fixture(scope="session")
-def helm_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Keep helm away from the user's own helm config, cache and plugins."""
-    home = tmp_path_factory.mktemp("helm-home")
-    env = dict(os.environ)
-    for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
-        env[var] = str(home / var.lower())
-    env.pop("HELM_NAMESPACE", None)
-    env.pop("HELM_KUBECONTEXT", None)
-    return env
-
-
-@pytest.fixture(scope="session")
-def helm() -> Path:
-    """The pinned helm; building it when needed. Never skips: no helm is a failure."""
-    proc = subprocess.run(["bash", str(INSTALL_HELM)], capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        pytest.fail(
-            f"deploy/helm/install-helm.sh could not provide helm (exit {proc.returncode}):\n"
-            f"{proc.stderr[-4000:]}",
-            pytrace=False,
-        )
-    lines = proc.stdout.strip().splitlines()
-    assert lines, f"install-helm.sh printed no path; stderr:\n{proc.stderr[-2000:]}"
-    path = Path(lines[-1])
-    assert path.is_file() and os.access(path, os.X_OK), f"install-helm.sh printed {path}, not a binary"
-    assert not path.resolve().is_relative_to(REPO), "helm must live outside the repository"
-    return path
 
 
 def run_helm(helm: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

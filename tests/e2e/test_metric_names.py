@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "govhall"
 DASHBOARDS = CHART / "dashboards"
 ALERTS = CHART / "templates" / "alerts.yaml"
-INSTALL_HELM = ROOT / "deploy" / "helm" / "install-helm.sh"
 
 # Series Prometheus makes itself, not a service: `up` of every scrape target.
 PROMETHEUS_OWN = {"up"}
@@ -196,13 +195,10 @@ def _template_exprs(source: str) -> Iterator[str]:
         yield re.sub(r"\{\{.*?\}\}", " 0 ", value, flags=re.S)
 
 
-def _rendered_exprs() -> Iterator[str]:
-    """expr: of every PrometheusRule the chart renders with monitoring on (helm, if it can be had)."""
-    found = subprocess.run(["bash", str(INSTALL_HELM)], capture_output=True, text=True, timeout=120)
-    lines = found.stdout.strip().splitlines()
-    assert found.returncode == 0 and lines, f"install-helm.sh gave no helm:\n{found.stderr[-2000:]}"
+def _rendered_exprs(helm: Path) -> Iterator[str]:
+    """expr: of every PrometheusRule the chart renders with monitoring on."""
     rendered = subprocess.run(
-        [lines[-1], "template", "govhall", str(CHART), "--set", "serviceMonitor.enabled=true"],
+        [str(helm), "template", "govhall", str(CHART), "--set", "serviceMonitor.enabled=true"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -215,12 +211,12 @@ def _rendered_exprs() -> Iterator[str]:
                     yield str(rule["expr"])
 
 
-def rule_exprs() -> list[tuple[str, str]]:
+def rule_exprs(helm: Path) -> list[tuple[str, str]]:
     """(where, expr) of every alert and recording rule, rendered and as written in the template."""
     if not ALERTS.is_file():
         return []
     out = [("templates/alerts.yaml", e) for e in _template_exprs(ALERTS.read_text(encoding="utf-8"))]
-    return out + [("templates/alerts.yaml (rendered)", e) for e in _rendered_exprs()]
+    return out + [("templates/alerts.yaml (rendered)", e) for e in _rendered_exprs(helm)]
 
 
 def test_rule_exprs_are_read_from_the_template_text() -> None:
@@ -263,9 +259,11 @@ def test_every_service_exports_its_contract_metrics(exported: dict[str, set[str]
     assert not missing, "not exported: " + ", ".join(missing)
 
 
-def test_every_metric_a_dashboard_or_rule_names_is_exported(exported: dict[str, set[str]]) -> None:
+def test_every_metric_a_dashboard_or_rule_names_is_exported(
+    exported: dict[str, set[str]], helm: Path
+) -> None:
     everywhere = set().union(*exported.values()) | PROMETHEUS_OWN
-    used = dashboard_exprs() + rule_exprs()
+    used = dashboard_exprs() + rule_exprs(helm)
     unknown: dict[str, set[str]] = {}
     for where, expr in used:
         for name in metric_names(expr) - everywhere:
