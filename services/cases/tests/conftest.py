@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import struct
 import uuid
 import zlib
@@ -30,7 +29,7 @@ from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
 from govhall.kit.grpcclient import domain_error
-from govhall.kit.testing import caller_channel, wait_until
+from govhall.kit.testing import caller_channel, free_port, wait_until
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -263,12 +262,6 @@ async def sites_copied(db: Any) -> None:
             return await uow.conn.scalar(sa.select(sa.func.count()).select_from(tables.sites.t)) == 3
 
     await wait_until(copied, what="cases' copy of the sites")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
