@@ -3,7 +3,6 @@ bus); consult's database is SQLite or PostgreSQL (the `db_url` fixture)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from govhall.kit.bus import InProcessBus
 from govhall.kit.caller import caller_metadata
 from govhall.kit.errors import DomainError
 from govhall.kit.grpcclient import domain_error
-from govhall.kit.testing import caller_channel
+from govhall.kit.testing import caller_channel, free_port
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2 as C
@@ -106,12 +105,6 @@ async def _catalogue_world(stub: catalogue_pb2_grpc.CatalogueServiceStub) -> Non
         departments=[(DEPT, "西陵区市场监督管理局")],
         matters=[(MATTER, draft("食品经营许可")), (OTHER_MATTER, draft("药品零售许可"))],
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

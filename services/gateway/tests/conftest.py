@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from govhall.identity.adapters import latest_dev_code
 from govhall.identity.settings import IdentitySettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.testing import as_service, redis_credentials
+from govhall.kit.testing import free_port as kit_free_port
 from govhall.licences import app as licences_app
 from govhall.licences.settings import LicencesSettings
 from govhall.search import app as search_app
@@ -76,9 +76,7 @@ _GIVEN: set[int] = set()
 
 def free_port() -> int:
     while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
+        port = kit_free_port()
         if port not in _GIVEN:
             _GIVEN.add(port)
             return port
