@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
 import sys
 import time
@@ -217,8 +218,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             base = first["flows"][flow]["p99_ms"]
             s["p99_vs_first"] = round(s["p99_ms"] / base, 2) if base else 0.0
             s["slope"] = round(slope(base, s["p99_ms"], first["size"], row["size"]), 2)
-    with open("/proc/loadavg", encoding="ascii") as f:
-        load = " ".join(f.read().split()[:3])
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
         "sizes": sizes,
         "concurrency": args.concurrency,
