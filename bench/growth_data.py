@@ -163,9 +163,10 @@ class GrowthData:
 
     async def prepare(self) -> None:
         """Cases' copy of the site tree (what statistics read a site's subtree from)."""
-        rows = [(PROVINCE, "省", 1, "")]
-        rows += [(c, f"市{c}", 2, PROVINCE) for c in CITIES]
-        rows += [(s, f"县{s}", 3, f"{PROVINCE},{s[:4]}00") for s in SITES]
+        # A path is the ancestors' codes root-first, ending with the site's own (sitecopy.py).
+        rows = [(PROVINCE, "省", 1, PROVINCE)]
+        rows += [(c, f"市{c}", 2, f"{PROVINCE},{c}") for c in CITIES]
+        rows += [(s, f"县{s}", 3, f"{PROVINCE},{s[:4]}00,{s}") for s in SITES]
         conn = await asyncpg.connect(self.dsn)
         try:
             await conn.copy_records_to_table("sites", records=rows, columns=["code", "name", "level", "path"])
