@@ -1,5 +1,6 @@
 """The read paths at a province's size (bench/growth.py measures them): statistics read a site's
-own entries through an index, not the whole cases table, and still count what they counted."""
+own entries through an index, not the whole cases table; lists take their totals from the tallies
+they show anyway instead of counting their rows once more; and all still count what they counted."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from govhall.cases import app, store, supervision, tables
+from govhall.cases import app, applying, handling, store, supervision, tables
 from govhall.cases.values import Actor
 from govhall.cases.vocabulary import CaseState
 from govhall.cases.workflow import Deps
@@ -47,46 +48,123 @@ async def _world(db: Database) -> None:
             ("c", "420503", CaseState.CONCLUDED_DENIED, False, 2, 40),
             ("d", "420503", CaseState.DRAFT, None, 1, None),
             ("e", "420602", CaseState.SUBMITTED, None, 1, 0),
+            ("f", "420502", CaseState.SUBMITTED, None, 1, 3),
+            ("g", "420502", CaseState.SUBMITTED, None, 1, 5),
         ):
             rec = _record(case_id, submitted=days is not None)
             submitted = None if days is None else T0 - dt.timedelta(days=days)
             case = dataclasses.replace(rec.case, state=state, submitted_at=submitted)
+            level = {"f": "yellow", "g": "red"}.get(case_id, "none")
             rec = dataclasses.replace(
-                rec, case=case, site_code=site, on_time=on_time, matter_type=matter_type
+                rec, case=case, site_code=site, on_time=on_time, matter_type=matter_type, warning_level=level
             )
             await store.insert_case(uow, rec)
         await uow.commit()
+
+
+def _deps(db: Database) -> Deps:
+    # Only what the read paths use: the database and the working calendar.
+    return Deps(
+        db=db,
+        settings=cast(Any, None),
+        files=cast(Any, None),
+        catalogue=cast(Any, None),
+        identity=cast(Any, None),
+        calendar=default_calendar(),
+        cipher=cast(Any, None),
+    )
+
+
+async def _as(caller: C.CallerIdentity, call: Any) -> Any:
+    token = set_caller(caller)
+    try:
+        return await call
+    finally:
+        reset_caller(token)
+
+
+def _statements(db: Database) -> list[str]:
+    """The SQL statements the engine runs from now on."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    return seen
+
+
+PERSON = C.CallerIdentity(kind=C.CALLER_KIND_PERSON, subject="person-1", real_name_level=2)
+CLERK = C.CallerIdentity(
+    kind=C.CALLER_KIND_STAFF,
+    subject="clerk",
+    roles=["window_clerk"],
+    site_code="420502",
+    department_code="420502-SCJG",
+)
+
+
+async def test_my_cases_take_the_total_from_the_tabs_tally(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await _world(db)
+        deps = _deps(db)
+        statements = _statements(db)
+        everything = await _as(PERSON, applying.list_mine(deps, pb.ListMyCasesRequest()))
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2, statements
+        drafts = await _as(
+            PERSON, applying.list_mine(deps, pb.ListMyCasesRequest(tab=pb.APPLICANT_TAB_DRAFT))
+        )
+        done = await _as(
+            PERSON, applying.list_mine(deps, pb.ListMyCasesRequest(tab=pb.APPLICANT_TAB_TO_EVALUATE))
+        )
+    finally:
+        await db.close()
+    assert (everything.page.total, len(everything.cases)) == (7, 7)
+    assert (drafts.page.total, [c.id for c in drafts.cases]) == (1, ["d"])
+    assert done.page.total == 2 and {c.id for c in done.cases} == {"b", "c"}
+    tabs = {t.tab: t.count for t in everything.tabs}
+    assert tabs[pb.APPLICANT_TAB_DRAFT] == 1 and sum(tabs.values()) == 7
+
+
+async def test_the_queue_counts_by_state_and_level_in_one_pass(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await _world(db)
+        deps = _deps(db)
+        statements = _statements(db)
+        queue = await _as(CLERK, handling.queue(deps, pb.ListQueueRequest()))
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2, statements
+        yellow = await _as(CLERK, handling.queue(deps, pb.ListQueueRequest(level=pb.WARNING_LEVEL_YELLOW)))
+        named = await _as(CLERK, handling.queue(deps, pb.ListQueueRequest(query="SB-none")))
+    finally:
+        await db.close()
+    # The county's three submitted cases (not the other city's), the most urgent first.
+    assert queue.page.total == 3 and {c.id for c in queue.cases} == {"a", "f", "g"}
+    assert {(q.key, q.count) for q in queue.counts} == {("submitted", 3), ("yellow", 1), ("red", 1)}
+    assert (yellow.page.total, [c.id for c in yellow.cases]) == (1, ["f"])
+    assert (named.page.total, list(named.cases)) == (0, [])
 
 
 async def test_statistics_of_a_city_count_its_counties_in_one_pass(db_url: str) -> None:
     db = Database(db_url)
     try:
         await _world(db)
-        deps = Deps(
-            db=db,
-            settings=cast(Any, None),
-            files=cast(Any, None),
-            catalogue=cast(Any, None),
-            identity=cast(Any, None),
-            calendar=default_calendar(),
-            cipher=cast(Any, None),
+        caller = C.CallerIdentity(kind=C.CALLER_KIND_SERVICE, subject="cases")
+        stats = await _as(
+            caller, supervision.statistics(_deps(db), pb.GetStatisticsRequest(site_code="420500"))
         )
-        token = set_caller(C.CallerIdentity(kind=C.CALLER_KIND_SERVICE, subject="cases"))
-        try:
-            stats = await supervision.statistics(deps, pb.GetStatisticsRequest(site_code="420500"))
-        finally:
-            reset_caller(token)
     finally:
         await db.close()
     # The city's two counties' submitted cases (not the draft, not the other city's).
-    assert stats.total == 3
+    assert stats.total == 5
     assert {r.key: r.count for r in stats.by_state} == {
-        "submitted": 1,
+        "submitted": 3,
         "concluded_approved": 1,
         "concluded_denied": 1,
     }
-    assert {r.key: r.count for r in stats.by_matter_type} == {"licensing": 2, "benefit": 1}
-    assert sum(r.count for r in stats.by_month) == 3 and len(stats.by_month) == 2
+    assert {r.key: r.count for r in stats.by_matter_type} == {"licensing": 4, "benefit": 1}
+    assert sum(r.count for r in stats.by_month) == 5
     assert (stats.concluded, stats.on_time, stats.on_time_rate) == (2, 1, 0.5)
 
 

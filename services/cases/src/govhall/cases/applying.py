@@ -434,14 +434,19 @@ async def list_mine(deps: Deps, req: pb.ListMyCasesRequest) -> pb.ListMyCasesRes
     c = tables.cases.c
     mine = [c.applicant_subject == actor.subject, c.applicant_kind == (actor.applicant_kind or "person")]
     where = list(mine)
+    states: list[str] | None = None
     if req.tab != pb.APPLICANT_TAB_UNSPECIFIED:
         if req.tab not in views.TAB_STATES:
             raise invalid("TAB_INVALID", "unknown tab", "未知的分类", "tab")
-        where.append(c.state.in_(views.TAB_STATES[req.tab]))
+        states = views.TAB_STATES[req.tab]
+        where.append(c.state.in_(states))
     now = deps.now()
     async with deps.db.reader() as uow:
-        rows, total = await store.page_of(uow, where, [c.updated_at.desc(), c.id], number, size)
+        rows = await store.page_rows(uow, where, [c.updated_at.desc(), c.id], number, size)
         by_state = await store.count_by(uow, c.state, mine)
+    # The page's total from the tabs' tally: a tab is a set of states (a count of its own would
+    # read the applicant's rows once more).
+    total = sum(n for s, n in by_state.items() if states is None or s in states)
     counts: dict[pb.ApplicantTab.ValueType, int] = dict.fromkeys(views.TAB_STATES, 0)
     for state, n in by_state.items():
         counts[views.TAB_PB[vocabulary.APPLICANT_TAB[CaseState(state)]]] += n

@@ -190,24 +190,42 @@ async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
     c = tables.cases.c
     base = queue_filter(actor, roles)
     where = list(base)
+    # Filters the tally below can answer the total of (by state and level) and those it cannot.
+    state = views.PB_STATE[req.state].value if req.state else None
+    level = views.PB_LEVEL[req.level].value if req.level else None
+    narrowed = []
     if req.department_code:
-        where.append(c.department_code == req.department_code)
+        narrowed.append(c.department_code == req.department_code)
     if req.matter_code:
-        where.append(c.matter_code == req.matter_code)
-    if req.state:
-        where.append(c.state == views.PB_STATE[req.state].value)
-    if req.level:
-        where.append(c.warning_level == views.PB_LEVEL[req.level].value)
+        narrowed.append(c.matter_code == req.matter_code)
     if req.query.strip():
         q = req.query.strip()
-        where.append(sa.or_(c.case_number == q, c.application_number == q, c.applicant_name == q))
+        narrowed.append(sa.or_(c.case_number == q, c.application_number == q, c.applicant_name == q))
+    where += narrowed
+    if state:
+        where.append(c.state == state)
+    if level:
+        where.append(c.warning_level == level)
+    order = [c.due_date.is_(None), c.due_date, c.submitted_at, c.id]
     now = deps.now()
     async with deps.db.reader() as uow:
-        rows, total = await store.page_of(
-            uow, where, [c.due_date.is_(None), c.due_date, c.submitted_at, c.id], number, size
-        )
-        by_state = await store.count_by(uow, c.state, base)
-        by_level = await store.count_by(uow, c.warning_level, base)
+        # One pass counts the queue by state and level together: the profile showed the queue
+        # waiting on three counts (total, by state, by level), each reading every queued row.
+        tallied = await store.tally(uow, [c.state, c.warning_level], base)
+        if narrowed:
+            rows, total = await store.page_of(uow, where, order, number, size)
+        else:
+            rows = await store.page_rows(uow, where, order, number, size)
+            total = sum(
+                n
+                for (s, lv), n in tallied.items()
+                if (state is None or s == state) and (level is None or lv == level)
+            )
+    by_state: dict[str, int] = {}
+    by_level: dict[str, int] = {}
+    for (s, lv), n in tallied.items():
+        by_state[s] = by_state.get(s, 0) + n
+        by_level[lv] = by_level.get(lv, 0) + n
     counts = [pb.QueueCount(key=s, label=CaseState(s).zh, count=n) for s, n in sorted(by_state.items())]
     counts += [
         pb.QueueCount(key=level, label=views.WarningLevel(level).zh, count=by_level.get(level, 0))

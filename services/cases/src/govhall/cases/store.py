@@ -331,6 +331,28 @@ async def page_of(
     return list(rows), int(total)
 
 
+async def page_rows(
+    uow: UnitOfWork, where: Sequence[Any], order: Sequence[Any], page: int, size: int
+) -> list[Any]:
+    """One page of list rows, without counting them (for lists whose totals come from a tally)."""
+    rows = await uow.conn.execute(
+        sa.select(*[c for c in cases.c if c.name not in ("matter", "application")])
+        .where(*where)
+        .order_by(*order)
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return list(rows)
+
+
+async def tally(uow: UnitOfWork, columns: Sequence[Any], where: Sequence[Any]) -> dict[tuple[Any, ...], int]:
+    """Rows counted by several columns at once: one pass over the rows instead of one per column."""
+    rows = await uow.conn.execute(
+        sa.select(*columns, sa.func.count()).select_from(cases).where(*where).group_by(*columns)
+    )
+    return {tuple(r[:-1]): int(r[-1]) for r in rows}
+
+
 async def count_by(uow: UnitOfWork, column: Any, where: Sequence[Any]) -> dict[Any, int]:
     rows = await uow.conn.execute(
         sa.select(column, sa.func.count()).select_from(cases).where(*where).group_by(column)
