@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province eval-search image image-test clean
+.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province bench-growth eval-search image image-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -85,6 +85,11 @@ eval-search: sync ## search relevance on the demo province: hit@1, hit@3, MRR, z
 
 bench-province: sync infra-up ## the 300,000-matter province: generate, reindex, search (about 15 minutes)
 	$(UV) run --frozen python bench/province_scale.py
+
+# `make bench-growth`: cases' read paths (my cases, the staff queue, the status query, statistics)
+# at 10,000, 100,000 and 1,000,000 cases; about 10 minutes here, most of it loading the million.
+bench-growth: sync infra-up ## cost of cases' read paths against 10k, 100k and 1M cases (about 10 minutes)
+	$(UV) run --frozen python bench/growth.py $(BENCH_GROWTH_ARGS)
 
 # The one image of every service (deploy/image): buildah and mmdebstrap from Debian's packages,
 # no container registry needed. Not part of `make test` (minutes on vfs storage).

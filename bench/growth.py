@@ -220,6 +220,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             s["slope"] = round(slope(base, s["p99_ms"], first["size"], row["size"]), 2)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
+        "benchmark": "growth",
         "sizes": sizes,
         "concurrency": args.concurrency,
         "seconds": args.seconds,

@@ -178,3 +178,16 @@ def test_crossprovince_handover(cluster: dict[str, str], tmp_path: Path) -> None
     assert set(result["receipts"]["endpoint"]) == {"ACCEPTED"}, result["receipts"]
     assert re.search(r"^receipts endpoint accepted [1-9]\d*, rejected 0 ", out, re.M)
     assert result["rpc_failures"] == {"bare": {}, "endpoint": {}}
+
+
+def test_growth(cluster: dict[str, str], tmp_path: Path) -> None:
+    # Two tiny sizes (the table's shape and the slope column need two); no services to start.
+    args = ["--sizes", "200,400", "--seconds", "0.3", "--rounds", "1", "--warmup", "0", "--concurrency", "2"]
+    out = run_bench("growth.py", args, tmp_path / "result.json")
+    assert "cases' read paths against the number of cases (concurrency 2" in out
+    rows = re.findall(r"^ +(\d+) (\w+) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ +-?[\d.]+$", out, re.M)
+    flows = ["baseline", "my_cases", "queue", "status", "statistics"]
+    assert [(size, flow) for size, flow, *_ in rows] == [(s, f) for s in ("200", "400") for f in flows], out
+    assert all(int(done) > 0 and errors == "0" for *_, done, errors in rows), rows
+    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert [row["size"] for row in result["sizes"]] == [200, 400]
