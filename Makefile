@@ -68,6 +68,8 @@ lint: sync ## ruff, formatting and mypy
 # `make bench` runs the province benchmark on a tenth of the province (30,200 matters, a few
 # minutes); `make bench-province` on all of it.
 BENCH_PROVINCE_ARGS ?= --matters-per-site 200
+# `make bench` runs growth.py to 100,000 cases (two minutes); `make bench-growth` to a million.
+BENCH_GROWTH_SMALL_ARGS ?= --sizes 10000,100000
 
 bench: sync infra-up ## every benchmark, each printing a ratio against a baseline measured in the same run
 	$(UV) run --frozen python bench/search_vs_bare.py
@@ -77,6 +79,7 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 	$(UV) run --frozen python bench/appointments_booking.py
 	$(UV) run --frozen python bench/crossprovince_handover.py
 	$(UV) run --frozen python bench/province_scale.py $(BENCH_PROVINCE_ARGS)
+	$(UV) run --frozen python bench/growth.py $(BENCH_GROWTH_SMALL_ARGS)
 
 # `make eval-search` measures search relevance on the demo province (services/search/relevance):
 # hit@1, hit@3, MRR and the zero-result rate, embedded and Elasticsearch (needs `make infra-up`).
