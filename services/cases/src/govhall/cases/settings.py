@@ -48,6 +48,15 @@ class CasesSettings(ServiceSettings):
         default=10.0, ge=0, description="how long a read trusts identity's yes to an agent; 0: ask every time"
     )
     agent_cache_size: int = Field(default=10_000, ge=1, description="cached CheckAgent answers per process")
+    # CreateDraft keeps the catalogue's answer for a matter this long (matters.py): a withdrawal
+    # or a new version reaches new drafts within it; every draft asked the catalogue before.
+    matter_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="how long CreateDraft reuses a GetMatter answer; 0: ask every time",
+    )
+    matter_cache_size: int = Field(default=10_000, ge=1, description="matters kept per process")
     # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
     # What a notice's QR code opens: the portal's verification page.
