@@ -88,6 +88,9 @@ class ServiceSettings(BaseSettings):
     database_password: SecretStr | None = None
     grpc_address: str = "127.0.0.1:0"
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
+    # Processes serving this service's port (kit/workers.py): Python runs one core per process,
+    # and a service under load (cases submitting) is held by it before its database is.
+    workers: int = Field(default=1, ge=1, le=32, description="processes sharing the gRPC port (SO_REUSEPORT)")
     # Upper bound on any one RPC when the caller set no deadline of its own.
     default_deadline_seconds: float = 10.0
     # Upper bound on a streamed RPC (a file sent or read in chunks), which lasts as long as its
