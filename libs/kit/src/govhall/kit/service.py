@@ -123,7 +123,9 @@ class ServiceHost(Generic[S]):
         self.settings = settings
         self.platform = platform
         self.bus = bus
-        self.db = Database(settings.resolved_database_url(platform, spec.name))
+        self.db = Database(
+            settings.resolved_database_url(platform, spec.name), pool_size=settings.database_pool_size
+        )
         self.relay = OutboxRelay(self.db, bus, spec.name) if spec.publishes_events else None
         self.server: GrpcServer | None = None
         bundle_file, _ = platform.trust_files(spec.name)

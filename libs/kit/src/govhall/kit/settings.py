@@ -86,6 +86,11 @@ class ServiceSettings(BaseSettings):
     # The database role's password, kept out of the URL (which appears in configs and logs); it
     # replaces any password the URL holds. A SecretStr: never shown in a repr or a log line.
     database_password: SecretStr | None = None
+    # Connections kept open to PostgreSQL (as many again may be opened for a burst). One beyond
+    # them is opened for a use and closed after it: a backend forked and a password exchange
+    # each time, which under a steady load above the pool (cases at 16 submissions at once)
+    # was a connect on most requests.
+    database_pool_size: int = Field(default=10, ge=1, le=100, description="PostgreSQL connections kept open")
     grpc_address: str = "127.0.0.1:0"
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
     # Processes serving this service's port (kit/workers.py): Python runs one core per process,

@@ -15,6 +15,9 @@ from govhall.kit.settings import ServiceSettings
 class CasesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GOVHALL_CASES_", extra="ignore")
 
+    # Every applicant's call holds a connection for its transaction: a portal's submissions run
+    # more at once than the kit's 10, and each one past the pool was a new PostgreSQL backend.
+    database_pool_size: int = Field(default=20, ge=1, le=100, description="PostgreSQL connections kept open")
     catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
     identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
     # A material picked from the applicant's cloud drive (云盘选择) is asked of licences.
