@@ -290,8 +290,11 @@ async def update_draft(deps: Deps, req: pb.UpdateDraftRequest) -> pb.Case:
             app = replace(app, delivery=delivery)
         rec = _touched(rec, now, application=app)
         await store.update_case(uow, rec)
+        # The reply's view is read in the write's own transaction: after the commit it took a new
+        # one (BEGIN and ROLLBACK more; on SQLite the write lock again) for four reads.
+        view = await full_view(deps, uow, rec, now)
         await uow.commit()
-        return await full_view(deps, uow, rec, now)
+        return view
 
 
 UPLOAD_STATES = frozenset({CaseState.DRAFT, CaseState.SUPPLEMENT_REQUESTED})
@@ -351,8 +354,9 @@ async def attach_checked(
         )
         rec = _touched(rec, now)
         await store.update_case(uow, rec)
+        view = await full_view(deps, uow, rec, now)
         await uow.commit()
-        return await full_view(deps, uow, rec, now)
+        return view
 
 
 async def _upload_need(
@@ -408,8 +412,9 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
             )
         rec = _touched(rec, now)
         await store.update_case(uow, rec)
+        view = await full_view(deps, uow, rec, now)
         await uow.commit()
-        return await full_view(deps, uow, rec, now)
+        return view
 
 
 async def delete_draft(deps: Deps, req: pb.DeleteDraftRequest) -> pb.DeleteDraftResponse:
