@@ -137,11 +137,12 @@ class Run:
         return f"bench_{self.c.run_id}_pgbench"
 
 
-def start_services(run: Run, infra: dict[str, str], log_level: str) -> None:
+def start_services(run: Run, infra: dict[str, str], log_level: str, workers: int = 1) -> None:
     # Cases and everything it calls; no gateway (the calls go to cases directly, as the gateway's would).
     run.cluster = Cluster.plan(["cases"], infra, run.work_dir, log_level)
     run.c.databases.append(run.pgbench_db)
-    run.c.start(run.processes, run.c.env())
+    # Cases' worker processes on its one port (kit/workers.py); 1 is one process, as before.
+    run.c.start(run.processes, {**run.c.env(), "GOVHALL_CASES_WORKERS": str(workers)})
 
 
 def cleanup(run: Run) -> None:
@@ -501,6 +502,7 @@ async def run_submissions(
     concurrency: int,
     drain_timeout: float,
     roots: dict[str, int],
+    channels: int = 1,
 ) -> SubmitPhase:
     import grpc
 
@@ -510,8 +512,10 @@ async def run_submissions(
     from govhall.protos.common.v1 import common_pb2 as c
 
     phase = SubmitPhase(round_no)
-    ch = run.c.channel("cases", "gateway")  # applicants, as the gateway passes them on
-    stub = cases_pb2_grpc.CasesServiceStub(ch)
+    # Applicants as the gateway passes them on; several connections, as the gateway's worker
+    # processes each have their own (cases' workers share its port by connection, not by call).
+    chs = [run.c.channel("cases", "gateway") for _ in range(channels)]
+    stubs = [cases_pb2_grpc.CasesServiceStub(ch) for ch in chs]
     form_json = json.dumps(FORM, ensure_ascii=False)
     issued = 0
     deadline = 0.0
@@ -525,6 +529,7 @@ async def run_submissions(
             real_name_level=2,  # cases refuses applicants without real-name verification
         )
         md = caller_metadata(who)
+        stub = stubs[index % len(stubs)]
         while issued < MAX_SUBMISSIONS_PER_PHASE and time.perf_counter() < deadline:
             issued += 1
             key = uuid.uuid4().hex
@@ -589,7 +594,8 @@ async def run_submissions(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(deliveries.changed.wait(), 0.5)
     finally:
-        await ch.close()
+        for ch in chs:
+            await ch.close()
     phase.cpu = cpu_delta(cpu0, cpu_now(roots))
     last = t0
     for s in phase.submissions:
@@ -696,7 +702,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     from govhall.kit.testing import cluster_bus
 
     t_start = time.monotonic()
-    start_services(run, infra_env(not args.no_start), args.log_level)  # before any thread (gRPC) exists
+    # before any thread (gRPC) exists
+    start_services(run, infra_env(not args.no_start), args.log_level, args.workers)
     pg_version = await create_pgbench_table(run)
     for name, address in run.c.addresses.items():
 
@@ -721,7 +728,9 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         c, seconds = args.concurrency, args.seconds
         if args.warmup:
             await run_pgbench(run, 0, args.warmup, c, roots)
-            warm = await run_submissions(run, deliveries, 0, args.warmup, c, args.drain_timeout, roots)
+            warm = await run_submissions(
+                run, deliveries, 0, args.warmup, c, args.drain_timeout, roots, args.channels
+            )
             log(
                 f"warm-up: {warm.delivered} submissions delivered, {sum(warm.errors.values())} errors"
                 + (f" {dict(warm.errors)}" if warm.errors else "")
@@ -736,7 +745,9 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
                     base.append(p)
                     log(f"round {r} pgbench      {p.tps:9.1f} tps")
                 else:
-                    s = await run_submissions(run, deliveries, r, seconds, c, args.drain_timeout, roots)
+                    s = await run_submissions(
+                        run, deliveries, r, seconds, c, args.drain_timeout, roots, args.channels
+                    )
                     subject.append(s)
                     log(
                         f"round {r} submissions  {s.rate:9.1f} /s"
@@ -754,6 +765,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "cases_submissions",
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "concurrency": c,
+        "cases_workers": args.workers,
+        "channels": args.channels,
         "rounds": args.rounds,
         "seconds_per_round": seconds,
         "warmup_seconds": args.warmup,
@@ -776,7 +789,8 @@ def print_table(result: dict[str, Any]) -> None:
     print()
     print(
         f"cases submissions end to end vs pgbench: {result['rounds']} rounds x {result['seconds_per_round']} s,"
-        f" concurrency {result['concurrency']}, {result['machine']['cpus']} CPUs, PostgreSQL {result['postgresql']}"
+        f" concurrency {result['concurrency']}, cases workers {result.get('cases_workers', 1)},"
+        f" {result.get('channels', 1)} channels, {result['machine']['cpus']} CPUs, PostgreSQL {result['postgresql']}"
     )
     header = f"{'':<13}{'done':>9}{'errors':>8}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}"
     print(header)
@@ -826,6 +840,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--drain-timeout", type=float, default=30.0, help="seconds to wait for a round's last events"
     )
+    p.add_argument("--workers", type=int, default=1, help="cases' worker processes (GOVHALL_CASES_WORKERS)")
+    p.add_argument("--channels", type=int, default=4, help="gRPC connections the applicants share")
     p.add_argument("--log-level", default="info", help="of the services (all use the same)")
     p.add_argument("--no-start", action="store_true", help="do not run deploy/local/start.sh first")
     p.add_argument("--output", type=Path, default=RESULTS)
@@ -833,6 +849,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     check_load_bounds(p, args)
     if not 0 < args.drain_timeout <= MAX_DRAIN_TIMEOUT:
         p.error(f"--drain-timeout must be in (0, {MAX_DRAIN_TIMEOUT:.0f}]")
+    if not (1 <= args.workers <= 8 and 1 <= args.channels <= 64):
+        p.error("--workers must be in [1, 8], --channels in [1, 64]")
     return args
 
 

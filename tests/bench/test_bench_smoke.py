@@ -80,10 +80,12 @@ def test_identity_vs_bare(cluster: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_cases_submissions(cluster: dict[str, str], tmp_path: Path) -> None:
-    args = ["--seconds", "1", "--rounds", "1", "--warmup", "0", "--concurrency", "1"]
+    # Cases as two worker processes on its port (kit/workers.py), two applicants on two connections.
+    args = ["--seconds", "1", "--rounds", "1", "--warmup", "0", "--concurrency", "2"]
+    args += ["--workers", "2", "--channels", "2"]
     out = run_bench("cases_submissions.py", args, tmp_path / "result.json")
 
-    assert "cases submissions end to end vs pgbench: 1 rounds x 1 s, concurrency 1" in out
+    assert "vs pgbench: 1 rounds x 1 s, concurrency 2, cases workers 2, 2 channels" in out
     rows = re.findall(r"^(pgbench|submissions) +(\d+) +(\d+) +[\d.]+ +[\d.]+ +[\d.]+ ", out, re.M)
     assert [r[0] for r in rows] == ["pgbench", "submissions"]
     assert all(int(done) > 0 and errors == "0" for _name, done, errors in rows), rows

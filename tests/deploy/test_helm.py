@@ -435,6 +435,14 @@ def test_configmaps_carry_the_site_and_back_ends(instance: Instance) -> None:
     assert cases["GOVHALL_CASES_IDENTITY_ADDRESS"] == f"{RELEASE}-identity:50051"
     assert cases["GOVHALL_CASES_FILES_DIR"] == CASES_FILES
     assert cases["GOVHALL_CASES_KV_NAMESPACE"] == gateway["GOVHALL_GATEWAY_KV_NAMESPACE"]
+    # Worker processes per pod (issue 20): as the values say, none where a service states none.
+    for service in GRPC_SERVICES:
+        data = instance.by_component("ConfigMap")[service]["data"]
+        workers = instance.values["services"].get(service, {}).get("workers") or load_values_defaults()[
+            "services"
+        ][service].get("workers")
+        assert data.get(f"GOVHALL_{service.upper()}_WORKERS") == (str(workers) if workers else None)
+    assert cases["GOVHALL_CASES_WORKERS"] == ("2" if instance.level == "province" else "1")
     assert cases["GOVHALL_REDIS_URL"] == gateway["GOVHALL_REDIS_URL"]
     # Consult reads matters' names from the catalogue and, to send an SMS, mobiles from identity.
     consult = instance.by_component("ConfigMap")["consult"]["data"]

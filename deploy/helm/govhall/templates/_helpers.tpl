@@ -126,6 +126,9 @@ data:
   {{- if eq $svc.protocol "grpc" }}
   {{ $prefix }}GRPC_ADDRESS: {{ printf "[::]:%v" $svc.ports.grpc | quote }}
   {{ $prefix }}METRICS_PORT: {{ $svc.ports.metrics | quote }}
+  {{- with $svc.workers }}
+  {{ $prefix }}WORKERS: {{ . | quote }}
+  {{- end }}
   {{- else }}
   {{ $prefix }}HOST: "0.0.0.0"
   {{ $prefix }}PORT: {{ $svc.ports.http | quote }}

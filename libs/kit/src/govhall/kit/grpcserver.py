@@ -253,6 +253,7 @@ class GrpcServer:
         health_interval: float = 2.0,
         session_check: SessionCheck | None = None,
         stream_deadline: float | None = None,
+        reuse_port: bool = False,
     ) -> None:
         self._server = grpc.aio.server(
             interceptors=[_Middleware(verifier, default_deadline, session_check, stream_deadline)],
@@ -260,8 +261,9 @@ class GrpcServer:
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
                 # gRPC sets SO_REUSEPORT by default: a second server on a port already taken (another
                 # service given the same address, a port chosen free a moment before) would bind
-                # too and take half its calls ("Method not found!"). Refused at bind instead.
-                ("grpc.so_reuseport", 0),
+                # too and take half its calls ("Method not found!"). Refused at bind instead,
+                # except between the workers of one service (kit/workers.py), which share it.
+                ("grpc.so_reuseport", 1 if reuse_port else 0),
             ],
         )
         self._health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()

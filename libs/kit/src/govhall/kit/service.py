@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +30,7 @@ from govhall.kit.outbox import OutboxRelay
 from govhall.kit.settings import PlatformSettings, ServiceSettings, platform_kv
 from govhall.kit.tokens import RevocationList
 from govhall.kit.trust import CallerPolicy, Signer, Verifier
+from govhall.kit.workers import run_workers, worker_index
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,9 @@ class ServiceHost(Generic[S]):
         self.settings = settings
         self.platform = platform
         self.bus = bus
-        self.db = Database(settings.resolved_database_url(platform, spec.name))
+        self.db = Database(
+            settings.resolved_database_url(platform, spec.name), pool_size=settings.database_pool_size
+        )
         self.relay = OutboxRelay(self.db, bus, spec.name) if spec.publishes_events else None
         self.server: GrpcServer | None = None
         bundle_file, _ = platform.trust_files(spec.name)
@@ -164,6 +168,8 @@ class ServiceHost(Generic[S]):
             stream_deadline=self.settings.stream_deadline_seconds,
             session_check=session_check,
             verifier=self.verifier,
+            # Workers of one service share its port (workers.py); one process never does.
+            reuse_port=self.settings.workers > 1 and worker_index() is not None,
         )
         await self.server.start()
         log.info("%s serving gRPC on %s", self.spec.name, self.server.address)
@@ -183,7 +189,10 @@ class ServiceHost(Generic[S]):
 
 async def _serve(spec: ServiceSpec[S], settings: S) -> None:
     platform = PlatformSettings()
-    observability.setup(spec.name, platform.log_level, settings.metrics_port)
+    metrics_port = settings.metrics_port
+    if metrics_port and (index := worker_index()) is not None:
+        metrics_port += index  # one /metrics per worker process
+    observability.setup(spec.name, platform.log_level, metrics_port)
     bus = create_bus(
         platform.nats_url,
         stream_prefix=platform.stream_prefix,
@@ -226,4 +235,10 @@ def run_forever(spec: ServiceSpec[S], settings: S, argv: Sequence[str] | None = 
         return
     if args:
         raise SystemExit(f"usage: python -m govhall.{spec.name} [migrate]")
+    if settings.workers > 1 and worker_index() is None:
+        # The supervisor of the workers (workers.py): it migrates once, they only check.
+        if PlatformSettings().migrate_on_start:
+            asyncio.run(_migrate_only(spec, settings))
+        env = {**os.environ, "GOVHALL_MIGRATE_ON_START": "false"}
+        raise SystemExit(run_workers(f"govhall.{spec.name}", settings.workers, env))
     asyncio.run(_serve(spec, settings))

@@ -86,8 +86,16 @@ class ServiceSettings(BaseSettings):
     # The database role's password, kept out of the URL (which appears in configs and logs); it
     # replaces any password the URL holds. A SecretStr: never shown in a repr or a log line.
     database_password: SecretStr | None = None
+    # Connections kept open to PostgreSQL (as many again may be opened for a burst). One beyond
+    # them is opened for a use and closed after it: a backend forked and a password exchange
+    # each time, which under a steady load above the pool (cases at 16 submissions at once)
+    # was a connect on most requests.
+    database_pool_size: int = Field(default=10, ge=1, le=100, description="PostgreSQL connections kept open")
     grpc_address: str = "127.0.0.1:0"
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics port; unset: none")
+    # Processes serving this service's port (kit/workers.py): Python runs one core per process,
+    # and a service under load (cases submitting) is held by it before its database is.
+    workers: int = Field(default=1, ge=1, le=32, description="processes sharing the gRPC port (SO_REUSEPORT)")
     # Upper bound on any one RPC when the caller set no deadline of its own.
     default_deadline_seconds: float = 10.0
     # Upper bound on a streamed RPC (a file sent or read in chunks), which lasts as long as its

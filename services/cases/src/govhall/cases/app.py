@@ -11,6 +11,7 @@ from govhall.cases import agents, documents, evaluations, events, notices, super
 from govhall.cases.agents import AgentCache
 from govhall.cases.api import CasesService
 from govhall.cases.handovers_api import CaseHandoversService
+from govhall.cases.matters import MatterCache
 from govhall.cases.settings import CasesSettings
 from govhall.cases.workflow import Deps
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
@@ -57,6 +58,7 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
         identity=identity_pb2_grpc.IdentityServiceStub(identity),
         calendar=calendar,
         agents=AgentCache(0, settings.agent_cache_size),  # on once it hears the revocations
+        matters=MatterCache(settings.matter_cache_seconds, settings.matter_cache_size),
         drive=drive_pb2_grpc.DriveServiceStub(licences),
         grants=grants_pb2_grpc.LicenceGrantsServiceStub(licences),
         licences=licences_pb2_grpc.LicencesServiceStub(licences),

@@ -15,6 +15,9 @@ from govhall.kit.settings import ServiceSettings
 class CasesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GOVHALL_CASES_", extra="ignore")
 
+    # Every applicant's call holds a connection for its transaction: a portal's submissions run
+    # more at once than the kit's 10, and each one past the pool was a new PostgreSQL backend.
+    database_pool_size: int = Field(default=20, ge=1, le=100, description="PostgreSQL connections kept open")
     catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
     identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
     # A material picked from the applicant's cloud drive (云盘选择) is asked of licences.
@@ -48,6 +51,15 @@ class CasesSettings(ServiceSettings):
         default=10.0, ge=0, description="how long a read trusts identity's yes to an agent; 0: ask every time"
     )
     agent_cache_size: int = Field(default=10_000, ge=1, description="cached CheckAgent answers per process")
+    # CreateDraft keeps the catalogue's answer for a matter this long (matters.py): a withdrawal
+    # or a new version reaches new drafts within it; every draft asked the catalogue before.
+    matter_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="how long CreateDraft reuses a GetMatter answer; 0: ask every time",
+    )
+    matter_cache_size: int = Field(default=10_000, ge=1, description="matters kept per process")
     # The clock sweep: overdue supplements become 退件, cases entering 黄牌/红牌 raise events.
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
     # What a notice's QR code opens: the portal's verification page.

@@ -29,6 +29,7 @@ from govhall.cases import (
 )
 from govhall.cases.agents import AgentCache
 from govhall.cases.clock import read_clock
+from govhall.cases.matters import MatterCache
 from govhall.cases.records import CaseRecord
 from govhall.cases.settings import CasesSettings
 from govhall.cases.values import Actor, ActorKind, ApplicantKind, Case, Transition
@@ -71,6 +72,8 @@ class Deps:
     # grant before a material is taken from a licence (licence_materials.py)
     grants: grants_pb2_grpc.LicenceGrantsServiceStub | None = None
     licences: licences_pb2_grpc.LicencesServiceStub | None = None
+    # The catalogue's GetMatter answers for a few seconds (matters.py; off unless app.wire sizes it)
+    matters: MatterCache = field(default_factory=lambda: MatterCache(0, 1))
 
 
 def not_found(case_id: str) -> DomainError:
@@ -90,10 +93,17 @@ async def _upstream(call: Any, request: Any) -> Any:
 
 
 async def published_matter(deps: Deps, site_code: str, matter_code: str) -> cat.Matter:
-    """The matter's published version as seen from the applicant's site (its own or an ancestor's)."""
-    matter: cat.Matter = await _upstream(
-        deps.catalogue.GetMatter, cat.GetMatterRequest(site_code=site_code, code=matter_code)
-    )
+    """The matter's published version as seen from the applicant's site (its own or an ancestor's);
+    the catalogue's answer of the last ``matter_cache_seconds`` (matters.py). The status is checked
+    on every call, so a withdrawal refuses new drafts once the catalogue's answer says so."""
+
+    async def ask() -> cat.Matter:
+        answer: cat.Matter = await _upstream(
+            deps.catalogue.GetMatter, cat.GetMatterRequest(site_code=site_code, code=matter_code)
+        )
+        return answer
+
+    matter = await deps.matters.get((site_code, matter_code), ask)
     if matter.status != cat.MATTER_STATUS_PUBLISHED:
         raise DomainError(
             "MATTER_NOT_PUBLISHED",
