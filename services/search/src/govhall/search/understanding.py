@@ -21,6 +21,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 import jieba
@@ -149,15 +150,43 @@ def learn(words: Iterable[str]) -> None:
 
 def index_tokens(text: str) -> str:
     """The space-joined words of the normalised text for the index: each word, then the dictionary
-    words inside it; question and function words dropped."""
+    words inside it; question and function words dropped.
+
+    Cut a space-separated chunk at a time, each chunk's words remembered: jieba cuts the runs of
+    characters between spaces independently, so this is the same as cutting the whole text, and a
+    province's guides repeat their sentences from site to site (a full reindex spent most of its
+    time in jieba cutting them again). Normalising a line at a time is exact too (NFKC and the
+    traditional→simplified phrases never span a line break) and is remembered the same way."""
+    _segmenter.tokenizer()  # loaded first: loading it moves the generation
+    generation = _segmenter.generation
     out: list[str] = []
-    for token in _segmenter.cut(normalise(text)):
+    for line in (text or "").split("\n"):
+        for chunk in _normalise_line(line).split():
+            out.extend(_chunk_tokens(chunk, generation))
+    return " ".join(out)
+
+
+# Remembered pieces of text are short (a line, a chunk): this bounds the memory to some megabytes.
+_PIECES_REMEMBERED = 65_536
+
+
+@lru_cache(maxsize=_PIECES_REMEMBERED)
+def _normalise_line(line: str) -> str:
+    return normalise(line)
+
+
+@lru_cache(maxsize=_PIECES_REMEMBERED)
+def _chunk_tokens(chunk: str, generation: int) -> tuple[str, ...]:
+    """The index words of one chunk of normalised text as cut with the dictionary of `generation`
+    (the key: a word learned since makes the chunk cut afresh)."""
+    out: list[str] = []
+    for token in _segmenter.cut(chunk):
         if token in STOPWORDS:
             continue
         out.append(token)
         if len(token) > 2:
             out.extend(_segmenter.inner(token))
-    return " ".join(out)
+    return tuple(out)
 
 
 def _intent_spans(tokens: list[str], intents: dict[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
