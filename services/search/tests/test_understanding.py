@@ -155,3 +155,21 @@ def test_a_word_learned_after_a_chunk_was_cut_cuts_it_anew() -> None:
     after = index_tokens(text).split()
     assert after.count("犇骉猋") == 2
     assert index_tokens(text) == _cut_whole(text)
+
+
+def test_a_word_learned_elsewhere_keeps_the_remembered_cuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govhall.search import understanding
+
+    text = "办理鑫淼焱垚备案\n携带鑫淼焱垚材料"
+    index_tokens(text)
+    cuts: list[str] = []
+    cut = understanding._segmenter.cut
+    monkeypatch.setattr(understanding._segmenter, "cut", lambda chunk: cuts.append(chunk) or cut(chunk))
+    learn(["犇犇鑫鑫许可"])  # a new name somewhere else: the chunks above stay as they were cut
+    tokens = index_tokens(text)
+    assert cuts == []
+    assert tokens == _cut_whole(text)
+    cuts.clear()
+    learn(["鑫淼焱垚"])  # inside both chunks: both are cut again, the name whole
+    assert index_tokens(text).split().count("鑫淼焱垚") == 2
+    assert sorted(cuts) == ["办理鑫淼焱垚备案", "携带鑫淼焱垚材料"]
