@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
 import pytest
 
 from govhall.catalogue import export
@@ -88,3 +93,54 @@ async def test_only_services_and_platform_admins_export(catalogue: Catalogue) ->
     for metadata in (ANONYMOUS, XILING_ADMIN):
         err = await catalogue.stream_error("ExportCatalogue", pb.ExportCatalogueRequest(), metadata)
         assert err.code == "FORBIDDEN" and err.kind.http_status == 403
+
+
+class _Reader:
+    """A database whose reads the fetch functions below answer (the paging alone)."""
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[None]:
+        yield None
+
+
+async def test_the_next_page_is_read_while_one_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "PAGE", 2)
+    rows = ["a", "b", "c", "d", "e"]
+    reads: list[str] = []
+
+    async def fetch(uow: Any, after: str, limit: int) -> list[str]:
+        reads.append(after)
+        await asyncio.sleep(0)
+        return [r for r in rows if r > after][:limit]
+
+    got = []
+    async for row in export._pages(cast(Any, _Reader()), fetch, lambda r: r):
+        got.append(row)
+        if row == "a":
+            for _ in range(3):
+                await asyncio.sleep(0)  # the reader busy with the first row
+            assert reads == ["", "b"], "the second page is read while the first streams"
+    assert got == rows
+    assert reads == ["", "b", "d"]
+
+
+async def test_closing_the_stream_stops_the_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "PAGE", 1)
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def fetch(uow: Any, after: str, limit: int) -> list[str]:
+        if not after:
+            return ["a"]
+        started.set()
+        try:
+            await asyncio.Event().wait()  # the database never answers
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return []
+
+    pages = export._pages(cast(Any, _Reader()), fetch, lambda r: r)
+    assert await anext(pages) == "a"
+    await asyncio.wait_for(started.wait(), 5)
+    await pages.aclose()
+    await asyncio.wait_for(cancelled.wait(), 5)

@@ -103,3 +103,73 @@ def test_a_long_question_also_tries_the_words_names_use() -> None:
     assert "提取 公积金" in u.variants and "提取 住房公积金" in u.variants
     # A short query is left as it is.
     assert understand("提取公积金", builtin()).variants[:2] == ("提取公积金", "提取 公积金")
+
+
+def _cut_whole(text: str) -> str:
+    """index_tokens as it was before it cut a chunk at a time: the whole normalised text at once."""
+    from govhall.search.understanding import STOPWORDS, _segmenter
+
+    out: list[str] = []
+    for token in _segmenter.cut(normalise(text)):
+        if token in STOPWORDS:
+            continue
+        out.append(token)
+        if len(token) > 2:
+            out.extend(_segmenter.inner(token))
+    return " ".join(out)
+
+
+GUIDE = (
+    "申請人為年滿18周歲的中國公民；持有效居民身份證原件。\n"
+    "個體工商戶營業執照變更登記申请表、居民身份证\n"
+    "\n"
+    "１．受理：窗口收件（当场）２．审查→决定；３．ＡＰＰ在线办理 https://gov.example/a?b=1\n"
+    "  《中华人民共和国行政许可法》第二十九条  \n"
+    "营业执照"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GUIDE,
+        GUIDE + "\n" + GUIDE,
+        "居民身份证补领\r\n户口迁移",
+        "  ",
+        "",
+        "？！\n\n。",
+        "Ａｂｃ１２３ 營業\t執照",
+    ],
+)
+def test_index_tokens_cut_a_chunk_at_a_time_as_the_whole_text_cuts(text: str) -> None:
+    # Twice: the second answer comes from the remembered lines and chunks.
+    assert index_tokens(text) == _cut_whole(text)
+    assert index_tokens(text) == _cut_whole(text)
+
+
+def test_a_word_learned_after_a_chunk_was_cut_cuts_it_anew() -> None:
+    text = "申请犇骉猋登记\n犇骉猋"
+    before = index_tokens(text).split()
+    assert "犇骉猋" not in before  # unknown: cut character by character
+    learn(["犇骉猋"])
+    after = index_tokens(text).split()
+    assert after.count("犇骉猋") == 2
+    assert index_tokens(text) == _cut_whole(text)
+
+
+def test_a_word_learned_elsewhere_keeps_the_remembered_cuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govhall.search import understanding
+
+    text = "办理鑫淼焱垚备案\n携带鑫淼焱垚材料"
+    index_tokens(text)
+    cuts: list[str] = []
+    cut = understanding._segmenter.cut
+    monkeypatch.setattr(understanding._segmenter, "cut", lambda chunk: cuts.append(chunk) or cut(chunk))
+    learn(["犇犇鑫鑫许可"])  # a new name somewhere else: the chunks above stay as they were cut
+    tokens = index_tokens(text)
+    assert cuts == []
+    assert tokens == _cut_whole(text)
+    cuts.clear()
+    learn(["鑫淼焱垚"])  # inside both chunks: both are cut again, the name whole
+    assert index_tokens(text).split().count("鑫淼焱垚") == 2
+    assert sorted(cuts) == ["办理鑫淼焱垚备案", "携带鑫淼焱垚材料"]

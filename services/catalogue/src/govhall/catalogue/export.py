@@ -10,6 +10,7 @@ items carry tells search which copy is newer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -49,13 +50,26 @@ async def export(db: Database) -> AsyncIterator[pb.ExportItem]:
 async def _pages(
     db: Database, fetch: Callable[[UnitOfWork, str, int], Awaitable[Sequence[T]]], key: Callable[[T], str]
 ) -> AsyncIterator[T]:
-    """Every row fetch returns, a page at a time in key order, each page in its own short read."""
-    after = ""
-    while True:
+    """Every row fetch returns, a page at a time in key order, each page in its own short read.
+
+    The next page is read while this one streams (at most two pages in memory): read one after
+    the other, the stream stalled on the database between pages and a reindex, whose documents
+    are built from it, waited with it."""
+
+    async def read(after: str) -> Sequence[T]:
         async with db.reader() as uow:
-            page = await fetch(uow, after, PAGE)
-        for row in page:
-            yield row
-        if len(page) < PAGE:
+            return await fetch(uow, after, PAGE)
+
+    page = await read("")
+    while True:
+        following = asyncio.create_task(read(key(page[-1]))) if len(page) == PAGE else None
+        try:
+            for row in page:
+                yield row
+        except BaseException:  # the stream was closed (the reader went away) or failed
+            if following is not None:
+                following.cancel()
+            raise
+        if following is None:
             return
-        after = key(page[-1])
+        page = await following

@@ -23,6 +23,8 @@ class Rebuild(Protocol):
     """
 
     name: str  # the new index (or generation) name
+    # put_many calls a full reindex keeps under way at once (building the next batch meanwhile).
+    writes_in_flight: int
 
     async def put_many(self, docs: Iterable[SearchDoc]) -> int:
         """Store docs in the new generation (a newer revision already there wins); how many were stored."""

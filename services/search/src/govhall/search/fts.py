@@ -561,6 +561,9 @@ class EmbeddedBackend:
 class EmbeddedRebuild:
     """A new generation being filled (see the module's docstring)."""
 
+    # SQLite has one writer, in this same process: a second write under way would only wait.
+    writes_in_flight = 1
+
     def __init__(self, backend: EmbeddedBackend, name: str) -> None:
         self.name = name
         self._engine = backend._engine

@@ -14,6 +14,7 @@ retention) learns every site here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -25,7 +26,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.search.v1 import search_pb2 as pb
 from govhall.search import metrics, store
-from govhall.search.backend import SearchBackend
+from govhall.search.backend import Rebuild, SearchBackend
 from govhall.search.model import SearchDoc
 from govhall.sitecopy import SiteCopy
 
@@ -56,6 +57,7 @@ async def run(
     log.info("reindex: building %s to replace %s", rebuild.name, old)
     progress = pb.ReindexProgress(phase=Phase.PHASE_STARTED, new_index=rebuild.name, old_index=old)
     yield progress
+    writes = _Writes(rebuild, rebuild.writes_in_flight)
     try:
         batch: list[SearchDoc] = []
         sites: list[SiteCopy] = []
@@ -78,18 +80,18 @@ async def run(
             elif which == "article":
                 batch.append(SearchDoc.from_article(item.article))
             if len(batch) >= batch_size:
-                await rebuild.put_many(batch)
-                progress.done += len(batch)
+                progress.done += await writes.add(batch)
                 batch = []
                 yield progress
         if batch:
-            await rebuild.put_many(batch)
-            progress.done += len(batch)
-            yield progress
+            progress.done += await writes.add(batch)
+        progress.done += await writes.drain()
+        yield progress
         if sites:
             await _save_sites(db, sites)
         await rebuild.commit()
     except BaseException:
+        await writes.cancel()
         log.warning("reindex into %s failed; the current index %s stays", rebuild.name, old, exc_info=True)
         await rebuild.abort()
         metrics.REINDEX.labels("failed").inc()
@@ -106,6 +108,51 @@ async def run(
         old,
     )
     yield progress
+
+
+class _Writes:
+    """Bulk writes into the new generation, at most `limit` under way; their stored counts."""
+
+    def __init__(self, rebuild: Rebuild, limit: int) -> None:
+        self._rebuild = rebuild
+        self._limit = limit
+        self._pending: set[asyncio.Task[int]] = set()
+
+    async def add(self, batch: list[SearchDoc]) -> int:
+        """Start writing batch; once `limit` are under way, wait for one. Documents written since
+        the last call (a failed write raises here)."""
+        self._pending.add(asyncio.create_task(self._write(batch)))
+        if len(self._pending) < self._limit:
+            return 0
+        done, self._pending = await asyncio.wait(self._pending, return_when=asyncio.FIRST_COMPLETED)
+        return _written(done)
+
+    async def drain(self) -> int:
+        """Wait for every write under way; the documents they wrote."""
+        written = 0
+        while self._pending:
+            done, self._pending = await asyncio.wait(self._pending, return_when=asyncio.FIRST_COMPLETED)
+            written += _written(done)
+        return written
+
+    async def cancel(self) -> None:
+        for task in self._pending:
+            task.cancel()
+        await asyncio.gather(*self._pending, return_exceptions=True)
+        self._pending = set()
+
+    async def _write(self, batch: list[SearchDoc]) -> int:
+        await self._rebuild.put_many(batch)
+        return len(batch)
+
+
+def _written(done: set[asyncio.Task[int]]) -> int:
+    """What the finished writes stored; the first failure raised (every failure looked at, so
+    none is reported again as never retrieved)."""
+    failures = [e for e in (task.exception() for task in done) if e is not None]
+    if failures:
+        raise failures[0]
+    return sum(task.result() for task in done)
 
 
 async def _save_sites(db: Database, sites: list[SiteCopy]) -> None:

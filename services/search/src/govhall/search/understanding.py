@@ -21,6 +21,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 import jieba
@@ -41,6 +42,11 @@ INTENT_GAP = 3
 # Longest dictionary word looked for inside an indexed word.
 _MAX_INNER = 8
 CACHE_SIZE = 2048
+# Remembered pieces of indexed text (lines, chunks: short) are bounded to some megabytes.
+_CHUNKS_REMEMBERED = 65_536
+# A remembered chunk's cut is checked against at most this many words added since; more, and
+# it is cut again (checking would cost more).
+_RECHECK_AT_MOST = 512
 
 STOPWORDS = frozenset(load_data("stopwords.json"))
 
@@ -75,6 +81,11 @@ class _Segmenter:
         self.name_words: set[str] = set()
         # Bumped when the dictionary learns a word: cached understandings made before are stale.
         self.generation = 0
+        # Every word added to the tokenizer, in order: a chunk's remembered cut (below) is stale
+        # only if a word added since is in it.
+        self.added: list[str] = []
+        # chunk of normalised text -> (len(added) when cut, its index words); see chunk_words.
+        self._chunks: dict[str, tuple[int, tuple[str, ...]]] = {}
 
     def tokenizer(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -98,6 +109,7 @@ class _Segmenter:
                 self._known.add(word)
                 if not tokenizer.FREQ.get(word):
                     tokenizer.add_word(word)
+                    self.added.append(word)
                     added = True
         if added:
             self.generation += 1
@@ -121,6 +133,40 @@ class _Segmenter:
     def cut(self, text: str) -> list[str]:
         """Words of normalised text, spaces dropped (no HMM: the same text always cuts the same)."""
         return [t for t in self.tokenizer().lcut(text, HMM=False) if t.strip()]
+
+    def chunk_words(self, chunk: str) -> tuple[str, ...]:
+        """The index words of one chunk of normalised text (no spaces), remembered.
+
+        A full reindex learns each new matter name as it goes (a new name almost every document
+        in a province), so remembering cuts by the dictionary's generation never hit. The cut of a
+        chunk changes only when a word inside it is added, so a remembered cut is kept unless one
+        of the words added since is in the chunk. (jieba also scores a cut against the total of
+        all word frequencies, which grows a little with each word added; a cut that tie-breaks
+        on that would differ, as cuts made earlier in the same reindex already did.)"""
+        self.tokenizer()
+        added = self.added
+        now = len(added)
+        remembered = self._chunks.get(chunk)
+        if remembered is not None:
+            then, words = remembered
+            # Many words added since: checking each costs more than cutting again.
+            if then == now or (
+                now - then <= _RECHECK_AT_MOST and not any(w in chunk for w in added[then:now])
+            ):
+                if then != now:
+                    self._chunks[chunk] = (now, words)
+                return words
+        out: list[str] = []
+        for token in self.cut(chunk):
+            if token in STOPWORDS:
+                continue
+            out.append(token)
+            if len(token) > 2:
+                out.extend(self.inner(token))
+        if len(self._chunks) >= _CHUNKS_REMEMBERED:
+            self._chunks.clear()  # a bound on memory; the common chunks come back at once
+        self._chunks[chunk] = (now, tuple(out))
+        return tuple(out)
 
     def inner(self, word: str) -> list[str]:
         """Dictionary words inside a longer word (居民身份证补领 → 居民, 身份, 身份证, 居民身份证, 补领)."""
@@ -149,15 +195,24 @@ def learn(words: Iterable[str]) -> None:
 
 def index_tokens(text: str) -> str:
     """The space-joined words of the normalised text for the index: each word, then the dictionary
-    words inside it; question and function words dropped."""
+    words inside it; question and function words dropped.
+
+    Cut a space-separated chunk at a time, each chunk's words remembered (`_Segmenter.chunk_words`):
+    jieba cuts the runs of characters between spaces independently, so this is the same as
+    cutting the whole text, and a province's guides repeat their sentences from site to site (a
+    full reindex spent most of its time in jieba cutting them again). Normalising a line at a
+    time is exact too (NFKC and the traditional→simplified phrases never span a line break) and
+    is remembered the same way."""
     out: list[str] = []
-    for token in _segmenter.cut(normalise(text)):
-        if token in STOPWORDS:
-            continue
-        out.append(token)
-        if len(token) > 2:
-            out.extend(_segmenter.inner(token))
+    for line in (text or "").split("\n"):
+        for chunk in _normalise_line(line).split():
+            out.extend(_segmenter.chunk_words(chunk))
     return " ".join(out)
+
+
+@lru_cache(maxsize=_CHUNKS_REMEMBERED)
+def _normalise_line(line: str) -> str:
+    return normalise(line)
 
 
 def _intent_spans(tokens: list[str], intents: dict[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
