@@ -8,8 +8,9 @@ for the events it raises commit together, or not at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
 
@@ -199,6 +200,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self._commit_listeners: list[Callable[[], None]] = []
+        # PostgreSQL connections for one read statement each, outside a transaction (`single_read`);
+        # made on first use: most services never ask for one.
+        self._autocommit: AsyncEngine | None = None
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         self._commit_listeners.append(listener)
@@ -214,5 +218,28 @@ class Database:
         """A unit of work that only reads (on SQLite it takes no write lock)."""
         return UnitOfWork(self.engine, read_only=True)
 
+    @contextlib.asynccontextmanager
+    async def single_read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for ONE statement that only reads, outside any transaction.
+
+        One statement sees one snapshot by itself, so a read that fits in one (a join) needs no
+        transaction; on PostgreSQL a reader's BEGIN and ROLLBACK are two round trips more, and the
+        pool's liveness check of a connection outside autocommit three (BEGIN, ping, ROLLBACK)
+        where this pool's is one. Two statements here may see different snapshots: use `reader`.
+        On SQLite (no round trips) this is a reader's connection.
+        """
+        if self.url.startswith("sqlite"):
+            async with self.reader() as uow:
+                yield uow.conn
+            return
+        if self._autocommit is None:
+            self._autocommit = create_async_engine(
+                self.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=5, pool_pre_ping=True
+            )
+        async with self._autocommit.connect() as conn:
+            yield conn
+
     async def close(self) -> None:
+        if self._autocommit is not None:
+            await self._autocommit.dispose()
         await self.engine.dispose()

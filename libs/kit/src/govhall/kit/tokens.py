@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -34,6 +35,9 @@ DEFAULT_AUDIENCE = "govhall"
 
 # A JWT longer than this is not one of ours; refuse it before parsing.
 MAX_TOKEN_LENGTH = 8192
+# Verified tokens a verifier remembers: the EdDSA check was most of a verification's CPU, and a
+# signed-in user sends the same token for its whole lifetime (minutes). 10,000 tokens of ~0.5 KB.
+VERIFIED_TOKENS_HELD = 10_000
 
 REVOCATION_CHECK_FAILURES = Counter(
     "govhall_token_revocation_check_failures_total",
@@ -375,6 +379,11 @@ class TokenVerifier:
     signature, an algorithm other than EdDSA, wrong issuer or audience, unknown or missing kid),
     TOKEN_EXPIRED or TOKEN_REVOKED; or IDENTITY_UNAVAILABLE (kind UNAVAILABLE) when the keys
     cannot be fetched.
+
+    A token that passed is remembered until it expires (at most VERIFIED_TOKENS_HELD of them),
+    with the key that verified it: the same text again skips the signature and claims checks
+    while that key is still the JWKS's, its expiry is checked on every call and the revocation
+    list read on every call, as for a token never seen.
     """
 
     def __init__(
@@ -391,10 +400,36 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
+        self._verified: dict[str, _Verified] = {}
 
     async def verify(self, token: str) -> common_pb2.CallerIdentity:
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise token_invalid()
+        caller = await self._recall(token)
+        if caller is None:
+            caller = await self._check(token)
+        if self._revocations is not None:
+            await self._revocations.check(caller)
+        return caller
+
+    async def _recall(self, token: str) -> common_pb2.CallerIdentity | None:
+        """The caller of a token verified before, if that verification still holds: the same text
+        under the same key (one the JWKS still lists) gives the same answer, except for time, so
+        only the expiry is checked again. None: verify it in full."""
+        hit = self._verified.get(token)
+        if hit is None:
+            return None
+        if hit.expires_at <= time.time() - self._leeway:  # as jwt.decode's check of "exp"
+            del self._verified[token]
+            raise token_expired()
+        if await self._jwks.key(hit.kid) is not hit.key:  # a key refetched or retired: check again
+            del self._verified[token]
+            return None
+        caller = common_pb2.CallerIdentity()
+        caller.CopyFrom(hit.caller)  # the caller handed out is the request's own to change
+        return caller
+
+    async def _check(self, token: str) -> common_pb2.CallerIdentity:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -420,6 +455,19 @@ class TokenVerifier:
             log.debug("access token refused (kid %s): %s", kid, type(exc).__name__)
             raise token_invalid() from None
         caller = caller_from_claims(claims)
-        if self._revocations is not None:
-            await self._revocations.check(caller)
+        if len(self._verified) >= VERIFIED_TOKENS_HELD:
+            self._verified.clear()  # rare (that many live sign-ins per replica); simpler than LRU
+        held = common_pb2.CallerIdentity()
+        held.CopyFrom(caller)
+        self._verified[token] = _Verified(kid, key, claims["exp"], held)
         return caller
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature and claims passed (`TokenVerifier._recall`)."""
+
+    kid: str
+    key: jwt.PyJWK
+    expires_at: int | float
+    caller: common_pb2.CallerIdentity

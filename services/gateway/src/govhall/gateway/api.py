@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from prometheus_client import Histogram
 from pydantic import ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -34,6 +33,7 @@ from govhall.gateway.catalogue_admin import catalogue_admin_routes
 from govhall.gateway.consult import consult_routes
 from govhall.gateway.handovers import handovers_routes
 from govhall.gateway.licences import licences_routes
+from govhall.gateway.metering import MeasureAndLimit
 from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.search import search_routes
@@ -41,18 +41,10 @@ from govhall.gateway.search_ask import ask_routes
 from govhall.gateway.search_lexicon import lexicon_routes
 from govhall.gateway.settings import GatewaySettings
 from govhall.gateway.upstreams import Upstreams
-from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.errors import DomainError
 from govhall.kit.kv import create_kv
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
-
-HTTP_SECONDS = Histogram(
-    "govhall_gateway_request_seconds",
-    "Gateway request time",
-    ["route", "method", "status"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
-
 
 # Trace context an internet client sends: never believed. The gateway is where a trace starts;
 # a client's traceparent would let it pick the trace id (and join someone else's trace) and
@@ -153,29 +145,7 @@ def create_app(
     # Innermost first: body limits, then rate limits and timing, then the client's address.
     app.add_middleware(guards.RequestLimits, settings=settings, own_limit=own_limit)
 
-    @app.middleware("http")
-    async def measure_and_limit(request: Request, call_next: Any) -> Response:
-        start = time.perf_counter()
-        if request.url.path.startswith("/api/"):
-            client = request.client.host if request.client else "unknown"
-            if not await limiter.allow(client):
-                response: Response = problems.problem(
-                    DomainError(
-                        "RATE_LIMITED",
-                        "too many requests; slow down",
-                        "请求过于频繁，请稍后再试",
-                        ErrorKind.TOO_MANY,
-                    ),
-                    request.url.path,
-                )
-                response.headers["Retry-After"] = "60"
-                return response
-        response = await call_next(request)
-        route = request.scope.get("route")
-        HTTP_SECONDS.labels(
-            getattr(route, "path", "unmatched"), request.method, str(response.status_code)
-        ).observe(time.perf_counter() - start)
-        return response
+    app.add_middleware(MeasureAndLimit, limiter=limiter)  # type: ignore[arg-type]
 
     app.include_router(identity_routes(up))
 

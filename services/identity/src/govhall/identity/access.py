@@ -13,7 +13,7 @@ from govhall.identity import model, sessionstore, store
 from govhall.identity.deps import SESSION_ENDED
 from govhall.identity.model import LEGAL_PERSON, PERSON, AccountRow, AuthorisationRow
 from govhall.kit.caller import current_caller
-from govhall.kit.db import UnitOfWork
+from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind, not_found
 from govhall.protos.common.v1 import common_pb2
 from govhall.protos.identity.v1 import identity_pb2 as pb
@@ -26,6 +26,22 @@ async def signed_in(uow: UnitOfWork, *kinds: int) -> tuple[common_pb2.CallerIden
     await live_session(uow, caller)
     account = await store.get_account(uow, caller.subject)
     if account is None:
+        raise SESSION_ENDED
+    return caller, account
+
+
+async def signed_in_at_once(db: Database, *kinds: int) -> tuple[common_pb2.CallerIdentity, AccountRow]:
+    """`signed_in` in one statement (the session and the account joined) outside a transaction:
+    for a read that needs nothing else (GetMe, on every signed-in page), one round trip to the
+    database where `signed_in` in a reader takes four."""
+    caller = current_caller()
+    model.require_kind(caller, *(model.caller_kind(k) for k in kinds))
+    async with db.single_read() as conn:
+        found = await store.account_and_session(conn, caller.subject, caller.session_id)
+    if found is None:
+        raise SESSION_ENDED
+    account, session = found
+    if caller.session_id and not sessionstore.session_live(session, store.now()):
         raise SESSION_ENDED
     return caller, account
 

@@ -137,9 +137,10 @@ async def raise_level(deps: Deps, request: pb.RaiseLevelRequest) -> pb.Account:
 
 
 async def get_me(deps: Deps) -> pb.Account:
-    async with deps.db.reader() as uow:
-        caller, account = await access.signed_in(uow, PERSON, LEGAL_PERSON, STAFF)
-        if caller.actor_subject:
+    caller, account = await access.signed_in_at_once(deps.db, PERSON, LEGAL_PERSON, STAFF)
+    if caller.actor_subject:  # an agent: the authorisation is read too (rarer; a reader then)
+        async with deps.db.reader() as uow:
+            _, account = await access.signed_in(uow, PERSON, LEGAL_PERSON, STAFF)
             await access.relation(uow, account)
     return deps.account_view(account)
 

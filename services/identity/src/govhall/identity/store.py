@@ -6,10 +6,12 @@ lookups; see crypto.py. Uniqueness is per account kind: an official may also be 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from govhall.identity.model import AccountRow, AuthorisationRow, normalise_username
 from govhall.kit.db import UnitOfWork
@@ -174,6 +176,35 @@ async def _one_account(uow: UnitOfWork, *where: Any, for_update: bool = False) -
         query = locked(uow, query)
     row = (await uow.conn.execute(query)).first()
     return _account(row) if row else None
+
+
+async def account_and_session(
+    conn: AsyncConnection, account_id: str, session_id: str
+) -> tuple[AccountRow, SessionState | None] | None:
+    """An account and one session (None: no such session), in one statement; None: no account."""
+    query = sa.select(
+        accounts,
+        sessions.c.id.label("session_row_id"),
+        sessions.c.expires_at.label("session_expires_at"),
+        sessions.c.revoked_at.label("session_revoked_at"),
+    ).select_from(accounts.outerjoin(sessions, sessions.c.id == session_id))
+    row = (await conn.execute(query.where(accounts.c.id == account_id))).first()
+    if row is None:
+        return None
+    session = (
+        None
+        if row.session_row_id is None
+        else SessionState(expires_at=row.session_expires_at, revoked_at=row.session_revoked_at)
+    )
+    return _account(row), session
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What `sessionstore.session_live` reads of a session."""
+
+    expires_at: datetime
+    revoked_at: datetime | None
 
 
 async def get_account(uow: UnitOfWork, account_id: str, *, for_update: bool = False) -> AccountRow | None:
