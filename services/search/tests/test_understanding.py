@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govhall.search.lexicon import INTENT, SYNONYM, LexiconEntry, builtin, with_site_entries
-from govhall.search.understanding import index_tokens, learn, normalise, understand
+from govhall.search.understanding import _Segmenter, index_tokens, learn, normalise, understand
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,23 @@ def test_a_long_question_also_tries_the_words_names_use() -> None:
     assert "提取 公积金" in u.variants and "提取 住房公积金" in u.variants
     # A short query is left as it is.
     assert understand("提取公积金", builtin()).variants[:2] == ("提取公积金", "提取 公积金")
+
+
+def test_names_learned_before_the_dictionary_is_loaded_wait_for_it_and_are_cut_whole() -> None:
+    # The all-in-one starts without loading jieba: the names already indexed are learned then.
+    segmenter = _Segmenter()
+    segmenter.learn(["湖北省西陵区老年优待证办理"], names=True)
+    assert segmenter._tokenizer is None  # nothing loaded at start-up
+
+    assert segmenter.cut("湖北省西陵区老年优待证办理") == ["湖北省西陵区老年优待证办理"]
+    assert "湖北省西陵区老年优待证办理" in segmenter.name_words
+    assert "老年" in segmenter.name_words  # and the words inside it, as when learned loaded
+
+
+def test_names_learned_after_the_dictionary_is_loaded_are_learned_at_once() -> None:
+    segmenter = _Segmenter()
+    segmenter.tokenizer()
+    before = segmenter.generation
+    segmenter.learn(["西陵区特色小吃摊位登记"], names=True)
+    assert "西陵区特色小吃摊位登记" in segmenter.name_words
+    assert segmenter.generation > before

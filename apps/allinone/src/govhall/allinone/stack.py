@@ -84,7 +84,10 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     cases_address = f"127.0.0.1:{_free_port()}"
     # Cases asks licences for a drive file picked as a material (云盘选择).
     licences_address = f"127.0.0.1:{_free_port()}"
-    search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
+    # jieba's dictionary (a second, ~100 MB) is loaded by the first search, not at start-up.
+    search_settings = SearchSettings(
+        database_url=None, catalogue_address=catalogue_address, segmenter_at_start=False
+    )
     cases_settings = CasesSettings(
         database_url=None,
         grpc_address=cases_address,
