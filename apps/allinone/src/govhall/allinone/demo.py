@@ -9,6 +9,7 @@ The mark is SQLite's `user_version` in the database's header: it lives and dies 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -74,11 +75,13 @@ async def load(hosts: dict[str, ServiceHost], ops: Signer, sms_file: Path) -> No
 
 async def ensure(hosts: dict[str, ServiceHost], ops: Signer, var_dir: Path, sms_file: Path) -> None:
     """Load the demo unless every database it writes to is marked as holding it; then mark them."""
-    if loaded(var_dir):
+    # In a thread: writing the mark waits for the services' own write transactions, which need
+    # this event loop to commit (on the loop it deadlocked until "database is locked").
+    if await asyncio.to_thread(loaded, var_dir):
         log.info("demo data already loaded (version %d): not loaded again", DEMO_VERSION)
     else:
         await load(hosts, ops, sms_file)
-        mark(var_dir)
+        await asyncio.to_thread(mark, var_dir)
     log.info(
         "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor; "
         "demo citizen: %s (password %s)",
