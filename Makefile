@@ -77,6 +77,7 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 	$(UV) run --frozen python bench/appointments_booking.py
 	$(UV) run --frozen python bench/crossprovince_handover.py
 	$(UV) run --frozen python bench/province_scale.py $(BENCH_PROVINCE_ARGS)
+	$(UV) run --frozen python bench/startup_memory.py
 
 # `make eval-search` measures search relevance on the demo province (services/search/relevance):
 # hit@1, hit@3, MRR and the zero-result rate, embedded and Elasticsearch (needs `make infra-up`).
