@@ -16,7 +16,10 @@ $(UV):
 uv: $(UV)
 
 sync: $(UV) ## install the Python workspace (locked) into .venv
-	$(UV) sync --frozen --quiet
+	@# Bytecode compiled once here, as the image does: with PYTHONDONTWRITEBYTECODE (set on many
+	@# dev and CI machines) every start compiled every module again, 10 s of the all-in-one's start.
+	$(UV) sync --frozen --quiet --compile-bytecode
+	$(UV) run --frozen python -m compileall -q -j 0 libs/*/src services/*/src apps/*/src >/dev/null
 
 run: sync pdf-libs ## all-in-one: every service in one process, embedded back ends, demo province on http://127.0.0.1:8000
 	$(UV) run --frozen python -m govhall.allinone
