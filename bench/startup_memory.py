@@ -119,9 +119,24 @@ async def start_timed(run: Run, name: str, start: Any, port: int, path: str) -> 
     start()
     await wait_until(run.processes, f"{name} ready ({path})", ready, START_TIMEOUT * 2, 0.05)
     seconds = time.monotonic() - t0
-    rss = rss_mb(run.processes.procs[name].pid)
-    log(f"{name}: ready after {seconds:.2f} s, RSS {rss:.0f} MB")
-    return {"ready_s": round(seconds, 3), "rss_mb": round(rss, 1)}
+    pid = run.processes.procs[name].pid
+    rss = rss_mb(pid)
+    idle = await settled_rss(pid)
+    log(f"{name}: ready after {seconds:.2f} s, RSS {rss:.0f} MB, idle {idle:.0f} MB")
+    return {"ready_s": round(seconds, 3), "rss_mb": round(rss, 1), "idle_rss_mb": round(idle, 1)}
+
+
+async def settled_rss(pid: int, steady_for: float = 3.0, at_most: float = 30.0) -> float:
+    """RSS once background start-up work (warm-ups, relays' first rounds) has settled: unchanged
+    within 1 MB for ``steady_for`` seconds, or whatever it is after ``at_most``."""
+    deadline = time.monotonic() + at_most
+    last, since = rss_mb(pid), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < steady_for:
+        await asyncio.sleep(0.5)
+        now = rss_mb(pid)
+        if abs(now - last) >= 1.0:
+            last, since = now, time.monotonic()
+    return rss_mb(pid)
 
 
 async def load(port: int, requests: int, concurrency: int) -> dict[str, int]:
@@ -232,15 +247,15 @@ def print_table(result: dict[str, Any]) -> None:
         f" {result['concurrency']}, {result['machine']['cpus']} CPUs, load average"
         f" {result['load_average'][0]:.2f}"
     )
-    print(f"{'':16} {'ready s':>8} {'RSS MB':>8}")
+    print(f"{'':16} {'ready s':>8} {'RSS MB':>8} {'idle MB':>8}")
     for name in ("bare", "allinone_cold", "allinone_warm"):
         row = result[name]
-        print(f"{name:16} {row['ready_s']:8.2f} {row['rss_mb']:8.0f}")
+        print(f"{name:16} {row['ready_s']:8.2f} {row['rss_mb']:8.0f} {row['idle_rss_mb']:8.0f}")
     bare, warm = result["bare"], result["allinone_warm"]
     print()
     print(
         f"allinone warm / bare    ready {warm['ready_s'] / bare['ready_s']:.2f}x"
-        f"  RSS {warm['rss_mb'] / bare['rss_mb']:.2f}x"
+        f"  RSS {warm['rss_mb'] / bare['rss_mb']:.2f}x  idle RSS {warm['idle_rss_mb'] / bare['idle_rss_mb']:.2f}x"
     )
     first, second = result["loads"]
     for n, row in enumerate(result["loads"], 1):

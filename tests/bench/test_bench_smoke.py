@@ -187,10 +187,10 @@ def test_startup_memory(tmp_path: Path) -> None:
     out = run_bench("startup_memory.py", args, output)
 
     assert re.search(r"^startup and memory: 40 requests per load, concurrency 2, ", out, re.M)
-    starts = re.findall(r"^(bare|allinone_cold|allinone_warm) +([\d.]+) +(\d+)$", out, re.M)
+    starts = re.findall(r"^(bare|allinone_cold|allinone_warm) +([\d.]+) +(\d+) +(\d+)$", out, re.M)
     assert [s[0] for s in starts] == ["bare", "allinone_cold", "allinone_warm"]
-    assert all(float(s) > 0 and int(rss) > 0 for _name, s, rss in starts), starts
-    assert re.search(r"^allinone warm / bare +ready [\d.]+x +RSS [\d.]+x$", out, re.M)
+    assert all(float(s) > 0 and int(rss) > 0 and int(idle) > 0 for _name, s, rss, idle in starts), starts
+    assert re.search(r"^allinone warm / bare +ready [\d.]+x +RSS [\d.]+x +idle RSS [\d.]+x$", out, re.M)
     assert re.findall(r"^load (\d): 40 requests, 0 errors, ", out, re.M) == ["1", "2"]
     assert re.search(r"^growth over the second load: [+-][\d.]+ MB$", out, re.M)
     result = json.loads(output.read_text(encoding="utf-8"))
