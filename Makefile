@@ -16,7 +16,10 @@ $(UV):
 uv: $(UV)
 
 sync: $(UV) ## install the Python workspace (locked) into .venv
-	$(UV) sync --frozen --quiet
+	@# Bytecode compiled once here, as the image does: with PYTHONDONTWRITEBYTECODE (set on many
+	@# dev and CI machines) every start compiled every module again, 10 s of the all-in-one's start.
+	$(UV) sync --frozen --quiet --compile-bytecode
+	$(UV) run --frozen python -m compileall -q -j 0 libs/*/src services/*/src apps/*/src >/dev/null
 
 run: sync pdf-libs ## all-in-one: every service in one process, embedded back ends, demo province on http://127.0.0.1:8000
 	$(UV) run --frozen python -m govhall.allinone
@@ -80,6 +83,7 @@ bench: sync infra-up ## every benchmark, each printing a ratio against a baselin
 	$(UV) run --frozen python bench/crossprovince_handover.py
 	$(UV) run --frozen python bench/province_scale.py $(BENCH_PROVINCE_ARGS)
 	$(UV) run --frozen python bench/growth.py $(BENCH_GROWTH_SMALL_ARGS)
+	$(UV) run --frozen python bench/startup_memory.py
 
 # `make eval-search` measures search relevance on the demo province (services/search/relevance):
 # hit@1, hit@3, MRR and the zero-result rate, embedded and Elasticsearch (needs `make infra-up`).

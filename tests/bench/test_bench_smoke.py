@@ -193,3 +193,20 @@ def test_growth(cluster: dict[str, str], tmp_path: Path) -> None:
     assert all(int(done) > 0 and errors == "0" for *_, done, errors in rows), rows
     result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert [row["size"] for row in result["sizes"]] == [200, 400]
+
+
+def test_startup_memory(tmp_path: Path) -> None:
+    # All-in-one and the baseline only (the cluster's start is what the other smokes do already).
+    args = ["--no-cluster", "--requests", "40", "--concurrency", "2"]
+    output = tmp_path / "result.json"
+    out = run_bench("startup_memory.py", args, output)
+
+    assert re.search(r"^startup and memory: 40 requests per load, concurrency 2, ", out, re.M)
+    starts = re.findall(r"^(bare|allinone_cold|allinone_warm) +([\d.]+) +(\d+) +(\d+)$", out, re.M)
+    assert [s[0] for s in starts] == ["bare", "allinone_cold", "allinone_warm"]
+    assert all(float(s) > 0 and int(rss) > 0 and int(idle) > 0 for _name, s, rss, idle in starts), starts
+    assert re.search(r"^allinone warm / bare +ready [\d.]+x +RSS [\d.]+x +idle RSS [\d.]+x$", out, re.M)
+    assert re.findall(r"^load (\d): 40 requests, 0 errors, ", out, re.M) == ["1", "2"]
+    assert re.search(r"^growth over the second load: [+-][\d.]+ MB$", out, re.M)
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert [row["errors"] for row in result["loads"]] == [0, 0]

@@ -15,6 +15,7 @@ import httpx
 import jwt
 import pytest
 
+from govhall.allinone import demo
 from govhall.allinone import stack as allinone
 from govhall.identity.adapters import latest_dev_code
 from govhall.kit import kv, kvsqlite
@@ -118,7 +119,15 @@ async def test_revocations_lock_outs_and_hot_words_outlive_a_restart(
 
     # A restart is a new process: nothing this one holds in memory may carry over.
     monkeypatch.setattr(kv, "_shared", {})
+
+    # The demo was loaded once, by the first start: the restart serves it without loading it again.
+    async def loaded_again(*_args: object) -> None:
+        raise AssertionError("the demo was loaded again on a restart")
+
+    monkeypatch.setattr(demo, "load", loaded_again)
     async with running(var) as (c, stack):
+        found = await c.get(f"/api/v1/sites/{SITE}/search", params={"q": "营业执照"})
+        assert found.status_code == 200 and found.json()["items"], found.text
         # The logged-out token: refused at the gateway and by cases itself.
         r = await c.get("/api/v1/me/cases", headers=who)
         assert r.status_code == 401 and r.json()["code"] == "TOKEN_REVOKED", r.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govhall.search.lexicon import INTENT, SYNONYM, LexiconEntry, builtin, with_site_entries
-from govhall.search.understanding import index_tokens, learn, normalise, understand
+from govhall.search.understanding import _Segmenter, index_tokens, learn, normalise, understand
 
 
 @pytest.mark.parametrize(
@@ -173,3 +173,23 @@ def test_a_word_learned_elsewhere_keeps_the_remembered_cuts(monkeypatch: pytest.
     learn(["鑫淼焱垚"])  # inside both chunks: both are cut again, the name whole
     assert index_tokens(text).split().count("鑫淼焱垚") == 2
     assert sorted(cuts) == ["办理鑫淼焱垚备案", "携带鑫淼焱垚材料"]
+
+
+def test_names_learned_before_the_dictionary_is_loaded_wait_for_it_and_are_cut_whole() -> None:
+    # The all-in-one starts without loading jieba: the names already indexed are learned then.
+    segmenter = _Segmenter()
+    segmenter.learn(["湖北省西陵区老年优待证办理"], names=True)
+    assert segmenter._tokenizer is None  # nothing loaded at start-up
+
+    assert segmenter.cut("湖北省西陵区老年优待证办理") == ["湖北省西陵区老年优待证办理"]
+    assert "湖北省西陵区老年优待证办理" in segmenter.name_words
+    assert "老年" in segmenter.name_words  # and the words inside it, as when learned loaded
+
+
+def test_names_learned_after_the_dictionary_is_loaded_are_learned_at_once() -> None:
+    segmenter = _Segmenter()
+    segmenter.tokenizer()
+    before = segmenter.generation
+    segmenter.learn(["西陵区特色小吃摊位登记"], names=True)
+    assert "西陵区特色小吃摊位登记" in segmenter.name_words
+    assert segmenter.generation > before

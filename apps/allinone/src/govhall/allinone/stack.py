@@ -9,23 +9,19 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from govhall.allinone import partner
+from govhall.allinone import demo, partner
 from govhall.appointments import app as appointments_app
-from govhall.appointments.demo import load_demo_into as load_appointments_demo
 from govhall.appointments.settings import AppointmentsSettings
 from govhall.cases import app as cases_app
 from govhall.cases.settings import CasesSettings
 from govhall.catalogue import app as catalogue_app
-from govhall.catalogue.demo import load_demo_into
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.consult import app as consult_app
-from govhall.consult.demo import load_demo_into as load_consult_demo
 from govhall.consult.settings import ConsultSettings
 from govhall.crossprovince import app as crossprovince_app
 from govhall.gateway.api import create_app
 from govhall.gateway.settings import GatewaySettings
 from govhall.identity import app as identity_app
-from govhall.identity.demo import DEMO_CITIZEN_MOBILE, DEMO_PASSWORD, load_demo_citizen, load_demo_staff
 from govhall.identity.settings import IdentitySettings
 from govhall.kit import trustkeys
 from govhall.kit.bus import InProcessBus
@@ -33,8 +29,6 @@ from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
 from govhall.licences import app as licences_app
-from govhall.licences.demo import load_demo_into as load_licences_demo
-from govhall.licences.demo.holdings import load_demo_licences
 from govhall.licences.settings import LicencesSettings
 from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
@@ -84,7 +78,10 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     cases_address = f"127.0.0.1:{_free_port()}"
     # Cases asks licences for a drive file picked as a material (云盘选择).
     licences_address = f"127.0.0.1:{_free_port()}"
-    search_settings = SearchSettings(database_url=None, catalogue_address=catalogue_address)
+    # jieba's dictionary (a second, ~100 MB) is loaded by the first search, not at start-up.
+    search_settings = SearchSettings(
+        database_url=None, catalogue_address=catalogue_address, segmenter_at_start=False
+    )
     cases_settings = CasesSettings(
         database_url=None,
         grpc_address=cases_address,
@@ -129,42 +126,22 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
             host = ServiceHost(spec, settings, platform, bus)
             await host.start()
             hosts.append(host)
-        search, cases, consult, appointments, licences, _crossprovince, identity, catalogue = hosts
-        published = await load_demo_into(catalogue.address, ops)
-        log.info("demo province loaded: %d matters published", published)
-        await load_demo_staff(identity.address, signer=ops)
-        questions = await load_consult_demo(consult.address, ops)
-        log.info("consult demo: %d public Q&As and a pending letter loaded (once)", questions)
-        halls = await load_appointments_demo(appointments.address, ops)
-        log.info("appointments demo: %d halls opened", halls)
-        kinds = await load_licences_demo(licences.address, ops)
-        log.info("licences demo: %d licence types made", kinds)
-        # The demo citizen's 证照库 (one licence of each level A, B, C), after the types it uses,
-        # held by the demo citizen's real account so that signing in as it shows them.
-        citizen = await load_demo_citizen(
-            identity.address, identity_settings.dev_sms_file or platform.var_dir / "dev-sms.jsonl", signer=ops
-        )
-        held = await load_demo_licences(licences.address, ops, holder_subject=citizen)
-        log.info("licences demo: %d of the demo citizen's licences made", held)
-        log.info(
-            "demo staff: hb_admin, yc_admin, xl_clerk, xl_reviewer, xl_approver, xl_supervisor; "
-            "demo citizen: %s (password %s)",
-            DEMO_CITIZEN_MOBILE,
-            DEMO_PASSWORD,
-        )
+        by_name = {host.spec.name: host for host in hosts}
+        sms_file = identity_settings.dev_sms_file or platform.var_dir / "dev-sms.jsonl"
+        await demo.ensure(by_name, ops, platform.var_dir, sms_file)
     except BaseException:
         for host in reversed(hosts):
             await host.stop()
         await bus.close()
         raise
     gateway_settings = GatewaySettings(
-        catalogue_address=catalogue.address,
-        search_address=search.address,
-        identity_address=identity.address,
-        cases_address=cases.address,
-        consult_address=consult.address,
-        appointments_address=appointments.address,
-        licences_address=licences.address,
+        catalogue_address=by_name["catalogue"].address,
+        search_address=by_name["search"].address,
+        identity_address=by_name["identity"].address,
+        cases_address=by_name["cases"].address,
+        consult_address=by_name["consult"].address,
+        appointments_address=by_name["appointments"].address,
+        licences_address=by_name["licences"].address,
         admin_token=admin_token,  # type: ignore[arg-type]
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.

@@ -14,12 +14,12 @@ import io
 import struct
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Final
-
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from typing import TYPE_CHECKING, Any, Final
 
 from govhall.kit.errors import DomainError, invalid
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ def _unreadable() -> DomainError:
 
 def _active_content(reader: PdfReader, budget: int) -> str | None:
     """The first active-content key or action reachable from the trailer, or None."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     stack: list[Any] = [reader.trailer]
     seen: set[tuple[int, int]] = set()
     while stack:
@@ -159,6 +161,10 @@ def check_pdf(content: bytes, limits: ContentLimits) -> None:
     """Parse ``content`` as a PDF; raise (field "content") FILE_UNREADABLE if it cannot be read
     or has no pages, FILE_ENCRYPTED if it needs a password, FILE_ACTIVE_CONTENT if it carries
     scripts, automatic actions, launch actions or embedded files."""
+    # Imported when a PDF is first checked: pypdf costs a second and ~50 MB at import, and
+    # every service imports this module for its limits.
+    from pypdf import PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):

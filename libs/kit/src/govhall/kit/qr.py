@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 
-import segno
-
 # About this many pixels a side: large enough to scan from a printed A4 notice or a phone screen,
 # small enough to embed.
 TARGET_PIXELS = 250
@@ -17,6 +15,8 @@ PNG, SVG = "image/png", "image/svg+xml"
 
 def render(text: str, media_type: str = PNG) -> bytes:
     """The code for `text` as PNG or SVG (`media_type`)."""
+    import segno  # when first drawn: most processes never draw one
+
     # Level M survives a smudged or partly covered print and keeps a URL at a small version.
     qr = segno.make(text, error="m", micro=False)
     modules, _ = qr.symbol_size(scale=1, border=BORDER)

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-import segno
-
 from govhall.cases.vocabulary import CHINA
 
 log = logging.getLogger(__name__)
@@ -304,6 +302,8 @@ table.verify p { text-indent: 0; margin: 0; text-align: left; }
 
 def qr_data_uri(url: str) -> str:
     """A QR code (never a Micro QR, which phones do not read) of ``url`` as an SVG data URI."""
+    import segno  # when first drawn, as WeasyPrint below
+
     return str(segno.make_qr(url, error="m").svg_data_uri(scale=4, border=4))
 
 

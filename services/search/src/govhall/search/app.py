@@ -43,11 +43,13 @@ async def wire(ctx: ServiceContext[SearchSettings]) -> Sequence[Registration]:
     ctx.readiness.append(backend.ready)
     ctx.closers.append(backend.close)
     await backend.ensure()
-    # jieba's dictionary takes about a second to load: here, not on the first query.
-    await asyncio.to_thread(understanding.warm_up)
+    # jieba's dictionary takes about a second to load: here, not on the first query (unless
+    # turned off, as the all-in-one does).
+    if settings.segmenter_at_start:
+        await asyncio.to_thread(understanding.warm_up)
     # The segmenter learns matter names as they are indexed; after a restart (or on a replica
     # that did not index them) it learns those already in the index, so long questions are cut
-    # the same way as before the restart.
+    # the same way as before the restart (if the dictionary is not loaded yet, when it is).
     await asyncio.to_thread(understanding.learn, await backend.matter_names())
     # Hot words live in Redis (without one, in the key-value file under var/, which outlives a
     # restart); they never decide readiness.

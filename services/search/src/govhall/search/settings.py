@@ -25,3 +25,7 @@ class SearchSettings(ServiceSettings):
     # How stale a site's lexicon may be on a replica that did not make the change (seconds): the
     # site's newest change id is checked at most this often.
     lexicon_refresh_seconds: float = 3.0
+    # Load jieba's dictionary (about a second and ~100 MB) before serving, so the first query does
+    # not pay for it. The all-in-one turns it off: it starts in seconds and idles small, and its
+    # first search loads the dictionary instead.
+    segmenter_at_start: bool = True

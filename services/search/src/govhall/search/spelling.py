@@ -18,8 +18,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import cast
 
-from pypinyin import Style, lazy_pinyin
-
 from govhall.search.understanding import normalise
 
 # Keys longer than this are cut: nobody types 64 letters of pinyin into a suggestion box (the
@@ -47,6 +45,9 @@ _one_each = cast(Callable[[str], str], list)
 def syllables(word: str) -> tuple[str, ...]:
     """One spelling per character of a compact word: its pinyin (read in context: 执照 zhizhao,
     银行 yinhang), or the character itself for a letter or digit."""
+    # Imported when first spelt: pypinyin's phrase tables cost a second and ~55 MB at import.
+    from pypinyin import Style, lazy_pinyin
+
     spelt = lazy_pinyin(word, style=Style.NORMAL, errors=_one_each)
     if len(spelt) != len(word):  # never seen; then character by character
         spelt = [(lazy_pinyin(c, style=Style.NORMAL, errors=_one_each) or [c])[0] for c in word]

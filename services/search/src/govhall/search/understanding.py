@@ -8,9 +8,11 @@ drops question and function words (data/stopwords.json), and rewrites intent phr
 and everyday words (身份证 → 居民身份证) from the lexicon: at query time only, so an admin's change
 applies to the next query without a reindex.
 
-jieba's dictionary takes about a second to load: `warm_up` does it at service start; otherwise
-the first segmentation does. The dictionary learns the lexicon's words and the matter names as
-they are indexed (`learn`), so names and words are segmented whole.
+jieba's dictionary takes about a second to load and some 100 MB of memory (its import alone
+loads the HMM tables): `warm_up` does it at service start; otherwise the first segmentation does
+(the all-in-one defers it so it starts in seconds and idles small). The dictionary learns the
+lexicon's words and the matter names as they are indexed (`learn`), so names and words are
+segmented whole; names learned before the dictionary is loaded wait for it.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import TYPE_CHECKING
 
-import jieba
 import zhconv
 
 from govhall.search.lexicon import Lexicon, builtin, load_data
+
+if TYPE_CHECKING:
+    import jieba
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +78,11 @@ class _Segmenter:
     """One jieba tokenizer for the process, loaded once, with the words it has learned."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: loading the dictionary learns the names that waited for it.
+        self._lock = threading.RLock()
         self._tokenizer: jieba.Tokenizer | None = None
+        # Matter names learned before the dictionary was loaded (see `learn`).
+        self._waiting: list[str] = []
         self._known: set[str] = set()
         self._lexicons: set[str] = set()
         # Words of the matter names learned (the names and the dictionary words inside them).
@@ -91,6 +99,8 @@ class _Segmenter:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
+                    import jieba  # here: its import alone costs a second and ~75 MB
+
                     jieba.setLogLevel(logging.WARNING)
                     tokenizer = jieba.Tokenizer()
                     tokenizer.initialize()
@@ -98,6 +108,8 @@ class _Segmenter:
                     # The built-in words from the start: the index and the queries cut alike.
                     self._add([*STOPWORDS, *(normalise(w) for w in builtin().words())])
                     self._lexicons.add(builtin().version)
+                    waiting, self._waiting = self._waiting, []
+                    self._learn(waiting, names=True)
         return self._tokenizer
 
     def _add(self, words: Iterable[str]) -> None:
@@ -115,6 +127,16 @@ class _Segmenter:
             self.generation += 1
 
     def learn(self, words: Iterable[str], *, names: bool = False) -> None:
+        if names and self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    # No dictionary loaded yet (nothing was cut): the names wait for it rather
+                    # than load it at start-up; every cut loads it first, so none misses them.
+                    self._waiting.extend(words)
+                    return
+        self._learn(words, names=names)
+
+    def _learn(self, words: Iterable[str], *, names: bool) -> None:
         self.tokenizer()
         fresh = [w for w in (normalise(w) for w in words) if w not in self._known]
         if fresh:
