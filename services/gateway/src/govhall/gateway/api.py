@@ -36,6 +36,7 @@ from govhall.gateway.handovers import handovers_routes
 from govhall.gateway.licences import licences_routes
 from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
+from govhall.gateway.responsecache import ResponseCache
 from govhall.gateway.search import search_routes
 from govhall.gateway.search_ask import ask_routes
 from govhall.gateway.search_lexicon import lexicon_routes
@@ -80,6 +81,9 @@ def gateway_signer(var_dir: Path | None) -> Signer:
     return Signer.from_settings(platform, "gateway")
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMIN = "/api/v1/admin/"
+
 # How long GET /.well-known/jwks.json reuses identity's answer.
 JWKS_REUSE_SECONDS = 10.0
 
@@ -102,6 +106,8 @@ def create_app(
         redis_url, settings.kv_namespace, var_dir=var_dir, username=redis_username, password=redis_password
     )
     limiter = RateLimiter(kv, settings.rate_limit_per_minute)
+    # Public answers: in Redis when there is one (the replicas share it), else in this process.
+    cache = ResponseCache(settings.response_cache_seconds, kv if redis_url else None)
     upstreams: Upstreams | None = None
 
     @asynccontextmanager
@@ -171,6 +177,12 @@ def create_app(
                 response.headers["Retry-After"] = "60"
                 return response
         response = await call_next(request)
+        if (
+            request.method not in SAFE_METHODS
+            and response.status_code < 300
+            and request.url.path.startswith(ADMIN)
+        ):
+            await cache.new_epoch()  # what a public answer may have said changed (responsecache.py)
         route = request.scope.get("route")
         HTTP_SECONDS.labels(
             getattr(route, "path", "unmatched"), request.method, str(response.status_code)
@@ -228,7 +240,7 @@ def create_app(
 
     app.include_router(catalogue_routes(up))
     app.include_router(catalogue_admin_routes(up))
-    app.include_router(search_routes(up))
+    app.include_router(search_routes(up, cache))
     app.include_router(ask_routes(up))
     app.include_router(lexicon_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))
