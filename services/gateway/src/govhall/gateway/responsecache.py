@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
-from govhall.kit.kv import KeyValueStore, StoreUnavailable
+from govhall.kit.kv import KeyValueStore
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,8 @@ class ResponseCache:
             return self._memory.get(key)
         try:
             text = await self._kv.get(await self._key(key))
-        except StoreUnavailable as exc:
-            log.warning("response cache: %s; asking search", exc.message)
+        except Exception:  # down, or refused (the ACL): a miss, never the citizen's error
+            log.warning("response cache: no answer from the store; asking search", exc_info=True)
             return None
         return None if text is None else text.encode()
 
@@ -133,8 +133,8 @@ class ResponseCache:
         try:
             # Redis expires in whole seconds: round down, so the bound stated is never exceeded.
             await self._kv.set(await self._key(key), body.decode(), max(1, int(self.ttl)))
-        except StoreUnavailable as exc:
-            log.warning("response cache: not keeping an answer: %s", exc.message)
+        except Exception:
+            log.warning("response cache: not keeping an answer", exc_info=True)
 
     async def new_epoch(self) -> None:
         """Forget every answer cached so far (here at once; other replicas within a second)."""
@@ -145,8 +145,8 @@ class ResponseCache:
         self._epoch_checked = self._clock()
         try:
             await self._kv.set(EPOCH_KEY, self._epoch, EPOCH_TTL_SECONDS)
-        except StoreUnavailable as exc:
-            log.warning("response cache: other replicas keep their answers (ttl): %s", exc.message)
+        except Exception:
+            log.warning("response cache: other replicas keep their answers (ttl)", exc_info=True)
 
 
 class FirstSearches:
