@@ -58,3 +58,25 @@ async def test_hot_words_are_cached_and_an_administrators_change_starts_afresh(s
     assert again.json() == first.json()
     await publish(gateway)  # a write under /api/v1/admin/: every cached answer is forgotten
     assert (await gateway.get("/api/v1/sites/420502/search/hot-words")).headers["x-cache"] == "miss"
+
+
+async def test_guides_and_browsing_are_cached_until_an_administrator_changes_the_matter(
+    stack: Stack,
+) -> None:
+    gateway = stack.client
+    await seed(gateway)
+    await publish(gateway)
+    for url in (f"/api/v1/sites/420502/matters/{CODE}", "/api/v1/sites/420502/matters"):
+        first, again = await gateway.get(url), await gateway.get(url)
+        assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit"), url
+        assert again.json() == first.json()
+    # A refusal is not an answer to keep.
+    for _ in range(2):
+        missing = await gateway.get("/api/v1/sites/420502/matters/NO-SUCH-MATTER")
+        assert missing.status_code == 404 and "x-cache" not in missing.headers
+    r = await gateway.post(f"/api/v1/admin/sites/420502/matters/{CODE}/withdraw", headers=AUTH)
+    assert r.status_code == 200, r.text
+    guide = await gateway.get(f"/api/v1/sites/420502/matters/{CODE}")
+    assert guide.headers.get("x-cache") != "hit" and guide.status_code == 404, guide.text
+    listed = await gateway.get("/api/v1/sites/420502/matters")
+    assert listed.headers["x-cache"] == "miss" and listed.json()["items"] == []

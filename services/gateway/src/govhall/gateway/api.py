@@ -238,7 +238,7 @@ def create_app(
     async def upstreams_health(response: Response) -> ReportOut:
         return _report(response, await up().health(), "serving", "degraded")
 
-    app.include_router(catalogue_routes(up))
+    app.include_router(catalogue_routes(up, cache))
     app.include_router(catalogue_admin_routes(up))
     app.include_router(search_routes(up, cache))
     app.include_router(ask_routes(up))

@@ -35,8 +35,12 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
+
+from fastapi.responses import Response
+from google.protobuf.message import Message
+from pydantic import BaseModel
 
 from govhall.kit.kv import KeyValueStore
 
@@ -53,6 +57,23 @@ def cache_key(route: str, normalised: bytes) -> str:
     """The key of a route's answer to a normalised request (its upstream request, serialised
     deterministically, without anything about the client)."""
     return "rc:" + route + ":" + hashlib.sha256(normalised).hexdigest()[:40]
+
+
+def json_response(body: bytes, cache_state: str) -> Response:
+    return Response(body, media_type="application/json", headers={"X-Cache": cache_state})
+
+
+async def answer(
+    cache: ResponseCache, route: str, request: Message, produce: Callable[[], Awaitable[BaseModel]]
+) -> Response:
+    """The cached answer to ``request`` (the upstream request the route built: the normalised
+    request), or the one ``produce`` makes, kept. A refusal (an exception) is never cached."""
+    key = cache_key(route, request.SerializeToString(deterministic=True))
+    if body := await cache.get(key):
+        return json_response(body, "hit")
+    body = (await produce()).model_dump_json(by_alias=True).encode()
+    await cache.put(key, body)
+    return json_response(body, "miss")
 
 
 class _Memory:

@@ -17,7 +17,7 @@ from govhall.gateway import search_model as views
 from govhall.gateway.auth import PlatformAdmin
 from govhall.gateway.params import SitePath
 from govhall.gateway.protojson import to_dict
-from govhall.gateway.responsecache import FirstSearches, ResponseCache, cache_key
+from govhall.gateway.responsecache import FirstSearches, ResponseCache, answer, cache_key, json_response
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -86,11 +86,11 @@ def search_routes(up: Callable[[], Upstreams], cache: ResponseCache | None = Non
         key = cache_key("search", call.SerializeToString(deterministic=True))
         call.client_key = client_key(request)
         if not first_searches.first(call.client_key, site, q) and (body := await cache.get(key)):
-            return Response(body, media_type="application/json", headers={"X-Cache": "hit"})
+            return json_response(body, "hit")
         reply = await up().search.call(lambda s: s.Search, call)
-        body = views.search_out(q, reply).model_dump_json().encode()
+        body = views.search_out(q, reply).model_dump_json(by_alias=True).encode()
         await cache.put(key, body)
-        return Response(body, media_type="application/json", headers={"X-Cache": "miss"})
+        return json_response(body, "miss")
 
     @router.get(
         "/api/v1/sites/{site}/search/suggest",
@@ -120,13 +120,11 @@ def search_routes(up: Callable[[], Upstreams], cache: ResponseCache | None = Non
     )
     async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
         request = search_pb2.HotWordsRequest(site_code=site, size=size)
-        key = cache_key("hot-words", request.SerializeToString(deterministic=True))
-        if body := await cache.get(key):
-            return Response(body, media_type="application/json", headers={"X-Cache": "hit"})
-        reply = await up().search.call(lambda s: s.HotWords, request)
-        body = views.hot_words_out(reply).model_dump_json().encode()
-        await cache.put(key, body)
-        return Response(body, media_type="application/json", headers={"X-Cache": "miss"})
+
+        async def produce() -> views.HotWordsOut:
+            return views.hot_words_out(await up().search.call(lambda s: s.HotWords, request))
+
+        return await answer(cache, "hot-words", request, produce)
 
     @router.post(
         "/api/v1/admin/search/reindex",
