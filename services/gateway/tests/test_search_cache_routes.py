@@ -4,10 +4,12 @@ and a withdrawn matter leaves a cached search within the stated bound (responsec
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
 from govhall.kit.testing import wait_until
 
-from .conftest import AUTH, Stack
+from .conftest import AUTH, Stack, start_stack
 from .test_api import MATTER, seed
 from .test_catalogue_search_routes import publish, search
 
@@ -50,6 +52,22 @@ async def test_a_withdrawn_matter_leaves_the_cached_search_within_the_bound(stac
 
 
 async def test_hot_words_are_cached_and_an_administrators_change_starts_afresh(stack: Stack) -> None:
+    await hot_words_journey(stack)
+
+
+async def test_in_redis_the_cache_holds_and_a_change_starts_afresh(
+    platform: Any, start_service: Any, tmp_path: Path, cluster: dict[str, str]
+) -> None:
+    """With Redis (as in a cluster: the gateway's own ACL user), the same journey."""
+    stack, lifespan = await start_stack(platform, start_service, tmp_path, cluster)
+    try:
+        await hot_words_journey(stack)
+    finally:
+        await stack.client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+async def hot_words_journey(stack: Stack) -> None:
     gateway = stack.client
     await seed(gateway)
     first = await gateway.get("/api/v1/sites/420502/search/hot-words")
