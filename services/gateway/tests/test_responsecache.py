@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from govhall.gateway.responsecache import FirstSearches, ResponseCache, cache_key
 from govhall.kit.kv import MemoryStore, StoreUnavailable
 
@@ -59,10 +61,18 @@ class Down:
         raise StoreUnavailable("refused")
 
 
-async def test_a_store_that_fails_is_a_miss_not_an_error() -> None:
-    cache = ResponseCache(3.0, Down())  # type: ignore[arg-type]
-    await cache.put("k", b"x")
+async def test_a_store_that_fails_is_a_miss_not_an_error_said_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    cache = ResponseCache(3.0, Down(), clock=clock)  # type: ignore[arg-type]
+    for _ in range(3):
+        await cache.put("k", b"x")
+        assert await cache.get("k") is None
+    assert len([r for r in caplog.records if "response cache" in r.getMessage()]) == 1
+    clock.now += 60.0
     assert await cache.get("k") is None
+    assert len([r for r in caplog.records if "response cache" in r.getMessage()]) == 2
 
 
 def test_the_key_is_the_normalised_request_per_route() -> None:

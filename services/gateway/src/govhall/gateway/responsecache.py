@@ -51,6 +51,7 @@ EPOCH_KEY = "rc:epoch"
 # How often a replica asks Redis whether another started a new epoch (one GET a second at most).
 EPOCH_CHECK_SECONDS = 1.0
 EPOCH_TTL_SECONDS = 86_400
+FAILURE_LOG_SECONDS = 60.0
 
 
 def cache_key(route: str, normalised: bytes) -> str:
@@ -121,6 +122,7 @@ class ResponseCache:
         self._clock = clock
         self._epoch = ""
         self._epoch_checked = -EPOCH_CHECK_SECONDS - 1.0
+        self._logged = -FAILURE_LOG_SECONDS - 1.0
 
     @property
     def enabled(self) -> bool:
@@ -141,7 +143,7 @@ class ResponseCache:
         try:
             text = await self._kv.get(await self._key(key))
         except Exception:  # down, or refused (the ACL): a miss, never the citizen's error
-            log.warning("response cache: no answer from the store; asking search", exc_info=True)
+            self._failed("no answer from the store; asking upstream")
             return None
         return None if text is None else text.encode()
 
@@ -155,7 +157,7 @@ class ResponseCache:
             # Redis expires in whole seconds: round down, so the bound stated is never exceeded.
             await self._kv.set(await self._key(key), body.decode(), max(1, int(self.ttl)))
         except Exception:
-            log.warning("response cache: not keeping an answer", exc_info=True)
+            self._failed("not keeping an answer")
 
     async def new_epoch(self) -> None:
         """Forget every answer cached so far (here at once; other replicas within a second)."""
@@ -167,7 +169,15 @@ class ResponseCache:
         try:
             await self._kv.set(EPOCH_KEY, self._epoch, EPOCH_TTL_SECONDS)
         except Exception:
-            log.warning("response cache: other replicas keep their answers (ttl)", exc_info=True)
+            self._failed("other replicas keep their answers (their time to live)")
+
+    def _failed(self, what: str) -> None:
+        """Say so once a FAILURE_LOG_SECONDS: a store that refuses every request would otherwise
+        write a traceback per request, costing more than the cache saves."""
+        now = self._clock()
+        if now - self._logged >= FAILURE_LOG_SECONDS:
+            self._logged = now
+            log.warning("response cache: %s", what, exc_info=True)
 
 
 class FirstSearches:
