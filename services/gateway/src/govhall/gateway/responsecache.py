@@ -13,7 +13,9 @@ alone would be refilled from an index that has not applied it yet, so the TTL is
 way; keeping it short (seconds) keeps hot words' hit rate high while the bound stays small.
 
 Where: Redis when the gateway has it (replicas share one cache; keys expire in Redis), the
-process's memory otherwise (all-in-one). Either way, a store that fails is a miss, never an error.
+process's memory otherwise (all-in-one). A store that fails is never an error: while Redis does
+not answer (or refuses, its ACL lacking `rc`), this process keeps its answers in memory, with the
+same time to live.
 
 A change an administrator makes through the gateway (any successful write under /api/v1/admin/:
 a lexicon word, which "the next search uses", a publication, a reindex) starts a new epoch: every
@@ -142,9 +144,9 @@ class ResponseCache:
             return self._memory.get(key)
         try:
             text = await self._kv.get(await self._key(key))
-        except Exception:  # down, or refused (the ACL): a miss, never the citizen's error
-            self._failed("no answer from the store; asking upstream")
-            return None
+        except Exception:  # down, or refused (the ACL): never the citizen's error
+            self._failed("no answer from the store; this process's own answers meanwhile")
+            return self._memory.get(key)
         return None if text is None else text.encode()
 
     async def put(self, key: str, body: bytes) -> None:
@@ -157,7 +159,8 @@ class ResponseCache:
             # Redis expires in whole seconds: round down, so the bound stated is never exceeded.
             await self._kv.set(await self._key(key), body.decode(), max(1, int(self.ttl)))
         except Exception:
-            self._failed("not keeping an answer")
+            self._failed("keeping an answer in this process instead")
+            self._memory.put(key, body, self.ttl)
 
     async def new_epoch(self) -> None:
         """Forget every answer cached so far (here at once; other replicas within a second)."""
