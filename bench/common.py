@@ -481,7 +481,7 @@ class Target:
 
 async def run_rounds(
     processes: Processes,
-    pair: tuple[str, str],
+    pair: tuple[str, ...],
     targets: dict[str, Target],
     *,
     rounds: int,

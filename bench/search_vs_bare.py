@@ -3,8 +3,10 @@
     uv run python bench/search_vs_bare.py [--seconds N] [--rounds R] [--concurrency C]
                                           [--mode cluster|embedded] [--client raw|httpx]
 
-Subject: GET /api/v1/sites/420502/search?q=<query> on the govhall gateway, cycling through
-realistic Chinese queries. In `cluster` mode (the default) the gateway and every service it calls
+Subject: GET /api/v1/sites/420502/search?q=<query> on the govhall gateway, in two mixes measured
+apart: "hot", realistic Chinese queries repeated (the hot words most traffic is: the gateway's
+response cache answers them), and "uncached", each request one the cache has not seen in its time
+to live (the same queries with page sizes and level filters that make every key unique). In `cluster` mode (the default) the gateway and every service it calls
 (catalogue, search; identity and cases idle here: see cluster.py) run as separate processes against
 the local servers (PostgreSQL, NATS, Redis, Elasticsearch; started by deploy/local/start.sh),
 each run with its own databases, stream prefix, Redis key namespace and index alias, all removed
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -36,10 +39,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from cluster import ADMIN_TOKEN, GATEWAY, Cluster
 from common import (
@@ -89,11 +93,51 @@ QUERIES = (
     "药品批发",
     "环境影响评价",
 )
+# The baseline, then the gateway with the hot words repeated and with every request unique.
+MIXES = ("bare", "hot", "uncached")
 INDEX_TIMEOUT = 60.0  # seconds for the demo matters to reach the search index
 
 
-def search_target(query: str) -> str:
-    return f"/api/v1/sites/{SITE}/search?q={urllib.parse.quote(query)}"
+LEVELS = ("", "county", "city", "province")
+UNCACHED_SIZES = range(1, 51)  # 16 queries x 50 page sizes x 4 levels: 3,200 distinct requests
+
+
+def search_target(query: str, extra: str = "") -> str:
+    return f"/api/v1/sites/{SITE}/search?q={urllib.parse.quote(query)}{extra}"
+
+
+def uncached_targets() -> list[str]:
+    """Every request a different key: the queries with a page size and a level filter more."""
+    return [
+        search_target(q, f"&page_size={size}" + (f"&level={level}" if level else ""))
+        for level in LEVELS
+        for size in UNCACHED_SIZES
+        for q in QUERIES
+    ]
+
+
+class NextUnique(Sequence[Call]):
+    """Calls in turn whatever index the load generator asks for: its workers each walk the list
+    from their own start, one behind another, which would repeat a key a moment after the
+    previous worker sent it. This hands out each call once before any comes again, across
+    workers, phases and rounds: at a few hundred requests a second a key returns after many
+    seconds, longer than the response cache keeps an answer."""
+
+    def __init__(self, calls: list[Call]) -> None:
+        self._calls = calls
+        self._next = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    @overload
+    def __getitem__(self, index: int) -> Call: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Call]: ...
+    def __getitem__(self, index: int | slice) -> Call | Sequence[Call]:
+        if isinstance(index, slice):
+            return self._calls[index]
+        return self._calls[next(self._next) % len(self._calls)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,16 +174,19 @@ def bare_env(run: Run, log_level: str) -> dict[str, str]:
     return env
 
 
-def start_subject(run: Run, infra: dict[str, str], log_level: str) -> None:
+def start_subject(run: Run, infra: dict[str, str], log_level: str, cache_seconds: str) -> None:
+    # The gateway's response cache: its default, or what --response-cache-seconds says (0: off,
+    # the gateway as it was before it had one).
+    cache = {"GOVHALL_GATEWAY_RESPONSE_CACHE_SECONDS": cache_seconds} if cache_seconds else {}
     if run.mode == "embedded":
         run.gateway_port = free_port()
         argv = [sys.executable, "-m", "govhall.allinone"]
-        run.processes.start("allinone", argv, bare_env(run, log_level))
+        run.processes.start("allinone", argv, bare_env(run, log_level) | cache)
         return
     # The gateway and everything /healthz/upstreams waits for (identity and cases are idle here).
     run.cluster = Cluster.plan([GATEWAY], infra, run.work_dir, log_level)
     run.gateway_port = run.cluster.gateway_port
-    run.cluster.start(run.processes, run.cluster.env())
+    run.cluster.start(run.processes, run.cluster.env() | cache)
 
 
 async def load_demo_cluster(run: Run) -> int:
@@ -202,7 +249,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     run.bare_port = free_port()
     # Its own stream prefix namespaces its subjects, so a `make up` cluster can run beside it.
     infra = infra_env(not args.no_start) if run.mode == "cluster" else {}
-    start_subject(run, infra, args.log_level)
+    start_subject(run, infra, args.log_level, args.response_cache_seconds)
     start_bare(run.processes, run.bare_port, args.log_level, bare_env(run, args.log_level))
 
     async def gateway_ready() -> bool:
@@ -223,9 +270,11 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     log(f"ready after {time.monotonic() - t_start:.1f} s")
 
     calls = [Call(b"GET", search_target(q).encode()) for q in QUERIES]
+    uncached = NextUnique([Call(b"GET", t.encode()) for t in uncached_targets()])
     targets = {
         "bare": Target(connector(args.client, run.bare_port), calls),
-        "gateway": Target(connector(args.client, run.gateway_port), calls),
+        "hot": Target(connector(args.client, run.gateway_port), calls),
+        "uncached": Target(connector(args.client, run.gateway_port), uncached),
     }
     cpu_roots = {name: proc.pid for name, proc in run.processes.procs.items()}
     if infra:
@@ -233,7 +282,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
 
     phases = await run_rounds(
         run.processes,
-        ("bare", "gateway"),
+        MIXES,
         targets,
         rounds=args.rounds,
         seconds=args.seconds,
@@ -251,6 +300,7 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
         "rounds": args.rounds,
         "seconds_per_round": args.seconds,
         "log_level": args.log_level,
+        "response_cache_seconds": args.response_cache_seconds or "default",
         "site": SITE,
         "queries": list(QUERIES),
         "hits_per_query": hits,
@@ -259,9 +309,8 @@ async def bench(run: Run, args: argparse.Namespace) -> dict[str, Any]:
             "python": platform.python_version(),
             "system": platform.platform(),
         },
-        "bare": summarise(phases["bare"]),
-        "gateway": summarise(phases["gateway"]),
-        "ratios": ratios(phases["bare"], phases["gateway"]),
+        **{name: summarise(phases[name]) for name in MIXES},
+        "ratios": {name: ratios(phases["bare"], phases[name]) for name in MIXES[1:]},
     }
 
 
@@ -271,16 +320,22 @@ def print_table(result: dict[str, Any]) -> None:
         f"search vs bare: {result['mode']} mode, {result['rounds']} rounds x {result['seconds_per_round']:g} s each,"
         f" concurrency {result['concurrency']}, {result['client']} client, {result['machine']['cpus']} CPUs"
     )
-    summaries = {name: result[name] for name in ("bare", "gateway")}
+    summaries = {name: result[name] for name in MIXES}
     print_rows(summaries)
     print()
-    print(ratio_line("gateway / bare", result["ratios"]))
+    for name in MIXES[1:]:
+        print(ratio_line(f"{name + ' / bare':<16}", result["ratios"][name]))
     print_cpu(summaries, result["machine"]["cpus"])
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = load_parser(__doc__.split("\n\n")[0], RESULTS)
     p.add_argument("--mode", choices=("cluster", "embedded"), default="cluster")
+    p.add_argument(
+        "--response-cache-seconds",
+        default="",
+        help="the gateway's GOVHALL_GATEWAY_RESPONSE_CACHE_SECONDS (default: its own; 0: no cache)",
+    )
     args = p.parse_args(argv)
     check_load_bounds(p, args)
     return args

@@ -6,15 +6,15 @@
 # ACL users, one line each (Redis 7 ACL file syntax), passwords as SHA-256 hashes. Every key is
 # <namespace>:<kind>:..., the namespace being the deployment's (govhall) or a test run's, so the
 # patterns match on the kind. The key kinds and commands are what the code uses (kit/kv.py and its
-# callers): the gateway counts rate limits (rl) and only reads the revoked sessions (rv) that
-# identity writes; identity keeps its lock-outs (lg, lf, lw, lfc, login) and one-time codes (sms);
+# callers): the gateway counts rate limits (rl), keeps its response cache (rc) and only reads the
+# revoked sessions (rv) that identity writes; identity keeps its lock-outs (lg, lf, lw, lfc, login) and one-time codes (sms);
 # every other service only reads rv, and search counts hot words (hw, and ztop scratch keys). The
 # counters run as Lua scripts (EVALSHA, SCRIPT LOAD the first time), whose commands Redis checks
 # against the same rules. admin (deploy/local, tests' clean-up) may do anything; default is off.
 redis_acl() {
   local base="-@all +ping +hello +auth +select +evalsha +script|load"
   redis_acl_user admin "~* &* +@all"
-  redis_acl_user gateway "resetchannels ~*:rl:* %R~*:rv:* $base +get +mget +ttl +incr +expire"
+  redis_acl_user gateway "resetchannels ~*:rl:* ~*:rc:* %R~*:rv:* $base +get +mget +set +ttl +incr +expire"
   redis_acl_user identity "resetchannels ~*:rv:* ~*:lg:* ~*:lf:* ~*:lw:* ~*:lfc:* ~*:login:* ~*:sms:* $base +get +mget +set +del +ttl +incr +expire"
   redis_acl_user services "resetchannels %R~*:rv:* ~*:hw:* ~*:ztop:* $base +get +mget +set +del +exists +expire +zincrby +zunionstore +zrevrange"
   echo "user default off resetpass resetkeys resetchannels -@all"

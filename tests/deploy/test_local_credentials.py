@@ -253,6 +253,9 @@ async def test_the_gateway_counts_rate_limits_but_cannot_touch_identitys_keys(
         await identity.set(f"{namespace}:rv:s:abc", "1", ex=60)
         assert await gateway.execute_command("INCR", f"{namespace}:rl:127.0.0.1:1") == 1
         assert await gateway.mget([f"{namespace}:rv:s:abc"]) == ["1"]
+        # Its response cache: public answers, expiring (responsecache.py).
+        assert await gateway.set(f"{namespace}:rc:search:abc:", "{}", ex=3)
+        assert await gateway.get(f"{namespace}:rc:search:abc:") == "{}"
         for attempt in (
             gateway.get(f"{namespace}:lf:x:abc:0"),
             gateway.delete(f"{namespace}:lf:x:abc:0"),

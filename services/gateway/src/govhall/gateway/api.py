@@ -36,6 +36,7 @@ from govhall.gateway.licences import licences_routes
 from govhall.gateway.metering import MeasureAndLimit
 from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
+from govhall.gateway.responsecache import ResponseCache
 from govhall.gateway.search import search_routes
 from govhall.gateway.search_ask import ask_routes
 from govhall.gateway.search_lexicon import lexicon_routes
@@ -94,6 +95,8 @@ def create_app(
         redis_url, settings.kv_namespace, var_dir=var_dir, username=redis_username, password=redis_password
     )
     limiter = RateLimiter(kv, settings.rate_limit_per_minute)
+    # Public answers: in Redis when there is one (the replicas share it), else in this process.
+    cache = ResponseCache(settings.response_cache_seconds, kv if redis_url else None)
     upstreams: Upstreams | None = None
 
     @asynccontextmanager
@@ -145,7 +148,8 @@ def create_app(
     # Innermost first: body limits, then rate limits and timing, then the client's address.
     app.add_middleware(guards.RequestLimits, settings=settings, own_limit=own_limit)
 
-    app.add_middleware(MeasureAndLimit, limiter=limiter)  # type: ignore[arg-type]
+    # An admin write may change what a public answer said: forget the cached ones (responsecache.py).
+    app.add_middleware(MeasureAndLimit, limiter=limiter, after_admin_write=cache.new_epoch)  # type: ignore[arg-type]
 
     app.include_router(identity_routes(up))
 
@@ -196,9 +200,9 @@ def create_app(
     async def upstreams_health(response: Response) -> ReportOut:
         return _report(response, await up().health(), "serving", "degraded")
 
-    app.include_router(catalogue_routes(up))
+    app.include_router(catalogue_routes(up, cache))
     app.include_router(catalogue_admin_routes(up))
-    app.include_router(search_routes(up))
+    app.include_router(search_routes(up, cache))
     app.include_router(ask_routes(up))
     app.include_router(lexicon_routes(up))
     app.include_router(cases_routes(up, settings.case_upload_max_bytes))

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from govhall.gateway import catalogue_model as views
 from govhall.gateway import model, openapi
 from govhall.gateway.params import MatterCodePath, PageNo, PageSize, SitePath
+from govhall.gateway.responsecache import ResponseCache, answer
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.common.v1 import common_pb2
@@ -29,8 +30,11 @@ DepartmentCodePath = Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{0,39
 QR_CACHE = "public, max-age=86400"
 
 
-def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
+def catalogue_routes(up: Callable[[], Upstreams], cache: ResponseCache | None = None) -> APIRouter:
+    """The routes; browsing and guides are answered from ``cache`` when it holds them
+    (responsecache.py: anonymous answers, the same for everyone, for seconds)."""
     router = APIRouter()
+    cache = cache or ResponseCache(0)
 
     # Sites and the taxonomy -----------------------------------------------------------------
 
@@ -80,6 +84,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         tags=["matters"],
         summary="Browse the published matters a site offers: its own and its ancestors'",
         operation_id="listMatters",
+        response_model=views.MattersOut,
     )
     async def list_matters(
         site: SitePath,
@@ -96,7 +101,7 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
         online_only: bool = False,
         own_site_only: bool = False,
         name: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
-    ) -> views.MattersOut:
+    ) -> Response:
         request = cat.ListMattersRequest(
             site_code=site,
             page=common_pb2.PageRequest(page=page, page_size=page_size),
@@ -112,38 +117,47 @@ def catalogue_routes(up: Callable[[], Upstreams]) -> APIRouter:
             own_site_only=own_site_only,
             name_contains=name or "",
         )
-        reply = await up().catalogue.call(lambda s: s.ListMatters, request)
-        return views.MattersOut(
-            items=[views.matter_out(m) for m in reply.matters], page=model.page_out(reply.page)
-        )
+
+        async def produce() -> views.MattersOut:
+            reply = await up().catalogue.call(lambda s: s.ListMatters, request)
+            return views.MattersOut(
+                items=[views.matter_out(m) for m in reply.matters], page=model.page_out(reply.page)
+            )
+
+        return await answer(cache, "matters", request, produce)
 
     @router.get(
         "/api/v1/sites/{site}/hot-matters",
         tags=["matters"],
         summary="The most applied-for matters a site offers (热门服务)",
         operation_id="listHotMatters",
+        response_model=views.HotMattersOut,
     )
-    async def hot_matters(
-        site: SitePath, limit: Annotated[int, Query(ge=1, le=50)] = 10
-    ) -> views.HotMattersOut:
-        reply = await up().catalogue.call(
-            lambda s: s.ListHotMatters, cat.ListHotMattersRequest(site_code=site, limit=limit)
-        )
-        return views.HotMattersOut(items=[views.hot_matter_out(h) for h in reply.matters])
+    async def hot_matters(site: SitePath, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
+        request = cat.ListHotMattersRequest(site_code=site, limit=limit)
+
+        async def produce() -> views.HotMattersOut:
+            reply = await up().catalogue.call(lambda s: s.ListHotMatters, request)
+            return views.HotMattersOut(items=[views.hot_matter_out(h) for h in reply.matters])
+
+        return await answer(cache, "hot-matters", request, produce)
 
     @router.get(
         "/api/v1/sites/{site}/matters/{code}",
         tags=["matters"],
         summary="A matter's service guide (办事指南) as seen from a site; ?version=N for an earlier one",
         operation_id="getMatter",
+        response_model=views.MatterOut,
     )
     async def get_matter(
         site: SitePath, code: MatterCodePath, version: Annotated[int, Query(ge=0, le=1_000_000)] = 0
-    ) -> views.MatterOut:
-        reply = await up().catalogue.call(
-            lambda s: s.GetMatter, cat.GetMatterRequest(site_code=site, code=code, version=version)
-        )
-        return views.matter_out(reply)
+    ) -> Response:
+        request = cat.GetMatterRequest(site_code=site, code=code, version=version)
+
+        async def produce() -> views.MatterOut:
+            return views.matter_out(await up().catalogue.call(lambda s: s.GetMatter, request))
+
+        return await answer(cache, "matter", request, produce)
 
     @router.get(
         "/api/v1/sites/{site}/matters/{code}/versions",

@@ -1,4 +1,5 @@
-"""Every request's rate limit (per client, on /api/) and its time in the request histogram.
+"""Every request's rate limit (per client, on /api/), its time in the request histogram, and what
+follows a successful admin write (the response cache forgets its answers).
 
 Pure ASGI: as `@app.middleware("http")` (Starlette's BaseHTTPMiddleware) this ran each request's
 app in a task of its own and passed the response through a memory stream, which py-spy showed
@@ -8,6 +9,7 @@ at about a seventh of the gateway's CPU on GET /api/v1/me.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,10 +30,20 @@ RATE_LIMITED = DomainError(
 )
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMIN = "/api/v1/admin/"
+
+
 class MeasureAndLimit:
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        after_admin_write: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        self.after_admin_write = after_admin_write
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,6 +67,13 @@ class MeasureAndLimit:
             await send(message)
 
         await self.app(scope, receive, send_seen)
+        if (
+            self.after_admin_write is not None
+            and status < 300
+            and scope["method"] not in SAFE_METHODS
+            and path.startswith(ADMIN)
+        ):
+            await self.after_admin_write()
         route = scope.get("route")
         HTTP_SECONDS.labels(getattr(route, "path", "unmatched"), scope["method"], str(status)).observe(
             time.perf_counter() - start

@@ -10,13 +10,14 @@ from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from govhall.gateway import model, openapi
 from govhall.gateway import search_model as views
 from govhall.gateway.auth import PlatformAdmin
 from govhall.gateway.params import SitePath
 from govhall.gateway.protojson import to_dict
+from govhall.gateway.responsecache import FirstSearches, ResponseCache, answer, cache_key, json_response
 from govhall.gateway.upstreams import Upstreams
 from govhall.kit.errors import DomainError
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -33,8 +34,12 @@ def client_key(request: Request) -> str:
     return hashlib.sha256(address.encode()).hexdigest()[:16]
 
 
-def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
+def search_routes(up: Callable[[], Upstreams], cache: ResponseCache | None = None) -> APIRouter:
+    """The routes; searches and hot words are answered from ``cache`` when it holds them (see
+    responsecache.py for what is cached, for how long, and why hot words still count)."""
     router = APIRouter()
+    cache = cache or ResponseCache(0)
+    first_searches = FirstSearches()
 
     @router.get(
         "/api/v1/sites/{site}/search",
@@ -43,6 +48,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         description="A query that finds nothing or little gets `did_you_mean` (你是不是要找); one that "
         "finds nothing is answered with the correction's hits (`corrected`, `original_query`).",
         operation_id="search",
+        response_model=views.SearchOut,
     )
     async def search(
         request: Request,
@@ -61,7 +67,7 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         online_only: bool = False,
         page: Annotated[int, Query(ge=1, le=100)] = 1,
         page_size: Annotated[int, Query(ge=1, le=50)] = 10,
-    ) -> views.SearchOut:
+    ) -> Response:
         call = search_pb2.SearchRequest(
             site_code=site,
             query=q,
@@ -75,10 +81,16 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
             theme=theme or "",
             life_event=life_event or "",
             online_only=online_only,
-            client_key=client_key(request),
         )
+        # The key is the request as search gets it (validated, defaults filled in) without the client.
+        key = cache_key("search", call.SerializeToString(deterministic=True))
+        call.client_key = client_key(request)
+        if not first_searches.first(call.client_key, site, q) and (body := await cache.get(key)):
+            return json_response(body, "hit")
         reply = await up().search.call(lambda s: s.Search, call)
-        return views.search_out(q, reply)
+        body = views.search_out(q, reply).model_dump_json(by_alias=True).encode()
+        await cache.put(key, body)
+        return json_response(body, "miss")
 
     @router.get(
         "/api/v1/sites/{site}/search/suggest",
@@ -104,11 +116,15 @@ def search_routes(up: Callable[[], Upstreams]) -> APIRouter:
         tags=["search"],
         summary="What people searched for most at this site lately (热搜词)",
         operation_id="hotWords",
+        response_model=views.HotWordsOut,
     )
-    async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> views.HotWordsOut:
+    async def hot_words(site: SitePath, size: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
         request = search_pb2.HotWordsRequest(site_code=site, size=size)
-        reply = await up().search.call(lambda s: s.HotWords, request)
-        return views.hot_words_out(reply)
+
+        async def produce() -> views.HotWordsOut:
+            return views.hot_words_out(await up().search.call(lambda s: s.HotWords, request))
+
+        return await answer(cache, "hot-words", request, produce)
 
     @router.post(
         "/api/v1/admin/search/reindex",

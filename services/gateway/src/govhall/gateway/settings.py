@@ -69,5 +69,9 @@ class GatewaySettings(BaseSettings):
     # How often the upstreams' health is asked for the govhall_gateway_upstream_up gauge, so it
     # tells even of a service no request has reached lately (0: only requests update it).
     upstream_check_seconds: float = Field(default=15.0, ge=0)
+    # Seconds a public search or hot-words answer is reused for the same request (0: never).
+    # It is how long a withdrawn matter may still be found after search's index dropped it: the
+    # stated staleness bound (responsecache.py). Redis when GOVHALL_REDIS_URL is set (whole seconds).
+    response_cache_seconds: float = Field(default=3.0, ge=0, le=60)
     # Seconds a site lookup is cached (sites change rarely; a new site shows up after this).
     site_cache_seconds: float = 60.0

@@ -568,6 +568,10 @@ class ElasticsearchBackend:
                 track_total_hits=True,
                 from_=query.offset,
                 size=query.size,
+                # Elasticsearch's shard request cache keeps only size=0 searches unless asked: the
+                # same query (a hot word, a facet count) between two refreshes is then answered
+                # from it; a refresh (a change indexed) drops it, so it is never stale.
+                request_cache=True,
                 source_excludes=["suggest", *WORD_FIELDS],
             )
         except NotFoundError:

@@ -1,0 +1,206 @@
+"""The response cache for public, anonymous reads (search, hot words): the same normalised
+request within `ttl` seconds is answered with the bytes of the first answer, without a call to
+search.
+
+What it may serve, and for how long: only answers that are the same for everyone (the routes
+cached never pass the caller on, so an Authorization header does not change them and is not part
+of the key), and never older than `ttl` seconds. That is the staleness bound: a withdrawn or
+superseded matter leaves a cached search at most `ttl` seconds after search's index dropped it
+(search itself is behind the catalogue by its consumer's lag and Elasticsearch's refresh, as it
+was before the cache). A time to live rather than an invalidation on the catalogue's events:
+search publishes no event when it has applied a change, and a purge on the catalogue's event
+alone would be refilled from an index that has not applied it yet, so the TTL is the bound either
+way; keeping it short (seconds) keeps hot words' hit rate high while the bound stays small.
+
+Where: Redis when the gateway has it (replicas share one cache; keys expire in Redis), the
+process's memory otherwise (all-in-one). A store that fails is never an error: while Redis does
+not answer (or refuses, its ACL lacking `rc`), this process keeps its answers in memory, with the
+same time to live.
+
+A change an administrator makes through the gateway (any successful write under /api/v1/admin/:
+a lexicon word, which "the next search uses", a publication, a reindex) starts a new epoch: every
+answer cached before it is unreachable at once in this replica, and in the others once they see
+the new epoch in Redis (they look at most every EPOCH_CHECK_SECONDS; their answers expire within
+`ttl` anyway). A catalogue change reaches search's index a moment later by its event, so an answer
+refilled in between can still be stale: the time to live remains the bound.
+
+Hot words count each client once per word, site and day, and search counts them when it answers.
+A cached answer would never reach search, so the first search of a (client, site, query) each day
+(China Standard Time, as hot words count days) goes to search whatever the cache holds; this
+process remembers which it has passed on (`FirstSearches`; forgetting one costs only a call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+from fastapi.responses import Response
+from google.protobuf.message import Message
+from pydantic import BaseModel
+
+from govhall.kit.kv import KeyValueStore
+
+log = logging.getLogger(__name__)
+
+CHINA = timezone(timedelta(hours=8), "CST")
+EPOCH_KEY = "rc:epoch"
+# How often a replica asks Redis whether another started a new epoch (one GET a second at most).
+EPOCH_CHECK_SECONDS = 1.0
+EPOCH_TTL_SECONDS = 86_400
+FAILURE_LOG_SECONDS = 60.0
+
+
+def cache_key(route: str, normalised: bytes) -> str:
+    """The key of a route's answer to a normalised request (its upstream request, serialised
+    deterministically, without anything about the client)."""
+    return "rc:" + route + ":" + hashlib.sha256(normalised).hexdigest()[:40]
+
+
+def json_response(body: bytes, cache_state: str) -> Response:
+    return Response(body, media_type="application/json", headers={"X-Cache": cache_state})
+
+
+async def answer(
+    cache: ResponseCache, route: str, request: Message, produce: Callable[[], Awaitable[BaseModel]]
+) -> Response:
+    """The cached answer to ``request`` (the upstream request the route built: the normalised
+    request), or the one ``produce`` makes, kept. A refusal (an exception) is never cached."""
+    key = cache_key(route, request.SerializeToString(deterministic=True))
+    if body := await cache.get(key):
+        return json_response(body, "hit")
+    body = (await produce()).model_dump_json(by_alias=True).encode()
+    await cache.put(key, body)
+    return json_response(body, "miss")
+
+
+class _Memory:
+    """A bounded LRU of (expiry, body) in this process."""
+
+    def __init__(self, max_entries: int, clock: Callable[[], float]) -> None:
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._max = max_entries
+        self._clock = clock
+
+    def get(self, key: str) -> bytes | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if item[0] <= self._clock():
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return item[1]
+
+    def put(self, key: str, body: bytes, ttl: float) -> None:
+        self._items[key] = (self._clock() + ttl, body)
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class ResponseCache:
+    """Bodies by key for `ttl` seconds, in Redis (``kv``) or in memory (``kv`` None); ttl 0: off."""
+
+    def __init__(
+        self,
+        ttl: float,
+        kv: KeyValueStore | None = None,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self._kv = kv
+        self._memory = _Memory(max_entries, clock)
+        self._clock = clock
+        self._epoch = ""
+        self._epoch_checked = -EPOCH_CHECK_SECONDS - 1.0
+        self._logged = -FAILURE_LOG_SECONDS - 1.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl > 0
+
+    async def _key(self, key: str) -> str:
+        """The key in the current epoch (Redis: looked up at most once a EPOCH_CHECK_SECONDS)."""
+        if self._kv is not None and self._clock() - self._epoch_checked >= EPOCH_CHECK_SECONDS:
+            self._epoch_checked = self._clock()
+            self._epoch = await self._kv.get(EPOCH_KEY) or ""
+        return f"{key}:{self._epoch}"
+
+    async def get(self, key: str) -> bytes | None:
+        if not self.enabled:
+            return None
+        if self._kv is None:
+            return self._memory.get(key)
+        try:
+            text = await self._kv.get(await self._key(key))
+        except Exception:  # down, or refused (the ACL): never the citizen's error
+            self._failed("no answer from the store; this process's own answers meanwhile")
+            return self._memory.get(key)
+        return None if text is None else text.encode()
+
+    async def put(self, key: str, body: bytes) -> None:
+        if not self.enabled:
+            return
+        if self._kv is None:
+            self._memory.put(key, body, self.ttl)
+            return
+        try:
+            # Redis expires in whole seconds: round down, so the bound stated is never exceeded.
+            await self._kv.set(await self._key(key), body.decode(), max(1, int(self.ttl)))
+        except Exception:
+            self._failed("keeping an answer in this process instead")
+            self._memory.put(key, body, self.ttl)
+
+    async def new_epoch(self) -> None:
+        """Forget every answer cached so far (here at once; other replicas within a second)."""
+        self._memory.clear()
+        if self._kv is None or not self.enabled:
+            return
+        self._epoch = uuid.uuid4().hex[:12]
+        self._epoch_checked = self._clock()
+        try:
+            await self._kv.set(EPOCH_KEY, self._epoch, EPOCH_TTL_SECONDS)
+        except Exception:
+            self._failed("other replicas keep their answers (their time to live)")
+
+    def _failed(self, what: str) -> None:
+        """Say so once a FAILURE_LOG_SECONDS: a store that refuses every request would otherwise
+        write a traceback per request, costing more than the cache saves."""
+        now = self._clock()
+        if now - self._logged >= FAILURE_LOG_SECONDS:
+            self._logged = now
+            log.warning("response cache: %s", what, exc_info=True)
+
+
+class FirstSearches:
+    """Which (client, site, query) this process has passed on to search today (CST), bounded."""
+
+    def __init__(
+        self, max_entries: int = 100_000, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._max = max_entries
+        self._clock = clock
+
+    def first(self, client_key: str, site: str, query: str) -> bool:
+        """True the first time today; the caller then asks search (which counts the hot word)."""
+        day = f"{self._clock().astimezone(CHINA):%Y%m%d}"
+        digest = hashlib.sha256("\0".join((day, client_key, site, " ".join(query.split()))).encode()).digest()
+        if digest in self._seen:
+            self._seen.move_to_end(digest)
+            return False
+        self._seen[digest] = None
+        while len(self._seen) > self._max:
+            self._seen.popitem(last=False)
+        return True
