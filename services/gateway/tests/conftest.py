@@ -41,11 +41,18 @@ async def open_gateway(
     redis_url: str | None = None,
     var_dir: Path | None = None,
     cluster: Mapping[str, str] | None = None,
+    bus: Any = None,
 ) -> tuple[httpx.AsyncClient, Any]:
-    """The gateway app, on Redis at ``redis_url`` as the gateway's own ACL user (from ``cluster``)."""
+    """The gateway app, on Redis at ``redis_url`` as the gateway's own ACL user (from ``cluster``),
+    hearing ``bus``'s events when given (cacheevents.py)."""
     auth = redis_credentials(cluster, "gateway") if cluster else {}
     app = create_app(
-        settings, redis_url, var_dir, redis_username=auth.get("username"), redis_password=auth.get("password")
+        settings,
+        redis_url,
+        var_dir,
+        redis_username=auth.get("username"),
+        redis_password=auth.get("password"),
+        bus=bus,
     )
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
@@ -61,6 +68,8 @@ class Stack:
     settings: GatewaySettings | None = None
     # Where the services keep their files (the key-value file identity revokes sessions in).
     var_dir: Path | None = None
+    # The services' in-process bus (a second gateway may hear its events).
+    bus: Any = None
 
     def sms(self, mobile: str) -> str:
         code = latest_dev_code(self.sms_file, mobile)
@@ -204,7 +213,7 @@ async def start_stack(
         rpc_timeout_seconds=30.0,
     )
     client, lifespan = await open_gateway(settings, redis_url, base.var_dir, cluster)
-    return Stack(client, tmp_path / "sms.jsonl", settings, base.var_dir), lifespan
+    return Stack(client, tmp_path / "sms.jsonl", settings, base.var_dir, bus), lifespan
 
 
 @pytest.fixture

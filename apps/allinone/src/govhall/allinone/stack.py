@@ -146,6 +146,6 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     )
     # The gateway reads the revoked sessions and lock-outs from the same file as the services.
     gateway = Signer.from_settings(platform, "gateway")
-    return AllInOne(
-        bus, hosts, gateway_settings, create_app(gateway_settings, None, platform.var_dir, signer=gateway)
-    )
+    # The same in-process bus tells its response cache what changed (cacheevents.py).
+    app = create_app(gateway_settings, None, platform.var_dir, signer=gateway, bus=bus)
+    return AllInOne(bus, hosts, gateway_settings, app)

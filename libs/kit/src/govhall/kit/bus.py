@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 DEAD_LETTER_STEM = "deadletter"
 # Subjects are <stem>.<...>; one JetStream stream per stem.
 DEFAULT_STREAM_PREFIX = "GOVHALL"
-STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences")
+STREAM_STEMS = ("identity", "catalogue", "cases", "appointments", "consult", "licences", "search")
 INBOX_PREFIX = "_INBOX"
 # How often each durable consumer's backlog (num_pending) is asked of the server.
 PENDING_SAMPLE_SECONDS = 15.0
@@ -62,7 +62,7 @@ class EventBus(Protocol):
     async def close(self) -> None: ...
     async def publish(self, event: Event) -> None: ...
     async def subscribe(self, durable: str, subject: str, handler: Handler) -> None: ...
-    async def broadcast(self, subject: str, handler: Handler) -> None: ...
+    async def broadcast(self, subject: str, handler: Handler, *, last: bool = False) -> None: ...
     def healthy(self) -> bool: ...
 
 
@@ -281,8 +281,10 @@ class JetStreamBus:
         self._tasks.append(asyncio.create_task(self._consume(durable, sub, handler), name=f"js-{durable}"))
         self._watch_backlog(stream, durable)
 
-    async def broadcast(self, subject: str, handler: Handler) -> None:
-        """Every process (every replica) hears every message on ``subject`` published from now on.
+    async def broadcast(self, subject: str, handler: Handler, *, last: bool = False) -> None:
+        """Every process (every replica) hears every message on ``subject`` published from now on
+        (``last``: first the stream's last message on it, if any, so that replicas started at
+        different times agree on where they start).
 
         For per-process state, such as a cache to invalidate: a durable consumer shared by the
         replicas would give each message to one of them. Each call makes an ephemeral push
@@ -296,7 +298,7 @@ class JetStreamBus:
         stream = await self._ensure_stream(subject.split(".", 1)[0])
         config = ConsumerConfig(
             name=f"{self._user or 'govhall'}-{uuid.uuid4().hex[:16]}",
-            deliver_policy=DeliverPolicy.NEW,
+            deliver_policy=DeliverPolicy.LAST if last else DeliverPolicy.NEW,
             ack_policy=AckPolicy.NONE,
             filter_subject=self._ns + subject,
             inactive_threshold=60.0,  # seconds; a backstop for a process that died unsubscribed

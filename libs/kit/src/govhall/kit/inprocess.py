@@ -201,9 +201,11 @@ class InProcessBus:
         sub.task = asyncio.create_task(self._work(durable, sub), name=f"inprocess-{durable}")
         self._subs[durable] = sub
 
-    async def broadcast(self, subject: str, handler: Handler) -> None:
+    async def broadcast(self, subject: str, handler: Handler, *, last: bool = False) -> None:
         """Every subscriber hears every message published from now on (see JetStreamBus.broadcast):
-        its own queue and task, no retries, no dead letters; the publisher does not wait for it."""
+        its own queue and task, no retries, no dead letters; the publisher does not wait for it.
+        ``last`` has nothing to replay here: the bus keeps no messages, and its one process has
+        no other replica to agree with."""
         queue: asyncio.Queue[Event] = asyncio.Queue()
 
         async def work() -> None:

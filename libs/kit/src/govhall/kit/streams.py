@@ -70,6 +70,9 @@ STREAMS: Mapping[str, StreamSettings] = MappingProxyType(
         "appointments": EVENTS,
         "consult": EVENTS,
         "licences": EVENTS,
+        # One subject, search.index.changed: the last time search applied a change. A notice for
+        # caches, not a history: the last one is all a replica starting needs (bus.broadcast last).
+        "search": STATE,
         # Parked messages wait for an operator; 14 days, as the events they came from.
         "deadletter": EVENTS,
     }

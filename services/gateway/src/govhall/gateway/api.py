@@ -8,6 +8,7 @@ or the static platform-administrator token. The routes live with their upstream:
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from govhall.gateway import auth, guards, openapi, problems, query
 from govhall.gateway.accounts import identity_routes
 from govhall.gateway.appointments import appointments_routes
+from govhall.gateway.cacheevents import CacheEvents
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
 from govhall.gateway.catalogue_admin import catalogue_admin_routes
@@ -42,6 +44,7 @@ from govhall.gateway.search_ask import ask_routes
 from govhall.gateway.search_lexicon import lexicon_routes
 from govhall.gateway.settings import GatewaySettings
 from govhall.gateway.upstreams import Upstreams
+from govhall.kit.bus import EventBus
 from govhall.kit.errors import DomainError
 from govhall.kit.kv import create_kv
 from govhall.kit.settings import PlatformSettings
@@ -50,6 +53,7 @@ from govhall.kit.trust import Signer
 # Trace context an internet client sends: never believed. The gateway is where a trace starts;
 # a client's traceparent would let it pick the trace id (and join someone else's trace) and
 # turn sampling on or off for its own requests.
+log = logging.getLogger(__name__)
 UNTRUSTED_TRACE_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 
 
@@ -85,10 +89,13 @@ def create_app(
     redis_username: str | None = None,
     redis_password: str | None = None,
     signer: Signer | None = None,
+    bus: EventBus | None = None,
+    own_bus: bool = False,
 ) -> FastAPI:
     """The gateway's app. It signs the callers it passes on with ``signer``, by default the
     gateway's key from the platform settings (GOVHALL_TRUST_KEY_FILE, or the trust directory
-    under ``var_dir``)."""
+    under ``var_dir``). On ``bus`` (started by the app when ``own_bus``) it hears the events that
+    make cached public answers stale (cacheevents.py)."""
     # Rate limits and the revoked sessions identity writes: Redis, or without it the file under
     # var_dir that identity writes (all-in-one), or the process's own memory.
     kv = create_kv(
@@ -103,6 +110,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal upstreams
         upstreams = Upstreams(settings, signer or gateway_signer(var_dir))
+        if bus is not None:
+            await _hear_changes(cache, bus, own_bus, settings)
         app.state.authenticator = auth.Authenticator(settings, kv, upstreams.jwks)
         watch = (
             asyncio.create_task(upstreams.watch(settings.upstream_check_seconds))
@@ -116,6 +125,8 @@ def create_app(
                 await watch
         await upstreams.close()
         await kv.close()
+        if bus is not None and own_bus:
+            await bus.close()
 
     app = GatewayApp(
         title="govhall gateway",
@@ -231,6 +242,23 @@ class JwksOut(Out):
 
     model_config = ConfigDict(extra="allow")
     keys: list[dict[str, Any]]
+
+
+async def _hear_changes(
+    cache: ResponseCache, bus: EventBus, own_bus: bool, settings: GatewaySettings
+) -> None:
+    """Listen for the events that make cached answers stale; without them the gateway still
+    serves, its cache keeping answers for the short lifetime only (cacheevents.py)."""
+    if own_bus:
+        try:
+            await bus.start()
+        except Exception:
+            log.error(
+                "response cache: NATS refused or is away; answers kept for the short lifetime", exc_info=True
+            )
+            return
+    events = CacheEvents(cache, bus, settings.response_cache_seconds, settings.response_cache_event_seconds)
+    await events.listen()
 
 
 def _report(response: Response, checks: dict[str, bool], ok: str, not_ok: str) -> ReportOut:

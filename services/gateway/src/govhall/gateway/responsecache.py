@@ -123,6 +123,11 @@ class ResponseCache:
         self._memory = _Memory(max_entries, clock)
         self._clock = clock
         self._epoch = ""
+        # What this process has heard of the catalogue's and search's events (cacheevents.py):
+        # part of every key, so an event makes every answer cached before it unreachable.
+        self.stamp = uuid.uuid4().hex[:12]
+        # How long an answer cached now is kept (cacheevents.py: longer while events are heard).
+        self.lifetime: Callable[[], float] = lambda: self.ttl
         self._epoch_checked = -EPOCH_CHECK_SECONDS - 1.0
         self._logged = -FAILURE_LOG_SECONDS - 1.0
 
@@ -135,7 +140,7 @@ class ResponseCache:
         if self._kv is not None and self._clock() - self._epoch_checked >= EPOCH_CHECK_SECONDS:
             self._epoch_checked = self._clock()
             self._epoch = await self._kv.get(EPOCH_KEY) or ""
-        return f"{key}:{self._epoch}"
+        return f"{key}:{self._epoch}:{self.stamp}"
 
     async def get(self, key: str) -> bytes | None:
         if not self.enabled:
@@ -152,15 +157,22 @@ class ResponseCache:
     async def put(self, key: str, body: bytes) -> None:
         if not self.enabled:
             return
+        ttl = self.lifetime()
         if self._kv is None:
-            self._memory.put(key, body, self.ttl)
+            self._memory.put(key, body, ttl)
             return
         try:
             # Redis expires in whole seconds: round down, so the bound stated is never exceeded.
-            await self._kv.set(await self._key(key), body.decode(), max(1, int(self.ttl)))
+            await self._kv.set(await self._key(key), body.decode(), max(1, int(ttl)))
         except Exception:
             self._failed("keeping an answer in this process instead")
-            self._memory.put(key, body, self.ttl)
+            self._memory.put(key, body, ttl)
+
+    def heard(self, stamp: str) -> None:
+        """An event said something public changed (cacheevents.py): answers cached before are
+        unreachable from now on, in this process's memory and under the old stamp in Redis."""
+        self.stamp = stamp
+        self._memory.clear()
 
     async def new_epoch(self) -> None:
         """Forget every answer cached so far (here at once; other replicas within a second)."""

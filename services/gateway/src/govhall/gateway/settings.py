@@ -73,5 +73,11 @@ class GatewaySettings(BaseSettings):
     # It is how long a withdrawn matter may still be found after search's index dropped it: the
     # stated staleness bound (responsecache.py). Redis when GOVHALL_REDIS_URL is set (whole seconds).
     response_cache_seconds: float = Field(default=3.0, ge=0, le=60)
+    # Seconds an answer is reused while this process hears the catalogue's and search's events
+    # (cacheevents.py): they forget the answers a change makes stale, so the lifetime is only the
+    # safety net for an event lost (NATS away longer than its consumer lives). 30 s: hot words and
+    # guides are asked again and again within it, and a lost event still heals in half a minute.
+    # Below response_cache_seconds it is raised to it; 0 keeps response_cache_seconds.
+    response_cache_event_seconds: float = Field(default=30.0, ge=0, le=600)
     # Seconds a site lookup is cached (sites change rarely; a new site shows up after this).
     site_cache_seconds: float = 60.0

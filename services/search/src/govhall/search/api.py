@@ -24,6 +24,7 @@ from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
 from govhall.search.lexicon import Lexicon
 from govhall.search.model import FACET_FIELDS, MATTER, MAX_PREFIX, Hit, Query, Result, clean_query
+from govhall.search.notices import IndexNotices, Reason
 from govhall.search.site_lexicons import SiteLexicons
 from govhall.search.understanding import Understood, understand
 from govhall.sitecopy import SiteCopy
@@ -134,8 +135,10 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         hot_words: HotWords,
         catalogue: catalogue_pb2_grpc.CatalogueServiceStub,
         lexicons: SiteLexicons | None = None,
+        notices: IndexNotices | None = None,
     ) -> None:
         self._db = db
+        self._notices = notices
         self._lexicons = lexicons or SiteLexicons(db)
         self._backend = backend
         self._hot_words = hot_words
@@ -324,6 +327,7 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
                 self._backend, self._db, self._catalogue, batch_size=request.batch_size
             ):
                 yield progress
+        self._changed(Reason.REASON_REINDEX)
 
     async def Ask(self, request: pb.AskRequest, context: Any) -> pb.AskResponse:
         # The question is checked before the site is looked up: a bad request is refused as such.
@@ -335,12 +339,21 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         return await lexicon_admin.list_entries(self._db, self._lexicons, request)
 
     async def PutLexiconEntry(self, request: pb.LexiconPutRequest, context: Any) -> pb.LexiconEntry:
-        return await lexicon_admin.put_entry(self._db, self._lexicons, request)
+        entry = await lexicon_admin.put_entry(self._db, self._lexicons, request)
+        self._changed(Reason.REASON_LEXICON, request.site_code)
+        return entry
 
     async def DeleteLexiconEntry(
         self, request: pb.LexiconDeleteRequest, context: Any
     ) -> pb.LexiconDeleteResponse:
-        return await lexicon_admin.delete_entry(self._db, self._lexicons, request)
+        reply = await lexicon_admin.delete_entry(self._db, self._lexicons, request)
+        self._changed(Reason.REASON_LEXICON, request.site_code)
+        return reply
+
+    def _changed(self, reason: int, site_code: str = "") -> None:
+        """Tell the caches of search's answers (notices.py); a committed change only."""
+        if self._notices is not None:
+            self._notices.changed(reason, site_code)
 
     async def ListLexiconChanges(
         self, request: pb.LexiconChangesRequest, context: Any

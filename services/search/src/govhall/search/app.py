@@ -14,6 +14,7 @@ from govhall.search import events, store, understanding
 from govhall.search.api import SearchService
 from govhall.search.backend import SearchBackend
 from govhall.search.hotwords import HotWords
+from govhall.search.notices import IndexNotices
 from govhall.search.settings import SearchSettings
 from govhall.search.site_lexicons import SiteLexicons
 from govhall.sitecopy import CatalogueSites
@@ -61,13 +62,18 @@ async def wire(ctx: ServiceContext[SearchSettings]) -> Sequence[Registration]:
     store.sites.ask_when_missing(
         ctx.db.engine, CatalogueSites(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel), "search")
     )
-    await events.subscribe(ctx, backend, settings.consumer_name)
+    # search.index.changed, for the gateway's response cache (notices.py).
+    notices = IndexNotices(ctx.bus, backend)
+    notices.start()
+    ctx.closers.append(notices.close)
+    await events.subscribe(ctx, backend, settings.consumer_name, notices)
     servicer = SearchService(
         ctx.db,
         backend,
         HotWords(kv, days=settings.hot_words_days),
         catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
         SiteLexicons(ctx.db, refresh_seconds=settings.lexicon_refresh_seconds),
+        notices,
     )
     return [
         (

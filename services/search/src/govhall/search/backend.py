@@ -43,6 +43,10 @@ class SearchBackend(Protocol):
     async def put(self, doc: SearchDoc) -> bool:
         """Store doc unless the stored one has the same or a newer revision; True if stored."""
 
+    async def refresh(self) -> None:
+        """Make every write so far visible to the next search (Elasticsearch shows a write only
+        after a refresh; a committed SQLite write is visible at once)."""
+
     async def search(self, query: Query) -> Result:
         """Published documents in scope matching the query, best first, with totals and facets."""
 

@@ -19,6 +19,7 @@ from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.search import metrics, store
 from govhall.search.backend import SearchBackend
 from govhall.search.model import SearchDoc
+from govhall.search.notices import IndexNotices, Reason
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def document_of(message: Message) -> SearchDoc | None:
 
 
 def make_handler(
-    backend: SearchBackend, consumer: str = "search"
+    backend: SearchBackend, consumer: str = "search", notices: IndexNotices | None = None
 ) -> Callable[[UnitOfWork, Delivery], Awaitable[None]]:
     async def apply(uow: UnitOfWork, delivery: Delivery) -> None:
         message = decode(delivery, catalogue_events.REGISTRY, consumer)
@@ -54,14 +55,18 @@ def make_handler(
             raise
         if stored:  # a stale revision (a redelivery, an overtaken event) changed nothing
             metrics.INDEXED.labels("indexed" if doc.published else "deleted").inc()
+            if notices is not None:  # search.index.changed once it is visible (notices.py)
+                notices.changed(Reason.REASON_DOCUMENT, doc.site_code, doc.key)
         log.debug("%s revision %d %s", doc.key, doc.revision, "indexed" if stored else "stale")
 
     return apply
 
 
-async def subscribe(ctx: ServiceContext, backend: SearchBackend, consumer: str) -> None:
+async def subscribe(
+    ctx: ServiceContext, backend: SearchBackend, consumer: str, notices: IndexNotices | None = None
+) -> None:
     await ctx.bus.subscribe(
         consumer,
         catalogue_events.REGISTRY.every_subject,
-        idempotent(ctx.db.uow, consumer, make_handler(backend, consumer)),
+        idempotent(ctx.db.uow, consumer, make_handler(backend, consumer, notices)),
     )

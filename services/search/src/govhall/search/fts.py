@@ -442,6 +442,9 @@ class EmbeddedBackend:
             {"n": name, "v": value},
         )
 
+    async def refresh(self) -> None:
+        """Nothing to do: a committed write is what the next search reads."""
+
     async def put(self, doc: SearchDoc) -> bool:
         row = _row(doc)
         async with self._engine.begin() as conn:

@@ -981,3 +981,62 @@ class LexiconChangesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___LexiconChangesResponse: _TypeAlias = LexiconChangesResponse  # noqa: Y015
+
+@_typing.final
+class IndexChanged(_message.Message):
+    """Event search.index.changed: search has APPLIED a change to what it answers (a catalogue event
+    written to its index and visible to the next search, a reindex switched in, a site's lexicon
+    changed). Caches of search's answers (the gateway's response cache) forget them on it; a
+    catalogue event alone would let them refill from an index that has not applied it yet.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    class _Reason:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _ReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[IndexChanged._Reason.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        REASON_UNSPECIFIED: IndexChanged._Reason.ValueType  # 0
+        REASON_DOCUMENT: IndexChanged._Reason.ValueType  # 1
+        """a matter or article published, superseded or withdrawn"""
+        REASON_REINDEX: IndexChanged._Reason.ValueType  # 2
+        """a rebuilt index switched in"""
+        REASON_LEXICON: IndexChanged._Reason.ValueType  # 3
+        """a site's lexicon (synonyms, words)"""
+
+    class Reason(_Reason, metaclass=_ReasonEnumTypeWrapper): ...
+    REASON_UNSPECIFIED: IndexChanged.Reason.ValueType  # 0
+    REASON_DOCUMENT: IndexChanged.Reason.ValueType  # 1
+    """a matter or article published, superseded or withdrawn"""
+    REASON_REINDEX: IndexChanged.Reason.ValueType  # 2
+    """a rebuilt index switched in"""
+    REASON_LEXICON: IndexChanged.Reason.ValueType  # 3
+    """a site's lexicon (synonyms, words)"""
+
+    META_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    reason: Global___IndexChanged.Reason.ValueType
+    site_code: _builtins.str
+    key: _builtins.str
+    """The matter code or article id (REASON_DOCUMENT)."""
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        reason: Global___IndexChanged.Reason.ValueType = ...,
+        site_code: _builtins.str = ...,
+        key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "meta", b"meta", "reason", b"reason", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IndexChanged: _TypeAlias = IndexChanged  # noqa: Y015
