@@ -6,12 +6,13 @@
 # (GOVHALL_SECRET_NATS_ADMIN) may do anything: tests and benchmarks delete their streams with it.
 
 # The streams' subject stems (govhall.kit.bus.STREAM_STEMS): a service publishes under its own.
-NATS_STEMS=(identity catalogue cases appointments consult licences)
+NATS_STEMS=(identity catalogue cases appointments consult licences search)
 
 # One row per service: "<user> <stem it publishes, or -> [<durable consumer>=<subject> ...]
 # [+<subject> ...]". A `+<subject>` is a broadcast (ctx.bus.broadcast): every replica its own
 # ephemeral consumer of that subject, of a name it picks (cases hears identity.agent.revoked so
-# that each replica drops its cached CheckAgent answers).
+# that each replica drops its cached CheckAgent answers; the gateway hears catalogue.> and
+# search.index.changed so that each replica forgets cached public answers, gateway/cacheevents.py).
 # The consumers are the services' ctx.bus.subscribe(...) calls (grep `subscribe(` in services/);
 # a new one needs its row here, or the service is refused its consumer at start (so does a
 # renamed one: cases' and search's durable names are settings, GOVHALL_<SERVICE>_CONSUMER_NAME).
@@ -19,11 +20,12 @@ NATS_USERS=(
   "identity identity identity-site-copy=catalogue.site.upserted.*"
   "catalogue catalogue catalogue-hot-matters=cases.case.submitted"
   "cases cases cases-site-copy=catalogue.site.upserted.* cases-evaluations=consult.evaluation.submitted +identity.agent.revoked"
-  "search - search-index=catalogue.>"
+  "search search search-index=catalogue.>"
   "consult consult consult-inbox-cases=cases.case.> consult-inbox-consult=consult.> consult-inbox-appointments=appointments.booking.> consult-inbox-licences=licences.licence.> consult-cases=cases.> consult-site-copy=catalogue.site.upserted.*"
   "appointments appointments appointments-site-copy=catalogue.site.upserted.*"
   "licences licences licences-site-copy=catalogue.site.upserted.* licences-issuance=cases.case.concluded"
   "crossprovince - crossprovince-handovers=cases.handover.* crossprovince-cases=cases.case.*"
+  "gateway - +catalogue.> +search.index.changed"
 )
 
 nats_secret_name() { printf 'GOVHALL_SECRET_NATS_%s' "$(upper "$1")"; }

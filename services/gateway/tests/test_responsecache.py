@@ -50,7 +50,8 @@ async def test_in_the_key_value_store_answers_expire_with_the_store() -> None:
     cache = ResponseCache(2.0, kv)
     await cache.put("rc:search:1", '{"q":"营业执照"}'.encode())
     assert (await cache.get("rc:search:1") or b"").decode() == '{"q":"营业执照"}'
-    assert 0 < await kv.ttl("rc:search:1:") <= 2  # the key in the first epoch (none started yet)
+    # The key in the first epoch (none started yet) and this process's stamp (no event heard).
+    assert 0 < await kv.ttl(f"rc:search:1::{cache.stamp}") <= 2
 
 
 class Down:
@@ -102,6 +103,18 @@ def test_first_searches_forget_the_oldest_beyond_their_size() -> None:
     assert first.first("a", "420502", "x1")
 
 
+async def test_replicas_that_heard_different_events_never_share_an_answer() -> None:
+    kv = MemoryStore()
+    here, there = ResponseCache(60.0, kv), ResponseCache(60.0, kv)
+    await there.put("k", b"cached before the withdrawal")
+    assert await here.get("k") is None  # fresh: each its own stamp until an event is heard
+    here.heard("withdrawal")
+    there.heard("withdrawal")
+    assert await here.get("k") is None  # cached before the event: unreachable after it
+    await there.put("k", b"after")
+    assert await here.get("k") == b"after"
+
+
 async def test_a_new_epoch_forgets_every_answer_here_at_once() -> None:
     cache = ResponseCache(60.0, clock=Clock())
     await cache.put("k", b"before the lexicon changed")
@@ -112,6 +125,9 @@ async def test_a_new_epoch_forgets_every_answer_here_at_once() -> None:
 async def test_a_new_epoch_reaches_the_other_replicas_through_the_store_within_a_second() -> None:
     kv, clock = MemoryStore(), Clock()
     here, there = ResponseCache(60.0, kv, clock=clock), ResponseCache(60.0, kv, clock=clock)
+    # Replicas share answers once they have heard the same events (cacheevents.py).
+    here.heard("the same last event")
+    there.heard("the same last event")
     await there.put("k", b"old")
     assert await here.get("k") == b"old"  # the replicas share the store
     await here.new_epoch()

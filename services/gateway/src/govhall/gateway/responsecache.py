@@ -4,13 +4,12 @@ search.
 
 What it may serve, and for how long: only answers that are the same for everyone (the routes
 cached never pass the caller on, so an Authorization header does not change them and is not part
-of the key), and never older than `ttl` seconds. That is the staleness bound: a withdrawn or
-superseded matter leaves a cached search at most `ttl` seconds after search's index dropped it
-(search itself is behind the catalogue by its consumer's lag and Elasticsearch's refresh, as it
-was before the cache). A time to live rather than an invalidation on the catalogue's events:
-search publishes no event when it has applied a change, and a purge on the catalogue's event
-alone would be refilled from an index that has not applied it yet, so the TTL is the bound either
-way; keeping it short (seconds) keeps hot words' hit rate high while the bound stays small.
+of the key), and never older than their lifetime. The catalogue's events and search's
+`search.index.changed` (search has applied a change and made it visible) make every answer cached
+before them unreachable (cacheevents.py: `heard`, the stamp in every key); while they are heard an
+answer lives `response_cache_event_seconds` (30), the safety net for a lost event; without them
+`ttl` (3 s) is the bound, as measured before events: a withdrawn or superseded matter leaves a
+cached search at most `ttl` seconds after search's index dropped it.
 
 Where: Redis when the gateway has it (replicas share one cache; keys expire in Redis), the
 process's memory otherwise (all-in-one). A store that fails is never an error: while Redis does
