@@ -5,13 +5,20 @@ and cluster (NATS broadcasts to two replicas sharing Redis). The times measured 
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
 import uuid
 from typing import Any
 
+import httpx
+
 from govhall.contracts import search as search_events
+from govhall.gateway.api import create_app
 from govhall.gateway.cacheevents import CacheEvents
 from govhall.gateway.responsecache import ResponseCache
+from govhall.gateway.settings import GatewaySettings
+from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import make_event
 from govhall.kit.kv import create_kv
 from govhall.kit.testing import cluster_bus, redis_credentials, wait_until
@@ -118,3 +125,22 @@ async def test_every_replica_on_redis_hears_searchs_notice_and_they_share_answer
 def _redis(cluster: dict[str, str]) -> dict[str, Any]:
     auth = redis_credentials(cluster, "gateway")
     return {"username": auth.get("username"), "password": auth.get("password")}
+
+
+async def test_the_gateway_serves_at_once_while_nats_is_away_keeping_the_short_lifetime(
+    tmp_path: Any,
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bus = JetStreamBus(f"nats://127.0.0.1:{port}")
+    app = create_app(GatewaySettings(upstream_check_seconds=0), None, tmp_path, bus=bus, own_bus=True)
+    lifespan = app.router.lifespan_context(app)
+    # The bus retries for ever while NATS is away: it must not hold the start up.
+    await asyncio.wait_for(lifespan.__aenter__(), 10)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            assert (await client.get("/healthz")).status_code == 200
+        assert not bus.healthy()
+    finally:
+        await asyncio.wait_for(lifespan.__aexit__(None, None, None), 10)

@@ -136,3 +136,17 @@ async def test_a_new_epoch_reaches_the_other_replicas_through_the_store_within_a
     assert await there.get("k") is None
     await there.put("k", b"new")
     assert await here.get("k") == b"new"
+
+
+async def test_an_answer_asked_for_before_an_event_and_put_after_it_is_not_kept() -> None:
+    cache = ResponseCache(60.0)
+    since = cache.generation  # a miss asks search...
+    cache.heard("the matter was withdrawn")  # ...the withdrawal is heard meanwhile...
+    await cache.put("k", b"found the withdrawn matter", since)  # ...and its answer comes back
+    assert await cache.get("k") is None
+    since = cache.generation
+    await cache.new_epoch()  # an administrator's change alike
+    await cache.put("k", b"before the lexicon changed", since)
+    assert await cache.get("k") is None
+    await cache.put("k", b"fresh", cache.generation)
+    assert await cache.get("k") == b"fresh"

@@ -110,7 +110,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal upstreams
         upstreams = Upstreams(settings, signer or gateway_signer(var_dir))
-        if bus is not None:
+        # Its own bus connects in the background: NATS away must not keep the gateway from
+        # serving (its cache keeps the short lifetime until the events are heard).
+        hearing = None
+        if bus is not None and own_bus:
+            hearing = asyncio.create_task(_hear_changes(cache, bus, own_bus, settings), name="cache-events")
+        elif bus is not None:
             await _hear_changes(cache, bus, own_bus, settings)
         app.state.authenticator = auth.Authenticator(settings, kv, upstreams.jwks)
         watch = (
@@ -125,6 +130,10 @@ def create_app(
                 await watch
         await upstreams.close()
         await kv.close()
+        if hearing is not None:
+            hearing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hearing
         if bus is not None and own_bus:
             await bus.close()
 

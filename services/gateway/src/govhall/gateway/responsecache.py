@@ -73,8 +73,9 @@ async def answer(
     key = cache_key(route, request.SerializeToString(deterministic=True))
     if body := await cache.get(key):
         return json_response(body, "hit")
+    since = cache.generation
     body = (await produce()).model_dump_json(by_alias=True).encode()
-    await cache.put(key, body)
+    await cache.put(key, body, since)
     return json_response(body, "miss")
 
 
@@ -125,6 +126,9 @@ class ResponseCache:
         # What this process has heard of the catalogue's and search's events (cacheevents.py):
         # part of every key, so an event makes every answer cached before it unreachable.
         self.stamp = uuid.uuid4().hex[:12]
+        # Counts the events heard and epochs started: an answer asked for before one of them and
+        # put after it may predate the change, so it is not kept (`put`'s ``since``).
+        self.generation = 0
         # How long an answer cached now is kept (cacheevents.py: longer while events are heard).
         self.lifetime: Callable[[], float] = lambda: self.ttl
         self._epoch_checked = -EPOCH_CHECK_SECONDS - 1.0
@@ -153,8 +157,10 @@ class ResponseCache:
             return self._memory.get(key)
         return None if text is None else text.encode()
 
-    async def put(self, key: str, body: bytes) -> None:
-        if not self.enabled:
+    async def put(self, key: str, body: bytes, since: int | None = None) -> None:
+        """Keep ``body``, unless an event was heard or an epoch started since ``since`` (the
+        `generation` read before asking upstream): a change may have overtaken the answer."""
+        if not self.enabled or (since is not None and since != self.generation):
             return
         ttl = self.lifetime()
         if self._kv is None:
@@ -171,10 +177,12 @@ class ResponseCache:
         """An event said something public changed (cacheevents.py): answers cached before are
         unreachable from now on, in this process's memory and under the old stamp in Redis."""
         self.stamp = stamp
+        self.generation += 1
         self._memory.clear()
 
     async def new_epoch(self) -> None:
         """Forget every answer cached so far (here at once; other replicas within a second)."""
+        self.generation += 1
         self._memory.clear()
         if self._kv is None or not self.enabled:
             return

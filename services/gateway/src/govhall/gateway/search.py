@@ -87,9 +87,10 @@ def search_routes(up: Callable[[], Upstreams], cache: ResponseCache | None = Non
         call.client_key = client_key(request)
         if not first_searches.first(call.client_key, site, q) and (body := await cache.get(key)):
             return json_response(body, "hit")
+        since = cache.generation
         reply = await up().search.call(lambda s: s.Search, call)
         body = views.search_out(q, reply).model_dump_json(by_alias=True).encode()
-        await cache.put(key, body)
+        await cache.put(key, body, since)
         return json_response(body, "miss")
 
     @router.get(
