@@ -724,3 +724,35 @@ async def test_the_index_lists_its_published_matter_names_once_each(backend: Any
         assert await backend.put(doc)
     await sync(backend)
     assert sorted(await backend.matter_names()) == ["居民身份证补领", "机动车驾驶证换证"]
+
+
+async def test_elasticsearch_runs_no_aggregations_when_the_facets_are_not_asked_for(
+    cluster: dict[str, str],
+) -> None:
+    """智能问答's lookups want the hits only: the same hits and total, no aggregations asked of
+    Elasticsearch (its request carries none), no facet counts in the result."""
+    from govhall.search.es import ElasticsearchBackend
+
+    alias = f"test-search-{uuid.uuid4().hex[:10]}"
+    es = ElasticsearchBackend(cluster["GOVHALL_ELASTICSEARCH_URL"], alias, **es_credentials(cluster))
+    await es.ensure()
+    try:
+        await put_all(es, matter("M1", "营业执照服务事项"), matter("M2", "户口迁移服务事项", CITY))
+        sent: list[dict[str, Any]] = []
+        search = es.client.search
+
+        async def spy(**kwargs: Any) -> Any:
+            sent.append(kwargs)
+            return await search(**kwargs)
+
+        es.client.search = spy  # type: ignore[method-assign]
+        full = await es.search(query("服务事项"))
+        bare = await es.search(query("服务事项", facets=False))
+        assert [h.doc.id for h in bare.hits] == [
+            h.doc.id for h in full.hits
+        ] and bare.total == full.total == 2
+        assert sent[0]["aggs"] and sent[1]["aggs"] is None
+        assert bare.facets == {} and facet(full, "site_level") == {"1": 1, "2": 1}
+    finally:
+        await es.client.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+        await es.close()

@@ -91,7 +91,15 @@ class Asker:
             tries += [(t,) for t in sorted(terms, key=len, reverse=True)]
         for words in tries:
             variants = variants_of(words, lexicon)
-            query = Query(text=variants[0], variants=variants, kind=kind, site_codes=scope, size=CANDIDATES)
+            # Only the hits: no facet counts (Elasticsearch's aggregations) for a question.
+            query = Query(
+                text=variants[0],
+                variants=variants,
+                kind=kind,
+                site_codes=scope,
+                size=CANDIDATES,
+                facets=False,
+            )
             result = await self._backend.search(query)
             if result.hits:
                 return result.hits

@@ -553,7 +553,7 @@ class ElasticsearchBackend:
                 index=self.alias,
                 query={"bool": {"must": [must], "should": phrases, "filter": _base_filters(query)}},
                 post_filter={"bool": {"filter": list(facet_filters.values())}} if facet_filters else None,
-                aggs=_aggregations(facet_filters),
+                aggs=_aggregations(facet_filters) if query.facets else None,
                 highlight={
                     "encoder": "html",
                     "pre_tags": ["<em>"],
@@ -594,7 +594,7 @@ class ElasticsearchBackend:
             )
         facets: dict[str, list[tuple[str, int]]] = {}
         department_names: dict[str, str] = {}
-        for name in FACET_FIELDS:
+        for name in FACET_FIELDS if query.facets else ():
             buckets = response["aggregations"][name]["values"]["buckets"]
             facets[name] = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
             if name == "department":

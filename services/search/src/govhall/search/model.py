@@ -138,6 +138,10 @@ class Query:
     online_only: bool = False
     offset: int = 0
     size: int = 10
+    # Whether the facet counts are wanted: the public search shows them (the gateway's answer
+    # always carries them); 智能问答's lookups do not, and Elasticsearch then runs no aggregations
+    # (the embedded back end counts them in the pass that counts the total, at no extra cost).
+    facets: bool = True
     # Articles whose publish_at is later are not shown yet.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
