@@ -257,7 +257,8 @@ class ServiceCalls:
 # The local cluster's credentials ---------------------------------------------------------------
 
 # The principals with a NATS user of their own in deploy/local (deploy/local/nats.sh); the
-# gateway uses no bus. `admin` sets up and cleans up (tests, benchmarks), never a service.
+# gateway's only hears broadcasts (its response cache, gateway/cacheevents.py). `admin` sets up
+# and cleans up (tests, benchmarks), never a service.
 NATS_SERVICES = (
     "identity",
     "catalogue",
@@ -267,6 +268,7 @@ NATS_SERVICES = (
     "appointments",
     "licences",
     "crossprovince",
+    "gateway",
 )
 
 
