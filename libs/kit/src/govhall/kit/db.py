@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -56,7 +57,39 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _check_on_checkout(engine)
+    return engine
+
+
+#: A pooled connection idle longer than this is pinged before it is handed out (a firewall or
+#: proxy may have dropped it silently); one used more recently is not.
+IDLE_PING_SECONDS = 10.0
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """The pool's pre-ping, without its round trips on a busy connection (issue 20: asyncpg's
+    ping is BEGIN, an empty query and ROLLBACK, three round trips on every checkout, a third of a
+    submission's). A connection the server closed (a restart, pg_terminate_backend, an idle
+    timeout) is known without asking: asyncpg reads the server's goodbye and closes it. One idle
+    longer than IDLE_PING_SECONDS is pinged all the same. Either way the pool replaces it before
+    the request sees it (DisconnectionError on checkout makes the pool connect again)."""
+
+    @sa_event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["govhall_idle_since"] = time.monotonic()
+
+    @sa_event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        driver = proxy.driver_connection
+        if driver is not None and driver.is_closed():
+            raise sa.exc.DisconnectionError("the server closed this pooled connection")
+        idle_since = record.info.get("govhall_idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
+            try:
+                dbapi_conn.ping()
+            except Exception as exc:
+                raise sa.exc.DisconnectionError("a pooled connection did not answer its ping") from exc
 
 
 # SQLSTATEs ensure_database tells apart.
