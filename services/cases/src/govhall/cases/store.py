@@ -173,28 +173,31 @@ def _actor_role(actor: Actor, entry: HistoryEntry) -> str:
     return ""
 
 
-async def append_flow(uow: UnitOfWork, case_id: str, entry: HistoryEntry, step_role: str = "") -> None:
+def flow_values(case_id: str, entry: HistoryEntry, step_role: str = "") -> dict[str, Any]:
+    """The flow row of one transition, as :func:`append_flow` writes it."""
     actor = entry.actor
-    await uow.conn.execute(
-        sa.insert(case_flow).values(
-            case_id=case_id,
-            seq=entry.seq,
-            action=entry.action.value,
-            from_state=entry.from_state.value,
-            to_state=entry.to_state.value,
-            actor_kind=actor.kind.value,
-            actor_subject=actor.agent_subject or actor.subject,
-            actor_name=actor.name,
-            actor_role=step_role or _actor_role(actor, entry),
-            at=entry.at,
-            opinion=entry.opinion,
-            outcome=entry.outcome,
-            step_code=entry.step_code,
-            step_name=entry.step_name,
-            result_code=None if entry.result_code is None else int(entry.result_code),
-            details=json.dumps(dict(entry.details), ensure_ascii=False),
-        )
-    )
+    return {
+        "case_id": case_id,
+        "seq": entry.seq,
+        "action": entry.action.value,
+        "from_state": entry.from_state.value,
+        "to_state": entry.to_state.value,
+        "actor_kind": actor.kind.value,
+        "actor_subject": actor.agent_subject or actor.subject,
+        "actor_name": actor.name,
+        "actor_role": step_role or _actor_role(actor, entry),
+        "at": entry.at,
+        "opinion": entry.opinion,
+        "outcome": entry.outcome,
+        "step_code": entry.step_code,
+        "step_name": entry.step_name,
+        "result_code": None if entry.result_code is None else int(entry.result_code),
+        "details": json.dumps(dict(entry.details), ensure_ascii=False),
+    }
+
+
+async def append_flow(uow: UnitOfWork, case_id: str, entry: HistoryEntry, step_role: str = "") -> None:
+    await uow.conn.execute(sa.insert(case_flow).values(**flow_values(case_id, entry, step_role)))
 
 
 async def flow(uow: UnitOfWork, case_id: str) -> list[Any]:
