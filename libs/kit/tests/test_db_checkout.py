@@ -58,3 +58,15 @@ async def test_a_busy_connection_is_not_pinged_and_an_idle_one_is(
     monkeypatch.setattr(kitdb, "IDLE_PING_SECONDS", 0.0)
     await _backend(db)
     assert pings == [1]
+
+
+async def test_a_reader_without_a_transaction_runs_each_statement_alone(pg_database: Any) -> None:
+    db = pg_database
+    xact = sa.select(sa.func.pg_current_xact_id())
+    async with db.reader() as uow:
+        assert await uow.conn.scalar(xact) == await uow.conn.scalar(xact), "one transaction"
+    async with db.reader(transaction=False) as uow:
+        first, second = await uow.conn.scalar(xact), await uow.conn.scalar(xact)
+        assert first != second, "each statement its own (no BEGIN and ROLLBACK round trips)"
+    async with db.reader() as uow:  # the pooled connection is back to transactions
+        assert await uow.conn.scalar(xact) == await uow.conn.scalar(xact)

@@ -14,7 +14,7 @@ from govhall.kit.eventstore import OUTBOX
 from govhall.kit.testing import wait_until
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
-from .conftest import World, person
+from .conftest import World, pdf_bytes, person, png_bytes
 
 
 def _round_trips(db: Any) -> Counter[str]:
@@ -26,8 +26,16 @@ def _round_trips(db: Any) -> Counter[str]:
     def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         seen[sql.lstrip().split(None, 1)[0].upper()] += 1
 
+    def ended(name: str) -> Any:
+        def count(conn: Any, *_: Any) -> None:
+            # A PostgreSQL reader without a transaction sends no BEGIN and no ROLLBACK.
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                seen[name] += 1
+
+        return count
+
     for name in ("begin", "commit", "rollback"):
-        sa.event.listen(engine, name, lambda *_, name=name: seen.update([name.upper()]))
+        sa.event.listen(engine, name, ended(name.upper()))
     sa.event.listen(engine, "before_cursor_execute", statement)
     ping = engine.dialect.do_ping
 
@@ -55,20 +63,35 @@ async def _relayed(db: Any) -> None:
         await looking.close()
 
 
+async def _submission(world: World, who: Any, n: int) -> pb.Case:
+    """A submission as the benchmark makes it: idempotency keys on the draft and the submit."""
+    case = await world.draft(who, idempotency_key=f"draft-{n}")
+    for code, name, content in (("M01", "申请书.pdf", pdf_bytes()), ("M02", "平面图.png", png_bytes())):
+        request = pb.UploadMaterialRequest(
+            case_id=case.id, material_code=code, file_name=name, content=content
+        )
+        await world.call("UploadMaterial", request, who)
+    submit = pb.SubmitCaseRequest(case_id=case.id, notice_read=True, idempotency_key=f"submit-{n}")
+    submitted: pb.Case = await world.call("SubmitCase", submit, who)
+    return submitted
+
+
 async def test_a_submission_takes_a_bounded_number_of_round_trips(world: World) -> None:
     citizen = person()
-    await world.submitted(citizen)  # the matter cache and the day's number counter are warm
+    await _submission(world, citizen, 1)  # the matter cache and the day's number counter are warm
     await _relayed(world.db)
     seen = _round_trips(world.db)
-    case = await world.submitted(citizen)
+    case = await _submission(world, citizen, 2)
     await _relayed(world.db)
     assert case.application_number and case.query_password
-    # Before issue 20's second round, on PostgreSQL: 36 statements, 11 transactions, 10 pings
-    # (asyncpg's pre-ping: three round trips each).
+    # Before issue 20's second round, on PostgreSQL: 38 statements, 24 BEGINs, COMMITs and
+    # ROLLBACKs, and 11 pings (asyncpg's pre-ping: three round trips each), 95 round trips in
+    # all; now 28 statements and 10 (readers of one or two statements take no transaction).
     statements = seen["SELECT"] + seen["INSERT"] + seen["UPDATE"] + seen["DELETE"]
-    assert statements <= 26, seen
-    assert seen["COMMIT"] + seen["ROLLBACK"] <= 10, seen
+    assert statements <= 28, seen
     assert seen["PING"] == 0, seen
+    if world.db.engine.dialect.name == "postgresql":  # SQLite's are in-process calls
+        assert seen["BEGIN"] + seen["COMMIT"] + seen["ROLLBACK"] <= 10, seen
     # The replies built from what the transactions read and wrote are the case as GetCase reads it.
     read = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), citizen)
     case.query_password = ""

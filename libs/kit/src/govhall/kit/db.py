@@ -170,11 +170,19 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None, *, read_only: bool = False
+        self,
+        engine: AsyncEngine,
+        on_commit: Callable[[], None] | None = None,
+        *,
+        read_only: bool = False,
+        transaction: bool = True,
     ) -> None:
         self._engine = engine
         self._on_commit = on_commit
         self._read_only = read_only
+        # PostgreSQL only: SQLite is in-process (no round trips to save) and its reader's
+        # transaction is what keeps several reads on one snapshot.
+        self._autocommit = not transaction and engine.dialect.name == "postgresql"
         self._conn: AsyncConnection | None = None
         self._events: list[Event] = []
 
@@ -196,6 +204,8 @@ class UnitOfWork:
         self._conn = await self._engine.connect()
         if self._read_only:
             await self._conn.execution_options(**{READ_ONLY: True})
+        if self._autocommit:
+            await self._conn.execution_options(isolation_level="AUTOCOMMIT")
         await self._conn.begin()
         return self
 
@@ -243,9 +253,14 @@ class Database:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self._committed)
 
-    def reader(self) -> UnitOfWork:
-        """A unit of work that only reads (on SQLite it takes no write lock)."""
-        return UnitOfWork(self.engine, read_only=True)
+    def reader(self, *, transaction: bool = True) -> UnitOfWork:
+        """A unit of work that only reads (on SQLite it takes no write lock).
+
+        ``transaction=False``: on PostgreSQL each statement runs on its own, with no BEGIN and
+        ROLLBACK round trips around them (issue 20: two of a read's three). For reads that need
+        nothing of a transaction: under READ COMMITTED each statement of one takes its own
+        snapshot anyway, but SET LOCAL, advisory transaction locks and cursors need one."""
+        return UnitOfWork(self.engine, read_only=True, transaction=transaction)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -166,7 +166,8 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
             raise key_reused("idempotency_key")
         return await full_view(deps, uow, existing)
 
-    async with deps.db.reader() as uow:
+    # Reads only (no BEGIN and ROLLBACK round trips on PostgreSQL): a retry, or nothing.
+    async with deps.db.reader(transaction=False) as uow:
         if (view := await retried(uow)) is not None:
             return view
     # Refused before the applicant fills in a form; submit checks again.
@@ -310,7 +311,7 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
     # large PDF or OFD and writing it (with its fsyncs) take a while, and on SQLite the write
     # lock, database-wide, would be held all along. The checks are made again under the row
     # lock; a file stored for an upload then refused is content-addressed and harmless.
-    async with deps.db.reader() as uow:
+    async with deps.db.reader(transaction=False) as uow:  # reads only: no BEGIN, no ROLLBACK
         need = await _upload_need(deps, uow, req, actor, for_update=False)
     # Off the event loop: parsing a PDF or a large OFD package takes a while.
     upload = await asyncio.to_thread(
