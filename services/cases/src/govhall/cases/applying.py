@@ -354,7 +354,7 @@ async def attach_checked(
         }
         await store.add_file(uow, row)
         rec = _touched(rec, now)
-        await store.update_case(uow, rec)
+        await store.touch_case(uow, rec)
         # The case's files are those just read under the row lock and the one just written
         # (reading them again was a round trip more), in store.files' order.
         attached.append(SimpleNamespace(**row))
@@ -420,7 +420,7 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
                 "FILE_NOT_FOUND", "no such file on this material", "该材料下没有这个文件", ErrorKind.NOT_FOUND
             )
         rec = _touched(rec, now)
-        await store.update_case(uow, rec)
+        await store.touch_case(uow, rec)
         view = await full_view(deps, uow, rec, now)
         await uow.commit()
         return view

@@ -130,6 +130,27 @@ async def update_case(uow: UnitOfWork, rec: CaseRecord) -> None:
         raise changed_error()
 
 
+_TOUCH_CASE = (
+    sa.update(cases)
+    .where(cases.c.id == sa.bindparam("p_id"), cases.c.revision == sa.bindparam("p_loaded_revision"))
+    .values(revision=sa.bindparam("p_revision"), updated_at=sa.bindparam("p_updated_at"))
+)
+
+
+async def touch_case(uow: UnitOfWork, rec: CaseRecord) -> None:
+    """Write back only the revision and update time of a record loaded with :func:`load`, if
+    nobody changed it meanwhile: for a change beside the row (a file attached or removed), where
+    writing every column again sent the matter's copy and the application each time."""
+    params = {
+        "p_id": rec.case.id,
+        "p_loaded_revision": rec.loaded_revision,
+        "p_revision": rec.case.revision,
+        "p_updated_at": rec.case.updated_at,
+    }
+    if (await uow.conn.execute(_TOUCH_CASE, params)).rowcount != 1:
+        raise changed_error()
+
+
 async def load(uow: UnitOfWork, case_id: str, *, for_update: bool = False) -> CaseRecord | None:
     # FOR UPDATE on PostgreSQL only (kit.dialect.locked says why).
     query = _LOAD_LOCKED if for_update and is_postgres(uow) else _LOAD
