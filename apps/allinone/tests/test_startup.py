@@ -26,6 +26,19 @@ def test_importing_the_allinone_imports_no_heavy_library() -> None:
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
+def test_importing_the_allinone_imports_no_demo_loader() -> None:
+    # A warm restart loads no demo: its loaders and their data are imported by a first start only.
+    loaders = ("govhall.appointments.demo", "govhall.catalogue.demo")
+    code = (
+        "import json, sys; import govhall.allinone.__main__; "
+        f"print(json.dumps([m for m in {loaders!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
 def test_the_demo_mark_lives_in_each_database_the_demo_wrote_to(tmp_path: Path) -> None:
     for service in demo.SERVICES:
         sqlite3.connect(tmp_path / f"{service}.db").close()
@@ -39,3 +52,14 @@ def test_the_demo_mark_lives_in_each_database_the_demo_wrote_to(tmp_path: Path) 
     assert not demo.loaded(tmp_path)
     sqlite3.connect(tmp_path / "consult.db").close()
     assert not demo.loaded(tmp_path)
+
+
+def test_the_collector_is_off_while_starting_and_on_once_started() -> None:
+    code = (
+        "import gc, json; import govhall.allinone.__main__ as m; off = not gc.isenabled(); "
+        "m.collect_and_freeze(); print(json.dumps([off, gc.isenabled(), gc.get_freeze_count() > 0]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, True, True]
