@@ -25,6 +25,8 @@ import contextlib  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 import uvicorn  # noqa: E402
 
@@ -36,6 +38,29 @@ from govhall.kit.settings import PlatformSettings  # noqa: E402
 log = logging.getLogger("govhall.allinone")
 
 DEV_ADMIN_TOKEN = "govhall-dev-admin"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the all-in-one when it serves (its lifespan has run, its socket
+    listens) so work that would slow the start runs after it."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], object]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_started()
+
+
+async def settle() -> None:
+    """Once serving: cases' PDF renderer made ready (so the first notice is not slow), then the
+    start-up's garbage collected and the rest frozen."""
+    from govhall.cases import documents
+
+    await asyncio.to_thread(documents.warm_up)
+    collect_and_freeze()
 
 
 def collect_and_freeze() -> None:
@@ -51,11 +76,14 @@ async def main() -> None:
     platform = PlatformSettings(nats_url=None, redis_url=None, elasticsearch_url=None)
     observability.setup("allinone", platform.log_level)
     stack = await start(platform, os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN))
-    collect_and_freeze()
     gateway_settings = stack.gateway_settings
+    settling: list[asyncio.Task[None]] = []
     # Served as the gateway's own process serves it: our redacting log handler, no uvicorn
     # X-Forwarded-For trust (the gateway's trusted_proxies decide).
-    server = uvicorn.Server(server_config(stack.app, gateway_settings, platform.log_level))
+    server = _Server(
+        server_config(stack.app, gateway_settings, platform.log_level),
+        lambda: settling.append(asyncio.create_task(settle(), name="allinone-settle")),
+    )
     if gateway_settings.metrics_port is not None:
         # Every service's metrics (one process, one registry), apart from the API, on its host.
         observability.serve_metrics(gateway_settings.metrics_port, gateway_settings.host)
@@ -75,6 +103,8 @@ async def main() -> None:
     try:
         await server.serve()
     finally:
+        for task in settling:
+            task.cancel()
         await stack.stop()
 
 
