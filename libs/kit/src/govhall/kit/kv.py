@@ -30,11 +30,16 @@ DEFAULT_NAMESPACE = "govhall"
 # Redis socket timeouts: a store that does not answer in this time counts as down.
 SOCKET_TIMEOUT_SECONDS = 0.5
 
-# INCRBY, and EXPIRE only when INCRBY created the key (a live counter is at least 1, so the new
-# count equals the amount only for a new key): atomic in one round trip, so a counter never
-# outlives its window and its expiry is never pushed back by later increments.
+# INCR ARGV[2] times, and EXPIRE only when the first INCR created the key (a live counter is at
+# least 1, so the count equals the amount only for a new key): atomic in one round trip, so a
+# counter never outlives its window and its expiry is never pushed back by later increments.
+# INCR in a loop rather than INCRBY: the ACLs (deploy/local/redis.sh, the chart) grant INCR, and
+# a few INCRs inside Redis cost microseconds.
 _INCR_WITH_EXPIRY = """
-local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+local count = 0
+for _ = 1, tonumber(ARGV[2]) do
+  count = redis.call('INCR', KEYS[1])
+end
 if count == tonumber(ARGV[2]) then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
@@ -344,13 +349,15 @@ class RedisStore:
         return None if value is None else str(value)
 
     async def get_expiring(self, key: str) -> tuple[str, float] | None:
-        # GET and PTTL pipelined (not a transaction: PTTL read after GET can only be smaller).
+        # GET and TTL pipelined (not a transaction: the time left read after GET can only be
+        # smaller). TTL rather than PTTL, which the ACLs do not grant: Redis rounds TTL to the
+        # nearest second, so the entry has at least TTL - 0.5 s left.
         pipe = self._redis.pipeline(transaction=False)
-        pipe.get(self._prefix + key).pttl(self._prefix + key)
-        value, pttl = await self._call(pipe.execute())
-        if value is None or pttl is None or int(pttl) < 0:  # gone, or (never here) no expiry
+        pipe.get(self._prefix + key).ttl(self._prefix + key)
+        value, ttl = await self._call(pipe.execute())
+        if value is None or ttl is None or int(ttl) < 0:  # gone, or (never here) no expiry
             return None
-        return str(value), int(pttl) / 1000
+        return str(value), max(0.0, int(ttl) - 0.5)
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
         if not keys:
