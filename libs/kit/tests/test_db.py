@@ -84,20 +84,3 @@ async def test_a_burst_within_the_pool_reuses_its_connections(
     finally:
         await db.close()
         await drop_database(cluster, name)
-
-
-async def test_a_single_read_runs_outside_a_transaction(db_url: str) -> None:
-    db = Database(db_url)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_meta.create_all)
-        await conn.execute(sa.insert(ITEMS).values(id=7))
-    async with db.single_read() as conn:
-        assert (await conn.execute(sa.select(ITEMS.c.id))).scalars().all() == [7]
-        if not db_url.startswith("sqlite"):
-            # No BEGIN around them: each statement is a transaction of its own.
-            xact = sa.text("SELECT txid_current()")
-            assert await conn.scalar(xact) != await conn.scalar(xact)
-    if not db_url.startswith("sqlite"):
-        async with db.reader() as reader:  # a reader's statements share the BEGIN before them
-            assert await reader.conn.scalar(xact) == await reader.conn.scalar(xact)
-    await db.close()

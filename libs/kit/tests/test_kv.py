@@ -26,6 +26,28 @@ async def test_incr_counts_and_sets_the_expiry_only_when_new(kv: KeyValueStore) 
     assert await kv.get("counter") == "3"
 
 
+async def test_incr_by_an_amount_sets_the_expiry_only_when_new(kv: KeyValueStore) -> None:
+    """The gateway's rate limiter takes a lease of several requests in one increment."""
+    assert await kv.incr("lease", 60, 5) == 5
+    first = await kv.ttl("lease")
+    assert 0 < first <= 60
+    assert await kv.incr("lease", 3600, 3) == 8
+    assert await kv.incr("lease", 3600) == 9
+    assert 0 < await kv.ttl("lease") <= first
+    with pytest.raises(ValueError):
+        await kv.incr("lease", 60, 0)
+
+
+async def test_get_expiring_says_the_time_left_never_more_than_the_store_holds(kv: KeyValueStore) -> None:
+    assert await kv.get_expiring("answer") is None
+    await kv.set("answer", "营业执照", 30)
+    found = await kv.get_expiring("answer")
+    assert found is not None
+    value, seconds_left = found
+    assert value == "营业执照"
+    assert 25 < seconds_left <= 30
+
+
 async def test_set_only_if_absent(kv: KeyValueStore) -> None:
     assert await kv.set("code", "111111", 60, only_if_absent=True) is True
     assert await kv.set("code", "222222", 60, only_if_absent=True) is False

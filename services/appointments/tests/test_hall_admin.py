@@ -4,6 +4,7 @@ kit calendar (statutory holidays, adjusted working days)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -174,6 +175,50 @@ async def test_slots_follow_the_calendar_no_holidays_and_adjusted_working_days(w
     assert days == {d: 2 for d in expected}
     assert made == 12
     assert await making.make(hall_id, at=at) == 0  # idempotent
+
+
+async def test_making_again_writes_only_the_missing_slots(world: World) -> None:
+    """Every start makes the horizon again: the slots already there are not written again."""
+    hall_id, window_id = await world.hall()
+    await world.call(
+        admin(world),
+        "SaveTimetable",
+        pb.SaveTimetableRequest(
+            timetable=pb.Timetable(hall_id=hall_id, slot_minutes=30, capacity=3, sessions=WEEKDAYS)
+        ),
+        SITE_ADMIN,
+    )
+    making = Timetables(world.db, default_calendar(), 14)
+    at = dt.datetime(2026, 9, 28, 8, 0, tzinfo=CHINA)
+    assert await making.make(hall_id, at=at) == 12
+    # One slot lost (say, removed by hand): the next round makes that one alone.
+    async with world.db.uow() as uow:
+        first = (
+            await uow.conn.execute(
+                sa.select(tables.slots.c.id)
+                .where(tables.slots.c.window_id == window_id)
+                .order_by(tables.slots.c.starts_at)
+                .limit(1)
+            )
+        ).scalar_one()
+        await uow.conn.execute(sa.delete(tables.slots).where(tables.slots.c.id == first))
+        await uow.commit()
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = world.db.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert await making.make(hall_id, at=at) == 1
+        assert await making.make(hall_id, at=at) == 0
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert sum(s.lstrip().upper().startswith("INSERT") for s in statements) == 1
+    # (The service also makes its own horizon from today's date: only the test's fortnight counts.)
+    days = await slot_days(world, window_id)
+    assert sum(n for d, n in days.items() if d < dt.date(2026, 10, 12)) == 12
 
 
 async def test_weekend_sessions_run_on_ordinary_weekends_only(world: World) -> None:

@@ -91,3 +91,38 @@ def test_json_depth_is_counted_without_recursion() -> None:
     assert bounds.depth(value) == 50_000
     assert bounds.depth({"a": [1, {"b": []}]}) == 4 and bounds.depth("text") == 0
     assert json.dumps(bounds.JsonLimits().max_depth) == "32"
+
+
+async def test_a_request_without_a_body_is_passed_on_unread_and_one_with_a_body_is_bounded() -> None:
+    """A GET says it has no body (neither Content-Length nor Transfer-Encoding): nothing is read
+    or matched against the upload routes before the route sees it."""
+    from starlette.types import Message, Receive, Scope, Send
+
+    from govhall.gateway.guards import RequestLimits
+    from govhall.gateway.settings import GatewaySettings
+
+    seen: list[bytes] = []
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((await receive()).get("body", b""))
+
+    def never(scope: Scope) -> bool:
+        raise AssertionError("a request without a body was matched against the upload routes")
+
+    guard = RequestLimits(route, GatewaySettings(), never)
+    guard.max_bytes = 4
+    messages: list[Message] = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        seen.append(message.get("status", 0) if message["type"] == "http.response.start" else b"")  # type: ignore[arg-type]
+
+    await guard({"type": "http", "path": "/api/v1/me", "headers": []}, receive, send)
+    assert seen == [b""]
+    seen.clear()
+    big = {"type": "http", "method": "POST", "path": "/api/v1/cases", "headers": [(b"content-length", b"9")]}
+    guard.own_limit = lambda scope: False
+    await guard(big, receive, send)
+    assert seen[0] == 413  # with a body: bounded as before

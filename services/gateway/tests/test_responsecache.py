@@ -58,6 +58,9 @@ class Down:
     async def get(self, key: str) -> Any:
         raise StoreUnavailable("refused")
 
+    async def get_expiring(self, key: str) -> Any:
+        raise StoreUnavailable("refused")
+
     async def set(self, *args: Any, **kwargs: Any) -> Any:
         raise StoreUnavailable("refused")
 
@@ -150,3 +153,39 @@ async def test_an_answer_asked_for_before_an_event_and_put_after_it_is_not_kept(
     assert await cache.get("k") is None
     await cache.put("k", b"fresh", cache.generation)
     assert await cache.get("k") == b"fresh"
+
+
+class Asked:
+    """A store that counts the reads asked of it and can say an entry has less time left."""
+
+    def __init__(self) -> None:
+        self.kv = MemoryStore()
+        self.reads = 0
+        self.seconds_left: float | None = None
+
+    async def get_expiring(self, key: str) -> Any:
+        self.reads += 1
+        found = await self.kv.get_expiring(key)
+        if found is not None and self.seconds_left is not None:
+            return found[0], self.seconds_left
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.kv, name)
+
+
+async def test_answers_from_redis_are_kept_in_front_no_longer_than_redis_keeps_them() -> None:
+    store, clock = Asked(), Clock()
+    writer, reader = ResponseCache(60.0, store, clock=clock), ResponseCache(60.0, store, clock=clock)  # type: ignore[arg-type]
+    for replica in (writer, reader):  # replicas that heard the same events share (cacheevents.py)
+        replica.heard("the same last event")
+    await writer.put("k", b"hot")
+    assert [await writer.get("k") for _ in range(5)] == [b"hot"] * 5
+    assert store.reads == 0  # the replica that wrote it answers from its front
+    store.seconds_left = 0.5  # another replica filled it; Redis drops it in half a second
+    assert [await reader.get("k") for _ in range(5)] == [b"hot"] * 5
+    assert store.reads == 1  # one read from Redis, then the front
+    clock.now += 0.5  # the Redis entry's end: the front's copy is gone with it
+    await store.kv.delete(f"k::{reader.stamp}")
+    assert await reader.get("k") is None
+    assert store.reads == 2

@@ -11,22 +11,64 @@ through the services' own APIs; SMS codes are "sent" to var/dev-sms.jsonl.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
-import signal
+import gc
 
-import uvicorn
+# No cyclic garbage collection while starting: importing every service and building their
+# pydantic models and routes allocates hundreds of thousands of long-lived objects, and each
+# full collection walks them all again (py-spy and -X importtime: a fifth of the import's CPU
+# in the collector). One collection once started, then the survivors are frozen out of later
+# collections (gc.freeze) so serving does not walk them either.
+gc.disable()
 
-from govhall.allinone.stack import start
-from govhall.gateway.api import server_config
-from govhall.kit import observability
-from govhall.kit.settings import PlatformSettings
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import uvicorn  # noqa: E402
+
+from govhall.allinone.stack import start  # noqa: E402
+from govhall.gateway.api import server_config  # noqa: E402
+from govhall.kit import observability  # noqa: E402
+from govhall.kit.settings import PlatformSettings  # noqa: E402
 
 log = logging.getLogger("govhall.allinone")
 
 DEV_ADMIN_TOKEN = "govhall-dev-admin"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the all-in-one when it serves (its lifespan has run, its socket
+    listens) so work that would slow the start runs after it."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], object]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_started()
+
+
+async def settle() -> None:
+    """Once serving: cases' PDF renderer made ready (so the first notice is not slow), then the
+    start-up's garbage collected and the rest frozen."""
+    from govhall.cases import documents
+
+    await asyncio.to_thread(documents.warm_up)
+    collect_and_freeze()
+
+
+def collect_and_freeze() -> None:
+    """Start-up's garbage collected once, what survives kept out of later collections, and the
+    collector on again (it was off while starting: see the top of this module)."""
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 async def main() -> None:
@@ -35,9 +77,13 @@ async def main() -> None:
     observability.setup("allinone", platform.log_level)
     stack = await start(platform, os.environ.get("GOVHALL_GATEWAY_ADMIN_TOKEN", DEV_ADMIN_TOKEN))
     gateway_settings = stack.gateway_settings
+    settling: list[asyncio.Task[None]] = []
     # Served as the gateway's own process serves it: our redacting log handler, no uvicorn
     # X-Forwarded-For trust (the gateway's trusted_proxies decide).
-    server = uvicorn.Server(server_config(stack.app, gateway_settings, platform.log_level))
+    server = _Server(
+        server_config(stack.app, gateway_settings, platform.log_level),
+        lambda: settling.append(asyncio.create_task(settle(), name="allinone-settle")),
+    )
     if gateway_settings.metrics_port is not None:
         # Every service's metrics (one process, one registry), apart from the API, on its host.
         observability.serve_metrics(gateway_settings.metrics_port, gateway_settings.host)
@@ -57,6 +103,8 @@ async def main() -> None:
     try:
         await server.serve()
     finally:
+        for task in settling:
+            task.cancel()
         await stack.stop()
 
 

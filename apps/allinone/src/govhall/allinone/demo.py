@@ -15,14 +15,9 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from govhall.appointments.demo import load_demo_into as load_appointments_demo
-from govhall.catalogue.demo import load_demo_into
-from govhall.consult.demo import load_demo_into as load_consult_demo
-from govhall.identity.demo import DEMO_CITIZEN_MOBILE, DEMO_PASSWORD, load_demo_citizen, load_demo_staff
+from govhall.identity.demo import DEMO_CITIZEN_MOBILE, DEMO_PASSWORD
 from govhall.kit.service import ServiceHost
 from govhall.kit.trust import Signer
-from govhall.licences.demo import load_demo_into as load_licences_demo
-from govhall.licences.demo.holdings import load_demo_licences
 
 log = logging.getLogger("govhall.allinone")
 
@@ -57,6 +52,15 @@ def mark(var_dir: Path) -> None:
 
 async def load(hosts: dict[str, ServiceHost], ops: Signer, sms_file: Path) -> None:
     """Load the whole demo through the services' APIs (the loaders keep what is already there)."""
+    # Imported here: a warm restart loads nothing, and the loaders with their data (appointments'
+    # halls and timetables, the catalogue's province) were a tenth of its start in py-spy.
+    from govhall.appointments.demo import load_demo_into as load_appointments_demo
+    from govhall.catalogue.demo import load_demo_into
+    from govhall.consult.demo import load_demo_into as load_consult_demo
+    from govhall.identity.demo import load_demo_citizen, load_demo_staff
+    from govhall.licences.demo import load_demo_into as load_licences_demo
+    from govhall.licences.demo.holdings import load_demo_licences
+
     published = await load_demo_into(hosts["catalogue"].address, ops)
     log.info("demo province loaded: %d matters published", published)
     await load_demo_staff(hosts["identity"].address, signer=ops)

@@ -88,6 +88,8 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         catalogue_address=catalogue_address,
         identity_address=identity_address,
         licences_address=licences_address,
+        # Warmed once the all-in-one serves (__main__.settle), not while the others start.
+        pdf_warm_up_at_start=False,
     )
     identity_settings = IdentitySettings(
         database_url=None, grpc_address=identity_address, catalogue_address=catalogue_address

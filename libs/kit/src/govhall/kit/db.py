@@ -8,9 +8,9 @@ for the events it raises commit together, or not at all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -57,7 +57,39 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _check_on_checkout(engine)
+    return engine
+
+
+#: A pooled connection idle longer than this is pinged before it is handed out (a firewall or
+#: proxy may have dropped it silently); one used more recently is not.
+IDLE_PING_SECONDS = 10.0
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """The pool's pre-ping, without its round trips on a busy connection (issue 20: asyncpg's
+    ping is BEGIN, an empty query and ROLLBACK, three round trips on every checkout, a third of a
+    submission's). A connection the server closed (a restart, pg_terminate_backend, an idle
+    timeout) is known without asking: asyncpg reads the server's goodbye and closes it. One idle
+    longer than IDLE_PING_SECONDS is pinged all the same. Either way the pool replaces it before
+    the request sees it (DisconnectionError on checkout makes the pool connect again)."""
+
+    @sa_event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["govhall_idle_since"] = time.monotonic()
+
+    @sa_event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        driver = proxy.driver_connection
+        if driver is not None and driver.is_closed():
+            raise sa.exc.DisconnectionError("the server closed this pooled connection")
+        idle_since = record.info.get("govhall_idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
+            try:
+                dbapi_conn.ping()
+            except Exception as exc:
+                raise sa.exc.DisconnectionError("a pooled connection did not answer its ping") from exc
 
 
 # SQLSTATEs ensure_database tells apart.
@@ -138,11 +170,19 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, engine: AsyncEngine, on_commit: Callable[[], None] | None = None, *, read_only: bool = False
+        self,
+        engine: AsyncEngine,
+        on_commit: Callable[[], None] | None = None,
+        *,
+        read_only: bool = False,
+        transaction: bool = True,
     ) -> None:
         self._engine = engine
         self._on_commit = on_commit
         self._read_only = read_only
+        # PostgreSQL only: SQLite is in-process (no round trips to save) and its reader's
+        # transaction is what keeps several reads on one snapshot.
+        self._autocommit = not transaction and engine.dialect.name == "postgresql"
         self._conn: AsyncConnection | None = None
         self._events: list[Event] = []
 
@@ -164,6 +204,8 @@ class UnitOfWork:
         self._conn = await self._engine.connect()
         if self._read_only:
             await self._conn.execution_options(**{READ_ONLY: True})
+        if self._autocommit:
+            await self._conn.execution_options(isolation_level="AUTOCOMMIT")
         await self._conn.begin()
         return self
 
@@ -200,9 +242,6 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self._commit_listeners: list[Callable[[], None]] = []
-        # PostgreSQL connections for one read statement each, outside a transaction (`single_read`);
-        # made on first use: most services never ask for one.
-        self._autocommit: AsyncEngine | None = None
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         self._commit_listeners.append(listener)
@@ -214,32 +253,14 @@ class Database:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self._committed)
 
-    def reader(self) -> UnitOfWork:
-        """A unit of work that only reads (on SQLite it takes no write lock)."""
-        return UnitOfWork(self.engine, read_only=True)
+    def reader(self, *, transaction: bool = True) -> UnitOfWork:
+        """A unit of work that only reads (on SQLite it takes no write lock).
 
-    @contextlib.asynccontextmanager
-    async def single_read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for ONE statement that only reads, outside any transaction.
-
-        One statement sees one snapshot by itself, so a read that fits in one (a join) needs no
-        transaction; on PostgreSQL a reader's BEGIN and ROLLBACK are two round trips more, and the
-        pool's liveness check of a connection outside autocommit three (BEGIN, ping, ROLLBACK)
-        where this pool's is one. Two statements here may see different snapshots: use `reader`.
-        On SQLite (no round trips) this is a reader's connection.
-        """
-        if self.url.startswith("sqlite"):
-            async with self.reader() as uow:
-                yield uow.conn
-            return
-        if self._autocommit is None:
-            self._autocommit = create_async_engine(
-                self.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=5, pool_pre_ping=True
-            )
-        async with self._autocommit.connect() as conn:
-            yield conn
+        ``transaction=False``: on PostgreSQL each statement runs on its own, with no BEGIN and
+        ROLLBACK round trips around them (issue 20: two of a read's three). For reads that need
+        nothing of a transaction: under READ COMMITTED each statement of one takes its own
+        snapshot anyway, but SET LOCAL, advisory transaction locks and cursors need one."""
+        return UnitOfWork(self.engine, read_only=True, transaction=transaction)
 
     async def close(self) -> None:
-        if self._autocommit is not None:
-            await self._autocommit.dispose()
         await self.engine.dispose()

@@ -30,11 +30,17 @@ DEFAULT_NAMESPACE = "govhall"
 # Redis socket timeouts: a store that does not answer in this time counts as down.
 SOCKET_TIMEOUT_SECONDS = 0.5
 
-# INCR, and EXPIRE only when INCR created the key: atomic in one round trip, so a counter never
-# outlives its window and its expiry is never pushed back by later increments.
+# INCR ARGV[2] times, and EXPIRE only when the first INCR created the key (a live counter is at
+# least 1, so the count equals the amount only for a new key): atomic in one round trip, so a
+# counter never outlives its window and its expiry is never pushed back by later increments.
+# INCR in a loop rather than INCRBY: the ACLs (deploy/local/redis.sh, the chart) grant INCR, and
+# a few INCRs inside Redis cost microseconds.
 _INCR_WITH_EXPIRY = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
+local count = 0
+for _ = 1, tonumber(ARGV[2]) do
+  count = redis.call('INCR', KEYS[1])
+end
+if count == tonumber(ARGV[2]) then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
 return count
@@ -79,9 +85,9 @@ class StoreUnavailable(DomainError):
 
 
 class KeyValueStore(Protocol):
-    async def incr(self, key: str, ttl_seconds: int) -> int:
-        """Atomically add 1 (a missing key counts from 0); the expiry is set only when the key is
-        new (the result is 1). Returns the new count."""
+    async def incr(self, key: str, ttl_seconds: int, amount: int = 1) -> int:
+        """Atomically add ``amount`` (at least 1; a missing key counts from 0); the expiry is set
+        only when the key is new (the result is ``amount``). Returns the new count."""
         ...
 
     async def ttl(self, key: str) -> int:
@@ -89,6 +95,11 @@ class KeyValueStore(Protocol):
         ...
 
     async def get(self, key: str) -> str | None: ...
+
+    async def get_expiring(self, key: str) -> tuple[str, float] | None:
+        """The value of ``key`` and the seconds it has left (at most what the store holds, never
+        more: a copy kept that long never outlives the key), in one round trip; None if missing."""
+        ...
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
         """The values of ``keys`` in order (None for a missing key), in one round trip."""
@@ -123,6 +134,12 @@ def _string(key: str, value: str | dict[str, float]) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{key!r} holds a sorted set, not a string")
     return value
+
+
+def _check_amount(amount: int) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+        raise ValueError(f"amount must be a positive int, got {amount!r}")
+    return amount
 
 
 def _check_ttl(ttl_seconds: int) -> int:
@@ -180,17 +197,18 @@ class MemoryStore:
         while len(self._data) > self._max:
             self._data.popitem(last=False)
 
-    async def incr(self, key: str, ttl_seconds: int) -> int:
+    async def incr(self, key: str, ttl_seconds: int, amount: int = 1) -> int:
         _check_ttl(ttl_seconds)
+        _check_amount(amount)
         full = self._prefix + key
         with self._lock:
             now = time.monotonic()
             item = self._live(full, now)
             if item is None:
-                count, expires = 1, now + ttl_seconds
+                count, expires = amount, now + ttl_seconds
             else:
                 try:
-                    count = int(_string(key, item[0])) + 1
+                    count = int(_string(key, item[0])) + amount
                 except ValueError:
                     raise ValueError(f"value of {key!r} is not an integer") from None
                 expires = item[1]
@@ -207,6 +225,12 @@ class MemoryStore:
         with self._lock:
             item = self._live(self._prefix + key, time.monotonic())
             return None if item is None else _string(key, item[0])
+
+    async def get_expiring(self, key: str) -> tuple[str, float] | None:
+        with self._lock:
+            now = time.monotonic()
+            item = self._live(self._prefix + key, now)
+            return None if item is None else (_string(key, item[0]), item[1] - now)
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
         with self._lock:
@@ -312,9 +336,10 @@ class RedisStore:
             # fail open log this at warning level on every request while Redis is down.
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
 
-    async def incr(self, key: str, ttl_seconds: int) -> int:
+    async def incr(self, key: str, ttl_seconds: int, amount: int = 1) -> int:
         _check_ttl(ttl_seconds)
-        return int(await self._call(self._incr(keys=[self._prefix + key], args=[ttl_seconds])))
+        _check_amount(amount)
+        return int(await self._call(self._incr(keys=[self._prefix + key], args=[ttl_seconds, amount])))
 
     async def ttl(self, key: str) -> int:
         return int(await self._call(self._redis.ttl(self._prefix + key)))
@@ -322,6 +347,17 @@ class RedisStore:
     async def get(self, key: str) -> str | None:
         value = await self._call(self._redis.get(self._prefix + key))
         return None if value is None else str(value)
+
+    async def get_expiring(self, key: str) -> tuple[str, float] | None:
+        # GET and TTL pipelined (not a transaction: the time left read after GET can only be
+        # smaller). TTL rather than PTTL, which the ACLs do not grant: Redis rounds TTL to the
+        # nearest second, so the entry has at least TTL - 0.5 s left.
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.get(self._prefix + key).ttl(self._prefix + key)
+        value, ttl = await self._call(pipe.execute())
+        if value is None or ttl is None or int(ttl) < 0:  # gone, or (never here) no expiry
+            return None
+        return str(value), max(0.0, int(ttl) - 0.5)
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
         if not keys:

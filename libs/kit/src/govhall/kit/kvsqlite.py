@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from govhall.kit.kv import DEFAULT_NAMESPACE, StoreUnavailable, _check_ttl
+from govhall.kit.kv import DEFAULT_NAMESPACE, StoreUnavailable, _check_amount, _check_ttl
 
 T = TypeVar("T")
 
@@ -182,8 +182,9 @@ class SqliteStore:
 
     # The interface ------------------------------------------------------------------------------
 
-    async def incr(self, key: str, ttl_seconds: int) -> int:
+    async def incr(self, key: str, ttl_seconds: int, amount: int = 1) -> int:
         _check_ttl(ttl_seconds)
+        _check_amount(amount)
         full = self._prefix + key
 
         def op(conn: sqlite3.Connection, now: float) -> int:
@@ -191,13 +192,14 @@ class SqliteStore:
             if item is None:
                 _drop(conn, full)  # an expired key of either kind
                 conn.execute(
-                    "INSERT INTO kv_entries VALUES (?, ?, '1', ?, ?)", (full, _STRING, now + ttl_seconds, now)
+                    "INSERT INTO kv_entries VALUES (?, ?, ?, ?, ?)",
+                    (full, _STRING, str(amount), now + ttl_seconds, now),
                 )
-                return 1
+                return amount
             if item[0] != _STRING:
                 raise ValueError(f"{key!r} holds a sorted set, not a string")
             try:
-                count = int(item[1] or "") + 1
+                count = int(item[1] or "") + amount
             except ValueError:
                 raise ValueError(f"value of {key!r} is not an integer") from None
             conn.execute(
@@ -226,6 +228,19 @@ class SqliteStore:
             if item[0] != _STRING:
                 raise ValueError(f"{key!r} holds a sorted set, not a string")
             return item[1]
+
+        return await self._run(op)
+
+    async def get_expiring(self, key: str) -> tuple[str, float] | None:
+        full = self._prefix + key
+
+        def op(conn: sqlite3.Connection, now: float) -> tuple[str, float] | None:
+            item = _live(conn, full, now)
+            if item is None:
+                return None
+            if item[0] != _STRING:
+                raise ValueError(f"{key!r} holds a sorted set, not a string")
+            return item[1] or "", item[2] - now
 
         return await self._run(op)
 

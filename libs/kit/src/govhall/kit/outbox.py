@@ -186,7 +186,7 @@ class OutboxRelay:
             .order_by(OUTBOX.c.seq)
             .limit(self._batch)
         )
-        async with self._db.reader() as uow:
+        async with self._db.reader(transaction=False) as uow:  # one read: no BEGIN, no ROLLBACK
             rows = (await uow.conn.execute(query)).all()
         PENDING.labels(self._service).set(len(rows))
         report_oldest(self._service, rows)

@@ -27,8 +27,9 @@ from govhall.sitecopy import CatalogueSites
 log = logging.getLogger(__name__)
 
 
-async def _warm_up_and_repair(deps: Deps) -> None:
-    await asyncio.to_thread(documents.warm_up)
+async def _warm_up_and_repair(deps: Deps, warm_up: bool) -> None:
+    if warm_up:
+        await asyncio.to_thread(documents.warm_up)
     try:
         # Notices left pending by a process killed between a commit and its render.
         await notices.repair(deps)
@@ -78,7 +79,9 @@ async def wire(ctx: ServiceContext[CasesSettings]) -> Sequence[Registration]:
 
     ctx.closers.append(stop_listening)
     # The PDF renderer is made ready in the background, not by the first notice's request.
-    warming = asyncio.create_task(_warm_up_and_repair(deps), name="cases-pdf-warm-up")
+    warming = asyncio.create_task(
+        _warm_up_and_repair(deps, settings.pdf_warm_up_at_start), name="cases-pdf-warm-up"
+    )
 
     async def stop_warming() -> None:
         warming.cancel()

@@ -13,12 +13,13 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 
 from govhall.cases import forms, personal, store, supplements, tables, values, views, vocabulary
-from govhall.cases.records import Application, CaseRecord
+from govhall.cases.records import Application, CaseRecord, aware
 from govhall.cases.rules import check_may_apply
 from govhall.cases.values import Actor, ActorKind, Applicant, Step, TimeLimit
 from govhall.cases.vocabulary import CaseState
@@ -165,7 +166,8 @@ async def create_draft(deps: Deps, req: pb.CreateDraftRequest) -> pb.Case:
             raise key_reused("idempotency_key")
         return await full_view(deps, uow, existing)
 
-    async with deps.db.reader() as uow:
+    # Reads only (no BEGIN and ROLLBACK round trips on PostgreSQL): a retry, or nothing.
+    async with deps.db.reader(transaction=False) as uow:
         if (view := await retried(uow)) is not None:
             return view
     # Refused before the applicant fills in a form; submit checks again.
@@ -309,7 +311,7 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
     # large PDF or OFD and writing it (with its fsyncs) take a while, and on SQLite the write
     # lock, database-wide, would be held all along. The checks are made again under the row
     # lock; a file stored for an upload then refused is content-addressed and harmless.
-    async with deps.db.reader() as uow:
+    async with deps.db.reader(transaction=False) as uow:  # reads only: no BEGIN, no ROLLBACK
         need = await _upload_need(deps, uow, req, actor, for_update=False)
     # Off the event loop: parsing a PDF or a large OFD package takes a while.
     upload = await asyncio.to_thread(
@@ -338,23 +340,26 @@ async def attach_checked(
     digest = await deps.files.aput(content)
     async with deps.db.uow() as uow:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES)
-        await _upload_need(deps, uow, req, actor, rec=rec)
-        await store.add_file(
-            uow,
-            {
-                "id": new_id(),
-                "case_id": rec.case.id,
-                "material_code": req.material_code,
-                "sha256": digest,
-                "file_name": upload.file_name,
-                "media_type": upload.media_type,
-                "size": upload.size,
-                "uploaded_at": now,
-            },
-        )
+        attached: list[Any] = []
+        await _upload_need(deps, uow, req, actor, rec=rec, attached=attached)
+        row = {
+            "id": new_id(),
+            "case_id": rec.case.id,
+            "material_code": req.material_code,
+            "sha256": digest,
+            "file_name": upload.file_name,
+            "media_type": upload.media_type,
+            "size": upload.size,
+            "uploaded_at": now,
+        }
+        await store.add_file(uow, row)
         rec = _touched(rec, now)
-        await store.update_case(uow, rec)
-        view = await full_view(deps, uow, rec, now)
+        await store.touch_case(uow, rec)
+        # The case's files are those just read under the row lock and the one just written
+        # (reading them again was a round trip more), in store.files' order.
+        attached.append(SimpleNamespace(**row))
+        attached.sort(key=lambda f: (aware(f.uploaded_at), f.id))
+        view = await full_view(deps, uow, rec, now, file_rows=attached)
         await uow.commit()
         return view
 
@@ -367,8 +372,10 @@ async def _upload_need(
     *,
     rec: CaseRecord | None = None,
     for_update: bool = True,
+    attached: list[Any] | None = None,
 ) -> forms.MaterialNeed:
-    """The material need an upload fills, once the case, the material and the count allow it."""
+    """The material need an upload fills, once the case, the material and the count allow it.
+    ``attached``, if given, receives all the case's files as read."""
     if rec is None:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES, for_update=for_update)
     if rec.case.supplement is not None:
@@ -388,8 +395,10 @@ async def _upload_need(
             f"该事项没有需要上传的材料“{req.material_code}”",
             "material_code",
         )
-    attached = [f for f in await store.files(uow, rec.case.id) if f.material_code == req.material_code]
-    if len(attached) >= deps.settings.max_files_per_material:
+    every = await store.files(uow, rec.case.id)
+    if attached is not None:
+        attached.extend(every)
+    if sum(f.material_code == req.material_code for f in every) >= deps.settings.max_files_per_material:
         raise invalid(
             "MATERIAL_TOO_MANY_FILES",
             f"at most {deps.settings.max_files_per_material} files per material",
@@ -411,7 +420,7 @@ async def remove_material(deps: Deps, req: pb.RemoveMaterialRequest) -> pb.Case:
                 "FILE_NOT_FOUND", "no such file on this material", "该材料下没有这个文件", ErrorKind.NOT_FOUND
             )
         rec = _touched(rec, now)
-        await store.update_case(uow, rec)
+        await store.touch_case(uow, rec)
         view = await full_view(deps, uow, rec, now)
         await uow.commit()
         return view

@@ -19,6 +19,10 @@ class CasesSettings(ServiceSettings):
     # more at once than the kit's 10, and each one past the pool was a new PostgreSQL backend.
     database_pool_size: int = Field(default=20, ge=1, le=100, description="PostgreSQL connections kept open")
     catalogue_address: str = Field(default="127.0.0.1:50051", description="where matters are read from")
+    # WeasyPrint is imported in the background at start so the first notice is not slow. The
+    # all-in-one turns it off and warms it once it serves: in one process the import (1-2 s of
+    # CPU under the GIL) slowed every other service's start.
+    pdf_warm_up_at_start: bool = Field(default=True, description="import the PDF renderer at start")
     identity_address: str = Field(default="127.0.0.1:50053", description="agent checks and mailing addresses")
     # A material picked from the applicant's cloud drive (云盘选择) is asked of licences.
     licences_address: str = Field(default="127.0.0.1:50057", description="the cloud drive (licences)")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
 
 from govhall.cases import commands, forms, personal, store, supplements, views
 from govhall.cases.applying import applicant, form_text, idempotency_key, key_reused
@@ -16,6 +18,7 @@ from govhall.cases.workflow import (
     actor_for,
     full_view,
     new_query_password,
+    notice_kind,
     perform,
     query_hash,
     readable,
@@ -27,9 +30,12 @@ from govhall.kit.errors import DomainError, ErrorKind, FieldError, invalid, inva
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
 
-async def _completeness(deps: Deps, uow: UnitOfWork, rec: CaseRecord) -> Application:
+async def _completeness(
+    deps: Deps, uow: UnitOfWork, rec: CaseRecord, read: dict[str, list[Any]] | None = None
+) -> Application:
     """Everything a submission needs, every problem at once: answers, the whole form, and a file
-    for each needed material. Returns the application with the cleaned form."""
+    for each needed material. Returns the application with the cleaned form; ``read``, if given,
+    receives the case's "files" and "licences" rows as read (the reply's view needs them)."""
     matter = views.matter_of(rec)
     draft = matter.draft
     app = rec.application
@@ -40,9 +46,13 @@ async def _completeness(deps: Deps, uow: UnitOfWork, rec: CaseRecord) -> Applica
     except DomainError as err:
         problems.extend(err.fields)
     needs = forms.material_needs(draft.materials, draft.situations, app.answers)
-    attached = {f.material_code for f in await store.files(uow, rec.case.id)}
+    files = await store.files(uow, rec.case.id)
+    licences = await store.licence_refs(uow, rec.case.id)
+    if read is not None:
+        read.update(files=files, licences=licences)
+    attached = {f.material_code for f in files}
     # A material taken from a licence the applicant granted the case counts as provided.
-    attached |= {r.material_code for r in await store.licence_refs(uow, rec.case.id)}
+    attached |= {r.material_code for r in licences}
     problems.extend(forms.missing_materials(needs, attached))
     if problems:
         raise invalid_fields("CASE_INCOMPLETE", problems)
@@ -69,7 +79,9 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
             # an applicant whose client gave up instead of retrying.
             return await _new_password(deps, uow, rec, now)
         perform(rec, commands.Submit(), actor, now)  # refused before a number is spent
-        if rec.case.state is CaseState.DRAFT:
+        read: dict[str, list[Any]] = {}
+        was_draft = rec.case.state is CaseState.DRAFT
+        if was_draft:
             await require_real_name(deps, rec.case.matter_code)
             if views.matter_of(rec).draft.guide.notice.strip() and not req.notice_read:
                 raise invalid(
@@ -78,15 +90,28 @@ async def submit(deps: Deps, req: pb.SubmitCaseRequest) -> pb.Case:
                     "请阅读并确认申报须知",
                     "notice_read",
                 )
-            rec = replace(rec, application=await _completeness(deps, uow, rec))
+            rec = replace(rec, application=await _completeness(deps, uow, rec, read))
         number = await store.next_application_number(uow, rec.site_code, views.today_in_china(now))
         transition = perform(rec, commands.Submit(number), actor, now)
         password = new_query_password()
         rec = await record(
             deps, uow, rec, transition, now=now, submit_key=key, query_hash=query_hash(rec.case.id, password)
         )
+        if was_draft and notice_kind(transition.entry) is None:
+            # What the transaction read and wrote is the whole case: a draft had no flow and no
+            # documents, submitting writes one flow row and issues no notice (reading the four
+            # again after the commit was a transaction and four round trips more).
+            view = views.case_message(
+                rec,
+                now=now,
+                calendar=deps.calendar,
+                flow_rows=[SimpleNamespace(**store.flow_values(rec.case.id, transition.entry))],
+                file_rows=read["files"],
+                licence_rows=read["licences"],
+            )
+        else:
+            view = await full_view(deps, uow, rec, now)
         await uow.commit()
-        view = await full_view(deps, uow, rec, now)
     view.query_password = password
     return view
 

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -349,14 +349,28 @@ def query_hash(case_id: str, password: str) -> str:
     return hmac.new(case_id.encode(), password.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
-async def full_view(deps: Deps, uow: UnitOfWork, rec: CaseRecord, now: dt.datetime | None = None) -> pb.Case:
+async def full_view(
+    deps: Deps,
+    uow: UnitOfWork,
+    rec: CaseRecord,
+    now: dt.datetime | None = None,
+    *,
+    file_rows: Sequence[Any] | None = None,
+    licence_rows: Sequence[Any] | None = None,
+) -> pb.Case:
+    """The case as its applicant or a clerk sees it. ``file_rows``/``licence_rows``: what the
+    caller's transaction read (and wrote) already, instead of reading them once more.
+
+    A draft has had no transition: its flow and documents (written only by :func:`record`, for a
+    transition out of a state) are empty, and are not read (two round trips on every upload)."""
     case_id = rec.case.id
+    draft = rec.case.state is vocabulary.CaseState.DRAFT
     return views.case_message(
         rec,
         now=now or deps.now(),
         calendar=deps.calendar,
-        flow_rows=await store.flow(uow, case_id),
-        file_rows=await store.files(uow, case_id),
-        licence_rows=await store.licence_refs(uow, case_id),
-        document_rows=await store.documents(uow, case_id),
+        flow_rows=() if draft else await store.flow(uow, case_id),
+        file_rows=await store.files(uow, case_id) if file_rows is None else file_rows,
+        licence_rows=await store.licence_refs(uow, case_id) if licence_rows is None else licence_rows,
+        document_rows=() if draft else await store.documents(uow, case_id),
     )

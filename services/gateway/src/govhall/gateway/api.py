@@ -101,7 +101,8 @@ def create_app(
     kv = create_kv(
         redis_url, settings.kv_namespace, var_dir=var_dir, username=redis_username, password=redis_password
     )
-    limiter = RateLimiter(kv, settings.rate_limit_per_minute)
+    # Counted in Redis when the replicas share one; else in this process (all-in-one is one process).
+    limiter = RateLimiter(kv if redis_url else None, settings.rate_limit_per_minute)
     # Public answers: in Redis when there is one (the replicas share it), else in this process.
     cache = ResponseCache(settings.response_cache_seconds, kv if redis_url else None)
     upstreams: Upstreams | None = None
@@ -208,7 +209,7 @@ def create_app(
         responses={503: {"description": "Not ready: the checks say which", "model": ReportOut}},
     )
     async def readyz(response: Response) -> ReportOut:
-        checks = {"key_value_store": await limiter.ready(), "signing_key": up().signing_key_ready()}
+        checks = {"key_value_store": await kv.ready(), "signing_key": up().signing_key_ready()}
         return _report(response, checks, "ready", "not ready")
 
     @app.get(

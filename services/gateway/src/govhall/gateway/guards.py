@@ -50,7 +50,9 @@ class RequestLimits:
             return
         token = bounds.json_limits.set(self.limits)
         try:
-            if self.own_limit(scope):
+            # Most requests (every GET) have no body: nothing to bound or check, and no need to
+            # match the path against the upload routes (py-spy: both on every cached search).
+            if not _says_it_has_a_body(scope) or self.own_limit(scope):
                 await self.app(scope, receive, send)
                 return
             declared = _content_length(scope)
@@ -123,6 +125,17 @@ def _first_bad_text(value: Any, path: str = "") -> str:
         elif isinstance(item, list):
             stack.extend((child, f"{at}[{i}]") for i, child in enumerate(item))
     return path or "body"
+
+
+def _says_it_has_a_body(scope: Scope) -> bool:
+    """Whether the request has a body at all: without Content-Length or Transfer-Encoding an
+    HTTP/1.1 request's body is empty (RFC 9112, 6.3), and uvicorn hands on none."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding":
+            return True
+        if name == b"content-length":
+            return value.strip() != b"0"
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -14,7 +14,9 @@ cached search at most `ttl` seconds after search's index dropped it.
 Where: Redis when the gateway has it (replicas share one cache; keys expire in Redis), the
 process's memory otherwise (all-in-one). A store that fails is never an error: while Redis does
 not answer (or refuses, its ACL lacking `rc`), this process keeps its answers in memory, with the
-same time to live.
+same time to live. In front of Redis each replica keeps the answers it read or wrote there, each
+no longer than its Redis entry lives, so a hot word costs Redis nothing but the epoch's look once
+a second (the in-process front; it was a GET per hit).
 
 A change an administrator makes through the gateway (any successful write under /api/v1/admin/:
 a lexicon word, which "the next search uses", a publication, a reindex) starts a new epoch: every
@@ -98,7 +100,11 @@ class _Memory:
         return item[1]
 
     def put(self, key: str, body: bytes, ttl: float) -> None:
-        self._items[key] = (self._clock() + ttl, body)
+        self.put_until(key, body, self._clock() + ttl)
+
+    def put_until(self, key: str, body: bytes, expires: float) -> None:
+        """Keep ``body`` until ``expires`` (on this cache's clock)."""
+        self._items[key] = (expires, body)
         self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
@@ -121,6 +127,10 @@ class ResponseCache:
         self.ttl = ttl
         self._kv = kv
         self._memory = _Memory(max_entries, clock)
+        # In front of Redis: the answers this replica has read or written lately, each until the
+        # moment its Redis entry expires at the latest (see get), under the same key (epoch and
+        # all: a new epoch makes them unreachable as it does the Redis entries).
+        self._front = _Memory(max_entries, clock)
         self._clock = clock
         self._epoch = ""
         # What this process has heard of the catalogue's and search's events (cacheevents.py):
@@ -151,11 +161,22 @@ class ResponseCache:
         if self._kv is None:
             return self._memory.get(key)
         try:
-            text = await self._kv.get(await self._key(key))
+            full = await self._key(key)
+            if (body := self._front.get(full)) is not None:
+                return body
+            asked = self._clock()
+            found = await self._kv.get_expiring(full)
         except Exception:  # down, or refused (the ACL): never the citizen's error
             self._failed("no answer from the store; this process's own answers meanwhile")
             return self._memory.get(key)
-        return None if text is None else text.encode()
+        if found is None:
+            return None
+        text, seconds_left = found
+        body = text.encode()
+        # Redis read the time left at or after `asked`: kept until `asked` plus that, the copy here
+        # is gone no later than the entry in Redis, so the bound stated above holds for it too.
+        self._front.put_until(full, body, asked + seconds_left)
+        return body
 
     async def put(self, key: str, body: bytes, since: int | None = None) -> None:
         """Keep ``body``, unless an event was heard or an epoch started since ``since`` (the
@@ -167,8 +188,12 @@ class ResponseCache:
             self._memory.put(key, body, ttl)
             return
         try:
+            full = await self._key(key)
             # Redis expires in whole seconds: round down, so the bound stated is never exceeded.
-            await self._kv.set(await self._key(key), body.decode(), max(1, int(ttl)))
+            seconds = max(1, int(ttl))
+            asked = self._clock()  # Redis's entry lives `seconds` from when it is set, after this
+            await self._kv.set(full, body.decode(), seconds)
+            self._front.put_until(full, body, asked + seconds)
         except Exception:
             self._failed("keeping an answer in this process instead")
             self._memory.put(key, body, ttl)
@@ -179,6 +204,7 @@ class ResponseCache:
         self.stamp = stamp
         self.generation += 1
         self._memory.clear()
+        self._front.clear()
 
     async def new_epoch(self) -> None:
         """Forget every answer cached so far (here at once; other replicas within a second)."""

@@ -36,8 +36,8 @@ async def signed_in_at_once(db: Database, *kinds: int) -> tuple[common_pb2.Calle
     database where `signed_in` in a reader takes four."""
     caller = current_caller()
     model.require_kind(caller, *(model.caller_kind(k) for k in kinds))
-    async with db.single_read() as conn:
-        found = await store.account_and_session(conn, caller.subject, caller.session_id)
+    async with db.reader(transaction=False) as uow:
+        found = await store.account_and_session(uow.conn, caller.subject, caller.session_id)
     if found is None:
         raise SESSION_ENDED
     account, session = found

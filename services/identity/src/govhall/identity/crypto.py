@@ -10,10 +10,12 @@ loop. SMS codes and refresh tokens are short-lived random values: a keyed HMAC i
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION
 
 from govhall.kit.fieldcipher import FieldCipher, load_data_key
 
@@ -30,7 +32,7 @@ class Passwords:
         # Each hash holds memory_kib: bound how many run at once, whatever the thread pool's size.
         self._slots = asyncio.Semaphore(max_concurrent)
         # Checked against when the account does not exist, so both paths take as long.
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy = dummy_hash(self._hasher)
 
     async def hash(self, password: str) -> str:
         async with self._slots:
@@ -45,3 +47,20 @@ class Passwords:
 
         async with self._slots:
             return await asyncio.to_thread(check)
+
+
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """An argon2id hash in ``hasher``'s encoding and cost whose password nobody knows: random salt,
+    random digest. Verifying against it runs argon2id with the same parameters as a real account's
+    hash (the cost is in the encoded parameters, not in how the digest was made), so a login for an
+    unknown account takes as long as one with a wrong password; it used to be made by hashing a
+    random password at every identity start, a whole argon2id hash (64 MiB, ~0.5 s on a loaded
+    machine) on the event loop before the service could serve."""
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode("ascii").rstrip("=")
+
+    return (
+        f"$argon2id$v={ARGON2_VERSION}$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        f"${b64(secrets.token_bytes(hasher.salt_len))}${b64(secrets.token_bytes(hasher.hash_len))}"
+    )
