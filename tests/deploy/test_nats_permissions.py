@@ -317,3 +317,46 @@ async def test_cases_hears_revocations_on_every_replica_and_nothing_else(
     with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
         await js.add_consumer(stream, config)
     await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.cases-peek.{subject}")
+
+
+async def test_the_gateway_hears_catalogue_and_search_changes_on_every_replica_and_publishes_nothing(
+    run: Run, client: Callable[[str], Any]
+) -> None:
+    """The broadcasts behind the gateway's response cache (gateway/cacheevents.py), as the gateway
+    user: two replicas each hear a catalogue event and search's index notice; the internet-facing
+    gateway may publish no event and may not listen to anything else (a case event)."""
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    heard: dict[int, list[str]] = {0: [], 1: []}
+
+    def recorder(replica: int) -> Any:
+        async def handle(d: Delivery) -> None:
+            heard[replica].append(d.subject)
+
+        return handle
+
+    for replica in heard:
+        gateway = await run.bus("gateway")
+        await gateway.broadcast("catalogue.>", recorder(replica), last=True)
+        await gateway.broadcast("search.index.changed", recorder(replica), last=True)
+    await (await run.bus("catalogue")).publish(Event("catalogue.matter.withdrawn", b"matter"))
+    await (await run.bus("search")).publish(Event("search.index.changed", b"notice"))
+    want = ["catalogue.matter.withdrawn", "search.index.changed"]
+    await wait_until(lambda: all(sorted(h) == want for h in heard.values()), what="both replicas heard both")
+
+    c = await client("gateway")
+    await c.nc.publish(f"{run.ns}catalogue.matter.withdrawn", b"forged")
+    await c.refused("publish", f"{run.ns}catalogue.matter.withdrawn")
+    assert await run.messages("catalogue") == 1  # only the catalogue's own
+    js = c.nc.jetstream(timeout=2)
+    stream = run.admin.stream_name("cases")
+    subject = f"{run.ns}cases.case.submitted"
+    config = ConsumerConfig(
+        name="gateway-peek",
+        deliver_policy=DeliverPolicy.NEW,
+        ack_policy=AckPolicy.NONE,
+        filter_subject=subject,
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
+        await js.add_consumer(stream, config)
+    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.gateway-peek.{subject}")
