@@ -284,13 +284,8 @@ async def test_a_service_connects_with_the_user_its_environment_names(
     assert await run.messages("cases") == 1
 
 
-async def test_cases_hears_revocations_on_every_replica_and_nothing_else(
-    run: Run, client: Callable[[str], Any]
-) -> None:
-    """The broadcast behind cases' CheckAgent cache, as the cases user: two replicas each hear a
-    revocation; a broadcast of another identity subject is refused at the create request."""
-    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
+async def two_replicas(run: Run, user: str, subjects: list[str]) -> dict[int, list[str]]:
+    """Two replicas of `user`, each with its own broadcast on every subject: what each hears."""
     heard: dict[int, list[str]] = {0: [], 1: []}
 
     def recorder(replica: int) -> Any:
@@ -300,23 +295,42 @@ async def test_cases_hears_revocations_on_every_replica_and_nothing_else(
         return handle
 
     for replica in heard:
-        await (await run.bus("cases")).broadcast("identity.agent.revoked", recorder(replica))
+        bus = await run.bus(user)
+        for subject in subjects:
+            await bus.broadcast(subject, recorder(replica), last=True)
+    return heard
+
+
+async def listening_refused(run: Run, c: Client, user: str, stem: str, subject: str) -> None:
+    """`user` may not make a consumer of `subject` on the `stem` stream (refused at the create request)."""
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    js = c.nc.jetstream(timeout=2)
+    stream = run.admin.stream_name(stem)
+    subject = f"{run.ns}{subject}"
+    config = ConsumerConfig(
+        name=f"{user}-peek",
+        deliver_policy=DeliverPolicy.NEW,
+        ack_policy=AckPolicy.NONE,
+        filter_subject=subject,
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
+        await js.add_consumer(stream, config)
+    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.{user}-peek.{subject}")
+
+
+async def test_cases_hears_revocations_on_every_replica_and_nothing_else(
+    run: Run, client: Callable[[str], Any]
+) -> None:
+    """The broadcast behind cases' CheckAgent cache, as the cases user: two replicas each hear a
+    revocation; a broadcast of another identity subject is refused at the create request."""
+    heard = await two_replicas(run, "cases", ["identity.agent.revoked"])
     identity = await run.bus("identity")
     await identity.publish(Event("identity.agent.registered", b"not this one"))
     await identity.publish(Event("identity.agent.revoked", b"grant"))
     await wait_until(lambda: all(heard.values()), what="both replicas heard the revocation")
     assert heard == {0: ["identity.agent.revoked"], 1: ["identity.agent.revoked"]}
-
-    c = await client("cases")
-    js = c.nc.jetstream(timeout=2)
-    stream = run.admin.stream_name("identity")
-    subject = f"{run.ns}identity.user.registered"
-    config = ConsumerConfig(
-        name="cases-peek", deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.NONE, filter_subject=subject
-    )
-    with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
-        await js.add_consumer(stream, config)
-    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.cases-peek.{subject}")
+    await listening_refused(run, await client("cases"), "cases", "identity", "identity.user.registered")
 
 
 async def test_the_gateway_hears_catalogue_and_search_changes_on_every_replica_and_publishes_nothing(
@@ -325,20 +339,7 @@ async def test_the_gateway_hears_catalogue_and_search_changes_on_every_replica_a
     """The broadcasts behind the gateway's response cache (gateway/cacheevents.py), as the gateway
     user: two replicas each hear a catalogue event and search's index notice; the internet-facing
     gateway may publish no event and may not listen to anything else (a case event)."""
-    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
-    heard: dict[int, list[str]] = {0: [], 1: []}
-
-    def recorder(replica: int) -> Any:
-        async def handle(d: Delivery) -> None:
-            heard[replica].append(d.subject)
-
-        return handle
-
-    for replica in heard:
-        gateway = await run.bus("gateway")
-        await gateway.broadcast("catalogue.>", recorder(replica), last=True)
-        await gateway.broadcast("search.index.changed", recorder(replica), last=True)
+    heard = await two_replicas(run, "gateway", ["catalogue.>", "search.index.changed"])
     await (await run.bus("catalogue")).publish(Event("catalogue.matter.withdrawn", b"matter"))
     await (await run.bus("search")).publish(Event("search.index.changed", b"notice"))
     want = ["catalogue.matter.withdrawn", "search.index.changed"]
@@ -348,15 +349,4 @@ async def test_the_gateway_hears_catalogue_and_search_changes_on_every_replica_a
     await c.nc.publish(f"{run.ns}catalogue.matter.withdrawn", b"forged")
     await c.refused("publish", f"{run.ns}catalogue.matter.withdrawn")
     assert await run.messages("catalogue") == 1  # only the catalogue's own
-    js = c.nc.jetstream(timeout=2)
-    stream = run.admin.stream_name("cases")
-    subject = f"{run.ns}cases.case.submitted"
-    config = ConsumerConfig(
-        name="gateway-peek",
-        deliver_policy=DeliverPolicy.NEW,
-        ack_policy=AckPolicy.NONE,
-        filter_subject=subject,
-    )
-    with pytest.raises(Exception):  # noqa: B017 - the server does not answer a refused request
-        await js.add_consumer(stream, config)
-    await c.refused("publish", f"$JS.API.CONSUMER.CREATE.{stream}.gateway-peek.{subject}")
+    await listening_refused(run, c, "gateway", "cases", "cases.case.submitted")

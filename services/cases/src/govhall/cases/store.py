@@ -363,14 +363,7 @@ async def page_of(
     uow: UnitOfWork, where: Sequence[Any], order: Sequence[Any], page: int, size: int
 ) -> tuple[list[Any], int]:
     total = (await uow.conn.execute(sa.select(sa.func.count()).select_from(cases).where(*where))).scalar_one()
-    rows = await uow.conn.execute(
-        sa.select(*[c for c in cases.c if c.name not in ("matter", "application")])
-        .where(*where)
-        .order_by(*order)
-        .limit(size)
-        .offset((page - 1) * size)
-    )
-    return list(rows), int(total)
+    return await page_rows(uow, where, order, page, size), int(total)
 
 
 async def page_rows(
