@@ -19,7 +19,6 @@ import asyncio
 import base64
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -35,6 +34,7 @@ from govhall.kit.testing import (
     cluster_bus,
     create_database_sync,
     es_headers,
+    free_port,
     pg_url,
     redis_credentials,
     service_env,
@@ -51,12 +51,6 @@ SITES = [
     ("420500", {"name": "宜昌市", "level": "city", "parent_code": "420000"}),
     ("420502", {"name": "西陵区", "level": "county", "parent_code": "420500"}),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

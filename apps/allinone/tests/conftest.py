@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,13 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from govhall.kit.testing import wait_until_sync
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from govhall.kit.testing import free_port, wait_until_sync
 
 
 def partner_endpoints() -> str:
