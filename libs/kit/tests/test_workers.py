@@ -7,12 +7,10 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from govhall.kit.grpcserver import GrpcServer
-from govhall.kit.testing import verifier
+from govhall.kit.testing import verifier, wait_until_sync
 
 # A worker: notes its index, then waits for SIGTERM (exit 0) or, as worker 1 with FAIL set, exits 3.
 WORKER = """
@@ -47,13 +45,6 @@ async def test_workers_share_a_port_a_single_process_does_not() -> None:
         await first.stop(0)
 
 
-def _wait_for(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "not within the bound"
-        time.sleep(0.05)
-
-
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -70,7 +61,9 @@ def _start(tmp_path: Path, fail: bool) -> subprocess.Popen[bytes]:
 def test_the_supervisor_starts_each_worker_and_forwards_sigterm(tmp_path: Path) -> None:
     proc = _start(tmp_path, fail=False)
     try:
-        _wait_for(lambda: (tmp_path / "0").exists() and (tmp_path / "1").exists())
+        wait_until_sync(
+            lambda: (tmp_path / "0").exists() and (tmp_path / "1").exists(), 30, what="both workers started"
+        )
         pids = [int((tmp_path / i).read_text()) for i in ("0", "1")]
         assert len(set(pids)) == 2
         proc.send_signal(signal.SIGTERM)
