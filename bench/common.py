@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govhall.kit.ports import free_port as kit_free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS_DIR = BENCH / "results"
@@ -58,9 +60,7 @@ _GIVEN: set[int] = set()
 
 def free_port() -> int:
     while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
+        port = kit_free_port()
         if port not in _GIVEN:
             _GIVEN.add(port)
             return port

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ import yaml
 
 from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import Event
+from govhall.kit.ports import free_port
 from govhall.kit.testing import wait_until
 
 pytestmark = pytest.mark.integration
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "govhall"
 PROVINCE, CITY = "province-420000", "city-420500"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _nats_binary() -> str:

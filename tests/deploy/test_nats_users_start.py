@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,17 +13,12 @@ from typing import Any
 
 import pytest
 
+from govhall.kit.ports import free_port
 from govhall.kit.testing import wait_until_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Local:

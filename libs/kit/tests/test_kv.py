@@ -11,6 +11,7 @@ import pytest
 from govhall.kit.errors import ErrorKind
 from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore, StoreUnavailable, create_kv
 from govhall.kit.kvsqlite import SqliteStore
+from govhall.kit.ports import free_port
 from govhall.kit.testing import redis_credentials, wait_until
 
 
@@ -194,14 +195,8 @@ async def test_create_kv_with_url_is_redis() -> None:
     await store.close()
 
 
-def _dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_redis_down_raises_store_unavailable() -> None:
-    store = RedisStore(f"redis://127.0.0.1:{_dead_port()}/0", "down")
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", "down")
     try:
         assert await store.ready() is False
         for op in (

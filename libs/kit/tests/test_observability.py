@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +16,7 @@ import uvicorn
 
 from govhall.kit import observability
 from govhall.kit.observability import RedactingFormatter, redact
+from govhall.kit.ports import free_port
 from govhall.kit.testing import wait_until
 
 ID_NUMBER = "420102199003071234"
@@ -148,9 +148,7 @@ async def test_the_uvicorn_access_log_line_is_masked(captured: tuple[logging.Log
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     try:

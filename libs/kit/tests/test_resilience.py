@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 
@@ -13,17 +12,12 @@ from prometheus_client import REGISTRY
 
 from govhall.kit import resilience
 from govhall.kit.grpcclient import call_options, channel
+from govhall.kit.ports import free_port
 from govhall.kit.resilience import CircuitBreaker, bounded_timeout, serving_until
 from govhall.kit.testing import signer, wait_until
 from govhall.protos.common.v1 import common_pb2 as C
 
 PING = "/govhall.test.v1.Echo/Ping"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def start_echo(port: int, delay: float = 0.0) -> grpc.aio.Server:

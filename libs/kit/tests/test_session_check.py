@@ -5,7 +5,6 @@ gateway)."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +16,7 @@ from govhall.kit.caller import caller_metadata, current_caller
 from govhall.kit.grpcclient import domain_error
 from govhall.kit.grpcserver import GrpcServer, SessionCheck
 from govhall.kit.kv import KeyValueStore, RedisStore
+from govhall.kit.ports import free_port
 from govhall.kit.testing import signed_channel, verifier
 from govhall.kit.tokens import REVOCATION_CHECK_FAILURES, RevocationList
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
@@ -102,9 +102,7 @@ async def test_revoked_sessions_and_authorisations_are_refused_before_the_servic
 
 
 async def test_a_store_that_is_down_lets_the_call_through(calls: list[Any]) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()
     store = RedisStore(f"redis://127.0.0.1:{dead}/0", f"down-{uuid.uuid4().hex[:8]}")
     server, servicer = await _serve(RevocationList(store).check)
     ch = signed_channel(server.address, "catalogue")

@@ -6,7 +6,6 @@ and cluster (NATS broadcasts to two replicas sharing Redis). The times measured 
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import uuid
 from typing import Any
@@ -21,6 +20,7 @@ from govhall.gateway.settings import GatewaySettings
 from govhall.kit.bus import JetStreamBus
 from govhall.kit.events import make_event
 from govhall.kit.kv import create_kv
+from govhall.kit.ports import free_port
 from govhall.kit.testing import cluster_bus, redis_credentials, wait_until
 from govhall.protos.search.v1 import search_pb2
 
@@ -132,9 +132,7 @@ def _redis(cluster: dict[str, str]) -> dict[str, Any]:
 async def test_the_gateway_serves_at_once_while_nats_is_away_keeping_the_short_lifetime(
     tmp_path: Any,
 ) -> None:
-    with socket.socket() as s:  # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a port nothing listens on
     bus = JetStreamBus(f"nats://127.0.0.1:{port}")
     app = create_app(GatewaySettings(upstream_check_seconds=0), None, tmp_path, bus=bus, own_bus=True)
     lifespan = app.router.lifespan_context(app)

@@ -5,7 +5,6 @@ no upstream service is needed (the limit is checked before any route)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from govhall.gateway import ratelimit
 from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
+from govhall.kit.ports import free_port
 from govhall.kit.testing import wait_until
 
 from .conftest import open_gateway
@@ -85,9 +85,7 @@ def test_trusted_proxies_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_uvicorn_itself_does_not_trust_loopback() -> None:
     """The real server: uvicorn would take X-Forwarded-For from 127.0.0.1 by default."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     settings = limited(port=port)
     config = server_config(create_app(settings), settings, "warning")
     assert config.proxy_headers is False

@@ -7,7 +7,6 @@ test_request_sweep.py, bodies in test_body_limits.py.)"""
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ import uvicorn
 from govhall.gateway import bounds
 from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
+from govhall.kit.ports import free_port
 from govhall.kit.testing import wait_until
 
 from .conftest import AUTH, TOKEN, Stack, create_staff
@@ -180,9 +180,7 @@ def http_request(method: str, target: str, body: bytes = b"", **headers: str) ->
 async def test_refusals_keep_the_connection_alive() -> None:
     """The five inputs on one keep-alive connection to a real server: each a 400, none drops it
     (a 500 did). No service is needed: the gateway refuses them itself."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     settings = GatewaySettings(admin_token=TOKEN, port=port)  # type: ignore[arg-type]
     server = uvicorn.Server(server_config(create_app(settings), settings, "warning"))
     task = asyncio.create_task(server.serve())

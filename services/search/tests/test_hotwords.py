@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from govhall.kit.kv import KeyValueStore, MemoryStore, RedisStore
+from govhall.kit.ports import free_port
 from govhall.search.hotwords import HotWords
 
 SITE, OTHER_SITE = "420500", "420100"
@@ -71,14 +71,8 @@ async def test_day_sets_expire_after_the_window(kv: KeyValueStore) -> None:
     assert 7 * 86_400 < ttl <= 8 * 86_400
 
 
-def _dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_a_store_outage_is_logged_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
-    store = RedisStore(f"redis://127.0.0.1:{_dead_port()}/0", "down")
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", "down")
     hot = HotWords(store, clock=Clock())
     try:
         with caplog.at_level(logging.WARNING, logger="govhall.search.hotwords"):

@@ -4,7 +4,6 @@ tests, which restart it on the same var dir)."""
 from __future__ import annotations
 
 import logging
-import socket
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -25,6 +24,7 @@ from govhall.identity import app as identity_app
 from govhall.identity.settings import IdentitySettings
 from govhall.kit import trustkeys
 from govhall.kit.bus import InProcessBus
+from govhall.kit.ports import free_port
 from govhall.kit.service import ServiceHost
 from govhall.kit.settings import PlatformSettings
 from govhall.kit.trust import Signer
@@ -34,12 +34,6 @@ from govhall.search import app as search_app
 from govhall.search.settings import SearchSettings
 
 log = logging.getLogger("govhall.allinone")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -72,12 +66,12 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     # cases, consult, appointments and licences start before the catalogue, yet call it (a
     # reindex reads its export, an application reads the matter, a copy of the site tree asks for
     # a site it lacks): so the catalogue's, identity's and cases' loopback ports are chosen now.
-    catalogue_address = f"127.0.0.1:{_free_port()}"
-    identity_address = f"127.0.0.1:{_free_port()}"
+    catalogue_address = f"127.0.0.1:{free_port()}"
+    identity_address = f"127.0.0.1:{free_port()}"
     # Licences asks cases about a case a grant is for.
-    cases_address = f"127.0.0.1:{_free_port()}"
+    cases_address = f"127.0.0.1:{free_port()}"
     # Cases asks licences for a drive file picked as a material (云盘选择).
-    licences_address = f"127.0.0.1:{_free_port()}"
+    licences_address = f"127.0.0.1:{free_port()}"
     # jieba's dictionary (a second, ~100 MB) is loaded by the first search, not at start-up.
     search_settings = SearchSettings(
         database_url=None, catalogue_address=catalogue_address, segmenter_at_start=False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import inspect
 import os
 import sys
@@ -19,6 +18,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
+
+from govhall.kit.ports import free_port as free_port  # the suites import it from here
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -195,30 +196,6 @@ def caller_channel(address: str, audience: str) -> Any:
         return signers[principal]
 
     return signing_channel(address, audience, signer_for)
-
-
-def free_port() -> int:
-    """A loopback TCP port free now (for a service started a moment later), chosen below the
-    kernel's ephemeral range: a port the kernel hands out itself (another server's `:0`, a client
-    connection's own end) could otherwise take it between the choice and the bind, and gRPC then
-    fails to bind (CI saw it twice in two runs)."""
-    import random
-    import socket
-
-    low = 32768
-    with contextlib.suppress(OSError, ValueError):
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for _ in range(200):
-        port = random.randrange(max(1024, low - 12000), low)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as s:  # no luck below the range: any free port, as before
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServiceCalls:
