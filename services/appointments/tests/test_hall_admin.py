@@ -45,6 +45,21 @@ async def new_hall(
     return str(hall.id)
 
 
+async def weekday_hall(world: World) -> tuple[str, str]:
+    """The world's hall and window with a timetable of 09:00-10:00 each weekday, 30-minute slots
+    for 3 people, saved by the site admin: its hall id and window id."""
+    hall_id, window_id = await world.hall()
+    await world.call(
+        admin(world),
+        "SaveTimetable",
+        pb.SaveTimetableRequest(
+            timetable=pb.Timetable(hall_id=hall_id, slot_minutes=30, capacity=3, sessions=WEEKDAYS)
+        ),
+        SITE_ADMIN,
+    )
+    return hall_id, window_id
+
+
 async def test_a_site_admin_keeps_its_halls_and_windows_with_revision_checks(world: World) -> None:
     hall_id = await new_hall(world)
     window = await world.call(
@@ -155,15 +170,7 @@ async def slot_days(world: World, window_id: str) -> dict[dt.date, int]:
 
 
 async def test_slots_follow_the_calendar_no_holidays_and_adjusted_working_days(world: World) -> None:
-    hall_id, window_id = await world.hall()
-    await world.call(
-        admin(world),
-        "SaveTimetable",
-        pb.SaveTimetableRequest(
-            timetable=pb.Timetable(hall_id=hall_id, slot_minutes=30, capacity=3, sessions=WEEKDAYS)
-        ),
-        SITE_ADMIN,
-    )
+    hall_id, window_id = await weekday_hall(world)
     # From Monday 2026-09-28 for 14 days: 国庆 is 10-01..10-07 (10-05..10-07 are weekdays off)
     # and Saturday 10-10 is worked (调休).
     making = Timetables(world.db, default_calendar(), 14)
@@ -179,15 +186,7 @@ async def test_slots_follow_the_calendar_no_holidays_and_adjusted_working_days(w
 
 async def test_making_again_writes_only_the_missing_slots(world: World) -> None:
     """Every start makes the horizon again: the slots already there are not written again."""
-    hall_id, window_id = await world.hall()
-    await world.call(
-        admin(world),
-        "SaveTimetable",
-        pb.SaveTimetableRequest(
-            timetable=pb.Timetable(hall_id=hall_id, slot_minutes=30, capacity=3, sessions=WEEKDAYS)
-        ),
-        SITE_ADMIN,
-    )
+    hall_id, window_id = await weekday_hall(world)
     making = Timetables(world.db, default_calendar(), 14)
     at = dt.datetime(2026, 9, 28, 8, 0, tzinfo=CHINA)
     assert await making.make(hall_id, at=at) == 12
