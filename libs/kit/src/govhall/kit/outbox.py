@@ -57,14 +57,17 @@ _LEASE_NAMESPACE = 0x6F7574626F78  # "outbox"
 _sqlite_leases: dict[str, asyncio.Lock] = {}
 
 
-def ordering_key(subject: str) -> str:
-    """The aggregate an event belongs to, as far as the relay can tell from its subject.
+def ordering_key(subject: str, aggregate: str | None = None) -> str:
+    """The aggregate an event belongs to: its subject's, refined by the row's ordering_key.
 
     Subjects are `<service>.<entity>.<what>[.<id>...]`: the key drops `<what>`, so every event
     about one entity type (or, with an id in the subject, one entity) is one sequence, whatever
-    happened to it (`cases.case.submitted` and `cases.case.changed` stay in order)."""
+    happened to it (`cases.case.submitted` and `cases.case.changed` stay in order). An event
+    whose emitter named its aggregate (Event.ordering_key: `cases.case.*` carry the case id)
+    is in that aggregate's sequence only; one that named none keeps the whole entity type's."""
     tokens = subject.split(".")
-    return ".".join(tokens[:2] + tokens[3:])
+    key = ".".join(tokens[:2] + tokens[3:])
+    return key if aggregate is None else f"{key}#{aggregate}"
 
 
 def _lease_key(service: str) -> int:
@@ -180,7 +183,12 @@ class OutboxRelay:
     async def _pass(self) -> int:
         query = (
             sa.select(
-                OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.occurred_at
+                OUTBOX.c.seq,
+                OUTBOX.c.event_id,
+                OUTBOX.c.subject,
+                OUTBOX.c.payload,
+                OUTBOX.c.occurred_at,
+                OUTBOX.c.ordering_key,
             )
             .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.attempts < self._max_attempts)
             .order_by(OUTBOX.c.seq)
@@ -194,7 +202,7 @@ class OutboxRelay:
             return 0
         chains: dict[str, list[Any]] = {}
         for row in rows:
-            chains.setdefault(ordering_key(row.subject), []).append(row)
+            chains.setdefault(ordering_key(row.subject, row.ordering_key), []).append(row)
         done: list[int] = []
         failed: list[tuple[int, BaseException]] = []
 
