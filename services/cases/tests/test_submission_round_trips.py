@@ -91,7 +91,8 @@ async def test_a_submission_takes_a_bounded_number_of_round_trips(world: World) 
     assert statements <= 28, seen
     assert seen["PING"] == 0, seen
     if world.db.engine.dialect.name == "postgresql":  # SQLite's are in-process calls
-        assert seen["BEGIN"] + seen["COMMIT"] + seen["ROLLBACK"] <= 10, seen
+        # The relay reads and marks on its lease's autocommit connection: no BEGIN/COMMIT of its own.
+        assert seen["BEGIN"] + seen["COMMIT"] + seen["ROLLBACK"] <= 8, seen
     # The replies built from what the transactions read and wrote are the case as GetCase reads it.
     read = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), citizen)
     case.query_password = ""
