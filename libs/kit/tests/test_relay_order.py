@@ -46,6 +46,67 @@ def test_the_ordering_key_is_the_aggregate() -> None:
     assert ordering_key("cases.case.submitted") == ordering_key("cases.case.changed") == "cases.case"
     assert ordering_key("catalogue.site.upserted.S001") == "catalogue.site.S001"
     assert ordering_key("catalogue.site.upserted.S001") != ordering_key("catalogue.site.upserted.S002")
+    # An emitter that names the aggregate (a case id) narrows the sequence to that aggregate.
+    assert ordering_key("cases.case.submitted", "C1") == ordering_key("cases.case.accepted", "C1")
+    assert ordering_key("cases.case.submitted", "C1") != ordering_key("cases.case.submitted", "C2")
+    assert ordering_key("cases.case.submitted", "C1") != ordering_key("cases.handover.forwarded", "C1")
+
+
+class CountingBus(SlowBus):
+    """A SlowBus that remembers the most publishes it had in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def publish(self, event: Event) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await super().publish(event)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_aggregates_named_by_the_emitter_go_concurrently_each_in_order(db_url: str) -> None:
+    """Events on one subject with no id in it (cases.case.changed) but naming their case: the
+    relay has many in flight at once, and each case's events still arrive in the order written."""
+    db = await make_db(db_url)
+    bus = CountingBus()
+    relay = OutboxRelay(db, bus, "test", batch_size=64)  # type: ignore[arg-type]
+    aggregates, per_aggregate = 8, 10
+    async with db.uow() as uow:
+        for i in range(per_aggregate):
+            for a in range(aggregates):
+                uow.emit(
+                    Event(subject="cases.case.changed", payload=f"C{a}:{i}".encode(), ordering_key=f"C{a}")
+                )
+        await uow.commit()
+    async with asyncio.timeout(60):
+        while len(bus.stored) < aggregates * per_aggregate:
+            await relay.relay_once()
+    assert len(bus.stored) == aggregates * per_aggregate
+    assert bus.most_in_flight > 1, "different cases' events are published concurrently"
+    for a in range(aggregates):
+        seen = [int(p.split(":")[1]) for _, p in bus.stored if p.startswith(f"C{a}:")]
+        assert seen == list(range(per_aggregate)), f"case C{a} out of order: {seen}"
+    await db.close()
+
+
+async def test_events_naming_no_aggregate_keep_their_subjects_one_order(db_url: str) -> None:
+    """Rows without an ordering key (written before it existed) stay one chain per entity type."""
+    db = await make_db(db_url)
+    bus = CountingBus()
+    relay = OutboxRelay(db, bus, "test")  # type: ignore[arg-type]
+    async with db.uow() as uow:
+        for i in range(20):
+            uow.emit(Event(subject="cases.case.changed", payload=str(i).encode()))
+        await uow.commit()
+    assert await relay.relay_once() == 20
+    assert [int(p) for _, p in bus.stored] == list(range(20))
+    assert bus.most_in_flight == 1
+    await db.close()
 
 
 async def test_two_relays_publish_each_aggregate_in_order(db_url: str) -> None:

@@ -11,6 +11,7 @@ from govhall.cases.records import CaseRecord
 from govhall.cases.values import Actor
 from govhall.contracts import cases as contract
 from govhall.kit.events import Delivery, decode
+from govhall.kit.outbox import ordering_key
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import handovers_pb2 as hpb
 
@@ -82,3 +83,25 @@ def test_a_supplement_request_says_what_is_missing_and_a_notice_is_named() -> No
     assert changed.notice_title == "补正告知书"
     # Adding fields misleads no older reader: the version stays (docs/ARCHITECTURE.md rule 5).
     assert changed.meta.schema_version == 1
+
+
+def test_a_case_event_names_its_case_as_the_aggregate_the_relay_orders_by() -> None:
+    """The subject carries no case id: the event names the case, so the outbox relay keeps each
+    case's events in order and publishes different cases' events concurrently."""
+    rec = _record("case-1", submitted=False)
+    other = _record("case-2", submitted=False)
+    actor = Actor.person("person-1", "张三")
+    first = model.perform(rec.case, commands.Submit(application_number="SB-1"), actor, T0)
+    rec = dataclasses.replace(rec, case=first.case)
+    submitted = events.case_event(model.SUBMITTED, rec, first.entry)
+    assert submitted.ordering_key == "case-1"
+    clock = events.clock_event("cases.case.overdue", rec, pb.WARNING_LEVEL_RED, "2026-01-01")
+    assert ordering_key(clock.subject, clock.ordering_key) == ordering_key(
+        submitted.subject, submitted.ordering_key
+    )
+    theirs = model.perform(other.case, commands.Submit(application_number="SB-2"), actor, T0)
+    other = dataclasses.replace(other, case=theirs.case)
+    their_event = events.case_event(model.SUBMITTED, other, theirs.entry)
+    assert ordering_key(their_event.subject, their_event.ordering_key) != ordering_key(
+        submitted.subject, submitted.ordering_key
+    )

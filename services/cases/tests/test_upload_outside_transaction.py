@@ -37,3 +37,25 @@ async def test_an_upload_is_stored_with_no_transaction_open(
         "UploadMaterial", pb.UploadMaterialRequest(case_id=case.id, material_code="NOPE", content=b"x"), who
     )
     assert error.kind is ErrorKind.INVALID and error.code == "MATERIAL_UNKNOWN"
+
+
+async def test_the_files_per_material_are_counted_under_the_row_lock(world: World) -> None:
+    """The check before the transaction no longer counts a material's files: the count under
+    the row lock still refuses one file too many, and writes nothing for it."""
+    who = person()
+    case = await world.draft(who)
+    limit = 10  # CasesSettings.max_files_per_material's default, as the world runs cases
+    for n in range(limit):
+        upload = pb.UploadMaterialRequest(
+            case_id=case.id, material_code="M01", file_name=f"申请书{n}.pdf", content=pdf_bytes()
+        )
+        view = await world.call("UploadMaterial", upload, who)
+    assert [len(m.files) for m in view.materials if m.code == "M01"] == [limit]
+    one_more = pb.UploadMaterialRequest(
+        case_id=case.id, material_code="M01", file_name="多余.pdf", content=pdf_bytes()
+    )
+    err = await world.fails("UploadMaterial", one_more, who)
+    assert err.code == "MATERIAL_TOO_MANY_FILES"
+    read = await world.call("GetCase", pb.GetCaseRequest(case_id=case.id), who)
+    assert [len(m.files) for m in read.materials if m.code == "M01"] == [limit]
+    assert read.revision == view.revision, "the refused upload changed nothing"

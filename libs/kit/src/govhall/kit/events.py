@@ -55,6 +55,9 @@ class Event:
     payload: bytes
     event_id: str = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The aggregate the event is about (a case id) when its subject does not name it: the outbox
+    # relay keeps the order of one aggregate's events and publishes different ones concurrently.
+    ordering_key: str | None = None
 
     @property
     def stream_stem(self) -> str:
@@ -68,8 +71,11 @@ def current_traceparent() -> str:
     return carrier.get("traceparent", "")
 
 
-def make_event(kind: EventType[M], message: M, site_code: str = "") -> Event:
-    """Stamp message.meta (a common.v1.EventMeta) for `kind` and wrap the message for the outbox."""
+def make_event(
+    kind: EventType[M], message: M, site_code: str = "", *, ordering_key: str | None = None
+) -> Event:
+    """Stamp message.meta (a common.v1.EventMeta) for `kind` and wrap the message for the outbox;
+    ordering_key names the aggregate (see Event) when the subject does not."""
     if type(message) is not kind.message:
         raise TypeError(f"{kind.subject} carries {kind.name}, not {message.DESCRIPTOR.full_name}")
     event_id = new_id()
@@ -89,6 +95,7 @@ def make_event(kind: EventType[M], message: M, site_code: str = "") -> Event:
         payload=message.SerializeToString(),
         event_id=event_id,
         occurred_at=occurred,
+        ordering_key=ordering_key,
     )
 
 

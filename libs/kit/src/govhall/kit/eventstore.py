@@ -36,6 +36,8 @@ OUTBOX = sa.Table(
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    # The aggregate (a case id) when the subject names none: the relay keeps order within it only.
+    sa.Column("ordering_key", sa.String(200), nullable=True),
     sa.Index(
         "ix_outbox_unpublished",
         "seq",
@@ -87,6 +89,7 @@ def outbox_row(event: Event) -> dict[str, Any]:
         "subject": event.subject,
         "payload": event.payload,
         "occurred_at": event.occurred_at,
+        "ordering_key": event.ordering_key,
     }
 
 

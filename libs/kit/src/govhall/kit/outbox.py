@@ -3,12 +3,14 @@
 A service writes its events to the `outbox` table in the same transaction as the change that
 raised them (UnitOfWork.emit). The relay takes a lease on the outbox (PostgreSQL: a session
 advisory lock, so of several replicas one relays at a time; SQLite, one process: a lock in the
-process), reads a batch of unpublished rows in a short transaction, publishes them with NO
-transaction open (on SQLite an open write transaction is a database-wide lock, and the
-in-process bus runs other services' consumers meanwhile), then marks them in another short
-transaction. Events of one aggregate (`ordering_key`) are published one after another in
-sequence order, and a failure stops that aggregate's rows for the pass, so no later event of
-it overtakes an earlier one; different aggregates go concurrently. A crash between publish and
+process), reads a batch of unpublished rows, publishes them with NO transaction open (on SQLite
+an open write transaction is a database-wide lock, and the in-process bus runs other services'
+consumers meanwhile), then marks them (PostgreSQL: on the lease's autocommit connection, each
+statement its own transaction; SQLite: in a short transaction). Events of one aggregate
+(`ordering_key`: the subject's entity, narrowed by the row's ordering_key when the emitter named
+one, e.g. a case id) are published one after another in sequence order, and a failure stops that
+aggregate's rows for the pass, so no later event of it overtakes an earlier one; different
+aggregates go concurrently, many publishes in flight with their acks awaited together. A crash between publish and
 mark republishes with the same event id, which JetStream's duplicate window and the consumers'
 inbox both absorb. A row that failed `max_attempts` times is parked: the relay skips it (and
 counts it in govhall_outbox_parked); setting its `attempts` back to 0 releases it.
@@ -34,6 +36,8 @@ from govhall.kit.events import Event
 from govhall.kit.eventstore import OUTBOX
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from govhall.kit.bus import EventBus
     from govhall.kit.db import Database
 
@@ -57,14 +61,17 @@ _LEASE_NAMESPACE = 0x6F7574626F78  # "outbox"
 _sqlite_leases: dict[str, asyncio.Lock] = {}
 
 
-def ordering_key(subject: str) -> str:
-    """The aggregate an event belongs to, as far as the relay can tell from its subject.
+def ordering_key(subject: str, aggregate: str | None = None) -> str:
+    """The aggregate an event belongs to: its subject's, refined by the row's ordering_key.
 
     Subjects are `<service>.<entity>.<what>[.<id>...]`: the key drops `<what>`, so every event
     about one entity type (or, with an id in the subject, one entity) is one sequence, whatever
-    happened to it (`cases.case.submitted` and `cases.case.changed` stay in order)."""
+    happened to it (`cases.case.submitted` and `cases.case.changed` stay in order). An event
+    whose emitter named its aggregate (Event.ordering_key: `cases.case.*` carry the case id)
+    is in that aggregate's sequence only; one that named none keeps the whole entity type's."""
     tokens = subject.split(".")
-    return ".".join(tokens[:2] + tokens[3:])
+    key = ".".join(tokens[:2] + tokens[3:])
+    return key if aggregate is None else f"{key}#{aggregate}"
 
 
 def _lease_key(service: str) -> int:
@@ -150,13 +157,15 @@ class OutboxRelay:
             log.warning("final outbox pass failed; the rows stay for the next start", exc_info=True)
 
     @contextlib.asynccontextmanager
-    async def _lease(self) -> AsyncIterator[bool]:
-        """Hold the service's relay lease for one pass; yield False if another relay has it."""
+    async def _lease(self) -> AsyncIterator[tuple[bool, AsyncConnection | None]]:
+        """Hold the service's relay lease for one pass: (False, None) if another relay has it.
+        On PostgreSQL also the lease's connection, in autocommit: the pass reads and marks on it,
+        each statement its own transaction, with no checkout, BEGIN or COMMIT of its own."""
         engine = self._db.engine
         if not is_postgres(engine):
             lock = _sqlite_leases.setdefault(str(engine.url), asyncio.Lock())
             async with lock:
-                yield True
+                yield True, None
             return
         # A session lock on a connection with no transaction open: it holds while this relay
         # publishes, and goes with the connection if the process dies.
@@ -165,36 +174,44 @@ class OutboxRelay:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = bool(await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
             try:
-                yield got
+                yield got, conn if got else None
             finally:
                 if got:
                     await conn.scalar(sa.select(sa.func.pg_advisory_unlock(key)))
 
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows in order; return how many were published."""
-        async with self._lease() as leased:
+        async with self._lease() as (leased, conn):
             if not leased:
                 return 0  # another replica is relaying; its pass covers these rows
-            return await self._pass()
+            return await self._pass(conn)
 
-    async def _pass(self) -> int:
+    async def _pass(self, conn: AsyncConnection | None) -> int:
         query = (
             sa.select(
-                OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.occurred_at
+                OUTBOX.c.seq,
+                OUTBOX.c.event_id,
+                OUTBOX.c.subject,
+                OUTBOX.c.payload,
+                OUTBOX.c.occurred_at,
+                OUTBOX.c.ordering_key,
             )
             .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.attempts < self._max_attempts)
             .order_by(OUTBOX.c.seq)
             .limit(self._batch)
         )
-        async with self._db.reader(transaction=False) as uow:  # one read: no BEGIN, no ROLLBACK
-            rows = (await uow.conn.execute(query)).all()
+        if conn is not None:
+            rows = list((await conn.execute(query)).all())
+        else:
+            async with self._db.reader() as uow:
+                rows = list((await uow.conn.execute(query)).all())
         PENDING.labels(self._service).set(len(rows))
         report_oldest(self._service, rows)
         if not rows:
             return 0
         chains: dict[str, list[Any]] = {}
         for row in rows:
-            chains.setdefault(ordering_key(row.subject), []).append(row)
+            chains.setdefault(ordering_key(row.subject, row.ordering_key), []).append(row)
         done: list[int] = []
         failed: list[tuple[int, BaseException]] = []
 
@@ -213,37 +230,47 @@ class OutboxRelay:
                 done.append(r.seq)
 
         await asyncio.gather(*(publish_chain(c) for c in chains.values()))
-        now = datetime.now(UTC)
-        async with self._db.uow() as uow:
-            if done:
-                await uow.conn.execute(
-                    sa.update(OUTBOX).where(OUTBOX.c.seq.in_(done)).values(published_at=now)
-                )
-            if failed:
-                await uow.conn.execute(
-                    sa.update(OUTBOX)
-                    .where(OUTBOX.c.seq.in_([seq for seq, _ in failed]))
-                    .values(attempts=OUTBOX.c.attempts + 1)
-                )
-                parked = await uow.conn.execute(
-                    sa.select(OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.subject).where(
-                        OUTBOX.c.seq.in_([seq for seq, _ in failed]), OUTBOX.c.attempts >= self._max_attempts
-                    )
-                )
-                for p in parked:
-                    PARKED.labels(self._service).inc()
-                    log.error(
-                        "outbox row %s (%s %s) parked after %d failed publishes",
-                        p.seq,
-                        p.subject,
-                        p.event_id,
-                        self._max_attempts,
-                    )
-            await uow.commit()
+        if conn is not None:
+            # Each statement of the marking stands on its own: a crash between them leaves a
+            # published row unmarked (republished, then dropped as a duplicate) or an attempt
+            # uncounted, as a crash before the marking's commit did.
+            await self._mark(conn, done, failed)
+        else:
+            async with self._db.uow() as uow:
+                await self._mark(uow.conn, done, failed)
+                await uow.commit()
         RELAYED.labels(self._service).inc(len(done))
         if failed:
             raise RuntimeError(f"{len(failed)} of {len(rows)} events not published") from failed[0][1]
         return len(done)
+
+    async def _mark(
+        self, conn: AsyncConnection, done: list[int], failed: list[tuple[int, BaseException]]
+    ) -> None:
+        """Mark the published rows, count the failed ones' attempts and park those past the limit."""
+        if done:
+            now = datetime.now(UTC)
+            await conn.execute(sa.update(OUTBOX).where(OUTBOX.c.seq.in_(done)).values(published_at=now))
+        if not failed:
+            return
+        seqs = [seq for seq, _ in failed]
+        await conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.seq.in_(seqs)).values(attempts=OUTBOX.c.attempts + 1)
+        )
+        parked = await conn.execute(
+            sa.select(OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.subject).where(
+                OUTBOX.c.seq.in_(seqs), OUTBOX.c.attempts >= self._max_attempts
+            )
+        )
+        for p in parked:
+            PARKED.labels(self._service).inc()
+            log.error(
+                "outbox row %s (%s %s) parked after %d failed publishes",
+                p.seq,
+                p.subject,
+                p.event_id,
+                self._max_attempts,
+            )
 
     async def prune(self) -> None:
         cutoff = datetime.now(UTC) - self._keep

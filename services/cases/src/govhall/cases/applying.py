@@ -311,8 +311,10 @@ async def upload_material(deps: Deps, req: pb.UploadMaterialRequest) -> pb.Case:
     # large PDF or OFD and writing it (with its fsyncs) take a while, and on SQLite the write
     # lock, database-wide, would be held all along. The checks are made again under the row
     # lock; a file stored for an upload then refused is content-addressed and harmless.
-    async with deps.db.reader(transaction=False) as uow:  # reads only: no BEGIN, no ROLLBACK
-        need = await _upload_need(deps, uow, req, actor, for_update=False)
+    # The case alone (one statement, no BEGIN, no ROLLBACK): the files per material are counted
+    # under the row lock, where it counts, and not here too (a round trip on every upload).
+    async with deps.db.reader(transaction=False) as uow:
+        need = await _upload_need(deps, uow, req, actor, for_update=False, count_files=False)
     # Off the event loop: parsing a PDF or a large OFD package takes a while.
     upload = await asyncio.to_thread(
         check_upload,
@@ -352,9 +354,8 @@ async def attach_checked(
             "size": upload.size,
             "uploaded_at": now,
         }
-        await store.add_file(uow, row)
         rec = _touched(rec, now)
-        await store.touch_case(uow, rec)
+        await store.attach_file(uow, rec, row)
         # The case's files are those just read under the row lock and the one just written
         # (reading them again was a round trip more), in store.files' order.
         attached.append(SimpleNamespace(**row))
@@ -373,9 +374,10 @@ async def _upload_need(
     rec: CaseRecord | None = None,
     for_update: bool = True,
     attached: list[Any] | None = None,
+    count_files: bool = True,
 ) -> forms.MaterialNeed:
-    """The material need an upload fills, once the case, the material and the count allow it.
-    ``attached``, if given, receives all the case's files as read."""
+    """The material need an upload fills, once the case, the material and (``count_files``) the
+    count allow it. ``attached``, if given, receives all the case's files as read."""
     if rec is None:
         rec = await _own_draft(deps, uow, req.case_id, actor, states=UPLOAD_STATES, for_update=for_update)
     if rec.case.supplement is not None:
@@ -395,6 +397,8 @@ async def _upload_need(
             f"该事项没有需要上传的材料“{req.material_code}”",
             "material_code",
         )
+    if not count_files:
+        return need
     every = await store.files(uow, rec.case.id)
     if attached is not None:
         attached.extend(every)

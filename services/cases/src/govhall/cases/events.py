@@ -27,6 +27,9 @@ from govhall.kit.events import Event, make_event
 from govhall.kit.service import ServiceContext
 from govhall.protos.cases.v1 import cases_pb2 as pb
 
+# Every event about a case names it as its aggregate: the outbox relay keeps one case's events in
+# order and publishes different cases' events concurrently (their subjects carry no case id).
+
 
 def _state(state: vocabulary.CaseState) -> pb.CaseState.ValueType:
     return pb.CaseState.Value(f"CASE_STATE_{state.name}")
@@ -74,14 +77,14 @@ def case_event(subject: str, rec: CaseRecord, entry: values.HistoryEntry, notice
         )
     if rec.case.state is vocabulary.CaseState.CONCLUDED_APPROVED:
         message.result_name = views.matter_of(rec).draft.result_name
-    return make_event(contract.REGISTRY[subject], message, rec.site_code)
+    return make_event(contract.REGISTRY[subject], message, rec.site_code, ordering_key=rec.case.id)
 
 
 def clock_event(subject: str, rec: CaseRecord, level: pb.WarningLevel.ValueType, due: str) -> Event:
     message = changed_message(rec, "clock")
     message.level = level
     message.due = due
-    return make_event(contract.REGISTRY[subject], message, rec.site_code)
+    return make_event(contract.REGISTRY[subject], message, rec.site_code, ordering_key=rec.case.id)
 
 
 async def subscribe(ctx: ServiceContext, consumer: str) -> None:

@@ -146,7 +146,8 @@ async def save(
             site_code=row.site_code,
             revision=values["revision"],
         )
-        uow.emit(make_event(contract.REGISTRY[contract.HANDOVER_PREFIX + action], message, row.site_code))
+        kind = contract.REGISTRY[contract.HANDOVER_PREFIX + action]
+        uow.emit(make_event(kind, message, row.site_code, ordering_key=row.id))
 
 
 async def seen(uow: UnitOfWork, message_id: str) -> bool:

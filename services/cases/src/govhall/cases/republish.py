@@ -67,7 +67,11 @@ async def republish(db: Database, chunk: int = CHUNK) -> int:
                 message = events.changed_message(rec, ACTION)
                 if rec.case.state is CaseState.CONCLUDED_APPROVED:
                     message.result_name = views.matter_of(rec).draft.result_name
-                uow.emit(make_event(SUBJECT_OF_STATE[rec.case.state], message, rec.site_code))
+                uow.emit(
+                    make_event(
+                        SUBJECT_OF_STATE[rec.case.state], message, rec.site_code, ordering_key=rec.case.id
+                    )
+                )
             await uow.commit()
         done += len(rows)
         after = rows[-1].id
