@@ -32,7 +32,7 @@ import uvicorn  # noqa: E402
 
 from govhall.allinone.stack import start  # noqa: E402
 from govhall.gateway.api import server_config  # noqa: E402
-from govhall.kit import observability  # noqa: E402
+from govhall.kit import memory, observability  # noqa: E402
 from govhall.kit.settings import PlatformSettings  # noqa: E402
 
 log = logging.getLogger("govhall.allinone")
@@ -64,14 +64,15 @@ async def settle() -> None:
 
 
 def collect_and_freeze() -> None:
-    """Start-up's garbage collected once, what survives kept out of later collections, and the
-    collector on again (it was off while starting: see the top of this module)."""
-    gc.collect()
-    gc.freeze()
+    """Start-up's garbage collected once, what survives kept out of later collections, the freed
+    memory returned (kit's memory.settle), and the collector on again (it was off while
+    starting: see the top of this module)."""
+    memory.settle()
     gc.enable()
 
 
 async def main() -> None:
+    memory.limit_arenas()  # before the services start their threads (kit/memory.py)
     # Embedded back ends whatever the environment says: this mode is for one machine.
     platform = PlatformSettings(nats_url=None, redis_url=None, elasticsearch_url=None)
     observability.setup("allinone", platform.log_level)

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import grpc
 
-from govhall.kit import migrations, observability
+from govhall.kit import memory, migrations, observability
 from govhall.kit.bus import EventBus, create_bus
 from govhall.kit.db import Database, ensure_database, ping
 from govhall.kit.grpcclient import channel
@@ -203,6 +203,7 @@ async def _serve(spec: ServiceSpec[S], settings: S) -> None:
     await bus.start()
     host = ServiceHost(spec, settings, platform, bus)
     await host.start()
+    memory.settle()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -229,6 +230,8 @@ async def _migrate_only(spec: ServiceSpec[S], settings: S) -> None:
 def run_forever(spec: ServiceSpec[S], settings: S, argv: Sequence[str] | None = None) -> None:
     """Serve until SIGINT/SIGTERM; with the argument `migrate`, migrate the database and return
     (exit status 0)."""
+    # Before any thread: gRPC, OpenTelemetry, NATS and the database start theirs (memory.py).
+    memory.limit_arenas()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["migrate"]:
         asyncio.run(_migrate_only(spec, settings))

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from govhall.kit.kv import KeyValueStore
@@ -117,6 +116,10 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             if self.database_password is None or self.database_url.startswith("sqlite"):
                 return self.database_url
+            # Here, not at import: the gateway reads these settings and has no database, and
+            # SQLAlchemy would be some MB of its memory (kit/memory.py).
+            from sqlalchemy.engine import make_url
+
             url = make_url(self.database_url).set(password=self.database_password.get_secret_value())
             return url.render_as_string(hide_password=False)
         platform.var_dir.mkdir(parents=True, exist_ok=True)

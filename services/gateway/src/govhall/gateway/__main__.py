@@ -4,11 +4,12 @@ import uvicorn
 
 from govhall.gateway.api import create_app, server_config
 from govhall.gateway.settings import GatewaySettings
-from govhall.kit import observability
+from govhall.kit import memory, observability
 from govhall.kit.bus import create_bus
 from govhall.kit.settings import PlatformSettings
 
 if __name__ == "__main__":
+    memory.limit_arenas()  # before any thread (kit/memory.py)
     settings, platform = GatewaySettings(), PlatformSettings()
     # Metrics on their own port (GOVHALL_GATEWAY_METRICS_PORT), not on the API's.
     observability.setup("gateway", platform.log_level, settings.metrics_port)
@@ -34,4 +35,5 @@ if __name__ == "__main__":
         bus=bus,
         own_bus=True,
     )
+    memory.settle()  # the app built: start-up's garbage and freed memory gone before serving
     uvicorn.Server(server_config(app, settings, platform.log_level)).run()

@@ -8,8 +8,9 @@ drops question and function words (data/stopwords.json), and rewrites intent phr
 and everyday words (身份证 → 居民身份证) from the lexicon: at query time only, so an admin's change
 applies to the next query without a reindex.
 
-jieba's dictionary takes about a second to load and some 100 MB of memory (its import alone
-loads the HMM tables): `warm_up` does it at service start; otherwise the first segmentation does
+jieba's dictionary takes about a second to load, and a few MB of memory in a trie
+(dictionary.py; jieba's own dict of it took ~70 MB): `warm_up` does it at service start;
+otherwise the first segmentation does
 (the all-in-one defers it so it starts in seconds and idles small). The dictionary learns the
 lexicon's words and the matter names as they are indexed (`learn`), so names and words are
 segmented whole; names learned before the dictionary is loaded wait for it.
@@ -99,10 +100,14 @@ class _Segmenter:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
-                    import jieba  # here: its import alone costs a second and ~75 MB
+                    import jieba  # here: its import alone costs a second and its HMM tables
+
+                    from govhall.search.dictionary import CompactTokenizer
 
                     jieba.setLogLevel(logging.WARNING)
-                    tokenizer = jieba.Tokenizer()
+                    # jieba's Tokenizer with its dictionary in a trie: a few MB, not ~70 (the
+                    # same cuts: dictionary.py).
+                    tokenizer = CompactTokenizer()
                     tokenizer.initialize()
                     self._tokenizer = tokenizer
                     # The built-in words from the start: the index and the queries cut alike.
