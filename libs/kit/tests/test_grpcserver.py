@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -127,3 +128,26 @@ async def test_a_second_server_on_a_taken_port_is_refused_not_shared() -> None:
             GrpcServer(first.address, [], verifier=policy)
     finally:
         await first.stop(0)
+
+
+async def test_a_method_is_wrapped_once_not_on_every_call() -> None:
+    """grpc asks the interceptor on every RPC: the wrapped handler is built on the first and
+    handed out again, unless the servicer's own handler is another one by then."""
+    from govhall.kit.grpcserver import _Middleware
+
+    middleware = _Middleware(verifier("catalogue", {"gateway": {"kinds": ["anonymous"]}}), 5.0)
+
+    async def get_site(request: Any, context: Any) -> pb.Site:
+        return pb.Site()
+
+    servicer_handler = grpc.unary_unary_rpc_method_handler(get_site)
+
+    async def continuation(details: Any) -> Any:
+        return servicer_handler
+
+    details = SimpleNamespace(method="/govhall.catalogue.v1.CatalogueService/GetSite")
+    first = await middleware.intercept_service(continuation, details)
+    assert first is not servicer_handler and first.unary_unary is not get_site
+    assert await middleware.intercept_service(continuation, details) is first
+    servicer_handler = grpc.unary_unary_rpc_method_handler(get_site)
+    assert await middleware.intercept_service(continuation, details) is not first

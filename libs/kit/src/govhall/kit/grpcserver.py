@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -44,6 +45,14 @@ RPC_SECONDS = Histogram(
 )
 RPC_TOTAL = Counter("govhall_grpc_server_handled_total", "RPCs handled", ["service", "method", "code"])
 
+
+@functools.cache
+def _rpc_metrics(service: str, method: str, code: str) -> tuple[Any, Any]:
+    """The labelled series of one method and outcome, looked up once (`labels` takes a lock and
+    builds the key on every call); a service has a bounded set of methods and codes."""
+    return RPC_SECONDS.labels(service, method, code), RPC_TOTAL.labels(service, method, code)
+
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
 # Raises a DomainError (TOKEN_REVOKED) for a caller whose session has ended: see ServiceHost.
 SessionCheck = Callable[[common_pb2.CallerIdentity], Awaitable[None]]
@@ -65,6 +74,11 @@ class _Middleware(grpc.aio.ServerInterceptor):
         # a bound of its own, not the unary one (a 64 MiB upload over a slow link takes minutes).
         self._stream_deadline = stream_deadline if stream_deadline is not None else default_deadline
         self._session_check = session_check
+        # The wrapped handler of each method, made on its first call: grpc asks the interceptor on
+        # every RPC, and building the closures and handler anew was per-call work for nothing
+        # (issue 20, GET /me). Keyed by the method; the servicer's handler is kept to make sure
+        # it is still the one wrapped.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def _admit(self, request: Any, context: grpc.aio.ServicerContext, method: str) -> None:
         """What every RPC must pass before its servicer runs."""
@@ -82,7 +96,15 @@ class _Middleware(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         if handler is None or not details.method.startswith("/govhall."):
             return handler  # health, reflection: as they are
-        service, _, method = details.method.lstrip("/").rpartition("/")
+        held = self._wrapped.get(details.method)
+        if held is not None and held[0] is handler:
+            return held[1]
+        wrapped = self._wrap_handler(details.method, handler)
+        self._wrapped[details.method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap_handler(self, full_method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        service, _, method = full_method.lstrip("/").rpartition("/")
         if handler.unary_unary:
             inner = handler.unary_unary
             return grpc.unary_unary_rpc_method_handler(
@@ -151,15 +173,19 @@ class _Middleware(grpc.aio.ServerInterceptor):
         finally:
             reset_caller(token)
             elapsed = time.perf_counter() - start
-            RPC_SECONDS.labels(service, method, code.name).observe(elapsed)
-            RPC_TOTAL.labels(service, method, code.name).inc()
+            seconds, total = _rpc_metrics(service, method, code.name)
+            seconds.observe(elapsed)
+            total.inc()
             log.debug("%s/%s %s %.1fms", service, method, code.name, elapsed * 1000)
 
     def _wrap(self, service: str, method: str, inner: Callable[..., Any]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._rpc(service, method, context):
                 await self._admit(request, context, method)
-                return await asyncio.wait_for(inner(request, context), timeout=self._budget(context))
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the servicer in a
+                # task of its own, one more task per RPC for the same bound.
+                async with asyncio.timeout(self._budget(context)):
+                    return await inner(request, context)
 
         return call
 
@@ -182,9 +208,8 @@ class _Middleware(grpc.aio.ServerInterceptor):
                         reject_nul_text(message)
                         yield message
 
-                return await asyncio.wait_for(
-                    inner(checked(), context), timeout=self._budget(context, streaming=True)
-                )
+                async with asyncio.timeout(self._budget(context, streaming=True)):
+                    return await inner(checked(), context)
 
         return call
 
