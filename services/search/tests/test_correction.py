@@ -105,3 +105,13 @@ def test_recent_corrections_are_kept_a_while_and_only_so_many(monkeypatch: pytes
     assert kept.get(("420502", "营业执找", "v1")) == "营业执照"
     now[0] += 31
     assert kept.get(("420502", "营业执找", "v1")) is None
+
+
+def test_a_name_is_spelt_from_its_pieces_only_where_no_phrase_spans_the_joint() -> None:
+    from govhall.search.spelling import name_syllables, syllables
+
+    # 重庆 is one phrase (chongqing); spelt alone, 重 would be zhong.
+    assert name_syllables(["重", "庆"]) == syllables("重庆") == ("chong", "qing")
+    pieces = ["营业执照核发", "太平镇便民服务中心"]
+    assert name_syllables(pieces) == syllables("".join(pieces))
+    assert suggest_keys("重（庆）")[:3] == ["重庆", "chongqing", "cq"]

@@ -193,3 +193,19 @@ def test_names_learned_after_the_dictionary_is_loaded_are_learned_at_once() -> N
     segmenter.learn(["西陵区特色小吃摊位登记"], names=True)
     assert "西陵区特色小吃摊位登记" in segmenter.name_words
     assert segmenter.generation > before
+
+
+def test_the_words_inside_names_are_those_of_the_whole_name_and_follow_words_learned_since() -> None:
+    # A name's inner words come from its chunks' remembered words (a province repeats the chunks).
+    segmenter = _Segmenter()
+    segmenter.tokenizer()
+    for name in ("居民身份证补领 委托武汉市实施", "营业执照核发 太平镇便民服务中心", "出生落户"):
+        assert set(segmenter._inner_of_name(name)) == set(segmenter.inner(name))
+    segmenter.learn(["垚鑫备案（太平镇便民服务中心）"], names=True)
+    assert "垚鑫" not in segmenter.name_words
+    segmenter.learn(["垚鑫"])  # a lexicon word, inside a chunk already looked through
+    segmenter.learn(["垚鑫备案（李家镇便民服务中心）"], names=True)
+    assert "垚鑫" in segmenter.name_words
+    assert set(segmenter._inner_of_name("垚鑫备案 李家镇便民服务中心")) == set(
+        segmenter.inner("垚鑫备案 李家镇便民服务中心")
+    )
