@@ -414,6 +414,15 @@ async def test_a_long_body_gives_a_short_snippet_around_the_match(backend: Searc
     assert len(hit.snippet.replace("<em>", "").replace("</em>", "")) <= 2 * 80
 
 
+async def test_both_back_ends_mark_the_query_words_whole_not_their_pieces(backend: SearchBackend) -> None:
+    # Elasticsearch's highlighter marked every matching bigram (营业 of 营业场所 too); both back
+    # ends now mark what the embedded one always did: the query's variants and words, whole.
+    await put_all(backend, matter("W1", "营业执照与营业场所变更", body="营业时间内办理营业执照变更"))
+    (hit,) = (await backend.search(query("营业执照"))).hits
+    assert hit.title_highlighted == "<em>营业执照</em>与营业场所变更"
+    assert hit.snippet == "营业时间内办理<em>营业执照</em>变更"
+
+
 # -- versions and withdrawal ----------------------------------------------------------------
 
 

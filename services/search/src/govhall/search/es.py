@@ -266,15 +266,8 @@ def _aggregations(facet_filters: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return aggs
 
 
-def _es_html(fragment: str) -> str:
-    # Lucene's HTML encoder also writes "/" as "&#x2F;"; the embedded back end (html.escape)
-    # leaves it, and so do we, so both give the same text. A literal "&#x2F;" in the document
-    # was encoded as "&amp;#x2F;" and is not touched.
-    return fragment.replace("&#x2F;", "/")
-
-
 def _terms(q: Query) -> list[str]:
-    """Words to mark in text Elasticsearch did not highlight (the variants and their words)."""
+    """Words to mark in titles and snippets (the variants and their words)."""
     out: list[str] = []
     for variant in q.variants or (q.text,):
         out.append(variant)
@@ -554,15 +547,6 @@ class ElasticsearchBackend:
                 query={"bool": {"must": [must], "should": phrases, "filter": _base_filters(query)}},
                 post_filter={"bool": {"filter": list(facet_filters.values())}} if facet_filters else None,
                 aggs=_aggregations(facet_filters) if query.facets else None,
-                highlight={
-                    "encoder": "html",
-                    "pre_tags": ["<em>"],
-                    "post_tags": ["</em>"],
-                    "fields": {
-                        "title": {"number_of_fragments": 0},
-                        "body": {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 1},
-                    },
-                },
                 # Equal scores: the nearer site's document first, then a stable order for paging.
                 sort=["_score", {"site_level": "desc"}, {"id": "asc"}],
                 track_total_hits=True,
@@ -572,25 +556,27 @@ class ElasticsearchBackend:
                 # same query (a hot word, a facet count) between two refreshes is then answered
                 # from it; a refresh (a change indexed) drops it, so it is never stale.
                 request_cache=True,
-                source_excludes=["suggest", *WORD_FIELDS],
+                # Only what from_source reads: the suggestion keys of a name are many.
+                source_excludes=["suggest", *WORD_FIELDS, *es_suggest.PROPERTIES],
             )
         except NotFoundError:
             return Result(hits=[], total=0, facets={name: [] for name in FACET_FIELDS})
         except TransportError as exc:  # no connection, or a timeout: the user may try again
             raise _unavailable(exc) from None
+        # Highlighting is done here, as the embedded back end does it (model.highlight: the query's
+        # variants and their words, whole): Elasticsearch's highlighter re-analysed the body of
+        # every hit and was half of its CPU per search (bench/README.md, search_vs_bare).
         terms = _terms(query)
         hits = []
         for h in response["hits"]["hits"]:
             doc = from_source(h["_source"])
-            marked = h.get("highlight", {})
-            title = _es_html(marked["title"][0]) if marked.get("title") else highlight(doc.title, terms)
-            snippet = (
-                _es_html(marked["body"][0])
-                if marked.get("body")
-                else highlight(doc.body, terms, fragment=SNIPPET_CHARS)
-            )
             hits.append(
-                Hit(doc=doc, score=float(h.get("_score") or 0.0), title_highlighted=title, snippet=snippet)
+                Hit(
+                    doc=doc,
+                    score=float(h.get("_score") or 0.0),
+                    title_highlighted=highlight(doc.title, terms),
+                    snippet=highlight(doc.body, terms, fragment=SNIPPET_CHARS) if doc.body else "",
+                )
             )
         facets: dict[str, list[tuple[str, int]]] = {}
         department_names: dict[str, str] = {}
