@@ -106,7 +106,7 @@ async def _add(uow: Any, start: dt.datetime | None, until: dt.datetime) -> int:
     old = [dict(zip(keys, k, strict=True), n=n) for k, n in delta.items() if k in have]
     new = [{**dict(zip(keys, k, strict=True)), "cases": n} for k, n in delta.items() if k not in have]
     if old:
-        bound = {k: sa.bindparam(f"k_{k}") for k in keys}
+        bound: dict[str, Any] = {k: sa.bindparam(f"k_{k}") for k in keys}
         await uow.conn.execute(
             sa.update(s)
             .where(*(s.c[k] == bound[k] for k in keys))
