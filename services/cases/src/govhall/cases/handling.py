@@ -220,8 +220,19 @@ def queue_page(branches: list[list[Any]], where: list[Any], number: int, size: i
         return sa.select(*columns).where(sa.false())
     if len(reads) == 1:
         return reads[0].limit(size).offset(reach - size)
-    merged = sa.union_all(*(sa.select(r.limit(reach).subquery()) for r in reads)).subquery()
-    return sa.select(merged).order_by(*order(merged.c)).limit(size).offset(reach - size)
+    # The merge names its columns (unbound, typed) rather than derive them: SQLAlchemy's column
+    # collections of a union of subqueries of forty columns cost ~40 ms of CPU per call to build
+    # (py-spy), more than the queries themselves.
+    named = [sa.column(col.name, col.type) for col in columns]
+    merged = sa.union_all(*(sa.select(*named).select_from(r.limit(reach).subquery()) for r in reads))
+    by = {col.name: col for col in named}
+    return (
+        sa.select(*named)
+        .select_from(merged.subquery())
+        .order_by(by["due_date"].is_(None), by["due_date"], by["submitted_at"], by["id"])
+        .limit(size)
+        .offset(reach - size)
+    )
 
 
 async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
