@@ -31,6 +31,8 @@ DEPARTMENTS = ("SCJG", "MZJ", "GAJ", "RSJ", "ZJJ")
 MATTERS_PER_DEPARTMENT = 4
 CASES_PER_APPLICANT = 4
 # The mix of a province some years in: most cases concluded, a few open, a few drafts.
+#: Calendar days after its conclusion that the sweep finds a case's evaluation period passed.
+EVALUATION_DAYS = timedelta(days=25)
 MIX = (("draft", 5), ("submitted", 10), ("review", 10), ("concluded", 75))
 PASSWORD = "GROWTH20"
 BATCH = 20_000
@@ -143,6 +145,11 @@ def templates(now: datetime) -> dict[str, dict[str, Any]]:
         rec = replace(rec, **clock_columns(case, now, calendar, rec.warning_level))
         if stage:
             out[stage] = store._values(rec)
+    # What the clock sweep's end_periods makes of a concluded case once its evaluation period
+    # (15 working days) has passed unrated: evaluated, never to change again.
+    now += EVALUATION_DAYS
+    case = perform(rec, commands.EvaluationPeriodEnded(), values.Actor.system("clock-sweep"), now).case
+    out["evaluated"] = store._values(replace(rec, case=case))
     return out
 
 
@@ -186,12 +193,14 @@ class GrowthData:
     def _row(self, n: int, columns: list[str]) -> tuple[Any, ...]:
         rng = self.rng
         stage = self.stages[n % len(self.stages)]
-        row = dict(self.templates[stage])
         site = SITES[rng.randrange(len(SITES))]
         dept = DEPARTMENTS[rng.randrange(len(DEPARTMENTS))]
         case_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         # Submissions spread over two years; each later stage a few days after the last.
         submitted = self.now - timedelta(days=rng.randrange(730), seconds=rng.randrange(86400))
+        if stage == "concluded" and submitted < self.now - timedelta(days=10) - EVALUATION_DAYS:
+            stage = "evaluated"  # its evaluation period long passed (the sweep moved it)
+        row = dict(self.templates[stage])
         shift = submitted - (row["submitted_at"] or row["created_at"])
         day = submitted.strftime("%Y%m%d")
         for key in ("created_at", "updated_at", "submitted_at", "accepted_at", "ended_at"):

@@ -11,7 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 from prometheus_client import Gauge
 
-from govhall.cases import commands, evaluations, events, notices, store, tables, views, vocabulary
+from govhall.cases import (
+    commands,
+    evaluations,
+    events,
+    notices,
+    rollup,
+    store,
+    tables,
+    views,
+    vocabulary,
+)
 from govhall.cases.applying import paging
 from govhall.cases.clock import WarningLevel, read_clock, warning_event
 from govhall.cases.values import Actor, ActorKind
@@ -146,6 +156,8 @@ async def sweep(deps: Deps, today: dt.date | None = None) -> pb.SweepClockRespon
                 await uow.commit()
                 warned += bool(raised)
     ended = await evaluations.end_periods(deps, today, now)
+    # After end_periods: the cases it settled are counted by the next day's roll-up.
+    await rollup.roll_up(deps.db, deps.now())
     OVERDUE.set(overdue)
     await refresh_gauges(deps)
     return pb.SweepClockResponse(
@@ -197,6 +209,11 @@ async def sweep_rpc(deps: Deps, req: pb.SweepClockRequest) -> pb.SweepClockRespo
 
 
 async def site_and_below(uow: Any, actor: Actor, site: str) -> Any:
+    """The condition on cases of :func:`subtree`."""
+    return tables.cases.c.site_code.in_(await subtree(uow, actor, site))
+
+
+async def subtree(uow: Any, actor: Actor, site: str) -> list[str]:
     """The cases of a site and every site below it: what a supervisor or site administrator of a
     city sees of its counties (warnings, performance, statistics alike). Staff may ask for their own
     site or one below it."""
@@ -214,8 +231,7 @@ async def site_and_below(uow: Any, actor: Actor, site: str) -> Any:
     # performance table read the whole cases table (all sites') however small the site was.
     t = tables.sites.t
     below = await uow.conn.execute(sa.select(t.c.code).where(t.c.path.like(f"%{site}%")))
-    codes = sorted({site, *(r.code for r in below)})
-    return tables.cases.c.site_code.in_(codes)
+    return sorted({site, *(r.code for r in below)})
 
 
 async def warnings(deps: Deps, req: pb.ListWarningsRequest) -> pb.ListWarningsResponse:
@@ -313,10 +329,15 @@ async def statistics(deps: Deps, req: pb.GetStatisticsRequest) -> pb.Statistics:
         raise DomainError("STAFF_REQUIRED", "staff only", "仅限工作人员", ErrorKind.FORBIDDEN)
     site = req.site_code or actor.site_code
     c = tables.cases.c
+    bounds = _bounds(c.submitted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
     async with deps.db.reader() as uow:
-        where = [await site_and_below(uow, actor, site), c.submitted_at.is_not(None)]
-        where += _bounds(c.submitted_at, _day(req.__getattribute__("from"), "from"), _day(req.to, "to"))
-        rows = await uow.conn.execute(statistics_query(uow, where))
+        codes = await subtree(uow, actor, site)
+        if bounds:
+            # A date range reads its own cases (the roll-up counts by month, not by day).
+            where = [c.site_code.in_(codes), c.submitted_at.is_not(None), *bounds]
+            rows = list(await uow.conn.execute(statistics_query(uow, where)))
+        else:
+            rows = await rollup.counted(uow, codes)
     by_state: dict[str, int] = {}
     by_type: dict[int, int] = {}
     by_month: dict[str, int] = {}

@@ -72,14 +72,29 @@ cases = sa.Table(
     sa.Column("domain", sa.Text(), nullable=False),
     sa.Column("application", sa.Text(), nullable=False),
     sa.Column("matter", sa.LargeBinary(), nullable=False),
-    sa.Index("ix_cases_queue", "site_code", "current_role", "state"),
+    # The staff queue: a site's role's cases in the queue's order (due date, nulls last), with
+    # what its tally counts by, so pages stop after their rows and the tally reads only the index
+    # on PostgreSQL (migration 0007).
+    sa.Index(
+        "ix_cases_queue",
+        "site_code",
+        "current_role",
+        sa.text("(due_date IS NULL)"),
+        "due_date",
+        "submitted_at",
+        "id",
+        postgresql_include=["department_code", "state", "warning_level"],
+    ),
     sa.Index("ix_cases_applicant", "applicant_subject", "state"),
-    # Statistics: an index-only scan of one site's entries on PostgreSQL (migration 0006).
+    # Statistics: an index-only scan of one site's entries on PostgreSQL (migration 0006), by
+    # state and update time, so that the cases not yet rolled up into case_statistics are index
+    # ranges of their own (migration 0008).
     sa.Index(
         "ix_cases_site_statistics",
         "site_code",
-        "submitted_at",
-        postgresql_include=["state", "matter_type", "on_time"],
+        "state",
+        "updated_at",
+        postgresql_include=["submitted_at", "matter_type", "on_time"],
     ),
     sa.Index("ix_cases_create_key", "applicant_subject", "create_key", unique=True),
     sa.Index("ix_cases_application_number", "application_number", unique=True),
@@ -179,4 +194,26 @@ case_query_locks = sa.Table(
     sa.Column("client", sa.String(64), primary_key=True),
     sa.Column("failures", sa.SmallInteger(), nullable=False),
     sa.Column("locked_until", TS, nullable=True),
+)
+
+# Statistics rolled up (statistics.py): the submitted cases of a site that reached a state they
+# never leave, counted by what statistics count by, through `case_statistics_through.through`
+# (their update time before it). The background roll-up writes them; no submission does.
+case_statistics = sa.Table(
+    "case_statistics",
+    metadata,
+    sa.Column("site_code", sa.String(6), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("state", sa.String(32), primary_key=True),
+    sa.Column("matter_type", sa.SmallInteger(), primary_key=True),
+    # 1 on time, 0 late, -1 not known (a key column cannot be NULL).
+    sa.Column("on_time", sa.SmallInteger(), primary_key=True),
+    sa.Column("cases", sa.Integer(), nullable=False),
+)
+# One row (id 1): the update time the roll-up has counted settled cases up to (NULL: none yet).
+case_statistics_through = sa.Table(
+    "case_statistics_through",
+    metadata,
+    sa.Column("id", sa.SmallInteger(), primary_key=True),
+    sa.Column("through", TS, nullable=True),
 )
