@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from govhall import sitecopy
 from govhall.kit.db import Database
 from govhall.kit.errors import DomainError, ErrorKind
 from govhall.kit.grpcserver import GrpcServer
@@ -150,3 +151,35 @@ async def test_the_catalogue_is_asked_over_grpc() -> None:
         assert caught.value.code == "UPSTREAM_UNAVAILABLE"
     finally:
         await nobody.close()
+
+
+async def test_a_recent_read_is_kept_for_a_few_seconds_and_a_save_here_is_seen_at_once(
+    db_url: str,
+) -> None:
+    """Search's hot path reads a site once in RECENT_SECONDS, not once per request."""
+    db, sites = await copy_in(db_url)
+    clock = [1000.0]
+    sites.clock = lambda: clock[0]
+    renamed = SiteCopy(XILING.code, "西陵区（新）", XILING.level, XILING.path)
+    try:
+        assert await sites.recent(db, XILING.code) is None  # unknown: not remembered
+        async with db.uow() as uow:
+            await sites.save(uow, XILING)
+            await uow.commit()
+        assert await sites.recent(db, XILING.code) == XILING
+        # Another replica's consumer renames it in the shared database: this one keeps its copy...
+        async with db.uow() as uow:
+            await uow.conn.execute(sa.update(sites.t).values(name=renamed.name))
+            await uow.commit()
+        clock[0] += sitecopy.RECENT_SECONDS - 0.1
+        assert await sites.recent(db, XILING.code) == XILING
+        # ...until RECENT_SECONDS have passed.
+        clock[0] += 0.2
+        assert await sites.recent(db, XILING.code) == renamed
+        # A save in this process (its consumer, or a site asked of the catalogue) is seen at once.
+        async with db.uow() as uow:
+            await sites.save(uow, XILING)
+            await uow.commit()
+        assert await sites.recent(db, XILING.code) == XILING
+    finally:
+        await db.close()

@@ -149,8 +149,7 @@ class SearchService(search_pb2_grpc.SearchServiceServicer):
         self._reindexing = asyncio.Lock()
 
     async def _site(self, code: str, what: str = "site", what_zh: str = "站点") -> SiteCopy:
-        async with self._db.reader() as uow:
-            site = await store.sites.get(uow, code) if code else None
+        site = await store.sites.recent(self._db, code) if code else None
         if site is None:
             raise not_found(what, what_zh, code)
         return site
