@@ -2,10 +2,11 @@
 
 glibc gives each thread that contends for the allocator an arena of its own, up to eight per
 CPU, each reserving 64 MB of address space and keeping the pages it touched: a service runs
-gRPC's poller and executor threads, OpenTelemetry's exporter, NATS's and SQLAlchemy's threads,
-and its idle resident memory carried each thread's arena (issue 20: 132-166 MB a service, the
-goal 120). Python's own objects come from its pymalloc pools, so two arenas cost the threads
-little contention: the main one and one more.
+gRPC's poller and executor threads, OpenTelemetry's exporter, NATS's and SQLAlchemy's threads.
+Measured on the services at idle (issue 20), capping them saved little (0-1 MB each: most of
+their memory is Python's heap of imported modules), but it bounds what a busy thread pool can
+keep; returning start-up's freed pages did more. Python's own objects come from its pymalloc
+pools, so two arenas cost the threads little contention: the main one and one more.
 
 `limit_arenas` does what ``MALLOC_ARENA_MAX=2`` in the environment would, in the process itself,
 so that every way a service is started gets it (deploy/local, the benchmarks, the chart, the
