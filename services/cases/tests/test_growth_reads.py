@@ -192,7 +192,7 @@ async def test_statistics_search_the_sites_entries_by_index(db_url: str) -> None
                 await uow.conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
                 plan = "\n".join(r[0] for r in await uow.conn.exec_driver_sql(f"EXPLAIN {sql}"))
                 assert "Index Only Scan using ix_cases_site_statistics" in plan, plan
-                # The site is the index condition (alone since 0008 keyed the index by site,
+                # The site is the index condition (alone since 0007 keyed the index by site,
                 # state and update time; the submission time is carried, a filter in the index).
                 assert re.search(r"Index Cond: \(+site_code = ANY", plan), plan
             else:

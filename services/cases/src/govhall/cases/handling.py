@@ -173,66 +173,14 @@ def _queue_roles(actor: Actor, wanted: str) -> list[str]:
     return roles
 
 
-def queue_branches(actor: Actor, roles: list[str]) -> list[list[Any]]:
-    """The queue as parts each read by one range of ix_cases_queue (a site and one role, and the
-    department for a review role): the window's cases of the whole site, each review role's inside
-    the actor's department. Their union is the queue."""
-    c = tables.cases.c
-    site = c.site_code == actor.site_code
-    return [
-        [site, c.current_role == role]
-        if role == vocabulary.WINDOW_CLERK
-        else [site, c.current_role == role, c.department_code == actor.department_code]
-        for role in roles
-        if role == vocabulary.WINDOW_CLERK or role in vocabulary.DEPARTMENT_BOUND_ROLES
-    ]
-
-
 def queue_filter(actor: Actor, roles: list[str]) -> list[Any]:
-    """The cases the actor's roles can act on now, as one condition (the branches' union)."""
+    """The cases the actor's roles can act on now: the window's for the whole site; review steps
+    inside the actor's department."""
     c = tables.cases.c
-    parts = queue_branches(actor, roles)
-    if not parts:
-        return [sa.false()]
-    # The roles as a list too: an index condition (the OR alone would read the whole site's range).
-    return [
-        c.site_code == actor.site_code,
-        c.current_role.in_([r for r in roles if r in vocabulary.STEP_ROLES]),
-        sa.or_(*(sa.and_(*b[1:]) for b in parts)),
-    ]
-
-
-def queue_page(branches: list[list[Any]], where: list[Any], number: int, size: int) -> Any:
-    """The query of one page of the queue, most urgent first. Each branch reads its index range
-    in the queue's order and stops after the page's last row; the page is cut from their merge.
-    One OR of the branches cannot be read in order from an index: every queued row of the site
-    was read from the table and sorted, so the queue's p99 grew with the county's cases
-    (bench/growth.py)."""
-
-    def order(t: Any) -> list[Any]:
-        return [t.due_date.is_(None), t.due_date, t.submitted_at, t.id]
-
-    c = tables.cases.c
-    columns = [col for col in c if col.name not in ("matter", "application")]
-    reach = number * size
-    reads = [sa.select(*columns).where(*b, *where).order_by(*order(c)) for b in branches]
-    if not reads:
-        return sa.select(*columns).where(sa.false())
-    if len(reads) == 1:
-        return reads[0].limit(size).offset(reach - size)
-    # The merge names its columns (unbound, typed) rather than derive them: SQLAlchemy's column
-    # collections of a union of subqueries of forty columns cost ~40 ms of CPU per call to build
-    # (py-spy), more than the queries themselves.
-    named = [sa.column(col.name, col.type) for col in columns]
-    merged = sa.union_all(*(sa.select(*named).select_from(r.limit(reach).subquery()) for r in reads))
-    by = {col.name: col for col in named}
-    return (
-        sa.select(*named)
-        .select_from(merged.subquery())
-        .order_by(by["due_date"].is_(None), by["due_date"], by["submitted_at"], by["id"])
-        .limit(size)
-        .offset(reach - size)
-    )
+    window = [c.current_role == vocabulary.WINDOW_CLERK] if vocabulary.WINDOW_CLERK in roles else []
+    bound = [r for r in roles if r in vocabulary.DEPARTMENT_BOUND_ROLES]
+    review = [sa.and_(c.current_role.in_(bound), c.department_code == actor.department_code)] if bound else []
+    return [c.site_code == actor.site_code, sa.or_(*window, *review) if window or review else sa.false()]
 
 
 async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
@@ -241,7 +189,7 @@ async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
     number, size = paging(req.page)
     c = tables.cases.c
     base = queue_filter(actor, roles)
-    where: list[Any] = []
+    where = list(base)
     # Filters the tally below can answer the total of (by state and level) and those it cannot.
     state = views.PB_STATE[req.state].value if req.state else None
     level = views.PB_LEVEL[req.level].value if req.level else None
@@ -258,16 +206,16 @@ async def queue(deps: Deps, req: pb.ListQueueRequest) -> pb.ListQueueResponse:
         where.append(c.state == state)
     if level:
         where.append(c.warning_level == level)
+    order = [c.due_date.is_(None), c.due_date, c.submitted_at, c.id]
     now = deps.now()
     async with deps.db.reader() as uow:
         # One pass counts the queue by state and level together: the profile showed the queue
         # waiting on three counts (total, by state, by level), each reading every queued row.
         tallied = await store.tally(uow, [c.state, c.warning_level], base)
-        rows = list(await uow.conn.execute(queue_page(queue_branches(actor, roles), where, number, size)))
         if narrowed:
-            count = sa.select(sa.func.count()).select_from(tables.cases).where(*base, *where)
-            total = int((await uow.conn.execute(count)).scalar_one())
+            rows, total = await store.page_of(uow, where, order, number, size)
         else:
+            rows = await store.page_rows(uow, where, order, number, size)
             total = sum(
                 n
                 for (s, lv), n in tallied.items()

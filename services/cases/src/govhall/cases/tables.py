@@ -72,23 +72,11 @@ cases = sa.Table(
     sa.Column("domain", sa.Text(), nullable=False),
     sa.Column("application", sa.Text(), nullable=False),
     sa.Column("matter", sa.LargeBinary(), nullable=False),
-    # The staff queue: a site's role's cases in the queue's order (due date, nulls last), with
-    # what its tally counts by, so pages stop after their rows and the tally reads only the index
-    # on PostgreSQL (migration 0007).
-    sa.Index(
-        "ix_cases_queue",
-        "site_code",
-        "current_role",
-        sa.text("(due_date IS NULL)"),
-        "due_date",
-        "submitted_at",
-        "id",
-        postgresql_include=["department_code", "state", "warning_level"],
-    ),
+    sa.Index("ix_cases_queue", "site_code", "current_role", "state"),
     sa.Index("ix_cases_applicant", "applicant_subject", "state"),
     # Statistics: an index-only scan of one site's entries on PostgreSQL (migration 0006), by
     # state and update time, so that the cases not yet rolled up into case_statistics are index
-    # ranges of their own (migration 0008).
+    # ranges of their own (migration 0007).
     sa.Index(
         "ix_cases_site_statistics",
         "site_code",

@@ -6,8 +6,8 @@ on time, for those updated before ``case_statistics_through.through``; statistic
 the cases still moving (an index range per state). ``ix_cases_site_statistics`` is keyed by
 site, state and update time (the same columns carried) so that those are ranges of the index.
 
-Revision ID: 0008_statistics_rollup
-Revises: 0007_queue_order
+Revision ID: 0007_statistics_rollup
+Revises: 0006_growth
 Create Date: 2026-12-05 21:40:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_statistics_rollup"
-down_revision = "0007_queue_order"
+revision = "0007_statistics_rollup"
+down_revision = "0006_growth"
 branch_labels = None
 depends_on = None
 
