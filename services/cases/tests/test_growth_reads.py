@@ -35,13 +35,20 @@ SITES = [
 ]
 
 
-async def _world(db: Database) -> None:
+async def migrated_with_sites(db: Database) -> None:
+    """Cases' tables, and SITES in its copy of the site tree."""
     await migrate(db, app.SPEC)
     async with db.uow() as uow:
         for code, level, path in SITES:
             await uow.conn.execute(
                 sa.insert(tables.sites.t).values(code=code, name=code, level=level, path=path)
             )
+        await uow.commit()
+
+
+async def _world(db: Database) -> None:
+    await migrated_with_sites(db)
+    async with db.uow() as uow:
         # (id, site, state, on time, matter type, submitted)
         for case_id, site, state, on_time, matter_type, days in (
             ("a", "420502", CaseState.SUBMITTED, None, 1, 0),

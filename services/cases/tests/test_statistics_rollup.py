@@ -12,16 +12,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from govhall.cases import app, rollup, store, supervision, tables
+from govhall.cases import rollup, store, supervision, tables
 from govhall.cases.values import Actor
 from govhall.cases.vocabulary import CaseState
 from govhall.kit.db import Database
 from govhall.kit.dialect import is_postgres
-from govhall.kit.service import migrate
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.common.v1 import common_pb2 as C
 
-from .test_growth_reads import SITES, _as, _deps
+from .test_growth_reads import _as, _deps, migrated_with_sites
 from .test_migration_0002 import T0, _record
 
 NOW = T0  # 2026-11-02 10:00 in China: the roll-up's cut-off is 2026-11-01 00:00 China time
@@ -44,12 +43,8 @@ CASES = [
 
 
 async def _world(db: Database) -> None:
-    await migrate(db, app.SPEC)
+    await migrated_with_sites(db)
     async with db.uow() as uow:
-        for code, level, path in SITES:
-            await uow.conn.execute(
-                sa.insert(tables.sites.t).values(code=code, name=code, level=level, path=path)
-            )
         for row in CASES:
             await _insert(uow, *row)
         await uow.commit()
