@@ -166,6 +166,15 @@ class _Segmenter:
         """Words of normalised text, spaces dropped (no HMM: the same text always cuts the same)."""
         return [t for t in self.tokenizer().lcut(text, HMM=False) if t.strip()]
 
+    def _still_good(self, then: int, chunk: str) -> bool:
+        """Whether what was remembered of ``chunk`` when ``then`` words had been added still
+        holds: none of the words added since is inside it. Many added since: checking each costs
+        more than looking through the chunk again, so it is not."""
+        now = len(self.added)
+        if then == now:
+            return True
+        return now - then <= _RECHECK_AT_MOST and not any(w in chunk for w in self.added[then:now])
+
     def chunk_words(self, chunk: str) -> tuple[str, ...]:
         """The index words of one chunk of normalised text (no spaces), remembered.
 
@@ -176,18 +185,13 @@ class _Segmenter:
         all word frequencies, which grows a little with each word added; a cut that tie-breaks
         on that would differ, as cuts made earlier in the same reindex already did.)"""
         self.tokenizer()
-        added = self.added
-        now = len(added)
+        now = len(self.added)
         remembered = self._chunks.get(chunk)
-        if remembered is not None:
+        if remembered is not None and self._still_good(remembered[0], chunk):
             then, words = remembered
-            # Many words added since: checking each costs more than cutting again.
-            if then == now or (
-                now - then <= _RECHECK_AT_MOST and not any(w in chunk for w in added[then:now])
-            ):
-                if then != now:
-                    self._chunks[chunk] = (now, words)
-                return words
+            if then != now:
+                self._chunks[chunk] = (now, words)
+            return words
         out: list[str] = []
         for token in self.cut(chunk):
             if token in STOPWORDS:
@@ -209,18 +213,13 @@ class _Segmenter:
         once instead of once a name. A chunk's words are looked for again when a word added to the
         dictionary since is in the chunk (as `chunk_words` does)."""
         longest = min(len(name) - 1, _MAX_INNER)
-        added = self.added
-        now = len(added)
+        now = len(self.added)
         out: list[str] = []
         for chunk in name.split(" "):
             remembered = self._inner_chunks.get(chunk)
-            if remembered is not None:
-                then, words = remembered
-                if then != now and (
-                    now - then > _RECHECK_AT_MOST or any(w in chunk for w in added[then:now])
-                ):
-                    remembered = None
-            if remembered is None:
+            if remembered is not None and self._still_good(remembered[0], chunk):
+                words = remembered[1]
+            else:
                 # All the chunk's dictionary words of 2 to 8 characters, itself included.
                 freq = self.tokenizer().FREQ
                 words = tuple(
