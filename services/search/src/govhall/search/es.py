@@ -35,13 +35,11 @@ from govhall.search import es_suggest, understanding
 from govhall.search.model import (
     FACET_FIELDS,
     MATTER,
-    SNIPPET_CHARS,
     Hit,
     Query,
     Result,
     SearchDoc,
     Suggestion,
-    highlight,
 )
 
 log = logging.getLogger(__name__)
@@ -574,14 +572,7 @@ class ElasticsearchBackend:
         hits = []
         for h in response["hits"]["hits"]:
             doc = from_source(h["_source"])
-            hits.append(
-                Hit(
-                    doc=doc,
-                    score=float(h.get("_score") or 0.0),
-                    title_highlighted=highlight(doc.title, terms),
-                    snippet=highlight(doc.body, terms, fragment=SNIPPET_CHARS) if doc.body else "",
-                )
-            )
+            hits.append(Hit.marked(doc, float(h.get("_score") or 0.0), terms))
         facets: dict[str, list[tuple[str, int]]] = {}
         department_names: dict[str, str] = {}
         for name in FACET_FIELDS if query.facets else ():

@@ -43,13 +43,11 @@ from govhall.search import fts_suggest, fts_tokens
 from govhall.search.model import (
     FACET_FIELDS,
     MATTER,
-    SNIPPET_CHARS,
     Hit,
     Query,
     Result,
     SearchDoc,
     Suggestion,
-    highlight,
 )
 
 log = logging.getLogger(__name__)
@@ -497,14 +495,7 @@ class EmbeddedBackend:
         hits = []
         for r in rows:
             doc = _doc(r)
-            hits.append(
-                Hit(
-                    doc=doc,
-                    score=float(r.tier) * 1000.0 + float(r.relevance),
-                    title_highlighted=highlight(doc.title, q.terms),
-                    snippet=highlight(doc.body, q.terms, fragment=SNIPPET_CHARS) if doc.body else "",
-                )
-            )
+            hits.append(Hit.marked(doc, float(r.tier) * 1000.0 + float(r.relevance), q.terms))
         total = 0
         by_field: dict[str, dict[Any, int]] = {field: {} for field in FACET_FIELDS}
         names: dict[str, list[tuple[int, str]]] = {}

@@ -154,6 +154,17 @@ class Hit:
     title_highlighted: str
     snippet: str
 
+    @classmethod
+    def marked(cls, doc: SearchDoc, score: float, terms: list[str] | tuple[str, ...]) -> Hit:
+        """The hit with ``terms`` marked in its title and in a snippet of its body, as both back
+        ends answer (`highlight`)."""
+        return cls(
+            doc=doc,
+            score=score,
+            title_highlighted=highlight(doc.title, terms),
+            snippet=highlight(doc.body, terms, fragment=SNIPPET_CHARS) if doc.body else "",
+        )
+
 
 @dataclass(frozen=True)
 class Result:
