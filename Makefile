@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # uv is installed on first use (from PyPI) when the machine has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help uv sync pdf-libs run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province bench-growth eval-search image image-test clean
+.PHONY: help uv sync pdf-libs browser run run-partner test test-unit test-fast infra infra-up infra-down up down status protos lint bench bench-province bench-growth eval-search image image-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ run-partner: sync pdf-libs ## a second all-in-one as the partner province 湖南
 pdf-libs: ## the Debian packages PDF notices need (Pango, Noto CJK fonts, HarfBuzz subsetting)
 	bash deploy/local/install-pdf.sh
 
+browser: ## Debian's chromium and CJK fonts, which the portal's browser tests drive (Playwright)
+	bash deploy/local/install-browser.sh
+
 infra: ## install PostgreSQL, Redis, NATS and Elasticsearch (Debian packages, Maven Central)
 	bash deploy/local/install.sh
 
@@ -44,7 +47,7 @@ infra-up: infra ## start the local servers on 127.0.0.1 and wait until they answ
 infra-down: ## stop the local servers
 	bash deploy/local/stop.sh
 
-test: sync infra-up ## every test: unit, integration against the real servers, helm renders, e2e journeys
+test: sync infra-up browser ## every test: unit, integration against the real servers, helm renders, e2e journeys, the portal in a browser
 	$(UV) run --frozen pytest
 
 test-fast: sync ## the tests that need no server (quick feedback while editing)

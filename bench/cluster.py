@@ -245,7 +245,7 @@ class Cluster:
             )
             if "cases" in self.services:
                 env["GOVHALL_CASES_VERIFY_URL_TEMPLATE"] = (
-                    f"http://127.0.0.1:{self.gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"
+                    f"http://127.0.0.1:{self.gateway_port}/verify/notice/{{document_id}}?code={{code}}"
                 )
         return env
 

@@ -19,6 +19,9 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 # The Debian packages PDF rendering needs (cases' notices); install.sh and install-pdf.sh.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 PDF_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# The portal's browser tests (tests/e2e/test_portal_*): Debian's chromium, which Playwright drives
+# (its own browser download is not reachable from every machine), with the CJK fonts to draw pages.
+BROWSER_PACKAGES=(chromium fonts-noto-cjk)
 
 deb_installed() {
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]

@@ -41,6 +41,9 @@ from govhall.kit.testing import (
     wait_until_sync,
 )
 
+# The portal's browser fixtures (Playwright with Debian's chromium), for tests/e2e/test_portal_*.
+from .browser import browser, desktop, phone, playwright_session  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -206,7 +209,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_CASES_LICENCES_ADDRESS": f"127.0.0.1:{licences_port}",
             "GOVHALL_CASES_KV_NAMESPACE": kv_namespace,
             "GOVHALL_CASES_VERIFY_URL_TEMPLATE": (
-                f"http://127.0.0.1:{gateway_port}/api/v1/cases/documents/{{document_id}}/verify?code={{code}}"
+                f"http://127.0.0.1:{gateway_port}/verify/notice/{{document_id}}?code={{code}}"
             ),
             "GOVHALL_CONSULT_GRPC_ADDRESS": f"127.0.0.1:{consult_port}",
             "GOVHALL_CONSULT_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
@@ -227,7 +230,7 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_LICENCES_KV_NAMESPACE": kv_namespace,
             # A licence's QR code opens the run's gateway (the default names port 8000).
             "GOVHALL_LICENCES_VERIFY_URL_TEMPLATE": (
-                f"http://127.0.0.1:{gateway_port}/api/v1/licences/verify?code={{code}}"
+                f"http://127.0.0.1:{gateway_port}/verify/licence?code={{code}}"
             ),
             "GOVHALL_CROSSPROVINCE_GRPC_ADDRESS": f"127.0.0.1:{crossprovince_port}",
             "GOVHALL_CROSSPROVINCE_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
@@ -343,6 +346,12 @@ def _delete_keys(cluster: dict[str, str], namespace: str) -> None:
             client.close()
     except redis.RedisError:
         pass
+
+
+@pytest.fixture(scope="module")
+def portal_url(e2e: Cluster) -> str:
+    """Where the browser opens the portal: the cluster's gateway, which serves it at /."""
+    return e2e.gateway_url
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ class CasesSettings(ServiceSettings):
     sweep_interval_seconds: float = Field(default=300.0, ge=0, description="0 turns the timer off")
     # What a notice's QR code opens: the portal's verification page.
     verify_url_template: str = Field(
-        default="http://127.0.0.1:8000/api/v1/cases/documents/{document_id}/verify?code={code}",
+        default="http://127.0.0.1:8000/verify/notice/{document_id}?code={code}",
         description="with {document_id} and {code}",
     )
     # Consumer name on the bus (site tree copy). Not cases-sites any more: that durable filtered

@@ -36,6 +36,7 @@ from govhall.gateway.consult import consult_routes
 from govhall.gateway.handovers import handovers_routes
 from govhall.gateway.licences import licences_routes
 from govhall.gateway.metering import MeasureAndLimit
+from govhall.gateway.portal import portal_routes
 from govhall.gateway.protojson import Out
 from govhall.gateway.ratelimit import RateLimiter
 from govhall.gateway.responsecache import ResponseCache
@@ -235,6 +236,8 @@ def create_app(
     # Prometheus scrapes metrics_port (observability.setup), not the API: /metrics is not public.
     app.add_middleware(guards.client_address, settings=settings)  # type: ignore[arg-type]
     openapi.document_errors(app)
+    # The reference portal: its pages at / and its files under /portal/, after every API route.
+    app.router.routes.extend(portal_routes())
     return app
 
 

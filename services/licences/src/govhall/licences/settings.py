@@ -44,9 +44,10 @@ class LicencesSettings(ServiceSettings):
     drive_chunk_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=4 * 1024 * 1024, description="download chunk"
     )
-    # What a licence's QR code opens: the public verify route (the code is unguessable).
+    # What a licence's QR code opens: the portal's verification page (the code is unguessable).
     verify_url_template: str = Field(
-        default="http://127.0.0.1:8000/api/v1/licences/verify?code={code}", description="with {code}"
+        default="http://127.0.0.1:8000/verify/licence?code={code}",
+        description="the portal page a licence's QR code opens (文书核验 of the reference portal), with {code}",
     )
     # A holder's level-C scan travels in one gRPC message (the kit's limit is 16 MiB).
     max_upload_bytes: int = Field(
