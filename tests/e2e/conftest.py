@@ -199,6 +199,8 @@ def e2e_cluster(cluster: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             "GOVHALL_IDENTITY_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CATALOGUE_GRPC_ADDRESS": f"127.0.0.1:{catalogue_port}",
             "GOVHALL_CATALOGUE_KV_NAMESPACE": kv_namespace,
+            # A guide's QR code opens the run's gateway (the default names port 8000).
+            "GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE": f"http://127.0.0.1:{gateway_port}/guide/{{site_code}}/{{code}}",
             "GOVHALL_SEARCH_GRPC_ADDRESS": f"127.0.0.1:{search_port}",
             "GOVHALL_SEARCH_INDEX_ALIAS": f"e2e-{run}-search",
             "GOVHALL_SEARCH_CATALOGUE_ADDRESS": f"127.0.0.1:{catalogue_port}",
