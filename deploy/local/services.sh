@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make up` / `make down`: each built service as its own process against the local servers
 # (start those first: deploy/local/start.sh). Logs in var/log/<service>.log, pids in var/run.
-#   services.sh up | down | status
+#   services.sh up | down | status | urls
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/local/env.sh
@@ -88,6 +88,17 @@ export GOVHALL_IDENTITY_DEV_SMS_FILE="${GOVHALL_IDENTITY_DEV_SMS_FILE:-$GOVHALL_
 # Consult's development SMS gateway texts inbox notifications (受理, 补正, 办结) to the same file.
 export GOVHALL_CONSULT_DEV_SMS_FILE="${GOVHALL_CONSULT_DEV_SMS_FILE:-$GOVHALL_IDENTITY_DEV_SMS_FILE}"
 export GOVHALL_GATEWAY_PORT="${GOVHALL_GATEWAY_PORT:-8000}"
+# Where people open the portal (the gateway's / ): the QR codes on guides, notices and licences
+# name its pages under it, so they follow the gateway's port (8001 beside a `make run` on 8000).
+# Set GOVHALL_PUBLIC_URL for another address, or one template itself to override only that one.
+GOVHALL_PUBLIC_URL="${GOVHALL_PUBLIC_URL:-http://127.0.0.1:$GOVHALL_GATEWAY_PORT}"
+export GOVHALL_PUBLIC_URL="${GOVHALL_PUBLIC_URL%/}"
+[[ -n "${GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE:-}" ]] ||
+  export GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE="$GOVHALL_PUBLIC_URL/guide/{site_code}/{code}"
+[[ -n "${GOVHALL_CASES_VERIFY_URL_TEMPLATE:-}" ]] ||
+  export GOVHALL_CASES_VERIFY_URL_TEMPLATE="$GOVHALL_PUBLIC_URL/verify/notice/{document_id}?code={code}"
+[[ -n "${GOVHALL_LICENCES_VERIFY_URL_TEMPLATE:-}" ]] ||
+  export GOVHALL_LICENCES_VERIFY_URL_TEMPLATE="$GOVHALL_PUBLIC_URL/verify/licence?code={code}"
 export GOVHALL_GATEWAY_ADMIN_TOKEN="${GOVHALL_GATEWAY_ADMIN_TOKEN:-govhall-dev-admin}"
 export GOVHALL_METRICS_LOOPBACK=1
 # Caller-assertion keys of every principal (govhall.kit.trust): each service signs its calls and
@@ -172,7 +183,7 @@ up() {
       # Licences' demo types (证照目录) linked to the demo matters (through its API; idempotent).
       uv run --frozen python -m govhall.licences.demo "$GOVHALL_LICENCES_GRPC_ADDRESS" \
         --holder "$(cat "$GOVHALL_VAR/demo-citizen")"
-      echo "govhall is up: $gateway_url (docs at $gateway_url/docs)"
+      echo "govhall is up: the portal at $GOVHALL_PUBLIC_URL/ (API docs at $gateway_url/docs)"
       echo "SMS verification codes (development): $GOVHALL_IDENTITY_DEV_SMS_FILE"
       return 0
     fi
@@ -205,9 +216,19 @@ status() {
   done
 }
 
+# The portal's address and the pages the QR codes open, as `up` hands them to the services.
+urls() {
+  local name
+  for name in GOVHALL_PUBLIC_URL GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE \
+    GOVHALL_CASES_VERIFY_URL_TEMPLATE GOVHALL_LICENCES_VERIFY_URL_TEMPLATE; do
+    echo "$name=${!name}"
+  done
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  urls) urls ;;
+  *) echo "usage: $0 up|down|status|urls" >&2; exit 2 ;;
 esac

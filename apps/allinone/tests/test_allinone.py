@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from govhall.allinone.stack import portal_pages
 from govhall.identity.demo import DEMO_CITIZEN_MOBILE, DEMO_PASSWORD
 from govhall.kit.testing import wait_until_sync
 
@@ -184,3 +188,67 @@ def test_the_demo_citizen_signs_in_and_holds_licences_of_all_three_levels(allino
     issued = next(i for i in items if i["level"] == "A")
     pdf = httpx.get(f"{url}/api/v1/me/licences/{issued['id']}/file", headers=me, timeout=30)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _qr() -> ModuleType:
+    """tests/e2e/qr.py (reading QR codes as a phone does), by its path: it is no package here."""
+    spec = importlib.util.spec_from_file_location(
+        "govhall_tests_qr", Path(__file__).parents[3] / "tests/e2e/qr.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _is_the_portal(page: httpx.Response) -> None:
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<html lang="zh-CN">' in page.text and "/portal/app.js" in page.text
+
+
+def test_the_qr_codes_open_the_portal_on_this_all_in_ones_own_port(allinone: tuple[str, Path]) -> None:
+    """`make run` on another port (`make run-partner`'s 8001, or this test's free one): a demo
+    guide's QR code and the demo citizen's issued licence's name the portal's pages on that port,
+    and those pages answer with the portal."""
+    url, _ = allinone
+    qr = _qr()
+    png = httpx.get(f"{url}/api/v1/sites/420502/matters/420502-GAFJ-0001/qrcode.png", timeout=10)
+    assert png.status_code == 200, png.text
+    guide = qr.decode_qr_png(png.content)
+    assert guide == f"{url}/guide/420502/420502-GAFJ-0001"
+    _is_the_portal(httpx.get(guide, timeout=10))
+
+    login = {"method": "password", "login_name": DEMO_CITIZEN_MOBILE, "password": DEMO_PASSWORD}
+    me = {
+        "Authorization": f"Bearer {httpx.post(f'{url}/api/v1/auth/login', json=login, timeout=10).json()['access_token']}"
+    }
+    items = httpx.get(f"{url}/api/v1/me/licences", headers=me, timeout=10).json()["items"]
+    issued = next(i for i in items if i["level"] == "A")
+    pdf = httpx.get(f"{url}/api/v1/me/licences/{issued['id']}/file", headers=me, timeout=30)
+    verify = qr.decode_pdf_qr(pdf.content)
+    assert verify.startswith(f"{url}/verify/licence?code="), verify
+    _is_the_portal(httpx.get(verify, timeout=10))
+    (code,) = parse_qs(urlsplit(verify).query)["code"]
+    check = httpx.get(f"{url}/api/v1/licences/verify", params={"code": code}, timeout=10)
+    assert check.status_code == 200 and check.json()["status"] == "valid", check.text
+
+
+def test_the_qr_templates_follow_the_public_url_or_the_gateways_port() -> None:
+    assert portal_pages({}, 8001) == {
+        "GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE": "http://127.0.0.1:8001/guide/{site_code}/{code}",
+        "GOVHALL_CASES_VERIFY_URL_TEMPLATE": "http://127.0.0.1:8001/verify/notice/{document_id}?code={code}",
+        "GOVHALL_LICENCES_VERIFY_URL_TEMPLATE": "http://127.0.0.1:8001/verify/licence?code={code}",
+    }
+    own = "https://verify.example.gov.cn/{document_id}/{code}"
+    pages = portal_pages(
+        {"GOVHALL_PUBLIC_URL": "https://zwfw.hunan.gov.cn/", "GOVHALL_CASES_VERIFY_URL_TEMPLATE": own}, 8001
+    )
+    assert (
+        pages["GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE"] == "https://zwfw.hunan.gov.cn/guide/{site_code}/{code}"
+    )
+    assert (
+        pages["GOVHALL_LICENCES_VERIFY_URL_TEMPLATE"]
+        == "https://zwfw.hunan.gov.cn/verify/licence?code={code}"
+    )
+    assert pages["GOVHALL_CASES_VERIFY_URL_TEMPLATE"] == own

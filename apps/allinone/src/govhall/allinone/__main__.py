@@ -94,7 +94,7 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     log.info(
-        "govhall all-in-one on http://%s:%d (API docs at /docs; admin token: %s)",
+        "govhall all-in-one on http://%s:%d (the portal at /, API docs at /docs; admin token: %s)",
         gateway_settings.host,
         gateway_settings.port,
         "from GOVHALL_GATEWAY_ADMIN_TOKEN"

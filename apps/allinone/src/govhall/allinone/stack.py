@@ -4,6 +4,8 @@ tests, which restart it on the same var dir)."""
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -35,6 +37,23 @@ from govhall.search.settings import SearchSettings
 
 log = logging.getLogger("govhall.allinone")
 
+# The portal's pages the QR codes open, under the public URL: a guide's (catalogue), a notice's
+# verification (cases) and a licence's (licences). Each variable, when set, is used as it is.
+PORTAL_PAGES = {
+    "GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE": "/guide/{site_code}/{code}",
+    "GOVHALL_CASES_VERIFY_URL_TEMPLATE": "/verify/notice/{document_id}?code={code}",
+    "GOVHALL_LICENCES_VERIFY_URL_TEMPLATE": "/verify/licence?code={code}",
+}
+
+
+def portal_pages(environ: Mapping[str, str], gateway_port: int) -> dict[str, str]:
+    """The three QR templates, by variable: one set in ``environ`` as it is, the others under the
+    public URL, GOVHALL_PUBLIC_URL, or else the gateway's own address on this machine
+    (http://127.0.0.1:<GOVHALL_GATEWAY_PORT>): `make run-partner` serves on 8001, so its QR codes
+    must name 8001, not the services' default of 8000."""
+    base = environ.get("GOVHALL_PUBLIC_URL", "").strip().rstrip("/") or f"http://127.0.0.1:{gateway_port}"
+    return {name: environ.get(name) or base + path for name, path in PORTAL_PAGES.items()}
+
 
 @dataclass
 class AllInOne:
@@ -59,6 +78,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
     # Every principal's caller-assertion keys, made on the first start and kept under var/trust:
     # the services verify each other's calls here as they do in a cluster.
     trustkeys.init(platform.trust_directory())
+    pages = portal_pages(os.environ, GatewaySettings().port)
     ops = Signer.from_settings(platform, "ops")
     bus = InProcessBus()
     await bus.start()
@@ -84,11 +104,16 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         licences_address=licences_address,
         # Warmed once the all-in-one serves (__main__.settle), not while the others start.
         pdf_warm_up_at_start=False,
+        verify_url_template=pages["GOVHALL_CASES_VERIFY_URL_TEMPLATE"],
     )
     identity_settings = IdentitySettings(
         database_url=None, grpc_address=identity_address, catalogue_address=catalogue_address
     )
-    catalogue_settings = CatalogueSettings(database_url=None, grpc_address=catalogue_address)
+    catalogue_settings = CatalogueSettings(
+        database_url=None,
+        grpc_address=catalogue_address,
+        guide_url_template=pages["GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE"],
+    )
     consult_settings = ConsultSettings(
         database_url=None, catalogue_address=catalogue_address, identity_address=identity_address
     )
@@ -101,6 +126,7 @@ async def start(platform: PlatformSettings, admin_token: str) -> AllInOne:
         catalogue_address=catalogue_address,
         identity_address=identity_address,
         cases_address=cases_address,
+        verify_url_template=pages["GOVHALL_LICENCES_VERIFY_URL_TEMPLATE"],
     )
     # Crossprovince (跨省通办): 湖北 420000, or 湖南 430000 as `make run-partner`, with its partner
     # endpoint on development certificates made on the first start (partner.py).
