@@ -976,6 +976,14 @@ BAD_VALUES = [
         id="cases-cross-the-links",
     ),
     pytest.param(["--set", "nats.jetstreamDomain=city.420500"], "/nats/jetstreamDomain", id="dotted-domain"),
+    pytest.param(
+        ["--set", "portal.publicUrl=zwfw.hubei.gov.cn"], "/portal/publicUrl", id="url-without-scheme"
+    ),
+    pytest.param(
+        ["--set", "portal.publicUrl=https://zwfw.hubei.gov.cn/portal"],
+        "/portal/publicUrl",
+        id="url-with-a-path",
+    ),
 ]
 
 
@@ -1179,6 +1187,71 @@ def test_gateway_behind_an_ingress_with_tls(helm: Path, helm_env: dict[str, str]
         assert rule["host"] == host
         # Everything to the gateway's API port; never its metrics port.
         assert rule["http"]["paths"] == [{"path": "/", "pathType": "Prefix", "backend": {"service": gateway}}]
+
+
+# The portal's pages each service's QR codes open (issue 21), under portal.publicUrl.
+PORTAL_PAGES = {
+    "catalogue": ("GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE", "/guide/{site_code}/{code}"),
+    "cases": ("GOVHALL_CASES_VERIFY_URL_TEMPLATE", "/verify/notice/{document_id}?code={code}"),
+    "licences": ("GOVHALL_LICENCES_VERIFY_URL_TEMPLATE", "/verify/licence?code={code}"),
+}
+
+
+def _qr_templates(instance: Instance) -> dict[str, dict[str, str]]:
+    """Every service's *_URL_TEMPLATE settings, by service (the Deployment reads its ConfigMap)."""
+    found = {}
+    for service, configmap in instance.by_component("ConfigMap").items():
+        found[service] = {k: v for k, v in configmap["data"].items() if k.endswith("_URL_TEMPLATE")}
+        assert {"configMapRef": {"name": configmap["metadata"]["name"]}} in instance.container(service)[
+            "envFrom"
+        ]
+    return found
+
+
+def test_the_qr_codes_open_the_portal_at_its_public_url(helm: Path, helm_env: dict[str, str]) -> None:
+    public = "https://zwfw.yichang.gov.cn"
+    templates = _qr_templates(render(helm, helm_env, "city", "--set", f"portal.publicUrl={public}/"))
+    for service, found in templates.items():
+        expected = (
+            {PORTAL_PAGES[service][0]: public + PORTAL_PAGES[service][1]} if service in PORTAL_PAGES else {}
+        )
+        assert found == expected, service
+    # What the page addresses become: a guide's QR for a real matter.
+    guide = templates["catalogue"]["GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE"]
+    assert (
+        guide.format(site_code="420500", code="420500-SCJG-0001") == f"{public}/guide/420500/420500-SCJG-0001"
+    )
+    # Unset and no ingress: the services keep their own (loopback) defaults; nothing is rendered.
+    assert not any(_qr_templates(render(helm, helm_env, "city")).values())
+
+
+def test_the_ingress_serves_the_portal_and_names_its_url(helm: Path, helm_env: dict[str, str]) -> None:
+    """Without portal.publicUrl the first ingress host that is no wildcard is the portal's; the
+    ingress sends / (the portal and its page addresses) as well as /api to the gateway; a
+    template set in a service's own env wins over the derived one."""
+    own = "https://verify.example.gov.cn/notice/{document_id}?code={code}"
+    instance = _render_credentials(
+        helm, helm_env,
+        "--set", "ingress.enabled=true", "--set", "ingress.hosts={*.yiling.gov.cn,zwfw.yiling.gov.cn}",
+        "--set", "ingress.tls.secretName=zwfw-tls",
+        "--set", f"services.cases.env.GOVHALL_CASES_VERIFY_URL_TEMPLATE={own}",
+    )  # fmt: skip
+    (ingress,) = instance.of_kind("Ingress")
+    gateway = instance.by_component("Service")["gateway"]
+    http_port = next(p for p in gateway["spec"]["ports"] if p["name"] == "http")
+    assert http_port["port"] == load_values_defaults()["services"]["gateway"]["ports"]["http"]
+    for rule in ingress["spec"]["rules"]:
+        (path,) = rule["http"]["paths"]
+        assert (path["path"], path["pathType"]) == ("/", "Prefix")
+        assert path["backend"]["service"] == {"name": gateway["metadata"]["name"], "port": {"name": "http"}}
+    templates = _qr_templates(instance)
+    assert templates["catalogue"] == {
+        "GOVHALL_CATALOGUE_GUIDE_URL_TEMPLATE": "https://zwfw.yiling.gov.cn/guide/{site_code}/{code}"
+    }
+    assert templates["licences"] == {
+        "GOVHALL_LICENCES_VERIFY_URL_TEMPLATE": "https://zwfw.yiling.gov.cn/verify/licence?code={code}"
+    }
+    assert templates["cases"] == {"GOVHALL_CASES_VERIFY_URL_TEMPLATE": own}
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,31 @@ GOVHALL (govhall.kit.bus.JetStreamBus): "" or "<prefix in lower case>.".
 {{- if ne .Values.nats.streamPrefix "GOVHALL" }}{{ lower .Values.nats.streamPrefix }}.{{ end -}}
 {{- end }}
 
+{{/* Where people open the portal, without a trailing slash: portal.publicUrl, else
+https://<the first ingress host that is no wildcard> when the ingress is enabled, else nothing. */}}
+{{- define "govhall.publicUrl" -}}
+{{- $portal := .Values.portal | default dict }}
+{{- if $portal.publicUrl }}
+{{- trimSuffix "/" $portal.publicUrl }}
+{{- else if .Values.ingress.enabled }}
+{{- $hosts := list }}
+{{- range .Values.ingress.hosts | default list }}
+{{- if not (hasPrefix "*" .) }}{{ $hosts = append $hosts . }}{{ end }}
+{{- end }}
+{{- with $hosts }}{{ printf "https://%s" (first .) }}{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* The portal's pages a service's QR codes open (under govhall.publicUrl), by setting. */}}
+{{- define "govhall.portalPages" -}}
+catalogue:
+  GUIDE_URL_TEMPLATE: "/guide/{site_code}/{code}"
+cases:
+  VERIFY_URL_TEMPLATE: "/verify/notice/{document_id}?code={code}"
+licences:
+  VERIFY_URL_TEMPLATE: "/verify/licence?code={code}"
+{{- end }}
+
 {{- define "govhall.configmap" -}}
 {{- $root := .root }}
 {{- $svc := index .root.Values.services .name | required (printf "services.%s is missing from the values" .name) }}
@@ -172,6 +197,15 @@ data:
   {{- end }}
   {{- end }}
   {{- include "govhall.trustFiles" . | nindent 2 }}
+  {{- with include "govhall.publicUrl" $root }}
+  {{- $base := . }}
+  {{- range $setting, $path := index (include "govhall.portalPages" $root | fromYaml) $.name | default dict }}
+  {{- $var := printf "%s%s" $prefix $setting }}
+  {{- if not (hasKey ($svc.env | default dict) $var) }}
+  {{ $var }}: {{ printf "%s%s" $base $path | quote }}
+  {{- end }}
+  {{- end }}
+  {{- end }}
   {{- range $key, $value := $svc.env }}
   {{ $key }}: {{ $value | toString | quote }}
   {{- end }}
