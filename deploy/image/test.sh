@@ -4,6 +4,7 @@
 #   - it runs as UID 10001 (the image's USER, which the chart's securityContext requires),
 #   - there is no compiler in the image,
 #   - a PDF with Chinese text renders and embeds the Noto CJK font (cases' notices),
+#   - the reference portal's files (the gateway's web/) are all in the installed gateway package,
 #   - the service answers its gRPC readiness check (catalogue on SQLite under /tmp, embedded bus,
 #     trust keys made by `python -m govhall.kit.trust init`),
 #   - it wrote nothing outside /tmp: the container's root filesystem (buildah mount) is listed
@@ -71,6 +72,16 @@ assert "受理通知书" in page.extract_text(), page.extract_text()
 print(*sorted(str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].get_object().values()))')" ||
   die "a PDF with Chinese text did not render in the image"
 [[ "$fonts" == *Noto-Sans-CJK* ]] || die "the PDF embeds no Noto CJK font: $fonts"
+
+# The reference portal: the gateway serves web/ from its installed package, so every file of it
+# must be in the image (a build backend leaving out non-Python files would leave / a 404).
+portal="$(run python -c '
+from govhall.gateway.portal import WEB
+print(*sorted(str(f.relative_to(WEB)) for f in WEB.rglob("*") if f.is_file()))')" ||
+  die "the gateway's portal files are not in the image"
+expected="$(cd "$GOVHALL_ROOT/services/gateway/src/govhall/gateway/web" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs)"
+[ "$(xargs -n1 <<<"$portal" | LC_ALL=C sort | xargs)" = "$expected" ] ||
+  die "the image's portal files differ from web/: $portal"
 
 say "starting $GOVHALL_IMAGE_TEST_SERVICE in $GOVHALL_IMAGE (gRPC 127.0.0.1:$grpc_port)"
 # shellcheck disable=SC2016  # $GOVHALL_VAR_DIR and $1.. expand inside the container
