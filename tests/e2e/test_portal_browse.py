@@ -18,7 +18,7 @@ from govhall.kit.testing import wait_until_sync
 
 from .browser import check_page, open_page, settled, sign_in_as
 from .conftest import ADMIN, DEPT, SITE
-from .test_cases_journey import ok
+from .test_cases_journey import ok, staff_token
 from .test_identity_journey import bearer, login, register_and_verify
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -56,7 +56,10 @@ def guide_body(code: str) -> dict[str, Any]:
             "consult_phone": "0717-12345",
             "complaint_phone": "0717-12315",
         },
-        "fees": {"charged": True, "items": [{"name": "工本费", "amount": {"amount_fen": 1000}, "basis": "鄂价费〔2020〕1号"}]},
+        "fees": {
+            "charged": True,
+            "items": [{"name": "工本费", "amount": {"amount_fen": 1000}, "basis": "鄂价费〔2020〕1号"}],
+        },
         "steps": [
             {"code": "accept", "name": "受理", "role": "window_clerk", "time_limit_days": 1},
             {"code": "decide", "name": "决定", "role": "approver", "time_limit_days": 2},
@@ -142,9 +145,13 @@ def test_home_search_and_guide(seeded: dict[str, str], desktop: Page, phone: Pag
         open_page(page, "/")
         main = page.locator("main")
         expect(main.locator("h1")).to_contain_text("西陵区")
-        expect(main.get_by_role("navigation", name="热门搜索").get_by_role("link", name="个体户")).to_be_visible()
+        expect(
+            main.get_by_role("navigation", name="热门搜索").get_by_role("link", name="个体户")
+        ).to_be_visible()
         expect(main.get_by_role("link", name=ANNOUNCEMENT)).to_be_visible()
-        expect(main.get_by_role("link", name="个人办事")).to_have_attribute("href", "/matters?audience=person")
+        expect(main.get_by_role("link", name="个人办事")).to_have_attribute(
+            "href", "/matters?audience=person"
+        )
         check_page(page, "home")
 
     page = desktop
@@ -167,19 +174,40 @@ def test_home_search_and_guide(seeded: dict[str, str], desktop: Page, phone: Pag
     expect(hit).to_be_visible()
     expect(hit.locator("mark").first).to_be_visible()
     check_page(page, "search")
+    open_page(phone, "/search?q=" + "个体户")
+    expect(phone.locator(f'main a[href="/guide/{SITE}/{code}"]')).to_be_visible()
+    check_page(phone, "search")
     hit.click()
     expect(page).to_have_url(re.compile(f"/guide/{SITE}/{code}$"))
     settled(page)
     main = page.locator("main")
     expect(main.locator("h1")).to_have_text(NAME)
-    for text in ("行政许可", "承诺件", "3 个工作日", "15 个工作日", "四级", "营业执照", "0717-12345", "《促进个体工商户发展条例》", "申请人应对申请材料的真实性负责", "工本费：10.00 元", "一楼 市场监管窗口", "受理", "决定", FAQ):
+    expect(main).not_to_contain_text("null")
+    for text in (
+        "行政许可",
+        "承诺件",
+        "3 个工作日",
+        "15 个工作日",
+        "四级",
+        "营业执照",
+        "0717-12345",
+        "《促进个体工商户发展条例》",
+        "申请人应对申请材料的真实性负责",
+        "工本费：10.00 元",
+        "一楼 市场监管窗口",
+        "受理",
+        "决定",
+        FAQ,
+    ):
         expect(main).to_contain_text(text)
     qr = main.get_by_role("img", name=re.compile("二维码"))
     expect(qr).to_have_attribute("src", f"/api/v1/sites/{SITE}/matters/{code}/qrcode.svg")
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", qr.element_handle())
     expect(main.get_by_role("link", name="在线申报")).to_have_attribute("href", f"/apply/{SITE}/{code}")
     expect(main.get_by_role("link", name="预约办理")).to_have_attribute("href", f"/book/{SITE}/{code}")
-    expect(main.get_by_role("link", name=re.compile("下载空白表格"))).to_have_attribute("href", re.compile("geti-sqs.docx"))
+    expect(main.get_by_role("link", name=re.compile("下载空白表格"))).to_have_attribute(
+        "href", re.compile("geti-sqs.docx")
+    )
     # Materials by situation: 本人办理 needs no 授权委托书, 委托他人 does.
     materials = main.locator("#g-materials ol.materials")
     expect(materials).to_contain_text("委托代理人授权委托书")
@@ -204,7 +232,9 @@ def test_home_search_and_guide(seeded: dict[str, str], desktop: Page, phone: Pag
         check_page(page, "guide-missing")
 
 
-def test_favourite_and_error_report_by_a_citizen(seeded: dict[str, str], api: httpx.Client, e2e: Any, desktop: Page) -> None:
+def test_favourite_and_error_report_by_a_citizen(
+    seeded: dict[str, str], api: httpx.Client, e2e: Any, desktop: Page
+) -> None:
     code = seeded["code"]
     person = register_and_verify(api, e2e, "周浏览")
     tokens = login(api, person)
@@ -238,8 +268,32 @@ def test_favourite_and_error_report_by_a_citizen(seeded: dict[str, str], api: ht
     assert "工本费已于今年取消" in reports[0]["content"]
 
 
-def test_matters_article_and_qa(seeded: dict[str, str], desktop: Page, phone: Page) -> None:
+def public_letter(api: httpx.Client, e2e: Any, code: str) -> str:
+    """A citizen's consultation about the matter, answered publicly (咨询公开 shows it)."""
+    me = register_and_verify(api, e2e, "郑咨询")
+    body = {
+        "site_code": SITE,
+        "kind": "consultation",
+        "department_code": DEPT,
+        "matter_code": code,
+        "title": "个体户登记要多久",
+        "content": "材料齐全的话几天能拿到营业执照？",
+        "agrees_to_publish": True,
+    }
+    letter = ok(api.post("/api/v1/consultations", json=body, headers=bearer(me.access_token)), 201)["letter"]
+    clerk = bearer(staff_token(api, "window_clerk"))
+    path = f"/api/v1/staff/consultations/{letter['id']}"
+    ok(api.post(f"{path}/claim", json={"revision": 1}, headers=clerk))
+    answer = "材料齐全的，3 个工作日内办结。"
+    ok(api.post(f"{path}/reply", json={"revision": 2, "content": answer, "public": True}, headers=clerk))
+    return answer
+
+
+def test_matters_article_and_qa(
+    seeded: dict[str, str], api: httpx.Client, e2e: Any, desktop: Page, phone: Page
+) -> None:
     code = seeded["code"]
+    answer = public_letter(api, e2e, code)
     for page in (desktop, phone):
         page.goto("/")
         page.evaluate("(s) => localStorage.setItem('govhall.site', s)", SITE)
@@ -252,6 +306,7 @@ def test_matters_article_and_qa(seeded: dict[str, str], desktop: Page, phone: Pa
         expect(page).to_have_url(re.compile("theme="))
         settled(page)
         expect(main.locator(f'a[href="/guide/{SITE}/{code}"]')).to_be_visible()
+        expect(main).not_to_contain_text("null")
         check_page(page, "matters")
         # A theme nothing is filed under: no matter of ours.
         open_page(page, f"/matters?audience=person&theme={'死亡殡葬'}")
@@ -269,7 +324,13 @@ def test_matters_article_and_qa(seeded: dict[str, str], desktop: Page, phone: Pa
         open_page(page, "/qa")
         expect(main.locator("h1")).to_have_text("咨询公开")
         expect(main.get_by_text(FAQ)).to_be_visible()
-        expect(main.get_by_role("link", name="我要咨询").first).to_have_attribute("href", re.compile("/consult/new\\?site="))
+        expect(main.locator(".letter")).to_contain_text(answer)
+        expect(main.locator(".letter").get_by_role("link", name="相关办事指南")).to_have_attribute(
+            "href", f"/guide/{SITE}/{code}"
+        )
+        expect(main.get_by_role("link", name="我要咨询").first).to_have_attribute(
+            "href", re.compile("/consult/new\\?site=")
+        )
         check_page(page, "qa")
 
     # 智能问答 on /qa: an answer with its source, or 我要咨询.

@@ -2,7 +2,7 @@
 
 import { get } from "../api.js";
 import { date, facts, h, message } from "../ui.js";
-import { consultHref, guideHref, paras } from "./browse_common.js";
+import { add, consultHref, guideHref, paras } from "./browse_common.js";
 
 const enc = encodeURIComponent;
 const KIND = { announcement: "政策公告", faq: "常见问题" };
@@ -15,7 +15,7 @@ export async function render(view) {
   } catch (error) {
     if (error.status !== 404 && error.status !== 400) throw error;
     view.title("没有找到该内容");
-    view.main.append(
+    add(view.main, 
       h("h1", {}, "没有找到该内容"),
       message("该公告或问答不存在，或已撤回。", "error"),
       h("p", {}, h("a", { href: "/" }, "返回首页"), "　", h("a", { href: "/qa" }, "咨询公开")),
@@ -24,7 +24,7 @@ export async function render(view) {
   }
   const kind = KIND[a.kind] || "文章";
   view.title(a.title);
-  view.main.append(
+  add(view.main, 
     h("p", { class: "crumbs" }, h("a", { href: "/" }, "首页"), " / ", a.kind === "faq" ? h("a", { href: "/qa" }, "常见问题") : kind),
     h(
       "article",

@@ -268,8 +268,18 @@ function answer(a, site) {
     { class: "ask-answer" },
     h("h3", {}, "回答"),
     paras(a.answer),
-    a.items?.length ? h("ul", {}, a.items.map((x) => h("li", {}, x))) : null,
+    // The items as a list, unless the answer has said each of them already.
+    a.items?.length && !a.items.every((x) => String(a.answer || "").includes(x)) ? h("ul", {}, a.items.map((x) => h("li", {}, x))) : null,
     source ? h("p", { class: "citation" }, "来源：", source) : null,
     h("p", { class: "hint" }, "没有解决您的问题？", h("a", { href: consultHref(site, c?.matter_code || "", a.question) }, "我要咨询")),
   );
+}
+
+/** Append children as h() does: arrays flattened, null and false left out, strings as text. */
+export function add(el, ...children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c);
+  }
+  return el;
 }

@@ -4,7 +4,7 @@
 import { apiUrl, del, get, post, put, session } from "../api.js";
 import { signIn } from "../app.js";
 import { button, date, dialog, field, fill, h, message, onSubmit } from "../ui.js";
-import { consultHref, searchBox } from "./browse_common.js";
+import { add, consultHref, searchBox } from "./browse_common.js";
 import { basics, faqs, fees, materials, places, process, text } from "./guide_sections.js";
 
 const enc = encodeURIComponent;
@@ -86,7 +86,7 @@ export async function render(view) {
     ["g-faqs", "常见问题"],
   ].filter((x) => x.length < 3 || x[2]);
 
-  view.main.append(
+  add(view.main, 
     h("p", { class: "crumbs" }, h("a", { href: "/" }, "首页"), " / ", h("a", { href: "/matters" }, "办事事项"), " / 办事指南"),
     h("h1", {}, m.name),
     h("p", { class: "matter-meta" }, [m.site_name, m.department_name, `事项编码 ${m.code}`, m.published_at ? `${date(m.published_at)} 发布` : ""].filter(Boolean).join(" · ")),
@@ -108,7 +108,7 @@ export async function render(view) {
 
 function notFound(view, code) {
   view.title("没有找到该事项");
-  view.main.append(
+  add(view.main, 
     h("h1", {}, "没有找到该事项"),
     message(`没有找到编码为“${code}”的事项，它可能已停止办理、尚未发布，或不属于当前站点。`, "error"),
     h("p", {}, "您可以搜索事项名称，或", h("a", { href: "/matters" }, "按分类浏览"), "。"),

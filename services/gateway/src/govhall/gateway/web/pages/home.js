@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { siteName } from "../app.js";
 import { date, empty, fill, h, message } from "../ui.js";
-import { articleHref, askBox, guideHref, searchBox } from "./browse_common.js";
+import { add, articleHref, askBox, guideHref, searchBox } from "./browse_common.js";
 
 const enc = encodeURIComponent;
 
@@ -26,7 +26,7 @@ export async function render(view) {
     ? h("nav", { class: "hot-words", "aria-label": "热门搜索" }, h("span", { class: "hot-label" }, "热门搜索："), h("ul", {}, hot.items.map((w) => h("li", {}, h("a", { href: `/search?q=${enc(w.word)}` }, w.word)))))
     : null;
 
-  view.main.append(
+  add(view.main, 
     h(
       "section",
       { class: "hero", "aria-labelledby": "home-title" },

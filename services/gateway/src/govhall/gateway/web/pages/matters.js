@@ -3,7 +3,7 @@
 
 import { get } from "../api.js";
 import { empty, field, fill, h, message } from "../ui.js";
-import { matterCard } from "./browse_common.js";
+import { add, matterCard } from "./browse_common.js";
 
 const enc = encodeURIComponent;
 const PAGE_SIZE = 20;
@@ -36,7 +36,7 @@ export async function render(view) {
     if (p > 1) q.set("page", p);
     return `/matters?${q}`;
   };
-  view.main.append(
+  add(view.main, 
     h("h1", {}, title),
     chosen.sub_audience === "老年人" ? message("老年人服务专区：页面上方的“长辈版”按钮可放大字体。如需帮助，可拨打 12345 或到政务服务中心“帮办代办”窗口。", "info") : null,
     form,

@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { siteName } from "../app.js";
 import { button, date, empty, fill, h, message } from "../ui.js";
-import { articleHref, askBox, consultHref, guideHref, paras } from "./browse_common.js";
+import { add, articleHref, askBox, consultHref, guideHref, paras } from "./browse_common.js";
 
 const enc = encodeURIComponent;
 const LETTER_KIND = { consultation: "咨询", complaint: "投诉", suggestion: "建议" };
@@ -16,7 +16,7 @@ export async function render(view) {
   const name = await siteName(site);
   const letters = h("div", { class: "letters" });
   const faqs = h("div", { class: "faqs" });
-  view.main.append(
+  add(view.main, 
     h("h1", {}, "咨询公开"),
     h("p", {}, `${name}公开答复的咨询、投诉和建议，以及常见问题。`, h("a", { class: "btn btn-primary qa-consult", href: consultHref(site) }, "我要咨询")),
     askBox(site),

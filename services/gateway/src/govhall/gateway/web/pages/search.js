@@ -3,7 +3,7 @@
 
 import { get } from "../api.js";
 import { date, h, message, tabs } from "../ui.js";
-import { KINDS, articleHref, consultHref, guideHref, marked, searchBox, tag } from "./browse_common.js";
+import { KINDS, add, articleHref, consultHref, guideHref, marked, searchBox, tag } from "./browse_common.js";
 
 const enc = encodeURIComponent;
 const PAGE_SIZE = 10;
@@ -16,12 +16,12 @@ export async function render(view) {
   const here = (k, p = 1) => `/search?q=${enc(q)}${k !== "matter" ? `&type=${k}` : ""}${p > 1 ? `&page=${p}` : ""}`;
 
   view.title(q ? `“${q}”的搜索结果` : "搜索");
-  view.main.append(h("h1", {}, q ? `“${q}”的搜索结果` : "搜索"), searchBox(view, { label: "搜索关键词", value: q }));
+  add(view.main, h("h1", {}, q ? `“${q}”的搜索结果` : "搜索"), searchBox(view, { label: "搜索关键词", value: q }));
   if (!q) {
-    view.main.append(h("p", {}, "请输入要办理的事项或关键词，例如“营业执照”“身份证”。"), await hotWords(site));
+    add(view.main, h("p", {}, "请输入要办理的事项或关键词，例如“营业执照”“身份证”。"), await hotWords(site));
     return;
   }
-  view.main.append(
+  add(view.main, 
     tabs(
       "结果类型",
       Object.entries(KINDS).map(([k, text]) => [here(k), text, k]),
@@ -41,7 +41,7 @@ export async function render(view) {
   if (widened.length) notes.push(h("p", { class: "hint" }, `已按“${widened.join("”“")}”的常用说法扩展搜索。`));
 
   if (!items.length) {
-    view.main.append(
+    add(view.main, 
       notes,
       message(`没有找到与“${q}”相关的${KINDS[kind]}。`, "info"),
       h(
@@ -62,7 +62,7 @@ export async function render(view) {
     return;
   }
   const pages = Math.max(1, Math.ceil(total / (body.page?.page_size || PAGE_SIZE)));
-  view.main.append(
+  add(view.main, 
     notes,
     h("p", { class: "result-count", role: "status" }, `共找到 ${total} 条${KINDS[kind]}，第 ${page} / ${pages} 页`),
     h("ol", { class: "results", start: (page - 1) * PAGE_SIZE + 1 }, items.map((hit) => result(hit, site))),
