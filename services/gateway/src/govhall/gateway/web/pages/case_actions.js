@@ -37,7 +37,7 @@ export function supplementSection(c, reload) {
 }
 
 function uploader(c, m) {
-  const status = h("div", { role: "status" });
+  const status = h("div", { "aria-live": "polite" });
   const input = field({ name: `file-${m.code}`, label: `重新上传：${m.name}`, type: "file", hint: "PDF、JPG、PNG 或 OFD 文件", attrs: { accept: ".pdf,.jpg,.jpeg,.png,.ofd" } });
   const control = input.querySelector("input");
   const send = button(`上传${m.name}`, async () => {

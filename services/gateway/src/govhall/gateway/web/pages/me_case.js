@@ -139,7 +139,7 @@ function documents(c) {
     { class: "cards me-list" },
     list.map((d) => {
       const verify = `/verify/notice/${encodeURIComponent(d.id)}?code=${encodeURIComponent(d.verification_code || "")}`;
-      const status = h("p", { class: "hint", role: "status" });
+      const status = h("div", { "aria-live": "polite" });
       return h(
         "li",
         { class: "card" },
@@ -153,7 +153,7 @@ function documents(c) {
             async () => {
               try {
                 await download(`/api/v1/cases/${encodeURIComponent(c.id)}/documents/${encodeURIComponent(d.id)}`, `${d.title}.pdf`);
-                status.textContent = `已下载 ${d.title}.pdf`;
+                status.replaceChildren(message(`已下载 ${d.title}.pdf`, "success"));
               } catch (error) {
                 status.replaceChildren(message(error.message, "error"));
               }

@@ -109,7 +109,7 @@ function rating(l, base, reload) {
 }
 
 function attach(base, reload) {
-  const status = h("div", { role: "status" });
+  const status = h("div", { "aria-live": "polite" });
   const input = field({ name: "file", label: "选择附件", type: "file", hint: "PDF、JPG 或 PNG 文件，每条来信或追问最多 3 个。", attrs: { accept: ".pdf,.jpg,.jpeg,.png" } });
   const control = input.querySelector("input");
   const send = button("上传附件", async () => {
