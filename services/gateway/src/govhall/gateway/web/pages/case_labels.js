@@ -117,3 +117,9 @@ export function size(bytes) {
 export function section(title, ...children) {
   return h("section", { class: "me-section", "aria-label": title }, h("h2", {}, title), children);
 }
+
+/** Append children, leaving out the parts a state does not have (null, false). */
+export function add(el, ...children) {
+  el.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}

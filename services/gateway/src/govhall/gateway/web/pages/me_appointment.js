@@ -4,14 +4,14 @@
 import { get, post } from "../api.js";
 import { button, dialog, facts, field, h, onSubmit, time } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { bookingStateTag, bookingTime, section } from "./case_labels.js";
+import { bookingStateTag, bookingTime, section, add } from "./case_labels.js";
 
 export async function render(view) {
   const b = await get(`/api/v1/appointments/${encodeURIComponent(view.params.booking)}`);
   const content = mySpace(view, "appointments", "预约详情");
   const reload = () => view.navigate(location.pathname + location.search, { replace: true });
   const active = ["pending_reply", "confirmed"].includes(b.state);
-  content.append(
+  add(content, 
     h("p", {}, h("a", { href: active ? "/me/appointments" : "/me/appointments?tab=history" }, "返回我的预约")),
     h(
       "div",

@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { empty, h, pager, tabs } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { bookingStateTag, bookingTime } from "./case_labels.js";
+import { bookingStateTag, bookingTime, add } from "./case_labels.js";
 
 const PAGE_SIZE = 20;
 
@@ -12,7 +12,7 @@ export async function render(view) {
   const content = mySpace(view, "appointments", "我的预约");
   const tab = view.query.get("tab") === "history" ? "history" : "pending";
   const first = await get("/api/v1/me/appointments", { tab, page: 1, page_size: PAGE_SIZE });
-  content.append(
+  add(content, 
     tabs(
       "预约分类",
       [
@@ -23,7 +23,7 @@ export async function render(view) {
     ),
   );
   if (!(first.items || []).length) {
-    content.append(empty(tab === "pending" ? "暂无待办理的预约。可在办事指南中选择“预约办理”。" : "暂无历史预约。"), h("p", {}, h("a", { href: "/matters" }, "查找可预约的事项")));
+    add(content, empty(tab === "pending" ? "暂无待办理的预约。可在办事指南中选择“预约办理”。" : "暂无历史预约。"), h("p", {}, h("a", { href: "/matters" }, "查找可预约的事项")));
     return;
   }
   const list = h("ul", { class: "cards me-list" });
@@ -35,7 +35,7 @@ export async function render(view) {
       more.append(pager(page + 1, async (next) => show(await get("/api/v1/me/appointments", { tab, page: next, page_size: PAGE_SIZE }), next)));
     }
   };
-  content.append(list, more);
+  add(content, list, more);
   show(first, 1);
 }
 

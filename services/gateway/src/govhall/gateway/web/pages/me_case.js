@@ -5,7 +5,7 @@
 import { download, get } from "../api.js";
 import { button, date, empty, facts, h, message, time } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { caseStateTag, section, size } from "./case_labels.js";
+import { caseStateTag, section, size, add } from "./case_labels.js";
 import { actionsSection, evaluationSection, supplementSection } from "./case_actions.js";
 
 const DELIVERY = { pick_up: "窗口领取", mail: "邮寄送达" };
@@ -16,7 +16,7 @@ export async function render(view) {
   const content = mySpace(view, "cases", c.matter_name || "办件详情");
   const reload = () => view.navigate(location.pathname + location.search, { replace: true });
   const notice = h("div", { class: "me-notice" });
-  content.append(
+  add(content, 
     h("p", {}, h("a", { href: `/me/cases?tab=${encodeURIComponent(c.tab || "in_progress")}` }, "返回我的办件")),
     notice,
     basics(c),
@@ -109,6 +109,17 @@ function materials(c) {
 
 const ROLES = { applicant: "申请人", window_clerk: "窗口受理", reviewer: "审核", approver: "审批", supervisor: "督办" };
 
+/** Who did it: a person's name (the applicant, a staff member), else 系统 (a service). */
+function who(f) {
+  if (f.actor_kind === "applicant" || f.actor_kind === "staff") return f.actor_name || (f.actor_kind === "applicant" ? "申请人" : "");
+  return f.actor_kind ? "系统" : f.actor_name;
+}
+
+function flowTitle(f) {
+  const what = f.action_zh || f.action;
+  return f.step_name && f.step_name !== what ? `${f.step_name} · ${what}` : what;
+}
+
 function flow(c) {
   const list = c.flow || [];
   if (!list.length) return empty("尚未提交，暂无办理过程。");
@@ -119,11 +130,11 @@ function flow(c) {
       h(
         "li",
         {},
-        h("p", { class: "me-flow-head" }, h("strong", {}, f.step_name ? `${f.step_name} · ${f.action_zh || f.action}` : f.action_zh || f.action)),
+        h("p", { class: "me-flow-head" }, h("strong", {}, flowTitle(f))),
         h(
           "p",
           { class: "hint" },
-          [f.actor_name || (f.actor_kind === "applicant" ? "申请人" : ""), ROLES[f.actor_role] || "", time(f.at)].filter(Boolean).join("　"),
+          [who(f), ROLES[f.actor_role] || "", time(f.at)].filter(Boolean).join("　"),
         ),
         f.opinion ? h("p", {}, `意见：${f.opinion}`) : null,
       ),

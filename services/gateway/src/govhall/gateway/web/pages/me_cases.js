@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { date, empty, h, pager, tabs } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { CASE_TABS, caseStateTag } from "./case_labels.js";
+import { CASE_TABS, caseStateTag, add } from "./case_labels.js";
 
 export async function render(view) {
   const content = mySpace(view, "cases", "我的办件");
@@ -24,7 +24,7 @@ export async function render(view) {
       );
     }
   };
-  content.append(
+  add(content, 
     tabs(
       "办件分类",
       CASE_TABS.map(([t, name]) => [`/me/cases?tab=${t}`, counts.has(t) ? `${name}（${counts.get(t)}）` : name, t]),
@@ -32,10 +32,10 @@ export async function render(view) {
     ),
   );
   if (!(first.cases || []).length) {
-    content.append(empty("该分类下暂无办件。"), h("p", {}, h("a", { href: "/matters" }, "去办事")));
+    add(content, empty("该分类下暂无办件。"), h("p", {}, h("a", { href: "/matters" }, "去办事")));
     return;
   }
-  content.append(list, more);
+  add(content, list, more);
   show(first, 1);
 }
 

@@ -4,7 +4,7 @@
 import { download, get, post, upload } from "../api.js";
 import { button, facts, field, h, message, onSubmit, time } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { LETTER_ACTIONS, LETTER_KINDS, LETTER_RATINGS, letterStateTag, section, size } from "./case_labels.js";
+import { LETTER_ACTIONS, LETTER_KINDS, LETTER_RATINGS, letterStateTag, section, size, add } from "./case_labels.js";
 
 const ROLES = { writer: "我", staff: "办理部门", system: "系统" };
 const REASONS = { efficiency: "效能问题", attitude: "服务态度", inaction: "不作为", misconduct: "乱作为", other: "其他" };
@@ -15,7 +15,7 @@ export async function render(view) {
   const content = mySpace(view, "consultations", l.title || "咨询详情");
   const reload = () => view.navigate(location.pathname + location.search, { replace: true });
   const base = `/api/v1/consultations/${encodeURIComponent(l.id)}`;
-  content.append(
+  add(content, 
     h("p", {}, h("a", { href: "/me/consultations" }, "返回我的咨询投诉")),
     section(
       "基本信息",

@@ -4,16 +4,16 @@
 import { get } from "../api.js";
 import { date, empty, h, pager } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { LETTER_KINDS, letterStateTag } from "./case_labels.js";
+import { LETTER_KINDS, letterStateTag, add } from "./case_labels.js";
 
 const PAGE_SIZE = 20;
 
 export async function render(view) {
   const content = mySpace(view, "consultations", "我的咨询投诉");
   const first = await get("/api/v1/me/consultations", { page: 1, page_size: PAGE_SIZE });
-  content.append(h("div", { class: "actions" }, h("a", { href: "/consult/new", class: "btn btn-primary" }, "我要咨询投诉")));
+  add(content, h("div", { class: "actions" }, h("a", { href: "/consult/new", class: "btn btn-primary" }, "我要咨询投诉")));
   if (!(first.items || []).length) {
-    content.append(empty("您还没有写过咨询、投诉或建议。"));
+    add(content, empty("您还没有写过咨询、投诉或建议。"));
     return;
   }
   const list = h("ul", { class: "cards me-list" });
@@ -25,7 +25,7 @@ export async function render(view) {
       more.append(pager(page + 1, async (next) => show(await get("/api/v1/me/consultations", { page: next, page_size: PAGE_SIZE }), next)));
     }
   };
-  content.append(list, more);
+  add(content, list, more);
   show(first, 1);
 }
 

@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { empty, facts, h, message } from "../ui.js";
 import { mySpace } from "./layout.js";
-import { bookingStateTag, bookingTime, CASE_TABS } from "./case_labels.js";
+import { bookingStateTag, bookingTime, CASE_TABS, add } from "./case_labels.js";
 
 const LEVELS = { unverified: "未实名", real_name: "已实名", high: "高级实名" };
 const KINDS = { person: "个人", legal_person: "法人" };
@@ -20,7 +20,7 @@ export async function render(view) {
       get("/api/v1/me/appointments", { tab: "pending", page_size: 3 }),
     ].map((p) => p.catch((error) => ({ error }))),
   );
-  content.append(account(me), caseCounts(cases), messages(unread), upcoming(bookings), shortcuts());
+  add(content, account(me), caseCounts(cases), messages(unread), upcoming(bookings), shortcuts());
 }
 
 function failedPart(title, error) {

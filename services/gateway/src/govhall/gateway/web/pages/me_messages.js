@@ -5,6 +5,7 @@ import { del, get, post } from "../api.js";
 import { refreshUnread } from "../app.js";
 import { button, empty, h, message, pager, tabs, time } from "../ui.js";
 import { mySpace } from "./layout.js";
+import { add } from "./case_labels.js";
 
 const PAGE_SIZE = 20;
 
@@ -97,7 +98,7 @@ export async function render(view) {
     }
   };
 
-  content.append(
+  add(content, 
     tabs(
       "消息筛选",
       [
@@ -127,9 +128,9 @@ export async function render(view) {
     status,
   );
   if (!(first.items || []).length) {
-    content.append(empty(unreadOnly ? "没有未读消息。" : "暂无消息。"));
+    add(content, empty(unreadOnly ? "没有未读消息。" : "暂无消息。"));
     return;
   }
-  content.append(list, more);
+  add(content, list, more);
   show(first, 1);
 }
