@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -18,8 +19,8 @@ from playwright.sync_api import Page, expect
 from govhall.kit.testing import wait_until_sync
 
 from .browser import check_page, open_page, settled, sign_in_as
-from .conftest import DEPT, SITE
-from .test_appointments_journey import book, open_hall, publish_bookable_matter
+from .conftest import ADMIN, DEPT, SITE
+from .test_appointments_journey import HALLS, book, publish_bookable_matter
 from .test_cases_journey import act, ok, pdf, publish_matter, staff_token, submit_application
 from .test_identity_journey import Person, bearer, login, register_and_verify
 
@@ -273,9 +274,27 @@ def test_a_letter_answered_followed_up_with_an_attachment_and_rated(
     assert (closed["state"], closed["rating"]) == ("closed", "satisfied")
 
 
+def open_own_hall(api: httpx.Client, matter: str) -> str:
+    """A hall of this module's own (hall names are unique per site, and the appointments journey
+    opens its own at the same site in the same cluster): one window serving `matter`, replying to
+    bookings, 30-minute slots all day every day, as test_appointments_journey.open_hall does."""
+    name = f"西陵区便民服务中心{uuid.uuid4().hex[:4].upper()}"
+    hall = ok(api.post(HALLS, json={"name": name, "requires_reply": True}, headers=ADMIN), 201)
+    ok(
+        api.post(
+            f"{HALLS}/{hall['id']}/windows", json={"name": "3号窗口", "matter_codes": [matter]}, headers=ADMIN
+        ),
+        201,
+    )
+    sessions = [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(1, 8)]
+    timetable = {"sessions": sessions, "slot_minutes": 30, "capacity": 2}
+    ok(api.put(f"{HALLS}/{hall['id']}/timetables", json=timetable, headers=ADMIN))
+    return str(hall["id"])
+
+
 def test_a_booking_shown_and_cancelled(api: httpx.Client, e2e: Any, desktop: Page, phone: Page) -> None:
     matter = publish_bookable_matter(api)
-    hall, _ = open_hall(api, matter)
+    hall = open_own_hall(api, matter)
     person, tokens = citizen(api, e2e, "郑预约")
     slots = ok(api.get(f"/api/v1/sites/{SITE}/matters/{matter}/slots", params={"hall": hall}))["items"]
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
