@@ -277,3 +277,21 @@ def test_supervision_and_an_error_report(api: httpx.Client, e2e: Any, desktop: P
     open_page(desktop, "/staff/error-reports?state=accepted")
     expect(desktop.locator("li.card").filter(has_text=content)).to_contain_text("已按新标准更正收费标准")
     check_page(desktop, "staff-error-reports-accepted")
+
+    # A supervisor ends the accepted case abnormally (异常办结), with a reason.
+    open_page(desktop, f"/staff/cases/{case_id}")
+    desktop.get_by_role("button", name="终止办件").click()
+    dialog = desktop.get_by_role("dialog", name="终止办件（异常办结）")
+    dialog.get_by_role("button", name="确认终止").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("请选择办结结果")
+    dialog.get_by_label("办结结果").select_option("2")
+    dialog.get_by_label("终止理由").fill("申请人重复申报")
+    dialog.get_by_role("button", name="确认终止").click()
+    expect(desktop.get_by_role("status").filter(has_text="终止已完成")).to_contain_text("异常办结")
+    ended = ok(api.get(f"/api/v1/cases/{case_id}", headers=mine))
+    assert (ended["state"], ended["result_code"], ended["result_reason"]) == (
+        "terminated",
+        2,
+        "申请人重复申报",
+    )
+    check_page(desktop, "staff-case-terminated")

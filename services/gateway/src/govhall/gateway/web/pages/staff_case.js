@@ -11,6 +11,7 @@ const NECESSITY = { required: "必要", conditional: "容缺/情形必要", opti
 
 export async function render(view) {
   const content = workbench(view, "queue", "办件办理");
+  content.classList.add("staff");
   const id = view.params.caseId;
   const [c, who] = await Promise.all([get(`/api/v1/cases/${encodeURIComponent(id)}`), me()]);
   view.title(`办件办理 ${c.case_number || c.application_number || ""}`);

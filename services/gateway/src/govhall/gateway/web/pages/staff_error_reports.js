@@ -14,6 +14,7 @@ const STATES = [
 
 export async function render(view) {
   const content = workbench(view, "error-reports", "纠错处理");
+  content.classList.add("staff");
   if (!(account()?.roles || []).includes("site_admin")) {
     content.append(message("纠错处理由站点管理员办理，您的账号没有站点管理员角色。", "info"));
     return;

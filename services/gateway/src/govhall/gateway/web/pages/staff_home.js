@@ -16,6 +16,7 @@ const AREAS = [
 
 export async function render(view) {
   const content = workbench(view, "home", "工作台");
+  content.classList.add("staff");
   const who = await me();
   const mine = roles(who);
   const [site, department] = await Promise.all([siteName(who.site_code || view.site), departmentName(who.site_code, who.department_code)]);

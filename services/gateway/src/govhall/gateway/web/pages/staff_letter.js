@@ -26,6 +26,7 @@ const OPEN = new Set(["pending", "processing", "followed_up"]);
 
 export async function render(view) {
   const content = workbench(view, "letters", "来信办理");
+  content.classList.add("staff");
   const id = view.params.letterId;
   const letter = await get(`/api/v1/consultations/${encodeURIComponent(id)}`);
   const status = h("div", { class: "staff-flash", "aria-live": "polite" });

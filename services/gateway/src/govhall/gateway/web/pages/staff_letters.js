@@ -8,6 +8,7 @@ import { LETTER_KINDS, LETTER_STATES, label, letterClock, pages, withQuery } fro
 
 export async function render(view) {
   const content = workbench(view, "letters", "咨询投诉");
+  content.classList.add("staff");
   const q = view.query;
   const supervisor = (account()?.roles || []).includes("supervisor");
   const mode = supervisor && q.get("view") === "supervised" ? "supervised" : "";

@@ -3,7 +3,7 @@
 
 import { account, get } from "../api.js";
 import { siteName } from "../app.js";
-import { empty, failed, field, h, table } from "../ui.js";
+import { empty, field, h, message, table } from "../ui.js";
 import { workbench } from "./layout.js";
 import { CARDS, card, departments, pages, withQuery } from "./staff_common.js";
 
@@ -11,6 +11,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function render(view) {
   const content = workbench(view, "supervision", "督办预警");
+  content.classList.add("staff");
   const q = view.query;
   const level = CARDS.some(([k]) => k === q.get("level")) ? q.get("level") : "";
   const department = (q.get("department") || "").slice(0, 40);
@@ -66,7 +67,7 @@ export async function render(view) {
           pages(body.page, (n) => withQuery("/staff/supervision", q, { page: n })),
         );
       })
-      .catch((error) => warnings.append(failed(h("div", {}), error))),
+      .catch((error) => warnings.append(message(error.message, "error"))),
     get("/api/v1/supervision/performance", { from, to })
       .then((body) => {
         const rows = (body.departments || []).filter((d) => !department || d.department_code === department);
@@ -91,6 +92,6 @@ export async function render(view) {
           ),
         );
       })
-      .catch((error) => performance.append(failed(h("div", {}), error))),
+      .catch((error) => performance.append(message(error.message, "error"))),
   ]);
 }
