@@ -60,6 +60,7 @@ def test_a_clerk_signs_in_accepts_a_case_and_asks_for_a_supplement(
     citizen = register_and_verify(api, e2e, "王小明")
     first = submit_application(api, citizen, matter, "王记小面", "宜昌市西陵区东山大道88号")
     second = submit_application(api, citizen, matter, "李记热干面", "宜昌市西陵区夷陵大道1号")
+    third = submit_application(api, citizen, matter, "赵记米粉", "宜昌市西陵区珍珠路3号")
     clerk = staff(api, "window_clerk")
     token = clerk["access_token"]
     number = number_of(api, token, first)
@@ -113,6 +114,18 @@ def test_a_clerk_signs_in_accepts_a_case_and_asks_for_a_supplement(
     mine = ok(api.get("/api/v1/me/cases", params={"tab": "supplement"}, headers=bearer(citizen.access_token)))
     assert [c["id"] for c in mine["cases"]] == [second]
     assert mine["cases"][0]["state_zh"] == "待补正"
+
+    # 不予受理 needs a reason, in Chinese.
+    open_page(desktop, f"/staff/cases/{third}")
+    desktop.get_by_role("button", name="不予受理").click()
+    dialog = desktop.get_by_role("dialog", name="不予受理")
+    dialog.get_by_role("button", name="确认不予受理").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("请填写不予受理理由")
+    dialog.get_by_label("不予受理理由").fill("不属于本部门职责范围")
+    dialog.get_by_role("button", name="确认不予受理").click()
+    expect(desktop.get_by_role("status").filter(has_text="不予受理已完成")).to_contain_text("不予受理通知书")
+    refused = ok(api.get(f"/api/v1/cases/{third}", headers=bearer(token)))
+    assert refused["state"] == "not_accepted" and refused["result_reason"] == "不属于本部门职责范围"
 
     # The same pages at a phone's width.
     sign_in_as(phone, clerk)
@@ -212,6 +225,19 @@ def test_a_letter_is_claimed_and_replied_to(api: httpx.Client, e2e: Any, desktop
     check_page(desktop, "staff-letter-pending")
     desktop.get_by_role("button", name="签收").click()
     expect(desktop.get_by_role("status").filter(has_text="签收已完成")).to_contain_text("办理中")
+    # 延期申请, and as a supervisor too, its approval.
+    desktop.get_by_role("button", name="延期申请").click()
+    dialog = desktop.get_by_role("dialog", name="延期申请")
+    dialog.get_by_label("延期工作日数").fill("3")
+    dialog.get_by_label("延期理由").fill("需要向窗口核实办理时间")
+    dialog.get_by_role("button", name="提交延期申请").click()
+    expect(desktop.get_by_role("status").filter(has_text="延期申请已完成")).to_be_visible()
+    desktop.get_by_role("button", name="延期审批").click()
+    dialog = desktop.get_by_role("dialog", name="延期审批")
+    dialog.get_by_role("button", name="提交审批").click()
+    expect(desktop.get_by_role("status").filter(has_text="延期审批已完成")).to_be_visible()
+    expect(desktop.locator("main")).to_contain_text("已同意延期 3 个工作日")
+    assert ok(api.get(f"/api/v1/consultations/{letter['id']}", headers=who))["extension_state"] == "approved"
     desktop.get_by_role("button", name="回复", exact=True).click()
     dialog = desktop.get_by_role("dialog", name="回复来信")
     dialog.get_by_role("button", name="发送答复").click()
