@@ -124,7 +124,7 @@ function done(written, signedIn) {
 function attachments(box, letter, password, signedIn) {
   let count = (letter.attachments || []).length;
   const list = h("ul", {}, (letter.attachments || []).map((a) => h("li", {}, a.file_name || a.name)));
-  const status = h("div", { role: "status" });
+  const status = h("div");
   const input = h("input", { type: "file", id: "letter-file", accept: ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" });
   const send = button("上传附件", async () => {
     const file = input.files?.[0];

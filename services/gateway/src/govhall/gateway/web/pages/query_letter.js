@@ -35,7 +35,7 @@ export async function render(view) {
 }
 
 function thread(letter, creds) {
-  const status = h("div", { role: "status" });
+  const status = h("div");
   const files = letter.attachments || [];
   return [
     h("h2", { tabindex: "-1" }, `${LETTER_KINDS[letter.kind] || "信件"}：${letter.title}`),

@@ -79,7 +79,7 @@ function bookingsTable(caption, items, refresh) {
 }
 
 function replyButtons(b, refresh) {
-  const status = h("span", { role: "status" });
+  const status = h("div");
   const confirm = button("确认", async () => {
     confirm.disabled = true;
     try {
@@ -156,15 +156,16 @@ async function drawQueues(box, hall, day) {
     fill(box, h("p", { class: "empty" }, "该大厅尚无窗口。"));
     return;
   }
-  const parts = windows.map((w) => h("div", { class: "queue-window" }));
+  const parts = windows.map(() => h("div", { class: "queue-window" }));
   fill(box, parts);
-  await Promise.all(windows.map((w, i) => drawQueue(parts[i], w, day)));
+  await Promise.all(windows.map((w, i) => drawQueue(parts[i], w, day, h("div"))));
 }
 
-async function drawQueue(box, win, day) {
-  const status = h("div", { role: "status" });
-  const redraw = () => drawQueue(box, win, day);
+// `status` outlives the redraws: what 叫号 called stays said after the queue is read again.
+async function drawQueue(box, win, day, status) {
+  const redraw = () => drawQueue(box, win, day, status);
   const act = (work) => async () => {
+    fill(status);
     try {
       await work();
       await redraw();
