@@ -279,8 +279,13 @@ export async function route() {
     return;
   }
   if (mine !== generation) return;
+  // The page's container; its append() skips null/false as h() does (a page may append a part
+  // that is there only sometimes; the DOM's own append would write "null").
+  const container = h("div", { class: "page" });
+  const nativeAppend = container.append.bind(container);
+  container.append = (...kids) => nativeAppend(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
   const view = {
-    main: h("div", { class: "page" }),
+    main: container,
     params,
     query: new URLSearchParams(location.search),
     site: currentSite(),
