@@ -124,7 +124,7 @@ function submitted(view, c) {
   fill(
     view.main,
     h("h1", { tabindex: "-1" }, "申报已提交"),
-    stepsBar(["填写申请", "提交"], 2),
+    stepsBar(["阅读须知", "填写申请", "提交"], 2),
     message(`您的“${c.matter_name}”申请已提交，等待${c.department_name || "办理部门"}预审受理。`, "success"),
     h(
       "section",

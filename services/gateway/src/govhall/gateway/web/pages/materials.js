@@ -37,6 +37,10 @@ function materialCard(c, m, info, update, status) {
     try {
       update(await work());
       if (done) fill(status, message(done, "success"));
+      // The card was drawn again: keep the keyboard where it was, on this material.
+      const heading = document.getElementById(headingId);
+      heading?.setAttribute("tabindex", "-1");
+      heading?.focus();
     } catch (error) {
       fill(status, message(`${m.name}：${error.message}`, "error"));
     }
