@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
+
+from govhall.kit.testing import wait_until_sync
 
 from .browser import check_page, open_page, sign_in_as
 from .conftest import ADMIN, DEPT, SITE
@@ -336,14 +338,34 @@ def test_licence_of_my_own_added_edited_and_granted(
     open_page(phone, f"/me/licences/{licence['id']}")
     check_page(phone, "licence")
 
-    # Revoke the grant, then delete the licence.
+    # Revoke the grant.
     desktop.goto(f"/me/licences/{licence['id']}")
     desktop.get_by_role("button", name="撤销授权 健康证明用于办件").click()
     expect(desktop.get_by_role("region", name="授权记录")).to_contain_text("已撤销")
+    [revoked] = ok(api.get(f"/api/v1/me/licences/{licence['id']}/grants", headers=me))["items"]
+    assert revoked["state"] == "revoked"
+
+    # Delete another licence of my own (one never granted: licences cannot yet delete a
+    # licence that has grants, revoked ones included).
+    spare = ok(
+        api.post(
+            "/api/v1/me/licences",
+            data={
+                "type_code": kind,
+                "number": "JK-2025-0099",
+                "issued_on": "2025-01-05",
+                "metadata": json.dumps({"hospital": "宜昌市中心医院"}),
+            },
+            files={"file": ("旧健康证明.png", PNG, "image/png")},
+            headers=me,
+        ),
+        201,
+    )
+    open_page(desktop, f"/me/licences/{spare['id']}")
     desktop.get_by_role("button", name="删除证照").click()
     desktop.get_by_role("dialog", name="删除证照").get_by_role("button", name="确认删除").click()
     expect(desktop).to_have_url(re.compile(r"/me/licences$"))
-    assert ok(api.get("/api/v1/me/licences", headers=me))["items"] == []
+    assert [x["id"] for x in ok(api.get("/api/v1/me/licences", headers=me))["items"]] == [licence["id"]]
 
 
 def test_enterprise_registered_agent_authorised_and_acted_for(
@@ -405,8 +427,21 @@ def test_enterprise_registered_agent_authorised_and_acted_for(
     assert revoked["status"] == "revoked"
 
 
-# Last in the module: the newcomer's number had its registration code when the module began, and
-# identity sends a number one code a minute.
+def ask_for_code(form: Locator) -> None:
+    """Click 获取验证码 until a code is sent: identity sends a number one code a minute, and the
+    newcomer's number had its registration code when the module began."""
+    status = form.get_by_role("status")
+
+    def sent() -> bool:
+        status.evaluate("(e) => { e.textContent = ''; }")
+        form.get_by_role("button", name="获取验证码").click()
+        expect(status).not_to_be_empty()
+        return "验证码已发送至" in status.inner_text()
+
+    wait_until_sync(sent, 90, interval=2, what="an SMS code sent")
+
+
+# Last in the module, so that the newcomer's number is most likely free for another code.
 def test_password_change_with_sms_code_then_sign_in_again(
     desktop: Page, api: httpx.Client, e2e: Any, newcomer: Person
 ) -> None:
@@ -418,7 +453,7 @@ def test_password_change_with_sms_code_then_sign_in_again(
     desktop.get_by_label(re.compile(r"^新密码")).fill(NEW_PASSWORD)
     desktop.get_by_label("确认新密码").fill(NEW_PASSWORD)
     password_form = desktop.locator("form").filter(has=desktop.get_by_label("当前密码"))
-    password_form.get_by_role("button", name="获取验证码").click()
+    ask_for_code(password_form)
     expect(password_form.get_by_role("status")).to_contain_text(f"验证码已发送至 {masked(person.mobile)}")
     password_form.get_by_label("短信验证码").fill(sms_code(e2e, person.mobile, "change_password"))
     password_form.get_by_role("button", name="确认修改密码").click()

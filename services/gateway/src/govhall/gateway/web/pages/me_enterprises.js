@@ -53,7 +53,7 @@ export async function render(view) {
     content,
     status,
     enterprises.length
-      ? h("ul", { class: "cards me-list" }, enterprises.map((e) => h("li", { class: "card" }, enterpriseCard(view, e, fail))))
+      ? h("ul", { class: "cards me-list me-wide" }, enterprises.map((e) => h("li", { class: "card" }, enterpriseCard(view, e, fail))))
       : empty("您还没有企业。作为法定代表人可在下方注册法人账号；经企业授权的经办人，授权后会在这里看到企业。"),
     registerSection(done),
   );
