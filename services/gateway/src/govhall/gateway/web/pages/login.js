@@ -2,7 +2,10 @@
 // visitor was going (?next=), or to 我的空间 / the workbench.
 
 import { post, saveSession } from "../api.js";
-import { field, h, onSubmit, tabs } from "../ui.js";
+import { field, h, message, onSubmit, tabs } from "../ui.js";
+
+// Why the visitor was sent here (?notice=), e.g. after changing the password ended every session.
+const NOTICES = { password_changed: "密码已修改，所有登录均已退出，请使用新密码重新登录。" };
 
 const METHODS = [
   ["password", "账号密码登录"],
@@ -43,6 +46,7 @@ export async function render(view) {
   });
   view.main.append(
     h("h1", {}, "登录"),
+    NOTICES[view.query.get("notice")] ? message(NOTICES[view.query.get("notice")], "success") : null,
     tabs("登录方式", METHODS.map(([m, text]) => [`/login?method=${m}${keep}`, text, m]), method),
     form,
     h("p", {}, "还没有账号？", h("a", { href: `/register${next ? `?next=${encodeURIComponent(next)}` : ""}` }, "立即注册"), "　", h("a", { href: "/forgot" }, "忘记密码")),
@@ -63,7 +67,9 @@ export function smsButton(purpose) {
     const mobile = form.querySelector('[name="mobile"]')?.value.trim();
     btn.disabled = true;
     try {
-      const sent = await post("/api/v1/auth/sms-codes", { mobile, purpose }, { auth: false });
+      // Codes to the signed-in account's own number (or binding a new one) go with the token.
+      const own = ["change_password", "change_mobile", "bind_mobile"].includes(purpose);
+      const sent = await post("/api/v1/auth/sms-codes", { mobile, purpose }, { auth: own });
       status.textContent = `验证码已发送至 ${sent.mobile_masked}，${Math.round(sent.expires_in_seconds / 60)} 分钟内有效。`;
       const local = ["127.0.0.1", "localhost"].includes(location.hostname);
       if (local) status.textContent += "（本地开发环境：短信写入 var/dev-sms.jsonl）";
