@@ -102,9 +102,9 @@ def county(api: httpx.Client) -> dict[str, Any]:
 
     def found() -> bool:
         reply = api.get(f"/api/v1/sites/{SITE}/search", params={"q": "我想开个饭店"})
-        return reply.status_code == 200 and any(i.get("code") == code for i in reply.json()["items"])
+        return reply.status_code == 200 and any(i.get("id") == code for i in reply.json()["items"])
 
-    wait_until_sync(found, timeout=60, message="the everyday search never found the matter")
+    wait_until_sync(found, timeout=60, what="the everyday search finding the matter")
     clerk = f"clerk{uuid.uuid4().hex[:8]}"
     staff = {
         "username": clerk,
@@ -194,8 +194,8 @@ def test_a_newcomer_applies_a_clerk_accepts_and_the_notice_qr_verifies(
     page.get_by_role("button", name="同意并开始填报").click()
     expect(page.locator("main h1")).to_have_text("填写申请：食品经营许可（小餐饮新办）")
     settled(page)
-    page.get_by_label(re.compile(r"^\s*经营者名称")).fill("孙记小馆")
-    page.get_by_label(re.compile(r"^\s*经营场所")).fill("夷陵区东湖大道 8 号")
+    page.get_by_role("textbox", name="经营者名称", exact=True).fill("孙记小馆")
+    page.get_by_role("textbox", name="经营场所", exact=True).fill("夷陵区东湖大道 8 号")
     page.locator("#file-M01").set_input_files(
         files=[{"name": "申请书.pdf", "mimeType": "application/pdf", "buffer": pdf("申请书")}]
     )
@@ -278,9 +278,13 @@ def test_a_newcomer_applies_a_clerk_accepts_and_the_notice_qr_verifies(
     check_page(page, "14-answered")
 
     # What the pages showed is what the API holds.
-    mine = ok(api.post("/api/v1/auth/login", json={"method": "password", "login_name": mobile, "password": PASSWORD}))
+    mine = ok(
+        api.post(
+            "/api/v1/auth/login", json={"method": "password", "login_name": mobile, "password": PASSWORD}
+        )
+    )
     who = {"Authorization": f"Bearer {mine['access_token']}"}
-    [case] = [c for c in ok(api.get("/api/v1/me/cases", params={"tab": "in_progress"}, headers=who))["items"]]
+    [case] = ok(api.get("/api/v1/me/cases", params={"tab": "in_progress"}, headers=who))["cases"]
     shown = ok(api.get(f"/api/v1/cases/{case['id']}", headers=who))
     assert shown["application_number"] == number and shown["state"] == "accepted"
     assert {m["code"] for m in shown["materials"] if m.get("files")} == {"M01", "M02"}
