@@ -202,7 +202,8 @@ def test_home_search_and_guide(seeded: dict[str, str], desktop: Page, phone: Pag
         expect(main).to_contain_text(text)
     qr = main.get_by_role("img", name=re.compile("二维码"))
     expect(qr).to_have_attribute("src", f"/api/v1/sites/{SITE}/matters/{code}/qrcode.svg")
-    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", qr.element_handle())
+    # The QR image loads (waited for: the SVG comes a moment after the page is drawn).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
     expect(main.get_by_role("link", name="在线申报")).to_have_attribute("href", f"/apply/{SITE}/{code}")
     expect(main.get_by_role("link", name="预约办理")).to_have_attribute("href", f"/book/{SITE}/{code}")
     expect(main.get_by_role("link", name=re.compile("下载空白表格"))).to_have_attribute(

@@ -218,6 +218,8 @@ def test_a_newcomer_applies_a_clerk_accepts_and_the_notice_qr_verifies(
     expect(clerk.get_by_role("table", name="待办办件列表")).to_contain_text(number)
     clerk.get_by_role("link", name=f"办理 {number}").click()
     settled(clerk)
+    # The applicant's verified name, which the tokens issued after 实名认证 carry.
+    expect(clerk.locator("main")).to_contain_text(name)
     check_page(clerk, "9-staff-case")
     clerk.get_by_role("button", name="受理", exact=True).click()
     dialog = clerk.get_by_role("dialog", name="受理")

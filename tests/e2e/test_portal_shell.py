@@ -56,3 +56,11 @@ def test_the_site_switch_moves_the_visitor_to_a_county(desktop: Page) -> None:
     expect(desktop.locator("header")).to_contain_text("西陵区政务服务网")
     desktop.reload()
     expect(desktop.locator("header")).to_contain_text("西陵区政务服务网")
+
+
+def test_a_sub_site_links_its_visitors_to_their_own_site(desktop: Page) -> None:
+    open_page(desktop, "/?site=420502")
+    expect(desktop.locator("header")).to_contain_text("西陵区政务服务网")
+    # The choice stays as the visitor moves on; only the home page's ?site= sets it.
+    open_page(desktop, "/qa?site=420000")
+    expect(desktop.locator("header")).to_contain_text("西陵区政务服务网")

@@ -85,6 +85,12 @@ async function refresh() {
   return refreshing;
 }
 
+/** New tokens for the same session, e.g. after 实名认证: a token carries the name it was issued
+ * with, and cases and letters take the applicant's name from it. */
+export function renewTokens() {
+  return refresh();
+}
+
 /**
  * Call the API. Options: query (object), json (a body), form (FormData), auth (default: send the
  * token when signed in), token (another bearer, e.g. an enterprise's), raw (the Response itself).

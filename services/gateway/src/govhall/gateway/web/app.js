@@ -322,6 +322,10 @@ document.addEventListener("click", (event) => {
 window.addEventListener("popstate", route);
 window.addEventListener("govhall:session", renderHeader);
 
+// A sub-site links to the portal as /?site=<code>: its visitors start at their own site.
+const linkedSite = location.pathname === "/" ? new URLSearchParams(location.search).get("site") : null;
+if (linkedSite && /^\d{6}$/.test(linkedSite)) localStorage.setItem(SITE_KEY, linkedSite);
+
 applyElder();
 renderHeader();
 route();

@@ -1,7 +1,7 @@
 // 账号安全: my account (numbers masked), 实名认证 while unverified, 修改密码 (every session ends:
 // sign in again), 更换手机号 and 设置用户名. ?welcome=1 greets a newly registered person.
 
-import { clearSession, get, post, put, saveSession, session } from "../api.js";
+import { clearSession, get, post, put, renewTokens, saveSession, session } from "../api.js";
 import { facts, field, h, message, onSubmit, time } from "../ui.js";
 import { mySpace } from "./layout.js";
 import { smsButton } from "./login.js";
@@ -89,6 +89,8 @@ function realName(view) {
     const account = await post("/api/v1/me/real-name", { name: v.name.trim(), id_number: idNumber });
     form.reset();
     remember(account);
+    // The signed-in token still carries no name: new tokens carry the verified one.
+    await renewTokens();
     done(view, `实名认证成功：${account.name}（${account.id_number_masked}）。`);
   });
   return section("real-name-title", "实名认证", form);
