@@ -38,8 +38,9 @@ def ok(reply: httpx.Response, status: int = 200) -> Any:
     return reply.json()
 
 
-def publish_matter(api: httpx.Client) -> str:
-    code = f"{DEPT}-{uuid.uuid4().hex[:6].upper()}"
+def matter_body(code: str, dept: str = DEPT, **changes: Any) -> dict[str, Any]:
+    """A 食品经营许可 matter of `dept` (accept, two reviews, decide; two required uploads; a
+    two-field form), with `changes` replacing whole top-level fields."""
     form = {
         "type": "object",
         "title": "食品经营许可申请表",
@@ -49,10 +50,11 @@ def publish_matter(api: httpx.Client) -> str:
         },
         "required": ["shop_name", "address"],
     }
-    body = {
+    upload = {"form": "electronic", "necessity": "required", "source": "applicant"}
+    return {
         "code": code,
         "name": "食品经营许可（新办）",
-        "department_code": DEPT,
+        "department_code": dept,
         "audiences": ["person", "legal_person"],
         "type": "licensing",
         "handling_type": "promised",
@@ -70,25 +72,24 @@ def publish_matter(api: httpx.Client) -> str:
             {"code": "decide", "name": "决定", "role": "approver"},
         ],
         "materials": [
-            {
-                "code": "M01",
-                "name": "食品经营许可申请书",
-                "form": "electronic",
-                "necessity": "required",
-                "source": "applicant",
-            },
-            {
-                "code": "M02",
-                "name": "经营场所平面图",
-                "form": "electronic",
-                "necessity": "required",
-                "source": "applicant",
-            },
+            {**upload, "code": "M01", "name": "食品经营许可申请书"},
+            {**upload, "code": "M02", "name": "经营场所平面图"},
         ],
         "form_schema": form,
+        **changes,
     }
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters", json=body, headers=ADMIN), 201)
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters/{code}/publish", headers=ADMIN))
+
+
+def publish_matter(api: httpx.Client, site: str = SITE, dept: str = DEPT, **changes: Any) -> str:
+    """Publish a matter_body at `site`; its code."""
+    code = f"{dept}-{uuid.uuid4().hex[:6].upper()}"
+    ok(
+        api.post(
+            f"/api/v1/admin/sites/{site}/matters", json=matter_body(code, dept, **changes), headers=ADMIN
+        ),
+        201,
+    )
+    ok(api.post(f"/api/v1/admin/sites/{site}/matters/{code}/publish", headers=ADMIN))
     return code
 
 

@@ -8,7 +8,6 @@ page is checked at a phone's and a desktop's width."""
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import httpx
@@ -18,8 +17,8 @@ from playwright.sync_api import Page, expect
 from govhall.kit.testing import wait_until_sync
 
 from .browser import check_page, open_page, sign_in_as
-from .conftest import ADMIN, DEPT, SITE
-from .test_cases_journey import PNG, act, ok, pdf, staff_token
+from .conftest import SITE
+from .test_cases_journey import PNG, act, ok, pdf, publish_matter, staff_token
 from .test_identity_journey import PASSWORD, Person, bearer, register_and_verify, sms_code
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -62,27 +61,16 @@ FORM = {
 def publish_rich_matter(api: httpx.Client) -> str:
     """A matter whose form has text, enum, date, integer, email, boolean, list and a nested section
     (shown when an agent applies), with two required materials and one the agent situation needs."""
-    code = f"{DEPT}-{uuid.uuid4().hex[:6].upper()}"
     material = {"form": "electronic", "source": "applicant"}
-    body = {
-        "code": code,
-        "name": "食品经营许可（网上新办）",
-        "department_code": DEPT,
-        "audiences": ["person", "legal_person"],
-        "type": "licensing",
-        "handling_type": "promised",
-        "promised_limit": {"value": 10},
-        "legal_limit": {"value": 20},
-        "online_application": True,
-        "online_depth": 4,
-        "visits": 0,
-        "result_name": "食品经营许可证",
-        "guide": {"notice": "申请人应对申请材料实质内容的真实性负责。\n提交虚假材料的，一年内不得再次申请。"},
-        "steps": [
+    return publish_matter(
+        api,
+        name="食品经营许可（网上新办）",
+        guide={"notice": "申请人应对申请材料实质内容的真实性负责。\n提交虚假材料的，一年内不得再次申请。"},
+        steps=[
             {"code": "accept", "name": "受理", "role": "window_clerk"},
             {"code": "decide", "name": "决定", "role": "approver"},
         ],
-        "materials": [
+        materials=[
             {**material, "code": "M01", "name": "食品经营许可申请书", "necessity": "required"},
             {**material, "code": "M02", "name": "经营场所平面图", "necessity": "required"},
             {
@@ -93,7 +81,7 @@ def publish_rich_matter(api: httpx.Client) -> str:
                 "condition": "委托他人代办的",
             },
         ],
-        "situations": [
+        situations=[
             {
                 "code": "S1",
                 "question": "是否委托他人代办？",
@@ -108,11 +96,8 @@ def publish_rich_matter(api: httpx.Client) -> str:
                 ],
             }
         ],
-        "form_schema": FORM,
-    }
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters", json=body, headers=ADMIN), 201)
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters/{code}/publish", headers=ADMIN))
-    return code
+        form_schema=FORM,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -22,60 +22,13 @@ from govhall.kit.testing import wait_until_sync
 from .browser import check_page, new_context, open_page, settled, watch_console
 from .conftest import ADMIN, Cluster
 from .qr import decode_pdf_qr
-from .test_cases_journey import PNG, ok, pdf
+from .test_cases_journey import PNG, ok, pdf, publish_matter
 from .test_identity_journey import PASSWORD, new_id_number, new_mobile, sms_code
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 # The journey's own county (no other module publishes here, so its search is its own).
 SITE, DEPT = "420506", "420506-SCJG"
-
-
-def matter_body(code: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "name": "食品经营许可（小餐饮新办）",
-        "department_code": DEPT,
-        "audiences": ["person"],
-        "type": "licensing",
-        "handling_type": "promised",
-        "promised_limit": {"value": 10},
-        "legal_limit": {"value": 20},
-        "online_application": True,
-        "online_depth": 4,
-        "visits": 0,
-        "result_name": "食品经营许可证",
-        "guide": {"notice": "申请人应对申请材料实质内容的真实性负责。"},
-        "steps": [
-            {"code": "accept", "name": "受理", "role": "window_clerk"},
-            {"code": "decide", "name": "决定", "role": "approver"},
-        ],
-        "materials": [
-            {
-                "code": "M01",
-                "name": "食品经营许可申请书",
-                "form": "electronic",
-                "necessity": "required",
-                "source": "applicant",
-            },
-            {
-                "code": "M02",
-                "name": "经营场所平面图",
-                "form": "electronic",
-                "necessity": "required",
-                "source": "applicant",
-            },
-        ],
-        "form_schema": {
-            "type": "object",
-            "title": "食品经营许可申请表",
-            "properties": {
-                "shop_name": {"type": "string", "title": "经营者名称", "minLength": 2},
-                "address": {"type": "string", "title": "经营场所", "minLength": 4},
-            },
-            "required": ["shop_name", "address"],
-        },
-    }
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +49,17 @@ def county(api: httpx.Client) -> dict[str, Any]:
             headers=ADMIN,
         )
     )
-    code = f"{DEPT}-{uuid.uuid4().hex[:6].upper()}"
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters", json=matter_body(code), headers=ADMIN), 201)
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters/{code}/publish", headers=ADMIN))
+    code = publish_matter(
+        api,
+        SITE,
+        DEPT,
+        name="食品经营许可（小餐饮新办）",
+        audiences=["person"],
+        steps=[
+            {"code": "accept", "name": "受理", "role": "window_clerk"},
+            {"code": "decide", "name": "决定", "role": "approver"},
+        ],
+    )
 
     def found() -> bool:
         reply = api.get(f"/api/v1/sites/{SITE}/search", params={"q": "我想开个饭店"})
