@@ -175,6 +175,29 @@ async def test_staff_read_a_granted_licence_until_the_holder_revokes_the_grant(
     assert [g["state"] for g in listing["items"]] == ["revoked", "revoked"]
 
 
+async def test_a_licence_granted_to_a_case_is_deleted_once_the_grant_is_revoked(
+    stack: Stack, tmp_path: Path
+) -> None:
+    c = stack.client
+    me, case_id, licence_id = await granted_world(stack, tmp_path, "13900000174")
+    body = {"case_id": case_id, "material_code": "M02", "purpose": "核验婚姻状况"}
+    r = await c.post(f"/api/v1/me/licences/{licence_id}/grants", json=body, headers=me)
+    assert r.status_code == 201, r.text
+    grant = r.json()
+    url = f"/api/v1/me/licences/{licence_id}"
+
+    # While the grant lives the delete is refused, saying what to do (not a 500).
+    problem = assert_problem(await c.delete(f"{url}?revision=1", headers=me), 409, "LICENCE_GRANTED")
+    assert problem["detail_zh"] == "该证照正授权给办件使用，请先撤销授权后再删除"
+    assert (await c.get(url, headers=me)).status_code == 200
+
+    r = await c.delete(f"{url}/grants/{grant['id']}", headers=me)
+    assert r.status_code == 200, r.text
+    assert (await c.delete(f"{url}?revision=1", headers=me)).status_code == 204
+    assert_problem(await c.get(url, headers=me), 404, "LICENCE_NOT_FOUND")
+    assert_problem(await c.get(f"{url}/grants", headers=me), 404, "LICENCE_NOT_FOUND")
+
+
 async def test_bad_grants_are_problems_naming_the_field(stack: Stack, tmp_path: Path) -> None:
     c = stack.client
     me, case_id, licence_id = await granted_world(stack, tmp_path, "13900000173")

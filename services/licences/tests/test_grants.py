@@ -6,6 +6,7 @@ Cases is a stand-in gRPC server saying whose case it is and who handles it; the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,18 +21,19 @@ from govhall.catalogue import testing as catalogue_world
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
 from govhall.kit.errors import DomainError, ErrorKind
+from govhall.kit.races import concurrently
 from govhall.kit.testing import caller_channel, free_port
 from govhall.licences import app as licences_app
-from govhall.licences.grants_tables import licence_grants
+from govhall.licences.grants_tables import licence_accesses, licence_grants
 from govhall.licences.settings import LicencesSettings
 from govhall.protos.cases.v1 import cases_pb2, cases_pb2_grpc
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
 from govhall.protos.catalogue.v1 import catalogue_pb2_grpc
 from govhall.protos.licences.v1 import grants_pb2 as pb
-from govhall.protos.licences.v1 import grants_pb2_grpc
+from govhall.protos.licences.v1 import grants_pb2_grpc, licences_pb2, licences_pb2_grpc
 
 from .conftest import COUNTY, DEPT, FOOD_TYPE, MATTER, World, staff
-from .test_holder import enterprise, issue_a
+from .test_holder import enterprise, issue_a, png
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +45,9 @@ class FakeCases(cases_pb2_grpc.CasesServiceServicer):
     """Cases' GetCase as licences sees it: case-9 is ent-1's application for MATTER at COUNTY."""
 
     def __init__(self) -> None:
+        # When set, GetCase waits for it: a grant is then held between its reads and its write.
+        self.gate: asyncio.Event | None = None
+        self.waiting = asyncio.Event()
         self.cases = {
             CASE: cases_pb2.Case(
                 id=CASE,
@@ -58,13 +63,21 @@ class FakeCases(cases_pb2_grpc.CasesServiceServicer):
     async def GetCase(self, request: cases_pb2.GetCaseRequest, context: Any) -> cases_pb2.Case:
         if request.case_id not in self.cases:
             await context.abort(grpc.StatusCode.NOT_FOUND, "no such case")
+        if self.gate is not None:
+            self.waiting.set()
+            await self.gate.wait()
         return self.cases[request.case_id]
 
 
+class GrantsWorld(World):
+    cases: FakeCases
+
+
 @pytest.fixture
-async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) -> AsyncIterator[World]:
+async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) -> AsyncIterator[GrantsWorld]:
     cases = grpc.aio.server()
-    cases_pb2_grpc.add_CasesServiceServicer_to_server(FakeCases(), cases)
+    fake_cases = FakeCases()
+    cases_pb2_grpc.add_CasesServiceServicer_to_server(fake_cases, cases)
     cases_port = cases.add_insecure_port("127.0.0.1:0")
     await cases.start()
     bus = InProcessBus()
@@ -107,7 +120,9 @@ async def world(start_service: Any, platform: Any, tmp_path: Path, db_url: str) 
         ]
     )
     await catalogue_world.seed(stub, departments=[(DEPT, "西陵区市场监督管理局")], matters=[(MATTER, draft)])
-    yield World(stub, licences.address, licences.db, bus)
+    world = GrantsWorld(stub, licences.address, licences.db, bus)
+    world.cases = fake_cases
+    yield world
     await cases.stop(None)
 
 
@@ -285,3 +300,191 @@ async def test_the_material_must_take_a_licence_of_its_type(world: World) -> Non
     err = await refused(
         world, stub, "CreateGrant", grant_request(licence_id, purpose=" "), enterprise(), ErrorKind.INVALID
     )
+
+
+# Deleting a licence of one's own that was granted to a case.
+
+
+def mine(world: World) -> licences_pb2_grpc.LicencesServiceStub:
+    return world.stub(licences_pb2_grpc.LicencesServiceStub)
+
+
+async def own_licence(world: World, first: bool = True) -> licences_pb2.Licence:
+    """ent-1's own (level C) 食品经营许可证 scan: the type the case's M02 takes."""
+    if first:
+        await world.licence_type(holder_maintained=True)
+    request = licences_pb2.CreateMyLicenceRequest(
+        type_code=FOOD_TYPE,
+        number="JY14205020000001",
+        issued_on="2024-03-01",
+        metadata={"business_scope": "热食类食品制售"},
+        file_name="食品经营许可证.png",
+        content=png(),
+    )
+    return await world.call(mine(world), "CreateMyLicence", request, enterprise())
+
+
+def delete(licence: licences_pb2.Licence) -> licences_pb2.DeleteMyLicenceRequest:
+    return licences_pb2.DeleteMyLicenceRequest(id=licence.id, revision=licence.revision)
+
+
+async def rows_of(world: World, licence_id: str) -> tuple[int, int, int]:
+    """The licence's rows: (licences, grants, accesses)."""
+    async with world.db.reader() as uow:
+        return (
+            await uow.conn.scalar(sa.text("select count(*) from licences where id = :i"), {"i": licence_id}),
+            await uow.conn.scalar(
+                sa.select(sa.func.count()).where(licence_grants.c.licence_id == licence_id)
+            ),
+            await uow.conn.scalar(
+                sa.select(sa.func.count()).where(licence_accesses.c.licence_id == licence_id)
+            ),
+        )
+
+
+async def expire(world: World, grant_id: str) -> None:
+    async with world.db.uow() as uow:
+        await uow.conn.execute(
+            licence_grants.update()
+            .where(licence_grants.c.id == grant_id)
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
+        await uow.commit()
+
+
+async def test_a_granted_licence_is_deleted_only_once_its_grants_are_dead(world: GrantsWorld) -> None:
+    licence = await own_licence(world)
+    stub = grants(world)
+    grant = await world.call(stub, "CreateGrant", grant_request(licence.id), enterprise())
+    read = pb.GetGrantedLicenceRequest(case_id=CASE, licence_id=licence.id)
+    await world.call(stub, "GetGrantedLicence", read, HANDLER)
+
+    # A living grant: the case's staff may be reading it; the holder is told to revoke first.
+    err = await refused(
+        world, mine(world), "DeleteMyLicence", delete(licence), enterprise(), ErrorKind.CONFLICT
+    )
+    assert (err.code, err.message_zh) == ("LICENCE_GRANTED", "该证照正授权给办件使用，请先撤销授权后再删除")
+    assert await rows_of(world, licence.id) == (1, 1, 1)
+    await world.call(
+        mine(world), "GetMyLicence", licences_pb2.GetMyLicenceRequest(id=licence.id), enterprise()
+    )
+    await world.call(stub, "GetGrantedLicence", read, HANDLER)
+
+    await world.call(
+        stub, "RevokeGrant", pb.RevokeGrantRequest(licence_id=licence.id, grant_id=grant.id), enterprise()
+    )
+    # A second grant, expired: dead too.
+    second = await world.call(stub, "CreateGrant", grant_request(licence.id), enterprise())
+    await world.call(stub, "GetGrantedLicenceFile", read, HANDLER)
+    await expire(world, second.id)
+    assert await rows_of(world, licence.id) == (1, 2, 3)
+
+    # Every grant dead: the licence goes with its grants and their access records.
+    await world.call(mine(world), "DeleteMyLicence", delete(licence), enterprise())
+    assert await rows_of(world, licence.id) == (0, 0, 0)
+    gone = await refused(
+        world,
+        mine(world),
+        "GetMyLicence",
+        licences_pb2.GetMyLicenceRequest(id=licence.id),
+        enterprise(),
+        ErrorKind.NOT_FOUND,
+    )
+    assert gone.code == "LICENCE_NOT_FOUND"
+    await refused(world, stub, "GetGrantedLicence", read, HANDLER, ErrorKind.NOT_FOUND)
+
+
+async def test_an_expired_grant_does_not_keep_the_licence(world: GrantsWorld) -> None:
+    licence = await own_licence(world)
+    stub = grants(world)
+    grant = await world.call(stub, "CreateGrant", grant_request(licence.id), enterprise())
+    await world.call(
+        stub, "GetGrantedLicence", pb.GetGrantedLicenceRequest(case_id=CASE, licence_id=licence.id), HANDLER
+    )
+    await expire(world, grant.id)
+    await world.call(mine(world), "DeleteMyLicence", delete(licence), enterprise())
+    assert await rows_of(world, licence.id) == (0, 0, 0)
+
+
+async def test_the_delete_still_checks_the_revision_and_the_holder(world: GrantsWorld) -> None:
+    licence = await own_licence(world)
+    stub = grants(world)
+    grant = await world.call(stub, "CreateGrant", grant_request(licence.id), enterprise())
+    # Someone else's licence is not found, granted or not; a stale revision is told as stale.
+    other = await refused(
+        world, mine(world), "DeleteMyLicence", delete(licence), enterprise(2), ErrorKind.NOT_FOUND
+    )
+    assert other.code == "LICENCE_NOT_FOUND"
+    stale = licences_pb2.DeleteMyLicenceRequest(id=licence.id, revision=licence.revision + 1)
+    assert (await world.fails(mine(world), "DeleteMyLicence", stale, enterprise())).code == "LICENCE_CHANGED"
+    await world.call(
+        stub, "RevokeGrant", pb.RevokeGrantRequest(licence_id=licence.id, grant_id=grant.id), enterprise()
+    )
+    await world.call(mine(world), "DeleteMyLicence", delete(licence), enterprise())
+
+
+async def test_a_grant_made_as_its_licence_is_deleted_finds_no_licence(world: GrantsWorld) -> None:
+    licence = await own_licence(world)
+    # The grant has read the licence and waits on cases; meanwhile the holder deletes it.
+    world.cases.gate = asyncio.Event()
+    granting = asyncio.create_task(
+        world.call(grants(world), "CreateGrant", grant_request(licence.id), enterprise())
+    )
+    await asyncio.wait_for(world.cases.waiting.wait(), 10)
+    await world.call(mine(world), "DeleteMyLicence", delete(licence), enterprise())
+    world.cases.gate.set()
+    with pytest.raises(DomainError) as err:
+        await granting
+    assert (err.value.kind, err.value.code) == (ErrorKind.NOT_FOUND, "LICENCE_NOT_FOUND")
+    assert await rows_of(world, licence.id) == (0, 0, 0)
+
+
+async def test_a_grant_and_a_delete_at_once_never_fail_half_way(world: GrantsWorld) -> None:
+    """Either the grant is made and the delete refused as granted, or the licence is deleted and
+    the grant finds none; never an internal error, never a grant without its licence."""
+    for n in range(4):
+        licence = await own_licence(world, first=n == 0)
+
+        async def one(i: int, licence: licences_pb2.Licence = licence) -> Any:
+            if i == 0:
+                return await world.call(grants(world), "CreateGrant", grant_request(licence.id), enterprise())
+            return await world.call(mine(world), "DeleteMyLicence", delete(licence), enterprise())
+
+        made, deleted = await concurrently(2, one)
+        if isinstance(made, pb.Grant):
+            assert isinstance(deleted, DomainError) and deleted.code == "LICENCE_GRANTED", deleted
+            assert await rows_of(world, licence.id) == (1, 1, 0)
+        else:
+            assert isinstance(made, DomainError) and made.code == "LICENCE_NOT_FOUND", made
+            assert isinstance(deleted, licences_pb2.DeleteMyLicenceResponse), deleted
+            assert await rows_of(world, licence.id) == (0, 0, 0)
+
+
+async def test_a_grant_being_written_as_the_delete_starts_refuses_the_delete(world: GrantsWorld) -> None:
+    """The delete waits for a grant in the middle of being written, then sees it living."""
+    licence = await own_licence(world)
+    now = dt.datetime.now(dt.UTC)
+    async with world.db.uow() as uow:
+        await uow.conn.execute(
+            licence_grants.insert().values(
+                id="0" * 32,
+                licence_id=licence.id,
+                case_id=CASE,
+                material_code="M02",
+                purpose="食品经营许可申请",
+                department_code=DEPT,
+                site_code=COUNTY,
+                created_at=now,
+                expires_at=now + dt.timedelta(days=1),
+                revoked_at=None,
+            )
+        )
+        deleting = asyncio.create_task(
+            world.fails(mine(world), "DeleteMyLicence", delete(licence), enterprise())
+        )
+        await asyncio.sleep(0.3)
+        assert not deleting.done()
+        await uow.commit()
+    err = await deleting
+    assert (err.kind, err.code) == (ErrorKind.CONFLICT, "LICENCE_GRANTED")
+    assert await rows_of(world, licence.id) == (1, 1, 0)

@@ -184,6 +184,20 @@ async def test_the_holder_keeps_their_own_level_c_licence(world: World) -> None:
     ).licences == []
 
 
+async def test_the_holder_deletes_their_own_licence_after_its_expiry_was_announced(world: World) -> None:
+    from govhall.licences.verification import ExpirySweep
+
+    await own_type(world)
+    created = await world.call(stub(world), "CreateMyLicence", c_request(valid_until="2021-05-20"), person(1))
+    assert await ExpirySweep(world.db).sweep() == 1
+    await world.call(
+        stub(world), "DeleteMyLicence", pb.DeleteMyLicenceRequest(id=created.id, revision=1), person(1)
+    )
+    assert (
+        await world.call(stub(world), "ListMyLicences", pb.ListMyLicencesRequest(), person(1))
+    ).licences == []
+
+
 @pytest.mark.parametrize(
     ("change", "code", "field"),
     [

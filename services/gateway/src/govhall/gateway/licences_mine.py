@@ -120,7 +120,8 @@ def licences_mine_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRout
     @router.delete(
         "/api/v1/me/licences/{licence_id}",
         tags=TAGS,
-        summary="Delete one of my own licences (level C only)",
+        summary="Delete one of my own licences (level C only; 409 while it is granted to a case: revoke "
+        "the grant first; its dead grants and their access records go with it)",
         operation_id="deleteMyLicence",
         status_code=204,
         response_class=Response,

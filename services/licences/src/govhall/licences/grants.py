@@ -74,6 +74,12 @@ def case_not_found() -> DomainError:
     return DomainError("CASE_NOT_FOUND", "no such case", "办件不存在", ErrorKind.NOT_FOUND)
 
 
+def not_valid() -> DomainError:
+    return invalid(
+        "LICENCE_NOT_VALID", "only a valid licence can be granted", "仅有效的证照可以授权使用", "licence_id"
+    )
+
+
 class Grants:
     def __init__(
         self, db: Database, files: FileStore, cases: GrantCases, default_days: int, max_days: int
@@ -111,12 +117,7 @@ class Grants:
         async with self.db.reader() as uow:
             row = await load_mine(uow, request.licence_id, who)
         if row.state != "valid":
-            raise invalid(
-                "LICENCE_NOT_VALID",
-                "only a valid licence can be granted",
-                "仅有效的证照可以授权使用",
-                "licence_id",
-            )
+            raise not_valid()
         case = await self.cases(request.case_id)
         if case is None or (case.applicant_kind, case.applicant_subject) != (who.kind, who.subject):
             raise case_not_found()
@@ -150,7 +151,22 @@ class Grants:
             revoked_at=None,
         )
         async with self.db.uow() as uow:
-            await uow.conn.execute(licence_grants.insert().values(**values))
+            # The licence again, its row held (FOR KEY SHARE on PostgreSQL) until the grant is in:
+            # the holder may have deleted it since (own.py's delete locks the row too, so the two
+            # take turns) — then there is nothing to grant, not a foreign key failure.
+            state = await uow.conn.scalar(
+                sa.select(licences.c.state)
+                .where(licences.c.id == row.id)
+                .with_for_update(read=True, key_share=True)
+            )
+            if state is None:
+                raise not_found()
+            if state != "valid":
+                raise not_valid()
+            try:
+                await uow.conn.execute(licence_grants.insert().values(**values))
+            except sa.exc.IntegrityError:
+                raise not_found() from None
             await uow.commit()
         return as_grant(_Values(values), now)
 
@@ -288,19 +304,24 @@ class Grants:
             ).first()
             if row is None:
                 raise not_found()
-            await uow.conn.execute(
-                licence_accesses.insert().values(
-                    id=new_id(),
-                    grant_id=grant.id,
-                    licence_id=row.id,
-                    reader_subject=caller.subject,
-                    reader_name=caller.name,
-                    department_code=caller.department_code,
-                    site_code=caller.site_code,
-                    what=what,
-                    at=now,
+            try:
+                await uow.conn.execute(
+                    licence_accesses.insert().values(
+                        id=new_id(),
+                        grant_id=grant.id,
+                        licence_id=row.id,
+                        reader_subject=caller.subject,
+                        reader_name=caller.name,
+                        department_code=caller.department_code,
+                        site_code=caller.site_code,
+                        what=what,
+                        at=now,
+                    )
                 )
-            )
+            except sa.exc.IntegrityError:
+                # The holder deleted the licence as the grant died (revoked or expired while
+                # this read was under way): nothing left to read.
+                raise not_found() from None
             await uow.commit()
         return row
 

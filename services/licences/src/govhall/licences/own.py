@@ -1,8 +1,9 @@
 """Level C: the holder's own licences — a scan or photo (checked by content as case materials
 are) with the type's fields, for a type whose holders may keep their own (`holder_maintained`)
 and whose holder kind is the caller's. The holder edits them (revision check: 409 if it changed
-since they read it) and deletes them. A and B are the issuer's: read-only to the holder (403,
-saying so). C licences have no identifier, verify code or status place: nobody vouches for them.
+since they read it) and deletes them (409 while a grant of one to a case lives). A and B are the
+issuer's: read-only to the holder (403, saying so). C licences have no identifier, verify code or
+status place: nobody vouches for them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from govhall.kit.errors import DomainError, ErrorKind, invalid
 from govhall.kit.files import DEFAULT_ACCEPTED, FileStore, check_upload
 from govhall.kit.ids import new_id
 from govhall.licences import access
+from govhall.licences.grants_tables import licence_accesses, licence_grants
 from govhall.licences.holder import Holder, as_message, holder, load_mine
+from govhall.licences.status_tables import licence_expiries
 from govhall.licences.tables import licence_types, licences
 from govhall.protos.licences.v1 import licences_pb2 as pb
 
@@ -82,6 +85,15 @@ def read_only(level: str) -> DomainError:
         f"this licence is {who}: only the issuer changes it",
         "该证照由发证机关签发或核验，持证人不能修改或删除",
         ErrorKind.FORBIDDEN,
+    )
+
+
+def granted() -> DomainError:
+    return DomainError(
+        "LICENCE_GRANTED",
+        "this licence is granted to a case: revoke the grant before deleting it",
+        "该证照正授权给办件使用，请先撤销授权后再删除",
+        ErrorKind.CONFLICT,
     )
 
 
@@ -193,14 +205,55 @@ class OwnLicences:
         return as_message(row)
 
     async def delete(self, request: pb.DeleteMyLicenceRequest) -> pb.DeleteMyLicenceResponse:
+        """Refused (409) while a grant of the licence lives: the case's staff may be reading it.
+        Once every grant is dead (revoked or expired), the licence goes with its grants and their
+        access records: the holder deletes their own scan and its history with it."""
         who = holder()
+        now = dt.datetime.now(dt.UTC)
+        g = licence_grants.c
         async with self.db.uow() as uow:
             current = await self._editable(uow, request.id, who, request.revision)
-            done = await uow.conn.execute(
-                sa.delete(licences).where(
-                    licences.c.id == current.id, licences.c.revision == request.revision
-                )
+            # The licence row locked (PostgreSQL; SQLite's writers take turns anyway) before the
+            # grants are looked at: a grant being made now waits for this delete and then finds
+            # no licence (grants.py locks the row it grants), or this delete waits for it and
+            # then sees it living. A grant that slips in all the same is stopped by its foreign
+            # key, answered as living below.
+            revision = await uow.conn.scalar(
+                sa.select(licences.c.revision).where(licences.c.id == current.id).with_for_update()
             )
+            if revision != request.revision:
+                raise stale()
+            living = await uow.conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(licence_grants)
+                .where(g.licence_id == current.id, g.revoked_at.is_(None), g.expires_at > now)
+            )
+            if living:
+                raise granted()
+            # Every grant is dead: they and the reads recorded under them go with the licence, in
+            # this transaction — the holder deletes their own scan and its history with it.
+            grants_of = sa.select(g.id).where(g.licence_id == current.id)
+            try:
+                await uow.conn.execute(
+                    sa.delete(licence_accesses).where(
+                        sa.or_(
+                            licence_accesses.c.licence_id == current.id,
+                            licence_accesses.c.grant_id.in_(grants_of),
+                        )
+                    )
+                )
+                await uow.conn.execute(sa.delete(licence_grants).where(g.licence_id == current.id))
+                # The expiry sweep's note that it announced this licence's expiry goes with it.
+                await uow.conn.execute(
+                    sa.delete(licence_expiries).where(licence_expiries.c.licence_id == current.id)
+                )
+                done = await uow.conn.execute(
+                    sa.delete(licences).where(
+                        licences.c.id == current.id, licences.c.revision == request.revision
+                    )
+                )
+            except sa.exc.IntegrityError:
+                raise granted() from None
             if done.rowcount != 1:
                 raise stale()
             await uow.commit()
