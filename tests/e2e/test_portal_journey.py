@@ -127,8 +127,13 @@ def test_a_newcomer_applies_a_clerk_accepts_and_the_notice_qr_verifies(
     check_page(page, "2-register")
     page.get_by_role("button", name="注册").click()
 
-    # 实名认证 in 账号安全, where registering leads.
+    # 实名认证 in 账号安全, where registering leads (and where applying sends one who has not).
     expect(page).to_have_url(re.compile(r"/me/security"))
+    settled(page)
+    open_page(page, f"/apply/{SITE}/{matter}")
+    expect(page.get_by_role("alert")).to_contain_text("在线申报需要先完成实名认证")
+    page.get_by_role("link", name="去实名认证").click()
+    expect(page).to_have_url(re.compile(r"/me/security$"))
     settled(page)
     check_page(page, "3-real-name")
     page.get_by_label("姓名").fill(name)

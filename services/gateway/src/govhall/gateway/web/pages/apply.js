@@ -36,6 +36,15 @@ export async function render(view) {
     body.append(message(`该事项的服务对象为${who}，当前账号不能申报。`, "error"));
     return;
   }
+  // A person applies only once their real name is verified (cases refuses a draft before):
+  // say so here, with the way there, rather than after the 情形 and 须知.
+  if (me?.kind === "person" && (await get("/api/v1/me")).real_name_level === "unverified") {
+    body.append(
+      message("在线申报需要先完成实名认证（本人姓名和身份证号码）。", "error"),
+      h("p", {}, h("a", { href: "/me/security", class: "btn btn-primary" }, "去实名认证")),
+    );
+    return;
+  }
   const state = { answers: {} };
   if (situations.length) showSituations(view, guide, body, state);
   else showNotice(view, guide, body, state);

@@ -12,6 +12,15 @@ export async function render(view) {
   const base = `/api/v1/sites/${encodeURIComponent(site)}/matters/${encodeURIComponent(code)}`;
   const [guide, me] = await Promise.all([get(base), get("/api/v1/me").catch(() => null)]);
   view.title(`预约：${guide.name}`);
+  // A person books only once their real name is verified: say so first, with the way there.
+  if (me?.kind === "person" && me.real_name_level === "unverified") {
+    view.main.append(
+      h("h1", {}, `预约办理：${guide.name}`),
+      message("预约办理需要先完成实名认证（本人姓名和身份证号码）。", "error"),
+      h("p", {}, h("a", { href: "/me/security", class: "btn btn-primary" }, "去实名认证")),
+    );
+    return;
+  }
   const slotsBox = h("div", { class: "book-slots" }, h("p", { class: "loading" }, "正在加载可预约时段…"));
   const chosen = { slot: null };
   const chosenText = h("p", { class: "book-chosen", role: "status" }, "尚未选择时段。");

@@ -21,6 +21,12 @@ export async function render(view) {
     quiet(`${s}/announcements`, { page_size: 6 }),
     quiet(`${s}/hot-matters`, { limit: 8 }),
   ]);
+  // A new site has no applications yet, so nothing is hot: show the first of its matters instead
+  // of an empty list (a newcomer's first look at the portal).
+  if (!hotMatters.error && !hotMatters.items?.length) {
+    const some = await quiet(`${s}/matters`, { page_size: 8 });
+    if (!some.error) hotMatters.items = some.items || [];
+  }
 
   const hotWords = hot.items?.length
     ? h("nav", { class: "hot-words", "aria-label": "热门搜索" }, h("span", { class: "hot-label" }, "热门搜索："), h("ul", {}, hot.items.map((w) => h("li", {}, h("a", { href: `/search?q=${enc(w.word)}` }, w.word)))))
