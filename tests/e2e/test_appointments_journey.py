@@ -51,11 +51,10 @@ def publish_bookable_matter(api: httpx.Client) -> str:
     return code
 
 
-def open_hall(api: httpx.Client, matter: str) -> tuple[str, str]:
-    """A hall requiring a reply, one window serving `matter`, 30-minute slots all day every day."""
-    hall = ok(
-        api.post(HALLS, json={"name": "西陵区政务服务中心", "requires_reply": True}, headers=ADMIN), 201
-    )
+def open_hall(api: httpx.Client, matter: str, name: str = "西陵区政务服务中心") -> tuple[str, str]:
+    """A hall requiring a reply, one window serving `matter`, 30-minute slots all day every day.
+    Hall names are unique per site, and the modules share one cluster: another module names its own."""
+    hall = ok(api.post(HALLS, json={"name": name, "requires_reply": True}, headers=ADMIN), 201)
     window = ok(
         api.post(
             f"{HALLS}/{hall['id']}/windows", json={"name": "5号窗口", "matter_codes": [matter]}, headers=ADMIN

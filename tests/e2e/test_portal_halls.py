@@ -55,7 +55,7 @@ def test_a_booking_is_made_confirmed_checked_in_and_called(
     api: httpx.Client, e2e: Cluster, desktop: Page, phone: Page
 ) -> None:
     matter = publish_bookable_matter(api)
-    hall, window = open_hall(api, matter)
+    hall, window = open_hall(api, matter, f"西陵区便民服务中心{uuid.uuid4().hex[:4]}")
     first, second = (register_and_verify(api, e2e, name) for name in ("王预约", "李满额"))
     clerk = staff_login(api)
 

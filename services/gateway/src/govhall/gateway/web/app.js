@@ -130,7 +130,8 @@ async function renderHeader() {
       "div",
       { class: "header-inner" },
       h("a", { class: "brand", href: "/" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "政"), h("span", {}, `${name}政务服务网`)),
-      button(`切换站点（${name}）`, openSiteSwitch, { class: "btn btn-plain site-switch", "aria-haspopup": "dialog" }),
+      // On a phone the site's name is left to the brand beside it (still in the button's name).
+      button([h("span", {}, "切换站点"), h("span", { class: "site-switch-name" }, `（${name}）`)], openSiteSwitch, { class: "btn btn-plain site-switch", "aria-haspopup": "dialog" }),
       search,
       h(
         "div",

@@ -49,7 +49,7 @@ export function text(id, title, value) {
 function fileLink(label, ref) {
   if (!ref) return null;
   const name = String(ref).split("/").pop();
-  if (/^https?:\/\//i.test(ref) || ref.startsWith("/")) {
+  if (/^https?:\/\//i.test(ref) || (ref.startsWith("/") && !ref.startsWith("//"))) {
     return h("a", { href: ref, download: name, class: "file-link", "aria-label": `下载${label}：${name}` }, `下载${label}`);
   }
   return h("span", { class: "file-ref" }, `${label}：${name}（可到办理窗口领取）`);
