@@ -55,9 +55,10 @@ export function caseStateTag(state, zh) {
   return stateTag(zh || caseStateName(state), CASE_TONE[state]);
 }
 
+// The letters' Chinese names, for the writer's pages, the public query and the workbench alike.
 export const LETTER_KINDS = { consultation: "咨询", complaint: "投诉", suggestion: "建议" };
 export const LETTER_STATES = {
-  pending: "待办理",
+  pending: "待签收",
   processing: "办理中",
   replied: "已答复",
   followed_up: "已追问",
@@ -76,6 +77,9 @@ export const LETTER_ACTIONS = {
   refused: "不予受理",
   reopened: "重新办理",
   rated: "评价",
+  extension_requested: "延期申请",
+  extension_approved: "同意延期",
+  extension_refused: "不同意延期",
 };
 
 export function letterStateTag(state) {

@@ -5,7 +5,8 @@
 
 import { get, post, session, upload } from "../api.js";
 import { button, facts, field, fill, h, message, onSubmit } from "../ui.js";
-import { COMPLAINT_REASONS, LETTER_KINDS, LETTER_STATES, stateTag } from "./halls_common.js";
+import { LETTER_KINDS, letterStateTag } from "./case_labels.js";
+import { COMPLAINT_REASONS } from "./halls_common.js";
 import { smsButton } from "./login.js";
 
 const KINDS = Object.entries(LETTER_KINDS);
@@ -102,7 +103,7 @@ function done(written, signedIn) {
       ["信件编号", h("strong", { class: "letter-number" }, letter.letter_number)],
       written.query_password ? ["查询密码", h("strong", { class: "query-password" }, written.query_password)] : null,
       ["标题", letter.title],
-      ["状态", stateTag(LETTER_STATES, letter.state)],
+      ["状态", letterStateTag(letter.state)],
     ].filter(Boolean)),
     written.query_password
       ? message("查询密码仅显示这一次，请立即记录。凭信件编号和查询密码可在“信件查询”中查看答复。", "info")

@@ -19,30 +19,6 @@ export const TICKET_STATES = {
   done: ["已办结", ""],
 };
 
-export const LETTER_KINDS = { consultation: "咨询", complaint: "投诉", suggestion: "建议" };
-
-export const LETTER_STATES = {
-  pending: ["待签收", "tag-warn"],
-  processing: ["办理中", "tag-warn"],
-  replied: ["已答复", "tag-ok"],
-  followed_up: ["已追问", "tag-warn"],
-  refused: ["不予受理", "tag-bad"],
-  closed: ["已办结", ""],
-};
-
-export const LETTER_ACTIONS = {
-  consultation: "来信（咨询）",
-  complaint: "来信（投诉）",
-  suggestion: "来信（建议）",
-  reply: "答复",
-  follow_up: "追问",
-  follow_up_answer: "追答",
-  reassigned: "转办",
-  refused: "不予受理",
-  reopened: "重新办理",
-  rated: "评价",
-};
-
 export const COMPLAINT_REASONS = [
   ["efficiency", "效能"],
   ["attitude", "态度"],

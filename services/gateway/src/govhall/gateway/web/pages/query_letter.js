@@ -3,7 +3,7 @@
 
 import { download, post } from "../api.js";
 import { button, facts, field, fill, h, message, onSubmit, time } from "../ui.js";
-import { LETTER_ACTIONS, LETTER_KINDS, LETTER_STATES, stateTag } from "./halls_common.js";
+import { LETTER_ACTIONS, LETTER_KINDS, letterStateTag } from "./case_labels.js";
 
 export async function render(view) {
   view.title("信件查询");
@@ -41,7 +41,7 @@ function thread(letter, creds) {
     h("h2", { tabindex: "-1" }, `${LETTER_KINDS[letter.kind] || "信件"}：${letter.title}`),
     facts([
       ["信件编号", letter.letter_number],
-      ["状态", stateTag(LETTER_STATES, letter.state)],
+      ["状态", letterStateTag(letter.state)],
       ["来信人", letter.writer_name_masked],
       ["提交时间", time(letter.submitted_at)],
       ["答复期限", letter.due_date],

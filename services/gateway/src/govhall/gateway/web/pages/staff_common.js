@@ -3,6 +3,7 @@
 
 import { account, get } from "../api.js";
 import { dialog, h, onSubmit } from "../ui.js";
+import { LETTER_KINDS, LETTER_STATES as LETTER_STATE_NAMES } from "./case_labels.js";
 
 export const ROLE_ZH = {
   window_clerk: "窗口受理人员",
@@ -26,16 +27,9 @@ export const CARDS = [
   ["red", "红牌"],
 ];
 
-export const LETTER_STATES = [
-  ["pending", "待办理"],
-  ["processing", "办理中"],
-  ["replied", "已答复"],
-  ["followed_up", "已追问"],
-  ["refused", "不予受理"],
-  ["closed", "已办结"],
-];
-
-export const LETTER_KINDS = { consultation: "咨询", complaint: "投诉", suggestion: "建议" };
+// The letters' states as [state, name] pairs (tabs, labels), and their kinds: case_labels.js's names.
+export const LETTER_STATES = Object.entries(LETTER_STATE_NAMES);
+export { LETTER_KINDS };
 
 export const SPECIAL_PROCEDURES = [
   ["hearing", "听证"],

@@ -3,25 +3,13 @@
 
 import { account, download, get, post } from "../api.js";
 import { button, facts, field, fill, h, message, time } from "../ui.js";
+import { LETTER_ACTIONS } from "./case_labels.js";
 import { workbench } from "./layout.js";
 import { LETTER_KINDS, LETTER_STATES, actionDialog, departmentName, departments, label, letterClock } from "./staff_common.js";
 
 const REASONS = { efficiency: "效能", attitude: "态度", inaction: "不作为", misconduct: "乱作为", other: "其他" };
 const RATINGS = { satisfied: "满意", basically: "基本满意", unsatisfied: "不满意" };
 const ROLES = { writer: "来信人", staff: "工作人员", system: "系统记录" };
-const ACTIONS = {
-  consultation: "来信",
-  follow_up: "追问",
-  reply: "答复",
-  follow_up_answer: "追答",
-  reassigned: "转办",
-  refused: "不予受理",
-  reopened: "重新办理",
-  rated: "评价",
-  extension_requested: "延期申请",
-  extension_approved: "同意延期",
-  extension_refused: "不同意延期",
-};
 const OPEN = new Set(["pending", "processing", "followed_up"]);
 
 export async function render(view) {
@@ -87,7 +75,7 @@ function thread(l) {
           h(
             "p",
             { class: "staff-msg-head" },
-            h("strong", {}, ACTIONS[m.action] || m.action),
+            h("strong", {}, LETTER_ACTIONS[m.action] || m.action),
             ` · ${ROLES[m.role] || m.role}${m.author_name ? ` ${m.author_name}` : ""} · ${time(m.created_at)}`,
             m.role === "staff" && m.action === "reply" ? ` · ${m.public ? "公开" : "私密"}` : "",
           ),

@@ -5,7 +5,8 @@
 import { account, get } from "../api.js";
 import { facts, field, h, message, onSubmit } from "../ui.js";
 import { barChart, pieChart } from "./charts.js";
-import { LETTER_STATES, section } from "./halls_common.js";
+import { LETTER_STATES } from "./case_labels.js";
+import { section } from "./halls_common.js";
 import { workbench } from "./layout.js";
 
 const LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
@@ -96,7 +97,7 @@ async function letterCounts() {
   const states = Object.entries(LETTER_STATES);
   try {
     const pages = await Promise.all(states.map(([state]) => get("/api/v1/staff/consultations", { state, page_size: 1 })));
-    return { labels: states.map(([, [label]]) => label), values: pages.map((p) => Number(p.page?.total || 0)) };
+    return { labels: states.map(([, label]) => label), values: pages.map((p) => Number(p.page?.total || 0)) };
   } catch {
     return null;
   }
