@@ -75,22 +75,22 @@ def new_context(browser: Browser, base_url: str, width: str = "desktop") -> Brow
     return context
 
 
-@pytest.fixture
-def desktop(browser: Browser, portal_url: str) -> Iterator[Page]:
-    context = new_context(browser, portal_url, "desktop")
+def _fresh_page(browser: Browser, portal_url: str, width: str) -> Iterator[Page]:
+    context = new_context(browser, portal_url, width)
     page = context.new_page()
     watch_console(page)
     yield page
     context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser, portal_url: str) -> Iterator[Page]:
+    yield from _fresh_page(browser, portal_url, "desktop")
 
 
 @pytest.fixture
 def phone(browser: Browser, portal_url: str) -> Iterator[Page]:
-    context = new_context(browser, portal_url, "phone")
-    page = context.new_page()
-    watch_console(page)
-    yield page
-    context.close()
+    yield from _fresh_page(browser, portal_url, "phone")
 
 
 def watch_console(page: Page) -> None:
