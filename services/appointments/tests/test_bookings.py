@@ -5,8 +5,11 @@ else's, and cancelling giving the place back at once (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
 
 from govhall.appointments import tables
 from govhall.appointments.bookings import CODE_ALPHABET
@@ -16,6 +19,13 @@ from govhall.protos.common.v1 import common_pb2 as C
 
 from .bookings_world import MOBILE, book, published, stub, tomorrow
 from .conftest import CHINA, NOT_BOOKABLE, World, person, staff
+
+
+def decode_qr_png(data: bytes) -> str:
+    """The text of the one QR code in a PNG, read as a phone's camera would (tests/e2e/qr.py)."""
+    with Image.open(io.BytesIO(data)) as image:
+        (found,) = zxingcpp.read_barcodes(image.convert("L"))
+    return str(found.text)
 
 
 async def test_a_booking_is_confirmed_at_once_with_a_code_and_its_qr(world: World) -> None:
@@ -53,7 +63,14 @@ async def test_the_owner_reads_it_in_mine_and_nobody_else_sees_it(world: World) 
     s = stub(world)
 
     got = await world.call(s, "GetBooking", pb.GetBookingRequest(booking_id=made.id), me)
-    assert got.code == made.code
+    assert got.booking.code == made.code
+    # The detail carries the code's QR as the booking answer does (PNG unless SVG is asked for).
+    assert got.qr.media_type == "image/png" and got.qr.data.startswith(b"\x89PNG")
+    assert decode_qr_png(got.qr.data) == made.code
+    svg = await world.call(
+        s, "GetBooking", pb.GetBookingRequest(booking_id=made.id, qr_format=pb.BOOKING_QR_FORMAT_SVG), me
+    )
+    assert svg.qr.media_type == "image/svg+xml" and b"<svg" in svg.qr.data
     err = await world.fails(s, "GetBooking", pb.GetBookingRequest(booking_id=made.id), other)
     assert err.code == "BOOKING_NOT_FOUND" and err.kind == ErrorKind.NOT_FOUND
     err = await world.fails(
@@ -63,7 +80,7 @@ async def test_the_owner_reads_it_in_mine_and_nobody_else_sees_it(world: World) 
     clerk = await world.call(
         s, "GetBooking", pb.GetBookingRequest(booking_id=made.id), staff(["window_clerk"])
     )
-    assert clerk.id == made.id
+    assert clerk.booking.id == made.id and clerk.qr.data.startswith(b"\x89PNG")
 
     pending = await world.call(s, "ListMyBookings", pb.ListMyBookingsRequest(tab="pending"), me)
     assert [b.id for b in pending.bookings] == [made.id] and pending.page.total == 1
@@ -75,6 +92,9 @@ async def test_the_owner_reads_it_in_mine_and_nobody_else_sees_it(world: World) 
     await world.call(s, "CancelBooking", pb.CancelBookingRequest(booking_id=made.id, revision=1), me)
     history = await world.call(s, "ListMyBookings", pb.ListMyBookingsRequest(tab="history"), me)
     assert [(b.id, b.state, b.state_reason) for b in history.bookings] == [(made.id, "cancelled", "本人取消")]
+    # A cancelled booking can no longer be checked in with: its detail has no QR.
+    cancelled = await world.call(s, "GetBooking", pb.GetBookingRequest(booking_id=made.id), me)
+    assert cancelled.booking.state == "cancelled" and not cancelled.HasField("qr")
 
 
 async def test_cancelling_frees_the_place_at_once(world: World) -> None:

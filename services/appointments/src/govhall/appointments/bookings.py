@@ -22,7 +22,6 @@ from govhall.appointments import bookings_view as bv
 from govhall.appointments.bookings_tables import booking_cancellations, booking_owners
 from govhall.appointments.slots import bookable_matter
 from govhall.appointments.tables import bookings, halls, slots, window_matters, windows
-from govhall.kit import qr
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database, UnitOfWork
 from govhall.kit.dialect import locked, upsert
@@ -44,7 +43,6 @@ CODE_LENGTH = 8
 # The agent authorisation scope identity grants for booking on an enterprise's behalf.
 AGENT_SCOPE = "appointments.book"
 MAX_NAME, MAX_EMAIL, MAX_SITUATION = 30, 100, 200
-QR_TYPES = {pb.BOOKING_QR_FORMAT_SVG: qr.SVG}
 
 
 def new_code() -> str:
@@ -197,11 +195,8 @@ class Bookings:
                 )
             )
             await uow.commit()
-        media_type = QR_TYPES.get(r.qr_format, qr.PNG)
         return pb.BookResponse(
-            booking=bv.view(row, site, name),
-            qr=pb.BookingQr(media_type=media_type, data=qr.render(row.code, media_type)),
-            warning=warning,
+            booking=bv.view(row, site, name), qr=bv.code_qr(row.code, r.qr_format), warning=warning
         )
 
     async def _owner_checks(

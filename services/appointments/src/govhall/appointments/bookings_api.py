@@ -20,7 +20,7 @@ class BookingsService(bookings_pb2_grpc.BookingsServiceServicer):
     async def Book(self, request: pb.BookRequest, context: Any) -> pb.BookResponse:
         return await self._bookings.book(request)
 
-    async def GetBooking(self, request: pb.GetBookingRequest, context: Any) -> pb.Booking:
+    async def GetBooking(self, request: pb.GetBookingRequest, context: Any) -> pb.BookingDetail:
         return await self._reads.get(request)
 
     async def ListMyBookings(

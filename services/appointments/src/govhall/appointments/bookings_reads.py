@@ -1,6 +1,6 @@
 """Reading bookings: one booking (its owner's, or its hall's site's staff; anyone else's is a
-NOT_FOUND, never told apart from none), and 我的预约 by tab: pending (active and still ahead,
-soonest first) or history (everything else, newest first)."""
+NOT_FOUND, never told apart from none) with its code's QR while it is active, and 我的预约 by
+tab: pending (active and still ahead, soonest first) or history (everything else, newest first)."""
 
 from __future__ import annotations
 
@@ -26,14 +26,20 @@ class BookingReads:
     cipher: FieldCipher
     clock: Any = field(default=bv.now)
 
-    async def get(self, r: pb.GetBookingRequest) -> pb.Booking:
+    async def get(self, r: pb.GetBookingRequest) -> pb.BookingDetail:
+        """The booking with its code's QR while it is active (waiting for a reply or confirmed);
+        once declined, cancelled, checked in or a no-show it has none, as it can no longer be
+        checked in with."""
         booking_id = access.object_id(r.booking_id, "booking_id")
         caller = current_caller()
         async with self.db.reader() as uow:
             row = await bv.load(uow, booking_id)
             if row is None or not (bv.owns(row, caller) or bv.staff_of_site(row, caller)):
                 raise bv.not_found()
-            return bv.view(row, await bv.site_name(uow, row.site_code), self.name_of(row))
+            booking = bv.view(row, await bv.site_name(uow, row.site_code), self.name_of(row))
+        if row.state not in bv.ACTIVE:
+            return pb.BookingDetail(booking=booking)
+        return pb.BookingDetail(booking=booking, qr=bv.code_qr(row.code, r.qr_format))
 
     async def mine(self, r: pb.ListMyBookingsRequest) -> pb.ListBookingsResponse:
         who = bv.owner()

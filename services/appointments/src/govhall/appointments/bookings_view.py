@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from govhall.appointments.events import china_time
 from govhall.appointments.tables import bookings, halls, sites, windows
+from govhall.kit import qr
 from govhall.kit.caller import current_caller
 from govhall.kit.db import UnitOfWork
 from govhall.kit.errors import DomainError, ErrorKind
@@ -19,6 +20,7 @@ from govhall.protos.appointments.v1 import bookings_pb2 as pb
 from govhall.protos.common.v1 import common_pb2
 
 ACTIVE = ("pending_reply", "confirmed")
+QR_TYPES = {pb.BOOKING_QR_FORMAT_SVG: qr.SVG}
 OWNER_KINDS = {common_pb2.CALLER_KIND_PERSON: "person", common_pb2.CALLER_KIND_LEGAL_PERSON: "legal_person"}
 # Staff who may read and reply to a site's bookings.
 REPLY_ROLES = frozenset({"window_clerk", "supervisor", "site_admin"})
@@ -124,3 +126,10 @@ def view(row: Any, site: str, name: str) -> pb.Booking:
         revision=row.revision,
         created_at=china_time(row.created_at).isoformat(),
     )
+
+
+def code_qr(code: str, qr_format: pb.BookingQrFormat.ValueType) -> pb.BookingQr:
+    """The booking code's QR as PNG (the default) or SVG: the one rendering Book's answer and
+    GetBooking's detail share, so both show the same QR."""
+    media_type = QR_TYPES.get(qr_format, qr.PNG)
+    return pb.BookingQr(media_type=media_type, data=qr.render(code, media_type))

@@ -66,7 +66,8 @@ def bookings_routes(up: Callable[[], Upstreams]) -> APIRouter:
         operation_id="getAppointment",
     )
     async def get(booking: IdPath, caller: SignedIn) -> m.BookingOut:
-        return m.booking_out(await call("GetBooking", pb.GetBookingRequest(booking_id=booking), caller))
+        reply = await call("GetBooking", pb.GetBookingRequest(booking_id=booking), caller)
+        return m.booking_out(reply.booking)
 
     @router.post(
         "/api/v1/appointments/{booking}/cancel",

@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from govhall.protos.common.v1 import common_pb2 as govhall_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&govhall/appointments/v1/bookings.proto\x12\x17govhall.appointments.v1\x1a\x1egovhall/common/v1/common.proto\"\xd1\x01\n\x0b\x42ookRequest\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x11\n\tsituation\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\x04 \x01(\t\x12\x16\n\x0e\x63ontact_mobile\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x0f\n\x07purpose\x18\x07 \x01(\t\x12;\n\tqr_format\x18\x08 \x01(\x0e\x32(.govhall.appointments.v1.BookingQrFormat\"-\n\tBookingQr\x12\x12\n\nmedia_type\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\x82\x01\n\x0c\x42ookResponse\x12\x31\n\x07\x62ooking\x18\x01 \x01(\x0b\x32 .govhall.appointments.v1.Booking\x12.\n\x02qr\x18\x02 \x01(\x0b\x32\".govhall.appointments.v1.BookingQr\x12\x0f\n\x07warning\x18\x03 \x01(\t\"\xae\x03\n\x07\x42ooking\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07slot_id\x18\x03 \x01(\t\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x11\n\tsite_name\x18\x05 \x01(\t\x12\x0f\n\x07hall_id\x18\x06 \x01(\t\x12\x11\n\thall_name\x18\x07 \x01(\t\x12\x11\n\twindow_id\x18\x08 \x01(\t\x12\x13\n\x0bwindow_name\x18\t \x01(\t\x12\x13\n\x0bmatter_code\x18\n \x01(\t\x12\x13\n\x0bmatter_name\x18\x0b \x01(\t\x12\x11\n\tsituation\x18\x0c \x01(\t\x12\x11\n\tstarts_at\x18\r \x01(\t\x12\x0f\n\x07\x65nds_at\x18\x0e \x01(\t\x12\r\n\x05state\x18\x0f \x01(\t\x12\x14\n\x0cstate_reason\x18\x10 \x01(\t\x12\x1b\n\x13\x63ontact_name_masked\x18\x11 \x01(\t\x12\x1d\n\x15\x63ontact_mobile_masked\x18\x12 \x01(\t\x12\r\n\x05\x65mail\x18\x13 \x01(\t\x12\x0f\n\x07purpose\x18\x14 \x01(\t\x12\x10\n\x08revision\x18\x15 \x01(\x03\x12\x12\n\ncreated_at\x18\x16 \x01(\t\"\'\n\x11GetBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"R\n\x15ListMyBookingsRequest\x12\x0b\n\x03tab\x18\x01 \x01(\t\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\"u\n\x14ListBookingsResponse\x12\x32\n\x08\x62ookings\x18\x01 \x03(\x0b\x32 .govhall.appointments.v1.Booking\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\"L\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"K\n\x13ReplyBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t*j\n\x0f\x42ookingQrFormat\x12!\n\x1d\x42OOKING_QR_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42OOKING_QR_FORMAT_PNG\x10\x01\x12\x19\n\x15\x42OOKING_QR_FORMAT_SVG\x10\x02\x32\xd9\x04\n\x0f\x42ookingsService\x12S\n\x04\x42ook\x12$.govhall.appointments.v1.BookRequest\x1a%.govhall.appointments.v1.BookResponse\x12Z\n\nGetBooking\x12*.govhall.appointments.v1.GetBookingRequest\x1a .govhall.appointments.v1.Booking\x12o\n\x0eListMyBookings\x12..govhall.appointments.v1.ListMyBookingsRequest\x1a-.govhall.appointments.v1.ListBookingsResponse\x12`\n\rCancelBooking\x12-.govhall.appointments.v1.CancelBookingRequest\x1a .govhall.appointments.v1.Booking\x12`\n\x0e\x43onfirmBooking\x12,.govhall.appointments.v1.ReplyBookingRequest\x1a .govhall.appointments.v1.Booking\x12`\n\x0e\x44\x65\x63lineBooking\x12,.govhall.appointments.v1.ReplyBookingRequest\x1a .govhall.appointments.v1.Bookingb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&govhall/appointments/v1/bookings.proto\x12\x17govhall.appointments.v1\x1a\x1egovhall/common/v1/common.proto\"\xd1\x01\n\x0b\x42ookRequest\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12\x13\n\x0bmatter_code\x18\x02 \x01(\t\x12\x11\n\tsituation\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontact_name\x18\x04 \x01(\t\x12\x16\n\x0e\x63ontact_mobile\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x0f\n\x07purpose\x18\x07 \x01(\t\x12;\n\tqr_format\x18\x08 \x01(\x0e\x32(.govhall.appointments.v1.BookingQrFormat\"-\n\tBookingQr\x12\x12\n\nmedia_type\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\x82\x01\n\x0c\x42ookResponse\x12\x31\n\x07\x62ooking\x18\x01 \x01(\x0b\x32 .govhall.appointments.v1.Booking\x12.\n\x02qr\x18\x02 \x01(\x0b\x32\".govhall.appointments.v1.BookingQr\x12\x0f\n\x07warning\x18\x03 \x01(\t\"\xae\x03\n\x07\x42ooking\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07slot_id\x18\x03 \x01(\t\x12\x11\n\tsite_code\x18\x04 \x01(\t\x12\x11\n\tsite_name\x18\x05 \x01(\t\x12\x0f\n\x07hall_id\x18\x06 \x01(\t\x12\x11\n\thall_name\x18\x07 \x01(\t\x12\x11\n\twindow_id\x18\x08 \x01(\t\x12\x13\n\x0bwindow_name\x18\t \x01(\t\x12\x13\n\x0bmatter_code\x18\n \x01(\t\x12\x13\n\x0bmatter_name\x18\x0b \x01(\t\x12\x11\n\tsituation\x18\x0c \x01(\t\x12\x11\n\tstarts_at\x18\r \x01(\t\x12\x0f\n\x07\x65nds_at\x18\x0e \x01(\t\x12\r\n\x05state\x18\x0f \x01(\t\x12\x14\n\x0cstate_reason\x18\x10 \x01(\t\x12\x1b\n\x13\x63ontact_name_masked\x18\x11 \x01(\t\x12\x1d\n\x15\x63ontact_mobile_masked\x18\x12 \x01(\t\x12\r\n\x05\x65mail\x18\x13 \x01(\t\x12\x0f\n\x07purpose\x18\x14 \x01(\t\x12\x10\n\x08revision\x18\x15 \x01(\x03\x12\x12\n\ncreated_at\x18\x16 \x01(\t\"d\n\x11GetBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12;\n\tqr_format\x18\x02 \x01(\x0e\x32(.govhall.appointments.v1.BookingQrFormat\"r\n\rBookingDetail\x12\x31\n\x07\x62ooking\x18\x01 \x01(\x0b\x32 .govhall.appointments.v1.Booking\x12.\n\x02qr\x18\x02 \x01(\x0b\x32\".govhall.appointments.v1.BookingQr\"R\n\x15ListMyBookingsRequest\x12\x0b\n\x03tab\x18\x01 \x01(\t\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.govhall.common.v1.PageRequest\"u\n\x14ListBookingsResponse\x12\x32\n\x08\x62ookings\x18\x01 \x03(\x0b\x32 .govhall.appointments.v1.Booking\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.govhall.common.v1.PageInfo\"L\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"K\n\x13ReplyBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t*j\n\x0f\x42ookingQrFormat\x12!\n\x1d\x42OOKING_QR_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42OOKING_QR_FORMAT_PNG\x10\x01\x12\x19\n\x15\x42OOKING_QR_FORMAT_SVG\x10\x02\x32\xdf\x04\n\x0f\x42ookingsService\x12S\n\x04\x42ook\x12$.govhall.appointments.v1.BookRequest\x1a%.govhall.appointments.v1.BookResponse\x12`\n\nGetBooking\x12*.govhall.appointments.v1.GetBookingRequest\x1a&.govhall.appointments.v1.BookingDetail\x12o\n\x0eListMyBookings\x12..govhall.appointments.v1.ListMyBookingsRequest\x1a-.govhall.appointments.v1.ListBookingsResponse\x12`\n\rCancelBooking\x12-.govhall.appointments.v1.CancelBookingRequest\x1a .govhall.appointments.v1.Booking\x12`\n\x0e\x43onfirmBooking\x12,.govhall.appointments.v1.ReplyBookingRequest\x1a .govhall.appointments.v1.Booking\x12`\n\x0e\x44\x65\x63lineBooking\x12,.govhall.appointments.v1.ReplyBookingRequest\x1a .govhall.appointments.v1.Bookingb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govhall.appointments.v1.bookings_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BOOKINGQRFORMAT']._serialized_start=1323
-  _globals['_BOOKINGQRFORMAT']._serialized_end=1429
+  _globals['_BOOKINGQRFORMAT']._serialized_start=1500
+  _globals['_BOOKINGQRFORMAT']._serialized_end=1606
   _globals['_BOOKREQUEST']._serialized_start=100
   _globals['_BOOKREQUEST']._serialized_end=309
   _globals['_BOOKINGQR']._serialized_start=311
@@ -43,15 +43,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BOOKING']._serialized_start=492
   _globals['_BOOKING']._serialized_end=922
   _globals['_GETBOOKINGREQUEST']._serialized_start=924
-  _globals['_GETBOOKINGREQUEST']._serialized_end=963
-  _globals['_LISTMYBOOKINGSREQUEST']._serialized_start=965
-  _globals['_LISTMYBOOKINGSREQUEST']._serialized_end=1047
-  _globals['_LISTBOOKINGSRESPONSE']._serialized_start=1049
-  _globals['_LISTBOOKINGSRESPONSE']._serialized_end=1166
-  _globals['_CANCELBOOKINGREQUEST']._serialized_start=1168
-  _globals['_CANCELBOOKINGREQUEST']._serialized_end=1244
-  _globals['_REPLYBOOKINGREQUEST']._serialized_start=1246
-  _globals['_REPLYBOOKINGREQUEST']._serialized_end=1321
-  _globals['_BOOKINGSSERVICE']._serialized_start=1432
-  _globals['_BOOKINGSSERVICE']._serialized_end=2033
+  _globals['_GETBOOKINGREQUEST']._serialized_end=1024
+  _globals['_BOOKINGDETAIL']._serialized_start=1026
+  _globals['_BOOKINGDETAIL']._serialized_end=1140
+  _globals['_LISTMYBOOKINGSREQUEST']._serialized_start=1142
+  _globals['_LISTMYBOOKINGSREQUEST']._serialized_end=1224
+  _globals['_LISTBOOKINGSRESPONSE']._serialized_start=1226
+  _globals['_LISTBOOKINGSRESPONSE']._serialized_end=1343
+  _globals['_CANCELBOOKINGREQUEST']._serialized_start=1345
+  _globals['_CANCELBOOKINGREQUEST']._serialized_end=1421
+  _globals['_REPLYBOOKINGREQUEST']._serialized_start=1423
+  _globals['_REPLYBOOKINGREQUEST']._serialized_end=1498
+  _globals['_BOOKINGSSERVICE']._serialized_start=1609
+  _globals['_BOOKINGSSERVICE']._serialized_end=2216
 # @@protoc_insertion_point(module_scope)

@@ -224,19 +224,55 @@ class GetBookingRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     BOOKING_ID_FIELD_NUMBER: _builtins.int
+    QR_FORMAT_FIELD_NUMBER: _builtins.int
     booking_id: _builtins.str
+    qr_format: Global___BookingQrFormat.ValueType
+    """The code's QR as PNG (default) or SVG."""
     def __init__(
         self,
         *,
         booking_id: _builtins.str = ...,
+        qr_format: Global___BookingQrFormat.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "qr_format", b"qr_format"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetBookingRequest: _TypeAlias = GetBookingRequest  # noqa: Y015
+
+@_typing.final
+class BookingDetail(_message.Message):
+    """One booking with its code's QR, rendered as Book renders it, so the booking detail shows the
+    same QR the booking answer did.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_FIELD_NUMBER: _builtins.int
+    QR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def booking(self) -> Global___Booking: ...
+    @_builtins.property
+    def qr(self) -> Global___BookingQr:
+        """Unset once the booking is in a terminal state (declined, cancelled, checked_in, no_show):
+        a QR for a booking that can no longer be checked in with would mislead.
+        """
+
+    def __init__(
+        self,
+        *,
+        booking: Global___Booking | None = ...,
+        qr: Global___BookingQr | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "qr", b"qr"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "qr", b"qr"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BookingDetail: _TypeAlias = BookingDetail  # noqa: Y015
 
 @_typing.final
 class ListMyBookingsRequest(_message.Message):

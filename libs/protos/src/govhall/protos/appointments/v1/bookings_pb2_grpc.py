@@ -42,7 +42,7 @@ class BookingsServiceStub:
         self.GetBooking = channel.unary_unary(
                 '/govhall.appointments.v1.BookingsService/GetBooking',
                 request_serializer=govhall_dot_appointments_dot_v1_dot_bookings__pb2.GetBookingRequest.SerializeToString,
-                response_deserializer=govhall_dot_appointments_dot_v1_dot_bookings__pb2.Booking.FromString,
+                response_deserializer=govhall_dot_appointments_dot_v1_dot_bookings__pb2.BookingDetail.FromString,
                 _registered_method=True)
         self.ListMyBookings = channel.unary_unary(
                 '/govhall.appointments.v1.BookingsService/ListMyBookings',
@@ -77,7 +77,8 @@ class BookingsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetBooking(self, request, context):
-        """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND).
+        """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND), with
+        its code's QR while it can still be checked in with.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -121,7 +122,7 @@ def add_BookingsServiceServicer_to_server(servicer, server):
             'GetBooking': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBooking,
                     request_deserializer=govhall_dot_appointments_dot_v1_dot_bookings__pb2.GetBookingRequest.FromString,
-                    response_serializer=govhall_dot_appointments_dot_v1_dot_bookings__pb2.Booking.SerializeToString,
+                    response_serializer=govhall_dot_appointments_dot_v1_dot_bookings__pb2.BookingDetail.SerializeToString,
             ),
             'ListMyBookings': grpc.unary_unary_rpc_method_handler(
                     servicer.ListMyBookings,
@@ -197,7 +198,7 @@ class BookingsService:
             target,
             '/govhall.appointments.v1.BookingsService/GetBooking',
             govhall_dot_appointments_dot_v1_dot_bookings__pb2.GetBookingRequest.SerializeToString,
-            govhall_dot_appointments_dot_v1_dot_bookings__pb2.Booking.FromString,
+            govhall_dot_appointments_dot_v1_dot_bookings__pb2.BookingDetail.FromString,
             options,
             channel_credentials,
             insecure,

@@ -36,8 +36,10 @@ class BookingsServiceStub:
     def __new__(cls, channel: _aio.Channel) -> BookingsServiceAsyncStub: ...
     Book: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.BookRequest, _bookings_pb2.BookResponse]
     """Book a slot (person or legal person). Full: SLOT_FULL (409); a broken rule: its own code."""
-    GetBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetBookingRequest, _bookings_pb2.Booking]
-    """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND)."""
+    GetBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.GetBookingRequest, _bookings_pb2.BookingDetail]
+    """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND), with
+    its code's QR while it can still be checked in with.
+    """
     ListMyBookings: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.ListMyBookingsRequest, _bookings_pb2.ListBookingsResponse]
     """我的预约: pending (waiting for a reply, or confirmed and still ahead) or history."""
     CancelBooking: _grpc.UnaryUnaryMultiCallable[_bookings_pb2.CancelBookingRequest, _bookings_pb2.Booking]
@@ -51,8 +53,10 @@ class BookingsServiceAsyncStub(BookingsServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Book: _aio.UnaryUnaryMultiCallable[_bookings_pb2.BookRequest, _bookings_pb2.BookResponse]  # type: ignore[assignment]
     """Book a slot (person or legal person). Full: SLOT_FULL (409); a broken rule: its own code."""
-    GetBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetBookingRequest, _bookings_pb2.Booking]  # type: ignore[assignment]
-    """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND)."""
+    GetBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.GetBookingRequest, _bookings_pb2.BookingDetail]  # type: ignore[assignment]
+    """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND), with
+    its code's QR while it can still be checked in with.
+    """
     ListMyBookings: _aio.UnaryUnaryMultiCallable[_bookings_pb2.ListMyBookingsRequest, _bookings_pb2.ListBookingsResponse]  # type: ignore[assignment]
     """我的预约: pending (waiting for a reply, or confirmed and still ahead) or history."""
     CancelBooking: _aio.UnaryUnaryMultiCallable[_bookings_pb2.CancelBookingRequest, _bookings_pb2.Booking]  # type: ignore[assignment]
@@ -75,8 +79,10 @@ class BookingsServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _bookings_pb2.GetBookingRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_bookings_pb2.Booking, _abc.Awaitable[_bookings_pb2.Booking]]:
-        """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND)."""
+    ) -> _typing.Union[_bookings_pb2.BookingDetail, _abc.Awaitable[_bookings_pb2.BookingDetail]]:
+        """The owner's booking, or a staff member's of their site (someone else's is NOT_FOUND), with
+        its code's QR while it can still be checked in with.
+        """
 
     @_abc_1.abstractmethod
     def ListMyBookings(
