@@ -5,13 +5,17 @@ booking waiting for a reply; rules and bad input are problems naming the field."
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from govhall.appointments import tables
@@ -92,6 +96,21 @@ async def booked(engine_path: Path, slot: str) -> int:
     return int(n)
 
 
+def data_uri_bytes(uri: str, media_type: str) -> bytes:
+    """The bytes of a base64 data: URI of that media type."""
+    prefix = f"data:{media_type};base64,"
+    assert uri.startswith(prefix), uri[:40]
+    return base64.b64decode(uri.removeprefix(prefix), validate=True)
+
+
+def decode_qr_png(data: bytes) -> str:
+    """The text of the one QR code in a PNG, read as a phone's camera would (tests/e2e/qr.py)."""
+    assert data.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(data)) as image:
+        (found,) = zxingcpp.read_barcodes(image.convert("L"))
+    return str(found.text)
+
+
 def ok(r: httpx.Response, status: int = 200) -> Any:
     assert r.status_code == status, r.text
     return r.json()
@@ -121,13 +140,24 @@ async def test_book_full_mine_cancel_and_the_place_is_free_again(stack: Stack, t
 
     assert_problem(await c.post("/api/v1/appointments", json=body, headers=other), 409, "SLOT_FULL")
     assert_problem(await c.get(f"/api/v1/appointments/{made['id']}", headers=other), 404, "BOOKING_NOT_FOUND")
-    assert ok(await c.get(f"/api/v1/appointments/{made['id']}", headers=me))["code"] == made["code"]
+    detail = ok(await c.get(f"/api/v1/appointments/{made['id']}", headers=me))
+    assert detail["code"] == made["code"] and detail["state"] == "confirmed"
+    # The detail carries the code's QR as the booking answer did: the QR shown at the hall.
+    assert decode_qr_png(data_uri_bytes(detail["qr"], "image/png")) == made["code"]
+    svg = ok(await c.get(f"/api/v1/appointments/{made['id']}?qr_format=svg", headers=me))
+    assert b"<svg" in data_uri_bytes(svg["qr"], "image/svg+xml")
+    bogus = await c.get(f"/api/v1/appointments/{made['id']}?qr_format=bogus", headers=me)
+    problem = assert_problem(bogus, 400, "REQUEST_INVALID")
+    assert [e["field"] for e in problem["errors"]] == ["query.qr_format"]
     pending = ok(await c.get("/api/v1/me/appointments?tab=pending", headers=me))
     assert [b["id"] for b in pending["items"]] == [made["id"]] and pending["page"]["total"] == 1
     assert ok(await c.get("/api/v1/me/appointments?tab=history", headers=me))["items"] == []
 
     r = await c.post(f"/api/v1/appointments/{made['id']}/cancel", json={"revision": 1}, headers=me)
     assert ok(r)["state"] == "cancelled"
+    # A cancelled booking can no longer be checked in with: no QR to show.
+    cancelled = ok(await c.get(f"/api/v1/appointments/{made['id']}", headers=me))
+    assert cancelled["state"] == "cancelled" and cancelled["qr"] is None
     assert await booked(tmp_path, slot) == 0
     history = ok(await c.get("/api/v1/me/appointments?tab=history", headers=me))
     assert [b["state"] for b in history["items"]] == ["cancelled"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from govhall.gateway import appointments_bookings_model as m
 from govhall.gateway.auth import Caller, SignedIn
@@ -62,12 +62,17 @@ def bookings_routes(up: Callable[[], Upstreams]) -> APIRouter:
     @router.get(
         "/api/v1/appointments/{booking}",
         tags=TAGS,
-        summary="One booking (its owner's, or the hall's site's staff)",
+        summary="One booking (its owner's, or the hall's site's staff), with its code's QR while "
+        "it can still be checked in with",
         operation_id="getAppointment",
     )
-    async def get(booking: IdPath, caller: SignedIn) -> m.BookingOut:
-        reply = await call("GetBooking", pb.GetBookingRequest(booking_id=booking), caller)
-        return m.booking_out(reply.booking)
+    async def get(
+        booking: IdPath,
+        caller: SignedIn,
+        qr_format: Annotated[m.QrFormat, Query(description="the booking code's QR as png or svg")] = "png",
+    ) -> m.BookingDetailOut:
+        request = pb.GetBookingRequest(booking_id=booking, qr_format=m.QR_FORMATS[qr_format])
+        return m.booking_detail_out(await call("GetBooking", request, caller))
 
     @router.post(
         "/api/v1/appointments/{booking}/cancel",

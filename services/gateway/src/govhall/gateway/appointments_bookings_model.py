@@ -18,6 +18,7 @@ Revision = Annotated[
 ]
 Reason = Annotated[str, Field(max_length=200)]
 QR_FORMATS = {"png": pb.BOOKING_QR_FORMAT_PNG, "svg": pb.BOOKING_QR_FORMAT_SVG}
+QrFormat = Literal["png", "svg"]
 
 
 class BookingIn(In):
@@ -32,7 +33,7 @@ class BookingIn(In):
     )
     email: Annotated[str, Field(max_length=100)] = ""
     purpose: Annotated[str, Field(max_length=500)] = Field("", description="预约内容: what you come for")
-    qr_format: Literal["png", "svg"] = Field("png", description="the booking code's QR")
+    qr_format: QrFormat = Field("png", description="the booking code's QR")
 
     def message(self) -> pb.BookRequest:
         return pb.BookRequest(
@@ -73,12 +74,34 @@ _BOOKED = model_of(
 )
 
 
+# Appointments renders the QR for both answers (bv.code_qr), as it holds the code and decides
+# whether the booking can still be checked in with; the gateway only wraps it as a data: URI.
+_DETAIL = model_of(
+    pb.Booking.DESCRIPTOR,
+    name="BookingDetail",
+    add={
+        "qr": (
+            str | None,
+            Field(
+                description="the code's QR as a data: URI (PNG, or SVG with qr_format=svg), to show "
+                "at the hall; null once the booking is declined, cancelled, checked in or a no-show, "
+                "as it can no longer be checked in with"
+            ),
+        ),
+    },
+)
+
+
 class BookingOut(_BOOKING):  # type: ignore[misc,valid-type]
     """A booking (预约): contact name and mobile masked, times in China time."""
 
 
 class BookedOut(_BOOKED):  # type: ignore[misc,valid-type]
     """The booking just made, with the QR of its code to show at the hall."""
+
+
+class BookingDetailOut(_DETAIL):  # type: ignore[misc,valid-type]
+    """One booking, with the QR of its code while it is active (waiting for a reply or confirmed)."""
 
 
 class BookingsOut(Out):
@@ -90,11 +113,16 @@ def booking_out(b: pb.Booking) -> BookingOut:
     return out(BookingOut, b)
 
 
+def data_uri(qr: pb.BookingQr) -> str:
+    return f"data:{qr.media_type};base64,{base64.b64encode(qr.data).decode()}"
+
+
 def booked_out(reply: pb.BookResponse) -> BookedOut:
-    data = base64.b64encode(reply.qr.data).decode()
-    return out(
-        BookedOut, reply.booking, qr=f"data:{reply.qr.media_type};base64,{data}", warning=reply.warning
-    )
+    return out(BookedOut, reply.booking, qr=data_uri(reply.qr), warning=reply.warning)
+
+
+def booking_detail_out(reply: pb.BookingDetail) -> BookingDetailOut:
+    return out(BookingDetailOut, reply.booking, qr=data_uri(reply.qr) if reply.HasField("qr") else None)
 
 
 def bookings_out(reply: pb.ListBookingsResponse) -> BookingsOut:
