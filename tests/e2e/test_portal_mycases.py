@@ -1,11 +1,12 @@
 """我的空间 in a real browser: a citizen's cases by tab, a supplement uploaded and resubmitted, the
 acceptance notice downloaded as a PDF and sent to 核验, the query password reset, a withdrawal, the
 evaluation of a concluded case; messages and the unread badge; a letter answered by staff and
-followed up; a booking shown and cancelled. Seeded through the gateway's API (the journeys'
+followed up; a booking shown with its QR and cancelled. Seeded through the gateway's API (the journeys'
 helpers), checked by what the pages show and by the API's state after each action."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import time
@@ -20,6 +21,7 @@ from govhall.kit.testing import wait_until_sync
 
 from .browser import check_page, open_page, settled, sign_in_as
 from .conftest import ADMIN, DEPT, SITE
+from .qr import decode_qr_png
 from .test_appointments_journey import HALLS, book, publish_bookable_matter
 from .test_cases_journey import act, ok, pdf, publish_matter, staff_token, submit_application
 from .test_identity_journey import Person, bearer, login, register_and_verify
@@ -309,6 +311,13 @@ def test_a_booking_shown_and_cancelled(api: httpx.Client, e2e: Any, desktop: Pag
         expect(page.locator(".me-code-big")).to_have_text(booked["code"])
         expect(page.locator("main")).to_contain_text(slot["starts_at"][11:16])
         expect(page.locator("main")).to_contain_text("待确认")
+        # The QR shown at the hall to check in, on the detail page as on the booking answer.
+        qr = page.get_by_role("img", name=f"预约号 {booked['code']} 的二维码")
+        expect(qr).to_be_visible()
+        expect(qr).to_have_class("me-qr")
+        src = qr.get_attribute("src") or ""
+        assert src.startswith("data:image/png;base64,"), src[:40]
+        assert decode_qr_png(base64.b64decode(src.split(",", 1)[1])) == booked["code"]
         check_page(page, "me-appointment")
 
     desktop.get_by_role("button", name="取消预约").click()
@@ -316,6 +325,8 @@ def test_a_booking_shown_and_cancelled(api: httpx.Client, e2e: Any, desktop: Pag
     dialog.get_by_label("取消原因").fill("临时有事")
     dialog.get_by_role("button", name="确认取消预约").click()
     expect(desktop.locator("main")).to_contain_text("已取消")
+    # A cancelled booking can no longer be checked in with: its QR is gone.
+    expect(desktop.locator("img.me-qr")).to_have_count(0)
     shown = ok(api.get(f"/api/v1/appointments/{booked['id']}", headers=bearer(person.access_token)))
     assert shown["state"] == "cancelled"
     open_page(desktop, "/me/appointments?tab=history")
