@@ -174,6 +174,7 @@ def test_book_confirm_remind_check_in_call_full_no_show_and_a_freed_place(
     confirm(api, clerk, booked)
     shown = ok(api.get(f"/api/v1/appointments/{booked['id']}", headers=bearer(first.access_token)))
     assert (shown["state"], shown["code"]) == ("confirmed", booked["code"])
+    assert shown["qr"].startswith("data:image/png;base64,")
 
     # The slot is full: the second person is refused, the place stays taken.
     refused = api.post(
@@ -219,7 +220,8 @@ def test_book_confirm_remind_check_in_call_full_no_show_and_a_freed_place(
     called = ok(api.post(f"/api/v1/staff/windows/{window}/call-next", headers=clerk))
     assert (called["id"], called["number"], called["state"]) == (ticket["id"], 1, "called")
     mine = ok(api.get(f"/api/v1/appointments/{booked['id']}", headers=bearer(first.access_token)))
-    assert mine["state"] == "checked_in"
+    # Checked in: the QR has done its work and is no longer given.
+    assert mine["state"] == "checked_in" and mine["qr"] is None
 
     # A booking nobody comes for: moved to have ended an hour ago, the sweep marks it, once.
     absent = confirm(api, clerk, book(api, third, unattended["id"], matter))
