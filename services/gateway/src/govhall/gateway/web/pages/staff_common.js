@@ -3,7 +3,6 @@
 
 import { account, get } from "../api.js";
 import { dialog, h, onSubmit } from "../ui.js";
-import { LETTER_KINDS, LETTER_STATES as LETTER_STATE_NAMES } from "./case_labels.js";
 
 export const ROLE_ZH = {
   window_clerk: "窗口受理人员",
@@ -26,10 +25,6 @@ export const CARDS = [
   ["yellow", "黄牌"],
   ["red", "红牌"],
 ];
-
-// The letters' states as [state, name] pairs (tabs, labels), and their kinds: case_labels.js's names.
-export const LETTER_STATES = Object.entries(LETTER_STATE_NAMES);
-export { LETTER_KINDS };
 
 export const SPECIAL_PROCEDURES = [
   ["hearing", "听证"],

@@ -3,9 +3,9 @@
 
 import { account, download, get, post } from "../api.js";
 import { button, facts, field, fill, h, message, time } from "../ui.js";
-import { LETTER_ACTIONS } from "./case_labels.js";
+import { LETTER_ACTIONS, LETTER_KINDS, LETTER_STATES } from "./case_labels.js";
 import { workbench } from "./layout.js";
-import { LETTER_KINDS, LETTER_STATES, actionDialog, departmentName, departments, label, letterClock } from "./staff_common.js";
+import { actionDialog, departmentName, departments, label, letterClock } from "./staff_common.js";
 
 const REASONS = { efficiency: "效能", attitude: "态度", inaction: "不作为", misconduct: "乱作为", other: "其他" };
 const RATINGS = { satisfied: "满意", basically: "基本满意", unsatisfied: "不满意" };

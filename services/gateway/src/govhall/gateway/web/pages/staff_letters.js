@@ -3,8 +3,9 @@
 
 import { account, get } from "../api.js";
 import { empty, h, table, tabs, time } from "../ui.js";
+import { LETTER_KINDS, LETTER_STATES } from "./case_labels.js";
 import { workbench } from "./layout.js";
-import { LETTER_KINDS, LETTER_STATES, label, letterClock, pages, withQuery } from "./staff_common.js";
+import { label, letterClock, pages, withQuery } from "./staff_common.js";
 
 export async function render(view) {
   const content = workbench(view, "letters", "咨询投诉");
@@ -13,11 +14,11 @@ export async function render(view) {
   const supervisor = (account()?.roles || []).includes("supervisor");
   const mode = supervisor && q.get("view") === "supervised" ? "supervised" : "";
   const overdue = mode && q.get("overdue") === "1";
-  const state = !mode && LETTER_STATES.some(([k]) => k === q.get("state")) ? q.get("state") : "";
+  const state = !mode && Object.hasOwn(LETTER_STATES, q.get("state") || "") ? q.get("state") : "";
   const page = Math.max(1, Number.parseInt(q.get("page") || "1", 10) || 1);
   const items = [
     ["/staff/letters", "待处理", "open"],
-    ...LETTER_STATES.map(([k, text]) => [`/staff/letters?state=${k}`, text, k]),
+    ...Object.entries(LETTER_STATES).map(([k, text]) => [`/staff/letters?state=${k}`, text, k]),
     ...(supervisor
       ? [
           ["/staff/letters?view=supervised", "督办：全部未办结", "supervised"],
