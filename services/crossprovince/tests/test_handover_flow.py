@@ -223,14 +223,16 @@ async def test_a_handover_from_the_window_to_the_result_and_back(flow: Flow) -> 
         "DeliverHandoverResult", hpb.DeliverHandoverResultRequest(handover_id=sent.id, delivered_by="pickup")
     )
 
+    # B's endpoint updates the link inside the handler and records the received message after
+    # it, so both are waited for.
     async def acknowledged() -> Any:
         link = await link_of(b, A, sent.id)
-        return link if link is not None and link.acknowledged_message_id else None
+        ack = await received_of(b, "Acknowledge")
+        return (link, ack) if link is not None and link.acknowledged_message_id and ack else None
 
-    link = await wait_until(acknowledged, timeout=10, what="B's acknowledgement")
+    link, ack = await wait_until(acknowledged, timeout=10, what="B's acknowledgement")
     [result_message] = await outgoing_of(b, "ReturnResult")
     assert link.delivered_by == "pickup" and link.case_id == case.id
-    ack = await received_of(b, "Acknowledge")
     assert xp.Acknowledgement.FromString(
         xp.Envelope.FromString(ack[0].envelope).body
     ).acknowledged_message_id == (result_message.message_id)
