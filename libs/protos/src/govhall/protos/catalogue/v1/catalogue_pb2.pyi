@@ -1413,6 +1413,116 @@ class GuideQrCode(_message.Message):
 Global___GuideQrCode: _TypeAlias = GuideQrCode  # noqa: Y015
 
 @_typing.final
+class UploadMaterialFileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    file_name: _builtins.str
+    content: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        file_name: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "file_name", b"file_name", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadMaterialFileRequest: _TypeAlias = UploadMaterialFileRequest  # noqa: Y015
+
+@_typing.final
+class MaterialFile(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    SIZE_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    UPLOADED_AT_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    sha256: _builtins.str
+    file_name: _builtins.str
+    """As uploaded first, cleaned, with the extension of what the content is."""
+    media_type: _builtins.str
+    size: _builtins.int
+    path: _builtins.str
+    """Where the gateway serves it: /api/v1/sites/{site_code}/files/{sha256}."""
+    @_builtins.property
+    def uploaded_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        sha256: _builtins.str = ...,
+        file_name: _builtins.str = ...,
+        media_type: _builtins.str = ...,
+        size: _builtins.int = ...,
+        path: _builtins.str = ...,
+        uploaded_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["uploaded_at", b"uploaded_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["file_name", b"file_name", "media_type", b"media_type", "path", b"path", "sha256", b"sha256", "site_code", b"site_code", "size", b"size", "uploaded_at", b"uploaded_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MaterialFile: _TypeAlias = MaterialFile  # noqa: Y015
+
+@_typing.final
+class GetMaterialFileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SITE_CODE_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    site_code: _builtins.str
+    sha256: _builtins.str
+    def __init__(
+        self,
+        *,
+        site_code: _builtins.str = ...,
+        sha256: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["sha256", b"sha256", "site_code", b"site_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMaterialFileRequest: _TypeAlias = GetMaterialFileRequest  # noqa: Y015
+
+@_typing.final
+class MaterialFileContent(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    content: _builtins.bytes
+    @_builtins.property
+    def file(self) -> Global___MaterialFile: ...
+    def __init__(
+        self,
+        *,
+        file: Global___MaterialFile | None = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["file", b"file"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "file", b"file"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MaterialFileContent: _TypeAlias = MaterialFileContent  # noqa: Y015
+
+@_typing.final
 class GetTaxonomyRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

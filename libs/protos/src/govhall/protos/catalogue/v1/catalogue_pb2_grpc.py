@@ -139,6 +139,16 @@ class CatalogueServiceStub:
                 request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesRequest.SerializeToString,
                 response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesResponse.FromString,
                 _registered_method=True)
+        self.UploadMaterialFile = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/UploadMaterialFile',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.UploadMaterialFileRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.MaterialFile.FromString,
+                _registered_method=True)
+        self.GetMaterialFile = channel.unary_unary(
+                '/govhall.catalogue.v1.CatalogueService/GetMaterialFile',
+                request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetMaterialFileRequest.SerializeToString,
+                response_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.MaterialFileContent.FromString,
+                _registered_method=True)
         self.ExportCatalogue = channel.unary_stream(
                 '/govhall.catalogue.v1.CatalogueService/ExportCatalogue',
                 request_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportCatalogueRequest.SerializeToString,
@@ -291,6 +301,22 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadMaterialFile(self, request, context):
+        """Blank forms (空白表格) and samples (示例样表) a site's guides link to: uploaded by an
+        administrator of the site, checked by content (PDF, OFD, JPG or PNG), stored once per site
+        and content, and served to anyone (a guide is public). A material's template_file or
+        sample_file names one by the `path` UploadMaterialFile answers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMaterialFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportCatalogue(self, request, context):
         """Everything search indexes, for a full reindex: a header with counts, then every site,
         every matter that has ever been published (its published version, or its withdrawn
@@ -408,6 +434,16 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     servicer.ListArticles,
                     request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesRequest.FromString,
                     response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesResponse.SerializeToString,
+            ),
+            'UploadMaterialFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadMaterialFile,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.UploadMaterialFileRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.MaterialFile.SerializeToString,
+            ),
+            'GetMaterialFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMaterialFile,
+                    request_deserializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetMaterialFileRequest.FromString,
+                    response_serializer=govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.MaterialFileContent.SerializeToString,
             ),
             'ExportCatalogue': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportCatalogue,
@@ -982,6 +1018,60 @@ class CatalogueService:
             '/govhall.catalogue.v1.CatalogueService/ListArticles',
             govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesRequest.SerializeToString,
             govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.ListArticlesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadMaterialFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/UploadMaterialFile',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.UploadMaterialFileRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.MaterialFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMaterialFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/govhall.catalogue.v1.CatalogueService/GetMaterialFile',
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.GetMaterialFileRequest.SerializeToString,
+            govhall_dot_catalogue_dot_v1_dot_catalogue__pb2.MaterialFileContent.FromString,
             options,
             channel_credentials,
             insecure,

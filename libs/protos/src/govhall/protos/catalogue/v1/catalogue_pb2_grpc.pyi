@@ -74,6 +74,13 @@ class CatalogueServiceStub:
     WithdrawArticle: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeArticleStatusRequest, _catalogue_pb2.Article]
     GetArticle: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.GetArticleRequest, _catalogue_pb2.Article]
     ListArticles: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.ListArticlesRequest, _catalogue_pb2.ListArticlesResponse]
+    UploadMaterialFile: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.UploadMaterialFileRequest, _catalogue_pb2.MaterialFile]
+    """Blank forms (空白表格) and samples (示例样表) a site's guides link to: uploaded by an
+    administrator of the site, checked by content (PDF, OFD, JPG or PNG), stored once per site
+    and content, and served to anyone (a guide is public). A material's template_file or
+    sample_file names one by the `path` UploadMaterialFile answers.
+    """
+    GetMaterialFile: _grpc.UnaryUnaryMultiCallable[_catalogue_pb2.GetMaterialFileRequest, _catalogue_pb2.MaterialFileContent]
     ExportCatalogue: _grpc.UnaryStreamMultiCallable[_catalogue_pb2.ExportCatalogueRequest, _catalogue_pb2.ExportItem]
     """Everything search indexes, for a full reindex: a header with counts, then every site,
     every matter that has ever been published (its published version, or its withdrawn
@@ -125,6 +132,13 @@ class CatalogueServiceAsyncStub(CatalogueServiceStub):
     WithdrawArticle: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ChangeArticleStatusRequest, _catalogue_pb2.Article]  # type: ignore[assignment]
     GetArticle: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.GetArticleRequest, _catalogue_pb2.Article]  # type: ignore[assignment]
     ListArticles: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.ListArticlesRequest, _catalogue_pb2.ListArticlesResponse]  # type: ignore[assignment]
+    UploadMaterialFile: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.UploadMaterialFileRequest, _catalogue_pb2.MaterialFile]  # type: ignore[assignment]
+    """Blank forms (空白表格) and samples (示例样表) a site's guides link to: uploaded by an
+    administrator of the site, checked by content (PDF, OFD, JPG or PNG), stored once per site
+    and content, and served to anyone (a guide is public). A material's template_file or
+    sample_file names one by the `path` UploadMaterialFile answers.
+    """
+    GetMaterialFile: _aio.UnaryUnaryMultiCallable[_catalogue_pb2.GetMaterialFileRequest, _catalogue_pb2.MaterialFileContent]  # type: ignore[assignment]
     ExportCatalogue: _aio.UnaryStreamMultiCallable[_catalogue_pb2.ExportCatalogueRequest, _catalogue_pb2.ExportItem]  # type: ignore[assignment]
     """Everything search indexes, for a full reindex: a header with counts, then every site,
     every matter that has ever been published (its published version, or its withdrawn
@@ -299,6 +313,25 @@ class CatalogueServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _catalogue_pb2.ListArticlesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_catalogue_pb2.ListArticlesResponse, _abc.Awaitable[_catalogue_pb2.ListArticlesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UploadMaterialFile(
+        self,
+        request: _catalogue_pb2.UploadMaterialFileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.MaterialFile, _abc.Awaitable[_catalogue_pb2.MaterialFile]]:
+        """Blank forms (空白表格) and samples (示例样表) a site's guides link to: uploaded by an
+        administrator of the site, checked by content (PDF, OFD, JPG or PNG), stored once per site
+        and content, and served to anyone (a guide is public). A material's template_file or
+        sample_file names one by the `path` UploadMaterialFile answers.
+        """
+
+    @_abc_1.abstractmethod
+    def GetMaterialFile(
+        self,
+        request: _catalogue_pb2.GetMaterialFileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalogue_pb2.MaterialFileContent, _abc.Awaitable[_catalogue_pb2.MaterialFileContent]]: ...
 
     @_abc_1.abstractmethod
     def ExportCatalogue(
