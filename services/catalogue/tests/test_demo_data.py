@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -14,6 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from govhall.catalogue import app, demo, taxonomy
+from govhall.catalogue.formpdf import form_pdf
 from govhall.catalogue.model import DEPARTMENT_CODE, MATTER_CODE, check_article, validate_draft
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.bus import InProcessBus
@@ -321,6 +323,7 @@ class FakeCatalogue:
         self.departments: dict[str, pb.UpsertDepartmentRequest] = {}
         self.matters: dict[str, int] = {}
         self.articles: dict[str, pb.Article] = {}
+        self.files: dict[str, pb.UploadMaterialFileRequest] = {}
         self.saves = 0
         self.calls: list[tuple[str, object, float | None]] = []
 
@@ -340,8 +343,18 @@ class FakeCatalogue:
         self.departments[request.code] = request
         return pb.Department(code=request.code)
 
+    async def UploadMaterialFile(self, request, metadata=None, timeout=None):
+        self._record("UploadMaterialFile", metadata, timeout)
+        assert request.site_code in self.sites and request.content.startswith(b"%PDF-")
+        digest = hashlib.sha256(request.content).hexdigest()
+        self.files[digest] = request
+        return pb.MaterialFile(site_code=request.site_code, sha256=digest, path=f"/files/{digest}")
+
     async def CreateMatter(self, request, metadata=None, timeout=None):
         self._record("CreateMatter", metadata, timeout)
+        for m in request.draft.materials:
+            for ref in filter(None, (m.template_file, m.sample_file)):
+                assert ref.removeprefix("/files/") in self.files, "files are uploaded before the matters"
         assert self.departments[request.draft.department_code].site_code == request.site_code
         if request.code in self.matters:
             raise _error(grpc.StatusCode.ALREADY_EXISTS)
@@ -394,6 +407,15 @@ async def test_loader_is_idempotent() -> None:
     assert await demo.load_demo(fake, metadata) == len(demo.MATTERS)  # type: ignore[arg-type]
     assert len(fake.matters) == len(demo.MATTERS)
     assert fake.saves == len(demo.ARTICLES), "existing articles are not saved again"
+    # Every blank form and sample the seed names is made and uploaded, the same bytes each time.
+    named = {
+        ref
+        for kind in demo.KINDS.values()
+        for m in kind.materials
+        for ref in (m.template_file, m.sample_file)
+    }
+    assert len(fake.files) == len(named - {""}) > 60
+    assert [name for name, *_ in fake.calls].count("UploadMaterialFile") == 2 * len(fake.files)
     assert all(md is metadata and timeout == 10 for _, md, timeout in fake.calls)
 
 
@@ -431,6 +453,21 @@ async def _all_articles(stub: Any, site_code: str, kind: int, **filters: Any) ->
     return list(response.articles)
 
 
+def _served_at(reference: str) -> str:
+    """Where the loader puts the file the seed names: uploaded to the province's site."""
+    return f"/api/v1/sites/420000/files/{hashlib.sha256(form_pdf(reference)[1]).hexdigest()}"
+
+
+def _linked(draft: pb.MatterDraft) -> pb.MatterDraft:
+    """The seed's draft as loaded: its materials' named files linked where they were uploaded."""
+    out = pb.MatterDraft()
+    out.CopyFrom(draft)
+    for m in out.materials:
+        if m.template_file:
+            m.template_file, m.sample_file = _served_at(m.template_file), _served_at(m.sample_file)
+    return out
+
+
 async def test_demo_loads_into_the_catalogue_twice(stub: Any) -> None:
     assert await demo.load_demo(stub, ADMIN) == len(demo.MATTERS)
     first: dict[str, pb.Matter] = {}
@@ -439,7 +476,7 @@ async def test_demo_loads_into_the_catalogue_twice(stub: Any) -> None:
             pb.GetMatterRequest(site_code=matter.site_code, code=matter.code), metadata=ADMIN, timeout=10
         )
         assert got.status == pb.MATTER_STATUS_PUBLISHED and got.version == 1
-        assert got.draft == validate_draft(DRAFTS[matter.code]), matter.code
+        assert got.draft == _linked(validate_draft(DRAFTS[matter.code])), matter.code
         first[matter.code] = got
     articles = {
         a.id: await stub.GetArticle(
@@ -471,6 +508,24 @@ async def test_demo_loads_into_the_catalogue_twice(stub: Any) -> None:
             timeout=10,
         )
         assert again_article.revision == articles[article.id].revision
+
+    # Each guide's blank form and sample can be fetched, as PDFs named after them.
+    links = {
+        link
+        for got in first.values()
+        for m in got.draft.materials
+        for link in (m.template_file, m.sample_file)
+        if link
+    }
+    assert len(links) > 60
+    for link in sorted(links):
+        site_code, sha256 = link.removeprefix("/api/v1/sites/").split("/files/")
+        got_file = await stub.GetMaterialFile(
+            pb.GetMaterialFileRequest(site_code=site_code, sha256=sha256), metadata=ADMIN, timeout=10
+        )
+        assert got_file.content.startswith(b"%PDF-") and got_file.file.path == link
+        assert got_file.file.media_type == "application/pdf" and got_file.file.file_name.endswith(".pdf")
+        assert hashlib.sha256(got_file.content).hexdigest() == sha256
 
     # Browsing by the guide's new fields finds the demo matters.
     by_event = await stub.ListMatters(

@@ -1,7 +1,8 @@
 """The catalogue's gRPC servicer: translate messages, apply the domain rules, commit once.
 
 Sites and departments are handled here; matters (matters.py), their bulk import
-(bulkimport.py), articles (articles.py) and the export stream (export.py) have modules of their own.
+(bulkimport.py), articles (articles.py), blank forms and samples (materialfiles.py) and the export
+stream (export.py) have modules of their own.
 """
 
 from __future__ import annotations
@@ -9,7 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from govhall.catalogue import access, articles, bulkimport, events, export, matters, model, store, taxonomy
+from govhall.catalogue import (
+    access,
+    articles,
+    bulkimport,
+    events,
+    export,
+    materialfiles,
+    matters,
+    model,
+    store,
+    taxonomy,
+)
 from govhall.catalogue.model import SiteRecord
 from govhall.catalogue.settings import CatalogueSettings
 from govhall.kit.db import Database
@@ -140,6 +152,18 @@ class CatalogueService(catalogue_pb2_grpc.CatalogueServiceServicer):
 
     async def ListArticles(self, request: pb.ListArticlesRequest, context: Any) -> pb.ListArticlesResponse:
         return await articles.browse(self._db, request)
+
+    # Blank forms and samples -----------------------------------------------------------------
+
+    async def UploadMaterialFile(
+        self, request: pb.UploadMaterialFileRequest, context: Any
+    ) -> pb.MaterialFile:
+        return await materialfiles.upload(self._db, request)
+
+    async def GetMaterialFile(
+        self, request: pb.GetMaterialFileRequest, context: Any
+    ) -> pb.MaterialFileContent:
+        return await materialfiles.get(self._db, request)
 
     # Export -------------------------------------------------------------------------------
 

@@ -4,6 +4,10 @@
 that do not exist yet and publishes those that are not published yet. It never overwrites a
 matter or article an administrator has since edited (so a second load opens no new version),
 but it publishes again one that has been withdrawn.
+
+A material's blank form or sample that the seed names by a relative path (``demo/templates/...``:
+the seed ships no files) is made by `formpdf` and uploaded to the seed's top site, and the
+material links it by the path the upload answers; an address (https://..., /...) is kept as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import UTC, datetime
 
 import grpc
 
+from govhall.catalogue.formpdf import form_pdf
 from govhall.catalogue.seed import Article, Seed
 from govhall.kit.trust import Signer
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
@@ -47,7 +52,7 @@ async def load_seed(
             metadata=metadata,
             timeout=_TIMEOUT,
         )
-    requests = seed.matter_requests()
+    requests = await _with_uploaded_files(seed, stub, metadata)
     for request in requests:
         try:
             await stub.CreateMatter(request, metadata=metadata, timeout=_TIMEOUT)
@@ -70,6 +75,43 @@ async def load_seed(
         published += 1
     await _load_articles(seed.articles, stub, metadata, now or datetime.now(UTC))
     return published
+
+
+def _is_address(reference: str) -> bool:
+    return reference.startswith(("/", "http://", "https://"))
+
+
+async def _with_uploaded_files(
+    seed: Seed,
+    stub: catalogue_pb2_grpc.CatalogueServiceStub,
+    metadata: Sequence[tuple[str, str | bytes]],
+) -> list[pb.CreateMatterRequest]:
+    """The seed's CreateMatter requests (copies), their materials' named files uploaded and linked."""
+    requests = []
+    for original in seed.matter_requests():
+        request = pb.CreateMatterRequest()
+        request.CopyFrom(original)
+        requests.append(request)
+    materials = [m for r in requests for m in r.draft.materials]
+    named = {
+        ref for m in materials for ref in (m.template_file, m.sample_file) if ref and not _is_address(ref)
+    }
+    if not named:
+        return requests
+    top = min(seed.sites, key=lambda s: s.level).code
+    paths = {}
+    for reference in sorted(named):
+        file_name, content = form_pdf(reference)
+        uploaded = await stub.UploadMaterialFile(
+            pb.UploadMaterialFileRequest(site_code=top, file_name=file_name, content=content),
+            metadata=metadata,
+            timeout=_TIMEOUT,
+        )
+        paths[reference] = uploaded.path
+    for m in materials:
+        m.template_file = paths.get(m.template_file, m.template_file)
+        m.sample_file = paths.get(m.sample_file, m.sample_file)
+    return requests
 
 
 async def _load_articles(

@@ -137,6 +137,21 @@ articles = sa.Table(
     sa.Index("ix_articles_matter", "matter_code"),
 )
 
+# Blank forms and samples the site's guides link to (materialfiles.py): small files (at most
+# 10 MiB), few per site, kept in the database so the catalogue needs no volume of its own.
+material_files = sa.Table(
+    "material_files",
+    metadata,
+    sa.Column("site_code", sa.String(6), sa.ForeignKey("sites.code"), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("file_name", sa.String(120), nullable=False),
+    sa.Column("media_type", sa.String(40), nullable=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 add_kit_tables(metadata)
 
 # Rows per IN (...) list and per export page: well inside both back ends' parameter limits.
