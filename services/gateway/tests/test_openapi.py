@@ -87,6 +87,9 @@ def test_every_error_is_problem_json(document: dict[str, Any]) -> None:
         ("getMe", {400, 401, 403, 429, 503, 504}),
         ("updateDraft", {400, 401, 403, 404, 409, 413, 429, 503, 504}),
         ("uploadMaterial", {400, 401, 403, 404, 409, 413, 429, 503, 504}),
+        ("uploadMaterialFile", {400, 401, 403, 404, 409, 413, 429, 503, 504}),
+        # A public download: anyone, nothing to conflict with.
+        ("getMaterialFile", {400, 404, 429, 503, 504}),
         ("changeMatterStatus", {400, 401, 403, 404, 409, 429, 503, 504}),
         ("reindex", {400, 401, 403, 404, 409, 429, 503, 504}),
         # Probes: outside the rate limit and calling no service.
@@ -116,6 +119,7 @@ def test_a_declared_error_is_documented_as_a_problem() -> None:
         ("getGuideQrSvg", ["image/svg+xml"]),
         ("getCaseFile", ["application/pdf", "image/jpeg", "image/png", "application/ofd"]),
         ("getCaseDocument", ["application/pdf"]),
+        ("getMaterialFile", ["application/pdf", "application/ofd", "image/jpeg", "image/png"]),
         ("reindex", ["application/x-ndjson"]),
     ],
 )
@@ -129,6 +133,8 @@ def test_a_route_keeps_its_own_descriptions(document: dict[str, Any]) -> None:
     ops = operations(document)
     assert "LOGIN_FAILED" in ops["login"]["responses"]["401"]["description"]
     assert "FILE_TOO_LARGE" in ops["uploadMaterial"]["responses"]["413"]["description"]
+    assert "FILE_TOO_LARGE" in ops["uploadMaterialFile"]["responses"]["413"]["description"]
+    assert "FILE_NOT_FOUND" in ops["getMaterialFile"]["responses"]["404"]["description"]
     # Not-ready is the probe's own JSON, not a problem.
     for name in OPERATIONS_REPORTS:
         assert "application/json" in ops[name]["responses"]["503"]["content"]

@@ -32,6 +32,7 @@ from govhall.gateway.cacheevents import CacheEvents
 from govhall.gateway.cases import cases_routes
 from govhall.gateway.catalogue import catalogue_routes
 from govhall.gateway.catalogue_admin import catalogue_admin_routes
+from govhall.gateway.catalogue_files import catalogue_file_routes
 from govhall.gateway.consult import consult_routes
 from govhall.gateway.handovers import handovers_routes
 from govhall.gateway.licences import licences_routes
@@ -224,6 +225,7 @@ def create_app(
 
     app.include_router(catalogue_routes(up, cache))
     app.include_router(catalogue_admin_routes(up))
+    app.include_router(catalogue_file_routes(up))
     app.include_router(search_routes(up, cache))
     app.include_router(ask_routes(up))
     app.include_router(lexicon_routes(up))

@@ -35,6 +35,10 @@ class ArticleOut(model_of(cat.Article.DESCRIPTOR)):  # type: ignore[misc]
     """An announcement (政策公告) or FAQ (常见问题)."""
 
 
+class MaterialFileOut(model_of(cat.MaterialFile.DESCRIPTOR)):  # type: ignore[misc]
+    """A blank form (空白表格) or sample (示例样表) a site's guides link to, by its `path`."""
+
+
 class VersionOut(model_of(cat.ListMatterVersionsResponse.DESCRIPTOR.fields_by_name["versions"].message_type)):  # type: ignore[misc]
     """One version of a matter."""
 
@@ -125,6 +129,10 @@ def article_out(a: cat.Article) -> ArticleOut:
 
 def taxonomy_out(t: cat.Taxonomy) -> TaxonomyOut:
     return out(TaxonomyOut, t)
+
+
+def material_file_out(f: cat.MaterialFile) -> MaterialFileOut:
+    return out(MaterialFileOut, f)
 
 
 def versions_out(reply: cat.ListMatterVersionsResponse) -> VersionsOut:

@@ -45,10 +45,17 @@ export function text(id, title, value) {
   return value && String(value).trim() ? section(id, title, h("div", { class: "guide-text" }, paras(value))) : null;
 }
 
+// A file the site uploaded (/api/v1/sites/{site}/files/{sha256}): its last segment is a hash,
+// and the server's Content-Disposition names the file.
+const SITE_FILE = /^\/api\/v1\/sites\/[^/]+\/files\/[0-9a-f]{64}$/;
+
 /** A stored file reference as a link when it is an address, else its name. */
 function fileLink(label, ref) {
   if (!ref) return null;
   const name = String(ref).split("/").pop();
+  if (SITE_FILE.test(ref)) {
+    return h("a", { href: ref, download: "", class: "file-link", "aria-label": `下载${label}` }, `下载${label}`);
+  }
   if (/^https?:\/\//i.test(ref) || (ref.startsWith("/") && !ref.startsWith("//"))) {
     return h("a", { href: ref, download: name, class: "file-link", "aria-label": `下载${label}：${name}` }, `下载${label}`);
   }
