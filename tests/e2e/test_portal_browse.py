@@ -6,14 +6,17 @@ passes check_page at a desktop's and a phone's width."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from govhall.catalogue.formpdf import form_pdf
 from govhall.kit.testing import wait_until_sync
 
 from .browser import check_page, open_page, settled, sign_in_as
@@ -28,9 +31,10 @@ ANNOUNCEMENT = "关于个体工商户登记全程网办的公告"
 FAQ = "个体工商户设立登记可以委托他人办理吗？"
 
 
-def guide_body(code: str) -> dict[str, Any]:
+def guide_body(code: str, sample_file: str) -> dict[str, Any]:
     """A guide with every element the page shows: situations choosing materials, a charged fee,
-    places, legal basis, notice, process steps and both online application and appointments."""
+    places, legal basis, notice, process steps and both online application and appointments.
+    Its first material's blank form is an address elsewhere, its sample a file uploaded here."""
     return {
         "code": code,
         "name": NAME,
@@ -72,7 +76,7 @@ def guide_body(code: str) -> dict[str, Any]:
                 "copies": 1,
                 "necessity": "required",
                 "template_file": "https://zwfw.example.gov.cn/templates/geti-sqs.docx",
-                "sample_file": "https://zwfw.example.gov.cn/samples/geti-sqs.pdf",
+                "sample_file": sample_file,
             },
             {"code": "M02", "name": "经营者身份证明", "form": "copy", "copies": 1, "necessity": "required"},
             {
@@ -114,7 +118,18 @@ def article(api: httpx.Client, body: dict[str, Any]) -> str:
 @pytest.fixture(scope="module")
 def seeded(api: httpx.Client) -> dict[str, str]:
     code = f"{DEPT}-BR{uuid.uuid4().hex[:6].upper()}"
-    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters", json=guide_body(code), headers=ADMIN), 201)
+    # The site's administrator uploads the sample the guide links to.
+    name, content = form_pdf("个体工商户登记申请书（示例样表）.pdf")
+    sample = ok(
+        api.post(
+            f"/api/v1/admin/sites/{SITE}/files",
+            files={"file": (name, content, "application/pdf")},
+            headers=ADMIN,
+        ),
+        201,
+    )
+    body = guide_body(code, sample["path"])
+    ok(api.post(f"/api/v1/admin/sites/{SITE}/matters", json=body, headers=ADMIN), 201)
     ok(api.post(f"/api/v1/admin/sites/{SITE}/matters/{code}/publish", headers=ADMIN))
     faq = article(api, {"kind": "faq", "title": FAQ, "body": "可以，需提交授权委托书。", "matter_code": code})
     news = article(api, {"kind": "announcement", "title": ANNOUNCEMENT, "body": "即日起……\n特此公告。"})
@@ -131,7 +146,13 @@ def seeded(api: httpx.Client) -> dict[str, str]:
         return "个体户" in [w["word"] for w in words]
 
     wait_until_sync(hot, 30, what="个体户 a hot word")
-    return {"code": code, "faq": faq, "news": news}
+    return {
+        "code": code,
+        "faq": faq,
+        "news": news,
+        "sample": sample["path"],
+        "sample_sha256": sample["sha256"],
+    }
 
 
 def test_home_search_and_guide(seeded: dict[str, str], desktop: Page, phone: Page) -> None:
@@ -208,6 +229,16 @@ def test_home_search_and_guide(seeded: dict[str, str], desktop: Page, phone: Pag
     expect(main.get_by_role("link", name="预约办理")).to_have_attribute("href", f"/book/{SITE}/{code}")
     expect(main.get_by_role("link", name=re.compile("下载空白表格"))).to_have_attribute(
         "href", re.compile("geti-sqs.docx")
+    )
+    # The sample uploaded here downloads from the link, as the PDF uploaded under its own name.
+    sample = main.get_by_role("link", name=re.compile("下载示例样表"))
+    expect(sample).to_have_attribute("href", seeded["sample"])
+    got = page.request.get(sample.get_attribute("href") or "")
+    assert got.status == 200 and got.headers["content-type"] == "application/pdf"
+    assert hashlib.sha256(got.body()).hexdigest() == seeded["sample_sha256"]
+    assert (
+        "filename*=UTF-8''" + quote("个体工商户登记申请书（示例样表）.pdf")
+        in got.headers["content-disposition"]
     )
     # Materials by situation: 本人办理 needs no 授权委托书, 委托他人 does.
     materials = main.locator("#g-materials ol.materials")
