@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -41,6 +41,22 @@ def test_demo_province_is_searchable(allinone: tuple[str, Path]) -> None:
 
     # The demo's matters reach search by events, which may still be arriving when it is ready.
     wait_until_sync(found, 60, what="the demo's matters indexed")
+
+
+def test_the_demo_guides_blank_forms_and_samples_download(allinone: tuple[str, Path]) -> None:
+    url, _ = allinone
+    guide = httpx.get(f"{url}/api/v1/sites/420102/matters/420102-XZSPJ-0002", timeout=10)
+    assert guide.status_code == 200, guide.text
+    [form] = [m for m in guide.json()["materials"] if m["name"] == "食品经营许可申请书"]
+    for link, name in (
+        (form["template_file"], "食品经营许可申请书（空白表格）.pdf"),
+        (form["sample_file"], "食品经营许可申请书（示例样表）.pdf"),
+    ):
+        # Uploaded once to the province's site by the demo loader, for every site's guides.
+        assert link.startswith("/api/v1/sites/420000/files/"), link
+        got = httpx.get(url + link, timeout=10)
+        assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+        assert got.content.startswith(b"%PDF-") and quote(name) in got.headers["content-disposition"]
 
 
 def test_demo_public_answers_and_the_demo_clerks_letter_queue(allinone: tuple[str, Path]) -> None:
