@@ -22,6 +22,8 @@ if ! jh="$(es_java_home)" || [ ! -x "$jh/bin/javac" ]; then
   wanted+=(openjdk-17-jdk-headless)
 fi
 command -v mvn >/dev/null || wanted+=(maven)
+# ss: the readiness probes ask whether a port listens before they connect (lib.sh, `listening`).
+command -v ss >/dev/null || wanted+=(iproute2)
 
 install_debs "${wanted[@]}"
 

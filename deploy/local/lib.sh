@@ -240,9 +240,21 @@ take_lock() {
   fi
 }
 
+# Whether something listens on 127.0.0.1/loopback TCP port $1. The probes below ask this before
+# they connect: our ports (5xxxx) lie inside Linux's ephemeral range, and a connect to a local
+# port nobody listens on yet can pick that same port as its source and connect to itself (TCP
+# simultaneous open). The probe then holds the port, and the server starting behind it fails to
+# bind ("Address already in use"): Elasticsearch did, twice in a row, on a fresh clone. Without
+# ss (iproute2) the probes connect as before.
+listening() {
+  command -v ss >/dev/null 2>&1 || return 0
+  [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
 # Readiness probes: quiet, status only.
 postgres_ready() {
   local bindir
+  listening "$GOVHALL_PG_PORT" || return 1
   bindir="$(pg_bindir 2>/dev/null)" || return 1
   "$bindir/pg_isready" -q -h "$GOVHALL_PG_HOST" -p "$GOVHALL_PG_PORT" -U "$GOVHALL_PG_USER" -d postgres -t 2
 }
@@ -253,14 +265,16 @@ redis_cli() {
     -h "$GOVHALL_REDIS_HOST" -p "$GOVHALL_REDIS_PORT" "$@"
 }
 redis_ready() {
-  [ "$(redis_cli ping 2>/dev/null)" = "PONG" ]
+  listening "$GOVHALL_REDIS_PORT" && [ "$(redis_cli ping 2>/dev/null)" = "PONG" ]
 }
 nats_ready() {
+  listening "$GOVHALL_NATS_MONITOR_PORT" || return 1
   # /healthz with js-enabled-only: 200 once JetStream is enabled (nats-server >= 2.9).
   curl -fsS -m 2 -o /dev/null \
     "http://$GOVHALL_NATS_HOST:$GOVHALL_NATS_MONITOR_PORT/healthz?js-enabled-only=true" 2>/dev/null
 }
 elasticsearch_ready() {
+  listening "$GOVHALL_ES_PORT" || return 1
   # As admin (a node without security ignores the credentials); -K - keeps them off the command line.
   printf 'user = "admin:%s"\n' "${GOVHALL_SECRET_ES_ADMIN:-}" | curl -fsS -m 5 -o /dev/null -K - \
     "$GOVHALL_ELASTICSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=2s" 2>/dev/null
