@@ -69,14 +69,22 @@ fail_with_log() {
 # Keep the kernel from handing our ports out as the source ports of outgoing connections (they
 # lie in its ephemeral range, 32768-60999): a client reconnecting to a server that is down (NATS
 # in the fault tests) could otherwise connect to itself on that port and keep the server from
-# binding it again. Root only, and only adds to what is reserved; elsewhere `listening` in lib.sh
-# keeps at least our own probes from doing it.
+# binding it again. Root only, only ports inside that range (the tests' own clusters take ports
+# below it, kit/ports.py), and only adding to what is reserved (the kernel merges repeats, so
+# every start writes the same set); elsewhere `listening` in lib.sh keeps at least our own probes
+# from doing it.
 reserve_ports() {
-  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current wanted
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports low high port wanted=""
   is_root && [ -w "$file" ] || return 0
-  current="$(cat "$file")"
-  wanted="$GOVHALL_PG_PORT,$GOVHALL_REDIS_PORT,$GOVHALL_NATS_PORT,$GOVHALL_NATS_MONITOR_PORT,$GOVHALL_ES_PORT,$GOVHALL_ES_TRANSPORT_PORT"
-  echo "${current:+$current,}$wanted" >"$file" 2>/dev/null || true
+  read -r low high </proc/sys/net/ipv4/ip_local_port_range || return 0
+  for port in "$GOVHALL_PG_PORT" "$GOVHALL_REDIS_PORT" "$GOVHALL_NATS_PORT" \
+    "$GOVHALL_NATS_MONITOR_PORT" "$GOVHALL_ES_PORT" "$GOVHALL_ES_TRANSPORT_PORT"; do
+    if [ "$port" -ge "$low" ] && [ "$port" -le "$high" ]; then
+      wanted="$wanted,$port"
+    fi
+  done
+  [ -n "$wanted" ] || return 0
+  echo "$(cat "$file")$wanted" | sed 's/^,//' >"$file" 2>/dev/null || true
 }
 reserve_ports
 
