@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from govhall.kit.files import _HEX64, FileStore
+from govhall.kit.files import SHA256_HEX, FileStore
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _scan(root: Path, holder: str, cutoff: float) -> tuple[list[str], list[Path]
             if name.startswith((".tmp-", ".trash-")):
                 if _old(path, cutoff):
                     stale.append(path)
-            elif name.endswith(suffix) and _HEX64.fullmatch(name[: -len(suffix)]) and _old(path, cutoff):
+            elif name.endswith(suffix) and SHA256_HEX.fullmatch(name[: -len(suffix)]) and _old(path, cutoff):
                 mine.append(name[: -len(suffix)])
     return mine, stale
 

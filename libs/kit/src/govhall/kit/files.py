@@ -31,7 +31,8 @@ MEDIA_TYPES: Final = {
 }
 DEFAULT_ACCEPTED: Final = ("pdf", "jpg", "png")
 MAX_NAME: Final = 120
-_HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: no trailing newline slips through
+# A SHA-256 as files are named by it; use with fullmatch: no trailing newline slips through.
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Dropped from names: control characters, format characters (bidi overrides that make
 # "申请书\u202efdp.exe" display as "申请书exe.pdf", zero-width characters), line separators and
 # lone surrogates (which cannot be encoded as UTF-8 again).
@@ -71,7 +72,7 @@ class Upload:
     file_name: str
 
 
-def _not_found() -> DomainError:
+def file_not_found() -> DomainError:
     return DomainError("FILE_NOT_FOUND", "no such file", "文件不存在", ErrorKind.NOT_FOUND)
 
 
@@ -165,12 +166,12 @@ class FileStore:
     def path(self, sha256: str) -> Path:
         """Where ``sha256`` lives; anything but 64 lowercase hex digits is FILE_NOT_FOUND, so no
         caller-supplied string ever becomes a path outside the store."""
-        if not _HEX64.fullmatch(sha256):
-            raise _not_found()
+        if not SHA256_HEX.fullmatch(sha256):
+            raise file_not_found()
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def exists(self, sha256: str) -> bool:
-        if not _HEX64.fullmatch(sha256):
+        if not SHA256_HEX.fullmatch(sha256):
             return False
         return self.path(sha256).is_file()
 
@@ -218,7 +219,7 @@ class FileStore:
         try:
             content = target.read_bytes()
         except FileNotFoundError:
-            raise _not_found() from None
+            raise file_not_found() from None
         if hashlib.sha256(content).hexdigest() != sha256:
             raise DomainError(
                 "FILE_CORRUPT",

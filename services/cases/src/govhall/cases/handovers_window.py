@@ -35,7 +35,7 @@ from govhall.cases.handovers_tables import handover_files, handovers
 from govhall.cases.workflow import Deps
 from govhall.kit.caller import current_caller
 from govhall.kit.errors import DomainError, ErrorKind, invalid
-from govhall.kit.files import DEFAULT_ACCEPTED, check_upload
+from govhall.kit.files import DEFAULT_ACCEPTED, check_upload, file_not_found
 from govhall.kit.ids import new_id
 from govhall.protos.cases.v1 import cases_pb2 as pb
 from govhall.protos.cases.v1 import handovers_pb2 as hpb
@@ -351,7 +351,7 @@ async def get_file(deps: Deps, req: hpb.GetHandoverFileRequest) -> pb.StoredFile
             )
         ).first()
     if row is None:
-        raise DomainError("FILE_NOT_FOUND", "no such file", "文件不存在", ErrorKind.NOT_FOUND)
+        raise file_not_found()
     content = await deps.files.aget(row.sha256)
     return pb.StoredFile(
         file_name=row.file_name, media_type=row.media_type, content=content, sha256=row.sha256

@@ -11,7 +11,6 @@ and may be cached for good; a new version of a form is a new upload and a new pa
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,14 +19,13 @@ from govhall.catalogue import access, store
 from govhall.kit.caller import current_caller
 from govhall.kit.db import Database
 from govhall.kit.dialect import upsert
-from govhall.kit.errors import DomainError, ErrorKind, invalid
-from govhall.kit.files import check_upload
+from govhall.kit.errors import invalid
+from govhall.kit.files import SHA256_HEX, check_upload, file_not_found
 from govhall.protos.catalogue.v1 import catalogue_pb2 as pb
 
 ACCEPTED = ("pdf", "ofd", "jpg", "png")
 # A form or a sample is a page or a few: 10 MiB is generous, and the gateway caps its body at it.
 MAX_BYTES = 10 * 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def path_of(site_code: str, sha256: str) -> str:
@@ -45,10 +43,6 @@ def _view(row: Any) -> pb.MaterialFile:
     )
     store.ts(row.uploaded_at, out.uploaded_at)
     return out
-
-
-def _not_found() -> DomainError:
-    return DomainError("FILE_NOT_FOUND", "no such file", "文件不存在", ErrorKind.NOT_FOUND)
 
 
 async def _row(uow: Any, site_code: str, sha256: str) -> Any:
@@ -89,7 +83,7 @@ async def upload(db: Database, request: pb.UploadMaterialFileRequest) -> pb.Mate
 
 
 async def get(db: Database, request: pb.GetMaterialFileRequest) -> pb.MaterialFileContent:
-    if not _SHA256.fullmatch(request.sha256):
+    if not SHA256_HEX.fullmatch(request.sha256):
         raise invalid(
             "FILE_ID_INVALID", "sha256 must be 64 lowercase hex digits", "文件编号格式不正确", "sha256"
         )
@@ -97,5 +91,5 @@ async def get(db: Database, request: pb.GetMaterialFileRequest) -> pb.MaterialFi
         site = await access.site_or_404(uow, request.site_code)
         row = await _row(uow, site.code, request.sha256)
     if row is None:
-        raise _not_found()
+        raise file_not_found()
     return pb.MaterialFileContent(file=_view(row), content=row.content)

@@ -86,12 +86,9 @@ async def _with_uploaded_files(
     stub: catalogue_pb2_grpc.CatalogueServiceStub,
     metadata: Sequence[tuple[str, str | bytes]],
 ) -> list[pb.CreateMatterRequest]:
-    """The seed's CreateMatter requests (copies), their materials' named files uploaded and linked."""
-    requests = []
-    for original in seed.matter_requests():
-        request = pb.CreateMatterRequest()
-        request.CopyFrom(original)
-        requests.append(request)
+    """The seed's CreateMatter requests (new messages on every call: linking them changes no
+    seed), their materials' named files uploaded and linked."""
+    requests = seed.matter_requests()
     materials = [m for r in requests for m in r.draft.materials]
     named = {
         ref for m in materials for ref in (m.template_file, m.sample_file) if ref and not _is_address(ref)
