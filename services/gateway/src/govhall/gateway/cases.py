@@ -19,7 +19,7 @@ from govhall.gateway import model
 from govhall.gateway.auth import SignedIn
 from govhall.gateway.case_following import following_routes
 from govhall.gateway.case_handling import handling_routes
-from govhall.gateway.cases_http import CodePath, IdempotencyKey, IfMatch, capped_body_route, file_too_large
+from govhall.gateway.cases_http import CodePath, IdempotencyKey, IfMatch, capped_body_route, read_upload
 from govhall.gateway.cases_model import (
     DraftIn,
     DraftUpdate,
@@ -108,11 +108,9 @@ def cases_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIRoute
     async def upload(
         case_id: IdPath, code: CodePath, caller: SignedIn, file: Annotated[UploadFile, File()]
     ) -> views.CaseOut:
-        content = await file.read(max_upload_bytes + 1)
-        if len(content) > max_upload_bytes:
-            raise file_too_large(max_upload_bytes)
+        file_name, content = await read_upload(file, max_upload_bytes)
         request = pb.UploadMaterialRequest(
-            case_id=case_id, material_code=code, file_name=(file.filename or "")[:255], content=content
+            case_id=case_id, material_code=code, file_name=file_name, content=content
         )
         return views.case_out(await up().cases.call(lambda s: s.UploadMaterial, request, caller))
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
-from fastapi import Header, Path, Query, Request
+from fastapi import Header, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.types import Message
@@ -90,6 +90,15 @@ def capped_body_route(max_file_bytes: int) -> type[APIRoute]:
     return CappedBody
 
 
+async def read_upload(file: UploadFile, max_bytes: int) -> tuple[str, bytes]:
+    """An uploaded file's name as sent (at most 255 characters; the service checks and cleans it)
+    and its content, refused as FILE_TOO_LARGE past ``max_bytes`` (one byte more is read to know)."""
+    content = await file.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise file_too_large(max_bytes)
+    return (file.filename or "")[:255], content
+
+
 def content_disposition(file_name: str) -> str:
     """RFC 6266: an ASCII fallback for old clients and the real (Chinese) name as RFC 5987
     filename*, e.g. 准予许可决定书.pdf -> filename="download.pdf"; filename*=UTF-8''%E5%87%86..."""
@@ -110,14 +119,22 @@ class StoredFile(Protocol):
     content: bytes
 
 
-def file_response(f: StoredFile) -> Response:
+def send_file(
+    content: bytes, media_type: str, file_name: str, cache_control: str = "private, no-store"
+) -> Response:
+    """A checked file as a download under its real name; private and not kept unless the caller
+    says otherwise (a file anyone may fetch by its content's hash is kept for good)."""
     return Response(
-        f.content,
-        media_type=f.media_type or "application/octet-stream",
+        content,
+        media_type=media_type or "application/octet-stream",
         headers={
-            "Content-Disposition": content_disposition(f.file_name or "download"),
-            "Cache-Control": "private, no-store",
+            "Content-Disposition": content_disposition(file_name or "download"),
+            "Cache-Control": cache_control,
             # What an applicant uploaded is served as the type its content was checked to be.
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+def file_response(f: StoredFile) -> Response:
+    return send_file(f.content, f.media_type, f.file_name)

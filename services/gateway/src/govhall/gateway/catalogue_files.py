@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from govhall.gateway import catalogue_model as views
 from govhall.gateway import openapi
 from govhall.gateway.auth import Admin
-from govhall.gateway.cases_http import capped_body_route, content_disposition, file_too_large
+from govhall.gateway.cases_http import capped_body_route, read_upload, send_file
 from govhall.gateway.params import SitePath
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.catalogue.v1 import catalogue_pb2 as cat
@@ -61,12 +61,8 @@ def catalogue_file_routes(up: Callable[[], Upstreams]) -> APIRouter:
     async def upload(
         site: SitePath, caller: Admin, file: Annotated[UploadFile, File()]
     ) -> views.MaterialFileOut:
-        content = await file.read(MAX_FILE_BYTES + 1)
-        if len(content) > MAX_FILE_BYTES:
-            raise file_too_large(MAX_FILE_BYTES)
-        request = cat.UploadMaterialFileRequest(
-            site_code=site, file_name=(file.filename or "")[:255], content=content
-        )
+        file_name, content = await read_upload(file, MAX_FILE_BYTES)
+        request = cat.UploadMaterialFileRequest(site_code=site, file_name=file_name, content=content)
         return views.material_file_out(
             await up().catalogue.call(lambda s: s.UploadMaterialFile, request, caller)
         )
@@ -85,15 +81,6 @@ def catalogue_file_routes(up: Callable[[], Upstreams]) -> APIRouter:
         # Anonymous, like the guides that link to it: the same answer for everyone.
         request = cat.GetMaterialFileRequest(site_code=site, sha256=sha256)
         reply = await up().catalogue.call(lambda s: s.GetMaterialFile, request)
-        return Response(
-            reply.content,
-            media_type=reply.file.media_type or "application/octet-stream",
-            headers={
-                "Content-Disposition": content_disposition(reply.file.file_name or "download"),
-                "Cache-Control": FILE_CACHE,
-                # Served as the type its content was checked to be, never sniffed as another.
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return send_file(reply.content, reply.file.media_type, reply.file.file_name, FILE_CACHE)
 
     return router

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from govhall.gateway import consult_letters_model as m
 from govhall.gateway import openapi
 from govhall.gateway.auth import Caller, SignedIn
-from govhall.gateway.cases_http import capped_body_route, file_response, file_too_large
+from govhall.gateway.cases_http import capped_body_route, file_response, read_upload
 from govhall.gateway.consult_letters import TAGS, IdPath
 from govhall.gateway.identity_model import client_ip
 from govhall.gateway.upstreams import Upstreams
@@ -35,12 +35,6 @@ def letter_file_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRouter
     async def call(method: str, request: Any, caller: common_pb2.CallerIdentity) -> Any:
         return await up().consult.call(lambda s: getattr(s.letters, method), request, caller)
 
-    async def read(file: UploadFile) -> tuple[str, bytes]:
-        content = await file.read(max_bytes + 1)
-        if len(content) > max_bytes:
-            raise file_too_large(max_bytes)
-        return (file.filename or "")[:255], content
-
     @uploads.post(
         "/api/v1/consultations/{letter_id}/attachments",
         tags=TAGS,
@@ -50,7 +44,7 @@ def letter_file_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRouter
         responses=TOO_LARGE,
     )
     async def attach(letter_id: IdPath, caller: SignedIn, file: Annotated[UploadFile, File()]) -> m.LetterOut:
-        name, content = await read(file)
+        name, content = await read_upload(file, max_bytes)
         request = pb.AttachLetterFileRequest(letter_id=letter_id, file_name=name, content=content)
         return m.letter_out(await call("AttachLetterFile", request, caller))
 
@@ -68,7 +62,7 @@ def letter_file_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRouter
         query_password: Annotated[str, Form(max_length=32)],
         file: Annotated[UploadFile, File()],
     ) -> m.LetterOut:
-        name, content = await read(file)
+        name, content = await read_upload(file, max_bytes)
         request = pb.AttachLetterFileRequest(
             letter_number=letter_number,
             query_password=query_password,

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from govhall.gateway import handovers_model as views
 from govhall.gateway import model, openapi
 from govhall.gateway.auth import SignedIn
-from govhall.gateway.cases_http import CodePath, capped_body_route, file_response, file_too_large
+from govhall.gateway.cases_http import CodePath, capped_body_route, file_response, file_too_large, read_upload
 from govhall.gateway.handovers_model import DeliverIn, HandoverIn, HandoverStateName
 from govhall.gateway.params import IdPath, PageNo, PageSize
 from govhall.gateway.upstreams import Upstream, Upstreams
@@ -64,14 +64,12 @@ def handovers_routes(up: Callable[[], Upstreams], max_upload_bytes: int) -> APIR
         file: Annotated[UploadFile, File()],
         name: Annotated[str, Form(max_length=200)] = "",
     ) -> views.HandoverOut:
-        content = await file.read(max_upload_bytes + 1)
-        if len(content) > max_upload_bytes:
-            raise file_too_large(max_upload_bytes)
+        file_name, content = await read_upload(file, max_upload_bytes)
         request = hpb.AddHandoverMaterialRequest(
             handover_id=handover_id,
             material_code=code,
             name=name,
-            file_name=(file.filename or "")[:255],
+            file_name=file_name,
             content=content,
         )
         return views.handover_out(await call("AddHandoverMaterial", request, caller))  # type: ignore[arg-type]

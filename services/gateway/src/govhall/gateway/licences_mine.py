@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from govhall.gateway import licences_mine_model as m
 from govhall.gateway import openapi
 from govhall.gateway.auth import SignedIn
-from govhall.gateway.cases_http import capped_body_route, file_response, file_too_large
+from govhall.gateway.cases_http import capped_body_route, file_response, read_upload
 from govhall.gateway.params import IdPath, PageNo, PageSize
 from govhall.gateway.upstreams import Upstreams
 from govhall.protos.common.v1 import common_pb2
@@ -91,9 +91,7 @@ def licences_mine_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRout
         issuer_name: Annotated[str, Form(max_length=200)] = "",
         metadata: Annotated[str, Form(max_length=20_000)] = "",
     ) -> m.LicenceOut:
-        content = await file.read(max_bytes + 1)
-        if len(content) > max_bytes:
-            raise file_too_large(max_bytes)
+        file_name, content = await read_upload(file, max_bytes)
         request = pb.CreateMyLicenceRequest(
             type_code=type_code,
             number=number,
@@ -101,7 +99,7 @@ def licences_mine_routes(up: Callable[[], Upstreams], max_bytes: int) -> APIRout
             valid_until=valid_until,
             issuer_name=issuer_name,
             metadata=m.metadata_field(metadata),
-            file_name=(file.filename or "")[:255],
+            file_name=file_name,
             content=content,
         )
         return m.licence_out(await call("CreateMyLicence", request, caller))
